@@ -1,0 +1,42 @@
+/* main.c - paratune: entry point and sub-command dispatch.
+ *
+ *   paratune gen  ...   write a synthetic regression dataset
+ *   paratune tune ...   tune a pipeline's params (the coordinator)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "tune.h"
+
+#define PT_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fputs("usage: paratune tune --data FILE --pipeline STAGES [options]   (paratune tune --help)\n"
+          "       paratune gen --rows N --features P [--seed S] --out FILE\n"
+          "       paratune --version\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return PT_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "tune") == 0)
+        return pt_tune_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "gen") == 0)
+        return pt_gen_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("paratune %s\n", PT_VERSION);
+        return PT_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return PT_EXIT_OK;
+    }
+    fprintf(stderr, "paratune: unknown command \"%s\"\n", argv[1]);
+    usage(stderr);
+    return PT_EXIT_USAGE;
+}

@@ -1,0 +1,91 @@
+/* pt_common.c - error buffers, clocks, number parsing, hashing and the PRNG.
+ *
+ * Small helpers every module uses; nothing here allocates.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "pt_common.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+void pt_seterr(char *err, const char *fmt, ...)
+{
+    va_list ap;
+    if (err == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, PT_ERRLEN, fmt, ap);
+    va_end(ap);
+}
+
+double pt_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int pt_parse_double(const char *s, double *out)
+{
+    char *end = NULL;
+    double v;
+    if (s == NULL || *s == '\0')
+        return -EINVAL;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || *end != '\0' || !isfinite(v) || errno == ERANGE)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int pt_parse_long(const char *s, long *out)
+{
+    char *end = NULL;
+    long v;
+    if (s == NULL || *s == '\0')
+        return -EINVAL;
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE)
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+uint64_t pt_fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t pt_rng_next(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+double pt_rng_uniform(uint64_t *state)
+{
+    return (double)(pt_rng_next(state) >> 11) * 0x1.0p-53;
+}
+
+double pt_rng_normal(uint64_t *state)
+{
+    double u1, u2;
+    do {
+        u1 = pt_rng_uniform(state);
+    } while (u1 <= 0.0);
+    u2 = pt_rng_uniform(state);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}

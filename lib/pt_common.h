@@ -1,0 +1,46 @@
+/* pt_common.h - exit codes, error buffers and small helpers shared by every paratune module.
+ *
+ * Exit codes are written down here once and documented in README.md. Library functions never
+ * print or exit: they return 0 or a negative errno (or NULL) and put a one-line, human-readable
+ * reason into a caller-supplied buffer of PT_ERRLEN bytes (the `err` argument, which may be NULL).
+ */
+#ifndef PT_COMMON_H
+#define PT_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_ERRLEN 512
+
+/* Process exit codes of paratune, paratune-worker and paratune-log. */
+enum {
+    PT_EXIT_OK = 0,       /* finished; every param map has a metric */
+    PT_EXIT_FAIL = 1,     /* finished abnormally: every param map failed, or a system error */
+    PT_EXIT_USAGE = 2,    /* bad input: option, file, param value; nothing was written */
+    PT_EXIT_SIGINT = 130, /* stopped by SIGINT, log resumable */
+    PT_EXIT_SIGTERM = 143 /* stopped by SIGTERM, log resumable */
+};
+
+/* Formats a message into err (PT_ERRLEN bytes) when err is not NULL. */
+void pt_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Seconds from CLOCK_MONOTONIC. */
+double pt_now(void);
+
+/* Parses a whole string as a finite double / a long; 0 on success, -EINVAL otherwise. */
+int pt_parse_double(const char *s, double *out);
+int pt_parse_long(const char *s, long *out);
+
+/* 64-bit FNV-1a over bytes, continuing from h (start with PT_FNV_SEED). */
+#define PT_FNV_SEED 0xcbf29ce484222325ULL
+uint64_t pt_fnv1a(uint64_t h, const void *data, size_t len);
+
+/* splitmix64: the one PRNG of paratune (fold assignment, synthetic data, random search).
+ * Advances *state and returns the next 64-bit value. */
+uint64_t pt_rng_next(uint64_t *state);
+/* Uniform double in [0, 1) from the next 53 bits. */
+double pt_rng_uniform(uint64_t *state);
+/* Standard normal (Box-Muller, one value per call). */
+double pt_rng_normal(uint64_t *state);
+
+#endif

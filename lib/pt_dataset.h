@@ -1,0 +1,66 @@
+/* pt_dataset.h - loading a labelled dataset from CSV or LIBSVM text into memory.
+ *
+ * The coordinator loads the data once with pt_dataset_load, validates it, and copies it into
+ * the shared-memory image (pt_image). Every error names the file and line and what is wrong,
+ * e.g. "data.csv:17: expected 101 fields, found 99".
+ */
+#ifndef PT_DATASET_H
+#define PT_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { PT_FMT_AUTO = 0, PT_FMT_CSV, PT_FMT_LIBSVM } pt_format_t;
+
+typedef struct {
+    size_t rows;
+    size_t features;
+    double *x;          /* rows x features, row-major, all finite */
+    double *y;          /* rows labels, all finite */
+    int32_t *fold;      /* rows fold ids from the fold column, or NULL when none was asked */
+    char **names;       /* features column names (CSV header; "f1".."fN" for LIBSVM) */
+    char *label_name;   /* the label column's name ("label" for LIBSVM) */
+    pt_format_t format; /* the format actually read */
+} pt_dataset_t;
+
+typedef struct {
+    pt_format_t format;   /* PT_FMT_AUTO: detect (see pt_dataset_load) */
+    const char *label;    /* CSV label column name; NULL means "label" */
+    const char *fold_col; /* CSV integer fold column, not a feature; NULL for none */
+    int num_folds;        /* when fold_col is set: every value must be in [0, num_folds) */
+    size_t features;      /* LIBSVM: number of features; 0 means the largest index seen */
+} pt_load_opts_t;
+
+/* Loads path. Format detection (PT_FMT_AUTO): a ".libsvm"/".svm" suffix, or a first
+ * non-blank, non-'#' line that holds no ',' and has a token of the form int:number, means
+ * LIBSVM; anything else is CSV.
+ *
+ * CSV: a header row, comma separated, LF or CRLF line ends, optional double quotes around a
+ * field (no embedded quotes or commas needed). The label column is found by name; every other
+ * column except fold_col is a feature and must be numeric. Errors (each with file:line): a
+ * missing label or fold column, a duplicate column name, a ragged row, an empty or
+ * non-numeric or non-finite field, a fold value that is not an integer in range, no data rows.
+ *
+ * LIBSVM: "label idx:val idx:val ...", 1-based strictly increasing indices, blank lines and
+ * lines starting with '#' skipped; absent entries are 0. fold_col is refused for LIBSVM.
+ *
+ * Returns an owned dataset (free with pt_dataset_destroy) or NULL with the reason in err. */
+pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char *err);
+
+/* Frees everything the dataset owns; accepts NULL and *pd == NULL; sets *pd to NULL. */
+void pt_dataset_destroy(pt_dataset_t **pd);
+
+/* Synthetic regression data for `paratune gen`: rows x features with correlated features
+ * (a low-rank latent structure plus noise, so PCA has something to find) and
+ * label = x . beta + 3 + noise. Deterministic for a given seed. Owned; NULL when out of memory. */
+pt_dataset_t *pt_dataset_synth(size_t rows, size_t features, uint64_t seed);
+
+/* Writes ds as CSV (header f0..,label; or the dataset's names) to path through a temporary file
+ * in the same directory, fsync and rename, so that path is either absent/old or complete.
+ * Returns 0 or a negative errno with the reason in err. */
+int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err);
+
+/* Fingerprint of the data (shape, features, labels and fold column): 64-bit FNV-1a. */
+uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
+
+#endif

@@ -1,0 +1,57 @@
+/* pt_image.h - the read-only shared-memory image of the dataset, rows grouped by block.
+ *
+ * The coordinator builds it once (pt_image_build): a POSIX shm object that is unlinked the
+ * moment it is created, so nothing of it can outlive the run whatever way the run ends; the
+ * children reach it through an inherited read-only descriptor. Layout (byte offsets in the
+ * header, every array 64-byte aligned):
+ *   header | block_start[nblocks + 1] (uint64 row offsets) | row_index[rows] (int64: the
+ *   row's line order in the input) | y[rows] (double) | x[rows * features] (double, row-major)
+ * Rows of block b are rows block_start[b] .. block_start[b+1]-1, so every training and
+ * validation set is a few contiguous blocks that BLAS reads in place.
+ * kind PT_IMAGE_CV: block f is fold f; PT_IMAGE_TVS: block 0 trains, block 1 validates.
+ */
+#ifndef PT_IMAGE_H
+#define PT_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pt_dataset.h"
+
+#define PT_IMAGE_MAGIC "PTIMAGE"
+#define PT_IMAGE_VERSION 1
+
+typedef enum { PT_IMAGE_CV = 1, PT_IMAGE_TVS = 2 } pt_image_kind_t;
+
+typedef struct {
+    char magic[8];        /* PT_IMAGE_MAGIC, NUL-padded */
+    uint32_t version;     /* PT_IMAGE_VERSION */
+    uint32_t kind;        /* pt_image_kind_t */
+    uint64_t rows;
+    uint64_t features;
+    uint64_t nblocks;
+    uint64_t fingerprint; /* pt_dataset_fingerprint of the data */
+    uint64_t block_off, index_off, y_off, x_off, total_size;
+} pt_image_hdr_t;
+
+typedef struct pt_image pt_image_t;
+
+/* Builds the image of ds with row r in block block_of_row[r] (0 <= block < nblocks; every
+ * block must be non-empty). Returns a read-only, close-on-exec descriptor of the unlinked shm
+ * object in *fd_out (the caller closes it), or a negative errno with the reason in err. */
+int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t nblocks,
+                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, char *err);
+
+/* Maps the image behind fd PROT_READ and checks its header. Owned; NULL with err set. The
+ * descriptor is not closed and may be closed after the call. */
+pt_image_t *pt_image_map(int fd, char *err);
+/* Unmaps; accepts NULL and *pimg == NULL; sets *pimg to NULL. */
+void pt_image_unmap(pt_image_t **pimg);
+
+const pt_image_hdr_t *pt_image_header(const pt_image_t *img);
+/* Rows of block b: returns x (n x features) and sets *y and *n. b must be < nblocks. */
+const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, size_t *n);
+/* Original row order index of stored row i. */
+const int64_t *pt_image_row_index(const pt_image_t *img);
+
+#endif

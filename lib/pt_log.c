@@ -1,0 +1,920 @@
+/* pt_log.c - the result log: writer (create, append, close) and reader.
+ *
+ * The writer never leaves a half-made log under the final name: the header goes to a temporary
+ * file in the same directory, is fsync'd, and then takes the final name (link() refuses an
+ * existing file, rename() replaces it), and the directory is fsync'd. Each later record is
+ * packed into memory and written with one write() and an fdatasync, so a crash can only tear
+ * the last record. If an append fails half-way the file is cut back to its last whole record;
+ * if even that fails the writer refuses further appends rather than write after a torn record.
+ *
+ * The reader loads the whole file and walks it with msgpack_unpack_next. An incomplete object
+ * at the end is a torn tail (dropped and reported); anything else that is wrong is an error
+ * naming the byte offset of the record. Every reason starts with the path.
+ */
+#include "pt_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <msgpack.h>
+
+#include "pt_common.h"
+#include "pt_msg.h"
+
+#define LOG_FORMAT "paratune-log"
+
+struct pt_log {
+    int fd;
+    char *path;
+    off_t size;  /* bytes of whole records in the file */
+    int broken;  /* a failed append could not be cut back: no more appends */
+};
+
+/* ---- writing ---- */
+
+/* Writes all len bytes, retrying partial writes and EINTR. 0 or a negative errno. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (w == 0)
+            return -EIO;
+        buf += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+/* fsyncs the directory holding path, so that a new name in it survives a crash. */
+static int fsync_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    int fd, rc = 0;
+
+    if (slash == NULL)
+        dir = strdup(".");
+    else if (slash == path)
+        dir = strdup("/");
+    else
+        dir = strndup(path, (size_t)(slash - path));
+    if (dir == NULL)
+        return -ENOMEM;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        rc = -errno;
+    /* some file systems cannot fsync a directory (EINVAL); nothing more can be done there */
+    else if (fsync(fd) != 0 && errno != EINVAL)
+        rc = -errno;
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    return rc;
+}
+
+static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
+{
+    int cv = strcmp(h->validator, "cv") == 0;
+
+    msgpack_pack_map(pk, 11);
+    pt_msgpack_pack_str(pk, "record");
+    pt_msgpack_pack_str(pk, "header");
+    pt_msgpack_pack_str(pk, "format");
+    pt_msgpack_pack_str(pk, LOG_FORMAT);
+    pt_msgpack_pack_str(pk, "version");
+    msgpack_pack_int(pk, PT_LOG_VERSION);
+    pt_msgpack_pack_str(pk, "created");
+    msgpack_pack_double(pk, h->created);
+
+    pt_msgpack_pack_str(pk, "data");
+    msgpack_pack_map(pk, 6);
+    pt_msgpack_pack_str(pk, "path");
+    pt_msgpack_pack_str(pk, h->data_path);
+    pt_msgpack_pack_str(pk, "rows");
+    msgpack_pack_uint64(pk, h->rows);
+    pt_msgpack_pack_str(pk, "features");
+    msgpack_pack_uint64(pk, h->features);
+    pt_msgpack_pack_str(pk, "fingerprint");
+    msgpack_pack_uint64(pk, h->fingerprint);
+    pt_msgpack_pack_str(pk, "label");
+    pt_msgpack_pack_str(pk, h->label);
+    pt_msgpack_pack_str(pk, "format");
+    pt_msgpack_pack_str(pk, h->data_format);
+
+    pt_msgpack_pack_str(pk, "pipeline");
+    msgpack_pack_array(pk, h->nstages);
+    for (size_t i = 0; i < h->nstages; i++)
+        pt_msgpack_pack_str(pk, h->stages[i]);
+
+    pt_msgpack_pack_str(pk, "validator");
+    msgpack_pack_map(pk, h->fold_col != NULL ? 4 : 3);
+    pt_msgpack_pack_str(pk, "type");
+    pt_msgpack_pack_str(pk, h->validator);
+    if (cv) {
+        pt_msgpack_pack_str(pk, "num_folds");
+        msgpack_pack_int(pk, h->num_folds);
+    } else {
+        pt_msgpack_pack_str(pk, "train_ratio");
+        msgpack_pack_double(pk, h->train_ratio);
+    }
+    pt_msgpack_pack_str(pk, "seed");
+    msgpack_pack_uint64(pk, h->seed);
+    if (h->fold_col != NULL) {
+        pt_msgpack_pack_str(pk, "fold_col");
+        pt_msgpack_pack_str(pk, h->fold_col);
+    }
+
+    pt_msgpack_pack_str(pk, "evaluator");
+    msgpack_pack_map(pk, 3);
+    pt_msgpack_pack_str(pk, "name");
+    pt_msgpack_pack_str(pk, h->evaluator);
+    pt_msgpack_pack_str(pk, "metric");
+    pt_msgpack_pack_str(pk, h->metric);
+    pt_msgpack_pack_str(pk, "larger_is_better");
+    if (h->larger_is_better)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+
+    pt_msgpack_pack_str(pk, "parallelism");
+    msgpack_pack_int(pk, h->parallelism);
+    pt_msgpack_pack_str(pk, "threads_per_job");
+    msgpack_pack_int(pk, h->threads_per_job);
+    pt_msgpack_pack_str(pk, "param_maps");
+    msgpack_pack_array(pk, h->nmaps);
+    for (size_t i = 0; i < h->nmaps; i++)
+        pt_msgpack_pack_params(pk, &h->param_maps[i]);
+}
+
+static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
+{
+    static const pt_paramlist_t none = {0, NULL};
+    int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
+
+    msgpack_pack_map(pk, has_error ? 13 : 12);
+    pt_msgpack_pack_str(pk, "record");
+    pt_msgpack_pack_str(pk, "result");
+    pt_msgpack_pack_str(pk, "param_index");
+    msgpack_pack_int32(pk, r->param_index);
+    pt_msgpack_pack_str(pk, "fold");
+    msgpack_pack_int32(pk, r->fold);
+    pt_msgpack_pack_str(pk, "params");
+    pt_msgpack_pack_params(pk, r->params != NULL ? r->params : &none);
+    pt_msgpack_pack_str(pk, "metric");
+    msgpack_pack_double(pk, r->metric);
+    pt_msgpack_pack_str(pk, "status");
+    pt_msgpack_pack_str(pk, r->status);
+    if (has_error) {
+        pt_msgpack_pack_str(pk, "error");
+        pt_msgpack_pack_str(pk, r->error);
+    }
+    pt_msgpack_pack_str(pk, "worker");
+    msgpack_pack_int32(pk, r->worker);
+    pt_msgpack_pack_str(pk, "attempt");
+    msgpack_pack_int32(pk, r->attempt);
+    pt_msgpack_pack_str(pk, "started");
+    msgpack_pack_double(pk, r->started);
+    pt_msgpack_pack_str(pk, "finished");
+    msgpack_pack_double(pk, r->finished);
+    pt_msgpack_pack_str(pk, "fit_seconds");
+    msgpack_pack_double(pk, r->fit_seconds);
+    pt_msgpack_pack_str(pk, "eval_seconds");
+    msgpack_pack_double(pk, r->eval_seconds);
+}
+
+static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
+{
+    msgpack_pack_map(pk, 10);
+    pt_msgpack_pack_str(pk, "record");
+    pt_msgpack_pack_str(pk, "summary");
+    pt_msgpack_pack_str(pk, "avg_metrics");
+    msgpack_pack_array(pk, s->nmaps);
+    for (size_t i = 0; i < s->nmaps; i++)
+        msgpack_pack_double(pk, s->avg_metrics[i]);
+    pt_msgpack_pack_str(pk, "std_metrics");
+    msgpack_pack_array(pk, s->nmaps);
+    for (size_t i = 0; i < s->nmaps; i++)
+        msgpack_pack_double(pk, s->std_metrics[i]);
+    pt_msgpack_pack_str(pk, "best_index");
+    msgpack_pack_int32(pk, s->best_index);
+    pt_msgpack_pack_str(pk, "best_params");
+    if (s->best_params != NULL)
+        pt_msgpack_pack_params(pk, s->best_params);
+    else
+        msgpack_pack_nil(pk);
+    pt_msgpack_pack_str(pk, "best_metric");
+    msgpack_pack_double(pk, s->best_metric);
+    pt_msgpack_pack_str(pk, "wall_seconds");
+    msgpack_pack_double(pk, s->wall_seconds);
+    pt_msgpack_pack_str(pk, "jobs_ok");
+    msgpack_pack_int64(pk, s->jobs_ok);
+    pt_msgpack_pack_str(pk, "jobs_failed");
+    msgpack_pack_int64(pk, s->jobs_failed);
+    pt_msgpack_pack_str(pk, "failed_param_maps");
+    msgpack_pack_array(pk, s->nfailed_maps);
+    for (size_t i = 0; i < s->nfailed_maps; i++)
+        msgpack_pack_int32(pk, s->failed_maps[i]);
+}
+
+pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err)
+{
+    msgpack_sbuffer sb;
+    pt_msgpack_writer_t w;
+    pt_log_t *lg = NULL;
+    char *tmp = NULL;
+    int fd = -1, rc;
+
+    msgpack_sbuffer_init(&sb);
+    if (h->validator == NULL ||
+        (strcmp(h->validator, "cv") != 0 && strcmp(h->validator, "tvs") != 0)) {
+        pt_seterr(err, "%s: validator must be \"cv\" or \"tvs\"", path);
+        goto error;
+    }
+    if (h->evaluator == NULL || h->metric == NULL || (h->nstages > 0 && h->stages == NULL) ||
+        (h->nmaps > 0 && h->param_maps == NULL)) {
+        pt_seterr(err, "%s: incomplete log header", path);
+        goto error;
+    }
+    pt_msgpack_writer_init(&w, &sb);
+    pack_header(&w.pk, h);
+    lg = calloc(1, sizeof *lg);
+    tmp = malloc(strlen(path) + 32);
+    if (w.failed || lg == NULL || tmp == NULL || (lg->path = strdup(path)) == NULL) {
+        pt_seterr(err, "%s: out of memory", path);
+        goto error;
+    }
+    /* The temporary name must be in the same directory for link()/rename(). open() with
+     * O_EXCL and mode 0666 (minus umask) gives the log ordinary permissions, unlike mkstemp. */
+    for (int i = 0; i < 100 && fd < 0; i++) {
+        sprintf(tmp, "%s.tmp.%ld.%d", path, (long)getpid(), i);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0) {
+        pt_seterr(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
+        goto error_notmp;
+    }
+    rc = write_all(fd, sb.data, sb.size);
+    if (rc == 0 && fsync(fd) != 0)
+        rc = -errno;
+    if (rc != 0) {
+        pt_seterr(err, "%s: cannot write the header: %s", path, strerror(-rc));
+        goto error;
+    }
+    if (overwrite) {
+        if (rename(tmp, path) != 0) {
+            pt_seterr(err, "%s: cannot replace: %s", path, strerror(errno));
+            goto error;
+        }
+    } else {
+        if (link(tmp, path) != 0) {
+            if (errno == EEXIST)
+                pt_seterr(err, "%s: already exists (not replacing it)", path);
+            else
+                pt_seterr(err, "%s: cannot create: %s", path, strerror(errno));
+            goto error;
+        }
+        /* the log is in place; a stray temporary name would only waste a directory entry */
+        unlink(tmp);
+    }
+    free(tmp);
+    tmp = NULL;
+    if ((rc = fsync_dir(path)) != 0) {
+        pt_seterr(err, "%s: cannot sync its directory: %s", path, strerror(-rc));
+        /* no log that a crash could make vanish: take the name back (the file under it is
+         * ours, whole, and nobody has been told about it yet) */
+        unlink(path);
+        goto error_notmp;
+    }
+    lg->fd = fd;
+    lg->size = (off_t)sb.size;
+    msgpack_sbuffer_destroy(&sb);
+    return lg;
+
+error:
+    if (fd >= 0 && tmp != NULL)
+        unlink(tmp);
+error_notmp:
+    if (fd >= 0)
+        close(fd);
+    free(tmp);
+    if (lg != NULL)
+        free(lg->path);
+    free(lg);
+    msgpack_sbuffer_destroy(&sb);
+    return NULL;
+}
+
+/* Writes one packed record: one write(), fdatasync. On a failed write the file is cut back
+ * to its last whole record so that later appends do not follow a torn one. */
+static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
+{
+    int rc;
+    if (lg->broken) {
+        pt_seterr(err, "%s: an earlier append failed; the log is closed to appends", lg->path);
+        return -EIO;
+    }
+    rc = write_all(lg->fd, sb->data, sb->size);
+    if (rc != 0) {
+        pt_seterr(err, "%s: cannot append: %s", lg->path, strerror(-rc));
+        if (ftruncate(lg->fd, lg->size) != 0)
+            lg->broken = 1;
+        return rc;
+    }
+    if (fdatasync(lg->fd) != 0) {
+        rc = -errno;
+        pt_seterr(err, "%s: cannot sync: %s", lg->path, strerror(errno));
+        /* after a failed sync the kernel may have dropped the data: trust nothing more */
+        lg->broken = 1;
+        return rc;
+    }
+    lg->size += (off_t)sb->size;
+    return 0;
+}
+
+int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
+{
+    msgpack_sbuffer sb;
+    pt_msgpack_writer_t w;
+    int rc;
+
+    msgpack_sbuffer_init(&sb);
+    pt_msgpack_writer_init(&w, &sb);
+    pack_result(&w.pk, r);
+    if (w.failed) {
+        pt_seterr(err, "%s: out of memory", lg->path);
+        rc = -ENOMEM;
+    } else {
+        rc = append_record(lg, &sb, err);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
+{
+    msgpack_sbuffer sb;
+    pt_msgpack_writer_t w;
+    int rc;
+
+    msgpack_sbuffer_init(&sb);
+    pt_msgpack_writer_init(&w, &sb);
+    pack_summary(&w.pk, s);
+    if (w.failed) {
+        pt_seterr(err, "%s: out of memory", lg->path);
+        rc = -ENOMEM;
+    } else {
+        rc = append_record(lg, &sb, err);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+void pt_log_close(pt_log_t **plg)
+{
+    if (plg == NULL || *plg == NULL)
+        return;
+    close((*plg)->fd);
+    free((*plg)->path);
+    free(*plg);
+    *plg = NULL;
+}
+
+/* ---- reading ---- */
+
+/* Loads the whole file (reading to EOF, so a log that grows meanwhile is fine). */
+static int read_whole(const char *path, char **pbuf, size_t *plen, char *err)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0, cap;
+    int fd, rc = 0;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        pt_seterr(err, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        pt_seterr(err, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        rc = -EISDIR;
+        pt_seterr(err, "%s: is a directory", path);
+        goto out;
+    }
+    /* st_size is only a first guess: pipes say 0, and a live log grows while we read */
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
+    for (;;) {
+        ssize_t n;
+        if (buf == NULL) {
+            rc = -ENOMEM;
+            pt_seterr(err, "%s: out of memory", path);
+            goto out;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -errno;
+            pt_seterr(err, "%s: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL)
+                free(buf);
+            buf = nb;
+            cap *= 2;
+        }
+    }
+out:
+    close(fd);
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *pbuf = buf;
+    *plen = len;
+    return 0;
+}
+
+static int str_is(const msgpack_object *o, const char *s)
+{
+    size_t n = strlen(s);
+    return o != NULL && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+           memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+/* Optional string field: absent or nil gives NULL. */
+static int get_opt_str(const msgpack_object *o, const char *key, char **out, char *why)
+{
+    const msgpack_object *v = pt_msgpack_map_get(o, key);
+    char what[64];
+    *out = NULL;
+    if (v == NULL || v->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    snprintf(what, sizeof what, "field '%s'", key);
+    return pt_msgpack_to_str(v, what, out, why);
+}
+
+/* A required field that must be a map or an array (type). */
+static const msgpack_object *get_typed(const msgpack_object *o, const char *key,
+                                       msgpack_object_type type, char *why)
+{
+    const msgpack_object *v = pt_msgpack_map_get(o, key);
+    if (v == NULL) {
+        pt_seterr(why, "missing field '%s'", key);
+        return NULL;
+    }
+    if (v->type != type) {
+        pt_seterr(why, "field '%s': expected %s, got %s", key, pt_msgpack_type_name(type),
+                  pt_msgpack_type_name(v->type));
+        return NULL;
+    }
+    return v;
+}
+
+static int get_int32(const msgpack_object *o, const char *key, int32_t min, int32_t max,
+                     int32_t *out, char *why)
+{
+    int64_t v;
+    int rc = pt_msgpack_get_int(o, key, min, max, &v, why);
+    if (rc == 0)
+        *out = (int32_t)v;
+    return rc;
+}
+
+/* An array of exactly n numbers (n may be checked by the caller) into a new array. */
+static int get_doubles(const msgpack_object *o, const char *key, size_t n, double **out,
+                       char *why)
+{
+    const msgpack_object *a = get_typed(o, key, MSGPACK_OBJECT_ARRAY, why);
+    char what[64];
+    if (a == NULL)
+        return -EBADMSG;
+    if (a->via.array.size != n) {
+        pt_seterr(why, "field '%s': %u values for %zu param maps", key,
+                  (unsigned)a->via.array.size, n);
+        return -EBADMSG;
+    }
+    *out = malloc((n > 0 ? n : 1) * sizeof **out);
+    if (*out == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(what, sizeof what, "field '%s'[%zu]", key, i);
+        if (pt_msgpack_to_double(&a->via.array.ptr[i], what, &(*out)[i], why) != 0)
+            return -EBADMSG;
+    }
+    return 0;
+}
+
+/* A map of params into a new heap list (NULL for nil when nil_ok). The log structs hold such
+ * lists through const pointers; free_params casts the const away again, which is sound since
+ * the list was allocated non-const here. */
+static int get_params(const msgpack_object *o, const char *key, int nil_ok,
+                      const pt_paramlist_t **out, char *why)
+{
+    const msgpack_object *v = pt_msgpack_map_get(o, key);
+    pt_paramlist_t *l;
+    char reason[PT_ERRLEN];
+    int rc;
+
+    *out = NULL;
+    if (v == NULL) {
+        pt_seterr(why, "missing field '%s'", key);
+        return -EBADMSG;
+    }
+    if (nil_ok && v->type == MSGPACK_OBJECT_NIL)
+        return 0;
+    l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return -ENOMEM;
+    *out = l;
+    rc = pt_msgpack_unpack_params(v, l, reason);
+    if (rc != 0)
+        pt_seterr(why, "field '%s': %s", key, reason);
+    return rc;
+}
+
+static void free_params(const pt_paramlist_t **p)
+{
+    pt_paramlist_t *l = (pt_paramlist_t *)*p;
+    if (l != NULL) {
+        pt_paramlist_free(l);
+        free(l);
+    }
+    *p = NULL;
+}
+
+void pt_log_header_free(pt_log_header_t *h)
+{
+    free(h->data_path);
+    free(h->label);
+    free(h->data_format);
+    for (size_t i = 0; i < h->nstages; i++)
+        free(h->stages[i]);
+    free(h->stages);
+    free(h->validator);
+    free(h->fold_col);
+    free(h->evaluator);
+    free(h->metric);
+    for (size_t i = 0; i < h->nmaps; i++)
+        pt_paramlist_free(&h->param_maps[i]);
+    free(h->param_maps);
+    memset(h, 0, sizeof *h);
+}
+
+static void result_free(pt_log_result_t *r)
+{
+    free_params(&r->params);
+    free(r->status);
+    free(r->error);
+    memset(r, 0, sizeof *r);
+}
+
+static void summary_free(pt_log_summary_t *s)
+{
+    free(s->avg_metrics);
+    free(s->std_metrics);
+    free_params(&s->best_params);
+    free(s->failed_maps);
+    memset(s, 0, sizeof *s);
+}
+
+/* Puts "ctx: " before the reason of a malformed nested field. Returns rc. */
+static int nest(int rc, const char *ctx, char *why)
+{
+    char inner[PT_ERRLEN];
+    if (rc == -EBADMSG) {
+        snprintf(inner, sizeof inner, "%s", why);
+        pt_seterr(why, "%s: %s", ctx, inner);
+    }
+    return rc;
+}
+
+static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
+{
+    const msgpack_object *d, *a, *v, *e;
+    int64_t x;
+    int rc;
+
+    if ((rc = pt_msgpack_get_double(o, "created", &h->created, why)) != 0)
+        return rc;
+
+    if ((d = get_typed(o, "data", MSGPACK_OBJECT_MAP, why)) == NULL)
+        return -EBADMSG;
+    if ((rc = get_opt_str(d, "path", &h->data_path, why)) != 0 ||
+        (rc = pt_msgpack_get_uint(d, "rows", &h->rows, why)) != 0 ||
+        (rc = pt_msgpack_get_uint(d, "features", &h->features, why)) != 0 ||
+        (rc = pt_msgpack_get_uint(d, "fingerprint", &h->fingerprint, why)) != 0 ||
+        (rc = get_opt_str(d, "label", &h->label, why)) != 0 ||
+        (rc = get_opt_str(d, "format", &h->data_format, why)) != 0)
+        return nest(rc, "data", why);
+
+    if ((a = get_typed(o, "pipeline", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+        return -EBADMSG;
+    if (a->via.array.size > 0 && (h->stages = calloc(a->via.array.size, sizeof(char *))) == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < a->via.array.size; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "field 'pipeline'[%u]", (unsigned)i);
+        if ((rc = pt_msgpack_to_str(&a->via.array.ptr[i], what, &h->stages[i], why)) != 0)
+            return rc;
+        h->nstages = i + 1;
+    }
+
+    if ((v = get_typed(o, "validator", MSGPACK_OBJECT_MAP, why)) == NULL)
+        return -EBADMSG;
+    if ((rc = pt_msgpack_get_str(v, "type", &h->validator, why)) != 0)
+        return nest(rc, "validator", why);
+    if (strcmp(h->validator, "cv") == 0) {
+        if ((rc = pt_msgpack_get_int(v, "num_folds", 1, INT_MAX, &x, why)) != 0)
+            return nest(rc, "validator", why);
+        h->num_folds = (int)x;
+    } else if (strcmp(h->validator, "tvs") == 0) {
+        if ((rc = pt_msgpack_get_double(v, "train_ratio", &h->train_ratio, why)) != 0)
+            return nest(rc, "validator", why);
+    } else {
+        pt_seterr(why, "validator: unknown type '%.100s'", h->validator);
+        return -EBADMSG;
+    }
+    if ((rc = pt_msgpack_get_uint(v, "seed", &h->seed, why)) != 0 ||
+        (rc = get_opt_str(v, "fold_col", &h->fold_col, why)) != 0)
+        return nest(rc, "validator", why);
+
+    if ((e = get_typed(o, "evaluator", MSGPACK_OBJECT_MAP, why)) == NULL)
+        return -EBADMSG;
+    if ((rc = pt_msgpack_get_str(e, "name", &h->evaluator, why)) != 0 ||
+        (rc = pt_msgpack_get_str(e, "metric", &h->metric, why)) != 0 ||
+        (rc = pt_msgpack_get_bool(e, "larger_is_better", &h->larger_is_better, why)) != 0)
+        return nest(rc, "evaluator", why);
+
+    if ((rc = pt_msgpack_get_int(o, "parallelism", INT_MIN, INT_MAX, &x, why)) != 0)
+        return rc;
+    h->parallelism = (int)x;
+    if ((rc = pt_msgpack_get_int(o, "threads_per_job", INT_MIN, INT_MAX, &x, why)) != 0)
+        return rc;
+    h->threads_per_job = (int)x;
+
+    if ((a = get_typed(o, "param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+        return -EBADMSG;
+    if (a->via.array.size > 0 &&
+        (h->param_maps = calloc(a->via.array.size, sizeof *h->param_maps)) == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < a->via.array.size; i++) {
+        char reason[PT_ERRLEN];
+        h->nmaps = i + 1;
+        if ((rc = pt_msgpack_unpack_params(&a->via.array.ptr[i], &h->param_maps[i],
+                                           reason)) != 0) {
+            pt_seterr(why, "field 'param_maps'[%u]: %s", (unsigned)i, reason);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int read_result(const msgpack_object *o, size_t nmaps, pt_log_result_t *r, char *why)
+{
+    int32_t last = nmaps - 1 > INT32_MAX ? INT32_MAX : (int32_t)(nmaps - 1);
+    int rc;
+    if (nmaps == 0) {
+        pt_seterr(why, "a result, but the header lists no param maps");
+        return -EBADMSG;
+    }
+    if ((rc = get_int32(o, "param_index", 0, last, &r->param_index, why)) != 0 ||
+        (rc = get_int32(o, "fold", INT32_MIN, INT32_MAX, &r->fold, why)) != 0 ||
+        (rc = get_params(o, "params", 0, &r->params, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "metric", &r->metric, why)) != 0 ||
+        (rc = pt_msgpack_get_str(o, "status", &r->status, why)) != 0 ||
+        (rc = get_opt_str(o, "error", &r->error, why)) != 0 ||
+        (rc = get_int32(o, "worker", INT32_MIN, INT32_MAX, &r->worker, why)) != 0 ||
+        (rc = get_int32(o, "attempt", INT32_MIN, INT32_MAX, &r->attempt, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "started", &r->started, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "finished", &r->finished, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "fit_seconds", &r->fit_seconds, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "eval_seconds", &r->eval_seconds, why)) != 0)
+        return rc;
+    return 0;
+}
+
+static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t *s, char *why)
+{
+    const msgpack_object *a;
+    int64_t x;
+    int rc;
+
+    s->nmaps = nmaps;
+    if ((rc = get_doubles(o, "avg_metrics", nmaps, &s->avg_metrics, why)) != 0 ||
+        (rc = get_doubles(o, "std_metrics", nmaps, &s->std_metrics, why)) != 0 ||
+        (rc = pt_msgpack_get_int(o, "best_index", -1, (int64_t)nmaps - 1, &x, why)) != 0)
+        return rc;
+    s->best_index = (int32_t)x;
+    if ((rc = get_params(o, "best_params", 1, &s->best_params, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "best_metric", &s->best_metric, why)) != 0 ||
+        (rc = pt_msgpack_get_double(o, "wall_seconds", &s->wall_seconds, why)) != 0 ||
+        (rc = pt_msgpack_get_int(o, "jobs_ok", 0, INT64_MAX, &s->jobs_ok, why)) != 0 ||
+        (rc = pt_msgpack_get_int(o, "jobs_failed", 0, INT64_MAX, &s->jobs_failed, why)) != 0)
+        return rc;
+    if ((a = get_typed(o, "failed_param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+        return -EBADMSG;
+    if (a->via.array.size > 0 &&
+        (s->failed_maps = malloc(a->via.array.size * sizeof *s->failed_maps)) == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < a->via.array.size; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "field 'failed_param_maps'[%u]", (unsigned)i);
+        if ((rc = pt_msgpack_to_int(&a->via.array.ptr[i], what, 0, (int64_t)nmaps - 1, &x,
+                                    why)) != 0)
+            return rc;
+        s->failed_maps[i] = (int32_t)x;
+        s->nfailed_maps = i + 1;
+    }
+    return 0;
+}
+
+/* Checks and reads the first record. Anything that is not a paratune header map is "not a
+ * paratune log"; a header of a newer version is refused; a bad field is malformed. */
+static int read_first(const char *path, const msgpack_object *o, pt_log_header_t *h,
+                      char *err)
+{
+    char why[PT_ERRLEN];
+    int64_t version;
+    int rc;
+
+    if (o->type != MSGPACK_OBJECT_MAP || !str_is(pt_msgpack_map_get(o, "record"), "header") ||
+        !str_is(pt_msgpack_map_get(o, "format"), LOG_FORMAT)) {
+        pt_seterr(err, "%s: not a paratune log", path);
+        return -EINVAL;
+    }
+    if ((rc = pt_msgpack_get_int(o, "version", 1, INT64_MAX, &version, why)) != 0) {
+        pt_seterr(err, "%s: offset 0: header record: %s", path, why);
+        return rc;
+    }
+    if (version > PT_LOG_VERSION) {
+        pt_seterr(err, "%s: log format version %lld is newer than this program reads (%d)",
+                  path, (long long)version, PT_LOG_VERSION);
+        return -ENOTSUP;
+    }
+    if ((rc = read_header(o, h, why)) != 0) {
+        if (rc == -ENOMEM)
+            pt_seterr(err, "%s: out of memory", path);
+        else
+            pt_seterr(err, "%s: offset 0: header record: %s", path, why);
+    }
+    return rc;
+}
+
+/* Reads one later record at offset off into lf. */
+static int read_record(const char *path, const msgpack_object *o, size_t off, pt_logfile_t *lf,
+                       size_t *rcap, char *err)
+{
+    const msgpack_object *kind;
+    char why[PT_ERRLEN];
+    const char *name = "";
+    int rc = -EBADMSG;
+
+    if (o->type != MSGPACK_OBJECT_MAP) {
+        pt_seterr(why, "record is not a map (got %s)", pt_msgpack_type_name(o->type));
+        goto bad;
+    }
+    kind = pt_msgpack_map_get(o, "record");
+    if (kind == NULL || kind->type != MSGPACK_OBJECT_STR) {
+        pt_seterr(why, "field 'record': missing or not a str");
+        goto bad;
+    }
+    if (str_is(kind, "result")) {
+        name = "result record: ";
+        if (lf->nresults == *rcap) {
+            size_t ncap = *rcap ? *rcap * 2 : 64;
+            pt_log_result_t *nr = realloc(lf->results, ncap * sizeof *nr);
+            if (nr == NULL)
+                goto nomem;
+            lf->results = nr;
+            *rcap = ncap;
+        }
+        memset(&lf->results[lf->nresults], 0, sizeof *lf->results);
+        /* counted before reading so that a half-read record is freed with the rest */
+        lf->nresults++;
+        rc = read_result(o, lf->header.nmaps, &lf->results[lf->nresults - 1], why);
+    } else if (str_is(kind, "summary")) {
+        name = "summary record: ";
+        if (lf->summary != NULL) {
+            pt_seterr(why, "a second summary");
+            goto bad;
+        }
+        if ((lf->summary = calloc(1, sizeof *lf->summary)) == NULL)
+            goto nomem;
+        rc = read_summary(o, lf->header.nmaps, lf->summary, why);
+    } else if (str_is(kind, "header")) {
+        pt_seterr(why, "a second header record");
+    } else {
+        pt_seterr(why, "unknown record type '%.*s'",
+                  (int)(kind->via.str.size > 64 ? 64 : kind->via.str.size), kind->via.str.ptr);
+    }
+    if (rc == -ENOMEM)
+        goto nomem;
+    if (rc == 0)
+        return 0;
+bad:
+    pt_seterr(err, "%s: offset %zu: %s%s", path, off, name, why);
+    return -EBADMSG;
+nomem:
+    pt_seterr(err, "%s: out of memory", path);
+    return -ENOMEM;
+}
+
+pt_logfile_t *pt_logfile_read(const char *path, char *err)
+{
+    pt_logfile_t *lf = NULL;
+    msgpack_unpacked u;
+    char *buf = NULL;
+    size_t len = 0, off = 0, nrec = 0, rcap = 0;
+    int rc;
+
+    msgpack_unpacked_init(&u);
+    if (read_whole(path, &buf, &len, err) != 0)
+        goto error;
+    if ((lf = calloc(1, sizeof *lf)) == NULL) {
+        pt_seterr(err, "%s: out of memory", path);
+        goto error;
+    }
+    while (off < len) {
+        size_t start = off;
+        msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &off);
+        if (ur == MSGPACK_UNPACK_CONTINUE && nrec > 0) {
+            lf->torn = 1; /* the file ends inside a record: a crash during an append */
+            break;
+        }
+        if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
+            pt_seterr(err, "%s: offset %zu: out of memory decoding a record", path, start);
+            goto error;
+        }
+        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            if (nrec == 0)
+                pt_seterr(err, "%s: not a paratune log", path);
+            else
+                pt_seterr(err, "%s: offset %zu: not valid msgpack", path, start);
+            goto error;
+        }
+        if (nrec == 0)
+            rc = read_first(path, &u.data, &lf->header, err);
+        else
+            rc = read_record(path, &u.data, start, lf, &rcap, err);
+        if (rc != 0)
+            goto error;
+        nrec++;
+        lf->valid_bytes = off;
+    }
+    if (nrec == 0) {
+        pt_seterr(err, "%s: not a paratune log", path);
+        goto error;
+    }
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    return lf;
+
+error:
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    pt_logfile_destroy(&lf);
+    return NULL;
+}
+
+void pt_logfile_destroy(pt_logfile_t **plf)
+{
+    pt_logfile_t *lf;
+    if (plf == NULL || *plf == NULL)
+        return;
+    lf = *plf;
+    pt_log_header_free(&lf->header);
+    for (size_t i = 0; i < lf->nresults; i++)
+        result_free(&lf->results[i]);
+    free(lf->results);
+    if (lf->summary != NULL) {
+        summary_free(lf->summary);
+        free(lf->summary);
+    }
+    free(lf);
+    *plf = NULL;
+}

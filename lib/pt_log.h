@@ -1,0 +1,114 @@
+/* pt_log.h - the result log: an append-only file of self-describing msgpack maps.
+ *
+ * One map per record, each with "record": "header" | "result" | "summary". The header comes
+ * first; then one result per finished (param map, fold) job, in finishing order; then, when the
+ * sweep ended normally, one summary. Each record is written with one write() and fdatasync'd,
+ * so a crash leaves whole records plus at most one torn record at the end, which the reader
+ * detects and drops. Field names are a public interface, documented in docs/log-format.md.
+ *
+ * header:  record, format ("paratune-log"), version (1), created (unix seconds),
+ *          data {path, rows, features, fingerprint (uint64), label, format},
+ *          pipeline [stage...], validator {type "cv"|"tvs", num_folds | train_ratio, seed,
+ *          fold_col?}, evaluator {name, metric, larger_is_better}, parallelism,
+ *          threads_per_job, param_maps [ {"stage.param": value} ... ]
+ * result:  record, param_index, fold, params, metric (float, NaN when failed), status
+ *          ("ok" | "failed"), error (str, only when not ok), worker (pid), attempt (1-based),
+ *          started, finished (seconds since the sweep began, coordinator clock),
+ *          fit_seconds, eval_seconds (worker clock)
+ * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
+ *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
+ *          jobs_failed, failed_param_maps [index...]
+ */
+#ifndef PT_LOG_H
+#define PT_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pt_value.h"
+
+#define PT_LOG_VERSION 1
+
+typedef struct {
+    double created;        /* unix time */
+    char *data_path;
+    uint64_t rows, features;
+    uint64_t fingerprint;
+    char *label;
+    char *data_format;     /* "csv" | "libsvm" */
+    char **stages;
+    size_t nstages;
+    char *validator;       /* "cv" | "tvs" */
+    int num_folds;         /* cv */
+    double train_ratio;    /* tvs */
+    uint64_t seed;
+    char *fold_col;        /* NULL when none */
+    char *evaluator;
+    char *metric;
+    int larger_is_better;
+    int parallelism;
+    int threads_per_job;
+    pt_paramlist_t *param_maps; /* nmaps lists */
+    size_t nmaps;
+} pt_log_header_t;
+
+typedef struct {
+    int32_t param_index;
+    int32_t fold;
+    const pt_paramlist_t *params; /* writer: the map's params; reader: owned copy */
+    double metric;
+    char *status;          /* "ok", "failed" */
+    char *error;           /* NULL when ok */
+    int32_t worker;
+    int32_t attempt;
+    double started, finished;
+    double fit_seconds, eval_seconds;
+} pt_log_result_t;
+
+typedef struct {
+    size_t nmaps;
+    double *avg_metrics;
+    double *std_metrics;
+    int32_t best_index;    /* -1 when every map failed */
+    const pt_paramlist_t *best_params; /* writer: borrowed; reader: owned copy; NULL if none */
+    double best_metric;
+    double wall_seconds;
+    int64_t jobs_ok, jobs_failed;
+    int32_t *failed_maps;
+    size_t nfailed_maps;
+} pt_log_summary_t;
+
+typedef struct pt_log pt_log_t;
+
+/* Creates a new log at path holding the header: the header is written and fsync'd to a
+ * temporary file in the same directory, which then takes path's place (link() when overwrite
+ * is 0, so an existing file is never replaced: -EEXIST with a reason; rename() when 1), and the
+ * directory is fsync'd. Returns an owned writer or NULL with the reason in err. */
+pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err);
+/* Appends one record with a single write() and fdatasync. 0 or a negative errno. */
+int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err);
+int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err);
+/* Closes; accepts NULL and *plg == NULL; sets *plg to NULL. */
+void pt_log_close(pt_log_t **plg);
+
+/* A log read back. */
+typedef struct {
+    pt_log_header_t header;
+    pt_log_result_t *results; /* nresults, in file order */
+    size_t nresults;
+    pt_log_summary_t *summary; /* NULL when absent (sweep unfinished or killed) */
+    int torn;                  /* 1 when the file ended inside a record (dropped) */
+    uint64_t valid_bytes;      /* length of the whole records */
+} pt_logfile_t;
+
+/* Reads path. A file that does not start with a paratune header record is refused
+ * (-EINVAL, "not a paratune log"); a torn last record sets torn and is ignored; a complete
+ * record that is malformed is an error naming its byte offset. Returns an owned object
+ * (free with pt_logfile_destroy) or NULL with the reason in err. */
+pt_logfile_t *pt_logfile_read(const char *path, char *err);
+void pt_logfile_destroy(pt_logfile_t **plf);
+
+/* Frees what a header owns (used for read-back headers). */
+void pt_log_header_free(pt_log_header_t *h);
+
+#endif

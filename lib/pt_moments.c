@@ -1,0 +1,266 @@
+/* pt_moments.c - count, means and centred scatter matrices of row blocks; merge; affine maps.
+ *
+ * pt_moments_from_rows makes two passes over a block that stays where it is (the shared
+ * image): column sums, then centred chunks of PT_MOM_CHUNK rows copied into a small scratch
+ * buffer and accumulated with cblas_dsyrk / cblas_dgemv. The second pass also sums the centred
+ * values and applies the usual correction (the "corrected two-pass" algorithm of Chan, Golub
+ * and LeVeque), which removes the rounding error of the first-pass mean. A column whose values
+ * are all bitwise equal gets that value as its mean and exactly zero scatter, so a constant
+ * feature or label is recognised exactly downstream (Spark zeroes such features).
+ */
+#include "pt_moments.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows per centred chunk: big enough for dsyrk to run at speed, small enough that the
+ * scratch buffer (PT_MOM_CHUNK x p doubles) stays in cache for moderate p. */
+#define PT_MOM_CHUNK 256
+
+pt_moments_t *pt_moments_new(size_t p)
+{
+    pt_moments_t *m = calloc(1, sizeof(*m));
+    size_t pp = p > 0 ? p : 1;
+    if (m == NULL)
+        return NULL;
+    m->p = p;
+    m->mean = calloc(pp, sizeof(double));
+    m->S = calloc(pp * pp, sizeof(double));
+    m->sxy = calloc(pp, sizeof(double));
+    if (m->mean == NULL || m->S == NULL || m->sxy == NULL)
+        pt_moments_destroy(&m);
+    return m;
+}
+
+void pt_moments_destroy(pt_moments_t **pm)
+{
+    if (pm == NULL || *pm == NULL)
+        return;
+    free((*pm)->mean);
+    free((*pm)->S);
+    free((*pm)->sxy);
+    free(*pm);
+    *pm = NULL;
+}
+
+void pt_moments_clear(pt_moments_t *m)
+{
+    m->n = 0.0;
+    m->ymean = 0.0;
+    m->syy = 0.0;
+    if (m->p == 0)
+        return;
+    memset(m->mean, 0, m->p * sizeof(double));
+    memset(m->S, 0, m->p * m->p * sizeof(double));
+    memset(m->sxy, 0, m->p * sizeof(double));
+}
+
+void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src)
+{
+    size_t p = src->p;
+    if (dst == src)
+        return;
+    dst->n = src->n;
+    dst->ymean = src->ymean;
+    dst->syy = src->syy;
+    if (p == 0)
+        return;
+    memcpy(dst->mean, src->mean, p * sizeof(double));
+    memcpy(dst->S, src->S, p * p * sizeof(double));
+    memcpy(dst->sxy, src->sxy, p * sizeof(double));
+}
+
+/* Copies the upper triangle of the p x p row-major matrix A onto its lower triangle. */
+static void mom__symmetrize_upper(double *A, size_t p)
+{
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i + 1; j < p; j++)
+            A[j * p + i] = A[i * p + j];
+}
+
+int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n)
+{
+    size_t p = m->p;
+    size_t chunk = n < PT_MOM_CHUNK ? n : PT_MOM_CHUNK;
+    double *buf = NULL, *yc = NULL, *dsum = NULL;
+    unsigned char *constant = NULL;
+    double ysum = 0.0, ydsum = 0.0;
+    int yconst = 1, rc = -ENOMEM;
+
+    pt_moments_clear(m);
+    if (n == 0)
+        return 0;
+    buf = malloc((p > 0 ? p : 1) * chunk * sizeof(double));
+    yc = malloc(chunk * sizeof(double));
+    dsum = calloc(p > 0 ? p : 1, sizeof(double));
+    constant = malloc(p > 0 ? p : 1);
+    if (buf == NULL || yc == NULL || dsum == NULL || constant == NULL)
+        goto out;
+
+    /* Pass 1: column sums, and whether each column is constant. */
+    memset(constant, 1, p > 0 ? p : 1);
+    for (size_t i = 0; i < n; i++) {
+        const double *xi = x + i * p;
+        for (size_t j = 0; j < p; j++) {
+            m->mean[j] += xi[j];
+            constant[j] &= (unsigned char)(xi[j] == x[j]);
+        }
+    }
+    for (size_t j = 0; j < p; j++)
+        m->mean[j] = constant[j] ? x[j] : m->mean[j] / (double)n;
+    if (y != NULL) {
+        for (size_t i = 0; i < n; i++) {
+            ysum += y[i];
+            yconst &= y[i] == y[0];
+        }
+        m->ymean = yconst ? y[0] : ysum / (double)n;
+    }
+
+    /* Pass 2: centred chunks into the scratch buffer; S (upper) += C^T C, sxy += C^T yc. */
+    for (size_t r0 = 0; r0 < n; r0 += chunk) {
+        size_t rows = n - r0 < chunk ? n - r0 : chunk;
+        for (size_t i = 0; i < rows; i++) {
+            const double *xi = x + (r0 + i) * p;
+            double *bi = buf + i * p;
+            for (size_t j = 0; j < p; j++) {
+                bi[j] = xi[j] - m->mean[j];
+                dsum[j] += bi[j];
+            }
+        }
+        if (p > 0)
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, buf,
+                        (int)p, 1.0, m->S, (int)p);
+        if (y != NULL) {
+            for (size_t i = 0; i < rows; i++) {
+                yc[i] = y[r0 + i] - m->ymean;
+                ydsum += yc[i];
+                m->syy += yc[i] * yc[i];
+            }
+            if (p > 0)
+                cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)p, 1.0, buf, (int)p, yc,
+                            1, 1.0, m->sxy, 1);
+        }
+    }
+
+    /* Correction for the rounding error of the first-pass means: with d = x - mean~,
+     * sum (x - mean)(x - mean)^T = sum d d^T - (sum d)(sum d)^T / n. Constant columns have
+     * d == 0 exactly and stay exact. */
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i; j < p; j++)
+            m->S[i * p + j] -= dsum[i] * dsum[j] / (double)n;
+    for (size_t j = 0; j < p; j++) {
+        m->sxy[j] -= dsum[j] * ydsum / (double)n;
+        m->mean[j] += dsum[j] / (double)n;
+    }
+    m->syy -= ydsum * ydsum / (double)n;
+    if (m->syy < 0.0)
+        m->syy = 0.0;
+    m->ymean += ydsum / (double)n;
+    for (size_t j = 0; j < p; j++)
+        if (m->S[j * p + j] < 0.0)
+            m->S[j * p + j] = 0.0;
+    mom__symmetrize_upper(m->S, p);
+    m->n = (double)n;
+    rc = 0;
+out:
+    free(buf);
+    free(yc);
+    free(dsum);
+    free(constant);
+    return rc;
+}
+
+void pt_moments_merge(pt_moments_t *dst, const pt_moments_t *src)
+{
+    size_t p = dst->p;
+    double na = dst->n, nb = src->n, n, f, dy;
+
+    if (nb == 0.0 || dst == src) {
+        if (dst == src && nb != 0.0) {
+            /* Union of a set with itself: means unchanged, scatter doubles. */
+            dst->n *= 2.0;
+            dst->syy *= 2.0;
+            for (size_t i = 0; i < p * p; i++)
+                dst->S[i] *= 2.0;
+            for (size_t j = 0; j < p; j++)
+                dst->sxy[j] *= 2.0;
+        }
+        return;
+    }
+    if (na == 0.0) {
+        pt_moments_copy(dst, src);
+        return;
+    }
+    /* Chan et al.: with delta = mean_b - mean_a,
+     * S = S_a + S_b + delta delta^T * na nb / n, mean = mean_a + delta * nb / n. */
+    n = na + nb;
+    f = na * nb / n;
+    dy = src->ymean - dst->ymean;
+    for (size_t i = 0; i < p; i++) {
+        double di = src->mean[i] - dst->mean[i];
+        for (size_t j = 0; j < p; j++) {
+            double dj = src->mean[j] - dst->mean[j];
+            dst->S[i * p + j] += src->S[i * p + j] + di * dj * f;
+        }
+        dst->sxy[i] += src->sxy[i] + di * dy * f;
+    }
+    for (size_t i = 0; i < p; i++)
+        dst->mean[i] += (src->mean[i] - dst->mean[i]) * (nb / n);
+    dst->syy += src->syy + dy * dy * f;
+    dst->ymean += dy * (nb / n);
+    dst->n = n;
+}
+
+int pt_moments_affine(const pt_moments_t *in, const double *A, const double *c, size_t q,
+                      pt_moments_t *out)
+{
+    size_t p = in->p;
+    size_t qq = q > 0 ? q : 1;
+    double *SA = NULL, *Sz = NULL, *mz = NULL, *sz = NULL;
+    int rc = -ENOMEM;
+
+    if (out->p != q)
+        return -EINVAL;
+    SA = calloc((p > 0 ? p : 1) * qq, sizeof(double));
+    Sz = calloc(qq * qq, sizeof(double));
+    mz = calloc(qq, sizeof(double));
+    sz = calloc(qq, sizeof(double));
+    if (SA == NULL || Sz == NULL || mz == NULL || sz == NULL)
+        goto out;
+    if (c != NULL)
+        memcpy(mz, c, q * sizeof(double));
+    if (p > 0 && q > 0) {
+        /* mean_z = A^T mean + c; sxy_z = A^T sxy; S_z = A^T (S A). */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)p, (int)q, 1.0, A, (int)q, in->mean, 1, 1.0,
+                    mz, 1);
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)p, (int)q, 1.0, A, (int)q, in->sxy, 1, 0.0,
+                    sz, 1);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)q, (int)p, 1.0,
+                    in->S, (int)p, A, (int)q, 0.0, SA, (int)q);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)q, (int)q, (int)p, 1.0, A,
+                    (int)q, SA, (int)q, 0.0, Sz, (int)q);
+        /* Rounding leaves A^T S A slightly asymmetric; consumers expect exact symmetry. */
+        for (size_t i = 0; i < q; i++)
+            for (size_t j = i + 1; j < q; j++) {
+                double v = 0.5 * (Sz[i * q + j] + Sz[j * q + i]);
+                Sz[i * q + j] = Sz[j * q + i] = v;
+            }
+    }
+    out->n = in->n;
+    out->ymean = in->ymean;
+    out->syy = in->syy;
+    if (q > 0) {
+        memcpy(out->mean, mz, q * sizeof(double));
+        memcpy(out->S, Sz, q * q * sizeof(double));
+        memcpy(out->sxy, sz, q * sizeof(double));
+    }
+    rc = 0;
+out:
+    free(SA);
+    free(Sz);
+    free(mz);
+    free(sz);
+    return rc;
+}

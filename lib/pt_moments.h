@@ -1,0 +1,50 @@
+/* pt_moments.h - sufficient statistics of a set of rows: count, means, centred scatter matrices.
+ *
+ * Every stage paratune fits (pca, linearRegression with the normal equations) needs only
+ * these moments of its input, and every feature transform it applies is affine, so a pipeline
+ * is fit from the moments of the raw training rows without copying or transforming the
+ * feature matrix: per-block moments are computed in place on the shared-memory image (BLAS
+ * dsyrk over small centred chunks, for accuracy), combined across blocks (Chan et al.'s
+ * pairwise update) and pushed through each fitted affine stage.
+ */
+#ifndef PT_MOMENTS_H
+#define PT_MOMENTS_H
+
+#include <stddef.h>
+
+typedef struct {
+    size_t p;     /* number of features */
+    double n;     /* number of rows (sum of weights; rows have weight 1 for now) */
+    double *mean; /* p: column means */
+    double *S;    /* p x p row-major, full symmetric: sum_i (x_i - mean)(x_i - mean)^T */
+    double *sxy;  /* p: sum_i (x_i - mean)(y_i - ymean) */
+    double ymean; /* label mean */
+    double syy;   /* sum_i (y_i - ymean)^2 */
+} pt_moments_t;
+
+/* A zeroed moments object for p features (n = 0). Owned; NULL when out of memory. */
+pt_moments_t *pt_moments_new(size_t p);
+/* Frees; accepts NULL and *pm == NULL; sets *pm to NULL. */
+void pt_moments_destroy(pt_moments_t **pm);
+/* Resets m to the empty set (n = 0, everything 0). */
+void pt_moments_clear(pt_moments_t *m);
+/* Copies src into dst (same p). */
+void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src);
+
+/* Sets m to the moments of n rows: x is n x m->p row-major with leading dimension m->p, y has
+ * n labels (y may be NULL: label moments are then 0). Two passes: means, then dsyrk/dgemv
+ * over centred chunks of at most a few hundred rows copied to a small scratch buffer (never
+ * the whole block). Returns 0, or -ENOMEM. */
+int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n);
+
+/* dst := moments of the union of the rows behind dst and src (same p); exact pairwise
+ * combination. Either side may be empty (n = 0). */
+void pt_moments_merge(pt_moments_t *dst, const pt_moments_t *src);
+
+/* out := moments of z = A^T x + c for rows x behind in: A is in->p x q row-major, c has q
+ * entries or is NULL for 0. out must have p == q. mean_z = A^T mean + c, S_z = A^T S A,
+ * sxy_z = A^T sxy; n, ymean, syy carried over. Returns 0 or -ENOMEM. */
+int pt_moments_affine(const pt_moments_t *in, const double *A, const double *c, size_t q,
+                      pt_moments_t *out);
+
+#endif

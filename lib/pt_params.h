@@ -1,0 +1,72 @@
+/* pt_params.h - the stage registry, the pipeline, and the param grid.
+ *
+ * Stages and params use Spark ML's names. A spec is a pipeline (stage names in order) plus
+ * grid axes (--grid stage.param=v1,v2,...) and fixed params (--set stage.param=v). Param maps
+ * are the cartesian product of the axes in the order they were added, the last axis varying
+ * fastest (PySpark's ParamGridBuilder). A param map lists only grid and fixed params (as
+ * Spark's estimatorParamMaps); the full param set of a job adds every default.
+ */
+#ifndef PT_PARAMS_H
+#define PT_PARAMS_H
+
+#include <stddef.h>
+
+#include "pt_value.h"
+
+typedef enum { PT_STAGE_TRANSFORMER = 1, PT_STAGE_PREDICTOR } pt_stage_role_t;
+
+typedef struct {
+    const char *name;   /* Spark's param name, e.g. "regParam" */
+    pt_vtype_t type;    /* INT, DOUBLE or BOOL */
+    int required;       /* no default: must be set or gridded */
+    double def;         /* default when not required */
+    double lo, hi;      /* allowed range (inclusive) */
+    const char *help;
+} pt_param_def_t;
+
+typedef struct {
+    const char *name;   /* "pca", "linearRegression" */
+    pt_stage_role_t role;
+    const pt_param_def_t *params;
+    size_t nparams;
+} pt_stage_def_t;
+
+/* The registry entry of a stage name, or NULL. */
+const pt_stage_def_t *pt_stage_lookup(const char *name);
+/* Comma-separated list of the known stage names, for messages. */
+const char *pt_stage_names(void);
+/* The param of a stage, or NULL. */
+const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name);
+
+typedef struct pt_spec pt_spec_t;
+
+/* Parses a pipeline "pca,linearRegression": known stages, no repeats, exactly one predictor
+ * and it last. Returns an owned spec (pt_spec_destroy) or NULL with the reason in err. */
+pt_spec_t *pt_spec_new(const char *pipeline, char *err);
+void pt_spec_destroy(pt_spec_t **ps);
+
+/* Adds a grid axis from "stage.param=v1,v2,..." (values parsed and range-checked; an axis
+ * named twice, or both gridded and fixed, is refused). Returns 0 or -EINVAL with err. */
+int pt_spec_add_axis(pt_spec_t *s, const char *arg, char *err);
+/* Fixes a param from "stage.param=value". Returns 0 or -EINVAL with err. */
+int pt_spec_set(pt_spec_t *s, const char *arg, char *err);
+/* Checks the spec against the data: every required param is set or gridded, and params that
+ * depend on the data are in range for every param map (pca.k <= the stage's input width).
+ * Returns 0 or -EINVAL with err naming the option. */
+int pt_spec_check(const pt_spec_t *s, size_t features, char *err);
+
+size_t pt_spec_nstages(const pt_spec_t *s);
+const char *pt_spec_stage(const pt_spec_t *s, size_t i);
+/* Number of param maps (product of the axis lengths; 1 with no axis). */
+size_t pt_spec_nmaps(const pt_spec_t *s);
+/* out := param map i (grid values then fixed params). out must be empty. 0 or -ENOMEM. */
+int pt_spec_map(const pt_spec_t *s, size_t i, pt_paramlist_t *out);
+/* out := every param of every stage for map i, defaults filled in. 0 or -ENOMEM. */
+int pt_spec_full(const pt_spec_t *s, size_t i, pt_paramlist_t *out);
+
+/* Parses text as a value of def's type and range; key is for the message.
+ * Returns 0 or -EINVAL with err. */
+int pt_param_parse(const pt_param_def_t *def, const char *key, const char *text,
+                   pt_value_t *out, char *err);
+
+#endif

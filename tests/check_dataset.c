@@ -1,0 +1,625 @@
+/* check_dataset.c - unit tests of pt_dataset: CSV and LIBSVM loading, every load error,
+ * format detection, the number parser against strtod, synthetic data and CSV output.
+ *
+ * Each test gets a fresh mkdtemp directory (fixture) that the teardown empties and removes.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pt_common.h"
+#include "pt_dataset.h"
+
+#define TIMEOUT 60
+
+static char tmpdir[1024];
+static char pathbuf[PATH_MAX];
+
+static void setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/check_dataset.XXXXXX", base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+/* Removes every file of tmpdir (and one level of subdirectories), then tmpdir. */
+static void rm_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[PATH_MAX];
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_tree(p);
+        else
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void teardown(void)
+{
+    rm_tree(tmpdir);
+}
+
+/* Path of name in tmpdir (a static buffer, valid until the next call). */
+static const char *tpath(const char *name)
+{
+    ck_assert_int_lt(snprintf(pathbuf, sizeof pathbuf, "%s/%s", tmpdir, name), PATH_MAX);
+    return pathbuf;
+}
+
+/* Writes len bytes of s to tmpdir/name and returns its path (static buffer). */
+static const char *put_n(const char *name, const char *s, size_t len)
+{
+    const char *p = tpath(name);
+    FILE *f = fopen(p, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(s, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+    return p;
+}
+
+static const char *put(const char *name, const char *s)
+{
+    return put_n(name, s, strlen(s));
+}
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    closedir(d);
+    return n;
+}
+
+static pt_dataset_t *load_ok(const char *path, const pt_load_opts_t *o)
+{
+    char err[PT_ERRLEN] = "";
+    pt_dataset_t *ds = pt_dataset_load(path, o, err);
+    ck_assert_msg(ds != NULL, "load failed: %s", err);
+    return ds;
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+START_TEST(csv_basic)
+{
+    const char *p = put("d.csv", "a,b,label\n1,2.5,3\n-4,5e-1,-0.125\n0.1,1e300,7\n");
+    pt_dataset_t *ds = load_ok(p, NULL);
+    const double x[] = {1, 2.5, -4, 0.5, 0.1, 1e300}, y[] = {3, -0.125, 7};
+    ck_assert_uint_eq(ds->rows, 3);
+    ck_assert_uint_eq(ds->features, 2);
+    ck_assert_int_eq(ds->format, PT_FMT_CSV);
+    for (int i = 0; i < 6; i++)
+        ck_assert(ds->x[i] == x[i]);
+    for (int i = 0; i < 3; i++)
+        ck_assert(ds->y[i] == y[i]);
+    ck_assert_ptr_null(ds->fold);
+    ck_assert_str_eq(ds->names[0], "a");
+    ck_assert_str_eq(ds->names[1], "b");
+    ck_assert_str_eq(ds->label_name, "label");
+    pt_dataset_destroy(&ds);
+    ck_assert_ptr_null(ds);
+    pt_dataset_destroy(&ds); /* NULL and *NULL are fine */
+    pt_dataset_destroy(NULL);
+}
+END_TEST
+
+START_TEST(csv_crlf_and_trailing)
+{
+    /* CRLF, blank lines at the end, no final newline, blanks around fields, a BOM */
+    static const char *content[] = {"a,label\r\n1,2\r\n 3 , 4 \r\n\r\n\r\n",
+                                    ("\xef\xbb\xbf" "a,label\n1,2\n3,4"),
+                                    "a,label\n1,2\n3,4\n\n  \n\t\n"};
+    char buf[3][PATH_MAX];
+    for (int k = 0; k < 3; k++) {
+        char name[8];
+        snprintf(name, sizeof name, "%c.csv", 'a' + k);
+        snprintf(buf[k], sizeof buf[k], "%s", put(name, content[k]));
+    }
+    for (int k = 0; k < 3; k++) {
+        pt_dataset_t *ds = load_ok(buf[k], NULL);
+        ck_assert_uint_eq(ds->rows, 2);
+        ck_assert_uint_eq(ds->features, 1);
+        ck_assert(ds->x[0] == 1 && ds->x[1] == 3 && ds->y[0] == 2 && ds->y[1] == 4);
+        ck_assert_str_eq(ds->names[0], "a");
+        ck_assert_str_eq(ds->label_name, "label");
+        pt_dataset_destroy(&ds);
+    }
+}
+END_TEST
+
+START_TEST(csv_quoted)
+{
+    const char *p = put("q.csv", "\"a\", \"b c\" ,\"label\"\r\n\"1\",2, \"3\" \r\n");
+    pt_dataset_t *ds = load_ok(p, NULL);
+    ck_assert_uint_eq(ds->features, 2);
+    ck_assert_str_eq(ds->names[0], "a");
+    ck_assert_str_eq(ds->names[1], "b c");
+    ck_assert_str_eq(ds->label_name, "label");
+    ck_assert(ds->x[0] == 1 && ds->x[1] == 2 && ds->y[0] == 3);
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
+START_TEST(csv_label_middle)
+{
+    const char *p = put("m.csv", "a,price,b\n1,2,3\n4,5,6\n");
+    pt_load_opts_t o = {.label = "price"};
+    pt_dataset_t *ds = load_ok(p, &o);
+    ck_assert_uint_eq(ds->features, 2);
+    ck_assert(ds->x[0] == 1 && ds->x[1] == 3 && ds->x[2] == 4 && ds->x[3] == 6);
+    ck_assert(ds->y[0] == 2 && ds->y[1] == 5);
+    ck_assert_str_eq(ds->names[0], "a");
+    ck_assert_str_eq(ds->names[1], "b");
+    ck_assert_str_eq(ds->label_name, "price");
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
+START_TEST(csv_fold_column)
+{
+    const char *p = put("f.csv", "a,fold,label,b\n1,0,2,3\n4,2,5,6\n7,1.0,8,9\n");
+    pt_load_opts_t o = {.fold_col = "fold", .num_folds = 3};
+    pt_dataset_t *ds = load_ok(p, &o);
+    ck_assert_uint_eq(ds->rows, 3);
+    ck_assert_uint_eq(ds->features, 2);
+    ck_assert_str_eq(ds->names[0], "a");
+    ck_assert_str_eq(ds->names[1], "b");
+    ck_assert_ptr_nonnull(ds->fold);
+    ck_assert_int_eq(ds->fold[0], 0);
+    ck_assert_int_eq(ds->fold[1], 2);
+    ck_assert_int_eq(ds->fold[2], 1);
+    ck_assert(ds->x[2] == 4 && ds->x[3] == 6 && ds->y[2] == 8);
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- errors */
+
+typedef struct {
+    const char *file;    /* name in tmpdir; NULL content means the file does not exist */
+    const char *content;
+    pt_load_opts_t opts;
+    const char *want[4]; /* substrings the message must contain */
+} err_case_t;
+
+static const err_case_t err_cases[] = {
+    {"x.csv", "a,b,label\n1,2,3\n1,2\n", {0}, {"x.csv:3: ", "expected 3 fields, found 2"}},
+    {"x.csv", "a,b,label\n1,2,3,4\n", {0}, {"x.csv:2: ", "expected 3 fields, found 4"}},
+    {"x.csv", "a,b,label\n1,x,3,4\n", {0}, {"x.csv:2: ", "expected 3 fields, found 4"}},
+    {"x.csv", "a,f2,label\n1,2,3\n1,abc,3\n", {0},
+     {"x.csv:3: ", "field 2 (\"f2\"): not a number: \"abc\""}},
+    {"x.csv", "a,f2,label\n1,2,3\n1,\"2,3\n", {0}, {"x.csv:3: ", "field 2 (\"f2\")", "unterminated"}},
+    {"x.csv", "a,f2,label\n1,\"2,3\n", {0}, {"x.csv:2: ", "unterminated quote"}},
+    {"x.csv", "a,f2,label\n1,1.5.2,3\n", {0}, {"x.csv:2: ", "not a number: \"1.5.2\""}},
+    {"x.csv", "a,f2,label\n1,1e,3\n", {0}, {"x.csv:2: ", "not a number: \"1e\""}},
+    {"x.csv", "a,b,label\n1,,3\n", {0}, {"x.csv:2: ", "field 2 (\"b\") is empty"}},
+    {"x.csv", "a,b,label\n1,2,\n", {0}, {"x.csv:2: ", "label is empty"}},
+    {"x.csv", "a,label\n1,2\n3,\"\"\r\n", {0}, {"x.csv:3: ", "label is empty"}},
+    {"x.csv", "a,label\n1,2\n2,3\n3,nan\n", {0}, {"x.csv:4: ", "label is not finite: nan"}},
+    {"x.csv", "a,label\n1,x2\n", {0}, {"x.csv:2: ", "label is not a number: \"x2\""}},
+    {"x.csv", "a,b,label\n1,inf,3\n", {0}, {"x.csv:2: ", "field 2 (\"b\"): not finite: inf"}},
+    {"x.csv", "a,b,label\n-Infinity,1,3\n", {0}, {"x.csv:2: ", "field 1 (\"a\"): not finite"}},
+    {"x.csv", "a,b,label\n1,NaN,3\n", {0}, {"x.csv:2: ", "not finite: NaN"}},
+    {"x.csv", "a,b,label\n1,1e999,3\n", {0}, {"x.csv:2: ", "not finite: 1e999"}},
+    {"x.csv", "a,b,c\n1,2,3\n", {0},
+     {"x.csv:1: ", "no column named \"label\"", "(columns: a, b, c)"}},
+    {"x.csv", "a,b,c\n1,2,3\n", {.label = "y"}, {"x.csv:1: ", "no column named \"y\""}},
+    {"x.csv", "c1,c2,c3,c4,c5,c6,c7,c8,c9,c10,c11,c12,c13\n1,2,3,4,5,6,7,8,9,10,11,12,13\n",
+     {0},
+     {"x.csv:1: ", "no column named \"label\"", "c9, c10, ... (3 more)"}},
+    {"x.csv", "a,label\n", {0}, {"x.csv: no data rows"}},
+    {"x.csv", "a,label\r\n\r\n\n", {0}, {"x.csv: no data rows"}},
+    {"x.csv", "a,fold,label\n1,0,2\n1,3,2\n", {.fold_col = "fold", .num_folds = 3},
+     {"x.csv:3: ", "fold column \"fold\": value 3 is out of range [0, 3)"}},
+    {"x.csv", "a,fold,label\n1,-1,2\n", {.fold_col = "fold", .num_folds = 3},
+     {"x.csv:2: ", "value -1 is out of range [0, 3)"}},
+    {"x.csv", "a,fold,label\n1,1.5,2\n", {.fold_col = "fold", .num_folds = 3},
+     {"x.csv:2: ", "fold column \"fold\": not an integer: 1.5"}},
+    {"x.csv", "a,fold,label\n1,one,2\n", {.fold_col = "fold", .num_folds = 3},
+     {"x.csv:2: ", "fold column \"fold\": not an integer: \"one\""}},
+    {"x.csv", "a,fold,label\n1,,2\n", {.fold_col = "fold", .num_folds = 3},
+     {"x.csv:2: ", "fold column \"fold\" is empty"}},
+    {"x.csv", "a,label\n1,2\n", {.fold_col = "fold", .num_folds = 3},
+     {"x.csv:1: ", "no column named \"fold\"", "(columns: a, label)"}},
+    {"x.csv", "a,b,a,label\n1,2,3,4\n", {0},
+     {"x.csv:1: ", "duplicate column name \"a\"", "columns 1 and 3"}},
+    {"x.csv", "a,,label\n1,2,3\n", {0}, {"x.csv:1: ", "column 2 has an empty name"}},
+    {"x.csv", "a,\"\",label\n1,2,3\n", {0}, {"x.csv:1: ", "column 2 has an empty name"}},
+    {"x.csv", "a,\"b,label\n1,2,3\n", {0}, {"x.csv:1: ", "unterminated quote"}},
+    {"x.csv", "", {0}, {"x.csv: empty file"}},
+    {"x.csv", "\n \r\n\n", {0}, {"x.csv: empty file"}},
+    {"x.csv", "\na,label\n1,2\n", {0}, {"x.csv:1: ", "blank"}},
+    {"nope.csv", NULL, {0}, {"nope.csv: cannot open: No such file or directory"}},
+    {"x.csv", "a,label\n1,2\n\n3,4\n", {0}, {"x.csv:3: ", "expected 2 fields", "blank line"}},
+    {"x.csv", "a,label\n1,2\n  \r\n3,4\n", {0}, {"x.csv:3: ", "blank line"}},
+    {"x.csv", "a,label\n1,2\n", {.fold_col = "label", .num_folds = 2}, {"x.csv", "both"}},
+    {"x.csv", "a,label\n1,2\n", {.fold_col = "a", .num_folds = 0}, {"at least 1, got 0"}},
+    /* LIBSVM */
+    {"x.svm", "1 1:2 3:4\n2 2:1 2:3\n", {0},
+     {"x.svm:2: ", "index 2 after index 2", "strictly increasing"}},
+    {"x.svm", "1 3:2 1:4\n", {0}, {"x.svm:1: ", "index 1 after index 3", "strictly increasing"}},
+    {"x.svm", "# c\n1 0:2\n", {0}, {"x.svm:2: ", "1-based"}},
+    {"x.svm", "1 1:2 7:1\n", {.features = 5},
+     {"x.svm:1: ", "index 7 is above the number of features (5)"}},
+    {"x.svm", "1 1:2 abc\n", {0}, {"x.svm:1: ", "expected index:value, found \"abc\""}},
+    {"x.svm", "1 1:2 2:\n", {0}, {"x.svm:1: ", "feature 2: not a number: \"2:\""}},
+    {"x.svm", "1 1:2 2:x\n", {0}, {"x.svm:1: ", "feature 2: not a number: \"2:x\""}},
+    {"x.svm", "1 1:2 2:inf\n", {0}, {"x.svm:1: ", "feature 2: not finite"}},
+    {"x.svm", "\n\nnan 1:2\n", {0}, {"x.svm:3: ", "label is not finite: nan"}},
+    {"x.svm", "1:2 3:4\n", {0}, {"x.svm:1: ", "label is not a number: \"1:2\""}},
+    {"x.svm", "# only a comment\n\n", {0}, {"x.svm: no data rows"}},
+    {"x.svm", "1 1:2\n", {.fold_col = "fold", .num_folds = 3}, {"x.svm: ", "fold column"}},
+    {"x.txt", "1 1:2\n", {.format = PT_FMT_LIBSVM, .fold_col = "f", .num_folds = 2},
+     {"x.txt: ", "LIBSVM"}},
+};
+
+START_TEST(load_errors)
+{
+    const err_case_t *c = &err_cases[_i];
+    char err[PT_ERRLEN];
+    const char *path;
+    pt_dataset_t *ds;
+    memset(err, 0, sizeof err);
+    path = c->content != NULL ? put(c->file, c->content) : tpath(c->file);
+    ds = pt_dataset_load(path, &c->opts, err);
+    ck_assert_msg(ds == NULL, "case %d loaded", _i);
+    pt_dataset_destroy(&ds);
+    ck_assert_msg(strchr(err, '\n') == NULL, "case %d: not one line: %s", _i, err);
+    for (int k = 0; k < 4 && c->want[k] != NULL; k++)
+        ck_assert_msg(strstr(err, c->want[k]) != NULL, "case %d: \"%s\" lacks \"%s\"", _i, err,
+                      c->want[k]);
+}
+END_TEST
+
+START_TEST(load_errors_misc)
+{
+    char err[PT_ERRLEN] = "";
+    pt_dataset_t *ds;
+    /* NUL byte, a directory, a long bad field cut short, a NULL err buffer */
+    const char *p = put_n("n.csv", "a,label\n1,2\n3\0,4\n", 17);
+    ds = pt_dataset_load(p, NULL, err);
+    ck_assert_ptr_null(ds);
+    ck_assert_ptr_nonnull(strstr(err, "n.csv:3: NUL byte"));
+    ds = pt_dataset_load(tmpdir, NULL, err);
+    ck_assert_ptr_null(ds);
+    ck_assert_ptr_nonnull(strstr(err, "cannot read: Is a directory"));
+    {
+        char big[400];
+        memset(big, 'z', sizeof big);
+        memcpy(big, "a,label\n1,", 10);
+        big[sizeof big - 1] = '\0';
+        p = put("l.csv", big);
+        ds = pt_dataset_load(p, NULL, err);
+        ck_assert_ptr_null(ds);
+        ck_assert_ptr_nonnull(strstr(err, "l.csv:2: label is not a number: \"zzz"));
+        ck_assert_ptr_nonnull(strstr(err, "z...\""));
+        ck_assert_uint_lt(strlen(err), 200);
+        ck_assert_ptr_null(pt_dataset_load(p, NULL, NULL));
+    }
+}
+END_TEST
+
+/* ---------------------------------------------------------------- LIBSVM */
+
+START_TEST(libsvm_basic)
+{
+    const char *p = put("d.libsvm", "# header comment\n1.5 1:2 3:4\n\n-2 2:-1  \r\n"
+                                    "+3 1:0 3:1e-3 # trailing comment\n  \n7\n");
+    pt_dataset_t *ds = load_ok(p, NULL);
+    const double x[] = {2, 0, 4, 0, -1, 0, 0, 0, 1e-3, 0, 0, 0};
+    const double y[] = {1.5, -2, 3, 7};
+    ck_assert_int_eq(ds->format, PT_FMT_LIBSVM);
+    ck_assert_uint_eq(ds->rows, 4);
+    ck_assert_uint_eq(ds->features, 3);
+    for (int i = 0; i < 12; i++)
+        ck_assert_msg(ds->x[i] == x[i], "x[%d] = %g", i, ds->x[i]);
+    for (int i = 0; i < 4; i++)
+        ck_assert(ds->y[i] == y[i]);
+    ck_assert_ptr_null(ds->fold);
+    ck_assert_str_eq(ds->names[0], "f1");
+    ck_assert_str_eq(ds->names[2], "f3");
+    ck_assert_str_eq(ds->label_name, "label");
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
+START_TEST(libsvm_features_opt)
+{
+    const char *p = put("d.svm", "1 2:5\n0 1:1\n");
+    pt_load_opts_t o = {.features = 5};
+    pt_dataset_t *ds = load_ok(p, &o);
+    ck_assert_uint_eq(ds->features, 5);
+    ck_assert_uint_eq(ds->rows, 2);
+    ck_assert(ds->x[1] == 5 && ds->x[5] == 1);
+    for (int i = 0; i < 10; i++)
+        if (i != 1 && i != 5)
+            ck_assert(ds->x[i] == 0);
+    ck_assert_str_eq(ds->names[4], "f5");
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
+START_TEST(detect_format)
+{
+    pt_dataset_t *ds;
+    pt_load_opts_t csv = {.format = PT_FMT_CSV};
+    char err[PT_ERRLEN];
+    /* content decides without a telling suffix */
+    ds = load_ok(put("a.txt", "# comment\n\n1 1:0.5 2:3\n"), NULL);
+    ck_assert_int_eq(ds->format, PT_FMT_LIBSVM);
+    ck_assert_uint_eq(ds->features, 2);
+    pt_dataset_destroy(&ds);
+    ds = load_ok(put("b.txt", "a,label\n1,2\n"), NULL);
+    ck_assert_int_eq(ds->format, PT_FMT_CSV);
+    pt_dataset_destroy(&ds);
+    ds = load_ok(put("c.data", "label\n1\n2\n"), NULL); /* one column, no ':' */
+    ck_assert_int_eq(ds->format, PT_FMT_CSV);
+    ck_assert_uint_eq(ds->features, 0);
+    ck_assert_ptr_nonnull(ds->x);
+    pt_dataset_destroy(&ds);
+    /* the suffix wins over content */
+    ds = load_ok(put("d.LIBSVM", "3\n"), NULL);
+    ck_assert_int_eq(ds->format, PT_FMT_LIBSVM);
+    ck_assert_uint_eq(ds->features, 0);
+    pt_dataset_destroy(&ds);
+    ds = load_ok(put("e.svm", "1 1:2\n"), NULL);
+    ck_assert_int_eq(ds->format, PT_FMT_LIBSVM);
+    pt_dataset_destroy(&ds);
+    /* an explicit format wins over both */
+    ck_assert_ptr_null(pt_dataset_load(put("f.svm", "1 1:2\n"), &csv, err));
+    ck_assert_ptr_nonnull(strstr(err, "no column named \"label\""));
+}
+END_TEST
+
+/* ---------------------------------------------------------------- number parser */
+
+static void add_num(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (*len + n + 2 > *cap) {
+        *cap = (*cap + n + 2) * 2;
+        *buf = realloc(*buf, *cap);
+        ck_assert_ptr_nonnull(*buf);
+    }
+    memcpy(*buf + *len, s, n);
+    (*buf)[*len + n] = '\n';
+    *len += n + 1;
+}
+
+/* Loads a one-column CSV of number texts and checks that every value is bit-for-bit what
+ * strtod gives (the parser is exact, not just within 1 ulp). */
+START_TEST(parser_matches_strtod)
+{
+    static const char *fixed[] = {
+        "0", "-0", "0.0", "1", "-1", "+1", ".5", "-.5", "5.", "00012", "1E5", "1e-5",
+        "0.1", "0.2", "0.3", "1e22", "1e23", "9007199254740992", "9007199254740993",
+        "9007199254740995", "9223372036854775807", "9223372036854776832",
+        "9223372036854776833", "18446744073709551615", "1844674407370955161.5",
+        "0.9999999999999999444888487687421729788184165954589843750000000001",
+        "123456789012345678901234567890", "2.2250738585072011e-308", "2.2250738585072014e-308",
+        "4.9e-324", "1e-400", "1.7976931348623157e308", "0e9999", "7.3177701707893310e+15",
+        "3.0540412e5", "8.589973e9", "1.00000000000000011102230246251565404236316680908203125",
+        "1.00000000000000011102230246251565404236316680908203124", "4.35679716098e-1",
+        "0x1.8p1", "1.2345678901234567e-5", "1.2345678901234567e-19", "123456789.012345678e10"};
+    char *buf = NULL, num[64];
+    size_t len = 0, cap = 0, n = 0, nfixed = sizeof fixed / sizeof fixed[0];
+    uint64_t st = 12345;
+    pt_dataset_t *ds;
+    const char *p;
+
+    add_num(&buf, &len, &cap, "label");
+    for (size_t i = 0; i < nfixed; i++, n++)
+        add_num(&buf, &len, &cap, fixed[i]);
+    for (int i = 0; i < 6000; i++, n++) {
+        double v;
+        uint64_t bits;
+        if (i % 3 == 0) { /* any finite double */
+            do {
+                bits = pt_rng_next(&st);
+                memcpy(&v, &bits, sizeof v);
+            } while (!isfinite(v));
+        } else { /* magnitudes where the fast paths apply */
+            int e = (int)(pt_rng_next(&st) % 61) - 30;
+            v = (pt_rng_uniform(&st) - 0.5) * pow(10.0, e);
+        }
+        snprintf(num, sizeof num, (i & 1) ? "%.17g" : "%.10g", v);
+        add_num(&buf, &len, &cap, num);
+    }
+    p = put_n("n.csv", buf, len);
+    ds = load_ok(p, NULL);
+    ck_assert_uint_eq(ds->rows, n);
+    {
+        const char *q = memchr(buf, '\n', len) + 1;
+        for (size_t i = 0; i < n; i++) {
+            char *end;
+            double want = strtod(q, &end);
+            ck_assert_msg(memcmp(&want, &ds->y[i], sizeof want) == 0,
+                          "row %zu \"%.*s\": got %.17g want %.17g", i, (int)(end - q), q,
+                          ds->y[i], want);
+            q = end + 1;
+        }
+    }
+    pt_dataset_destroy(&ds);
+    free(buf);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- synth and output */
+
+START_TEST(synth_deterministic)
+{
+    pt_dataset_t *a = pt_dataset_synth(300, 12, 7), *b = pt_dataset_synth(300, 12, 7);
+    pt_dataset_t *c = pt_dataset_synth(300, 12, 8);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_uint_eq(a->rows, 300);
+    ck_assert_uint_eq(a->features, 12);
+    ck_assert_ptr_null(a->fold);
+    ck_assert_int_eq(memcmp(a->x, b->x, 300 * 12 * sizeof(double)), 0);
+    ck_assert_int_eq(memcmp(a->y, b->y, 300 * sizeof(double)), 0);
+    ck_assert_int_ne(memcmp(a->x, c->x, 300 * 12 * sizeof(double)), 0);
+    ck_assert_int_ne(memcmp(a->y, c->y, 300 * sizeof(double)), 0);
+    ck_assert(pt_dataset_fingerprint(a) == pt_dataset_fingerprint(b));
+    ck_assert(pt_dataset_fingerprint(a) != pt_dataset_fingerprint(c));
+    ck_assert_str_eq(a->names[0], "f0");
+    ck_assert_str_eq(a->names[11], "f11");
+    ck_assert_str_eq(a->label_name, "label");
+    for (size_t i = 0; i < 300 * 12; i++)
+        ck_assert(isfinite(a->x[i]));
+    /* features are correlated: rank-3 latent structure, so |corr(f0, fk)| is large for some k */
+    {
+        double best = 0.0;
+        for (size_t k = 1; k < 12; k++) {
+            double sxy = 0, sxx = 0, syy = 0, mx = 0, my = 0;
+            for (size_t i = 0; i < 300; i++) {
+                mx += a->x[i * 12] / 300;
+                my += a->x[i * 12 + k] / 300;
+            }
+            for (size_t i = 0; i < 300; i++) {
+                double dx = a->x[i * 12] - mx, dy = a->x[i * 12 + k] - my;
+                sxy += dx * dy;
+                sxx += dx * dx;
+                syy += dy * dy;
+            }
+            if (fabs(sxy / sqrt(sxx * syy)) > best)
+                best = fabs(sxy / sqrt(sxx * syy));
+        }
+        ck_assert_msg(best > 0.5, "max |corr| %g", best);
+    }
+    pt_dataset_destroy(&a);
+    pt_dataset_destroy(&b);
+    pt_dataset_destroy(&c);
+}
+END_TEST
+
+START_TEST(fingerprint_covers_fold)
+{
+    pt_dataset_t *a = pt_dataset_synth(10, 3, 1);
+    uint64_t h0 = pt_dataset_fingerprint(a), h1, h2;
+    a->fold = calloc(10, sizeof *a->fold);
+    ck_assert_ptr_nonnull(a->fold);
+    h1 = pt_dataset_fingerprint(a);
+    a->fold[9] = 1;
+    h2 = pt_dataset_fingerprint(a);
+    ck_assert(h0 != h1 && h1 != h2);
+    a->y[0] += 1.0;
+    ck_assert(pt_dataset_fingerprint(a) != h2);
+    pt_dataset_destroy(&a);
+}
+END_TEST
+
+START_TEST(write_roundtrip)
+{
+    pt_dataset_t *a = pt_dataset_synth(200, 7, 3), *b;
+    char err[PT_ERRLEN] = "", out[PATH_MAX], num[32];
+    snprintf(out, sizeof out, "%s", tpath("out.csv"));
+    put("out.csv", "old contents\n");
+    ck_assert_msg(pt_dataset_write_csv(a, out, err) == 0, "%s", err);
+    ck_assert_int_eq(count_entries(tmpdir), 1); /* replaced in place, no temp file left */
+    b = load_ok(out, NULL);
+    ck_assert_uint_eq(b->rows, 200);
+    ck_assert_uint_eq(b->features, 7);
+    for (size_t j = 0; j < 7; j++)
+        ck_assert_str_eq(b->names[j], a->names[j]);
+    ck_assert_str_eq(b->label_name, "label");
+    for (size_t i = 0; i < 200 * 7; i++) {
+        snprintf(num, sizeof num, "%.10g", a->x[i]);
+        ck_assert(b->x[i] == strtod(num, NULL));
+        ck_assert(fabs(b->x[i] - a->x[i]) <= 1e-9 * fabs(a->x[i]));
+    }
+    for (size_t i = 0; i < 200; i++) {
+        snprintf(num, sizeof num, "%.10g", a->y[i]);
+        ck_assert(b->y[i] == strtod(num, NULL));
+    }
+    /* written data reads back to the same bytes, so the fingerprint of a reload is stable */
+    ck_assert_msg(pt_dataset_write_csv(b, out, err) == 0, "%s", err);
+    {
+        pt_dataset_t *c = load_ok(out, NULL);
+        ck_assert(pt_dataset_fingerprint(c) == pt_dataset_fingerprint(b));
+        pt_dataset_destroy(&c);
+    }
+    pt_dataset_destroy(&a);
+    pt_dataset_destroy(&b);
+}
+END_TEST
+
+START_TEST(write_fails_cleanly)
+{
+    pt_dataset_t *a = pt_dataset_synth(5, 2, 1);
+    char err[PT_ERRLEN] = "", out[PATH_MAX];
+    struct stat st;
+    ck_assert_int_lt(snprintf(out, sizeof out, "%s/missing/out.csv", tmpdir), PATH_MAX);
+    ck_assert_int_eq(pt_dataset_write_csv(a, out, err), -ENOENT);
+    ck_assert_ptr_nonnull(strstr(err, "missing/out.csv"));
+    ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
+    ck_assert_int_eq(count_entries(tmpdir), 0);
+    ck_assert_int_ne(stat(out, &st), 0);
+    /* a name that cannot be a CSV header is refused before anything is created */
+    free(a->names[1]);
+    a->names[1] = strdup("a,b");
+    ck_assert_int_eq(pt_dataset_write_csv(a, tpath("o.csv"), err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "a,b"));
+    ck_assert_int_eq(count_entries(tmpdir), 0);
+    pt_dataset_destroy(&a);
+}
+END_TEST
+
+Suite *suite_dataset(void)
+{
+    Suite *s = suite_create("dataset");
+    struct {
+        const char *name;
+        const TTest *t;
+        int loop;
+    } cases[] = {
+        {"csv_basic", csv_basic, 0},
+        {"csv_crlf_and_trailing", csv_crlf_and_trailing, 0},
+        {"csv_quoted", csv_quoted, 0},
+        {"csv_label_middle", csv_label_middle, 0},
+        {"csv_fold_column", csv_fold_column, 0},
+        {"load_errors", load_errors, (int)(sizeof err_cases / sizeof err_cases[0])},
+        {"load_errors_misc", load_errors_misc, 0},
+        {"libsvm_basic", libsvm_basic, 0},
+        {"libsvm_features_opt", libsvm_features_opt, 0},
+        {"detect_format", detect_format, 0},
+        {"parser_matches_strtod", parser_matches_strtod, 0},
+        {"synth_deterministic", synth_deterministic, 0},
+        {"fingerprint_covers_fold", fingerprint_covers_fold, 0},
+        {"write_roundtrip", write_roundtrip, 0},
+        {"write_fails_cleanly", write_fails_cleanly, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        TCase *tc = tcase_create(cases[i].name);
+        tcase_set_timeout(tc, TIMEOUT);
+        tcase_add_checked_fixture(tc, setup, teardown);
+        if (cases[i].loop > 0)
+            tcase_add_loop_test(tc, cases[i].t, 0, cases[i].loop);
+        else
+            tcase_add_test(tc, cases[i].t);
+        suite_add_tcase(s, tc);
+    }
+    return s;
+}

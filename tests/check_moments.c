@@ -1,0 +1,298 @@
+/* check_moments.c - unit tests of pt_moments: chunked two-pass moments, merge, affine maps.
+ *
+ * References are computed here, independently of the code under test: naive double loops in
+ * long double over the rows (or over explicitly transformed rows for the affine map).
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "pt_moments.h"
+
+/* Naive reference moments, accumulated in long double. */
+typedef struct {
+    size_t p;
+    long double n, ymean, syy;
+    long double *mean, *S, *sxy;
+} ref_mom_t;
+
+static void ref_init(ref_mom_t *r, size_t p)
+{
+    r->p = p;
+    r->mean = calloc(p, sizeof(long double));
+    r->S = calloc(p * p, sizeof(long double));
+    r->sxy = calloc(p, sizeof(long double));
+    ck_assert(r->mean != NULL && r->S != NULL && r->sxy != NULL);
+}
+
+static void ref_free(ref_mom_t *r)
+{
+    free(r->mean);
+    free(r->S);
+    free(r->sxy);
+}
+
+static void ref_moments(ref_mom_t *r, const double *x, const double *y, size_t n, size_t p)
+{
+    ref_init(r, p);
+    r->n = n;
+    r->ymean = 0;
+    r->syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < p; j++)
+            r->mean[j] += x[i * p + j];
+        if (y != NULL)
+            r->ymean += y[i];
+    }
+    for (size_t j = 0; j < p; j++)
+        r->mean[j] /= n;
+    r->ymean /= n;
+    for (size_t i = 0; i < n; i++) {
+        long double dy = y != NULL ? y[i] - r->ymean : 0;
+        for (size_t a = 0; a < p; a++) {
+            long double da = x[i * p + a] - r->mean[a];
+            for (size_t b = 0; b < p; b++)
+                r->S[a * p + b] += da * (x[i * p + b] - r->mean[b]);
+            r->sxy[a] += da * dy;
+        }
+        r->syy += dy * dy;
+    }
+}
+
+/* |got - want| <= rel * scale, element by element; scale for S[a][b] is sqrt(S_aa S_bb). */
+static void assert_matches(const pt_moments_t *m, const ref_mom_t *r, double rel)
+{
+    size_t p = r->p;
+    ck_assert_uint_eq(m->p, p);
+    ck_assert(fabs(m->n - (double)r->n) == 0.0);
+    for (size_t a = 0; a < p; a++) {
+        double sc = fabsl(r->mean[a]) + sqrtl(r->S[a * p + a] / r->n) + 1e-300;
+        ck_assert_msg(fabs(m->mean[a] - (double)r->mean[a]) <= rel * sc,
+                      "mean[%zu] %.17g vs %.17Lg", a, m->mean[a], r->mean[a]);
+        for (size_t b = 0; b < p; b++) {
+            double s2 = sqrtl(r->S[a * p + a] * r->S[b * p + b]) + 1e-300;
+            ck_assert_msg(fabs(m->S[a * p + b] - (double)r->S[a * p + b]) <= rel * s2,
+                          "S[%zu][%zu] %.17g vs %.17Lg", a, b, m->S[a * p + b], r->S[a * p + b]);
+            ck_assert(m->S[a * p + b] == m->S[b * p + a]);
+        }
+        {
+            double s2 = sqrtl(r->S[a * p + a] * r->syy) + 1e-300;
+            ck_assert_msg(fabs(m->sxy[a] - (double)r->sxy[a]) <= rel * s2,
+                          "sxy[%zu] %.17g vs %.17Lg", a, m->sxy[a], r->sxy[a]);
+        }
+    }
+    ck_assert(fabs(m->ymean - (double)r->ymean) <= rel * (fabsl(r->ymean) + sqrtl(r->syy / r->n)));
+    ck_assert(fabs(m->syy - (double)r->syy) <= rel * ((double)r->syy + 1e-300));
+}
+
+/* n x p rows with column j shifted by offset * (j + 1) and scaled by (j + 1), correlated via
+ * a shared latent, and labels y = sum x + noise. Caller frees *x and *y. */
+static void make_rows(size_t n, size_t p, double offset, uint64_t seed, double **x, double **y)
+{
+    uint64_t st = seed;
+    *x = malloc(n * p * sizeof(double));
+    *y = malloc(n * sizeof(double));
+    ck_assert(*x != NULL && *y != NULL);
+    for (size_t i = 0; i < n; i++) {
+        double z = pt_rng_normal(&st), s = 0;
+        for (size_t j = 0; j < p; j++) {
+            double v = offset * (double)(j + 1) + (double)(j + 1) * (pt_rng_normal(&st) + 0.5 * z);
+            (*x)[i * p + j] = v;
+            s += v;
+        }
+        (*y)[i] = 0.3 * s + pt_rng_normal(&st) + offset;
+    }
+}
+
+START_TEST(test_from_rows_vs_naive)
+{
+    /* 1037 rows: four full chunks of 256 and a partial one; means far from 0 test centring. */
+    size_t n = 1037, p = 7;
+    double *x, *y;
+    ref_mom_t r;
+    pt_moments_t *m = pt_moments_new(p);
+    ck_assert_ptr_nonnull(m);
+    make_rows(n, p, 1e4, 11, &x, &y);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, n), 0);
+    ref_moments(&r, x, y, n, p);
+    assert_matches(m, &r, 1e-12);
+    ref_free(&r);
+
+    /* Small blocks: fewer rows than a chunk, and a single row (scatter exactly 0). */
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, 5), 0);
+    ref_moments(&r, x, y, 5, p);
+    assert_matches(m, &r, 1e-12);
+    ref_free(&r);
+    ck_assert_int_eq(pt_moments_from_rows(m, x + 3 * p, y + 3, 1), 0);
+    ck_assert(m->n == 1.0 && m->syy == 0.0 && m->ymean == y[3]);
+    for (size_t j = 0; j < p; j++) {
+        ck_assert(m->mean[j] == x[3 * p + j]);
+        for (size_t k = 0; k < p; k++)
+            ck_assert(m->S[j * p + k] == 0.0);
+    }
+    free(x);
+    free(y);
+    pt_moments_destroy(&m);
+    ck_assert_ptr_null(m);
+}
+END_TEST
+
+START_TEST(test_no_labels_and_empty)
+{
+    size_t n = 300, p = 3;
+    double *x, *y;
+    pt_moments_t *m = pt_moments_new(p);
+    ck_assert_ptr_nonnull(m);
+    make_rows(n, p, 1.0, 5, &x, &y);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, NULL, n), 0);
+    ck_assert(m->ymean == 0.0 && m->syy == 0.0);
+    for (size_t j = 0; j < p; j++)
+        ck_assert(m->sxy[j] == 0.0);
+    ck_assert(m->S[0] > 0.0);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, 0), 0);
+    ck_assert(m->n == 0.0 && m->S[0] == 0.0 && m->mean[0] == 0.0);
+    free(x);
+    free(y);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&m); /* NULL-safe */
+    pt_moments_destroy(NULL);
+}
+END_TEST
+
+START_TEST(test_constant_column_exact)
+{
+    /* 0.1 is not a dyadic rational: sum/n would not give it back exactly. */
+    size_t n = 777, p = 3;
+    double *x, *y;
+    pt_moments_t *m = pt_moments_new(p), *m2 = pt_moments_new(p);
+    ck_assert(m != NULL && m2 != NULL);
+    make_rows(n, p, 0.0, 9, &x, &y);
+    for (size_t i = 0; i < n; i++) {
+        x[i * p + 1] = 0.1;
+        y[i] = 0.7;
+    }
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, 400), 0);
+    ck_assert_int_eq(pt_moments_from_rows(m2, x + 400 * p, y + 400, n - 400), 0);
+    pt_moments_merge(m, m2);
+    ck_assert(m->mean[1] == 0.1 && m->ymean == 0.7 && m->syy == 0.0);
+    for (size_t j = 0; j < p; j++) {
+        ck_assert(m->S[1 * p + j] == 0.0 && m->S[j * p + 1] == 0.0);
+        ck_assert(m->sxy[j] == 0.0);
+    }
+    ck_assert(m->S[0] > 0.0);
+    free(x);
+    free(y);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&m2);
+}
+END_TEST
+
+START_TEST(test_merge_equals_concatenation)
+{
+    size_t n = 900, na = 317, p = 5;
+    double *x, *y;
+    ref_mom_t r;
+    pt_moments_t *a = pt_moments_new(p), *b = pt_moments_new(p), *e = pt_moments_new(p);
+    ck_assert(a != NULL && b != NULL && e != NULL);
+    make_rows(n, p, 3.0, 21, &x, &y);
+    /* Give the second block a different mean so the delta term matters. */
+    for (size_t i = na; i < n; i++) {
+        for (size_t j = 0; j < p; j++)
+            x[i * p + j] += 50.0;
+        y[i] -= 20.0;
+    }
+    ref_moments(&r, x, y, n, p);
+    ck_assert_int_eq(pt_moments_from_rows(a, x, y, na), 0);
+    ck_assert_int_eq(pt_moments_from_rows(b, x + na * p, y + na, n - na), 0);
+    pt_moments_merge(a, b);
+    assert_matches(a, &r, 1e-12);
+    /* ... and the code's own moments of the concatenation, to 1e-12 relative. */
+    ck_assert_int_eq(pt_moments_from_rows(b, x, y, n), 0);
+    for (size_t i = 0; i < p; i++) {
+        ck_assert(fabs(a->mean[i] - b->mean[i]) <= 1e-12 * fabs(b->mean[i]));
+        ck_assert(fabs(a->sxy[i] - b->sxy[i]) <= 1e-12 * sqrt(b->S[i * p + i] * b->syy));
+        for (size_t j = 0; j < p; j++)
+            ck_assert(fabs(a->S[i * p + j] - b->S[i * p + j]) <=
+                      1e-12 * sqrt(b->S[i * p + i] * b->S[j * p + j]));
+    }
+    ck_assert(fabs(a->syy - b->syy) <= 1e-12 * b->syy);
+    ck_assert(fabs(a->ymean - b->ymean) <= 1e-12 * fabs(b->ymean));
+
+    /* Empty on either side is the identity. */
+    pt_moments_merge(a, e);
+    assert_matches(a, &r, 1e-12);
+    pt_moments_merge(e, a);
+    assert_matches(e, &r, 1e-12);
+
+    /* clear and copy */
+    pt_moments_clear(e);
+    ck_assert(e->n == 0.0 && e->S[0] == 0.0 && e->sxy[0] == 0.0 && e->syy == 0.0);
+    pt_moments_copy(e, a);
+    assert_matches(e, &r, 1e-12);
+    ref_free(&r);
+    free(x);
+    free(y);
+    pt_moments_destroy(&a);
+    pt_moments_destroy(&b);
+    pt_moments_destroy(&e);
+}
+END_TEST
+
+START_TEST(test_affine_push_through)
+{
+    size_t n = 600, p = 6, q = 3;
+    double *x, *y, *z, A[6 * 3], c[3] = {1.5, -2.0, 100.0};
+    uint64_t st = 77;
+    ref_mom_t r;
+    pt_moments_t *m = pt_moments_new(p), *out = pt_moments_new(q);
+    ck_assert(m != NULL && out != NULL);
+    make_rows(n, p, 7.0, 31, &x, &y);
+    for (size_t i = 0; i < p * q; i++)
+        A[i] = pt_rng_normal(&st);
+    /* Explicitly transformed rows z_i = A^T x_i + c, computed in long double. */
+    z = malloc(n * q * sizeof(double));
+    ck_assert_ptr_nonnull(z);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < q; k++) {
+            long double s = c[k];
+            for (size_t j = 0; j < p; j++)
+                s += (long double)A[j * q + k] * x[i * p + j];
+            z[i * q + k] = (double)s;
+        }
+    ref_moments(&r, z, y, n, q);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, n), 0);
+    ck_assert_int_eq(pt_moments_affine(m, A, c, q, out), 0);
+    assert_matches(out, &r, 1e-11);
+    ref_free(&r);
+
+    /* c = NULL means 0. */
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < q; k++)
+            z[i * q + k] -= c[k];
+    ref_moments(&r, z, y, n, q);
+    ck_assert_int_eq(pt_moments_affine(m, A, NULL, q, out), 0);
+    assert_matches(out, &r, 1e-11);
+    ref_free(&r);
+    free(z);
+    free(x);
+    free(y);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&out);
+}
+END_TEST
+
+Suite *suite_moments(void)
+{
+    Suite *s = suite_create("moments");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_from_rows_vs_naive);
+    tcase_add_test(tc, test_no_labels_and_empty);
+    tcase_add_test(tc, test_constant_column_exact);
+    tcase_add_test(tc, test_merge_equals_concatenation);
+    tcase_add_test(tc, test_affine_push_through);
+    suite_add_tcase(s, tc);
+    return s;
+}

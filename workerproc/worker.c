@@ -1,0 +1,286 @@
+/* worker.c - paratune-worker: fits pipelines on the shared-memory image, one job at a time.
+ *
+ * Started by the coordinator with fork+exec, never by hand:
+ *   paratune-worker --endpoint ipc://DIR/ctl --image-fd N --parent PID
+ *                   --evaluator regression --metric rmse [--threads T] [--no-cache]
+ * It maps the image read-only, connects a DEALER socket, says HELLO, then answers each JOB
+ * with a RESULT (or an ERROR when the fit itself fails) until it gets STOP or its parent goes
+ * away. Per-block moments are computed the first time a job needs them and kept for the
+ * worker's life (the image is immutable), so later jobs on other param maps reuse them.
+ * Exit codes: 0 after STOP or when the coordinator is gone; 2 on a fatal setup error (bad
+ * arguments, unmappable image, cannot connect), which the coordinator does not respawn.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cblas.h>
+#include <zmq.h>
+
+#include "pt_common.h"
+#include "pt_eval.h"
+#include "pt_image.h"
+#include "pt_linreg.h"
+#include "pt_moments.h"
+#include "pt_msg.h"
+#include "pt_pipeline.h"
+
+#define EXIT_SETUP 2
+
+typedef struct {
+    pt_image_t *img;
+    size_t p, nblocks;
+    int kind;
+    pt_moments_t **cache; /* per block, NULL until first needed */
+    int use_cache;
+    pt_evaluator_t ev;
+    pt_metric_t metric;
+    double *pred;         /* scratch, rows of the largest block */
+} worker_t;
+
+static void die_setup(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "paratune-worker[%ld]: ", (long)getpid());
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    exit(EXIT_SETUP);
+}
+
+/* Moments of block b, from the cache or computed now into tmp. */
+static const pt_moments_t *block_moments(worker_t *w, size_t b, pt_moments_t *tmp)
+{
+    const double *x, *y;
+    size_t n;
+    pt_moments_t *m;
+    if (w->use_cache && w->cache[b] != NULL)
+        return w->cache[b];
+    m = w->use_cache ? pt_moments_new(w->p) : tmp;
+    if (m == NULL)
+        return NULL;
+    x = pt_image_block(w->img, b, &y, &n);
+    if (pt_moments_from_rows(m, x, y, n) != 0) {
+        if (w->use_cache)
+            pt_moments_destroy(&m);
+        return NULL;
+    }
+    if (w->use_cache)
+        w->cache[b] = m;
+    return m;
+}
+
+/* Runs one job; fills reply as RESULT or ERROR. */
+static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
+{
+    pt_moments_t *train = NULL, *tmp = NULL;
+    pt_fitted_t *fit = NULL;
+    char err[PT_ERRLEN] = "";
+    size_t vblock = 0;
+    double t0 = pt_now(), t1;
+    msgpack_sbuffer sb;
+
+    reply->job_id = job->job_id;
+    reply->param_index = job->param_index;
+    reply->fold = job->fold;
+    if (job->fold >= 0) {
+        vblock = w->kind == PT_IMAGE_TVS ? 1 : (size_t)job->fold;
+        if ((size_t)job->fold >= w->nblocks || (w->kind == PT_IMAGE_TVS && job->fold != 0)) {
+            pt_seterr(err, "fold %d does not exist in the image", job->fold);
+            goto error;
+        }
+    }
+    train = pt_moments_new(w->p);
+    tmp = pt_moments_new(w->p);
+    if (train == NULL || tmp == NULL) {
+        pt_seterr(err, "out of memory");
+        goto error;
+    }
+    for (size_t b = 0; b < w->nblocks; b++) {
+        const pt_moments_t *bm;
+        if (job->fold >= 0 && b == vblock)
+            continue;
+        bm = block_moments(w, b, tmp);
+        if (bm == NULL) {
+            pt_seterr(err, "out of memory computing moments");
+            goto error;
+        }
+        pt_moments_merge(train, bm);
+    }
+    fit = pt_pipeline_fit(train, job->stages, job->nstages, &job->params, err);
+    if (fit == NULL)
+        goto error;
+    t1 = pt_now();
+    reply->fit_seconds = t1 - t0;
+    if (job->fold >= 0) {
+        const double *x, *y, *coef;
+        double icpt;
+        size_t n;
+        x = pt_image_block(w->img, vblock, &y, &n);
+        coef = pt_fitted_coef(fit, &icpt);
+        pt_linear_predict(x, n, w->p, coef, icpt, w->pred);
+        reply->metric = pt_eval_regression(w->metric, w->pred, y, n);
+    } else {
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        pt_fitted_pack(fit, &pk);
+        reply->model = (unsigned char *)sb.data; /* ownership moves to reply */
+        reply->model_len = sb.size;
+        reply->metric = NAN;
+    }
+    reply->eval_seconds = pt_now() - t1;
+    reply->type = PT_MSG_RESULT;
+    goto out;
+error:
+    reply->type = PT_MSG_ERROR;
+    reply->error = strdup(err[0] ? err : "fit failed");
+out:
+    pt_fitted_destroy(&fit);
+    pt_moments_destroy(&train);
+    pt_moments_destroy(&tmp);
+}
+
+static int send_msg(void *sock, const pt_msg_t *m)
+{
+    msgpack_sbuffer sb;
+    int rc;
+    msgpack_sbuffer_init(&sb);
+    rc = pt_msg_encode(m, &sb);
+    if (rc == 0)
+        rc = zmq_send(sock, sb.data, sb.size, 0) < 0 ? -1 : 0;
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"endpoint", required_argument, NULL, 'e'}, {"image-fd", required_argument, NULL, 'i'},
+        {"parent", required_argument, NULL, 'P'},   {"evaluator", required_argument, NULL, 'E'},
+        {"metric", required_argument, NULL, 'm'},   {"threads", required_argument, NULL, 't'},
+        {"no-cache", no_argument, NULL, 'n'},       {NULL, 0, NULL, 0}};
+    const char *endpoint = NULL, *evaluator = "regression", *metric = NULL;
+    long fd = -1, parent = 0, threads = 1;
+    int c, rc = 0;
+    char err[PT_ERRLEN];
+    worker_t w;
+    void *ctx = NULL, *sock = NULL;
+    pt_msg_t hello;
+    size_t maxrows = 0;
+
+    memset(&w, 0, sizeof w);
+    w.use_cache = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'e': endpoint = optarg; break;
+        case 'i': if (pt_parse_long(optarg, &fd) != 0) fd = -1; break;
+        case 'P': if (pt_parse_long(optarg, &parent) != 0) parent = 0; break;
+        case 'E': evaluator = optarg; break;
+        case 'm': metric = optarg; break;
+        case 't': if (pt_parse_long(optarg, &threads) != 0 || threads < 1) threads = 0; break;
+        case 'n': w.use_cache = 0; break;
+        default: die_setup("usage: paratune-worker --endpoint E --image-fd N --parent PID%s%s", "", "");
+        }
+    }
+    if (endpoint == NULL || fd < 0 || parent <= 0 || threads < 1)
+        die_setup("missing or bad --endpoint, --image-fd, --parent or --threads%s%s", "", "");
+    /* Die with the coordinator, even if it is killed with SIGKILL. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != (pid_t)parent)
+        return 0;
+    signal(SIGINT, SIG_IGN); /* Ctrl-C is the coordinator's to handle */
+    signal(SIGPIPE, SIG_IGN);
+    if (pt_eval_lookup(evaluator, metric, &w.ev, &w.metric, err) != 0)
+        die_setup("%s%s", err, "");
+    openblas_set_num_threads((int)threads);
+
+    w.img = pt_image_map((int)fd, err);
+    if (w.img == NULL)
+        die_setup("%s%s", err, "");
+    close((int)fd);
+    w.p = pt_image_header(w.img)->features;
+    w.nblocks = pt_image_header(w.img)->nblocks;
+    w.kind = (int)pt_image_header(w.img)->kind;
+    w.cache = calloc(w.nblocks, sizeof *w.cache);
+    for (size_t b = 0; b < w.nblocks; b++) {
+        size_t n;
+        pt_image_block(w.img, b, NULL, &n);
+        if (n > maxrows)
+            maxrows = n;
+    }
+    w.pred = malloc((maxrows ? maxrows : 1) * sizeof(double));
+    if (w.cache == NULL || w.pred == NULL)
+        die_setup("out of memory%s%s", "", "");
+
+    ctx = zmq_ctx_new();
+    sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
+    if (sock == NULL)
+        die_setup("zmq: %s%s", zmq_strerror(errno), "");
+    {
+        int linger = 0;
+        zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    }
+    if (zmq_connect(sock, endpoint) != 0)
+        die_setup("cannot connect to %s: %s", endpoint, zmq_strerror(errno));
+    memset(&hello, 0, sizeof hello);
+    hello.type = PT_MSG_HELLO;
+    hello.pid = (int32_t)getpid();
+    if (send_msg(sock, &hello) != 0)
+        die_setup("cannot send hello to %s: %s", endpoint, zmq_strerror(errno));
+
+    for (;;) {
+        zmq_pollitem_t it = {sock, 0, ZMQ_POLLIN, 0};
+        zmq_msg_t frame;
+        pt_msg_t job, reply;
+        int n = zmq_poll(&it, 1, 1000);
+        if (n < 0 && errno != EINTR)
+            break;
+        if (getppid() != (pid_t)parent)
+            break; /* the coordinator is gone */
+        if (n <= 0)
+            continue;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, sock, 0) < 0) {
+            zmq_msg_close(&frame);
+            continue;
+        }
+        memset(&reply, 0, sizeof reply);
+        if (pt_msg_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &job, err) != 0) {
+            zmq_msg_close(&frame);
+            pt_msg_clear(&job);
+            fprintf(stderr, "paratune-worker[%ld]: bad message: %s\n", (long)getpid(), err);
+            rc = 1;
+            break;
+        }
+        zmq_msg_close(&frame);
+        if (job.type == PT_MSG_STOP) {
+            pt_msg_clear(&job);
+            break;
+        }
+        if (job.type != PT_MSG_JOB) {
+            pt_msg_clear(&job);
+            continue;
+        }
+        run_job(&w, &job, &reply);
+        pt_msg_clear(&job);
+        if (send_msg(sock, &reply) != 0) {
+            pt_msg_clear(&reply);
+            rc = 1;
+            break;
+        }
+        pt_msg_clear(&reply);
+    }
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    for (size_t b = 0; b < w.nblocks; b++)
+        pt_moments_destroy(&w.cache[b]);
+    free(w.cache);
+    free(w.pred);
+    pt_image_unmap(&w.img);
+    return rc;
+}
