@@ -1,30 +1,25 @@
-/* tune.c - the coordinator: load, lay out in shared memory, schedule jobs, log, pick, refit.
+/* tune.c - `paratune tune`: load, lay out in shared memory, sweep, pick, refit, report.
  *
- * One sweep is: parse and check every option and the data (all bad input is refused here,
- * before anything is created), build the shared-memory image, create the log, start
- * min(parallelism, jobs) workers, keep each busy with one (param map, fold) job at a time so
- * that at most `parallelism` jobs are outstanding, append each result to the log as it
- * arrives, then average over folds, pick the best map, refit it on all rows, write the
- * summary (and the model), stop the workers and remove the socket directory.
- * Signal handlers only set flags; children are reaped in the main loop.
+ * Every option and the data are checked first (bad input is refused before anything is
+ * created); then the shared-memory image and the log are made, the scheduler (sweep.c) runs
+ * the (param map, fold) jobs, and the results are averaged over folds, the best map is
+ * picked and refit on all rows, the summary is logged and the table printed. With --resume
+ * the log of an earlier run of the same sweep is read back, checked against this one, and
+ * only the jobs without a result are run.
  */
 #include "tune.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <zmq.h>
-
+#include "options.h"
 #include "pt_common.h"
 #include "pt_dataset.h"
 #include "pt_eval.h"
@@ -34,652 +29,8 @@
 #include "pt_params.h"
 #include "pt_split.h"
 #include "spawn.h"
+#include "sweep.h"
 
-/* ---------------------------------------------------------------- options */
-
-typedef struct {
-    const char *data, *label, *fold_col, *pipeline, *validator, *evaluator, *metric;
-    const char *log, *model_out;
-    pt_format_t format;
-    const char **grid, **set;
-    size_t ngrid, nset;
-    long folds, parallelism, threads, max_retries;
-    int folds_given, ratio_given;
-    double train_ratio;
-    unsigned long long seed;
-    int overwrite, quiet, no_cache;
-} opts_t;
-
-static void tune_usage(FILE *f)
-{
-    fputs(
-        "usage: paratune tune --data FILE --pipeline STAGE[,STAGE...] [options]\n"
-        "  --data FILE            CSV with a header row, or LIBSVM text\n"
-        "  --format auto|csv|libsvm   input format (default auto)\n"
-        "  --label NAME           label column (default label)\n"
-        "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, linearRegression)\n"
-        "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
-        "  --set S.P=V            fix a param for every map (repeatable)\n"
-        "  --validator cv|tvs     cross-validation (default) or train/validation split\n"
-        "  --folds K              cv folds, >= 2 (default 3)\n"
-        "  --fold-col NAME        take cv folds from an integer column (0..K-1)\n"
-        "  --train-ratio R        tvs training share, in (0,1) (default 0.75)\n"
-        "  --seed N               split seed (default 0)\n"
-        "  --evaluator regression  (default regression)\n"
-        "  --metric M             rmse (default), mse, r2, mae, var\n"
-        "  --parallelism N        most jobs outstanding at once, >= 1 (default 1)\n"
-        "  --threads-per-job T    OpenBLAS threads per worker, >= 1 (default 1)\n"
-        "  --max-retries N        retries of a job whose worker died (default 2)\n"
-        "  --log FILE             msgpack result log (refuses an existing file)\n"
-        "  --overwrite            replace an existing --log file\n"
-        "  --model-out FILE       write the refit best pipeline (msgpack)\n"
-        "  --no-cache             recompute per-fold moments in every job\n"
-        "  --quiet                no progress on stderr\n",
-        f);
-}
-
-/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
-static void prefix_err(char *err, const char *pfx)
-{
-    size_t pl = strlen(pfx), el = strlen(err);
-    if (pl >= PT_ERRLEN)
-        pl = PT_ERRLEN - 1;
-    if (pl + el >= PT_ERRLEN)
-        el = PT_ERRLEN - 1 - pl;
-    memmove(err + pl, err, el);
-    memcpy(err, pfx, pl);
-    err[pl + el] = '\0';
-}
-
-static int bad_opt(const char *opt, const char *arg, const char *why)
-{
-    fprintf(stderr, "paratune: %s %s: %s\n", opt, arg ? arg : "", why);
-    return PT_EXIT_USAGE;
-}
-
-static int parse_opts(int argc, char **argv, opts_t *o)
-{
-    enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
-           O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER,
-           O_MODEL, O_NOCACHE, O_QUIET, O_HELP };
-    static const struct option lo[] = {
-        {"data", required_argument, NULL, O_DATA},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"label", required_argument, NULL, O_LABEL},
-        {"pipeline", required_argument, NULL, O_PIPE},
-        {"grid", required_argument, NULL, O_GRID},
-        {"set", required_argument, NULL, O_SET},
-        {"validator", required_argument, NULL, O_VALID},
-        {"folds", required_argument, NULL, O_FOLDS},
-        {"fold-col", required_argument, NULL, O_FOLDCOL},
-        {"train-ratio", required_argument, NULL, O_RATIO},
-        {"seed", required_argument, NULL, O_SEED},
-        {"evaluator", required_argument, NULL, O_EVAL},
-        {"metric", required_argument, NULL, O_METRIC},
-        {"parallelism", required_argument, NULL, O_PAR},
-        {"threads-per-job", required_argument, NULL, O_THREADS},
-        {"max-retries", required_argument, NULL, O_RETRY},
-        {"log", required_argument, NULL, O_LOG},
-        {"overwrite", no_argument, NULL, O_OVER},
-        {"model-out", required_argument, NULL, O_MODEL},
-        {"no-cache", no_argument, NULL, O_NOCACHE},
-        {"quiet", no_argument, NULL, O_QUIET},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0}};
-    int c;
-    long v;
-    double d;
-
-    memset(o, 0, sizeof *o);
-    o->label = "label";
-    o->validator = "cv";
-    o->evaluator = "regression";
-    o->folds = 3;
-    o->train_ratio = 0.75;
-    o->parallelism = 1;
-    o->threads = 1;
-    o->max_retries = 2;
-    o->grid = calloc((size_t)argc, sizeof *o->grid);
-    o->set = calloc((size_t)argc, sizeof *o->set);
-    if (o->grid == NULL || o->set == NULL)
-        return bad_opt("paratune:", NULL, "out of memory");
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case O_DATA: o->data = optarg; break;
-        case O_FORMAT:
-            if (strcmp(optarg, "auto") == 0) o->format = PT_FMT_AUTO;
-            else if (strcmp(optarg, "csv") == 0) o->format = PT_FMT_CSV;
-            else if (strcmp(optarg, "libsvm") == 0) o->format = PT_FMT_LIBSVM;
-            else return bad_opt("--format", optarg, "expected auto, csv or libsvm");
-            break;
-        case O_LABEL: o->label = optarg; break;
-        case O_PIPE: o->pipeline = optarg; break;
-        case O_GRID: o->grid[o->ngrid++] = optarg; break;
-        case O_SET: o->set[o->nset++] = optarg; break;
-        case O_VALID:
-            if (strcmp(optarg, "cv") != 0 && strcmp(optarg, "tvs") != 0)
-                return bad_opt("--validator", optarg, "expected cv or tvs");
-            o->validator = optarg;
-            break;
-        case O_FOLDS:
-            if (pt_parse_long(optarg, &v) != 0 || v < 2 || v > 1000000)
-                return bad_opt("--folds", optarg, "numFolds must be an integer >= 2");
-            o->folds = v;
-            o->folds_given = 1;
-            break;
-        case O_FOLDCOL: o->fold_col = optarg; break;
-        case O_RATIO:
-            if (pt_parse_double(optarg, &d) != 0 || !(d > 0.0 && d < 1.0))
-                return bad_opt("--train-ratio", optarg, "trainRatio must be in (0, 1)");
-            o->train_ratio = d;
-            o->ratio_given = 1;
-            break;
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            o->seed = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || errno != 0 || *optarg == '-')
-                return bad_opt("--seed", optarg, "expected an integer in [0, 2^64)");
-            break;
-        }
-        case O_EVAL: o->evaluator = optarg; break;
-        case O_METRIC: o->metric = optarg; break;
-        case O_PAR:
-            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 4096)
-                return bad_opt("--parallelism", optarg, "must be an integer in [1, 4096]");
-            o->parallelism = v;
-            break;
-        case O_THREADS:
-            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 1024)
-                return bad_opt("--threads-per-job", optarg, "must be an integer in [1, 1024]");
-            o->threads = v;
-            break;
-        case O_RETRY:
-            if (pt_parse_long(optarg, &v) != 0 || v < 0 || v > 100)
-                return bad_opt("--max-retries", optarg, "must be an integer in [0, 100]");
-            o->max_retries = v;
-            break;
-        case O_LOG: o->log = optarg; break;
-        case O_OVER: o->overwrite = 1; break;
-        case O_MODEL: o->model_out = optarg; break;
-        case O_NOCACHE: o->no_cache = 1; break;
-        case O_QUIET: o->quiet = 1; break;
-        case O_HELP: tune_usage(stdout); return -1;
-        case ':':
-            fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
-        default:
-            fprintf(stderr, "paratune: %s: unknown option (paratune tune --help)\n",
-                    argv[optind - 1]);
-            return PT_EXIT_USAGE;
-        }
-    }
-    if (optind < argc)
-        return bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");
-    if (o->data == NULL)
-        return bad_opt("--data", NULL, "is required");
-    if (o->pipeline == NULL)
-        return bad_opt("--pipeline", NULL, "is required (e.g. pca,linearRegression)");
-    if (strcmp(o->validator, "tvs") == 0) {
-        if (o->folds_given)
-            return bad_opt("--folds", NULL, "applies to --validator cv only");
-        if (o->fold_col != NULL)
-            return bad_opt("--fold-col", o->fold_col, "applies to --validator cv only");
-    } else if (o->ratio_given) {
-        return bad_opt("--train-ratio", NULL, "applies to --validator tvs only");
-    }
-    if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
-        return bad_opt("--model-out", o->model_out, "is the same file as --log");
-    return 0;
-}
-
-/* ---------------------------------------------------------------- signals */
-
-static volatile sig_atomic_t got_chld, got_stop, stop_count;
-
-static void on_chld(int s)
-{
-    (void)s;
-    got_chld = 1;
-}
-
-static void on_stop(int s)
-{
-    got_stop = s;
-    stop_count++;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_chld;
-    sa.sa_flags = SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &sa, NULL);
-    sa.sa_handler = on_stop;
-    sa.sa_flags = 0;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-/* ---------------------------------------------------------------- sweep state */
-
-enum { J_PENDING, J_RUNNING, J_DONE, J_FAILED };
-enum { W_FREE, W_STARTING, W_IDLE, W_BUSY };
-
-typedef struct {
-    int32_t map, fold;     /* fold -1: refit on all rows */
-    int state, attempts;
-    double metric;
-} job_t;
-
-typedef struct {
-    pid_t pid;
-    int state;
-    unsigned char id[64];
-    size_t idlen;
-    long job;
-    double started;
-} slot_t;
-
-typedef struct {
-    const opts_t *o;
-    pt_spec_t *spec;
-    pt_paramlist_t *maps, *full;   /* per param map */
-    size_t nmaps, nfolds;
-    job_t *jobs;
-    size_t njobs;                  /* sweep jobs; the refit job is jobs[njobs] */
-    long *queue;                   /* pending job indices, FIFO with push-front for retries */
-    size_t qhead, qlen, qcap;
-    slot_t *slots;
-    size_t nslots;
-    int fatal_starts;
-    size_t running, finished, failed;
-    void *ctx, *router;
-    char sockdir[256], endpoint[300];
-    int image_fd;
-    char worker_path[4096];
-    char metric_name[32];
-    pt_evaluator_t ev;
-    pt_metric_t metric;
-    pt_log_t *log;
-    double t0;
-    unsigned char *model;
-    size_t model_len;
-    char refit_error[PT_ERRLEN];
-    int refit_done;
-} sweep_t;
-
-static void q_push(sweep_t *s, long j, int front)
-{
-    if (front) {
-        s->qhead = (s->qhead + s->qcap - 1) % s->qcap;
-        s->queue[s->qhead] = j;
-    } else {
-        s->queue[(s->qhead + s->qlen) % s->qcap] = j;
-    }
-    s->qlen++;
-}
-
-static long q_pop(sweep_t *s)
-{
-    long j = s->queue[s->qhead];
-    s->qhead = (s->qhead + 1) % s->qcap;
-    s->qlen--;
-    return j;
-}
-
-static int spawn_slot(sweep_t *s, slot_t *w, char *err)
-{
-    char fdbuf[32], parent[32], threads[32];
-    char *argv[16];
-    int a = 0;
-    pid_t pid;
-
-    snprintf(fdbuf, sizeof fdbuf, "%d", s->image_fd);
-    snprintf(parent, sizeof parent, "%ld", (long)getpid());
-    snprintf(threads, sizeof threads, "%ld", s->o->threads);
-    argv[a++] = "paratune-worker";
-    argv[a++] = "--endpoint";
-    argv[a++] = s->endpoint;
-    argv[a++] = "--image-fd";
-    argv[a++] = fdbuf;
-    argv[a++] = "--parent";
-    argv[a++] = parent;
-    argv[a++] = "--evaluator";
-    argv[a++] = (char *)pt_eval_evaluator_name(s->ev);
-    argv[a++] = "--metric";
-    argv[a++] = s->metric_name;
-    argv[a++] = "--threads";
-    argv[a++] = threads;
-    if (s->o->no_cache)
-        argv[a++] = "--no-cache";
-    argv[a] = NULL;
-    pid = pt_spawn(s->worker_path, argv, s->image_fd, err);
-    if (pid < 0)
-        return (int)pid;
-    memset(w, 0, sizeof *w);
-    w->pid = pid;
-    w->state = W_STARTING;
-    w->job = -1;
-    return 0;
-}
-
-static slot_t *slot_by_pid(sweep_t *s, pid_t pid)
-{
-    for (size_t i = 0; i < s->nslots; i++)
-        if (s->slots[i].state != W_FREE && s->slots[i].pid == pid)
-            return &s->slots[i];
-    return NULL;
-}
-
-static slot_t *slot_by_id(sweep_t *s, const void *id, size_t len)
-{
-    for (size_t i = 0; i < s->nslots; i++)
-        if ((s->slots[i].state == W_IDLE || s->slots[i].state == W_BUSY) &&
-            s->slots[i].idlen == len && memcmp(s->slots[i].id, id, len) == 0)
-            return &s->slots[i];
-    return NULL;
-}
-
-static size_t live_workers(const sweep_t *s)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < s->nslots; i++)
-        if (s->slots[i].state != W_FREE)
-            n++;
-    return n;
-}
-
-/* Records the end of job j (a result, or a failure with reason). */
-static int finish_job(sweep_t *s, long j, const slot_t *w, int ok, double metric,
-                      double fit_s, double eval_s, const char *reason, char *err)
-{
-    job_t *jb = &s->jobs[j];
-    double now = pt_now() - s->t0;
-    jb->state = ok ? J_DONE : J_FAILED;
-    jb->metric = ok ? metric : NAN;
-    s->running--;
-    if ((size_t)j == s->njobs) { /* the refit */
-        s->refit_done = 1;
-        if (!ok)
-            snprintf(s->refit_error, sizeof s->refit_error, "%s", reason);
-        return 0;
-    }
-    s->finished++;
-    if (!ok)
-        s->failed++;
-    if (s->log != NULL) {
-        pt_log_result_t r;
-        memset(&r, 0, sizeof r);
-        r.param_index = jb->map;
-        r.fold = jb->fold;
-        r.params = &s->maps[jb->map];
-        r.metric = jb->metric;
-        r.status = ok ? "ok" : "failed";
-        r.error = ok ? NULL : (char *)reason;
-        r.worker = (int32_t)w->pid;
-        r.attempt = jb->attempts;
-        r.started = w->started - s->t0;
-        r.finished = now;
-        r.fit_seconds = fit_s;
-        r.eval_seconds = eval_s;
-        if (pt_log_append_result(s->log, &r, err) != 0)
-            return -EIO;
-    }
-    if (!s->o->quiet && !ok)
-        fprintf(stderr, "paratune: job %ld (param map %d, fold %d) failed: %s\n", j,
-                jb->map, jb->fold, reason);
-    return 0;
-}
-
-static int send_job(sweep_t *s, slot_t *w, long j)
-{
-    pt_msg_t m;
-    msgpack_sbuffer sb;
-    int rc = 0;
-    job_t *jb = &s->jobs[j];
-
-    memset(&m, 0, sizeof m);
-    m.type = PT_MSG_JOB;
-    m.job_id = j;
-    m.param_index = jb->map;
-    m.fold = jb->fold;
-    m.nstages = pt_spec_nstages(s->spec);
-    m.stages = calloc(m.nstages, sizeof *m.stages);
-    if (m.stages == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < m.nstages; i++)
-        m.stages[i] = (char *)pt_spec_stage(s->spec, i);
-    m.params = s->full[jb->map];
-    msgpack_sbuffer_init(&sb);
-    if (pt_msg_encode(&m, &sb) != 0)
-        rc = -ENOMEM;
-    else if (zmq_send(s->router, w->id, w->idlen, ZMQ_SNDMORE) < 0 ||
-             zmq_send(s->router, sb.data, sb.size, 0) < 0)
-        rc = -EHOSTUNREACH;
-    msgpack_sbuffer_destroy(&sb);
-    free(m.stages);
-    if (rc == 0) {
-        jb->state = J_RUNNING;
-        jb->attempts++;
-        w->state = W_BUSY;
-        w->job = j;
-        w->started = pt_now();
-        s->running++;
-    }
-    return rc;
-}
-
-static void dispatch(sweep_t *s)
-{
-    if (got_stop)
-        return;
-    for (size_t i = 0; i < s->nslots && s->qlen > 0; i++) {
-        slot_t *w = &s->slots[i];
-        long j;
-        if (w->state != W_IDLE)
-            continue;
-        j = q_pop(s);
-        if (send_job(s, w, j) != 0)
-            q_push(s, j, 1); /* the worker is gone; it will be reaped */
-    }
-}
-
-static const char *signame(int sig)
-{
-    const char *n = sigabbrev_np(sig);
-    return n ? n : "?";
-}
-
-/* Reaps every child that exited; requeues or fails its job; respawns when work remains. */
-static int reap(sweep_t *s, char *err)
-{
-    int st;
-    pid_t pid;
-    got_chld = 0;
-    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-        slot_t *w = slot_by_pid(s, pid);
-        char why[128];
-        int was_starting;
-        if (w == NULL)
-            continue;
-        if (WIFSIGNALED(st))
-            snprintf(why, sizeof why, "worker %ld killed by signal %d (SIG%s)", (long)pid,
-                     WTERMSIG(st), signame(WTERMSIG(st)));
-        else
-            snprintf(why, sizeof why, "worker %ld exited with code %d", (long)pid,
-                     WEXITSTATUS(st));
-        was_starting = w->state == W_STARTING;
-        if (w->state == W_BUSY) {
-            long j = w->job;
-            s->running--;
-            if (s->jobs[j].attempts <= s->o->max_retries) {
-                s->jobs[j].state = J_PENDING;
-                q_push(s, j, 1);
-            } else {
-                s->running++; /* finish_job counts it down */
-                if (finish_job(s, j, w, 0, NAN, 0, 0, why, err) != 0)
-                    return -EIO;
-            }
-        }
-        w->state = W_FREE;
-        if (was_starting && WIFEXITED(st) && WEXITSTATUS(st) == 2) {
-            s->fatal_starts++; /* a fatal setup error: never respawn in a loop */
-            continue;
-        }
-        if (!got_stop && s->qlen > 0 && live_workers(s) < s->qlen + s->running) {
-            if (spawn_slot(s, w, err) != 0)
-                return -ECHILD;
-        }
-    }
-    return 0;
-}
-
-static int handle_message(sweep_t *s, char *err)
-{
-    zmq_msg_t idf, body;
-    pt_msg_t m;
-    char derr[PT_ERRLEN];
-    int rc = 0;
-    slot_t *w;
-
-    zmq_msg_init(&idf);
-    zmq_msg_init(&body);
-    if (zmq_msg_recv(&idf, s->router, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&idf);
-        zmq_msg_close(&body);
-        return errno == EAGAIN ? 1 : 0;
-    }
-    if (!zmq_msg_more(&idf) || zmq_msg_recv(&body, s->router, 0) < 0)
-        goto out;
-    memset(&m, 0, sizeof m);
-    if (pt_msg_decode(zmq_msg_data(&body), zmq_msg_size(&body), &m, derr) != 0) {
-        fprintf(stderr, "paratune: ignoring a bad message from a worker: %s\n", derr);
-        pt_msg_clear(&m);
-        goto out;
-    }
-    if (m.type == PT_MSG_HELLO) {
-        w = slot_by_pid(s, m.pid);
-        if (w != NULL && w->state == W_STARTING && zmq_msg_size(&idf) <= sizeof w->id) {
-            w->idlen = zmq_msg_size(&idf);
-            memcpy(w->id, zmq_msg_data(&idf), w->idlen);
-            w->state = W_IDLE;
-        }
-    } else if (m.type == PT_MSG_RESULT || m.type == PT_MSG_ERROR) {
-        w = slot_by_id(s, zmq_msg_data(&idf), zmq_msg_size(&idf));
-        if (w != NULL && w->state == W_BUSY && w->job == m.job_id) {
-            long j = w->job;
-            w->state = W_IDLE;
-            w->job = -1;
-            if (m.type == PT_MSG_RESULT && (size_t)j == s->njobs) {
-                s->model = m.model;
-                s->model_len = m.model_len;
-                m.model = NULL;
-            }
-            if (m.type == PT_MSG_RESULT)
-                rc = finish_job(s, j, w, 1, m.metric, m.fit_seconds, m.eval_seconds, NULL,
-                                err);
-            else
-                rc = finish_job(s, j, w, 0, NAN, 0, 0, m.error ? m.error : "fit failed",
-                                err);
-        }
-    }
-    pt_msg_clear(&m);
-out:
-    zmq_msg_close(&idf);
-    zmq_msg_close(&body);
-    return rc;
-}
-
-/* Runs the loop until no job is pending or running. Returns 0, a stop signal number, or a
- * negative errno with err set. */
-static int run_loop(sweep_t *s, char *err)
-{
-    double stop_at = 0;
-    for (;;) {
-        zmq_pollitem_t it = {s->router, 0, ZMQ_POLLIN, 0};
-        int rc;
-        if (got_chld && reap(s, err) != 0)
-            return -EIO;
-        if (got_stop) {
-            if (stop_at == 0)
-                stop_at = pt_now();
-            /* Running jobs may finish within a short grace; a second signal or the end of
-             * the grace stops them. */
-            if (s->running == 0 || stop_count > 1 || pt_now() - stop_at > 5.0)
-                return got_stop;
-        }
-        if (s->qlen == 0 && s->running == 0)
-            return 0;
-        if (live_workers(s) == 0 && s->qlen > 0) {
-            pt_seterr(err, "no worker could start (%d failed at start-up); see above",
-                      s->fatal_starts);
-            return -ECHILD;
-        }
-        dispatch(s);
-        rc = zmq_poll(&it, 1, 200);
-        if (rc < 0 && errno != EINTR) {
-            pt_seterr(err, "zmq_poll: %s", zmq_strerror(errno));
-            return -EIO;
-        }
-        if (rc > 0) {
-            int r;
-            while ((r = handle_message(s, err)) == 0)
-                ;
-            if (r < 0)
-                return r;
-        }
-    }
-}
-
-static void stop_workers(sweep_t *s)
-{
-    double until;
-    pt_msg_t m;
-    msgpack_sbuffer sb;
-
-    memset(&m, 0, sizeof m);
-    m.type = PT_MSG_STOP;
-    msgpack_sbuffer_init(&sb);
-    pt_msg_encode(&m, &sb);
-    for (size_t i = 0; i < s->nslots; i++) {
-        slot_t *w = &s->slots[i];
-        if (w->state == W_IDLE && s->router != NULL) {
-            zmq_send(s->router, w->id, w->idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-            zmq_send(s->router, sb.data, sb.size, ZMQ_DONTWAIT);
-        } else if (w->state != W_FREE) {
-            kill(w->pid, SIGKILL);
-        }
-    }
-    msgpack_sbuffer_destroy(&sb);
-    until = pt_now() + 2.0;
-    while (live_workers(s) > 0) {
-        int st;
-        pid_t pid = waitpid(-1, &st, WNOHANG);
-        if (pid > 0) {
-            slot_t *w = slot_by_pid(s, pid);
-            if (w != NULL)
-                w->state = W_FREE;
-            continue;
-        }
-        if (pid < 0 && errno == ECHILD)
-            break;
-        if (pt_now() > until) {
-            for (size_t i = 0; i < s->nslots; i++)
-                if (s->slots[i].state != W_FREE)
-                    kill(s->slots[i].pid, SIGKILL);
-            until = pt_now() + 3600;
-        }
-        usleep(2000);
-    }
-}
-
-/* ---------------------------------------------------------------- results */
 
 static void averages(const sweep_t *s, double *avg, double *sd)
 {
@@ -822,8 +173,6 @@ out:
     return rc;
 }
 
-/* ---------------------------------------------------------------- main */
-
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
                        pt_log_header_t *h)
 {
@@ -857,15 +206,84 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     return 0;
 }
 
+static int str_eq(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* 0 when the log header old describes the same sweep as cur; else 1 with why set. */
+static int header_differs(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
+                          size_t len)
+{
+    int same_stages = old->nstages == cur->nstages;
+    for (size_t i = 0; same_stages && i < old->nstages; i++)
+        same_stages = strcmp(old->stages[i], cur->stages[i]) == 0;
+    if (old->fingerprint != cur->fingerprint || old->rows != cur->rows ||
+        old->features != cur->features)
+        snprintf(why, len, "different data (fingerprint %016llx, %llu x %llu; now %016llx, "
+                 "%llu x %llu)", (unsigned long long)old->fingerprint,
+                 (unsigned long long)old->rows, (unsigned long long)old->features,
+                 (unsigned long long)cur->fingerprint, (unsigned long long)cur->rows,
+                 (unsigned long long)cur->features);
+    else if (!same_stages)
+        snprintf(why, len, "a different pipeline");
+    else if (!str_eq(old->validator, cur->validator) || old->num_folds != cur->num_folds ||
+             old->train_ratio != cur->train_ratio || old->seed != cur->seed ||
+             !str_eq(old->fold_col, cur->fold_col))
+        snprintf(why, len, "a different validator (%s, folds %d, trainRatio %g, seed %llu%s%s)",
+                 old->validator, old->num_folds, old->train_ratio,
+                 (unsigned long long)old->seed, old->fold_col ? ", fold column " : "",
+                 old->fold_col ? old->fold_col : "");
+    else if (!str_eq(old->evaluator, cur->evaluator) || !str_eq(old->metric, cur->metric))
+        snprintf(why, len, "a different evaluator (%s %s)", old->evaluator, old->metric);
+    else if (old->nmaps != cur->nmaps)
+        snprintf(why, len, "a different grid (%zu param maps; now %zu)", old->nmaps,
+                 cur->nmaps);
+    else {
+        for (size_t i = 0; i < old->nmaps; i++)
+            if (!pt_paramlist_equal(&old->param_maps[i], &cur->param_maps[i])) {
+                char a[256], b[256];
+                pt_paramlist_format(&old->param_maps[i], a, sizeof a);
+                pt_paramlist_format(&cur->param_maps[i], b, sizeof b);
+                snprintf(why, len, "a different grid (param map %zu was %s; now %s)", i, a, b);
+                return 1;
+            }
+        return 0;
+    }
+    return 1;
+}
+
+/* Prints the command line with --resume, quoted for a POSIX shell. */
+static void print_resume_hint(const opts_t *o)
+{
+    fputs("paratune: to finish the sweep, run: paratune", stderr);
+    for (int i = 0; i < o->argc; i++) {
+        const char *a = o->argv[i];
+        if (strcmp(a, "--overwrite") == 0)
+            continue;
+        if (a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                        "-_=.,:/+@%")] == '\0' && *a != '\0') {
+            fprintf(stderr, " %s", a);
+        } else {
+            fputs(" '", stderr);
+            for (; *a; a++)
+                fputs(*a == '\'' ? "'\\''" : (char[]){*a, 0}, stderr);
+            fputc('\'', stderr);
+        }
+    }
+    fputs(o->resume ? "\n" : " --resume\n", stderr);
+}
+
 int pt_tune_main(int argc, char **argv)
 {
     opts_t o;
     sweep_t s;
     pt_dataset_t *ds = NULL;
     pt_load_opts_t lo;
+    pt_logfile_t *prev = NULL;
     int32_t *fold = NULL;
     char err[PT_ERRLEN] = "";
-    int rc, exit_code = PT_EXIT_FAIL, is_cv;
+    int rc, exit_code = PT_EXIT_FAIL, is_cv, resuming = 0;
     uint64_t fp;
     double *avg = NULL, *sd = NULL;
     long best = -1;
@@ -873,15 +291,13 @@ int pt_tune_main(int argc, char **argv)
     pt_log_header_t hdr;
     struct stat st;
 
-    memset(&s, 0, sizeof s);
     memset(&hdr, 0, sizeof hdr);
-    s.image_fd = -1;
-    rc = parse_opts(argc, argv, &o);
+    rc = pt_opts_parse(argc, argv, &o);
+    pt_sweep_init(&s, &o);
     if (rc != 0) {
         exit_code = rc < 0 ? PT_EXIT_OK : rc;
         goto out;
     }
-    s.o = &o;
     is_cv = strcmp(o.validator, "cv") == 0;
     exit_code = PT_EXIT_USAGE;
 
@@ -896,13 +312,24 @@ int pt_tune_main(int argc, char **argv)
         if (pt_spec_set(s.spec, o.set[i], err) != 0)
             goto fail_msg;
     if (pt_eval_lookup(o.evaluator, o.metric, &s.ev, &s.metric, err) != 0) {
-        prefix_err(err, o.metric ? "--metric: " : "--evaluator: ");
+        pt_err_prefix(err, o.metric ? "--metric: " : "--evaluator: ");
         goto fail_msg;
     }
     snprintf(s.metric_name, sizeof s.metric_name, "%s", pt_eval_metric_name(s.metric));
-    if (o.log != NULL && !o.overwrite && lstat(o.log, &st) == 0) {
-        pt_seterr(err, "--log %s: file exists (use --overwrite to replace it)", o.log);
-        goto fail_msg;
+    s.larger_is_better = pt_eval_larger_is_better(s.metric);
+    if (o.log != NULL && lstat(o.log, &st) == 0) {
+        if (o.resume) {
+            prev = pt_logfile_read(o.log, err);
+            if (prev == NULL) {
+                pt_err_prefix(err, "--resume: ");
+                goto fail_msg;
+            }
+            resuming = 1;
+        } else if (!o.overwrite) {
+            pt_seterr(err, "--log %s: file exists (use --resume to finish that sweep, or "
+                      "--overwrite to replace it)", o.log);
+            goto fail_msg;
+        }
     }
     if (pt_worker_path(s.worker_path, sizeof s.worker_path) != 0 ||
         access(s.worker_path, X_OK) != 0) {
@@ -922,9 +349,8 @@ int pt_tune_main(int argc, char **argv)
         goto fail_msg;
     if (pt_spec_check(s.spec, ds->features, err) != 0)
         goto fail_msg;
-    t_load = pt_now() - t_start;
 
-    fold = malloc(ds->rows * sizeof *fold);
+    fold = malloc((ds->rows ? ds->rows : 1) * sizeof *fold);
     if (fold == NULL) {
         pt_seterr(err, "out of memory");
         exit_code = PT_EXIT_FAIL;
@@ -952,7 +378,7 @@ int pt_tune_main(int argc, char **argv)
         if (pt_split_kfold(ds->rows, (int)o.folds, o.seed, fold, err) != 0) {
             char pfx[64];
             snprintf(pfx, sizeof pfx, "--folds %ld: ", o.folds);
-            prefix_err(err, pfx);
+            pt_err_prefix(err, pfx);
             goto fail_msg;
         }
     } else if (pt_split_tvs(ds->rows, o.train_ratio, o.seed, fold, err) != 0) {
@@ -982,12 +408,51 @@ int pt_tune_main(int argc, char **argv)
     for (size_t j = 0; j < s.njobs; j++) {
         s.jobs[j].map = (int32_t)(j / s.nfolds);
         s.jobs[j].fold = (int32_t)(j % s.nfolds);
-        q_push(&s, (long)j, 0);
     }
+    fp = pt_dataset_fingerprint(ds);
+    if (make_header(&s, ds, fp, &hdr) != 0) {
+        pt_seterr(err, "out of memory");
+        exit_code = PT_EXIT_FAIL;
+        goto fail_msg;
+    }
+
+    /* With --resume, the jobs that have a result are done; the rest are queued. */
+    if (resuming) {
+        char why[768];
+        if (header_differs(&prev->header, &hdr, why, sizeof why)) {
+            pt_seterr(err, "--resume: %s was written for %.400s", o.log, why);
+            goto fail_msg;
+        }
+        for (size_t r = 0; r < prev->nresults; r++) {
+            const pt_log_result_t *res = &prev->results[r];
+            job_t *jb;
+            if (res->param_index < 0 || (size_t)res->param_index >= s.nmaps || res->fold < 0 ||
+                (size_t)res->fold >= s.nfolds)
+                continue;
+            jb = &s.jobs[(size_t)res->param_index * s.nfolds + (size_t)res->fold];
+            if (jb->state != J_PENDING)
+                continue; /* the first record of a job counts */
+            jb->state = strcmp(res->status, "ok") == 0 ? J_DONE : J_FAILED;
+            jb->metric = jb->state == J_DONE ? res->metric : NAN;
+            jb->attempts = res->attempt;
+        }
+        if (!o.quiet && prev->torn)
+            fprintf(stderr, "paratune: --resume: %s ended inside a record (a crash while "
+                    "writing); that record is dropped and its job runs again\n", o.log);
+    }
+    for (size_t j = 0; j < s.njobs; j++)
+        if (s.jobs[j].state == J_PENDING)
+            pt_sweep_queue(&s, (long)j, 0);
+        else
+            s.failed += s.jobs[j].state == J_FAILED;
+    s.total_to_run = s.qlen;
+    if (resuming && !o.quiet)
+        fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
+                "%zu\n", s.njobs - s.qlen, s.njobs, s.qlen);
+    t_load = pt_now() - t_start;
 
     /* From here on the failures are the system's, not the input's. */
     exit_code = PT_EXIT_FAIL;
-    fp = pt_dataset_fingerprint(ds);
     if (pt_image_build(ds, fold, is_cv ? (uint32_t)o.folds : 2, is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS,
                        fp, &s.image_fd, err) != 0) {
         if (o.fold_col == NULL && strstr(err, "has no rows") != NULL)
@@ -999,70 +464,37 @@ int pt_tune_main(int argc, char **argv)
     t_shm = pt_now() - t_start - t_load;
 
     if (o.log != NULL) {
-        if (make_header(&s, ds, fp, &hdr) != 0) {
-            pt_seterr(err, "out of memory");
+        s.log = resuming ? pt_log_open_append(o.log, prev, err)
+                         : pt_log_create(o.log, &hdr, o.overwrite, err);
+        if (s.log == NULL)
             goto fail_msg;
-        }
-        s.log = pt_log_create(o.log, &hdr, o.overwrite, err);
-        free(hdr.stages);
-        if (s.log == NULL) {
-            exit_code = errno == EEXIST ? PT_EXIT_USAGE : PT_EXIT_FAIL;
-            goto fail_msg;
-        }
     }
 
-    /* Socket directory (0700), router, workers. */
-    {
-        const char *tmpdir = getenv("TMPDIR");
-        snprintf(s.sockdir, sizeof s.sockdir, "%s/paratune-XXXXXX",
-                 tmpdir && *tmpdir ? tmpdir : "/tmp");
-        if (mkdtemp(s.sockdir) == NULL) {
-            pt_seterr(err, "cannot create a socket directory in %s: %s",
-                      tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
-            s.sockdir[0] = '\0';
-            goto fail_msg;
-        }
-        snprintf(s.endpoint, sizeof s.endpoint, "ipc://%s/ctl", s.sockdir);
-    }
-    install_signals();
-    s.ctx = zmq_ctx_new();
-    s.router = s.ctx ? zmq_socket(s.ctx, ZMQ_ROUTER) : NULL;
-    if (s.router == NULL) {
-        pt_seterr(err, "zmq: %s", zmq_strerror(errno));
-        goto fail_msg;
-    }
-    {
-        int one = 1, zero = 0;
-        zmq_setsockopt(s.router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-        zmq_setsockopt(s.router, ZMQ_LINGER, &zero, sizeof zero);
-    }
-    if (zmq_bind(s.router, s.endpoint) != 0) {
-        pt_seterr(err, "zmq_bind %s: %s", s.endpoint, zmq_strerror(errno));
-        goto fail_msg;
-    }
-    s.nslots = (size_t)o.parallelism < s.njobs ? (size_t)o.parallelism : s.njobs;
-    if (s.nslots == 0)
-        s.nslots = 1;
+    s.nslots = (size_t)o.parallelism;
     s.slots = calloc(s.nslots, sizeof *s.slots);
     if (s.slots == NULL) {
         pt_seterr(err, "out of memory");
         goto fail_msg;
     }
-    s.t0 = pt_now();
-    for (size_t i = 0; i < s.nslots; i++)
-        if (spawn_slot(&s, &s.slots[i], err) != 0)
+    if (s.qlen > 0 || (resuming && prev->summary == NULL)) {
+        if (pt_sweep_start(&s, err) != 0)
             goto fail_msg;
-
-    rc = run_loop(&s, err);
-    if (rc < 0)
-        goto fail_msg;
-    t_sweep = pt_now() - s.t0;
-    if (rc > 0) {
-        fprintf(stderr, "paratune: stopped by SIG%s after %zu of %zu jobs%s%s\n", signame(rc),
-                s.finished, s.njobs, o.log ? "; results so far are in " : "",
-                o.log ? o.log : "");
-        exit_code = rc == SIGINT ? PT_EXIT_SIGINT : PT_EXIT_SIGTERM;
-        goto out;
+        rc = pt_sweep_run(&s, err);
+        if (rc < 0)
+            goto fail_msg;
+        t_sweep = pt_now() - s.t0;
+        if (rc > 0) {
+            size_t have = 0;
+            for (size_t j = 0; j < s.njobs; j++)
+                have += s.jobs[j].state == J_DONE || s.jobs[j].state == J_FAILED;
+            fprintf(stderr, "paratune: stopped by SIG%s; %zu of %zu jobs have a result%s%s\n",
+                    pt_signame(rc), have, s.njobs, o.log ? " in " : " (no --log: lost)",
+                    o.log ? o.log : "");
+            if (o.log != NULL)
+                print_resume_hint(&o);
+            exit_code = rc == SIGINT ? PT_EXIT_SIGINT : PT_EXIT_SIGTERM;
+            goto out;
+        }
     }
 
     avg = calloc(s.nmaps, sizeof *avg);
@@ -1072,21 +504,25 @@ int pt_tune_main(int argc, char **argv)
         goto fail_msg;
     }
     averages(&s, avg, sd);
-    best = pick_best(avg, s.nmaps, pt_eval_larger_is_better(s.metric));
+    best = pick_best(avg, s.nmaps, s.larger_is_better);
 
     /* Refit the best map on all rows (as Spark does). */
-    if (best >= 0) {
+    if (best >= 0 && (s.router != NULL || o.model_out != NULL)) {
         double tr = pt_now();
+        if (s.router == NULL && pt_sweep_start(&s, err) != 0)
+            goto fail_msg;
         s.jobs[s.njobs].map = (int32_t)best;
         s.jobs[s.njobs].fold = -1;
-        q_push(&s, (long)s.njobs, 0);
-        if (live_workers(&s) == 0 && spawn_slot(&s, &s.slots[0], err) != 0)
+        pt_sweep_queue(&s, (long)s.njobs, 0);
+        if (pt_sweep_ensure_worker(&s, err) != 0)
             goto fail_msg;
-        rc = run_loop(&s, err);
+        rc = pt_sweep_run(&s, err);
         if (rc < 0)
             goto fail_msg;
         if (rc > 0) {
-            fprintf(stderr, "paratune: stopped by SIG%s during the refit\n", signame(rc));
+            fprintf(stderr, "paratune: stopped by SIG%s during the refit\n", pt_signame(rc));
+            if (o.log != NULL)
+                print_resume_hint(&o);
             exit_code = rc == SIGINT ? PT_EXIT_SIGINT : PT_EXIT_SIGTERM;
             goto out;
         }
@@ -1098,7 +534,7 @@ int pt_tune_main(int argc, char **argv)
             goto fail_msg;
     }
 
-    if (s.log != NULL) {
+    if (s.log != NULL && !(resuming && prev->summary != NULL)) {
         pt_log_summary_t sum;
         int32_t *fm = calloc(s.nmaps, sizeof *fm);
         memset(&sum, 0, sizeof sum);
@@ -1108,9 +544,11 @@ int pt_tune_main(int argc, char **argv)
         sum.best_index = (int32_t)best;
         sum.best_params = best >= 0 ? &s.maps[best] : NULL;
         sum.best_metric = best >= 0 ? avg[best] : NAN;
-        sum.wall_seconds = pt_now() - s.t0;
-        sum.jobs_ok = (int64_t)(s.finished - s.failed);
-        sum.jobs_failed = (int64_t)s.failed;
+        sum.wall_seconds = s.t0 > 0 ? pt_now() - s.t0 : 0;
+        for (size_t j = 0; j < s.njobs; j++) {
+            sum.jobs_ok += s.jobs[j].state == J_DONE;
+            sum.jobs_failed += s.jobs[j].state == J_FAILED;
+        }
         sum.failed_maps = fm;
         for (size_t i = 0; fm != NULL && i < s.nmaps; i++)
             if (isnan(avg[i]))
@@ -1124,8 +562,20 @@ int pt_tune_main(int argc, char **argv)
     print_table(&s, avg, sd, best);
     if (!o.quiet)
         fprintf(stderr, "paratune: load %.3fs, shared memory %.3fs, sweep %.3fs (%zu jobs, "
-                "parallelism %ld), refit %.3fs\n", t_load, t_shm, t_sweep, s.njobs,
+                "parallelism %ld), refit %.3fs\n", t_load, t_shm, t_sweep, s.total_to_run,
                 o.parallelism, t_refit);
+    for (size_t i = 0; i < s.nmaps; i++) {
+        if (!isnan(avg[i]))
+            continue;
+        for (size_t f = 0; f < s.nfolds; f++)
+            if (s.jobs[i * s.nfolds + f].state == J_FAILED) {
+                char pbuf[512];
+                pt_paramlist_format(&s.maps[i], pbuf, sizeof pbuf);
+                fprintf(stderr, "paratune: param map %zu (%s) failed; see the log for the "
+                        "reason\n", i, pbuf);
+                break;
+            }
+    }
     if (best < 0) {
         fprintf(stderr, "paratune: every param map failed\n");
         exit_code = PT_EXIT_FAIL;
@@ -1133,24 +583,14 @@ int pt_tune_main(int argc, char **argv)
         char pbuf[1024];
         pt_paramlist_format(&s.maps[best], pbuf, sizeof pbuf);
         printf("best: #%ld %s %s=%.10g\n", best, pbuf, s.metric_name, avg[best]);
-        exit_code = PT_EXIT_OK; /* failed maps are listed in the table and the log */
+        exit_code = PT_EXIT_OK; /* failed maps are listed above and in the log */
     }
     goto out;
 
 fail_msg:
     fprintf(stderr, "paratune: %s\n", err);
 out:
-    stop_workers(&s);
-    if (s.router != NULL)
-        zmq_close(s.router);
-    if (s.ctx != NULL)
-        zmq_ctx_term(s.ctx);
-    if (s.sockdir[0] != '\0') {
-        char path[320];
-        snprintf(path, sizeof path, "%s/ctl", s.sockdir);
-        unlink(path);
-        rmdir(s.sockdir);
-    }
+    pt_sweep_shutdown(&s);
     if (s.image_fd >= 0)
         close(s.image_fd);
     pt_log_close(&s.log);
@@ -1158,6 +598,7 @@ out:
         pt_paramlist_free(&s.maps[i]);
         pt_paramlist_free(&s.full[i]);
     }
+    free(hdr.stages);
     free(s.maps);
     free(s.full);
     free(s.jobs);
@@ -1167,65 +608,9 @@ out:
     free(avg);
     free(sd);
     free(fold);
-    free(o.grid);
-    free(o.set);
+    pt_opts_free(&o);
     pt_spec_destroy(&s.spec);
     pt_dataset_destroy(&ds);
+    pt_logfile_destroy(&prev);
     return exit_code;
-}
-
-/* ---------------------------------------------------------------- gen */
-
-int pt_gen_main(int argc, char **argv)
-{
-    static const struct option lo[] = {{"rows", required_argument, NULL, 'r'},
-                                       {"features", required_argument, NULL, 'f'},
-                                       {"seed", required_argument, NULL, 's'},
-                                       {"out", required_argument, NULL, 'o'},
-                                       {NULL, 0, NULL, 0}};
-    long rows = 0, features = 0, seed = 0;
-    const char *out = NULL;
-    int c;
-    pt_dataset_t *ds;
-    char err[PT_ERRLEN];
-
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case 'r':
-            if (pt_parse_long(optarg, &rows) != 0 || rows < 2)
-                return bad_opt("--rows", optarg, "must be an integer >= 2");
-            break;
-        case 'f':
-            if (pt_parse_long(optarg, &features) != 0 || features < 1 || features > 100000)
-                return bad_opt("--features", optarg, "must be an integer in [1, 100000]");
-            break;
-        case 's':
-            if (pt_parse_long(optarg, &seed) != 0 || seed < 0)
-                return bad_opt("--seed", optarg, "must be an integer >= 0");
-            break;
-        case 'o': out = optarg; break;
-        case ':':
-            fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
-        default:
-            fprintf(stderr, "paratune: %s: unknown option of gen\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
-        }
-    }
-    if (rows == 0 || features == 0 || out == NULL)
-        return bad_opt("gen:", NULL, "--rows, --features and --out are required");
-    ds = pt_dataset_synth((size_t)rows, (size_t)features, (uint64_t)seed);
-    if (ds == NULL) {
-        fprintf(stderr, "paratune: gen: out of memory\n");
-        return PT_EXIT_FAIL;
-    }
-    if (pt_dataset_write_csv(ds, out, err) != 0) {
-        fprintf(stderr, "paratune: %s\n", err);
-        pt_dataset_destroy(&ds);
-        return PT_EXIT_USAGE;
-    }
-    pt_dataset_destroy(&ds);
-    return PT_EXIT_OK;
 }

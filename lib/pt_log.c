@@ -33,6 +33,7 @@
 struct pt_log {
     int fd;
     char *path;
+    size_t nmaps; /* of the header: records are checked against it, as the reader will */
     off_t size;  /* bytes of whole records in the file */
     int broken;  /* a failed append could not be cut back: no more appends */
 };
@@ -234,7 +235,7 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
     pt_msgpack_writer_t w;
     pt_log_t *lg = NULL;
     char *tmp = NULL;
-    int fd = -1, rc;
+    int fd = -1, rc = -EINVAL;
 
     msgpack_sbuffer_init(&sb);
     if (h->validator == NULL ||
@@ -247,6 +248,7 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
         pt_seterr(err, "%s: incomplete log header", path);
         goto error;
     }
+    rc = -ENOMEM;
     pt_msgpack_writer_init(&w, &sb);
     pack_header(&w.pk, h);
     lg = calloc(1, sizeof *lg);
@@ -264,8 +266,9 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
             break;
     }
     if (fd < 0) {
+        rc = -errno;
         pt_seterr(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
-        goto error_notmp;
+        goto error;
     }
     rc = write_all(fd, sb.data, sb.size);
     if (rc == 0 && fsync(fd) != 0)
@@ -276,11 +279,13 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
     }
     if (overwrite) {
         if (rename(tmp, path) != 0) {
+            rc = -errno;
             pt_seterr(err, "%s: cannot replace: %s", path, strerror(errno));
             goto error;
         }
     } else {
         if (link(tmp, path) != 0) {
+            rc = -errno;
             if (errno == EEXIST)
                 pt_seterr(err, "%s: already exists (not replacing it)", path);
             else
@@ -291,15 +296,16 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
         unlink(tmp);
     }
     free(tmp);
-    tmp = NULL;
+    tmp = NULL; /* from here on there is no temporary name to remove */
     if ((rc = fsync_dir(path)) != 0) {
         pt_seterr(err, "%s: cannot sync its directory: %s", path, strerror(-rc));
         /* no log that a crash could make vanish: take the name back (the file under it is
          * ours, whole, and nobody has been told about it yet) */
         unlink(path);
-        goto error_notmp;
+        goto error;
     }
     lg->fd = fd;
+    lg->nmaps = h->nmaps;
     lg->size = (off_t)sb.size;
     msgpack_sbuffer_destroy(&sb);
     return lg;
@@ -307,7 +313,6 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
 error:
     if (fd >= 0 && tmp != NULL)
         unlink(tmp);
-error_notmp:
     if (fd >= 0)
         close(fd);
     free(tmp);
@@ -315,11 +320,50 @@ error_notmp:
         free(lg->path);
     free(lg);
     msgpack_sbuffer_destroy(&sb);
+    errno = -rc; /* EEXIST, EINVAL, ENOMEM, ... for callers that want more than the reason */
     return NULL;
 }
 
 /* Writes one packed record: one write(), fdatasync. On a failed write the file is cut back
  * to its last whole record so that later appends do not follow a torn one. */
+pt_log_t *pt_log_open_append(const char *path, const pt_logfile_t *lf, char *err)
+{
+    pt_log_t *lg = NULL;
+    struct stat st;
+    int fd = -1;
+
+    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        pt_seterr(err, "%s: cannot open for appending: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < lf->valid_bytes) {
+        pt_seterr(err, "%s: changed since it was read", path);
+        goto error;
+    }
+    /* Drop a torn last record (and only that) so the next record starts on a boundary. */
+    if ((uint64_t)st.st_size > lf->valid_bytes) {
+        if (ftruncate(fd, (off_t)lf->valid_bytes) != 0 || fsync(fd) != 0) {
+            pt_seterr(err, "%s: cannot cut the torn last record: %s", path, strerror(errno));
+            goto error;
+        }
+    }
+    lg = calloc(1, sizeof *lg);
+    if (lg == NULL || (lg->path = strdup(path)) == NULL) {
+        pt_seterr(err, "%s: out of memory", path);
+        free(lg);
+        lg = NULL;
+        goto error;
+    }
+    lg->fd = fd;
+    lg->nmaps = lf->header.nmaps;
+    lg->size = (off_t)lf->valid_bytes;
+    return lg;
+error:
+    close(fd);
+    return NULL;
+}
+
 static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
 {
     int rc;
@@ -351,6 +395,12 @@ int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
     pt_msgpack_writer_t w;
     int rc;
 
+    /* a record the reader would refuse must not reach the file */
+    if (r->param_index < 0 || (size_t)r->param_index >= lg->nmaps || r->status == NULL) {
+        pt_seterr(err, "%s: invalid result (param_index %d of %zu maps, status %s)", lg->path,
+                  (int)r->param_index, lg->nmaps, r->status != NULL ? r->status : "missing");
+        return -EINVAL;
+    }
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_result(&w.pk, r);
@@ -370,6 +420,15 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
     pt_msgpack_writer_t w;
     int rc;
 
+    /* a record the reader would refuse must not reach the file */
+    rc = s->nmaps == lg->nmaps && s->best_index >= -1 && s->best_index < (int64_t)s->nmaps &&
+         s->jobs_ok >= 0 && s->jobs_failed >= 0;
+    for (size_t i = 0; rc && i < s->nfailed_maps; i++)
+        rc = s->failed_maps[i] >= 0 && (size_t)s->failed_maps[i] < s->nmaps;
+    if (!rc) {
+        pt_seterr(err, "%s: invalid summary (for %zu param maps)", lg->path, lg->nmaps);
+        return -EINVAL;
+    }
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_summary(&w.pk, s);
@@ -478,23 +537,6 @@ static int get_opt_str(const msgpack_object *o, const char *key, char **out, cha
     return pt_msgpack_to_str(v, what, out, why);
 }
 
-/* A required field that must be a map or an array (type). */
-static const msgpack_object *get_typed(const msgpack_object *o, const char *key,
-                                       msgpack_object_type type, char *why)
-{
-    const msgpack_object *v = pt_msgpack_map_get(o, key);
-    if (v == NULL) {
-        pt_seterr(why, "missing field '%s'", key);
-        return NULL;
-    }
-    if (v->type != type) {
-        pt_seterr(why, "field '%s': expected %s, got %s", key, pt_msgpack_type_name(type),
-                  pt_msgpack_type_name(v->type));
-        return NULL;
-    }
-    return v;
-}
-
 static int get_int32(const msgpack_object *o, const char *key, int32_t min, int32_t max,
                      int32_t *out, char *why)
 {
@@ -505,11 +547,11 @@ static int get_int32(const msgpack_object *o, const char *key, int32_t min, int3
     return rc;
 }
 
-/* An array of exactly n numbers (n may be checked by the caller) into a new array. */
+/* An array of exactly n numbers into a new array *out (the caller frees it, also on failure). */
 static int get_doubles(const msgpack_object *o, const char *key, size_t n, double **out,
                        char *why)
 {
-    const msgpack_object *a = get_typed(o, key, MSGPACK_OBJECT_ARRAY, why);
+    const msgpack_object *a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, why);
     char what[64];
     if (a == NULL)
         return -EBADMSG;
@@ -622,7 +664,7 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
     if ((rc = pt_msgpack_get_double(o, "created", &h->created, why)) != 0)
         return rc;
 
-    if ((d = get_typed(o, "data", MSGPACK_OBJECT_MAP, why)) == NULL)
+    if ((d = pt_msgpack_get_obj(o, "data", MSGPACK_OBJECT_MAP, why)) == NULL)
         return -EBADMSG;
     if ((rc = get_opt_str(d, "path", &h->data_path, why)) != 0 ||
         (rc = pt_msgpack_get_uint(d, "rows", &h->rows, why)) != 0 ||
@@ -632,19 +674,10 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
         (rc = get_opt_str(d, "format", &h->data_format, why)) != 0)
         return nest(rc, "data", why);
 
-    if ((a = get_typed(o, "pipeline", MSGPACK_OBJECT_ARRAY, why)) == NULL)
-        return -EBADMSG;
-    if (a->via.array.size > 0 && (h->stages = calloc(a->via.array.size, sizeof(char *))) == NULL)
-        return -ENOMEM;
-    for (uint32_t i = 0; i < a->via.array.size; i++) {
-        char what[64];
-        snprintf(what, sizeof what, "field 'pipeline'[%u]", (unsigned)i);
-        if ((rc = pt_msgpack_to_str(&a->via.array.ptr[i], what, &h->stages[i], why)) != 0)
-            return rc;
-        h->nstages = i + 1;
-    }
+    if ((rc = pt_msgpack_get_strs(o, "pipeline", &h->stages, &h->nstages, why)) != 0)
+        return rc;
 
-    if ((v = get_typed(o, "validator", MSGPACK_OBJECT_MAP, why)) == NULL)
+    if ((v = pt_msgpack_get_obj(o, "validator", MSGPACK_OBJECT_MAP, why)) == NULL)
         return -EBADMSG;
     if ((rc = pt_msgpack_get_str(v, "type", &h->validator, why)) != 0)
         return nest(rc, "validator", why);
@@ -663,7 +696,7 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
         (rc = get_opt_str(v, "fold_col", &h->fold_col, why)) != 0)
         return nest(rc, "validator", why);
 
-    if ((e = get_typed(o, "evaluator", MSGPACK_OBJECT_MAP, why)) == NULL)
+    if ((e = pt_msgpack_get_obj(o, "evaluator", MSGPACK_OBJECT_MAP, why)) == NULL)
         return -EBADMSG;
     if ((rc = pt_msgpack_get_str(e, "name", &h->evaluator, why)) != 0 ||
         (rc = pt_msgpack_get_str(e, "metric", &h->metric, why)) != 0 ||
@@ -677,7 +710,7 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
         return rc;
     h->threads_per_job = (int)x;
 
-    if ((a = get_typed(o, "param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+    if ((a = pt_msgpack_get_obj(o, "param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
         return -EBADMSG;
     if (a->via.array.size > 0 &&
         (h->param_maps = calloc(a->via.array.size, sizeof *h->param_maps)) == NULL)
@@ -736,7 +769,7 @@ static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t 
         (rc = pt_msgpack_get_int(o, "jobs_ok", 0, INT64_MAX, &s->jobs_ok, why)) != 0 ||
         (rc = pt_msgpack_get_int(o, "jobs_failed", 0, INT64_MAX, &s->jobs_failed, why)) != 0)
         return rc;
-    if ((a = get_typed(o, "failed_param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+    if ((a = pt_msgpack_get_obj(o, "failed_param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
         return -EBADMSG;
     if (a->via.array.size > 0 &&
         (s->failed_maps = malloc(a->via.array.size * sizeof *s->failed_maps)) == NULL)
@@ -853,9 +886,10 @@ pt_logfile_t *pt_logfile_read(const char *path, char *err)
     int rc;
 
     msgpack_unpacked_init(&u);
-    if (read_whole(path, &buf, &len, err) != 0)
+    if ((rc = read_whole(path, &buf, &len, err)) != 0)
         goto error;
     if ((lf = calloc(1, sizeof *lf)) == NULL) {
+        rc = -ENOMEM;
         pt_seterr(err, "%s: out of memory", path);
         goto error;
     }
@@ -867,10 +901,12 @@ pt_logfile_t *pt_logfile_read(const char *path, char *err)
             break;
         }
         if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
+            rc = -ENOMEM;
             pt_seterr(err, "%s: offset %zu: out of memory decoding a record", path, start);
             goto error;
         }
         if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            rc = nrec == 0 ? -EINVAL : -EBADMSG;
             if (nrec == 0)
                 pt_seterr(err, "%s: not a paratune log", path);
             else
@@ -887,6 +923,7 @@ pt_logfile_t *pt_logfile_read(const char *path, char *err)
         lf->valid_bytes = off;
     }
     if (nrec == 0) {
+        rc = -EINVAL;
         pt_seterr(err, "%s: not a paratune log", path);
         goto error;
     }
@@ -898,6 +935,7 @@ error:
     msgpack_unpacked_destroy(&u);
     free(buf);
     pt_logfile_destroy(&lf);
+    errno = -rc;
     return NULL;
 }
 

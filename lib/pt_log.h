@@ -83,9 +83,14 @@ typedef struct pt_log pt_log_t;
 /* Creates a new log at path holding the header: the header is written and fsync'd to a
  * temporary file in the same directory, which then takes path's place (link() when overwrite
  * is 0, so an existing file is never replaced: -EEXIST with a reason; rename() when 1), and the
- * directory is fsync'd. Returns an owned writer or NULL with the reason in err. */
+ * directory is fsync'd. Returns an owned writer or NULL with the reason in err and errno set
+ * (EEXIST, EINVAL for a header the reader would refuse, ENOMEM, or the failing call's). */
 pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err);
-/* Appends one record with a single write() and fdatasync. 0 or a negative errno. */
+/* Appends one record with a single write() and fdatasync. 0 or a negative errno; -EINVAL
+ * (nothing written) for a record the reader would refuse: param_index outside the header's
+ * param maps, a NULL status, a summary whose nmaps differs from the header's or whose
+ * best_index / failed_maps are out of range. After a failed write the file is cut back to its
+ * last whole record; if that or fdatasync fails, every later append returns -EIO. */
 int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err);
 int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err);
 /* Closes; accepts NULL and *plg == NULL; sets *plg to NULL. */
@@ -104,9 +109,19 @@ typedef struct {
 /* Reads path. A file that does not start with a paratune header record is refused
  * (-EINVAL, "not a paratune log"); a torn last record sets torn and is ignored; a complete
  * record that is malformed is an error naming its byte offset. Returns an owned object
- * (free with pt_logfile_destroy) or NULL with the reason in err. */
+ * (free with pt_logfile_destroy) or NULL with the reason in err, which starts with path, and
+ * errno set: EINVAL not a log, ENOTSUP a newer version, EBADMSG a malformed record, or the
+ * failing call's (ENOENT, ENOMEM, ...). The results' params and the summary's best_params are
+ * heap copies owned by the pt_logfile_t (held through the structs' const pointers).
+ * Version 1 knows three record types: another type, a second header or a second summary is
+ * malformed. */
 pt_logfile_t *pt_logfile_read(const char *path, char *err);
 void pt_logfile_destroy(pt_logfile_t **plf);
+
+/* Reopens the log lf was read from (pt_logfile_read) for appending, for --resume: a torn
+ * last record is cut off (the file is truncated to lf->valid_bytes), whole records are kept.
+ * Returns an owned writer or NULL with the reason in err. */
+pt_log_t *pt_log_open_append(const char *path, const pt_logfile_t *lf, char *err);
 
 /* Frees what a header owns (used for read-back headers). */
 void pt_log_header_free(pt_log_header_t *h);

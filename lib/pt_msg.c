@@ -231,6 +231,44 @@ int pt_msgpack_get_str(const msgpack_object *o, const char *key, char **out, cha
     return v != NULL ? pt_msgpack_to_str(v, what, out, err) : -EBADMSG;
 }
 
+const msgpack_object *pt_msgpack_get_obj(const msgpack_object *o, const char *key,
+                                         msgpack_object_type type, char *err)
+{
+    char what[PT_ERRLEN];
+    const msgpack_object *v = need(o, key, what, err);
+    if (v != NULL && v->type != type) {
+        pt_seterr(err, "%s: expected %s, got %s", what, pt_msgpack_type_name(type),
+                  pt_msgpack_type_name(v->type));
+        return NULL;
+    }
+    return v;
+}
+
+int pt_msgpack_get_strs(const msgpack_object *o, const char *key, char ***out, size_t *n,
+                        char *err)
+{
+    const msgpack_object *a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, err);
+    *out = NULL;
+    *n = 0;
+    if (a == NULL)
+        return -EBADMSG;
+    if (a->via.array.size == 0)
+        return 0;
+    if ((*out = calloc(a->via.array.size, sizeof **out)) == NULL) {
+        pt_seterr(err, "field '%.400s': out of memory", key);
+        return -ENOMEM;
+    }
+    for (uint32_t i = 0; i < a->via.array.size; i++) {
+        char what[PT_ERRLEN];
+        int rc;
+        pt_seterr(what, "field '%.400s'[%u]", key, (unsigned)i);
+        if ((rc = pt_msgpack_to_str(&a->via.array.ptr[i], what, &(*out)[i], err)) != 0)
+            return rc;
+        *n = i + 1;
+    }
+    return 0;
+}
+
 void pt_msgpack_pack_params(msgpack_packer *pk, const pt_paramlist_t *l)
 {
     msgpack_pack_map(pk, l->n);
@@ -376,10 +414,12 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         msgpack_pack_int32(pk, m->pid);
         break;
     case PT_MSG_JOB:
-        msgpack_pack_map(pk, 6);
+        msgpack_pack_map(pk, 7);
         pt_msgpack_pack_str(pk, "type");
         pt_msgpack_pack_str(pk, "job");
         pack_job_ids(pk, m);
+        pt_msgpack_pack_str(pk, "attempt");
+        msgpack_pack_int32(pk, m->attempt);
         pt_msgpack_pack_str(pk, "stages");
         msgpack_pack_array(pk, m->nstages);
         for (size_t i = 0; i < m->nstages; i++)
@@ -443,36 +483,19 @@ static int decode_job_ids(const msgpack_object *o, pt_msg_t *m, char *err)
 
 static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
 {
-    const msgpack_object *st, *pa;
+    const msgpack_object *pa;
     char why[PT_ERRLEN];
     int rc = decode_job_ids(o, m, err);
+    m->attempt = 1;
+    if (rc == 0 && pt_msgpack_map_get(o, "attempt") != NULL) {
+        int64_t v;
+        rc = pt_msgpack_get_int(o, "attempt", 0, INT32_MAX, &v, err);
+        m->attempt = (int32_t)v;
+    }
+    if (rc == 0)
+        rc = pt_msgpack_get_strs(o, "stages", &m->stages, &m->nstages, err);
     if (rc != 0)
         return rc;
-    st = pt_msgpack_map_get(o, "stages");
-    if (st == NULL) {
-        pt_seterr(err, "missing field 'stages'");
-        return -EBADMSG;
-    }
-    if (st->type != MSGPACK_OBJECT_ARRAY) {
-        pt_seterr(err, "field 'stages': expected an array, got %s",
-                  pt_msgpack_type_name(st->type));
-        return -EBADMSG;
-    }
-    if (st->via.array.size > 0) {
-        m->stages = calloc(st->via.array.size, sizeof *m->stages);
-        if (m->stages == NULL) {
-            pt_seterr(err, "out of memory");
-            return -ENOMEM;
-        }
-    }
-    for (uint32_t i = 0; i < st->via.array.size; i++) {
-        char what[64];
-        pt_seterr(what, "field 'stages'[%u]", (unsigned)i);
-        rc = pt_msgpack_to_str(&st->via.array.ptr[i], what, &m->stages[i], err);
-        if (rc != 0)
-            return rc;
-        m->nstages = i + 1;
-    }
     pa = pt_msgpack_map_get(o, "params");
     if (pa == NULL) {
         pt_seterr(err, "missing field 'params'");

@@ -2,7 +2,7 @@
  *
  * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
  *   hello  {type, pid}                                         worker -> coordinator
- *   job    {type, job_id, param_index, fold, stages, params}   coordinator -> worker
+ *   job    {type, job_id, param_index, fold, attempt, stages, params}  coordinator -> worker
  *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?}
  *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
  *   stop   {type}                                              coordinator -> worker
@@ -35,6 +35,7 @@ typedef struct {
     int64_t job_id;        /* job, result, error */
     int32_t param_index;   /* job, result, error */
     int32_t fold;          /* job, result, error */
+    int32_t attempt;       /* job: 1 for the first try, 2 for the first retry...; absent = 1 */
     char **stages;         /* job: pipeline stage names, owned */
     size_t nstages;
     pt_paramlist_t params; /* job: every param of every stage, owned */
@@ -96,6 +97,14 @@ int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out,
 int pt_msgpack_get_double(const msgpack_object *o, const char *key, double *out, char *err);
 int pt_msgpack_get_bool(const msgpack_object *o, const char *key, int *out, char *err);
 int pt_msgpack_get_str(const msgpack_object *o, const char *key, char **out, char *err);
+/* get_strs: an array of str; *out is a new malloc'd array of *n malloc'd strings. On failure
+ * *out and *n hold what was read so far, for the caller to free as on success. */
+int pt_msgpack_get_strs(const msgpack_object *o, const char *key, char ***out, size_t *n,
+                        char *err);
+/* The field key of map o when it has msgpack type type (a map, an array...); otherwise NULL
+ * with the reason in err. */
+const msgpack_object *pt_msgpack_get_obj(const msgpack_object *o, const char *key,
+                                         msgpack_object_type type, char *err);
 /* The same conversions for a value already in hand (an array element); what names the
  * value in the reason ("stages[2]"). */
 int pt_msgpack_to_int(const msgpack_object *v, const char *what, int64_t min, int64_t max,

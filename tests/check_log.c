@@ -430,14 +430,17 @@ END_TEST
 
 /* ---- files that are not (valid) logs ---- */
 
-/* pt_logfile_read must fail with a reason that starts with the path and contains want. */
-static void expect_refused(const char *path, const char *want)
+/* pt_logfile_read must fail with a reason that starts with the path and contains want.
+ * Returns the errno it set. */
+static int expect_refused(const char *path, const char *want)
 {
     char err[PT_ERRLEN] = "";
     pt_logfile_t *lf = pt_logfile_read(path, err);
+    int e = errno;
     ck_assert_msg(lf == NULL, "%s was read, expected \"%s\"", path, want);
     ck_assert_msg(strncmp(err, path, strlen(path)) == 0, "reason \"%s\" lacks the path", err);
     ck_assert_msg(strstr(err, want) != NULL, "reason \"%s\" lacks \"%s\"", err, want);
+    return e;
 }
 
 static void pack_fake_header(msgpack_packer *pk, const char *record, const char *format)
@@ -464,7 +467,7 @@ START_TEST(test_foreign_files)
     char *data;
 
     write_file(path, json, sizeof json - 1, 0);
-    expect_refused(path, "not a paratune log");
+    ck_assert_int_eq(expect_refused(path, "not a paratune log"), EINVAL);
     write_file(path, "", 0, 0);
     expect_refused(path, "not a paratune log");
     write_file(path, junk, sizeof junk, 0);
@@ -497,7 +500,7 @@ START_TEST(test_foreign_files)
 
     expect_refused(dir, "is a directory");
     unlink(path);
-    expect_refused(path, "No such file");
+    ck_assert_int_eq(expect_refused(path, "No such file"), ENOENT);
     free(path);
     free(real);
     remove_dir(dir);
@@ -520,11 +523,12 @@ START_TEST(test_newer_version)
     pt_msgpack_pack_str(&pk, "version");
     msgpack_pack_int(&pk, PT_LOG_VERSION + 1);
     write_file(path, sb.data, sb.size, 0);
-    expect_refused(path, "version 2 is newer");
+    ck_assert_int_eq(expect_refused(path, "version 2 is newer"), ENOTSUP);
     /* version 1 with the rest of the header missing is malformed, at offset 0 */
     sb.data[sb.size - 1] = 1;
     write_file(path, sb.data, sb.size, 0);
-    expect_refused(path, "offset 0: header record: missing field 'created'");
+    ck_assert_int_eq(expect_refused(path, "offset 0: header record: missing field 'created'"),
+                     EBADMSG);
     msgpack_sbuffer_destroy(&sb);
     free(path);
     remove_dir(dir);
@@ -683,8 +687,10 @@ START_TEST(test_create_existing)
 
     sample_init(&s, 0);
     write_file(path, precious, sizeof precious - 1, 0);
+    errno = 0;
     lg = pt_log_create(path, &s.h, 0, err);
     ck_assert_ptr_null(lg);
+    ck_assert_int_eq(errno, EEXIST);
     ck_assert_msg(strstr(err, path) != NULL && strstr(err, "already exists") != NULL, "%s",
                   err);
     data = slurp(path, &len);
@@ -728,6 +734,60 @@ START_TEST(test_create_errors)
 }
 END_TEST
 
+/* Records the reader would refuse are refused by the writer and leave the file unchanged. */
+START_TEST(test_append_invalid)
+{
+    char *dir = make_dir(), *path = path_in(dir, "a.log");
+    char err[PT_ERRLEN] = "";
+    sample_t s;
+    pt_log_t *lg;
+    pt_log_result_t r;
+    pt_log_summary_t sm;
+    int32_t bad_failed[1] = {NMAPS};
+    size_t size;
+    pt_logfile_t *lf;
+
+    sample_init(&s, 0);
+    lg = pt_log_create(path, &s.h, 0, err);
+    ck_assert_msg(lg != NULL, "create: %s", err);
+    size = file_size(path);
+    r = sample_result(&s, 0);
+    r.param_index = NMAPS;
+    ck_assert_int_eq(pt_log_append_result(lg, &r, err), -EINVAL);
+    r.param_index = -1;
+    ck_assert_int_eq(pt_log_append_result(lg, &r, err), -EINVAL);
+    r.param_index = 0;
+    r.status = NULL;
+    ck_assert_int_eq(pt_log_append_result(lg, &r, err), -EINVAL);
+    sm = sample_summary(&s);
+    sm.nmaps = NMAPS - 1;
+    ck_assert_int_eq(pt_log_append_summary(lg, &sm, err), -EINVAL);
+    sm = sample_summary(&s);
+    sm.best_index = NMAPS;
+    ck_assert_int_eq(pt_log_append_summary(lg, &sm, err), -EINVAL);
+    sm = sample_summary(&s);
+    sm.failed_maps = bad_failed;
+    ck_assert_int_eq(pt_log_append_summary(lg, &sm, err), -EINVAL);
+    ck_assert_uint_eq(file_size(path), size);
+    /* an ok result without error and a failed one without a reason are fine */
+    r = sample_result(&s, 1);
+    ck_assert_int_eq(pt_log_append_result(lg, &r, err), 0);
+    r.status = "failed";
+    r.metric = NAN;
+    ck_assert_int_eq(pt_log_append_result(lg, &r, err), 0);
+    pt_log_close(&lg);
+    lf = pt_logfile_read(path, err);
+    ck_assert_msg(lf != NULL, "read: %s", err);
+    ck_assert_uint_eq(lf->nresults, 2);
+    ck_assert_ptr_null(lf->results[1].error);
+    ck_assert_str_eq(lf->results[1].status, "failed");
+    pt_logfile_destroy(&lf);
+    sample_free(&s);
+    free(path);
+    remove_dir(dir);
+}
+END_TEST
+
 Suite *suite_log(void)
 {
     Suite *s = suite_create("log");
@@ -750,6 +810,7 @@ Suite *suite_log(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_create_existing);
     tcase_add_test(tc, test_create_errors);
+    tcase_add_test(tc, test_append_invalid);
     suite_add_tcase(s, tc);
     return s;
 }

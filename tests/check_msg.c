@@ -415,7 +415,7 @@ START_TEST(test_field_values)
     expect_bad_with(T_RESULT, "metric", p_nil, "field 'metric': expected a number, got nil");
     expect_bad_with(T_RESULT, "model", p_str, "field 'model': expected bin, got str");
     expect_bad_with(T_ERROR, "error", p_str_nul, "field 'error': string contains a NUL");
-    expect_bad_with(T_JOB, "stages", p_str, "field 'stages': expected an array");
+    expect_bad_with(T_JOB, "stages", p_str, "field 'stages': expected array, got str");
     expect_bad_with(T_JOB, "stages", p_stages_bad, "field 'stages'[1]: expected str");
     expect_bad_with(T_JOB, "params", p_str, "field 'params': expected a map, got str");
     expect_bad_with(T_JOB, "params", p_params_keyint, "field 'params': key: expected str");

@@ -239,7 +239,8 @@ static int show(const char *file, const pt_logfile_t *lf, FILE *out)
         if ((none ? cell(&t, r + 1, c++, "-") : cell(&t, r + 1, c++, "%.6g", s->avg)) ||
             (none ? cell(&t, r + 1, c++, "-") : cell(&t, r + 1, c++, "%.3g", s->std)) ||
             cell(&t, r + 1, c++, "%d", s->ok) || cell(&t, r + 1, c++, "%d", s->failed) ||
-            cell(&t, r + 1, c++, "%.3f", s->fit_seconds))
+            (s->fit_seconds < 1000 ? cell(&t, r + 1, c++, "%.3g", s->fit_seconds)
+                                   : cell(&t, r + 1, c++, "%.0f", s->fit_seconds)))
             goto out;
     }
 

@@ -3,12 +3,25 @@
  * Started by the coordinator with fork+exec, never by hand:
  *   paratune-worker --endpoint ipc://DIR/ctl --image-fd N --parent PID
  *                   --evaluator regression --metric rmse [--threads T] [--no-cache]
+ *                   [--memory BYTES]
  * It maps the image read-only, connects a DEALER socket, says HELLO, then answers each JOB
  * with a RESULT (or an ERROR when the fit itself fails) until it gets STOP or its parent goes
  * away. Per-block moments are computed the first time a job needs them and kept for the
  * worker's life (the image is immutable), so later jobs on other param maps reuse them.
  * Exit codes: 0 after STOP or when the coordinator is gone; 2 on a fatal setup error (bad
  * arguments, unmappable image, cannot connect), which the coordinator does not respawn.
+ *
+ * --memory BYTES caps the private memory the worker may add after start-up (RLIMIT_DATA set
+ * to the start-up footprint plus BYTES; the shared image is not counted): a job that needs
+ * more gets ENOMEM from malloc and is answered with an ERROR, and the worker lives on.
+ *
+ * Failpoints, for the tests of fault handling: PARATUNE_FAILPOINT holds ';'-separated
+ * entries ACTION@MAP:FOLD[:ATTEMPTS] (MAP, FOLD a number or '*'; with ATTEMPTS, only the
+ * first ATTEMPTS attempts of the job are hit). ACTION is segv, kill (SIGKILL itself), exit
+ * (exit code 3), hang (sleep forever), alloc (allocate and touch memory until malloc fails,
+ * then report it as the job's error, as any job that runs out of memory does) or garbage
+ * (send bytes that are not a message). The entries "startfail" (exit 2 before HELLO) and
+ * "startcrash" (SIGSEGV before HELLO) hit start-up. Unset, they cost one getenv at start.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cblas.h>
@@ -42,7 +56,65 @@ typedef struct {
     pt_evaluator_t ev;
     pt_metric_t metric;
     double *pred;         /* scratch, rows of the largest block */
+    unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
+
+static const char *failpoints; /* PARATUNE_FAILPOINT, or NULL */
+
+/* The failpoint action for this job, or NULL. */
+static const char *failpoint_for(const pt_msg_t *job, char *action, size_t len)
+{
+    const char *p = failpoints;
+    while (p != NULL && *p != '\0') {
+        char ent[128], m[32], f[32];
+        const char *end = strchr(p, ';');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        int attempts = 0, k;
+        if (n < sizeof ent) {
+            memcpy(ent, p, n);
+            ent[n] = '\0';
+            k = sscanf(ent, "%31[a-z]@%31[0-9*]:%31[0-9*]:%d", action, m, f, &attempts);
+            (void)len;
+            if (k >= 3 && (strcmp(m, "*") == 0 || atoi(m) == job->param_index) &&
+                (strcmp(f, "*") == 0 || atoi(f) == job->fold) &&
+                (k < 4 || job->attempt <= attempts))
+                return action;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+static int failpoint_start(const char *name)
+{
+    const char *p = failpoints;
+    size_t n = strlen(name);
+    while (p != NULL && (p = strstr(p, name)) != NULL) {
+        if ((p == failpoints || p[-1] == ';') && (p[n] == '\0' || p[n] == ';'))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+/* The alloc failpoint: grab memory the way a greedy fit would, until malloc says no. */
+static int failpoint_alloc(void)
+{
+    enum { CHUNK = 16 << 20, MAXCHUNKS = 256 };
+    void *chunks[MAXCHUNKS];
+    int n = 0, rc = 0;
+    for (; n < MAXCHUNKS; n++) {
+        chunks[n] = malloc(CHUNK);
+        if (chunks[n] == NULL) {
+            rc = -ENOMEM;
+            break;
+        }
+        memset(chunks[n], 1, CHUNK);
+    }
+    for (int i = 0; i < n; i++)
+        free(chunks[i]);
+    return rc;
+}
 
 static void die_setup(const char *fmt, const char *a, const char *b)
 {
@@ -87,6 +159,24 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     reply->job_id = job->job_id;
     reply->param_index = job->param_index;
     reply->fold = job->fold;
+    if (failpoints != NULL) {
+        char action[32];
+        if (failpoint_for(job, action, sizeof action) != NULL) {
+            if (strcmp(action, "segv") == 0)
+                raise(SIGSEGV);
+            else if (strcmp(action, "kill") == 0)
+                raise(SIGKILL);
+            else if (strcmp(action, "exit") == 0)
+                _exit(3);
+            else if (strcmp(action, "hang") == 0)
+                for (;;)
+                    pause();
+            else if (strcmp(action, "alloc") == 0 && failpoint_alloc() != 0) {
+                pt_seterr(err, "out of memory");
+                goto error;
+            }
+        }
+    }
     if (job->fold >= 0) {
         vblock = w->kind == PT_IMAGE_TVS ? 1 : (size_t)job->fold;
         if ((size_t)job->fold >= w->nblocks || (w->kind == PT_IMAGE_TVS && job->fold != 0)) {
@@ -138,11 +228,44 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     goto out;
 error:
     reply->type = PT_MSG_ERROR;
-    reply->error = strdup(err[0] ? err : "fit failed");
+    if (w->memory > 0 && strstr(err, "out of memory") != NULL) {
+        char e2[PT_ERRLEN + 64];
+        snprintf(e2, sizeof e2, "%s (worker memory cap %llu MiB, --worker-memory)", err,
+                 w->memory >> 20);
+        reply->error = strdup(e2);
+    } else {
+        reply->error = strdup(err[0] ? err : "fit failed");
+    }
 out:
     pt_fitted_destroy(&fit);
     pt_moments_destroy(&train);
     pt_moments_destroy(&tmp);
+}
+
+/* RLIMIT_DATA := the private data in use now (after a first BLAS call has set up
+ * OpenBLAS's buffers) plus cap. */
+static int set_memory_cap(unsigned long long cap, char *err)
+{
+    double a = 1, b = 1, c = 0;
+    FILE *f;
+    char line[256];
+    unsigned long long data_kb = 0;
+    struct rlimit rl;
+
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0, &a, 1, &b, 1, 0.0,
+                &c, 1);
+    f = fopen("/proc/self/status", "r");
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmData: %llu kB", &data_kb) == 1)
+            break;
+    if (f != NULL)
+        fclose(f);
+    rl.rlim_cur = rl.rlim_max = (rlim_t)(data_kb * 1024ULL + cap);
+    if (setrlimit(RLIMIT_DATA, &rl) != 0) {
+        pt_seterr(err, "setrlimit(RLIMIT_DATA): %s", strerror(errno));
+        return -errno;
+    }
+    return 0;
 }
 
 static int send_msg(void *sock, const pt_msg_t *m)
@@ -163,7 +286,8 @@ int main(int argc, char **argv)
         {"endpoint", required_argument, NULL, 'e'}, {"image-fd", required_argument, NULL, 'i'},
         {"parent", required_argument, NULL, 'P'},   {"evaluator", required_argument, NULL, 'E'},
         {"metric", required_argument, NULL, 'm'},   {"threads", required_argument, NULL, 't'},
-        {"no-cache", no_argument, NULL, 'n'},       {NULL, 0, NULL, 0}};
+        {"no-cache", no_argument, NULL, 'n'},       {"memory", required_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0}};
     const char *endpoint = NULL, *evaluator = "regression", *metric = NULL;
     long fd = -1, parent = 0, threads = 1;
     int c, rc = 0;
@@ -184,6 +308,7 @@ int main(int argc, char **argv)
         case 'm': metric = optarg; break;
         case 't': if (pt_parse_long(optarg, &threads) != 0 || threads < 1) threads = 0; break;
         case 'n': w.use_cache = 0; break;
+        case 'M': w.memory = strtoull(optarg, NULL, 10); break;
         default: die_setup("usage: paratune-worker --endpoint E --image-fd N --parent PID%s%s", "", "");
         }
     }
@@ -194,6 +319,13 @@ int main(int argc, char **argv)
     if (getppid() != (pid_t)parent)
         return 0;
     signal(SIGINT, SIG_IGN); /* Ctrl-C is the coordinator's to handle */
+    failpoints = getenv("PARATUNE_FAILPOINT");
+    if (failpoints != NULL && *failpoints == '\0')
+        failpoints = NULL;
+    if (failpoint_start("startfail"))
+        die_setup("failpoint startfail%s%s", "", "");
+    if (failpoint_start("startcrash"))
+        raise(SIGSEGV);
     signal(SIGPIPE, SIG_IGN);
     if (pt_eval_lookup(evaluator, metric, &w.ev, &w.metric, err) != 0)
         die_setup("%s%s", err, "");
@@ -216,6 +348,9 @@ int main(int argc, char **argv)
     w.pred = malloc((maxrows ? maxrows : 1) * sizeof(double));
     if (w.cache == NULL || w.pred == NULL)
         die_setup("out of memory%s%s", "", "");
+
+    if (w.memory > 0 && set_memory_cap(w.memory, err) != 0)
+        die_setup("%s%s", err, "");
 
     ctx = zmq_ctx_new();
     sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
@@ -265,6 +400,15 @@ int main(int argc, char **argv)
         if (job.type != PT_MSG_JOB) {
             pt_msg_clear(&job);
             continue;
+        }
+        if (failpoints != NULL) {
+            char action[32];
+            if (failpoint_for(&job, action, sizeof action) != NULL &&
+                strcmp(action, "garbage") == 0) {
+                zmq_send(sock, "\xc1garbage", 8, 0);
+                pt_msg_clear(&job);
+                continue;
+            }
         }
         run_job(&w, &job, &reply);
         pt_msg_clear(&job);

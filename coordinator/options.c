@@ -1,0 +1,256 @@
+/* options.c - parsing and checking the options of `paratune tune`.
+ *
+ * Every option is checked here, before any file is read or written; a bad one gets one line
+ * on stderr naming it and exit code 2.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+
+
+static void tune_usage(FILE *f)
+{
+    fputs(
+        "usage: paratune tune --data FILE --pipeline STAGE[,STAGE...] [options]\n"
+        "  --data FILE            CSV with a header row, or LIBSVM text\n"
+        "  --format auto|csv|libsvm   input format (default auto)\n"
+        "  --label NAME           label column (default label)\n"
+        "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, linearRegression)\n"
+        "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
+        "  --set S.P=V            fix a param for every map (repeatable)\n"
+        "  --validator cv|tvs     cross-validation (default) or train/validation split\n"
+        "  --folds K              cv folds, >= 2 (default 3)\n"
+        "  --fold-col NAME        take cv folds from an integer column (0..K-1)\n"
+        "  --train-ratio R        tvs training share, in (0,1) (default 0.75)\n"
+        "  --seed N               split seed (default 0)\n"
+        "  --evaluator regression  (default regression)\n"
+        "  --metric M             rmse (default), mse, r2, mae, var\n"
+        "  --parallelism N        most jobs outstanding at once, >= 1 (default 1)\n"
+        "  --threads-per-job T    OpenBLAS threads per worker, >= 1 (default 1)\n"
+        "  --max-retries N        retries of a job whose worker died (default 2)\n"
+        "  --job-timeout SECONDS  kill a job's worker after this long; status timeout\n"
+        "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
+        "  --resume               finish the sweep recorded in --log\n"
+        "  --log FILE             msgpack result log (refuses an existing file)\n"
+        "  --overwrite            replace an existing --log file\n"
+        "  --model-out FILE       write the refit best pipeline (msgpack)\n"
+        "  --no-cache             recompute per-fold moments in every job\n"
+        "  --quiet                no progress on stderr\n",
+        f);
+}
+
+/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
+void pt_err_prefix(char *err, const char *pfx)
+{
+    size_t pl = strlen(pfx), el = strlen(err);
+    if (pl >= PT_ERRLEN)
+        pl = PT_ERRLEN - 1;
+    if (pl + el >= PT_ERRLEN)
+        el = PT_ERRLEN - 1 - pl;
+    memmove(err + pl, err, el);
+    memcpy(err, pfx, pl);
+    err[pl + el] = '\0';
+}
+
+int pt_bad_opt(const char *opt, const char *arg, const char *why)
+{
+    fprintf(stderr, "paratune: %s %s: %s\n", opt, arg ? arg : "", why);
+    return PT_EXIT_USAGE;
+}
+
+/* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB). */
+static int parse_size(const char *s, unsigned long long *out)
+{
+    char *end;
+    double v;
+    unsigned long long mul = 1;
+    errno = 0;
+    v = strtod(s, &end);
+    if (end == s || errno != 0 || !(v >= 0))
+        return -EINVAL;
+    switch (*end) {
+    case 'k': case 'K': mul = 1ULL << 10; end++; break;
+    case 'm': case 'M': mul = 1ULL << 20; end++; break;
+    case 'g': case 'G': mul = 1ULL << 30; end++; break;
+    case 't': case 'T': mul = 1ULL << 40; end++; break;
+    default: break;
+    }
+    if (mul > 1 && (strcmp(end, "B") == 0 || strcmp(end, "iB") == 0))
+        end += strlen(end);
+    if (*end != '\0' || v * (double)mul > 1e18)
+        return -EINVAL;
+    *out = (unsigned long long)(v * (double)mul);
+    return 0;
+}
+
+int pt_opts_parse(int argc, char **argv, opts_t *o)
+{
+    enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
+           O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER,
+           O_MODEL, O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME };
+    static const struct option lo[] = {
+        {"data", required_argument, NULL, O_DATA},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"label", required_argument, NULL, O_LABEL},
+        {"pipeline", required_argument, NULL, O_PIPE},
+        {"grid", required_argument, NULL, O_GRID},
+        {"set", required_argument, NULL, O_SET},
+        {"validator", required_argument, NULL, O_VALID},
+        {"folds", required_argument, NULL, O_FOLDS},
+        {"fold-col", required_argument, NULL, O_FOLDCOL},
+        {"train-ratio", required_argument, NULL, O_RATIO},
+        {"seed", required_argument, NULL, O_SEED},
+        {"evaluator", required_argument, NULL, O_EVAL},
+        {"metric", required_argument, NULL, O_METRIC},
+        {"parallelism", required_argument, NULL, O_PAR},
+        {"threads-per-job", required_argument, NULL, O_THREADS},
+        {"max-retries", required_argument, NULL, O_RETRY},
+        {"log", required_argument, NULL, O_LOG},
+        {"overwrite", no_argument, NULL, O_OVER},
+        {"model-out", required_argument, NULL, O_MODEL},
+        {"no-cache", no_argument, NULL, O_NOCACHE},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"help", no_argument, NULL, O_HELP},
+        {"job-timeout", required_argument, NULL, O_TIMEOUT},
+        {"worker-memory", required_argument, NULL, O_MEM},
+        {"resume", no_argument, NULL, O_RESUME},
+        {NULL, 0, NULL, 0}};
+    int c;
+    long v;
+    double d;
+
+    memset(o, 0, sizeof *o);
+    o->argc = argc;
+    o->argv = argv;
+    o->label = "label";
+    o->validator = "cv";
+    o->evaluator = "regression";
+    o->folds = 3;
+    o->train_ratio = 0.75;
+    o->parallelism = 1;
+    o->threads = 1;
+    o->max_retries = 2;
+    o->grid = calloc((size_t)argc, sizeof *o->grid);
+    o->set = calloc((size_t)argc, sizeof *o->set);
+    if (o->grid == NULL || o->set == NULL)
+        return pt_bad_opt("paratune:", NULL, "out of memory");
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        switch (c) {
+        case O_DATA: o->data = optarg; break;
+        case O_FORMAT:
+            if (strcmp(optarg, "auto") == 0) o->format = PT_FMT_AUTO;
+            else if (strcmp(optarg, "csv") == 0) o->format = PT_FMT_CSV;
+            else if (strcmp(optarg, "libsvm") == 0) o->format = PT_FMT_LIBSVM;
+            else return pt_bad_opt("--format", optarg, "expected auto, csv or libsvm");
+            break;
+        case O_LABEL: o->label = optarg; break;
+        case O_PIPE: o->pipeline = optarg; break;
+        case O_GRID: o->grid[o->ngrid++] = optarg; break;
+        case O_SET: o->set[o->nset++] = optarg; break;
+        case O_VALID:
+            if (strcmp(optarg, "cv") != 0 && strcmp(optarg, "tvs") != 0)
+                return pt_bad_opt("--validator", optarg, "expected cv or tvs");
+            o->validator = optarg;
+            break;
+        case O_FOLDS:
+            if (pt_parse_long(optarg, &v) != 0 || v < 2 || v > 1000000)
+                return pt_bad_opt("--folds", optarg, "numFolds must be an integer >= 2");
+            o->folds = v;
+            o->folds_given = 1;
+            break;
+        case O_FOLDCOL: o->fold_col = optarg; break;
+        case O_RATIO:
+            if (pt_parse_double(optarg, &d) != 0 || !(d > 0.0 && d < 1.0))
+                return pt_bad_opt("--train-ratio", optarg, "trainRatio must be in (0, 1)");
+            o->train_ratio = d;
+            o->ratio_given = 1;
+            break;
+        case O_SEED: {
+            char *end;
+            errno = 0;
+            o->seed = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno != 0 || *optarg == '-')
+                return pt_bad_opt("--seed", optarg, "expected an integer in [0, 2^64)");
+            break;
+        }
+        case O_EVAL: o->evaluator = optarg; break;
+        case O_METRIC: o->metric = optarg; break;
+        case O_PAR:
+            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 4096)
+                return pt_bad_opt("--parallelism", optarg, "must be an integer in [1, 4096]");
+            o->parallelism = v;
+            break;
+        case O_THREADS:
+            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 1024)
+                return pt_bad_opt("--threads-per-job", optarg, "must be an integer in [1, 1024]");
+            o->threads = v;
+            break;
+        case O_RETRY:
+            if (pt_parse_long(optarg, &v) != 0 || v < 0 || v > 100)
+                return pt_bad_opt("--max-retries", optarg, "must be an integer in [0, 100]");
+            o->max_retries = v;
+            break;
+        case O_LOG: o->log = optarg; break;
+        case O_OVER: o->overwrite = 1; break;
+        case O_MODEL: o->model_out = optarg; break;
+        case O_NOCACHE: o->no_cache = 1; break;
+        case O_QUIET: o->quiet = 1; break;
+        case O_HELP: tune_usage(stdout); return -1;
+        case O_TIMEOUT:
+            if (pt_parse_double(optarg, &d) != 0 || !(d > 0.0) || d > 1e9)
+                return pt_bad_opt("--job-timeout", optarg, "must be a number of seconds > 0");
+            o->job_timeout = d;
+            break;
+        case O_MEM:
+            if (parse_size(optarg, &o->worker_memory) != 0 || o->worker_memory < (32ULL << 20))
+                return pt_bad_opt("--worker-memory", optarg,
+                               "must be a size of at least 32M (bytes, or with K, M, G, T)");
+            break;
+        case O_RESUME: o->resume = 1; break;
+        case ':':
+            fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
+            return PT_EXIT_USAGE;
+        default:
+            fprintf(stderr, "paratune: %s: unknown option (paratune tune --help)\n",
+                    argv[optind - 1]);
+            return PT_EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");
+    if (o->data == NULL)
+        return pt_bad_opt("--data", NULL, "is required");
+    if (o->pipeline == NULL)
+        return pt_bad_opt("--pipeline", NULL, "is required (e.g. pca,linearRegression)");
+    if (strcmp(o->validator, "tvs") == 0) {
+        if (o->folds_given)
+            return pt_bad_opt("--folds", NULL, "applies to --validator cv only");
+        if (o->fold_col != NULL)
+            return pt_bad_opt("--fold-col", o->fold_col, "applies to --validator cv only");
+    } else if (o->ratio_given) {
+        return pt_bad_opt("--train-ratio", NULL, "applies to --validator tvs only");
+    }
+    if (o->resume && o->log == NULL)
+        return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
+    if (o->resume && o->overwrite)
+        return pt_bad_opt("--resume", NULL, "and --overwrite contradict each other");
+    if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
+        return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
+    return 0;
+}
+
+
+void pt_opts_free(opts_t *o)
+{
+    free(o->grid);
+    free(o->set);
+    o->grid = o->set = NULL;
+}

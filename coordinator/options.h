@@ -1,0 +1,36 @@
+/* options.h - the options of `paratune tune`, parsed and checked. */
+#ifndef PT_OPTIONS_H
+#define PT_OPTIONS_H
+
+#include "pt_dataset.h"
+
+typedef struct {
+    const char *data, *label, *fold_col, *pipeline, *validator, *evaluator, *metric;
+    const char *log, *model_out;
+    pt_format_t format;
+    const char **grid, **set;
+    size_t ngrid, nset;
+    long folds, parallelism, threads, max_retries;
+    int folds_given, ratio_given;
+    double train_ratio;
+    unsigned long long seed;
+    int overwrite, quiet, no_cache, resume;
+    double job_timeout;             /* seconds; 0: none */
+    unsigned long long worker_memory; /* bytes of private memory per worker; 0: no cap */
+    int argc;                       /* the command line, for the resume hint */
+    char **argv;
+} opts_t;
+
+/* Parses argv (argv[0] is "tune") into o. Returns 0; -1 after printing --help; or
+ * PT_EXIT_USAGE after printing one line naming the bad option. o is freed with
+ * pt_opts_free in every case. */
+int pt_opts_parse(int argc, char **argv, opts_t *o);
+void pt_opts_free(opts_t *o);
+
+/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
+void pt_err_prefix(char *err, const char *pfx);
+
+/* Prints "paratune: OPT ARG: WHY" on stderr and returns PT_EXIT_USAGE. */
+int pt_bad_opt(const char *opt, const char *arg, const char *why);
+
+#endif
