@@ -634,6 +634,7 @@ int pt_sweep_start(sweep_t *s, char *err)
         }
     }
     s->t0 = pt_now();
+    s->last_progress = s->t0; /* the first plain progress line comes after a few seconds */
     for (size_t i = 0; i < want; i++)
         if (spawn_slot(s, &s->slots[i], err) != 0)
             return -ECHILD;

@@ -1,73 +1,114 @@
-/* pt_eval.c - evaluator and metric names, and Spark's RegressionMetrics.
+/* pt_eval.c - evaluator and metric names, and Spark's Regression-, BinaryClassification- and
+ * MulticlassMetrics.
  *
- * Names are matched exactly (case-sensitive), as Spark's param validators do. The metrics
- * follow org.apache.spark.mllib.evaluation.RegressionMetrics with unit weights and
- * throughOrigin = false (RegressionEvaluator's default).
+ * Names are matched exactly (case-sensitive), as Spark's param validators do. The regression
+ * metrics follow org.apache.spark.mllib.evaluation.RegressionMetrics with unit weights and
+ * throughOrigin = false (RegressionEvaluator's default); the binary ones
+ * BinaryClassificationMetrics as BinaryClassificationEvaluator builds it (score =
+ * rawPrediction(1), numBins), on a single partition; the multiclass ones MulticlassMetrics.
  */
 #include "pt_eval.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pt_common.h"
 
 static const struct {
+    pt_evaluator_t ev;
     pt_metric_t mt;
     const char *name;
     int larger_is_better;
-} eval__regression[] = {
-    {PT_METRIC_RMSE, "rmse", 0}, /* the first entry is the default */
-    {PT_METRIC_MSE, "mse", 0},
-    {PT_METRIC_R2, "r2", 1},
-    {PT_METRIC_MAE, "mae", 0},
-    {PT_METRIC_VAR, "var", 1},
+} eval__metrics[] = {
+    /* the first entry of each evaluator is its default */
+    {PT_EVAL_REGRESSION, PT_METRIC_RMSE, "rmse", 0},
+    {PT_EVAL_REGRESSION, PT_METRIC_MSE, "mse", 0},
+    {PT_EVAL_REGRESSION, PT_METRIC_R2, "r2", 1},
+    {PT_EVAL_REGRESSION, PT_METRIC_MAE, "mae", 0},
+    {PT_EVAL_REGRESSION, PT_METRIC_VAR, "var", 1},
+    {PT_EVAL_BINARY, PT_METRIC_AUC_ROC, "areaUnderROC", 1},
+    {PT_EVAL_BINARY, PT_METRIC_AUC_PR, "areaUnderPR", 1},
+    {PT_EVAL_MULTICLASS, PT_METRIC_F1, "f1", 1},
+    {PT_EVAL_MULTICLASS, PT_METRIC_ACCURACY, "accuracy", 1},
+    {PT_EVAL_MULTICLASS, PT_METRIC_W_PRECISION, "weightedPrecision", 1},
+    {PT_EVAL_MULTICLASS, PT_METRIC_W_RECALL, "weightedRecall", 1},
+    {PT_EVAL_MULTICLASS, PT_METRIC_LOG_LOSS, "logLoss", 0},
+    {PT_EVAL_MULTICLASS, PT_METRIC_HAMMING_LOSS, "hammingLoss", 0},
 };
-#define EVAL__NREG (sizeof(eval__regression) / sizeof(eval__regression[0]))
+#define EVAL__NMETRICS (sizeof(eval__metrics) / sizeof(eval__metrics[0]))
+
+static const struct {
+    pt_evaluator_t ev;
+    const char *name;
+} eval__evaluators[] = {
+    {PT_EVAL_REGRESSION, "regression"},
+    {PT_EVAL_BINARY, "binary"},
+    {PT_EVAL_MULTICLASS, "multiclass"},
+};
+#define EVAL__NEV (sizeof(eval__evaluators) / sizeof(eval__evaluators[0]))
 
 int pt_eval_lookup(const char *evaluator, const char *metric, pt_evaluator_t *ev,
                    pt_metric_t *mt, char *err)
 {
-    if (evaluator == NULL || strcmp(evaluator, "regression") != 0) {
-        pt_seterr(err, "unknown evaluator \"%s\" (regression)",
+    pt_evaluator_t e = 0;
+    char names[256];
+    size_t len = 0;
+
+    for (size_t i = 0; i < EVAL__NEV; i++)
+        if (evaluator != NULL && strcmp(evaluator, eval__evaluators[i].name) == 0)
+            e = eval__evaluators[i].ev;
+    if (e == 0) {
+        pt_seterr(err, "unknown evaluator \"%s\" (regression, binary, multiclass)",
                   evaluator != NULL ? evaluator : "");
         return -EINVAL;
     }
-    if (metric == NULL) {
-        *ev = PT_EVAL_REGRESSION;
-        *mt = eval__regression[0].mt;
-        return 0;
-    }
-    for (size_t i = 0; i < EVAL__NREG; i++) {
-        if (strcmp(metric, eval__regression[i].name) == 0) {
-            *ev = PT_EVAL_REGRESSION;
-            *mt = eval__regression[i].mt;
+    for (size_t i = 0; i < EVAL__NMETRICS; i++) {
+        if (eval__metrics[i].ev != e)
+            continue;
+        if (metric == NULL || strcmp(metric, eval__metrics[i].name) == 0) {
+            *ev = e;
+            *mt = eval__metrics[i].mt;
             return 0;
         }
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len > 0 ? ", " : "",
+                                eval__metrics[i].name);
     }
-    pt_seterr(err, "unknown metric \"%s\" for evaluator regression (rmse, mse, r2, mae, var)",
-              metric);
+    pt_seterr(err, "unknown metric \"%s\" for evaluator %s (%s)", metric, evaluator, names);
     return -EINVAL;
 }
 
 const char *pt_eval_evaluator_name(pt_evaluator_t ev)
 {
-    return ev == PT_EVAL_REGRESSION ? "regression" : "?";
+    for (size_t i = 0; i < EVAL__NEV; i++)
+        if (eval__evaluators[i].ev == ev)
+            return eval__evaluators[i].name;
+    return "?";
 }
 
 const char *pt_eval_metric_name(pt_metric_t mt)
 {
-    for (size_t i = 0; i < EVAL__NREG; i++)
-        if (eval__regression[i].mt == mt)
-            return eval__regression[i].name;
+    for (size_t i = 0; i < EVAL__NMETRICS; i++)
+        if (eval__metrics[i].mt == mt)
+            return eval__metrics[i].name;
     return "?";
 }
 
 int pt_eval_larger_is_better(pt_metric_t mt)
 {
-    for (size_t i = 0; i < EVAL__NREG; i++)
-        if (eval__regression[i].mt == mt)
-            return eval__regression[i].larger_is_better;
+    for (size_t i = 0; i < EVAL__NMETRICS; i++)
+        if (eval__metrics[i].mt == mt)
+            return eval__metrics[i].larger_is_better;
+    return 0;
+}
+
+pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt)
+{
+    for (size_t i = 0; i < EVAL__NMETRICS; i++)
+        if (eval__metrics[i].mt == mt)
+            return eval__metrics[i].ev;
     return 0;
 }
 
@@ -100,6 +141,166 @@ double pt_eval_regression(pt_metric_t mt, const double *pred, const double *labe
         return sae / dn;
     case PT_METRIC_VAR:
         return ssreg / dn;
+    default:
+        break;
     }
     return NAN;
+}
+
+typedef struct {
+    double score;
+    double pos; /* 1 for a positive label (> 0.5), else 0 */
+} eval__pair_t;
+
+/* Java's Double.compare, descending: NaN first, then +inf ... 0.0, -0.0 ... -inf. */
+static int eval__cmp_desc(const void *pa, const void *pb)
+{
+    double a = ((const eval__pair_t *)pa)->score, b = ((const eval__pair_t *)pb)->score;
+    int na = isnan(a), nb = isnan(b);
+    if (na || nb)
+        return nb - na;
+    if (a > b)
+        return -1;
+    if (a < b)
+        return 1;
+    return (int)(signbit(a) != 0) - (int)(signbit(b) != 0);
+}
+
+static int eval__same(double a, double b)
+{
+    if (isnan(a) || isnan(b))
+        return isnan(a) && isnan(b);
+    return a == b && signbit(a) == signbit(b);
+}
+
+double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, size_t n,
+                      int num_bins)
+{
+    eval__pair_t *v = NULL;
+    size_t ndistinct = 0, grouping = 1, inrun = 0;
+    double P = 0.0, N = 0.0, tp = 0.0, fp = 0.0, area = 0.0, px = 0.0, py = 0.0;
+    int first = 1;
+
+    if (n == 0 || num_bins < 0 || (mt != PT_METRIC_AUC_ROC && mt != PT_METRIC_AUC_PR))
+        return NAN;
+    v = malloc(n * sizeof *v);
+    if (v == NULL)
+        return NAN;
+    for (size_t i = 0; i < n; i++) {
+        v[i].score = score[i];
+        v[i].pos = label[i] > 0.5 ? 1.0 : 0.0;
+        P += v[i].pos;
+    }
+    N = (double)n - P;
+    qsort(v, n, sizeof *v, eval__cmp_desc);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || !eval__same(v[i].score, v[i - 1].score))
+            ndistinct++;
+    if (num_bins > 0 && ndistinct / (size_t)num_bins >= 2)
+        grouping = ndistinct / (size_t)num_bins;
+
+    /* Walk the distinct scores; a curve point closes each run of `grouping` of them and the
+     * last (possibly shorter) run. */
+    for (size_t i = 0; i < n; i++) {
+        int last_of_score = i + 1 == n || !eval__same(v[i + 1].score, v[i].score);
+        tp += v[i].pos;
+        fp += 1.0 - v[i].pos;
+        if (!last_of_score)
+            continue;
+        if (++inrun < grouping && i + 1 < n)
+            continue;
+        inrun = 0;
+        {
+            double rec = P > 0.0 ? tp / P : 0.0, x, y;
+            if (mt == PT_METRIC_AUC_ROC) {
+                x = N > 0.0 ? fp / N : 0.0;
+                y = rec;
+            } else {
+                x = rec;
+                y = tp + fp > 0.0 ? tp / (tp + fp) : 1.0;
+                if (first)
+                    py = y; /* PR starts at (0, precision at the first threshold) */
+            }
+            area += (x - px) * (y + py) / 2.0;
+            px = x;
+            py = y;
+            first = 0;
+        }
+    }
+    if (mt == PT_METRIC_AUC_ROC)
+        area += (1.0 - px) * (1.0 + py) / 2.0;
+    free(v);
+    return area;
+}
+
+/* A class id as an index in [0, K), or -1. */
+static long eval__class(double v, size_t K)
+{
+    if (!(v >= 0.0 && v < (double)K) || v != floor(v))
+        return -1;
+    return (long)v;
+}
+
+double pt_eval_multiclass(pt_metric_t mt, const double *pred, const double *prob,
+                          const double *label, size_t n, size_t K)
+{
+    double *C = NULL, res = 0.0, dn = (double)n;
+
+    if (n == 0 || K == 0)
+        return NAN;
+    if (mt == PT_METRIC_LOG_LOSS) {
+        const double eps = 1e-15;
+        if (prob == NULL)
+            return NAN;
+        for (size_t i = 0; i < n; i++) {
+            long y = eval__class(label[i], K);
+            double p;
+            if (y < 0)
+                return NAN;
+            p = prob[i * K + (size_t)y];
+            res += p < eps ? -log(eps) : (p > 1.0 - eps ? -log1p(-eps) : -log(p));
+        }
+        return res / dn;
+    }
+    if (mt != PT_METRIC_F1 && mt != PT_METRIC_ACCURACY && mt != PT_METRIC_W_PRECISION &&
+        mt != PT_METRIC_W_RECALL && mt != PT_METRIC_HAMMING_LOSS)
+        return NAN;
+    C = calloc(K * K, sizeof(double)); /* C[label][pred] */
+    if (C == NULL)
+        return NAN;
+    for (size_t i = 0; i < n; i++) {
+        long y = eval__class(label[i], K), p = eval__class(pred[i], K);
+        if (y < 0 || p < 0) {
+            free(C);
+            return NAN;
+        }
+        C[(size_t)y * K + (size_t)p] += 1.0;
+    }
+    if (mt == PT_METRIC_ACCURACY || mt == PT_METRIC_HAMMING_LOSS) {
+        double tp = 0.0;
+        for (size_t k = 0; k < K; k++)
+            tp += C[k * K + k];
+        res = mt == PT_METRIC_ACCURACY ? tp / dn : (dn - tp) / dn;
+    } else {
+        for (size_t k = 0; k < K; k++) {
+            double cnt = 0.0, predicted = 0.0, tp = C[k * K + k], prec, rec, v;
+            for (size_t j = 0; j < K; j++) {
+                cnt += C[k * K + j];
+                predicted += C[j * K + k];
+            }
+            if (cnt == 0.0)
+                continue; /* only classes that occur as labels count */
+            prec = predicted > 0.0 ? tp / predicted : 0.0;
+            rec = tp / cnt;
+            if (mt == PT_METRIC_W_PRECISION)
+                v = prec;
+            else if (mt == PT_METRIC_W_RECALL)
+                v = rec;
+            else
+                v = prec + rec == 0.0 ? 0.0 : 2.0 * prec * rec / (prec + rec);
+            res += v * cnt / dn;
+        }
+    }
+    free(C);
+    return res;
 }

@@ -1,6 +1,9 @@
-/* check_eval.c - unit tests of pt_eval: name lookup and Spark's regression metrics.
+/* check_eval.c - unit tests of pt_eval: name lookup and Spark's regression, binary and
+ * multiclass metrics.
  *
- * The expected metric values are worked by hand in the comments.
+ * The expected metric values are worked by hand in the comments (the binary ones from Spark's
+ * BinaryClassificationMetrics algorithm: cumulative counts at each distinct score, down-sampled
+ * in runs of floor(#distinct / numBins), trapezoids).
  */
 #include <check.h>
 #include <errno.h>
@@ -77,8 +80,205 @@ START_TEST(test_lookup_and_names)
                      "unknown metric \"foo\" for evaluator regression (rmse, mse, r2, mae, var)");
     ck_assert_int_eq(pt_eval_lookup("regression", "RMSE", &ev, &mt, err), -EINVAL);
     ck_assert_int_eq(pt_eval_lookup("regresion", "rmse", &ev, &mt, err), -EINVAL);
-    ck_assert_str_eq(err, "unknown evaluator \"regresion\" (regression)");
+    ck_assert_str_eq(err, "unknown evaluator \"regresion\" (regression, binary, multiclass)");
     ck_assert_int_eq(pt_eval_lookup(NULL, NULL, &ev, &mt, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_binary_ties_by_hand)
+{
+    /* scores 0.9(+) 0.8(-) 0.8(+) 0.5(+) 0.5(-) 0.5(-) 0.2(-) 0.1(+): P = 4, N = 4 (the rows
+     * are given shuffled). Distinct thresholds, cumulative (tp, fp):
+     *   0.9 (1,0)  0.8 (2,1)  0.5 (3,3)  0.2 (3,4)  0.1 (4,4)
+     * ROC (fpr, tpr): (0,0) (0,.25) (.25,.5) (.75,.75) (1,.75) (1,1) (1,1)
+     *   area = 0 + .25(.25+.5)/2 + .5(.5+.75)/2 + .25(.75+.75)/2 + 0 + 0
+     *        = .09375 + .3125 + .1875 = .59375
+     *   (= Mann-Whitney: pairs pos > neg 4 + 3 + 1 + 0, ties 1 + 2 counted 1/2: 9.5/16).
+     * PR (recall, precision): (0,1) (.25,1) (.5,2/3) (.75,1/2) (.75,3/7) (1,1/2)
+     *   area = .25 + .25(1+2/3)/2 + .25(2/3+1/2)/2 + 0 + .25(3/7+1/2)/2
+     *        = 84/336 + 70/336 + 49/336 + 39/336 = 242/336 = 0.720238095238...
+     * numBins 2: g = floor(5/2) = 2, runs {0.9,0.8} {0.5,0.2} {0.1}: points (2,1) (3,4) (4,4)
+     *   ROC (0,0) (.25,.5) (1,.75) (1,1) (1,1): .25(.5)/2 + .75(.5+.75)/2 = .0625 + .46875
+     *       = .53125
+     *   PR (0,2/3) (.5,2/3) (.75,3/7) (1,1/2): .5(2/3) + .25(2/3+3/7)/2 + .25(3/7+1/2)/2
+     *       = 112/336 + 46/336 + 39/336 = 197/336 = 0.586309523809...
+     * numBins 3: g = 1 < 2, no down-sampling; numBins 0: exact. */
+    const double sc[8] = {0.5, 0.8, 0.1, 0.9, 0.2, 0.5, 0.8, 0.5};
+    const double lb[8] = {0, 1, 1, 1, 0, 1, 0, 0};
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 8, 0) - 0.59375) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 8, 3) - 0.59375) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 8, 1000) - 0.59375) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_PR, sc, lb, 8, 0) - 242.0 / 336.0) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 8, 2) - 0.53125) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_PR, sc, lb, 8, 2) - 197.0 / 336.0) < 1e-15);
+}
+END_TEST
+
+START_TEST(test_binary_num_bins_by_hand)
+{
+    /* scores 10..1 (distinct), labels 0 1 1 1 1 0 1 0 0 0: P = 5 (9,8,7,6,4), N = 5.
+     * cumulative (tp, fp) by score: 10 (0,1) 9 (1,1) 8 (2,1) 7 (3,1) 6 (4,1) 5 (4,2) 4 (5,2)
+     *   3 (5,3) 2 (5,4) 1 (5,5)
+     * exact ROC area = Mann-Whitney 4+4+4+4+3 = 19/25 = .76.
+     * exact PR: (0,0) then (0,0) (.2,.5) (.4,2/3) (.6,.75) (.8,.8) (.8,2/3) (1,5/7) (1,5/8)...
+     *   area = 0 + .2(.5)/2 + .2(1/2+2/3)/2 + .2(2/3+3/4)/2 + .2(3/4+4/5)/2 + 0
+     *          + .2(2/3+5/7)/2 + 0 ... = 1/20 + 7/60 + 17/120 + 31/200 + 29/210
+     *        = (210 + 490 + 595 + 651 + 580)/4200 = 2526/4200 = 421/700.
+     * numBins 3: g = floor(10/3) = 3, runs {10,9,8} {7,6,5} {4,3,2} {1}, points (2,1) (4,2)
+     *   (5,4) (5,5) - the last run is shorter.
+     *   ROC (0,0) (.2,.4) (.4,.8) (.8,1) (1,1) (1,1):
+     *     .2(.4)/2 + .2(.4+.8)/2 + .4(.8+1)/2 + .2(1+1)/2 = .04 + .12 + .36 + .2 = .72
+     *   PR (0,2/3) (.4,2/3) (.8,2/3) (1,5/9) (1,1/2):
+     *     .4(2/3) + .4(2/3) + .2(2/3+5/9)/2 + 0 = 4/15 + 4/15 + 11/90 = 59/90.
+     * numBins 4: g = 2, runs {10,9} {8,7} {6,5} {4,3} {2,1}: points (1,1) (3,1) (4,2) (5,3)
+     *   (5,5); ROC (0,0) (.2,.2) (.2,.6) (.4,.8) (.6,1) (1,1) (1,1):
+     *     .2(.2)/2 + 0 + .2(.6+.8)/2 + .2(.8+1)/2 + .4(2)/2 = .02 + .14 + .18 + .4 = .74
+     * numBins 5: g = floor(10/5) = 2, the same runs as numBins 4; from 6 on g = 1 < 2:
+     *   exact. */
+    double sc[10], lb[10] = {0, 1, 1, 1, 1, 0, 1, 0, 0, 0};
+    for (int i = 0; i < 10; i++)
+        sc[i] = 10 - i;
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 10, 0) - 0.76) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_PR, sc, lb, 10, 0) - 421.0 / 700.0) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 10, 3) - 0.72) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_PR, sc, lb, 10, 3) - 59.0 / 90.0) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 10, 4) - 0.74) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 10, 5) - 0.74) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 10, 6) - 0.76) < 1e-15);
+    ck_assert(fabs(pt_eval_binary(PT_METRIC_AUC_ROC, sc, lb, 10, PT_EVAL_NUM_BINS_DEFAULT) -
+                   0.76) < 1e-15);
+}
+END_TEST
+
+START_TEST(test_binary_edge_cases)
+{
+    /* all positive: FPR is 0 throughout, ROC (0,0) (0,1/3) (0,2/3) (0,1) (1,1): area 1;
+     * precision 1 throughout: PR area 1. All negative: recall 0 throughout, ROC (0,0) ...
+     * (1,0) (1,1): area 0; PR (0,0) ... (0,0): 0. Labels > 0.5 are positive: 0.7 is. */
+    const double sc[3] = {3, 2, 1}, pos[3] = {1, 0.7, 1}, neg[3] = {0, 0.5, 0};
+    /* Java's Double.compare keeps 0.0 and -0.0 apart: scores 0.0(+) -0.0(-) are two
+     * thresholds, ROC (0,0) (0,1) (1,1) (1,1): area 1 (a single threshold would give .5). */
+    const double zs[2] = {-0.0, 0.0}, zl[2] = {0, 1};
+    ck_assert(pt_eval_binary(PT_METRIC_AUC_ROC, sc, pos, 3, 0) == 1.0);
+    ck_assert(pt_eval_binary(PT_METRIC_AUC_PR, sc, pos, 3, 0) == 1.0);
+    ck_assert(pt_eval_binary(PT_METRIC_AUC_ROC, sc, neg, 3, 0) == 0.0);
+    ck_assert(pt_eval_binary(PT_METRIC_AUC_PR, sc, neg, 3, 0) == 0.0);
+    ck_assert(pt_eval_binary(PT_METRIC_AUC_ROC, zs, zl, 2, 0) == 1.0);
+    /* one distinct score (e.g. a constant-label model's +inf margins): ROC (0,0) (1,1) (1,1)
+     * = .5; PR (0, 1/2) (1, 1/2) = .5 */
+    {
+        const double inf[2] = {INFINITY, INFINITY}, l2[2] = {1, 0};
+        ck_assert(pt_eval_binary(PT_METRIC_AUC_ROC, inf, l2, 2, 0) == 0.5);
+        ck_assert(pt_eval_binary(PT_METRIC_AUC_PR, inf, l2, 2, 0) == 0.5);
+    }
+    ck_assert(isnan(pt_eval_binary(PT_METRIC_AUC_ROC, sc, pos, 0, 0)));
+    ck_assert(isnan(pt_eval_binary(PT_METRIC_AUC_ROC, sc, pos, 3, -1)));
+    ck_assert(isnan(pt_eval_binary(PT_METRIC_RMSE, sc, pos, 3, 0)));
+}
+END_TEST
+
+START_TEST(test_multiclass_by_hand)
+{
+    /* 10 rows, K = 3; confusion C[label][pred]:
+     *   label 0 (4 rows): pred 0,0,1,2   label 1 (2): pred 1,0   label 2 (4): pred 2,2,2,1
+     * tp = 2 + 1 + 3 = 6: accuracy .6, hammingLoss .4.
+     * predicted counts 3, 3, 4 -> precision 2/3, 1/3, 3/4; recall 2/4, 1/2, 3/4; weights
+     * (label frequencies) .4, .2, .4.
+     * weightedPrecision = .4(2/3) + .2(1/3) + .4(3/4) = 8/30 + 2/30 + 9/30 = 19/30
+     * weightedRecall = .4(.5) + .2(.5) + .4(.75) = .6 (= accuracy)
+     * F1: 2pr/(p+r) = (2/3)/(7/6) = 4/7, (1/3)/(5/6) = 2/5, 3/4;
+     *   weighted = .4(4/7) + .2(2/5) + .4(3/4) = 8/35 + 2/25 + 3/10 = 213/350 */
+    const double lb[10] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 2};
+    const double pd[10] = {0, 0, 1, 2, 1, 0, 2, 2, 2, 1};
+    ck_assert(fabs(pt_eval_multiclass(PT_METRIC_ACCURACY, pd, NULL, lb, 10, 3) - 0.6) < 1e-15);
+    ck_assert(fabs(pt_eval_multiclass(PT_METRIC_HAMMING_LOSS, pd, NULL, lb, 10, 3) - 0.4) <
+              1e-15);
+    ck_assert(fabs(pt_eval_multiclass(PT_METRIC_W_PRECISION, pd, NULL, lb, 10, 3) -
+                   19.0 / 30.0) < 1e-15);
+    ck_assert(fabs(pt_eval_multiclass(PT_METRIC_W_RECALL, pd, NULL, lb, 10, 3) - 0.6) < 1e-15);
+    ck_assert(fabs(pt_eval_multiclass(PT_METRIC_F1, pd, NULL, lb, 10, 3) - 213.0 / 350.0) <
+              1e-15);
+    {
+        /* class 1 is never predicted: its precision and F1 are 0.
+         * labels 0,1,2,2 preds 0,0,0,2: precision 1/3, 0, 1; recall 1, 0, 1/2; weights
+         * 1/4, 1/4, 1/2. wP = 1/12 + 0 + 1/2 = 7/12; F1 = 1/2, 0, 2/3 -> 1/8 + 1/3 = 11/24 */
+        const double l2[4] = {0, 1, 2, 2}, p2[4] = {0, 0, 0, 2};
+        ck_assert(fabs(pt_eval_multiclass(PT_METRIC_W_PRECISION, p2, NULL, l2, 4, 3) -
+                       7.0 / 12.0) < 1e-15);
+        ck_assert(fabs(pt_eval_multiclass(PT_METRIC_F1, p2, NULL, l2, 4, 3) - 11.0 / 24.0) <
+                  1e-15);
+    }
+    {
+        /* class 2 is predicted but never a label: it carries no weight.
+         * labels 0,0,1,1 preds 0,2,1,1: precision 1, 1; recall 1/2, 1; weights 1/2, 1/2:
+         * wP = 1, wR = 3/4, F1 = 2/3, 1 -> 5/6 */
+        const double l3[4] = {0, 0, 1, 1}, p3[4] = {0, 2, 1, 1};
+        ck_assert(pt_eval_multiclass(PT_METRIC_W_PRECISION, p3, NULL, l3, 4, 3) == 1.0);
+        ck_assert(pt_eval_multiclass(PT_METRIC_W_RECALL, p3, NULL, l3, 4, 3) == 0.75);
+        ck_assert(fabs(pt_eval_multiclass(PT_METRIC_F1, p3, NULL, l3, 4, 3) - 5.0 / 6.0) <
+                  1e-15);
+    }
+}
+END_TEST
+
+START_TEST(test_multiclass_log_loss_and_errors)
+{
+    /* p[label] = .5, .25, 1, 0: losses ln 2, ln 4, -log1p(-1e-15) (p > 1 - eps), -ln(1e-15)
+     * (p < eps); mean = (3 ln 2 + 1e-15 + 15 ln 10)/4 */
+    const double prob[4 * 2] = {0.5, 0.5, 0.75, 0.25, 0, 1, 1, 0};
+    const double lb[4] = {0, 1, 1, 1}, pd[4] = {0, 0, 1, 0};
+    double want = (3 * log(2.0) - log1p(-1e-15) - log(1e-15)) / 4;
+    ck_assert(fabs(pt_eval_multiclass(PT_METRIC_LOG_LOSS, pd, prob, lb, 4, 2) - want) < 1e-14);
+    ck_assert(fabs(want - (3 * 0.6931471805599453 + 34.538776394910684) / 4) < 1e-14);
+    /* bad inputs give NaN */
+    ck_assert(isnan(pt_eval_multiclass(PT_METRIC_LOG_LOSS, pd, NULL, lb, 4, 2)));
+    ck_assert(isnan(pt_eval_multiclass(PT_METRIC_F1, pd, prob, lb, 4, 1)));     /* label 1 */
+    ck_assert(isnan(pt_eval_multiclass(PT_METRIC_F1, (double[]){0.5}, NULL, lb, 1, 2)));
+    ck_assert(isnan(pt_eval_multiclass(PT_METRIC_F1, pd, prob, lb, 0, 2)));
+    ck_assert(isnan(pt_eval_multiclass(PT_METRIC_AUC_ROC, pd, prob, lb, 4, 2)));
+    ck_assert(isnan(pt_eval_multiclass(PT_METRIC_F1, pd, prob, lb, 4, 0)));
+}
+END_TEST
+
+START_TEST(test_lookup_classification)
+{
+    pt_evaluator_t ev = 0;
+    pt_metric_t mt = 0;
+    char err[PT_ERRLEN] = "";
+    static const char *bin[] = {"areaUnderROC", "areaUnderPR"};
+    static const char *mc[] = {"f1", "accuracy", "weightedPrecision", "weightedRecall",
+                               "logLoss", "hammingLoss"};
+    static const int mc_larger[] = {1, 1, 1, 1, 0, 0};
+
+    ck_assert_int_eq(pt_eval_lookup("binary", NULL, &ev, &mt, err), 0);
+    ck_assert(ev == PT_EVAL_BINARY && mt == PT_METRIC_AUC_ROC);
+    ck_assert_str_eq(pt_eval_evaluator_name(ev), "binary");
+    ck_assert_int_eq(pt_eval_lookup("multiclass", NULL, &ev, &mt, err), 0);
+    ck_assert(ev == PT_EVAL_MULTICLASS && mt == PT_METRIC_F1);
+    ck_assert_str_eq(pt_eval_evaluator_name(ev), "multiclass");
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(pt_eval_lookup("binary", bin[i], &ev, &mt, err), 0);
+        ck_assert_str_eq(pt_eval_metric_name(mt), bin[i]);
+        ck_assert_int_eq(pt_eval_larger_is_better(mt), 1);
+        ck_assert(pt_eval_metric_evaluator(mt) == PT_EVAL_BINARY);
+    }
+    for (int i = 0; i < 6; i++) {
+        ck_assert_int_eq(pt_eval_lookup("multiclass", mc[i], &ev, &mt, err), 0);
+        ck_assert_str_eq(pt_eval_metric_name(mt), mc[i]);
+        ck_assert_int_eq(pt_eval_larger_is_better(mt), mc_larger[i]);
+        ck_assert(pt_eval_metric_evaluator(mt) == PT_EVAL_MULTICLASS);
+    }
+    ck_assert(pt_eval_metric_evaluator(PT_METRIC_R2) == PT_EVAL_REGRESSION);
+    /* a metric of another evaluator is refused, naming the valid ones */
+    ck_assert_int_eq(pt_eval_lookup("binary", "rmse", &ev, &mt, err), -EINVAL);
+    ck_assert_str_eq(err, "unknown metric \"rmse\" for evaluator binary (areaUnderROC, "
+                          "areaUnderPR)");
+    ck_assert_int_eq(pt_eval_lookup("multiclass", "areaUnderROC", &ev, &mt, err), -EINVAL);
+    ck_assert_str_eq(err, "unknown metric \"areaUnderROC\" for evaluator multiclass (f1, "
+                          "accuracy, weightedPrecision, weightedRecall, logLoss, hammingLoss)");
+    ck_assert_int_eq(pt_eval_lookup("regression", "f1", &ev, &mt, err), -EINVAL);
+    ck_assert_int_eq(pt_eval_lookup("multiclass", "F1", &ev, &mt, err), -EINVAL);
+    ck_assert(isnan(pt_eval_regression(PT_METRIC_F1, (double[]){1}, (double[]){1}, 1)));
 }
 END_TEST
 
@@ -90,6 +290,15 @@ Suite *suite_eval(void)
     tcase_add_test(tc, test_regression_metrics_by_hand);
     tcase_add_test(tc, test_regression_edge_cases);
     tcase_add_test(tc, test_lookup_and_names);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("classification");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, test_binary_ties_by_hand);
+    tcase_add_test(tc, test_binary_num_bins_by_hand);
+    tcase_add_test(tc, test_binary_edge_cases);
+    tcase_add_test(tc, test_multiclass_by_hand);
+    tcase_add_test(tc, test_multiclass_log_loss_and_errors);
+    tcase_add_test(tc, test_lookup_classification);
     suite_add_tcase(s, tc);
     return s;
 }

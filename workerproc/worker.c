@@ -118,9 +118,11 @@ static int failpoint_alloc(void)
 
 static void die_setup(const char *fmt, const char *a, const char *b)
 {
-    fprintf(stderr, "paratune-worker[%ld]: ", (long)getpid());
-    fprintf(stderr, fmt, a, b);
-    fputc('\n', stderr);
+    char msg[PT_ERRLEN + 64];
+    int n = snprintf(msg, sizeof msg, "paratune-worker[%ld]: ", (long)getpid());
+    if (n > 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n, fmt, a, b);
+    fprintf(stderr, "%s\n", msg); /* one write, so lines of several workers do not mix */
     exit(EXIT_SETUP);
 }
 
@@ -242,18 +244,26 @@ out:
     pt_moments_destroy(&tmp);
 }
 
-/* RLIMIT_DATA := the private data in use now (after a first BLAS call has set up
- * OpenBLAS's buffers) plus cap. */
+/* RLIMIT_DATA := the private data in use now plus cap. OpenBLAS takes its work buffers on
+ * the first large enough call and spins forever if that allocation fails, so one warm-up
+ * multiplication big enough for every thread's buffer runs before the limit is set. */
 static int set_memory_cap(unsigned long long cap, char *err)
 {
-    double a = 1, b = 1, c = 0;
+    enum { N = 384 };
+    double *a = calloc((size_t)N * N * 3, sizeof(double));
     FILE *f;
     char line[256];
     unsigned long long data_kb = 0;
     struct rlimit rl;
 
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0, &a, 1, &b, 1, 0.0,
-                &c, 1);
+    if (a == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, a, N, a + N * N, N,
+                0.0, a + 2 * N * N, N);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, N, N, 1.0, a, N, 0.0, a + 2 * N * N, N);
+    free(a);
     f = fopen("/proc/self/status", "r");
     while (f != NULL && fgets(line, sizeof line, f) != NULL)
         if (sscanf(line, "VmData: %llu kB", &data_kb) == 1)
