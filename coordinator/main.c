@@ -2,6 +2,7 @@
  *
  *   paratune gen  ...   write a synthetic regression dataset
  *   paratune tune ...   tune a pipeline's params (the coordinator)
+ *   paratune predict    apply a model written by tune --model-out
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 static void usage(FILE *f)
 {
     fputs("usage: paratune tune --data FILE --pipeline STAGES [options]   (paratune tune --help)\n"
+          "       paratune predict --model FILE --data FILE --out FILE\n"
           "       paratune gen --rows N --features P [--seed S] --out FILE\n"
           "       paratune --version\n", f);
 }
@@ -26,6 +28,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "tune") == 0)
         return pt_tune_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "predict") == 0)
+        return pt_predict_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "gen") == 0)
         return pt_gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "--version") == 0) {

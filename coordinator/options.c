@@ -21,16 +21,24 @@ static void tune_usage(FILE *f)
         "  --data FILE            CSV with a header row, or LIBSVM text\n"
         "  --format auto|csv|libsvm   input format (default auto)\n"
         "  --label NAME           label column (default label)\n"
-        "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, linearRegression)\n"
+        "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, standardScaler,\n"
+        "                         linearRegression, logisticRegression)\n"
         "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
         "  --set S.P=V            fix a param for every map (repeatable)\n"
+        "  --random S.P=DIST      random search: uniform:LO:HI, loguniform:LO:HI, choice:A,B\n"
+        "  --samples N            random draws (param maps) per grid point, with --random\n"
         "  --validator cv|tvs     cross-validation (default) or train/validation split\n"
         "  --folds K              cv folds, >= 2 (default 3)\n"
         "  --fold-col NAME        take cv folds from an integer column (0..K-1)\n"
         "  --train-ratio R        tvs training share, in (0,1) (default 0.75)\n"
         "  --seed N               split seed (default 0)\n"
-        "  --evaluator regression  (default regression)\n"
-        "  --metric M             rmse (default), mse, r2, mae, var\n"
+        "  --stratify             folds keep the class proportions (classification)\n"
+        "  --evaluator E          regression (default), binary, multiclass\n"
+        "  --metric M             regression: rmse (default), mse, r2, mae, var;\n"
+        "                         binary: areaUnderROC (default), areaUnderPR;\n"
+        "                         multiclass: f1 (default), accuracy, weightedPrecision,\n"
+        "                         weightedRecall, logLoss, hammingLoss\n"
+        "  --num-bins N           binary evaluator's numBins (default 1000; 0 = exact)\n"
         "  --parallelism N        most jobs outstanding at once, >= 1 (default 1)\n"
         "  --threads-per-job T    OpenBLAS threads per worker, >= 1 (default 1)\n"
         "  --max-retries N        retries of a job whose worker died (default 2)\n"
@@ -93,7 +101,7 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
 {
     enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
            O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER,
-           O_MODEL, O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME };
+           O_MODEL, O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS, O_STRAT };
     static const struct option lo[] = {
         {"data", required_argument, NULL, O_DATA},
         {"format", required_argument, NULL, O_FORMAT},
@@ -120,6 +128,10 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
         {"job-timeout", required_argument, NULL, O_TIMEOUT},
         {"worker-memory", required_argument, NULL, O_MEM},
         {"resume", no_argument, NULL, O_RESUME},
+        {"random", required_argument, NULL, O_RANDOM},
+        {"samples", required_argument, NULL, O_SAMPLES},
+        {"num-bins", required_argument, NULL, O_BINS},
+        {"stratify", no_argument, NULL, O_STRAT},
         {NULL, 0, NULL, 0}};
     int c;
     long v;
@@ -136,9 +148,11 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->parallelism = 1;
     o->threads = 1;
     o->max_retries = 2;
+    o->num_bins = 1000;
     o->grid = calloc((size_t)argc, sizeof *o->grid);
     o->set = calloc((size_t)argc, sizeof *o->set);
-    if (o->grid == NULL || o->set == NULL)
+    o->random = calloc((size_t)argc, sizeof *o->random);
+    if (o->grid == NULL || o->set == NULL || o->random == NULL)
         return pt_bad_opt("paratune:", NULL, "out of memory");
     opterr = 0;
     optind = 1;
@@ -215,6 +229,18 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
                                "must be a size of at least 32M (bytes, or with K, M, G, T)");
             break;
         case O_RESUME: o->resume = 1; break;
+        case O_RANDOM: o->random[o->nrandom++] = optarg; break;
+        case O_SAMPLES:
+            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 10000000)
+                return pt_bad_opt("--samples", optarg, "must be an integer in [1, 10000000]");
+            o->samples = v;
+            break;
+        case O_BINS:
+            if (pt_parse_long(optarg, &v) != 0 || v < 0 || v > 100000000)
+                return pt_bad_opt("--num-bins", optarg, "numBins must be an integer >= 0");
+            o->num_bins = v;
+            break;
+        case O_STRAT: o->stratify = 1; break;
         case ':':
             fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
             return PT_EXIT_USAGE;
@@ -238,6 +264,12 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     } else if (o->ratio_given) {
         return pt_bad_opt("--train-ratio", NULL, "applies to --validator tvs only");
     }
+    if (o->nrandom > 0 && o->samples == 0)
+        return pt_bad_opt("--random", o->random[0], "needs --samples N (maps to draw)");
+    if (o->nrandom == 0 && o->samples > 0)
+        return pt_bad_opt("--samples", NULL, "applies to --random only");
+    if (o->stratify && o->fold_col != NULL)
+        return pt_bad_opt("--stratify", NULL, "and --fold-col contradict each other");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)
@@ -252,5 +284,6 @@ void pt_opts_free(opts_t *o)
 {
     free(o->grid);
     free(o->set);
-    o->grid = o->set = NULL;
+    free(o->random);
+    o->grid = o->set = o->random = NULL;
 }

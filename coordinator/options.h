@@ -17,6 +17,11 @@ typedef struct {
     int overwrite, quiet, no_cache, resume;
     double job_timeout;             /* seconds; 0: none */
     unsigned long long worker_memory; /* bytes of private memory per worker; 0: no cap */
+    const char **random;            /* --random S.P=DIST */
+    size_t nrandom;
+    long samples;                   /* --samples N (0: not given) */
+    long num_bins;                  /* --num-bins of the binary evaluator */
+    int stratify;
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

@@ -90,8 +90,8 @@ static long q_pop(sweep_t *s)
 
 static int spawn_slot(sweep_t *s, slot_t *w, char *err)
 {
-    char fdbuf[32], parent[32], threads[32], mem[32];
-    char *argv[20];
+    char fdbuf[32], parent[32], threads[32], mem[32], classes[32], bins[32];
+    char *argv[24];
     int a = 0;
     pid_t pid;
 
@@ -99,6 +99,8 @@ static int spawn_slot(sweep_t *s, slot_t *w, char *err)
     snprintf(parent, sizeof parent, "%ld", (long)getpid());
     snprintf(threads, sizeof threads, "%ld", s->o->threads);
     snprintf(mem, sizeof mem, "%llu", s->o->worker_memory);
+    snprintf(classes, sizeof classes, "%zu", s->nclasses);
+    snprintf(bins, sizeof bins, "%ld", s->o->num_bins);
     argv[a++] = "paratune-worker";
     argv[a++] = "--endpoint";
     argv[a++] = s->endpoint;
@@ -118,6 +120,10 @@ static int spawn_slot(sweep_t *s, slot_t *w, char *err)
     }
     if (s->o->no_cache)
         argv[a++] = "--no-cache";
+    argv[a++] = "--classes";
+    argv[a++] = classes;
+    argv[a++] = "--num-bins";
+    argv[a++] = bins;
     argv[a] = NULL;
     pid = pt_spawn(s->worker_path, argv, s->image_fd, err);
     if (pid < 0)

@@ -63,6 +63,7 @@ typedef struct {
     pt_evaluator_t ev;
     pt_metric_t metric;
     int larger_is_better;
+    size_t nclasses;               /* classifier: labels are 0..nclasses-1; else 0 */
     pt_log_t *log;
     double t0;
     double last_progress;

@@ -274,6 +274,48 @@ static void print_resume_hint(const opts_t *o)
     fputs(o->resume ? "\n" : " --resume\n", stderr);
 }
 
+/* Labels of a classifier must be class ids 0, 1, ..., K-1 (Spark's requirement); sets
+ * s->nclasses = K. The binary evaluator takes at most 2 classes, and family binomial too. */
+static int check_classes(sweep_t *s, const pt_dataset_t *ds, const char *path, char *err)
+{
+    double maxl = 0;
+    for (size_t r = 0; r < ds->rows; r++) {
+        double y = ds->y[r];
+        if (!(y >= 0) || y != floor(y) || y > 1e6) {
+            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (logisticRegression "
+                      "and the classification evaluators need labels 0, 1, ..., K-1)", path,
+                      r + 1, y);
+            return -EINVAL;
+        }
+        if (y > maxl)
+            maxl = y;
+    }
+    s->nclasses = (size_t)maxl + 1;
+    if (s->ev == PT_EVAL_BINARY && s->nclasses > 2) {
+        pt_seterr(err, "--evaluator binary: %s has %zu classes (labels 0..%zu); use --evaluator "
+                  "multiclass", path, s->nclasses, s->nclasses - 1);
+        return -EINVAL;
+    }
+    for (size_t i = 0; s->nclasses > 2 && i < pt_spec_nmaps(s->spec); i++) {
+        pt_paramlist_t full = {0, NULL};
+        const pt_value_t *fam;
+        int bad;
+        if (pt_spec_full(s->spec, i, &full) != 0) {
+            pt_seterr(err, "out of memory");
+            return -ENOMEM;
+        }
+        fam = pt_paramlist_get(&full, "logisticRegression.family");
+        bad = fam != NULL && fam->str != NULL && strcmp(fam->str, "binomial") == 0;
+        pt_paramlist_free(&full);
+        if (bad) {
+            pt_seterr(err, "logisticRegression.family=binomial: %s has %zu classes; binomial "
+                      "takes at most 2", path, s->nclasses);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
 int pt_tune_main(int argc, char **argv)
 {
     opts_t o;
@@ -283,7 +325,7 @@ int pt_tune_main(int argc, char **argv)
     pt_logfile_t *prev = NULL;
     int32_t *fold = NULL;
     char err[PT_ERRLEN] = "";
-    int rc, exit_code = PT_EXIT_FAIL, is_cv, resuming = 0;
+    int rc, exit_code = PT_EXIT_FAIL, is_cv, resuming = 0, classify = 0;
     uint64_t fp;
     double *avg = NULL, *sd = NULL;
     long best = -1;
@@ -311,11 +353,25 @@ int pt_tune_main(int argc, char **argv)
     for (size_t i = 0; i < o.nset; i++)
         if (pt_spec_set(s.spec, o.set[i], err) != 0)
             goto fail_msg;
+    for (size_t i = 0; i < o.nrandom; i++)
+        if (pt_spec_add_random(s.spec, o.random[i], err) != 0)
+            goto fail_msg;
+    pt_spec_set_samples(s.spec, (size_t)o.samples, o.seed);
     if (pt_eval_lookup(o.evaluator, o.metric, &s.ev, &s.metric, err) != 0) {
         pt_err_prefix(err, o.metric ? "--metric: " : "--evaluator: ");
         goto fail_msg;
     }
     snprintf(s.metric_name, sizeof s.metric_name, "%s", pt_eval_metric_name(s.metric));
+    classify = pt_spec_predictor_role(s.spec) == PT_STAGE_CLASSIFIER;
+    if (s.ev != PT_EVAL_REGRESSION && !classify) {
+        pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
+                  "(logisticRegression)", pt_eval_evaluator_name(s.ev));
+        goto fail_msg;
+    }
+    if (o.stratify && !classify) {
+        pt_seterr(err, "--stratify: needs a classifier as the last stage (logisticRegression)");
+        goto fail_msg;
+    }
     s.larger_is_better = pt_eval_larger_is_better(s.metric);
     if (o.log != NULL && lstat(o.log, &st) == 0) {
         if (o.resume) {
@@ -349,6 +405,8 @@ int pt_tune_main(int argc, char **argv)
         goto fail_msg;
     if (pt_spec_check(s.spec, ds->features, err) != 0)
         goto fail_msg;
+    if (classify && check_classes(&s, ds, o.data, err) != 0)
+        goto fail_msg;
 
     fold = malloc((ds->rows ? ds->rows : 1) * sizeof *fold);
     if (fold == NULL) {
@@ -375,13 +433,17 @@ int pt_tune_main(int argc, char **argv)
             }
         free(count);
     } else if (is_cv) {
-        if (pt_split_kfold(ds->rows, (int)o.folds, o.seed, fold, err) != 0) {
+        if ((o.stratify ? pt_split_kfold_strat(ds->rows, ds->y, s.nclasses, (int)o.folds, o.seed,
+                                               fold, err)
+                        : pt_split_kfold(ds->rows, (int)o.folds, o.seed, fold, err)) != 0) {
             char pfx[64];
             snprintf(pfx, sizeof pfx, "--folds %ld: ", o.folds);
             pt_err_prefix(err, pfx);
             goto fail_msg;
         }
-    } else if (pt_split_tvs(ds->rows, o.train_ratio, o.seed, fold, err) != 0) {
+    } else if ((o.stratify ? pt_split_tvs_strat(ds->rows, ds->y, s.nclasses, o.train_ratio,
+                                                o.seed, fold, err)
+                           : pt_split_tvs(ds->rows, o.train_ratio, o.seed, fold, err)) != 0) {
         goto fail_msg;
     }
     s.nfolds = is_cv ? (size_t)o.folds : 1;

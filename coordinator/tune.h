@@ -4,6 +4,8 @@
 
 /* Runs `paratune tune` with its arguments (argv[0] is "tune"). Returns the exit code. */
 int pt_tune_main(int argc, char **argv);
+/* Runs `paratune predict`. Returns the exit code. */
+int pt_predict_main(int argc, char **argv);
 /* Runs `paratune gen`. Returns the exit code. */
 int pt_gen_main(int argc, char **argv);
 

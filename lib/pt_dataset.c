@@ -620,13 +620,13 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     li = find_col(&c, label);
     if (o->fold_col != NULL)
         fi = find_col(&c, o->fold_col);
-    if (li < 0 || (o->fold_col != NULL && fi < 0)) {
+    if ((li < 0 && !o->label_optional) || (o->fold_col != NULL && fi < 0)) {
         show(txt, li < 0 ? label : o->fold_col, strlen(li < 0 ? label : o->fold_col));
         col_list(list, sizeof list / 2, c.cols, c.ncols);
         pt_seterr(err, "%s:1: no column named \"%s\" (columns: %s)", path, txt, list);
         goto out;
     }
-    if (fi == li) {
+    if (fi >= 0 && fi == li) {
         pt_seterr(err, "%s: the label and fold columns are both \"%s\"", path, label);
         goto out;
     }
@@ -642,7 +642,7 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
 
     ds->features = nfeat;
     ds->names = calloc(max_sz(nfeat, 1), sizeof *ds->names);
-    ds->label_name = strdup(c.cols[li]);
+    ds->label_name = strdup(li >= 0 ? c.cols[li] : label);
     if (ds->names == NULL || ds->label_name == NULL)
         goto nomem;
     for (size_t j = 0; j < c.ncols; j++)
@@ -694,6 +694,9 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
         goto out;
     }
     ds->rows = r;
+    if (li < 0)
+        for (size_t i = 0; i < r; i++)
+            ds->y[i] = NAN; /* no label column (label_optional) */
     ds->x = shrink(ds->x, r * nfeat * sizeof(double));
     ds->y = shrink(ds->y, r * sizeof(double));
     if (ds->fold)

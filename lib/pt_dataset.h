@@ -29,6 +29,8 @@ typedef struct {
     const char *fold_col; /* CSV integer fold column, not a feature; NULL for none */
     int num_folds;        /* when fold_col is set: every value must be in [0, num_folds) */
     size_t features;      /* LIBSVM: number of features; 0 means the largest index seen */
+    int label_optional;   /* CSV: a missing label column is not an error (y is then NaN and
+                             every other column a feature), for `paratune predict` */
 } pt_load_opts_t;
 
 /* Loads path. Format detection (PT_FMT_AUTO): a ".libsvm"/".svm" suffix, or a first

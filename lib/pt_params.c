@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +15,41 @@
 #include "pt_common.h"
 
 static const pt_param_def_t pca_params[] = {
-    {"k", PT_VAL_INT, 1, 0, 1, 1e9, "number of principal components"},
+    {"k", PT_VAL_INT, 1, 0, 1, 1e9, "number of principal components", NULL},
+};
+
+static const pt_param_def_t scaler_params[] = {
+    {"withMean", PT_VAL_BOOL, 0, 0, 0, 1, "centre the features", NULL},
+    {"withStd", PT_VAL_BOOL, 0, 1, 0, 1, "scale the features to unit sample std", NULL},
+};
+
+static const pt_param_def_t logreg_params[] = {
+    {"regParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "regularization parameter", NULL},
+    {"elasticNetParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, 1.0, "L1 share of the penalty", NULL},
+    {"maxIter", PT_VAL_INT, 0, 100, 0, 1e9, "maximum optimizer iterations", NULL},
+    {"tol", PT_VAL_DOUBLE, 0, 1e-6, 0.0, INFINITY, "convergence tolerance", NULL},
+    {"fitIntercept", PT_VAL_BOOL, 0, 1, 0, 1, "fit an intercept term", NULL},
+    {"standardization", PT_VAL_BOOL, 0, 1, 0, 1, "standardize features before fitting", NULL},
+    {"threshold", PT_VAL_DOUBLE, 0, 0.5, 0.0, 1.0, "binary prediction threshold", NULL},
+    {"family", PT_VAL_STRING, 0, 0, 0, 0, "label distribution", "auto|binomial|multinomial"},
 };
 
 static const pt_param_def_t linreg_params[] = {
-    {"regParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "regularization parameter"},
-    {"elasticNetParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, 1.0, "L1 share of the penalty"},
-    {"maxIter", PT_VAL_INT, 0, 100, 0, 1e9, "maximum iterations of the iterative solver"},
-    {"tol", PT_VAL_DOUBLE, 0, 1e-6, 0.0, INFINITY, "convergence tolerance"},
-    {"fitIntercept", PT_VAL_BOOL, 0, 1, 0, 1, "fit an intercept term"},
-    {"standardization", PT_VAL_BOOL, 0, 1, 0, 1, "standardize features before fitting"},
+    {"regParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "regularization parameter", NULL},
+    {"elasticNetParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, 1.0, "L1 share of the penalty", NULL},
+    {"maxIter", PT_VAL_INT, 0, 100, 0, 1e9, "maximum iterations of the iterative solver",
+     NULL},
+    {"tol", PT_VAL_DOUBLE, 0, 1e-6, 0.0, INFINITY, "convergence tolerance", NULL},
+    {"fitIntercept", PT_VAL_BOOL, 0, 1, 0, 1, "fit an intercept term", NULL},
+    {"standardization", PT_VAL_BOOL, 0, 1, 0, 1, "standardize features before fitting", NULL},
 };
 
+#define N(a) (sizeof a / sizeof a[0])
 static const pt_stage_def_t stages[] = {
-    {"pca", PT_STAGE_TRANSFORMER, pca_params, sizeof pca_params / sizeof pca_params[0]},
-    {"linearRegression", PT_STAGE_PREDICTOR, linreg_params,
-     sizeof linreg_params / sizeof linreg_params[0]},
+    {"pca", PT_STAGE_TRANSFORMER, pca_params, N(pca_params)},
+    {"standardScaler", PT_STAGE_TRANSFORMER, scaler_params, N(scaler_params)},
+    {"linearRegression", PT_STAGE_REGRESSOR, linreg_params, N(linreg_params)},
+    {"logisticRegression", PT_STAGE_CLASSIFIER, logreg_params, N(logreg_params)},
 };
 #define NSTAGES (sizeof stages / sizeof stages[0])
 
@@ -43,7 +63,11 @@ typedef struct {
     pt_value_t *values;
     size_t nvalues;
     char *arg;                   /* the option text, for messages */
+    int dist;                    /* random axes: DIST_* */
+    double lo, hi;               /* random axes: uniform / loguniform bounds */
 } axis_t;
+
+enum { DIST_NONE = 0, DIST_UNIFORM, DIST_LOGUNIFORM, DIST_CHOICE };
 
 struct pt_spec {
     const pt_stage_def_t *stage[MAX_STAGES];
@@ -52,6 +76,10 @@ struct pt_spec {
     size_t naxes;                /* grid axes */
     axis_t fixed[MAX_AXES];
     size_t nfixed;
+    axis_t rnd[MAX_AXES];        /* random-search axes (--random) */
+    size_t nrnd;
+    size_t samples;              /* --samples: maps drawn per grid point */
+    uint64_t seed;
 };
 
 const pt_stage_def_t *pt_stage_lookup(const char *name)
@@ -64,7 +92,7 @@ const pt_stage_def_t *pt_stage_lookup(const char *name)
 
 const char *pt_stage_names(void)
 {
-    return "pca, linearRegression";
+    return "pca, standardScaler, linearRegression, logisticRegression";
 }
 
 const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name)
@@ -114,9 +142,10 @@ pt_spec_t *pt_spec_new(const char *pipeline, char *err)
     }
     for (size_t i = 0; i < s->nstages; i++) {
         int last = i + 1 == s->nstages;
-        if ((s->stage[i]->role == PT_STAGE_PREDICTOR) != last) {
+        if ((s->stage[i]->role != PT_STAGE_TRANSFORMER) != last) {
             pt_seterr(err, "--pipeline: \"%s\": the pipeline must end with exactly one "
-                      "predictor (linearRegression) after its transformers", pipeline);
+                      "predictor (linearRegression or logisticRegression) after its "
+                      "transformers", pipeline);
             goto error;
         }
     }
@@ -146,6 +175,8 @@ void pt_spec_destroy(pt_spec_t **ps)
         axis_free(&(*ps)->axes[i]);
     for (size_t i = 0; i < (*ps)->nfixed; i++)
         axis_free(&(*ps)->fixed[i]);
+    for (size_t i = 0; i < (*ps)->nrnd; i++)
+        axis_free(&(*ps)->rnd[i]);
     free(*ps);
     *ps = NULL;
 }
@@ -156,6 +187,21 @@ int pt_param_parse(const pt_param_def_t *def, const char *key, const char *text,
     double v;
     memset(out, 0, sizeof *out);
     out->type = def->type;
+    if (def->type == PT_VAL_STRING) {
+        const char *c = def->choices;
+        size_t len = strlen(text);
+        while (c != NULL && *c != '\0') {
+            const char *bar = strchr(c, '|');
+            size_t n = bar ? (size_t)(bar - c) : strlen(c);
+            if (n == len && strncmp(c, text, n) == 0) {
+                out->str = strdup(text);
+                return out->str ? 0 : -ENOMEM;
+            }
+            c = bar ? bar + 1 : NULL;
+        }
+        pt_seterr(err, "%s: expected one of %s, got \"%s\"", key, def->choices, text);
+        return -EINVAL;
+    }
     if (def->type == PT_VAL_BOOL) {
         if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
             out->num = 1;
@@ -238,6 +284,9 @@ static int parse_key(const pt_spec_t *s, const char *opt, const char *arg, axis_
 
 static int key_taken(const pt_spec_t *s, const char *key)
 {
+    for (size_t i = 0; i < s->nrnd; i++)
+        if (strcmp(s->rnd[i].key, key) == 0)
+            return 3;
     for (size_t i = 0; i < s->naxes; i++)
         if (strcmp(s->axes[i].key, key) == 0)
             return 1;
@@ -263,9 +312,10 @@ static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed,
         goto error;
     if ((taken = key_taken(s, a.key)) != 0) {
         pt_seterr(err, "%s %s: %s is already %s", opt, arg, a.key,
-                  taken == 2 ? "fixed by --set"
-                  : fixed    ? "a grid axis"
-                             : "a grid axis (--grid names it twice)");
+                  taken == 2   ? "fixed by --set"
+                  : taken == 3 ? "drawn by --random"
+                  : fixed      ? "a grid axis"
+                               : "a grid axis (--grid names it twice)");
         rc = -EINVAL;
         goto error;
     }
@@ -286,13 +336,16 @@ static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed,
         if ((rc = pt_param_parse(a.def, ctx, tok, &v, err)) != 0)
             goto error;
         for (size_t j = 0; j < a.nvalues; j++)
-            if (a.values[j].num == v.num) {
+            if (a.values[j].num == v.num &&
+                (v.type != PT_VAL_STRING || strcmp(a.values[j].str, v.str) == 0)) {
                 pt_seterr(err, "%s: value %s appears twice", ctx, tok);
+                free(v.str);
                 rc = -EINVAL;
                 goto error;
             }
         nv = realloc(a.values, (a.nvalues + 1) * sizeof *nv);
         if (nv == NULL) {
+            free(v.str);
             rc = -ENOMEM;
             pt_seterr(err, "out of memory");
             goto error;
@@ -327,6 +380,11 @@ int pt_spec_set(pt_spec_t *s, const char *arg, char *err)
     return add_values(s, "--set", arg, 1, err);
 }
 
+pt_stage_role_t pt_spec_predictor_role(const pt_spec_t *s)
+{
+    return s->stage[s->nstages - 1]->role;
+}
+
 size_t pt_spec_nstages(const pt_spec_t *s)
 {
     return s->nstages;
@@ -337,18 +395,154 @@ const char *pt_spec_stage(const pt_spec_t *s, size_t i)
     return s->stage[i]->name;
 }
 
+static size_t nsamples(const pt_spec_t *s)
+{
+    return s->nrnd > 0 ? s->samples : 1;
+}
+
 size_t pt_spec_nmaps(const pt_spec_t *s)
 {
-    size_t n = 1;
+    size_t n = nsamples(s);
     for (size_t i = 0; i < s->naxes; i++)
         n *= s->axes[i].nvalues;
     return n;
 }
 
+int pt_spec_add_random(pt_spec_t *s, const char *arg, char *err)
+{
+    axis_t a;
+    const char *rest = NULL;
+    char ctx[320];
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    if (s->nrnd == MAX_AXES) {
+        pt_seterr(err, "--random %s: more than %d such options", arg, MAX_AXES);
+        return -EINVAL;
+    }
+    if ((rc = parse_key(s, "--random", arg, &a, &rest, err)) != 0)
+        goto error;
+    snprintf(ctx, sizeof ctx, "--random %s", arg);
+    if (key_taken(s, a.key)) {
+        pt_seterr(err, "%s: %s is already a grid axis, fixed, or drawn", ctx, a.key);
+        rc = -EINVAL;
+        goto error;
+    }
+    if (strncmp(rest, "choice:", 7) == 0) {
+        char *copy = strdup(rest + 7), *tok, *save = NULL;
+        a.dist = DIST_CHOICE;
+        for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok != NULL;
+             tok = strtok_r(NULL, ",", &save)) {
+            pt_value_t v, *nv;
+            if ((rc = pt_param_parse(a.def, ctx, tok, &v, err)) != 0) {
+                free(copy);
+                goto error;
+            }
+            nv = realloc(a.values, (a.nvalues + 1) * sizeof *nv);
+            if (nv == NULL) {
+                free(v.str);
+                free(copy);
+                rc = -ENOMEM;
+                pt_seterr(err, "out of memory");
+                goto error;
+            }
+            a.values = nv;
+            a.values[a.nvalues++] = v;
+        }
+        free(copy);
+        if (a.nvalues == 0) {
+            pt_seterr(err, "%s: choice: needs at least one value", ctx);
+            rc = -EINVAL;
+            goto error;
+        }
+    } else {
+        char lo[64], hi[64], extra;
+        pt_value_t vl, vh;
+        int log = strncmp(rest, "loguniform:", 11) == 0;
+        if (!log && strncmp(rest, "uniform:", 8) != 0) {
+            pt_seterr(err, "%s: expected uniform:LO:HI, loguniform:LO:HI or choice:A,B,...",
+                      ctx);
+            rc = -EINVAL;
+            goto error;
+        }
+        if (a.def->type != PT_VAL_INT && a.def->type != PT_VAL_DOUBLE) {
+            pt_seterr(err, "%s: %s is not numeric; use choice:", ctx, a.key);
+            rc = -EINVAL;
+            goto error;
+        }
+        if (sscanf(rest + (log ? 11 : 8), "%63[^:]:%63[^:]%c", lo, hi, &extra) != 2) {
+            pt_seterr(err, "%s: expected %s:LO:HI", ctx, log ? "loguniform" : "uniform");
+            rc = -EINVAL;
+            goto error;
+        }
+        if ((rc = pt_param_parse(a.def, ctx, lo, &vl, err)) != 0 ||
+            (rc = pt_param_parse(a.def, ctx, hi, &vh, err)) != 0)
+            goto error;
+        if (!(vl.num < vh.num) || (log && !(vl.num > 0))) {
+            pt_seterr(err, "%s: needs LO < HI%s", ctx, log ? " and LO > 0" : "");
+            rc = -EINVAL;
+            goto error;
+        }
+        a.dist = log ? DIST_LOGUNIFORM : DIST_UNIFORM;
+        a.lo = vl.num;
+        a.hi = vh.num;
+    }
+    s->rnd[s->nrnd++] = a;
+    return 0;
+error:
+    axis_free(&a);
+    return rc;
+}
+
+void pt_spec_set_samples(pt_spec_t *s, size_t samples, uint64_t seed)
+{
+    s->samples = samples;
+    s->seed = seed;
+}
+
+size_t pt_spec_nrandom(const pt_spec_t *s)
+{
+    return s->nrnd;
+}
+
+/* The value random axis r takes in sample `sample`: a splitmix64 stream seeded from the
+ * seed, the sample and the axis, so a map's values do not depend on the other axes. */
+static void draw(const pt_spec_t *s, size_t r, size_t sample, pt_value_t *out)
+{
+    const axis_t *a = &s->rnd[r];
+    uint64_t st = s->seed ^ (0x5241ULL << 48) ^ ((uint64_t)sample * 0x9e3779b97f4a7c15ULL) ^
+                  ((uint64_t)(r + 1) * 0xc2b2ae3d27d4eb4fULL);
+    double u;
+    pt_rng_next(&st);
+    u = pt_rng_uniform(&st);
+    memset(out, 0, sizeof *out);
+    out->type = a->def->type;
+    if (a->dist == DIST_CHOICE) {
+        size_t k = (size_t)(u * (double)a->nvalues);
+        *out = a->values[k < a->nvalues ? k : a->nvalues - 1];
+        return;
+    }
+    if (a->def->type == PT_VAL_INT) {
+        if (a->dist == DIST_UNIFORM) {
+            out->num = a->lo + floor(u * (a->hi - a->lo + 1));
+        } else {
+            double l = log(a->lo), h = log(a->hi + 1);
+            out->num = floor(exp(l + u * (h - l)));
+        }
+        if (out->num > a->hi)
+            out->num = a->hi;
+        return;
+    }
+    if (a->dist == DIST_UNIFORM)
+        out->num = a->lo + u * (a->hi - a->lo);
+    else
+        out->num = exp(log(a->lo) + u * (log(a->hi) - log(a->lo)));
+}
+
 /* Value index of axis a in map i: the last axis varies fastest. */
 static size_t axis_pos(const pt_spec_t *s, size_t a, size_t i)
 {
-    size_t stride = 1;
+    size_t stride = nsamples(s);
     for (size_t j = s->naxes; j-- > a + 1;)
         stride *= s->axes[j].nvalues;
     return (i / stride) % s->axes[a].nvalues;
@@ -359,16 +553,29 @@ int pt_spec_map(const pt_spec_t *s, size_t i, pt_paramlist_t *out)
     for (size_t a = 0; a < s->naxes; a++)
         if (pt_paramlist_set(out, s->axes[a].key, &s->axes[a].values[axis_pos(s, a, i)]))
             return -ENOMEM;
+    for (size_t r = 0; r < s->nrnd; r++) {
+        pt_value_t v;
+        draw(s, r, i % nsamples(s), &v);
+        if (pt_paramlist_set(out, s->rnd[r].key, &v))
+            return -ENOMEM;
+    }
     for (size_t f = 0; f < s->nfixed; f++)
         if (pt_paramlist_set(out, s->fixed[f].key, &s->fixed[f].values[0]))
             return -ENOMEM;
     return 0;
 }
 
-/* The value axis/fixed entry gives key in map i, or NULL when neither sets it. */
+/* The value axis/fixed entry gives key in map i, or NULL when neither sets it; a drawn
+ * value is put in *tmp. */
 static const pt_value_t *lookup(const pt_spec_t *s, size_t i, size_t stage,
-                                const pt_param_def_t *def, const char **arg)
+                                const pt_param_def_t *def, const char **arg, pt_value_t *tmp)
 {
+    for (size_t r = 0; r < s->nrnd; r++)
+        if (s->rnd[r].stage == stage && s->rnd[r].def == def) {
+            *arg = s->rnd[r].arg;
+            draw(s, r, i % nsamples(s), tmp);
+            return tmp;
+        }
     for (size_t a = 0; a < s->naxes; a++)
         if (s->axes[a].stage == stage && s->axes[a].def == def) {
             *arg = s->axes[a].arg;
@@ -389,8 +596,15 @@ int pt_spec_full(const pt_spec_t *s, size_t i, pt_paramlist_t *out)
         const pt_stage_def_t *d = s->stage[st];
         for (size_t j = 0; j < d->nparams; j++) {
             const char *arg = NULL;
-            const pt_value_t *v = lookup(s, i, st, &d->params[j], &arg);
+            pt_value_t tmp;
+            const pt_value_t *v = lookup(s, i, st, &d->params[j], &arg, &tmp);
             pt_value_t dv = {d->params[j].type, d->params[j].def, NULL};
+            char first[64];
+            if (dv.type == PT_VAL_STRING) {
+                size_t n = strcspn(d->params[j].choices, "|");
+                snprintf(first, sizeof first, "%.*s", (int)n, d->params[j].choices);
+                dv.str = first;
+            }
             snprintf(key, sizeof key, "%s.%s", d->name, d->params[j].name);
             if (v == NULL && d->params[j].required)
                 continue; /* pt_spec_check refuses such a spec */
@@ -407,7 +621,8 @@ int pt_spec_check(const pt_spec_t *s, size_t features, char *err)
         const pt_stage_def_t *d = s->stage[st];
         for (size_t j = 0; j < d->nparams; j++) {
             const char *arg = NULL;
-            if (d->params[j].required && lookup(s, 0, st, &d->params[j], &arg) == NULL) {
+            pt_value_t tmp;
+            if (d->params[j].required && lookup(s, 0, st, &d->params[j], &arg, &tmp) == NULL) {
                 pt_seterr(err, "%s.%s has no default: give it with --set or --grid", d->name,
                           d->params[j].name);
                 return -EINVAL;
@@ -420,7 +635,8 @@ int pt_spec_check(const pt_spec_t *s, size_t features, char *err)
             const pt_stage_def_t *d = s->stage[st];
             if (strcmp(d->name, "pca") == 0) {
                 const char *arg = NULL;
-                const pt_value_t *k = lookup(s, i, st, pt_stage_param(d, "k"), &arg);
+                pt_value_t tmp;
+                const pt_value_t *k = lookup(s, i, st, pt_stage_param(d, "k"), &arg, &tmp);
                 if ((size_t)k->num > width) {
                     pt_seterr(err, "%s: pca.k must be <= %zu (the %s), got %.0f",
                               arg, width, st == 0 ? "number of features" : "stage's input width",

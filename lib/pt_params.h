@@ -4,24 +4,32 @@
  * grid axes (--grid stage.param=v1,v2,...) and fixed params (--set stage.param=v). Param maps
  * are the cartesian product of the axes in the order they were added, the last axis varying
  * fastest (PySpark's ParamGridBuilder). A param map lists only grid and fixed params (as
- * Spark's estimatorParamMaps); the full param set of a job adds every default.
+ * Spark's estimatorParamMaps); the full param set of a job adds every default. Random-search
+ * axes (--random, with --samples N) multiply each grid point by N drawn maps (the draw index
+ * varies fastest).
  */
 #ifndef PT_PARAMS_H
 #define PT_PARAMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pt_value.h"
 
-typedef enum { PT_STAGE_TRANSFORMER = 1, PT_STAGE_PREDICTOR } pt_stage_role_t;
+typedef enum {
+    PT_STAGE_TRANSFORMER = 1, /* affine feature map, fit from moments */
+    PT_STAGE_REGRESSOR,       /* predicts a number (linearRegression) */
+    PT_STAGE_CLASSIFIER       /* predicts a class id, with probabilities (logisticRegression) */
+} pt_stage_role_t;
 
 typedef struct {
     const char *name;   /* Spark's param name, e.g. "regParam" */
-    pt_vtype_t type;    /* INT, DOUBLE or BOOL */
+    pt_vtype_t type;    /* INT, DOUBLE, BOOL, or STRING (one of choices) */
     int required;       /* no default: must be set or gridded */
     double def;         /* default when not required */
     double lo, hi;      /* allowed range (inclusive) */
     const char *help;
+    const char *choices; /* STRING: the allowed values, '|'-separated; the default is the first */
 } pt_param_def_t;
 
 typedef struct {
@@ -41,7 +49,7 @@ const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name);
 typedef struct pt_spec pt_spec_t;
 
 /* Parses a pipeline "pca,linearRegression": known stages, no repeats, exactly one predictor
- * and it last. Returns an owned spec (pt_spec_destroy) or NULL with the reason in err. */
+ * (linearRegression or logisticRegression) and it last. Returns an owned spec (pt_spec_destroy) or NULL with the reason in err. */
 pt_spec_t *pt_spec_new(const char *pipeline, char *err);
 void pt_spec_destroy(pt_spec_t **ps);
 
@@ -50,12 +58,25 @@ void pt_spec_destroy(pt_spec_t **ps);
 int pt_spec_add_axis(pt_spec_t *s, const char *arg, char *err);
 /* Fixes a param from "stage.param=value". Returns 0 or -EINVAL with err. */
 int pt_spec_set(pt_spec_t *s, const char *arg, char *err);
+/* Adds a random-search axis from "stage.param=uniform:LO:HI", "loguniform:LO:HI" (LO > 0)
+ * or "choice:A,B,...". Integer params draw integers in [LO, HI]. With random axes, each grid
+ * point is combined with `samples` draws (pt_spec_set_samples); sample s of axis r is drawn
+ * from a splitmix64 stream seeded by (seed, s, r), so maps are reproducible.
+ * Returns 0 or -EINVAL with err. */
+int pt_spec_add_random(pt_spec_t *s, const char *arg, char *err);
+/* Sets the number of random draws per grid point and their seed. */
+void pt_spec_set_samples(pt_spec_t *s, size_t samples, uint64_t seed);
+/* Number of random axes. */
+size_t pt_spec_nrandom(const pt_spec_t *s);
+
 /* Checks the spec against the data: every required param is set or gridded, and params that
  * depend on the data are in range for every param map (pca.k <= the stage's input width).
  * Returns 0 or -EINVAL with err naming the option. */
 int pt_spec_check(const pt_spec_t *s, size_t features, char *err);
 
 size_t pt_spec_nstages(const pt_spec_t *s);
+/* Role of the last stage (PT_STAGE_REGRESSOR or PT_STAGE_CLASSIFIER). */
+pt_stage_role_t pt_spec_predictor_role(const pt_spec_t *s);
 const char *pt_spec_stage(const pt_spec_t *s, size_t i);
 /* Number of param maps (product of the axis lengths; 1 with no axis). */
 size_t pt_spec_nmaps(const pt_spec_t *s);

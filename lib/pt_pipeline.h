@@ -1,11 +1,13 @@
-/* pt_pipeline.h - fitting a pipeline of stages from the moments of its training rows.
+/* pt_pipeline.h - fitting a pipeline of stages on training rows and predicting with it.
  *
- * Every transformer paratune has is affine (z = A^T x + c) and the predictor is linear, so a
- * fitted pipeline collapses to one linear model on the raw features:
- * prediction = x . coef + intercept. Workers evaluate that composed model on the validation
- * block with one BLAS call, and never materialise a transformed copy of the data. The fitted
- * state of each stage (PCA's components, the regression's coefficients) is kept for the
- * model file.
+ * The transformers (pca, standardScaler) are affine, z = A^T x + c, and are fit from the
+ * moments of their input, which are pushed through each fitted map; so a pipeline never
+ * materialises a transformed copy of the data. The predictor is linear in z:
+ * linearRegression is fit from the pushed moments (normal equations); logisticRegression
+ * reads the training rows in place and applies the composed map chunk by chunk. Either way
+ * the fitted pipeline collapses to a linear model on the raw features (coefficients r x p,
+ * intercepts r), which predicts a block of rows with one BLAS call. The fitted state of
+ * every stage is kept for the model file.
  */
 #ifndef PT_PIPELINE_H
 #define PT_PIPELINE_H
@@ -14,28 +16,44 @@
 
 #include <msgpack.h>
 
+#include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_value.h"
 
 typedef struct pt_fitted pt_fitted_t;
 
-/* Fits stages[0..nstages) in order on the moments m of the training rows, each stage seeing
- * the previous stages' output; params holds every "stage.param" (pt_spec_full).
+/* Fits stages[0..nstages) in order, each stage seeing the previous stages' output. m holds
+ * the moments of the training rows, blocks the rows themselves (read only by a classifier);
+ * params holds every "stage.param" (pt_spec_full); nclasses is the number of classes of the
+ * label (labels 0..nclasses-1) for a classifier, ignored otherwise.
  * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err. */
-pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, char *const *stages, size_t nstages,
-                             const pt_paramlist_t *params, char *err);
+pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
+                             size_t nblocks, char *const *stages, size_t nstages,
+                             const pt_paramlist_t *params, size_t nclasses, char *err);
 
-/* The composed linear model on the m->p raw features; *intercept set. Owned by f. */
-const double *pt_fitted_coef(const pt_fitted_t *f, double *intercept);
 /* Number of raw features the model takes. */
 size_t pt_fitted_features(const pt_fitted_t *f);
+/* Number of classes for a classifier, 0 for a regressor. */
+size_t pt_fitted_classes(const pt_fitted_t *f);
 /* 1 when an iterative solver stopped at maxIter before meeting tol. */
 int pt_fitted_hit_max_iter(const pt_fitted_t *f);
 
-/* Packs the fitted state as a msgpack map:
- *   {features, stages: [{name, params{...}, ...state}], coefficients [p], intercept}
- * pca state: k, components (p_in x k row-major, flat), explained_variance [k];
- * linearRegression state: coefficients [q], intercept, iterations. */
+/* Predicts n rows of x (n x features, row-major). pred[n]: the prediction (a number, or a
+ * class id as a double). score[n], when not NULL: the binary evaluator's score (Spark's
+ * rawPrediction(1), the class-1 margin; the prediction itself for a regressor). prob, when
+ * not NULL and the model is a classifier: n x classes probabilities.
+ * Returns 0 or -ENOMEM. */
+int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *pred,
+                      double *score, double *prob);
+
+/* Packs the fitted state as a msgpack map (the "pipeline" of a model file):
+ *   {features, kind ("regression" | "classification"), stages: [{name, params,
+ *    input_features, ...state}], coefficients, intercept}
+ * and for classification also num_classes, multinomial, threshold; there coefficients is
+ * r x features row-major, flat, and intercept an array of r (r = 1 binomial, classes
+ * multinomial). pca state: components (p_in x k, flat), explained_variance; standardScaler:
+ * mean, std (sample), with_mean, with_std; linearRegression / logisticRegression:
+ * coefficients, intercept(s), iterations, converged. */
 void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk);
 
 void pt_fitted_destroy(pt_fitted_t **pf);

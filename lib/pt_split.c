@@ -71,3 +71,83 @@ int pt_split_tvs(size_t rows, double ratio, uint64_t seed, int32_t *fold, char *
     free(perm);
     return 0;
 }
+
+/* perm := the shuffle of 0..rows-1 stably partitioned by class, classes ascending. */
+static size_t *class_order(size_t rows, const double *label, size_t nclasses, uint64_t seed,
+                           size_t *count)
+{
+    size_t *perm = malloc(rows * sizeof *perm), *out = malloc(rows * sizeof *out);
+    size_t *start = calloc(nclasses + 1, sizeof *start);
+    if (perm == NULL || out == NULL || start == NULL) {
+        free(perm);
+        free(out);
+        free(start);
+        return NULL;
+    }
+    pt_split_shuffle(rows, seed, perm);
+    for (size_t c = 0; c < nclasses; c++)
+        count[c] = 0;
+    for (size_t i = 0; i < rows; i++)
+        count[(size_t)label[i]]++;
+    for (size_t c = 0; c < nclasses; c++)
+        start[c + 1] = start[c] + count[c];
+    for (size_t i = 0; i < rows; i++)
+        out[start[(size_t)label[perm[i]]]++] = perm[i];
+    free(perm);
+    free(start);
+    return out;
+}
+
+int pt_split_kfold_strat(size_t rows, const double *label, size_t nclasses, int k,
+                         uint64_t seed, int32_t *fold, char *err)
+{
+    size_t *order, *count;
+    if (k < 2 || (size_t)k > rows) {
+        pt_seterr(err, "numFolds must be in [2, %zu rows], got %d", rows, k);
+        return -EINVAL;
+    }
+    count = calloc(nclasses ? nclasses : 1, sizeof *count);
+    order = count ? class_order(rows, label, nclasses, seed, count) : NULL;
+    if (order == NULL) {
+        free(count);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < rows; i++)
+        fold[order[i]] = (int32_t)(i % (size_t)k);
+    free(order);
+    free(count);
+    return 0;
+}
+
+int pt_split_tvs_strat(size_t rows, const double *label, size_t nclasses, double ratio,
+                       uint64_t seed, int32_t *fold, char *err)
+{
+    size_t *order, *count, ntrain = 0, at = 0;
+    if (!(ratio > 0.0 && ratio < 1.0)) {
+        pt_seterr(err, "trainRatio must be in (0, 1), got %g", ratio);
+        return -EINVAL;
+    }
+    count = calloc(nclasses ? nclasses : 1, sizeof *count);
+    order = count ? class_order(rows, label, nclasses, seed, count) : NULL;
+    if (order == NULL) {
+        free(count);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t c = 0; c < nclasses; c++) {
+        size_t nt = (size_t)llround(ratio * (double)count[c]);
+        for (size_t i = 0; i < count[c]; i++)
+            fold[order[at + i]] = i < nt ? 0 : 1;
+        at += count[c];
+        ntrain += nt;
+    }
+    free(order);
+    free(count);
+    if (ntrain == 0 || ntrain == rows) {
+        pt_seterr(err, "a stratified split with trainRatio %g leaves the %s set empty", ratio,
+                  ntrain == 0 ? "training" : "validation");
+        return -EINVAL;
+    }
+    return 0;
+}

@@ -25,4 +25,15 @@ int pt_split_kfold(size_t rows, int k, uint64_t seed, int32_t *fold, char *err);
  * 0 < ratio < 1. Returns 0 or -EINVAL with the reason in err. */
 int pt_split_tvs(size_t rows, double ratio, uint64_t seed, int32_t *fold, char *err);
 
+/* Stratified versions (scikit-learn's StratifiedKFold idea; Spark has none): rows are taken
+ * in the seeded shuffle order above, grouped by class (classes ascending, a stable
+ * partition), and k-fold deals that sequence round-robin: position i gets fold i mod k, so
+ * every fold holds each class's share to within one row. tvs: within each class c of n_c
+ * rows, the first round(ratio * n_c) train. label holds class ids 0..nclasses-1.
+ * Returns 0 or -EINVAL with the reason in err (a fold or the validation set empty). */
+int pt_split_kfold_strat(size_t rows, const double *label, size_t nclasses, int k,
+                         uint64_t seed, int32_t *fold, char *err);
+int pt_split_tvs_strat(size_t rows, const double *label, size_t nclasses, double ratio,
+                       uint64_t seed, int32_t *fold, char *err);
+
 #endif

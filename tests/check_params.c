@@ -108,6 +108,85 @@ START_TEST(no_axis_is_one_map)
 }
 END_TEST
 
+START_TEST(random_axes_drawn_in_range_and_reproducible)
+{
+    char err[PT_ERRLEN];
+    pt_spec_t *a = pt_spec_new("pca,logisticRegression", err);
+    pt_spec_t *b = pt_spec_new("pca,logisticRegression", err);
+    pt_spec_t *c = pt_spec_new("pca,logisticRegression", err);
+    pt_spec_t *sp[3] = {a, b, c};
+    size_t kseen[11] = {0};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(pt_spec_add_axis(sp[i], "logisticRegression.fitIntercept=true,false",
+                                          err), 0);
+        ck_assert_int_eq(pt_spec_add_random(sp[i], "pca.k=uniform:2:10", err), 0);
+        ck_assert_int_eq(pt_spec_add_random(sp[i], "logisticRegression.regParam="
+                                            "loguniform:0.001:1", err), 0);
+        ck_assert_int_eq(pt_spec_add_random(sp[i], "logisticRegression.family="
+                                            "choice:binomial,multinomial", err), 0);
+        pt_spec_set_samples(sp[i], 50, i == 2 ? 8 : 7);
+        ck_assert_uint_eq(pt_spec_nmaps(sp[i]), 100);
+        ck_assert_int_eq(pt_spec_check(sp[i], 10, err), 0);
+    }
+    int differs = 0;
+    for (size_t i = 0; i < 100; i++) {
+        pt_paramlist_t ma = {0, NULL}, mb = {0, NULL}, mc = {0, NULL};
+        const pt_value_t *k, *r, *f;
+        ck_assert_int_eq(pt_spec_map(a, i, &ma), 0);
+        ck_assert_int_eq(pt_spec_map(b, i, &mb), 0);
+        ck_assert_int_eq(pt_spec_map(c, i, &mc), 0);
+        ck_assert(pt_paramlist_equal(&ma, &mb));
+        differs |= !pt_paramlist_equal(&ma, &mc);
+        /* the grid axis varies slowest: the first 50 maps have fitIntercept true */
+        ck_assert_double_eq(get(&ma, "logisticRegression.fitIntercept"), i < 50 ? 1 : 0);
+        k = pt_paramlist_get(&ma, "pca.k");
+        r = pt_paramlist_get(&ma, "logisticRegression.regParam");
+        f = pt_paramlist_get(&ma, "logisticRegression.family");
+        ck_assert_int_eq(k->type, PT_VAL_INT);
+        ck_assert(k->num >= 2 && k->num <= 10 && k->num == (double)(long)k->num);
+        kseen[(size_t)k->num]++;
+        ck_assert(r->num >= 0.001 && r->num <= 1);
+        ck_assert(strcmp(f->str, "binomial") == 0 || strcmp(f->str, "multinomial") == 0);
+        /* sample s of map i is the same draw for both grid points */
+        if (i >= 50) {
+            pt_paramlist_t m0 = {0, NULL};
+            ck_assert_int_eq(pt_spec_map(a, i - 50, &m0), 0);
+            ck_assert_double_eq(get(&m0, "pca.k"), k->num);
+            pt_paramlist_free(&m0);
+        }
+        pt_paramlist_free(&ma);
+        pt_paramlist_free(&mb);
+        pt_paramlist_free(&mc);
+    }
+    ck_assert(differs);
+    for (int v = 2; v <= 10; v++)
+        ck_assert_uint_gt(kseen[v], 0); /* every integer in [LO, HI] comes up in 100 draws */
+    for (int i = 0; i < 3; i++)
+        pt_spec_destroy(&sp[i]);
+}
+END_TEST
+
+START_TEST(string_params_default_and_choices)
+{
+    char err[PT_ERRLEN];
+    pt_spec_t *s = pt_spec_new("standardScaler,logisticRegression", err);
+    pt_paramlist_t f = {0, NULL};
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(pt_spec_full(s, 0, &f), 0);
+    ck_assert_str_eq(pt_paramlist_get(&f, "logisticRegression.family")->str, "auto");
+    ck_assert_double_eq(get(&f, "logisticRegression.threshold"), 0.5);
+    ck_assert_double_eq(get(&f, "standardScaler.withMean"), 0);
+    ck_assert_double_eq(get(&f, "standardScaler.withStd"), 1);
+    ck_assert_int_eq(pt_spec_predictor_role(s), PT_STAGE_CLASSIFIER);
+    pt_paramlist_free(&f);
+    ck_assert_int_ne(pt_spec_add_axis(s, "logisticRegression.family=auto,auto", err), 0);
+    ck_assert_ptr_nonnull(strstr(err, "appears twice"));
+    ck_assert_int_eq(pt_spec_add_axis(s, "logisticRegression.family=multinomial,auto", err), 0);
+    ck_assert_int_ne(pt_spec_add_random(s, "logisticRegression.family=uniform:0:1", err), 0);
+    pt_spec_destroy(&s);
+}
+END_TEST
+
 Suite *suite_params(void)
 {
     Suite *s = suite_create("params");
@@ -116,6 +195,8 @@ Suite *suite_params(void)
     tcase_add_test(tc, grid_last_axis_fastest);
     tcase_add_test(tc, bad_specs_refused);
     tcase_add_test(tc, no_axis_is_one_map);
+    tcase_add_test(tc, random_axes_drawn_in_range_and_reproducible);
+    tcase_add_test(tc, string_params_default_and_choices);
     suite_add_tcase(s, tc);
     return s;
 }

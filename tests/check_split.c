@@ -94,6 +94,33 @@ START_TEST(tvs_sizes_and_bounds)
 }
 END_TEST
 
+START_TEST(stratified_folds_keep_class_shares)
+{
+    enum { N = 101 };
+    double label[N];
+    int32_t f[N];
+    size_t cnt[3][4] = {{0}}, tot[3] = {0}, ntrain = 0;
+    char err[PT_ERRLEN];
+    for (size_t i = 0; i < N; i++) {
+        label[i] = i < 60 ? 0 : i < 90 ? 1 : 2; /* 60 / 30 / 11 */
+        tot[(size_t)label[i]]++;
+    }
+    ck_assert_int_eq(pt_split_kfold_strat(N, label, 3, 4, 5, f, err), 0);
+    for (size_t i = 0; i < N; i++)
+        cnt[(size_t)label[i]][f[i]]++;
+    for (size_t c = 0; c < 3; c++)
+        for (size_t k = 0; k < 4; k++) {
+            double share = (double)tot[c] / 4;
+            ck_assert(cnt[c][k] >= (size_t)share && cnt[c][k] <= (size_t)share + 1);
+        }
+    ck_assert_int_eq(pt_split_tvs_strat(N, label, 3, 0.8, 5, f, err), 0);
+    for (size_t i = 0; i < N; i++)
+        ntrain += f[i] == 0;
+    ck_assert_uint_eq(ntrain, 48 + 24 + 9); /* round(0.8 * 60, 30, 11) */
+    ck_assert_int_ne(pt_split_kfold_strat(3, label, 3, 4, 5, f, err), 0);
+}
+END_TEST
+
 Suite *suite_split(void)
 {
     Suite *s = suite_create("split");
@@ -103,6 +130,7 @@ Suite *suite_split(void)
     tcase_add_test(tc, shuffle_reference_values);
     tcase_add_test(tc, kfold_exact_sizes);
     tcase_add_test(tc, tvs_sizes_and_bounds);
+    tcase_add_test(tc, stratified_folds_keep_class_shares);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -40,7 +40,6 @@
 #include "pt_common.h"
 #include "pt_eval.h"
 #include "pt_image.h"
-#include "pt_linreg.h"
 #include "pt_moments.h"
 #include "pt_msg.h"
 #include "pt_pipeline.h"
@@ -55,7 +54,12 @@ typedef struct {
     int use_cache;
     pt_evaluator_t ev;
     pt_metric_t metric;
+    size_t nclasses;      /* --classes: labels are 0..nclasses-1 (0 for a regression) */
+    int num_bins;         /* --num-bins of the binary evaluator */
     double *pred;         /* scratch, rows of the largest block */
+    double *score;        /* scratch, rows of the largest block */
+    double *prob;         /* scratch, rows x classes, for logLoss */
+    pt_rowblock_t *train; /* scratch, nblocks */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
 
@@ -164,8 +168,10 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     if (failpoints != NULL) {
         char action[32];
         if (failpoint_for(job, action, sizeof action) != NULL) {
-            if (strcmp(action, "segv") == 0)
+            if (strcmp(action, "segv") == 0) {
+                signal(SIGSEGV, SIG_DFL); /* die of it even under a sanitizer's handler */
                 raise(SIGSEGV);
+            }
             else if (strcmp(action, "kill") == 0)
                 raise(SIGKILL);
             else if (strcmp(action, "exit") == 0)
@@ -203,19 +209,41 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
         }
         pt_moments_merge(train, bm);
     }
-    fit = pt_pipeline_fit(train, job->stages, job->nstages, &job->params, err);
+    {
+        size_t nb = 0;
+        for (size_t b = 0; b < w->nblocks; b++) {
+            if (job->fold >= 0 && b == vblock)
+                continue;
+            w->train[nb].x = pt_image_block(w->img, b, &w->train[nb].y, &w->train[nb].n);
+            nb++;
+        }
+        fit = pt_pipeline_fit(train, w->train, nb, job->stages, job->nstages, &job->params,
+                              w->nclasses, err);
+    }
     if (fit == NULL)
         goto error;
     t1 = pt_now();
     reply->fit_seconds = t1 - t0;
     if (job->fold >= 0) {
-        const double *x, *y, *coef;
-        double icpt;
-        size_t n;
+        const double *x, *y;
+        size_t n, K = pt_fitted_classes(fit);
         x = pt_image_block(w->img, vblock, &y, &n);
-        coef = pt_fitted_coef(fit, &icpt);
-        pt_linear_predict(x, n, w->p, coef, icpt, w->pred);
-        reply->metric = pt_eval_regression(w->metric, w->pred, y, n);
+        if (w->ev != PT_EVAL_REGRESSION && K == 0) {
+            pt_seterr(err, "the %s evaluator needs a classifier", pt_eval_evaluator_name(w->ev));
+            goto error;
+        }
+        if (pt_fitted_predict(fit, x, n, w->pred, w->score,
+                              K > 0 && K <= (w->nclasses > 2 ? w->nclasses : 2) ? w->prob
+                                                                                 : NULL) != 0) {
+            pt_seterr(err, "out of memory");
+            goto error;
+        }
+        if (w->ev == PT_EVAL_BINARY)
+            reply->metric = pt_eval_binary(w->metric, w->score, y, n, w->num_bins);
+        else if (w->ev == PT_EVAL_MULTICLASS)
+            reply->metric = pt_eval_multiclass(w->metric, w->pred, w->prob, y, n, K);
+        else
+            reply->metric = pt_eval_regression(w->metric, w->pred, y, n);
     } else {
         msgpack_packer pk;
         msgpack_sbuffer_init(&sb);
@@ -297,6 +325,7 @@ int main(int argc, char **argv)
         {"parent", required_argument, NULL, 'P'},   {"evaluator", required_argument, NULL, 'E'},
         {"metric", required_argument, NULL, 'm'},   {"threads", required_argument, NULL, 't'},
         {"no-cache", no_argument, NULL, 'n'},       {"memory", required_argument, NULL, 'M'},
+        {"classes", required_argument, NULL, 'K'},  {"num-bins", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0}};
     const char *endpoint = NULL, *evaluator = "regression", *metric = NULL;
     long fd = -1, parent = 0, threads = 1;
@@ -309,6 +338,7 @@ int main(int argc, char **argv)
 
     memset(&w, 0, sizeof w);
     w.use_cache = 1;
+    w.num_bins = PT_EVAL_NUM_BINS_DEFAULT;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'e': endpoint = optarg; break;
@@ -319,6 +349,8 @@ int main(int argc, char **argv)
         case 't': if (pt_parse_long(optarg, &threads) != 0 || threads < 1) threads = 0; break;
         case 'n': w.use_cache = 0; break;
         case 'M': w.memory = strtoull(optarg, NULL, 10); break;
+        case 'K': w.nclasses = strtoul(optarg, NULL, 10); break;
+        case 'B': w.num_bins = atoi(optarg); break;
         default: die_setup("usage: paratune-worker --endpoint E --image-fd N --parent PID%s%s", "", "");
         }
     }
@@ -334,8 +366,10 @@ int main(int argc, char **argv)
         failpoints = NULL;
     if (failpoint_start("startfail"))
         die_setup("failpoint startfail%s%s", "", "");
-    if (failpoint_start("startcrash"))
+    if (failpoint_start("startcrash")) {
+        signal(SIGSEGV, SIG_DFL);
         raise(SIGSEGV);
+    }
     signal(SIGPIPE, SIG_IGN);
     if (pt_eval_lookup(evaluator, metric, &w.ev, &w.metric, err) != 0)
         die_setup("%s%s", err, "");
@@ -356,7 +390,10 @@ int main(int argc, char **argv)
             maxrows = n;
     }
     w.pred = malloc((maxrows ? maxrows : 1) * sizeof(double));
-    if (w.cache == NULL || w.pred == NULL)
+    w.score = malloc((maxrows ? maxrows : 1) * sizeof(double));
+    w.prob = malloc((maxrows ? maxrows : 1) * (w.nclasses > 2 ? w.nclasses : 2) * sizeof(double));
+    w.train = calloc(w.nblocks, sizeof *w.train);
+    if (w.cache == NULL || w.pred == NULL || w.score == NULL || w.prob == NULL || w.train == NULL)
         die_setup("out of memory%s%s", "", "");
 
     if (w.memory > 0 && set_memory_cap(w.memory, err) != 0)
@@ -435,6 +472,9 @@ int main(int argc, char **argv)
         pt_moments_destroy(&w.cache[b]);
     free(w.cache);
     free(w.pred);
+    free(w.score);
+    free(w.prob);
+    free(w.train);
     pt_image_unmap(&w.img);
     return rc;
 }

@@ -12,6 +12,9 @@ PY=${PYTHON:-/usr/bin/python3}
 W=$(mktemp -d /tmp/paratune-e2e.XXXXXX)
 export TMPDIR=$W/tmp
 mkdir -p "$TMPDIR"
+# Under AddressSanitizer (make check SANITIZE=1) a failed malloc must return NULL, as glibc's
+# does, for the --worker-memory tests.
+export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 PASS=0
 FAIL=0
 NAME=""
@@ -29,7 +32,10 @@ bad() { FAIL=$((FAIL + 1)); echo "FAIL $NAME: $*"; }
 leftovers() {
     local l
     l=$(ls /dev/shm 2>/dev/null | grep '^paratune-' ; ls "$TMPDIR" | grep '^paratune-')
-    if pgrep -x paratune-worker >/dev/null 2>&1; then l="$l worker-processes"; fi
+    # workers of this test run only (their socket is under this run's TMPDIR)
+    if pgrep -f "paratune-worker --endpoint ipc://$TMPDIR/" >/dev/null 2>&1; then
+        l="$l worker-processes"
+    fi
     echo -n "$l"
 }
 check_clean() {

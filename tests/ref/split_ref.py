@@ -39,3 +39,27 @@ def tvs(n, ratio, seed):
     for i, r in enumerate(shuffle(n, seed)):
         fold[r] = 0 if i < ntrain else 1
     return fold
+
+
+def _class_order(label, seed):
+    perm = shuffle(len(label), seed)
+    return [r for c in sorted(set(label)) for r in perm if label[r] == c]
+
+
+def kfold_strat(label, k, seed):
+    fold = [0] * len(label)
+    for i, r in enumerate(_class_order(label, seed)):
+        fold[r] = i % k
+    return fold
+
+
+def tvs_strat(label, ratio, seed):
+    import math
+    fold = [0] * len(label)
+    order = _class_order(label, seed)
+    for c in sorted(set(label)):
+        rows = [r for r in order if label[r] == c]
+        nt = int(math.floor(ratio * len(rows) + 0.5))
+        for i, r in enumerate(rows):
+            fold[r] = 0 if i < nt else 1
+    return fold

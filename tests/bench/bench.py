@@ -1,0 +1,609 @@
+#!/usr/bin/python3
+"""bench.py - the driver of `make bench` (see bench.sh for the workloads and environment).
+
+Measures every `paratune tune` run from outside: wall time from spawn to exit; the CPU time
+of the coordinator itself (utime + stime of its threads) and of its reaped children (the
+workers), both read from /proc/PID/stat after the process exited but before it is reaped
+(waitid WNOWAIT), so the two are separated exactly as getrusage(RUSAGE_SELF / _CHILDREN)
+would; the phase breakdown the coordinator prints on stderr; and, for (d), each worker's
+/proc/PID/smaps_rollup sampled every 20 ms while it runs. Only the standard library is
+needed for the paratune side; msgpack (optional) reads the summary record of the log.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICK = os.sysconf("SC_CLK_TCK")
+BREAKDOWN = re.compile(r"load ([0-9.]+)s, shared memory ([0-9.]+)s, sweep ([0-9.]+)s "
+                       r"\((\d+) jobs, parallelism (\d+)\), refit ([0-9.]+)s")
+FIGS = {}  # everything measured, for BENCH_JSON
+
+
+def log(msg=""):
+    print(msg, flush=True)
+
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt_s(x):
+    if x is None:
+        return "-"
+    return "%.3fs" % x if x < 100 else "%.1fs" % x
+
+
+# ---------------------------------------------------------------- /proc helpers
+
+def proc_children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(t) for t in f.read().split()]
+    except OSError:
+        out = []
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open("/proc/%s/stat" % d) as f:
+                        st = f.read()
+                    if int(st[st.rindex(")") + 2:].split()[1]) == pid:
+                        out.append(int(d))
+                except (OSError, ValueError):
+                    pass
+        return out
+
+
+def proc_comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def kb_fields(path, keys):
+    """Sums of the 'Key: N kB' lines of a /proc file, per key."""
+    out = dict.fromkeys(keys, 0)
+    try:
+        with open(path) as f:
+            for line in f:
+                k, _, rest = line.partition(":")
+                if k in out:
+                    out[k] += int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return out
+
+
+ROLLUP_KEYS = ("Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Private_Dirty")
+
+
+def smaps_split(pid):
+    """Private_Clean + Private_Dirty (kB) of the image mapping and of everything else."""
+    img = other = 0
+    cur_img = False
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            for line in f:
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    cur_img = "/paratune-" in line and "/dev/shm" in line or (
+                        "/paratune-" in line and "(deleted)" in line)
+                elif line.startswith("Private_"):
+                    v = int(line.split()[1])
+                    if cur_img:
+                        img += v
+                    else:
+                        other += v
+    except (OSError, ValueError, IndexError):
+        return None
+    return img, other
+
+
+def stat_times(pid):
+    """(own utime+stime, reaped children's cutime+cstime) in seconds, from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read()
+    fields = st[st.rindex(")") + 2:].split()
+    # fields[0] is state (field 3); utime is field 14 -> index 11
+    ut, stt, cut, cst = (int(fields[i]) for i in (11, 12, 13, 14))
+    return (ut + stt) / TICK, (cut + cst) / TICK
+
+
+# ---------------------------------------------------------------- running things
+
+class Bench:
+    def __init__(self, binp):
+        self.bin = os.path.abspath(binp)
+        self.pt = os.path.join(self.bin, "paratune")
+        self.runs = int(os.environ.get("BENCH_RUNS", "3"))
+        self.quick = os.environ.get("BENCH_QUICK", "") == "1"
+        self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
+        self.cores = len(os.sched_getaffinity(0))
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d").split(",")
+        self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
+        self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
+        self.targets = []  # (target, figure, pass or None)
+        os.makedirs(os.path.join(self.dir, "run"), exist_ok=True)
+        try:
+            import msgpack  # noqa: F401
+            self.msgpack = True
+        except ImportError:
+            self.msgpack = False
+
+    def sk_env(self):
+        env = dict(os.environ)
+        env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
+        return env
+
+    def have_sklearn(self):
+        r = subprocess.run(["/usr/bin/python3", "-c", "import sklearn, numpy"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return r.returncode == 0
+
+    def par_list(self):
+        return list(range(1, max(self.cores, 2) + 1)) if self.cores >= 2 else [1, 2]
+
+    # ---- data
+
+    def gen(self, rows, feats, seed=7):
+        path = os.path.join(self.dir, "gen_%dx%d_s%d.csv" % (rows, feats, seed))
+        if not os.path.exists(path):
+            t = time.perf_counter()
+            subprocess.run([self.pt, "gen", "--rows", str(rows), "--features", str(feats),
+                            "--seed", str(seed), "--out", path], check=True)
+            log("  generated %s (%.0f MB) in %.1fs" % (os.path.basename(path),
+                os.path.getsize(path) / 1e6, time.perf_counter() - t))
+        # read it once so every timed run parses from the page cache
+        with open(path, "rb") as f:
+            while f.read(1 << 24):
+                pass
+        return path
+
+    # ---- one paratune run
+
+    def run_pt(self, args, sample_mem=False, logpath=None):
+        cmd = [self.pt, "tune"] + args
+        if logpath:
+            cmd += ["--log", logpath, "--overwrite"]
+        out = open(os.path.join(self.dir, "run", "stdout"), "w+")
+        err = open(os.path.join(self.dir, "run", "stderr"), "w+")
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        workers = {}  # pid -> max figures
+        coord_hwm = 0
+        while True:
+            if sample_mem:
+                r = os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+            else:
+                r = os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+            if r is not None:
+                break
+            st = kb_fields("/proc/%d/status" % p.pid, ("VmHWM",))
+            if st:
+                coord_hwm = max(coord_hwm, st["VmHWM"])
+            for c in proc_children(p.pid):
+                if proc_comm(c) != "paratune-worker":
+                    continue
+                ro = kb_fields("/proc/%d/smaps_rollup" % c, ROLLUP_KEYS)
+                sp = smaps_split(c)
+                if ro is None or sp is None:
+                    continue
+                w = workers.setdefault(c, {k: 0 for k in ROLLUP_KEYS + (
+                    "private", "private_image", "private_other", "samples")})
+                for k in ROLLUP_KEYS:
+                    w[k] = max(w[k], ro[k])
+                w["private"] = max(w["private"], ro["Private_Clean"] + ro["Private_Dirty"])
+                w["private_image"] = max(w["private_image"], sp[0])
+                w["private_other"] = max(w["private_other"], sp[1])
+                w["samples"] += 1
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        own, kids = stat_times(p.pid)
+        rc = p.wait()
+        out.seek(0)
+        err.seek(0)
+        so, se = out.read(), err.read()
+        out.close()
+        err.close()
+        if rc != 0:
+            raise SystemExit("bench: paratune failed (exit %d): %s\n%s" % (
+                rc, " ".join(cmd)[:400], se[-2000:]))
+        m = BREAKDOWN.search(se)
+        res = {"wall": wall, "coord_cpu": own, "workers_cpu": kids, "stdout": so,
+               "workers": list(workers.values()), "coord_hwm_kb": coord_hwm}
+        if m:
+            res.update(load=float(m.group(1)), shm=float(m.group(2)), sweep=float(m.group(3)),
+                       jobs=int(m.group(4)), refit=float(m.group(6)))
+        res["summary_wall"] = None
+        if logpath and self.msgpack:
+            import msgpack
+            with open(logpath, "rb") as f:
+                for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
+                    if rec.get("record") == "summary":
+                        res["summary_wall"] = rec.get("wall_seconds")
+        if res["summary_wall"] is None and m:
+            res["summary_wall"] = res["sweep"] + res["refit"]
+        return res
+
+    def runs_pt(self, args, n=None, **kw):
+        return [self.run_pt(args, **kw) for _ in range(n or self.runs)]
+
+    # ---- one sklearn run
+
+    def run_sk(self, args):
+        cmd = ["/usr/bin/python3", os.path.join(HERE, "sk_gridsearch.py")] + args
+        t0 = time.perf_counter()
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env=self.sk_env(), text=True)
+        wall = time.perf_counter() - t0
+        if r.returncode != 0:
+            raise SystemExit("bench: sklearn failed: %s\n%s" % (" ".join(cmd)[:300],
+                                                               r.stderr[-2000:]))
+        d = json.loads(r.stdout)
+        d["wall"] = wall
+        return d
+
+    # ---- reporting helpers
+
+    def target(self, name, figure, ok):
+        self.targets.append((name, figure, ok))
+
+    def table(self, header, rows):
+        w = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+        for r in [header] + rows:
+            log("  " + "  ".join(str(c).rjust(w[i]) if i else str(c).ljust(w[i])
+                                 for i, c in enumerate(r)))
+
+
+def parse_table(stdout):
+    """paratune's result table -> {(param values...): metric}, best key."""
+    lines = stdout.splitlines()
+    out, best = {}, None
+    for ln in lines[1:]:
+        if ln.startswith("best:"):
+            break
+        t = ln.split()
+        star = t[0] == "*"
+        if star:
+            t = t[1:]
+        if len(t) < 4 or t[-2] == "failed":
+            continue
+        key = tuple(float(v) for v in t[1:-2])
+        out[key] = float(t[-2])
+        if star:
+            best = key
+    return out, best
+
+
+def crosscheck(pt_stdout, sk):
+    """Largest relative difference of the per-map rmse, and whether the best agrees."""
+    pt, pbest = parse_table(pt_stdout)
+    worst = 0.0
+    for k, r, v in sk["maps"]:
+        key = (float(k), float(r)) if k is not None else (float(r),)
+        if key not in pt:
+            return None, False
+        worst = max(worst, abs(pt[key] - v) / max(abs(v), 1e-300))
+    b = sk["best"]
+    skbest = (float(b["k"]), float(b["reg"])) if b["k"] is not None else (float(b["reg"]),)
+    return worst, skbest == pbest
+
+
+# ---------------------------------------------------------------- workloads
+
+GRID = ["--pipeline", "pca,linearRegression", "--grid", "pca.k=15,20,40,75",
+        "--grid", "linearRegression.regParam=0.001,0.003,0.01,0.03"]
+SK_GRID = ["--k", "15,20,40,75", "--reg", "0.001,0.003,0.01,0.03"]
+
+
+def sk_side(b, label, csv, skargs, runs, pt_stdout=None):
+    """Runs GridSearchCV with n_jobs 1 and cores; returns {n_jobs: (fit median, wall median)}."""
+    out = {}
+    for nj in sorted({1, b.cores}):
+        rs = [b.run_sk(["--csv", csv, "--n-jobs", str(nj)] + skargs) for _ in range(runs)]
+        out[nj] = (med([r["fit_seconds"] for r in rs]), med([r["wall"] for r in rs]))
+        if nj == 1:
+            blas = rs[0]["blas"]
+            ob = [x for x in blas if x.get("internal_api") == "openblas"]
+            FIGS.setdefault("numpy_blas", blas)
+            b.numpy_kernel = ("%s %s, %s threads" % (ob[0]["internal_api"], ob[0]["architecture"],
+                                                    ob[0]["num_threads"]) if ob else str(blas))
+        if pt_stdout is not None:
+            diff, same = crosscheck(pt_stdout, rs[0])
+            out.setdefault("check", (diff, same))
+        log("  sklearn GridSearchCV n_jobs=%d: fit %s (median of %d), whole python process %s"
+            % (nj, fmt_s(out[nj][0]), runs, fmt_s(out[nj][1])))
+    if "check" in out:
+        diff, same = out["check"]
+        log("  cross-check vs paratune: max relative rmse difference %s, same best map: %s"
+            % ("%.1e" % diff if diff is not None else "n/a", "yes" if same else "NO"))
+    FIGS[label + "_sklearn"] = {str(k): v for k, v in out.items()}
+    return out
+
+
+def workload_a(b):
+    rows, feats = 10000, 100
+    log("\n(a) seed example: %d x %d, pca.k {15,20,40,75} x regParam {4 values}, tvs 0.8" %
+        (rows, feats))
+    csv = b.gen(rows, feats)
+    size = os.path.getsize(csv)
+    args = ["--data", csv, "--label", "label"] + GRID + [
+        "--validator", "tvs", "--train-ratio", "0.8", "--seed", "42", "--evaluator",
+        "regression", "--metric", "rmse"]
+    log("  cmd: paratune tune " + " ".join(args) + " --parallelism P --log LOG --overwrite")
+    lg = os.path.join(b.dir, "run", "a.msgpack")
+    res = {}
+    rows_out = []
+    for p in b.par_list():
+        rs = b.runs_pt(args + ["--parallelism", str(p)], logpath=lg)
+        res[p] = {k: med([r.get(k) for r in rs]) for k in
+                  ("wall", "load", "shm", "sweep", "refit", "summary_wall", "coord_cpu",
+                   "workers_cpu")}
+        res[p]["stdout"] = rs[0]["stdout"]
+    p1 = res[1]["wall"]
+    for p in b.par_list():
+        r = res[p]
+        rows_out.append([p, fmt_s(r["wall"]), "%.2fx" % (p1 / r["wall"]), fmt_s(r["load"]),
+                         fmt_s(r["shm"]), fmt_s(r["sweep"]), fmt_s(r["refit"]),
+                         fmt_s(r["summary_wall"]), "%.0f" % (size / 1e6 / r["load"])])
+    b.table(["parallelism", "whole", "speedup", "load", "shm", "sweep", "refit",
+             "start->summary", "load MB/s"], rows_out)
+    FIGS["a"] = {p: {k: v for k, v in r.items() if k != "stdout"} for p, r in res.items()}
+    bestp = min(res, key=lambda p: res[p]["wall"])
+    pt_whole = res[bestp]["wall"]
+    pt_sweep = res[bestp]["summary_wall"]
+    mbps = med([size / 1e6 / res[p]["load"] for p in res])
+    b.target("CSV loading >= 200 MB/s (a: %.1f MB file, load phase)" % (size / 1e6),
+             "%.0f MB/s" % mbps, mbps >= 200)
+    if b.sk:
+        sk = sk_side(b, "a", csv, ["--validator", "tvs", "--train-ratio", "0.8", "--seed", "42"]
+                     + SK_GRID, b.runs, res[bestp]["stdout"])
+        skbest = min((v[0], nj) for nj, v in sk.items() if nj != "check")
+        log("  paratune (parallelism %d) vs fastest GridSearchCV.fit (n_jobs=%d, %s): sweep "
+            "(first worker started -> summary written) %.1fx faster, whole process %.1fx "
+            "faster" % (bestp, skbest[1], fmt_s(skbest[0]), skbest[0] / pt_sweep,
+                        skbest[0] / pt_whole))
+        for nj, v in sk.items():
+            if nj != "check":
+                log("    vs n_jobs=%d: sweep %.1fx, whole %.1fx" % (nj, v[0] / pt_sweep,
+                                                                   v[0] / pt_whole))
+        b.target("(a) sweep >= 20x faster than GridSearchCV.fit",
+                 "%.1fx (%s vs %s)" % (skbest[0] / pt_sweep, fmt_s(pt_sweep),
+                                       fmt_s(skbest[0])), skbest[0] / pt_sweep >= 20)
+        b.target("(a) whole paratune process >= 10x faster than GridSearchCV.fit",
+                 "%.1fx (%s vs %s)" % (skbest[0] / pt_whole, fmt_s(pt_whole),
+                                       fmt_s(skbest[0])), skbest[0] / pt_whole >= 10)
+    else:
+        b.target("(a) sweep >= 20x faster than GridSearchCV.fit", "no sklearn", None)
+        b.target("(a) whole paratune process >= 10x faster than GridSearchCV.fit", "no sklearn",
+                 None)
+
+
+def workload_b(b):
+    rows, feats = (20000, 100) if b.quick else (200000, 200)
+    log("\n(b) heavy: %d x %d, same grid, 3-fold CV, cache on / --no-cache" % (rows, feats))
+    csv = b.gen(rows, feats)
+    size = os.path.getsize(csv)
+    args = ["--data", csv] + GRID + ["--folds", "3", "--seed", "42"]
+    log("  cmd: paratune tune " + " ".join(args) + " --parallelism P [--no-cache] --log LOG "
+        "--overwrite")
+    lg = os.path.join(b.dir, "run", "b.msgpack")
+    res = {}
+    for cache in ("on", "off"):
+        for p in b.par_list():
+            rs = b.runs_pt(args + ["--parallelism", str(p)] + (["--no-cache"] if cache == "off"
+                                                               else []), logpath=lg)
+            r = {k: med([x.get(k) for x in rs]) for k in
+                 ("wall", "load", "shm", "sweep", "refit", "coord_cpu", "workers_cpu")}
+            r["stdout"] = rs[0]["stdout"]
+            res[(cache, p)] = r
+    rows_out = []
+    for cache in ("on", "off"):
+        w1, s1 = res[(cache, 1)]["wall"], res[(cache, 1)]["sweep"]
+        for p in b.par_list():
+            r = res[(cache, p)]
+            rows_out.append([cache, p, fmt_s(r["wall"]), "%.2fx" % (w1 / r["wall"]),
+                             fmt_s(r["sweep"]), "%.2fx" % (s1 / r["sweep"]), fmt_s(r["load"]),
+                             fmt_s(r["shm"]), fmt_s(r["refit"]), "%.1fs" % r["workers_cpu"],
+                             "%.0f" % (size / 1e6 / r["load"])])
+    b.table(["cache", "parallelism", "whole", "speedup", "sweep", "sweep speedup", "load",
+             "shm", "refit", "workers CPU", "load MB/s"], rows_out)
+    FIGS["b"] = {"%s_p%d" % k: {kk: vv for kk, vv in v.items() if kk != "stdout"}
+                 for k, v in res.items()}
+    pmax = b.par_list()[-1]
+    on_off = {p: (res[("off", p)]["sweep"] / res[("on", p)]["sweep"],
+                  res[("off", p)]["wall"] / res[("on", p)]["wall"]) for p in b.par_list()}
+    for p, (s, w) in on_off.items():
+        log("  cache on vs off at parallelism %d: sweep %.1fx faster, whole process %.1fx" %
+            (p, s, w))
+    sp_sweep = res[("off", 1)]["sweep"] / res[("off", 2)]["sweep"]
+    sp_whole = res[("off", 1)]["wall"] / res[("off", 2)]["wall"]
+    b.target("(b) parallelism 2 >= 1.8x over 1, cache off: sweep phase",
+             "%.2fx (%s -> %s)" % (sp_sweep, fmt_s(res[("off", 1)]["sweep"]),
+                                   fmt_s(res[("off", 2)]["sweep"])), sp_sweep >= 1.8)
+    b.target("(b) parallelism 2 >= 1.8x over 1, cache off: whole process",
+             "%.2fx (%s -> %s)" % (sp_whole, fmt_s(res[("off", 1)]["wall"]),
+                                   fmt_s(res[("off", 2)]["wall"])), sp_whole >= 1.8)
+    b.target("(b) cache on >= 5x faster than off (sweep, parallelism %d)" % pmax,
+             "%.1fx (p1: %.1fx)" % (on_off[pmax][0], on_off[1][0]), on_off[pmax][0] >= 5)
+    b.target("(b) cache on >= 5x faster than off (whole process, parallelism %d)" % pmax,
+             "%.1fx (p1: %.1fx)" % (on_off[pmax][1], on_off[1][1]), on_off[pmax][1] >= 5)
+    mbps = size / 1e6 / med([r["load"] for r in res.values()])
+    b.target("CSV loading >= 200 MB/s (b: %.0f MB file)" % (size / 1e6), "%.0f MB/s" % mbps,
+             mbps >= 200)
+    if b.sk:
+        best = min(res, key=lambda k: res[k]["wall"])
+        sk = sk_side(b, "b", csv, ["--validator", "cv", "--folds", "3", "--seed", "42"] + SK_GRID,
+                     b.sk_heavy_runs, res[best]["stdout"])
+        for nj, v in sk.items():
+            if nj == "check":
+                continue
+            log("  vs GridSearchCV n_jobs=%d fit %s: paratune best whole (cache %s, p%d) %.1fx "
+                "faster, sweep %.1fx; cache off p%d whole %.1fx" % (
+                    nj, fmt_s(v[0]), best[0], best[1], v[0] / res[best]["wall"],
+                    v[0] / res[best]["sweep"], pmax, v[0] / res[("off", pmax)]["wall"]))
+
+
+def workload_c(b):
+    nmaps = 1000 if b.quick else 10000
+    log("\n(c) dispatch: %d near-empty jobs (8 rows x 2 features, linearRegression, %d regParam "
+        "values x 2 folds)" % (2 * nmaps, nmaps))
+    csv = b.gen(8, 2)
+    grid = "linearRegression.regParam=" + ",".join(str(i) for i in range(nmaps))
+    args = ["--data", csv, "--pipeline", "linearRegression", "--grid", grid, "--folds", "2",
+            "--seed", "1"]
+    log("  cmd: paratune tune --data %s --pipeline linearRegression --grid "
+        "linearRegression.regParam=0,1,...,%d --folds 2 --seed 1 --parallelism P "
+        "[--log LOG --overwrite]" % (csv, nmaps - 1))
+    lg = os.path.join(b.dir, "run", "c.msgpack")
+    res = {}
+    for withlog in (True, False):
+        for p in b.par_list():
+            rs = b.runs_pt(args + ["--parallelism", str(p)], logpath=lg if withlog else None)
+            r = {k: med([x.get(k) for x in rs]) for k in
+                 ("wall", "load", "sweep", "coord_cpu", "workers_cpu", "jobs")}
+            res[(withlog, p)] = r
+    rows_out = []
+    for withlog in (True, False):
+        w1 = res[(withlog, 1)]["wall"]
+        for p in b.par_list():
+            r = res[(withlog, p)]
+            rows_out.append(["fdatasync'd" if withlog else "none", p, fmt_s(r["wall"]),
+                             "%.2fx" % (w1 / r["wall"]), fmt_s(r["sweep"]),
+                             "%.0f" % (r["jobs"] / r["sweep"]),
+                             "%.1f" % (r["coord_cpu"] / r["jobs"] * 1e6),
+                             "%.1f" % (r["workers_cpu"] / r["jobs"] * 1e6)])
+    b.table(["log", "parallelism", "whole", "speedup", "sweep", "jobs/s (sweep)",
+             "coord CPU us/job", "workers CPU us/job"], rows_out)
+    FIGS["c"] = {"%s_p%d" % ("log" if k[0] else "nolog", k[1]): v for k, v in res.items()}
+    try:
+        fs = subprocess.run(["stat", "-f", "-c", "%T", os.path.join(b.dir, "run")],
+                            stdout=subprocess.PIPE, text=True).stdout.strip()
+    except OSError:
+        fs = "?"
+    log("  the log is on %s (%s); coordinator CPU = utime+stime of the paratune process "
+        "alone, load phase included" % (os.path.join(b.dir, "run"), fs))
+    for withlog in (True, False):
+        bp = max(b.par_list(), key=lambda p: res[(withlog, p)]["jobs"] / res[(withlog, p)]["sweep"])
+        r = res[(withlog, bp)]
+        jps = r["jobs"] / r["sweep"]
+        b.target(">= 20,000 jobs/s through the coordinator (%s, best parallelism %d)" % (
+            "--log, fdatasync per record" if withlog else "no --log", bp),
+            "%.0f jobs/s" % jps, jps >= 20000)
+    r = min((res[k] for k in res if k[0]), key=lambda r: r["coord_cpu"] / r["jobs"])
+    b.target("< 50 us coordinator CPU per job (--log)", "%.1f us/job" % (
+        r["coord_cpu"] / r["jobs"] * 1e6), r["coord_cpu"] / r["jobs"] * 1e6 < 50)
+    r = min((res[k] for k in res if not k[0]), key=lambda r: r["coord_cpu"] / r["jobs"])
+    b.target("< 50 us coordinator CPU per job (no --log)", "%.1f us/job" % (
+        r["coord_cpu"] / r["jobs"] * 1e6), r["coord_cpu"] / r["jobs"] * 1e6 < 50)
+    if b.sk:
+        skmaps = 100 if b.quick else 1000
+        log("  sklearn: the first %d regParam values only (%d fits; all %d would take minutes)"
+            % (skmaps, 2 * skmaps, 2 * nmaps))
+        sk = sk_side(b, "c", csv, ["--validator", "cv", "--folds", "2", "--seed", "1", "--reg",
+                                   grid.split("=", 1)[1], "--max-maps", str(skmaps)], b.runs)
+        best_pt = max(res[(True, p)]["jobs"] / res[(True, p)]["sweep"] for p in b.par_list())
+        for nj, v in sk.items():
+            fps = (2 * skmaps + 1) / v[0]
+            log("  GridSearchCV n_jobs=%d: %.0f fits/s; paratune (--log, best) %.0fx that" % (
+                nj, fps, best_pt / fps))
+
+
+def workload_d(b):
+    rows, feats = (50000, 190) if b.quick else (700000, 190)
+    log("\n(d) memory: %d x %d, same grid, 3-fold CV, workers' private memory" % (rows, feats))
+    csv = b.gen(rows, feats)
+    size = os.path.getsize(csv)
+    data_bytes = rows * (feats + 1) * 8
+    args = ["--data", csv] + GRID + ["--folds", "3", "--seed", "42"]
+    log("  cmd: paratune tune " + " ".join(args) + " --parallelism P --log LOG --overwrite")
+    lg = os.path.join(b.dir, "run", "d.msgpack")
+    res = {}
+    for p in b.par_list():
+        rs = b.runs_pt(args + ["--parallelism", str(p)], sample_mem=True, logpath=lg)
+        r = {k: med([x.get(k) for x in rs]) for k in ("wall", "load", "shm", "sweep", "refit")}
+        r["workers"] = [w for x in rs for w in x["workers"]]
+        r["coord_hwm_kb"] = max(x["coord_hwm_kb"] for x in rs)
+        res[p] = r
+    rows_out = []
+    w1 = res[1]["wall"]
+    for p in b.par_list():
+        r = res[p]
+        ws = r["workers"]
+        priv = max(w["private"] for w in ws) * 1024
+        other = max(w["private_other"] for w in ws) * 1024
+        rss = max(w["Rss"] for w in ws) * 1024
+        rows_out.append([p, fmt_s(r["wall"]), "%.2fx" % (w1 / r["wall"]), fmt_s(r["load"]),
+                         fmt_s(r["shm"]), fmt_s(r["sweep"]), "%.0f" % (size / 1e6 / r["load"]),
+                         "%.1f MiB (%.2f%%)" % (priv / 2**20, 100 * priv / data_bytes),
+                         "%.1f MiB (%.2f%%)" % (other / 2**20, 100 * other / data_bytes),
+                         "%.0f MiB" % (rss / 2**20), "%.0f MiB" % (r["coord_hwm_kb"] / 1024)])
+    b.table(["parallelism", "whole", "speedup", "load", "shm", "sweep", "load MB/s",
+             "worker private (rollup)", "private w/o image", "worker Rss", "coord peak"],
+            rows_out)
+    log("  dataset: %.0f MiB of doubles (x and label), CSV %.0f MB; 'worker private' is the "
+        "largest Private_Clean+Private_Dirty of smaps_rollup over all samples and workers (shm "
+        "pages mapped by one process only count as private there); 'w/o image' leaves out the "
+        "image mapping" % (data_bytes / 2**20, size / 1e6))
+    FIGS["d"] = res
+    ws = res[2]["workers"]
+    priv = max(w["private"] for w in ws) * 1024
+    other = max(w["private_other"] for w in ws) * 1024
+    b.target("(d) each worker's private memory < 5% of the data (smaps_rollup, 2 workers)",
+             "%.2f%% (%.1f MiB of %.0f MiB)" % (100 * priv / data_bytes, priv / 2**20,
+                                                 data_bytes / 2**20), priv < 0.05 * data_bytes)
+    b.target("(d) the same without the image mapping (anonymous + libraries)",
+             "%.2f%% (%.1f MiB)" % (100 * other / data_bytes, other / 2**20),
+             other < 0.05 * data_bytes)
+    mbps = size / 1e6 / med([r["load"] for r in res.values()])
+    b.target("CSV loading >= 200 MB/s (d: %.0f MB file)" % (size / 1e6), "%.0f MB/s" % mbps,
+             mbps >= 200)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="build")
+    a = ap.parse_args()
+    b = Bench(a.bin)
+    b.numpy_kernel = "not measured"
+    t0 = time.perf_counter()
+    kern = subprocess.run(["env", "OPENBLAS_VERBOSE=2", os.path.join(b.bin, "paratune-worker")],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
+    m = re.search(r"Core: (\S+)", kern)
+    log("paratune bench: %d cores, %d runs per configuration (median)%s, data in %s" % (
+        b.cores, b.runs, ", QUICK sizes" if b.quick else "", b.dir))
+    log("OpenBLAS kernel of paratune (environment as is: OPENBLAS_CORETYPE=%s, "
+        "OPENBLAS_L2_SIZE=%s): %s" % (os.environ.get("OPENBLAS_CORETYPE", "unset"),
+                                      os.environ.get("OPENBLAS_L2_SIZE", "unset"),
+                                      m.group(1) if m else "unknown"))
+    if not b.sk:
+        log("scikit-learn side skipped (BENCH_SKLEARN=0 or /usr/bin/python3 lacks sklearn)")
+    for w in b.workloads:
+        {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d}[w.strip()](b)
+    if b.sk:
+        log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
+            b.numpy_kernel)
+    log("\nTARGETS%s" % (" (QUICK sizes: the targets are meant for the full sizes)"
+                         if b.quick else ""))
+    rows = [[n, f, "-" if ok is None else ("PASS" if ok else "MISS")] for n, f, ok in b.targets]
+    b.table(["target", "measured", ""], rows)
+    log("bench: %.0fs in all" % (time.perf_counter() - t0))
+    if os.environ.get("BENCH_JSON"):
+        with open(os.environ["BENCH_JSON"], "w") as f:
+            json.dump({"figures": FIGS, "targets": b.targets}, f, indent=1, default=str)
+    shutil.rmtree(os.path.join(b.dir, "run"), ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

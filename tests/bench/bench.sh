@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# bench.sh - paratune's benchmark (`make bench`; not part of `make check` or CI).
+#
+# Runs four workloads against the built programs in $BIN and prints, for each, the median
+# wall time of the whole `paratune tune` process over BENCH_RUNS runs, the speedup of
+# parallelism 2..cores over parallelism 1, and the ratio to scikit-learn's GridSearchCV on
+# the same data, pipeline, grid and folds (when /usr/bin/python3 has sklearn); then a table
+# of the performance targets with the measured figure and PASS/MISS.
+#   (a) seed example: 10,000 x 100, pca.k x regParam 4 x 4, tvs 0.8
+#   (b) heavy: 200,000 x 200, same grid, 3-fold CV, with and without --no-cache
+#   (c) dispatch: 20,000 near-empty jobs (8 rows, 2 features, 10,000 regParams x 2 folds)
+#   (d) memory: 700,000 x 190 (~1 GiB of doubles), each worker's private memory
+#
+# Environment:
+#   BIN               directory of paratune and paratune-worker (default build)
+#   BENCH_RUNS        runs per measured configuration (default 3); the median is reported
+#   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
+#   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
+#                     /tmp/paratune-bench-UID); data files are reused when present
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d (default all)
+#   BENCH_SKLEARN=0   skip the scikit-learn side
+#   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) (default 1: one run takes minutes)
+#   BENCH_JSON=FILE   also write every measured figure as JSON
+#   PYTHON            the python3 to drive the benchmark with (default /usr/bin/python3)
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as they are for paratune; the sklearn
+# command alone runs with both unset (numpy's own kernel choice), and both kernels are shown.
+# A full run takes about 10-15 minutes on 2 cores, the first one a few more to generate data.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+BIN=${BIN:-build}
+PY=${PYTHON:-/usr/bin/python3}
+if [ ! -x "$BIN/paratune" ] || [ ! -x "$BIN/paratune-worker" ]; then
+    echo "bench.sh: no $BIN/paratune or $BIN/paratune-worker; run make first" >&2
+    exit 2
+fi
+if ! command -v "$PY" >/dev/null 2>&1; then
+    echo "bench.sh: needs $PY (python3) to drive the runs" >&2
+    exit 2
+fi
+exec "$PY" "$HERE/bench.py" --bin "$BIN"
