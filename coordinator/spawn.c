@@ -11,7 +11,7 @@
 
 #include "pt_common.h"
 
-pid_t pt_spawn(const char *path, char *const argv[], int keep_fd, char *err)
+pid_t pt_spawn(const char *path, char *const argv[], const int *keep, size_t nkeep, char *err)
 {
     int pfd[2], child_errno = 0;
     pid_t pid;
@@ -41,8 +41,9 @@ pid_t pt_spawn(const char *path, char *const argv[], int keep_fd, char *err)
                 sigaction(s, &dfl, NULL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        if (keep_fd >= 0)
-            fcntl(keep_fd, F_SETFD, 0);
+        for (size_t i = 0; i < nkeep; i++)
+            if (keep[i] >= 0)
+                fcntl(keep[i], F_SETFD, 0);
         execv(path, argv);
         e = errno;
         (void)!write(pfd[1], &e, sizeof e);

@@ -4,7 +4,7 @@
  * ZeroMQ threads by then, and no ZeroMQ state may be used across the fork): it puts itself
  * in its own process group (so a terminal's Ctrl-C reaches only the coordinator, which
  * decides what the workers do), restores default signal dispositions and mask, makes the
- * image descriptor inheritable, and execs. A failed exec writes errno into a close-on-exec
+ * shared-memory descriptors inheritable, and execs. A failed exec writes errno into a close-on-exec
  * pipe, as libuv does, so the coordinator reports it instead of counting a dead worker.
  */
 #ifndef PT_SPAWN_H
@@ -12,9 +12,10 @@
 
 #include <sys/types.h>
 
-/* Starts path with argv (NULL-terminated); keep_fd stays open in the child.
- * Returns the child's pid, or a negative errno (fork or exec failed) with err set. */
-pid_t pt_spawn(const char *path, char *const argv[], int keep_fd, char *err);
+/* Starts path with argv (NULL-terminated); the nkeep descriptors keep[] stay open in the
+ * child (negative entries are skipped). Returns the child's pid, or a negative errno (fork
+ * or exec failed) with err set. */
+pid_t pt_spawn(const char *path, char *const argv[], const int *keep, size_t nkeep, char *err);
 
 /* Path of the paratune-worker binary: $PARATUNE_WORKER, else paratune-worker beside the
  * running executable. Writes into buf (len bytes). Returns 0 or -ENAMETOOLONG/-errno. */

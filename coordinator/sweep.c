@@ -20,6 +20,7 @@
 #define GRACE_SECONDS 5.0      /* running jobs may finish after the first SIGINT/SIGTERM */
 #define STOP_SECONDS 2.0       /* a worker told to STOP gets this long before SIGKILL */
 #define MAX_START_FAILURES 5   /* more workers dying before HELLO than this: stop respawning */
+#define SYNC_SECONDS 0.05      /* the log is fdatasync'd at least this often while results come */
 
 /* ---------------------------------------------------------------- signals */
 
@@ -65,6 +66,7 @@ void pt_sweep_init(sweep_t *s, const opts_t *o)
     memset(s, 0, sizeof *s);
     s->o = o;
     s->image_fd = -1;
+    s->stats_fd = -1;
     s->janitor_fd = -1;
     s->janitor = -1;
 }
@@ -90,9 +92,9 @@ static long q_pop(sweep_t *s)
 
 static int spawn_slot(sweep_t *s, slot_t *w, char *err)
 {
-    char fdbuf[32], parent[32], threads[32], mem[32], classes[32], bins[32];
-    char *argv[24];
-    int a = 0;
+    char fdbuf[32], parent[32], threads[32], mem[32], classes[32], bins[32], sfd[32];
+    char *argv[28];
+    int a = 0, keep[2] = {s->image_fd, s->stats_fd};
     pid_t pid;
 
     snprintf(fdbuf, sizeof fdbuf, "%d", s->image_fd);
@@ -124,8 +126,13 @@ static int spawn_slot(sweep_t *s, slot_t *w, char *err)
     argv[a++] = classes;
     argv[a++] = "--num-bins";
     argv[a++] = bins;
+    if (s->stats_fd >= 0) {
+        snprintf(sfd, sizeof sfd, "%d", s->stats_fd);
+        argv[a++] = "--stats-fd";
+        argv[a++] = sfd;
+    }
     argv[a] = NULL;
-    pid = pt_spawn(s->worker_path, argv, s->image_fd, err);
+    pid = pt_spawn(s->worker_path, argv, keep, 2, err);
     if (pid < 0)
         return (int)pid;
     memset(w, 0, sizeof *w);
@@ -252,6 +259,8 @@ static int finish_job(sweep_t *s, long j, const slot_t *w, const char *status, d
     jb->state = ok ? J_DONE : J_FAILED;
     jb->metric = ok ? metric : NAN;
     s->running--;
+    if ((size_t)j > s->njobs) /* a stats job: its moments are in the shared segment */
+        return 0;
     if ((size_t)j == s->njobs) { /* the refit */
         if (!ok)
             snprintf(s->refit_error, sizeof s->refit_error, "%s", reason);
@@ -299,13 +308,15 @@ static int send_job(sweep_t *s, slot_t *w, long j)
     m.param_index = jb->map;
     m.fold = jb->fold;
     m.attempt = jb->attempts + 1;
-    m.nstages = pt_spec_nstages(s->spec);
-    m.stages = calloc(m.nstages, sizeof *m.stages);
-    if (m.stages == NULL)
-        return -ENOMEM;
-    for (size_t i = 0; i < m.nstages; i++)
-        m.stages[i] = (char *)pt_spec_stage(s->spec, i);
-    m.params = s->full[jb->map];
+    if (jb->map >= 0) { /* a stats job (map -1) needs neither stages nor params */
+        m.nstages = pt_spec_nstages(s->spec);
+        m.stages = calloc(m.nstages, sizeof *m.stages);
+        if (m.stages == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < m.nstages; i++)
+            m.stages[i] = (char *)pt_spec_stage(s->spec, i);
+        m.params = s->full[jb->map];
+    }
     msgpack_sbuffer_init(&sb);
     if (pt_msg_encode(&m, &sb) != 0)
         rc = -ENOMEM;
@@ -395,15 +406,26 @@ static int reap(sweep_t *s, char *err)
                 fprintf(stderr, "paratune: a worker failed to start: %s\n", why);
             }
             /* Exit code 2 is a fatal setup error: the same spawn would fail the same way. */
-            if ((WIFEXITED(st) && WEXITSTATUS(st) == 2) ||
-                s->start_failures > MAX_START_FAILURES)
-                continue;
-        }
-        if (!got_stop && s->qlen > 0 && live_workers(s) < s->qlen + s->running) {
-            if (spawn_slot(s, w, err) != 0)
-                return -ECHILD;
+            if (WIFEXITED(st) && WEXITSTATUS(st) == 2)
+                s->fatal_start = 1;
         }
     }
+    return 0;
+}
+
+/* Starts workers into free slots while there is more work than live workers, unless
+ * workers cannot start (a fatal setup error, or too many deaths before HELLO). */
+static int top_up(sweep_t *s, char *err)
+{
+    size_t want = s->qlen + s->running, live = live_workers(s);
+    if (got_stop || s->fatal_start || s->start_failures > MAX_START_FAILURES)
+        return 0;
+    for (size_t i = 0; i < s->nslots && live < want; i++)
+        if (s->slots[i].state == W_FREE) {
+            if (spawn_slot(s, &s->slots[i], err) != 0)
+                return -ECHILD;
+            live++;
+        }
     return 0;
 }
 
@@ -495,7 +517,7 @@ static void check_timeouts(sweep_t *s)
 
 int pt_sweep_run(sweep_t *s, char *err)
 {
-    double stop_at = 0;
+    double stop_at = 0, last_sync = pt_now();
     int rc = 0;
     for (;;) {
         zmq_pollitem_t it = {s->router, 0, ZMQ_POLLIN, 0};
@@ -521,6 +543,10 @@ int pt_sweep_run(sweep_t *s, char *err)
         }
         if (s->qlen == 0 && s->running == 0)
             break;
+        if (top_up(s, err) != 0) {
+            rc = -ECHILD;
+            break;
+        }
         if (live_workers(s) == 0 && s->qlen > 0) {
             pt_seterr(err, "no worker could start (%d start-up failures; see above)",
                       s->start_failures);
@@ -545,8 +571,19 @@ int pt_sweep_run(sweep_t *s, char *err)
                 break;
             }
         }
+        /* Group commit: every record was written at once (a killed coordinator loses none);
+         * the disk flush is shared by all the records of the last SYNC_SECONDS. */
+        if (pt_now() - last_sync >= SYNC_SECONDS) {
+            if (pt_log_sync(s->log, err) != 0) {
+                rc = -EIO;
+                break;
+            }
+            last_sync = pt_now();
+        }
     }
     progress(s, 1);
+    if (rc >= 0 && pt_log_sync(s->log, err) != 0)
+        rc = -EIO;
     return rc;
 }
 
@@ -628,7 +665,9 @@ int pt_sweep_start(sweep_t *s, char *err)
         pt_seterr(err, "zmq_bind %s: %s", s->endpoint, zmq_strerror(errno));
         return -EIO;
     }
-    want = (size_t)s->o->parallelism < s->qlen ? (size_t)s->o->parallelism : s->qlen;
+    want = s->start_workers > 0 ? s->start_workers : s->qlen;
+    if (want > (size_t)s->o->parallelism)
+        want = (size_t)s->o->parallelism;
     if (want == 0)
         want = 1;
     if (s->slots == NULL) {

@@ -52,12 +52,16 @@ typedef struct {
     slot_t *slots;
     size_t nslots;
     int start_failures;            /* workers that died before saying HELLO */
+    int fatal_start;               /* one exited 2 at start-up: start no more */
     size_t running, finished, failed, total_to_run;
     void *ctx, *router;
     char sockdir[256], endpoint[300];
     pid_t janitor;
     int janitor_fd;
     int image_fd;
+    int stats_fd;                  /* shared moments cache, or -1 */
+    size_t nstats;                 /* stats jobs: jobs[njobs + 1 .. njobs + nstats] */
+    size_t start_workers;          /* workers pt_sweep_start starts (0: by the queue) */
     char worker_path[4096];
     char metric_name[32];
     pt_evaluator_t ev;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "pt_msg.h"
 #include "pt_params.h"
 #include "pt_split.h"
+#include "pt_stats.h"
 #include "spawn.h"
 #include "sweep.h"
 
@@ -274,6 +276,16 @@ static void print_resume_hint(const opts_t *o)
     fputs(o->resume ? "\n" : " --resume\n", stderr);
 }
 
+/* CPU seconds (user + system) of this process so far, ZeroMQ's I/O thread included. */
+static double self_cpu(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
 /* Labels of a classifier must be class ids 0, 1, ..., K-1 (Spark's requirement); sets
  * s->nclasses = K. The binary evaluator takes at most 2 classes, and family binomial too. */
 static int check_classes(sweep_t *s, const pt_dataset_t *ds, const char *path, char *err)
@@ -329,7 +341,7 @@ int pt_tune_main(int argc, char **argv)
     uint64_t fp;
     double *avg = NULL, *sd = NULL;
     long best = -1;
-    double t_start = pt_now(), t_load = 0, t_shm = 0, t_sweep = 0, t_refit = 0;
+    double t_start = pt_now(), t_load = 0, t_shm = 0, t_sweep = 0, t_refit = 0, cpu_sweep = 0;
     pt_log_header_t hdr;
     struct stat st;
 
@@ -453,8 +465,9 @@ int pt_tune_main(int argc, char **argv)
     s.maps = calloc(s.nmaps, sizeof *s.maps);
     s.full = calloc(s.nmaps, sizeof *s.full);
     s.njobs = s.nmaps * s.nfolds;
-    s.jobs = calloc(s.njobs + 1, sizeof *s.jobs);
-    s.qcap = s.njobs + 2;
+    s.nstats = is_cv ? (size_t)o.folds : 2;
+    s.jobs = calloc(s.njobs + 1 + s.nstats, sizeof *s.jobs);
+    s.qcap = s.njobs + s.nstats + 2;
     s.queue = calloc(s.qcap, sizeof *s.queue);
     if (s.maps == NULL || s.full == NULL || s.jobs == NULL || s.queue == NULL) {
         pt_seterr(err, "out of memory");
@@ -502,15 +515,13 @@ int pt_tune_main(int argc, char **argv)
             fprintf(stderr, "paratune: --resume: %s ended inside a record (a crash while "
                     "writing); that record is dropped and its job runs again\n", o.log);
     }
-    for (size_t j = 0; j < s.njobs; j++)
-        if (s.jobs[j].state == J_PENDING)
-            pt_sweep_queue(&s, (long)j, 0);
-        else
-            s.failed += s.jobs[j].state == J_FAILED;
-    s.total_to_run = s.qlen;
+    for (size_t j = 0; j < s.njobs; j++) {
+        s.total_to_run += s.jobs[j].state == J_PENDING;
+        s.failed += s.jobs[j].state == J_FAILED;
+    }
     if (resuming && !o.quiet)
         fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
-                "%zu\n", s.njobs - s.qlen, s.njobs, s.qlen);
+                "%zu\n", s.njobs - s.total_to_run, s.njobs, s.total_to_run);
     t_load = pt_now() - t_start;
 
     /* From here on the failures are the system's, not the input's. */
@@ -530,6 +541,7 @@ int pt_tune_main(int argc, char **argv)
                          : pt_log_create(o.log, &hdr, o.overwrite, err);
         if (s.log == NULL)
             goto fail_msg;
+        pt_log_set_deferred(s.log, 1);
     }
 
     s.nslots = (size_t)o.parallelism;
@@ -538,13 +550,32 @@ int pt_tune_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail_msg;
     }
-    if (s.qlen > 0 || (resuming && prev->summary == NULL)) {
+    /* The shared moments cache: one stats job per block first, then the sweep's jobs. */
+    if (!o.no_cache && ds->features <= PT_STATS_MAX_FEATURES && s.total_to_run > 0) {
+        if (pt_stats_create(s.nstats, ds->features, &s.stats_fd, err) != 0)
+            goto fail_msg;
+        for (size_t b = 0; b < s.nstats; b++) {
+            s.jobs[s.njobs + 1 + b].map = -1;
+            s.jobs[s.njobs + 1 + b].fold = (int32_t)b;
+            pt_sweep_queue(&s, (long)(s.njobs + 1 + b), 0);
+        }
+    }
+    if (s.total_to_run > 0 || (resuming && prev->summary == NULL)) {
+        s.start_workers = s.total_to_run > 0 ? s.total_to_run : 1;
+        cpu_sweep = -self_cpu();
         if (pt_sweep_start(&s, err) != 0)
             goto fail_msg;
-        rc = pt_sweep_run(&s, err);
+        rc = s.qlen > 0 ? pt_sweep_run(&s, err) : 0; /* the stats phase */
+        if (rc == 0) {
+            for (size_t j = 0; j < s.njobs; j++)
+                if (s.jobs[j].state == J_PENDING)
+                    pt_sweep_queue(&s, (long)j, 0);
+            rc = pt_sweep_run(&s, err);
+        }
         if (rc < 0)
             goto fail_msg;
         t_sweep = pt_now() - s.t0;
+        cpu_sweep += self_cpu();
         if (rc > 0) {
             size_t have = 0;
             for (size_t j = 0; j < s.njobs; j++)
@@ -616,6 +647,8 @@ int pt_tune_main(int argc, char **argv)
             if (isnan(avg[i]))
                 fm[sum.nfailed_maps++] = (int32_t)i;
         rc = pt_log_append_summary(s.log, &sum, err);
+        if (rc == 0)
+            rc = pt_log_sync(s.log, err);
         free(fm);
         if (rc != 0)
             goto fail_msg;
@@ -624,8 +657,9 @@ int pt_tune_main(int argc, char **argv)
     print_table(&s, avg, sd, best);
     if (!o.quiet)
         fprintf(stderr, "paratune: load %.3fs, shared memory %.3fs, sweep %.3fs (%zu jobs, "
-                "parallelism %ld), refit %.3fs\n", t_load, t_shm, t_sweep, s.total_to_run,
-                o.parallelism, t_refit);
+                "parallelism %ld), refit %.3fs; coordinator CPU in the sweep %.3fs (%.1f us "
+                "per job)\n", t_load, t_shm, t_sweep, s.total_to_run, o.parallelism, t_refit,
+                cpu_sweep, s.total_to_run ? cpu_sweep / (double)s.total_to_run * 1e6 : 0.0);
     for (size_t i = 0; i < s.nmaps; i++) {
         if (!isnan(avg[i]))
             continue;
@@ -655,6 +689,8 @@ out:
     pt_sweep_shutdown(&s);
     if (s.image_fd >= 0)
         close(s.image_fd);
+    if (s.stats_fd >= 0)
+        close(s.stats_fd);
     pt_log_close(&s.log);
     for (size_t i = 0; s.maps != NULL && i < s.nmaps; i++) {
         pt_paramlist_free(&s.maps[i]);

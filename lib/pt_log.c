@@ -36,6 +36,8 @@ struct pt_log {
     size_t nmaps; /* of the header: records are checked against it, as the reader will */
     off_t size;  /* bytes of whole records in the file */
     int broken;  /* a failed append could not be cut back: no more appends */
+    int deferred; /* group commit: appends write() at once, pt_log_sync fdatasyncs */
+    int dirty;    /* written since the last fdatasync */
 };
 
 /* ---- writing ---- */
@@ -378,6 +380,21 @@ static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
             lg->broken = 1;
         return rc;
     }
+    lg->size += (off_t)sb->size;
+    lg->dirty = 1;
+    return lg->deferred ? 0 : pt_log_sync(lg, err);
+}
+
+void pt_log_set_deferred(pt_log_t *lg, int deferred)
+{
+    lg->deferred = deferred;
+}
+
+int pt_log_sync(pt_log_t *lg, char *err)
+{
+    int rc;
+    if (lg == NULL || !lg->dirty)
+        return 0;
     if (fdatasync(lg->fd) != 0) {
         rc = -errno;
         pt_seterr(err, "%s: cannot sync: %s", lg->path, strerror(errno));
@@ -385,7 +402,7 @@ static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
         lg->broken = 1;
         return rc;
     }
-    lg->size += (off_t)sb->size;
+    lg->dirty = 0;
     return 0;
 }
 
@@ -446,6 +463,7 @@ void pt_log_close(pt_log_t **plg)
 {
     if (plg == NULL || *plg == NULL)
         return;
+    pt_log_sync(*plg, NULL);
     close((*plg)->fd);
     free((*plg)->path);
     free(*plg);

@@ -93,7 +93,14 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
  * last whole record; if that or fdatasync fails, every later append returns -EIO. */
 int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err);
 int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err);
-/* Closes; accepts NULL and *plg == NULL; sets *plg to NULL. */
+/* Group commit: with deferred set, an append write()s its record at once (a reader, or a
+ * resume after the process is killed, sees it) but leaves the fdatasync to pt_log_sync, which
+ * the coordinator calls once per batch of results, so thousands of short jobs a second do not
+ * each wait for the disk. Without it (the default) every append is fdatasync'd. */
+void pt_log_set_deferred(pt_log_t *lg, int deferred);
+/* fdatasync when anything was appended since the last sync; 0 or a negative errno. */
+int pt_log_sync(pt_log_t *lg, char *err);
+/* Syncs (see above) and closes; accepts NULL and *plg == NULL; sets *plg to NULL. */
 void pt_log_close(pt_log_t **plg);
 
 /* A log read back. */

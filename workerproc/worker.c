@@ -43,6 +43,7 @@
 #include "pt_moments.h"
 #include "pt_msg.h"
 #include "pt_pipeline.h"
+#include "pt_stats.h"
 
 #define EXIT_SETUP 2
 
@@ -60,6 +61,8 @@ typedef struct {
     double *score;        /* scratch, rows of the largest block */
     double *prob;         /* scratch, rows x classes, for logLoss */
     pt_rowblock_t *train; /* scratch, nblocks */
+    pt_stats_t *stats;    /* the shared moments cache, or NULL */
+    pt_moments_t *views;  /* nblocks views into it */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
 
@@ -136,6 +139,8 @@ static const pt_moments_t *block_moments(worker_t *w, size_t b, pt_moments_t *tm
     const double *x, *y;
     size_t n;
     pt_moments_t *m;
+    if (w->stats != NULL && pt_stats_view(w->stats, b, &w->views[b]))
+        return &w->views[b];
     if (w->use_cache && w->cache[b] != NULL)
         return w->cache[b];
     m = w->use_cache ? pt_moments_new(w->p) : tmp;
@@ -184,6 +189,31 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
                 goto error;
             }
         }
+    }
+    if (job->param_index == -1) {
+        /* a stats job: compute block `fold`'s moments once and publish them */
+        const double *x, *y;
+        size_t n;
+        if (w->stats == NULL || job->fold < 0 || (size_t)job->fold >= w->nblocks) {
+            pt_seterr(err, "stats job for block %d without a shared moments segment",
+                      job->fold);
+            goto error;
+        }
+        train = pt_moments_new(w->p);
+        if (train == NULL) {
+            pt_seterr(err, "out of memory");
+            goto error;
+        }
+        x = pt_image_block(w->img, (size_t)job->fold, &y, &n);
+        if (pt_moments_from_rows(train, x, y, n) != 0) {
+            pt_seterr(err, "out of memory");
+            goto error;
+        }
+        pt_stats_publish(w->stats, (size_t)job->fold, train);
+        reply->fit_seconds = pt_now() - t0;
+        reply->metric = NAN;
+        reply->type = PT_MSG_RESULT;
+        goto out;
     }
     if (job->fold >= 0) {
         vblock = w->kind == PT_IMAGE_TVS ? 1 : (size_t)job->fold;
@@ -326,9 +356,10 @@ int main(int argc, char **argv)
         {"metric", required_argument, NULL, 'm'},   {"threads", required_argument, NULL, 't'},
         {"no-cache", no_argument, NULL, 'n'},       {"memory", required_argument, NULL, 'M'},
         {"classes", required_argument, NULL, 'K'},  {"num-bins", required_argument, NULL, 'B'},
+        {"stats-fd", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
     const char *endpoint = NULL, *evaluator = "regression", *metric = NULL;
-    long fd = -1, parent = 0, threads = 1;
+    long fd = -1, parent = 0, threads = 1, stats_fd = -1;
     int c, rc = 0;
     char err[PT_ERRLEN];
     worker_t w;
@@ -351,6 +382,7 @@ int main(int argc, char **argv)
         case 'M': w.memory = strtoull(optarg, NULL, 10); break;
         case 'K': w.nclasses = strtoul(optarg, NULL, 10); break;
         case 'B': w.num_bins = atoi(optarg); break;
+        case 'S': if (pt_parse_long(optarg, &stats_fd) != 0) stats_fd = -1; break;
         default: die_setup("usage: paratune-worker --endpoint E --image-fd N --parent PID%s%s", "", "");
         }
     }
@@ -383,6 +415,15 @@ int main(int argc, char **argv)
     w.nblocks = pt_image_header(w.img)->nblocks;
     w.kind = (int)pt_image_header(w.img)->kind;
     w.cache = calloc(w.nblocks, sizeof *w.cache);
+    w.views = calloc(w.nblocks, sizeof *w.views);
+    if (stats_fd >= 0) {
+        w.stats = pt_stats_map((int)stats_fd, err);
+        if (w.stats == NULL)
+            die_setup("%s%s", err, "");
+        close((int)stats_fd);
+        if (pt_stats_nblocks(w.stats) != w.nblocks)
+            die_setup("the shared moments segment does not match the image%s%s", "", "");
+    }
     for (size_t b = 0; b < w.nblocks; b++) {
         size_t n;
         pt_image_block(w.img, b, NULL, &n);
@@ -393,7 +434,8 @@ int main(int argc, char **argv)
     w.score = malloc((maxrows ? maxrows : 1) * sizeof(double));
     w.prob = malloc((maxrows ? maxrows : 1) * (w.nclasses > 2 ? w.nclasses : 2) * sizeof(double));
     w.train = calloc(w.nblocks, sizeof *w.train);
-    if (w.cache == NULL || w.pred == NULL || w.score == NULL || w.prob == NULL || w.train == NULL)
+    if (w.cache == NULL || w.views == NULL || w.pred == NULL || w.score == NULL ||
+        w.prob == NULL || w.train == NULL)
         die_setup("out of memory%s%s", "", "");
 
     if (w.memory > 0 && set_memory_cap(w.memory, err) != 0)
@@ -475,6 +517,8 @@ int main(int argc, char **argv)
     free(w.score);
     free(w.prob);
     free(w.train);
+    free(w.views);
+    pt_stats_unmap(&w.stats);
     pt_image_unmap(&w.img);
     return rc;
 }

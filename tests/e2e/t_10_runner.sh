@@ -35,6 +35,17 @@ if [ "$o1" != 1 ]; then bad "parallelism 1 overlapped $o1";
 elif [ "$o3" -gt 3 ] || [ "$o3" -lt 2 ]; then bad "parallelism 3 overlapped $o3";
 else ok; fi
 
+begin "the shared moments cache gives the uncached results (1e-9), cv and tvs"
+r=0
+for v in "--folds 4" "--validator tvs"; do
+    for c in "" --no-cache; do
+        pt tune --data "$W/data.csv" --pipeline pca,linearRegression "${GRID[@]}" $v --seed 3 \
+            --parallelism 2 $c --log "$W/cache$c.log" --overwrite --quiet >/dev/null 2>&1 || r=1
+    done
+    $PY "$HERE/logtool.py" same "$W/cache.log" "$W/cache--no-cache.log" 1e-9 || r=2
+done
+if [ $r -ne 0 ]; then bad "code $r"; else check_clean && ok; fi
+
 begin "the log has header, 6 results and a summary"
 s=$($PY "$HERE/logtool.py" summary "$W/p3.log")
 if ! echo "$s" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]==6 and d["statuses"]==["ok"] and d["summary"]["best_index"]>=0 and len(d["header"]["param_maps"])==6 and d["header"]["parallelism"]==3, d'; then bad "$s"; else ok; fi

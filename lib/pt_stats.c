@@ -1,0 +1,171 @@
+/* pt_stats.c - the shared moments cache (see pt_stats.h).
+ *
+ * Layout: a header, then nblocks slots of equal size; a slot is
+ *   uint64 ready | double n, ymean, syy | mean[p] | sxy[p] | S[p*p]
+ * and is written by exactly one stats job before any job reads it; ready is set last with a
+ * release store and read with an acquire load, so a reader that sees it set sees the data.
+ */
+#include "pt_stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pt_common.h"
+
+#define STATS_MAGIC 0x5354415453545050ULL /* "PPTSTATS" */
+
+typedef struct {
+    uint64_t magic, nblocks, p, slot_bytes;
+} hdr_t;
+
+struct pt_stats {
+    void *base;
+    size_t size;
+    const hdr_t *h;
+};
+
+static size_t slot_bytes(size_t p)
+{
+    return (4 + 2 * p + p * p) * sizeof(double);
+}
+
+int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
+{
+    char name[64];
+    int fd, rc;
+    size_t size;
+    hdr_t h;
+    static unsigned counter;
+
+    *fd_out = -1;
+    if (p == 0 || p > PT_STATS_MAX_FEATURES || nblocks == 0) {
+        pt_seterr(err, "no shared moments for %zu features", p);
+        return -EINVAL;
+    }
+    size = sizeof h + nblocks * slot_bytes(p);
+    snprintf(name, sizeof name, "/paratune-stats-%ld-%u", (long)getpid(), counter++);
+    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
+        return rc;
+    }
+    shm_unlink(name);
+    if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
+        pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s", size, strerror(rc));
+        close(fd);
+        return -rc;
+    }
+    h.magic = STATS_MAGIC;
+    h.nblocks = nblocks;
+    h.p = p;
+    h.slot_bytes = slot_bytes(p);
+    if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h) {
+        rc = -errno;
+        pt_seterr(err, "writing the shared moments header: %s", strerror(errno));
+        close(fd);
+        return rc ? rc : -EIO;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+pt_stats_t *pt_stats_map(int fd, char *err)
+{
+    struct stat st;
+    pt_stats_t *s;
+    void *base;
+    const hdr_t *h;
+
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(hdr_t)) {
+        pt_seterr(err, "stats descriptor %d: not a shared moments segment", fd);
+        return NULL;
+    }
+    base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) {
+        pt_seterr(err, "mmap of stats descriptor %d: %s", fd, strerror(errno));
+        return NULL;
+    }
+    h = base;
+    if (h->magic != STATS_MAGIC || h->slot_bytes != slot_bytes(h->p) ||
+        sizeof *h + h->nblocks * h->slot_bytes != (uint64_t)st.st_size) {
+        pt_seterr(err, "stats descriptor %d: not a shared moments segment", fd);
+        munmap(base, (size_t)st.st_size);
+        return NULL;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        munmap(base, (size_t)st.st_size);
+        pt_seterr(err, "out of memory");
+        return NULL;
+    }
+    s->base = base;
+    s->size = (size_t)st.st_size;
+    s->h = h;
+    return s;
+}
+
+void pt_stats_unmap(pt_stats_t **ps)
+{
+    if (ps == NULL || *ps == NULL)
+        return;
+    munmap((*ps)->base, (*ps)->size);
+    free(*ps);
+    *ps = NULL;
+}
+
+size_t pt_stats_nblocks(const pt_stats_t *s)
+{
+    return (size_t)s->h->nblocks;
+}
+
+static char *slot(const pt_stats_t *s, size_t b)
+{
+    return (char *)s->base + sizeof(hdr_t) + b * s->h->slot_bytes;
+}
+
+int pt_stats_publish(pt_stats_t *s, size_t b, const pt_moments_t *m)
+{
+    char *sl;
+    double *d;
+    size_t p = (size_t)s->h->p;
+    if (b >= s->h->nblocks || m->p != p)
+        return -EINVAL;
+    sl = slot(s, b);
+    d = (double *)(sl + sizeof(uint64_t));
+    d[0] = m->n;
+    d[1] = m->ymean;
+    d[2] = m->syy;
+    memcpy(d + 3, m->mean, p * sizeof(double));
+    memcpy(d + 3 + p, m->sxy, p * sizeof(double));
+    memcpy(d + 3 + 2 * p, m->S, p * p * sizeof(double));
+    __atomic_store_n((uint64_t *)sl, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int pt_stats_view(const pt_stats_t *s, size_t b, pt_moments_t *view)
+{
+    char *sl;
+    double *d;
+    size_t p = (size_t)s->h->p;
+    if (b >= s->h->nblocks)
+        return 0;
+    sl = slot(s, b);
+    if (__atomic_load_n((const uint64_t *)sl, __ATOMIC_ACQUIRE) != 1)
+        return 0;
+    d = (double *)(sl + sizeof(uint64_t));
+    view->p = p;
+    view->n = d[0];
+    view->ymean = d[1];
+    view->syy = d[2];
+    view->mean = d + 3;
+    view->sxy = d + 3 + p;
+    view->S = d + 3 + 2 * p;
+    return 1;
+}

@@ -1,0 +1,225 @@
+/* plog_json.c - paratune-log json: every record of a log as one line of JSON.
+ *
+ * The log is first read and checked with pt_logfile_read (a file that is not a paratune log is
+ * refused, a torn last record is found); then its whole records are decoded again as plain
+ * msgpack objects and written out as they are, so every field of every record, in the
+ * writer's order, fields this version does not know included, reaches the JSON. msgpack
+ * integers become JSON integers written exactly (the uint64 fingerprint too), floats the
+ * shortest decimal that reads back as the same double, always with a '.' or an exponent so
+ * they stay floats. JSON has no NaN or infinity: NaN is null, +-infinity 1e999 / -1e999
+ * (numbers every IEEE reader takes as +-infinity). Strings are escaped; bytes that are not
+ * UTF-8 become U+FFFD. docs/log-format.md says the same for users.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "plog.h"
+#include "pt_common.h"
+
+static void json_str(FILE *f, const char *p, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        uint32_t cp;
+        size_t k;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            i++;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n': fputs("\\n", f); break;
+            case '\r': fputs("\\r", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\b': fputs("\\b", f); break;
+            case '\f': fputs("\\f", f); break;
+            default: fprintf(f, "\\u%04x", c); break;
+            }
+            i++;
+        } else if (c < 0x80) {
+            fputc(c, f);
+            i++;
+        } else if ((k = plog_utf8_next(s + i, n - i, &cp)) == 0) {
+            fputs("\\ufffd", f);
+            i++;
+        } else {
+            fwrite(s + i, 1, k, f);
+            i += k;
+        }
+    }
+    fputc('"', f);
+}
+
+static void json_double(FILE *f, double x)
+{
+    char buf[48];
+    if (isnan(x)) {
+        fputs("null", f);
+        return;
+    }
+    if (isinf(x)) {
+        fputs(x < 0 ? "-1e999" : "1e999", f);
+        return;
+    }
+    plog_fmt_double(x, buf, sizeof buf);
+    fputs(buf, f);
+    if (strpbrk(buf, ".e") == NULL)
+        fputs(".0", f); /* 3.0 stays a float for the reader */
+}
+
+static void json_obj(FILE *f, const msgpack_object *o);
+
+/* A map key that is not a string (paratune never writes one) as the string of its JSON. */
+static void json_key(FILE *f, const msgpack_object *k)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m;
+    if (k->type == MSGPACK_OBJECT_STR) {
+        json_str(f, k->via.str.ptr, k->via.str.size);
+        return;
+    }
+    if ((m = open_memstream(&text, &len)) != NULL) {
+        json_obj(m, k);
+        if (fclose(m) == 0) {
+            json_str(f, text, len);
+            free(text);
+            return;
+        }
+        free(text);
+    }
+    fputs("\"?\"", f);
+}
+
+/* msgpack-c limits nesting to 32 levels, so the recursion is bounded. */
+static void json_obj(FILE *f, const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+        fputs("null", f);
+        break;
+    case MSGPACK_OBJECT_BOOLEAN:
+        fputs(o->via.boolean ? "true" : "false", f);
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        fprintf(f, "%" PRIu64, o->via.u64);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        fprintf(f, "%" PRId64, o->via.i64);
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        json_double(f, o->via.f64);
+        break;
+    case MSGPACK_OBJECT_STR:
+        json_str(f, o->via.str.ptr, o->via.str.size);
+        break;
+    case MSGPACK_OBJECT_BIN:
+        json_str(f, o->via.bin.ptr, o->via.bin.size);
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        fputc('[', f);
+        for (uint32_t i = 0; i < o->via.array.size; i++) {
+            if (i > 0)
+                fputs(", ", f);
+            json_obj(f, &o->via.array.ptr[i]);
+        }
+        fputc(']', f);
+        break;
+    case MSGPACK_OBJECT_MAP:
+        fputc('{', f);
+        for (uint32_t i = 0; i < o->via.map.size; i++) {
+            if (i > 0)
+                fputs(", ", f);
+            json_key(f, &o->via.map.ptr[i].key);
+            fputs(": ", f);
+            json_obj(f, &o->via.map.ptr[i].val);
+        }
+        fputc('}', f);
+        break;
+    default: /* ext: not in the format */
+        fputs("null", f);
+        break;
+    }
+}
+
+/* The first n bytes of path into a new buffer. A log only grows, so they are the bytes that
+ * pt_logfile_read checked, unless the file was replaced meanwhile. */
+static int read_prefix(const char *path, size_t n, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = malloc(n + 1);
+    size_t got = 0;
+    int rc = 0;
+    if (f == NULL || buf == NULL) {
+        rc = f == NULL ? -errno : -ENOMEM;
+        goto out;
+    }
+    while (got < n) {
+        size_t r = fread(buf + got, 1, n - got, f);
+        if (r == 0)
+            break;
+        got += r;
+    }
+    if (got < n)
+        rc = ferror(f) ? -EIO : -ESTALE;
+out:
+    if (f != NULL)
+        fclose(f);
+    if (rc != 0) {
+        free(buf);
+        buf = NULL;
+    }
+    *out = buf;
+    return rc;
+}
+
+int plog_cmd_json(const plog_args_t *a)
+{
+    plog_sweep_t *s;
+    msgpack_unpacked u;
+    char *buf = NULL;
+    size_t off = 0, len;
+    int rc;
+
+    if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
+        return rc;
+    plog_sweep_warn(s, stderr);
+    len = (size_t)s->lf->valid_bytes;
+    msgpack_unpacked_init(&u);
+    if ((rc = read_prefix(a->file[0], len, &buf)) != 0) {
+        fprintf(stderr, "paratune-log: %s: %s\n", a->file[0],
+                rc == -ESTALE ? "changed while being read (replaced?)" : strerror(-rc));
+        rc = rc == -ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+        goto out;
+    }
+    while (off < len) {
+        msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &off);
+        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            fprintf(stderr, "paratune-log: %s: changed while being read (replaced?)\n",
+                    a->file[0]);
+            rc = PT_EXIT_USAGE;
+            goto out;
+        }
+        json_obj(stdout, &u.data);
+        fputc('\n', stdout);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "paratune-log: stdout: write error\n");
+        rc = PT_EXIT_FAIL;
+    } else {
+        rc = PT_EXIT_OK;
+    }
+out:
+    msgpack_unpacked_destroy(&u);
+    free(buf);
+    plog_sweep_destroy(&s);
+    return rc;
+}

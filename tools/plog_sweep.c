@@ -1,0 +1,415 @@
+/* plog_sweep.c - paratune-log: a result log read back, with each param map's statistics.
+ *
+ * Statistics are recomputed from the result records (not taken from the summary), so logs of
+ * sweeps that are still running or were killed work too. They follow the coordinator
+ * (coordinator/tune.c) to the bit: the last result of each (map, fold) job counts, the
+ * metrics are summed in fold order, a map with a failed job or a non-finite metric is failed,
+ * and the best map is the first with the best average. Also here: the small value, number
+ * and UTF-8 helpers the commands share.
+ */
+#include <errno.h>
+#include <langinfo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plog.h"
+#include "pt_common.h"
+#include "pt_params.h"
+
+/* Results in job order: by map, by fold, and by file position, so that the last of each
+ * (map, fold) run is the one that counts. */
+static int cmp_results(const void *pa, const void *pb)
+{
+    const pt_log_result_t *a = *(const pt_log_result_t *const *)pa;
+    const pt_log_result_t *b = *(const pt_log_result_t *const *)pb;
+    if (a->param_index != b->param_index)
+        return a->param_index < b->param_index ? -1 : 1;
+    if (a->fold != b->fold)
+        return a->fold < b->fold ? -1 : 1;
+    return a < b ? -1 : a > b; /* same array: address order is file order */
+}
+
+static int result_ok(const pt_log_result_t *r)
+{
+    return strcmp(r->status, "ok") == 0 && isfinite(r->metric);
+}
+
+/* Fills s->maps from the latest result of every job (rs: that many, in map and fold order). */
+static void map_stats(plog_sweep_t *s, const pt_log_result_t *const *rs, size_t n)
+{
+    size_t i = 0;
+    for (size_t m = 0; m < s->h->nmaps; m++) {
+        plog_map_t *st = &s->maps[m];
+        size_t first = i;
+        double sum = 0, ss = 0;
+
+        st->index = m;
+        st->avg = st->std = NAN;
+        for (; i < n && (size_t)rs[i]->param_index == m; i++) {
+            if (result_ok(rs[i])) {
+                st->ok++;
+                sum += rs[i]->metric;
+            } else {
+                st->failed++;
+            }
+            if (isfinite(rs[i]->fit_seconds))
+                st->fit_seconds += rs[i]->fit_seconds;
+        }
+        if (st->failed > 0)
+            st->state = PLOG_FAILED;
+        else if (st->ok == 0)
+            st->state = PLOG_NONE;
+        else
+            st->state = (size_t)st->ok == s->nfolds ? PLOG_OK : PLOG_PARTIAL;
+        if (st->state != PLOG_OK && st->state != PLOG_PARTIAL)
+            continue;
+        st->avg = sum / (double)st->ok;
+        for (size_t k = first; k < i; k++) {
+            double d = rs[k]->metric - st->avg;
+            ss += d * d;
+        }
+        st->std = sqrt(ss / (double)st->ok); /* ddof 0, as PySpark's stdMetrics */
+    }
+}
+
+/* The keys of all param maps in order of first appearance (grids may be uneven). */
+static int collect_keys(plog_sweep_t *s)
+{
+    size_t cap = 0;
+    for (size_t m = 0; m < s->h->nmaps; m++)
+        for (size_t i = 0; i < s->h->param_maps[m].n; i++) {
+            const char *k = s->h->param_maps[m].items[i].key;
+            size_t j;
+            for (j = 0; j < s->nkeys && strcmp(s->keys[j], k) != 0; j++)
+                ;
+            if (j < s->nkeys)
+                continue;
+            if (s->nkeys == cap) {
+                const char **g = realloc(s->keys, (cap = cap ? cap * 2 : 8) * sizeof *g);
+                if (g == NULL)
+                    return -ENOMEM;
+                s->keys = g;
+            }
+            s->keys[s->nkeys++] = k;
+        }
+    return 0;
+}
+
+plog_sweep_t *plog_sweep_load(const char *file, int *rc)
+{
+    char err[PT_ERRLEN];
+    plog_sweep_t *s = NULL;
+    const pt_log_result_t **rs = NULL;
+    size_t n = 0;
+
+    if ((s = calloc(1, sizeof *s)) == NULL)
+        goto nomem;
+    s->file = file;
+    s->best = -1;
+    if ((s->lf = pt_logfile_read(file, err)) == NULL) {
+        int e = errno;
+        fprintf(stderr, "paratune-log: %s\n", err); /* err starts with the file name */
+        free(s);
+        *rc = e == ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+        return NULL;
+    }
+    s->h = &s->lf->header;
+    s->nfolds = strcmp(s->h->validator, "cv") == 0 ? (size_t)s->h->num_folds : 1;
+    s->jobs_total = s->h->nmaps > 0 && s->nfolds > SIZE_MAX / s->h->nmaps
+                        ? SIZE_MAX : s->h->nmaps * s->nfolds;
+    if ((s->maps = calloc(s->h->nmaps + 1, sizeof *s->maps)) == NULL ||
+        (rs = malloc((s->lf->nresults + 1) * sizeof *rs)) == NULL || collect_keys(s) != 0)
+        goto nomem;
+
+    /* validation folds only (a refit would have fold -1), each job's last result */
+    for (size_t i = 0; i < s->lf->nresults; i++) {
+        const pt_log_result_t *r = &s->lf->results[i];
+        if (r->fold >= 0 && (size_t)r->fold < s->nfolds)
+            rs[n++] = r;
+    }
+    qsort(rs, n, sizeof *rs, cmp_results);
+    {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i + 1 < n && rs[i + 1]->param_index == rs[i]->param_index &&
+                rs[i + 1]->fold == rs[i]->fold)
+                continue;
+            rs[k++] = rs[i];
+        }
+        n = k;
+    }
+    s->jobs_done = n;
+    map_stats(s, rs, n);
+    s->finished = s->lf->summary != NULL || s->jobs_done == s->jobs_total;
+
+    if (s->lf->summary != NULL) {
+        s->best = s->lf->summary->best_index;
+    } else {
+        for (size_t m = 0; m < s->h->nmaps; m++)
+            if (s->maps[m].state == PLOG_OK &&
+                (s->best < 0 || plog_better(s, s->maps[m].avg, s->maps[s->best].avg)))
+                s->best = (long)m;
+    }
+    free(rs);
+    return s;
+
+nomem:
+    fprintf(stderr, "paratune-log: %s: out of memory\n", file);
+    free(rs);
+    plog_sweep_destroy(&s);
+    *rc = PT_EXIT_FAIL;
+    return NULL;
+}
+
+void plog_sweep_destroy(plog_sweep_t **ps)
+{
+    if (ps == NULL || *ps == NULL)
+        return;
+    pt_logfile_destroy(&(*ps)->lf);
+    free((*ps)->maps);
+    free((*ps)->keys);
+    free(*ps);
+    *ps = NULL;
+}
+
+int plog_better(const plog_sweep_t *s, double a, double b)
+{
+    if (isnan(a))
+        return 0;
+    if (isnan(b))
+        return 1;
+    return s->h->larger_is_better ? a > b : a < b;
+}
+
+static int rank(plog_state_t st)
+{
+    return st == PLOG_OK ? 0 : st == PLOG_PARTIAL ? 1 : 2;
+}
+
+static int cmp_order(const void *pa, const void *pb, void *ctx)
+{
+    const plog_sweep_t *s = ctx;
+    const plog_map_t *a = &s->maps[*(const size_t *)pa], *b = &s->maps[*(const size_t *)pb];
+    if (rank(a->state) != rank(b->state))
+        return rank(a->state) - rank(b->state);
+    if (rank(a->state) < 2 && a->avg != b->avg)
+        return plog_better(s, a->avg, b->avg) ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+size_t *plog_sweep_order(const plog_sweep_t *s)
+{
+    size_t *o = malloc((s->h->nmaps + 1) * sizeof *o);
+    if (o == NULL)
+        return NULL;
+    for (size_t m = 0; m < s->h->nmaps; m++)
+        o[m] = m;
+    qsort_r(o, s->h->nmaps, sizeof *o, cmp_order, (void *)s);
+    return o;
+}
+
+void plog_sweep_warn(const plog_sweep_t *s, FILE *f)
+{
+    if (!s->finished)
+        fprintf(f, "paratune-log: %s: sweep not finished: %zu of %zu jobs have a result\n",
+                s->file, s->jobs_done, s->jobs_total);
+    if (s->lf->torn)
+        fprintf(f, "paratune-log: %s: last record torn (ignored)\n", s->file);
+}
+
+void plog_sweep_notes(const plog_sweep_t *s, char *buf, size_t len)
+{
+    int n = 0;
+    buf[0] = '\0';
+    if (!s->finished)
+        n = snprintf(buf, len, "(sweep not finished: %zu of %zu jobs have a result)",
+                     s->jobs_done, s->jobs_total);
+    if (n < 0 || (size_t)n >= len)
+        return;
+    if (s->lf->torn)
+        snprintf(buf + n, len - (size_t)n, "%s(last record torn, ignored)", n > 0 ? " " : "");
+}
+
+void plog_sweep_validator(const plog_sweep_t *s, char *buf, size_t len)
+{
+    if (strcmp(s->h->validator, "cv") == 0)
+        snprintf(buf, len, "cv %d folds", s->h->num_folds);
+    else
+        snprintf(buf, len, "tvs train ratio %g", s->h->train_ratio);
+}
+
+static const char *short_name(const char *key)
+{
+    const char *dot = strrchr(key, '.');
+    return dot != NULL ? dot + 1 : key;
+}
+
+const char *plog_sweep_key(const plog_sweep_t *s, const char *name)
+{
+    const char *found = NULL;
+    for (size_t k = 0; k < s->nkeys; k++)
+        if (strcmp(s->keys[k], name) == 0)
+            return s->keys[k];
+    for (size_t k = 0; k < s->nkeys; k++)
+        if (strcmp(short_name(s->keys[k]), name) == 0) {
+            if (found != NULL)
+                return NULL; /* ambiguous */
+            found = s->keys[k];
+        }
+    return found;
+}
+
+const char *plog_sweep_short_key(const plog_sweep_t *s, const char *key)
+{
+    const char *sh = short_name(key);
+    for (size_t k = 0; k < s->nkeys; k++)
+        if (strcmp(s->keys[k], key) != 0 && strcmp(short_name(s->keys[k]), sh) == 0)
+            return key;
+    return sh;
+}
+
+/* ---- helpers ---- */
+
+int plog_value_cmp(const pt_value_t *a, const pt_value_t *b)
+{
+    int sa = a->type == PT_VAL_STRING, sb = b->type == PT_VAL_STRING;
+    if (sa != sb)
+        return sa - sb;
+    if (sa)
+        return strcmp(a->str != NULL ? a->str : "", b->str != NULL ? b->str : "");
+    return a->num < b->num ? -1 : a->num > b->num;
+}
+
+/* Sets *out to the default of "stage.param" in the stage registry and returns 1; 0 when the
+ * param is unknown or has no default. */
+static int default_of(const char *key, pt_value_t *out)
+{
+    const char *dot = strchr(key, '.');
+    const pt_stage_def_t *st;
+    const pt_param_def_t *p;
+    char stage[128];
+    if (dot == NULL || (size_t)(dot - key) >= sizeof stage)
+        return 0;
+    memcpy(stage, key, (size_t)(dot - key));
+    stage[dot - key] = '\0';
+    if ((st = pt_stage_lookup(stage)) == NULL || (p = pt_stage_param(st, dot + 1)) == NULL ||
+        p->required)
+        return 0;
+    memset(out, 0, sizeof *out);
+    out->type = p->type;
+    out->num = p->def;
+    return 1;
+}
+
+/* Whether every key of a has the same value in b, or is missing from b and a has it at its
+ * default. */
+static int covers(const pt_paramlist_t *a, const pt_paramlist_t *b)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        const pt_value_t *v = pt_paramlist_get(b, a->items[i].key);
+        pt_value_t d;
+        if (v == NULL && default_of(a->items[i].key, &d))
+            v = &d;
+        if (v == NULL || plog_value_cmp(&a->items[i].val, v) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+int plog_params_equal(const pt_paramlist_t *a, const pt_paramlist_t *b)
+{
+    return covers(a, b) && covers(b, a);
+}
+
+void plog_fmt_double(double x, char *buf, size_t len)
+{
+    char tmp[40];
+    if (isnan(x)) {
+        snprintf(buf, len, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        snprintf(buf, len, "%s", x < 0 ? "-inf" : "inf");
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
+        if (prec == 17 || strtod(tmp, NULL) == x)
+            break;
+    }
+    snprintf(buf, len, "%s", tmp);
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+int plog_digits(const double *v, size_t n, int lo, int hi)
+{
+    double *d = malloc((n + 1) * sizeof *d);
+    size_t m = 0;
+    int p = lo;
+    if (d == NULL)
+        return hi;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            d[m++] = v[i];
+    qsort(d, m, sizeof *d, cmp_double);
+    for (; p < hi; p++) {
+        size_t i;
+        for (i = 1; i < m; i++) {
+            char a[48], b[48];
+            if (d[i] == d[i - 1])
+                continue;
+            snprintf(a, sizeof a, "%.*g", p, d[i - 1]);
+            snprintf(b, sizeof b, "%.*g", p, d[i]);
+            if (strcmp(a, b) == 0)
+                break;
+        }
+        if (i >= m)
+            break;
+    }
+    free(d);
+    return p;
+}
+
+int plog_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+size_t plog_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t len;
+    uint32_t c, min;
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if ((s[0] & 0xe0) == 0xc0) {
+        len = 2, c = s[0] & 0x1f, min = 0x80;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        len = 3, c = s[0] & 0x0f, min = 0x800;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        len = 4, c = s[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
+}
