@@ -134,8 +134,8 @@ typedef struct {
 } plog_buf_t;
 
 void plog_buf_printf(plog_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Appends s escaped for XML text and attribute values: & < > " ' as entities, control
- * characters XML forbids and invalid UTF-8 as U+FFFD. */
+/* Appends s escaped for XML text and for attribute values in double quotes: & < > " as
+ * entities, control characters XML forbids and invalid UTF-8 as U+FFFD. */
 void plog_buf_xml(plog_buf_t *b, const char *s);
 void plog_buf_free(plog_buf_t *b);
 

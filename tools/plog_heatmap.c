@@ -18,6 +18,8 @@
 #include "plog.h"
 #include "pt_common.h"
 
+#define MAX_CELLS 10000 /* a grid beyond this is no picture to look at */
+
 typedef struct {
     long map;           /* fixed mode: the cell's map, -1 when none */
     size_t nmaps;       /* maps in the cell */
@@ -159,9 +161,17 @@ int plog_cmd_heatmap(const plog_args_t *a)
         rc = PT_EXIT_USAGE;
         goto out;
     }
+    if ((xs = axis_values(s, kx, ky, &nx)) == NULL || (ys = axis_values(s, ky, kx, &ny)) == NULL)
+        goto nomem;
+    if (nx > 0 && ny > MAX_CELLS / nx) {
+        /* e.g. a random search, where every map has values of its own */
+        fprintf(stderr, "paratune-log: %s: %s and %s take %zu x %zu values: too many cells "
+                "for a heatmap (at most %d)\n", s->file, kx, ky, nx, ny, MAX_CELLS);
+        rc = PT_EXIT_USAGE;
+        goto out;
+    }
     plog_sweep_warn(s, stderr);
-    if ((xs = axis_values(s, kx, ky, &nx)) == NULL || (ys = axis_values(s, ky, kx, &ny)) == NULL ||
-        (others = malloc((s->nkeys + 1) * sizeof *others)) == NULL ||
+    if ((others = malloc((s->nkeys + 1) * sizeof *others)) == NULL ||
         (cells = calloc(nx * ny + 1, sizeof *cells)) == NULL ||
         (vals = malloc((nx * ny + 1) * sizeof *vals)) == NULL)
         goto nomem;

@@ -61,7 +61,6 @@ void plog_buf_xml(plog_buf_t *b, const char *s)
         case '<': plog_buf_printf(b, "&lt;"); i++; continue;
         case '>': plog_buf_printf(b, "&gt;"); i++; continue;
         case '"': plog_buf_printf(b, "&quot;"); i++; continue;
-        case '\'': plog_buf_printf(b, "&apos;"); i++; continue;
         default: break;
         }
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {

@@ -8,7 +8,9 @@
  *
  * A resumed sweep (--resume) restarts the clock at 0, so its records' times go back; each
  * session found that way is drawn after the previous one (a dashed line marks where), which
- * keeps one time axis. Every bar is a <rect class="job"> ("job failed") with data-map,
+ * keeps one time axis. The log does not record sessions, so a resumed run whose first result
+ * came later on its clock than the previous run's last result is not found and is drawn over
+ * it (docs/log-format.md says so). Every bar is a <rect class="job"> ("job failed") with data-map,
  * data-fold, data-worker, data-status, data-start and data-end, for scripts and tests.
  */
 #include <errno.h>

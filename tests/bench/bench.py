@@ -107,6 +107,14 @@ def smaps_split(pid):
     return img, other
 
 
+def cpu_busy():
+    """(busy, steal) seconds of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal ...
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / TICK, (v[7] if len(v) > 7 else 0) / TICK
+
+
 def stat_times(pid):
     """(own utime+stime, reaped children's cutime+cstime) in seconds, from /proc/PID/stat."""
     with open("/proc/%d/stat" % pid) as f:
@@ -115,6 +123,19 @@ def stat_times(pid):
     # fields[0] is state (field 3); utime is field 14 -> index 11
     ut, stt, cut, cst = (int(fields[i]) for i in (11, 12, 13, 14))
     return (ut + stt) / TICK, (cut + cst) / TICK
+
+
+def wait_quiet(limit):
+    """Waits (up to limit seconds) until the other processes use < 10% of a core for 3 s."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < limit:
+        b0, _ = cpu_busy()
+        time.sleep(3)
+        b1, _ = cpu_busy()
+        if (b1 - b0) / 3 < 0.1:
+            return True
+    log("  (the machine did not get quiet within %.0fs; measuring anyway)" % limit)
+    return False
 
 
 # ---------------------------------------------------------------- running things
@@ -578,6 +599,8 @@ def main():
     b = Bench(a.bin)
     b.numpy_kernel = "not measured"
     t0 = time.perf_counter()
+    busy0, steal0 = cpu_busy()
+    own0 = os.times()
     kern = subprocess.run(["env", "OPENBLAS_VERBOSE=2", os.path.join(b.bin, "paratune-worker")],
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True).stdout
     m = re.search(r"Core: (\S+)", kern)
@@ -589,7 +612,10 @@ def main():
                                       m.group(1) if m else "unknown"))
     if not b.sk:
         log("scikit-learn side skipped (BENCH_SKLEARN=0 or /usr/bin/python3 lacks sklearn)")
+    quiet = float(os.environ.get("BENCH_WAIT_QUIET", "0") or 0)
     for w in b.workloads:
+        if quiet > 0:
+            wait_quiet(quiet)
         {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
@@ -598,7 +624,16 @@ def main():
                          if b.quick else ""))
     rows = [[n, f, "-" if ok is None else ("PASS" if ok else "MISS")] for n, f, ok in b.targets]
     b.table(["target", "measured", ""], rows)
-    log("bench: %.0fs in all" % (time.perf_counter() - t0))
+    busy1, steal1 = cpu_busy()
+    own1 = os.times()
+    mine = sum(own1[:4]) - sum(own0[:4])
+    other = busy1 - busy0 - mine
+    el = time.perf_counter() - t0
+    log("bench: %.0fs in all; CPU busy %.0fs, of which this benchmark's processes %.0fs: other "
+        "processes and kernel threads used %.0fs (%.0f%% of one core on average)%s; steal %.0fs"
+        % (el, busy1 - busy0, mine, other, 100 * other / el,
+           " -- WARNING: the machine was not quiet, figures may be noisy"
+           if other > 0.1 * el else "", steal1 - steal0))
     if os.environ.get("BENCH_JSON"):
         with open(os.environ["BENCH_JSON"], "w") as f:
             json.dump({"figures": FIGS, "targets": b.targets}, f, indent=1, default=str)

@@ -146,8 +146,32 @@ if [ -n "$msg" ]; then bad "$msg";
 elif [ "$(grep -c '<rect class="job' "$W/t40_base.svg")" -ne 18 ]; then bad "not 18 bars";
 elif [ "$(grep -c 'class="job failed"' "$W/t40_hang.svg")" -ne 1 ] || ! grep -q 'data-status="timeout"' "$W/t40_hang.svg"; then bad "timeout not marked";
 elif ! grep -q "max concurrency $($PY "$HERE/logtool.py" overlap "$W/ov3.log")" "$W/t40_ov3.svg"; then bad "concurrency differs from logtool's";
-elif ! grep -q 'class="resume"' "$W/t40_k9.svg"; then bad "the resumed session is not marked";
 else ok; fi
+
+begin "timeline of a resumed sweep: the second run is drawn after the first"
+# The first run does 11 slow jobs before it hangs and is killed, the resumed run one: its
+# clock, which restarts at 0, goes back, which is how the runs are told apart.
+RS=(--data "$W/big.csv" --pipeline pca,linearRegression --grid pca.k=10,50
+    --grid linearRegression.regParam=0.01,0.1 --folds 3 --no-cache --parallelism 1)
+PARATUNE_FAILPOINT="hang@3:2" "$BIN/paratune" tune "${RS[@]}" --log "$W/t40res.log" --quiet \
+    >/dev/null 2>&1 &
+cpid=$!
+for i in $(seq 600); do
+    [ "$($PY "$HERE/logtool.py" count "$W/t40res.log" 2>/dev/null || echo 0)" -ge 11 ] && break
+    sleep 0.1
+done
+{ kill -9 $cpid; wait $cpid; } 2>/dev/null
+for i in $(seq 100); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
+if ! pt tune "${RS[@]}" --log "$W/t40res.log" --resume --quiet >/dev/null 2>"$W/t40.err"; then bad "resume: $(cat "$W/t40.err")";
+elif ! ptlog timeline "$W/t40res.log" --out "$W/t40.svg" 2>"$W/t40.err"; then bad "$(cat "$W/t40.err")";
+elif ! xmllint --noout "$W/t40.svg" 2>/dev/null; then bad "not XML";
+elif ! m=$("${CHK[@]}" timeline "$W/t40res.log" "$W/t40.svg" 2>&1); then bad "$m";
+elif [ "$(grep -c 'class="resume"' "$W/t40.svg")" -ne 1 ] || ! grep -q "resumed 1 time" "$W/t40.svg"; then bad "the resume is not marked";
+elif ! $PY -c '
+import sys, xml.etree.ElementTree as ET
+bars = [e for e in ET.parse(sys.argv[1]).getroot().iter("{http://www.w3.org/2000/svg}rect") if e.get("class", "").startswith("job")]
+assert len(bars) == 12 and float(bars[-1].get("data-start")) >= max(float(b.get("data-end")) for b in bars[:-1])' "$W/t40.svg"; then bad "the runs overlap";
+else check_clean && ok; fi
 
 begin "a torn last record: every command says so and shows the whole records"
 ptlog show "$W/t40torn.log" >"$W/t40.out" 2>&1; r1=$?
@@ -240,7 +264,7 @@ grep -q "not finished" "$W/t40.err" || msg="best: $(cat "$W/t40.err")"
 ptlog heatmap "$W/t40live.log" "${KEYS[@]}" --out "$W/t40l1.svg" 2>/dev/null || msg="heatmap failed"
 ptlog timeline "$W/t40live.log" --out "$W/t40l2.svg" 2>/dev/null || msg="timeline failed"
 xmllint --noout "$W/t40l1.svg" "$W/t40l2.svg" 2>/dev/null || msg="SVG not XML"
-grep -q 'class="notes">(sweep not finished' "$W/t40l2.svg" || msg="timeline does not say so"
+grep -q 'class="notes".*(sweep not finished' "$W/t40l2.svg" || msg="timeline does not say so"
 kill -TERM $cpid; sleep 0.2; kill -TERM $cpid 2>/dev/null
 wait $cpid
 for i in $(seq 100); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
