@@ -250,7 +250,8 @@ static void progress_clear(sweep_t *s)
 
 /* Records the end of job j: a result, or a failure ("failed", "timeout") with reason. */
 static int finish_job(sweep_t *s, long j, const slot_t *w, const char *status, double metric,
-                      double fit_s, double eval_s, const char *reason, char *err)
+                      double fit_s, double eval_s, int not_converged, const char *reason,
+                      char *err)
 {
     job_t *jb = &s->jobs[j];
     int ok = strcmp(status, "ok") == 0;
@@ -269,6 +270,8 @@ static int finish_job(sweep_t *s, long j, const slot_t *w, const char *status, d
     s->finished++;
     if (!ok)
         s->failed++;
+    if (not_converged)
+        s->not_converged++;
     if (s->log != NULL) {
         pt_log_result_t r;
         memset(&r, 0, sizeof r);
@@ -284,6 +287,7 @@ static int finish_job(sweep_t *s, long j, const slot_t *w, const char *status, d
         r.finished = now;
         r.fit_seconds = fit_s;
         r.eval_seconds = eval_s;
+        r.not_converged = not_converged;
         if (pt_log_append_result(s->log, &r, err) != 0)
             return -EIO;
     }
@@ -378,7 +382,7 @@ static int reap(sweep_t *s, char *err)
         if (w->state == W_BUSY) {
             long j = w->job;
             if (w->timed_out) {
-                if (finish_job(s, j, w, "timeout", NAN, 0, 0, why, err) != 0)
+                if (finish_job(s, j, w, "timeout", NAN, 0, 0, 0, why, err) != 0)
                     return -EIO;
             } else if (s->jobs[j].attempts <= s->o->max_retries && !got_stop) {
                 s->running--;
@@ -394,7 +398,7 @@ static int reap(sweep_t *s, char *err)
                 s->running--; /* not a failure of the job: stopped; left for --resume */
                 s->jobs[j].state = J_PENDING;
             } else {
-                if (finish_job(s, j, w, "failed", NAN, 0, 0, why, err) != 0)
+                if (finish_job(s, j, w, "failed", NAN, 0, 0, 0, why, err) != 0)
                     return -EIO;
             }
         }
@@ -484,10 +488,10 @@ static int handle_message(sweep_t *s, char *err)
                 m.model = NULL;
             }
             if (m.type == PT_MSG_RESULT)
-                rc = finish_job(s, j, w, "ok", m.metric, m.fit_seconds, m.eval_seconds, NULL,
-                                err);
+                rc = finish_job(s, j, w, "ok", m.metric, m.fit_seconds, m.eval_seconds,
+                                m.not_converged, NULL, err);
             else
-                rc = finish_job(s, j, w, "failed", NAN, 0, 0,
+                rc = finish_job(s, j, w, "failed", NAN, 0, 0, 0,
                                 m.error ? m.error : "fit failed", err);
         }
     }

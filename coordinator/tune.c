@@ -660,6 +660,10 @@ int pt_tune_main(int argc, char **argv)
                 "parallelism %ld), refit %.3fs; coordinator CPU in the sweep %.3fs (%.1f us "
                 "per job)\n", t_load, t_shm, t_sweep, s.total_to_run, o.parallelism, t_refit,
                 cpu_sweep, s.total_to_run ? cpu_sweep / (double)s.total_to_run * 1e6 : 0.0);
+    if (s.not_converged > 0 && !o.quiet)
+        fprintf(stderr, "paratune: %zu of %zu fits stopped at maxIter before meeting tol "
+                "(\"converged\": false in the log); raise maxIter or tol for those maps\n",
+                s.not_converged, s.finished);
     for (size_t i = 0; i < s.nmaps; i++) {
         if (!isnan(avg[i]))
             continue;

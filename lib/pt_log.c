@@ -166,7 +166,7 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     static const pt_paramlist_t none = {0, NULL};
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
-    msgpack_pack_map(pk, has_error ? 13 : 12);
+    msgpack_pack_map(pk, 12 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0));
     pt_msgpack_pack_str(pk, "record");
     pt_msgpack_pack_str(pk, "result");
     pt_msgpack_pack_str(pk, "param_index");
@@ -195,6 +195,10 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     msgpack_pack_double(pk, r->fit_seconds);
     pt_msgpack_pack_str(pk, "eval_seconds");
     msgpack_pack_double(pk, r->eval_seconds);
+    if (r->not_converged) {
+        pt_msgpack_pack_str(pk, "converged");
+        msgpack_pack_false(pk);
+    }
 }
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
@@ -766,6 +770,12 @@ static int read_result(const msgpack_object *o, size_t nmaps, pt_log_result_t *r
         (rc = pt_msgpack_get_double(o, "fit_seconds", &r->fit_seconds, why)) != 0 ||
         (rc = pt_msgpack_get_double(o, "eval_seconds", &r->eval_seconds, why)) != 0)
         return rc;
+    if (pt_msgpack_map_get(o, "converged") != NULL) {
+        int conv;
+        if ((rc = pt_msgpack_get_bool(o, "converged", &conv, why)) != 0)
+            return rc;
+        r->not_converged = !conv;
+    }
     return 0;
 }
 

@@ -428,7 +428,7 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         pt_msgpack_pack_params(pk, &m->params);
         break;
     case PT_MSG_RESULT:
-        msgpack_pack_map(pk, m->model != NULL ? 8 : 7);
+        msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0));
         pt_msgpack_pack_str(pk, "type");
         pt_msgpack_pack_str(pk, "result");
         pack_job_ids(pk, m);
@@ -442,6 +442,10 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             pt_msgpack_pack_str(pk, "model");
             msgpack_pack_bin(pk, m->model_len);
             msgpack_pack_bin_body(pk, m->model, m->model_len);
+        }
+        if (m->not_converged) {
+            pt_msgpack_pack_str(pk, "converged");
+            msgpack_pack_false(pk);
         }
         break;
     case PT_MSG_ERROR:
@@ -517,6 +521,11 @@ static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
         rc = pt_msgpack_get_double(o, "fit_seconds", &m->fit_seconds, err);
     if (rc == 0)
         rc = pt_msgpack_get_double(o, "eval_seconds", &m->eval_seconds, err);
+    if (rc == 0 && pt_msgpack_map_get(o, "converged") != NULL) {
+        int conv;
+        rc = pt_msgpack_get_bool(o, "converged", &conv, err);
+        m->not_converged = !conv;
+    }
     if (rc != 0)
         return rc;
     mo = pt_msgpack_map_get(o, "model");

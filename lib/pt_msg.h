@@ -3,7 +3,8 @@
  * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
  *   hello  {type, pid}                                         worker -> coordinator
  *   job    {type, job_id, param_index, fold, attempt, stages, params}  coordinator -> worker
- *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?}
+ *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
+ *           converged? (false when an iterative fit stopped at maxIter)}
  *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
  *   stop   {type}                                              coordinator -> worker
  * fold is the validation block of the shared-memory image; -1 asks for a refit on all rows,
@@ -42,6 +43,7 @@ typedef struct {
     double metric;         /* result */
     double fit_seconds;    /* result: time in the fit, seconds */
     double eval_seconds;   /* result: time predicting and evaluating, seconds */
+    int not_converged;     /* result: an iterative fit stopped at maxIter ("converged": false) */
     unsigned char *model;  /* result of a refit: msgpack bytes, owned; NULL otherwise */
     size_t model_len;
     char *error;           /* error: one-line reason, owned */

@@ -254,6 +254,7 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
         goto error;
     t1 = pt_now();
     reply->fit_seconds = t1 - t0;
+    reply->not_converged = pt_fitted_hit_max_iter(fit);
     if (job->fold >= 0) {
         const double *x, *y;
         size_t n, K = pt_fitted_classes(fit);
