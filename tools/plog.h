@@ -1,9 +1,10 @@
 /* plog.h - what the files of the paratune-log program share.
  *
- * paratune-log is one program spread over the .c files of tools/: paratune-log.c parses the command line
- * and runs a command; plog_sweep.c reads a log and works out each param map's statistics;
- * plog_text.c prints the terminal commands (show, compare, best) and csv; plog_json.c writes
- * JSON lines; plog_svg.c holds the SVG helpers and the atomic --out writer; plog_heatmap.c and
+ * paratune-log is one program spread over the .c files of tools/: paratune-log.c parses the
+ * command line and runs a command; plog_sweep.c reads a log and works out each param map's
+ * statistics; plog_text.c prints the terminal commands (show, compare, best) and csv;
+ * plog_json.c decodes the records again as plain msgpack (for csv and json) and writes JSON
+ * lines; plog_svg.c holds the SVG helpers and the atomic --out writer; plog_heatmap.c and
  * plog_timeline.c draw the two pictures. Like any program (STYLE.md, habit 3) the commands
  * print one line on failure ("paratune-log: FILE: reason") and return an exit code of
  * pt_common.h: 0 done, 1 no answer (no best map, nothing in common) or a system error,
@@ -15,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include <msgpack.h>
 
 #include "pt_log.h"
 #include "pt_value.h"
@@ -123,6 +126,25 @@ int plog_utf8(void);
 /* Decodes one UTF-8 character of s[0..n) into *cp. Returns its length, or 0 when the bytes
  * are not valid UTF-8 (overlong forms, surrogates and values above U+10FFFF included). */
 size_t plog_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* ---- the records as msgpack objects (plog_json.c) ---- */
+
+/* Every whole record of a log, decoded again as plain msgpack objects, so that fields this
+ * program does not know reach the output too. */
+typedef struct {
+    char *buf;            /* the file's first lf->valid_bytes bytes; strings point into it */
+    msgpack_zone zone;    /* holds the objects */
+    msgpack_object *rec;  /* nrec records, in file order */
+    size_t nrec;
+} plog_raw_t;
+
+/* Reads the whole records of the log s was loaded from (a log only grows, so they are the
+ * bytes pt_logfile_read checked). On failure prints one line and returns NULL with *rc the
+ * exit code. Free with plog_raw_destroy. */
+plog_raw_t *plog_raw_load(const plog_sweep_t *s, int *rc);
+void plog_raw_destroy(plog_raw_t **pr);
+/* Writes o as JSON (see plog_json.c for NaN, infinities, integers and strings). */
+void plog_json_value(FILE *f, const msgpack_object *o);
 
 /* ---- output (plog_svg.c) ---- */
 

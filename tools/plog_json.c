@@ -181,34 +181,80 @@ out:
     return rc;
 }
 
+plog_raw_t *plog_raw_load(const plog_sweep_t *s, int *rc)
+{
+    plog_raw_t *r = calloc(1, sizeof *r);
+    size_t len = (size_t)s->lf->valid_bytes, off = 0, cap = 0;
+    int e;
+
+    if (r == NULL || !msgpack_zone_init(&r->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
+        free(r);
+        goto nomem;
+    }
+    if ((e = read_prefix(s->file, len, &r->buf)) != 0) {
+        fprintf(stderr, "paratune-log: %s: %s\n", s->file,
+                e == -ESTALE ? "changed while being read (replaced?)" : strerror(-e));
+        plog_raw_destroy(&r);
+        *rc = e == -ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+        return NULL;
+    }
+    while (off < len) {
+        msgpack_unpack_return ur;
+        if (r->nrec == cap) {
+            msgpack_object *g = realloc(r->rec, (cap = cap ? 2 * cap : 64) * sizeof *g);
+            if (g == NULL)
+                goto nomem_r;
+            r->rec = g;
+        }
+        ur = msgpack_unpack(r->buf, len, &off, &r->zone, &r->rec[r->nrec]);
+        if (ur == MSGPACK_UNPACK_NOMEM_ERROR)
+            goto nomem_r;
+        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+            fprintf(stderr, "paratune-log: %s: changed while being read (replaced?)\n", s->file);
+            plog_raw_destroy(&r);
+            *rc = PT_EXIT_USAGE;
+            return NULL;
+        }
+        r->nrec++;
+    }
+    return r;
+nomem_r:
+    plog_raw_destroy(&r);
+nomem:
+    fprintf(stderr, "paratune-log: %s: out of memory\n", s->file);
+    *rc = PT_EXIT_FAIL;
+    return NULL;
+}
+
+void plog_raw_destroy(plog_raw_t **pr)
+{
+    if (pr == NULL || *pr == NULL)
+        return;
+    msgpack_zone_destroy(&(*pr)->zone);
+    free((*pr)->buf);
+    free((*pr)->rec);
+    free(*pr);
+    *pr = NULL;
+}
+
+void plog_json_value(FILE *f, const msgpack_object *o)
+{
+    json_obj(f, o);
+}
+
 int plog_cmd_json(const plog_args_t *a)
 {
     plog_sweep_t *s;
-    msgpack_unpacked u;
-    char *buf = NULL;
-    size_t off = 0, len;
+    plog_raw_t *raw = NULL;
     int rc;
 
     if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
         return rc;
     plog_sweep_warn(s, stderr);
-    len = (size_t)s->lf->valid_bytes;
-    msgpack_unpacked_init(&u);
-    if ((rc = read_prefix(a->file[0], len, &buf)) != 0) {
-        fprintf(stderr, "paratune-log: %s: %s\n", a->file[0],
-                rc == -ESTALE ? "changed while being read (replaced?)" : strerror(-rc));
-        rc = rc == -ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+    if ((raw = plog_raw_load(s, &rc)) == NULL)
         goto out;
-    }
-    while (off < len) {
-        msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &off);
-        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
-            fprintf(stderr, "paratune-log: %s: changed while being read (replaced?)\n",
-                    a->file[0]);
-            rc = PT_EXIT_USAGE;
-            goto out;
-        }
-        json_obj(stdout, &u.data);
+    for (size_t i = 0; i < raw->nrec; i++) {
+        json_obj(stdout, &raw->rec[i]);
         fputc('\n', stdout);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -218,8 +264,7 @@ int plog_cmd_json(const plog_args_t *a)
         rc = PT_EXIT_OK;
     }
 out:
-    msgpack_unpacked_destroy(&u);
-    free(buf);
+    plog_raw_destroy(&raw);
     plog_sweep_destroy(&s);
     return rc;
 }

@@ -7,6 +7,7 @@
  * RFC 4180 fields, one row per result record (or per param map with --maps).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -473,22 +474,28 @@ int plog_cmd_best(const plog_args_t *a)
 
 /* ---- csv ---- */
 
-/* One field, quoted when it holds a comma, a quote or a line break (RFC 4180). */
-static void csv_field(FILE *out, const char *s, int first)
+/* One field of n bytes, quoted when it holds a comma, a quote or a line break (RFC 4180). */
+static void csv_field_n(FILE *out, const char *s, size_t n, int first)
 {
     if (!first)
         fputc(',', out);
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
+    if (memchr(s, ',', n) == NULL && memchr(s, '"', n) == NULL && memchr(s, '\r', n) == NULL &&
+        memchr(s, '\n', n) == NULL) {
+        fwrite(s, 1, n, out);
         return;
     }
     fputc('"', out);
-    for (; *s != '\0'; s++) {
-        if (*s == '"')
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
             fputc('"', out);
-        fputc(*s, out);
+        fputc(s[i], out);
     }
     fputc('"', out);
+}
+
+static void csv_field(FILE *out, const char *s, int first)
+{
+    csv_field_n(out, s, strlen(s), first);
 }
 
 /* NaN ("no value") is an empty field; infinities are "inf" / "-inf". */
@@ -515,32 +522,180 @@ static void csv_value(FILE *out, const pt_value_t *v)
     }
 }
 
-static void csv_results(const plog_sweep_t *s, FILE *out)
+/* A msgpack value as one field: missing or nil empty, numbers as above, bools true/false,
+ * strings as they are, arrays and maps as JSON. */
+static void csv_obj(FILE *out, const msgpack_object *o, int first)
 {
-    static const char *const tail[] = {"metric", "status", "error", "worker", "attempt",
-                                       "started", "finished", "fit_seconds", "eval_seconds"};
-    csv_field(out, "param_index", 1);
-    csv_field(out, "fold", 0);
-    for (size_t k = 0; k < s->nkeys; k++)
-        csv_field(out, s->keys[k], 0);
-    for (size_t i = 0; i < sizeof tail / sizeof *tail; i++)
-        csv_field(out, tail[i], 0);
+    char buf[48];
+    if (o == NULL || o->type == MSGPACK_OBJECT_NIL) {
+        csv_field(out, "", first);
+        return;
+    }
+    switch (o->type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+        csv_field(out, o->via.boolean ? "true" : "false", first);
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        snprintf(buf, sizeof buf, "%" PRIu64, o->via.u64);
+        csv_field(out, buf, first);
+        break;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        snprintf(buf, sizeof buf, "%" PRId64, o->via.i64);
+        csv_field(out, buf, first);
+        break;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64:
+        if (isnan(o->via.f64))
+            buf[0] = '\0';
+        else
+            plog_fmt_double(o->via.f64, buf, sizeof buf);
+        csv_field(out, buf, first);
+        break;
+    case MSGPACK_OBJECT_STR:
+        csv_field_n(out, o->via.str.ptr, o->via.str.size, first);
+        break;
+    case MSGPACK_OBJECT_BIN:
+        csv_field_n(out, o->via.bin.ptr, o->via.bin.size, first);
+        break;
+    default: {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&text, &len);
+        if (m != NULL) {
+            plog_json_value(m, o);
+            if (fclose(m) == 0) {
+                csv_field_n(out, text, len, first);
+                free(text);
+                break;
+            }
+            free(text);
+        }
+        csv_field(out, "", first);
+        break;
+    }
+    }
+}
+
+/* A column: a key of a result record (or of its params), not NUL-terminated. */
+typedef struct {
+    const char *p;
+    size_t n;
+} col_t;
+
+static int key_is(const msgpack_object *k, const char *p, size_t n)
+{
+    return k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+           memcmp(k->via.str.ptr, p, n) == 0;
+}
+
+static const msgpack_object *get_n(const msgpack_object *map, const char *p, size_t n)
+{
+    if (map == NULL || map->type != MSGPACK_OBJECT_MAP)
+        return NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (key_is(&map->via.map.ptr[i].key, p, n))
+            return &map->via.map.ptr[i].val;
+    return NULL;
+}
+
+/* Adds each string key of map o that keys[] lacks and skip[] does not name. -ENOMEM. */
+static int add_keys(col_t **keys, size_t *nkeys, size_t *cap, const msgpack_object *o,
+                    const char *const *skip, size_t nskip)
+{
+    if (o == NULL || o->type != MSGPACK_OBJECT_MAP)
+        return 0;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        size_t j;
+        if (k->type != MSGPACK_OBJECT_STR)
+            continue;
+        for (j = 0; j < nskip && !key_is(k, skip[j], strlen(skip[j])); j++)
+            ;
+        if (j < nskip)
+            continue;
+        for (j = 0; j < *nkeys && !key_is(k, (*keys)[j].p, (*keys)[j].n); j++)
+            ;
+        if (j < *nkeys)
+            continue;
+        if (*nkeys == *cap) {
+            col_t *g = realloc(*keys, (*cap = *cap ? 2 * *cap : 16) * sizeof *g);
+            if (g == NULL)
+                return -ENOMEM;
+            *keys = g;
+        }
+        (*keys)[(*nkeys)++] = (col_t){k->via.str.ptr, k->via.str.size};
+    }
+    return 0;
+}
+
+static int is_result(const msgpack_object *o)
+{
+    const msgpack_object *r = get_n(o, "record", 6);
+    return r != NULL && key_is(r, "result", 6);
+}
+
+/* One row per result record, from the records as written: param_index, fold, the params
+ * (header keys first), the documented fields, then any other field a record has (written by
+ * a later paratune), so that every field of every result is in the table. */
+static int csv_results(const plog_sweep_t *s, const plog_raw_t *raw, FILE *out)
+{
+    static const char *const fixed[] = {"record", "param_index", "fold", "params", "metric",
+                                        "status", "error", "worker", "attempt", "started",
+                                        "finished", "fit_seconds", "eval_seconds"};
+    size_t nfixed = sizeof fixed / sizeof *fixed;
+    col_t *pk = NULL, *ek = NULL;
+    size_t npk = 0, pcap = 0, nek = 0, ecap = 0;
+    int rc = 0;
+
+    for (size_t k = 0; k < s->nkeys && rc == 0; k++) {
+        if (npk == pcap) {
+            col_t *g = realloc(pk, (pcap = pcap ? 2 * pcap : 16) * sizeof *g);
+            if (g == NULL) {
+                rc = -ENOMEM;
+                break;
+            }
+            pk = g;
+        }
+        pk[npk++] = (col_t){s->keys[k], strlen(s->keys[k])};
+    }
+    for (size_t i = 0; i < raw->nrec && rc == 0; i++)
+        if (is_result(&raw->rec[i]))
+            rc = add_keys(&pk, &npk, &pcap, get_n(&raw->rec[i], "params", 6), NULL, 0) ||
+                 add_keys(&ek, &nek, &ecap, &raw->rec[i], fixed, nfixed) ? -ENOMEM : 0;
+    if (rc != 0)
+        goto out;
+
+    for (size_t i = 1; i < nfixed; i++) {
+        if (i == 3) { /* the params, one column each */
+            for (size_t k = 0; k < npk; k++)
+                csv_field_n(out, pk[k].p, pk[k].n, 0);
+            continue;
+        }
+        csv_field(out, fixed[i], i == 1);
+    }
+    for (size_t k = 0; k < nek; k++)
+        csv_field_n(out, ek[k].p, ek[k].n, 0);
     fputc('\n', out);
-    for (size_t i = 0; i < s->lf->nresults; i++) {
-        const pt_log_result_t *r = &s->lf->results[i];
-        fprintf(out, "%d,%d", (int)r->param_index, (int)r->fold);
-        for (size_t k = 0; k < s->nkeys; k++)
-            csv_value(out, pt_paramlist_get(r->params, s->keys[k]));
-        csv_double(out, r->metric);
-        csv_field(out, r->status, 0);
-        csv_field(out, r->error != NULL ? r->error : "", 0);
-        fprintf(out, ",%d,%d", (int)r->worker, (int)r->attempt);
-        csv_double(out, r->started);
-        csv_double(out, r->finished);
-        csv_double(out, r->fit_seconds);
-        csv_double(out, r->eval_seconds);
+    for (size_t i = 0; i < raw->nrec; i++) {
+        const msgpack_object *o = &raw->rec[i], *params = get_n(o, "params", 6);
+        if (!is_result(o))
+            continue;
+        for (size_t f = 1; f < nfixed; f++) {
+            if (f == 3) {
+                for (size_t k = 0; k < npk; k++)
+                    csv_obj(out, get_n(params, pk[k].p, pk[k].n), 0);
+                continue;
+            }
+            csv_obj(out, get_n(o, fixed[f], strlen(fixed[f])), f == 1);
+        }
+        for (size_t k = 0; k < nek; k++)
+            csv_obj(out, get_n(o, ek[k].p, ek[k].n), 0);
         fputc('\n', out);
     }
+out:
+    free(pk);
+    free(ek);
+    return rc;
 }
 
 static void csv_maps(const plog_sweep_t *s, FILE *out)
@@ -570,15 +725,24 @@ static void csv_maps(const plog_sweep_t *s, FILE *out)
 int plog_cmd_csv(const plog_args_t *a)
 {
     plog_sweep_t *s;
+    plog_raw_t *raw = NULL;
     int rc;
     if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
         return rc;
     plog_sweep_warn(s, stderr);
-    if (a->maps)
+    if (a->maps) {
         csv_maps(s, stdout);
-    else
-        csv_results(s, stdout);
+    } else {
+        if ((raw = plog_raw_load(s, &rc)) == NULL)
+            goto out;
+        if (csv_results(s, raw, stdout) != 0) {
+            rc = nomem(a->file[0]);
+            goto out;
+        }
+    }
     rc = finish_stdout();
+out:
+    plog_raw_destroy(&raw);
     plog_sweep_destroy(&s);
     return rc;
 }

@@ -5,7 +5,8 @@ exits 0 when all is well, else 1 with the first difference on stderr.
 
   plogcheck.py show LOG OUT            OUT (`paratune-log show`) lists every map once, in the
                                        order of the averages recomputed here, best marked
-  plogcheck.py csv LOG CSV             one CSV row per result record, every field equal
+  plogcheck.py csv LOG CSV             one CSV row per result record, every field of it (and
+                                       of its params) in a column of its name, equal
   plogcheck.py csvmaps LOG CSV         `csv --maps`: averages and stds equal the summary's
   plogcheck.py json LOG JSONL          each line equals its msgpack record (NaN as null, ints
                                        and floats keeping their type, keys in order)
@@ -118,21 +119,33 @@ def cmd_show(log, out):
         fail("maps listed: %r" % got)
 
 
+def same_field(text, v):
+    """A CSV field equals a msgpack value: nil and NaN empty, bools true/false, numbers
+    exact, strings as they are, arrays and maps as JSON."""
+    if v is None:
+        return text == ""
+    if isinstance(v, float):
+        return same_float(text, v)
+    if isinstance(v, (bool, int, str)):
+        return same_value(text, v)
+    return json.loads(text) == v
+
+
 def cmd_csv(log, path):
     res = results(records(log))
-    rows = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
     if len(rows) != len(res):
         fail("%d rows for %d result records" % (len(rows), len(res)))
     for i, (row, r) in enumerate(zip(rows, res)):
-        ok = (int(row["param_index"]) == r["param_index"] and int(row["fold"]) == r["fold"]
-              and all(same_value(row[k], v) for k, v in r["params"].items())
-              and same_float(row["metric"], r["metric"]) and row["status"] == r["status"]
-              and row["error"] == r.get("error", "") and int(row["worker"]) == r["worker"]
-              and int(row["attempt"]) == r["attempt"]
-              and all(same_float(row[k], r[k]) for k in ("started", "finished", "fit_seconds",
-                                                         "eval_seconds")))
-        if not ok:
-            fail("record %d: %r != %r" % (i, row, r))
+        fields = {k: v for k, v in r.items() if k not in ("record", "params")}
+        fields.update(r["params"])
+        for col, text in row.items():
+            if col not in fields and text != "":
+                fail("record %d: %s=%r, not in the record %r" % (i, col, text, r))
+        for k, v in fields.items():
+            if k not in row or not same_field(row[k], v):
+                fail("record %d: %s=%r, log %r" % (i, k, row.get(k), v))
 
 
 def cmd_csvmaps(log, path):
