@@ -288,6 +288,7 @@ static int finish_job(sweep_t *s, long j, const slot_t *w, const char *status, d
         r.fit_seconds = fit_s;
         r.eval_seconds = eval_s;
         r.not_converged = not_converged;
+        r.run = s->run;
         if (pt_log_append_result(s->log, &r, err) != 0)
             return -EIO;
     }

@@ -54,7 +54,8 @@ typedef struct {
     int start_failures;            /* workers that died before saying HELLO */
     int fatal_start;               /* one exited 2 at start-up: start no more */
     size_t running, finished, failed, total_to_run;
-    size_t not_converged;          /* fits that stopped at maxIter before meeting tol */
+    size_t not_converged;
+    int32_t run;                   /* this run's number in the log (1, or more after --resume) */          /* fits that stopped at maxIter before meeting tol */
     void *ctx, *router;
     char sockdir[256], endpoint[300];
     pid_t janitor;

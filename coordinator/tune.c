@@ -492,6 +492,7 @@ int pt_tune_main(int argc, char **argv)
     }
 
     /* With --resume, the jobs that have a result are done; the rest are queued. */
+    s.run = 1;
     if (resuming) {
         char why[768];
         if (header_differs(&prev->header, &hdr, why, sizeof why)) {
@@ -501,12 +502,15 @@ int pt_tune_main(int argc, char **argv)
         for (size_t r = 0; r < prev->nresults; r++) {
             const pt_log_result_t *res = &prev->results[r];
             job_t *jb;
+            if (res->run + 1 > s.run)
+                s.run = res->run + 1;
+            if (res->run == 0 && s.run < 2)
+                s.run = 2;
             if (res->param_index < 0 || (size_t)res->param_index >= s.nmaps || res->fold < 0 ||
                 (size_t)res->fold >= s.nfolds)
                 continue;
+            /* should a job have two records, the later counts (as paratune-log reads it) */
             jb = &s.jobs[(size_t)res->param_index * s.nfolds + (size_t)res->fold];
-            if (jb->state != J_PENDING)
-                continue; /* the first record of a job counts */
             jb->state = strcmp(res->status, "ok") == 0 ? J_DONE : J_FAILED;
             jb->metric = jb->state == J_DONE ? res->metric : NAN;
             jb->attempts = res->attempt;

@@ -166,7 +166,7 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     static const pt_paramlist_t none = {0, NULL};
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
-    msgpack_pack_map(pk, 12 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0));
+    msgpack_pack_map(pk, 12 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0));
     pt_msgpack_pack_str(pk, "record");
     pt_msgpack_pack_str(pk, "result");
     pt_msgpack_pack_str(pk, "param_index");
@@ -198,6 +198,10 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     if (r->not_converged) {
         pt_msgpack_pack_str(pk, "converged");
         msgpack_pack_false(pk);
+    }
+    if (r->run > 0) {
+        pt_msgpack_pack_str(pk, "run");
+        msgpack_pack_int32(pk, r->run);
     }
 }
 
@@ -776,6 +780,9 @@ static int read_result(const msgpack_object *o, size_t nmaps, pt_log_result_t *r
             return rc;
         r->not_converged = !conv;
     }
+    if (pt_msgpack_map_get(o, "run") != NULL &&
+        (rc = get_int32(o, "run", 1, INT32_MAX, &r->run, why)) != 0)
+        return rc;
     return 0;
 }
 

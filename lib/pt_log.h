@@ -14,7 +14,8 @@
  * result:  record, param_index, fold, params, metric (float, NaN when failed), status
  *          ("ok" | "failed"), error (str, only when not ok), worker (pid), attempt (1-based),
  *          started, finished (seconds since the sweep began, coordinator clock),
- *          fit_seconds, eval_seconds (worker clock), converged (false, only when an
+ *          fit_seconds, eval_seconds (worker clock), run (1 for the first run of the
+ *          coordinator, +1 for each --resume), converged (false, only when an
  *          iterative solver stopped at maxIter before meeting tol)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
  *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
@@ -64,6 +65,8 @@ typedef struct {
     int32_t attempt;
     double started, finished;
     double fit_seconds, eval_seconds;
+    int32_t run;           /* which run of the coordinator wrote it: 1, then 2 after the first
+                              --resume, ...; 0 = not recorded (not written) */
     int not_converged;     /* 1: an iterative solver stopped at maxIter before meeting tol;
                               written as "converged": false, absent otherwise */
 } pt_log_result_t;

@@ -8,9 +8,9 @@
  *
  * A resumed sweep (--resume) restarts the clock at 0, so its records' times go back; each
  * session found that way is drawn after the previous one (a dashed line marks where), which
- * keeps one time axis. The log does not record sessions, so a resumed run whose first result
- * came later on its clock than the previous run's last result is not found and is drawn over
- * it (docs/log-format.md says so). Every bar is a <rect class="job"> ("job failed") with data-map,
+ * keeps one time axis. Result records carry the run that wrote them ("run"); for logs
+ * written before that field existed the clock going back marks a new session, which misses
+ * a resumed run whose first result came later on its clock than the previous run's last. Every bar is a <rect class="job"> ("job failed") with data-map,
  * data-fold, data-worker, data-status, data-start and data-end, for scripts and tests.
  */
 #include <errno.h>
@@ -116,6 +116,7 @@ int plog_cmd_timeline(const plog_args_t *a)
     lane_t *lanes = NULL;
     event_t *ev = NULL;
     double *bounds = NULL, tmax = 0, prev_finished = -INFINITY, offset = 0, first = INFINITY;
+    int32_t prev_run = 0;
     size_t n, nlanes = 0, nbounds = 0, nfailed = 0;
     int rc, conc = 0, cur = 0;
     plog_buf_t b = {NULL, 0, 0, 0};
@@ -136,11 +137,13 @@ int plog_cmd_timeline(const plog_args_t *a)
     for (size_t i = 0; i < n; i++) {
         const pt_log_result_t *r = &s->lf->results[i];
         double st = finite_or_0(r->started), fi = finite_or_0(r->finished);
-        if (fi < prev_finished) {
+        /* the record's run number says it; logs without one fall back on the clock */
+        if (i > 0 && (r->run > 0 && prev_run > 0 ? r->run != prev_run : fi < prev_finished)) {
             offset = tmax;
             bounds[nbounds++] = offset;
         }
         prev_finished = fi;
+        prev_run = r->run;
         if (st > fi)
             st = fi;
         bars[i].r = r;

@@ -99,6 +99,7 @@ else
     elif ! pt tune "${FT[@]}" --parallelism 2 --log "$W/k9.log" --resume >"$W/k9.out" 2>"$W/k9.err"; then bad "resume: $(cat "$W/k9.err")";
     elif ! grep -q "7 of 18 jobs already have a result; running 11" "$W/k9.err"; then bad "$(cat "$W/k9.err")";
     elif [ "$($PY "$HERE/logtool.py" count "$W/k9.log")" != 18 ]; then bad "not 18 results";
+    elif ! $PY -c 'import msgpack,sys,collections; r=[x["run"] for x in msgpack.Unpacker(open(sys.argv[1],"rb"),raw=False) if x["record"]=="result"]; assert collections.Counter(r)=={1:7,2:11}, r' "$W/k9.log"; then bad "run numbers wrong";
     elif ! msg=$($PY "$HERE/logtool.py" sumeq "$W/base.log" "$W/k9.log" 2>&1); then bad "$msg";
     elif ! diff <(grep -v '^paratune' "$W/base.out") <(grep -v '^paratune' "$W/k9.out") >/dev/null; then bad "tables differ";
     else clean_soon && ok; fi
