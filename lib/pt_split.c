@@ -72,21 +72,24 @@ int pt_split_tvs(size_t rows, double ratio, uint64_t seed, int32_t *fold, char *
     return 0;
 }
 
-/* perm := the shuffle of 0..rows-1 stably partitioned by class, classes ascending. */
+/* The shuffle of 0..rows-1 stably partitioned by class, classes ascending; *pcount gets a
+ * new array of the class sizes. Both owned by the caller; NULL (err set) when out of memory. */
 static size_t *class_order(size_t rows, const double *label, size_t nclasses, uint64_t seed,
-                           size_t *count)
+                           size_t **pcount, char *err)
 {
     size_t *perm = malloc(rows * sizeof *perm), *out = malloc(rows * sizeof *out);
     size_t *start = calloc(nclasses + 1, sizeof *start);
-    if (perm == NULL || out == NULL || start == NULL) {
+    size_t *count = calloc(nclasses ? nclasses : 1, sizeof *count);
+    if (perm == NULL || out == NULL || start == NULL || count == NULL) {
         free(perm);
         free(out);
         free(start);
+        free(count);
+        pt_seterr(err, "out of memory");
         return NULL;
     }
+    *pcount = count;
     pt_split_shuffle(rows, seed, perm);
-    for (size_t c = 0; c < nclasses; c++)
-        count[c] = 0;
     for (size_t i = 0; i < rows; i++)
         count[(size_t)label[i]]++;
     for (size_t c = 0; c < nclasses; c++)
@@ -106,13 +109,9 @@ int pt_split_kfold_strat(size_t rows, const double *label, size_t nclasses, int 
         pt_seterr(err, "numFolds must be in [2, %zu rows], got %d", rows, k);
         return -EINVAL;
     }
-    count = calloc(nclasses ? nclasses : 1, sizeof *count);
-    order = count ? class_order(rows, label, nclasses, seed, count) : NULL;
-    if (order == NULL) {
-        free(count);
-        pt_seterr(err, "out of memory");
+    order = class_order(rows, label, nclasses, seed, &count, err);
+    if (order == NULL)
         return -ENOMEM;
-    }
     for (size_t i = 0; i < rows; i++)
         fold[order[i]] = (int32_t)(i % (size_t)k);
     free(order);
@@ -128,13 +127,9 @@ int pt_split_tvs_strat(size_t rows, const double *label, size_t nclasses, double
         pt_seterr(err, "trainRatio must be in (0, 1), got %g", ratio);
         return -EINVAL;
     }
-    count = calloc(nclasses ? nclasses : 1, sizeof *count);
-    order = count ? class_order(rows, label, nclasses, seed, count) : NULL;
-    if (order == NULL) {
-        free(count);
-        pt_seterr(err, "out of memory");
+    order = class_order(rows, label, nclasses, seed, &count, err);
+    if (order == NULL)
         return -ENOMEM;
-    }
     for (size_t c = 0; c < nclasses; c++) {
         size_t nt = (size_t)llround(ratio * (double)count[c]);
         for (size_t i = 0; i < count[c]; i++)

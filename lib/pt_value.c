@@ -129,7 +129,7 @@ int pt_paramlist_equal(const pt_paramlist_t *a, const pt_paramlist_t *b)
 
 /* The shortest of %.15g, %.16g, %.17g that strtod reads back as exactly x (%.17g always
  * does for a finite double). */
-static void format_double(double x, char *buf, size_t len)
+void pt_format_double(double x, char *buf, size_t len)
 {
     char tmp[40];
     if (isnan(x)) {
@@ -158,10 +158,10 @@ void pt_value_format(const pt_value_t *v, char *buf, size_t len)
         if (v->num > -9223372036854775808.0 && v->num < 9223372036854775808.0)
             snprintf(buf, len, "%lld", (long long)v->num);
         else
-            format_double(v->num, buf, len);
+            pt_format_double(v->num, buf, len);
         break;
     case PT_VAL_DOUBLE:
-        format_double(v->num, buf, len);
+        pt_format_double(v->num, buf, len);
         break;
     case PT_VAL_BOOL:
         snprintf(buf, len, "%s", v->num != 0 ? "true" : "false");

@@ -41,6 +41,9 @@ int pt_paramlist_equal(const pt_paramlist_t *a, const pt_paramlist_t *b);
 /* Formats v for people: ints as integers, doubles with %.17g trimmed to the shortest form that
  * reads back exactly, bools as true/false. */
 void pt_value_format(const pt_value_t *v, char *buf, size_t len);
+/* A double in the shortest of %.15g/%.16g/%.17g that reads back exactly; "nan", "inf",
+ * "-inf" for the others. */
+void pt_format_double(double x, char *buf, size_t len);
 /* "k=15 regParam=0.001"-style one-line rendering of a list ("stage.param=value ..."). */
 void pt_paramlist_format(const pt_paramlist_t *l, char *buf, size_t len);
 

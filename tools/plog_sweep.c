@@ -324,21 +324,7 @@ int plog_params_equal(const pt_paramlist_t *a, const pt_paramlist_t *b)
 
 void plog_fmt_double(double x, char *buf, size_t len)
 {
-    char tmp[40];
-    if (isnan(x)) {
-        snprintf(buf, len, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        snprintf(buf, len, "%s", x < 0 ? "-inf" : "inf");
-        return;
-    }
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(tmp, sizeof tmp, "%.*g", prec, x);
-        if (prec == 17 || strtod(tmp, NULL) == x)
-            break;
-    }
-    snprintf(buf, len, "%s", tmp);
+    pt_format_double(x, buf, len);
 }
 
 static int cmp_double(const void *pa, const void *pb)
