@@ -201,6 +201,8 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->evaluator = (char *)pt_eval_evaluator_name(s->ev);
     h->metric = (char *)s->metric_name;
     h->larger_is_better = pt_eval_larger_is_better(s->metric);
+    h->num_bins = s->ev == PT_EVAL_BINARY ? o->num_bins : -1;
+    h->stratify = o->stratify;
     h->parallelism = (int)o->parallelism;
     h->threads_per_job = (int)o->threads;
     h->param_maps = s->maps;
@@ -231,13 +233,15 @@ static int header_differs(const pt_log_header_t *old, const pt_log_header_t *cur
         snprintf(why, len, "a different pipeline");
     else if (!str_eq(old->validator, cur->validator) || old->num_folds != cur->num_folds ||
              old->train_ratio != cur->train_ratio || old->seed != cur->seed ||
-             !str_eq(old->fold_col, cur->fold_col))
-        snprintf(why, len, "a different validator (%s, folds %d, trainRatio %g, seed %llu%s%s)",
+             !str_eq(old->fold_col, cur->fold_col) || old->stratify != cur->stratify)
+        snprintf(why, len, "a different validator (%s, folds %d, trainRatio %g, seed %llu%s%s%s)",
                  old->validator, old->num_folds, old->train_ratio,
                  (unsigned long long)old->seed, old->fold_col ? ", fold column " : "",
-                 old->fold_col ? old->fold_col : "");
-    else if (!str_eq(old->evaluator, cur->evaluator) || !str_eq(old->metric, cur->metric))
-        snprintf(why, len, "a different evaluator (%s %s)", old->evaluator, old->metric);
+                 old->fold_col ? old->fold_col : "", old->stratify ? ", stratified" : "");
+    else if (!str_eq(old->evaluator, cur->evaluator) || !str_eq(old->metric, cur->metric) ||
+             old->num_bins != cur->num_bins)
+        snprintf(why, len, "a different evaluator (%s %s%s)", old->evaluator, old->metric,
+                 old->num_bins >= 0 ? " with another numBins" : "");
     else if (old->nmaps != cur->nmaps)
         snprintf(why, len, "a different grid (%zu param maps; now %zu)", old->nmaps,
                  cur->nmaps);

@@ -122,7 +122,7 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
         pt_msgpack_pack_str(pk, h->stages[i]);
 
     pt_msgpack_pack_str(pk, "validator");
-    msgpack_pack_map(pk, h->fold_col != NULL ? 4 : 3);
+    msgpack_pack_map(pk, 3 + (h->fold_col != NULL) + (h->stratify != 0));
     pt_msgpack_pack_str(pk, "type");
     pt_msgpack_pack_str(pk, h->validator);
     if (cv) {
@@ -138,9 +138,13 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
         pt_msgpack_pack_str(pk, "fold_col");
         pt_msgpack_pack_str(pk, h->fold_col);
     }
+    if (h->stratify) {
+        pt_msgpack_pack_str(pk, "stratify");
+        msgpack_pack_true(pk);
+    }
 
     pt_msgpack_pack_str(pk, "evaluator");
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, 3 + (h->num_bins >= 0));
     pt_msgpack_pack_str(pk, "name");
     pt_msgpack_pack_str(pk, h->evaluator);
     pt_msgpack_pack_str(pk, "metric");
@@ -150,6 +154,10 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
         msgpack_pack_true(pk);
     else
         msgpack_pack_false(pk);
+    if (h->num_bins >= 0) {
+        pt_msgpack_pack_str(pk, "num_bins");
+        msgpack_pack_int64(pk, h->num_bins);
+    }
 
     pt_msgpack_pack_str(pk, "parallelism");
     msgpack_pack_int(pk, h->parallelism);
@@ -721,12 +729,19 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
     if ((rc = pt_msgpack_get_uint(v, "seed", &h->seed, why)) != 0 ||
         (rc = get_opt_str(v, "fold_col", &h->fold_col, why)) != 0)
         return nest(rc, "validator", why);
+    if (pt_msgpack_map_get(v, "stratify") != NULL &&
+        (rc = pt_msgpack_get_bool(v, "stratify", &h->stratify, why)) != 0)
+        return nest(rc, "validator", why);
 
     if ((e = pt_msgpack_get_obj(o, "evaluator", MSGPACK_OBJECT_MAP, why)) == NULL)
         return -EBADMSG;
     if ((rc = pt_msgpack_get_str(e, "name", &h->evaluator, why)) != 0 ||
         (rc = pt_msgpack_get_str(e, "metric", &h->metric, why)) != 0 ||
         (rc = pt_msgpack_get_bool(e, "larger_is_better", &h->larger_is_better, why)) != 0)
+        return nest(rc, "evaluator", why);
+    h->num_bins = -1;
+    if (pt_msgpack_map_get(e, "num_bins") != NULL &&
+        (rc = pt_msgpack_get_int(e, "num_bins", 0, INT64_MAX, &h->num_bins, why)) != 0)
         return nest(rc, "evaluator", why);
 
     if ((rc = pt_msgpack_get_int(o, "parallelism", INT_MIN, INT_MAX, &x, why)) != 0)

@@ -9,7 +9,8 @@
  * header:  record, format ("paratune-log"), version (1), created (unix seconds),
  *          data {path, rows, features, fingerprint (uint64), label, format},
  *          pipeline [stage...], validator {type "cv"|"tvs", num_folds | train_ratio, seed,
- *          fold_col?}, evaluator {name, metric, larger_is_better}, parallelism,
+ *          fold_col?, stratify?}, evaluator {name, metric, larger_is_better, num_bins?},
+ *          parallelism,
  *          threads_per_job, param_maps [ {"stage.param": value} ... ]
  * result:  record, param_index, fold, params, metric (float, NaN when failed), status
  *          ("ok" | "failed"), error (str, only when not ok), worker (pid), attempt (1-based),
@@ -45,9 +46,12 @@ typedef struct {
     double train_ratio;    /* tvs */
     uint64_t seed;
     char *fold_col;        /* NULL when none */
+    int stratify;          /* --stratify: written as "stratify": true, absent otherwise */
     char *evaluator;
     char *metric;
     int larger_is_better;
+    int64_t num_bins;      /* binary evaluator's numBins; -1: not written (other evaluators).
+                              A writer must set it (a zeroed header means numBins 0). */
     int parallelism;
     int threads_per_job;
     pt_paramlist_t *param_maps; /* nmaps lists */

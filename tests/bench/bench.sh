@@ -22,6 +22,8 @@
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) (default 1: one run takes minutes)
 #   BENCH_WAIT_QUIET=S   before each workload wait up to S seconds for the machine to be idle
 #                     (other processes < 10% of a core), as other users' test runs skew times
+#   BENCH_MAX_OTHER=C  a run (>= 1 s) during which other processes kept more than C cores busy
+#                     (default 0.15) is repeated, at most twice
 #   BENCH_JSON=FILE   also write every measured figure as JSON
 #   PYTHON            the python3 to drive the benchmark with (default /usr/bin/python3)
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as they are for paratune; the sklearn

@@ -238,3 +238,20 @@ sed '1s/^age,/years,/' "$D/diabetes.csv" >"$W/renamed.csv"
 expect_predict_bad "renamed features" "feature 1 is \"years\"" --model "$W/dia0.model" --data "$W/renamed.csv"
 expect_predict_bad "a log given as the model" "not a paratune model" --model "$W/base.log" --data "$D/diabetes.csv"
 expect_predict_bad "a missing model" "cannot open" --model "$W/nope.model" --data "$D/diabetes.csv"
+
+begin "--resume refuses a sweep that differs only in --stratify or --num-bins"
+cp "$W/strat.log" "$W/strat2.log"
+pt tune --data "$D/wine.csv" --folds 4 --seed 17 --pipeline standardScaler,logisticRegression \
+    --grid logisticRegression.regParam=0.01,0.1 "${TIGHT[@]}" --evaluator multiclass \
+    --log "$W/strat2.log" --resume >/dev/null 2>"$W/e1"
+r1=$?
+cp "$W/pr.log" "$W/pr2.log"
+pt tune --data "$W/bc_f.csv" --fold-col fold --folds 5 --pipeline logisticRegression \
+    --grid logisticRegression.regParam=0.01,1 --set logisticRegression.standardization=false \
+    "${TIGHT[@]}" --evaluator binary --metric areaUnderPR --num-bins 20 --log "$W/pr2.log" \
+    --resume >/dev/null 2>"$W/e2"
+r2=$?
+if [ $r1 -ne 2 ] || [ $r2 -ne 2 ]; then bad "exits $r1 $r2";
+elif ! grep -q "different validator" "$W/e1" || ! grep -q "numBins" "$W/e2"; then bad "$(cat "$W/e1" "$W/e2")";
+elif ! cmp -s "$W/strat.log" "$W/strat2.log" || ! cmp -s "$W/pr.log" "$W/pr2.log"; then bad "log changed";
+else ok; fi
