@@ -1,0 +1,76 @@
+/* check_common.c - unit tests of pt_common: number parsing, FNV-1a, the PRNG. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "pt_common.h"
+
+START_TEST(parse_numbers)
+{
+    double d;
+    long l;
+    ck_assert_int_eq(pt_parse_double("0.25", &d), 0);
+    ck_assert_double_eq(d, 0.25);
+    ck_assert_int_eq(pt_parse_double("-1e-3", &d), 0);
+    ck_assert_double_eq(d, -1e-3);
+    ck_assert_int_ne(pt_parse_double("", &d), 0);
+    ck_assert_int_ne(pt_parse_double("1x", &d), 0);
+    ck_assert_int_ne(pt_parse_double("nan", &d), 0);
+    ck_assert_int_ne(pt_parse_double("1e999", &d), 0);
+    ck_assert_int_eq(pt_parse_long("42", &l), 0);
+    ck_assert_int_eq(l, 42);
+    ck_assert_int_ne(pt_parse_long("4.2", &l), 0);
+    ck_assert_int_ne(pt_parse_long("99999999999999999999", &l), 0);
+}
+END_TEST
+
+START_TEST(fnv1a_known_values)
+{
+    /* FNV-1a 64 test vectors: "" -> cbf29ce484222325, "a" -> af63dc4c8601ec8c,
+     * "foobar" -> 85944171f73967e8 */
+    ck_assert_uint_eq(pt_fnv1a(PT_FNV_SEED, "", 0), 0xcbf29ce484222325ULL);
+    ck_assert_uint_eq(pt_fnv1a(PT_FNV_SEED, "a", 1), 0xaf63dc4c8601ec8cULL);
+    ck_assert_uint_eq(pt_fnv1a(PT_FNV_SEED, "foobar", 6), 0x85944171f73967e8ULL);
+}
+END_TEST
+
+START_TEST(splitmix64_and_uniform)
+{
+    /* splitmix64 seeded with 0 starts e220a8397b1dcdaf, 6e789e6aa1b965f4 (reference values of
+     * Vigna's splitmix64.c) */
+    uint64_t st = 0;
+    double sum = 0, sq = 0;
+    ck_assert_uint_eq(pt_rng_next(&st), 0xe220a8397b1dcdafULL);
+    ck_assert_uint_eq(pt_rng_next(&st), 0x6e789e6aa1b965f4ULL);
+    for (int i = 0; i < 100000; i++) {
+        double u = pt_rng_uniform(&st), z = pt_rng_normal(&st);
+        ck_assert(u >= 0 && u < 1);
+        sum += z;
+        sq += z * z;
+    }
+    ck_assert(fabs(sum / 100000) < 0.02);
+    ck_assert(fabs(sq / 100000 - 1) < 0.03);
+}
+END_TEST
+
+START_TEST(seterr_tolerates_null)
+{
+    char err[PT_ERRLEN];
+    pt_seterr(NULL, "x %d", 1);
+    pt_seterr(err, "%s:%d: %s", "f.csv", 3, "bad");
+    ck_assert_str_eq(err, "f.csv:3: bad");
+}
+END_TEST
+
+Suite *suite_common(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("common");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, parse_numbers);
+    tcase_add_test(tc, fnv1a_known_values);
+    tcase_add_test(tc, splitmix64_and_uniform);
+    tcase_add_test(tc, seterr_tolerates_null);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,83 @@
+/* check_stats.c - unit tests of pt_stats: the shared moments cache across processes. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pt_common.h"
+#include "pt_moments.h"
+#include "pt_stats.h"
+
+START_TEST(publish_in_child_view_in_parent)
+{
+    char err[PT_ERRLEN];
+    int fd = -1, st;
+    double x[12] = {1, 2, 3, 4, 5, 7, 2, 2, 9, 1, 0, 3}, y[4] = {1, 0, 2, 5};
+    pt_stats_t *s;
+    pt_moments_t view, *want = pt_moments_new(3);
+    pid_t pid;
+
+    ck_assert_int_eq(pt_stats_create(2, 3, &fd, err), 0);
+    s = pt_stats_map(fd, err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(pt_stats_nblocks(s), 2);
+    ck_assert_int_eq(pt_stats_view(s, 0, &view), 0); /* nothing published yet */
+    ck_assert_int_eq(pt_moments_from_rows(want, x, y, 4), 0);
+    pid = fork();
+    if (pid == 0) {
+        pt_stats_t *c = pt_stats_map(fd, err);
+        _exit(c != NULL && pt_stats_publish(c, 1, want) == 0 ? 0 : 1);
+    }
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_int_eq(pt_stats_view(s, 0, &view), 0);
+    ck_assert_int_eq(pt_stats_view(s, 1, &view), 1);
+    ck_assert_uint_eq(view.p, 3);
+    ck_assert_double_eq(view.n, 4);
+    ck_assert_double_eq(view.ymean, want->ymean);
+    ck_assert_double_eq(view.syy, want->syy);
+    ck_assert_mem_eq(view.mean, want->mean, 3 * sizeof(double));
+    ck_assert_mem_eq(view.sxy, want->sxy, 3 * sizeof(double));
+    ck_assert_mem_eq(view.S, want->S, 9 * sizeof(double));
+    ck_assert_int_eq(pt_stats_view(s, 2, &view), 0);
+    pt_moments_destroy(&want);
+    want = pt_moments_new(2);
+    ck_assert_int_eq(pt_stats_publish(s, 0, want), -EINVAL); /* wrong width */
+    ck_assert_int_eq(pt_stats_publish(s, 5, want), -EINVAL);
+    pt_moments_destroy(&want);
+    pt_stats_unmap(&s);
+    ck_assert_ptr_null(s);
+    close(fd);
+}
+END_TEST
+
+START_TEST(refusals)
+{
+    char err[PT_ERRLEN];
+    int fd = -1;
+    FILE *f;
+    ck_assert_int_ne(pt_stats_create(2, PT_STATS_MAX_FEATURES + 1, &fd, err), 0);
+    ck_assert_int_eq(fd, -1);
+    ck_assert_int_ne(pt_stats_create(0, 3, &fd, err), 0);
+    f = tmpfile();
+    fputs("not a stats segment, just some bytes to map", f);
+    fflush(f);
+    ck_assert_ptr_null(pt_stats_map(fileno(f), err));
+    ck_assert_ptr_nonnull(strstr(err, "not a shared moments segment"));
+    fclose(f);
+}
+END_TEST
+
+Suite *suite_stats(void)
+{
+    Suite *s = suite_create("stats");
+    TCase *tc = tcase_create("stats");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, publish_in_child_view_in_parent);
+    tcase_add_test(tc, refusals);
+    suite_add_tcase(s, tc);
+    return s;
+}
