@@ -11,7 +11,8 @@
 
 #include "pt_common.h"
 
-pid_t pt_spawn(const char *path, char *const argv[], const int *keep, size_t nkeep, char *err)
+pid_t pt_spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
+               size_t nkeep, char *err)
 {
     int pfd[2], child_errno = 0;
     pid_t pid;
@@ -44,7 +45,10 @@ pid_t pt_spawn(const char *path, char *const argv[], const int *keep, size_t nke
         for (size_t i = 0; i < nkeep; i++)
             if (keep[i] >= 0)
                 fcntl(keep[i], F_SETFD, 0);
-        execv(path, argv);
+        if (envp != NULL)
+            execve(path, argv, envp);
+        else
+            execv(path, argv);
         e = errno;
         (void)!write(pfd[1], &e, sizeof e);
         _exit(127);

@@ -12,10 +12,12 @@
 
 #include <sys/types.h>
 
-/* Starts path with argv (NULL-terminated); the nkeep descriptors keep[] stay open in the
+/* Starts path with argv and envp (NULL-terminated; envp NULL: this environment); the nkeep
+ * descriptors keep[] stay open in the
  * child (negative entries are skipped). Returns the child's pid, or a negative errno (fork
  * or exec failed) with err set. */
-pid_t pt_spawn(const char *path, char *const argv[], const int *keep, size_t nkeep, char *err);
+pid_t pt_spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
+               size_t nkeep, char *err);
 
 /* Path of the paratune-worker binary: $PARATUNE_WORKER, else paratune-worker beside the
  * running executable. Writes into buf (len bytes). Returns 0 or -ENAMETOOLONG/-errno. */

@@ -132,7 +132,7 @@ static int spawn_slot(sweep_t *s, slot_t *w, char *err)
         argv[a++] = sfd;
     }
     argv[a] = NULL;
-    pid = pt_spawn(s->worker_path, argv, keep, 2, err);
+    pid = pt_spawn(s->worker_path, argv, s->envp, keep, 2, err);
     if (pid < 0)
         return (int)pid;
     memset(w, 0, sizeof *w);
@@ -323,6 +323,7 @@ static int send_job(sweep_t *s, slot_t *w, long j)
         m.params = s->full[jb->map];
     }
     msgpack_sbuffer_init(&sb);
+    w->started = pt_now(); /* before the send: the job is outstanding from here */
     if (pt_msg_encode(&m, &sb) != 0)
         rc = -ENOMEM;
     else if (zmq_send(s->router, w->id, w->idlen, ZMQ_SNDMORE) < 0 ||
@@ -335,7 +336,6 @@ static int send_job(sweep_t *s, slot_t *w, long j)
         jb->attempts++;
         w->state = W_BUSY;
         w->job = j;
-        w->started = pt_now();
         s->running++;
     }
     return rc;
@@ -637,6 +637,26 @@ static int start_janitor(sweep_t *s, char *err)
     return 0;
 }
 
+/* The workers' environment: ours with OPENBLAS_NUM_THREADS set to --threads-per-job, so
+ * OpenBLAS starts no idle helper threads (they spin for tens of ms in every process). */
+static int make_env(sweep_t *s)
+{
+    extern char **environ;
+    size_t n = 0, k = 0;
+    for (char **e = environ; *e != NULL; e++)
+        n++;
+    s->envp = calloc(n + 2, sizeof *s->envp);
+    if (s->envp == NULL)
+        return -ENOMEM;
+    snprintf(s->blas_env, sizeof s->blas_env, "OPENBLAS_NUM_THREADS=%ld", s->o->threads);
+    for (char **e = environ; *e != NULL; e++)
+        if (strncmp(*e, "OPENBLAS_NUM_THREADS=", 21) != 0)
+            s->envp[k++] = *e;
+    s->envp[k++] = s->blas_env;
+    s->envp[k] = NULL;
+    return 0;
+}
+
 int pt_sweep_start(sweep_t *s, char *err)
 {
     const char *tmpdir = getenv("TMPDIR");
@@ -651,6 +671,10 @@ int pt_sweep_start(sweep_t *s, char *err)
         return -EIO;
     }
     snprintf(s->endpoint, sizeof s->endpoint, "ipc://%s/ctl", s->sockdir);
+    if (s->envp == NULL && make_env(s) != 0) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
     if (start_janitor(s, err) != 0)
         return -EIO;
     install_signals();
@@ -755,6 +779,8 @@ void pt_sweep_shutdown(sweep_t *s)
     if (s->janitor_fd >= 0)
         close(s->janitor_fd);
     s->janitor_fd = -1;
+    free(s->envp);
+    s->envp = NULL;
     if (s->janitor > 0) {
         while (waitpid(s->janitor, NULL, 0) < 0 && errno == EINTR)
             ;

@@ -65,6 +65,8 @@ typedef struct {
     size_t nstats;                 /* stats jobs: jobs[njobs + 1 .. njobs + nstats] */
     size_t start_workers;          /* workers pt_sweep_start starts (0: by the queue) */
     char worker_path[4096];
+    char **envp;                   /* the workers' environment (pointers into environ) */
+    char blas_env[48];
     char metric_name[32];
     pt_evaluator_t ev;
     pt_metric_t metric;

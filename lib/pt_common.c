@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 void pt_seterr(char *err, const char *fmt, ...)
@@ -61,6 +62,23 @@ uint64_t pt_fnv1a(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t pt_hash64(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) {
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }

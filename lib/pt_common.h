@@ -35,6 +35,11 @@ int pt_parse_long(const char *s, long *out);
 #define PT_FNV_SEED 0xcbf29ce484222325ULL
 uint64_t pt_fnv1a(uint64_t h, const void *data, size_t len);
 
+/* A fast 64-bit hash for fingerprints of large data: 8-byte words, each folded in with a
+ * multiply and a shift (the tail byte by byte), continuing from h (start with PT_FNV_SEED).
+ * About 8 times faster than byte-wise FNV-1a; not cryptographic. */
+uint64_t pt_hash64(uint64_t h, const void *data, size_t len);
+
 /* splitmix64: the one PRNG of paratune (fold assignment, synthetic data, random search).
  * Advances *state and returns the next 64-bit value. */
 uint64_t pt_rng_next(uint64_t *state);

@@ -1153,11 +1153,11 @@ out:
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds)
 {
     uint64_t h = PT_FNV_SEED, rows = ds->rows, feats = ds->features;
-    h = pt_fnv1a(h, &rows, sizeof rows);
-    h = pt_fnv1a(h, &feats, sizeof feats);
-    h = pt_fnv1a(h, ds->x, ds->rows * ds->features * sizeof(double));
-    h = pt_fnv1a(h, ds->y, ds->rows * sizeof(double));
+    h = pt_hash64(h, &rows, sizeof rows);
+    h = pt_hash64(h, &feats, sizeof feats);
+    h = pt_hash64(h, ds->x, ds->rows * ds->features * sizeof(double));
+    h = pt_hash64(h, ds->y, ds->rows * sizeof(double));
     if (ds->fold != NULL)
-        h = pt_fnv1a(h, ds->fold, ds->rows * sizeof(int32_t));
+        h = pt_hash64(h, ds->fold, ds->rows * sizeof(int32_t));
     return h;
 }

@@ -62,7 +62,7 @@ pt_dataset_t *pt_dataset_synth(size_t rows, size_t features, uint64_t seed);
  * Returns 0 or a negative errno with the reason in err. */
 int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err);
 
-/* Fingerprint of the data (shape, features, labels and fold column): 64-bit FNV-1a. */
+/* Fingerprint of the data (shape, features, labels and fold column): pt_hash64. */
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
 
 #endif

@@ -17,7 +17,7 @@
 
 /* Rows per centred chunk: big enough for dsyrk to run at speed, small enough that the
  * scratch buffer (PT_MOM_CHUNK x p doubles) stays in cache for moderate p. */
-#define PT_MOM_CHUNK 256
+#define PT_MOM_CHUNK 1024
 
 pt_moments_t *pt_moments_new(size_t p)
 {

@@ -85,3 +85,81 @@ out:
     free(isuppz);
     return rc;
 }
+
+int pt_pca_eig(const pt_moments_t *m, pt_pca_eig_t *e, char *err)
+{
+    size_t p = m->p;
+    double *cov = NULL, *w = NULL;
+    lapack_int info;
+    int rc = -ENOMEM;
+
+    memset(e, 0, sizeof *e);
+    if (!(m->n >= 2.0)) {
+        pt_seterr(err, "pca: needs at least 2 rows, got %g", m->n);
+        return -EINVAL;
+    }
+    cov = malloc(p * p * sizeof(double));
+    w = malloc(p * sizeof(double));
+    e->evals = malloc(p * sizeof(double));
+    e->evecs = malloc(p * p * sizeof(double));
+    if (cov == NULL || w == NULL || e->evals == NULL || e->evecs == NULL) {
+        pt_seterr(err, "pca: out of memory for %zu features", p);
+        goto out;
+    }
+    for (size_t i = 0; i < p * p; i++)
+        cov[i] = m->S[i] / (m->n - 1.0);
+    for (size_t j = 0; j < p; j++)
+        e->trace += cov[j * p + j];
+    /* ascending eigenvalues; the eigenvectors overwrite cov, column i for w[i] */
+    info = LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (lapack_int)p, cov, (lapack_int)p, w);
+    if (info != 0) {
+        pt_seterr(err, "pca: eigen-decomposition failed (LAPACKE_dsyevd info %d)", (int)info);
+        rc = -EDOM;
+        goto out;
+    }
+    for (size_t j = 0; j < p; j++) {
+        size_t src = p - 1 - j, imax = 0;
+        double amax = -1.0, sign;
+        for (size_t i = 0; i < p; i++) {
+            double a = fabs(cov[i * p + src]);
+            if (a > amax) {
+                amax = a;
+                imax = i;
+            }
+        }
+        sign = cov[imax * p + src] < 0.0 ? -1.0 : 1.0;
+        for (size_t i = 0; i < p; i++)
+            e->evecs[i * p + j] = sign * cov[i * p + src];
+        e->evals[j] = w[src] > 0.0 ? w[src] : 0.0;
+    }
+    e->p = p;
+    rc = 0;
+out:
+    free(cov);
+    free(w);
+    if (rc != 0)
+        pt_pca_eig_free(e);
+    return rc;
+}
+
+int pt_pca_from_eig(const pt_pca_eig_t *e, size_t k, double *V, double *explained, char *err)
+{
+    size_t p = e->p;
+    if (k < 1 || k > p) {
+        pt_seterr(err, "pca: k = %zu must be between 1 and the number of features (%zu)", k, p);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < p; i++)
+        memcpy(V + i * k, e->evecs + i * p, k * sizeof(double));
+    if (explained != NULL)
+        for (size_t j = 0; j < k; j++)
+            explained[j] = e->trace > 0.0 ? e->evals[j] / e->trace : 0.0;
+    return 0;
+}
+
+void pt_pca_eig_free(pt_pca_eig_t *e)
+{
+    free(e->evals);
+    free(e->evecs);
+    memset(e, 0, sizeof *e);
+}

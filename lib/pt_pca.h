@@ -19,4 +19,21 @@
  * Returns 0 or a negative errno with the reason in err. */
 int pt_pca_fit(const pt_moments_t *m, size_t k, double *V, double *explained, char *err);
 
+/* The full eigen-decomposition of a covariance, kept to serve every k: a sweep over pca.k
+ * (and whatever follows) on one training set decomposes once (LAPACKE_dsyevd) instead of
+ * once per param map. */
+typedef struct {
+    size_t p;       /* 0: empty */
+    double *evals;  /* p, descending, negatives (rounding noise) clipped to 0 */
+    double *evecs;  /* p x p row-major; column j belongs to evals[j], sign fixed as above */
+    double trace;   /* sum of the covariance's diagonal */
+} pt_pca_eig_t;
+
+/* Fills e (which must be empty) from the moments m (m->n >= 2). 0 or a negative errno. */
+int pt_pca_eig(const pt_moments_t *m, pt_pca_eig_t *e, char *err);
+/* V (p x k) and explained (k, or NULL) from e, as pt_pca_fit computes them. */
+int pt_pca_from_eig(const pt_pca_eig_t *e, size_t k, double *V, double *explained, char *err);
+/* Frees what e owns and empties it. */
+void pt_pca_eig_free(pt_pca_eig_t *e);
+
 #endif

@@ -105,7 +105,8 @@ static int fit_scaler(const pt_moments_t *m, const pt_paramlist_t *params, stage
 
 pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              size_t nblocks, char *const *stages, size_t nstages,
-                             const pt_paramlist_t *params, size_t nclasses, char *err)
+                             const pt_paramlist_t *params, size_t nclasses,
+                             pt_pca_eig_t *pca_cache, char *err)
 {
     pt_fitted_t *f = NULL;
     pt_moments_t *cur = NULL, *next = NULL;
@@ -143,8 +144,14 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
             st->extra = malloc(k * sizeof(double));
             if (st->A == NULL || st->extra == NULL)
                 goto nomem;
-            if (pt_pca_fit(cur, k, st->A, st->extra, err) != 0)
+            if (s == 0 && pca_cache != NULL) {
+                if (pca_cache->p == 0 && pt_pca_eig(cur, pca_cache, err) != 0)
+                    goto error;
+                if (pt_pca_from_eig(pca_cache, k, st->A, st->extra, err) != 0)
+                    goto error;
+            } else if (pt_pca_fit(cur, k, st->A, st->extra, err) != 0) {
                 goto error;
+            }
             transformer = 1;
         } else if (strcmp(stages[s], "standardScaler") == 0) {
             if (fit_scaler(cur, params, st) != 0)

@@ -18,6 +18,7 @@
 
 #include "pt_logreg.h"
 #include "pt_moments.h"
+#include "pt_pca.h"
 #include "pt_value.h"
 
 typedef struct pt_fitted pt_fitted_t;
@@ -25,11 +26,15 @@ typedef struct pt_fitted pt_fitted_t;
 /* Fits stages[0..nstages) in order, each stage seeing the previous stages' output. m holds
  * the moments of the training rows, blocks the rows themselves (read only by a classifier);
  * params holds every "stage.param" (pt_spec_full); nclasses is the number of classes of the
- * label (labels 0..nclasses-1) for a classifier, ignored otherwise.
+ * label (labels 0..nclasses-1) for a classifier, ignored otherwise. pca_cache, when not
+ * NULL, holds the eigen-decomposition for a pca first stage on these training rows: filled
+ * on first use, reused by later fits on the same rows whatever their k (the caller keeps one
+ * per training set).
  * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err. */
 pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              size_t nblocks, char *const *stages, size_t nstages,
-                             const pt_paramlist_t *params, size_t nclasses, char *err);
+                             const pt_paramlist_t *params, size_t nclasses,
+                             pt_pca_eig_t *pca_cache, char *err);
 
 /* Number of raw features the model takes. */
 size_t pt_fitted_features(const pt_fitted_t *f);

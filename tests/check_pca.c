@@ -215,6 +215,38 @@ START_TEST(test_errors_and_degenerate)
 }
 END_TEST
 
+/* The cached full decomposition gives every k what a direct top-k fit gives (another LAPACK
+ * driver: dsyevd for all, dsyevr for a range). */
+START_TEST(test_eig_cache_matches_direct)
+{
+    enum { N = 300, P = 9 };
+    double *x = malloc(N * P * sizeof *x), V1[P * P], V2[P * P], e1[P], e2[P];
+    uint64_t st = 5;
+    char err[PT_ERRLEN];
+    pt_moments_t *m = pt_moments_new(P);
+    pt_pca_eig_t eig;
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < P; j++)
+            x[i * P + j] = (1.0 + (double)j) * pt_rng_normal(&st) + (j ? x[i * P] : 0);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, NULL, N), 0);
+    ck_assert_int_eq(pt_pca_eig(m, &eig, err), 0);
+    for (size_t k = 1; k <= P; k++) {
+        ck_assert_int_eq(pt_pca_fit(m, k, V1, e1, err), 0);
+        ck_assert_int_eq(pt_pca_from_eig(&eig, k, V2, e2, err), 0);
+        for (size_t i = 0; i < P * k; i++)
+            ck_assert_msg(fabs(V1[i] - V2[i]) < 1e-9, "k=%zu entry %zu: %g vs %g", k, i, V1[i],
+                          V2[i]);
+        for (size_t j = 0; j < k; j++)
+            ck_assert(fabs(e1[j] - e2[j]) < 1e-12);
+    }
+    ck_assert_int_ne(pt_pca_from_eig(&eig, P + 1, V2, NULL, err), 0);
+    pt_pca_eig_free(&eig);
+    ck_assert_uint_eq(eig.p, 0);
+    pt_moments_destroy(&m);
+    free(x);
+}
+END_TEST
+
 Suite *suite_pca(void)
 {
     Suite *s = suite_create("pca");
@@ -224,6 +256,7 @@ Suite *suite_pca(void)
     tcase_add_test(tc, test_closed_form_2x2);
     tcase_add_test(tc, test_random_data_properties);
     tcase_add_test(tc, test_errors_and_degenerate);
+    tcase_add_test(tc, test_eig_cache_matches_direct);
     suite_add_tcase(s, tc);
     return s;
 }

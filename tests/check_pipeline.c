@@ -75,7 +75,7 @@ START_TEST(scaler_pca_linreg_composes)
     blk.x = x;
     blk.y = y;
     blk.n = N;
-    f = pt_pipeline_fit(m, &blk, 1, stages, 3, &params, 0, err);
+    f = pt_pipeline_fit(m, &blk, 1, stages, 3, &params, 0, NULL, err);
     ck_assert_msg(f != NULL, "%s", err);
     ck_assert_int_eq(pt_fitted_predict(f, x, N, pred, NULL, NULL), 0);
 
@@ -138,7 +138,7 @@ START_TEST(scaler_logistic_composes)
     blk[1].x = x + 100 * P;
     blk[1].y = y + 100;
     blk[1].n = N - 100;
-    f = pt_pipeline_fit(m, blk, 2, stages, 2, &params, 2, err);
+    f = pt_pipeline_fit(m, blk, 2, stages, 2, &params, 2, NULL, err);
     ck_assert_msg(f != NULL, "%s", err);
     ck_assert_uint_eq(pt_fitted_classes(f), 2);
     ck_assert_int_eq(pt_fitted_predict(f, x, N, pred, score, prob), 0);
@@ -180,7 +180,7 @@ START_TEST(misplaced_stage_refused)
     pt_moments_t *m = pt_moments_new(2);
     double x[4] = {1, 2, 3, 5}, y[2] = {1, 2};
     ck_assert_int_eq(pt_moments_from_rows(m, x, y, 2), 0);
-    ck_assert_ptr_null(pt_pipeline_fit(m, NULL, 0, stages, 2, &params, 0, err));
+    ck_assert_ptr_null(pt_pipeline_fit(m, NULL, 0, stages, 2, &params, 0, NULL, err));
     ck_assert_ptr_nonnull(strstr(err, "cannot stand at position 1"));
     pt_moments_destroy(&m);
 }

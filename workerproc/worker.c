@@ -46,6 +46,7 @@
 #include "pt_stats.h"
 
 #define EXIT_SETUP 2
+#define PCA_CACHE_MAX_FEATURES 1024 /* p x p doubles kept per training set */
 
 typedef struct {
     pt_image_t *img;
@@ -63,6 +64,7 @@ typedef struct {
     pt_rowblock_t *train; /* scratch, nblocks */
     pt_stats_t *stats;    /* the shared moments cache, or NULL */
     pt_moments_t *views;  /* nblocks views into it */
+    pt_pca_eig_t *pca;    /* per training set (validation block, or nblocks: all rows) */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
 
@@ -247,8 +249,12 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
             w->train[nb].x = pt_image_block(w->img, b, &w->train[nb].y, &w->train[nb].n);
             nb++;
         }
+        /* one eigen-decomposition per training set serves every pca.k */
+        pt_pca_eig_t *pc = NULL;
+        if (w->pca != NULL)
+            pc = &w->pca[job->fold >= 0 ? vblock : w->nblocks];
         fit = pt_pipeline_fit(train, w->train, nb, job->stages, job->nstages, &job->params,
-                              w->nclasses, err);
+                              w->nclasses, pc, err);
     }
     if (fit == NULL)
         goto error;
@@ -417,6 +423,8 @@ int main(int argc, char **argv)
     w.kind = (int)pt_image_header(w.img)->kind;
     w.cache = calloc(w.nblocks, sizeof *w.cache);
     w.views = calloc(w.nblocks, sizeof *w.views);
+    if (w.use_cache && w.p <= PCA_CACHE_MAX_FEATURES)
+        w.pca = calloc(w.nblocks + 1, sizeof *w.pca);
     if (stats_fd >= 0) {
         w.stats = pt_stats_map((int)stats_fd, err);
         if (w.stats == NULL)
@@ -519,6 +527,9 @@ int main(int argc, char **argv)
     free(w.prob);
     free(w.train);
     free(w.views);
+    for (size_t b = 0; w.pca != NULL && b <= w.nblocks; b++)
+        pt_pca_eig_free(&w.pca[b]);
+    free(w.pca);
     pt_stats_unmap(&w.stats);
     pt_image_unmap(&w.img);
     return rc;
