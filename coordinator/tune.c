@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -348,6 +349,8 @@ int pt_tune_main(int argc, char **argv)
     double t_start = pt_now(), t_load = 0, t_shm = 0, t_sweep = 0, t_refit = 0, cpu_sweep = 0;
     pt_log_header_t hdr;
     struct stat st;
+    void *held = NULL;
+    size_t held_len = 0;
 
     memset(&hdr, 0, sizeof hdr);
     rc = pt_opts_parse(argc, argv, &o);
@@ -535,13 +538,15 @@ int pt_tune_main(int argc, char **argv)
     /* From here on the failures are the system's, not the input's. */
     exit_code = PT_EXIT_FAIL;
     if (pt_image_build(ds, fold, is_cv ? (uint32_t)o.folds : 2, is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS,
-                       fp, &s.image_fd, err) != 0) {
+                       fp, &s.image_fd, &held, err) != 0) {
         if (o.fold_col == NULL && strstr(err, "has no rows") != NULL)
             exit_code = PT_EXIT_USAGE;
         goto fail_msg;
     }
     free(ds->x); /* the image holds the data now */
     ds->x = NULL;
+    if (held != NULL)
+        held_len = (size_t)((const pt_image_hdr_t *)held)->total_size; /* kept mapped */
     t_shm = pt_now() - t_start - t_load;
 
     if (o.log != NULL) {
@@ -699,6 +704,8 @@ fail_msg:
     fprintf(stderr, "paratune: %s\n", err);
 out:
     pt_sweep_shutdown(&s);
+    if (held != NULL)
+        munmap(held, held_len);
     if (s.image_fd >= 0)
         close(s.image_fd);
     if (s.stats_fd >= 0)

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -230,7 +231,38 @@ static void show(char *dst, const char *s, size_t n)
 /* ---------------------------------------------------------------- file and line helpers */
 
 /* Reads the whole file into a malloc'd buffer with a NUL after the last byte. */
-static int read_all(const char *path, char **bufp, size_t *lenp, char *err)
+/* A regular file is mapped copy-on-write rather than read: no copy and no zeroed pages, and
+ * the text costs page cache, not private memory. The mapping is followed by (at least) one
+ * anonymous zero page, so buf[len] is a readable NUL as for a buffer that was read.
+ * *maplen is the mapped length to munmap (0 when buf was malloc'd). */
+static int map_file(int fd, size_t len, char **bufp, size_t *maplen)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), total = (len + pg) & ~(pg - 1);
+    void *area, *f;
+    area = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        return -errno;
+    f = mmap(area, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    if (f == MAP_FAILED) {
+        int e = errno;
+        munmap(area, total);
+        return -e;
+    }
+    madvise(f, len, MADV_SEQUENTIAL);
+    *bufp = f;
+    *maplen = total;
+    return 0;
+}
+
+static void release_buf(char *buf, size_t maplen)
+{
+    if (maplen > 0)
+        munmap(buf, maplen);
+    else
+        free(buf);
+}
+
+static int read_all(const char *path, char **bufp, size_t *lenp, size_t *maplen, char *err)
 {
     int fd = -1, rc = 0;
     char *buf = NULL;
@@ -243,8 +275,14 @@ static int read_all(const char *path, char **bufp, size_t *lenp, char *err)
         pt_seterr(err, "%s: cannot open: %s", path, strerror(errno));
         goto out;
     }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+    *maplen = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        if (map_file(fd, (size_t)st.st_size, bufp, maplen) == 0) {
+            *lenp = (size_t)st.st_size;
+            goto out;
+        }
         cap = (size_t)st.st_size + 1; /* +1: the EOF read then needs no growth */
+    }
     buf = malloc(cap + 1);
     if (buf == NULL) {
         rc = -ENOMEM;
@@ -905,7 +943,7 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
     const pt_load_opts_t *o = opts != NULL ? opts : &defaults;
     char *buf = NULL;
     const char *text, *nul;
-    size_t len = 0;
+    size_t len = 0, maplen = 0;
     pt_dataset_t *ds = NULL;
     pt_format_t fmt;
 
@@ -918,7 +956,7 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
         pt_seterr(err, "%s: unknown input format %d", path, (int)o->format);
         goto out;
     }
-    if (read_all(path, &buf, &len, err) < 0)
+    if (read_all(path, &buf, &len, &maplen, err) < 0)
         goto out;
     if ((nul = memchr(buf, '\0', len)) != NULL) {
         pt_seterr(err, "%s:%zu: NUL byte: not a text file", path,
@@ -934,7 +972,7 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
     ds = fmt == PT_FMT_LIBSVM ? load_libsvm(path, text, len, o, err)
                               : load_csv(path, text, len, o, err);
 out:
-    free(buf);
+    release_buf(buf, maplen);
     return ds;
 }
 

@@ -30,7 +30,8 @@ static uint64_t align64(uint64_t v)
 }
 
 int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t nblocks,
-                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, char *err)
+                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, void **held,
+                   char *err)
 {
     int fd = -1, ro = -1, rc = 0;
     void *base = MAP_FAILED;
@@ -41,6 +42,8 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
     static unsigned counter;
 
     *fd_out = -1;
+    if (held != NULL)
+        *held = NULL;
     if (nblocks == 0) {
         pt_seterr(err, "image needs at least one block");
         return -EINVAL;
@@ -122,13 +125,21 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
             memcpy(x + dst * p, ds->x + r * p, p * sizeof(double));
         }
     }
-    munmap(base, h.total_size);
+    if (held != NULL) {
+        *held = base;
+    } else {
+        munmap(base, h.total_size);
+    }
     base = MAP_FAILED;
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     ro = open(proc, O_RDONLY | O_CLOEXEC);
     if (ro < 0) {
         rc = -errno;
         pt_seterr(err, "reopening the shared-memory image read-only: %s", strerror(errno));
+        if (held != NULL && *held != NULL) {
+            munmap(*held, h.total_size);
+            *held = NULL;
+        }
         goto out;
     }
     *fd_out = ro;

@@ -38,9 +38,15 @@ typedef struct pt_image pt_image_t;
 
 /* Builds the image of ds with row r in block block_of_row[r] (0 <= block < nblocks; every
  * block must be non-empty). Returns a read-only, close-on-exec descriptor of the unlinked shm
- * object in *fd_out (the caller closes it), or a negative errno with the reason in err. */
+ * object in *fd_out (the caller closes it), or a negative errno with the reason in err.
+ * held, when not NULL, receives the mapping the image was written through (its length is the
+ * header's total_size; the caller must not write through it, and munmaps it): keeping it costs
+ * nothing, and with every page mapped by the builder too, a worker's accounting (smaps) shows
+ * the data as shared rather than as its private memory. (It is not mprotect'ed read-only:
+ * that walk costs seconds per GiB of shared memory.) When NULL the mapping is dropped. */
 int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t nblocks,
-                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, char *err);
+                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, void **held,
+                   char *err);
 
 /* Maps the image behind fd PROT_READ and checks its header. Owned; NULL with err set. The
  * descriptor is not closed and may be closed after the call. */

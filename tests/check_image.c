@@ -58,7 +58,7 @@ START_TEST(blocks_hold_their_rows_in_order)
     int fd = -1;
     size_t before = shm_entries();
     pt_image_t *img;
-    ck_assert_int_eq(pt_image_build(ds, blk, 3, PT_IMAGE_CV, 99, &fd, err), 0);
+    ck_assert_int_eq(pt_image_build(ds, blk, 3, PT_IMAGE_CV, 99, &fd, NULL, err), 0);
     ck_assert_int_ge(fd, 0);
     ck_assert_uint_eq(shm_entries(), before); /* unlinked at once */
     img = pt_image_map(fd, err);
@@ -93,7 +93,7 @@ START_TEST(mapping_is_read_only)
     char err[PT_ERRLEN];
     int fd = -1, st;
     pid_t pid;
-    ck_assert_int_eq(pt_image_build(ds, blk, 2, PT_IMAGE_TVS, 1, &fd, err), 0);
+    ck_assert_int_eq(pt_image_build(ds, blk, 2, PT_IMAGE_TVS, 1, &fd, NULL, err), 0);
     pid = fork();
     if (pid == 0) {
         pt_image_t *img = pt_image_map(fd, err);
@@ -116,7 +116,7 @@ START_TEST(empty_block_refused)
     int32_t blk[7] = {0, 0, 0, 2, 2, 2, 2};
     char err[PT_ERRLEN];
     int fd = -1;
-    ck_assert_int_eq(pt_image_build(ds, blk, 3, PT_IMAGE_CV, 1, &fd, err), -EINVAL);
+    ck_assert_int_eq(pt_image_build(ds, blk, 3, PT_IMAGE_CV, 1, &fd, NULL, err), -EINVAL);
     ck_assert_ptr_nonnull(strstr(err, "fold 1 has no rows"));
     ck_assert_int_eq(fd, -1);
     small_free(&ds);
