@@ -169,4 +169,7 @@ int plog_write_out(const char *path, const plog_buf_t *b);
 /* The i-th of the categorical colors (20, then they repeat), "#rrggbb". */
 const char *plog_category_color(size_t i);
 
+/* An estimate of the width in px of UTF-8 text at a font size (SVG cannot measure). */
+double plog_svg_text_px(const char *s, double size);
+
 #endif

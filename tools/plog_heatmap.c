@@ -119,15 +119,6 @@ static void viridis(double t, char out[8])
     snprintf(out, 8, "#%02x%02x%02x", rgb[0] & 0xff, rgb[1] & 0xff, rgb[2] & 0xff);
 }
 
-/* An estimate of the width of text in px at a font size (SVG cannot measure). */
-static double text_px(const char *s, double size)
-{
-    size_t n = 0;
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return (double)n * size * 0.6;
-}
 
 int plog_cmd_heatmap(const plog_args_t *a)
 {
@@ -291,21 +282,21 @@ int plog_cmd_heatmap(const plog_args_t *a)
         char color[8];
         for (size_t i = 0; i < nx; i++) {
             value_text(xs[i], val, sizeof val);
-            if (text_px(val, 12) + 12 > cw)
-                cw = text_px(val, 12) + 12;
+            if (plog_svg_text_px(val, 12) + 12 > cw)
+                cw = plog_svg_text_px(val, 12) + 12;
         }
         for (size_t i = 0; i < nx * ny; i++)
             if (!isnan(cells[i].value)) {
                 snprintf(val, sizeof val, "%.*g", digits, cells[i].value);
-                if (text_px(val, 13) + 14 > cw)
-                    cw = text_px(val, 13) + 14;
+                if (plog_svg_text_px(val, 13) + 14 > cw)
+                    cw = plog_svg_text_px(val, 13) + 14;
             }
         for (size_t i = 0; i < ny; i++) {
             value_text(ys[i], val, sizeof val);
-            if (text_px(val, 12) > ylab)
-                ylab = text_px(val, 12);
+            if (plog_svg_text_px(val, 12) > ylab)
+                ylab = plog_svg_text_px(val, 12);
         }
-        xlab = text_px(kx, 13);
+        xlab = plog_svg_text_px(kx, 13);
         left = 20 + ylab + 10;
         top = notes[0] != '\0' ? 122 : 104;
         gx = left;
@@ -313,12 +304,12 @@ int plog_cmd_heatmap(const plog_args_t *a)
         width = left + (double)nx * cw + 30;
         if (width < gx + xlab + 30)
             width = gx + xlab + 30;
-        if (width < 40 + text_px(ky, 13))
-            width = 40 + text_px(ky, 13);
+        if (width < 40 + plog_svg_text_px(ky, 13))
+            width = 40 + plog_svg_text_px(ky, 13);
         if (width < 320 + 60)
             width = 380;
         {
-            double t1 = 20 + text_px(line2, 12), t2 = 20 + text_px(line3, 12);
+            double t1 = 20 + plog_svg_text_px(line2, 12), t2 = 20 + plog_svg_text_px(line3, 12);
             if (t1 > width)
                 width = t1;
             if (t2 > width)

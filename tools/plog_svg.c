@@ -168,3 +168,12 @@ const char *plog_category_color(size_t i)
         "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5"};
     return c[i % 20];
 }
+
+double plog_svg_text_px(const char *s, double size)
+{
+    size_t n = 0;
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80) /* count UTF-8 characters, not bytes */
+            n++;
+    return (double)n * size * 0.6;
+}

@@ -60,14 +60,6 @@ static int cmp_event(const void *pa, const void *pb)
     return a->d - b->d;
 }
 
-static double text_px(const char *s, double size)
-{
-    size_t n = 0;
-    for (; *s != '\0'; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return (double)n * size * 0.6;
-}
 
 static double nice_step(double span, int ticks)
 {
@@ -195,8 +187,8 @@ int plog_cmd_timeline(const plog_args_t *a)
 
         for (size_t l = 0; l < nlanes; l++) {
             snprintf(lab, sizeof lab, "pid %ld", (long)lanes[l].pid);
-            if (24 + text_px(lab, 12) + 10 > left)
-                left = 24 + text_px(lab, 12) + 10;
+            if (24 + plog_svg_text_px(lab, 12) + 10 > left)
+                left = 24 + plog_svg_text_px(lab, 12) + 10;
         }
         {
             char v[64];
@@ -213,8 +205,8 @@ int plog_cmd_timeline(const plog_args_t *a)
         leg_rows = (nleg + per_row - 1) / per_row + 1; /* + the failure key */
         height = axis_y + 56 + 18.0 * (double)leg_rows + 30;
         width = left + PLOT_W + 40;
-        if (20 + text_px(line1, 15) > width)
-            width = 20 + text_px(line1, 15);
+        if (20 + plog_svg_text_px(line1, 15) > width)
+            width = 20 + plog_svg_text_px(line1, 15);
         step = nice_step(tmax, 8);
 
         plog_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -333,7 +325,7 @@ int plog_cmd_timeline(const plog_args_t *a)
                     snprintf(lab, sizeof lab, "#%d f%d", (int)r->param_index, (int)r->fold);
                 else
                     snprintf(lab, sizeof lab, "#%d", (int)r->param_index);
-                if (text_px(lab, 10) + 4 <= w)
+                if (plog_svg_text_px(lab, 10) + 4 <= w)
                     plog_buf_printf(&b, "<text x=\"%.2f\" y=\"%.1f\" font-size=\"10\" "
                                     "text-anchor=\"middle\" fill=\"%s\" "
                                     "pointer-events=\"none\">%s</text>\n", x + w / 2,
