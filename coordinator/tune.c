@@ -350,7 +350,7 @@ int pt_tune_main(int argc, char **argv)
     pt_log_header_t hdr;
     struct stat st;
     void *held = NULL;
-    size_t held_len = 0;
+    size_t held_len = 0, all_failed_jobs = 0;
 
     memset(&hdr, 0, sizeof hdr);
     rc = pt_opts_parse(argc, argv, &o);
@@ -678,24 +678,38 @@ int pt_tune_main(int argc, char **argv)
                 "(\"converged\": false in the log); raise maxIter or tol for those maps\n",
                 s.not_converged, s.finished);
     for (size_t i = 0; i < s.nmaps; i++) {
+        char pbuf[512];
+        size_t f, bad_fold = s.nfolds;
         if (!isnan(avg[i]))
             continue;
-        for (size_t f = 0; f < s.nfolds; f++)
-            if (s.jobs[i * s.nfolds + f].state == J_FAILED) {
-                char pbuf[512];
-                pt_paramlist_format(&s.maps[i], pbuf, sizeof pbuf);
-                fprintf(stderr, "paratune: param map %zu (%s) failed; see the log for the "
-                        "reason\n", i, pbuf);
+        pt_paramlist_format(&s.maps[i], pbuf, sizeof pbuf);
+        for (f = 0; f < s.nfolds; f++) {
+            const job_t *j = &s.jobs[i * s.nfolds + f];
+            if (j->state == J_FAILED)
                 break;
-            }
+            if (bad_fold == s.nfolds && !isfinite(j->metric))
+                bad_fold = f;
+        }
+        if (f < s.nfolds)
+            fprintf(stderr, "paratune: param map %zu (%s) failed; see the log for the "
+                    "reason\n", i, pbuf);
+        else
+            fprintf(stderr, "paratune: param map %zu (%s): %s is not a finite number in fold "
+                    "%zu (for example r2 of a constant label); left out of the choice\n", i,
+                    pbuf, s.metric_name, bad_fold);
+        all_failed_jobs += f < s.nfolds;
     }
     if (best < 0) {
-        fprintf(stderr, "paratune: every param map failed\n");
+        if (all_failed_jobs == s.nmaps)
+            fprintf(stderr, "paratune: every param map failed\n");
+        else
+            fprintf(stderr, "paratune: no param map has a finite average %s\n", s.metric_name);
         exit_code = PT_EXIT_FAIL;
     } else {
         char pbuf[1024];
         pt_paramlist_format(&s.maps[best], pbuf, sizeof pbuf);
-        printf("best: #%ld %s %s=%.10g\n", best, pbuf, s.metric_name, avg[best]);
+        printf("best: #%ld %s%s%s=%.10g\n", best, pbuf, pbuf[0] ? " " : "", s.metric_name,
+               avg[best]);
         exit_code = PT_EXIT_OK; /* failed maps are listed above and in the log */
     }
     goto out;

@@ -45,3 +45,13 @@ elif ! grep -q '\*' "$W/show.out"; then bad "no best mark: $(cat "$W/show.out")"
 begin "no shared memory, socket directory or worker left after all runs"
 check_clean && ok
 
+
+begin "a metric that is not a number (r2 of a constant label) is named, not called a failure"
+printf 'a,b,label\n1,2,3\n2,1,3\n3,5,3\n4,4,3\n' >"$W/constlabel.csv"
+pt tune --data "$W/constlabel.csv" --pipeline linearRegression --folds 2 --metric r2 --quiet \
+    >"$W/out" 2>"$W/err"
+rc=$?
+if [ $rc -ne 1 ]; then bad "exit $rc";
+elif ! grep -q "r2 is not a finite number in fold 0" "$W/err" ||
+     ! grep -q "no param map has a finite average r2" "$W/err"; then bad "$(cat "$W/err")";
+else check_clean && ok; fi
