@@ -788,17 +788,6 @@ void pt_sweep_shutdown(sweep_t *s)
     }
 }
 
-/* Spawns a worker into a free slot (for the refit, when the pool emptied). */
-int pt_sweep_ensure_worker(sweep_t *s, char *err)
-{
-    if (live_workers(s) > 0)
-        return 0;
-    for (size_t i = 0; i < s->nslots; i++)
-        if (s->slots[i].state == W_FREE)
-            return spawn_slot(s, &s->slots[i], err);
-    return -ECHILD;
-}
-
 /* 1 after SIGINT/SIGTERM. */
 int pt_sweep_stopping(void)
 {

@@ -100,10 +100,6 @@ int pt_sweep_run(sweep_t *s, char *err);
  * directory and reaps the janitor. Safe to call at any point, more than once. */
 void pt_sweep_shutdown(sweep_t *s);
 
-/* Starts a worker when none is alive (for the refit after failures emptied the pool).
- * Returns 0 or a negative errno with err set. */
-int pt_sweep_ensure_worker(sweep_t *s, char *err);
-
 /* 1 once SIGINT or SIGTERM has arrived. */
 int pt_sweep_stopping(void);
 

@@ -40,10 +40,14 @@ struct pt_fitted {
     double *icpt;       /* composed, r */
 };
 
-static double num(const pt_paramlist_t *l, const char *key)
+/* The value of param `param` of this stage ("<stage>.<param>" in its params), or def. */
+static double stage_num(const stage_t *st, const char *param, double def)
 {
-    const pt_value_t *v = pt_paramlist_get(l, key);
-    return v ? v->num : 0.0;
+    char key[96];
+    const pt_value_t *v;
+    snprintf(key, sizeof key, "%s.%s", st->name, param);
+    v = pt_paramlist_get(&st->params, key);
+    return v ? v->num : def;
 }
 
 void pt_fitted_destroy(pt_fitted_t **pf)
@@ -79,11 +83,11 @@ static int stage_params(const char *name, const pt_paramlist_t *all, pt_paramlis
 }
 
 /* standardScaler from moments: sample std, a zero std maps the feature to 0 (Spark). */
-static int fit_scaler(const pt_moments_t *m, const pt_paramlist_t *params, stage_t *st)
+static int fit_scaler(const pt_moments_t *m, stage_t *st)
 {
     size_t p = m->p;
-    int with_mean = num(params, "standardScaler.withMean") != 0;
-    int with_std = num(params, "standardScaler.withStd") != 0;
+    int with_mean = stage_num(st, "withMean", 0) != 0;
+    int with_std = stage_num(st, "withStd", 1) != 0;
     st->p_out = p;
     st->A = calloc(p * p, sizeof(double));
     st->c = calloc(p, sizeof(double));
@@ -134,7 +138,7 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
         if (stage_params(stages[s], params, &st->params))
             goto nomem;
         if (strcmp(stages[s], "pca") == 0) {
-            size_t k = (size_t)num(params, "pca.k");
+            size_t k = (size_t)stage_num(st, "k", 0);
             if (k < 1 || k > cur->p) {
                 pt_seterr(err, "pca.k = %zu is out of range [1, %zu]", k, cur->p);
                 goto error;
@@ -154,18 +158,18 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
             }
             transformer = 1;
         } else if (strcmp(stages[s], "standardScaler") == 0) {
-            if (fit_scaler(cur, params, st) != 0)
+            if (fit_scaler(cur, st) != 0)
                 goto nomem;
             transformer = 1;
         } else if (strcmp(stages[s], "linearRegression") == 0 && s + 1 == nstages) {
             pt_linreg_opts_t o;
             pt_linreg_info_t info = {0, 1};
-            o.reg_param = num(params, "linearRegression.regParam");
-            o.elastic_net = num(params, "linearRegression.elasticNetParam");
-            o.max_iter = (int)num(params, "linearRegression.maxIter");
-            o.tol = num(params, "linearRegression.tol");
-            o.fit_intercept = num(params, "linearRegression.fitIntercept") != 0;
-            o.standardization = num(params, "linearRegression.standardization") != 0;
+            o.reg_param = stage_num(st, "regParam", 0);
+            o.elastic_net = stage_num(st, "elasticNetParam", 0);
+            o.max_iter = (int)stage_num(st, "maxIter", 0);
+            o.tol = stage_num(st, "tol", 0);
+            o.fit_intercept = stage_num(st, "fitIntercept", 0) != 0;
+            o.standardization = stage_num(st, "standardization", 0) != 0;
             st->p_out = 1;
             st->r = 1;
             st->coef = malloc(cur->p * sizeof(double));
@@ -179,14 +183,13 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
         } else if (strcmp(stages[s], "logisticRegression") == 0 && s + 1 == nstages) {
             pt_logreg_opts_t o = pt_logreg_defaults();
             const pt_value_t *fam = pt_paramlist_get(params, "logisticRegression.family");
-            o.reg_param = num(params, "logisticRegression.regParam");
-            o.elastic_net = num(params, "logisticRegression.elasticNetParam");
-            o.max_iter = (int)num(params, "logisticRegression.maxIter");
-            o.tol = num(params, "logisticRegression.tol");
-            o.fit_intercept = num(params, "logisticRegression.fitIntercept") != 0;
-            o.standardization = num(params, "logisticRegression.standardization") != 0;
-            o.threshold = pt_paramlist_get(params, "logisticRegression.threshold")
-                              ? num(params, "logisticRegression.threshold") : 0.5;
+            o.reg_param = stage_num(st, "regParam", 0);
+            o.elastic_net = stage_num(st, "elasticNetParam", 0);
+            o.max_iter = (int)stage_num(st, "maxIter", 0);
+            o.tol = stage_num(st, "tol", 0);
+            o.fit_intercept = stage_num(st, "fitIntercept", 0) != 0;
+            o.standardization = stage_num(st, "standardization", 0) != 0;
+            o.threshold = stage_num(st, "threshold", 0.5);
             o.family = PT_FAMILY_AUTO;
             if (fam != NULL && fam->str != NULL && strcmp(fam->str, "binomial") == 0)
                 o.family = PT_FAMILY_BINOMIAL;
@@ -316,10 +319,7 @@ int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *p
     if (n == 0)
         return 0;
     if (!f->classifier) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)f->p, 1.0, x, (int)f->p, f->coef,
-                    1, 0.0, pred, 1);
-        for (size_t i = 0; i < n; i++)
-            pred[i] += f->icpt[0];
+        pt_linear_predict(x, n, f->p, f->coef, f->icpt[0], pred);
         if (score != NULL)
             memcpy(score, pred, n * sizeof *pred);
         return 0;
@@ -389,9 +389,9 @@ void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
             pt_msgpack_pack_str(pk, "std");
             pack_doubles(pk, st->extra, st->p_in);
             pt_msgpack_pack_str(pk, "with_mean");
-            pack_bool(pk, num(&st->params, "standardScaler.withMean") != 0);
+            pack_bool(pk, stage_num(st, "withMean", 0) != 0);
             pt_msgpack_pack_str(pk, "with_std");
-            pack_bool(pk, num(&st->params, "standardScaler.withStd") != 0);
+            pack_bool(pk, stage_num(st, "withStd", 1) != 0);
         } else {
             pt_msgpack_pack_str(pk, "coefficients");
             pack_doubles(pk, st->coef, st->r * st->p_in);
