@@ -422,6 +422,10 @@ int pt_tune_main(int argc, char **argv)
     ds = pt_dataset_load(o.data, &lo, err);
     if (ds == NULL)
         goto fail_msg;
+    if (ds->features == 0) {
+        pt_seterr(err, "%s: no feature column besides the label", o.data);
+        goto fail_msg;
+    }
     if (pt_spec_check(s.spec, ds->features, err) != 0)
         goto fail_msg;
     if (classify && check_classes(&s, ds, o.data, err) != 0)
@@ -619,9 +623,7 @@ int pt_tune_main(int argc, char **argv)
             goto fail_msg;
         s.jobs[s.njobs].map = (int32_t)best;
         s.jobs[s.njobs].fold = -1;
-        pt_sweep_queue(&s, (long)s.njobs, 0);
-        if (pt_sweep_ensure_worker(&s, err) != 0)
-            goto fail_msg;
+        pt_sweep_queue(&s, (long)s.njobs, 0); /* pt_sweep_run tops the pool up for it */
         rc = pt_sweep_run(&s, err);
         if (rc < 0)
             goto fail_msg;

@@ -13,6 +13,8 @@ expect_bad "non-numeric field" "nonnum.csv:3" --data "$W/nonnum.csv" --pipeline 
 expect_bad "NaN label" "nanlabel.csv:3" --data "$W/nanlabel.csv" --pipeline linearRegression
 expect_bad "empty label" "emptylabel.csv:3" --data "$W/emptylabel.csv" --pipeline linearRegression
 expect_bad "no rows" "no data rows" --data "$W/norows.csv" --pipeline linearRegression
+printf 'label\n1\n2\n3\n4\n' >"$W/nofeat.csv"
+expect_bad "no feature column" "nofeat.csv: no feature column besides the label" --data "$W/nofeat.csv" --pipeline linearRegression
 expect_bad "missing label column" "no column named \"target\"" --data "$W/data.csv" --label target --pipeline linearRegression
 expect_bad "unknown stage" "unknown stage \"lasso\"" --data "$W/data.csv" --pipeline lasso
 expect_bad "unknown param" "unknown param \"kk\"" "${D[@]}" --grid pca.kk=3
