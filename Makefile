@@ -6,9 +6,9 @@ PKGS     := libzmq msgpack openblas lapacke
 CC       ?= cc
 OPT      ?= -O2
 CFLAGS   ?=
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -g $(OPT) -MMD -MP -Ilib \
+CFLAGS   += -pthread -std=c11 -D_GNU_SOURCE -Wall -Wextra -g $(OPT) -MMD -MP -Ilib \
             $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lm -pthread
 CHECK_CFLAGS := $(shell pkg-config --cflags check)
 CHECK_LIBS   := $(shell pkg-config --libs check)
 

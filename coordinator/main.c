@@ -4,8 +4,11 @@
  *   paratune tune ...   tune a pipeline's params (the coordinator)
  *   paratune predict    apply a model written by tune --model-out
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <cblas.h>
 
 #include "pt_common.h"
 #include "tune.h"
@@ -20,14 +23,30 @@ static void usage(FILE *f)
           "       paratune --version\n", f);
 }
 
+/* OpenBLAS's pthread build starts cores-1 helper threads when it is loaded, and each spins
+ * (sched_yield) for about 0.1 s waiting for work before it sleeps: on a small machine that
+ * takes a core from the CSV parse and the workers' start-up. The coordinator's own BLAS calls
+ * are small (statistics merges, metric checks), so tune runs them on its own thread and stops
+ * the helpers at once. blas_thread_shutdown_ is what OpenBLAS's fork handler calls; it is
+ * looked up rather than linked, as builds without a thread server lack it. */
+static void blas_single_thread(void)
+{
+    void *shutdown = dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    openblas_set_num_threads(1);
+    if (shutdown != NULL)
+        ((int (*)(void))shutdown)();
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return PT_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "tune") == 0)
+    if (strcmp(argv[1], "tune") == 0) {
+        blas_single_thread();
         return pt_tune_main(argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "predict") == 0)
         return pt_predict_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "gen") == 0)

@@ -33,6 +33,8 @@
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +49,8 @@
 #define KIND_FOLD (-2)
 #define SHOW_MAX 40     /* characters of a bad field quoted in an error message */
 #define LIST_MAX 10     /* column names listed when a column is missing */
+#define PARSE_THREADS_MAX 8          /* CSV row parsing threads, at most */
+#define PARSE_CHUNK_MIN (1u << 20)   /* bytes of text per thread, at least (automatic count) */
 
 /* ---------------------------------------------------------------- number parsing */
 
@@ -625,6 +629,126 @@ static ssize_t find_col(const csv_t *c, const char *name)
     return -1;
 }
 
+/* Rows [p, end) of a CSV body, whole lines, parsed into ds from row row0 on (line 1 + row0
+ * is the one before p). Each has its own error buffer, so chunks can be parsed at once. */
+typedef struct {
+    csv_t c;
+    char err[PT_ERRLEN];
+    pt_dataset_t *ds;
+    const char *p, *end;
+    size_t row0, rows;
+    int rc;
+} csv_chunk_t;
+
+static int parse_rows(csv_chunk_t *k)
+{
+    const csv_t *c = &k->c;
+    const int32_t *kind = c->kind;
+    pt_dataset_t *ds = k->ds;
+    size_t nfeat = ds->features, r = k->row0, lineno = 1 + k->row0;
+    const char *p = k->p, *end = k->end, *eol;
+
+    while (p < end) {
+        const char *line = p, *q;
+        double *xr = ds->x + r * nfeat;
+        p = line_end(line, end, &eol);
+        lineno++;
+        if (line == eol || ((is_blank_char(*line) || *line == '\r') && is_blank(line, eol))) {
+            pt_seterr(c->err, "%s:%zu: expected %zu fields, found a blank line", c->path,
+                      lineno, c->ncols);
+            return -EINVAL;
+        }
+        q = line;
+        for (size_t j = 0; j < c->ncols; j++) {
+            int32_t kd = kind[j];
+            const char *fs = j == 0 ? q : q + 1;
+            double v;
+            q = kd == KIND_FOLD ? NULL : field_fast(fs, eol, &v);
+            if (q == NULL && field_slow(c, lineno, j, line, eol, fs, &v, &q) < 0)
+                return -EINVAL;
+            if ((q == eol) != (j + 1 == c->ncols))
+                return ragged(c, lineno, count_char(line, eol, ',') + 1);
+            if (kd >= 0)
+                xr[kd] = v;
+            else if (kd == KIND_LABEL)
+                ds->y[r] = v;
+            else
+                ds->fold[r] = (int32_t)v;
+        }
+        r++;
+    }
+    return 0;
+}
+
+static void *parse_thread(void *arg)
+{
+    csv_chunk_t *k = arg;
+    k->rc = parse_rows(k);
+    return NULL;
+}
+
+/* CPUs this process may run on (its affinity mask), at least 1. */
+static int usable_cpus(void)
+{
+    cpu_set_t set;
+    int n;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && (n = CPU_COUNT(&set)) > 0)
+        return n;
+    n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
+}
+
+/* Cuts the body [p, end) into at most PARSE_THREADS_MAX chunks of whole lines, about equal
+ * in bytes, and counts each chunk's lines. threads: as pt_load_opts_t.threads. */
+static int split_chunks(const char *p, const char *end, int threads, csv_chunk_t *chunks,
+                        size_t *nchunks)
+{
+    size_t len = (size_t)(end - p), n;
+    if (threads <= 0) {
+        size_t by_size = len / PARSE_CHUNK_MIN;
+        threads = usable_cpus();
+        if ((size_t)threads > by_size)
+            threads = by_size > 0 ? (int)by_size : 1;
+    }
+    n = threads > PARSE_THREADS_MAX ? PARSE_THREADS_MAX : (size_t)threads;
+    *nchunks = 0;
+    for (size_t k = 0; k < n && p < end; k++) {
+        const char *ce = end;
+        if (k + 1 < n) {
+            const char *nl;
+            ce = p + (size_t)(end - p) / (n - k);
+            if (ce < p + 1)
+                ce = p + 1;
+            nl = ce > p ? memchr(ce - 1, '\n', (size_t)(end - (ce - 1))) : NULL;
+            ce = nl ? nl + 1 : end;
+        }
+        chunks[k].p = p;
+        chunks[k].end = ce;
+        chunks[k].rows = count_char(p, ce, '\n') + (ce[-1] != '\n');
+        chunks[k].rc = 0;
+        (*nchunks)++;
+        p = ce;
+    }
+    return 0;
+}
+
+/* Parses every chunk, chunk 0 on this thread and the others on threads of their own (or
+ * here too, should a thread not start). */
+static void parse_chunks(csv_chunk_t *chunks, size_t n)
+{
+    pthread_t tid[PARSE_THREADS_MAX];
+    int started[PARSE_THREADS_MAX] = {0};
+    for (size_t k = 1; k < n; k++)
+        started[k] = pthread_create(&tid[k], NULL, parse_thread, &chunks[k]) == 0;
+    chunks[0].rc = n > 0 ? parse_rows(&chunks[0]) : 0;
+    for (size_t k = 1; k < n; k++) {
+        if (started[k])
+            pthread_join(tid[k], NULL);
+        else
+            chunks[k].rc = parse_rows(&chunks[k]);
+    }
+}
+
 static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
                               const pt_load_opts_t *o, char *err)
 {
@@ -633,8 +757,9 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     int32_t *kind = NULL;
     const char *end = buf + len, *data_end, *p, *eol;
     const char *label = o->label ? o->label : "label";
-    size_t lineno = 1, rows_max, nfeat = 0, r = 0;
+    size_t rows_max, nfeat = 0, r = 0, nchunks = 0;
     ssize_t li, fi = -1;
+    csv_chunk_t chunks[PARSE_THREADS_MAX];
     char list[PT_ERRLEN], txt[SHOW_MAX + 4];
 
     /* trailing blank lines are ignored: data ends with the line of the last visible byte */
@@ -687,7 +812,18 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
         if (kind[j] >= 0 && (ds->names[kind[j]] = strdup(c.cols[j])) == NULL)
             goto nomem;
 
-    rows_max = count_char(p, data_end, '\n') + 1;
+    if (split_chunks(p, data_end, o->threads, chunks, &nchunks) != 0)
+        goto nomem;
+    for (size_t k = 0; k < nchunks; k++) {
+        chunks[k].c = c;
+        chunks[k].c.err = chunks[k].err;
+        chunks[k].err[0] = 0;
+        chunks[k].ds = ds;
+        chunks[k].row0 = r;
+        r += chunks[k].rows;
+    }
+    rows_max = r;
+    r = 0;
     ds->x = alloc_array(rows_max, nfeat * sizeof(double), 0);
     ds->y = alloc_array(rows_max, sizeof(double), 0);
     if (fi >= 0)
@@ -695,38 +831,13 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     if ((nfeat != 0 && rows_max > SIZE_MAX / nfeat) || ds->x == NULL || ds->y == NULL ||
         (fi >= 0 && ds->fold == NULL))
         goto nomem;
-
-    while (p < data_end) {
-        const char *line = p, *q;
-        double *xr = ds->x + r * nfeat;
-        p = line_end(line, end, &eol);
-        lineno++;
-        if (line == eol || ((is_blank_char(*line) || *line == '\r') && is_blank(line, eol))) {
-            pt_seterr(err, "%s:%zu: expected %zu fields, found a blank line", path, lineno,
-                      c.ncols);
+    parse_chunks(chunks, nchunks);
+    for (size_t k = 0; k < nchunks; k++)
+        if (chunks[k].rc < 0) { /* the first error in file order, as a serial parse finds */
+            pt_seterr(err, "%s", chunks[k].err);
             goto out;
         }
-        q = line;
-        for (size_t j = 0; j < c.ncols; j++) {
-            int32_t k = kind[j];
-            const char *fs = j == 0 ? q : q + 1;
-            double v;
-            q = k == KIND_FOLD ? NULL : field_fast(fs, eol, &v);
-            if (q == NULL && field_slow(&c, lineno, j, line, eol, fs, &v, &q) < 0)
-                goto out;
-            if ((q == eol) != (j + 1 == c.ncols)) {
-                ragged(&c, lineno, count_char(line, eol, ',') + 1);
-                goto out;
-            }
-            if (k >= 0)
-                xr[k] = v;
-            else if (k == KIND_LABEL)
-                ds->y[r] = v;
-            else
-                ds->fold[r] = (int32_t)v;
-        }
-        r++;
-    }
+    r = rows_max;
     if (r == 0) {
         pt_seterr(err, "%s: no data rows", path);
         goto out;

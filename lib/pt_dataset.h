@@ -31,6 +31,9 @@ typedef struct {
     size_t features;      /* LIBSVM: number of features; 0 means the largest index seen */
     int label_optional;   /* CSV: a missing label column is not an error (y is then NaN and
                              every other column a feature), for `paratune predict` */
+    int threads;          /* CSV: threads that parse the rows; 0 = one per CPU this process
+                             may run on, at most 8, with at least 1 MiB of text each. The
+                             dataset and any error message do not depend on it. */
 } pt_load_opts_t;
 
 /* Loads path. Format detection (PT_FMT_AUTO): a ".libsvm"/".svm" suffix, or a first

@@ -290,6 +290,80 @@ START_TEST(load_errors)
     for (int k = 0; k < 4 && c->want[k] != NULL; k++)
         ck_assert_msg(strstr(err, c->want[k]) != NULL, "case %d: \"%s\" lacks \"%s\"", _i, err,
                       c->want[k]);
+    /* the same message whatever the number of parsing threads */
+    for (int t = 1; t <= 9; t += 2) {
+        pt_load_opts_t o = c->opts;
+        char err2[PT_ERRLEN] = "";
+        o.threads = t;
+        ds = pt_dataset_load(path, &o, err2);
+        ck_assert_msg(ds == NULL, "case %d loaded with %d threads", _i, t);
+        ck_assert_str_eq(err2, err);
+    }
+}
+END_TEST
+
+/* A CSV parsed by 1..9 threads (cut anywhere between lines) gives the same dataset, equal
+ * to the values written; an error in several chunks is reported at its first line. */
+START_TEST(csv_threads)
+{
+    enum { ROWS = 257 };
+    size_t cap = ROWS * 160 + 64, len = 0;
+    char *text = malloc(cap), err[PT_ERRLEN];
+    double want_x[ROWS][2], want_y[ROWS];
+    int want_f[ROWS];
+    uint64_t st = 99;
+    const char *path;
+    ck_assert_ptr_nonnull(text);
+    len += (size_t)snprintf(text + len, cap - len, "a,fold,\"label\",b\n");
+    for (int r = 0; r < ROWS; r++) {
+        want_x[r][0] = (double)(int64_t)(pt_rng_next(&st) >> 20) / 977.0 - 4e9;
+        want_x[r][1] = pt_rng_uniform(&st) * 1e-3;
+        want_y[r] = r % 5 == 0 ? 0 : pt_rng_uniform(&st) - 0.5;
+        want_f[r] = r % 4;
+        len += (size_t)snprintf(text + len, cap - len, r % 3 == 0 ? "%.17g, %d ,\"%.17g\",%.17g\r\n"
+                                                                  : "%.17g,%d,%.17g,%.17g\n",
+                                want_x[r][0], want_f[r], want_y[r], want_x[r][1]);
+    }
+    len -= text[len - 2] == '\r' ? 2 : 1; /* no newline after the last row */
+    path = put_n("t.csv", text, len);
+    for (int t = 1; t <= 9; t++) {
+        pt_load_opts_t o = {.fold_col = "fold", .num_folds = 4, .threads = t};
+        pt_dataset_t *ds = load_ok(path, &o);
+        ck_assert_uint_eq(ds->rows, ROWS);
+        for (int r = 0; r < ROWS; r++) {
+            ck_assert_msg(ds->x[2 * r] == want_x[r][0] && ds->x[2 * r + 1] == want_x[r][1] &&
+                          ds->y[r] == want_y[r] && ds->fold[r] == want_f[r],
+                          "%d threads: row %d differs", t, r);
+        }
+        pt_dataset_destroy(&ds);
+    }
+    /* two bad rows, far apart: the first is named, whatever thread parsed it */
+    for (int t = 1; t <= 9; t++) {
+        pt_load_opts_t o = {.threads = t};
+        char *bad = malloc(len + 1);
+        char *l40, *l200;
+        pt_dataset_t *ds;
+        ck_assert_ptr_nonnull(bad);
+        memcpy(bad, text, len);
+        bad[len] = 0;
+        l40 = bad;
+        for (int k = 0; k < 40; k++)
+            l40 = strchr(l40, '\n') + 1; /* start of line 41 */
+        l200 = l40;
+        for (int k = 40; k < 200; k++)
+            l200 = strchr(l200, '\n') + 1; /* start of line 201 */
+        l200[0] = 'z';
+        if (t > 1)
+            l40[0] = 'y';
+        path = put_n("bad.csv", bad, len);
+        ds = pt_dataset_load(path, &o, err);
+        ck_assert_ptr_null(ds);
+        ck_assert_msg(strstr(err, t > 1 ? "bad.csv:41: field 1 (\"a\"): not a number: \"y"
+                                        : "bad.csv:201: field 1 (\"a\"): not a number: \"z") != NULL,
+                      "%d threads: %s", t, err);
+        free(bad);
+    }
+    free(text);
 }
 END_TEST
 
@@ -602,6 +676,7 @@ Suite *suite_dataset(void)
         {"csv_fold_column", csv_fold_column, 0},
         {"load_errors", load_errors, (int)(sizeof err_cases / sizeof err_cases[0])},
         {"load_errors_misc", load_errors_misc, 0},
+        {"csv_threads", csv_threads, 0},
         {"libsvm_basic", libsvm_basic, 0},
         {"libsvm_features_opt", libsvm_features_opt, 0},
         {"detect_format", detect_format, 0},
