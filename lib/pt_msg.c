@@ -162,31 +162,38 @@ int pt_msgpack_to_str(const msgpack_object *v, const char *what, char **out, cha
 }
 
 /* The field key of map o, or NULL with "missing field 'key'" in err. */
-static const msgpack_object *need(const msgpack_object *o, const char *key, char *what,
-                                  char *err)
+static const msgpack_object *need(const msgpack_object *o, const char *key, char *err)
 {
     const msgpack_object *v = pt_msgpack_map_get(o, key);
     if (v == NULL)
         pt_seterr(err, "missing field '%s'", key);
-    /* what names the field in later reasons; keys are short, PT_ERRLEN is ample */
-    pt_seterr(what, "field '%.400s'", key);
     return v;
 }
+
+/* what names the field in a reason; it is formatted only when there is one to give (a
+ * message holds several fields, and this runs for every job). Keys are short. */
+#define FIELD_WHAT(what, key) snprintf(what, sizeof what, "field '%.400s'", key)
 
 int pt_msgpack_get_int(const msgpack_object *o, const char *key, int64_t min, int64_t max,
                        int64_t *out, char *err)
 {
     char what[PT_ERRLEN];
-    const msgpack_object *v = need(o, key, what, err);
-    return v != NULL ? pt_msgpack_to_int(v, what, min, max, out, err) : -EBADMSG;
+    const msgpack_object *v = need(o, key, err);
+    if (v == NULL)
+        return -EBADMSG;
+    if (pt_msgpack_to_int(v, "", min, max, out, NULL) == 0)
+        return 0;
+    FIELD_WHAT(what, key);
+    return pt_msgpack_to_int(v, what, min, max, out, err);
 }
 
 int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out, char *err)
 {
     char what[PT_ERRLEN];
-    const msgpack_object *v = need(o, key, what, err);
+    const msgpack_object *v = need(o, key, err);
     if (v == NULL)
         return -EBADMSG;
+    FIELD_WHAT(what, key);
     if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         *out = v->via.u64;
         return 0;
@@ -206,17 +213,23 @@ int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out,
 int pt_msgpack_get_double(const msgpack_object *o, const char *key, double *out, char *err)
 {
     char what[PT_ERRLEN];
-    const msgpack_object *v = need(o, key, what, err);
-    return v != NULL ? pt_msgpack_to_double(v, what, out, err) : -EBADMSG;
+    const msgpack_object *v = need(o, key, err);
+    if (v == NULL)
+        return -EBADMSG;
+    if (pt_msgpack_to_double(v, "", out, NULL) == 0)
+        return 0;
+    FIELD_WHAT(what, key);
+    return pt_msgpack_to_double(v, what, out, err);
 }
 
 int pt_msgpack_get_bool(const msgpack_object *o, const char *key, int *out, char *err)
 {
     char what[PT_ERRLEN];
-    const msgpack_object *v = need(o, key, what, err);
+    const msgpack_object *v = need(o, key, err);
     if (v == NULL)
         return -EBADMSG;
     if (v->type != MSGPACK_OBJECT_BOOLEAN) {
+        FIELD_WHAT(what, key);
         pt_seterr(err, "%s: expected bool, got %s", what, pt_msgpack_type_name(v->type));
         return -EBADMSG;
     }
@@ -227,16 +240,22 @@ int pt_msgpack_get_bool(const msgpack_object *o, const char *key, int *out, char
 int pt_msgpack_get_str(const msgpack_object *o, const char *key, char **out, char *err)
 {
     char what[PT_ERRLEN];
-    const msgpack_object *v = need(o, key, what, err);
-    return v != NULL ? pt_msgpack_to_str(v, what, out, err) : -EBADMSG;
+    const msgpack_object *v = need(o, key, err);
+    if (v == NULL)
+        return -EBADMSG;
+    if (pt_msgpack_to_str(v, "", out, NULL) == 0)
+        return 0;
+    FIELD_WHAT(what, key);
+    return pt_msgpack_to_str(v, what, out, err);
 }
 
 const msgpack_object *pt_msgpack_get_obj(const msgpack_object *o, const char *key,
                                          msgpack_object_type type, char *err)
 {
     char what[PT_ERRLEN];
-    const msgpack_object *v = need(o, key, what, err);
+    const msgpack_object *v = need(o, key, err);
     if (v != NULL && v->type != type) {
+        FIELD_WHAT(what, key);
         pt_seterr(err, "%s: expected %s, got %s", what, pt_msgpack_type_name(type),
                   pt_msgpack_type_name(v->type));
         return NULL;

@@ -296,11 +296,54 @@ static int key_taken(const pt_spec_t *s, const char *key)
     return 0;
 }
 
+static int same_value(const pt_value_t *a, const pt_value_t *b)
+{
+    return a->num == b->num && (a->type != PT_VAL_STRING || strcmp(a->str, b->str) == 0);
+}
+
+static int cmp_value_at(const void *pa, const void *pb, void *arg)
+{
+    const pt_value_t *v = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int r = (v[a].num > v[b].num) - (v[a].num < v[b].num);
+    if (r == 0 && v[a].type == PT_VAL_STRING)
+        r = strcmp(v[a].str, v[b].str);
+    return r != 0 ? r : (a > b) - (a < b);
+}
+
+/* The first value (in the order given) equal to an earlier one, or -1. Sorting makes this
+ * n log n: a grid axis may hold tens of thousands of values. */
+static ssize_t first_repeat(const pt_value_t *v, size_t n)
+{
+    size_t *ord = n > 1 ? malloc(n * sizeof *ord) : NULL;
+    ssize_t first = -1;
+    if (ord == NULL) { /* one value, or no memory for the index: compare pairwise */
+        for (size_t i = 1; i < n && first < 0; i++)
+            for (size_t j = 0; j < i && first < 0; j++)
+                if (same_value(&v[i], &v[j]))
+                    first = (ssize_t)i;
+        return first;
+    }
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    qsort_r(ord, n, sizeof *ord, cmp_value_at, (void *)v);
+    for (size_t i = 1; i < n; i++) {
+        size_t a = ord[i - 1], b = ord[i];
+        if (same_value(&v[a], &v[b]) && (first < 0 || (ssize_t)b < first))
+            first = (ssize_t)b; /* sorted by index within equal values: b repeats a */
+    }
+    free(ord);
+    return first;
+}
+
 static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed, char *err)
 {
     axis_t a;
     const char *rest = NULL;
     char *copy = NULL, *tok, *save = NULL, ctx[320];
+    const char **toks = NULL; /* each value's text, for the message about a repeat */
+    size_t cap = 0;
+    ssize_t dup;
     int rc, taken;
 
     memset(&a, 0, sizeof a);
@@ -335,23 +378,28 @@ static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed,
         }
         if ((rc = pt_param_parse(a.def, ctx, tok, &v, err)) != 0)
             goto error;
-        for (size_t j = 0; j < a.nvalues; j++)
-            if (a.values[j].num == v.num &&
-                (v.type != PT_VAL_STRING || strcmp(a.values[j].str, v.str) == 0)) {
-                pt_seterr(err, "%s: value %s appears twice", ctx, tok);
+        if (a.nvalues == cap) {
+            const char **nt = realloc(toks, (cap * 2 + 8) * sizeof *nt);
+            nv = realloc(a.values, (cap * 2 + 8) * sizeof *nv);
+            if (nt != NULL)
+                toks = nt;
+            if (nv != NULL)
+                a.values = nv;
+            if (nt == NULL || nv == NULL) {
                 free(v.str);
-                rc = -EINVAL;
+                rc = -ENOMEM;
+                pt_seterr(err, "out of memory");
                 goto error;
             }
-        nv = realloc(a.values, (a.nvalues + 1) * sizeof *nv);
-        if (nv == NULL) {
-            free(v.str);
-            rc = -ENOMEM;
-            pt_seterr(err, "out of memory");
-            goto error;
+            cap = cap * 2 + 8;
         }
-        a.values = nv;
+        toks[a.nvalues] = tok;
         a.values[a.nvalues++] = v;
+    }
+    if ((dup = first_repeat(a.values, a.nvalues)) >= 0) {
+        pt_seterr(err, "%s: value %s appears twice", ctx, toks[dup]);
+        rc = -EINVAL;
+        goto error;
     }
     if (a.nvalues == 0) {
         pt_seterr(err, "%s %s: no value", opt, arg);
@@ -359,6 +407,7 @@ static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed,
         goto error;
     }
     free(copy);
+    free(toks);
     if (fixed)
         s->fixed[s->nfixed++] = a;
     else
@@ -366,6 +415,7 @@ static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed,
     return 0;
 error:
     free(copy);
+    free(toks);
     axis_free(&a);
     return rc;
 }

@@ -92,6 +92,22 @@ START_TEST(bad_specs_refused)
             "expected true or false");
     refused("pca,linearRegression", NULL, "pca.k=1,2", 5, "one value");
     refused("pca,linearRegression", NULL, NULL, 5, "pca.k has no default");
+    refused("pca,linearRegression", "linearRegression.regParam=0.5,2,1,0.50", NULL, 5,
+            "value 0.50 appears twice");
+    refused("pca,linearRegression", "linearRegression.fitIntercept=true,false,true", NULL, 5,
+            "value true appears twice");
+    {
+        /* a long axis: the repeat named is the first value equal to an earlier one */
+        size_t cap = 200000, used = 0;
+        char *g = malloc(cap);
+        ck_assert_ptr_nonnull(g);
+        used += (size_t)snprintf(g, cap, "linearRegression.regParam=");
+        for (int i = 0; i < 20000; i++)
+            used += (size_t)snprintf(g + used, cap - used, "%s%d", i ? "," : "",
+                                     i == 15000 ? 12500 : i == 12000 ? 19999 : i);
+        refused("pca,linearRegression", g, NULL, 5, "value 12500 appears twice");
+        free(g);
+    }
 }
 END_TEST
 
