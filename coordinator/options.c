@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "pt_common.h"
+#include "pt_cpus.h"
 
 
 static void tune_usage(FILE *f)
@@ -41,6 +42,9 @@ static void tune_usage(FILE *f)
         "  --num-bins N           binary evaluator's numBins (default 1000; 0 = exact)\n"
         "  --parallelism N        most jobs outstanding at once, >= 1 (default 1)\n"
         "  --threads-per-job T    OpenBLAS threads per worker, >= 1 (default 1)\n"
+        "  --pin-cpus auto|on|off|LIST   pin each worker to its own CPU(s) and the\n"
+        "                         coordinator to the first (auto, the default: when\n"
+        "                         parallelism x threads-per-job >= usable CPUs); LIST: 0-3,8\n"
         "  --max-retries N        retries of a job whose worker died (default 2)\n"
         "  --job-timeout SECONDS  kill a job's worker after this long; status timeout\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
@@ -101,7 +105,8 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
 {
     enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
            O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER,
-           O_MODEL, O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS, O_STRAT };
+           O_MODEL, O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS, O_STRAT,
+           O_PIN };
     static const struct option lo[] = {
         {"data", required_argument, NULL, O_DATA},
         {"format", required_argument, NULL, O_FORMAT},
@@ -132,10 +137,12 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
         {"samples", required_argument, NULL, O_SAMPLES},
         {"num-bins", required_argument, NULL, O_BINS},
         {"stratify", no_argument, NULL, O_STRAT},
+        {"pin-cpus", required_argument, NULL, O_PIN},
         {NULL, 0, NULL, 0}};
     int c;
     long v;
     double d;
+    char err[PT_ERRLEN];
 
     memset(o, 0, sizeof *o);
     o->argc = argc;
@@ -152,7 +159,8 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->grid = calloc((size_t)argc, sizeof *o->grid);
     o->set = calloc((size_t)argc, sizeof *o->set);
     o->random = calloc((size_t)argc, sizeof *o->random);
-    if (o->grid == NULL || o->set == NULL || o->random == NULL)
+    o->cpus = malloc(PT_CPUS_MAX * sizeof *o->cpus);
+    if (o->grid == NULL || o->set == NULL || o->random == NULL || o->cpus == NULL)
         return pt_bad_opt("paratune:", NULL, "out of memory");
     opterr = 0;
     optind = 1;
@@ -241,6 +249,26 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
             o->num_bins = v;
             break;
         case O_STRAT: o->stratify = 1; break;
+        case O_PIN:
+            if (strcmp(optarg, "auto") == 0) {
+                o->pin = PT_PIN_AUTO;
+                o->ncpus = 0;
+            } else if (strcmp(optarg, "off") == 0) {
+                o->pin = PT_PIN_OFF;
+                o->ncpus = 0;
+            } else if (strcmp(optarg, "on") == 0) {
+                o->pin = PT_PIN_ON;
+                o->ncpus = 0;
+            } else {
+                int usable[PT_CPUS_MAX];
+                int nu = pt_cpus_usable(usable, PT_CPUS_MAX);
+                int n = pt_cpus_parse(optarg, usable, nu, o->cpus, PT_CPUS_MAX, err);
+                if (n < 0)
+                    return pt_bad_opt("--pin-cpus", optarg, err);
+                o->pin = PT_PIN_ON;
+                o->ncpus = n;
+            }
+            break;
         case ':':
             fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
             return PT_EXIT_USAGE;
@@ -252,6 +280,13 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     }
     if (optind < argc)
         return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");
+    if (o->ncpus == 0) { /* no list given: every usable CPU, ascending */
+        o->ncpus = pt_cpus_usable(o->cpus, PT_CPUS_MAX);
+        o->nusable = o->ncpus;
+    } else {
+        int usable[PT_CPUS_MAX];
+        o->nusable = pt_cpus_usable(usable, PT_CPUS_MAX);
+    }
     if (o->data == NULL)
         return pt_bad_opt("--data", NULL, "is required");
     if (o->pipeline == NULL)
@@ -280,8 +315,17 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
 }
 
 
+int pt_opts_pinned(const opts_t *o)
+{
+    if (o->pin == PT_PIN_AUTO)
+        return o->parallelism * o->threads >= o->nusable;
+    return o->pin == PT_PIN_ON;
+}
+
 void pt_opts_free(opts_t *o)
 {
+    free(o->cpus);
+    o->cpus = NULL;
     free(o->grid);
     free(o->set);
     free(o->random);

@@ -22,9 +22,20 @@ typedef struct {
     long samples;                   /* --samples N (0: not given) */
     long num_bins;                  /* --num-bins of the binary evaluator */
     int stratify;
+    int pin;                        /* --pin-cpus: PT_PIN_AUTO (default), _OFF, _ON */
+    int *cpus;                      /* the CPUs to pin to, in order (malloc'd): the given list,
+                                       else every usable CPU */
+    int ncpus;
+    int nusable;                    /* CPUs this process may run on */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;
+
+enum { PT_PIN_AUTO, PT_PIN_OFF, PT_PIN_ON };
+
+/* Whether workers (and the coordinator) are pinned: --pin-cpus on or a list, or auto when
+ * parallelism x threads-per-job covers every usable CPU (the machine is the sweep's). */
+int pt_opts_pinned(const opts_t *o);
 
 /* Parses argv (argv[0] is "tune") into o. Returns 0; -1 after printing --help; or
  * PT_EXIT_USAGE after printing one line naming the bad option. o is freed with

@@ -12,7 +12,7 @@
 #include "pt_common.h"
 
 pid_t pt_spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
-               size_t nkeep, char *err)
+               size_t nkeep, const cpu_set_t *cpus, char *err)
 {
     int pfd[2], child_errno = 0;
     pid_t pid;
@@ -45,6 +45,8 @@ pid_t pt_spawn(const char *path, char *const argv[], char *const envp[], const i
         for (size_t i = 0; i < nkeep; i++)
             if (keep[i] >= 0)
                 fcntl(keep[i], F_SETFD, 0);
+        if (cpus != NULL)
+            sched_setaffinity(0, sizeof *cpus, cpus); /* a plain system call */
         if (envp != NULL)
             execve(path, argv, envp);
         else

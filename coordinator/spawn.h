@@ -10,14 +10,15 @@
 #ifndef PT_SPAWN_H
 #define PT_SPAWN_H
 
+#include <sched.h>
 #include <sys/types.h>
 
 /* Starts path with argv and envp (NULL-terminated; envp NULL: this environment); the nkeep
- * descriptors keep[] stay open in the
- * child (negative entries are skipped). Returns the child's pid, or a negative errno (fork
- * or exec failed) with err set. */
+ * descriptors keep[] stay open in the child (negative entries are skipped). cpus, when not
+ * NULL, is the child's CPU affinity (set before exec, so every thread it starts has it).
+ * Returns the child's pid, or a negative errno (fork or exec failed) with err set. */
 pid_t pt_spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
-               size_t nkeep, char *err);
+               size_t nkeep, const cpu_set_t *cpus, char *err);
 
 /* Path of the paratune-worker binary: $PARATUNE_WORKER, else paratune-worker beside the
  * running executable. Writes into buf (len bytes). Returns 0 or -ENAMETOOLONG/-errno. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <zmq.h>
 
 #include "pt_common.h"
+#include "pt_cpus.h"
 #include "pt_msg.h"
 #include "spawn.h"
 
@@ -21,6 +23,7 @@
 #define STOP_SECONDS 2.0       /* a worker told to STOP gets this long before SIGKILL */
 #define MAX_START_FAILURES 5   /* more workers dying before HELLO than this: stop respawning */
 #define SYNC_SECONDS 0.05      /* the log is fdatasync'd at least this often while results come */
+#define RECV_TIMEOUT_MS 100    /* the loop looks at timeouts, signals and progress this often */
 
 /* ---------------------------------------------------------------- signals */
 
@@ -96,6 +99,7 @@ static int spawn_slot(sweep_t *s, slot_t *w, char *err)
     char *argv[28];
     int a = 0, keep[2] = {s->image_fd, s->stats_fd};
     pid_t pid;
+    cpu_set_t cpus;
 
     snprintf(fdbuf, sizeof fdbuf, "%d", s->image_fd);
     snprintf(parent, sizeof parent, "%ld", (long)getpid());
@@ -132,7 +136,10 @@ static int spawn_slot(sweep_t *s, slot_t *w, char *err)
         argv[a++] = sfd;
     }
     argv[a] = NULL;
-    pid = pt_spawn(s->worker_path, argv, s->envp, keep, 2, err);
+    if (pt_opts_pinned(s->o))
+        pt_cpus_slot(s->o->cpus, s->o->ncpus, (size_t)(w - s->slots), s->o->threads, &cpus);
+    pid = pt_spawn(s->worker_path, argv, s->envp, keep, 2, pt_opts_pinned(s->o) ? &cpus : NULL,
+                   err);
     if (pid < 0)
         return (int)pid;
     memset(w, 0, sizeof *w);
@@ -451,8 +458,8 @@ static int handle_message(sweep_t *s, char *err)
     zmq_msg_init(&idf);
     zmq_msg_init(&body);
     memset(&m, 0, sizeof m);
-    if (zmq_msg_recv(&idf, s->router, ZMQ_DONTWAIT) < 0) {
-        rc = errno == EAGAIN ? 1 : 0;
+    if (zmq_msg_recv(&idf, s->router, 0) < 0) { /* waits up to ZMQ_RCVTIMEO */
+        rc = 1; /* EAGAIN (nothing came) or EINTR (a signal: the loop looks at its flag) */
         goto out;
     }
     if (!zmq_msg_more(&idf) || zmq_msg_recv(&body, s->router, 0) < 0)
@@ -525,7 +532,6 @@ int pt_sweep_run(sweep_t *s, char *err)
     double stop_at = 0, last_sync = pt_now();
     int rc = 0;
     for (;;) {
-        zmq_pollitem_t it = {s->router, 0, ZMQ_POLLIN, 0};
         int n;
         if (got_chld && reap(s, err) != 0) {
             rc = -EIO;
@@ -561,20 +567,12 @@ int pt_sweep_run(sweep_t *s, char *err)
         dispatch(s);
         check_timeouts(s);
         progress(s, 0);
-        n = zmq_poll(&it, 1, 100);
-        if (n < 0 && errno != EINTR) {
-            pt_seterr(err, "zmq_poll: %s", zmq_strerror(errno));
-            rc = -EIO;
+        /* One message per turn, received with a blocking call that gives up after
+         * RECV_TIMEOUT_MS (or at a signal): a worker that answers gets its next job at once,
+         * and the wait costs fewer system calls than zmq_poll followed by receives. */
+        if ((n = handle_message(s, err)) < 0) {
+            rc = n;
             break;
-        }
-        if (n > 0) {
-            int r;
-            while ((r = handle_message(s, err)) == 0)
-                ;
-            if (r < 0) {
-                rc = r;
-                break;
-            }
         }
         /* Group commit: every record was written at once (a killed coordinator loses none);
          * the disk flush is shared by all the records of the last SYNC_SECONDS. */
@@ -675,6 +673,13 @@ int pt_sweep_start(sweep_t *s, char *err)
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
+    if (pt_opts_pinned(s->o)) {
+        /* before the janitor and ZeroMQ's I/O thread start, so they run here too */
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(s->o->cpus[0], &one);
+        sched_setaffinity(0, sizeof one, &one);
+    }
     if (start_janitor(s, err) != 0)
         return -EIO;
     install_signals();
@@ -686,9 +691,10 @@ int pt_sweep_start(sweep_t *s, char *err)
         return -EIO;
     }
     {
-        int one = 1, zero = 0;
+        int one = 1, zero = 0, recv_ms = RECV_TIMEOUT_MS;
         zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt(s->router, ZMQ_RCVTIMEO, &recv_ms, sizeof recv_ms);
     }
     if (zmq_bind(s->router, s->endpoint) != 0) {
         pt_seterr(err, "zmq_bind %s: %s", s->endpoint, zmq_strerror(errno));

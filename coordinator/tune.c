@@ -23,6 +23,7 @@
 
 #include "options.h"
 #include "pt_common.h"
+#include "pt_cpus.h"
 #include "pt_dataset.h"
 #include "pt_eval.h"
 #include "pt_image.h"
@@ -670,11 +671,19 @@ int pt_tune_main(int argc, char **argv)
     }
 
     print_table(&s, avg, sd, best);
-    if (!o.quiet)
+    if (!o.quiet) {
+        char pinned[300] = "";
+        if (pt_opts_pinned(&o)) {
+            char list[256];
+            snprintf(pinned, sizeof pinned, "; pinned to CPUs %s",
+                     pt_cpus_format(o.cpus, o.ncpus, list, sizeof list));
+        }
         fprintf(stderr, "paratune: load %.3fs, shared memory %.3fs, sweep %.3fs (%zu jobs, "
                 "parallelism %ld), refit %.3fs; coordinator CPU in the sweep %.3fs (%.1f us "
-                "per job)\n", t_load, t_shm, t_sweep, s.total_to_run, o.parallelism, t_refit,
-                cpu_sweep, s.total_to_run ? cpu_sweep / (double)s.total_to_run * 1e6 : 0.0);
+                "per job)%s\n", t_load, t_shm, t_sweep, s.total_to_run, o.parallelism, t_refit,
+                cpu_sweep, s.total_to_run ? cpu_sweep / (double)s.total_to_run * 1e6 : 0.0,
+                pinned);
+    }
     if (s.not_converged > 0 && !o.quiet)
         fprintf(stderr, "paratune: %zu of %zu fits stopped at maxIter before meeting tol "
                 "(\"converged\": false in the log); raise maxIter or tol for those maps\n",

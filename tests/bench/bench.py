@@ -255,7 +255,8 @@ class Bench:
                "workers": list(workers.values()), "coord_hwm_kb": coord_hwm}
         if m:
             res.update(load=float(m.group(1)), shm=float(m.group(2)), sweep=float(m.group(3)),
-                       jobs=int(m.group(4)), refit=float(m.group(6)))
+                       jobs=int(m.group(4)), refit=float(m.group(6)),
+                       pinned=bool(re.search(r"; pinned to CPUs \S+", se)))
         res["summary_wall"] = None
         if logpath and self.msgpack:
             import msgpack
@@ -525,52 +526,62 @@ def workload_c(b):
         "[--log LOG --overwrite]" % (csv, nmaps - 1))
     lg = os.path.join(b.dir, "run", "c.msgpack")
     res = {}
+    pins = ("auto", "off")
     for withlog in (True, False):
-        for p in b.par_list():
-            rs = b.runs_pt(args + ["--parallelism", str(p)], logpath=lg if withlog else None)
-            r = {k: med([x.get(k) for x in rs]) for k in
-                 ("wall", "load", "sweep", "coord_cpu", "workers_cpu", "jobs")}
-            res[(withlog, p)] = r
+        for pin in pins:
+            for p in b.par_list():
+                rs = b.runs_pt(args + ["--parallelism", str(p), "--pin-cpus", pin],
+                               logpath=lg if withlog else None)
+                r = {k: med([x.get(k) for x in rs]) for k in
+                     ("wall", "load", "sweep", "coord_cpu", "workers_cpu", "jobs")}
+                r["pinned"] = any(x.get("pinned") for x in rs)
+                res[(withlog, p, pin)] = r
     rows_out = []
     for withlog in (True, False):
-        w1 = res[(withlog, 1)]["wall"]
-        for p in b.par_list():
-            r = res[(withlog, p)]
-            rows_out.append(["--log" if withlog else "none", p, fmt_s(r["wall"]),
-                             "%.2fx" % (w1 / r["wall"]), fmt_s(r["sweep"]),
-                             "%.0f" % (r["jobs"] / r["sweep"]),
-                             "%.1f" % (r["coord_cpu"] / r["jobs"] * 1e6),
-                             "%.1f" % (r["workers_cpu"] / r["jobs"] * 1e6)])
-    b.table(["log", "parallelism", "whole", "speedup", "sweep", "jobs/s (sweep)",
+        for pin in pins:
+            w1 = res[(withlog, 1, pin)]["wall"]
+            for p in b.par_list():
+                r = res[(withlog, p, pin)]
+                rows_out.append(["--log" if withlog else "none", pin + (" (pinned)" if r["pinned"] else ""),
+                                 p, fmt_s(r["wall"]), "%.2fx" % (w1 / r["wall"]), fmt_s(r["sweep"]),
+                                 "%.0f" % (r["jobs"] / r["sweep"]),
+                                 "%.1f" % (r["coord_cpu"] / r["jobs"] * 1e6),
+                                 "%.1f" % (r["workers_cpu"] / r["jobs"] * 1e6)])
+    b.table(["log", "--pin-cpus", "parallelism", "whole", "speedup", "sweep", "jobs/s (sweep)",
              "coord CPU us/job", "workers CPU us/job"], rows_out)
-    FIGS["c"] = {"%s_p%d" % ("log" if k[0] else "nolog", k[1]): v for k, v in res.items()}
+    FIGS["c"] = {"%s_p%d_pin%s" % ("log" if k[0] else "nolog", k[1], k[2]): v
+                 for k, v in res.items()}
     try:
         fs = subprocess.run(["stat", "-f", "-c", "%T", os.path.join(b.dir, "run")],
                             stdout=subprocess.PIPE, text=True).stdout.strip()
     except OSError:
         fs = "?"
     log("  the log is on %s (%s); coordinator CPU = utime+stime of the paratune process "
-        "alone, load phase included" % (os.path.join(b.dir, "run"), fs))
+        "alone, load phase included; --pin-cpus auto pins when parallelism x threads-per-job "
+        ">= usable CPUs" % (os.path.join(b.dir, "run"), fs))
+    for pin in pins:
+        for withlog in (True, False):
+            bp = max(b.par_list(), key=lambda p: res[(withlog, p, pin)]["jobs"] /
+                     res[(withlog, p, pin)]["sweep"])
+            r = res[(withlog, bp, pin)]
+            jps = r["jobs"] / r["sweep"]
+            b.target(">= 20,000 jobs/s through the coordinator (%s, --pin-cpus %s, best "
+                     "parallelism %d)" % ("--log" if withlog else "no --log", pin, bp),
+                     "%.0f jobs/s" % jps, jps >= 20000)
     for withlog in (True, False):
-        bp = max(b.par_list(), key=lambda p: res[(withlog, p)]["jobs"] / res[(withlog, p)]["sweep"])
-        r = res[(withlog, bp)]
-        jps = r["jobs"] / r["sweep"]
-        b.target(">= 20,000 jobs/s through the coordinator (%s, best parallelism %d)" % (
-            "--log" if withlog else "no --log", bp),
-            "%.0f jobs/s" % jps, jps >= 20000)
-    r = min((res[k] for k in res if k[0]), key=lambda r: r["coord_cpu"] / r["jobs"])
-    b.target("< 50 us coordinator CPU per job (--log)", "%.1f us/job" % (
-        r["coord_cpu"] / r["jobs"] * 1e6), r["coord_cpu"] / r["jobs"] * 1e6 < 50)
-    r = min((res[k] for k in res if not k[0]), key=lambda r: r["coord_cpu"] / r["jobs"])
-    b.target("< 50 us coordinator CPU per job (no --log)", "%.1f us/job" % (
-        r["coord_cpu"] / r["jobs"] * 1e6), r["coord_cpu"] / r["jobs"] * 1e6 < 50)
+        r = min((res[k] for k in res if k[0] == withlog and k[2] == "auto"),
+                key=lambda r: r["coord_cpu"] / r["jobs"])
+        b.target("< 50 us coordinator CPU per job (%s, --pin-cpus auto)" % (
+            "--log" if withlog else "no --log"), "%.1f us/job" % (
+            r["coord_cpu"] / r["jobs"] * 1e6), r["coord_cpu"] / r["jobs"] * 1e6 < 50)
     if b.sk:
         skmaps = 100 if b.quick else 1000
         log("  sklearn: the first %d regParam values only (%d fits; all %d would take minutes)"
             % (skmaps, 2 * skmaps, 2 * nmaps))
         sk = sk_side(b, "c", csv, ["--validator", "cv", "--folds", "2", "--seed", "1", "--reg",
                                    grid.split("=", 1)[1], "--max-maps", str(skmaps)], b.runs)
-        best_pt = max(res[(True, p)]["jobs"] / res[(True, p)]["sweep"] for p in b.par_list())
+        best_pt = max(res[(True, p, "auto")]["jobs"] / res[(True, p, "auto")]["sweep"]
+                      for p in b.par_list())
         for nj, v in sk.items():
             fps = (2 * skmaps + 1) / v[0]
             log("  GridSearchCV n_jobs=%d: %.0f fits/s; paratune (--log, best) %.0fx that" % (

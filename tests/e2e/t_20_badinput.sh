@@ -25,6 +25,9 @@ expect_bad "trainRatio 0" "trainRatio must be in (0, 1)" "${D[@]}" --set pca.k=3
 expect_bad "folds 1" "numFolds must be an integer >= 2" "${D[@]}" --set pca.k=3 --folds 1
 expect_bad "parallelism 0" "--parallelism 0" "${D[@]}" --set pca.k=3 --parallelism 0
 expect_bad "threads 0" "--threads-per-job" "${D[@]}" --set pca.k=3 --threads-per-job 0
+expect_bad "pin-cpus backwards range" "--pin-cpus 3-1: the range 3-1 runs backwards" "${D[@]}" --set pca.k=3 --pin-cpus 3-1
+expect_bad "pin-cpus not a list" "--pin-cpus all: expected a CPU number at \"all\"" "${D[@]}" --set pca.k=3 --pin-cpus all
+expect_bad "pin-cpus CPU not usable" "CPU 1023 is not one this process may run on" "${D[@]}" --set pca.k=3 --pin-cpus 0,1023
 expect_bad "fold column value out of range" "foldrange.csv:3" --data "$W/foldrange.csv" --fold-col fold --pipeline linearRegression
 expect_bad "grid axis named twice" "names it twice" "${D[@]}" --grid pca.k=3 --grid pca.k=4
 expect_bad "unknown option" "--frobnicate" "${D[@]}" --frobnicate

@@ -166,3 +166,39 @@ el=$(echo "$(date +%s.%N) - $t0" | bc)
 if [ $rc -ne 143 ]; then bad "exit $rc";
 elif [ "$(echo "$el > 3" | bc)" = 1 ]; then bad "took $el s";
 else clean_soon && ok; fi
+
+# ------------------------------------------------------------------ --pin-cpus
+# Two jobs hang (until --job-timeout), so both workers are alive while the CPUs they may run
+# on are read from /proc; the sweep then finishes.
+cpus_of() { awk '/^Cpus_allowed_list/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+two_workers() { [ "$(pgrep -P "$1" -f paratune-worker | wc -l)" -ge 2 ]; }
+# pin_case NAME WANT_COORD WANT_WORKERS TASKSET_LIST [tune options...]
+pin_case() {
+    local name=$1 want_c=$2 want_w=$3 set=$4 cpid got_c got_w rc
+    shift 4
+    begin "--pin-cpus: $name"
+    PARATUNE_FAILPOINT="hang@0:0:1;hang@0:1:1" taskset -c "$set" "$BIN/paratune" tune "${FT[@]}" \
+        --parallelism 2 --job-timeout 1.5 --quiet --log "$W/pin.log" --overwrite "$@" \
+        >/dev/null 2>"$W/pin.err" &
+    cpid=$!
+    if ! wait_for two_workers $cpid; then kill -9 $cpid; wait $cpid; bad "no workers"; return; fi
+    got_c=$(cpus_of $cpid)
+    got_w=$(for p in $(pgrep -P $cpid -f paratune-worker); do cpus_of "$p"; done | sort | tr '\n' ' ')
+    wait $cpid
+    rc=$?
+    if [ $rc -ne 0 ]; then bad "exit $rc: $(cat "$W/pin.err")";
+    elif [ "$got_c" != "$want_c" ]; then bad "coordinator may use CPUs $got_c, want $want_c";
+    elif [ "$got_w" != "$want_w " ]; then bad "workers may use CPUs '$got_w', want '$want_w'";
+    elif [ "$($PY "$HERE/logtool.py" count "$W/pin.log")" != 18 ]; then bad "results missing";
+    else clean_soon && ok; fi
+}
+read -r C0 C1 <<<"$($PY -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')"
+if [ -z "${C1:-}" ]; then
+    begin "--pin-cpus (needs 2 CPUs)"; ok
+else
+    both=$C0,$C1
+    [ $((C1 - C0)) -eq 1 ] && both=$C0-$C1
+    pin_case "auto pins one worker per CPU when parallelism covers them" "$C0" "$C0 $C1" "$C0,$C1"
+    pin_case "off leaves every process on every CPU" "$both" "$both $both" "$C0,$C1" --pin-cpus off
+    pin_case "a list puts the coordinator and workers on it" "$C1" "$C1 $C1" "$C0,$C1" --pin-cpus "$C1"
+fi
