@@ -294,11 +294,12 @@ static double self_cpu(void)
 
 /* Labels of a classifier must be class ids 0, 1, ..., K-1 (Spark's requirement); sets
  * s->nclasses = K. The binary evaluator takes at most 2 classes, and family binomial too. */
-static int check_classes(sweep_t *s, const pt_dataset_t *ds, const char *path, char *err)
+static int check_classes(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
+                         const char *path, char *err)
 {
     double maxl = 0;
     for (size_t r = 0; r < ds->rows; r++) {
-        double y = ds->y[r];
+        double y = ds->y[pos != NULL ? pos[r] : r]; /* data row r, wherever it is stored */
         if (!(y >= 0) || y != floor(y) || y > 1e6) {
             pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (logisticRegression "
                       "and the classification evaluators need labels 0, 1, ..., K-1)", path,
@@ -334,6 +335,70 @@ static int check_classes(sweep_t *s, const pt_dataset_t *ds, const char *path, c
     return 0;
 }
 
+/* The CSV loader's pt_place_fn: rows go straight into the shared-memory image. When the
+ * split depends only on the row count (no --fold-col, no --stratify) it is drawn here, before
+ * parsing, and every row is written at its final position; otherwise rows are written in
+ * file order and pt_image_end moves them into their folds in place. Either way the data is
+ * in memory once, not twice. */
+typedef struct {
+    const opts_t *o;
+    int is_cv;
+    pt_image_builder_t *img;
+    int32_t *fold;     /* the split, when drawn here */
+    size_t *dst;       /* row r's position in the image, when drawn here */
+    int system_error;  /* the failure was the machine's (shared memory), not the input's */
+} place_t;
+
+static int split_rows(const opts_t *o, int is_cv, size_t rows, const double *y, size_t nclasses,
+                      int32_t *fold, char *err)
+{
+    if (is_cv) {
+        if ((o->stratify ? pt_split_kfold_strat(rows, y, nclasses, (int)o->folds, o->seed, fold,
+                                                err)
+                         : pt_split_kfold(rows, (int)o->folds, o->seed, fold, err)) != 0) {
+            char pfx[64];
+            snprintf(pfx, sizeof pfx, "--folds %ld: ", o->folds);
+            pt_err_prefix(err, pfx);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    return o->stratify ? pt_split_tvs_strat(rows, y, nclasses, o->train_ratio, o->seed, fold, err)
+                       : pt_split_tvs(rows, o->train_ratio, o->seed, fold, err);
+}
+
+static int place_rows(void *arg, size_t rows, size_t features, double **x, double **y,
+                      const size_t **pos, char *err)
+{
+    place_t *pl = arg;
+    uint32_t nblocks = pl->is_cv ? (uint32_t)pl->o->folds : 2;
+    if (pl->o->fold_col == NULL && !pl->o->stratify) {
+        pl->fold = malloc(rows * sizeof *pl->fold);
+        pl->dst = malloc(rows * sizeof *pl->dst);
+        if (pl->fold == NULL || pl->dst == NULL) {
+            pt_seterr(err, "out of memory");
+            pl->system_error = 1;
+            return -ENOMEM;
+        }
+        if (split_rows(pl->o, pl->is_cv, rows, NULL, 0, pl->fold, err) != 0 ||
+            pt_image_positions(pl->fold, rows, nblocks, pl->dst, err) != 0) {
+            /* a split that cannot be made is reported after the parse, as a bad row found
+             * by the parse comes first; the rows go in file order meanwhile */
+            free(pl->fold);
+            free(pl->dst);
+            pl->fold = NULL;
+            pl->dst = NULL;
+        }
+    }
+    if (pt_image_begin(rows, features, nblocks, pl->is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS,
+                       &pl->img, x, y, err) != 0) {
+        pl->system_error = 1;
+        return -EIO;
+    }
+    *pos = pl->dst;
+    return 0;
+}
+
 int pt_tune_main(int argc, char **argv)
 {
     opts_t o;
@@ -352,8 +417,10 @@ int pt_tune_main(int argc, char **argv)
     struct stat st;
     void *held = NULL;
     size_t held_len = 0, all_failed_jobs = 0;
+    place_t pl;
 
     memset(&hdr, 0, sizeof hdr);
+    memset(&pl, 0, sizeof pl);
     rc = pt_opts_parse(argc, argv, &o);
     pt_sweep_init(&s, &o);
     if (rc != 0) {
@@ -420,25 +487,36 @@ int pt_tune_main(int argc, char **argv)
     lo.label = o.label;
     lo.fold_col = o.fold_col;
     lo.num_folds = (int)o.folds;
+    lo.place = place_rows;
+    lo.place_arg = &pl;
+    pl.o = &o;
+    pl.is_cv = is_cv;
     ds = pt_dataset_load(o.data, &lo, err);
-    if (ds == NULL)
+    if (ds == NULL) {
+        if (pl.system_error)
+            exit_code = PT_EXIT_FAIL;
         goto fail_msg;
+    }
     if (ds->features == 0) {
         pt_seterr(err, "%s: no feature column besides the label", o.data);
         goto fail_msg;
     }
     if (pt_spec_check(s.spec, ds->features, err) != 0)
         goto fail_msg;
-    if (classify && check_classes(&s, ds, o.data, err) != 0)
+    if (classify && check_classes(&s, ds, pl.dst, o.data, err) != 0)
         goto fail_msg;
 
-    fold = malloc((ds->rows ? ds->rows : 1) * sizeof *fold);
-    if (fold == NULL) {
+    if (pl.fold != NULL) { /* drawn before parsing */
+        fold = pl.fold;
+        pl.fold = NULL;
+    } else if ((fold = malloc((ds->rows ? ds->rows : 1) * sizeof *fold)) == NULL) {
         pt_seterr(err, "out of memory");
         exit_code = PT_EXIT_FAIL;
         goto fail_msg;
     }
-    if (is_cv && o.fold_col != NULL) {
+    if (pl.dst != NULL) {
+        /* split already */
+    } else if (is_cv && o.fold_col != NULL) {
         size_t *count = calloc((size_t)o.folds, sizeof *count);
         if (count == NULL) {
             pt_seterr(err, "out of memory");
@@ -456,19 +534,8 @@ int pt_tune_main(int argc, char **argv)
                 goto fail_msg;
             }
         free(count);
-    } else if (is_cv) {
-        if ((o.stratify ? pt_split_kfold_strat(ds->rows, ds->y, s.nclasses, (int)o.folds, o.seed,
-                                               fold, err)
-                        : pt_split_kfold(ds->rows, (int)o.folds, o.seed, fold, err)) != 0) {
-            char pfx[64];
-            snprintf(pfx, sizeof pfx, "--folds %ld: ", o.folds);
-            pt_err_prefix(err, pfx);
-            goto fail_msg;
-        }
-    } else if ((o.stratify ? pt_split_tvs_strat(ds->rows, ds->y, s.nclasses, o.train_ratio,
-                                                o.seed, fold, err)
-                           : pt_split_tvs(ds->rows, o.train_ratio, o.seed, fold, err)) != 0) {
-        goto fail_msg;
+    } else if (split_rows(&o, is_cv, ds->rows, ds->y, s.nclasses, fold, err) != 0) {
+        goto fail_msg; /* ds->y is in file order here: only a split drawn early moves rows */
     }
     s.nfolds = is_cv ? (size_t)o.folds : 1;
 
@@ -542,13 +609,16 @@ int pt_tune_main(int argc, char **argv)
 
     /* From here on the failures are the system's, not the input's. */
     exit_code = PT_EXIT_FAIL;
-    if (pt_image_build(ds, fold, is_cv ? (uint32_t)o.folds : 2, is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS,
-                       fp, &s.image_fd, &held, err) != 0) {
+    if ((pl.img != NULL ? pt_image_end(&pl.img, fold, pl.dst, fp, &s.image_fd, &held, err)
+                        : pt_image_build(ds, fold, is_cv ? (uint32_t)o.folds : 2,
+                                         is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS, fp, &s.image_fd,
+                                         &held, err)) != 0) {
         if (o.fold_col == NULL && strstr(err, "has no rows") != NULL)
             exit_code = PT_EXIT_USAGE;
         goto fail_msg;
     }
-    free(ds->x); /* the image holds the data now */
+    if (!ds->borrowed) /* the image holds the data now (borrowed x and y are in it) */
+        free(ds->x);
     ds->x = NULL;
     if (held != NULL)
         held_len = (size_t)((const pt_image_hdr_t *)held)->total_size; /* kept mapped */
@@ -750,6 +820,9 @@ out:
     free(avg);
     free(sd);
     free(fold);
+    free(pl.fold);
+    free(pl.dst);
+    pt_image_abort(&pl.img);
     pt_opts_free(&o);
     pt_spec_destroy(&s.spec);
     pt_dataset_destroy(&ds);

@@ -68,21 +68,46 @@ uint64_t pt_fnv1a(uint64_t h, const void *data, size_t len)
     return h;
 }
 
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
 uint64_t pt_hash64(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;
     size_t i = 0;
+    if (len >= 32) { /* four independent lanes: the multiplies overlap */
+        uint64_t a = h, b = h ^ 0x243f6a8885a308d3ULL, c = h ^ 0x13198a2e03707344ULL,
+                 d = h ^ 0xa4093822299f31d0ULL;
+        for (; i + 32 <= len; i += 32) {
+            uint64_t w[4];
+            memcpy(w, p + i, 32);
+            a = hash_step(a, w[0]);
+            b = hash_step(b, w[1]);
+            c = hash_step(c, w[2]);
+            d = hash_step(d, w[3]);
+        }
+        h = hash_step(hash_step(hash_step(a, b), c), d);
+    }
     for (; i + 8 <= len; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-        h ^= h >> 29;
+        h = hash_step(h, w);
     }
     for (; i < len; i++) {
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }
     return h;
+}
+
+uint64_t pt_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
 }
 
 uint64_t pt_rng_next(uint64_t *state)

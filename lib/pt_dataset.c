@@ -629,14 +629,35 @@ static ssize_t find_col(const csv_t *c, const char *name)
     return -1;
 }
 
+/* Row r's share of the fingerprint: its values (features, label, fold id) hashed, with r
+ * mixed in so that the same rows in another order differ. */
+static inline uint64_t row_hash(size_t r, const double *xr, size_t p, double y,
+                                const int32_t *fold)
+{
+    uint64_t h = pt_hash64(PT_FNV_SEED ^ pt_mix64((uint64_t)r + 1), xr, p * sizeof(double));
+    h = pt_hash64(h, &y, sizeof y);
+    if (fold != NULL)
+        h = pt_hash64(h, fold, sizeof *fold);
+    return pt_mix64(h);
+}
+
+static uint64_t fp_finish(size_t rows, size_t features, int has_fold, uint64_t sum)
+{
+    uint64_t shape[3] = {rows, features, (uint64_t)has_fold};
+    return pt_mix64(pt_hash64(PT_FNV_SEED, shape, sizeof shape) ^ sum);
+}
+
 /* Rows [p, end) of a CSV body, whole lines, parsed into ds from row row0 on (line 1 + row0
  * is the one before p). Each has its own error buffer, so chunks can be parsed at once. */
 typedef struct {
     csv_t c;
     char err[PT_ERRLEN];
     pt_dataset_t *ds;
+    const size_t *pos;  /* row r is stored at pos[r] (NULL: at r) */
     const char *p, *end;
     size_t row0, rows;
+    uint64_t fpsum;     /* the chunk's share of the fingerprint */
+    int no_label;       /* label_optional and no label column: y is filled later */
     int rc;
 } csv_chunk_t;
 
@@ -648,9 +669,11 @@ static int parse_rows(csv_chunk_t *k)
     size_t nfeat = ds->features, r = k->row0, lineno = 1 + k->row0;
     const char *p = k->p, *end = k->end, *eol;
 
+    k->fpsum = 0;
     while (p < end) {
         const char *line = p, *q;
-        double *xr = ds->x + r * nfeat;
+        size_t d = k->pos != NULL ? k->pos[r] : r;
+        double *xr = ds->x + d * nfeat;
         p = line_end(line, end, &eol);
         lineno++;
         if (line == eol || ((is_blank_char(*line) || *line == '\r') && is_blank(line, eol))) {
@@ -671,10 +694,12 @@ static int parse_rows(csv_chunk_t *k)
             if (kd >= 0)
                 xr[kd] = v;
             else if (kd == KIND_LABEL)
-                ds->y[r] = v;
+                ds->y[d] = v;
             else
                 ds->fold[r] = (int32_t)v;
         }
+        if (!k->no_label)
+            k->fpsum += row_hash(r, xr, nfeat, ds->y[d], ds->fold ? &ds->fold[r] : NULL);
         r++;
     }
     return 0;
@@ -819,18 +844,32 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
         chunks[k].c.err = chunks[k].err;
         chunks[k].err[0] = 0;
         chunks[k].ds = ds;
+        chunks[k].pos = NULL;
+        chunks[k].fpsum = 0;
         chunks[k].row0 = r;
         r += chunks[k].rows;
     }
     rows_max = r;
     r = 0;
-    ds->x = alloc_array(rows_max, nfeat * sizeof(double), 0);
-    ds->y = alloc_array(rows_max, sizeof(double), 0);
-    if (fi >= 0)
-        ds->fold = alloc_array(rows_max, sizeof(int32_t), 0);
-    if ((nfeat != 0 && rows_max > SIZE_MAX / nfeat) || ds->x == NULL || ds->y == NULL ||
-        (fi >= 0 && ds->fold == NULL))
+    if (nfeat != 0 && rows_max > SIZE_MAX / sizeof(double) / nfeat)
         goto nomem;
+    if (fi >= 0 && (ds->fold = alloc_array(rows_max, sizeof(int32_t), 0)) == NULL)
+        goto nomem;
+    if (o->place != NULL && rows_max > 0) {
+        const size_t *pos = NULL;
+        if (o->place(o->place_arg, rows_max, nfeat, &ds->x, &ds->y, &pos, err) != 0)
+            goto out;
+        ds->borrowed = 1;
+        for (size_t k = 0; k < nchunks; k++)
+            chunks[k].pos = pos;
+    } else {
+        ds->x = alloc_array(rows_max, nfeat * sizeof(double), 0);
+        ds->y = alloc_array(rows_max, sizeof(double), 0);
+        if (ds->x == NULL || ds->y == NULL)
+            goto nomem;
+    }
+    for (size_t k = 0; k < nchunks; k++)
+        chunks[k].no_label = li < 0;
     parse_chunks(chunks, nchunks);
     for (size_t k = 0; k < nchunks; k++)
         if (chunks[k].rc < 0) { /* the first error in file order, as a serial parse finds */
@@ -838,6 +877,13 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
             goto out;
         }
     r = rows_max;
+    {
+        uint64_t sum = 0;
+        for (size_t k = 0; k < nchunks; k++)
+            sum += chunks[k].fpsum;
+        ds->fingerprint = fp_finish(rows_max, nfeat, fi >= 0, sum);
+        ds->fp_valid = li >= 0;
+    }
     if (r == 0) {
         pt_seterr(err, "%s: no data rows", path);
         goto out;
@@ -846,10 +892,6 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     if (li < 0)
         for (size_t i = 0; i < r; i++)
             ds->y[i] = NAN; /* no label column (label_optional) */
-    ds->x = shrink(ds->x, r * nfeat * sizeof(double));
-    ds->y = shrink(ds->y, r * sizeof(double));
-    if (ds->fold)
-        ds->fold = shrink(ds->fold, r * sizeof(int32_t));
     res = ds;
     ds = NULL;
     goto out;
@@ -1093,8 +1135,10 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     if (pd == NULL || *pd == NULL)
         return;
     ds = *pd;
-    free(ds->x);
-    free(ds->y);
+    if (!ds->borrowed) {
+        free(ds->x);
+        free(ds->y);
+    }
     free(ds->fold);
     if (ds->names != NULL)
         for (size_t j = 0; j < ds->features; j++)
@@ -1301,12 +1345,11 @@ out:
 
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds)
 {
-    uint64_t h = PT_FNV_SEED, rows = ds->rows, feats = ds->features;
-    h = pt_hash64(h, &rows, sizeof rows);
-    h = pt_hash64(h, &feats, sizeof feats);
-    h = pt_hash64(h, ds->x, ds->rows * ds->features * sizeof(double));
-    h = pt_hash64(h, ds->y, ds->rows * sizeof(double));
-    if (ds->fold != NULL)
-        h = pt_hash64(h, ds->fold, ds->rows * sizeof(int32_t));
-    return h;
+    uint64_t sum = 0;
+    if (ds->fp_valid)
+        return ds->fingerprint;
+    for (size_t r = 0; r < ds->rows; r++)
+        sum += row_hash(r, ds->x + r * ds->features, ds->features, ds->y[r],
+                        ds->fold ? &ds->fold[r] : NULL);
+    return fp_finish(ds->rows, ds->features, ds->fold != NULL, sum);
 }

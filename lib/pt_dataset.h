@@ -21,7 +21,19 @@ typedef struct {
     char **names;       /* features column names (CSV header; "f1".."fN" for LIBSVM) */
     char *label_name;   /* the label column's name ("label" for LIBSVM) */
     pt_format_t format; /* the format actually read */
+    int borrowed;       /* x and y belong to the caller's pt_load_opts_t.place: not freed */
+    int fp_valid;       /* fingerprint holds pt_dataset_fingerprint (computed while parsing) */
+    uint64_t fingerprint;
 } pt_dataset_t;
+
+/* Where pt_dataset_load puts the rows of a CSV file, for a caller that wants them in its own
+ * memory (the coordinator: straight into the shared-memory image, in fold order). Called once
+ * the row count is known, before any row is parsed. Sets *x (rows x features) and *y (rows),
+ * and *pos: NULL for the file's order, or pos[r] = the index where row r goes (a permutation
+ * of 0..rows-1, valid until the load returns). Returns 0, or non-zero with the reason in err,
+ * which fails the load with that message. The dataset's x and y are then borrowed. */
+typedef int (*pt_place_fn)(void *arg, size_t rows, size_t features, double **x, double **y,
+                           const size_t **pos, char *err);
 
 typedef struct {
     pt_format_t format;   /* PT_FMT_AUTO: detect (see pt_dataset_load) */
@@ -34,6 +46,8 @@ typedef struct {
     int threads;          /* CSV: threads that parse the rows; 0 = one per CPU this process
                              may run on, at most 8, with at least 1 MiB of text each. The
                              dataset and any error message do not depend on it. */
+    pt_place_fn place;    /* CSV: where rows go (NULL: memory of the dataset's own) */
+    void *place_arg;
 } pt_load_opts_t;
 
 /* Loads path. Format detection (PT_FMT_AUTO): a ".libsvm"/".svm" suffix, or a first
@@ -65,7 +79,9 @@ pt_dataset_t *pt_dataset_synth(size_t rows, size_t features, uint64_t seed);
  * Returns 0 or a negative errno with the reason in err. */
 int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err);
 
-/* Fingerprint of the data (shape, features, labels and fold column): pt_hash64. */
+/* Fingerprint of the data (shape, features, labels and fold column): a sum over rows of a
+ * hash of each row's values mixed with its line order, so it does not depend on where rows
+ * are stored or which thread parsed them. CSV loads compute it while parsing (fp_valid). */
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
 
 #endif

@@ -29,130 +29,267 @@ static uint64_t align64(uint64_t v)
     return (v + 63) & ~(uint64_t)63;
 }
 
-int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t nblocks,
-                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, void **held,
-                   char *err)
-{
-    int fd = -1, ro = -1, rc = 0;
-    void *base = MAP_FAILED;
-    uint64_t *start = NULL, *fill = NULL;
-    char name[64], proc[64];
+struct pt_image_builder {
+    int fd;              /* read-write descriptor of the unlinked shm object */
+    char *base;          /* its read-write mapping */
     pt_image_hdr_t h;
-    size_t p = ds->features;
+};
+
+void pt_image_abort(pt_image_builder_t **pb)
+{
+    pt_image_builder_t *b;
+    if (pb == NULL || *pb == NULL)
+        return;
+    b = *pb;
+    if (b->base != NULL)
+        munmap(b->base, b->h.total_size);
+    if (b->fd >= 0)
+        close(b->fd);
+    free(b);
+    *pb = NULL;
+}
+
+int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind_t kind,
+                   pt_image_builder_t **out, double **x, double **y, char *err)
+{
+    pt_image_builder_t *b;
+    pt_image_hdr_t *h;
+    char name[64];
+    void *base;
+    int rc;
     static unsigned counter;
 
-    *fd_out = -1;
-    if (held != NULL)
-        *held = NULL;
+    *out = NULL;
     if (nblocks == 0) {
         pt_seterr(err, "image needs at least one block");
         return -EINVAL;
     }
-    start = calloc((size_t)nblocks + 1, sizeof *start);
-    fill = calloc((size_t)nblocks, sizeof *fill);
-    if (start == NULL || fill == NULL) {
+    if (rows == 0 || (features != 0 && rows > (SIZE_MAX / 2) / sizeof(double) / features)) {
+        pt_seterr(err, "cannot make an image of %zu rows x %zu features", rows, features);
+        return -EINVAL;
+    }
+    b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    b->fd = -1;
+    h = &b->h;
+    memcpy(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC);
+    h->version = PT_IMAGE_VERSION;
+    h->kind = (uint32_t)kind;
+    h->rows = rows;
+    h->features = features;
+    h->nblocks = nblocks;
+    h->block_off = align64(sizeof *h);
+    h->index_off = align64(h->block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
+    h->y_off = align64(h->index_off + rows * sizeof(int64_t));
+    h->x_off = align64(h->y_off + rows * sizeof(double));
+    h->total_size = h->x_off + (uint64_t)rows * features * sizeof(double);
+
+    snprintf(name, sizeof name, "/paratune-%ld-%u-%llx", (long)getpid(), counter++,
+             (unsigned long long)(pt_now() * 1e9));
+    b->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (b->fd < 0) {
+        rc = -errno;
+        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
+        goto fail;
+    }
+    shm_unlink(name);
+    /* posix_fallocate so a full /dev/shm is an error here, not a SIGBUS while filling. */
+    if ((rc = posix_fallocate(b->fd, 0, (off_t)h->total_size)) != 0) {
+        pt_seterr(err, "cannot allocate %llu bytes of shared memory: %s",
+                  (unsigned long long)h->total_size, strerror(rc));
+        rc = -rc;
+        goto fail;
+    }
+    /* MAP_POPULATE: the pages exist already; mapping them all at once is much cheaper than
+     * a fault per page while rows are written. */
+    base = mmap(NULL, h->total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, b->fd, 0);
+    if (base == MAP_FAILED) {
+        rc = -errno;
+        pt_seterr(err, "mmap of the shared-memory image: %s", strerror(errno));
+        goto fail;
+    }
+    b->base = base;
+    *x = (double *)(b->base + h->x_off);
+    *y = (double *)(b->base + h->y_off);
+    *out = b;
+    return 0;
+fail:
+    pt_image_abort(&b);
+    return rc;
+}
+
+int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblocks, size_t *dst,
+                       char *err)
+{
+    uint64_t *next = calloc((size_t)nblocks + 1, sizeof *next);
+    if (next == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        int32_t b = block_of_row[r];
+        if (b < 0 || (uint32_t)b >= nblocks) {
+            pt_seterr(err, "row %zu: block %d out of range [0, %u)", r + 1, b, nblocks);
+            free(next);
+            return -EINVAL;
+        }
+        next[b + 1]++;
+    }
+    for (uint32_t b = 0; b < nblocks; b++) {
+        if (next[b + 1] == 0) {
+            pt_seterr(err, "fold %u has no rows", b);
+            free(next);
+            return -EINVAL;
+        }
+        next[b + 1] += next[b];
+    }
+    for (size_t r = 0; r < rows; r++)
+        dst[r] = (size_t)next[block_of_row[r]]++;
+    free(next);
+    return 0;
+}
+
+/* Moves row (and label) at position i to to[i] for every i, in place: each cycle of the
+ * permutation is followed once with two spare rows. */
+static int permute_rows(double *x, double *y, size_t p, size_t n, const size_t *to)
+{
+    unsigned char *done = calloc(n ? n : 1, 1);
+    double *carry = malloc((p ? p : 1) * sizeof *carry), *spare = malloc((p ? p : 1) * sizeof *spare);
+    int rc = 0;
+    if (done == NULL || carry == NULL || spare == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t cur = i;
+        double cy;
+        if (done[i] || to[i] == i)
+            continue;
+        memcpy(carry, x + i * p, p * sizeof *carry);
+        cy = y[i];
+        do {
+            size_t nxt = to[cur];
+            double sy = y[nxt];
+            double *t;
+            memcpy(spare, x + nxt * p, p * sizeof *spare);
+            memcpy(x + nxt * p, carry, p * sizeof *carry);
+            y[nxt] = cy;
+            cy = sy;
+            t = carry;
+            carry = spare;
+            spare = t;
+            done[nxt] = 1;
+            cur = nxt;
+        } while (cur != i);
+    }
+out:
+    free(done);
+    free(carry);
+    free(spare);
+    return rc;
+}
+
+int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const size_t *pos,
+                 uint64_t fingerprint, int *fd_out, void **held, char *err)
+{
+    pt_image_builder_t *b = *pb;
+    pt_image_hdr_t *h = &b->h;
+    size_t n = (size_t)h->rows, p = (size_t)h->features;
+    size_t *dst = malloc(n * sizeof *dst), *to = NULL;
+    uint64_t *bs = (uint64_t *)(b->base + h->block_off);
+    int64_t *idx = (int64_t *)(b->base + h->index_off);
+    double *x = (double *)(b->base + h->x_off), *y = (double *)(b->base + h->y_off);
+    char proc[64];
+    int rc = 0, ro;
+
+    *fd_out = -1;
+    if (held != NULL)
+        *held = NULL;
+    if (dst == NULL) {
         pt_seterr(err, "out of memory");
         rc = -ENOMEM;
         goto out;
     }
-    for (size_t r = 0; r < ds->rows; r++) {
-        int32_t b = block_of_row[r];
-        if (b < 0 || (uint32_t)b >= nblocks) {
-            pt_seterr(err, "row %zu: block %d out of range [0, %u)", r + 1, b, nblocks);
-            rc = -EINVAL;
+    if ((rc = pt_image_positions(block_of_row, n, (uint32_t)h->nblocks, dst, err)) != 0)
+        goto out;
+    /* rows are at pos[r] (or r); to[] maps each position to the row's block position */
+    if (pos != NULL ? memcmp(pos, dst, n * sizeof *dst) != 0 : 1) {
+        int moved = 0;
+        if ((to = malloc(n * sizeof *to)) == NULL) {
+            pt_seterr(err, "out of memory");
+            rc = -ENOMEM;
             goto out;
         }
-        start[b + 1]++;
-    }
-    for (uint32_t b = 0; b < nblocks; b++) {
-        if (start[b + 1] == 0) {
-            pt_seterr(err, "fold %u has no rows", b);
-            rc = -EINVAL;
+        for (size_t r = 0; r < n; r++) {
+            to[pos != NULL ? pos[r] : r] = dst[r];
+            moved |= dst[r] != (pos != NULL ? pos[r] : r);
+        }
+        if (moved && (rc = permute_rows(x, y, p, n, to)) != 0) {
+            pt_seterr(err, "out of memory");
             goto out;
         }
-        start[b + 1] += start[b];
     }
+    bs[0] = 0;
+    for (size_t r = 0; r < n; r++) {
+        idx[dst[r]] = (int64_t)r;
+        bs[block_of_row[r] + 1]++;
+    }
+    for (uint64_t k = 0; k < h->nblocks; k++)
+        bs[k + 1] += bs[k];
+    h->fingerprint = fingerprint;
+    memcpy(b->base, h, sizeof *h);
 
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC);
-    h.version = PT_IMAGE_VERSION;
-    h.kind = (uint32_t)kind;
-    h.rows = ds->rows;
-    h.features = p;
-    h.nblocks = nblocks;
-    h.fingerprint = fingerprint;
-    h.block_off = align64(sizeof h);
-    h.index_off = align64(h.block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
-    h.y_off = align64(h.index_off + ds->rows * sizeof(int64_t));
-    h.x_off = align64(h.y_off + ds->rows * sizeof(double));
-    h.total_size = h.x_off + (uint64_t)ds->rows * p * sizeof(double);
-
-    snprintf(name, sizeof name, "/paratune-%ld-%u-%llx", (long)getpid(), counter++,
-             (unsigned long long)(pt_now() * 1e9));
-    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
-        goto out;
-    }
-    shm_unlink(name);
-    /* posix_fallocate so a full /dev/shm is an error here, not a SIGBUS while filling. */
-    if ((rc = posix_fallocate(fd, 0, (off_t)h.total_size)) != 0) {
-        pt_seterr(err, "cannot allocate %llu bytes of shared memory: %s",
-                  (unsigned long long)h.total_size, strerror(rc));
-        rc = -rc;
-        goto out;
-    }
-    base = mmap(NULL, h.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        rc = -errno;
-        pt_seterr(err, "mmap of the shared-memory image: %s", strerror(errno));
-        goto out;
-    }
-    {
-        char *c = base;
-        uint64_t *bs = (uint64_t *)(c + h.block_off);
-        int64_t *idx = (int64_t *)(c + h.index_off);
-        double *y = (double *)(c + h.y_off);
-        double *x = (double *)(c + h.x_off);
-        memcpy(c, &h, sizeof h);
-        memcpy(bs, start, ((size_t)nblocks + 1) * sizeof *bs);
-        for (size_t r = 0; r < ds->rows; r++) {
-            int32_t b = block_of_row[r];
-            uint64_t dst = start[b] + fill[b]++;
-            idx[dst] = (int64_t)r;
-            y[dst] = ds->y[r];
-            memcpy(x + dst * p, ds->x + r * p, p * sizeof(double));
-        }
-    }
-    if (held != NULL) {
-        *held = base;
-    } else {
-        munmap(base, h.total_size);
-    }
-    base = MAP_FAILED;
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", b->fd);
     ro = open(proc, O_RDONLY | O_CLOEXEC);
     if (ro < 0) {
         rc = -errno;
         pt_seterr(err, "reopening the shared-memory image read-only: %s", strerror(errno));
-        if (held != NULL && *held != NULL) {
-            munmap(*held, h.total_size);
-            *held = NULL;
-        }
         goto out;
     }
     *fd_out = ro;
-    ro = -1;
+    if (held != NULL) {
+        *held = b->base;
+        b->base = NULL; /* the caller's now */
+    }
 out:
-    if (base != MAP_FAILED)
-        munmap(base, h.total_size);
-    if (fd >= 0)
-        close(fd);
-    if (ro >= 0)
-        close(ro);
-    free(start);
-    free(fill);
+    free(dst);
+    free(to);
+    pt_image_abort(pb);
+    return rc;
+}
+
+int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t nblocks,
+                   pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, void **held,
+                   char *err)
+{
+    pt_image_builder_t *b = NULL;
+    double *x, *y;
+    size_t *dst = NULL, p = ds->features;
+    int rc;
+
+    *fd_out = -1;
+    if (held != NULL)
+        *held = NULL;
+    dst = malloc((ds->rows ? ds->rows : 1) * sizeof *dst);
+    if (dst == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    /* positions first: a block without rows is refused before any shared memory exists */
+    if ((rc = pt_image_positions(block_of_row, ds->rows, nblocks, dst, err)) != 0 ||
+        (rc = pt_image_begin(ds->rows, p, nblocks, kind, &b, &x, &y, err)) != 0) {
+        free(dst);
+        return rc;
+    }
+    for (size_t r = 0; r < ds->rows; r++) {
+        y[dst[r]] = ds->y[r];
+        memcpy(x + dst[r] * p, ds->x + r * p, p * sizeof(double));
+    }
+    rc = pt_image_end(&b, block_of_row, dst, fingerprint, fd_out, held, err);
+    free(dst);
     return rc;
 }
 

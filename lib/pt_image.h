@@ -48,6 +48,26 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
                    pt_image_kind_t kind, uint64_t fingerprint, int *fd_out, void **held,
                    char *err);
 
+/* The same in steps, for a caller that writes the rows itself (the CSV loader, straight into
+ * shared memory). pt_image_begin creates and maps the shm object for rows x features in
+ * nblocks blocks and gives where the rows and labels go: x (rows x features) and y. The
+ * caller writes row r at any position pos[r] (a permutation); pt_image_positions gives the
+ * final ones, in which case nothing moves later. pt_image_end then moves every row to its
+ * block position in place (when pos differs), writes the block table, row index and header,
+ * and returns the descriptor and held mapping as pt_image_build does. pt_image_end and
+ * pt_image_abort free the builder, whatever the outcome. */
+typedef struct pt_image_builder pt_image_builder_t;
+int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind_t kind,
+                   pt_image_builder_t **out, double **x, double **y, char *err);
+/* dst[r]: the position of row r in the image (blocks in order; within a block, rows in
+ * their input order). -EINVAL with "fold B has no rows" when a block is empty. */
+int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblocks, size_t *dst,
+                       char *err);
+/* pos NULL: row r is at position r. */
+int pt_image_end(pt_image_builder_t **b, const int32_t *block_of_row, const size_t *pos,
+                 uint64_t fingerprint, int *fd_out, void **held, char *err);
+void pt_image_abort(pt_image_builder_t **b);
+
 /* Maps the image behind fd PROT_READ and checks its header. Owned; NULL with err set. The
  * descriptor is not closed and may be closed after the call. */
 pt_image_t *pt_image_map(int fd, char *err);

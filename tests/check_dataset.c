@@ -329,7 +329,24 @@ START_TEST(csv_threads)
     for (int t = 1; t <= 9; t++) {
         pt_load_opts_t o = {.fold_col = "fold", .num_folds = 4, .threads = t};
         pt_dataset_t *ds = load_ok(path, &o);
+        uint64_t fp;
         ck_assert_uint_eq(ds->rows, ROWS);
+        /* the fingerprint computed while parsing is the one computed from the arrays */
+        ck_assert(ds->fp_valid);
+        fp = ds->fingerprint;
+        ds->fp_valid = 0;
+        ck_assert(pt_dataset_fingerprint(ds) == fp);
+        if (t > 1) {
+            ds->fold[7] ^= 1;
+            ck_assert(pt_dataset_fingerprint(ds) != fp);
+            ds->fold[7] ^= 1;
+            {
+                double keep = ds->x[2 * 100 + 1];
+                ds->x[2 * 100 + 1] = nextafter(keep, 1e9);
+                ck_assert(pt_dataset_fingerprint(ds) != fp);
+                ds->x[2 * 100 + 1] = keep;
+            }
+        }
         for (int r = 0; r < ROWS; r++) {
             ck_assert_msg(ds->x[2 * r] == want_x[r][0] && ds->x[2 * r + 1] == want_x[r][1] &&
                           ds->y[r] == want_y[r] && ds->fold[r] == want_f[r],

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +87,61 @@ START_TEST(blocks_hold_their_rows_in_order)
 }
 END_TEST
 
+/* Rows written by the caller at any positions (file order, a shuffle, the final ones) end up
+ * where pt_image_build puts them: the image bytes are equal. */
+START_TEST(staged_rows_move_into_blocks)
+{
+    enum { N = 501, P = 5, B = 4 };
+    pt_dataset_t *ds = calloc(1, sizeof *ds);
+    int32_t blk[N];
+    size_t pos[N], fin[N];
+    char err[PT_ERRLEN];
+    int fd0 = -1;
+    void *held0 = NULL;
+    uint64_t st = 3;
+    ds->rows = N;
+    ds->features = P;
+    ds->x = malloc(N * P * sizeof(double));
+    ds->y = malloc(N * sizeof(double));
+    for (size_t r = 0; r < N; r++) {
+        blk[r] = (int32_t)(pt_rng_next(&st) % B);
+        ds->y[r] = pt_rng_uniform(&st);
+        for (size_t j = 0; j < P; j++)
+            ds->x[r * P + j] = pt_rng_normal(&st);
+        pos[r] = r;
+    }
+    for (size_t r = N - 1; r > 0; r--) { /* a shuffle of the positions */
+        size_t k = (size_t)(pt_rng_next(&st) % (r + 1)), t = pos[r];
+        pos[r] = pos[k];
+        pos[k] = t;
+    }
+    ck_assert_int_eq(pt_image_build(ds, blk, B, PT_IMAGE_CV, 7, &fd0, &held0, err), 0);
+    ck_assert_int_eq(pt_image_positions(blk, N, B, fin, err), 0);
+    for (int mode = 0; mode < 3; mode++) {
+        const size_t *where = mode == 0 ? NULL : mode == 1 ? pos : fin;
+        pt_image_builder_t *b = NULL;
+        double *x, *y;
+        void *held = NULL;
+        int fd = -1;
+        ck_assert_int_eq(pt_image_begin(N, P, B, PT_IMAGE_CV, &b, &x, &y, err), 0);
+        for (size_t r = 0; r < N; r++) {
+            size_t d = where ? where[r] : r;
+            y[d] = ds->y[r];
+            memcpy(x + d * P, ds->x + r * P, P * sizeof(double));
+        }
+        ck_assert_int_eq(pt_image_end(&b, blk, where, 7, &fd, &held, err), 0);
+        ck_assert_ptr_null(b);
+        ck_assert_msg(memcmp(held, held0, ((pt_image_hdr_t *)held0)->total_size) == 0,
+                      "mode %d: image differs", mode);
+        munmap(held, ((pt_image_hdr_t *)held)->total_size);
+        close(fd);
+    }
+    munmap(held0, ((pt_image_hdr_t *)held0)->total_size);
+    close(fd0);
+    small_free(&ds);
+}
+END_TEST
+
 START_TEST(mapping_is_read_only)
 {
     pt_dataset_t *ds = small();
@@ -143,6 +199,7 @@ Suite *suite_image(void)
     TCase *tc = tcase_create("image");
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, blocks_hold_their_rows_in_order);
+    tcase_add_test(tc, staged_rows_move_into_blocks);
     tcase_add_test(tc, mapping_is_read_only);
     tcase_add_test(tc, empty_block_refused);
     tcase_add_test(tc, map_refuses_foreign_descriptor);

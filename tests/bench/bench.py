@@ -197,8 +197,12 @@ class Bench:
 
     # ---- one paratune run
 
-    def run_pt(self, args, sample_mem=False, logpath=None):
+    def run_pt(self, args, sample_mem=False, logpath=None, one_cpu=False):
+        """one_cpu: the process may run on the first usable CPU only (so it parses with one
+        thread and pins nothing else): the one-core load figure."""
         cmd = [self.pt, "tune"] + args
+        first = min(os.sched_getaffinity(0))
+        pre = (lambda: os.sched_setaffinity(0, {first})) if one_cpu else None
         if logpath:
             cmd += ["--log", logpath, "--overwrite"]
         out = open(os.path.join(self.dir, "run", "stdout"), "w+")
@@ -206,7 +210,7 @@ class Bench:
         busy0, _ = cpu_busy()
         me0 = sum(os.times()[:2])
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        p = subprocess.Popen(cmd, stdout=out, stderr=err, preexec_fn=pre)
         workers = {}  # pid -> max figures
         coord_hwm = 0
         while True:
@@ -421,9 +425,7 @@ def workload_a(b):
     bestp = min(res, key=lambda p: res[p]["wall"])
     pt_whole = res[bestp]["wall"]
     pt_sweep = res[bestp]["summary_wall"]
-    mbps = med([size / 1e6 / res[p]["load"] for p in res])
-    b.target("CSV loading >= 200 MB/s (a: %.1f MB file, load phase)" % (size / 1e6),
-             "%.0f MB/s" % mbps, mbps >= 200)
+    load_targets(b, "a", args, lg, size, [res[p]["load"] for p in res])
     if b.sk:
         sk = sk_side(b, "a", csv, ["--validator", "tvs", "--train-ratio", "0.8", "--seed", "42"]
                      + SK_GRID, b.runs, res[bestp]["stdout"])
@@ -497,9 +499,7 @@ def workload_b(b):
              "%.1fx (p1: %.1fx)" % (on_off[pmax][0], on_off[1][0]), on_off[pmax][0] >= 5)
     b.target("(b) cache on >= 5x faster than off (whole process, parallelism %d)" % pmax,
              "%.1fx (p1: %.1fx)" % (on_off[pmax][1], on_off[1][1]), on_off[pmax][1] >= 5)
-    mbps = size / 1e6 / med([r["load"] for r in res.values()])
-    b.target("CSV loading >= 200 MB/s (b: %.0f MB file)" % (size / 1e6), "%.0f MB/s" % mbps,
-             mbps >= 200)
+    load_targets(b, "b", args, lg, size, [r["load"] for r in res.values()])
     if b.sk:
         best = min(res, key=lambda k: res[k]["wall"])
         sk = sk_side(b, "b", csv, ["--validator", "cv", "--folds", "3", "--seed", "42"] + SK_GRID,
@@ -511,6 +511,21 @@ def workload_b(b):
                 "faster, sweep %.1fx; cache off p%d whole %.1fx" % (
                     nj, fmt_s(v[0]), best[0], best[1], v[0] / res[best]["wall"],
                     v[0] / res[best]["sweep"], pmax, v[0] / res[("off", pmax)]["wall"]))
+
+
+def load_targets(b, name, args, lg, size, loads):
+    """The CSV loading targets: the load phase with the process on one CPU (so one parse
+    thread: the 'on one core' figure), and as measured in the workload's runs."""
+    one = med([r.get("load") for r in b.runs_pt(args + ["--parallelism", "1"], logpath=lg,
+                                                  one_cpu=True)])
+    log("  load phase on one CPU (the process restricted to it, so one parse thread): %s, "
+        "%.0f MB/s" % (fmt_s(one), size / 1e6 / one))
+    mbps = size / 1e6 / one
+    b.target("CSV loading >= 200 MB/s on one core (%s: %.1f MB file, load phase)" % (
+        name, size / 1e6), "%.0f MB/s" % mbps, mbps >= 200)
+    mbps = size / 1e6 / med(loads)
+    b.target("CSV loading, a parse thread per CPU (%s: %.1f MB file, load phase)" % (
+        name, size / 1e6), "%.0f MB/s" % mbps, mbps >= 200)
 
 
 def workload_c(b):
@@ -635,8 +650,8 @@ def workload_d(b):
              "%.2f%% (%.1f MiB)" % (100 * other / data_bytes, other / 2**20),
              other < 0.05 * data_bytes)
     mbps = size / 1e6 / med([r["load"] for r in res.values()])
-    b.target("CSV loading >= 200 MB/s (d: %.0f MB file)" % (size / 1e6), "%.0f MB/s" % mbps,
-             mbps >= 200)
+    b.target("CSV loading, a parse thread per CPU (d: %.0f MB file)" % (size / 1e6),
+             "%.0f MB/s" % mbps, mbps >= 200)
 
 
 # ---------------------------------------------------------------- main
