@@ -657,6 +657,7 @@ typedef struct {
     const char *p, *end;
     size_t row0, rows;
     uint64_t fpsum;     /* the chunk's share of the fingerprint */
+    const char *nul;    /* the chunk's first NUL byte, or NULL (counted with its lines) */
     int no_label;       /* label_optional and no label column: y is filled later */
     int rc;
 } csv_chunk_t;
@@ -705,13 +706,6 @@ static int parse_rows(csv_chunk_t *k)
     return 0;
 }
 
-static void *parse_thread(void *arg)
-{
-    csv_chunk_t *k = arg;
-    k->rc = parse_rows(k);
-    return NULL;
-}
-
 /* CPUs this process may run on (its affinity mask), at least 1. */
 static int usable_cpus(void)
 {
@@ -724,7 +718,7 @@ static int usable_cpus(void)
 }
 
 /* Cuts the body [p, end) into at most PARSE_THREADS_MAX chunks of whole lines, about equal
- * in bytes, and counts each chunk's lines. threads: as pt_load_opts_t.threads. */
+ * in bytes. threads: as pt_load_opts_t.threads. */
 static int split_chunks(const char *p, const char *end, int threads, csv_chunk_t *chunks,
                         size_t *nchunks)
 {
@@ -749,7 +743,8 @@ static int split_chunks(const char *p, const char *end, int threads, csv_chunk_t
         }
         chunks[k].p = p;
         chunks[k].end = ce;
-        chunks[k].rows = count_char(p, ce, '\n') + (ce[-1] != '\n');
+        chunks[k].rows = 0;
+        chunks[k].nul = NULL;
         chunks[k].rc = 0;
         (*nchunks)++;
         p = ce;
@@ -757,20 +752,42 @@ static int split_chunks(const char *p, const char *end, int threads, csv_chunk_t
     return 0;
 }
 
-/* Parses every chunk, chunk 0 on this thread and the others on threads of their own (or
- * here too, should a thread not start). */
-static void parse_chunks(csv_chunk_t *chunks, size_t n)
+/* The first pass over a chunk: its lines and its first NUL byte (the text's first touch,
+ * so its page faults are taken in parallel too). */
+static void count_rows(csv_chunk_t *k)
+{
+    k->nul = memchr(k->p, '\0', (size_t)(k->end - k->p));
+    k->rows = count_char(k->p, k->end, '\n') + (k->end[-1] != '\n');
+}
+
+static void *count_thread(void *arg)
+{
+    count_rows(arg);
+    return NULL;
+}
+
+static void *parse_thread(void *arg)
+{
+    csv_chunk_t *k = arg;
+    k->rc = parse_rows(k);
+    return NULL;
+}
+
+/* Runs fn on every chunk, chunk 0 on this thread and the others on threads of their own
+ * (or here too, should a thread not start). */
+static void run_chunks(csv_chunk_t *chunks, size_t n, void *(*fn)(void *))
 {
     pthread_t tid[PARSE_THREADS_MAX];
     int started[PARSE_THREADS_MAX] = {0};
     for (size_t k = 1; k < n; k++)
-        started[k] = pthread_create(&tid[k], NULL, parse_thread, &chunks[k]) == 0;
-    chunks[0].rc = n > 0 ? parse_rows(&chunks[0]) : 0;
+        started[k] = pthread_create(&tid[k], NULL, fn, &chunks[k]) == 0;
+    if (n > 0)
+        fn(&chunks[0]);
     for (size_t k = 1; k < n; k++) {
         if (started[k])
             pthread_join(tid[k], NULL);
         else
-            chunks[k].rc = parse_rows(&chunks[k]);
+            fn(&chunks[k]);
     }
 }
 
@@ -799,6 +816,21 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     data_end = p ? p + 1 : end;
 
     p = line_end(buf, end, &eol);
+    /* A NUL byte anywhere is refused first: in the header here, in the body by the chunks'
+     * first pass, which also counts their lines. */
+    if (memchr(buf, '\0', (size_t)(p - buf)) != NULL) {
+        pt_seterr(err, "%s:1: NUL byte: not a text file", path);
+        goto out;
+    }
+    if (split_chunks(p, data_end, o->threads, chunks, &nchunks) != 0)
+        goto nomem;
+    run_chunks(chunks, nchunks, count_thread);
+    for (size_t k = 0, before = 1; k < nchunks; before += chunks[k++].rows)
+        if (chunks[k].nul != NULL) {
+            pt_seterr(err, "%s:%zu: NUL byte: not a text file", path,
+                      before + 1 + count_char(chunks[k].p, chunks[k].nul, '\n'));
+            goto out;
+        }
     if (is_blank(buf, eol)) {
         pt_seterr(err, "%s:1: the header line is blank", path);
         goto out;
@@ -837,8 +869,6 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
         if (kind[j] >= 0 && (ds->names[kind[j]] = strdup(c.cols[j])) == NULL)
             goto nomem;
 
-    if (split_chunks(p, data_end, o->threads, chunks, &nchunks) != 0)
-        goto nomem;
     for (size_t k = 0; k < nchunks; k++) {
         chunks[k].c = c;
         chunks[k].c.err = chunks[k].err;
@@ -870,7 +900,7 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     }
     for (size_t k = 0; k < nchunks; k++)
         chunks[k].no_label = li < 0;
-    parse_chunks(chunks, nchunks);
+    run_chunks(chunks, nchunks, parse_thread);
     for (size_t k = 0; k < nchunks; k++)
         if (chunks[k].rc < 0) { /* the first error in file order, as a serial parse finds */
             pt_seterr(err, "%s", chunks[k].err);
@@ -1111,17 +1141,18 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
     }
     if (read_all(path, &buf, &len, &maplen, err) < 0)
         goto out;
-    if ((nul = memchr(buf, '\0', len)) != NULL) {
-        pt_seterr(err, "%s:%zu: NUL byte: not a text file", path,
-                  count_char(buf, nul, '\n') + 1);
-        goto out;
-    }
     text = buf;
     if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) { /* UTF-8 byte order mark */
         text += 3;
         len -= 3;
     }
     fmt = o->format != PT_FMT_AUTO ? o->format : detect(path, text, len);
+    /* CSV looks for NUL bytes in parallel with counting its lines (load_csv) */
+    if (fmt == PT_FMT_LIBSVM && (nul = memchr(text, '\0', len)) != NULL) {
+        pt_seterr(err, "%s:%zu: NUL byte: not a text file", path,
+                  count_char(text, nul, '\n') + 1);
+        goto out;
+    }
     ds = fmt == PT_FMT_LIBSVM ? load_libsvm(path, text, len, o, err)
                               : load_csv(path, text, len, o, err);
 out:

@@ -147,6 +147,48 @@ double pt_eval_regression(pt_metric_t mt, const double *pred, const double *labe
     return NAN;
 }
 
+int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const double *coef,
+                               double intercept, double *out)
+{
+    size_t p = v->p;
+    double wsw = 0.0, wsxy = 0.0, wmean = 0.0, d, sse, mag, ssreg;
+    if ((mt != PT_METRIC_RMSE && mt != PT_METRIC_MSE && mt != PT_METRIC_R2 &&
+         mt != PT_METRIC_VAR) || !(v->n > 0) || !(v->syy > 0))
+        return -1;
+    for (size_t i = 0; i < p; i++) {
+        double si = 0.0;
+        const double *row = v->S + i * p;
+        for (size_t j = 0; j < p; j++)
+            si += row[j] * coef[j];
+        wsw += coef[i] * si;
+        wsxy += coef[i] * v->sxy[i];
+        wmean += coef[i] * v->mean[i];
+    }
+    if (wsw < 0.0) /* S is positive semi-definite: only rounding makes this negative */
+        wsw = 0.0;
+    d = v->ymean - (wmean + intercept);
+    ssreg = wsw + v->n * d * d;
+    sse = v->syy - 2.0 * wsxy + ssreg;
+    mag = v->syy + 2.0 * fabs(wsxy) + ssreg;
+    if (!isfinite(ssreg) || (mt != PT_METRIC_VAR && (!isfinite(mag) || !(sse >= 1e-4 * mag))))
+        return -1; /* var is a sum of non-negative terms; the others need SSE to hold */
+    switch (mt) {
+    case PT_METRIC_RMSE:
+        *out = sqrt(sse / v->n);
+        break;
+    case PT_METRIC_MSE:
+        *out = sse / v->n;
+        break;
+    case PT_METRIC_R2:
+        *out = 1.0 - sse / v->syy;
+        break;
+    default:
+        *out = ssreg / v->n;
+        break;
+    }
+    return 0;
+}
+
 typedef struct {
     double score;
     double pos; /* 1 for a positive label (> 0.5), else 0 */

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "pt_moments.h"
+
 typedef enum { PT_EVAL_REGRESSION = 1, PT_EVAL_BINARY, PT_EVAL_MULTICLASS } pt_evaluator_t;
 
 typedef enum {
@@ -57,6 +59,20 @@ pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt);
 /* The metric of n predictions against n labels (n >= 1; two passes for accuracy). Returns the
  * value; NaN when n == 0. */
 double pt_eval_regression(pt_metric_t mt, const double *pred, const double *label, size_t n);
+
+/* The same metric for the linear predictions coef . x + intercept of the rows whose moments
+ * are v (count, means, centred scatter; pt_moments.h), without reading the rows: with the
+ * mean residual d = ymean - (mean . coef + intercept),
+ *   SSE   = syy - 2 coef . sxy + coef^T S coef + n d^2,
+ *   SSreg = coef^T S coef + n d^2        (sum of (prediction - ymean)^2, for var),
+ *   SStot = syy.
+ * rmse, mse, r2 and var only (mae needs the rows). SSE is a difference of terms whose sum
+ * M = syy + 2 |coef . sxy| + coef^T S coef + n d^2 may be far larger than SSE: the moments
+ * carry a relative error near 1e-14, so SSE is trusted only when SSE >= 1e-4 M (then it is
+ * within 1e-10 of the sum over rows); SSreg has no such cancellation. Returns 0 with the value in *out, or -1 when the rows
+ * are needed (mae, that cancellation, constant labels, no rows). */
+int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const double *coef,
+                               double intercept, double *out);
 
 /* Spark's BinaryClassificationMetrics(numBins) area of n (score, label) pairs; a label > 0.5
  * is positive; score is the class-1 rawPrediction (pt_logreg_scores). Thresholds are the

@@ -103,9 +103,9 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
         rc = -rc;
         goto fail;
     }
-    /* MAP_POPULATE: the pages exist already; mapping them all at once is much cheaper than
-     * a fault per page while rows are written. */
-    base = mmap(NULL, h->total_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, b->fd, 0);
+    /* No MAP_POPULATE: mapping every page here is serial; the parse threads that write the
+     * rows take those faults in parallel (the pages exist already, so a fault only maps). */
+    base = mmap(NULL, h->total_size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
     if (base == MAP_FAILED) {
         rc = -errno;
         pt_seterr(err, "mmap of the shared-memory image: %s", strerror(errno));

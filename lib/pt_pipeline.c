@@ -299,6 +299,15 @@ size_t pt_fitted_features(const pt_fitted_t *f)
     return f->p;
 }
 
+int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept)
+{
+    if (f->classifier || f->r != 1)
+        return -1;
+    *coef = f->coef;
+    *intercept = f->icpt[0];
+    return 0;
+}
+
 size_t pt_fitted_classes(const pt_fitted_t *f)
 {
     return f->classifier ? f->nclasses : 0;

@@ -302,6 +302,68 @@ START_TEST(load_errors)
 }
 END_TEST
 
+/* pt_load_opts_t.place: rows land at the positions it gives, in memory it owns */
+typedef struct {
+    double x[64 * 3], y[64];
+    size_t pos[64];
+    size_t rows, features;
+    int fail;
+} place_test_t;
+
+static int place_test(void *arg, size_t rows, size_t features, double **x, double **y,
+                      const size_t **pos, char *err)
+{
+    place_test_t *t = arg;
+    t->rows = rows;
+    t->features = features;
+    if (t->fail) {
+        pt_seterr(err, "no room for %zu rows", rows);
+        return -1;
+    }
+    for (size_t r = 0; r < rows; r++)
+        t->pos[r] = rows - 1 - r; /* reversed */
+    *x = t->x;
+    *y = t->y;
+    *pos = t->pos;
+    return 0;
+}
+
+START_TEST(csv_place)
+{
+    const char *p = put("p.csv", "a,label,b,c\n1,10,2,3\n4,11,5,6\n7,12,8,9\n10,13,11,12\n");
+    place_test_t t;
+    char err[PT_ERRLEN] = "";
+    uint64_t fp;
+    pt_dataset_t *plain = load_ok(p, NULL), *ds;
+    for (int threads = 1; threads <= 3; threads++) {
+        pt_load_opts_t o = {.place = place_test, .place_arg = &t, .threads = threads};
+        memset(&t, 0, sizeof t);
+        ds = load_ok(p, &o);
+        ck_assert_uint_eq(t.rows, 4);
+        ck_assert_uint_eq(t.features, 3);
+        ck_assert(ds->borrowed && ds->x == t.x && ds->y == t.y);
+        for (size_t r = 0; r < 4; r++) {
+            ck_assert(t.y[3 - r] == 10.0 + (double)r);
+            ck_assert(t.x[(3 - r) * 3 + 0] == 1.0 + 3.0 * (double)r);
+            ck_assert(t.x[(3 - r) * 3 + 2] == 3.0 + 3.0 * (double)r);
+        }
+        /* the same fingerprint as the data in file order */
+        ck_assert(pt_dataset_fingerprint(ds) == pt_dataset_fingerprint(plain));
+        fp = ds->fingerprint;
+        pt_dataset_destroy(&ds); /* must not free t.x / t.y */
+        ck_assert(fp == pt_dataset_fingerprint(plain));
+    }
+    {
+        pt_load_opts_t o = {.place = place_test, .place_arg = &t};
+        memset(&t, 0, sizeof t);
+        t.fail = 1;
+        ck_assert_ptr_null(pt_dataset_load(p, &o, err));
+        ck_assert_str_eq(err, "no room for 4 rows");
+    }
+    pt_dataset_destroy(&plain);
+}
+END_TEST
+
 /* A CSV parsed by 1..9 threads (cut anywhere between lines) gives the same dataset, equal
  * to the values written; an error in several chunks is reported at its first line. */
 START_TEST(csv_threads)
@@ -393,6 +455,22 @@ START_TEST(load_errors_misc)
     ds = pt_dataset_load(p, NULL, err);
     ck_assert_ptr_null(ds);
     ck_assert_ptr_nonnull(strstr(err, "n.csv:3: NUL byte"));
+    /* found by whichever thread reads it, first in file order, before any other error */
+    for (int t = 1; t <= 5; t++) {
+        pt_load_opts_t o = {.threads = t};
+        static const char two[] = "a,label\n1,2\nx,4\n5,6\n7,8\n9\0,1\n2,\0\n";
+        static const char head[] = "a,lab\0el\n1,2\n";
+        static const char svm[] = "1 1:2\n\n2 1:\0\n";
+        p = put_n("n2.csv", two, sizeof two - 1);
+        ck_assert_ptr_null(pt_dataset_load(p, &o, err));
+        ck_assert_msg(strstr(err, "n2.csv:6: NUL byte") != NULL, "%d threads: %s", t, err);
+        p = put_n("n3.csv", head, sizeof head - 1);
+        ck_assert_ptr_null(pt_dataset_load(p, &o, err));
+        ck_assert_msg(strstr(err, "n3.csv:1: NUL byte") != NULL, "%d threads: %s", t, err);
+        p = put_n("n4.svm", svm, sizeof svm - 1);
+        ck_assert_ptr_null(pt_dataset_load(p, &o, err));
+        ck_assert_msg(strstr(err, "n4.svm:3: NUL byte") != NULL, "%d threads: %s", t, err);
+    }
     ds = pt_dataset_load(tmpdir, NULL, err);
     ck_assert_ptr_null(ds);
     ck_assert_ptr_nonnull(strstr(err, "cannot read: Is a directory"));
@@ -694,6 +772,7 @@ Suite *suite_dataset(void)
         {"load_errors", load_errors, (int)(sizeof err_cases / sizeof err_cases[0])},
         {"load_errors_misc", load_errors_misc, 0},
         {"csv_threads", csv_threads, 0},
+        {"csv_place", csv_place, 0},
         {"libsvm_basic", libsvm_basic, 0},
         {"libsvm_features_opt", libsvm_features_opt, 0},
         {"detect_format", detect_format, 0},

@@ -8,10 +8,12 @@
 #include <check.h>
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pt_common.h"
 #include "pt_eval.h"
+#include "pt_moments.h"
 
 START_TEST(test_regression_metrics_by_hand)
 {
@@ -282,6 +284,62 @@ START_TEST(test_lookup_classification)
 }
 END_TEST
 
+/* The regression metrics from moments equal the sums over rows (an independent formula:
+ * predictions made row by row, then pt_eval_regression), and give way when they cannot. */
+START_TEST(test_regression_from_moments)
+{
+    enum { N = 3000, P = 7 };
+    static const pt_metric_t mts[] = {PT_METRIC_RMSE, PT_METRIC_MSE, PT_METRIC_R2, PT_METRIC_VAR};
+    double *x = malloc(N * P * sizeof *x), *y = malloc(N * sizeof *y), *pred = malloc(N * sizeof *pred);
+    double w[P], b = -3.25, got;
+    uint64_t st = 11;
+    pt_moments_t *m = pt_moments_new(P);
+    ck_assert(x && y && pred && m);
+    for (int j = 0; j < P; j++)
+        w[j] = pt_rng_normal(&st);
+    for (int noise = 0; noise < 3; noise++) {
+        /* noise 0: a fit that is off (bias, noise 1): a typical one; 2: near-perfect */
+        double sd = noise == 0 ? 5.0 : noise == 1 ? 0.5 : 1e-7;
+        for (int i = 0; i < N; i++) {
+            double t = 40.0; /* far from 0, as raw data often is */
+            for (int j = 0; j < P; j++) {
+                x[i * P + j] = 100.0 + 3.0 * pt_rng_normal(&st);
+                t += w[j] * x[i * P + j];
+            }
+            y[i] = t + sd * pt_rng_normal(&st) + (noise == 0 ? 2.0 : 0.0);
+        }
+        for (int i = 0; i < N; i++) {
+            pred[i] = b + 43.25;
+            for (int j = 0; j < P; j++)
+                pred[i] += w[j] * x[i * P + j];
+        }
+        ck_assert_int_eq(pt_moments_from_rows(m, x, y, N), 0);
+        for (size_t k = 0; k < sizeof mts / sizeof mts[0]; k++) {
+            double want = pt_eval_regression(mts[k], pred, y, N);
+            int rc = pt_eval_regression_moments(mts[k], m, w, b + 43.25, &got);
+            if (noise == 2 && mts[k] != PT_METRIC_VAR) {
+                ck_assert_msg(rc == -1, "metric %d: near-perfect fit not refused", (int)mts[k]);
+                continue;
+            }
+            ck_assert_msg(rc == 0, "noise %d metric %d refused (rows: %.17g)", noise,
+                          (int)mts[k], want);
+            ck_assert_msg(fabs(got - want) <= 1e-10 * fabs(want), "noise %d metric %d: %.17g vs %.17g",
+                          noise, (int)mts[k], got, want);
+        }
+        ck_assert_int_eq(pt_eval_regression_moments(PT_METRIC_MAE, m, w, b, &got), -1);
+    }
+    /* constant labels: r2 is -inf or NaN; the rows decide */
+    for (int i = 0; i < N; i++)
+        y[i] = 2.0;
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, N), 0);
+    ck_assert_int_eq(pt_eval_regression_moments(PT_METRIC_R2, m, w, b, &got), -1);
+    pt_moments_destroy(&m);
+    free(x);
+    free(y);
+    free(pred);
+}
+END_TEST
+
 Suite *suite_eval(void)
 {
     Suite *s = suite_create("eval");
@@ -289,6 +347,7 @@ Suite *suite_eval(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, test_regression_metrics_by_hand);
     tcase_add_test(tc, test_regression_edge_cases);
+    tcase_add_test(tc, test_regression_from_moments);
     tcase_add_test(tc, test_lookup_and_names);
     suite_add_tcase(s, tc);
     tc = tcase_create("classification");

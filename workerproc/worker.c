@@ -135,16 +135,26 @@ static void die_setup(const char *fmt, const char *a, const char *b)
     exit(EXIT_SETUP);
 }
 
+/* Block b's moments when this worker has them without reading the rows: published by a
+ * stats job, or computed by this worker before. NULL otherwise. */
+static const pt_moments_t *known_moments(worker_t *w, size_t b)
+{
+    if (w->stats != NULL && pt_stats_view(w->stats, b, &w->views[b]))
+        return &w->views[b];
+    if (w->use_cache && w->cache[b] != NULL)
+        return w->cache[b];
+    return NULL;
+}
+
 /* Moments of block b, from the cache or computed now into tmp. */
 static const pt_moments_t *block_moments(worker_t *w, size_t b, pt_moments_t *tmp)
 {
     const double *x, *y;
     size_t n;
     pt_moments_t *m;
-    if (w->stats != NULL && pt_stats_view(w->stats, b, &w->views[b]))
-        return &w->views[b];
-    if (w->use_cache && w->cache[b] != NULL)
-        return w->cache[b];
+    const pt_moments_t *known = known_moments(w, b);
+    if (known != NULL)
+        return known;
     m = w->use_cache ? pt_moments_new(w->p) : tmp;
     if (m == NULL)
         return NULL;
@@ -157,6 +167,21 @@ static const pt_moments_t *block_moments(worker_t *w, size_t b, pt_moments_t *tm
     if (w->use_cache)
         w->cache[b] = m;
     return m;
+}
+
+/* rmse, mse, r2 or var of a regressor on validation block vb from that block's moments
+ * (pt_eval_regression_moments), which makes the evaluation cost O(features^2) instead of a
+ * pass over the block. 0 with *metric set, or -1: evaluate on the rows. */
+static int eval_from_moments(worker_t *w, const pt_fitted_t *fit, size_t vb, double *metric)
+{
+    const pt_moments_t *vm;
+    const double *coef;
+    double icpt;
+    if (w->ev != PT_EVAL_REGRESSION || !w->use_cache || pt_fitted_linear(fit, &coef, &icpt) != 0)
+        return -1;
+    if ((vm = known_moments(w, vb)) == NULL)
+        return -1;
+    return pt_eval_regression_moments(w->metric, vm, coef, icpt, metric);
 }
 
 /* Runs one job; fills reply as RESULT or ERROR. */
@@ -261,7 +286,9 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     t1 = pt_now();
     reply->fit_seconds = t1 - t0;
     reply->not_converged = pt_fitted_hit_max_iter(fit);
-    if (job->fold >= 0) {
+    if (job->fold >= 0 && eval_from_moments(w, fit, vblock, &reply->metric) == 0) {
+        /* a regression metric from the validation block's shared moments */
+    } else if (job->fold >= 0) {
         const double *x, *y;
         size_t n, K = pt_fitted_classes(fit);
         x = pt_image_block(w->img, vblock, &y, &n);
