@@ -49,6 +49,7 @@
 #define KIND_FOLD (-2)
 #define SHOW_MAX 40     /* characters of a bad field quoted in an error message */
 #define LIST_MAX 10     /* column names listed when a column is missing */
+#define TEXT_PAD 8             /* readable zero bytes after the text (parse_num reads ahead) */
 #define PARSE_THREADS_MAX 8          /* CSV row parsing threads, at most */
 #define PARSE_CHUNK_MIN (1u << 20)   /* bytes of text per thread, at least (automatic count) */
 
@@ -112,6 +113,33 @@ static inline int is_digit(char c)
     return (unsigned char)(c - '0') < 10;
 }
 
+/* Eight ASCII digits at p, as one little-endian word: 1 when all are '0'..'9'. The loader's
+ * buffers always have 8 readable bytes past the text (map_file, read_all), so this may look
+ * beyond the number and the line. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline int eight_digits(uint64_t v)
+{
+    /* each byte in 0x30..0x39: high nibble 3, and adding 6 keeps it below 0x40 */
+    return ((v & 0xf0f0f0f0f0f0f0f0ULL) | (((v + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) >> 4)) ==
+           0x3333333333333333ULL;
+}
+
+/* The value of eight ASCII digits (first digit in the lowest byte): pairs, then quads, then
+ * the whole, each step one multiply-add on packed lanes. */
+static inline uint64_t eight_value(uint64_t v)
+{
+    v -= 0x3030303030303030ULL;
+    v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffULL;          /* 4 two-digit lanes */
+    v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffULL;        /* 2 four-digit lanes */
+    return (v * 10000 + (v >> 32)) & 0xffffffffULL;           /* 1 eight-digit value */
+}
+
 /* Parses the number starting at p (which must not be whitespace: strtod would skip it, and
  * a newline with it). Returns the end of the number with the value in *v (possibly inf or
  * nan from the strtod fallback), or NULL when p does not start a number. */
@@ -133,6 +161,12 @@ static const char *parse_num(const char *p, double *v)
         p++;
         ndig++;
     }
+    while (eight_digits(load8(p))) {
+        w = w * 100000000ULL + eight_value(load8(p)); /* wraps past 19 digits, as below */
+        nsig += 8;
+        ndig += 8;
+        p += 8;
+    }
     while (is_digit(*p)) {
         w = w * 10 + (uint64_t)(*p - '0'); /* wraps past 19 digits; nsig sends that to strtod */
         nsig++;
@@ -147,6 +181,13 @@ static const char *parse_num(const char *p, double *v)
                 ndig++;
                 e10--;
             }
+        }
+        while (eight_digits(load8(p))) {
+            w = w * 100000000ULL + eight_value(load8(p));
+            nsig += 8;
+            ndig += 8;
+            e10 -= 8;
+            p += 8;
         }
         while (is_digit(*p)) {
             w = w * 10 + (uint64_t)(*p - '0');
@@ -236,12 +277,13 @@ static void show(char *dst, const char *s, size_t n)
 
 /* Reads the whole file into a malloc'd buffer with a NUL after the last byte. */
 /* A regular file is mapped copy-on-write rather than read: no copy and no zeroed pages, and
- * the text costs page cache, not private memory. The mapping is followed by (at least) one
- * anonymous zero page, so buf[len] is a readable NUL as for a buffer that was read.
+ * the text costs page cache, not private memory. The mapping is followed by at least
+ * TEXT_PAD zero bytes (the file's last page, then anonymous zero pages), as a buffer that
+ * was read is: buf[len] is a NUL and parse_num may read 8 bytes ahead anywhere.
  * *maplen is the mapped length to munmap (0 when buf was malloc'd). */
 static int map_file(int fd, size_t len, char **bufp, size_t *maplen)
 {
-    size_t pg = (size_t)sysconf(_SC_PAGESIZE), total = (len + pg) & ~(pg - 1);
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), total = (len + TEXT_PAD + pg - 1) & ~(pg - 1);
     void *area, *f;
     area = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == MAP_FAILED)
@@ -287,7 +329,7 @@ static int read_all(const char *path, char **bufp, size_t *lenp, size_t *maplen,
         }
         cap = (size_t)st.st_size + 1; /* +1: the EOF read then needs no growth */
     }
-    buf = malloc(cap + 1);
+    buf = malloc(cap + TEXT_PAD);
     if (buf == NULL) {
         rc = -ENOMEM;
         pt_seterr(err, "%s: out of memory reading %zu bytes", path, cap);
@@ -296,7 +338,7 @@ static int read_all(const char *path, char **bufp, size_t *lenp, size_t *maplen,
     for (;;) {
         ssize_t n;
         if (len == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
+            char *nb = realloc(buf, cap * 2 + TEXT_PAD);
             if (nb == NULL) {
                 rc = -ENOMEM;
                 pt_seterr(err, "%s: out of memory reading %zu bytes", path, cap * 2);
@@ -317,7 +359,7 @@ static int read_all(const char *path, char **bufp, size_t *lenp, size_t *maplen,
             break;
         len += (size_t)n;
     }
-    buf[len] = '\0';
+    memset(buf + len, 0, TEXT_PAD); /* the NUL after the text, and parse_num's look-ahead */
     *bufp = buf;
     *lenp = len;
     buf = NULL;

@@ -579,6 +579,38 @@ static void add_num(char **buf, size_t *len, size_t *cap, const char *s)
 
 /* Loads a one-column CSV of number texts and checks that every value is bit-for-bit what
  * strtod gives (the parser is exact, not just within 1 ulp). */
+/* The parser reads ahead up to 8 bytes: a number that ends the file exactly at or just before
+ * a page boundary (mapped files) or a buffer end must still parse, and nothing past it. */
+START_TEST(number_at_end_of_file)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    for (long total = pg - 10; total <= pg + 1; total++) {
+        char *t = malloc((size_t)total + 1);
+        const char *p;
+        pt_dataset_t *ds;
+        size_t used = (size_t)snprintf(t, (size_t)total + 1, "a,label\n"), rows = 1, digits;
+        ck_assert_ptr_nonnull(t);
+        while ((long)used + 4 + 2 + 12 <= total) { /* "1,1\n" rows, then "7,DDD..." */
+            memcpy(t + used, "1,1\n", 4);
+            used += 4;
+            rows++;
+        }
+        digits = (size_t)total - used - 2; /* 12 to 15: the last row ends the file exactly */
+        memcpy(t + used, "7,", 2);
+        for (size_t k = 0; k < digits; k++)
+            t[used + 2 + k] = (char)('1' + (k * 7 + (size_t)total) % 9);
+        t[total] = 0;
+        p = put_n("e.csv", t, (size_t)total);
+        ds = load_ok(p, NULL);
+        ck_assert_uint_eq(ds->rows, rows);
+        ck_assert(ds->x[rows - 1] == 7.0);
+        ck_assert_msg(ds->y[rows - 1] == strtod(t + used + 2, NULL), "size %ld", total);
+        pt_dataset_destroy(&ds);
+        free(t);
+    }
+}
+END_TEST
+
 START_TEST(parser_matches_strtod)
 {
     static const char *fixed[] = {
@@ -777,6 +809,7 @@ Suite *suite_dataset(void)
         {"libsvm_features_opt", libsvm_features_opt, 0},
         {"detect_format", detect_format, 0},
         {"parser_matches_strtod", parser_matches_strtod, 0},
+        {"number_at_end_of_file", number_at_end_of_file, 0},
         {"synth_deterministic", synth_deterministic, 0},
         {"fingerprint_covers_fold", fingerprint_covers_fold, 0},
         {"write_roundtrip", write_roundtrip, 0},
