@@ -329,6 +329,19 @@ static int send_job(sweep_t *s, slot_t *w, long j)
             m.stages[i] = (char *)pt_spec_stage(s->spec, i);
         m.params = s->full[jb->map];
     }
+    if ((size_t)j == s->njobs) {
+        /* The refit runs alone: it may use the CPUs of every slot (parallelism x
+         * threads-per-job threads), on those CPUs when the workers are pinned. */
+        long want = s->o->parallelism * s->o->threads;
+        int n = want < s->o->ncpus ? (int)want : s->o->ncpus;
+        m.threads = (int32_t)(want < s->o->nusable ? want : s->o->nusable);
+        if (pt_opts_pinned(s->o) && n > 0 && (m.cpus = calloc((size_t)n, sizeof *m.cpus)) != NULL) {
+            for (int i = 0; i < n; i++)
+                m.cpus[i] = s->o->cpus[i];
+            m.ncpus = (size_t)n;
+            m.threads = n;
+        }
+    }
     msgpack_sbuffer_init(&sb);
     w->started = pt_now(); /* before the send: the job is outstanding from here */
     if (pt_msg_encode(&m, &sb) != 0)
@@ -338,6 +351,7 @@ static int send_job(sweep_t *s, slot_t *w, long j)
         rc = -EHOSTUNREACH;
     msgpack_sbuffer_destroy(&sb);
     free(m.stages);
+    free(m.cpus);
     if (rc == 0) {
         jb->state = J_RUNNING;
         jb->attempts++;

@@ -433,7 +433,7 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         msgpack_pack_int32(pk, m->pid);
         break;
     case PT_MSG_JOB:
-        msgpack_pack_map(pk, 7);
+        msgpack_pack_map(pk, 7 + (m->threads > 1) + (m->ncpus > 0));
         pt_msgpack_pack_str(pk, "type");
         pt_msgpack_pack_str(pk, "job");
         pack_job_ids(pk, m);
@@ -445,6 +445,16 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             pt_msgpack_pack_str(pk, m->stages[i] != NULL ? m->stages[i] : "");
         pt_msgpack_pack_str(pk, "params");
         pt_msgpack_pack_params(pk, &m->params);
+        if (m->threads > 1) {
+            pt_msgpack_pack_str(pk, "threads");
+            msgpack_pack_int32(pk, m->threads);
+        }
+        if (m->ncpus > 0) {
+            pt_msgpack_pack_str(pk, "cpus");
+            msgpack_pack_array(pk, m->ncpus);
+            for (size_t i = 0; i < m->ncpus; i++)
+                msgpack_pack_int32(pk, m->cpus[i]);
+        }
         break;
     case PT_MSG_RESULT:
         msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0));
@@ -514,6 +524,29 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
         int64_t v;
         rc = pt_msgpack_get_int(o, "attempt", 0, INT32_MAX, &v, err);
         m->attempt = (int32_t)v;
+    }
+    m->threads = 1;
+    if (rc == 0 && pt_msgpack_map_get(o, "threads") != NULL) {
+        int64_t v;
+        rc = pt_msgpack_get_int(o, "threads", 1, 4096, &v, err);
+        m->threads = (int32_t)v;
+    }
+    if (rc == 0 && pt_msgpack_map_get(o, "cpus") != NULL) {
+        const msgpack_object *a = pt_msgpack_get_obj(o, "cpus", MSGPACK_OBJECT_ARRAY, err);
+        if (a == NULL)
+            return -EBADMSG;
+        if (a->via.array.size > 0 &&
+            (m->cpus = calloc(a->via.array.size, sizeof *m->cpus)) == NULL) {
+            pt_seterr(err, "field 'cpus': out of memory");
+            return -ENOMEM;
+        }
+        for (size_t i = 0; i < a->via.array.size; i++) {
+            int64_t v;
+            if ((rc = pt_msgpack_to_int(&a->via.array.ptr[i], "field 'cpus'", 0, 1 << 20, &v,
+                                        err)) != 0)
+                return rc;
+            m->cpus[m->ncpus++] = (int32_t)v;
+        }
     }
     if (rc == 0)
         rc = pt_msgpack_get_strs(o, "stages", &m->stages, &m->nstages, err);
@@ -662,6 +695,7 @@ void pt_msg_clear(pt_msg_t *m)
     free(m->stages);
     pt_paramlist_free(&m->params);
     free(m->model);
+    free(m->cpus);
     free(m->error);
     memset(m, 0, sizeof *m);
 }

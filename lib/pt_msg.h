@@ -2,7 +2,8 @@
  *
  * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
  *   hello  {type, pid}                                         worker -> coordinator
- *   job    {type, job_id, param_index, fold, attempt, stages, params}  coordinator -> worker
+ *   job    {type, job_id, param_index, fold, attempt, stages, params, threads?, cpus?}
+ *                                                              coordinator -> worker
  *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
  *           converged? (false when an iterative fit stopped at maxIter)}
  *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
@@ -40,6 +41,9 @@ typedef struct {
     char **stages;         /* job: pipeline stage names, owned */
     size_t nstages;
     pt_paramlist_t params; /* job: every param of every stage, owned */
+    int32_t threads;       /* job: threads it may use (a refit, which runs alone); absent = 1 */
+    int32_t *cpus;         /* job: the CPUs those threads may run on (pinned runs), owned */
+    size_t ncpus;
     double metric;         /* result */
     double fit_seconds;    /* result: time in the fit, seconds */
     double eval_seconds;   /* result: time predicting and evaluating, seconds */

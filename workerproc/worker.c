@@ -26,6 +26,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +186,112 @@ static int eval_from_moments(worker_t *w, const pt_fitted_t *fit, size_t vb, dou
     return pt_eval_regression_moments(w->metric, vm, coef, icpt, metric);
 }
 
+/* ---------------------------------------------------------------- the refit's moments */
+
+#define REFIT_PIECES 8 /* a block's rows in this many pieces, whatever the thread count */
+
+typedef struct {
+    const double *x, *y;
+    size_t n;
+    pt_moments_t *m;
+    int rc;
+} piece_t;
+
+typedef struct {
+    piece_t *pieces;
+    size_t npieces, stride, first;
+} piece_run_t;
+
+static void *piece_thread(void *arg)
+{
+    piece_run_t *r = arg;
+    for (size_t i = r->first; i < r->npieces; i += r->stride)
+        r->pieces[i].rc = pt_moments_from_rows(r->pieces[i].m, r->pieces[i].x, r->pieces[i].y,
+                                               r->pieces[i].n);
+    return NULL;
+}
+
+/* train := the moments of every block, for a refit. Blocks whose moments are known (the
+ * shared cache) are merged as they are; the others are cut into REFIT_PIECES pieces each,
+ * computed by `threads` threads and merged in one fixed order, so the result does not
+ * depend on the thread count. The refit runs alone, so the coordinator lets it use the CPUs
+ * of every slot (job threads and cpus). Returns 0 or -ENOMEM. */
+static int refit_moments(worker_t *w, const pt_msg_t *job, pt_moments_t *train)
+{
+    size_t np = 0, threads = job->threads > 1 ? (size_t)job->threads : 1;
+    piece_t *pc = calloc(w->nblocks * REFIT_PIECES, sizeof *pc);
+    pthread_t tid[64];
+    piece_run_t run[64];
+    cpu_set_t before;
+    int rc = 0, widened = 0;
+
+    if (pc == NULL)
+        return -ENOMEM;
+    for (size_t b = 0; b < w->nblocks; b++) {
+        const double *x, *y;
+        size_t n;
+        if (known_moments(w, b) != NULL)
+            continue;
+        x = pt_image_block(w->img, b, &y, &n);
+        for (size_t k = 0; k < REFIT_PIECES; k++) {
+            size_t lo = n * k / REFIT_PIECES, hi = n * (k + 1) / REFIT_PIECES;
+            pc[np].x = x + lo * w->p;
+            pc[np].y = y + lo;
+            pc[np].n = hi - lo;
+            if ((pc[np].m = pt_moments_new(w->p)) == NULL)
+                rc = -ENOMEM;
+            np++;
+        }
+    }
+    if (threads > sizeof tid / sizeof tid[0])
+        threads = sizeof tid / sizeof tid[0];
+    if (threads > np)
+        threads = np > 0 ? np : 1;
+    if (rc == 0 && job->ncpus > 0 && sched_getaffinity(0, sizeof before, &before) == 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (size_t i = 0; i < job->ncpus; i++)
+            if (job->cpus[i] >= 0 && job->cpus[i] < CPU_SETSIZE)
+                CPU_SET(job->cpus[i], &set);
+        widened = sched_setaffinity(0, sizeof set, &set) == 0; /* threads inherit it */
+    }
+    for (size_t t = 0; rc == 0 && t < threads; t++) {
+        run[t] = (piece_run_t){pc, np, threads, t};
+        if (t > 0 && pthread_create(&tid[t], NULL, piece_thread, &run[t]) != 0)
+            run[t].stride = 0; /* not started: done below, on this thread */
+    }
+    if (rc == 0) {
+        piece_thread(&run[0]);
+        for (size_t t = 1; t < threads; t++) {
+            if (run[t].stride != 0) {
+                pthread_join(tid[t], NULL);
+            } else {
+                run[t].stride = threads;
+                piece_thread(&run[t]);
+            }
+        }
+    }
+    if (widened)
+        sched_setaffinity(0, sizeof before, &before);
+    for (size_t b = 0, k = 0; rc == 0 && b < w->nblocks; b++) {
+        const pt_moments_t *m = known_moments(w, b);
+        if (m != NULL) {
+            pt_moments_merge(train, m);
+            continue;
+        }
+        for (size_t e = k + REFIT_PIECES; k < e; k++) {
+            if (pc[k].rc != 0)
+                rc = -ENOMEM;
+            else
+                pt_moments_merge(train, pc[k].m);
+        }
+    }
+    for (size_t i = 0; i < np; i++)
+        pt_moments_destroy(&pc[i].m);
+    free(pc);
+    return rc;
+}
+
 /* Runs one job; fills reply as RESULT or ERROR. */
 static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
 {
@@ -255,9 +363,13 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
         pt_seterr(err, "out of memory");
         goto error;
     }
-    for (size_t b = 0; b < w->nblocks; b++) {
+    if (job->fold < 0 && refit_moments(w, job, train) != 0) {
+        pt_seterr(err, "out of memory computing moments");
+        goto error;
+    }
+    for (size_t b = 0; job->fold >= 0 && b < w->nblocks; b++) {
         const pt_moments_t *bm;
-        if (job->fold >= 0 && b == vblock)
+        if (b == vblock)
             continue;
         bm = block_moments(w, b, tmp);
         if (bm == NULL) {

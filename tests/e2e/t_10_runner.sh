@@ -46,6 +46,18 @@ for v in "--folds 4" "--validator tvs"; do
 done
 if [ $r -ne 0 ]; then bad "code $r"; else check_clean && ok; fi
 
+begin "the refit, which may use every slot's CPU, fits the same model at any parallelism"
+# --no-cache: the refit computes its moments in pieces on parallelism threads
+r=0
+for par in 1 2 3; do
+    pt tune --data "$W/data.csv" --pipeline pca,linearRegression "${GRID[@]}" --folds 3 \
+        --no-cache --parallelism $par --model-out "$W/refit$par.model" --quiet >/dev/null 2>&1 || r=1
+done
+if [ $r -ne 0 ]; then bad "a run failed";
+elif ! cmp -s "$W/refit1.model" "$W/refit2.model" || ! cmp -s "$W/refit1.model" "$W/refit3.model"; then
+    bad "models differ";
+else check_clean && ok; fi
+
 begin "the log has header, 6 results and a summary"
 s=$($PY "$HERE/logtool.py" summary "$W/p3.log")
 if ! echo "$s" | $PY -c 'import json,sys; d=json.load(sys.stdin); assert d["results"]==6 and d["statuses"]==["ok"] and d["summary"]["best_index"]>=0 and len(d["header"]["param_maps"])==6 and d["header"]["parallelism"]==3, d'; then bad "$s"; else ok; fi
