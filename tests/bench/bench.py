@@ -212,7 +212,7 @@ class Bench:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, preexec_fn=pre)
         workers = {}  # pid -> max figures
-        coord_hwm = 0
+        coord_hwm = coord_data = 0
         while True:
             if sample_mem:
                 r = os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
@@ -220,9 +220,10 @@ class Bench:
                 r = os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
             if r is not None:
                 break
-            st = kb_fields("/proc/%d/status" % p.pid, ("VmHWM",))
+            st = kb_fields("/proc/%d/status" % p.pid, ("VmHWM", "RssAnon", "RssShmem"))
             if st:
                 coord_hwm = max(coord_hwm, st["VmHWM"])
+                coord_data = max(coord_data, st["RssAnon"] + st["RssShmem"])
             for c in proc_children(p.pid):
                 if proc_comm(c) != "paratune-worker":
                     continue
@@ -256,7 +257,8 @@ class Bench:
         res = {"wall": wall, "coord_cpu": own, "workers_cpu": kids, "stdout": so,
                "other_cores": (busy1 - busy0 - own - kids - me) / wall if wall >= 1.0 else None,
                "driver_cpu": me,
-               "workers": list(workers.values()), "coord_hwm_kb": coord_hwm}
+               "workers": list(workers.values()), "coord_hwm_kb": coord_hwm,
+               "coord_data_kb": coord_data}
         if m:
             res.update(load=float(m.group(1)), shm=float(m.group(2)), sweep=float(m.group(3)),
                        jobs=int(m.group(4)), refit=float(m.group(6)),
@@ -618,6 +620,7 @@ def workload_d(b):
         r = {k: med([x.get(k) for x in rs]) for k in ("wall", "load", "shm", "sweep", "refit")}
         r["workers"] = [w for x in rs for w in x["workers"]]
         r["coord_hwm_kb"] = max(x["coord_hwm_kb"] for x in rs)
+        r["coord_data_kb"] = max(x["coord_data_kb"] for x in rs)
         res[p] = r
     rows_out = []
     w1 = res[1]["wall"]
@@ -631,14 +634,18 @@ def workload_d(b):
                          fmt_s(r["shm"]), fmt_s(r["sweep"]), "%.0f" % (size / 1e6 / r["load"]),
                          "%.1f MiB (%.2f%%)" % (priv / 2**20, 100 * priv / data_bytes),
                          "%.1f MiB (%.2f%%)" % (other / 2**20, 100 * other / data_bytes),
-                         "%.0f MiB" % (rss / 2**20), "%.0f MiB" % (r["coord_hwm_kb"] / 1024)])
+                         "%.0f MiB" % (rss / 2**20), "%.0f MiB" % (r["coord_hwm_kb"] / 1024),
+                         "%.0f MiB" % (r["coord_data_kb"] / 1024)])
     b.table(["parallelism", "whole", "speedup", "load", "shm", "sweep", "load MB/s",
-             "worker private (rollup)", "private w/o image", "worker Rss", "coord peak"],
+             "worker private (rollup)", "private w/o image", "worker Rss", "coord peak",
+             "coord anon+shm peak"],
             rows_out)
     log("  dataset: %.0f MiB of doubles (x and label), CSV %.0f MB; 'worker private' is the "
         "largest Private_Clean+Private_Dirty of smaps_rollup over all samples and workers (shm "
         "pages mapped by one process only count as private there); 'w/o image' leaves out the "
-        "image mapping" % (data_bytes / 2**20, size / 1e6))
+        "image mapping; 'coord peak' is the coordinator's VmHWM, which counts the mapped CSV "
+        "text (page cache); 'anon+shm' is its largest RssAnon + RssShmem sampled: the memory "
+        "the data takes" % (data_bytes / 2**20, size / 1e6))
     FIGS["d"] = res
     ws = res[2]["workers"]
     priv = max(w["private"] for w in ws) * 1024
