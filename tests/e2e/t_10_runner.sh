@@ -35,6 +35,33 @@ if [ "$o1" != 1 ]; then bad "parallelism 1 overlapped $o1";
 elif [ "$o3" -gt 3 ] || [ "$o3" -lt 2 ]; then bad "parallelism 3 overlapped $o3";
 else ok; fi
 
+begin "a file parsed by a thread per CPU gives the one-thread results and fingerprint"
+# 4.4 MB: over 1 MiB of text per thread, so the loader parses it on 2 threads when it may use
+# 2 CPUs, and on 1 under taskset -c to one CPU. cv and tvs write rows at their fold positions
+# while parsing; --fold-col writes them in file order and moves them into their folds after.
+pt gen --rows 4000 --features 100 --seed 9 --out "$W/mt.csv"
+awk 'NR == 1 {print $0 ",fold"; next} {print $0 "," (NR * 7) % 3}' "$W/mt.csv" >"$W/mtf.csv"
+read -r C0 C1 <<<"$($PY -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')"
+r=0
+if [ -z "${C1:-}" ]; then r=0; else
+    for v in "--folds 3" "--validator tvs" "--fold-col fold"; do
+        d=$W/mt.csv
+        [ "$v" = "--fold-col fold" ] && d=$W/mtf.csv
+        for set in "$C0" "$C0,$C1"; do
+            taskset -c "$set" "$BIN/paratune" tune --data "$d" --pipeline pca,linearRegression \
+                --grid pca.k=5,20 --set linearRegression.regParam=0.1 $v --seed 4 --parallelism 2 \
+                --log "$W/mt$set.log" --overwrite --quiet >/dev/null 2>&1 || r=1
+        done
+        $PY "$HERE/logtool.py" same "$W/mt$C0.log" "$W/mt$C0,$C1.log" 0 || r=2
+        $PY - "$W/mt$C0.log" "$W/mt$C0,$C1.log" <<'PYEOF' || r=3
+import sys, msgpack
+h = [next(iter(msgpack.Unpacker(open(p, "rb"), raw=False))) for p in sys.argv[1:]]
+assert h[0]["data"]["fingerprint"] == h[1]["data"]["fingerprint"], h
+PYEOF
+    done
+fi
+if [ $r -ne 0 ]; then bad "code $r"; else check_clean && ok; fi
+
 begin "the shared moments cache gives the uncached results (1e-9), cv and tvs"
 r=0
 for v in "--folds 4" "--validator tvs"; do
