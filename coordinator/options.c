@@ -280,13 +280,9 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     }
     if (optind < argc)
         return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");
-    if (o->ncpus == 0) { /* no list given: every usable CPU, ascending */
+    o->nusable = pt_cpus_count();
+    if (o->ncpus == 0) /* no list given: every usable CPU, ascending */
         o->ncpus = pt_cpus_usable(o->cpus, PT_CPUS_MAX);
-        o->nusable = o->ncpus;
-    } else {
-        int usable[PT_CPUS_MAX];
-        o->nusable = pt_cpus_usable(usable, PT_CPUS_MAX);
-    }
     if (o->data == NULL)
         return pt_bad_opt("--data", NULL, "is required");
     if (o->pipeline == NULL)

@@ -343,6 +343,8 @@ static int check_classes(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
 typedef struct {
     const opts_t *o;
     int is_cv;
+    uint32_t nblocks;          /* image blocks: the folds, or train and validation */
+    pt_image_kind_t kind;
     pt_image_builder_t *img;
     int32_t *fold;     /* the split, when drawn here */
     size_t *dst;       /* row r's position in the image, when drawn here */
@@ -371,7 +373,6 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
                       const size_t **pos, char *err)
 {
     place_t *pl = arg;
-    uint32_t nblocks = pl->is_cv ? (uint32_t)pl->o->folds : 2;
     if (pl->o->fold_col == NULL && !pl->o->stratify) {
         pl->fold = malloc(rows * sizeof *pl->fold);
         pl->dst = malloc(rows * sizeof *pl->dst);
@@ -381,7 +382,7 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
             return -ENOMEM;
         }
         if (split_rows(pl->o, pl->is_cv, rows, NULL, 0, pl->fold, err) != 0 ||
-            pt_image_positions(pl->fold, rows, nblocks, pl->dst, err) != 0) {
+            pt_image_positions(pl->fold, rows, pl->nblocks, pl->dst, err) != 0) {
             /* a split that cannot be made is reported after the parse, as a bad row found
              * by the parse comes first; the rows go in file order meanwhile */
             free(pl->fold);
@@ -390,8 +391,7 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
             pl->dst = NULL;
         }
     }
-    if (pt_image_begin(rows, features, nblocks, pl->is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS,
-                       &pl->img, x, y, err) != 0) {
+    if (pt_image_begin(rows, features, pl->nblocks, pl->kind, &pl->img, x, y, err) != 0) {
         pl->system_error = 1;
         return -EIO;
     }
@@ -491,6 +491,8 @@ int pt_tune_main(int argc, char **argv)
     lo.place_arg = &pl;
     pl.o = &o;
     pl.is_cv = is_cv;
+    pl.nblocks = is_cv ? (uint32_t)o.folds : 2;
+    pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
     ds = pt_dataset_load(o.data, &lo, err);
     if (ds == NULL) {
         if (pl.system_error)
@@ -513,9 +515,6 @@ int pt_tune_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         exit_code = PT_EXIT_FAIL;
         goto fail_msg;
-    }
-    if (pl.dst != NULL) {
-        /* split already */
     } else if (is_cv && o.fold_col != NULL) {
         size_t *count = calloc((size_t)o.folds, sizeof *count);
         if (count == NULL) {
@@ -544,7 +543,7 @@ int pt_tune_main(int argc, char **argv)
     s.maps = calloc(s.nmaps, sizeof *s.maps);
     s.full = calloc(s.nmaps, sizeof *s.full);
     s.njobs = s.nmaps * s.nfolds;
-    s.nstats = is_cv ? (size_t)o.folds : 2;
+    s.nstats = pl.nblocks; /* one stats job per image block */
     s.jobs = calloc(s.njobs + 1 + s.nstats, sizeof *s.jobs);
     s.qcap = s.njobs + s.nstats + 2;
     s.queue = calloc(s.qcap, sizeof *s.queue);
@@ -610,9 +609,8 @@ int pt_tune_main(int argc, char **argv)
     /* From here on the failures are the system's, not the input's. */
     exit_code = PT_EXIT_FAIL;
     if ((pl.img != NULL ? pt_image_end(&pl.img, fold, pl.dst, fp, &s.image_fd, &held, err)
-                        : pt_image_build(ds, fold, is_cv ? (uint32_t)o.folds : 2,
-                                         is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS, fp, &s.image_fd,
-                                         &held, err)) != 0) {
+                        : pt_image_build(ds, fold, pl.nblocks, pl.kind, fp, &s.image_fd, &held,
+                                         err)) != 0) {
         if (o.fold_col == NULL && strstr(err, "has no rows") != NULL)
             exit_code = PT_EXIT_USAGE;
         goto fail_msg;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,25 @@ uint64_t pt_mix64(uint64_t z)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+void pt_run_each(void *items, size_t n, size_t size, void *(*fn)(void *))
+{
+    char *it = items;
+    pthread_t *tid = n > 1 ? malloc(n * sizeof *tid) : NULL;
+    unsigned char *started = n > 1 ? calloc(n, 1) : NULL;
+    for (size_t k = 1; k < n && tid != NULL && started != NULL; k++)
+        started[k] = pthread_create(&tid[k], NULL, fn, it + k * size) == 0;
+    if (n > 0)
+        fn(it);
+    for (size_t k = 1; k < n; k++) {
+        if (started != NULL && started[k])
+            pthread_join(tid[k], NULL);
+        else
+            fn(it + k * size);
+    }
+    free(tid);
+    free(started);
 }
 
 uint64_t pt_rng_next(uint64_t *state)

@@ -43,6 +43,11 @@ uint64_t pt_hash64(uint64_t h, const void *data, size_t len);
 /* splitmix64's finalizer: a bijective mix of the 64 bits of z. */
 uint64_t pt_mix64(uint64_t z);
 
+/* Calls fn on each of n items (item k at (char *)items + k * size): item 0 on this thread,
+ * every other on a thread of its own, or on this one should that thread not start. Returns
+ * when all are done. */
+void pt_run_each(void *items, size_t n, size_t size, void *(*fn)(void *));
+
 /* splitmix64: the one PRNG of paratune (fold assignment, synthetic data, random search).
  * Advances *state and returns the next 64-bit value. */
 uint64_t pt_rng_next(uint64_t *state);

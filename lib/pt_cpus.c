@@ -9,13 +9,25 @@
 
 #include "pt_common.h"
 
+/* This process's affinity mask; 0 when it cannot be read or is empty. */
+static int read_mask(cpu_set_t *set)
+{
+    return sched_getaffinity(0, sizeof *set, set) == 0 && CPU_COUNT(set) > 0;
+}
+
+int pt_cpus_count(void)
+{
+    cpu_set_t set;
+    return read_mask(&set) ? CPU_COUNT(&set) : 1;
+}
+
 int pt_cpus_usable(int *cpus, int cap)
 {
     cpu_set_t set;
     int n = 0;
     if (cap < 1)
         return 0;
-    if (sched_getaffinity(0, sizeof set, &set) == 0)
+    if (read_mask(&set))
         for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
             if (CPU_ISSET(c, &set))
                 cpus[n++] = c;

@@ -20,6 +20,9 @@
  * Returns how many, at least 1 (CPU 0 when the mask cannot be read). */
 int pt_cpus_usable(int *cpus, int cap);
 
+/* How many CPUs pt_cpus_usable lists (without the list): at least 1. */
+int pt_cpus_count(void);
+
 /* Parses a list such as "0-3,8,10-11" into cpus (cap entries) in the order written. Every
  * CPU must be in usable[0..nusable) (pass nusable 0 to skip that check) and appear once.
  * Returns the count (>= 1), or -1 with the reason in err. */

@@ -33,8 +33,6 @@
 #include <fcntl.h>
 #include <float.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +42,7 @@
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_cpus.h"
 
 #define KIND_LABEL (-1)
 #define KIND_FOLD (-2)
@@ -399,6 +398,12 @@ static size_t count_char(const char *p, const char *end, char c)
     return n;
 }
 
+/* A file with a NUL byte is refused, at the NUL's line (CSV looks in parallel, per chunk). */
+static void nul_byte(char *err, const char *path, size_t line)
+{
+    pt_seterr(err, "%s:%zu: NUL byte: not a text file", path, line);
+}
+
 /* Trims blanks around [*s, *e) and, when it starts with '"', removes the quotes and trims
  * again. -1 for an opening quote without a closing one. */
 static int unquote(const char **s, const char **e)
@@ -748,26 +753,15 @@ static int parse_rows(csv_chunk_t *k)
     return 0;
 }
 
-/* CPUs this process may run on (its affinity mask), at least 1. */
-static int usable_cpus(void)
-{
-    cpu_set_t set;
-    int n;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && (n = CPU_COUNT(&set)) > 0)
-        return n;
-    n = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? n : 1;
-}
-
 /* Cuts the body [p, end) into at most PARSE_THREADS_MAX chunks of whole lines, about equal
  * in bytes. threads: as pt_load_opts_t.threads. */
-static int split_chunks(const char *p, const char *end, int threads, csv_chunk_t *chunks,
-                        size_t *nchunks)
+static void split_chunks(const char *p, const char *end, int threads, csv_chunk_t *chunks,
+                         size_t *nchunks)
 {
     size_t len = (size_t)(end - p), n;
     if (threads <= 0) {
         size_t by_size = len / PARSE_CHUNK_MIN;
-        threads = usable_cpus();
+        threads = pt_cpus_count();
         if ((size_t)threads > by_size)
             threads = by_size > 0 ? (int)by_size : 1;
     }
@@ -791,7 +785,6 @@ static int split_chunks(const char *p, const char *end, int threads, csv_chunk_t
         (*nchunks)++;
         p = ce;
     }
-    return 0;
 }
 
 /* The first pass over a chunk: its lines and its first NUL byte (the text's first touch,
@@ -815,24 +808,6 @@ static void *parse_thread(void *arg)
     return NULL;
 }
 
-/* Runs fn on every chunk, chunk 0 on this thread and the others on threads of their own
- * (or here too, should a thread not start). */
-static void run_chunks(csv_chunk_t *chunks, size_t n, void *(*fn)(void *))
-{
-    pthread_t tid[PARSE_THREADS_MAX];
-    int started[PARSE_THREADS_MAX] = {0};
-    for (size_t k = 1; k < n; k++)
-        started[k] = pthread_create(&tid[k], NULL, fn, &chunks[k]) == 0;
-    if (n > 0)
-        fn(&chunks[0]);
-    for (size_t k = 1; k < n; k++) {
-        if (started[k])
-            pthread_join(tid[k], NULL);
-        else
-            fn(&chunks[k]);
-    }
-}
-
 static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
                               const pt_load_opts_t *o, char *err)
 {
@@ -841,7 +816,8 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     int32_t *kind = NULL;
     const char *end = buf + len, *data_end, *p, *eol;
     const char *label = o->label ? o->label : "label";
-    size_t rows_max, nfeat = 0, r = 0, nchunks = 0;
+    size_t rows = 0, nfeat = 0, nchunks = 0;
+    uint64_t fpsum = 0;
     ssize_t li, fi = -1;
     csv_chunk_t chunks[PARSE_THREADS_MAX];
     char list[PT_ERRLEN], txt[SHOW_MAX + 4];
@@ -861,16 +837,14 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
     /* A NUL byte anywhere is refused first: in the header here, in the body by the chunks'
      * first pass, which also counts their lines. */
     if (memchr(buf, '\0', (size_t)(p - buf)) != NULL) {
-        pt_seterr(err, "%s:1: NUL byte: not a text file", path);
+        nul_byte(err, path, 1);
         goto out;
     }
-    if (split_chunks(p, data_end, o->threads, chunks, &nchunks) != 0)
-        goto nomem;
-    run_chunks(chunks, nchunks, count_thread);
+    split_chunks(p, data_end, o->threads, chunks, &nchunks);
+    pt_run_each(chunks, nchunks, sizeof *chunks, count_thread);
     for (size_t k = 0, before = 1; k < nchunks; before += chunks[k++].rows)
         if (chunks[k].nul != NULL) {
-            pt_seterr(err, "%s:%zu: NUL byte: not a text file", path,
-                      before + 1 + count_char(chunks[k].p, chunks[k].nul, '\n'));
+            nul_byte(err, path, before + 1 + count_char(chunks[k].p, chunks[k].nul, '\n'));
             goto out;
         }
     if (is_blank(buf, eol)) {
@@ -917,52 +891,44 @@ static pt_dataset_t *load_csv(const char *path, const char *buf, size_t len,
         chunks[k].err[0] = 0;
         chunks[k].ds = ds;
         chunks[k].pos = NULL;
-        chunks[k].fpsum = 0;
-        chunks[k].row0 = r;
-        r += chunks[k].rows;
+        chunks[k].no_label = li < 0;
+        chunks[k].row0 = rows;
+        rows += chunks[k].rows;
     }
-    rows_max = r;
-    r = 0;
-    if (nfeat != 0 && rows_max > SIZE_MAX / sizeof(double) / nfeat)
+    if (rows == 0) {
+        pt_seterr(err, "%s: no data rows", path);
+        goto out;
+    }
+    if (nfeat != 0 && rows > SIZE_MAX / sizeof(double) / nfeat)
         goto nomem;
-    if (fi >= 0 && (ds->fold = alloc_array(rows_max, sizeof(int32_t), 0)) == NULL)
+    if (fi >= 0 && (ds->fold = alloc_array(rows, sizeof(int32_t), 0)) == NULL)
         goto nomem;
-    if (o->place != NULL && rows_max > 0) {
+    if (o->place != NULL) {
         const size_t *pos = NULL;
-        if (o->place(o->place_arg, rows_max, nfeat, &ds->x, &ds->y, &pos, err) != 0)
+        if (o->place(o->place_arg, rows, nfeat, &ds->x, &ds->y, &pos, err) != 0)
             goto out;
         ds->borrowed = 1;
         for (size_t k = 0; k < nchunks; k++)
             chunks[k].pos = pos;
     } else {
-        ds->x = alloc_array(rows_max, nfeat * sizeof(double), 0);
-        ds->y = alloc_array(rows_max, sizeof(double), 0);
+        ds->x = alloc_array(rows, nfeat * sizeof(double), 0);
+        ds->y = alloc_array(rows, sizeof(double), 0);
         if (ds->x == NULL || ds->y == NULL)
             goto nomem;
     }
-    for (size_t k = 0; k < nchunks; k++)
-        chunks[k].no_label = li < 0;
-    run_chunks(chunks, nchunks, parse_thread);
-    for (size_t k = 0; k < nchunks; k++)
+    pt_run_each(chunks, nchunks, sizeof *chunks, parse_thread);
+    for (size_t k = 0; k < nchunks; k++) {
         if (chunks[k].rc < 0) { /* the first error in file order, as a serial parse finds */
             pt_seterr(err, "%s", chunks[k].err);
             goto out;
         }
-    r = rows_max;
-    {
-        uint64_t sum = 0;
-        for (size_t k = 0; k < nchunks; k++)
-            sum += chunks[k].fpsum;
-        ds->fingerprint = fp_finish(rows_max, nfeat, fi >= 0, sum);
-        ds->fp_valid = li >= 0;
+        fpsum += chunks[k].fpsum;
     }
-    if (r == 0) {
-        pt_seterr(err, "%s: no data rows", path);
-        goto out;
-    }
-    ds->rows = r;
+    ds->rows = rows;
+    ds->fingerprint = fp_finish(rows, nfeat, fi >= 0, fpsum);
+    ds->fp_valid = li >= 0;
     if (li < 0)
-        for (size_t i = 0; i < r; i++)
+        for (size_t i = 0; i < rows; i++)
             ds->y[i] = NAN; /* no label column (label_optional) */
     res = ds;
     ds = NULL;
@@ -1191,8 +1157,7 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
     fmt = o->format != PT_FMT_AUTO ? o->format : detect(path, text, len);
     /* CSV looks for NUL bytes in parallel with counting its lines (load_csv) */
     if (fmt == PT_FMT_LIBSVM && (nul = memchr(text, '\0', len)) != NULL) {
-        pt_seterr(err, "%s:%zu: NUL byte: not a text file", path,
-                  count_char(text, nul, '\n') + 1);
+        nul_byte(err, path, count_char(text, nul, '\n') + 1);
         goto out;
     }
     ds = fmt == PT_FMT_LIBSVM ? load_libsvm(path, text, len, o, err)

@@ -121,8 +121,10 @@ fail:
     return rc;
 }
 
-int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblocks, size_t *dst,
-                       char *err)
+/* dst[r] for every row as pt_image_positions gives it; start, when not NULL, receives the
+ * nblocks + 1 row offsets of the blocks (the image's block table). */
+static int block_layout(const int32_t *block_of_row, size_t rows, uint32_t nblocks, size_t *dst,
+                        uint64_t *start, char *err)
 {
     uint64_t *next = calloc((size_t)nblocks + 1, sizeof *next);
     if (next == NULL) {
@@ -146,10 +148,18 @@ int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblock
         }
         next[b + 1] += next[b];
     }
+    if (start != NULL)
+        memcpy(start, next, ((size_t)nblocks + 1) * sizeof *start);
     for (size_t r = 0; r < rows; r++)
         dst[r] = (size_t)next[block_of_row[r]]++;
     free(next);
     return 0;
+}
+
+int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblocks, size_t *dst,
+                       char *err)
+{
+    return block_layout(block_of_row, rows, nblocks, dst, NULL, err);
 }
 
 /* Moves row (and label) at position i to to[i] for every i, in place: each cycle of the
@@ -203,7 +213,7 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
     int64_t *idx = (int64_t *)(b->base + h->index_off);
     double *x = (double *)(b->base + h->x_off), *y = (double *)(b->base + h->y_off);
     char proc[64];
-    int rc = 0, ro;
+    int rc = 0, ro, moved = 0;
 
     *fd_out = -1;
     if (held != NULL)
@@ -213,32 +223,24 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
         rc = -ENOMEM;
         goto out;
     }
-    if ((rc = pt_image_positions(block_of_row, n, (uint32_t)h->nblocks, dst, err)) != 0)
+    if ((rc = block_layout(block_of_row, n, (uint32_t)h->nblocks, dst, bs, err)) != 0)
         goto out;
     /* rows are at pos[r] (or r); to[] maps each position to the row's block position */
-    if (pos != NULL ? memcmp(pos, dst, n * sizeof *dst) != 0 : 1) {
-        int moved = 0;
-        if ((to = malloc(n * sizeof *to)) == NULL) {
-            pt_seterr(err, "out of memory");
-            rc = -ENOMEM;
-            goto out;
-        }
-        for (size_t r = 0; r < n; r++) {
-            to[pos != NULL ? pos[r] : r] = dst[r];
-            moved |= dst[r] != (pos != NULL ? pos[r] : r);
-        }
-        if (moved && (rc = permute_rows(x, y, p, n, to)) != 0) {
-            pt_seterr(err, "out of memory");
-            goto out;
-        }
+    if ((to = malloc(n * sizeof *to)) == NULL) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
     }
-    bs[0] = 0;
     for (size_t r = 0; r < n; r++) {
+        size_t at = pos != NULL ? pos[r] : r;
+        to[at] = dst[r];
+        moved |= dst[r] != at;
         idx[dst[r]] = (int64_t)r;
-        bs[block_of_row[r] + 1]++;
     }
-    for (uint64_t k = 0; k < h->nblocks; k++)
-        bs[k + 1] += bs[k];
+    if (moved && (rc = permute_rows(x, y, p, n, to)) != 0) {
+        pt_seterr(err, "out of memory");
+        goto out;
+    }
     h->fingerprint = fingerprint;
     memcpy(b->base, h, sizeof *h);
 

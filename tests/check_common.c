@@ -1,5 +1,6 @@
 /* check_common.c - unit tests of pt_common: number parsing, FNV-1a, the PRNG. */
 #include <check.h>
+#include <pthread.h>
 #include <math.h>
 #include <string.h>
 
@@ -53,6 +54,36 @@ START_TEST(splitmix64_and_uniform)
 }
 END_TEST
 
+typedef struct {
+    int k;
+    long square;
+    pthread_t by;
+} run_item_t;
+
+static void *run_item(void *arg)
+{
+    run_item_t *it = arg;
+    it->square = (long)it->k * it->k;
+    it->by = pthread_self();
+    return NULL;
+}
+
+/* every item is run exactly once, item 0 on the calling thread */
+START_TEST(run_each_runs_every_item)
+{
+    run_item_t items[7];
+    for (int n = 0; n <= 7; n++) {
+        for (int k = 0; k < 7; k++)
+            items[k] = (run_item_t){k, -1, 0};
+        pt_run_each(items, (size_t)n, sizeof items[0], run_item);
+        for (int k = 0; k < 7; k++)
+            ck_assert_int_eq(items[k].square, k < n ? (long)k * k : -1);
+        if (n > 0)
+            ck_assert(pthread_equal(items[0].by, pthread_self()));
+    }
+}
+END_TEST
+
 START_TEST(seterr_tolerates_null)
 {
     char err[PT_ERRLEN];
@@ -71,6 +102,7 @@ Suite *suite_common(void)
     tcase_add_test(tc, fnv1a_known_values);
     tcase_add_test(tc, splitmix64_and_uniform);
     tcase_add_test(tc, seterr_tolerates_null);
+    tcase_add_test(tc, run_each_runs_every_item);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -93,6 +93,7 @@ START_TEST(usable_is_affinity)
     cpu_set_t set;
     ck_assert_int_eq(sched_getaffinity(0, sizeof set, &set), 0);
     ck_assert_int_eq(n, CPU_COUNT(&set));
+    ck_assert_int_eq(pt_cpus_count(), n);
     for (int i = 0; i < n; i++) {
         ck_assert(CPU_ISSET(c[i], &set));
         if (i > 0)

@@ -26,7 +26,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -220,7 +219,6 @@ static int refit_moments(worker_t *w, const pt_msg_t *job, pt_moments_t *train)
 {
     size_t np = 0, threads = job->threads > 1 ? (size_t)job->threads : 1;
     piece_t *pc = calloc(w->nblocks * REFIT_PIECES, sizeof *pc);
-    pthread_t tid[64];
     piece_run_t run[64];
     cpu_set_t before;
     int rc = 0, widened = 0;
@@ -243,8 +241,8 @@ static int refit_moments(worker_t *w, const pt_msg_t *job, pt_moments_t *train)
             np++;
         }
     }
-    if (threads > sizeof tid / sizeof tid[0])
-        threads = sizeof tid / sizeof tid[0];
+    if (threads > sizeof run / sizeof run[0])
+        threads = sizeof run / sizeof run[0];
     if (threads > np)
         threads = np > 0 ? np : 1;
     if (rc == 0 && job->ncpus > 0 && sched_getaffinity(0, sizeof before, &before) == 0) {
@@ -255,22 +253,10 @@ static int refit_moments(worker_t *w, const pt_msg_t *job, pt_moments_t *train)
                 CPU_SET(job->cpus[i], &set);
         widened = sched_setaffinity(0, sizeof set, &set) == 0; /* threads inherit it */
     }
-    for (size_t t = 0; rc == 0 && t < threads; t++) {
+    for (size_t t = 0; t < threads; t++)
         run[t] = (piece_run_t){pc, np, threads, t};
-        if (t > 0 && pthread_create(&tid[t], NULL, piece_thread, &run[t]) != 0)
-            run[t].stride = 0; /* not started: done below, on this thread */
-    }
-    if (rc == 0) {
-        piece_thread(&run[0]);
-        for (size_t t = 1; t < threads; t++) {
-            if (run[t].stride != 0) {
-                pthread_join(tid[t], NULL);
-            } else {
-                run[t].stride = threads;
-                piece_thread(&run[t]);
-            }
-        }
-    }
+    if (rc == 0)
+        pt_run_each(run, threads, sizeof *run, piece_thread);
     if (widened)
         sched_setaffinity(0, sizeof before, &before);
     for (size_t b = 0, k = 0; rc == 0 && b < w->nblocks; b++) {
