@@ -148,7 +148,7 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->argc = argc;
     o->argv = argv;
     o->label = "label";
-    o->validator = "cv";
+    o->validator = PT_VALIDATOR_CV;
     o->evaluator = "regression";
     o->folds = 3;
     o->train_ratio = 0.75;
@@ -178,9 +178,8 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
         case O_GRID: o->grid[o->ngrid++] = optarg; break;
         case O_SET: o->set[o->nset++] = optarg; break;
         case O_VALID:
-            if (strcmp(optarg, "cv") != 0 && strcmp(optarg, "tvs") != 0)
+            if (pt_validator_parse(optarg, &o->validator) != 0)
                 return pt_bad_opt("--validator", optarg, "expected cv or tvs");
-            o->validator = optarg;
             break;
         case O_FOLDS:
             if (pt_parse_long(optarg, &v) != 0 || v < 2 || v > 1000000)
@@ -287,7 +286,7 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
         return pt_bad_opt("--data", NULL, "is required");
     if (o->pipeline == NULL)
         return pt_bad_opt("--pipeline", NULL, "is required (e.g. pca,linearRegression)");
-    if (strcmp(o->validator, "tvs") == 0) {
+    if (o->validator == PT_VALIDATOR_TVS) {
         if (o->folds_given)
             return pt_bad_opt("--folds", NULL, "applies to --validator cv only");
         if (o->fold_col != NULL)

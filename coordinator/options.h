@@ -3,9 +3,11 @@
 #define PT_OPTIONS_H
 
 #include "pt_dataset.h"
+#include "pt_split.h"
 
 typedef struct {
-    const char *data, *label, *fold_col, *pipeline, *validator, *evaluator, *metric;
+    const char *data, *label, *fold_col, *pipeline, *evaluator, *metric;
+    pt_validator_t validator;
     const char *log, *model_out;
     pt_format_t format;
     const char **grid, **set;

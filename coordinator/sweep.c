@@ -316,6 +316,7 @@ static int send_job(sweep_t *s, slot_t *w, long j)
 
     memset(&m, 0, sizeof m);
     m.type = PT_MSG_JOB;
+    m.kind = jb->map < 0 ? PT_JOB_STATS : jb->fold < 0 ? PT_JOB_REFIT : PT_JOB_FIT;
     m.job_id = j;
     m.param_index = jb->map;
     m.fold = jb->fold;

@@ -195,9 +195,9 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
         return -ENOMEM;
     for (size_t i = 0; i < h->nstages; i++)
         h->stages[i] = (char *)pt_spec_stage(s->spec, i);
-    h->validator = (char *)o->validator;
-    h->num_folds = strcmp(o->validator, "cv") == 0 ? (int)o->folds : 0;
-    h->train_ratio = strcmp(o->validator, "tvs") == 0 ? o->train_ratio : 0;
+    h->validator = o->validator;
+    h->num_folds = o->validator == PT_VALIDATOR_CV ? (int)o->folds : 0;
+    h->train_ratio = o->validator == PT_VALIDATOR_TVS ? o->train_ratio : 0;
     h->seed = o->seed;
     h->fold_col = (char *)o->fold_col;
     h->evaluator = (char *)pt_eval_evaluator_name(s->ev);
@@ -233,11 +233,11 @@ static int header_differs(const pt_log_header_t *old, const pt_log_header_t *cur
                  (unsigned long long)cur->features);
     else if (!same_stages)
         snprintf(why, len, "a different pipeline");
-    else if (!str_eq(old->validator, cur->validator) || old->num_folds != cur->num_folds ||
+    else if (old->validator != cur->validator || old->num_folds != cur->num_folds ||
              old->train_ratio != cur->train_ratio || old->seed != cur->seed ||
              !str_eq(old->fold_col, cur->fold_col) || old->stratify != cur->stratify)
         snprintf(why, len, "a different validator (%s, folds %d, trainRatio %g, seed %llu%s%s%s)",
-                 old->validator, old->num_folds, old->train_ratio,
+                 pt_validator_name(old->validator), old->num_folds, old->train_ratio,
                  (unsigned long long)old->seed, old->fold_col ? ", fold column " : "",
                  old->fold_col ? old->fold_col : "", old->stratify ? ", stratified" : "");
     else if (!str_eq(old->evaluator, cur->evaluator) || !str_eq(old->metric, cur->metric) ||
@@ -427,7 +427,7 @@ int pt_tune_main(int argc, char **argv)
         exit_code = rc < 0 ? PT_EXIT_OK : rc;
         goto out;
     }
-    is_cv = strcmp(o.validator, "cv") == 0;
+    is_cv = o.validator == PT_VALIDATOR_CV;
     exit_code = PT_EXIT_USAGE;
 
     /* Every check of the options comes before any file is read or written. */

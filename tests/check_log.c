@@ -140,7 +140,7 @@ static void sample_init(sample_t *s, int tvs)
     s->h.data_format = "csv";
     s->h.stages = s->stages;
     s->h.nstages = 2;
-    s->h.validator = tvs ? "tvs" : "cv";
+    s->h.validator = tvs ? PT_VALIDATOR_TVS : PT_VALIDATOR_CV;
     s->h.num_folds = tvs ? 0 : NFOLDS;
     s->h.train_ratio = tvs ? 0.75 : 0;
     s->h.seed = UINT64_MAX;
@@ -248,7 +248,7 @@ static void check_header(const pt_log_header_t *got, const pt_log_header_t *want
     ck_assert_uint_eq(got->nstages, want->nstages);
     for (size_t i = 0; i < want->nstages; i++)
         ck_assert_str_eq(got->stages[i], want->stages[i]);
-    ck_assert_str_eq(got->validator, want->validator);
+    ck_assert_int_eq(got->validator, want->validator);
     ck_assert_int_eq(got->num_folds, want->num_folds);
     ck_assert(got->train_ratio == want->train_ratio);
     ck_assert(got->seed == want->seed);
@@ -723,7 +723,7 @@ START_TEST(test_create_errors)
     sample_init(&s, 0);
     ck_assert_ptr_null(pt_log_create(path, &s.h, 0, err));
     ck_assert_msg(strstr(err, path) != NULL && strstr(err, "No such file") != NULL, "%s", err);
-    s.h.validator = "kfold";
+    s.h.validator = (pt_validator_t)7;
     ck_assert_ptr_null(pt_log_create(ok, &s.h, 0, err));
     ck_assert_msg(strstr(err, "validator") != NULL, "%s", err);
     ck_assert_int_eq(count_entries(dir), 0);

@@ -59,6 +59,7 @@ START_TEST(test_job)
     char *stages[] = {"standardScaler", "pca", "linearRegression"};
 
     m.type = PT_MSG_JOB;
+    m.kind = PT_JOB_REFIT;
     m.job_id = INT64_C(1) << 40;
     m.param_index = 17;
     m.fold = -1;
@@ -72,6 +73,7 @@ START_TEST(test_job)
     set_param(&m.params, "x.neg", PT_VAL_INT, -9007199254740992.0, NULL);
     round_trip(&m, &b);
     ck_assert_int_eq(b.type, PT_MSG_JOB);
+    ck_assert_int_eq(b.kind, PT_JOB_REFIT);
     ck_assert(b.job_id == m.job_id);
     ck_assert_int_eq(b.param_index, 17);
     ck_assert_int_eq(b.fold, -1);
@@ -162,9 +164,16 @@ START_TEST(test_encode_misc)
     ck_assert_str_eq(pt_msg_type_name(PT_MSG_ERROR), "error");
     ck_assert_str_eq(pt_msg_type_name(PT_MSG_STOP), "stop");
     ck_assert_str_eq(pt_msg_type_name((pt_msg_type_t)99), "unknown");
+    ck_assert_str_eq(pt_job_kind_name(PT_JOB_STATS), "stats");
+    ck_assert_str_eq(pt_job_kind_name(PT_JOB_FIT), "fit");
+    ck_assert_str_eq(pt_job_kind_name(PT_JOB_REFIT), "refit");
+    ck_assert_str_eq(pt_job_kind_name((pt_job_kind_t)0), "unknown");
 
     msgpack_sbuffer_init(&sb);
     m.type = (pt_msg_type_t)0;
+    ck_assert_int_eq(pt_msg_encode(&m, &sb), -EINVAL);
+    ck_assert_uint_eq(sb.size, 0);
+    m.type = PT_MSG_JOB; /* a job without a kind is not sent */
     ck_assert_int_eq(pt_msg_encode(&m, &sb), -EINVAL);
     ck_assert_uint_eq(sb.size, 0);
     /* encode appends: two messages in one buffer, each decodable from its own offset */
@@ -190,7 +199,7 @@ END_TEST
 
 static const char *const fields_of[][8] = {
     {"hello", "pid", NULL},
-    {"job", "job_id", "param_index", "fold", "stages", "params", NULL},
+    {"job", "kind", "job_id", "param_index", "fold", "stages", "params", NULL},
     {"result", "job_id", "param_index", "fold", "metric", "fit_seconds", "eval_seconds", NULL},
     {"error", "job_id", "param_index", "fold", "error", NULL},
 };
@@ -198,7 +207,8 @@ static const char *const fields_of[][8] = {
 /* Packs a valid value for field; a mistyped one when bad. */
 static void pack_value(msgpack_packer *pk, const char *type, const char *field, int bad)
 {
-    int is_str = strcmp(field, "type") == 0 || strcmp(field, "error") == 0;
+    int is_str = strcmp(field, "type") == 0 || strcmp(field, "error") == 0 ||
+                 strcmp(field, "kind") == 0;
     if (bad) {
         if (is_str)
             msgpack_pack_int(pk, 7);
@@ -208,6 +218,8 @@ static void pack_value(msgpack_packer *pk, const char *type, const char *field, 
         pt_msgpack_pack_str(pk, type);
     } else if (strcmp(field, "error") == 0) {
         pt_msgpack_pack_str(pk, "boom");
+    } else if (strcmp(field, "kind") == 0) {
+        pt_msgpack_pack_str(pk, "fit");
     } else if (strcmp(field, "stages") == 0) {
         msgpack_pack_array(pk, 1);
         pt_msgpack_pack_str(pk, "linearRegression");
@@ -411,6 +423,7 @@ START_TEST(test_field_values)
     expect_bad_with(T_HELLO, "pid", p_int_max, "field 'pid': integer out of range");
     expect_bad_with(T_JOB, "job_id", p_u64_big, "field 'job_id': integer out of range");
     expect_bad_with(T_JOB, "fold", p_str, "field 'fold': expected an integer, got str");
+    expect_bad_with(T_JOB, "kind", p_str, "field 'kind': unknown job kind 'x'");
     expect_bad_with(T_RESULT, "metric", p_bool, "field 'metric': expected a number, got bool");
     expect_bad_with(T_RESULT, "metric", p_nil, "field 'metric': expected a number, got nil");
     expect_bad_with(T_RESULT, "model", p_str, "field 'model': expected bin, got str");
@@ -494,6 +507,7 @@ START_TEST(test_truncated_and_trailing)
 
     msgpack_sbuffer_init(&sb);
     m.type = PT_MSG_JOB;
+    m.kind = PT_JOB_FIT;
     m.stages = stages;
     m.nstages = 2;
     set_param(&m.params, "pca.k", PT_VAL_INT, 3, NULL);

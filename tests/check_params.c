@@ -1,6 +1,7 @@
 /* check_params.c - unit tests of pt_params: registry, pipeline, grid order and refusals. */
 #include <check.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pt_common.h"

@@ -115,7 +115,7 @@ plog_sweep_t *plog_sweep_load(const char *file, int *rc)
         return NULL;
     }
     s->h = &s->lf->header;
-    s->nfolds = strcmp(s->h->validator, "cv") == 0 ? (size_t)s->h->num_folds : 1;
+    s->nfolds = s->h->validator == PT_VALIDATOR_CV ? (size_t)s->h->num_folds : 1;
     s->jobs_total = s->h->nmaps > 0 && s->nfolds > SIZE_MAX / s->h->nmaps
                         ? SIZE_MAX : s->h->nmaps * s->nfolds;
     if ((s->maps = calloc(s->h->nmaps + 1, sizeof *s->maps)) == NULL ||
@@ -233,7 +233,7 @@ void plog_sweep_notes(const plog_sweep_t *s, char *buf, size_t len)
 
 void plog_sweep_validator(const plog_sweep_t *s, char *buf, size_t len)
 {
-    if (strcmp(s->h->validator, "cv") == 0)
+    if (s->h->validator == PT_VALIDATOR_CV)
         snprintf(buf, len, "cv %d folds", s->h->num_folds);
     else
         snprintf(buf, len, "tvs train ratio %g", s->h->train_ratio);

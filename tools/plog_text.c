@@ -233,7 +233,7 @@ int plog_cmd_show(const plog_args_t *a)
     if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
         return rc;
     h = s->h;
-    cv = strcmp(h->validator, "cv") == 0; /* tvs has one fold: no spread to show */
+    cv = h->validator == PT_VALIDATOR_CV; /* tvs has one fold: no spread to show */
     if ((order = plog_sweep_order(s)) == NULL ||
         (avgs = malloc((h->nmaps + 1) * sizeof *avgs)) == NULL ||
         table_init(&t, h->nmaps + 1, s->nkeys + (cv ? 7 : 6)) != 0)
@@ -305,7 +305,7 @@ static int fmt_stat(table_t *t, size_t r, size_t c, const plog_sweep_t *s, const
         return cell(t, r, c, "failed");
     if (m->state == PLOG_NONE)
         return cell(t, r, c, "-");
-    if (strcmp(s->h->validator, "cv") != 0)
+    if (s->h->validator != PT_VALIDATOR_CV)
         return cell(t, r, c, "%.*g%s", digits, m->avg, m->state == PLOG_PARTIAL ? "?" : "");
     return cell(t, r, c, "%.*g %s %.3g%s", digits, m->avg, pm_sign(), m->std,
                 m->state == PLOG_PARTIAL ? "?" : "");

@@ -46,7 +46,6 @@
 #include "pt_pipeline.h"
 #include "pt_stats.h"
 
-#define EXIT_SETUP 2
 #define PCA_CACHE_MAX_FEATURES 1024 /* p x p doubles kept per training set */
 
 typedef struct {
@@ -133,7 +132,7 @@ static void die_setup(const char *fmt, const char *a, const char *b)
     if (n > 0 && (size_t)n < sizeof msg)
         snprintf(msg + n, sizeof msg - (size_t)n, fmt, a, b);
     fprintf(stderr, "%s\n", msg); /* one write, so lines of several workers do not mix */
-    exit(EXIT_SETUP);
+    exit(PT_EXIT_WORKER_SETUP);
 }
 
 /* Block b's moments when this worker has them without reading the rows: published by a
@@ -301,7 +300,7 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
             else if (strcmp(action, "kill") == 0)
                 raise(SIGKILL);
             else if (strcmp(action, "exit") == 0)
-                _exit(3);
+                _exit(PT_EXIT_FAILPOINT);
             else if (strcmp(action, "hang") == 0)
                 for (;;)
                     pause();

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pt_split.h"
 #include "pt_value.h"
 
 #define PT_LOG_VERSION 1
@@ -41,7 +42,7 @@ typedef struct {
     char *data_format;     /* "csv" | "libsvm" */
     char **stages;
     size_t nstages;
-    char *validator;       /* "cv" | "tvs" */
+    pt_validator_t validator; /* written as its name, "cv" | "tvs" */
     int num_folds;         /* cv */
     double train_ratio;    /* tvs */
     uint64_t seed;

@@ -1,6 +1,6 @@
-/* pt_common.h - exit codes, error buffers and small helpers shared by every paratune module.
+/* pt_common.h - error buffers and small helpers shared by every paratune module.
  *
- * Exit codes are written down here once and documented in README.md. Library functions never
+ * Library functions never
  * print or exit: they return 0 or a negative errno (or NULL) and put a one-line, human-readable
  * reason into a caller-supplied buffer of PT_ERRLEN bytes (the `err` argument, which may be NULL).
  */
@@ -10,16 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pt_exit.h"
+
 #define PT_ERRLEN 512
 
-/* Process exit codes of paratune, paratune-worker and paratune-log. */
-enum {
-    PT_EXIT_OK = 0,       /* finished; every param map has a metric */
-    PT_EXIT_FAIL = 1,     /* finished abnormally: every param map failed, or a system error */
-    PT_EXIT_USAGE = 2,    /* bad input: option, file, param value; nothing was written */
-    PT_EXIT_SIGINT = 130, /* stopped by SIGINT, log resumable */
-    PT_EXIT_SIGTERM = 143 /* stopped by SIGTERM, log resumable */
-};
 
 /* Formats a message into err (PT_ERRLEN bytes) when err is not NULL. */
 void pt_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -8,8 +8,30 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pt_common.h"
+
+static const char *const validator_names[] = {
+    [PT_VALIDATOR_CV] = "cv", [PT_VALIDATOR_TVS] = "tvs",
+};
+
+const char *pt_validator_name(pt_validator_t v)
+{
+    if (v >= PT_VALIDATOR_CV && v <= PT_VALIDATOR_TVS)
+        return validator_names[v];
+    return NULL;
+}
+
+int pt_validator_parse(const char *name, pt_validator_t *out)
+{
+    for (int v = PT_VALIDATOR_CV; name != NULL && v <= PT_VALIDATOR_TVS; v++)
+        if (strcmp(name, validator_names[v]) == 0) {
+            *out = (pt_validator_t)v;
+            return 0;
+        }
+    return -EINVAL;
+}
 
 void pt_split_shuffle(size_t rows, uint64_t seed, size_t *perm)
 {

@@ -12,7 +12,7 @@
 
 #include "pt_common.h"
 #include "pt_linreg.h"
-#include "pt_msg.h"
+#include "pt_mpk.h"
 #include "pt_pca.h"
 
 typedef struct {

@@ -13,6 +13,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Spark's two validators: k-fold CrossValidator and TrainValidationSplit. */
+typedef enum {
+    PT_VALIDATOR_CV = 1,
+    PT_VALIDATOR_TVS
+} pt_validator_t;
+
+/* Name of a validator as on the command line and in the log ("cv", "tvs"), or NULL. */
+const char *pt_validator_name(pt_validator_t v);
+/* The validator called name: 0 with *out set, or -EINVAL. */
+int pt_validator_parse(const char *name, pt_validator_t *out);
+
 /* perm := the seeded shuffle of 0..rows-1 described above. */
 void pt_split_shuffle(size_t rows, uint64_t seed, size_t *perm);
 

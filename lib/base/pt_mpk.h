@@ -1,20 +1,8 @@
-/* pt_msg.h - the messages between coordinator and workers, as msgpack maps.
- *
- * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
- *   hello  {type, pid}                                         worker -> coordinator
- *   job    {type, job_id, param_index, fold, attempt, stages, params, threads?, cpus?}
- *                                                              coordinator -> worker
- *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
- *           converged? (false when an iterative fit stopped at maxIter)}
- *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
- *   stop   {type}                                              coordinator -> worker
- * fold is the validation block of the shared-memory image; -1 asks for a refit on all rows,
- * whose result carries the fitted pipeline as "model" (msgpack bytes made by pt_pipeline).
- * Unknown keys are ignored on decode so that the format can grow.
- * Also the msgpack helpers for param lists, shared with the result log.
+/* pt_mpk.h - msgpack helpers shared by the worker protocol, the result log and the model
+ * file (msgpack-c's C API underneath).
  */
-#ifndef PT_MSG_H
-#define PT_MSG_H
+#ifndef PT_MPK_H
+#define PT_MPK_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,51 +10,6 @@
 #include <msgpack.h>
 
 #include "pt_value.h"
-
-typedef enum {
-    PT_MSG_HELLO = 1,
-    PT_MSG_JOB,
-    PT_MSG_RESULT,
-    PT_MSG_ERROR,
-    PT_MSG_STOP
-} pt_msg_type_t;
-
-typedef struct {
-    pt_msg_type_t type;
-    int32_t pid;           /* hello */
-    int64_t job_id;        /* job, result, error */
-    int32_t param_index;   /* job, result, error */
-    int32_t fold;          /* job, result, error */
-    int32_t attempt;       /* job: 1 for the first try, 2 for the first retry...; absent = 1 */
-    char **stages;         /* job: pipeline stage names, owned */
-    size_t nstages;
-    pt_paramlist_t params; /* job: every param of every stage, owned */
-    int32_t threads;       /* job: threads it may use (a refit, which runs alone); absent = 1 */
-    int32_t *cpus;         /* job: the CPUs those threads may run on (pinned runs), owned */
-    size_t ncpus;
-    double metric;         /* result */
-    double fit_seconds;    /* result: time in the fit, seconds */
-    double eval_seconds;   /* result: time predicting and evaluating, seconds */
-    int not_converged;     /* result: an iterative fit stopped at maxIter ("converged": false) */
-    unsigned char *model;  /* result of a refit: msgpack bytes, owned; NULL otherwise */
-    size_t model_len;
-    char *error;           /* error: one-line reason, owned */
-} pt_msg_t;
-
-/* Name of a message type ("hello", ...). */
-const char *pt_msg_type_name(pt_msg_type_t t);
-
-/* Encodes m into out (appended; the caller inits and destroys the sbuffer).
- * Returns 0 or -EINVAL (unknown type) / -ENOMEM. */
-int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out);
-
-/* Decodes one message from len bytes into *m (which it zeroes first; the caller frees with
- * pt_msg_clear even on failure). Returns 0 or -EBADMSG with the reason in err (not a map,
- * trailing bytes, missing or mistyped field). */
-int pt_msg_decode(const void *buf, size_t len, pt_msg_t *m, char *err);
-
-/* Frees what m owns and zeroes it. */
-void pt_msg_clear(pt_msg_t *m);
 
 /* Packs l as a msgpack map key -> value (int, float64, bool or str). */
 void pt_msgpack_pack_params(msgpack_packer *pk, const pt_paramlist_t *l);

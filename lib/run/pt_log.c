@@ -26,7 +26,7 @@
 #include <msgpack.h>
 
 #include "pt_common.h"
-#include "pt_msg.h"
+#include "pt_mpk.h"
 
 #define LOG_FORMAT "paratune-log"
 
@@ -89,7 +89,7 @@ static int fsync_dir(const char *path)
 
 static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 {
-    int cv = strcmp(h->validator, "cv") == 0;
+    int cv = h->validator == PT_VALIDATOR_CV;
 
     msgpack_pack_map(pk, 11);
     pt_msgpack_pack_str(pk, "record");
@@ -124,7 +124,7 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     pt_msgpack_pack_str(pk, "validator");
     msgpack_pack_map(pk, 3 + (h->fold_col != NULL) + (h->stratify != 0));
     pt_msgpack_pack_str(pk, "type");
-    pt_msgpack_pack_str(pk, h->validator);
+    pt_msgpack_pack_str(pk, pt_validator_name(h->validator));
     if (cv) {
         pt_msgpack_pack_str(pk, "num_folds");
         msgpack_pack_int(pk, h->num_folds);
@@ -256,8 +256,7 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
     int fd = -1, rc = -EINVAL;
 
     msgpack_sbuffer_init(&sb);
-    if (h->validator == NULL ||
-        (strcmp(h->validator, "cv") != 0 && strcmp(h->validator, "tvs") != 0)) {
+    if (pt_validator_name(h->validator) == NULL) {
         pt_seterr(err, "%s: validator must be \"cv\" or \"tvs\"", path);
         goto error;
     }
@@ -651,7 +650,6 @@ void pt_log_header_free(pt_log_header_t *h)
     for (size_t i = 0; i < h->nstages; i++)
         free(h->stages[i]);
     free(h->stages);
-    free(h->validator);
     free(h->fold_col);
     free(h->evaluator);
     free(h->metric);
@@ -692,6 +690,7 @@ static int nest(int rc, const char *ctx, char *why)
 static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
 {
     const msgpack_object *d, *a, *v, *e;
+    char *vname = NULL;
     int64_t x;
     int rc;
 
@@ -713,18 +712,21 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
 
     if ((v = pt_msgpack_get_obj(o, "validator", MSGPACK_OBJECT_MAP, why)) == NULL)
         return -EBADMSG;
-    if ((rc = pt_msgpack_get_str(v, "type", &h->validator, why)) != 0)
+    if ((rc = pt_msgpack_get_str(v, "type", &vname, why)) != 0)
         return nest(rc, "validator", why);
-    if (strcmp(h->validator, "cv") == 0) {
+    if (pt_validator_parse(vname, &h->validator) != 0) {
+        pt_seterr(why, "validator: unknown type '%.100s'", vname);
+        free(vname);
+        return -EBADMSG;
+    }
+    free(vname);
+    if (h->validator == PT_VALIDATOR_CV) {
         if ((rc = pt_msgpack_get_int(v, "num_folds", 1, INT_MAX, &x, why)) != 0)
             return nest(rc, "validator", why);
         h->num_folds = (int)x;
-    } else if (strcmp(h->validator, "tvs") == 0) {
+    } else {
         if ((rc = pt_msgpack_get_double(v, "train_ratio", &h->train_ratio, why)) != 0)
             return nest(rc, "validator", why);
-    } else {
-        pt_seterr(why, "validator: unknown type '%.100s'", h->validator);
-        return -EBADMSG;
     }
     if ((rc = pt_msgpack_get_uint(v, "seed", &h->seed, why)) != 0 ||
         (rc = get_opt_str(v, "fold_col", &h->fold_col, why)) != 0)

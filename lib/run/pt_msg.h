@@ -1,0 +1,89 @@
+/* pt_msg.h - the messages between coordinator and workers, as msgpack maps.
+ *
+ * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
+ *   hello  {type, pid}                                         worker -> coordinator
+ *   job    {type, kind, job_id, param_index, fold, attempt, stages, params, threads?, cpus?}
+ *                                                              coordinator -> worker
+ *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
+ *           converged? (false when an iterative fit stopped at maxIter)}
+ *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
+ *   stop   {type}                                              coordinator -> worker
+ * A job's kind says what it asks for (pt_job_kind_t, "kind" on the wire):
+ *   "stats"  the moments of image block `fold`, published in the shared moments cache
+ *            (param_index -1; its result has metric 0);
+ *   "fit"    fit param map param_index on every block but `fold`, score it on block `fold`
+ *            (TVS: fold 0, the validation block);
+ *   "refit"  fit param map param_index on all rows (fold -1); the result carries the fitted
+ *            pipeline as "model" (msgpack bytes made by pt_pipeline).
+ * Results and errors name their job by job_id and echo param_index and fold.
+ * Unknown keys are ignored on decode so that the format can grow.
+ */
+#ifndef PT_MSG_H
+#define PT_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+
+#include "pt_mpk.h"
+#include "pt_value.h"
+
+typedef enum {
+    PT_MSG_HELLO = 1,
+    PT_MSG_JOB,
+    PT_MSG_RESULT,
+    PT_MSG_ERROR,
+    PT_MSG_STOP
+} pt_msg_type_t;
+
+/* What a job asks the worker to do (see above). New kinds go at the end. */
+typedef enum {
+    PT_JOB_STATS = 1,
+    PT_JOB_FIT,
+    PT_JOB_REFIT
+} pt_job_kind_t;
+#define PT_JOB_KIND_MAX PT_JOB_REFIT
+
+/* Name of a job kind ("stats", "fit", "refit"), or "unknown". */
+const char *pt_job_kind_name(pt_job_kind_t k);
+
+typedef struct {
+    pt_msg_type_t type;
+    pt_job_kind_t kind;    /* job */
+    int32_t pid;           /* hello */
+    int64_t job_id;        /* job, result, error */
+    int32_t param_index;   /* job, result, error */
+    int32_t fold;          /* job, result, error */
+    int32_t attempt;       /* job: 1 for the first try, 2 for the first retry...; absent = 1 */
+    char **stages;         /* job: pipeline stage names, owned */
+    size_t nstages;
+    pt_paramlist_t params; /* job: every param of every stage, owned */
+    int32_t threads;       /* job: threads it may use (a refit, which runs alone); absent = 1 */
+    int32_t *cpus;         /* job: the CPUs those threads may run on (pinned runs), owned */
+    size_t ncpus;
+    double metric;         /* result */
+    double fit_seconds;    /* result: time in the fit, seconds */
+    double eval_seconds;   /* result: time predicting and evaluating, seconds */
+    int not_converged;     /* result: an iterative fit stopped at maxIter ("converged": false) */
+    unsigned char *model;  /* result of a refit: msgpack bytes, owned; NULL otherwise */
+    size_t model_len;
+    char *error;           /* error: one-line reason, owned */
+} pt_msg_t;
+
+/* Name of a message type ("hello", ...). */
+const char *pt_msg_type_name(pt_msg_type_t t);
+
+/* Encodes m into out (appended; the caller inits and destroys the sbuffer).
+ * Returns 0 or -EINVAL (unknown type) / -ENOMEM. */
+int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out);
+
+/* Decodes one message from len bytes into *m (which it zeroes first; the caller frees with
+ * pt_msg_clear even on failure). Returns 0 or -EBADMSG with the reason in err (not a map,
+ * trailing bytes, missing or mistyped field). */
+int pt_msg_decode(const void *buf, size_t len, pt_msg_t *m, char *err);
+
+/* Frees what m owns and zeroes it. */
+void pt_msg_clear(pt_msg_t *m);
+
+#endif
