@@ -172,6 +172,11 @@ out:
     return f;
 }
 
+size_t pt_fitted_features(const pt_fitted_t *f)
+{
+    return f->p;
+}
+
 int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept)
 {
     if (f->classifier || f->r != 1)
@@ -184,6 +189,11 @@ int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercep
 size_t pt_fitted_classes(const pt_fitted_t *f)
 {
     return f->classifier ? f->nclasses : 0;
+}
+
+int pt_fitted_multinomial(const pt_fitted_t *f)
+{
+    return f->classifier && f->multinomial;
 }
 
 int pt_fitted_hit_max_iter(const pt_fitted_t *f)

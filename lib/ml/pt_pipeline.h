@@ -38,11 +38,15 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              const pt_paramlist_t *params, size_t nclasses,
                              pt_pca_eig_t *pca_cache, char *err);
 
+/* Number of raw features the model takes. */
+size_t pt_fitted_features(const pt_fitted_t *f);
 /* A regressor's composed model on the raw features, prediction = coef . x + intercept:
  * 0 with *coef (features entries, owned by f) and *intercept set; -1 for a classifier. */
 int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept);
 /* Number of classes for a classifier, 0 for a regressor. */
 size_t pt_fitted_classes(const pt_fitted_t *f);
+/* 1 for a multinomial classifier, 0 otherwise. */
+int pt_fitted_multinomial(const pt_fitted_t *f);
 /* 1 when an iterative solver stopped at maxIter before meeting tol. */
 int pt_fitted_hit_max_iter(const pt_fitted_t *f);
 
