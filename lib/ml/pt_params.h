@@ -21,7 +21,8 @@
 typedef struct pt_spec pt_spec_t;
 
 /* Parses a pipeline "pca,linearRegression": known stages, no repeats, exactly one predictor
- * (a regressor or classifier) and it last. Returns an owned spec (pt_spec_destroy) or NULL with the reason in err. */
+ * (a regressor or classifier) and it last. Returns an owned spec (pt_spec_destroy) or NULL
+ * with the reason in err. */
 pt_spec_t *pt_spec_new(const char *pipeline, char *err);
 void pt_spec_destroy(pt_spec_t **ps);
 

@@ -1,8 +1,9 @@
 /* pt_pipeline.h - fitting a pipeline of stages on training rows and predicting with it.
  *
  * The stages are descriptors (pt_stage.h): the pipeline finds each by name, lets it fit, and
- * composes what it fitted. The transformers (pca, standardScaler) are affine, z = A^T x + c, and are fit from the
- * moments of their input, which are pushed through each fitted map; so a pipeline never
+ * composes what it fitted. The transformers (pca, standardScaler) are affine,
+ * z = A^T x + c, and are fit from the moments of their input, which are pushed through each
+ * fitted map; so a pipeline never
  * materialises a transformed copy of the data. The predictor is linear in z:
  * linearRegression is fit from the pushed moments (normal equations); logisticRegression
  * reads the training rows in place and applies the composed map chunk by chunk. Either way
@@ -28,10 +29,10 @@ typedef struct pt_fitted pt_fitted_t;
  * the moments of the training rows, blocks the rows themselves (read only by a classifier);
  * params holds every "stage.param" (pt_spec_full); nclasses is the number of classes of the
  * label (labels 0..nclasses-1) for a classifier, ignored otherwise. A stage name that is
- * unknown, or a predictor before the last position, is refused ("cannot stand at position"). pca_cache, when not
- * NULL, holds the eigen-decomposition for a pca first stage on these training rows: filled
- * on first use, reused by later fits on the same rows whatever their k (the caller keeps one
- * per training set).
+ * unknown, or a predictor before the last position, is refused ("cannot stand at
+ * position"). pca_cache, when not NULL, holds the eigen-decomposition for a pca first stage
+ * on these training rows: filled on first use, reused by later fits on the same rows
+ * whatever their k (the caller keeps one per training set).
  * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err. */
 pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              size_t nblocks, char *const *stages, size_t nstages,
