@@ -139,8 +139,9 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
     f->n = nstages;
     for (size_t s = 0; s < nstages; s++) {
         pt_stage_fit_t *st = &f->st[s];
-        pt_stage_in_t in = {ch.m, blocks, nblocks, m->p, ch.A, ch.c, nclasses,
-                            s == 0 ? pca_cache : NULL};
+        pt_stage_in_t in = {.m = ch.m, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
+                            .A = ch.A, .c = ch.c, .nclasses = nclasses,
+                            .eig = s == 0 ? pca_cache : NULL};
         st->def = pt_stage_lookup(stages[s]);
         if (st->def == NULL || (st->def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages)) {
             pt_seterr(err, "stage \"%s\" cannot stand at position %zu", stages[s], s + 1);
