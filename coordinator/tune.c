@@ -28,6 +28,7 @@
 #include "pt_eval.h"
 #include "pt_image.h"
 #include "pt_log.h"
+#include "pt_model.h"
 #include "pt_msg.h"
 #include "pt_params.h"
 #include "pt_split.h"
@@ -106,75 +107,8 @@ static void print_table(const sweep_t *s, const double *avg, const double *sd, l
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
 {
-    char tmp[4096];
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    int fd = -1, rc = 0;
-    size_t off = 0;
-    const char *path = s->o->model_out;
-
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= sizeof tmp) {
-        pt_seterr(err, "%s: path too long", path);
-        return -ENAMETOOLONG;
-    }
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, 7);
-    pt_msgpack_pack_str(&pk, "format");
-    pt_msgpack_pack_str(&pk, "paratune-model");
-    pt_msgpack_pack_str(&pk, "version");
-    msgpack_pack_int(&pk, 1);
-    pt_msgpack_pack_str(&pk, "feature_names");
-    msgpack_pack_array(&pk, ds->features);
-    for (size_t i = 0; i < ds->features; i++)
-        pt_msgpack_pack_str(&pk, ds->names[i]);
-    pt_msgpack_pack_str(&pk, "label");
-    pt_msgpack_pack_str(&pk, ds->label_name);
-    pt_msgpack_pack_str(&pk, "param_index");
-    msgpack_pack_long(&pk, best);
-    pt_msgpack_pack_str(&pk, "params");
-    pt_msgpack_pack_params(&pk, &s->full[best]);
-    pt_msgpack_pack_str(&pk, "pipeline");
-    msgpack_sbuffer_write(&sb, (const char *)s->model, s->model_len); /* one msgpack map */
-
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = -errno;
-        pt_seterr(err, "%s: cannot create: %s", path, strerror(errno));
-        goto out;
-    }
-    while (off < sb.size) {
-        ssize_t n = write(fd, sb.data + off, sb.size - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = -errno;
-            pt_seterr(err, "%s: write: %s", path, strerror(errno));
-            goto out;
-        }
-        off += (size_t)n;
-    }
-    fchmod(fd, 0644);
-    if (fsync(fd) != 0 || close(fd) != 0) {
-        fd = -1;
-        rc = -EIO;
-        pt_seterr(err, "%s: fsync: %s", path, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        rc = -errno;
-        pt_seterr(err, "%s: rename: %s", path, strerror(errno));
-        goto out;
-    }
-    tmp[0] = '\0';
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp[0] != '\0' && rc != 0)
-        unlink(tmp);
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return pt_model_write(s->o->model_out, ds->names, ds->features, ds->label_name, best,
+                          &s->full[best], s->model, s->model_len, err);
 }
 
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,

@@ -17,64 +17,64 @@
 
 #include "pt_common.h"
 
-static const struct {
-    pt_evaluator_t ev;
-    pt_metric_t mt;
-    const char *name;
-    int larger_is_better;
-} eval__metrics[] = {
-    /* the first entry of each evaluator is its default */
-    {PT_EVAL_REGRESSION, PT_METRIC_RMSE, "rmse", 0},
-    {PT_EVAL_REGRESSION, PT_METRIC_MSE, "mse", 0},
-    {PT_EVAL_REGRESSION, PT_METRIC_R2, "r2", 1},
-    {PT_EVAL_REGRESSION, PT_METRIC_MAE, "mae", 0},
-    {PT_EVAL_REGRESSION, PT_METRIC_VAR, "var", 1},
-    {PT_EVAL_BINARY, PT_METRIC_AUC_ROC, "areaUnderROC", 1},
-    {PT_EVAL_BINARY, PT_METRIC_AUC_PR, "areaUnderPR", 1},
-    {PT_EVAL_MULTICLASS, PT_METRIC_F1, "f1", 1},
-    {PT_EVAL_MULTICLASS, PT_METRIC_ACCURACY, "accuracy", 1},
-    {PT_EVAL_MULTICLASS, PT_METRIC_W_PRECISION, "weightedPrecision", 1},
-    {PT_EVAL_MULTICLASS, PT_METRIC_W_RECALL, "weightedRecall", 1},
-    {PT_EVAL_MULTICLASS, PT_METRIC_LOG_LOSS, "logLoss", 0},
-    {PT_EVAL_MULTICLASS, PT_METRIC_HAMMING_LOSS, "hammingLoss", 0},
-};
-#define EVAL__NMETRICS (sizeof(eval__metrics) / sizeof(eval__metrics[0]))
+#define EVAL__MAXMETRICS 6
 
+/* The evaluators, each with its metrics (the first is its default) and whether a larger
+ * value of the metric is better. */
 static const struct {
     pt_evaluator_t ev;
     const char *name;
-} eval__evaluators[] = {
-    {PT_EVAL_REGRESSION, "regression"},
-    {PT_EVAL_BINARY, "binary"},
-    {PT_EVAL_MULTICLASS, "multiclass"},
+    struct {
+        pt_metric_t mt; /* 0 past the last */
+        const char *name;
+        int larger_is_better;
+    } metrics[EVAL__MAXMETRICS];
+} eval__table[] = {
+    {PT_EVAL_REGRESSION, "regression",
+     {{PT_METRIC_RMSE, "rmse", 0}, {PT_METRIC_MSE, "mse", 0}, {PT_METRIC_R2, "r2", 1},
+      {PT_METRIC_MAE, "mae", 0}, {PT_METRIC_VAR, "var", 1}}},
+    {PT_EVAL_BINARY, "binary",
+     {{PT_METRIC_AUC_ROC, "areaUnderROC", 1}, {PT_METRIC_AUC_PR, "areaUnderPR", 1}}},
+    {PT_EVAL_MULTICLASS, "multiclass",
+     {{PT_METRIC_F1, "f1", 1}, {PT_METRIC_ACCURACY, "accuracy", 1},
+      {PT_METRIC_W_PRECISION, "weightedPrecision", 1}, {PT_METRIC_W_RECALL, "weightedRecall", 1},
+      {PT_METRIC_LOG_LOSS, "logLoss", 0}, {PT_METRIC_HAMMING_LOSS, "hammingLoss", 0}}},
 };
-#define EVAL__NEV (sizeof(eval__evaluators) / sizeof(eval__evaluators[0]))
+#define EVAL__NEV (sizeof(eval__table) / sizeof(eval__table[0]))
+
+/* The table's evaluator index and metric index of mt; 0, or -1 when mt is unknown. */
+static int eval__find(pt_metric_t mt, size_t *e, size_t *k)
+{
+    for (*e = 0; *e < EVAL__NEV; (*e)++)
+        for (*k = 0; *k < EVAL__MAXMETRICS && eval__table[*e].metrics[*k].mt != 0; (*k)++)
+            if (eval__table[*e].metrics[*k].mt == mt)
+                return 0;
+    return -1;
+}
 
 int pt_eval_lookup(const char *evaluator, const char *metric, pt_evaluator_t *ev,
                    pt_metric_t *mt, char *err)
 {
-    pt_evaluator_t e = 0;
+    size_t e, len = 0;
     char names[256];
-    size_t len = 0;
 
-    for (size_t i = 0; i < EVAL__NEV; i++)
-        if (evaluator != NULL && strcmp(evaluator, eval__evaluators[i].name) == 0)
-            e = eval__evaluators[i].ev;
-    if (e == 0) {
+    for (e = 0; e < EVAL__NEV; e++)
+        if (evaluator != NULL && strcmp(evaluator, eval__table[e].name) == 0)
+            break;
+    if (e == EVAL__NEV) {
         pt_seterr(err, "unknown evaluator \"%s\" (regression, binary, multiclass)",
                   evaluator != NULL ? evaluator : "");
         return -EINVAL;
     }
-    for (size_t i = 0; i < EVAL__NMETRICS; i++) {
-        if (eval__metrics[i].ev != e)
-            continue;
-        if (metric == NULL || strcmp(metric, eval__metrics[i].name) == 0) {
-            *ev = e;
-            *mt = eval__metrics[i].mt;
+    for (size_t k = 0; k < EVAL__MAXMETRICS && eval__table[e].metrics[k].mt != 0; k++) {
+        const char *name = eval__table[e].metrics[k].name;
+        if (metric == NULL || strcmp(metric, name) == 0) {
+            *ev = eval__table[e].ev;
+            *mt = eval__table[e].metrics[k].mt;
             return 0;
         }
         len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", len > 0 ? ", " : "",
-                                eval__metrics[i].name);
+                                name);
     }
     pt_seterr(err, "unknown metric \"%s\" for evaluator %s (%s)", metric, evaluator, names);
     return -EINVAL;
@@ -82,34 +82,28 @@ int pt_eval_lookup(const char *evaluator, const char *metric, pt_evaluator_t *ev
 
 const char *pt_eval_evaluator_name(pt_evaluator_t ev)
 {
-    for (size_t i = 0; i < EVAL__NEV; i++)
-        if (eval__evaluators[i].ev == ev)
-            return eval__evaluators[i].name;
+    for (size_t e = 0; e < EVAL__NEV; e++)
+        if (eval__table[e].ev == ev)
+            return eval__table[e].name;
     return "?";
 }
 
 const char *pt_eval_metric_name(pt_metric_t mt)
 {
-    for (size_t i = 0; i < EVAL__NMETRICS; i++)
-        if (eval__metrics[i].mt == mt)
-            return eval__metrics[i].name;
-    return "?";
+    size_t e, k;
+    return eval__find(mt, &e, &k) == 0 ? eval__table[e].metrics[k].name : "?";
 }
 
 int pt_eval_larger_is_better(pt_metric_t mt)
 {
-    for (size_t i = 0; i < EVAL__NMETRICS; i++)
-        if (eval__metrics[i].mt == mt)
-            return eval__metrics[i].larger_is_better;
-    return 0;
+    size_t e, k;
+    return eval__find(mt, &e, &k) == 0 ? eval__table[e].metrics[k].larger_is_better : 0;
 }
 
 pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt)
 {
-    for (size_t i = 0; i < EVAL__NMETRICS; i++)
-        if (eval__metrics[i].mt == mt)
-            return eval__metrics[i].ev;
-    return 0;
+    size_t e, k;
+    return eval__find(mt, &e, &k) == 0 ? eval__table[e].ev : 0;
 }
 
 double pt_eval_regression(pt_metric_t mt, const double *pred, const double *label, size_t n)

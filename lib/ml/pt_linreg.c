@@ -80,25 +80,21 @@ static int lr__solve_pinv(size_t q, const double *A, const double *r, const doub
             b[a] += Z[a * q + i] * zr / w[i];
     }
     if (mstd != NULL) {
+        double *g = Ac; /* g_i = (N^T mstd)_i for the null-space columns i; Ac is spent */
         for (size_t a = 0; a < q; a++)
             e += mstd[a] * b[a];
         for (size_t i = 0; i < q; i++) {
-            double g = 0.0;
+            g[i] = 0.0;
             if (w[i] > cutoff)
                 continue;
             for (size_t a = 0; a < q; a++)
-                g += Z[a * q + i] * mstd[a];
-            gg += g * g;
+                g[i] += Z[a * q + i] * mstd[a];
+            gg += g[i] * g[i];
         }
-        for (size_t i = 0; i < q; i++) {
-            double g = 0.0;
-            if (w[i] > cutoff)
-                continue;
-            for (size_t a = 0; a < q; a++)
-                g += Z[a * q + i] * mstd[a];
-            for (size_t a = 0; a < q; a++)
-                b[a] -= e / (1.0 + gg) * g * Z[a * q + i];
-        }
+        for (size_t i = 0; i < q; i++)
+            if (!(w[i] > cutoff))
+                for (size_t a = 0; a < q; a++)
+                    b[a] -= e / (1.0 + gg) * g[i] * Z[a * q + i];
     }
     rc = 0;
 out:

@@ -1,7 +1,6 @@
-/* pt_params.c - stage registry, pipeline parsing, grid axes and param map enumeration.
+/* pt_params.c - pipeline parsing, grid axes and param map enumeration.
  *
- * The registry is a static table; adding a stage means adding its row here and its fit in
- * pt_pipeline.c.
+ * Stages are found in the stage table (pt_stage.c) by name; nothing here knows a stage.
  */
 #include "pt_params.h"
 
@@ -13,45 +12,6 @@
 #include <string.h>
 
 #include "pt_common.h"
-
-static const pt_param_def_t pca_params[] = {
-    {"k", PT_VAL_INT, 1, 0, 1, 1e9, "number of principal components", NULL},
-};
-
-static const pt_param_def_t scaler_params[] = {
-    {"withMean", PT_VAL_BOOL, 0, 0, 0, 1, "centre the features", NULL},
-    {"withStd", PT_VAL_BOOL, 0, 1, 0, 1, "scale the features to unit sample std", NULL},
-};
-
-static const pt_param_def_t logreg_params[] = {
-    {"regParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "regularization parameter", NULL},
-    {"elasticNetParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, 1.0, "L1 share of the penalty", NULL},
-    {"maxIter", PT_VAL_INT, 0, 100, 0, 1e9, "maximum optimizer iterations", NULL},
-    {"tol", PT_VAL_DOUBLE, 0, 1e-6, 0.0, INFINITY, "convergence tolerance", NULL},
-    {"fitIntercept", PT_VAL_BOOL, 0, 1, 0, 1, "fit an intercept term", NULL},
-    {"standardization", PT_VAL_BOOL, 0, 1, 0, 1, "standardize features before fitting", NULL},
-    {"threshold", PT_VAL_DOUBLE, 0, 0.5, 0.0, 1.0, "binary prediction threshold", NULL},
-    {"family", PT_VAL_STRING, 0, 0, 0, 0, "label distribution", "auto|binomial|multinomial"},
-};
-
-static const pt_param_def_t linreg_params[] = {
-    {"regParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "regularization parameter", NULL},
-    {"elasticNetParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, 1.0, "L1 share of the penalty", NULL},
-    {"maxIter", PT_VAL_INT, 0, 100, 0, 1e9, "maximum iterations of the iterative solver",
-     NULL},
-    {"tol", PT_VAL_DOUBLE, 0, 1e-6, 0.0, INFINITY, "convergence tolerance", NULL},
-    {"fitIntercept", PT_VAL_BOOL, 0, 1, 0, 1, "fit an intercept term", NULL},
-    {"standardization", PT_VAL_BOOL, 0, 1, 0, 1, "standardize features before fitting", NULL},
-};
-
-#define N(a) (sizeof a / sizeof a[0])
-static const pt_stage_def_t stages[] = {
-    {"pca", PT_STAGE_TRANSFORMER, pca_params, N(pca_params)},
-    {"standardScaler", PT_STAGE_TRANSFORMER, scaler_params, N(scaler_params)},
-    {"linearRegression", PT_STAGE_REGRESSOR, linreg_params, N(linreg_params)},
-    {"logisticRegression", PT_STAGE_CLASSIFIER, logreg_params, N(logreg_params)},
-};
-#define NSTAGES (sizeof stages / sizeof stages[0])
 
 #define MAX_STAGES 16
 #define MAX_AXES 32
@@ -81,27 +41,6 @@ struct pt_spec {
     size_t samples;              /* --samples: maps drawn per grid point */
     uint64_t seed;
 };
-
-const pt_stage_def_t *pt_stage_lookup(const char *name)
-{
-    for (size_t i = 0; i < NSTAGES; i++)
-        if (strcmp(stages[i].name, name) == 0)
-            return &stages[i];
-    return NULL;
-}
-
-const char *pt_stage_names(void)
-{
-    return "pca, standardScaler, linearRegression, logisticRegression";
-}
-
-const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name)
-{
-    for (size_t i = 0; i < s->nparams; i++)
-        if (strcmp(s->params[i].name, name) == 0)
-            return &s->params[i];
-    return NULL;
-}
 
 pt_spec_t *pt_spec_new(const char *pipeline, char *err)
 {
@@ -144,8 +83,8 @@ pt_spec_t *pt_spec_new(const char *pipeline, char *err)
         int last = i + 1 == s->nstages;
         if ((s->stage[i]->role != PT_STAGE_TRANSFORMER) != last) {
             pt_seterr(err, "--pipeline: \"%s\": the pipeline must end with exactly one "
-                      "predictor (linearRegression or logisticRegression) after its "
-                      "transformers", pipeline);
+                      "predictor (%s) after its transformers", pipeline,
+                      pt_stage_predictor_names());
             goto error;
         }
     }
@@ -550,11 +489,6 @@ void pt_spec_set_samples(pt_spec_t *s, size_t samples, uint64_t seed)
     s->seed = seed;
 }
 
-size_t pt_spec_nrandom(const pt_spec_t *s)
-{
-    return s->nrnd;
-}
-
 /* The value random axis r takes in sample `sample`: a splitmix64 stream seeded from the
  * seed, the sample and the axis, so a map's values do not depend on the other axes. */
 static void draw(const pt_spec_t *s, size_t r, size_t sample, pt_value_t *out)
@@ -683,18 +617,23 @@ int pt_spec_check(const pt_spec_t *s, size_t features, char *err)
         size_t width = features;
         for (size_t st = 0; st < s->nstages; st++) {
             const pt_stage_def_t *d = s->stage[st];
-            if (strcmp(d->name, "pca") == 0) {
-                const char *arg = NULL;
-                pt_value_t tmp;
-                const pt_value_t *k = lookup(s, i, st, pt_stage_param(d, "k"), &arg, &tmp);
-                if ((size_t)k->num > width) {
-                    pt_seterr(err, "%s: pca.k must be <= %zu (the %s), got %.0f",
-                              arg, width, st == 0 ? "number of features" : "stage's input width",
-                              k->num);
-                    return -EINVAL;
-                }
-                width = (size_t)k->num;
+            const char *arg = NULL;
+            pt_value_t tmp;
+            const pt_param_def_t *wp;
+            const pt_value_t *v;
+            double k;
+            if (d->width_param == NULL)
+                continue;
+            wp = pt_stage_param(d, d->width_param);
+            v = lookup(s, i, st, wp, &arg, &tmp);
+            k = v != NULL ? v->num : wp->def;
+            if ((size_t)k > width) {
+                pt_seterr(err, "%s: %s.%s must be <= %zu (the %s), got %.0f",
+                          arg != NULL ? arg : "--pipeline", d->name, d->width_param, width,
+                          st == 0 ? "number of features" : "stage's input width", k);
+                return -EINVAL;
             }
+            width = (size_t)k;
         }
     }
     return 0;

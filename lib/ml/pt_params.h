@@ -1,4 +1,4 @@
-/* pt_params.h - the stage registry, the pipeline, and the param grid.
+/* pt_params.h - the pipeline spec and the param grid.
  *
  * Stages and params use Spark ML's names. A spec is a pipeline (stage names in order) plus
  * grid axes (--grid stage.param=v1,v2,...) and fixed params (--set stage.param=v). Param maps
@@ -6,7 +6,8 @@
  * fastest (PySpark's ParamGridBuilder). A param map lists only grid and fixed params (as
  * Spark's estimatorParamMaps); the full param set of a job adds every default. Random-search
  * axes (--random, with --samples N) multiply each grid point by N drawn maps (the draw index
- * varies fastest).
+ * varies fastest). Stages and their param defs come from the stage table (pt_stage.h, which
+ * this header includes).
  */
 #ifndef PT_PARAMS_H
 #define PT_PARAMS_H
@@ -14,42 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pt_stage.h"
 #include "pt_value.h"
-
-typedef enum {
-    PT_STAGE_TRANSFORMER = 1, /* affine feature map, fit from moments */
-    PT_STAGE_REGRESSOR,       /* predicts a number (linearRegression) */
-    PT_STAGE_CLASSIFIER       /* predicts a class id, with probabilities (logisticRegression) */
-} pt_stage_role_t;
-
-typedef struct {
-    const char *name;   /* Spark's param name, e.g. "regParam" */
-    pt_vtype_t type;    /* INT, DOUBLE, BOOL, or STRING (one of choices) */
-    int required;       /* no default: must be set or gridded */
-    double def;         /* default when not required */
-    double lo, hi;      /* allowed range (inclusive) */
-    const char *help;
-    const char *choices; /* STRING: the allowed values, '|'-separated; the default is the first */
-} pt_param_def_t;
-
-typedef struct {
-    const char *name;   /* "pca", "linearRegression" */
-    pt_stage_role_t role;
-    const pt_param_def_t *params;
-    size_t nparams;
-} pt_stage_def_t;
-
-/* The registry entry of a stage name, or NULL. */
-const pt_stage_def_t *pt_stage_lookup(const char *name);
-/* Comma-separated list of the known stage names, for messages. */
-const char *pt_stage_names(void);
-/* The param of a stage, or NULL. */
-const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name);
 
 typedef struct pt_spec pt_spec_t;
 
 /* Parses a pipeline "pca,linearRegression": known stages, no repeats, exactly one predictor
- * (linearRegression or logisticRegression) and it last. Returns an owned spec (pt_spec_destroy) or NULL with the reason in err. */
+ * (a regressor or classifier) and it last. Returns an owned spec (pt_spec_destroy) or NULL
+ * with the reason in err. */
 pt_spec_t *pt_spec_new(const char *pipeline, char *err);
 void pt_spec_destroy(pt_spec_t **ps);
 
@@ -66,11 +39,10 @@ int pt_spec_set(pt_spec_t *s, const char *arg, char *err);
 int pt_spec_add_random(pt_spec_t *s, const char *arg, char *err);
 /* Sets the number of random draws per grid point and their seed. */
 void pt_spec_set_samples(pt_spec_t *s, size_t samples, uint64_t seed);
-/* Number of random axes. */
-size_t pt_spec_nrandom(const pt_spec_t *s);
 
 /* Checks the spec against the data: every required param is set or gridded, and params that
- * depend on the data are in range for every param map (pca.k <= the stage's input width).
+ * depend on the data are in range for every param map (a stage's width param, pca.k, <= the
+ * stage's input width).
  * Returns 0 or -EINVAL with err naming the option. */
 int pt_spec_check(const pt_spec_t *s, size_t features, char *err);
 

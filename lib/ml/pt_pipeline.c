@@ -1,10 +1,11 @@
-/* pt_pipeline.c - fitting pca / standardScaler / linearRegression / logisticRegression
- * pipelines and composing them into one linear model on the raw features (see the header).
+/* pt_pipeline.c - fitting a pipeline of stages and composing it into one linear model on
+ * the raw features (see the header); the stages themselves are descriptors (pt_stage.h).
  */
 #include "pt_pipeline.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,25 +14,11 @@
 #include "pt_common.h"
 #include "pt_linreg.h"
 #include "pt_mpk.h"
-#include "pt_pca.h"
-
-typedef struct {
-    char name[32];
-    size_t p_in, p_out;
-    double *A;          /* transformer: p_in x p_out row-major */
-    double *c;          /* transformer: p_out offset, or NULL for 0 */
-    double *extra;      /* pca: explained variance [p_out]; scaler: std [p_in] */
-    double *mean;       /* scaler: mean [p_in] */
-    double *coef;       /* predictor: r x p_in */
-    double *icpt;       /* predictor: r */
-    size_t r;
-    int iterations, converged;
-    pt_paramlist_t params; /* this stage's params */
-} stage_t;
+#include "pt_stage.h"
 
 struct pt_fitted {
     size_t p;
-    stage_t *st;
+    pt_stage_fit_t *st;
     size_t n;
     int classifier, multinomial;
     size_t nclasses, r;
@@ -40,15 +27,13 @@ struct pt_fitted {
     double *icpt;       /* composed, r */
 };
 
-/* The value of param `param` of this stage ("<stage>.<param>" in its params), or def. */
-static double stage_num(const stage_t *st, const char *param, double def)
-{
-    char key[96];
-    const pt_value_t *v;
-    snprintf(key, sizeof key, "%s.%s", st->name, param);
-    v = pt_paramlist_get(&st->params, key);
-    return v ? v->num : def;
-}
+/* The transformers fitted so far, composed: z = A^T x + c (A p x q, c q; both NULL while
+ * there is none), and the moments of z. */
+typedef struct {
+    pt_moments_t *m;
+    double *A, *c;
+    size_t q;
+} chain_t;
 
 void pt_fitted_destroy(pt_fitted_t **pf)
 {
@@ -56,15 +41,8 @@ void pt_fitted_destroy(pt_fitted_t **pf)
     if (pf == NULL || *pf == NULL)
         return;
     f = *pf;
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->st[i].A);
-        free(f->st[i].c);
-        free(f->st[i].extra);
-        free(f->st[i].mean);
-        free(f->st[i].coef);
-        free(f->st[i].icpt);
-        pt_paramlist_free(&f->st[i].params);
-    }
+    for (size_t i = 0; i < f->n; i++)
+        pt_stage_fit_free(&f->st[i]);
     free(f->st);
     free(f->coef);
     free(f->icpt);
@@ -82,28 +60,67 @@ static int stage_params(const char *name, const pt_paramlist_t *all, pt_paramlis
     return 0;
 }
 
-/* standardScaler from moments: sample std, a zero std maps the feature to 0 (Spark). */
-static int fit_scaler(const pt_moments_t *m, stage_t *st)
+/* Appends the fitted transformer st (p raw features) to the chain: the moments of its output
+ * and the composed map x -> z. 0 or -ENOMEM. */
+static int chain_push(chain_t *ch, size_t p, const pt_stage_fit_t *st)
 {
-    size_t p = m->p;
-    int with_mean = stage_num(st, "withMean", 0) != 0;
-    int with_std = stage_num(st, "withStd", 1) != 0;
-    st->p_out = p;
-    st->A = calloc(p * p, sizeof(double));
-    st->c = calloc(p, sizeof(double));
-    st->extra = malloc(p * sizeof(double));
-    st->mean = malloc(p * sizeof(double));
-    if (st->A == NULL || st->c == NULL || st->extra == NULL || st->mean == NULL)
+    double *nA = malloc(p * st->p_out * sizeof(double));
+    double *nc = calloc(st->p_out, sizeof(double));
+    pt_moments_t *next = pt_moments_new(st->p_out);
+    if (nA == NULL || nc == NULL || next == NULL ||
+        pt_moments_affine(ch->m, st->A, st->c, st->p_out, next) != 0) {
+        free(nA);
+        free(nc);
+        pt_moments_destroy(&next);
         return -ENOMEM;
-    for (size_t j = 0; j < p; j++) {
-        double var = m->n > 1 ? m->S[j * p + j] / (m->n - 1) : 0.0;
-        double sd = var > 0 ? sqrt(var) : 0.0;
-        double scale = with_std ? (sd > 0 ? 1.0 / sd : 0.0) : 1.0;
-        st->extra[j] = sd;
-        st->mean[j] = m->mean[j];
-        st->A[j * p + j] = scale;
-        st->c[j] = with_mean ? -m->mean[j] * scale : 0.0;
     }
+    if (ch->A == NULL)
+        memcpy(nA, st->A, p * st->p_out * sizeof(double));
+    else
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)st->p_out,
+                    (int)ch->q, 1.0, ch->A, (int)ch->q, st->A, (int)st->p_out, 0.0, nA,
+                    (int)st->p_out);
+    if (ch->c != NULL) /* c := A_s^T c_prev + c_s */
+        cblas_dgemv(CblasRowMajor, CblasTrans, (int)ch->q, (int)st->p_out, 1.0, st->A,
+                    (int)st->p_out, ch->c, 1, 0.0, nc, 1);
+    if (st->c != NULL)
+        for (size_t j = 0; j < st->p_out; j++)
+            nc[j] += st->c[j];
+    free(ch->A);
+    free(ch->c);
+    pt_moments_destroy(&ch->m);
+    ch->A = nA;
+    ch->c = nc;
+    ch->q = st->p_out;
+    ch->m = next;
+    return 0;
+}
+
+/* The predictor (the last stage) through the chain, on the raw features:
+ * coef_raw = coef A^T (r x p), icpt_raw = icpt + coef c. 0 or -ENOMEM. */
+static int compose(pt_fitted_t *f, const chain_t *ch)
+{
+    const pt_stage_fit_t *last = &f->st[f->n - 1];
+    size_t p = f->p, q = ch->q;
+    f->r = last->r;
+    f->classifier = last->def->role == PT_STAGE_CLASSIFIER;
+    f->multinomial = last->multinomial;
+    f->nclasses = last->nclasses;
+    f->threshold = last->threshold;
+    f->coef = malloc(f->r * p * sizeof(double));
+    f->icpt = malloc(f->r * sizeof(double));
+    if (f->coef == NULL || f->icpt == NULL)
+        return -ENOMEM;
+    memcpy(f->icpt, last->icpt, f->r * sizeof(double));
+    if (ch->A == NULL) {
+        memcpy(f->coef, last->coef, f->r * p * sizeof(double));
+        return 0;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)f->r, (int)p, (int)q, 1.0,
+                last->coef, (int)q, ch->A, (int)q, 0.0, f->coef, (int)p);
+    for (size_t k = 0; k < f->r; k++)
+        for (size_t j = 0; j < q; j++)
+            f->icpt[k] += last->coef[k * q + j] * ch->c[j];
     return 0;
 }
 
@@ -112,186 +129,48 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              const pt_paramlist_t *params, size_t nclasses,
                              pt_pca_eig_t *pca_cache, char *err)
 {
-    pt_fitted_t *f = NULL;
-    pt_moments_t *cur = NULL, *next = NULL;
-    double *Atot = NULL, *ctot = NULL; /* composed transformers: p x q, q */
-    size_t q;
-    pt_logreg_model_t lm;
+    pt_fitted_t *f = calloc(1, sizeof *f);
+    chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p};
 
-    memset(&lm, 0, sizeof lm);
-    f = calloc(1, sizeof *f);
-    if (f == NULL)
+    if (f == NULL || ch.m == NULL || (f->st = calloc(nstages ? nstages : 1, sizeof *f->st)) == NULL)
         goto nomem;
+    pt_moments_copy(ch.m, m);
     f->p = m->p;
-    f->st = calloc(nstages ? nstages : 1, sizeof *f->st);
-    cur = pt_moments_new(m->p);
-    if (f->st == NULL || cur == NULL)
-        goto nomem;
-    pt_moments_copy(cur, m);
     f->n = nstages;
-    q = m->p;
     for (size_t s = 0; s < nstages; s++) {
-        stage_t *st = &f->st[s];
-        int transformer = 0;
-        snprintf(st->name, sizeof st->name, "%s", stages[s]);
-        st->p_in = cur->p;
-        if (stage_params(stages[s], params, &st->params))
-            goto nomem;
-        if (strcmp(stages[s], "pca") == 0) {
-            size_t k = (size_t)stage_num(st, "k", 0);
-            if (k < 1 || k > cur->p) {
-                pt_seterr(err, "pca.k = %zu is out of range [1, %zu]", k, cur->p);
-                goto error;
-            }
-            st->p_out = k;
-            st->A = malloc(cur->p * k * sizeof(double));
-            st->extra = malloc(k * sizeof(double));
-            if (st->A == NULL || st->extra == NULL)
-                goto nomem;
-            if (s == 0 && pca_cache != NULL) {
-                if (pca_cache->p == 0 && pt_pca_eig(cur, pca_cache, err) != 0)
-                    goto error;
-                if (pt_pca_from_eig(pca_cache, k, st->A, st->extra, err) != 0)
-                    goto error;
-            } else if (pt_pca_fit(cur, k, st->A, st->extra, err) != 0) {
-                goto error;
-            }
-            transformer = 1;
-        } else if (strcmp(stages[s], "standardScaler") == 0) {
-            if (fit_scaler(cur, st) != 0)
-                goto nomem;
-            transformer = 1;
-        } else if (strcmp(stages[s], "linearRegression") == 0 && s + 1 == nstages) {
-            pt_linreg_opts_t o;
-            pt_linreg_info_t info = {0, 1};
-            o.reg_param = stage_num(st, "regParam", 0);
-            o.elastic_net = stage_num(st, "elasticNetParam", 0);
-            o.max_iter = (int)stage_num(st, "maxIter", 0);
-            o.tol = stage_num(st, "tol", 0);
-            o.fit_intercept = stage_num(st, "fitIntercept", 0) != 0;
-            o.standardization = stage_num(st, "standardization", 0) != 0;
-            st->p_out = 1;
-            st->r = 1;
-            st->coef = malloc(cur->p * sizeof(double));
-            st->icpt = malloc(sizeof(double));
-            if (st->coef == NULL || st->icpt == NULL)
-                goto nomem;
-            if (pt_linreg_fit(cur, &o, st->coef, st->icpt, &info, err) != 0)
-                goto error;
-            st->iterations = info.iterations;
-            st->converged = info.converged;
-        } else if (strcmp(stages[s], "logisticRegression") == 0 && s + 1 == nstages) {
-            pt_logreg_opts_t o = pt_logreg_defaults();
-            const pt_value_t *fam = pt_paramlist_get(params, "logisticRegression.family");
-            o.reg_param = stage_num(st, "regParam", 0);
-            o.elastic_net = stage_num(st, "elasticNetParam", 0);
-            o.max_iter = (int)stage_num(st, "maxIter", 0);
-            o.tol = stage_num(st, "tol", 0);
-            o.fit_intercept = stage_num(st, "fitIntercept", 0) != 0;
-            o.standardization = stage_num(st, "standardization", 0) != 0;
-            o.threshold = stage_num(st, "threshold", 0.5);
-            o.family = PT_FAMILY_AUTO;
-            if (fam != NULL && fam->str != NULL && strcmp(fam->str, "binomial") == 0)
-                o.family = PT_FAMILY_BINOMIAL;
-            else if (fam != NULL && fam->str != NULL && strcmp(fam->str, "multinomial") == 0)
-                o.family = PT_FAMILY_MULTINOMIAL;
-            if (nclasses < 1) {
-                pt_seterr(err, "logisticRegression needs class labels");
-                goto error;
-            }
-            if (pt_logreg_fit_affine(blocks, nblocks, m->p, Atot, ctot, q, nclasses, &o, &lm,
-                                     err) != 0)
-                goto error;
-            st->p_out = lm.ncoef_rows;
-            st->r = lm.ncoef_rows;
-            st->coef = lm.coef;
-            st->icpt = lm.intercept;
-            lm.coef = lm.intercept = NULL;
-            st->iterations = lm.iterations;
-            st->converged = lm.converged;
-            f->classifier = 1;
-            f->multinomial = lm.multinomial;
-            f->nclasses = lm.multinomial ? lm.ncoef_rows : 2;
-            f->threshold = o.threshold;
-            pt_logreg_model_free(&lm);
-        } else {
+        pt_stage_fit_t *st = &f->st[s];
+        pt_stage_in_t in = {.m = ch.m, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
+                            .A = ch.A, .c = ch.c, .nclasses = nclasses,
+                            .eig = s == 0 ? pca_cache : NULL};
+        st->def = pt_stage_lookup(stages[s]);
+        if (st->def == NULL || (st->def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages)) {
             pt_seterr(err, "stage \"%s\" cannot stand at position %zu", stages[s], s + 1);
             goto error;
         }
-        if (transformer) {
-            /* moments of the stage's output, and the composed map x -> z */
-            double *nA = malloc(m->p * st->p_out * sizeof(double));
-            double *nc = calloc(st->p_out, sizeof(double));
-            next = pt_moments_new(st->p_out);
-            if (nA == NULL || nc == NULL || next == NULL) {
-                free(nA);
-                free(nc);
-                goto nomem;
-            }
-            if (pt_moments_affine(cur, st->A, st->c, st->p_out, next) != 0) {
-                free(nA);
-                free(nc);
-                goto nomem;
-            }
-            if (Atot == NULL)
-                memcpy(nA, st->A, m->p * st->p_out * sizeof(double));
-            else
-                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m->p,
-                            (int)st->p_out, (int)q, 1.0, Atot, (int)q, st->A, (int)st->p_out,
-                            0.0, nA, (int)st->p_out);
-            if (ctot != NULL) /* c := A_s^T c_prev + c_s */
-                cblas_dgemv(CblasRowMajor, CblasTrans, (int)q, (int)st->p_out, 1.0, st->A,
-                            (int)st->p_out, ctot, 1, 0.0, nc, 1);
-            if (st->c != NULL)
-                for (size_t j = 0; j < st->p_out; j++)
-                    nc[j] += st->c[j];
-            free(Atot);
-            free(ctot);
-            Atot = nA;
-            ctot = nc;
-            q = st->p_out;
-            pt_moments_destroy(&cur);
-            cur = next;
-            next = NULL;
-        }
+        st->p_in = ch.m->p;
+        if (stage_params(stages[s], params, &st->params))
+            goto nomem;
+        if (st->def->fit(st, &in, err) != 0)
+            goto error;
+        if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, st) != 0)
+            goto nomem;
     }
-    if (nstages == 0 || f->st[nstages - 1].coef == NULL) {
+    if (nstages == 0 || f->st[nstages - 1].def->role == PT_STAGE_TRANSFORMER) {
         pt_seterr(err, "the pipeline does not end with a predictor");
         goto error;
     }
-    /* Compose: coef_raw = coef A^T (r x p), icpt_raw = icpt + coef c. */
-    {
-        stage_t *last = &f->st[nstages - 1];
-        f->r = last->r;
-        f->coef = malloc(f->r * m->p * sizeof(double));
-        f->icpt = malloc(f->r * sizeof(double));
-        if (f->coef == NULL || f->icpt == NULL)
-            goto nomem;
-        memcpy(f->icpt, last->icpt, f->r * sizeof(double));
-        if (Atot == NULL) {
-            memcpy(f->coef, last->coef, f->r * m->p * sizeof(double));
-        } else {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)f->r, (int)m->p, (int)q,
-                        1.0, last->coef, (int)q, Atot, (int)q, 0.0, f->coef, (int)m->p);
-            for (size_t k = 0; k < f->r; k++)
-                for (size_t j = 0; j < q; j++)
-                    f->icpt[k] += last->coef[k * q + j] * ctot[j];
-        }
-    }
-    free(Atot);
-    free(ctot);
-    pt_moments_destroy(&cur);
-    return f;
+    if (compose(f, &ch) != 0)
+        goto nomem;
+    goto out;
 nomem:
     pt_seterr(err, "out of memory");
 error:
-    pt_logreg_model_free(&lm);
-    free(Atot);
-    free(ctot);
-    pt_moments_destroy(&cur);
-    pt_moments_destroy(&next);
     pt_fitted_destroy(&f);
-    return NULL;
+out:
+    free(ch.A);
+    free(ch.c);
+    pt_moments_destroy(&ch.m);
+    return f;
 }
 
 size_t pt_fitted_features(const pt_fitted_t *f)
@@ -311,6 +190,11 @@ int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercep
 size_t pt_fitted_classes(const pt_fitted_t *f)
 {
     return f->classifier ? f->nclasses : 0;
+}
+
+int pt_fitted_multinomial(const pt_fitted_t *f)
+{
+    return f->classifier && f->multinomial;
 }
 
 int pt_fitted_hit_max_iter(const pt_fitted_t *f)
@@ -353,21 +237,6 @@ int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *p
     return 0;
 }
 
-static void pack_doubles(msgpack_packer *pk, const double *v, size_t n)
-{
-    msgpack_pack_array(pk, n);
-    for (size_t i = 0; i < n; i++)
-        msgpack_pack_double(pk, v[i]);
-}
-
-static void pack_bool(msgpack_packer *pk, int v)
-{
-    if (v)
-        msgpack_pack_true(pk);
-    else
-        msgpack_pack_false(pk);
-}
-
 void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
 {
     msgpack_pack_map(pk, f->classifier ? 8 : 5);
@@ -378,56 +247,156 @@ void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
     pt_msgpack_pack_str(pk, "stages");
     msgpack_pack_array(pk, f->n);
     for (size_t s = 0; s < f->n; s++) {
-        const stage_t *st = &f->st[s];
-        int pca = strcmp(st->name, "pca") == 0, scaler = strcmp(st->name, "standardScaler") == 0;
-        msgpack_pack_map(pk, pca ? 5 : 7);
+        const pt_stage_fit_t *st = &f->st[s];
+        msgpack_pack_map(pk, 3 + st->def->npack);
         pt_msgpack_pack_str(pk, "name");
-        pt_msgpack_pack_str(pk, st->name);
+        pt_msgpack_pack_str(pk, st->def->name);
         pt_msgpack_pack_str(pk, "params");
         pt_msgpack_pack_params(pk, &st->params);
         pt_msgpack_pack_str(pk, "input_features");
         msgpack_pack_uint64(pk, st->p_in);
-        if (pca) {
-            pt_msgpack_pack_str(pk, "components");
-            pack_doubles(pk, st->A, st->p_in * st->p_out);
-            pt_msgpack_pack_str(pk, "explained_variance");
-            pack_doubles(pk, st->extra, st->p_out);
-        } else if (scaler) {
-            pt_msgpack_pack_str(pk, "mean");
-            pack_doubles(pk, st->mean, st->p_in);
-            pt_msgpack_pack_str(pk, "std");
-            pack_doubles(pk, st->extra, st->p_in);
-            pt_msgpack_pack_str(pk, "with_mean");
-            pack_bool(pk, stage_num(st, "withMean", 0) != 0);
-            pt_msgpack_pack_str(pk, "with_std");
-            pack_bool(pk, stage_num(st, "withStd", 1) != 0);
-        } else {
-            pt_msgpack_pack_str(pk, "coefficients");
-            pack_doubles(pk, st->coef, st->r * st->p_in);
-            pt_msgpack_pack_str(pk, "intercept");
-            if (f->classifier)
-                pack_doubles(pk, st->icpt, st->r);
-            else
-                msgpack_pack_double(pk, st->icpt[0]);
-            pt_msgpack_pack_str(pk, "iterations");
-            msgpack_pack_int(pk, st->iterations);
-            pt_msgpack_pack_str(pk, "converged");
-            pack_bool(pk, st->converged);
-        }
+        st->def->pack(st, pk);
     }
     pt_msgpack_pack_str(pk, "coefficients");
-    pack_doubles(pk, f->coef, f->r * f->p);
+    pt_stage_pack_doubles(pk, f->coef, f->r * f->p);
     pt_msgpack_pack_str(pk, "intercept");
-    if (f->classifier)
-        pack_doubles(pk, f->icpt, f->r);
-    else
-        msgpack_pack_double(pk, f->icpt[0]);
+    pt_stage_pack_intercept(pk, f->icpt, f->r, f->classifier);
     if (f->classifier) {
         pt_msgpack_pack_str(pk, "num_classes");
         msgpack_pack_uint64(pk, f->nclasses);
         pt_msgpack_pack_str(pk, "multinomial");
-        pack_bool(pk, f->multinomial);
+        pt_stage_pack_bool(pk, f->multinomial);
         pt_msgpack_pack_str(pk, "threshold");
         msgpack_pack_double(pk, f->threshold);
     }
+}
+
+/* The composed model of a packed pipeline o into f: features, kind, the classifier's
+ * fields, intercept, coefficients. 0 or a negative errno with the reason in err. */
+static int unpack_model(pt_fitted_t *f, const msgpack_object *o, char *err)
+{
+    char *kind = NULL;
+    uint64_t feats, k;
+    int rc;
+
+    if ((rc = pt_msgpack_get_uint(o, "features", &feats, err)) != 0 ||
+        (rc = pt_msgpack_get_str(o, "kind", &kind, err)) != 0)
+        goto out;
+    f->p = (size_t)feats;
+    f->classifier = strcmp(kind, "classification") == 0;
+    if (!f->classifier && strcmp(kind, "regression") != 0) {
+        pt_seterr(err, "unknown kind \"%.40s\"", kind);
+        rc = -EBADMSG;
+        goto out;
+    }
+    if (f->classifier) {
+        if ((rc = pt_msgpack_get_uint(o, "num_classes", &k, err)) != 0 ||
+            (rc = pt_msgpack_get_bool(o, "multinomial", &f->multinomial, err)) != 0 ||
+            (rc = pt_msgpack_get_double(o, "threshold", &f->threshold, err)) != 0)
+            goto out;
+        f->nclasses = (size_t)k;
+        f->r = f->multinomial ? f->nclasses : 1;
+        if (f->nclasses < 1 || f->nclasses > 1000000 || (!f->multinomial && f->nclasses != 2)) {
+            pt_seterr(err, "bad num_classes %zu", f->nclasses);
+            rc = -EBADMSG;
+            goto out;
+        }
+        rc = pt_stage_get_doubles(o, "intercept", f->r, &f->icpt, err);
+    } else {
+        f->r = 1;
+        f->icpt = malloc(sizeof *f->icpt);
+        rc = f->icpt == NULL ? -ENOMEM : pt_msgpack_get_double(o, "intercept", f->icpt, err);
+    }
+    if (rc == 0)
+        rc = pt_stage_get_doubles(o, "coefficients", f->r * f->p, &f->coef, err);
+out:
+    free(kind);
+    return rc;
+}
+
+/* Stage s of a packed pipeline, whose input is width wide, into f->st[s]. 0 or a negative
+ * errno with the reason in err. */
+static int unpack_stage(pt_fitted_t *f, size_t s, const msgpack_object *o, size_t width,
+                        char *err)
+{
+    pt_stage_fit_t *st = &f->st[s];
+    const msgpack_object *po;
+    char *name = NULL;
+    uint64_t p_in;
+    int rc;
+
+    if (o->type != MSGPACK_OBJECT_MAP) {
+        pt_seterr(err, "expected a map, got %s", pt_msgpack_type_name(o->type));
+        return -EBADMSG;
+    }
+    if ((rc = pt_msgpack_get_str(o, "name", &name, err)) != 0)
+        return rc;
+    st->def = pt_stage_lookup(name);
+    if (st->def == NULL || (st->def->role != PT_STAGE_TRANSFORMER) != (s + 1 == f->n)) {
+        pt_seterr(err, "stage \"%.40s\" cannot stand at position %zu", name, s + 1);
+        free(name);
+        return -EBADMSG;
+    }
+    free(name);
+    if ((po = pt_msgpack_get_obj(o, "params", MSGPACK_OBJECT_MAP, err)) == NULL)
+        return -EBADMSG;
+    if ((rc = pt_msgpack_unpack_params(po, &st->params, err)) != 0 ||
+        (rc = pt_msgpack_get_uint(o, "input_features", &p_in, err)) != 0)
+        return rc;
+    if (p_in != width) {
+        pt_seterr(err, "%llu input features, expected %zu", (unsigned long long)p_in, width);
+        return -EBADMSG;
+    }
+    st->p_in = width;
+    return st->def->unpack(st, o, err);
+}
+
+int pt_fitted_unpack(const msgpack_object *o, pt_fitted_t **out, char *err)
+{
+    pt_fitted_t *f = calloc(1, sizeof *f);
+    const msgpack_object *stages;
+    char why[PT_ERRLEN] = "";
+    size_t width;
+    int rc = -ENOMEM;
+
+    *out = NULL;
+    if (f == NULL)
+        goto error;
+    if ((rc = unpack_model(f, o, err)) != 0)
+        goto error;
+    rc = -EBADMSG;
+    if ((stages = pt_msgpack_get_obj(o, "stages", MSGPACK_OBJECT_ARRAY, err)) == NULL)
+        goto error;
+    f->n = stages->via.array.size;
+    if (f->n == 0) {
+        pt_seterr(err, "no stages");
+        goto error;
+    }
+    if ((f->st = calloc(f->n, sizeof *f->st)) == NULL) {
+        rc = -ENOMEM;
+        goto error;
+    }
+    width = f->p;
+    for (size_t s = 0; s < f->n; s++) {
+        if ((rc = unpack_stage(f, s, &stages->via.array.ptr[s], width, why)) != 0) {
+            pt_seterr(err, "stages[%zu]: %s", s, why);
+            goto error;
+        }
+        width = f->st[s].p_out;
+    }
+    if (width != f->r || (f->st[f->n - 1].def->role == PT_STAGE_CLASSIFIER) != f->classifier) {
+        pt_seterr(err, "the last stage does not match the pipeline's model");
+        rc = -EBADMSG;
+        goto error;
+    }
+    f->st[f->n - 1].nclasses = f->nclasses;
+    f->st[f->n - 1].multinomial = f->multinomial;
+    f->st[f->n - 1].threshold = f->threshold;
+    *out = f;
+    return 0;
+error:
+    if (rc == -ENOMEM)
+        pt_seterr(err, "out of memory");
+    pt_fitted_destroy(&f);
+    return rc;
 }

@@ -1,13 +1,15 @@
 /* pt_pipeline.h - fitting a pipeline of stages on training rows and predicting with it.
  *
- * The transformers (pca, standardScaler) are affine, z = A^T x + c, and are fit from the
- * moments of their input, which are pushed through each fitted map; so a pipeline never
+ * The stages are descriptors (pt_stage.h): the pipeline finds each by name, lets it fit, and
+ * composes what it fitted. The transformers (pca, standardScaler) are affine,
+ * z = A^T x + c, and are fit from the moments of their input, which are pushed through each
+ * fitted map; so a pipeline never
  * materialises a transformed copy of the data. The predictor is linear in z:
  * linearRegression is fit from the pushed moments (normal equations); logisticRegression
  * reads the training rows in place and applies the composed map chunk by chunk. Either way
  * the fitted pipeline collapses to a linear model on the raw features (coefficients r x p,
  * intercepts r), which predicts a block of rows with one BLAS call. The fitted state of
- * every stage is kept for the model file.
+ * every stage is kept for the model file, and read back from it (pt_fitted_unpack).
  */
 #ifndef PT_PIPELINE_H
 #define PT_PIPELINE_H
@@ -26,10 +28,11 @@ typedef struct pt_fitted pt_fitted_t;
 /* Fits stages[0..nstages) in order, each stage seeing the previous stages' output. m holds
  * the moments of the training rows, blocks the rows themselves (read only by a classifier);
  * params holds every "stage.param" (pt_spec_full); nclasses is the number of classes of the
- * label (labels 0..nclasses-1) for a classifier, ignored otherwise. pca_cache, when not
- * NULL, holds the eigen-decomposition for a pca first stage on these training rows: filled
- * on first use, reused by later fits on the same rows whatever their k (the caller keeps one
- * per training set).
+ * label (labels 0..nclasses-1) for a classifier, ignored otherwise. A stage name that is
+ * unknown, or a predictor before the last position, is refused ("cannot stand at
+ * position"). pca_cache, when not NULL, holds the eigen-decomposition for a pca first stage
+ * on these training rows: filled on first use, reused by later fits on the same rows
+ * whatever their k (the caller keeps one per training set).
  * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err. */
 pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              size_t nblocks, char *const *stages, size_t nstages,
@@ -43,6 +46,8 @@ size_t pt_fitted_features(const pt_fitted_t *f);
 int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept);
 /* Number of classes for a classifier, 0 for a regressor. */
 size_t pt_fitted_classes(const pt_fitted_t *f);
+/* 1 for a multinomial classifier, 0 otherwise. */
+int pt_fitted_multinomial(const pt_fitted_t *f);
 /* 1 when an iterative solver stopped at maxIter before meeting tol. */
 int pt_fitted_hit_max_iter(const pt_fitted_t *f);
 
@@ -63,6 +68,14 @@ int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *p
  * mean, std (sample), with_mean, with_std; linearRegression / logisticRegression:
  * coefficients, intercept(s), iterations, converged. */
 void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk);
+
+/* Reads a map written by pt_fitted_pack back: the composed model and every stage's state
+ * (through its descriptor), checked for consistency (each stage's input width is the
+ * previous one's output, the last stage is the predictor of the composed model). On success
+ * *out is an owned fitted pipeline (pt_fitted_destroy) that predicts as the one packed.
+ * Returns 0, -EBADMSG with the reason in err (a field's name and what is wrong with it), or
+ * -ENOMEM; *out is NULL on failure. */
+int pt_fitted_unpack(const msgpack_object *o, pt_fitted_t **out, char *err);
 
 void pt_fitted_destroy(pt_fitted_t **pf);
 

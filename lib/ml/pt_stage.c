@@ -1,0 +1,210 @@
+/* pt_stage.c - the stage table, lookups, and the pack/unpack helpers the stage files share.
+ *
+ * The table is the list below: one line per stage, naming the descriptor its file defines
+ * (pt_stage_<name>.c). The order is the order of pt_stage_names in messages.
+ */
+#include "pt_stage.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "pt_mpk.h"
+
+#define STAGE__TABLE(X)                                                                      \
+    X(pt_stage_pca)              /* pt_stage_pca.c */                                        \
+    X(pt_stage_scaler)           /* pt_stage_scaler.c */                                     \
+    X(pt_stage_linreg)           /* pt_stage_linreg.c */                                     \
+    X(pt_stage_logreg)           /* pt_stage_logreg.c */
+
+#define STAGE__DECLARE(s) extern const pt_stage_def_t s;
+STAGE__TABLE(STAGE__DECLARE)
+#define STAGE__ENTRY(s) &s,
+static const pt_stage_def_t *const stage__table[] = {STAGE__TABLE(STAGE__ENTRY)};
+#define STAGE__N (sizeof stage__table / sizeof stage__table[0])
+
+const pt_stage_def_t *pt_stage_lookup(const char *name)
+{
+    for (size_t i = 0; i < STAGE__N; i++)
+        if (strcmp(stage__table[i]->name, name) == 0)
+            return stage__table[i];
+    return NULL;
+}
+
+/* The two name lists for messages, made once from the table. */
+static char stage__names[512], stage__predictors[256];
+static pthread_once_t stage__once = PTHREAD_ONCE_INIT;
+
+static void stage__make_names(void)
+{
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < STAGE__N; i++) {
+        const pt_stage_def_t *d = stage__table[i];
+        a += (size_t)snprintf(stage__names + a, sizeof stage__names - a, "%s%s",
+                              a ? ", " : "", d->name);
+        if (d->role != PT_STAGE_TRANSFORMER)
+            b += (size_t)snprintf(stage__predictors + b, sizeof stage__predictors - b,
+                                  "%s%s", b ? " or " : "", d->name);
+    }
+}
+
+const char *pt_stage_names(void)
+{
+    pthread_once(&stage__once, stage__make_names);
+    return stage__names;
+}
+
+const char *pt_stage_predictor_names(void)
+{
+    pthread_once(&stage__once, stage__make_names);
+    return stage__predictors;
+}
+
+const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->nparams; i++)
+        if (strcmp(s->params[i].name, name) == 0)
+            return &s->params[i];
+    return NULL;
+}
+
+void pt_stage_fit_free(pt_stage_fit_t *st)
+{
+    const pt_stage_def_t *def = st->def;
+    if (st->state != NULL) {
+        if (def != NULL && def->free != NULL)
+            def->free(st->state);
+        else
+            free(st->state);
+    }
+    free(st->A);
+    free(st->c);
+    free(st->coef);
+    free(st->icpt);
+    pt_paramlist_free(&st->params);
+    memset(st, 0, sizeof *st);
+    st->def = def;
+}
+
+static const pt_value_t *stage__value(const pt_stage_fit_t *st, const char *param)
+{
+    char key[96];
+    snprintf(key, sizeof key, "%s.%s", st->def->name, param);
+    return pt_paramlist_get(&st->params, key);
+}
+
+double pt_stage_num(const pt_stage_fit_t *st, const char *param, double def)
+{
+    const pt_value_t *v = stage__value(st, param);
+    return v ? v->num : def;
+}
+
+const char *pt_stage_str(const pt_stage_fit_t *st, const char *param)
+{
+    const pt_value_t *v = stage__value(st, param);
+    return v ? v->str : NULL;
+}
+
+void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n)
+{
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        msgpack_pack_double(pk, v[i]);
+}
+
+void pt_stage_pack_bool(msgpack_packer *pk, int v)
+{
+    if (v)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+int pt_stage_get_len(const msgpack_object *o, const char *key, size_t *n, char *err)
+{
+    const msgpack_object *a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, err);
+    if (a == NULL)
+        return -EBADMSG;
+    *n = a->via.array.size;
+    return 0;
+}
+
+int pt_stage_get_doubles(const msgpack_object *o, const char *key, size_t n, double **out,
+                         char *err)
+{
+    const msgpack_object *a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, err);
+    *out = NULL;
+    if (a == NULL)
+        return -EBADMSG;
+    if (a->via.array.size != n) {
+        pt_seterr(err, "field '%s': %u values, expected %zu", key, a->via.array.size, n);
+        return -EBADMSG;
+    }
+    *out = malloc((n ? n : 1) * sizeof **out);
+    if (*out == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (pt_msgpack_to_double(&a->via.array.ptr[i], key, &(*out)[i], err) != 0) {
+            free(*out);
+            *out = NULL;
+            return -EBADMSG;
+        }
+    return 0;
+}
+
+void pt_stage_pack_intercept(msgpack_packer *pk, const double *icpt, size_t r, int icpt_array)
+{
+    if (icpt_array)
+        pt_stage_pack_doubles(pk, icpt, r);
+    else
+        msgpack_pack_double(pk, icpt[0]);
+}
+
+int pt_stage_unpack_intercept(const msgpack_object *o, double **icpt, size_t *r, char *err)
+{
+    const msgpack_object *v = pt_msgpack_map_get(o, "intercept");
+    *icpt = NULL;
+    if (v != NULL && v->type == MSGPACK_OBJECT_ARRAY) {
+        *r = v->via.array.size;
+        return pt_stage_get_doubles(o, "intercept", *r, icpt, err);
+    }
+    *r = 1;
+    *icpt = malloc(sizeof **icpt);
+    if (*icpt == NULL)
+        return -ENOMEM;
+    return pt_msgpack_get_double(o, "intercept", *icpt, err);
+}
+
+void pt_stage_pack_linear(const pt_stage_fit_t *st, msgpack_packer *pk)
+{
+    pt_msgpack_pack_str(pk, "coefficients");
+    pt_stage_pack_doubles(pk, st->coef, st->r * st->p_in);
+    pt_msgpack_pack_str(pk, "intercept");
+    pt_stage_pack_intercept(pk, st->icpt, st->r, st->def->role == PT_STAGE_CLASSIFIER);
+    pt_msgpack_pack_str(pk, "iterations");
+    msgpack_pack_int(pk, st->iterations);
+    pt_msgpack_pack_str(pk, "converged");
+    pt_stage_pack_bool(pk, st->converged);
+}
+
+int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *err)
+{
+    int64_t it;
+    int rc;
+    if ((rc = pt_stage_unpack_intercept(o, &st->icpt, &st->r, err)) != 0)
+        return rc;
+    if (st->r < 1) {
+        pt_seterr(err, "field 'intercept': no values");
+        return -EBADMSG;
+    }
+    if ((rc = pt_stage_get_doubles(o, "coefficients", st->r * st->p_in, &st->coef, err)) != 0 ||
+        (rc = pt_msgpack_get_int(o, "iterations", INT32_MIN, INT32_MAX, &it, err)) != 0 ||
+        (rc = pt_msgpack_get_bool(o, "converged", &st->converged, err)) != 0)
+        return rc;
+    st->iterations = (int)it;
+    st->p_out = st->r;
+    return 0;
+}

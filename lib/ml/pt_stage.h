@@ -1,0 +1,139 @@
+/* pt_stage.h - stage descriptors: the one table of pipeline stages and what each stage does.
+ *
+ * A stage is a descriptor (pt_stage_def_t): its Spark name, its role (transformer, regressor,
+ * classifier), its params with types, defaults and ranges, and the functions the pipeline
+ * calls: fit (from the moments of the stage's input, or the training rows through the
+ * composed map before it), pack (its fitted state into the model file), unpack (that state
+ * back, for predict) and free. What the pipeline composes is the fitted stage's map, kept in
+ * the common part of pt_stage_fit_t: a transformer's affine map z = A^T x + c, a predictor's
+ * linear model coef . z + icpt; the pipeline pushes the moments through each map and
+ * collapses the chain into one linear model on the raw features (pt_pipeline.h).
+ *
+ * Each stage lives in its own file (pt_stage_<name>.c: descriptor, params and glue to its
+ * numerics) and is one line of the table in pt_stage.c; adding a stage is that file and that
+ * line. Nothing else dispatches on a stage's name: code finds stages with pt_stage_lookup.
+ */
+#ifndef PT_STAGE_H
+#define PT_STAGE_H
+
+#include <stddef.h>
+
+#include <msgpack.h>
+
+#include "pt_logreg.h"
+#include "pt_moments.h"
+#include "pt_pca.h"
+#include "pt_value.h"
+
+typedef enum {
+    PT_STAGE_TRANSFORMER = 1, /* affine feature map, fit from moments */
+    PT_STAGE_REGRESSOR,       /* predicts a number (linearRegression) */
+    PT_STAGE_CLASSIFIER       /* predicts a class id, with probabilities (logisticRegression) */
+} pt_stage_role_t;
+
+typedef struct {
+    const char *name;   /* Spark's param name, e.g. "regParam" */
+    pt_vtype_t type;    /* INT, DOUBLE, BOOL, or STRING (one of choices) */
+    int required;       /* no default: must be set or gridded */
+    double def;         /* default when not required */
+    double lo, hi;      /* allowed range (inclusive) */
+    const char *help;
+    const char *choices; /* STRING: the allowed values, '|'-separated; the default is the first */
+} pt_param_def_t;
+
+typedef struct pt_stage_def pt_stage_def_t;
+
+/* A fitted stage. The common fields are what the pipeline composes and reports; state is the
+ * stage's own (explained variance, means...), made by its fit or unpack and released by its
+ * free. Every pointer is owned by the struct (pt_stage_fit_free). */
+typedef struct {
+    const pt_stage_def_t *def;
+    size_t p_in, p_out;    /* input and output widths */
+    pt_paramlist_t params; /* this stage's "stage.param" values */
+    /* transformer: z = A^T x + c */
+    double *A;             /* p_in x p_out row-major */
+    double *c;             /* p_out, or NULL for 0 */
+    /* predictor: r linear functions of the input, coef (r x p_in row-major) and icpt (r) */
+    double *coef, *icpt;
+    size_t r;
+    int iterations, converged;
+    /* classifier */
+    size_t nclasses;       /* 2 for a binomial model, r for a multinomial one */
+    int multinomial;
+    double threshold;
+    void *state;
+} pt_stage_fit_t;
+
+/* What a stage's fit sees. */
+typedef struct {
+    const pt_moments_t *m;       /* moments of the stage's input (m->p is its width) */
+    const pt_rowblock_t *blocks; /* the raw training rows, for a stage that reads them */
+    size_t nblocks, p_raw;
+    const double *A, *c;         /* the composed map raw -> stage input (p_raw x m->p, m->p),
+                                    NULL for the identity and 0 */
+    size_t nclasses;             /* classes of the label (0: not class labels) */
+    pt_pca_eig_t *eig;           /* a cache of the input covariance's eigen-decomposition,
+                                    filled on first use, or NULL */
+} pt_stage_in_t;
+
+struct pt_stage_def {
+    const char *name;            /* "pca", "linearRegression" */
+    pt_stage_role_t role;
+    const pt_param_def_t *params;
+    size_t nparams;
+    /* The INT param giving the output width, which may not exceed the input width (pca's
+     * "k"); NULL: the output is as wide as the input. */
+    const char *width_param;
+    /* Fits st (def, p_in and params set) on in: sets p_out and the map (A, c) or the model
+     * (coef, icpt, r, ...) and state. 0 or a negative errno with err; what it allocated
+     * stays in st for pt_stage_fit_free. */
+    int (*fit)(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err);
+    /* Packs the fitted state as npack key/value pairs of the stage's map in the model file
+     * (after name, params and input_features). */
+    size_t npack;
+    void (*pack)(const pt_stage_fit_t *st, msgpack_packer *pk);
+    /* Reads what pack wrote from the stage's map o (st's def, p_in and params set) and
+     * rebuilds the map or model. 0, -EBADMSG with the reason in err, or -ENOMEM. */
+    int (*unpack)(pt_stage_fit_t *st, const msgpack_object *o, char *err);
+    /* Frees state (NULL: free(3)). */
+    void (*free)(void *state);
+};
+
+/* The descriptor of a stage name, or NULL. */
+const pt_stage_def_t *pt_stage_lookup(const char *name);
+/* Comma-separated list of the known stage names, for messages ("pca, standardScaler, ..."). */
+const char *pt_stage_names(void);
+/* The predictors' names joined by " or ", for messages. */
+const char *pt_stage_predictor_names(void);
+/* The param of a stage, or NULL. */
+const pt_param_def_t *pt_stage_param(const pt_stage_def_t *s, const char *name);
+
+/* Frees what st owns and zeroes it (def kept); accepts a zeroed st and a second call. */
+void pt_stage_fit_free(pt_stage_fit_t *st);
+
+/* Helpers for the stage files. */
+/* The value of this stage's param (the "<stage>.<param>" entry of st->params), or def. */
+double pt_stage_num(const pt_stage_fit_t *st, const char *param, double def);
+/* The string value of this stage's param, or NULL. */
+const char *pt_stage_str(const pt_stage_fit_t *st, const char *param);
+void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n);
+void pt_stage_pack_bool(msgpack_packer *pk, int v);
+/* Reads field key of map o, an array of exactly n numbers, into a new array *out (the
+ * caller frees; NULL on failure). 0, -EBADMSG with the reason in err, or -ENOMEM. */
+int pt_stage_get_doubles(const msgpack_object *o, const char *key, size_t n, double **out,
+                         char *err);
+/* The length of the array field key of map o. 0 or -EBADMSG with err. */
+int pt_stage_get_len(const msgpack_object *o, const char *key, size_t *n, char *err);
+/* A model's intercept: an array of r numbers, or one number (r = 1) when icpt_array is 0. */
+void pt_stage_pack_intercept(msgpack_packer *pk, const double *icpt, size_t r, int icpt_array);
+/* Reads the intercept field of map o, either form, into a new array *icpt of *r (the caller
+ * frees). 0, -EBADMSG with the reason in err, or -ENOMEM. */
+int pt_stage_unpack_intercept(const msgpack_object *o, double **icpt, size_t *r, char *err);
+/* A predictor's model fields: coefficients (r x p_in), intercept (an array of r for a
+ * classifier, a number for a regressor), iterations, converged: 4 pairs. */
+void pt_stage_pack_linear(const pt_stage_fit_t *st, msgpack_packer *pk);
+/* Reads them back; r is read from the intercept array, or 1 for a number. 0 or a
+ * negative errno with err. */
+int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *err);
+
+#endif

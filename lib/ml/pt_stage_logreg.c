@@ -1,0 +1,78 @@
+/* pt_stage_logreg.c - the logisticRegression stage: Spark ML's LogisticRegression on the
+ * training rows (numerics in pt_logreg.c).
+ *
+ * Unlike the stages fit from moments, it reads the raw training rows in place through the
+ * composed map of the stages before it. The fitted model is r linear functions of the
+ * stage's input (r = 1 binomial, the number of classes multinomial) and the threshold.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "pt_logreg.h"
+#include "pt_stage.h"
+
+static const pt_param_def_t logreg__params[] = {
+    {"regParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "regularization parameter", NULL},
+    {"elasticNetParam", PT_VAL_DOUBLE, 0, 0.0, 0.0, 1.0, "L1 share of the penalty", NULL},
+    {"maxIter", PT_VAL_INT, 0, 100, 0, 1e9, "maximum optimizer iterations", NULL},
+    {"tol", PT_VAL_DOUBLE, 0, 1e-6, 0.0, INFINITY, "convergence tolerance", NULL},
+    {"fitIntercept", PT_VAL_BOOL, 0, 1, 0, 1, "fit an intercept term", NULL},
+    {"standardization", PT_VAL_BOOL, 0, 1, 0, 1, "standardize features before fitting", NULL},
+    {"threshold", PT_VAL_DOUBLE, 0, 0.5, 0.0, 1.0, "binary prediction threshold", NULL},
+    {"family", PT_VAL_STRING, 0, 0, 0, 0, "label distribution", "auto|binomial|multinomial"},
+};
+
+static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
+{
+    pt_logreg_opts_t o = pt_logreg_defaults();
+    pt_logreg_model_t lm;
+    const char *fam = pt_stage_str(st, "family");
+    int rc;
+
+    o.reg_param = pt_stage_num(st, "regParam", 0);
+    o.elastic_net = pt_stage_num(st, "elasticNetParam", 0);
+    o.max_iter = (int)pt_stage_num(st, "maxIter", 0);
+    o.tol = pt_stage_num(st, "tol", 0);
+    o.fit_intercept = pt_stage_num(st, "fitIntercept", 0) != 0;
+    o.standardization = pt_stage_num(st, "standardization", 0) != 0;
+    o.threshold = pt_stage_num(st, "threshold", 0.5);
+    o.family = PT_FAMILY_AUTO;
+    if (fam != NULL && strcmp(fam, "binomial") == 0)
+        o.family = PT_FAMILY_BINOMIAL;
+    else if (fam != NULL && strcmp(fam, "multinomial") == 0)
+        o.family = PT_FAMILY_MULTINOMIAL;
+    if (in->nclasses < 1) {
+        pt_seterr(err, "logisticRegression needs class labels");
+        return -EINVAL;
+    }
+    memset(&lm, 0, sizeof lm);
+    rc = pt_logreg_fit_affine(in->blocks, in->nblocks, in->p_raw, in->A, in->c, in->m->p,
+                              in->nclasses, &o, &lm, err);
+    if (rc != 0)
+        return rc;
+    st->p_out = st->r = lm.ncoef_rows;
+    st->coef = lm.coef;
+    st->icpt = lm.intercept;
+    lm.coef = lm.intercept = NULL;
+    st->iterations = lm.iterations;
+    st->converged = lm.converged;
+    st->multinomial = lm.multinomial;
+    st->nclasses = lm.multinomial ? lm.ncoef_rows : 2;
+    st->threshold = o.threshold;
+    pt_logreg_model_free(&lm);
+    return 0;
+}
+
+const pt_stage_def_t pt_stage_logreg = {
+    .name = "logisticRegression",
+    .role = PT_STAGE_CLASSIFIER,
+    .params = logreg__params,
+    .nparams = sizeof logreg__params / sizeof logreg__params[0],
+    .fit = logreg__fit,
+    .npack = 4,
+    .pack = pt_stage_pack_linear,
+    .unpack = pt_stage_unpack_linear,
+};

@@ -1,0 +1,248 @@
+/* pt_model.c - the model file: writing it whole, reading it back and checking it.
+ *
+ * The pipeline part is written by the refit job (pt_fitted_pack) and copied in as bytes,
+ * so the file holds exactly what the worker fitted; reading hands it to pt_fitted_unpack.
+ * The refusals keep the wording predict has always printed: the e2e tests and users' scripts
+ * look for "not a paratune model" and "model version N is not supported".
+ */
+#include "pt_model.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "pt_common.h"
+#include "pt_file.h"
+#include "pt_logreg.h"
+#include "pt_mpk.h"
+
+int pt_model_write(const char *path, char *const *names, size_t nnames, const char *label,
+                   long param_index, const pt_paramlist_t *params, const void *pipeline,
+                   size_t pipeline_len, char *err)
+{
+    msgpack_sbuffer sb;
+    pt_msgpack_writer_t w;
+    msgpack_packer *pk = &w.pk;
+    int rc;
+
+    msgpack_sbuffer_init(&sb);
+    pt_msgpack_writer_init(&w, &sb);
+    msgpack_pack_map(pk, 7);
+    pt_msgpack_pack_str(pk, "format");
+    pt_msgpack_pack_str(pk, PT_MODEL_FORMAT);
+    pt_msgpack_pack_str(pk, "version");
+    msgpack_pack_int(pk, PT_MODEL_VERSION);
+    pt_msgpack_pack_str(pk, "feature_names");
+    msgpack_pack_array(pk, nnames);
+    for (size_t i = 0; i < nnames; i++)
+        pt_msgpack_pack_str(pk, names[i]);
+    pt_msgpack_pack_str(pk, "label");
+    pt_msgpack_pack_str(pk, label);
+    pt_msgpack_pack_str(pk, "param_index");
+    msgpack_pack_long(pk, param_index);
+    pt_msgpack_pack_str(pk, "params");
+    pt_msgpack_pack_params(pk, params);
+    pt_msgpack_pack_str(pk, "pipeline");
+    if (!w.failed && msgpack_sbuffer_write(&sb, pipeline, pipeline_len) != 0)
+        w.failed = 1;
+    if (w.failed) {
+        pt_seterr(err, "%s: out of memory", path);
+        rc = -ENOMEM;
+    } else {
+        rc = pt_file_write_whole(path, sb.data, sb.size, err);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+/* The whole file into a new buffer *buf of *len bytes. 0 or a negative errno with err. */
+static int model__slurp(const char *path, char **buf, size_t *len, char *err)
+{
+    FILE *f = fopen(path, "rb");
+    int rc = 0;
+
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL) {
+        rc = -errno;
+        pt_seterr(err, "%s: cannot open: %s", path, strerror(errno));
+        return rc;
+    }
+    for (;;) {
+        char *nb = realloc(*buf, *len + 65536);
+        size_t n;
+        if (nb == NULL) {
+            pt_seterr(err, "%s: out of memory", path);
+            rc = -ENOMEM;
+            break;
+        }
+        *buf = nb;
+        n = fread(*buf + *len, 1, 65536, f);
+        *len += n;
+        if (n < 65536) {
+            if (ferror(f)) {
+                pt_seterr(err, "%s: read: %s", path, strerror(errno));
+                rc = -EIO;
+            }
+            break;
+        }
+    }
+    fclose(f);
+    if (rc != 0) {
+        free(*buf);
+        *buf = NULL;
+    }
+    return rc;
+}
+
+/* The envelope: a msgpack map of format PT_MODEL_FORMAT, a version this code reads, and
+ * nothing after it. 0 or -EBADMSG with err. */
+static int model__envelope(const char *path, const msgpack_unpacked *u, int whole,
+                           size_t trailing, char *err)
+{
+    char why[PT_ERRLEN] = "", *format = NULL;
+    int64_t v;
+    int ok;
+
+    if (!whole || u->data.type != MSGPACK_OBJECT_MAP) {
+        pt_seterr(err, "%s: not a paratune model (truncated, or not msgpack)", path);
+        return -EBADMSG;
+    }
+    ok = pt_msgpack_get_str(&u->data, "format", &format, why) == 0 &&
+         strcmp(format, PT_MODEL_FORMAT) == 0;
+    free(format);
+    if (!ok) {
+        pt_seterr(err, "%s: not a paratune model (no format \"%s\")", path, PT_MODEL_FORMAT);
+        return -EBADMSG;
+    }
+    if (pt_msgpack_get_int(&u->data, "version", 0, INT32_MAX, &v, why) != 0) {
+        pt_seterr(err, "%s: not a valid paratune model: %s", path, why);
+        return -EBADMSG;
+    }
+    if (v != PT_MODEL_VERSION) {
+        pt_seterr(err, "%s: model version %lld is not supported (this paratune reads version "
+                  "%d)", path, (long long)v, PT_MODEL_VERSION);
+        return -EBADMSG;
+    }
+    if (trailing > 0) {
+        pt_seterr(err, "%s: %zu bytes after the model (corrupt file)", path, trailing);
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+/* The fields of a model map o into m. 0 or a negative errno with the reason in why. */
+static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
+{
+    const msgpack_object *pl, *params;
+    int64_t index;
+    int rc;
+
+    pl = pt_msgpack_get_obj(o, "pipeline", MSGPACK_OBJECT_MAP, why);
+    if (pl == NULL)
+        return -EBADMSG;
+    if ((rc = pt_msgpack_get_strs(o, "feature_names", &m->names, &m->nnames, why)) != 0 ||
+        (rc = pt_msgpack_get_str(o, "label", &m->label, why)) != 0 ||
+        (rc = pt_fitted_unpack(pl, &m->fit, why)) != 0)
+        return rc;
+    if (pt_fitted_features(m->fit) != m->nnames) {
+        snprintf(why, PT_ERRLEN, "%zu feature names for %zu features", m->nnames,
+                 pt_fitted_features(m->fit));
+        return -EBADMSG;
+    }
+    if ((rc = pt_msgpack_get_int(o, "param_index", 0, INT64_MAX, &index, why)) != 0)
+        return rc;
+    m->param_index = (long)index;
+    params = pt_msgpack_get_obj(o, "params", MSGPACK_OBJECT_MAP, why);
+    if (params == NULL)
+        return -EBADMSG;
+    return pt_msgpack_unpack_params(params, &m->params, why);
+}
+
+int pt_model_read(const char *path, pt_model_t **out, char *err)
+{
+    pt_model_t *m = NULL;
+    char *buf = NULL, why[PT_ERRLEN] = "";
+    size_t len = 0, off = 0;
+    msgpack_unpacked u;
+    int rc, whole;
+
+    *out = NULL;
+    msgpack_unpacked_init(&u);
+    if ((rc = model__slurp(path, &buf, &len, err)) != 0)
+        goto out;
+    whole = msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS;
+    if ((rc = model__envelope(path, &u, whole, len - off, err)) != 0)
+        goto out;
+    m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        rc = -ENOMEM;
+        pt_seterr(err, "%s: out of memory", path);
+        goto out;
+    }
+    if ((rc = model__fields(&u.data, m, why)) != 0) {
+        pt_seterr(err, "%s: not a valid paratune model: %s", path, why);
+        goto out;
+    }
+    *out = m;
+    m = NULL;
+out:
+    pt_model_destroy(&m);
+    free(buf);
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+int pt_model_check_data(const pt_model_t *m, const char *model_path, const pt_dataset_t *ds,
+                        const char *data_path, char *err)
+{
+    if (ds->features != m->nnames) {
+        pt_seterr(err, "%s: %zu features, but the model %s was fit on %zu", data_path,
+                  ds->features, model_path, m->nnames);
+        return -EINVAL;
+    }
+    if (ds->format != PT_FMT_CSV)
+        return 0;
+    for (size_t j = 0; j < m->nnames; j++)
+        if (strcmp(ds->names[j], m->names[j]) != 0) {
+            pt_seterr(err, "%s: feature %zu is \"%.60s\", but the model %s was fit on "
+                      "\"%.60s\" there", data_path, j + 1, ds->names[j], model_path,
+                      m->names[j]);
+            return -EINVAL;
+        }
+    return 0;
+}
+
+int pt_model_predict(const pt_model_t *m, const double *x, size_t n, double *pred,
+                     double *prob)
+{
+    const double *coef;
+    double icpt;
+    if (pt_fitted_classes(m->fit) > 0)
+        return pt_fitted_predict(m->fit, x, n, pred, NULL, prob);
+    /* One matrix product, as predict has always computed it (the worker's dgemv may round
+     * the last bit differently, and a model's predictions must not change). */
+    pt_fitted_linear(m->fit, &coef, &icpt);
+    pt_logreg_margins(x, n, m->nnames, coef, &icpt, 1, pred);
+    return 0;
+}
+
+void pt_model_destroy(pt_model_t **pm)
+{
+    pt_model_t *m;
+    if (pm == NULL || *pm == NULL)
+        return;
+    m = *pm;
+    for (size_t i = 0; i < m->nnames; i++)
+        free(m->names[i]);
+    free(m->names);
+    free(m->label);
+    pt_paramlist_free(&m->params);
+    pt_fitted_destroy(&m->fit);
+    free(m);
+    *pm = NULL;
+}

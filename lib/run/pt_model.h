@@ -1,0 +1,62 @@
+/* pt_model.h - the model file: the refit pipeline of a sweep, written by `tune --model-out`
+ * and read by `predict`.
+ *
+ * One msgpack map (PT_MODEL_FORMAT, version PT_MODEL_VERSION):
+ *   {format: "paratune-model", version: 1, feature_names: [str], label: str,
+ *    param_index: int (the best map's index), params: {"stage.param": value} (every param of
+ *    that map, defaults filled in), pipeline: the fitted pipeline as pt_fitted_pack writes it}
+ * written whole and durably (pt_file). Reading checks the format, the version and that
+ * nothing follows the map, then every field, and reads the pipeline back with each stage's
+ * state (pt_fitted_unpack); a model file is refused with the reason, never half read.
+ */
+#ifndef PT_MODEL_H
+#define PT_MODEL_H
+
+#include <stddef.h>
+
+#include "pt_dataset.h"
+#include "pt_pipeline.h"
+#include "pt_value.h"
+
+#define PT_MODEL_FORMAT "paratune-model"
+#define PT_MODEL_VERSION 1
+
+typedef struct {
+    char **names;          /* the feature names, in the order the model takes them */
+    size_t nnames;
+    char *label;           /* the label column's name */
+    long param_index;      /* the param map refit */
+    pt_paramlist_t params; /* its params */
+    pt_fitted_t *fit;      /* the fitted pipeline */
+} pt_model_t;
+
+/* Writes the model file path (replacing it, durably: pt_file_write_whole) for the features
+ * names[0..nnames), the label, the map param_index with its params, and pipeline, the
+ * pipeline_len bytes of one msgpack map written by pt_fitted_pack (as a refit job returns
+ * them). Returns 0 or a negative errno with the reason in err. */
+int pt_model_write(const char *path, char *const *names, size_t nnames, const char *label,
+                   long param_index, const pt_paramlist_t *params, const void *pipeline,
+                   size_t pipeline_len, char *err);
+
+/* Reads and checks the model file path. On success *out is an owned model
+ * (pt_model_destroy). Returns 0 or a negative errno with the reason in err, naming the
+ * file: "cannot open: why"; "not a paratune model" (not msgpack, truncated, no format);
+ * "model version N is not supported"; "bytes after the model"; "not a valid paratune
+ * model: what is wrong"; *out is NULL then. */
+int pt_model_read(const char *path, pt_model_t **out, char *err);
+
+/* Checks that the data ds (read from data_path) has the model's features: as many, and for a
+ * CSV the same names in the same order. 0 or -EINVAL with the reason in err naming both
+ * files. */
+int pt_model_check_data(const pt_model_t *m, const char *model_path, const pt_dataset_t *ds,
+                        const char *data_path, char *err);
+
+/* Predicts n rows of x (n x nnames, row-major): pred[n] the number, or the class id; for a
+ * classifier (pt_fitted_classes(m->fit) = K > 0) prob (n x K) the class probabilities, as
+ * Spark's LogisticRegressionModel. Returns 0 or -ENOMEM. */
+int pt_model_predict(const pt_model_t *m, const double *x, size_t n, double *pred,
+                     double *prob);
+
+void pt_model_destroy(pt_model_t **pm);
+
+#endif

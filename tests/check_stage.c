@@ -1,0 +1,55 @@
+/* check_stage.c - unit tests of the stage table (pt_stage): lookups, the name lists for
+ * messages, and that every descriptor is complete. */
+#include <check.h>
+#include <string.h>
+
+#include "pt_stage.h"
+
+static const char *const names[] = {"pca", "standardScaler", "linearRegression",
+                                    "logisticRegression"};
+
+START_TEST(lookup_and_names)
+{
+    ck_assert_str_eq(pt_stage_names(), "pca, standardScaler, linearRegression, "
+                                       "logisticRegression");
+    ck_assert_str_eq(pt_stage_predictor_names(), "linearRegression or logisticRegression");
+    ck_assert_ptr_null(pt_stage_lookup("PCA"));
+    ck_assert_ptr_null(pt_stage_lookup(""));
+    ck_assert_int_eq(pt_stage_lookup("pca")->role, PT_STAGE_TRANSFORMER);
+    ck_assert_int_eq(pt_stage_lookup("linearRegression")->role, PT_STAGE_REGRESSOR);
+    ck_assert_int_eq(pt_stage_lookup("logisticRegression")->role, PT_STAGE_CLASSIFIER);
+    ck_assert_ptr_nonnull(pt_stage_param(pt_stage_lookup("standardScaler"), "withMean"));
+    ck_assert_ptr_null(pt_stage_param(pt_stage_lookup("standardScaler"), "k"));
+}
+END_TEST
+
+START_TEST(descriptors_complete)
+{
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const pt_stage_def_t *d = pt_stage_lookup(names[i]);
+        ck_assert_ptr_nonnull(d);
+        ck_assert_str_eq(d->name, names[i]);
+        ck_assert(d->fit != NULL && d->pack != NULL && d->unpack != NULL);
+        ck_assert(d->npack > 0 && d->nparams > 0);
+        for (size_t j = 0; j < d->nparams; j++) {
+            ck_assert_ptr_eq(pt_stage_param(d, d->params[j].name), &d->params[j]);
+            ck_assert(d->params[j].type != PT_VAL_STRING || d->params[j].choices != NULL);
+        }
+        if (d->width_param != NULL) {
+            const pt_param_def_t *w = pt_stage_param(d, d->width_param);
+            ck_assert(w != NULL && w->type == PT_VAL_INT && d->role == PT_STAGE_TRANSFORMER);
+        }
+    }
+}
+END_TEST
+
+Suite *suite_stage(void)
+{
+    Suite *s = suite_create("stage");
+    TCase *tc = tcase_create("stage");
+    tcase_set_timeout(tc, 10);
+    tcase_add_test(tc, lookup_and_names);
+    tcase_add_test(tc, descriptors_complete);
+    suite_add_tcase(s, tc);
+    return s;
+}
