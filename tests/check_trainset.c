@@ -12,6 +12,7 @@
 #include "pt_dataset.h"
 #include "pt_image.h"
 #include "pt_moments.h"
+#include "pt_msg.h"
 #include "pt_stats.h"
 #include "pt_trainset.h"
 
@@ -463,6 +464,36 @@ START_TEST(classifier_evaluator_needs_a_classifier)
 }
 END_TEST
 
+/* A job's kind, param map and fold must go together. */
+START_TEST(job_kinds_and_folds)
+{
+    static const struct {
+        int kind, map, fold, ok;
+    } cases[] = {
+        {PT_JOB_STATS, -1, 0, 1}, {PT_JOB_STATS, -1, 3, 1}, {PT_JOB_STATS, 2, 0, 0},
+        {PT_JOB_FIT, 0, 0, 1},    {PT_JOB_FIT, 5, 2, 1},    {PT_JOB_FIT, 0, -1, 0},
+        {PT_JOB_FIT, -1, 0, 0},   {PT_JOB_REFIT, 3, -1, 1}, {PT_JOB_REFIT, 3, 0, 0},
+        {PT_JOB_REFIT, -1, -1, 0}, {0, 0, 0, 0},           {PT_JOB_KIND_MAX + 1, 0, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pt_msg_t job = {0};
+        char err[PT_ERRLEN] = "";
+        job.type = PT_MSG_JOB;
+        job.kind = (pt_job_kind_t)cases[i].kind;
+        job.param_index = cases[i].map;
+        job.fold = cases[i].fold;
+        ck_assert_int_eq(pt_trainset_check_job(&job, err), cases[i].ok ? 0 : -EINVAL);
+        ck_assert_msg(cases[i].ok == (err[0] == '\0'), "case %zu: '%s'", i, err);
+    }
+    {
+        pt_msg_t job = {.type = PT_MSG_JOB, .kind = PT_JOB_FIT, .param_index = 1, .fold = -1};
+        char err[PT_ERRLEN];
+        ck_assert_int_eq(pt_trainset_check_job(&job, err), -EINVAL);
+        ck_assert_str_eq(err, "a fit job cannot have param map 1 and fold -1");
+    }
+}
+END_TEST
+
 Suite *suite_trainset(void)
 {
     Suite *s = suite_create("trainset");
@@ -476,6 +507,7 @@ Suite *suite_trainset(void)
     tcase_add_test(tc, publish_and_refusals);
     tcase_add_test(tc, fit_and_score);
     tcase_add_test(tc, classifier_evaluator_needs_a_classifier);
+    tcase_add_test(tc, job_kinds_and_folds);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -157,32 +157,6 @@ static int failpoint_job(const pt_msg_t *job, char *err)
     return 0;
 }
 
-/* 0 when the job's kind, param map and fold go together (pt_msg.h), else -EINVAL with err. */
-static int check_job(const pt_msg_t *job, char *err)
-{
-    const char *name = pt_job_kind_name(job->kind);
-    switch (job->kind) {
-    case PT_JOB_STATS:
-        if (job->param_index == -1)
-            return 0;
-        break;
-    case PT_JOB_FIT:
-        if (job->param_index >= 0 && job->fold >= 0)
-            return 0;
-        break;
-    case PT_JOB_REFIT:
-        if (job->param_index >= 0 && job->fold == -1)
-            return 0;
-        break;
-    default:
-        pt_seterr(err, "job of unknown kind %d", (int)job->kind);
-        return -EINVAL;
-    }
-    pt_seterr(err, "a %s job cannot have param map %d and fold %d", name,
-              (int)job->param_index, (int)job->fold);
-    return -EINVAL;
-}
-
 /* A fit or refit job: fits on its training set, then scores on the validation block (fit)
  * or packs the model into the reply (refit). 0, or a negative errno with err set. */
 static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0, char *err)
@@ -237,7 +211,7 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     reply->job_id = job->job_id;
     reply->param_index = job->param_index;
     reply->fold = job->fold;
-    if ((rc = failpoint_job(job, err)) == 0 && (rc = check_job(job, err)) == 0) {
+    if ((rc = failpoint_job(job, err)) == 0 && (rc = pt_trainset_check_job(job, err)) == 0) {
         if (job->kind == PT_JOB_STATS) {
             rc = pt_trainset_publish(w->sets, job->fold, err);
             reply->fit_seconds = pt_now() - t0;

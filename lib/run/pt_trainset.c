@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pt_common.h"
+#include "pt_msg.h"
 
 struct pt_trainset_cache {
     const pt_image_t *img;
@@ -328,6 +329,33 @@ out:
     if (rc != 0)
         pt_trainset_clear(ts);
     return rc;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+int pt_trainset_check_job(const pt_msg_t *job, char *err)
+{
+    const char *name = pt_job_kind_name(job->kind);
+    switch (job->kind) {
+    case PT_JOB_STATS:
+        if (job->param_index == -1)
+            return 0;
+        break;
+    case PT_JOB_FIT:
+        if (job->param_index >= 0 && job->fold >= 0)
+            return 0;
+        break;
+    case PT_JOB_REFIT:
+        if (job->param_index >= 0 && job->fold == -1)
+            return 0;
+        break;
+    default:
+        pt_seterr(err, "job of unknown kind %d", (int)job->kind);
+        return -EINVAL;
+    }
+    pt_seterr(err, "a %s job cannot have param map %d and fold %d", name,
+              (int)job->param_index, (int)job->fold);
+    return -EINVAL;
 }
 
 /* ---------------------------------------------------------------- fit and score */

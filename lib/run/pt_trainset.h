@@ -26,6 +26,7 @@
 #include "pt_eval.h"
 #include "pt_image.h"
 #include "pt_moments.h"
+#include "pt_msg.h"
 #include "pt_pca.h"
 #include "pt_pipeline.h"
 #include "pt_stats.h"
@@ -66,6 +67,11 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
                                            const pt_trainset_opts_t *opts, char *err);
 /* Frees the cache and what it keeps; accepts NULL and *pc == NULL; sets *pc to NULL. */
 void pt_trainset_cache_destroy(pt_trainset_cache_t **pc);
+
+/* 0 when a job's kind, param map and fold go together as pt_msg.h says (stats: map -1 and
+ * fold the block; fit: a map and a fold >= 0; refit: a map and fold -1); else -EINVAL with
+ * err naming the combination (a job of an unknown kind included). */
+int pt_trainset_check_job(const pt_msg_t *job, char *err);
 
 /* A stats job: computes block `block`'s moments from its rows and publishes them in the
  * shared segment. Returns 0, -EINVAL (no segment, or no such block) or -ENOMEM, with err set. */
