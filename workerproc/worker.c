@@ -122,7 +122,6 @@ static int failpoint_alloc(void)
     return rc;
 }
 
-
 static void die_setup(const char *fmt, const char *a, const char *b)
 {
     char msg[PT_ERRLEN + 64];
@@ -211,15 +210,20 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     reply->job_id = job->job_id;
     reply->param_index = job->param_index;
     reply->fold = job->fold;
-    if ((rc = failpoint_job(job, err)) == 0 && (rc = pt_trainset_check_job(job, err)) == 0) {
-        if (job->kind == PT_JOB_STATS) {
-            rc = pt_trainset_publish(w->sets, job->fold, err);
-            reply->fit_seconds = pt_now() - t0;
-            reply->metric = NAN;
-        } else {
-            rc = fit_job(w, job, reply, t0, err);
-        }
+    if ((rc = failpoint_job(job, err)) != 0 || (rc = pt_trainset_check_job(job, err)) != 0)
+        goto reply;
+    switch (job->kind) { /* no default: the compiler names a kind added but not handled */
+    case PT_JOB_STATS:
+        rc = pt_trainset_publish(w->sets, job->fold, err);
+        reply->fit_seconds = pt_now() - t0;
+        reply->metric = NAN;
+        break;
+    case PT_JOB_FIT:
+    case PT_JOB_REFIT:
+        rc = fit_job(w, job, reply, t0, err);
+        break;
     }
+reply:
     if (rc == 0) {
         reply->type = PT_MSG_RESULT;
         return;
