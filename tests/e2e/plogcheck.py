@@ -272,14 +272,16 @@ def cmd_heatmap(log, path, x, y, mode):
 
 
 def offset_times(res):
-    """(start, end) of each result as drawn: a resumed session (finished times going back)
-    is laid after the previous one."""
-    out, off, tmax, prev = [], 0.0, 0.0, -math.inf
+    """(start, end) of each result as drawn: a resumed session is laid after the previous
+    one. Sessions are told apart by the records' "run" (docs/log-format.md); in logs without
+    it, by finished times going back."""
+    out, off, tmax, prev, prev_run = [], 0.0, 0.0, -math.inf, None
     for r in res:
         st, fi = max(r["started"], 0.0), max(r["finished"], 0.0)
-        if fi < prev:
+        run = r.get("run")
+        if (run != prev_run) if (run is not None and prev_run is not None) else (fi < prev):
             off = tmax
-        prev = fi
+        prev, prev_run = fi, run
         st = min(st, fi)
         out.append((st + off, fi + off))
         tmax = max(tmax, fi + off)

@@ -2,7 +2,8 @@
 # run.sh - end-to-end tests: run the real paratune, paratune-worker and paratune-log binaries
 # and check their output, logs and exit codes against independent references (numpy, see
 # tests/ref/) and against each other. Needs python3 with numpy and msgpack.
-# Prints "N passed, N failed" last; exits non-zero when any test failed.
+# A test that cannot run here (it needs two CPUs, say) says "skip NAME: why" instead of passing.
+# Prints "N passed, N failed, N skipped" last; exits non-zero when any test failed.
 set -u
 BIN=${BIN:-build}
 BIN=$(cd "$BIN" && pwd)
@@ -17,6 +18,7 @@ mkdir -p "$TMPDIR"
 export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 PASS=0
 FAIL=0
+SKIP=0
 NAME=""
 trap 'rm -rf "$W"' EXIT
 
@@ -27,6 +29,7 @@ ptlog() { "$BIN/paratune-log" "$@"; }
 begin() { NAME=$1; }
 ok() { PASS=$((PASS + 1)); echo "ok   $NAME"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $NAME: $*"; }
+skip() { SKIP=$((SKIP + 1)); echo "skip $NAME: $*"; }
 
 # Nothing of a run may stay behind: no shm object, no socket directory, no worker.
 leftovers() {
@@ -76,5 +79,5 @@ for t in "$HERE"/t_*.sh; do
     . "$t"
 done
 
-echo "$PASS passed, $FAIL failed"
+echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" -eq 0 ]

@@ -43,7 +43,7 @@ pt gen --rows 4000 --features 100 --seed 9 --out "$W/mt.csv"
 awk 'NR == 1 {print $0 ",fold"; next} {print $0 "," (NR * 7) % 3}' "$W/mt.csv" >"$W/mtf.csv"
 read -r C0 C1 <<<"$($PY -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')"
 r=0
-if [ -z "${C1:-}" ]; then r=0; else
+if [ -n "${C1:-}" ]; then
     for v in "--folds 3" "--validator tvs" "--fold-col fold"; do
         d=$W/mt.csv
         [ "$v" = "--fold-col fold" ] && d=$W/mtf.csv
@@ -60,7 +60,8 @@ assert h[0]["data"]["fingerprint"] == h[1]["data"]["fingerprint"], h
 PYEOF
     done
 fi
-if [ $r -ne 0 ]; then bad "code $r"; else check_clean && ok; fi
+if [ -z "${C1:-}" ]; then skip "needs 2 CPUs, this process may use only CPU $C0";
+elif [ $r -ne 0 ]; then bad "code $r"; else check_clean && ok; fi
 
 begin "the shared moments cache gives the uncached results (1e-9), cv and tvs"
 r=0

@@ -154,17 +154,24 @@ elif ! msg=$($PY "$HERE/logtool.py" sumeq "$W/base.log" "$W/int.log" 2>&1); then
 else clean_soon && ok; fi
 
 begin "a second SIGTERM stops at once with exit 143"
+# Job (2, 0) hangs; once 7 results are in, the jobs after it have run, so it is running. The
+# first SIGTERM then waits up to the 5 s grace for it, which it never ends: a coordinator
+# that did not stop at the second signal would exit 5 s or more after the first (its grace
+# starts when it sees the signal), while one that stops at once needs only its teardown.
+# So the bound is the grace itself, not a guess at how fast a loaded machine tears down.
 PARATUNE_FAILPOINT="hang@2:0" "$BIN/paratune" tune "${FT[@]}" --parallelism 2 --log "$W/term.log" \
     >/dev/null 2>"$W/term.err" &
 cpid=$!
-wait_for has_results "$W/term.log" 5
+wait_for has_results "$W/term.log" 7
 t0=$(date +%s.%N)
 kill -TERM $cpid; sleep 0.2; kill -TERM $cpid
 wait $cpid
 rc=$?
 el=$(echo "$(date +%s.%N) - $t0" | bc)
 if [ $rc -ne 143 ]; then bad "exit $rc";
-elif [ "$(echo "$el > 3" | bc)" = 1 ]; then bad "took $el s";
+elif ! grep -q "waiting up to 5 s for [12] running (signal again to stop now)" "$W/term.err"; then
+    bad "the first SIGTERM did not start the grace for the hung job: $(cat "$W/term.err")";
+elif [ "$(echo "$el >= 5" | bc)" = 1 ]; then bad "took $el s, the whole 5 s grace: the second SIGTERM did not stop it";
 else clean_soon && ok; fi
 
 # ------------------------------------------------------------------ --pin-cpus
@@ -194,7 +201,7 @@ pin_case() {
 }
 read -r C0 C1 <<<"$($PY -c 'import os; print(*sorted(os.sched_getaffinity(0))[:2])')"
 if [ -z "${C1:-}" ]; then
-    begin "--pin-cpus (needs 2 CPUs)"; ok
+    begin "--pin-cpus"; skip "needs 2 CPUs, this process may use only CPU $C0"
 else
     both=$C0,$C1
     [ $((C1 - C0)) -eq 1 ] && both=$C0-$C1

@@ -1,0 +1,412 @@
+/* pt_trainset.c - a job's training set on the image: its blocks, their moments, its validation
+ * block, and the caches a worker keeps for them between jobs.
+ *
+ * Where a block's moments come from, cheapest first: the shared segment (a stats job
+ * published them), this process's kept copy (keep), the rows. The merge order is always
+ * block order, so a set's moments are the same numbers whichever source served each block.
+ */
+#include "pt_trainset.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "pt_msg.h"
+
+struct pt_trainset_cache {
+    const pt_image_t *img;
+    pt_stats_t *stats;      /* the shared moments segment, or NULL */
+    pt_trainset_opts_t o;
+    size_t p, nblocks;
+    int tvs;                /* PT_IMAGE_TVS: block 0 trains, block 1 validates */
+    pt_moments_t **kept;    /* nblocks: block moments computed here (keep), NULL until then */
+    pt_moments_t *views;    /* nblocks: views into the shared segment */
+    pt_pca_eig_t *pca;      /* nblocks + 1 (keep and few enough features), else NULL: the
+                             * decomposition of the set validated on block b, then all rows */
+    double *pred, *score;   /* scoring scratch, rows of the largest block */
+    double *prob;           /* rows of the largest block x classes, for logLoss */
+};
+
+pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *stats,
+                                           const pt_trainset_opts_t *opts, char *err)
+{
+    const pt_image_hdr_t *h = pt_image_header(img);
+    pt_trainset_cache_t *c = calloc(1, sizeof *c);
+    size_t maxrows = 1, K = opts->nclasses > 2 ? opts->nclasses : 2;
+
+    if (c == NULL)
+        goto nomem;
+    c->img = img;
+    c->stats = stats;
+    c->o = *opts;
+    c->p = h->features;
+    c->nblocks = h->nblocks;
+    c->tvs = h->kind == PT_IMAGE_TVS;
+    if (stats != NULL && pt_stats_nblocks(stats) != c->nblocks) {
+        pt_seterr(err, "the shared moments segment does not match the image");
+        goto error;
+    }
+    for (size_t b = 0; b < c->nblocks; b++) {
+        size_t n;
+        pt_image_block(img, b, NULL, &n);
+        if (n > maxrows)
+            maxrows = n;
+    }
+    c->kept = calloc(c->nblocks, sizeof *c->kept);
+    c->views = calloc(c->nblocks, sizeof *c->views);
+    if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
+        (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
+        goto nomem;
+    c->pred = malloc(maxrows * sizeof(double));
+    c->score = malloc(maxrows * sizeof(double));
+    c->prob = malloc(maxrows * K * sizeof(double));
+    if (c->kept == NULL || c->views == NULL || c->pred == NULL || c->score == NULL ||
+        c->prob == NULL)
+        goto nomem;
+    return c;
+nomem:
+    pt_seterr(err, "out of memory");
+error:
+    pt_trainset_cache_destroy(&c);
+    return NULL;
+}
+
+void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
+{
+    pt_trainset_cache_t *c = pc ? *pc : NULL;
+    if (c == NULL)
+        return;
+    for (size_t b = 0; c->kept != NULL && b < c->nblocks; b++)
+        pt_moments_destroy(&c->kept[b]);
+    for (size_t b = 0; c->pca != NULL && b <= c->nblocks; b++)
+        pt_pca_eig_free(&c->pca[b]);
+    free(c->kept);
+    free(c->views);
+    free(c->pca);
+    free(c->pred);
+    free(c->score);
+    free(c->prob);
+    free(c);
+    *pc = NULL;
+}
+
+/* Block b's moments when they are had without reading the rows: published by a stats job,
+ * or computed by this process before. NULL otherwise. */
+static const pt_moments_t *known_moments(pt_trainset_cache_t *c, size_t b)
+{
+    if (c->stats != NULL && pt_stats_view(c->stats, b, &c->views[b]))
+        return &c->views[b];
+    if (c->o.keep && c->kept[b] != NULL)
+        return c->kept[b];
+    return NULL;
+}
+
+/* Moments of block b: known, or computed now (kept when keep, else into tmp). NULL when out
+ * of memory. */
+static const pt_moments_t *block_moments(pt_trainset_cache_t *c, size_t b, pt_moments_t *tmp)
+{
+    const double *x, *y;
+    size_t n;
+    pt_moments_t *m;
+    const pt_moments_t *known = known_moments(c, b);
+    if (known != NULL)
+        return known;
+    m = c->o.keep ? pt_moments_new(c->p) : tmp;
+    if (m == NULL)
+        return NULL;
+    x = pt_image_block(c->img, b, &y, &n);
+    if (pt_moments_from_rows(m, x, y, n) != 0) {
+        if (c->o.keep)
+            pt_moments_destroy(&m);
+        return NULL;
+    }
+    if (c->o.keep)
+        c->kept[b] = m;
+    return m;
+}
+
+int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err)
+{
+    const double *x, *y;
+    size_t n;
+    pt_moments_t *m = NULL;
+    int rc = 0;
+
+    if (c->stats == NULL || block < 0 || (size_t)block >= c->nblocks) {
+        pt_seterr(err, "stats job for block %d without a shared moments segment", block);
+        return -EINVAL;
+    }
+    x = pt_image_block(c->img, (size_t)block, &y, &n);
+    if ((m = pt_moments_new(c->p)) == NULL || pt_moments_from_rows(m, x, y, n) != 0) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    pt_stats_publish(c->stats, (size_t)block, m);
+out:
+    pt_moments_destroy(&m);
+    return rc;
+}
+
+void pt_trainset_clear(pt_trainset_t *ts)
+{
+    pt_moments_destroy(&ts->moments);
+    free(ts->blocks);
+    memset(ts, 0, sizeof *ts);
+}
+
+/* Empty moments and the rows of every block but skip (nblocks for none) in ts. */
+static int set_begin(pt_trainset_cache_t *c, size_t skip, pt_trainset_t *ts)
+{
+    memset(ts, 0, sizeof *ts);
+    ts->moments = pt_moments_new(c->p);
+    ts->blocks = calloc(c->nblocks, sizeof *ts->blocks);
+    if (ts->moments == NULL || ts->blocks == NULL)
+        return -ENOMEM;
+    for (size_t b = 0; b < c->nblocks; b++) {
+        pt_rowblock_t *rb = &ts->blocks[ts->nblocks];
+        if (b == skip)
+            continue;
+        rb->x = pt_image_block(c->img, b, &rb->y, &rb->n);
+        ts->nblocks++;
+    }
+    if (c->pca != NULL)
+        ts->pca = &c->pca[skip];
+    return 0;
+}
+
+int pt_trainset_fold(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *err)
+{
+    pt_moments_t *tmp = NULL;
+    size_t vb;
+    int rc = 0;
+
+    memset(ts, 0, sizeof *ts);
+    if (fold < 0 || (size_t)fold >= c->nblocks || (c->tvs && fold != 0)) {
+        pt_seterr(err, "fold %d does not exist in the image", fold);
+        return -EINVAL;
+    }
+    vb = c->tvs ? 1 : (size_t)fold;
+    if (set_begin(c, vb, ts) != 0 || (tmp = pt_moments_new(c->p)) == NULL) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    ts->validates = 1;
+    ts->vblock = vb;
+    for (size_t b = 0; b < c->nblocks; b++) {
+        const pt_moments_t *bm;
+        if (b == vb)
+            continue;
+        if ((bm = block_moments(c, b, tmp)) == NULL) {
+            pt_seterr(err, "out of memory computing moments");
+            rc = -ENOMEM;
+            goto out;
+        }
+        pt_moments_merge(ts->moments, bm);
+    }
+out:
+    pt_moments_destroy(&tmp);
+    if (rc != 0)
+        pt_trainset_clear(ts);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- the refit's moments */
+
+typedef struct {
+    const double *x, *y;
+    size_t n, block;
+    pt_moments_t *m;
+    int rc;
+} piece_t;
+
+typedef struct {
+    piece_t *pieces;
+    size_t npieces, stride, first;
+} piece_run_t;
+
+static void *piece_thread(void *arg)
+{
+    piece_run_t *r = arg;
+    for (size_t i = r->first; i < r->npieces; i += r->stride)
+        r->pieces[i].rc = pt_moments_from_rows(r->pieces[i].m, r->pieces[i].x, r->pieces[i].y,
+                                               r->pieces[i].n);
+    return NULL;
+}
+
+/* Cuts every block whose moments are not known into PT_TRAINSET_REFIT_PIECES pieces, in
+ * block order, into pc (room for all). Returns the piece count, or -ENOMEM. */
+static long cut_pieces(pt_trainset_cache_t *c, piece_t *pc)
+{
+    size_t np = 0;
+    for (size_t b = 0; b < c->nblocks; b++) {
+        const double *x, *y;
+        size_t n;
+        if (known_moments(c, b) != NULL)
+            continue;
+        x = pt_image_block(c->img, b, &y, &n);
+        for (size_t k = 0; k < PT_TRAINSET_REFIT_PIECES; k++, np++) {
+            size_t lo = n * k / PT_TRAINSET_REFIT_PIECES;
+            size_t hi = n * (k + 1) / PT_TRAINSET_REFIT_PIECES;
+            pc[np] = (piece_t){x + lo * c->p, y + lo, hi - lo, b, pt_moments_new(c->p), 0};
+            if (pc[np].m == NULL)
+                return -ENOMEM;
+        }
+    }
+    return (long)np;
+}
+
+/* Computes np pieces on `threads` threads, on cpus when ncpus > 0. */
+static void run_pieces(piece_t *pc, size_t np, size_t threads, const int32_t *cpus,
+                       size_t ncpus)
+{
+    piece_run_t run[64];
+    cpu_set_t before;
+    int widened = 0;
+
+    if (threads < 1)
+        threads = 1;
+    if (threads > sizeof run / sizeof run[0])
+        threads = sizeof run / sizeof run[0];
+    if (threads > np)
+        threads = np > 0 ? np : 1;
+    if (ncpus > 0 && sched_getaffinity(0, sizeof before, &before) == 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        for (size_t i = 0; i < ncpus; i++)
+            if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE)
+                CPU_SET(cpus[i], &set);
+        widened = sched_setaffinity(0, sizeof set, &set) == 0; /* threads inherit it */
+    }
+    for (size_t t = 0; t < threads; t++)
+        run[t] = (piece_run_t){pc, np, threads, t};
+    pt_run_each(run, threads, sizeof *run, piece_thread);
+    if (widened)
+        sched_setaffinity(0, sizeof before, &before);
+}
+
+int pt_trainset_all(pt_trainset_cache_t *c, size_t threads, const int32_t *cpus, size_t ncpus,
+                    pt_trainset_t *ts, char *err)
+{
+    size_t maxpieces = c->nblocks * PT_TRAINSET_REFIT_PIECES;
+    piece_t *pc = NULL;
+    long np;
+    int rc = 0;
+
+    if (set_begin(c, c->nblocks, ts) != 0) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    if ((pc = calloc(maxpieces, sizeof *pc)) == NULL || (np = cut_pieces(c, pc)) < 0) {
+        rc = -ENOMEM;
+        goto moments;
+    }
+    run_pieces(pc, (size_t)np, threads, cpus, ncpus);
+    /* block order; a block cut into pieces stays so even if its moments appear meanwhile */
+    for (size_t b = 0, k = 0; rc == 0 && b < c->nblocks; b++) {
+        if (k >= (size_t)np || pc[k].block != b) {
+            pt_moments_merge(ts->moments, known_moments(c, b));
+            continue;
+        }
+        for (size_t e = k + PT_TRAINSET_REFIT_PIECES; k < e; k++) {
+            if (pc[k].rc != 0)
+                rc = -ENOMEM;
+            else
+                pt_moments_merge(ts->moments, pc[k].m);
+        }
+    }
+moments:
+    if (rc != 0)
+        pt_seterr(err, "out of memory computing moments");
+out:
+    for (size_t i = 0; pc != NULL && i < maxpieces; i++)
+        pt_moments_destroy(&pc[i].m);
+    free(pc);
+    if (rc != 0)
+        pt_trainset_clear(ts);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+int pt_trainset_check_job(const pt_msg_t *job, char *err)
+{
+    const char *name = pt_job_kind_name(job->kind);
+    switch (job->kind) {
+    case PT_JOB_STATS:
+        if (job->param_index == -1)
+            return 0;
+        break;
+    case PT_JOB_FIT:
+        if (job->param_index >= 0 && job->fold >= 0)
+            return 0;
+        break;
+    case PT_JOB_REFIT:
+        if (job->param_index >= 0 && job->fold == -1)
+            return 0;
+        break;
+    default:
+        pt_seterr(err, "job of unknown kind %d", (int)job->kind);
+        return -EINVAL;
+    }
+    pt_seterr(err, "a %s job cannot have param map %d and fold %d", name,
+              (int)job->param_index, (int)job->fold);
+    return -EINVAL;
+}
+
+/* ---------------------------------------------------------------- fit and score */
+
+pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *ts,
+                             char *const *stages, size_t nstages, const pt_paramlist_t *params,
+                             char *err)
+{
+    return pt_pipeline_fit(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
+                           c->o.nclasses, ts->pca, err);
+}
+
+/* rmse, mse, r2 or var of a regressor on validation block vb from that block's moments
+ * (pt_eval_regression_moments), which makes the evaluation cost O(features^2) instead of a
+ * pass over the block. 0 with *metric set, or -1: evaluate on the rows. */
+static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, size_t vb,
+                              double *metric)
+{
+    const pt_moments_t *vm;
+    const double *coef;
+    double icpt;
+    if (c->o.ev != PT_EVAL_REGRESSION || !c->o.keep || pt_fitted_linear(fit, &coef, &icpt) != 0)
+        return -1;
+    if ((vm = known_moments(c, vb)) == NULL)
+        return -1;
+    return pt_eval_regression_moments(c->o.metric, vm, coef, icpt, metric);
+}
+
+int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
+                      double *metric, char *err)
+{
+    const double *x, *y;
+    size_t n, K = pt_fitted_classes(fit);
+    size_t maxK = c->o.nclasses > 2 ? c->o.nclasses : 2;
+
+    if (score_from_moments(c, fit, ts->vblock, metric) == 0)
+        return 0;
+    x = pt_image_block(c->img, ts->vblock, &y, &n);
+    if (c->o.ev != PT_EVAL_REGRESSION && K == 0) {
+        pt_seterr(err, "the %s evaluator needs a classifier", pt_eval_evaluator_name(c->o.ev));
+        return -EINVAL;
+    }
+    if (pt_fitted_predict(fit, x, n, c->pred, c->score, K > 0 && K <= maxK ? c->prob : NULL)) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    if (c->o.ev == PT_EVAL_BINARY)
+        *metric = pt_eval_binary(c->o.metric, c->score, y, n, c->o.num_bins);
+    else if (c->o.ev == PT_EVAL_MULTICLASS)
+        *metric = pt_eval_multiclass(c->o.metric, c->pred, c->prob, y, n, K);
+    else
+        *metric = pt_eval_regression(c->o.metric, c->pred, y, n);
+    return 0;
+}
