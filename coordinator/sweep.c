@@ -186,30 +186,6 @@ static void fmt_dur(double sec, char *buf, size_t len)
         snprintf(buf, len, "%02ld:%02ld", t / 60, t % 60);
 }
 
-/* Best average among the maps whose folds have all finished ok; -1 when none. */
-static long best_so_far(const sweep_t *s, double *val)
-{
-    long best = -1;
-    for (size_t i = 0; i < s->nmaps; i++) {
-        double sum = 0;
-        size_t f;
-        for (f = 0; f < s->nfolds; f++) {
-            const job_t *j = &s->jobs[i * s->nfolds + f];
-            if (j->state != J_DONE)
-                break;
-            sum += j->metric;
-        }
-        if (f < s->nfolds)
-            continue;
-        sum /= (double)s->nfolds;
-        if (best < 0 || (s->larger_is_better ? sum > *val : sum < *val)) {
-            best = (long)i;
-            *val = sum;
-        }
-    }
-    return best;
-}
-
 static void progress(sweep_t *s, int final)
 {
     double now = pt_now(), el = now - s->t0, val = 0;
@@ -230,7 +206,7 @@ static void progress(sweep_t *s, int final)
         fmt_dur(el / (double)done_now * (double)(s->total_to_run - done_now), e2, sizeof e2);
     else
         snprintf(e2, sizeof e2, "--:--");
-    best = best_so_far(s, &val);
+    best = pt_results_best(s->results, &val);
     if (best >= 0)
         snprintf(bb, sizeof bb, ", best %s %.6g (#%ld)", s->metric_name, val, best);
     snprintf(line, sizeof line, "paratune: %zu/%zu jobs done, %zu running, %zu failed, %s "
@@ -275,6 +251,8 @@ static int finish_job(sweep_t *s, long j, const slot_t *w, const char *status, d
         return 0;
     }
     s->finished++;
+    pt_results_set(s->results, (size_t)jb->map, (size_t)jb->fold,
+                   ok ? PT_FOLD_OK : PT_FOLD_FAILED, jb->metric);
     if (!ok)
         s->failed++;
     if (not_converged)

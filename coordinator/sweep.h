@@ -19,6 +19,7 @@
 #include "pt_eval.h"
 #include "pt_log.h"
 #include "pt_params.h"
+#include "pt_results.h"
 
 enum { J_PENDING, J_RUNNING, J_DONE, J_FAILED };
 enum { W_FREE, W_STARTING, W_IDLE, W_BUSY };
@@ -45,6 +46,7 @@ typedef struct {
     pt_spec_t *spec;
     pt_paramlist_t *maps, *full;   /* per param map: the map (for logs), every param (jobs) */
     size_t nmaps, nfolds;
+    pt_results_t *results;         /* the fit jobs' outcomes (tune owns it) */
     job_t *jobs;
     size_t njobs;                  /* sweep jobs; the refit job is jobs[njobs] */
     long *queue;                   /* pending job indices */

@@ -30,79 +30,12 @@
 #include "pt_log.h"
 #include "pt_msg.h"
 #include "pt_params.h"
+#include "pt_results.h"
 #include "pt_split.h"
 #include "pt_stats.h"
 #include "spawn.h"
 #include "sweep.h"
 
-
-static void averages(const sweep_t *s, double *avg, double *sd)
-{
-    for (size_t i = 0; i < s->nmaps; i++) {
-        double sum = 0, ss = 0;
-        int ok = 1;
-        for (size_t f = 0; f < s->nfolds; f++) {
-            const job_t *j = &s->jobs[i * s->nfolds + f];
-            if (j->state != J_DONE || !isfinite(j->metric))
-                ok = 0;
-            else
-                sum += j->metric;
-        }
-        if (!ok) {
-            avg[i] = sd[i] = NAN;
-            continue;
-        }
-        avg[i] = sum / (double)s->nfolds;
-        for (size_t f = 0; f < s->nfolds; f++) {
-            double d = s->jobs[i * s->nfolds + f].metric - avg[i];
-            ss += d * d;
-        }
-        sd[i] = sqrt(ss / (double)s->nfolds);
-    }
-}
-
-static long pick_best(const double *avg, size_t n, int larger)
-{
-    long best = -1;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(avg[i]))
-            continue;
-        if (best < 0 || (larger ? avg[i] > avg[best] : avg[i] < avg[best]))
-            best = (long)i;
-    }
-    return best;
-}
-
-static void print_table(const sweep_t *s, const double *avg, const double *sd, long best)
-{
-    const pt_paramlist_t *m0 = &s->maps[0];
-    int w[64];
-    size_t nk = m0->n < 64 ? m0->n : 64;
-    char buf[64];
-
-    printf("  %4s", "#");
-    for (size_t k = 0; k < nk; k++) {
-        w[k] = (int)strlen(m0->items[k].key);
-        for (size_t i = 0; i < s->nmaps; i++) {
-            pt_value_format(&s->maps[i].items[k].val, buf, sizeof buf);
-            if ((int)strlen(buf) > w[k])
-                w[k] = (int)strlen(buf);
-        }
-        printf("  %*s", w[k], m0->items[k].key);
-    }
-    printf("  %14s  %12s\n", s->metric_name, "std");
-    for (size_t i = 0; i < s->nmaps; i++) {
-        printf("%c %4zu", (long)i == best ? '*' : ' ', i);
-        for (size_t k = 0; k < nk; k++) {
-            pt_value_format(&s->maps[i].items[k].val, buf, sizeof buf);
-            printf("  %*s", w[k], buf);
-        }
-        if (isnan(avg[i]))
-            printf("  %14s  %12s\n", "failed", "-");
-        else
-            printf("  %14.8g  %12.6g\n", avg[i], sd[i]);
-    }
-}
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
 {
@@ -547,7 +480,9 @@ int pt_tune_main(int argc, char **argv)
     s.jobs = calloc(s.njobs + 1 + s.nstats, sizeof *s.jobs);
     s.qcap = s.njobs + s.nstats + 2;
     s.queue = calloc(s.qcap, sizeof *s.queue);
-    if (s.maps == NULL || s.full == NULL || s.jobs == NULL || s.queue == NULL) {
+    s.results = pt_results_new(s.nmaps, s.nfolds, s.larger_is_better);
+    if (s.maps == NULL || s.full == NULL || s.jobs == NULL || s.queue == NULL ||
+        s.results == NULL) {
         pt_seterr(err, "out of memory");
         exit_code = PT_EXIT_FAIL;
         goto fail_msg;
@@ -592,6 +527,8 @@ int pt_tune_main(int argc, char **argv)
             jb->state = strcmp(res->status, "ok") == 0 ? J_DONE : J_FAILED;
             jb->metric = jb->state == J_DONE ? res->metric : NAN;
             jb->attempts = res->attempt;
+            pt_results_set(s.results, (size_t)res->param_index, (size_t)res->fold,
+                           jb->state == J_DONE ? PT_FOLD_OK : PT_FOLD_FAILED, jb->metric);
         }
         if (!o.quiet && prev->torn)
             fprintf(stderr, "paratune: --resume: %s ended inside a record (a crash while "
@@ -682,8 +619,8 @@ int pt_tune_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail_msg;
     }
-    averages(&s, avg, sd);
-    best = pick_best(avg, s.nmaps, s.larger_is_better);
+    pt_results_averages(s.results, avg, sd);
+    best = pt_results_best(s.results, NULL);
 
     /* Refit the best map on all rows (as Spark does). */
     if (best >= 0 && (s.router != NULL || o.model_out != NULL)) {
@@ -738,7 +675,15 @@ int pt_tune_main(int argc, char **argv)
             goto fail_msg;
     }
 
-    print_table(&s, avg, sd, best);
+    {
+        char *table = pt_results_table(s.results, s.maps, s.metric_name, best);
+        if (table == NULL) {
+            pt_seterr(err, "out of memory");
+            goto fail_msg;
+        }
+        fputs(table, stdout);
+        free(table);
+    }
     if (!o.quiet) {
         char pinned[300] = "";
         if (pt_opts_pinned(&o)) {
@@ -763,10 +708,11 @@ int pt_tune_main(int argc, char **argv)
             continue;
         pt_paramlist_format(&s.maps[i], pbuf, sizeof pbuf);
         for (f = 0; f < s.nfolds; f++) {
-            const job_t *j = &s.jobs[i * s.nfolds + f];
-            if (j->state == J_FAILED)
+            double metric;
+            pt_fold_state_t fs = pt_results_get(s.results, i, f, &metric);
+            if (fs == PT_FOLD_FAILED)
                 break;
-            if (bad_fold == s.nfolds && !isfinite(j->metric))
+            if (bad_fold == s.nfolds && fs == PT_FOLD_OK && !isfinite(metric))
                 bad_fold = f;
         }
         if (f < s.nfolds)
@@ -815,6 +761,7 @@ out:
     free(s.queue);
     free(s.slots);
     free(s.model);
+    pt_results_destroy(&s.results);
     free(avg);
     free(sd);
     free(fold);
