@@ -308,7 +308,7 @@ int plog_digits(const double *v, size_t n, int lo, int hi)
     for (; p < hi; p++) {
         size_t i;
         for (i = 1; i < m; i++) {
-            char a[48], b[48];
+            char a[328], b[328]; /* %.*g of any double at any precision fits */
             if (d[i] == d[i - 1])
                 continue;
             snprintf(a, sizeof a, "%.*g", p, d[i - 1]);
