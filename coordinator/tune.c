@@ -3,7 +3,7 @@
  * pt_tune_main runs the phases in order, each a function below: check the options (bad
  * input is refused before anything is created), load and check the data, make the jobs,
  * check a resumed log, build the shared-memory image, open the log, run the sweep
- * (sweep.c), refit the best map on all rows, log the summary, report. With --resume the log
+ * (sweep.c), pick the best map (pt_results), refit it on all rows, log the summary, report. With --resume the log
  * of an earlier run of the same sweep is read back, checked against this one, and only the
  * jobs without a result are run. Phases return 0, a signal number (the sweep was stopped)
  * or a negative errno: -EINVAL for the user's input, anything else for the system; one
@@ -509,6 +509,16 @@ static int check_resume(sweep_t *s, char *err)
     return 0;
 }
 
+/* The jobs to run: the fits without a result (all of them unless resuming). */
+static void count_jobs(sweep_t *s)
+{
+    size_t nfits = pt_sched_nfits(s->sched);
+    s->total_to_run = pt_sched_fits_pending(s->sched);
+    if (s->resuming && !s->o->quiet)
+        fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
+                "%zu\n", nfits - s->total_to_run, nfits, s->total_to_run);
+}
+
 /* The shared-memory image of the data (the rows are in it; the dataset lets go of them). */
 static int build_image(sweep_t *s, char *err)
 {
@@ -607,17 +617,6 @@ static void report_stopped(const sweep_t *s, int sig, int refit)
 static int run_sweep(sweep_t *s, char *err)
 {
     int rc;
-    s->total_to_run = pt_sched_fits_pending(s->sched);
-    if (s->resuming && !s->o->quiet)
-        fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
-                "%zu\n", pt_sched_nfits(s->sched) - s->total_to_run, pt_sched_nfits(s->sched),
-                s->total_to_run);
-    s->t_load = pt_now() - s->t_start;
-    if ((rc = build_image(s, err)) != 0)
-        return rc;
-    s->t_shm = pt_now() - s->t_start - s->t_load;
-    if ((rc = open_log(s, err)) != 0)
-        return rc;
     if (!s->o->no_cache && s->ds->features <= PT_STATS_MAX_FEATURES && s->total_to_run > 0 &&
         pt_stats_create(s->nstats, s->ds->features, &s->stats_fd, err) != 0)
         return -EIO;
@@ -642,14 +641,9 @@ static int run_sweep(sweep_t *s, char *err)
     return rc;
 }
 
-/* The best map, refit on all rows (as Spark does) when there are workers or a model to
- * write; the model file. */
-static int refit(sweep_t *s, char *err)
+/* Each map's average and std over the folds (NaN unless complete), and the best map. */
+static int pick(sweep_t *s, char *err)
 {
-    double tr = pt_now();
-    long id;
-    int rc;
-
     s->avg = calloc(s->nmaps, sizeof *s->avg);
     s->sd = calloc(s->nmaps, sizeof *s->sd);
     if (s->avg == NULL || s->sd == NULL) {
@@ -658,6 +652,17 @@ static int refit(sweep_t *s, char *err)
     }
     pt_results_averages(s->results, s->avg, s->sd);
     s->best = pt_results_best(s->results, NULL);
+    return 0;
+}
+
+/* The best map, refit on all rows (as Spark does) when there are workers or a model to
+ * write; the model file. */
+static int refit(sweep_t *s, char *err)
+{
+    double tr = pt_now();
+    long id;
+    int rc;
+
     if (s->best < 0 || (!pt_sweep_started(s->sweep) && s->o->model_out == NULL))
         return 0;
     if (!pt_sweep_started(s->sweep) && (rc = pt_sweep_start(s->sweep, 1, err)) != 0)
@@ -803,11 +808,20 @@ int pt_tune_main(int argc, char **argv)
         pt_opts_free(&o);
         return rc < 0 ? PT_EXIT_OK : rc;
     }
-    if ((rc = check_options(&s, err)) == 0 && (rc = load_data(&s, err)) == 0 &&
-        (rc = make_jobs(&s, err)) == 0 && (rc = check_resume(&s, err)) == 0 &&
-        (rc = run_sweep(&s, err)) == 0 && (rc = refit(&s, err)) == 0 &&
+    if ((rc = check_options(&s, err)) != 0 || (rc = load_data(&s, err)) != 0 ||
+        (rc = make_jobs(&s, err)) != 0 || (rc = check_resume(&s, err)) != 0)
+        goto out;
+    count_jobs(&s);
+    s.t_load = pt_now() - s.t_start;
+    /* from here on the failures are the system's, not the input's (but a fold without rows) */
+    if ((rc = build_image(&s, err)) != 0)
+        goto out;
+    s.t_shm = pt_now() - s.t_start - s.t_load;
+    if ((rc = open_log(&s, err)) == 0 && (rc = run_sweep(&s, err)) == 0 &&
+        (rc = pick(&s, err)) == 0 && (rc = refit(&s, err)) == 0 &&
         (rc = log_summary(&s, err)) == 0)
         rc = report(&s, err);
+out:
     if (rc < 0 && rc != -ESRCH)
         fprintf(stderr, "paratune: %s\n", err);
     tune_free(&s);
