@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,187 +102,190 @@ static int parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
-int pt_opts_parse(int argc, char **argv, opts_t *o)
-{
-    enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
-           O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER,
-           O_MODEL, O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS, O_STRAT,
-           O_PIN };
-    static const struct option lo[] = {
-        {"data", required_argument, NULL, O_DATA},
-        {"format", required_argument, NULL, O_FORMAT},
-        {"label", required_argument, NULL, O_LABEL},
-        {"pipeline", required_argument, NULL, O_PIPE},
-        {"grid", required_argument, NULL, O_GRID},
-        {"set", required_argument, NULL, O_SET},
-        {"validator", required_argument, NULL, O_VALID},
-        {"folds", required_argument, NULL, O_FOLDS},
-        {"fold-col", required_argument, NULL, O_FOLDCOL},
-        {"train-ratio", required_argument, NULL, O_RATIO},
-        {"seed", required_argument, NULL, O_SEED},
-        {"evaluator", required_argument, NULL, O_EVAL},
-        {"metric", required_argument, NULL, O_METRIC},
-        {"parallelism", required_argument, NULL, O_PAR},
-        {"threads-per-job", required_argument, NULL, O_THREADS},
-        {"max-retries", required_argument, NULL, O_RETRY},
-        {"log", required_argument, NULL, O_LOG},
-        {"overwrite", no_argument, NULL, O_OVER},
-        {"model-out", required_argument, NULL, O_MODEL},
-        {"no-cache", no_argument, NULL, O_NOCACHE},
-        {"quiet", no_argument, NULL, O_QUIET},
-        {"help", no_argument, NULL, O_HELP},
-        {"job-timeout", required_argument, NULL, O_TIMEOUT},
-        {"worker-memory", required_argument, NULL, O_MEM},
-        {"resume", no_argument, NULL, O_RESUME},
-        {"random", required_argument, NULL, O_RANDOM},
-        {"samples", required_argument, NULL, O_SAMPLES},
-        {"num-bins", required_argument, NULL, O_BINS},
-        {"stratify", no_argument, NULL, O_STRAT},
-        {"pin-cpus", required_argument, NULL, O_PIN},
-        {NULL, 0, NULL, 0}};
-    int c;
-    long v;
-    double d;
-    char err[PT_ERRLEN];
+enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
+       O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
+       O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
+       O_STRAT, O_PIN };
 
-    memset(o, 0, sizeof *o);
-    o->argc = argc;
-    o->argv = argv;
-    o->label = "label";
-    o->validator = PT_VALIDATOR_CV;
-    o->evaluator = "regression";
-    o->folds = 3;
-    o->train_ratio = 0.75;
-    o->parallelism = 1;
-    o->threads = 1;
-    o->max_retries = 2;
-    o->num_bins = 1000;
-    o->grid = calloc((size_t)argc, sizeof *o->grid);
-    o->set = calloc((size_t)argc, sizeof *o->set);
-    o->random = calloc((size_t)argc, sizeof *o->random);
-    o->cpus = malloc(PT_CPUS_MAX * sizeof *o->cpus);
-    if (o->grid == NULL || o->set == NULL || o->random == NULL || o->cpus == NULL)
-        return pt_bad_opt("paratune:", NULL, "out of memory");
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case O_DATA: o->data = optarg; break;
-        case O_FORMAT:
-            if (strcmp(optarg, "auto") == 0) o->format = PT_FMT_AUTO;
-            else if (strcmp(optarg, "csv") == 0) o->format = PT_FMT_CSV;
-            else if (strcmp(optarg, "libsvm") == 0) o->format = PT_FMT_LIBSVM;
-            else return pt_bad_opt("--format", optarg, "expected auto, csv or libsvm");
-            break;
-        case O_LABEL: o->label = optarg; break;
-        case O_PIPE: o->pipeline = optarg; break;
-        case O_GRID: o->grid[o->ngrid++] = optarg; break;
-        case O_SET: o->set[o->nset++] = optarg; break;
-        case O_VALID:
-            if (pt_validator_parse(optarg, &o->validator) != 0)
-                return pt_bad_opt("--validator", optarg, "expected cv or tvs");
-            break;
-        case O_FOLDS:
-            if (pt_parse_long(optarg, &v) != 0 || v < 2 || v > 1000000)
-                return pt_bad_opt("--folds", optarg, "numFolds must be an integer >= 2");
-            o->folds = v;
-            o->folds_given = 1;
-            break;
-        case O_FOLDCOL: o->fold_col = optarg; break;
-        case O_RATIO:
-            if (pt_parse_double(optarg, &d) != 0 || !(d > 0.0 && d < 1.0))
-                return pt_bad_opt("--train-ratio", optarg, "trainRatio must be in (0, 1)");
-            o->train_ratio = d;
-            o->ratio_given = 1;
-            break;
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            o->seed = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || errno != 0 || *optarg == '-')
-                return pt_bad_opt("--seed", optarg, "expected an integer in [0, 2^64)");
-            break;
-        }
-        case O_EVAL: o->evaluator = optarg; break;
-        case O_METRIC: o->metric = optarg; break;
-        case O_PAR:
-            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 4096)
-                return pt_bad_opt("--parallelism", optarg, "must be an integer in [1, 4096]");
-            o->parallelism = v;
-            break;
-        case O_THREADS:
-            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 1024)
-                return pt_bad_opt("--threads-per-job", optarg, "must be an integer in [1, 1024]");
-            o->threads = v;
-            break;
-        case O_RETRY:
-            if (pt_parse_long(optarg, &v) != 0 || v < 0 || v > 100)
-                return pt_bad_opt("--max-retries", optarg, "must be an integer in [0, 100]");
-            o->max_retries = v;
-            break;
-        case O_LOG: o->log = optarg; break;
-        case O_OVER: o->overwrite = 1; break;
-        case O_MODEL: o->model_out = optarg; break;
-        case O_NOCACHE: o->no_cache = 1; break;
-        case O_QUIET: o->quiet = 1; break;
-        case O_HELP: tune_usage(stdout); return -1;
-        case O_TIMEOUT:
-            if (pt_parse_double(optarg, &d) != 0 || !(d > 0.0) || d > 1e9)
-                return pt_bad_opt("--job-timeout", optarg, "must be a number of seconds > 0");
-            o->job_timeout = d;
-            break;
-        case O_MEM:
-            if (parse_size(optarg, &o->worker_memory) != 0 || o->worker_memory < (32ULL << 20))
-                return pt_bad_opt("--worker-memory", optarg,
-                               "must be a size of at least 32M (bytes, or with K, M, G, T)");
-            break;
-        case O_RESUME: o->resume = 1; break;
-        case O_RANDOM: o->random[o->nrandom++] = optarg; break;
-        case O_SAMPLES:
-            if (pt_parse_long(optarg, &v) != 0 || v < 1 || v > 10000000)
-                return pt_bad_opt("--samples", optarg, "must be an integer in [1, 10000000]");
-            o->samples = v;
-            break;
-        case O_BINS:
-            if (pt_parse_long(optarg, &v) != 0 || v < 0 || v > 100000000)
-                return pt_bad_opt("--num-bins", optarg, "numBins must be an integer >= 0");
-            o->num_bins = v;
-            break;
-        case O_STRAT: o->stratify = 1; break;
-        case O_PIN:
-            if (strcmp(optarg, "auto") == 0) {
-                o->pin = PT_PIN_AUTO;
-                o->ncpus = 0;
-            } else if (strcmp(optarg, "off") == 0) {
-                o->pin = PT_PIN_OFF;
-                o->ncpus = 0;
-            } else if (strcmp(optarg, "on") == 0) {
-                o->pin = PT_PIN_ON;
-                o->ncpus = 0;
-            } else {
-                int usable[PT_CPUS_MAX];
-                int nu = pt_cpus_usable(usable, PT_CPUS_MAX);
-                int n = pt_cpus_parse(optarg, usable, nu, o->cpus, PT_CPUS_MAX, err);
-                if (n < 0)
-                    return pt_bad_opt("--pin-cpus", optarg, err);
-                o->pin = PT_PIN_ON;
-                o->ncpus = n;
-            }
-            break;
-        case ':':
-            fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
-        default:
-            fprintf(stderr, "paratune: %s: unknown option (paratune tune --help)\n",
-                    argv[optind - 1]);
-            return PT_EXIT_USAGE;
-        }
+static const struct option long_opts[] = {
+    {"data", required_argument, NULL, O_DATA},
+    {"format", required_argument, NULL, O_FORMAT},
+    {"label", required_argument, NULL, O_LABEL},
+    {"pipeline", required_argument, NULL, O_PIPE},
+    {"grid", required_argument, NULL, O_GRID},
+    {"set", required_argument, NULL, O_SET},
+    {"validator", required_argument, NULL, O_VALID},
+    {"folds", required_argument, NULL, O_FOLDS},
+    {"fold-col", required_argument, NULL, O_FOLDCOL},
+    {"train-ratio", required_argument, NULL, O_RATIO},
+    {"seed", required_argument, NULL, O_SEED},
+    {"evaluator", required_argument, NULL, O_EVAL},
+    {"metric", required_argument, NULL, O_METRIC},
+    {"parallelism", required_argument, NULL, O_PAR},
+    {"threads-per-job", required_argument, NULL, O_THREADS},
+    {"max-retries", required_argument, NULL, O_RETRY},
+    {"log", required_argument, NULL, O_LOG},
+    {"overwrite", no_argument, NULL, O_OVER},
+    {"model-out", required_argument, NULL, O_MODEL},
+    {"no-cache", no_argument, NULL, O_NOCACHE},
+    {"quiet", no_argument, NULL, O_QUIET},
+    {"help", no_argument, NULL, O_HELP},
+    {"job-timeout", required_argument, NULL, O_TIMEOUT},
+    {"worker-memory", required_argument, NULL, O_MEM},
+    {"resume", no_argument, NULL, O_RESUME},
+    {"random", required_argument, NULL, O_RANDOM},
+    {"samples", required_argument, NULL, O_SAMPLES},
+    {"num-bins", required_argument, NULL, O_BINS},
+    {"stratify", no_argument, NULL, O_STRAT},
+    {"pin-cpus", required_argument, NULL, O_PIN},
+    {NULL, 0, NULL, 0}};
+
+/* The integer options: each a range and the line that refuses a value outside it. */
+static const struct {
+    int code;
+    const char *name;
+    long lo, hi;
+    size_t off; /* of the long in opts_t */
+    const char *why;
+} int_opts[] = {
+    {O_FOLDS, "--folds", 2, 1000000, offsetof(opts_t, folds), "numFolds must be an integer >= 2"},
+    {O_PAR, "--parallelism", 1, 4096, offsetof(opts_t, parallelism),
+     "must be an integer in [1, 4096]"},
+    {O_THREADS, "--threads-per-job", 1, 1024, offsetof(opts_t, threads),
+     "must be an integer in [1, 1024]"},
+    {O_RETRY, "--max-retries", 0, 100, offsetof(opts_t, max_retries),
+     "must be an integer in [0, 100]"},
+    {O_SAMPLES, "--samples", 1, 10000000, offsetof(opts_t, samples),
+     "must be an integer in [1, 10000000]"},
+    {O_BINS, "--num-bins", 0, 100000000, offsetof(opts_t, num_bins),
+     "numBins must be an integer >= 0"},
+};
+
+/* Sets an integer option of the table. Returns 1 when c is not one, 0 when set, or
+ * PT_EXIT_USAGE after printing why the value is refused. */
+static int int_opt(opts_t *o, int c, const char *arg)
+{
+    for (size_t i = 0; i < sizeof int_opts / sizeof *int_opts; i++) {
+        long v;
+        if (int_opts[i].code != c)
+            continue;
+        if (pt_parse_long(arg, &v) != 0 || v < int_opts[i].lo || v > int_opts[i].hi)
+            return pt_bad_opt(int_opts[i].name, arg, int_opts[i].why);
+        *(long *)((char *)o + int_opts[i].off) = v;
+        o->folds_given |= c == O_FOLDS;
+        return 0;
     }
-    if (optind < argc)
-        return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");
-    o->nusable = pt_cpus_count();
-    if (o->ncpus == 0) /* no list given: every usable CPU, ascending */
-        o->ncpus = pt_cpus_usable(o->cpus, PT_CPUS_MAX);
+    return 1;
+}
+
+/* --pin-cpus auto|on|off|LIST. */
+static int pin_opt(opts_t *o, const char *arg)
+{
+    static const struct {
+        const char *name;
+        int pin;
+    } modes[] = {{"auto", PT_PIN_AUTO}, {"off", PT_PIN_OFF}, {"on", PT_PIN_ON}};
+    int usable[PT_CPUS_MAX], nu, n;
+    char err[PT_ERRLEN];
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
+        if (strcmp(arg, modes[i].name) == 0) {
+            o->pin = modes[i].pin;
+            o->ncpus = 0;
+            return 0;
+        }
+    nu = pt_cpus_usable(usable, PT_CPUS_MAX);
+    n = pt_cpus_parse(arg, usable, nu, o->cpus, PT_CPUS_MAX, err);
+    if (n < 0)
+        return pt_bad_opt("--pin-cpus", arg, err);
+    o->pin = PT_PIN_ON;
+    o->ncpus = n;
+    return 0;
+}
+
+/* The options that take a value needing more than a range check. */
+static int value_opt(opts_t *o, int c, const char *arg)
+{
+    double d;
+    char *end;
+    switch (c) {
+    case O_FORMAT:
+        if (strcmp(arg, "auto") == 0) o->format = PT_FMT_AUTO;
+        else if (strcmp(arg, "csv") == 0) o->format = PT_FMT_CSV;
+        else if (strcmp(arg, "libsvm") == 0) o->format = PT_FMT_LIBSVM;
+        else return pt_bad_opt("--format", arg, "expected auto, csv or libsvm");
+        return 0;
+    case O_VALID:
+        if (pt_validator_parse(arg, &o->validator) != 0)
+            return pt_bad_opt("--validator", arg, "expected cv or tvs");
+        return 0;
+    case O_RATIO:
+        if (pt_parse_double(arg, &d) != 0 || !(d > 0.0 && d < 1.0))
+            return pt_bad_opt("--train-ratio", arg, "trainRatio must be in (0, 1)");
+        o->train_ratio = d;
+        o->ratio_given = 1;
+        return 0;
+    case O_SEED:
+        errno = 0;
+        o->seed = strtoull(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || errno != 0 || *arg == '-')
+            return pt_bad_opt("--seed", arg, "expected an integer in [0, 2^64)");
+        return 0;
+    case O_TIMEOUT:
+        if (pt_parse_double(arg, &d) != 0 || !(d > 0.0) || d > 1e9)
+            return pt_bad_opt("--job-timeout", arg, "must be a number of seconds > 0");
+        o->job_timeout = d;
+        return 0;
+    case O_MEM:
+        if (parse_size(arg, &o->worker_memory) != 0 || o->worker_memory < (32ULL << 20))
+            return pt_bad_opt("--worker-memory", arg,
+                              "must be a size of at least 32M (bytes, or with K, M, G, T)");
+        return 0;
+    case O_PIN:
+        return pin_opt(o, arg);
+    default:
+        return int_opt(o, c, arg);
+    }
+}
+
+/* One option c (with its value arg). Returns 0, -1 after --help, or PT_EXIT_USAGE after
+ * printing why. */
+static int one_opt(opts_t *o, int c, char *arg, char **argv)
+{
+    int rc;
+    switch (c) {
+    case O_DATA: o->data = arg; break;
+    case O_LABEL: o->label = arg; break;
+    case O_PIPE: o->pipeline = arg; break;
+    case O_GRID: o->grid[o->ngrid++] = arg; break;
+    case O_SET: o->set[o->nset++] = arg; break;
+    case O_FOLDCOL: o->fold_col = arg; break;
+    case O_EVAL: o->evaluator = arg; break;
+    case O_METRIC: o->metric = arg; break;
+    case O_LOG: o->log = arg; break;
+    case O_OVER: o->overwrite = 1; break;
+    case O_MODEL: o->model_out = arg; break;
+    case O_NOCACHE: o->no_cache = 1; break;
+    case O_QUIET: o->quiet = 1; break;
+    case O_RESUME: o->resume = 1; break;
+    case O_RANDOM: o->random[o->nrandom++] = arg; break;
+    case O_STRAT: o->stratify = 1; break;
+    case O_HELP: tune_usage(stdout); return -1;
+    case ':':
+        fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
+        return PT_EXIT_USAGE;
+    default:
+        if ((rc = value_opt(o, c, arg)) != 1)
+            return rc;
+        fprintf(stderr, "paratune: %s: unknown option (paratune tune --help)\n",
+                argv[optind - 1]);
+        return PT_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* The checks of options taken together, once all are read. */
+static int check_combination(const opts_t *o)
+{
     if (o->data == NULL)
         return pt_bad_opt("--data", NULL, "is required");
     if (o->pipeline == NULL)
@@ -309,6 +313,40 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     return 0;
 }
 
+int pt_opts_parse(int argc, char **argv, opts_t *o)
+{
+    int c, rc;
+
+    memset(o, 0, sizeof *o);
+    o->argc = argc;
+    o->argv = argv;
+    o->label = "label";
+    o->validator = PT_VALIDATOR_CV;
+    o->evaluator = "regression";
+    o->folds = 3;
+    o->train_ratio = 0.75;
+    o->parallelism = 1;
+    o->threads = 1;
+    o->max_retries = 2;
+    o->num_bins = 1000;
+    o->grid = calloc((size_t)argc, sizeof *o->grid);
+    o->set = calloc((size_t)argc, sizeof *o->set);
+    o->random = calloc((size_t)argc, sizeof *o->random);
+    o->cpus = malloc(PT_CPUS_MAX * sizeof *o->cpus);
+    if (o->grid == NULL || o->set == NULL || o->random == NULL || o->cpus == NULL)
+        return pt_bad_opt("paratune:", NULL, "out of memory");
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1)
+        if ((rc = one_opt(o, c, optarg, argv)) != 0)
+            return rc;
+    if (optind < argc)
+        return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");
+    o->nusable = pt_cpus_count();
+    if (o->ncpus == 0) /* no list given: every usable CPU, ascending */
+        o->ncpus = pt_cpus_usable(o->cpus, PT_CPUS_MAX);
+    return check_combination(o);
+}
 
 int pt_opts_pinned(const opts_t *o)
 {

@@ -1,109 +1,82 @@
-/* sweep.h - the coordinator's job scheduler: worker processes, the job queue, the loop.
+/* sweep.h - the coordinator's event loop: ZeroMQ, the job queue and the worker processes.
  *
- * Jobs are (param map, fold) pairs in one FIFO queue (retries go to its front). Each live
- * worker holds at most one job, and there are at most `parallelism` workers, so at most
- * `parallelism` jobs are outstanding. The loop polls the ROUTER socket, reaps dead workers
- * (their job is retried on a fresh worker up to --max-retries, then recorded as failed),
- * kills workers whose job ran past --job-timeout, appends every finished job to the log and
- * draws the progress line. Signal handlers only set flags that the loop reads.
+ * The loop ties the scheduler (pt_sched: which job next, retries, the stats dependency, the
+ * outstanding bound), the process table (procs.h: spawn, reap, stop, the janitor) and the
+ * reporting (report.h) together over one ROUTER socket: it hands queued jobs to idle
+ * workers, turns worker deaths into retries or failures, kills workers whose job ran past
+ * --job-timeout, records every finished fit in the results and appends it to the log, and
+ * draws the progress line. Signal handlers only set flags that the loop reads. The sweep
+ * takes a config struct, not the command line; tune fills it.
  */
 #ifndef PT_SWEEP_H
 #define PT_SWEEP_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/types.h>
 
-#include "options.h"
-#include "pt_common.h"
-#include "pt_eval.h"
 #include "pt_log.h"
 #include "pt_params.h"
-
-enum { J_PENDING, J_RUNNING, J_DONE, J_FAILED };
-enum { W_FREE, W_STARTING, W_IDLE, W_BUSY };
-
-typedef struct {
-    int32_t map, fold;     /* fold -1: refit on all rows */
-    int state, attempts;
-    double metric;
-} job_t;
+#include "pt_results.h"
+#include "pt_sched.h"
 
 typedef struct {
-    pid_t pid;
-    int state;
-    unsigned char id[64];  /* ZeroMQ routing id, known after HELLO */
-    size_t idlen;
-    long job;              /* the job it holds, or -1 */
-    double started;        /* when that job was sent */
-    int timed_out;         /* killed by the loop for running past --job-timeout */
-    char kill_reason[256]; /* why the loop killed it, when it did */
-} slot_t;
+    /* the workers: program and arguments */
+    const char *worker_path;
+    const char *evaluator, *metric; /* names */
+    long threads;                   /* per job (OPENBLAS_NUM_THREADS too) */
+    unsigned long long worker_memory; /* bytes; 0: no cap */
+    int no_cache;
+    size_t nclasses;
+    long num_bins;
+    int image_fd, stats_fd;         /* shared memory the workers inherit (stats: -1 none) */
+    const int *cpus;                /* pinned: the CPUs, slot i on its share; else NULL */
+    int ncpus, nusable;             /* CPUs listed; CPUs usable (the refit's thread count) */
+    /* the schedule */
+    long parallelism, max_retries;
+    double job_timeout;             /* seconds; 0: none */
+    int quiet;
+    /* what the jobs are and where their results go (borrowed) */
+    const pt_spec_t *spec;
+    const pt_paramlist_t *maps, *full; /* per map: as logged; every param (sent in jobs) */
+    pt_sched_t *sched;
+    pt_results_t *results;          /* fit outcomes are recorded here */
+    pt_log_t *log;                  /* or NULL */
+    int32_t run;                    /* this run's number in the log */
+    size_t total, failed_before;    /* for the progress line: fit jobs to run; fits that
+                                     * failed in earlier runs (--resume) */
+} pt_sweep_config_t;
 
-typedef struct {
-    const opts_t *o;
-    pt_spec_t *spec;
-    pt_paramlist_t *maps, *full;   /* per param map: the map (for logs), every param (jobs) */
-    size_t nmaps, nfolds;
-    job_t *jobs;
-    size_t njobs;                  /* sweep jobs; the refit job is jobs[njobs] */
-    long *queue;                   /* pending job indices */
-    size_t qhead, qlen, qcap;
-    slot_t *slots;
-    size_t nslots;
-    int start_failures;            /* workers that died before saying HELLO */
-    int fatal_start;               /* one exited 2 at start-up: start no more */
-    size_t running, finished, failed, total_to_run;
-    size_t not_converged;
-    int32_t run;                   /* this run's number in the log (1, or more after --resume) */          /* fits that stopped at maxIter before meeting tol */
-    void *ctx, *router;
-    char sockdir[256], endpoint[300];
-    pid_t janitor;
-    int janitor_fd;
-    int image_fd;
-    int stats_fd;                  /* shared moments cache, or -1 */
-    size_t nstats;                 /* stats jobs: jobs[njobs + 1 .. njobs + nstats] */
-    size_t start_workers;          /* workers pt_sweep_start starts (0: by the queue) */
-    char worker_path[4096];
-    char **envp;                   /* the workers' environment (pointers into environ) */
-    char blas_env[48];
-    char metric_name[32];
-    pt_evaluator_t ev;
-    pt_metric_t metric;
-    int larger_is_better;
-    size_t nclasses;               /* classifier: labels are 0..nclasses-1; else 0 */
-    pt_log_t *log;
-    double t0;
-    double last_progress;
-    int progress_tty, progress_drawn;
-    unsigned char *model;          /* the refit's fitted pipeline, msgpack */
-    size_t model_len;
-    char refit_error[PT_ERRLEN];
-} sweep_t;
+typedef struct pt_sweep pt_sweep_t;
 
-/* Sets up the scheduler fields that do not depend on the data: -1 descriptors, no slots. */
-void pt_sweep_init(sweep_t *s, const opts_t *o);
-
-/* Appends job j to the queue (front for retries). */
-void pt_sweep_queue(sweep_t *s, long j, int front);
-
-/* Creates the private socket directory and its janitor (a small child that removes the
- * directory if the coordinator dies without doing so), binds the ROUTER and starts
- * min(parallelism, queued jobs) workers. Returns 0 or a negative errno with err set. */
-int pt_sweep_start(sweep_t *s, char *err);
-
-/* Runs until no job is pending or running. Returns 0, the number of the signal that
- * stopped it (running jobs were given a short grace), or a negative errno with err set. */
-int pt_sweep_run(sweep_t *s, char *err);
-
+/* A sweep with cfg (copied; what it points to is borrowed). Nothing is started. Returns an
+ * owned sweep (pt_sweep_destroy) or NULL (no memory). */
+pt_sweep_t *pt_sweep_new(const pt_sweep_config_t *cfg);
 /* Stops every worker (STOP, then SIGKILL after a delay), closes ZeroMQ, removes the socket
- * directory and reaps the janitor. Safe to call at any point, more than once. */
-void pt_sweep_shutdown(sweep_t *s);
+ * directory, reaps the janitor and frees *s; sets it to NULL. Accepts NULL. */
+void pt_sweep_destroy(pt_sweep_t **s);
 
-/* 1 once SIGINT or SIGTERM has arrived. */
-int pt_sweep_stopping(void);
+/* Creates the private socket directory and its janitor, binds the ROUTER and starts
+ * min(parallelism, want) workers (at least one). Returns 0 or a negative errno with err
+ * set. */
+int pt_sweep_start(pt_sweep_t *s, size_t want, char *err);
+/* Whether pt_sweep_start has run. */
+int pt_sweep_started(const pt_sweep_t *s);
 
-/* Signal name without "SIG" ("SEGV"). */
-const char *pt_signame(int sig);
+/* Runs until no job is queued or running. Returns 0, the number of the signal that stopped
+ * it (running jobs were given a short grace), or a negative errno with err set. */
+int pt_sweep_run(pt_sweep_t *s, char *err);
+
+/* What the sweep counted: fits finished in this run, of them failed and not converged. */
+typedef struct {
+    size_t finished, failed, not_converged;
+    double t0; /* when pt_sweep_start ran (0: never) */
+} pt_sweep_counts_t;
+void pt_sweep_counts(const pt_sweep_t *s, pt_sweep_counts_t *c);
+
+/* The refit's fitted pipeline (msgpack, *len bytes), handed to the caller (free), or NULL
+ * when it failed or did not run. */
+unsigned char *pt_sweep_take_model(pt_sweep_t *s, size_t *len);
+/* Why the refit failed ("" when it did not). */
+const char *pt_sweep_refit_error(const pt_sweep_t *s);
 
 #endif

@@ -1,11 +1,13 @@
 /* tune.c - `paratune tune`: load, lay out in shared memory, sweep, pick, refit, report.
  *
- * Every option and the data are checked first (bad input is refused before anything is
- * created); then the shared-memory image and the log are made, the scheduler (sweep.c) runs
- * the (param map, fold) jobs, and the results are averaged over folds, the best map is
- * picked and refit on all rows, the summary is logged and the table printed. With --resume
- * the log of an earlier run of the same sweep is read back, checked against this one, and
- * only the jobs without a result are run.
+ * pt_tune_main runs the phases in order, each a function below: check the options (bad
+ * input is refused before anything is created), load and check the data, make the jobs,
+ * check a resumed log, build the shared-memory image, open the log, run the sweep
+ * (sweep.c), pick the best map (pt_results), refit it on all rows, log the summary, report. With --resume the log
+ * of an earlier run of the same sweep is read back, checked against this one, and only the
+ * jobs without a result are run. Phases return 0, a signal number (the sweep was stopped)
+ * or a negative errno: -EINVAL for the user's input, anything else for the system; one
+ * function (exit_code) turns that into the exit code.
  */
 #include "tune.h"
 
@@ -22,88 +24,75 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "procs.h"
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_dataset.h"
 #include "pt_eval.h"
+#include "pt_exit.h"
 #include "pt_image.h"
 #include "pt_log.h"
 #include "pt_model.h"
 #include "pt_msg.h"
 #include "pt_params.h"
+#include "pt_results.h"
+#include "pt_resume.h"
+#include "pt_sched.h"
 #include "pt_split.h"
 #include "pt_stats.h"
-#include "spawn.h"
+#include "report.h"
 #include "sweep.h"
 
+/* The CSV loader's pt_place_fn: rows go straight into the shared-memory image. When the
+ * split depends only on the row count (no --fold-col, no --stratify) it is drawn here, before
+ * parsing, and every row is written at its final position; otherwise rows are written in
+ * file order and pt_image_end moves them into their folds in place. Either way the data is
+ * in memory once, not twice. */
+typedef struct {
+    const opts_t *o;
+    int is_cv;
+    uint32_t nblocks;          /* image blocks: the folds, or train and validation */
+    pt_image_kind_t kind;
+    pt_image_builder_t *img;
+    int32_t *fold;     /* the split, when drawn here */
+    size_t *dst;       /* row r's position in the image, when drawn here */
+    int system_error;  /* the failure was the machine's (shared memory), not the input's */
+} place_t;
 
-static void averages(const sweep_t *s, double *avg, double *sd)
-{
-    for (size_t i = 0; i < s->nmaps; i++) {
-        double sum = 0, ss = 0;
-        int ok = 1;
-        for (size_t f = 0; f < s->nfolds; f++) {
-            const job_t *j = &s->jobs[i * s->nfolds + f];
-            if (j->state != J_DONE || !isfinite(j->metric))
-                ok = 0;
-            else
-                sum += j->metric;
-        }
-        if (!ok) {
-            avg[i] = sd[i] = NAN;
-            continue;
-        }
-        avg[i] = sum / (double)s->nfolds;
-        for (size_t f = 0; f < s->nfolds; f++) {
-            double d = s->jobs[i * s->nfolds + f].metric - avg[i];
-            ss += d * d;
-        }
-        sd[i] = sqrt(ss / (double)s->nfolds);
-    }
-}
-
-static long pick_best(const double *avg, size_t n, int larger)
-{
-    long best = -1;
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(avg[i]))
-            continue;
-        if (best < 0 || (larger ? avg[i] > avg[best] : avg[i] < avg[best]))
-            best = (long)i;
-    }
-    return best;
-}
-
-static void print_table(const sweep_t *s, const double *avg, const double *sd, long best)
-{
-    const pt_paramlist_t *m0 = &s->maps[0];
-    int w[64];
-    size_t nk = m0->n < 64 ? m0->n : 64;
-    char buf[64];
-
-    printf("  %4s", "#");
-    for (size_t k = 0; k < nk; k++) {
-        w[k] = (int)strlen(m0->items[k].key);
-        for (size_t i = 0; i < s->nmaps; i++) {
-            pt_value_format(&s->maps[i].items[k].val, buf, sizeof buf);
-            if ((int)strlen(buf) > w[k])
-                w[k] = (int)strlen(buf);
-        }
-        printf("  %*s", w[k], m0->items[k].key);
-    }
-    printf("  %14s  %12s\n", s->metric_name, "std");
-    for (size_t i = 0; i < s->nmaps; i++) {
-        printf("%c %4zu", (long)i == best ? '*' : ' ', i);
-        for (size_t k = 0; k < nk; k++) {
-            pt_value_format(&s->maps[i].items[k].val, buf, sizeof buf);
-            printf("  %*s", w[k], buf);
-        }
-        if (isnan(avg[i]))
-            printf("  %14s  %12s\n", "failed", "-");
-        else
-            printf("  %14.8g  %12.6g\n", avg[i], sd[i]);
-    }
-}
+/* One run of tune: the options, the sweep's definition and what each phase hands to the
+ * next (the name is the one write_model takes). */
+typedef struct {
+    const opts_t *o;
+    pt_spec_t *spec;
+    pt_paramlist_t *maps, *full;   /* per param map: the map (for logs), every param (jobs) */
+    size_t nmaps, nfolds, nstats;  /* nstats: image blocks, one stats job each */
+    pt_evaluator_t ev;
+    pt_metric_t metric;
+    char metric_name[32];
+    int larger_is_better, classify, resuming;
+    size_t nclasses;               /* classifier: labels are 0..nclasses-1; else 0 */
+    char worker_path[4096];
+    pt_logfile_t *prev;            /* the log being resumed */
+    pt_dataset_t *ds;
+    place_t pl;
+    int32_t *fold;                 /* each row's image block */
+    uint64_t fp;
+    pt_log_header_t hdr;
+    void *held;                    /* the image's build mapping, kept */
+    size_t held_len;
+    int image_fd, stats_fd;
+    pt_log_t *log;
+    int32_t run;                   /* this run's number in the log */
+    pt_results_t *results;
+    pt_sched_t *sched;
+    pt_sweep_t *sweep;
+    size_t total_to_run;
+    double *avg, *sd;
+    long best;
+    unsigned char *model;          /* the refit's fitted pipeline, msgpack */
+    size_t model_len;
+    double t_start, t_load, t_shm, t_sweep, t_refit, cpu_sweep;
+} sweep_t;
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
 {
@@ -146,76 +135,6 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     return 0;
 }
 
-static int str_eq(const char *a, const char *b)
-{
-    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
-}
-
-/* 0 when the log header old describes the same sweep as cur; else 1 with why set. */
-static int header_differs(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
-                          size_t len)
-{
-    int same_stages = old->nstages == cur->nstages;
-    for (size_t i = 0; same_stages && i < old->nstages; i++)
-        same_stages = strcmp(old->stages[i], cur->stages[i]) == 0;
-    if (old->fingerprint != cur->fingerprint || old->rows != cur->rows ||
-        old->features != cur->features)
-        snprintf(why, len, "different data (fingerprint %016llx, %llu x %llu; now %016llx, "
-                 "%llu x %llu)", (unsigned long long)old->fingerprint,
-                 (unsigned long long)old->rows, (unsigned long long)old->features,
-                 (unsigned long long)cur->fingerprint, (unsigned long long)cur->rows,
-                 (unsigned long long)cur->features);
-    else if (!same_stages)
-        snprintf(why, len, "a different pipeline");
-    else if (old->validator != cur->validator || old->num_folds != cur->num_folds ||
-             old->train_ratio != cur->train_ratio || old->seed != cur->seed ||
-             !str_eq(old->fold_col, cur->fold_col) || old->stratify != cur->stratify)
-        snprintf(why, len, "a different validator (%s, folds %d, trainRatio %g, seed %llu%s%s%s)",
-                 pt_validator_name(old->validator), old->num_folds, old->train_ratio,
-                 (unsigned long long)old->seed, old->fold_col ? ", fold column " : "",
-                 old->fold_col ? old->fold_col : "", old->stratify ? ", stratified" : "");
-    else if (!str_eq(old->evaluator, cur->evaluator) || !str_eq(old->metric, cur->metric) ||
-             old->num_bins != cur->num_bins)
-        snprintf(why, len, "a different evaluator (%s %s%s)", old->evaluator, old->metric,
-                 old->num_bins >= 0 ? " with another numBins" : "");
-    else if (old->nmaps != cur->nmaps)
-        snprintf(why, len, "a different grid (%zu param maps; now %zu)", old->nmaps,
-                 cur->nmaps);
-    else {
-        for (size_t i = 0; i < old->nmaps; i++)
-            if (!pt_paramlist_equal(&old->param_maps[i], &cur->param_maps[i])) {
-                char a[256], b[256];
-                pt_paramlist_format(&old->param_maps[i], a, sizeof a);
-                pt_paramlist_format(&cur->param_maps[i], b, sizeof b);
-                snprintf(why, len, "a different grid (param map %zu was %s; now %s)", i, a, b);
-                return 1;
-            }
-        return 0;
-    }
-    return 1;
-}
-
-/* Prints the command line with --resume, quoted for a POSIX shell. */
-static void print_resume_hint(const opts_t *o)
-{
-    fputs("paratune: to finish the sweep, run: paratune", stderr);
-    for (int i = 0; i < o->argc; i++) {
-        const char *a = o->argv[i];
-        if (strcmp(a, "--overwrite") == 0)
-            continue;
-        if (a[strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                        "-_=.,:/+@%")] == '\0' && *a != '\0') {
-            fprintf(stderr, " %s", a);
-        } else {
-            fputs(" '", stderr);
-            for (; *a; a++)
-                fputs(*a == '\'' ? "'\\''" : (char[]){*a, 0}, stderr);
-            fputc('\'', stderr);
-        }
-    }
-    fputs(o->resume ? "\n" : " --resume\n", stderr);
-}
-
 /* CPU seconds (user + system) of this process so far, ZeroMQ's I/O thread included. */
 static double self_cpu(void)
 {
@@ -228,8 +147,8 @@ static double self_cpu(void)
 
 /* Labels of a classifier must be class ids 0, 1, ..., K-1 (Spark's requirement); sets
  * s->nclasses = K. The binary evaluator takes at most 2 classes, and family binomial too. */
-static int check_classes(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
-                         const char *path, char *err)
+static int check_labels(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
+                        const char *path, char *err)
 {
     double maxl = 0;
     for (size_t r = 0; r < ds->rows; r++) {
@@ -268,22 +187,6 @@ static int check_classes(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
     }
     return 0;
 }
-
-/* The CSV loader's pt_place_fn: rows go straight into the shared-memory image. When the
- * split depends only on the row count (no --fold-col, no --stratify) it is drawn here, before
- * parsing, and every row is written at its final position; otherwise rows are written in
- * file order and pt_image_end moves them into their folds in place. Either way the data is
- * in memory once, not twice. */
-typedef struct {
-    const opts_t *o;
-    int is_cv;
-    uint32_t nblocks;          /* image blocks: the folds, or train and validation */
-    pt_image_kind_t kind;
-    pt_image_builder_t *img;
-    int32_t *fold;     /* the split, when drawn here */
-    size_t *dst;       /* row r's position in the image, when drawn here */
-    int system_error;  /* the failure was the machine's (shared memory), not the input's */
-} place_t;
 
 static int split_rows(const opts_t *o, int is_cv, size_t rows, const double *y, size_t nclasses,
                       int32_t *fold, char *err)
@@ -333,431 +236,529 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
     return 0;
 }
 
+/* ---------------------------------------------------------------- phases */
+
+/* Every check of the options that needs no file: the pipeline and grid, the evaluator, what
+ * the last stage must be; then the log (exists? --resume reads it) and the worker program. */
+static int check_options(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    struct stat st;
+
+    s->spec = pt_spec_new(o->pipeline, err);
+    if (s->spec == NULL)
+        return -EINVAL;
+    for (size_t i = 0; i < o->ngrid; i++)
+        if (pt_spec_add_axis(s->spec, o->grid[i], err) != 0)
+            return -EINVAL;
+    for (size_t i = 0; i < o->nset; i++)
+        if (pt_spec_set(s->spec, o->set[i], err) != 0)
+            return -EINVAL;
+    for (size_t i = 0; i < o->nrandom; i++)
+        if (pt_spec_add_random(s->spec, o->random[i], err) != 0)
+            return -EINVAL;
+    pt_spec_set_samples(s->spec, (size_t)o->samples, o->seed);
+    if (pt_eval_lookup(o->evaluator, o->metric, &s->ev, &s->metric, err) != 0) {
+        pt_err_prefix(err, o->metric ? "--metric: " : "--evaluator: ");
+        return -EINVAL;
+    }
+    snprintf(s->metric_name, sizeof s->metric_name, "%s", pt_eval_metric_name(s->metric));
+    s->classify = pt_spec_predictor_role(s->spec) == PT_STAGE_CLASSIFIER;
+    if (s->ev != PT_EVAL_REGRESSION && !s->classify) {
+        pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
+                  "(logisticRegression)", pt_eval_evaluator_name(s->ev));
+        return -EINVAL;
+    }
+    if (o->stratify && !s->classify) {
+        pt_seterr(err, "--stratify: needs a classifier as the last stage (logisticRegression)");
+        return -EINVAL;
+    }
+    s->larger_is_better = pt_eval_larger_is_better(s->metric);
+    if (o->log != NULL && lstat(o->log, &st) == 0) {
+        if (o->resume) {
+            s->prev = pt_logfile_read(o->log, err);
+            if (s->prev == NULL) {
+                pt_err_prefix(err, "--resume: ");
+                return -EINVAL;
+            }
+            s->resuming = 1;
+        } else if (!o->overwrite) {
+            pt_seterr(err, "--log %s: file exists (use --resume to finish that sweep, or "
+                      "--overwrite to replace it)", o->log);
+            return -EINVAL;
+        }
+    }
+    if (pt_worker_path(s->worker_path, sizeof s->worker_path) != 0 ||
+        access(s->worker_path, X_OK) != 0) {
+        pt_seterr(err, "cannot find the worker program %s (set PARATUNE_WORKER)",
+                  s->worker_path);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/* With --fold-col, every fold must leave a non-empty training and validation set. */
+static int check_fold_column(const opts_t *o, const pt_dataset_t *ds, const int32_t *fold,
+                             char *err)
+{
+    size_t *count = calloc((size_t)o->folds, sizeof *count);
+    int rc = 0;
+    if (count == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t r = 0; r < ds->rows; r++)
+        count[fold[r]]++;
+    for (long f = 0; f < o->folds; f++)
+        if (count[f] == 0 || count[f] == ds->rows) {
+            pt_seterr(err, "%s: fold column \"%s\": fold %ld leaves an empty %s set", o->data,
+                      o->fold_col, f, count[f] == 0 ? "validation" : "training");
+            rc = -EINVAL;
+            break;
+        }
+    free(count);
+    return rc;
+}
+
+/* Each row's image block: drawn before parsing, from the fold column, or drawn now. */
+static int make_folds(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    const pt_dataset_t *ds = s->ds;
+    int is_cv = o->validator == PT_VALIDATOR_CV, rc;
+
+    if (s->pl.fold != NULL) { /* drawn before parsing */
+        s->fold = s->pl.fold;
+        s->pl.fold = NULL;
+        return 0;
+    }
+    if ((s->fold = malloc((ds->rows ? ds->rows : 1) * sizeof *s->fold)) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    if (is_cv && o->fold_col != NULL) {
+        memcpy(s->fold, ds->fold, ds->rows * sizeof *s->fold);
+        return check_fold_column(o, ds, s->fold, err);
+    }
+    /* ds->y is in file order here: only a split drawn early moves rows */
+    rc = split_rows(o, is_cv, ds->rows, ds->y, s->nclasses, s->fold, err);
+    return rc == -ENOMEM ? rc : rc != 0 ? -EINVAL : 0;
+}
+
+/* Loads the data (CSV rows straight into the image being built) and checks it against the
+ * pipeline, the evaluator and the split. */
+static int load_data(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    int is_cv = o->validator == PT_VALIDATOR_CV, rc;
+    pt_load_opts_t lo;
+
+    memset(&lo, 0, sizeof lo);
+    lo.format = o->format;
+    lo.label = o->label;
+    lo.fold_col = o->fold_col;
+    lo.num_folds = (int)o->folds;
+    lo.place = place_rows;
+    lo.place_arg = &s->pl;
+    s->pl.o = o;
+    s->pl.is_cv = is_cv;
+    s->pl.nblocks = is_cv ? (uint32_t)o->folds : 2;
+    s->pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
+    s->ds = pt_dataset_load(o->data, &lo, err);
+    if (s->ds == NULL)
+        return s->pl.system_error ? -EIO : -EINVAL;
+    if (s->ds->features == 0) {
+        pt_seterr(err, "%s: no feature column besides the label", o->data);
+        return -EINVAL;
+    }
+    if (pt_spec_check(s->spec, s->ds->features, err) != 0)
+        return -EINVAL;
+    if (s->classify && (rc = check_labels(s, s->ds, s->pl.dst, o->data, err)) != 0)
+        return rc;
+    if ((rc = make_folds(s, err)) != 0)
+        return rc;
+    s->nfolds = is_cv ? (size_t)o->folds : 1;
+    s->nstats = s->pl.nblocks; /* one stats job per image block */
+    return 0;
+}
+
+/* The param maps, the results and the scheduler's jobs; the log header of this sweep. */
+static int make_jobs(sweep_t *s, char *err)
+{
+    pt_sched_config_t sc;
+    s->nmaps = pt_spec_nmaps(s->spec);
+    s->maps = calloc(s->nmaps, sizeof *s->maps);
+    s->full = calloc(s->nmaps, sizeof *s->full);
+    s->results = pt_results_new(s->nmaps, s->nfolds, s->larger_is_better);
+    memset(&sc, 0, sizeof sc);
+    sc.nmaps = s->nmaps;
+    sc.nfolds = s->nfolds;
+    sc.nstats = s->o->no_cache || s->ds->features > PT_STATS_MAX_FEATURES ? 0 : s->nstats;
+    sc.parallelism = (size_t)s->o->parallelism;
+    sc.max_retries = s->o->max_retries;
+    s->sched = pt_sched_new(&sc);
+    if (s->maps == NULL || s->full == NULL || s->results == NULL || s->sched == NULL)
+        goto nomem;
+    for (size_t i = 0; i < s->nmaps; i++)
+        if (pt_spec_map(s->spec, i, &s->maps[i]) != 0 || pt_spec_full(s->spec, i, &s->full[i]) != 0)
+            goto nomem;
+    s->fp = pt_dataset_fingerprint(s->ds);
+    if (make_header(s, s->ds, s->fp, &s->hdr) != 0)
+        goto nomem;
+    return 0;
+nomem:
+    pt_seterr(err, "out of memory");
+    return -ENOMEM;
+}
+
+/* With --resume: the log must describe this sweep; the jobs that have a result there are
+ * done, the rest will run. */
+static int check_resume(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    char why[768];
+    s->run = 1;
+    if (!s->resuming)
+        return 0;
+    if (pt_resume_mismatch(&s->prev->header, &s->hdr, why, sizeof why)) {
+        pt_seterr(err, "--resume: %s was written for %.400s", o->log, why);
+        return -EINVAL;
+    }
+    s->run = pt_resume_run(s->prev);
+    for (size_t r = 0; r < s->prev->nresults; r++) {
+        const pt_log_result_t *res = &s->prev->results[r];
+        int ok = strcmp(res->status, "ok") == 0;
+        if (res->param_index < 0 || (size_t)res->param_index >= s->nmaps || res->fold < 0 ||
+            (size_t)res->fold >= s->nfolds)
+            continue;
+        /* should a job have two records, the later counts (as paratune-log reads it) */
+        pt_sched_restore(s->sched, (size_t)res->param_index, (size_t)res->fold,
+                         ok ? PT_SCHED_DONE : PT_SCHED_FAILED, res->attempt);
+        pt_results_set(s->results, (size_t)res->param_index, (size_t)res->fold,
+                       ok ? PT_FOLD_OK : PT_FOLD_FAILED, res->metric);
+    }
+    if (!o->quiet && s->prev->torn)
+        fprintf(stderr, "paratune: --resume: %s ended inside a record (a crash while "
+                "writing); that record is dropped and its job runs again\n", o->log);
+    return 0;
+}
+
+/* The jobs to run: the fits without a result (all of them unless resuming). */
+static void count_jobs(sweep_t *s)
+{
+    size_t nfits = pt_sched_nfits(s->sched);
+    s->total_to_run = pt_sched_fits_pending(s->sched);
+    if (s->resuming && !s->o->quiet)
+        fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
+                "%zu\n", nfits - s->total_to_run, nfits, s->total_to_run);
+}
+
+/* The shared-memory image of the data (the rows are in it; the dataset lets go of them). */
+static int build_image(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    pt_dataset_t *ds = s->ds;
+    int rc = s->pl.img != NULL
+                 ? pt_image_end(&s->pl.img, s->fold, s->pl.dst, s->fp, &s->image_fd, &s->held,
+                                err)
+                 : pt_image_build(ds, s->fold, s->pl.nblocks, s->pl.kind, s->fp, &s->image_fd,
+                                  &s->held, err);
+    if (rc != 0) /* -EINVAL: a fold without rows, the input's fault; else the system's */
+        return rc == -EINVAL && o->fold_col == NULL ? -EINVAL : rc == -EINVAL ? -EIO : rc;
+    if (!ds->borrowed) /* the image holds the data now (borrowed x and y are in it) */
+        free(ds->x);
+    ds->x = NULL;
+    if (s->held != NULL)
+        s->held_len = (size_t)((const pt_image_hdr_t *)s->held)->total_size; /* kept mapped */
+    return 0;
+}
+
+/* The result log: created, or opened for appending when resuming. */
+static int open_log(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    if (o->log == NULL)
+        return 0;
+    s->log = s->resuming ? pt_log_open_append(o->log, s->prev, err)
+                         : pt_log_create(o->log, &s->hdr, o->overwrite, err);
+    if (s->log == NULL)
+        return -EIO;
+    pt_log_set_deferred(s->log, 1);
+    return 0;
+}
+
+/* The scheduler's loop, configured from the options and what the phases made. */
+static int make_sweep(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    pt_sweep_config_t c;
+    memset(&c, 0, sizeof c);
+    c.worker_path = s->worker_path;
+    c.evaluator = pt_eval_evaluator_name(s->ev);
+    c.metric = s->metric_name;
+    c.threads = o->threads;
+    c.worker_memory = o->worker_memory;
+    c.no_cache = o->no_cache;
+    c.nclasses = s->nclasses;
+    c.num_bins = o->num_bins;
+    c.image_fd = s->image_fd;
+    c.stats_fd = s->stats_fd;
+    c.cpus = pt_opts_pinned(o) ? o->cpus : NULL;
+    c.ncpus = o->ncpus;
+    c.nusable = o->nusable;
+    c.parallelism = o->parallelism;
+    c.max_retries = o->max_retries;
+    c.job_timeout = o->job_timeout;
+    c.quiet = o->quiet;
+    c.spec = s->spec;
+    c.maps = s->maps;
+    c.full = s->full;
+    c.sched = s->sched;
+    c.results = s->results;
+    c.log = s->log;
+    c.run = s->run;
+    c.total = s->total_to_run;
+    c.failed_before = pt_sched_fits_failed(s->sched);
+    s->sweep = pt_sweep_new(&c);
+    if (s->sweep == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* A sweep stopped by signal sig: what has a result, how to finish it. */
+static void report_stopped(const sweep_t *s, int sig, int refit)
+{
+    const opts_t *o = s->o;
+    if (refit) {
+        fprintf(stderr, "paratune: stopped by SIG%s during the refit\n", pt_signame(sig));
+    } else {
+        size_t nfits = pt_sched_nfits(s->sched), have = 0;
+        for (size_t j = 0; j < nfits; j++) {
+            pt_sched_state_t st = pt_sched_job(s->sched, (long)j)->state;
+            have += st == PT_SCHED_DONE || st == PT_SCHED_FAILED;
+        }
+        fprintf(stderr, "paratune: stopped by SIG%s; %zu of %zu jobs have a result%s%s\n",
+                pt_signame(sig), have, nfits, o->log ? " in " : " (no --log: lost)",
+                o->log ? o->log : "");
+    }
+    if (o->log != NULL)
+        pt_report_resume_hint(o->argc, o->argv, o->resume);
+}
+
+/* The sweep: the stats jobs (the shared moments cache), then every fit without a result. */
+static int run_sweep(sweep_t *s, char *err)
+{
+    int rc;
+    if (!s->o->no_cache && s->ds->features <= PT_STATS_MAX_FEATURES && s->total_to_run > 0 &&
+        pt_stats_create(s->nstats, s->ds->features, &s->stats_fd, err) != 0)
+        return -EIO;
+    if ((rc = make_sweep(s, err)) != 0)
+        return rc;
+    if (s->total_to_run == 0 && !(s->resuming && s->prev->summary == NULL))
+        return 0;
+    if (s->total_to_run > 0)
+        pt_sched_queue_sweep(s->sched);
+    s->cpu_sweep = -self_cpu();
+    if ((rc = pt_sweep_start(s->sweep, s->total_to_run > 0 ? s->total_to_run : 1, err)) != 0 ||
+        (rc = pt_sweep_run(s->sweep, err)) < 0)
+        return rc == -EINVAL ? -EIO : rc;
+    {
+        pt_sweep_counts_t c;
+        pt_sweep_counts(s->sweep, &c);
+        s->t_sweep = pt_now() - c.t0;
+    }
+    s->cpu_sweep += self_cpu();
+    if (rc > 0)
+        report_stopped(s, rc, 0);
+    return rc;
+}
+
+/* Each map's average and std over the folds (NaN unless complete), and the best map. */
+static int pick(sweep_t *s, char *err)
+{
+    s->avg = calloc(s->nmaps, sizeof *s->avg);
+    s->sd = calloc(s->nmaps, sizeof *s->sd);
+    if (s->avg == NULL || s->sd == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    pt_results_averages(s->results, s->avg, s->sd);
+    s->best = pt_results_best(s->results, NULL);
+    return 0;
+}
+
+/* The best map, refit on all rows (as Spark does) when there are workers or a model to
+ * write; the model file. */
+static int refit(sweep_t *s, char *err)
+{
+    double tr = pt_now();
+    long id;
+    int rc;
+
+    if (s->best < 0 || (!pt_sweep_started(s->sweep) && s->o->model_out == NULL))
+        return 0;
+    if (!pt_sweep_started(s->sweep) && (rc = pt_sweep_start(s->sweep, 1, err)) != 0)
+        return rc == -EINVAL ? -EIO : rc;
+    id = pt_sched_queue_refit(s->sched, (size_t)s->best); /* the loop tops the pool up */
+    rc = pt_sweep_run(s->sweep, err);
+    if (rc < 0)
+        return rc == -EINVAL ? -EIO : rc;
+    if (rc > 0) {
+        report_stopped(s, rc, 1);
+        return rc;
+    }
+    s->t_refit = pt_now() - tr;
+    if (pt_sched_job(s->sched, id)->state != PT_SCHED_DONE) {
+        fprintf(stderr, "paratune: refit of param map %ld failed: %s\n", s->best,
+                pt_sweep_refit_error(s->sweep));
+        return 0;
+    }
+    s->model = pt_sweep_take_model(s->sweep, &s->model_len);
+    if (s->o->model_out != NULL && write_model(s, s->ds, s->best, err) != 0)
+        return -EIO;
+    return 0;
+}
+
+/* The summary record (not when a resumed log has one already). */
+static int log_summary(sweep_t *s, char *err)
+{
+    pt_log_summary_t sum;
+    pt_sweep_counts_t c;
+    int32_t *fm;
+    int rc;
+    if (s->log == NULL || (s->resuming && s->prev->summary != NULL))
+        return 0;
+    pt_sweep_counts(s->sweep, &c);
+    fm = calloc(s->nmaps, sizeof *fm);
+    memset(&sum, 0, sizeof sum);
+    sum.nmaps = s->nmaps;
+    sum.avg_metrics = s->avg;
+    sum.std_metrics = s->sd;
+    sum.best_index = (int32_t)s->best;
+    sum.best_params = s->best >= 0 ? &s->maps[s->best] : NULL;
+    sum.best_metric = s->best >= 0 ? s->avg[s->best] : NAN;
+    sum.wall_seconds = c.t0 > 0 ? pt_now() - c.t0 : 0;
+    for (size_t j = 0; j < pt_sched_nfits(s->sched); j++) {
+        pt_sched_state_t st = pt_sched_job(s->sched, (long)j)->state;
+        sum.jobs_ok += st == PT_SCHED_DONE;
+        sum.jobs_failed += st == PT_SCHED_FAILED;
+    }
+    sum.failed_maps = fm;
+    for (size_t i = 0; fm != NULL && i < s->nmaps; i++)
+        if (isnan(s->avg[i]))
+            fm[sum.nfailed_maps++] = (int32_t)i;
+    rc = pt_log_append_summary(s->log, &sum, err);
+    if (rc == 0)
+        rc = pt_log_sync(s->log, err);
+    free(fm);
+    return rc != 0 ? -EIO : 0;
+}
+
+/* The table and the closing lines. Returns 0 when there is a best map, -ESRCH when not
+ * (said on stderr), -ENOMEM. */
+static int report(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    pt_sweep_counts_t c;
+    if (pt_report_table(s->results, s->maps, s->metric_name, s->best) != 0) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    pt_sweep_counts(s->sweep, &c);
+    if (!o->quiet) {
+        char list[256];
+        pt_timing_t t = {s->t_load, s->t_shm, s->t_sweep, s->t_refit, s->cpu_sweep,
+                         s->total_to_run, o->parallelism, NULL};
+        if (pt_opts_pinned(o))
+            t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
+        pt_report_timing(&t);
+    }
+    /* failed maps are listed on stderr and in the log; the run is still a success */
+    return pt_report_outcome(s->results, s->maps, s->metric_name, s->best, c.not_converged,
+                             c.finished, o->quiet) ? 0 : -ESRCH;
+}
+
+/* ---------------------------------------------------------------- main */
+
+/* The exit code for a phase's return: 0 done; a signal that stopped the sweep; -EINVAL the
+ * user's input (options, data, a log that does not fit); -ESRCH no best map; anything else
+ * the system's. */
+static int exit_code(int rc)
+{
+    if (rc == 0)
+        return PT_EXIT_OK;
+    if (rc > 0)
+        return rc == SIGINT ? PT_EXIT_SIGINT : PT_EXIT_SIGTERM;
+    return rc == -EINVAL ? PT_EXIT_USAGE : PT_EXIT_FAIL;
+}
+
+static void tune_free(sweep_t *s)
+{
+    pt_sweep_destroy(&s->sweep);
+    if (s->held != NULL)
+        munmap(s->held, s->held_len);
+    if (s->image_fd >= 0)
+        close(s->image_fd);
+    if (s->stats_fd >= 0)
+        close(s->stats_fd);
+    pt_log_close(&s->log);
+    for (size_t i = 0; s->maps != NULL && i < s->nmaps; i++) {
+        pt_paramlist_free(&s->maps[i]);
+        pt_paramlist_free(&s->full[i]);
+    }
+    free(s->hdr.stages);
+    free(s->maps);
+    free(s->full);
+    free(s->model);
+    free(s->avg);
+    free(s->sd);
+    free(s->fold);
+    free(s->pl.fold);
+    free(s->pl.dst);
+    pt_image_abort(&s->pl.img);
+    pt_results_destroy(&s->results);
+    pt_sched_destroy(&s->sched);
+    pt_spec_destroy(&s->spec);
+    pt_dataset_destroy(&s->ds);
+    pt_logfile_destroy(&s->prev);
+}
+
 int pt_tune_main(int argc, char **argv)
 {
     opts_t o;
     sweep_t s;
-    pt_dataset_t *ds = NULL;
-    pt_load_opts_t lo;
-    pt_logfile_t *prev = NULL;
-    int32_t *fold = NULL;
     char err[PT_ERRLEN] = "";
-    int rc, exit_code = PT_EXIT_FAIL, is_cv, resuming = 0, classify = 0;
-    uint64_t fp;
-    double *avg = NULL, *sd = NULL;
-    long best = -1;
-    double t_start = pt_now(), t_load = 0, t_shm = 0, t_sweep = 0, t_refit = 0, cpu_sweep = 0;
-    pt_log_header_t hdr;
-    struct stat st;
-    void *held = NULL;
-    size_t held_len = 0, all_failed_jobs = 0;
-    place_t pl;
+    int rc;
 
-    memset(&hdr, 0, sizeof hdr);
-    memset(&pl, 0, sizeof pl);
+    memset(&s, 0, sizeof s);
+    s.o = &o;
+    s.image_fd = s.stats_fd = -1;
+    s.best = -1;
+    s.t_start = pt_now();
     rc = pt_opts_parse(argc, argv, &o);
-    pt_sweep_init(&s, &o);
     if (rc != 0) {
-        exit_code = rc < 0 ? PT_EXIT_OK : rc;
+        pt_opts_free(&o);
+        return rc < 0 ? PT_EXIT_OK : rc;
+    }
+    if ((rc = check_options(&s, err)) != 0 || (rc = load_data(&s, err)) != 0 ||
+        (rc = make_jobs(&s, err)) != 0 || (rc = check_resume(&s, err)) != 0)
         goto out;
-    }
-    is_cv = o.validator == PT_VALIDATOR_CV;
-    exit_code = PT_EXIT_USAGE;
-
-    /* Every check of the options comes before any file is read or written. */
-    s.spec = pt_spec_new(o.pipeline, err);
-    if (s.spec == NULL)
-        goto fail_msg;
-    for (size_t i = 0; i < o.ngrid; i++)
-        if (pt_spec_add_axis(s.spec, o.grid[i], err) != 0)
-            goto fail_msg;
-    for (size_t i = 0; i < o.nset; i++)
-        if (pt_spec_set(s.spec, o.set[i], err) != 0)
-            goto fail_msg;
-    for (size_t i = 0; i < o.nrandom; i++)
-        if (pt_spec_add_random(s.spec, o.random[i], err) != 0)
-            goto fail_msg;
-    pt_spec_set_samples(s.spec, (size_t)o.samples, o.seed);
-    if (pt_eval_lookup(o.evaluator, o.metric, &s.ev, &s.metric, err) != 0) {
-        pt_err_prefix(err, o.metric ? "--metric: " : "--evaluator: ");
-        goto fail_msg;
-    }
-    snprintf(s.metric_name, sizeof s.metric_name, "%s", pt_eval_metric_name(s.metric));
-    classify = pt_spec_predictor_role(s.spec) == PT_STAGE_CLASSIFIER;
-    if (s.ev != PT_EVAL_REGRESSION && !classify) {
-        pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
-                  "(logisticRegression)", pt_eval_evaluator_name(s.ev));
-        goto fail_msg;
-    }
-    if (o.stratify && !classify) {
-        pt_seterr(err, "--stratify: needs a classifier as the last stage (logisticRegression)");
-        goto fail_msg;
-    }
-    s.larger_is_better = pt_eval_larger_is_better(s.metric);
-    if (o.log != NULL && lstat(o.log, &st) == 0) {
-        if (o.resume) {
-            prev = pt_logfile_read(o.log, err);
-            if (prev == NULL) {
-                pt_err_prefix(err, "--resume: ");
-                goto fail_msg;
-            }
-            resuming = 1;
-        } else if (!o.overwrite) {
-            pt_seterr(err, "--log %s: file exists (use --resume to finish that sweep, or "
-                      "--overwrite to replace it)", o.log);
-            goto fail_msg;
-        }
-    }
-    if (pt_worker_path(s.worker_path, sizeof s.worker_path) != 0 ||
-        access(s.worker_path, X_OK) != 0) {
-        pt_seterr(err, "cannot find the worker program %s (set PARATUNE_WORKER)",
-                  s.worker_path);
-        exit_code = PT_EXIT_FAIL;
-        goto fail_msg;
-    }
-
-    memset(&lo, 0, sizeof lo);
-    lo.format = o.format;
-    lo.label = o.label;
-    lo.fold_col = o.fold_col;
-    lo.num_folds = (int)o.folds;
-    lo.place = place_rows;
-    lo.place_arg = &pl;
-    pl.o = &o;
-    pl.is_cv = is_cv;
-    pl.nblocks = is_cv ? (uint32_t)o.folds : 2;
-    pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
-    ds = pt_dataset_load(o.data, &lo, err);
-    if (ds == NULL) {
-        if (pl.system_error)
-            exit_code = PT_EXIT_FAIL;
-        goto fail_msg;
-    }
-    if (ds->features == 0) {
-        pt_seterr(err, "%s: no feature column besides the label", o.data);
-        goto fail_msg;
-    }
-    if (pt_spec_check(s.spec, ds->features, err) != 0)
-        goto fail_msg;
-    if (classify && check_classes(&s, ds, pl.dst, o.data, err) != 0)
-        goto fail_msg;
-
-    if (pl.fold != NULL) { /* drawn before parsing */
-        fold = pl.fold;
-        pl.fold = NULL;
-    } else if ((fold = malloc((ds->rows ? ds->rows : 1) * sizeof *fold)) == NULL) {
-        pt_seterr(err, "out of memory");
-        exit_code = PT_EXIT_FAIL;
-        goto fail_msg;
-    } else if (is_cv && o.fold_col != NULL) {
-        size_t *count = calloc((size_t)o.folds, sizeof *count);
-        if (count == NULL) {
-            pt_seterr(err, "out of memory");
-            exit_code = PT_EXIT_FAIL;
-            goto fail_msg;
-        }
-        memcpy(fold, ds->fold, ds->rows * sizeof *fold);
-        for (size_t r = 0; r < ds->rows; r++)
-            count[fold[r]]++;
-        for (long f = 0; f < o.folds; f++)
-            if (count[f] == 0 || count[f] == ds->rows) {
-                pt_seterr(err, "%s: fold column \"%s\": fold %ld leaves an empty %s set",
-                          o.data, o.fold_col, f, count[f] == 0 ? "validation" : "training");
-                free(count);
-                goto fail_msg;
-            }
-        free(count);
-    } else if (split_rows(&o, is_cv, ds->rows, ds->y, s.nclasses, fold, err) != 0) {
-        goto fail_msg; /* ds->y is in file order here: only a split drawn early moves rows */
-    }
-    s.nfolds = is_cv ? (size_t)o.folds : 1;
-
-    /* Param maps and jobs. */
-    s.nmaps = pt_spec_nmaps(s.spec);
-    s.maps = calloc(s.nmaps, sizeof *s.maps);
-    s.full = calloc(s.nmaps, sizeof *s.full);
-    s.njobs = s.nmaps * s.nfolds;
-    s.nstats = pl.nblocks; /* one stats job per image block */
-    s.jobs = calloc(s.njobs + 1 + s.nstats, sizeof *s.jobs);
-    s.qcap = s.njobs + s.nstats + 2;
-    s.queue = calloc(s.qcap, sizeof *s.queue);
-    if (s.maps == NULL || s.full == NULL || s.jobs == NULL || s.queue == NULL) {
-        pt_seterr(err, "out of memory");
-        exit_code = PT_EXIT_FAIL;
-        goto fail_msg;
-    }
-    for (size_t i = 0; i < s.nmaps; i++)
-        if (pt_spec_map(s.spec, i, &s.maps[i]) != 0 || pt_spec_full(s.spec, i, &s.full[i]) != 0) {
-            pt_seterr(err, "out of memory");
-            exit_code = PT_EXIT_FAIL;
-            goto fail_msg;
-        }
-    for (size_t j = 0; j < s.njobs; j++) {
-        s.jobs[j].map = (int32_t)(j / s.nfolds);
-        s.jobs[j].fold = (int32_t)(j % s.nfolds);
-    }
-    fp = pt_dataset_fingerprint(ds);
-    if (make_header(&s, ds, fp, &hdr) != 0) {
-        pt_seterr(err, "out of memory");
-        exit_code = PT_EXIT_FAIL;
-        goto fail_msg;
-    }
-
-    /* With --resume, the jobs that have a result are done; the rest are queued. */
-    s.run = 1;
-    if (resuming) {
-        char why[768];
-        if (header_differs(&prev->header, &hdr, why, sizeof why)) {
-            pt_seterr(err, "--resume: %s was written for %.400s", o.log, why);
-            goto fail_msg;
-        }
-        for (size_t r = 0; r < prev->nresults; r++) {
-            const pt_log_result_t *res = &prev->results[r];
-            job_t *jb;
-            if (res->run + 1 > s.run)
-                s.run = res->run + 1;
-            if (res->run == 0 && s.run < 2)
-                s.run = 2;
-            if (res->param_index < 0 || (size_t)res->param_index >= s.nmaps || res->fold < 0 ||
-                (size_t)res->fold >= s.nfolds)
-                continue;
-            /* should a job have two records, the later counts (as paratune-log reads it) */
-            jb = &s.jobs[(size_t)res->param_index * s.nfolds + (size_t)res->fold];
-            jb->state = strcmp(res->status, "ok") == 0 ? J_DONE : J_FAILED;
-            jb->metric = jb->state == J_DONE ? res->metric : NAN;
-            jb->attempts = res->attempt;
-        }
-        if (!o.quiet && prev->torn)
-            fprintf(stderr, "paratune: --resume: %s ended inside a record (a crash while "
-                    "writing); that record is dropped and its job runs again\n", o.log);
-    }
-    for (size_t j = 0; j < s.njobs; j++) {
-        s.total_to_run += s.jobs[j].state == J_PENDING;
-        s.failed += s.jobs[j].state == J_FAILED;
-    }
-    if (resuming && !o.quiet)
-        fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
-                "%zu\n", s.njobs - s.total_to_run, s.njobs, s.total_to_run);
-    t_load = pt_now() - t_start;
-
-    /* From here on the failures are the system's, not the input's. */
-    exit_code = PT_EXIT_FAIL;
-    if ((pl.img != NULL ? pt_image_end(&pl.img, fold, pl.dst, fp, &s.image_fd, &held, err)
-                        : pt_image_build(ds, fold, pl.nblocks, pl.kind, fp, &s.image_fd, &held,
-                                         err)) != 0) {
-        if (o.fold_col == NULL && strstr(err, "has no rows") != NULL)
-            exit_code = PT_EXIT_USAGE;
-        goto fail_msg;
-    }
-    if (!ds->borrowed) /* the image holds the data now (borrowed x and y are in it) */
-        free(ds->x);
-    ds->x = NULL;
-    if (held != NULL)
-        held_len = (size_t)((const pt_image_hdr_t *)held)->total_size; /* kept mapped */
-    t_shm = pt_now() - t_start - t_load;
-
-    if (o.log != NULL) {
-        s.log = resuming ? pt_log_open_append(o.log, prev, err)
-                         : pt_log_create(o.log, &hdr, o.overwrite, err);
-        if (s.log == NULL)
-            goto fail_msg;
-        pt_log_set_deferred(s.log, 1);
-    }
-
-    s.nslots = (size_t)o.parallelism;
-    s.slots = calloc(s.nslots, sizeof *s.slots);
-    if (s.slots == NULL) {
-        pt_seterr(err, "out of memory");
-        goto fail_msg;
-    }
-    /* The shared moments cache: one stats job per block first, then the sweep's jobs. */
-    if (!o.no_cache && ds->features <= PT_STATS_MAX_FEATURES && s.total_to_run > 0) {
-        if (pt_stats_create(s.nstats, ds->features, &s.stats_fd, err) != 0)
-            goto fail_msg;
-        for (size_t b = 0; b < s.nstats; b++) {
-            s.jobs[s.njobs + 1 + b].map = -1;
-            s.jobs[s.njobs + 1 + b].fold = (int32_t)b;
-            pt_sweep_queue(&s, (long)(s.njobs + 1 + b), 0);
-        }
-    }
-    if (s.total_to_run > 0 || (resuming && prev->summary == NULL)) {
-        s.start_workers = s.total_to_run > 0 ? s.total_to_run : 1;
-        cpu_sweep = -self_cpu();
-        if (pt_sweep_start(&s, err) != 0)
-            goto fail_msg;
-        rc = s.qlen > 0 ? pt_sweep_run(&s, err) : 0; /* the stats phase */
-        if (rc == 0) {
-            for (size_t j = 0; j < s.njobs; j++)
-                if (s.jobs[j].state == J_PENDING)
-                    pt_sweep_queue(&s, (long)j, 0);
-            rc = pt_sweep_run(&s, err);
-        }
-        if (rc < 0)
-            goto fail_msg;
-        t_sweep = pt_now() - s.t0;
-        cpu_sweep += self_cpu();
-        if (rc > 0) {
-            size_t have = 0;
-            for (size_t j = 0; j < s.njobs; j++)
-                have += s.jobs[j].state == J_DONE || s.jobs[j].state == J_FAILED;
-            fprintf(stderr, "paratune: stopped by SIG%s; %zu of %zu jobs have a result%s%s\n",
-                    pt_signame(rc), have, s.njobs, o.log ? " in " : " (no --log: lost)",
-                    o.log ? o.log : "");
-            if (o.log != NULL)
-                print_resume_hint(&o);
-            exit_code = rc == SIGINT ? PT_EXIT_SIGINT : PT_EXIT_SIGTERM;
-            goto out;
-        }
-    }
-
-    avg = calloc(s.nmaps, sizeof *avg);
-    sd = calloc(s.nmaps, sizeof *sd);
-    if (avg == NULL || sd == NULL) {
-        pt_seterr(err, "out of memory");
-        goto fail_msg;
-    }
-    averages(&s, avg, sd);
-    best = pick_best(avg, s.nmaps, s.larger_is_better);
-
-    /* Refit the best map on all rows (as Spark does). */
-    if (best >= 0 && (s.router != NULL || o.model_out != NULL)) {
-        double tr = pt_now();
-        if (s.router == NULL && pt_sweep_start(&s, err) != 0)
-            goto fail_msg;
-        s.jobs[s.njobs].map = (int32_t)best;
-        s.jobs[s.njobs].fold = -1;
-        pt_sweep_queue(&s, (long)s.njobs, 0); /* pt_sweep_run tops the pool up for it */
-        rc = pt_sweep_run(&s, err);
-        if (rc < 0)
-            goto fail_msg;
-        if (rc > 0) {
-            fprintf(stderr, "paratune: stopped by SIG%s during the refit\n", pt_signame(rc));
-            if (o.log != NULL)
-                print_resume_hint(&o);
-            exit_code = rc == SIGINT ? PT_EXIT_SIGINT : PT_EXIT_SIGTERM;
-            goto out;
-        }
-        t_refit = pt_now() - tr;
-        if (s.jobs[s.njobs].state != J_DONE)
-            fprintf(stderr, "paratune: refit of param map %ld failed: %s\n", best,
-                    s.refit_error);
-        else if (o.model_out != NULL && write_model(&s, ds, best, err) != 0)
-            goto fail_msg;
-    }
-
-    if (s.log != NULL && !(resuming && prev->summary != NULL)) {
-        pt_log_summary_t sum;
-        int32_t *fm = calloc(s.nmaps, sizeof *fm);
-        memset(&sum, 0, sizeof sum);
-        sum.nmaps = s.nmaps;
-        sum.avg_metrics = avg;
-        sum.std_metrics = sd;
-        sum.best_index = (int32_t)best;
-        sum.best_params = best >= 0 ? &s.maps[best] : NULL;
-        sum.best_metric = best >= 0 ? avg[best] : NAN;
-        sum.wall_seconds = s.t0 > 0 ? pt_now() - s.t0 : 0;
-        for (size_t j = 0; j < s.njobs; j++) {
-            sum.jobs_ok += s.jobs[j].state == J_DONE;
-            sum.jobs_failed += s.jobs[j].state == J_FAILED;
-        }
-        sum.failed_maps = fm;
-        for (size_t i = 0; fm != NULL && i < s.nmaps; i++)
-            if (isnan(avg[i]))
-                fm[sum.nfailed_maps++] = (int32_t)i;
-        rc = pt_log_append_summary(s.log, &sum, err);
-        if (rc == 0)
-            rc = pt_log_sync(s.log, err);
-        free(fm);
-        if (rc != 0)
-            goto fail_msg;
-    }
-
-    print_table(&s, avg, sd, best);
-    if (!o.quiet) {
-        char pinned[300] = "";
-        if (pt_opts_pinned(&o)) {
-            char list[256];
-            snprintf(pinned, sizeof pinned, "; pinned to CPUs %s",
-                     pt_cpus_format(o.cpus, o.ncpus, list, sizeof list));
-        }
-        fprintf(stderr, "paratune: load %.3fs, shared memory %.3fs, sweep %.3fs (%zu jobs, "
-                "parallelism %ld), refit %.3fs; coordinator CPU in the sweep %.3fs (%.1f us "
-                "per job)%s\n", t_load, t_shm, t_sweep, s.total_to_run, o.parallelism, t_refit,
-                cpu_sweep, s.total_to_run ? cpu_sweep / (double)s.total_to_run * 1e6 : 0.0,
-                pinned);
-    }
-    if (s.not_converged > 0 && !o.quiet)
-        fprintf(stderr, "paratune: %zu of %zu fits stopped at maxIter before meeting tol "
-                "(\"converged\": false in the log); raise maxIter or tol for those maps\n",
-                s.not_converged, s.finished);
-    for (size_t i = 0; i < s.nmaps; i++) {
-        char pbuf[512];
-        size_t f, bad_fold = s.nfolds;
-        if (!isnan(avg[i]))
-            continue;
-        pt_paramlist_format(&s.maps[i], pbuf, sizeof pbuf);
-        for (f = 0; f < s.nfolds; f++) {
-            const job_t *j = &s.jobs[i * s.nfolds + f];
-            if (j->state == J_FAILED)
-                break;
-            if (bad_fold == s.nfolds && !isfinite(j->metric))
-                bad_fold = f;
-        }
-        if (f < s.nfolds)
-            fprintf(stderr, "paratune: param map %zu (%s) failed; see the log for the "
-                    "reason\n", i, pbuf);
-        else
-            fprintf(stderr, "paratune: param map %zu (%s): %s is not a finite number in fold "
-                    "%zu (for example r2 of a constant label); left out of the choice\n", i,
-                    pbuf, s.metric_name, bad_fold);
-        all_failed_jobs += f < s.nfolds;
-    }
-    if (best < 0) {
-        if (all_failed_jobs == s.nmaps)
-            fprintf(stderr, "paratune: every param map failed\n");
-        else
-            fprintf(stderr, "paratune: no param map has a finite average %s\n", s.metric_name);
-        exit_code = PT_EXIT_FAIL;
-    } else {
-        char pbuf[1024];
-        pt_paramlist_format(&s.maps[best], pbuf, sizeof pbuf);
-        printf("best: #%ld %s%s%s=%.10g\n", best, pbuf, pbuf[0] ? " " : "", s.metric_name,
-               avg[best]);
-        exit_code = PT_EXIT_OK; /* failed maps are listed above and in the log */
-    }
-    goto out;
-
-fail_msg:
-    fprintf(stderr, "paratune: %s\n", err);
+    count_jobs(&s);
+    s.t_load = pt_now() - s.t_start;
+    /* from here on the failures are the system's, not the input's (but a fold without rows) */
+    if ((rc = build_image(&s, err)) != 0)
+        goto out;
+    s.t_shm = pt_now() - s.t_start - s.t_load;
+    if ((rc = open_log(&s, err)) == 0 && (rc = run_sweep(&s, err)) == 0 &&
+        (rc = pick(&s, err)) == 0 && (rc = refit(&s, err)) == 0 &&
+        (rc = log_summary(&s, err)) == 0)
+        rc = report(&s, err);
 out:
-    pt_sweep_shutdown(&s);
-    if (held != NULL)
-        munmap(held, held_len);
-    if (s.image_fd >= 0)
-        close(s.image_fd);
-    if (s.stats_fd >= 0)
-        close(s.stats_fd);
-    pt_log_close(&s.log);
-    for (size_t i = 0; s.maps != NULL && i < s.nmaps; i++) {
-        pt_paramlist_free(&s.maps[i]);
-        pt_paramlist_free(&s.full[i]);
-    }
-    free(hdr.stages);
-    free(s.maps);
-    free(s.full);
-    free(s.jobs);
-    free(s.queue);
-    free(s.slots);
-    free(s.model);
-    free(avg);
-    free(sd);
-    free(fold);
-    free(pl.fold);
-    free(pl.dst);
-    pt_image_abort(&pl.img);
+    if (rc < 0 && rc != -ESRCH)
+        fprintf(stderr, "paratune: %s\n", err);
+    tune_free(&s);
     pt_opts_free(&o);
-    pt_spec_destroy(&s.spec);
-    pt_dataset_destroy(&ds);
-    pt_logfile_destroy(&prev);
-    return exit_code;
+    return exit_code(rc);
 }

@@ -20,6 +20,7 @@
 #include <msgpack.h>
 
 #include "pt_log.h"
+#include "pt_results.h"
 #include "pt_value.h"
 
 /* ---- the command line ---- */
@@ -45,13 +46,13 @@ int plog_cmd_timeline(const plog_args_t *a);
 
 /* ---- a log and its statistics (plog_sweep.c) ---- */
 
-/* How far a param map got. A map fails when any of its jobs failed or gave a non-finite
- * metric, exactly as the coordinator decides (coordinator/tune.c). */
+/* How far a param map got: pt_results' pt_map_state_t under the names the commands use. A
+ * map fails when any of its jobs failed or gave a non-finite metric, as tune decides. */
 typedef enum {
-    PLOG_OK = 0,      /* every fold has an ok result */
-    PLOG_PARTIAL = 1, /* some folds ok, the others not run yet (unfinished sweep) */
-    PLOG_FAILED = 2,  /* a fold failed */
-    PLOG_NONE = 3     /* no result yet */
+    PLOG_OK = PT_MAP_OK,           /* every fold has an ok result */
+    PLOG_PARTIAL = PT_MAP_PARTIAL, /* some folds ok, the others not run yet (unfinished sweep) */
+    PLOG_FAILED = PT_MAP_FAILED,   /* a fold failed */
+    PLOG_NONE = PT_MAP_NONE        /* no result yet */
 } plog_state_t;
 
 typedef struct {

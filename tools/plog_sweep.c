@@ -1,11 +1,10 @@
 /* plog_sweep.c - paratune-log: a result log read back, with each param map's statistics.
  *
  * Statistics are recomputed from the result records (not taken from the summary), so logs of
- * sweeps that are still running or were killed work too. They follow the coordinator
- * (coordinator/tune.c) to the bit: the last result of each (map, fold) job counts, the
- * metrics are summed in fold order, a map with a failed job or a non-finite metric is failed,
- * and the best map is the first with the best average. Also here: the small value, number
- * and UTF-8 helpers the commands share.
+ * sweeps that are still running or were killed work too. The last result of each (map, fold)
+ * job counts; the aggregation and the best map are pt_results' (lib/run), the rules tune
+ * uses, so the two agree to the bit. Also here: the small value, number and UTF-8 helpers
+ * the commands share.
  */
 #include <errno.h>
 #include <langinfo.h>
@@ -16,61 +15,43 @@
 #include "plog.h"
 #include "pt_common.h"
 #include "pt_params.h"
+#include "pt_results.h"
 
-/* Results in job order: by map, by fold, and by file position, so that the last of each
- * (map, fold) run is the one that counts. */
-static int cmp_results(const void *pa, const void *pb)
+/* Fills s->maps from the latest result of every job (last: nmaps x nfolds, NULL for none):
+ * the statistics from pt_results, the module tune and the progress line use too. */
+static int map_stats(plog_sweep_t *s, const pt_log_result_t *const *last)
 {
-    const pt_log_result_t *a = *(const pt_log_result_t *const *)pa;
-    const pt_log_result_t *b = *(const pt_log_result_t *const *)pb;
-    if (a->param_index != b->param_index)
-        return a->param_index < b->param_index ? -1 : 1;
-    if (a->fold != b->fold)
-        return a->fold < b->fold ? -1 : 1;
-    return a < b ? -1 : a > b; /* same array: address order is file order */
-}
-
-static int result_ok(const pt_log_result_t *r)
-{
-    return strcmp(r->status, "ok") == 0 && isfinite(r->metric);
-}
-
-/* Fills s->maps from the latest result of every job (rs: that many, in map and fold order). */
-static void map_stats(plog_sweep_t *s, const pt_log_result_t *const *rs, size_t n)
-{
-    size_t i = 0;
+    pt_results_t *res = pt_results_new(s->h->nmaps, s->nfolds, s->h->larger_is_better);
+    if (res == NULL)
+        return -ENOMEM;
+    for (size_t m = 0; m < s->h->nmaps; m++)
+        for (size_t f = 0; f < s->nfolds; f++) {
+            const pt_log_result_t *r = last[m * s->nfolds + f];
+            if (r == NULL)
+                continue;
+            pt_results_set(res, m, f, strcmp(r->status, "ok") == 0 ? PT_FOLD_OK : PT_FOLD_FAILED,
+                           r->metric);
+            if (isfinite(r->fit_seconds))
+                s->maps[m].fit_seconds += r->fit_seconds;
+        }
     for (size_t m = 0; m < s->h->nmaps; m++) {
         plog_map_t *st = &s->maps[m];
-        size_t first = i;
-        double sum = 0, ss = 0;
-
+        pt_map_stats_t ms;
+        pt_results_map(res, m, &ms);
         st->index = m;
-        st->avg = st->std = NAN;
-        for (; i < n && (size_t)rs[i]->param_index == m; i++) {
-            if (result_ok(rs[i])) {
-                st->ok++;
-                sum += rs[i]->metric;
-            } else {
-                st->failed++;
-            }
-            if (isfinite(rs[i]->fit_seconds))
-                st->fit_seconds += rs[i]->fit_seconds;
-        }
-        if (st->failed > 0)
-            st->state = PLOG_FAILED;
-        else if (st->ok == 0)
-            st->state = PLOG_NONE;
-        else
-            st->state = (size_t)st->ok == s->nfolds ? PLOG_OK : PLOG_PARTIAL;
-        if (st->state != PLOG_OK && st->state != PLOG_PARTIAL)
-            continue;
-        st->avg = sum / (double)st->ok;
-        for (size_t k = first; k < i; k++) {
-            double d = rs[k]->metric - st->avg;
-            ss += d * d;
-        }
-        st->std = sqrt(ss / (double)st->ok); /* ddof 0, as PySpark's stdMetrics */
+        st->state = (plog_state_t)ms.state;
+        st->ok = ms.ok;
+        st->failed = ms.failed;
+        st->avg = ms.avg;
+        st->std = ms.std;
     }
+    s->jobs_done = pt_results_count(res);
+    if (s->lf->summary != NULL)
+        s->best = s->lf->summary->best_index;
+    else
+        s->best = pt_results_best(res, NULL);
+    pt_results_destroy(&res);
+    return 0;
 }
 
 /* The keys of all param maps in order of first appearance (grids may be uneven). */
@@ -100,8 +81,7 @@ plog_sweep_t *plog_sweep_load(const char *file, int *rc)
 {
     char err[PT_ERRLEN];
     plog_sweep_t *s = NULL;
-    const pt_log_result_t **rs = NULL;
-    size_t n = 0;
+    const pt_log_result_t **last = NULL;
 
     if ((s = calloc(1, sizeof *s)) == NULL)
         goto nomem;
@@ -118,45 +98,30 @@ plog_sweep_t *plog_sweep_load(const char *file, int *rc)
     s->nfolds = s->h->validator == PT_VALIDATOR_CV ? (size_t)s->h->num_folds : 1;
     s->jobs_total = s->h->nmaps > 0 && s->nfolds > SIZE_MAX / s->h->nmaps
                         ? SIZE_MAX : s->h->nmaps * s->nfolds;
+    if (s->nfolds > 0 && s->h->nmaps > SIZE_MAX / sizeof *last / s->nfolds)
+        goto nomem;
     if ((s->maps = calloc(s->h->nmaps + 1, sizeof *s->maps)) == NULL ||
-        (rs = malloc((s->lf->nresults + 1) * sizeof *rs)) == NULL || collect_keys(s) != 0)
+        (last = calloc(s->h->nmaps * s->nfolds + 1, sizeof *last)) == NULL ||
+        collect_keys(s) != 0)
         goto nomem;
 
-    /* validation folds only (a refit would have fold -1), each job's last result */
+    /* validation folds only (a refit would have fold -1); in file order, so each job's last
+     * result is the one that counts */
     for (size_t i = 0; i < s->lf->nresults; i++) {
         const pt_log_result_t *r = &s->lf->results[i];
-        if (r->fold >= 0 && (size_t)r->fold < s->nfolds)
-            rs[n++] = r;
+        if (r->fold >= 0 && (size_t)r->fold < s->nfolds && r->param_index >= 0 &&
+            (size_t)r->param_index < s->h->nmaps)
+            last[(size_t)r->param_index * s->nfolds + (size_t)r->fold] = r;
     }
-    qsort(rs, n, sizeof *rs, cmp_results);
-    {
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (i + 1 < n && rs[i + 1]->param_index == rs[i]->param_index &&
-                rs[i + 1]->fold == rs[i]->fold)
-                continue;
-            rs[k++] = rs[i];
-        }
-        n = k;
-    }
-    s->jobs_done = n;
-    map_stats(s, rs, n);
+    if (map_stats(s, last) != 0)
+        goto nomem;
     s->finished = s->lf->summary != NULL || s->jobs_done == s->jobs_total;
-
-    if (s->lf->summary != NULL) {
-        s->best = s->lf->summary->best_index;
-    } else {
-        for (size_t m = 0; m < s->h->nmaps; m++)
-            if (s->maps[m].state == PLOG_OK &&
-                (s->best < 0 || plog_better(s, s->maps[m].avg, s->maps[s->best].avg)))
-                s->best = (long)m;
-    }
-    free(rs);
+    free(last);
     return s;
 
 nomem:
     fprintf(stderr, "paratune-log: %s: out of memory\n", file);
-    free(rs);
+    free(last);
     plog_sweep_destroy(&s);
     *rc = PT_EXIT_FAIL;
     return NULL;
@@ -175,11 +140,7 @@ void plog_sweep_destroy(plog_sweep_t **ps)
 
 int plog_better(const plog_sweep_t *s, double a, double b)
 {
-    if (isnan(a))
-        return 0;
-    if (isnan(b))
-        return 1;
-    return s->h->larger_is_better ? a > b : a < b;
+    return pt_results_better(s->h->larger_is_better, a, b);
 }
 
 static int rank(plog_state_t st)
@@ -347,7 +308,7 @@ int plog_digits(const double *v, size_t n, int lo, int hi)
     for (; p < hi; p++) {
         size_t i;
         for (i = 1; i < m; i++) {
-            char a[48], b[48];
+            char a[328], b[328]; /* %.*g of any double at any precision fits */
             if (d[i] == d[i - 1])
                 continue;
             snprintf(a, sizeof a, "%.*g", p, d[i - 1]);

@@ -1,0 +1,347 @@
+/* procs.c - the coordinator's process table: spawn, reap, stop, the janitor (see procs.h). */
+#include "procs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pt_common.h"
+#include "pt_cpus.h"
+#include "pt_exit.h"
+
+/* Starts path with argv and envp (NULL-terminated; envp NULL: this environment); the nkeep
+ * descriptors keep[] stay open in the child (negative entries are skipped). cpus, when not
+ * NULL, is the child's CPU affinity (set before exec, so every thread it starts has it).
+ * Returns the child's pid, or a negative errno (fork or exec failed) with err set. */
+static pid_t spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
+                   size_t nkeep, const cpu_set_t *cpus, char *err)
+{
+    int pfd[2], child_errno = 0;
+    pid_t pid;
+    ssize_t n;
+
+    if (pipe2(pfd, O_CLOEXEC) != 0) {
+        pt_seterr(err, "pipe: %s", strerror(errno));
+        return -errno;
+    }
+    pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(pfd[0]);
+        close(pfd[1]);
+        pt_seterr(err, "fork: %s", strerror(e));
+        return -e;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        struct sigaction dfl;
+        int e;
+        setpgid(0, 0);
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        for (int s = 1; s < NSIG; s++)
+            if (s != SIGKILL && s != SIGSTOP)
+                sigaction(s, &dfl, NULL);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        for (size_t i = 0; i < nkeep; i++)
+            if (keep[i] >= 0)
+                fcntl(keep[i], F_SETFD, 0);
+        if (cpus != NULL)
+            sched_setaffinity(0, sizeof *cpus, cpus); /* a plain system call */
+        if (envp != NULL)
+            execve(path, argv, envp);
+        else
+            execv(path, argv);
+        e = errno;
+        (void)!write(pfd[1], &e, sizeof e);
+        _exit(127);
+    }
+    close(pfd[1]);
+    do {
+        n = read(pfd[0], &child_errno, sizeof child_errno);
+    } while (n < 0 && errno == EINTR);
+    close(pfd[0]);
+    if (n == (ssize_t)sizeof child_errno) {
+        pt_seterr(err, "cannot run %s: %s", path, strerror(child_errno));
+        return -child_errno;
+    }
+    return pid;
+}
+
+int pt_worker_path(char *buf, size_t len)
+{
+    const char *env = getenv("PARATUNE_WORKER");
+    char self[4096];
+    ssize_t n;
+    char *slash;
+
+    if (env != NULL && *env != '\0') {
+        if (strlen(env) >= len)
+            return -ENAMETOOLONG;
+        strcpy(buf, env);
+        return 0;
+    }
+    n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        return -errno;
+    self[n] = '\0';
+    slash = strrchr(self, '/');
+    if (slash == NULL)
+        return -ENOENT;
+    slash[1] = '\0';
+    if ((size_t)snprintf(buf, len, "%sparatune-worker", self) >= len)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+const char *pt_signame(int sig)
+{
+    const char *n = sigabbrev_np(sig);
+    return n ? n : "?";
+}
+
+/* ---------------------------------------------------------------- the table */
+
+#define MAX_START_FAILURES 5 /* more workers dying before HELLO than this: stop respawning */
+
+struct pt_procs {
+    pt_procs_config_t cfg;
+    pt_slot_t *slots;
+    size_t nslots;
+    int start_failures; /* workers that died before saying HELLO */
+    int fatal_start;    /* one exited 2 at start-up: start no more */
+    pid_t janitor;
+    int janitor_fd;
+    char dir[256];      /* the janitor's directory */
+};
+
+pt_procs_t *pt_procs_new(size_t nslots, const pt_procs_config_t *cfg)
+{
+    pt_procs_t *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    p->slots = calloc(nslots ? nslots : 1, sizeof *p->slots);
+    if (p->slots == NULL) {
+        free(p);
+        return NULL;
+    }
+    p->cfg = *cfg;
+    p->nslots = nslots;
+    p->janitor = -1;
+    p->janitor_fd = -1;
+    return p;
+}
+
+void pt_procs_destroy(pt_procs_t **pp)
+{
+    pt_procs_t *p;
+    if (pp == NULL || (p = *pp) == NULL)
+        return;
+    pt_procs_stop(p, 0);
+    if (p->janitor_fd >= 0)
+        close(p->janitor_fd);
+    if (p->janitor > 0)
+        while (waitpid(p->janitor, NULL, 0) < 0 && errno == EINTR)
+            ;
+    free(p->slots);
+    free(p);
+    *pp = NULL;
+}
+
+int pt_procs_janitor(pt_procs_t *p, const char *dir, char *err)
+{
+    int fds[2];
+    pid_t pid;
+    snprintf(p->dir, sizeof p->dir, "%s", dir);
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        int e = errno;
+        pt_seterr(err, "pipe: %s", strerror(e));
+        return -e;
+    }
+    pid = fork();
+    if (pid < 0) {
+        pt_seterr(err, "fork: %s", strerror(errno));
+        close(fds[0]);
+        close(fds[1]);
+        return -EAGAIN;
+    }
+    if (pid == 0) {
+        char c, sock[320];
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigaction(SIGINT, &ign, NULL);
+        sigaction(SIGTERM, &ign, NULL);
+        sigaction(SIGHUP, &ign, NULL);
+        setpgid(0, 0);
+        for (int fd = 0; fd < 1024; fd++)
+            if (fd != fds[0] && fd != 2)
+                close(fd);
+        while (read(fds[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        snprintf(sock, sizeof sock, "%s/ctl", p->dir);
+        unlink(sock);
+        rmdir(p->dir);
+        _exit(0);
+    }
+    close(fds[0]);
+    p->janitor = pid;
+    p->janitor_fd = fds[1];
+    return 0;
+}
+
+size_t pt_procs_nslots(const pt_procs_t *p)
+{
+    return p->nslots;
+}
+
+pt_slot_t *pt_procs_slot(pt_procs_t *p, size_t i)
+{
+    return &p->slots[i];
+}
+
+pt_slot_t *pt_procs_by_pid(pt_procs_t *p, pid_t pid)
+{
+    for (size_t i = 0; i < p->nslots; i++)
+        if (p->slots[i].state != W_FREE && p->slots[i].pid == pid)
+            return &p->slots[i];
+    return NULL;
+}
+
+pt_slot_t *pt_procs_by_id(pt_procs_t *p, const void *id, size_t len)
+{
+    for (size_t i = 0; i < p->nslots; i++)
+        if ((p->slots[i].state == W_IDLE || p->slots[i].state == W_BUSY) &&
+            p->slots[i].idlen == len && memcmp(p->slots[i].id, id, len) == 0)
+            return &p->slots[i];
+    return NULL;
+}
+
+size_t pt_procs_live(const pt_procs_t *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->nslots; i++)
+        n += p->slots[i].state != W_FREE;
+    return n;
+}
+
+int pt_procs_start_failures(const pt_procs_t *p)
+{
+    return p->start_failures;
+}
+
+int pt_procs_spawn(pt_procs_t *p, size_t i, char *err)
+{
+    pt_slot_t *w = &p->slots[i];
+    cpu_set_t cpus;
+    pid_t pid;
+    if (p->cfg.cpus != NULL)
+        pt_cpus_slot(p->cfg.cpus, p->cfg.ncpus, i, p->cfg.threads, &cpus);
+    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep,
+                p->cfg.cpus != NULL ? &cpus : NULL, err);
+    if (pid < 0)
+        return (int)pid;
+    memset(w, 0, sizeof *w);
+    w->pid = pid;
+    w->state = W_STARTING;
+    w->job = -1;
+    return 0;
+}
+
+int pt_procs_top_up(pt_procs_t *p, size_t want, char *err)
+{
+    size_t live = pt_procs_live(p);
+    if (p->fatal_start || p->start_failures > MAX_START_FAILURES)
+        return 0;
+    for (size_t i = 0; i < p->nslots && live < want; i++)
+        if (p->slots[i].state == W_FREE) {
+            int rc = pt_procs_spawn(p, i, err);
+            if (rc != 0)
+                return rc;
+            live++;
+        }
+    return 0;
+}
+
+int pt_procs_reap(pt_procs_t *p, pt_death_t *d)
+{
+    int st;
+    pid_t pid;
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        pt_slot_t *w = pt_procs_by_pid(p, pid);
+        if (w == NULL) {
+            if (pid == p->janitor)
+                p->janitor = -1;
+            continue;
+        }
+        memset(d, 0, sizeof *d);
+        d->pid = pid;
+        if (w->kill_reason[0] != '\0')
+            snprintf(d->why, sizeof d->why, "%s", w->kill_reason);
+        else if (WIFSIGNALED(st))
+            snprintf(d->why, sizeof d->why, "worker %ld killed by signal %d (SIG%s)", (long)pid,
+                     WTERMSIG(st), pt_signame(WTERMSIG(st)));
+        else
+            snprintf(d->why, sizeof d->why, "worker %ld exited with code %d", (long)pid,
+                     WEXITSTATUS(st));
+        d->job = w->state == W_BUSY ? w->job : -1;
+        d->started = w->started;
+        d->timed_out = w->timed_out;
+        d->was_starting = w->state == W_STARTING;
+        if (d->was_starting) {
+            p->start_failures++;
+            /* Exit code 2 is a fatal setup error: the same spawn would fail the same way. */
+            if (WIFEXITED(st) && WEXITSTATUS(st) == PT_EXIT_WORKER_SETUP)
+                p->fatal_start = 1;
+        }
+        w->state = W_FREE;
+        return 1;
+    }
+    return 0;
+}
+
+void pt_procs_kill(pt_slot_t *w, const char *reason)
+{
+    snprintf(w->kill_reason, sizeof w->kill_reason, "%s", reason);
+    kill(w->pid, SIGKILL);
+}
+
+void pt_procs_stop(pt_procs_t *p, double stop_seconds)
+{
+    double until = pt_now() + stop_seconds;
+    useconds_t delay = 1000;
+    for (size_t i = 0; i < p->nslots; i++)
+        if (p->slots[i].state != W_FREE && p->slots[i].state != W_IDLE)
+            kill(p->slots[i].pid, SIGKILL);
+    while (pt_procs_live(p) > 0) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid > 0) {
+            pt_slot_t *w = pt_procs_by_pid(p, pid);
+            if (w != NULL)
+                w->state = W_FREE;
+            else if (pid == p->janitor)
+                p->janitor = -1;
+            continue;
+        }
+        if (pid < 0 && errno == ECHILD)
+            break;
+        if (pt_now() > until) {
+            for (size_t i = 0; i < p->nslots; i++)
+                if (p->slots[i].state != W_FREE)
+                    kill(p->slots[i].pid, SIGKILL);
+            until = pt_now() + 3600;
+        }
+        /* polled with doubling delays (as nginx's master waits for its workers): an exit
+         * that comes at once costs a millisecond, a slow one few wake-ups */
+        usleep(delay);
+        if (delay < 64000)
+            delay *= 2;
+    }
+}

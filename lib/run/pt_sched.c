@@ -1,0 +1,221 @@
+/* pt_sched.c - the sweep's job queue (see pt_sched.h). */
+#include "pt_sched.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+struct pt_sched {
+    pt_sched_config_t cfg;
+    size_t nfits, njobs;
+    pt_sched_job_t *jobs;
+    long *queue;         /* a ring of njobs ids: a job is queued at most once */
+    size_t qhead, qlen;
+    size_t running;
+    size_t stats_waiting; /* stats jobs queued or running: the fits wait for them */
+};
+
+pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg)
+{
+    pt_sched_t *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->cfg = *cfg;
+    if (cfg->nstats > SIZE_MAX / 64 ||
+        (cfg->nfolds > 0 && cfg->nmaps > (SIZE_MAX / 64 - cfg->nstats) / cfg->nfolds))
+        goto fail;
+    s->nfits = cfg->nmaps * cfg->nfolds;
+    s->njobs = s->nfits + 1 + cfg->nstats;
+    s->jobs = calloc(s->njobs, sizeof *s->jobs);
+    s->queue = calloc(s->njobs, sizeof *s->queue);
+    if (s->jobs == NULL || s->queue == NULL)
+        goto fail;
+    for (size_t j = 0; j < s->nfits; j++) {
+        s->jobs[j].kind = PT_JOB_FIT;
+        s->jobs[j].map = (int32_t)(j / cfg->nfolds);
+        s->jobs[j].fold = (int32_t)(j % cfg->nfolds);
+    }
+    s->jobs[s->nfits].kind = PT_JOB_REFIT;
+    s->jobs[s->nfits].map = -1;
+    s->jobs[s->nfits].fold = -1;
+    for (size_t b = 0; b < cfg->nstats; b++) {
+        pt_sched_job_t *jb = &s->jobs[s->nfits + 1 + b];
+        jb->kind = PT_JOB_STATS;
+        jb->map = -1;
+        jb->fold = (int32_t)b;
+    }
+    return s;
+fail:
+    pt_sched_destroy(&s);
+    return NULL;
+}
+
+void pt_sched_destroy(pt_sched_t **s)
+{
+    if (s == NULL || *s == NULL)
+        return;
+    free((*s)->jobs);
+    free((*s)->queue);
+    free(*s);
+    *s = NULL;
+}
+
+size_t pt_sched_njobs(const pt_sched_t *s)
+{
+    return s->njobs;
+}
+
+size_t pt_sched_nfits(const pt_sched_t *s)
+{
+    return s->nfits;
+}
+
+long pt_sched_fit_id(const pt_sched_t *s, size_t map, size_t fold)
+{
+    return (long)(map * s->cfg.nfolds + fold);
+}
+
+long pt_sched_refit_id(const pt_sched_t *s)
+{
+    return (long)s->nfits;
+}
+
+long pt_sched_stats_id(const pt_sched_t *s, size_t block)
+{
+    return (long)(s->nfits + 1 + block);
+}
+
+const pt_sched_job_t *pt_sched_job(const pt_sched_t *s, long id)
+{
+    return id >= 0 && (size_t)id < s->njobs ? &s->jobs[id] : NULL;
+}
+
+void pt_sched_restore(pt_sched_t *s, size_t map, size_t fold, pt_sched_state_t state,
+                      int attempts)
+{
+    pt_sched_job_t *jb;
+    if (map >= s->cfg.nmaps || fold >= s->cfg.nfolds)
+        return;
+    jb = &s->jobs[pt_sched_fit_id(s, map, fold)];
+    jb->state = state;
+    jb->attempts = attempts;
+}
+
+size_t pt_sched_fits_pending(const pt_sched_t *s)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < s->nfits; j++)
+        n += s->jobs[j].state == PT_SCHED_PENDING;
+    return n;
+}
+
+size_t pt_sched_fits_failed(const pt_sched_t *s)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < s->nfits; j++)
+        n += s->jobs[j].state == PT_SCHED_FAILED;
+    return n;
+}
+
+static void push(pt_sched_t *s, long id, int front)
+{
+    if (front) {
+        s->qhead = (s->qhead + s->njobs - 1) % s->njobs;
+        s->queue[s->qhead] = id;
+    } else {
+        s->queue[(s->qhead + s->qlen) % s->njobs] = id;
+    }
+    s->qlen++;
+    if (s->jobs[id].kind == PT_JOB_STATS && front == 0)
+        s->stats_waiting++;
+}
+
+void pt_sched_queue_sweep(pt_sched_t *s)
+{
+    for (size_t b = 0; b < s->cfg.nstats; b++)
+        push(s, pt_sched_stats_id(s, b), 0);
+    for (size_t j = 0; j < s->nfits; j++)
+        if (s->jobs[j].state == PT_SCHED_PENDING)
+            push(s, (long)j, 0);
+}
+
+long pt_sched_queue_refit(pt_sched_t *s, size_t map)
+{
+    pt_sched_job_t *jb = &s->jobs[s->nfits];
+    if (map >= s->cfg.nmaps || jb->state == PT_SCHED_RUNNING)
+        return -EINVAL;
+    for (size_t i = 0; i < s->qlen; i++)
+        if (s->queue[(s->qhead + i) % s->njobs] == (long)s->nfits)
+            return -EINVAL;
+    jb->map = (int32_t)map;
+    jb->state = PT_SCHED_PENDING;
+    push(s, (long)s->nfits, 0);
+    return (long)s->nfits;
+}
+
+long pt_sched_next(pt_sched_t *s)
+{
+    long id;
+    pt_sched_job_t *jb;
+    if (s->qlen == 0 || s->running >= s->cfg.parallelism)
+        return -1;
+    id = s->queue[s->qhead];
+    jb = &s->jobs[id];
+    if (jb->kind != PT_JOB_STATS && s->stats_waiting > 0)
+        return -1;
+    s->qhead = (s->qhead + 1) % s->njobs;
+    s->qlen--;
+    jb->state = PT_SCHED_RUNNING;
+    jb->attempts++;
+    s->running++;
+    return id;
+}
+
+void pt_sched_unsend(pt_sched_t *s, long id)
+{
+    pt_sched_job_t *jb = &s->jobs[id];
+    jb->state = PT_SCHED_PENDING;
+    jb->attempts--;
+    s->running--;
+    push(s, id, 1);
+}
+
+void pt_sched_finish(pt_sched_t *s, long id, int ok)
+{
+    pt_sched_job_t *jb = &s->jobs[id];
+    jb->state = ok ? PT_SCHED_DONE : PT_SCHED_FAILED;
+    s->running--;
+    if (jb->kind == PT_JOB_STATS)
+        s->stats_waiting--;
+}
+
+pt_sched_lost_t pt_sched_lost(pt_sched_t *s, long id, int stopping, int timed_out)
+{
+    pt_sched_job_t *jb = &s->jobs[id];
+    if (timed_out)
+        return PT_LOST_FAILED;
+    if (jb->attempts <= s->cfg.max_retries && !stopping) {
+        jb->state = PT_SCHED_PENDING;
+        s->running--;
+        push(s, id, 1);
+        return PT_LOST_RETRY;
+    }
+    if (stopping) {
+        jb->state = PT_SCHED_PENDING;
+        s->running--;
+        if (jb->kind == PT_JOB_STATS)
+            s->stats_waiting--;
+        return PT_LOST_DROPPED;
+    }
+    return PT_LOST_FAILED;
+}
+
+size_t pt_sched_queued(const pt_sched_t *s)
+{
+    return s->qlen;
+}
+
+size_t pt_sched_running(const pt_sched_t *s)
+{
+    return s->running;
+}

@@ -1,0 +1,99 @@
+/* pt_sched.h - the sweep's job queue: which job runs next, retries, the stats dependency.
+ *
+ * The coordinator's scheduler without processes or sockets, so that unit tests reach it. A
+ * sweep has three kinds of job (pt_job_kind_t of pt_msg.h): one stats job per image block
+ * (the shared moments cache), one fit job per (param map, fold), and the refit of the best
+ * map on all rows. Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
+ * next, then the stats jobs; they are the ids the worker protocol carries. Queued jobs wait
+ * in one FIFO; a job whose worker died goes back to its front (it had waited its turn). No fit
+ * or refit is handed out while a stats job is queued or running (the fits read the moments
+ * the stats jobs compute), and at most `parallelism` jobs are outstanding at once.
+ */
+#ifndef PT_SCHED_H
+#define PT_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pt_msg.h"
+
+typedef struct {
+    size_t nmaps, nfolds; /* fit jobs: one per (map, fold) */
+    size_t nstats;        /* stats jobs: one per image block (0: none) */
+    size_t parallelism;   /* most jobs outstanding at once, >= 1 */
+    long max_retries;     /* a job whose worker died runs again at most this many times */
+} pt_sched_config_t;
+
+typedef enum {
+    PT_SCHED_PENDING = 0, /* not run yet (queued or not) */
+    PT_SCHED_RUNNING,     /* handed out, not finished */
+    PT_SCHED_DONE,        /* finished ok */
+    PT_SCHED_FAILED       /* finished with a failure */
+} pt_sched_state_t;
+
+typedef struct {
+    pt_job_kind_t kind;
+    int32_t map;  /* fit, refit: the param map; stats: -1 */
+    int32_t fold; /* fit: the fold; stats: the image block; refit: -1 */
+    pt_sched_state_t state;
+    int attempts; /* times handed out (restored from the log on --resume) */
+} pt_sched_job_t;
+
+/* What became of a job whose worker died (pt_sched_lost). */
+typedef enum {
+    PT_LOST_RETRY,   /* queued again at the front */
+    PT_LOST_DROPPED, /* pending and not queued: the sweep is stopping; left for --resume */
+    PT_LOST_FAILED   /* no retry left (or timed out): still running; the caller finishes it
+                      * as failed with pt_sched_finish */
+} pt_sched_lost_t;
+
+typedef struct pt_sched pt_sched_t;
+
+/* A scheduler for cfg's jobs, all pending, none queued. Returns an owned object
+ * (pt_sched_destroy) or NULL (no memory, or a configuration too large). */
+pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg);
+/* Frees *s and sets it to NULL; accepts NULL. */
+void pt_sched_destroy(pt_sched_t **s);
+
+/* Number of job ids (fits, the refit, stats). */
+size_t pt_sched_njobs(const pt_sched_t *s);
+/* Number of fit jobs (nmaps x nfolds). */
+size_t pt_sched_nfits(const pt_sched_t *s);
+/* The id of fit job (map, fold), of the refit, of stats job `block`. */
+long pt_sched_fit_id(const pt_sched_t *s, size_t map, size_t fold);
+long pt_sched_refit_id(const pt_sched_t *s);
+long pt_sched_stats_id(const pt_sched_t *s, size_t block);
+/* Job id, or NULL when id is out of range. The pointer lives as long as s. */
+const pt_sched_job_t *pt_sched_job(const pt_sched_t *s, long id);
+
+/* Marks fit job (map, fold) as finished by an earlier run (--resume): state DONE or FAILED
+ * and its attempts. Out-of-range cells are ignored. Only before anything is queued. */
+void pt_sched_restore(pt_sched_t *s, size_t map, size_t fold, pt_sched_state_t state,
+                      int attempts);
+/* Fit jobs still pending; fit jobs failed. */
+size_t pt_sched_fits_pending(const pt_sched_t *s);
+size_t pt_sched_fits_failed(const pt_sched_t *s);
+
+/* Queues every stats job, then every pending fit job (in id order): the sweep. */
+void pt_sched_queue_sweep(pt_sched_t *s);
+/* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
+ * when map is out of range or the refit is queued or running already. */
+long pt_sched_queue_refit(pt_sched_t *s, size_t map);
+
+/* The next job to hand out, now marked running with one more attempt; -1 when none may go
+ * (queue empty, `parallelism` outstanding, or a fit waiting for the stats jobs). */
+long pt_sched_next(pt_sched_t *s);
+/* Job id, taken by pt_sched_next, could not be sent: back to the queue's front as it was. */
+void pt_sched_unsend(pt_sched_t *s, long id);
+/* Running job id finished: DONE when ok, else FAILED. */
+void pt_sched_finish(pt_sched_t *s, long id, int ok);
+/* Running job id's worker died. A job that timed out fails; else it is retried while it has
+ * attempts left (attempts <= max_retries) and the sweep is not stopping; else it is dropped
+ * when stopping, failed otherwise. Returns what was decided (see pt_sched_lost_t). */
+pt_sched_lost_t pt_sched_lost(pt_sched_t *s, long id, int stopping, int timed_out);
+
+/* Jobs queued; jobs running (outstanding). */
+size_t pt_sched_queued(const pt_sched_t *s);
+size_t pt_sched_running(const pt_sched_t *s);
+
+#endif
