@@ -161,7 +161,7 @@ void plog_buf_printf(plog_buf_t *b, const char *fmt, ...) __attribute__((format(
 void plog_buf_xml(plog_buf_t *b, const char *s);
 void plog_buf_free(plog_buf_t *b);
 
-/* Writes b to path: a temporary file in path's directory, fsync'd, renamed over path, so
+/* Writes b to path through pt_file (temporary file, fsync, rename, directory fsync), so
  * readers never see half a file; "-" writes to stdout. Prints one line on failure. Returns an
  * exit code: 0, 2 when the file cannot be created there, 1 for a failed write or rename. */
 int plog_write_out(const char *path, const plog_buf_t *b);

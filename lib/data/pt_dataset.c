@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_file.h"
 #include "pt_cpus.h"
 
 #define KIND_LABEL (-1)
@@ -1262,41 +1263,10 @@ static int writable_name(const char *s)
     return a == s && b == s + strlen(s) && a != b;
 }
 
-/* Creates path.tmp.PID.RANDOM exclusively with mode 0666 so the umask applies as it would to
- * any new file (mkstemp would force 0600 on a data file meant to be shared). */
-static int create_temp(const char *path, char **tmpp, char *err)
-{
-    size_t n = strlen(path) + 64;
-    char *tmp = malloc(n);
-    uint64_t st = (uint64_t)getpid() ^ (uint64_t)(pt_now() * 1e9);
-    int fd = -1;
-    if (tmp == NULL) {
-        pt_seterr(err, "%s: out of memory", path);
-        return -ENOMEM;
-    }
-    for (int attempt = 0; attempt < 100; attempt++) {
-        snprintf(tmp, n, "%s.tmp.%ld.%08x", path, (long)getpid(),
-                 (unsigned)(pt_rng_next(&st) & 0xffffffffu));
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0 || errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
-        int e = errno;
-        pt_seterr(err, "%s: cannot create a temporary file next to it: %s", path, strerror(e));
-        free(tmp);
-        return -e;
-    }
-    *tmpp = tmp;
-    return fd;
-}
-
 int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err)
 {
-    char *tmp = NULL, *dir = NULL;
-    const char *slash;
-    int fd = -1, dfd = -1, rc = 0;
-    FILE *f = NULL;
+    pt_file_t *out = NULL;
+    FILE *f;
     size_t p = ds->features;
 
     for (size_t j = 0; j <= p; j++) {
@@ -1307,17 +1277,15 @@ int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err)
             return -EINVAL;
         }
     }
-    if ((fd = create_temp(path, &tmp, err)) < 0)
-        return fd;
-    f = fdopen(fd, "w");
-    if (f == NULL) {
-        rc = -errno;
-        pt_seterr(err, "%s: %s", tmp, strerror(errno));
-        goto out;
+    if ((out = pt_file_begin(path, err)) == NULL)
+        return -errno;
+    if ((f = pt_file_stream(out)) == NULL) {
+        int rc = -errno;
+        pt_seterr(err, "%s: %s", path, strerror(errno));
+        pt_file_abort(&out);
+        return rc;
     }
-    fd = -1; /* owned by f */
     setvbuf(f, NULL, _IOFBF, 1 << 20);
-    errno = 0; /* so a failed stream reports its own errno below, not an older one */
     for (size_t j = 0; j < p; j++) {
         if (ds->names != NULL && ds->names[j] != NULL)
             fprintf(f, "%s,", ds->names[j]);
@@ -1331,52 +1299,7 @@ int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err)
             fprintf(f, "%.10g,", x[j]);
         fprintf(f, "%.10g\n", ds->y[i]);
     }
-    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
-        rc = errno ? -errno : -EIO;
-        pt_seterr(err, "%s: cannot write %s: %s", path, tmp, strerror(-rc));
-        goto out;
-    }
-    rc = fclose(f);
-    f = NULL;
-    if (rc != 0) {
-        rc = -errno;
-        pt_seterr(err, "%s: cannot write %s: %s", path, tmp, strerror(-rc));
-        goto out;
-    }
-    if (rename(tmp, path) < 0) {
-        rc = -errno;
-        pt_seterr(err, "%s: cannot rename %s into place: %s", path, tmp, strerror(-rc));
-        goto out;
-    }
-    free(tmp);
-    tmp = NULL; /* renamed: nothing to remove any more */
-    /* the rename is only durable once the directory entry is on disk */
-    slash = strrchr(path, '/');
-    dir = slash == NULL ? strdup(".") : strndup(path, slash == path ? 1 : (size_t)(slash - path));
-    if (dir == NULL) {
-        rc = -ENOMEM;
-        pt_seterr(err, "%s: out of memory", path);
-        goto out;
-    }
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || fsync(dfd) < 0) {
-        rc = -errno;
-        pt_seterr(err, "%s: written, but cannot sync directory %s: %s", path, dir,
-                  strerror(-rc));
-        goto out;
-    }
-out:
-    if (f != NULL)
-        fclose(f);
-    if (fd >= 0)
-        close(fd);
-    if (dfd >= 0)
-        close(dfd);
-    if (tmp != NULL)
-        unlink(tmp);
-    free(tmp);
-    free(dir);
-    return rc;
+    return pt_file_commit(&out, 0, err); /* reports a failed write of the stream too */
 }
 
 /* ---------------------------------------------------------------- fingerprint */

@@ -74,8 +74,9 @@ void pt_dataset_destroy(pt_dataset_t **pd);
  * label = x . beta + 3 + noise. Deterministic for a given seed. Owned; NULL when out of memory. */
 pt_dataset_t *pt_dataset_synth(size_t rows, size_t features, uint64_t seed);
 
-/* Writes ds as CSV (header f0..,label; or the dataset's names) to path through a temporary file
- * in the same directory, fsync and rename, so that path is either absent/old or complete.
+/* Writes ds as CSV (header f0..,label; or the dataset's names) to path through pt_file
+ * (temporary file, fsync, rename, directory fsync), so that path is either absent/old or
+ * complete.
  * Returns 0 or a negative errno with the reason in err. */
 int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err);
 
