@@ -172,4 +172,18 @@ const char *plog_category_color(size_t i);
 /* An estimate of the width in px of UTF-8 text at a font size (SVG cannot measure). */
 double plog_svg_text_px(const char *s, double size);
 
+/* ---- pieces the two pictures share (plog_svg.c) ---- */
+
+/* v as text for a picture: a string as it is (no quotes), anything else as pt_value_format
+ * gives it. */
+void plog_value_text(const pt_value_t *v, char *buf, size_t len);
+/* The XML declaration and the <svg> start tag up to and including font-family (width,
+ * height, the viewBox from them) and a space: the caller adds its data- attributes and
+ * closes the tag. */
+void plog_svg_open(plog_buf_t *b, double width, double height);
+/* A line of 12 px text at x 20: <text class="CLS" x="20" y="Y" font-size="12"ATTRS>, text
+ * escaped, </text> and a newline. attrs is "" or starts with a space. */
+void plog_svg_line(plog_buf_t *b, const char *cls, double y, const char *attrs,
+                   const char *text);
+
 #endif

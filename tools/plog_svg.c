@@ -138,3 +138,28 @@ double plog_svg_text_px(const char *s, double size)
             n++;
     return (double)n * size * 0.6;
 }
+
+void plog_value_text(const pt_value_t *v, char *buf, size_t len)
+{
+    if (v->type == PT_VAL_STRING)
+        snprintf(buf, len, "%s", v->str != NULL ? v->str : "");
+    else
+        pt_value_format(v, buf, len);
+}
+
+void plog_svg_open(plog_buf_t *b, double width, double height)
+{
+    plog_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+                    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" ",
+                    width, height, width, height);
+}
+
+void plog_svg_line(plog_buf_t *b, const char *cls, double y, const char *attrs,
+                   const char *text)
+{
+    plog_buf_printf(b, "<text class=\"%s\" x=\"20\" y=\"%.0f\" font-size=\"12\"%s>", cls, y,
+                    attrs);
+    plog_buf_xml(b, text);
+    plog_buf_printf(b, "</text>\n");
+}
