@@ -186,4 +186,16 @@ void plog_svg_open(plog_buf_t *b, double width, double height);
 void plog_svg_line(plog_buf_t *b, const char *cls, double y, const char *attrs,
                    const char *text);
 
+/* ---- the commands' beginnings (plog_json.c) and endings (plog_text.c) ---- */
+
+/* Loads file, prints its notes on stderr (plog_sweep_warn) and, when raw is not NULL, reads
+ * its records again into *raw (the caller frees it with plog_raw_destroy). Returns the
+ * sweep (plog_sweep_destroy), or NULL with one line printed and *rc the exit code. */
+plog_sweep_t *plog_open(const char *file, plog_raw_t **raw, int *rc);
+
+/* Flushes stdout: PT_EXIT_OK, or PT_EXIT_FAIL after "paratune-log: stdout: write error". */
+int plog_finish_stdout(void);
+/* Prints "paratune-log: FILE: out of memory" and returns PT_EXIT_FAIL. */
+int plog_nomem(const char *file);
+
 #endif

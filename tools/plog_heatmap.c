@@ -544,10 +544,8 @@ int plog_cmd_heatmap(const plog_args_t *a)
     if ((h.s = plog_sweep_load(a->file[0], &rc)) == NULL)
         return rc;
     if ((rc = heat_axes(&h)) != 0 || (rc = heat_fill(&h)) != 0) {
-        if (rc < 0) {
-            fprintf(stderr, "paratune-log: %s: out of memory\n", h.s->file);
-            rc = PT_EXIT_FAIL;
-        }
+        if (rc < 0)
+            rc = plog_nomem(h.s->file);
         goto out;
     }
     heat_texts(&h);

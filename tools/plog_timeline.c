@@ -369,16 +369,14 @@ int plog_cmd_timeline(const plog_args_t *a)
     plog_buf_t b = {NULL, 0, 0, 0};
     int rc;
 
-    if ((t.s = plog_sweep_load(a->file[0], &rc)) == NULL)
+    if ((t.s = plog_open(a->file[0], NULL, &rc)) == NULL)
         return rc;
-    plog_sweep_warn(t.s, stderr);
     t.n = t.s->lf->nresults;
     if ((t.bars = calloc(t.n + 1, sizeof *t.bars)) == NULL ||
         (t.lanes = calloc(t.n + 1, sizeof *t.lanes)) == NULL ||
         (ev = calloc(2 * t.n + 1, sizeof *ev)) == NULL ||
         (t.bounds = calloc(t.n + 1, sizeof *t.bounds)) == NULL) {
-        fprintf(stderr, "paratune-log: %s: out of memory\n", t.s->file);
-        rc = PT_EXIT_FAIL;
+        rc = plog_nomem(t.s->file);
         goto out;
     }
     tl_bars(&t);

@@ -314,6 +314,20 @@ static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
     return lg->deferred ? 0 : pt_log_sync(lg, err);
 }
 
+/* Appends the record packed in sb (unless packing failed: -ENOMEM) and frees sb. */
+static int append_packed(pt_log_t *lg, msgpack_sbuffer *sb, int failed, char *err)
+{
+    int rc;
+    if (failed) {
+        pt_seterr(err, "%s: out of memory", lg->path);
+        rc = -ENOMEM;
+    } else {
+        rc = append_record(lg, sb, err);
+    }
+    msgpack_sbuffer_destroy(sb);
+    return rc;
+}
+
 void pt_log_set_deferred(pt_log_t *lg, int deferred)
 {
     lg->deferred = deferred;
@@ -339,7 +353,6 @@ int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
 {
     msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
-    int rc;
 
     /* a record the reader would refuse must not reach the file */
     if (r->param_index < 0 || (size_t)r->param_index >= lg->nmaps || r->status == NULL) {
@@ -350,14 +363,7 @@ int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_result(&w.pk, r);
-    if (w.failed) {
-        pt_seterr(err, "%s: out of memory", lg->path);
-        rc = -ENOMEM;
-    } else {
-        rc = append_record(lg, &sb, err);
-    }
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return append_packed(lg, &sb, w.failed, err);
 }
 
 int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
@@ -378,14 +384,7 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_summary(&w.pk, s);
-    if (w.failed) {
-        pt_seterr(err, "%s: out of memory", lg->path);
-        rc = -ENOMEM;
-    } else {
-        rc = append_record(lg, &sb, err);
-    }
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return append_packed(lg, &sb, w.failed, err);
 }
 
 void pt_log_close(pt_log_t **plg)
