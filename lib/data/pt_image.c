@@ -75,8 +75,7 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
     h->features = features;
     h->nblocks = nblocks;
     h->block_off = align64(sizeof *h);
-    h->index_off = align64(h->block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
-    h->y_off = align64(h->index_off + rows * sizeof(int64_t));
+    h->y_off = align64(h->block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
     h->x_off = align64(h->y_off + rows * sizeof(double));
     h->total_size = h->x_off + (uint64_t)rows * features * sizeof(double);
 
@@ -181,7 +180,6 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
     size_t n = (size_t)h->rows, p = (size_t)h->features;
     size_t *dst = malloc(n * sizeof *dst), *to = NULL;
     uint64_t *bs = (uint64_t *)(b->base + h->block_off);
-    int64_t *idx = (int64_t *)(b->base + h->index_off);
     double *x = (double *)(b->base + h->x_off), *y = (double *)(b->base + h->y_off);
     int rc = 0, ro, moved = 0;
 
@@ -205,7 +203,6 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
         size_t at = pos != NULL ? pos[r] : r;
         to[at] = dst[r];
         moved |= dst[r] != at;
-        idx[dst[r]] = (int64_t)r;
     }
     if (moved && (rc = permute_rows(x, y, p, n, to)) != 0) {
         pt_seterr(err, "out of memory");
@@ -316,9 +313,4 @@ const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, 
     if (y != NULL)
         *y = ys + bs[b];
     return xs + bs[b] * img->hdr->features;
-}
-
-const int64_t *pt_image_row_index(const pt_image_t *img)
-{
-    return (const int64_t *)((const char *)img->base + img->hdr->index_off);
 }
