@@ -1,8 +1,8 @@
 /* pt_log.c - the result log: writer (create, append, close) and reader.
  *
  * The writer never leaves a half-made log under the final name: the header is written through
- * pt_file (temporary file, fsync, then the final name: link() refuses an existing file,
- * rename() replaces it; the directory fsync'd) and its descriptor kept for the appends. Each
+ * pt_file (temporary file, fsync, then the final name: a link refuses an existing file,
+ * a rename replaces it; the directory fsync'd) and its descriptor kept for the appends. Each
  * later record is packed into memory and written with one write() and an fdatasync, so a
  * crash can only tear the last record. If an append fails half-way the file is cut back to its last whole record;
  * if even that fails the writer refuses further appends rather than write after a torn record.
@@ -229,7 +229,7 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
         pt_seterr(err, "%s: out of memory", path);
         goto error;
     }
-    /* link() refuses an existing log, rename() replaces it; the descriptor stays open for the
+    /* a link refuses an existing log, a rename replaces it; the descriptor stays open for the
      * appends that follow */
     if ((f = pt_file_begin(path, err)) == NULL) {
         rc = -errno;
