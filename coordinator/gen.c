@@ -1,14 +1,17 @@
 /* gen.c - `paratune gen`: writes a synthetic regression dataset as CSV.
  *
- * The data comes from pt_dataset_synth (correlated features, linear label plus noise) and is
- * written through a temporary file and rename, so the output is whole or absent.
+ * The data comes from pt_synth_regression (correlated features, linear label plus noise) and
+ * is written by pt_csv_write through a temporary file and rename, so the output is whole or
+ * absent.
  */
 #include <getopt.h>
 #include <stdio.h>
 
 #include "options.h"
 #include "pt_common.h"
+#include "pt_csv.h"
 #include "pt_dataset.h"
+#include "pt_synth.h"
 #include "tune.h"
 
 int pt_gen_main(int argc, char **argv)
@@ -51,12 +54,12 @@ int pt_gen_main(int argc, char **argv)
     }
     if (rows == 0 || features == 0 || out == NULL)
         return pt_bad_opt("gen:", NULL, "--rows, --features and --out are required");
-    ds = pt_dataset_synth((size_t)rows, (size_t)features, (uint64_t)seed);
+    ds = pt_synth_regression((size_t)rows, (size_t)features, (uint64_t)seed);
     if (ds == NULL) {
         fprintf(stderr, "paratune: gen: out of memory\n");
         return PT_EXIT_FAIL;
     }
-    if (pt_dataset_write_csv(ds, out, err) != 0) {
+    if (pt_csv_write(ds, out, err) != 0) {
         fprintf(stderr, "paratune: %s\n", err);
         pt_dataset_destroy(&ds);
         return PT_EXIT_USAGE;

@@ -1,5 +1,6 @@
-/* check_dataset.c - unit tests of pt_dataset: CSV and LIBSVM loading, every load error,
- * format detection, the number parser against strtod, synthetic data and CSV output.
+/* check_dataset.c - unit tests of pt_dataset: CSV loading through pt_dataset_load, every load
+ * error, format detection, the fingerprint. (LIBSVM: check_libsvm; the number parser:
+ * check_scan; synthetic data: check_synth; CSV output: check_csv.)
  *
  * Each test gets a fresh mkdtemp directory (fixture) that the teardown empties and removes.
  */
@@ -16,89 +17,9 @@
 
 #include "pt_common.h"
 #include "pt_dataset.h"
+#include "pt_synth.h"
 
-#define TIMEOUT 60
-
-static char tmpdir[1024];
-static char pathbuf[PATH_MAX];
-
-static void setup(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/check_dataset.XXXXXX", base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-/* Removes every file of tmpdir (and one level of subdirectories), then tmpdir. */
-static void rm_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[PATH_MAX];
-    if (d == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(p);
-        else
-            unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static void teardown(void)
-{
-    rm_tree(tmpdir);
-}
-
-/* Path of name in tmpdir (a static buffer, valid until the next call). */
-static const char *tpath(const char *name)
-{
-    ck_assert_int_lt(snprintf(pathbuf, sizeof pathbuf, "%s/%s", tmpdir, name), PATH_MAX);
-    return pathbuf;
-}
-
-/* Writes len bytes of s to tmpdir/name and returns its path (static buffer). */
-static const char *put_n(const char *name, const char *s, size_t len)
-{
-    const char *p = tpath(name);
-    FILE *f = fopen(p, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(s, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-    return p;
-}
-
-static const char *put(const char *name, const char *s)
-{
-    return put_n(name, s, strlen(s));
-}
-
-static int count_entries(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    ck_assert_ptr_nonnull(d);
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-static pt_dataset_t *load_ok(const char *path, const pt_load_opts_t *o)
-{
-    char err[PT_ERRLEN] = "";
-    pt_dataset_t *ds = pt_dataset_load(path, o, err);
-    ck_assert_msg(ds != NULL, "load failed: %s", err);
-    return ds;
-}
+#include "scratch.h"
 
 /* ---------------------------------------------------------------- CSV */
 
@@ -490,45 +411,7 @@ START_TEST(load_errors_misc)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- LIBSVM */
-
-START_TEST(libsvm_basic)
-{
-    const char *p = put("d.libsvm", "# header comment\n1.5 1:2 3:4\n\n-2 2:-1  \r\n"
-                                    "+3 1:0 3:1e-3 # trailing comment\n  \n7\n");
-    pt_dataset_t *ds = load_ok(p, NULL);
-    const double x[] = {2, 0, 4, 0, -1, 0, 0, 0, 1e-3, 0, 0, 0};
-    const double y[] = {1.5, -2, 3, 7};
-    ck_assert_int_eq(ds->format, PT_FMT_LIBSVM);
-    ck_assert_uint_eq(ds->rows, 4);
-    ck_assert_uint_eq(ds->features, 3);
-    for (int i = 0; i < 12; i++)
-        ck_assert_msg(ds->x[i] == x[i], "x[%d] = %g", i, ds->x[i]);
-    for (int i = 0; i < 4; i++)
-        ck_assert(ds->y[i] == y[i]);
-    ck_assert_ptr_null(ds->fold);
-    ck_assert_str_eq(ds->names[0], "f1");
-    ck_assert_str_eq(ds->names[2], "f3");
-    ck_assert_str_eq(ds->label_name, "label");
-    pt_dataset_destroy(&ds);
-}
-END_TEST
-
-START_TEST(libsvm_features_opt)
-{
-    const char *p = put("d.svm", "1 2:5\n0 1:1\n");
-    pt_load_opts_t o = {.features = 5};
-    pt_dataset_t *ds = load_ok(p, &o);
-    ck_assert_uint_eq(ds->features, 5);
-    ck_assert_uint_eq(ds->rows, 2);
-    ck_assert(ds->x[1] == 5 && ds->x[5] == 1);
-    for (int i = 0; i < 10; i++)
-        if (i != 1 && i != 5)
-            ck_assert(ds->x[i] == 0);
-    ck_assert_str_eq(ds->names[4], "f5");
-    pt_dataset_destroy(&ds);
-}
-END_TEST
+/* ---------------------------------------------------------------- format detection */
 
 START_TEST(detect_format)
 {
@@ -562,163 +445,11 @@ START_TEST(detect_format)
 }
 END_TEST
 
-/* ---------------------------------------------------------------- number parser */
-
-static void add_num(char **buf, size_t *len, size_t *cap, const char *s)
-{
-    size_t n = strlen(s);
-    if (*len + n + 2 > *cap) {
-        *cap = (*cap + n + 2) * 2;
-        *buf = realloc(*buf, *cap);
-        ck_assert_ptr_nonnull(*buf);
-    }
-    memcpy(*buf + *len, s, n);
-    (*buf)[*len + n] = '\n';
-    *len += n + 1;
-}
-
-/* Loads a one-column CSV of number texts and checks that every value is bit-for-bit what
- * strtod gives (the parser is exact, not just within 1 ulp). */
-/* The parser reads ahead up to 8 bytes: a number that ends the file exactly at or just before
- * a page boundary (mapped files) or a buffer end must still parse, and nothing past it. */
-START_TEST(number_at_end_of_file)
-{
-    long pg = sysconf(_SC_PAGESIZE);
-    for (long total = pg - 10; total <= pg + 1; total++) {
-        char *t = malloc((size_t)total + 1);
-        const char *p;
-        pt_dataset_t *ds;
-        size_t used = (size_t)snprintf(t, (size_t)total + 1, "a,label\n"), rows = 1, digits;
-        ck_assert_ptr_nonnull(t);
-        while ((long)used + 4 + 2 + 12 <= total) { /* "1,1\n" rows, then "7,DDD..." */
-            memcpy(t + used, "1,1\n", 4);
-            used += 4;
-            rows++;
-        }
-        digits = (size_t)total - used - 2; /* 12 to 15: the last row ends the file exactly */
-        memcpy(t + used, "7,", 2);
-        for (size_t k = 0; k < digits; k++)
-            t[used + 2 + k] = (char)('1' + (k * 7 + (size_t)total) % 9);
-        t[total] = 0;
-        p = put_n("e.csv", t, (size_t)total);
-        ds = load_ok(p, NULL);
-        ck_assert_uint_eq(ds->rows, rows);
-        ck_assert(ds->x[rows - 1] == 7.0);
-        ck_assert_msg(ds->y[rows - 1] == strtod(t + used + 2, NULL), "size %ld", total);
-        pt_dataset_destroy(&ds);
-        free(t);
-    }
-}
-END_TEST
-
-START_TEST(parser_matches_strtod)
-{
-    static const char *fixed[] = {
-        "0", "-0", "0.0", "1", "-1", "+1", ".5", "-.5", "5.", "00012", "1E5", "1e-5",
-        "0.1", "0.2", "0.3", "1e22", "1e23", "9007199254740992", "9007199254740993",
-        "9007199254740995", "9223372036854775807", "9223372036854776832",
-        "9223372036854776833", "18446744073709551615", "1844674407370955161.5",
-        "0.9999999999999999444888487687421729788184165954589843750000000001",
-        "123456789012345678901234567890", "2.2250738585072011e-308", "2.2250738585072014e-308",
-        "4.9e-324", "1e-400", "1.7976931348623157e308", "0e9999", "7.3177701707893310e+15",
-        "3.0540412e5", "8.589973e9", "1.00000000000000011102230246251565404236316680908203125",
-        "1.00000000000000011102230246251565404236316680908203124", "4.35679716098e-1",
-        "0x1.8p1", "1.2345678901234567e-5", "1.2345678901234567e-19", "123456789.012345678e10"};
-    char *buf = NULL, num[64];
-    size_t len = 0, cap = 0, n = 0, nfixed = sizeof fixed / sizeof fixed[0];
-    uint64_t st = 12345;
-    pt_dataset_t *ds;
-    const char *p;
-
-    add_num(&buf, &len, &cap, "label");
-    for (size_t i = 0; i < nfixed; i++, n++)
-        add_num(&buf, &len, &cap, fixed[i]);
-    for (int i = 0; i < 6000; i++, n++) {
-        double v;
-        uint64_t bits;
-        if (i % 3 == 0) { /* any finite double */
-            do {
-                bits = pt_rng_next(&st);
-                memcpy(&v, &bits, sizeof v);
-            } while (!isfinite(v));
-        } else { /* magnitudes where the fast paths apply */
-            int e = (int)(pt_rng_next(&st) % 61) - 30;
-            v = (pt_rng_uniform(&st) - 0.5) * pow(10.0, e);
-        }
-        snprintf(num, sizeof num, (i & 1) ? "%.17g" : "%.10g", v);
-        add_num(&buf, &len, &cap, num);
-    }
-    p = put_n("n.csv", buf, len);
-    ds = load_ok(p, NULL);
-    ck_assert_uint_eq(ds->rows, n);
-    {
-        const char *q = memchr(buf, '\n', len) + 1;
-        for (size_t i = 0; i < n; i++) {
-            char *end;
-            double want = strtod(q, &end);
-            ck_assert_msg(memcmp(&want, &ds->y[i], sizeof want) == 0,
-                          "row %zu \"%.*s\": got %.17g want %.17g", i, (int)(end - q), q,
-                          ds->y[i], want);
-            q = end + 1;
-        }
-    }
-    pt_dataset_destroy(&ds);
-    free(buf);
-}
-END_TEST
-
-/* ---------------------------------------------------------------- synth and output */
-
-START_TEST(synth_deterministic)
-{
-    pt_dataset_t *a = pt_dataset_synth(300, 12, 7), *b = pt_dataset_synth(300, 12, 7);
-    pt_dataset_t *c = pt_dataset_synth(300, 12, 8);
-    ck_assert_ptr_nonnull(a);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_ptr_nonnull(c);
-    ck_assert_uint_eq(a->rows, 300);
-    ck_assert_uint_eq(a->features, 12);
-    ck_assert_ptr_null(a->fold);
-    ck_assert_int_eq(memcmp(a->x, b->x, 300 * 12 * sizeof(double)), 0);
-    ck_assert_int_eq(memcmp(a->y, b->y, 300 * sizeof(double)), 0);
-    ck_assert_int_ne(memcmp(a->x, c->x, 300 * 12 * sizeof(double)), 0);
-    ck_assert_int_ne(memcmp(a->y, c->y, 300 * sizeof(double)), 0);
-    ck_assert(pt_dataset_fingerprint(a) == pt_dataset_fingerprint(b));
-    ck_assert(pt_dataset_fingerprint(a) != pt_dataset_fingerprint(c));
-    ck_assert_str_eq(a->names[0], "f0");
-    ck_assert_str_eq(a->names[11], "f11");
-    ck_assert_str_eq(a->label_name, "label");
-    for (size_t i = 0; i < 300 * 12; i++)
-        ck_assert(isfinite(a->x[i]));
-    /* features are correlated: rank-3 latent structure, so |corr(f0, fk)| is large for some k */
-    {
-        double best = 0.0;
-        for (size_t k = 1; k < 12; k++) {
-            double sxy = 0, sxx = 0, syy = 0, mx = 0, my = 0;
-            for (size_t i = 0; i < 300; i++) {
-                mx += a->x[i * 12] / 300;
-                my += a->x[i * 12 + k] / 300;
-            }
-            for (size_t i = 0; i < 300; i++) {
-                double dx = a->x[i * 12] - mx, dy = a->x[i * 12 + k] - my;
-                sxy += dx * dy;
-                sxx += dx * dx;
-                syy += dy * dy;
-            }
-            if (fabs(sxy / sqrt(sxx * syy)) > best)
-                best = fabs(sxy / sqrt(sxx * syy));
-        }
-        ck_assert_msg(best > 0.5, "max |corr| %g", best);
-    }
-    pt_dataset_destroy(&a);
-    pt_dataset_destroy(&b);
-    pt_dataset_destroy(&c);
-}
-END_TEST
+/* ---------------------------------------------------------------- fingerprint */
 
 START_TEST(fingerprint_covers_fold)
 {
-    pt_dataset_t *a = pt_dataset_synth(10, 3, 1);
+    pt_dataset_t *a = pt_synth_regression(10, 3, 1);
     uint64_t h0 = pt_dataset_fingerprint(a), h1, h2;
     a->fold = calloc(10, sizeof *a->fold);
     ck_assert_ptr_nonnull(a->fold);
@@ -728,62 +459,6 @@ START_TEST(fingerprint_covers_fold)
     ck_assert(h0 != h1 && h1 != h2);
     a->y[0] += 1.0;
     ck_assert(pt_dataset_fingerprint(a) != h2);
-    pt_dataset_destroy(&a);
-}
-END_TEST
-
-START_TEST(write_roundtrip)
-{
-    pt_dataset_t *a = pt_dataset_synth(200, 7, 3), *b;
-    char err[PT_ERRLEN] = "", out[PATH_MAX], num[32];
-    snprintf(out, sizeof out, "%s", tpath("out.csv"));
-    put("out.csv", "old contents\n");
-    ck_assert_msg(pt_dataset_write_csv(a, out, err) == 0, "%s", err);
-    ck_assert_int_eq(count_entries(tmpdir), 1); /* replaced in place, no temp file left */
-    b = load_ok(out, NULL);
-    ck_assert_uint_eq(b->rows, 200);
-    ck_assert_uint_eq(b->features, 7);
-    for (size_t j = 0; j < 7; j++)
-        ck_assert_str_eq(b->names[j], a->names[j]);
-    ck_assert_str_eq(b->label_name, "label");
-    for (size_t i = 0; i < 200 * 7; i++) {
-        snprintf(num, sizeof num, "%.10g", a->x[i]);
-        ck_assert(b->x[i] == strtod(num, NULL));
-        ck_assert(fabs(b->x[i] - a->x[i]) <= 1e-9 * fabs(a->x[i]));
-    }
-    for (size_t i = 0; i < 200; i++) {
-        snprintf(num, sizeof num, "%.10g", a->y[i]);
-        ck_assert(b->y[i] == strtod(num, NULL));
-    }
-    /* written data reads back to the same bytes, so the fingerprint of a reload is stable */
-    ck_assert_msg(pt_dataset_write_csv(b, out, err) == 0, "%s", err);
-    {
-        pt_dataset_t *c = load_ok(out, NULL);
-        ck_assert(pt_dataset_fingerprint(c) == pt_dataset_fingerprint(b));
-        pt_dataset_destroy(&c);
-    }
-    pt_dataset_destroy(&a);
-    pt_dataset_destroy(&b);
-}
-END_TEST
-
-START_TEST(write_fails_cleanly)
-{
-    pt_dataset_t *a = pt_dataset_synth(5, 2, 1);
-    char err[PT_ERRLEN] = "", out[PATH_MAX];
-    struct stat st;
-    ck_assert_int_lt(snprintf(out, sizeof out, "%s/missing/out.csv", tmpdir), PATH_MAX);
-    ck_assert_int_eq(pt_dataset_write_csv(a, out, err), -ENOENT);
-    ck_assert_ptr_nonnull(strstr(err, "missing/out.csv"));
-    ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
-    ck_assert_int_eq(count_entries(tmpdir), 0);
-    ck_assert_int_ne(stat(out, &st), 0);
-    /* a name that cannot be a CSV header is refused before anything is created */
-    free(a->names[1]);
-    a->names[1] = strdup("a,b");
-    ck_assert_int_eq(pt_dataset_write_csv(a, tpath("o.csv"), err), -EINVAL);
-    ck_assert_ptr_nonnull(strstr(err, "a,b"));
-    ck_assert_int_eq(count_entries(tmpdir), 0);
     pt_dataset_destroy(&a);
 }
 END_TEST
@@ -805,15 +480,8 @@ Suite *suite_dataset(void)
         {"load_errors_misc", load_errors_misc, 0},
         {"csv_threads", csv_threads, 0},
         {"csv_place", csv_place, 0},
-        {"libsvm_basic", libsvm_basic, 0},
-        {"libsvm_features_opt", libsvm_features_opt, 0},
         {"detect_format", detect_format, 0},
-        {"parser_matches_strtod", parser_matches_strtod, 0},
-        {"number_at_end_of_file", number_at_end_of_file, 0},
-        {"synth_deterministic", synth_deterministic, 0},
         {"fingerprint_covers_fold", fingerprint_covers_fold, 0},
-        {"write_roundtrip", write_roundtrip, 0},
-        {"write_fails_cleanly", write_fails_cleanly, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

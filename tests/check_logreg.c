@@ -1,8 +1,8 @@
 /* check_logreg.c - unit tests of pt_logreg against the documented objective, written out here.
  *
- * The reference is Spark's objective of pt_logreg.h / SEMANTICS.md evaluated directly on the
- * rows in long double (sample stds, per-feature penalty weights when standardization is
- * false): the fitted model must satisfy its first-order optimality condition (L2: gradient
+ * The reference is Spark's objective of pt_logreg.h (README.md "Stages and params") evaluated
+ * directly on the rows in long double (sample stds, per-feature penalty weights when
+ * standardization is false): the fitted model must satisfy its first-order optimality condition (L2: gradient
  * <= 1e-6 in the scaled coordinates b'_j = b_j s_j) or subgradient condition (L1: <= 1e-4).
  * Plus closed forms worked by hand (intercept-only model, a symmetric one-feature problem),
  * invariances (a transform A equals fitting the transformed rows; splitting the rows into

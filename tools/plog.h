@@ -162,7 +162,7 @@ void plog_buf_printf(plog_buf_t *b, const char *fmt, ...) __attribute__((format(
 void plog_buf_xml(plog_buf_t *b, const char *s);
 void plog_buf_free(plog_buf_t *b);
 
-/* Writes b to path: a temporary file in path's directory, fsync'd, renamed over path, so
+/* Writes b to path through pt_file (temporary file, fsync, rename, directory fsync), so
  * readers never see half a file; "-" writes to stdout. Prints one line on failure. Returns an
  * exit code: 0, 2 when the file cannot be created there, 1 for a failed write or rename. */
 int plog_write_out(const char *path, const plog_buf_t *b);
@@ -172,5 +172,31 @@ const char *plog_category_color(size_t i);
 
 /* An estimate of the width in px of UTF-8 text at a font size (SVG cannot measure). */
 double plog_svg_text_px(const char *s, double size);
+
+/* ---- pieces the two pictures share (plog_svg.c) ---- */
+
+/* v as text for a picture: a string as it is (no quotes), anything else as pt_value_format
+ * gives it. */
+void plog_value_text(const pt_value_t *v, char *buf, size_t len);
+/* The XML declaration and the <svg> start tag up to and including font-family (width,
+ * height, the viewBox from them) and a space: the caller adds its data- attributes and
+ * closes the tag. */
+void plog_svg_open(plog_buf_t *b, double width, double height);
+/* A line of 12 px text at x 20: <text class="CLS" x="20" y="Y" font-size="12"ATTRS>, text
+ * escaped, </text> and a newline. attrs is "" or starts with a space. */
+void plog_svg_line(plog_buf_t *b, const char *cls, double y, const char *attrs,
+                   const char *text);
+
+/* ---- the commands' beginnings (plog_json.c) and endings (plog_text.c) ---- */
+
+/* Loads file, prints its notes on stderr (plog_sweep_warn) and, when raw is not NULL, reads
+ * its records again into *raw (the caller frees it with plog_raw_destroy). Returns the
+ * sweep (plog_sweep_destroy), or NULL with one line printed and *rc the exit code. */
+plog_sweep_t *plog_open(const char *file, plog_raw_t **raw, int *rc);
+
+/* Flushes stdout: PT_EXIT_OK, or PT_EXIT_FAIL after "paratune-log: stdout: write error". */
+int plog_finish_stdout(void);
+/* Prints "paratune-log: FILE: out of memory" and returns PT_EXIT_FAIL. */
+int plog_nomem(const char *file);
 
 #endif

@@ -92,14 +92,6 @@ static int agree(const pt_paramlist_t *a, const pt_paramlist_t *b, const char **
     return 1;
 }
 
-static void value_text(const pt_value_t *v, char *buf, size_t len)
-{
-    if (v->type == PT_VAL_STRING)
-        snprintf(buf, len, "%s", v->str != NULL ? v->str : "");
-    else
-        pt_value_format(v, buf, len);
-}
-
 /* viridis at t in [0, 1], sampled at 11 points and interpolated */
 static void viridis(double t, char out[8])
 {
@@ -120,386 +112,458 @@ static void viridis(double t, char out[8])
 }
 
 
-int plog_cmd_heatmap(const plog_args_t *a)
-{
+/* A heatmap in the making: the axes, the cells and their values, the text around the grid
+ * and the layout. */
+typedef struct {
+    const plog_args_t *a;
     plog_sweep_t *s;
-    const char *kx, *ky, **others = NULL;
-    const pt_value_t **xs = NULL, **ys = NULL;
-    size_t nx = 0, ny = 0, nothers = 0;
-    cell_t *cells = NULL;
-    double *vals = NULL, worst = NAN, bestv = NAN;
-    long ref = -1, bestcell = -1;
-    plog_buf_t b = {NULL, 0, 0, 0};
-    char line2[1024], line3[2048], notes[256], val[128];
-    int rc, digits;
+    const char *kx, *ky, **others; /* the axes' keys; the other axes that vary */
+    size_t nothers;
+    const pt_value_t **xs, **ys;   /* the values along each axis */
+    size_t nx, ny;
+    cell_t *cells;                 /* ny rows of nx, row 0 the smallest y */
+    double worst, bestv;           /* the values shown at either end of the scale */
+    long ref, bestcell;            /* the map whose plane is shown; the outlined cell */
+    int digits;
+    char line2[1024], line3[2048], notes[256];
+    double cw, chh, gx, gy, width, height; /* cell size, the grid's corner, the picture */
+} heat_t;
 
-    if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
-        return rc;
-    kx = plog_sweep_key(s, a->x);
-    ky = plog_sweep_key(s, a->y);
-    if (kx == NULL || ky == NULL) {
-        const char *bad = kx == NULL ? a->x : a->y;
+/* --x and --y as keys of the log, their values, and the other axes. 0 or an exit code (one
+ * line printed); -1 when out of memory. */
+static int heat_axes(heat_t *h)
+{
+    plog_sweep_t *s = h->s;
+    h->kx = plog_sweep_key(s, h->a->x);
+    h->ky = plog_sweep_key(s, h->a->y);
+    if (h->kx == NULL || h->ky == NULL) {
+        const char *bad = h->kx == NULL ? h->a->x : h->a->y;
         fprintf(stderr, "paratune-log: %s: --%s %s: no such param in this log (params:",
-                s->file, kx == NULL ? "x" : "y", bad);
+                s->file, h->kx == NULL ? "x" : "y", bad);
         for (size_t k = 0; k < s->nkeys; k++)
             fprintf(stderr, "%s %s", k > 0 ? "," : "", s->keys[k]);
         fprintf(stderr, "%s)\n", s->nkeys == 0 ? " none" : "");
-        rc = PT_EXIT_USAGE;
-        goto out;
+        return PT_EXIT_USAGE;
     }
-    if (kx == ky) {
-        fprintf(stderr, "paratune-log: %s: --x and --y both name %s\n", s->file, kx);
-        rc = PT_EXIT_USAGE;
-        goto out;
+    if (h->kx == h->ky) {
+        fprintf(stderr, "paratune-log: %s: --x and --y both name %s\n", s->file, h->kx);
+        return PT_EXIT_USAGE;
     }
-    if ((xs = axis_values(s, kx, ky, &nx)) == NULL || (ys = axis_values(s, ky, kx, &ny)) == NULL)
-        goto nomem;
-    if (nx > 0 && ny > MAX_CELLS / nx) {
+    if ((h->xs = axis_values(s, h->kx, h->ky, &h->nx)) == NULL ||
+        (h->ys = axis_values(s, h->ky, h->kx, &h->ny)) == NULL)
+        return -1;
+    if (h->nx > 0 && h->ny > MAX_CELLS / h->nx) {
         /* e.g. a random search, where every map has values of its own */
         fprintf(stderr, "paratune-log: %s: %s and %s take %zu x %zu values: too many cells "
-                "for a heatmap (at most %d)\n", s->file, kx, ky, nx, ny, MAX_CELLS);
-        rc = PT_EXIT_USAGE;
-        goto out;
+                "for a heatmap (at most %d)\n", s->file, h->kx, h->ky, h->nx, h->ny, MAX_CELLS);
+        return PT_EXIT_USAGE;
     }
     plog_sweep_warn(s, stderr);
-    if ((others = malloc((s->nkeys + 1) * sizeof *others)) == NULL ||
-        (cells = calloc(nx * ny + 1, sizeof *cells)) == NULL ||
-        (vals = malloc((nx * ny + 1) * sizeof *vals)) == NULL)
-        goto nomem;
+    if ((h->others = malloc((s->nkeys + 1) * sizeof *h->others)) == NULL ||
+        (h->cells = calloc(h->nx * h->ny + 1, sizeof *h->cells)) == NULL)
+        return -1;
     for (size_t k = 0; k < s->nkeys; k++)
-        if (s->keys[k] != kx && s->keys[k] != ky && varies(s, s->keys[k]))
-            others[nothers++] = s->keys[k];
+        if (s->keys[k] != h->kx && s->keys[k] != h->ky && varies(s, s->keys[k]))
+            h->others[h->nothers++] = s->keys[k];
+    return 0;
+}
 
+/* Adds map m to the cells (in fixed mode only a map of the reference plane, and the first
+ * of duplicates). */
+static void heat_add_map(heat_t *h, size_t m)
+{
+    plog_sweep_t *s = h->s;
+    const pt_paramlist_t *pm = &s->h->param_maps[m];
+    const pt_value_t *x = pt_paramlist_get(pm, h->kx), *y = pt_paramlist_get(pm, h->ky);
+    const plog_map_t *st = &s->maps[m];
+    cell_t *c;
+    size_t used;
+    if (x == NULL || y == NULL)
+        return;
+    if (!h->a->average &&
+        (h->ref < 0 || !agree(pm, &s->h->param_maps[h->ref], h->others, h->nothers)))
+        return;
+    c = &h->cells[find_value(h->ys, h->ny, y) * h->nx + find_value(h->xs, h->nx, x)];
+    if (!h->a->average && c->map >= 0)
+        return; /* a duplicate map: the first counts */
+    c->map = (long)m;
+    c->nmaps++;
+    c->nfailed += st->state == PLOG_FAILED;
+    c->ncomplete += st->state == PLOG_OK;
+    if (st->state == PLOG_OK || st->state == PLOG_PARTIAL) {
+        c->nval++;
+        c->sum += st->avg;
+    }
+    used = strlen(c->maps);
+    if (used + 24 < sizeof c->maps)
+        snprintf(c->maps + used, sizeof c->maps - used, "%s%zu", used ? " " : "", m);
+    else if (used + 4 < sizeof c->maps && strcmp(c->maps + used - 3, "...") != 0)
+        snprintf(c->maps + used, sizeof c->maps - used, "...");
+}
+
+/* The cells' values, the ends of the scale, the best cell and the digits shown. 0 or -1
+ * when out of memory. */
+static int heat_fill(heat_t *h)
+{
+    plog_sweep_t *s = h->s;
+    size_t ncells = h->nx * h->ny;
+    double *vals = malloc((ncells + 1) * sizeof *vals);
+
+    if (vals == NULL)
+        return -1;
     /* the plane through the best map; without one (yet), through the best map so far or
      * the first */
-    if (!a->average) {
+    if (!h->a->average) {
         size_t *order = NULL;
-        ref = s->best;
-        if (ref < 0 && (order = plog_sweep_order(s)) == NULL)
-            goto nomem;
-        if (ref < 0)
-            ref = s->h->nmaps > 0 ? (long)order[0] : -1;
+        h->ref = s->best;
+        if (h->ref < 0 && (order = plog_sweep_order(s)) == NULL) {
+            free(vals);
+            return -1;
+        }
+        if (h->ref < 0)
+            h->ref = s->h->nmaps > 0 ? (long)order[0] : -1;
         free(order);
     }
-    for (size_t i = 0; i < nx * ny; i++) {
-        cells[i].map = -1;
-        cells[i].value = NAN;
+    for (size_t i = 0; i < ncells; i++) {
+        h->cells[i].map = -1;
+        h->cells[i].value = NAN;
     }
-    for (size_t m = 0; m < s->h->nmaps; m++) {
-        const pt_paramlist_t *pm = &s->h->param_maps[m];
-        const pt_value_t *x = pt_paramlist_get(pm, kx), *y = pt_paramlist_get(pm, ky);
-        const plog_map_t *st = &s->maps[m];
-        cell_t *c;
-        size_t used;
-        if (x == NULL || y == NULL)
-            continue;
-        if (!a->average && (ref < 0 || !agree(pm, &s->h->param_maps[ref], others, nothers)))
-            continue;
-        c = &cells[find_value(ys, ny, y) * nx + find_value(xs, nx, x)];
-        if (!a->average && c->map >= 0)
-            continue; /* a duplicate map: the first counts */
-        c->map = (long)m;
-        c->nmaps++;
-        c->nfailed += st->state == PLOG_FAILED;
-        c->ncomplete += st->state == PLOG_OK;
-        if (st->state == PLOG_OK || st->state == PLOG_PARTIAL) {
-            c->nval++;
-            c->sum += st->avg;
-        }
-        used = strlen(c->maps);
-        if (used + 24 < sizeof c->maps)
-            snprintf(c->maps + used, sizeof c->maps - used, "%s%zu", used ? " " : "", m);
-        else if (used + 4 < sizeof c->maps && strcmp(c->maps + used - 3, "...") != 0)
-            snprintf(c->maps + used, sizeof c->maps - used, "...");
-    }
-    for (size_t i = 0; i < nx * ny; i++) {
-        cell_t *c = &cells[i];
+    for (size_t m = 0; m < s->h->nmaps; m++)
+        heat_add_map(h, m);
+    for (size_t i = 0; i < ncells; i++) {
+        cell_t *c = &h->cells[i];
         if (c->nval > 0)
             c->value = c->sum / (double)c->nval;
         vals[i] = c->value;
         if (isnan(c->value))
             continue;
-        if (isnan(worst) || plog_better(s, worst, c->value))
-            worst = c->value;
-        if (isnan(bestv) || plog_better(s, c->value, bestv))
-            bestv = c->value;
+        if (isnan(h->worst) || plog_better(s, h->worst, c->value))
+            h->worst = c->value;
+        if (isnan(h->bestv) || plog_better(s, c->value, h->bestv))
+            h->bestv = c->value;
         /* the best cell: the best map's, or (averaging) the best cell whose maps are all
          * complete */
-        if (a->average ? c->ncomplete == c->nmaps &&
-                             (bestcell < 0 || plog_better(s, c->value, cells[bestcell].value))
-                       : c->map == s->best && s->best >= 0)
-            bestcell = (long)i;
+        if (h->a->average ? c->ncomplete == c->nmaps &&
+                                (h->bestcell < 0 ||
+                                 plog_better(s, c->value, h->cells[h->bestcell].value))
+                          : c->map == s->best && s->best >= 0)
+            h->bestcell = (long)i;
     }
-    digits = plog_digits(vals, nx * ny, 4, 12);
+    h->digits = plog_digits(vals, ncells, 4, 12);
+    free(vals);
+    return 0;
+}
 
-    /* ---- the text around the grid ---- */
-    {
-        char v[64];
-        plog_sweep_validator(s, v, sizeof v);
-        if (s->best >= 0) {
-            char pb[768];
-            pt_paramlist_format(&s->h->param_maps[s->best], pb, sizeof pb);
-            snprintf(line2, sizeof line2, "%s: %s, %s evaluator, %s is better; best map #%ld "
-                     "(%s)%s", s->file, v, s->h->evaluator,
-                     s->h->larger_is_better ? "larger" : "smaller", s->best, pb,
-                     s->finished ? "" : " so far");
-        } else {
-            snprintf(line2, sizeof line2, "%s: %s, %s evaluator, %s is better; no best map%s",
-                     s->file, v, s->h->evaluator, s->h->larger_is_better ? "larger" : "smaller",
-                     s->finished ? " (every map failed)" : " yet");
-        }
-    }
-    if (nothers == 0) {
-        snprintf(line3, sizeof line3, "no other grid axes");
+/* The lines above the grid: the sweep and its best map (line2), how the other axes were
+ * handled (line3), and the notes of a log that is not whole. */
+static void heat_texts(heat_t *h)
+{
+    plog_sweep_t *s = h->s;
+    char v[64], val[128];
+    size_t n;
+
+    plog_sweep_validator(s, v, sizeof v);
+    if (s->best >= 0) {
+        char pb[768];
+        pt_paramlist_format(&s->h->param_maps[s->best], pb, sizeof pb);
+        snprintf(h->line2, sizeof h->line2, "%s: %s, %s evaluator, %s is better; best map "
+                 "#%ld (%s)%s", s->file, v, s->h->evaluator,
+                 s->h->larger_is_better ? "larger" : "smaller", s->best, pb,
+                 s->finished ? "" : " so far");
     } else {
-        size_t n;
-        if (a->average)
-            n = (size_t)snprintf(line3, sizeof line3, "averaged over the other axes:");
-        else if (s->best >= 0)
-            n = (size_t)snprintf(line3, sizeof line3, "other axes fixed at the best map's "
-                                 "values:");
-        else
-            n = (size_t)snprintf(line3, sizeof line3, "other axes fixed at map #%ld's values "
-                                 "(no best map%s):", ref, s->finished ? "" : " yet");
-        for (size_t k = 0; k < nothers && n < sizeof line3; k++) {
-            const pt_value_t *v = ref >= 0 ? pt_paramlist_get(&s->h->param_maps[ref], others[k])
-                                           : NULL;
-            if (a->average || v == NULL)
-                n += (size_t)snprintf(line3 + n, sizeof line3 - n, "%s %s", k ? "," : "",
-                                      others[k]);
-            else {
-                value_text(v, val, sizeof val);
-                n += (size_t)snprintf(line3 + n, sizeof line3 - n, "%s %s=%s", k ? "," : "",
-                                      others[k], val);
-            }
+        snprintf(h->line2, sizeof h->line2, "%s: %s, %s evaluator, %s is better; no best "
+                 "map%s", s->file, v, s->h->evaluator,
+                 s->h->larger_is_better ? "larger" : "smaller",
+                 s->finished ? " (every map failed)" : " yet");
+    }
+    plog_sweep_notes(s, h->notes, sizeof h->notes);
+    if (h->nothers == 0) {
+        snprintf(h->line3, sizeof h->line3, "no other grid axes");
+        return;
+    }
+    if (h->a->average)
+        n = (size_t)snprintf(h->line3, sizeof h->line3, "averaged over the other axes:");
+    else if (s->best >= 0)
+        n = (size_t)snprintf(h->line3, sizeof h->line3, "other axes fixed at the best map's "
+                             "values:");
+    else
+        n = (size_t)snprintf(h->line3, sizeof h->line3, "other axes fixed at map #%ld's "
+                             "values (no best map%s):", h->ref, s->finished ? "" : " yet");
+    for (size_t k = 0; k < h->nothers && n < sizeof h->line3; k++) {
+        const pt_value_t *pv =
+            h->ref >= 0 ? pt_paramlist_get(&s->h->param_maps[h->ref], h->others[k]) : NULL;
+        if (h->a->average || pv == NULL) {
+            n += (size_t)snprintf(h->line3 + n, sizeof h->line3 - n, "%s %s", k ? "," : "",
+                                  h->others[k]);
+        } else {
+            plog_value_text(pv, val, sizeof val);
+            n += (size_t)snprintf(h->line3 + n, sizeof h->line3 - n, "%s %s=%s",
+                                  k ? "," : "", h->others[k], val);
         }
     }
-    plog_sweep_notes(s, notes, sizeof notes);
+}
 
-    /* ---- layout ---- */
-    {
-        double cw = 76, chh = 46, ylab = 0, xlab = 0, left, top, width, height, gx, gy;
-        char color[8];
-        for (size_t i = 0; i < nx; i++) {
-            value_text(xs[i], val, sizeof val);
-            if (plog_svg_text_px(val, 12) + 12 > cw)
-                cw = plog_svg_text_px(val, 12) + 12;
-        }
-        for (size_t i = 0; i < nx * ny; i++)
-            if (!isnan(cells[i].value)) {
-                snprintf(val, sizeof val, "%.*g", digits, cells[i].value);
-                if (plog_svg_text_px(val, 13) + 14 > cw)
-                    cw = plog_svg_text_px(val, 13) + 14;
-            }
-        for (size_t i = 0; i < ny; i++) {
-            value_text(ys[i], val, sizeof val);
-            if (plog_svg_text_px(val, 12) > ylab)
-                ylab = plog_svg_text_px(val, 12);
-        }
-        xlab = plog_svg_text_px(kx, 13);
-        left = 20 + ylab + 10;
-        top = notes[0] != '\0' ? 122 : 104;
-        gx = left;
-        gy = top;
-        width = left + (double)nx * cw + 30;
-        if (width < gx + xlab + 30)
-            width = gx + xlab + 30;
-        if (width < 40 + plog_svg_text_px(ky, 13))
-            width = 40 + plog_svg_text_px(ky, 13);
-        if (width < 320 + 60)
-            width = 380;
-        {
-            double t1 = 20 + plog_svg_text_px(line2, 12), t2 = 20 + plog_svg_text_px(line3, 12);
-            if (t1 > width)
-                width = t1;
-            if (t2 > width)
-                width = t2;
-        }
-        height = top + (double)ny * chh + 100;
+/* Cell size from the widest value and tick, the grid's corner, the picture's size. */
+static void heat_layout(heat_t *h)
+{
+    double ylab = 0, xlab, left, top, t1, t2;
+    char val[128];
 
-        plog_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
-                        "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" "
-                        "data-cells=\"%zu\">\n", width, height, width, height, nx * ny);
-        plog_buf_printf(&b, "<title>");
-        plog_buf_xml(&b, s->h->metric);
-        plog_buf_printf(&b, " by ");
-        plog_buf_xml(&b, kx);
-        plog_buf_printf(&b, " and ");
-        plog_buf_xml(&b, ky);
-        plog_buf_printf(&b, "</title>\n<defs><linearGradient id=\"scale\">");
-        for (int i = 0; i <= 10; i++) {
-            viridis(i / 10.0, color);
-            plog_buf_printf(&b, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", i * 10, color);
-        }
-        plog_buf_printf(&b, "</linearGradient></defs>\n"
-                        "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-        /* title: what is shown, then the sweep, then how the other axes were handled */
-        plog_buf_printf(&b, "<text class=\"title\" x=\"20\" y=\"28\" font-size=\"17\" "
-                        "font-weight=\"bold\">average ");
-        plog_buf_xml(&b, s->h->metric);
-        plog_buf_printf(&b, " by ");
-        plog_buf_xml(&b, kx);
-        plog_buf_printf(&b, " and ");
-        plog_buf_xml(&b, ky);
-        plog_buf_printf(&b, "</text>\n<text class=\"subtitle\" x=\"20\" y=\"50\" "
-                        "font-size=\"12\">");
-        plog_buf_xml(&b, line2);
-        plog_buf_printf(&b, "</text>\n<text class=\"axes-note\" x=\"20\" y=\"68\" "
-                        "font-size=\"12\">");
-        plog_buf_xml(&b, line3);
-        plog_buf_printf(&b, "</text>\n");
-        if (notes[0] != '\0') {
-            plog_buf_printf(&b, "<text class=\"notes\" x=\"20\" y=\"86\" font-size=\"12\" "
-                            "fill=\"#b00000\">");
-            plog_buf_xml(&b, notes);
-            plog_buf_printf(&b, "</text>\n");
-        }
-
-        /* the cells; row 0 is the largest y, at the top */
-        for (size_t yi = 0; yi < ny; yi++)
-            for (size_t xi = 0; xi < nx; xi++) {
-                const cell_t *c = &cells[yi * nx + xi];
-                double x = gx + (double)xi * cw, y = gy + (double)(ny - 1 - yi) * chh;
-                int isbest = (long)(yi * nx + xi) == bestcell, faded = 0;
-                const char *cls, *fill, *ink = "#000", *sub = NULL;
-                char sub_buf[64], text[64];
-                double g = 1;
-
-                text[0] = '\0';
-                if (!isnan(c->value)) {
-                    if (!isnan(worst) && bestv != worst)
-                        g = (c->value - worst) / (bestv - worst);
-                    viridis(g, color);
-                    fill = color;
-                    ink = g < 0.6 ? "#fff" : "#000";
-                    cls = isbest ? "cell best" : "cell";
-                    snprintf(text, sizeof text, "%.*g", digits, c->value);
-                    if (c->nval < c->nmaps) {
-                        snprintf(sub_buf, sizeof sub_buf, "%zu of %zu maps", c->nval, c->nmaps);
-                        sub = sub_buf;
-                    } else if (c->ncomplete < c->nmaps) {
-                        sub = "folds missing";
-                    }
-                    faded = sub != NULL && !isbest; /* provisional: lighter, dark text */
-                    if (faded)
-                        ink = "#000";
-                    if (isbest)
-                        sub = a->average ? "\xe2\x98\x85 best mean" : "\xe2\x98\x85 best";
-                } else if (c->nfailed > 0) {
-                    cls = "cell failed";
-                    fill = "#bdbdbd";
-                    snprintf(text, sizeof text, "failed");
-                } else if (c->nmaps > 0) {
-                    cls = "cell pending";
-                    fill = "#eeeeee";
-                    snprintf(text, sizeof text, "no result");
-                } else {
-                    cls = "cell empty";
-                    fill = "#ffffff";
-                    snprintf(text, sizeof text, "no map");
-                }
-                plog_buf_printf(&b, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                                "height=\"%.1f\" fill=\"%s\"%s stroke=\"%s\" "
-                                "stroke-width=\"%s\" data-x=\"", cls, x, y, cw, chh, fill,
-                                faded ? " fill-opacity=\"0.55\"" : "",
-                                isbest ? "#d00000" : "#ffffff", isbest ? "4" : "1");
-                value_text(xs[xi], val, sizeof val);
-                plog_buf_xml(&b, val);
-                plog_buf_printf(&b, "\" data-y=\"");
-                value_text(ys[yi], val, sizeof val);
-                plog_buf_xml(&b, val);
-                plog_buf_printf(&b, "\" data-maps=\"%s\"", c->maps);
-                if (!isnan(c->value)) {
-                    plog_fmt_double(c->value, val, sizeof val);
-                    plog_buf_printf(&b, " data-value=\"%s\"", val);
-                }
-                plog_buf_printf(&b, "><title>");
-                value_text(xs[xi], val, sizeof val);
-                plog_buf_xml(&b, kx);
-                plog_buf_printf(&b, "=");
-                plog_buf_xml(&b, val);
-                value_text(ys[yi], val, sizeof val);
-                plog_buf_printf(&b, ", ");
-                plog_buf_xml(&b, ky);
-                plog_buf_printf(&b, "=");
-                plog_buf_xml(&b, val);
-                if (c->nmaps == 1 && !isnan(c->value))
-                    plog_buf_printf(&b, ": %s %.*g%s%.3g over %d folds (map #%ld)",
-                                    s->h->metric, digits, c->value,
-                                    plog_utf8() ? " \xc2\xb1 " : " +- ",
-                                    s->maps[c->map].std, s->maps[c->map].ok, c->map);
-                else if (c->nmaps > 0)
-                    plog_buf_printf(&b, ": %s (maps %s)", text, c->maps);
-                plog_buf_printf(&b, "</title></rect>\n");
-                plog_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
-                                "text-anchor=\"middle\" fill=\"%s\"%s>%s</text>\n",
-                                x + cw / 2, y + (sub != NULL ? chh / 2 - 2 : chh / 2 + 5), ink,
-                                isbest ? " font-weight=\"bold\"" : "", text);
-                if (sub != NULL)
-                    plog_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                                    "text-anchor=\"middle\" fill=\"%s\">%s</text>\n", x + cw / 2,
-                                    y + chh / 2 + 12, ink, sub);
-            }
-        /* axes: the values along the grid, the param names beyond them */
-        for (size_t xi = 0; xi < nx; xi++) {
-            value_text(xs[xi], val, sizeof val);
-            plog_buf_printf(&b, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                            "text-anchor=\"middle\">", gx + (xi + 0.5) * cw,
-                            gy + (double)ny * chh + 17);
-            plog_buf_xml(&b, val);
-            plog_buf_printf(&b, "</text>\n");
-        }
-        plog_buf_printf(&b, "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
-                        "font-weight=\"bold\" text-anchor=\"middle\">", gx + nx * cw / 2,
-                        gy + (double)ny * chh + 36);
-        plog_buf_xml(&b, kx);
-        plog_buf_printf(&b, "</text>\n");
-        for (size_t yi = 0; yi < ny; yi++) {
-            value_text(ys[yi], val, sizeof val);
-            plog_buf_printf(&b, "<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-                            "text-anchor=\"end\">", gx - 8,
-                            gy + (double)(ny - 1 - yi) * chh + chh / 2 + 4);
-            plog_buf_xml(&b, val);
-            plog_buf_printf(&b, "</text>\n");
-        }
-        /* horizontal, above the y values: a rotated name would not fit beside a short grid */
-        plog_buf_printf(&b, "<text class=\"ylabel\" x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
-                        "font-weight=\"bold\">", 20.0, gy - 10);
-        plog_buf_xml(&b, ky);
-        plog_buf_printf(&b, " \xe2\x86\x91</text>\n");
-
-        /* the color scale: worst on the left, best on the right */
-        {
-            double sx = gx, sy = gy + (double)ny * chh + 56;
-            plog_buf_printf(&b, "<rect class=\"scale\" x=\"%.1f\" y=\"%.1f\" width=\"240\" "
-                            "height=\"12\" fill=\"url(#scale)\"/>\n", sx, sy);
-            if (!isnan(worst)) {
-                plog_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%.*g</text>\n",
-                                sx, sy + 26, digits, worst);
-                plog_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
-                                "text-anchor=\"end\">%.*g</text>\n", sx + 240, sy + 26, digits,
-                                bestv);
-            }
-            plog_buf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">worse "
-                            "\xe2\x86\x90 ", sx + 252, sy + 10);
-            plog_buf_xml(&b, s->h->metric);
-            plog_buf_printf(&b, " \xe2\x86\x92 better; grey: failed</text>\n");
-        }
-        plog_buf_printf(&b, "</svg>\n");
+    h->cw = 76;
+    h->chh = 46;
+    for (size_t i = 0; i < h->nx; i++) {
+        plog_value_text(h->xs[i], val, sizeof val);
+        if (plog_svg_text_px(val, 12) + 12 > h->cw)
+            h->cw = plog_svg_text_px(val, 12) + 12;
     }
+    for (size_t i = 0; i < h->nx * h->ny; i++)
+        if (!isnan(h->cells[i].value)) {
+            snprintf(val, sizeof val, "%.*g", h->digits, h->cells[i].value);
+            if (plog_svg_text_px(val, 13) + 14 > h->cw)
+                h->cw = plog_svg_text_px(val, 13) + 14;
+        }
+    for (size_t i = 0; i < h->ny; i++) {
+        plog_value_text(h->ys[i], val, sizeof val);
+        if (plog_svg_text_px(val, 12) > ylab)
+            ylab = plog_svg_text_px(val, 12);
+    }
+    xlab = plog_svg_text_px(h->kx, 13);
+    left = 20 + ylab + 10;
+    top = h->notes[0] != '\0' ? 122 : 104;
+    h->gx = left;
+    h->gy = top;
+    h->width = left + (double)h->nx * h->cw + 30;
+    if (h->width < h->gx + xlab + 30)
+        h->width = h->gx + xlab + 30;
+    if (h->width < 40 + plog_svg_text_px(h->ky, 13))
+        h->width = 40 + plog_svg_text_px(h->ky, 13);
+    if (h->width < 320 + 60)
+        h->width = 380;
+    t1 = 20 + plog_svg_text_px(h->line2, 12);
+    t2 = 20 + plog_svg_text_px(h->line3, 12);
+    if (t1 > h->width)
+        h->width = t1;
+    if (t2 > h->width)
+        h->width = t2;
+    h->height = top + (double)h->ny * h->chh + 100;
+}
+
+/* "METRIC by KX and KY", escaped. */
+static void heat_what(const heat_t *h, plog_buf_t *b)
+{
+    plog_buf_xml(b, h->s->h->metric);
+    plog_buf_printf(b, " by ");
+    plog_buf_xml(b, h->kx);
+    plog_buf_printf(b, " and ");
+    plog_buf_xml(b, h->ky);
+}
+
+/* The start of the picture: the svg tag, the scale's gradient, the title lines. */
+static void heat_draw_head(const heat_t *h, plog_buf_t *b)
+{
+    char color[8];
+    plog_svg_open(b, h->width, h->height);
+    plog_buf_printf(b, "data-cells=\"%zu\">\n<title>", h->nx * h->ny);
+    heat_what(h, b);
+    plog_buf_printf(b, "</title>\n<defs><linearGradient id=\"scale\">");
+    for (int i = 0; i <= 10; i++) {
+        viridis(i / 10.0, color);
+        plog_buf_printf(b, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", i * 10, color);
+    }
+    plog_buf_printf(b, "</linearGradient></defs>\n"
+                    "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    /* title: what is shown, then the sweep, then how the other axes were handled */
+    plog_buf_printf(b, "<text class=\"title\" x=\"20\" y=\"28\" font-size=\"17\" "
+                    "font-weight=\"bold\">average ");
+    heat_what(h, b);
+    plog_buf_printf(b, "</text>\n");
+    plog_svg_line(b, "subtitle", 50, "", h->line2);
+    plog_svg_line(b, "axes-note", 68, "", h->line3);
+    if (h->notes[0] != '\0')
+        plog_svg_line(b, "notes", 86, " fill=\"#b00000\"", h->notes);
+}
+
+/* How a cell looks: its class, fill, ink, main text and the line below it (NULL for none). */
+typedef struct {
+    const char *cls, *fill, *ink, *sub;
+    char color[8], text[64], sub_buf[64];
+    int isbest, faded;
+} look_t;
+
+static void heat_look(const heat_t *h, const cell_t *c, int isbest, look_t *k)
+{
+    k->isbest = isbest;
+    k->faded = 0;
+    k->ink = "#000";
+    k->sub = NULL;
+    k->text[0] = '\0';
+    if (!isnan(c->value)) {
+        double g = 1;
+        if (!isnan(h->worst) && h->bestv != h->worst)
+            g = (c->value - h->worst) / (h->bestv - h->worst);
+        viridis(g, k->color);
+        k->fill = k->color;
+        k->ink = g < 0.6 ? "#fff" : "#000";
+        k->cls = isbest ? "cell best" : "cell";
+        snprintf(k->text, sizeof k->text, "%.*g", h->digits, c->value);
+        if (c->nval < c->nmaps) {
+            snprintf(k->sub_buf, sizeof k->sub_buf, "%zu of %zu maps", c->nval, c->nmaps);
+            k->sub = k->sub_buf;
+        } else if (c->ncomplete < c->nmaps) {
+            k->sub = "folds missing";
+        }
+        k->faded = k->sub != NULL && !isbest; /* provisional: lighter, dark text */
+        if (k->faded)
+            k->ink = "#000";
+        if (isbest)
+            k->sub = h->a->average ? "\xe2\x98\x85 best mean" : "\xe2\x98\x85 best";
+    } else if (c->nfailed > 0) {
+        k->cls = "cell failed";
+        k->fill = "#bdbdbd";
+        snprintf(k->text, sizeof k->text, "failed");
+    } else if (c->nmaps > 0) {
+        k->cls = "cell pending";
+        k->fill = "#eeeeee";
+        snprintf(k->text, sizeof k->text, "no result");
+    } else {
+        k->cls = "cell empty";
+        k->fill = "#ffffff";
+        snprintf(k->text, sizeof k->text, "no map");
+    }
+}
+
+/* One cell: its rect with data- attributes and a tooltip, its value and the line below. */
+static void heat_draw_cell(const heat_t *h, plog_buf_t *b, size_t xi, size_t yi)
+{
+    const plog_sweep_t *s = h->s;
+    const cell_t *c = &h->cells[yi * h->nx + xi];
+    double x = h->gx + (double)xi * h->cw, y = h->gy + (double)(h->ny - 1 - yi) * h->chh;
+    char val[128];
+    look_t k;
+
+    heat_look(h, c, (long)(yi * h->nx + xi) == h->bestcell, &k);
+    plog_buf_printf(b, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"%.1f\" fill=\"%s\"%s stroke=\"%s\" stroke-width=\"%s\" data-x=\"",
+                    k.cls, x, y, h->cw, h->chh, k.fill, k.faded ? " fill-opacity=\"0.55\"" : "",
+                    k.isbest ? "#d00000" : "#ffffff", k.isbest ? "4" : "1");
+    plog_value_text(h->xs[xi], val, sizeof val);
+    plog_buf_xml(b, val);
+    plog_buf_printf(b, "\" data-y=\"");
+    plog_value_text(h->ys[yi], val, sizeof val);
+    plog_buf_xml(b, val);
+    plog_buf_printf(b, "\" data-maps=\"%s\"", c->maps);
+    if (!isnan(c->value)) {
+        plog_fmt_double(c->value, val, sizeof val);
+        plog_buf_printf(b, " data-value=\"%s\"", val);
+    }
+    plog_buf_printf(b, "><title>");
+    plog_value_text(h->xs[xi], val, sizeof val);
+    plog_buf_xml(b, h->kx);
+    plog_buf_printf(b, "=");
+    plog_buf_xml(b, val);
+    plog_value_text(h->ys[yi], val, sizeof val);
+    plog_buf_printf(b, ", ");
+    plog_buf_xml(b, h->ky);
+    plog_buf_printf(b, "=");
+    plog_buf_xml(b, val);
+    if (c->nmaps == 1 && !isnan(c->value))
+        plog_buf_printf(b, ": %s %.*g%s%.3g over %d folds (map #%ld)", s->h->metric, h->digits,
+                        c->value, plog_utf8() ? " \xc2\xb1 " : " +- ", s->maps[c->map].std,
+                        s->maps[c->map].ok, c->map);
+    else if (c->nmaps > 0)
+        plog_buf_printf(b, ": %s (maps %s)", k.text, c->maps);
+    plog_buf_printf(b, "</title></rect>\n");
+    plog_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
+                    "fill=\"%s\"%s>%s</text>\n", x + h->cw / 2,
+                    y + (k.sub != NULL ? h->chh / 2 - 2 : h->chh / 2 + 5), k.ink,
+                    k.isbest ? " font-weight=\"bold\"" : "", k.text);
+    if (k.sub != NULL)
+        plog_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                        "text-anchor=\"middle\" fill=\"%s\">%s</text>\n", x + h->cw / 2,
+                        y + h->chh / 2 + 12, k.ink, k.sub);
+}
+
+/* The axes (the values along the grid, the param names beyond them) and the color scale,
+ * worst on the left, best on the right. */
+static void heat_draw_axes(const heat_t *h, plog_buf_t *b)
+{
+    double gx = h->gx, gy = h->gy, cw = h->cw, chh = h->chh, sx, sy;
+    size_t nx = h->nx, ny = h->ny;
+    char val[128];
+
+    for (size_t xi = 0; xi < nx; xi++) {
+        plog_value_text(h->xs[xi], val, sizeof val);
+        plog_buf_printf(b, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                        "text-anchor=\"middle\">", gx + (xi + 0.5) * cw,
+                        gy + (double)ny * chh + 17);
+        plog_buf_xml(b, val);
+        plog_buf_printf(b, "</text>\n");
+    }
+    plog_buf_printf(b, "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
+                    "font-weight=\"bold\" text-anchor=\"middle\">", gx + nx * cw / 2,
+                    gy + (double)ny * chh + 36);
+    plog_buf_xml(b, h->kx);
+    plog_buf_printf(b, "</text>\n");
+    for (size_t yi = 0; yi < ny; yi++) {
+        plog_value_text(h->ys[yi], val, sizeof val);
+        plog_buf_printf(b, "<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+                        "text-anchor=\"end\">", gx - 8,
+                        gy + (double)(ny - 1 - yi) * chh + chh / 2 + 4);
+        plog_buf_xml(b, val);
+        plog_buf_printf(b, "</text>\n");
+    }
+    /* horizontal, above the y values: a rotated name would not fit beside a short grid */
+    plog_buf_printf(b, "<text class=\"ylabel\" x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
+                    "font-weight=\"bold\">", 20.0, gy - 10);
+    plog_buf_xml(b, h->ky);
+    plog_buf_printf(b, " \xe2\x86\x91</text>\n");
+
+    sx = gx;
+    sy = gy + (double)ny * chh + 56;
+    plog_buf_printf(b, "<rect class=\"scale\" x=\"%.1f\" y=\"%.1f\" width=\"240\" "
+                    "height=\"12\" fill=\"url(#scale)\"/>\n", sx, sy);
+    if (!isnan(h->worst)) {
+        plog_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%.*g</text>\n", sx,
+                        sy + 26, h->digits, h->worst);
+        plog_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+                        "text-anchor=\"end\">%.*g</text>\n", sx + 240, sy + 26, h->digits,
+                        h->bestv);
+    }
+    plog_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">worse "
+                    "\xe2\x86\x90 ", sx + 252, sy + 10);
+    plog_buf_xml(b, h->s->h->metric);
+    plog_buf_printf(b, " \xe2\x86\x92 better; grey: failed</text>\n");
+}
+
+int plog_cmd_heatmap(const plog_args_t *a)
+{
+    heat_t h = {.a = a, .worst = NAN, .bestv = NAN, .ref = -1, .bestcell = -1};
+    plog_buf_t b = {NULL, 0, 0, 0};
+    int rc;
+
+    if ((h.s = plog_sweep_load(a->file[0], &rc)) == NULL)
+        return rc;
+    if ((rc = heat_axes(&h)) != 0 || (rc = heat_fill(&h)) != 0) {
+        if (rc < 0)
+            rc = plog_nomem(h.s->file);
+        goto out;
+    }
+    heat_texts(&h);
+    heat_layout(&h);
+    heat_draw_head(&h, &b);
+    /* the cells; row 0 is the largest y, at the top */
+    for (size_t yi = 0; yi < h.ny; yi++)
+        for (size_t xi = 0; xi < h.nx; xi++)
+            heat_draw_cell(&h, &b, xi, yi);
+    heat_draw_axes(&h, &b);
+    plog_buf_printf(&b, "</svg>\n");
     rc = plog_write_out(a->out, &b);
-    goto out;
-nomem:
-    rc = PT_EXIT_FAIL;
-    fprintf(stderr, "paratune-log: %s: out of memory\n", s->file);
 out:
     plog_buf_free(&b);
-    free(vals);
-    free(cells);
-    free(others);
-    free(xs);
-    free(ys);
-    plog_sweep_destroy(&s);
+    free(h.cells);
+    free(h.others);
+    free(h.xs);
+    free(h.ys);
+    plog_sweep_destroy(&h.s);
     return rc;
 }

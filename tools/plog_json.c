@@ -125,25 +125,22 @@ static void json_obj(FILE *f, const msgpack_object *o)
         json_str(f, o->via.bin.ptr, o->via.bin.size);
         break;
     case MSGPACK_OBJECT_ARRAY:
-        fputc('[', f);
-        for (uint32_t i = 0; i < o->via.array.size; i++) {
+    case MSGPACK_OBJECT_MAP: {
+        int map = o->type == MSGPACK_OBJECT_MAP;
+        uint32_t n = map ? o->via.map.size : o->via.array.size;
+        fputc(map ? '{' : '[', f);
+        for (uint32_t i = 0; i < n; i++) {
             if (i > 0)
                 fputs(", ", f);
-            json_obj(f, &o->via.array.ptr[i]);
+            if (map) {
+                json_key(f, &o->via.map.ptr[i].key);
+                fputs(": ", f);
+            }
+            json_obj(f, map ? &o->via.map.ptr[i].val : &o->via.array.ptr[i]);
         }
-        fputc(']', f);
+        fputc(map ? '}' : ']', f);
         break;
-    case MSGPACK_OBJECT_MAP:
-        fputc('{', f);
-        for (uint32_t i = 0; i < o->via.map.size; i++) {
-            if (i > 0)
-                fputs(", ", f);
-            json_key(f, &o->via.map.ptr[i].key);
-            fputs(": ", f);
-            json_obj(f, &o->via.map.ptr[i].val);
-        }
-        fputc('}', f);
-        break;
+    }
     default: /* ext: not in the format */
         fputs("null", f);
         break;
@@ -221,8 +218,7 @@ plog_raw_t *plog_raw_load(const plog_sweep_t *s, int *rc)
 nomem_r:
     plog_raw_destroy(&r);
 nomem:
-    fprintf(stderr, "paratune-log: %s: out of memory\n", s->file);
-    *rc = PT_EXIT_FAIL;
+    *rc = plog_nomem(s->file);
     return NULL;
 }
 
@@ -242,28 +238,30 @@ void plog_json_value(FILE *f, const msgpack_object *o)
     json_obj(f, o);
 }
 
+plog_sweep_t *plog_open(const char *file, plog_raw_t **raw, int *rc)
+{
+    plog_sweep_t *s = plog_sweep_load(file, rc);
+    if (s == NULL)
+        return NULL;
+    plog_sweep_warn(s, stderr);
+    if (raw != NULL && (*raw = plog_raw_load(s, rc)) == NULL)
+        plog_sweep_destroy(&s);
+    return s;
+}
+
 int plog_cmd_json(const plog_args_t *a)
 {
-    plog_sweep_t *s;
     plog_raw_t *raw = NULL;
     int rc;
+    plog_sweep_t *s = plog_open(a->file[0], &raw, &rc);
 
-    if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
+    if (s == NULL)
         return rc;
-    plog_sweep_warn(s, stderr);
-    if ((raw = plog_raw_load(s, &rc)) == NULL)
-        goto out;
     for (size_t i = 0; i < raw->nrec; i++) {
         json_obj(stdout, &raw->rec[i]);
         fputc('\n', stdout);
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "paratune-log: stdout: write error\n");
-        rc = PT_EXIT_FAIL;
-    } else {
-        rc = PT_EXIT_OK;
-    }
-out:
+    rc = plog_finish_stdout();
     plog_raw_destroy(&raw);
     plog_sweep_destroy(&s);
     return rc;

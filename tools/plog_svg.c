@@ -1,18 +1,17 @@
 /* plog_svg.c - paratune-log: building SVG text and writing --out files whole.
  *
- * The pictures are built in memory (plog_buf_t) and written with plog_write_out, which puts
- * them in a temporary file beside the target, fsyncs it and renames it over the target, so a
+ * The pictures are built in memory (plog_buf_t) and written with plog_write_out, which hands
+ * them to pt_file (temporary file beside the target, fsync, rename, directory fsync), so a
  * browser or a script never reads half a picture and a failure leaves no file behind.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "plog.h"
 #include "pt_common.h"
+#include "pt_file.h"
 
 void plog_buf_printf(plog_buf_t *b, const char *fmt, ...)
 {
@@ -86,24 +85,11 @@ void plog_buf_free(plog_buf_t *b)
     memset(b, 0, sizeof *b);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return w < 0 ? -errno : -EIO;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int plog_write_out(const char *path, const plog_buf_t *b)
 {
-    char *tmp = NULL;
-    int fd = -1, rc = PT_EXIT_FAIL, e;
+    char err[PT_ERRLEN];
+    pt_file_t *f;
+    int rc;
 
     if (b->failed) {
         fprintf(stderr, "paratune-log: %s: out of memory\n", path);
@@ -116,47 +102,22 @@ int plog_write_out(const char *path, const plog_buf_t *b)
         }
         return PT_EXIT_OK;
     }
-    if ((tmp = malloc(strlen(path) + 32)) == NULL) {
-        fprintf(stderr, "paratune-log: %s: out of memory\n", path);
+    if ((f = pt_file_begin(path, err)) == NULL) {
+        rc = errno;
+        fprintf(stderr, "paratune-log: %s: cannot create: %s\n", path, strerror(rc));
+        return rc == ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+    }
+    if ((rc = pt_file_write(f, b->data, b->len, err)) != 0) {
+        pt_file_abort(&f);
+        fprintf(stderr, "paratune-log: %s: cannot write: %s\n", path, strerror(-rc));
         return PT_EXIT_FAIL;
     }
-    /* beside the target, for rename(); O_EXCL with 0666 gives ordinary permissions */
-    for (int i = 0; i < 100 && fd < 0; i++) {
-        sprintf(tmp, "%s.tmp.%ld.%d", path, (long)getpid(), i);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
+    if ((rc = pt_file_commit(&f, 0, err)) != 0) {
+        fprintf(stderr, "paratune-log: %s\n", err);
+        /* a target that is not a file we may replace is the user's mistake */
+        return rc == -EISDIR || rc == -ENOTDIR || rc == -EACCES ? PT_EXIT_USAGE : PT_EXIT_FAIL;
     }
-    if (fd < 0) {
-        fprintf(stderr, "paratune-log: %s: cannot create: %s\n", path, strerror(errno));
-        free(tmp);
-        return PT_EXIT_USAGE;
-    }
-    if ((e = write_all(fd, b->data, b->len)) != 0 || (fsync(fd) != 0 && (e = -errno) != 0)) {
-        fprintf(stderr, "paratune-log: %s: cannot write: %s\n", path, strerror(-e));
-        goto error;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        fprintf(stderr, "paratune-log: %s: cannot write: %s\n", path, strerror(errno));
-        goto error;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        fprintf(stderr, "paratune-log: %s: cannot replace: %s\n", path, strerror(e));
-        if (e == EISDIR || e == ENOTDIR || e == EACCES)
-            rc = PT_EXIT_USAGE;
-        goto error;
-    }
-    free(tmp);
     return PT_EXIT_OK;
-error:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    free(tmp);
-    return rc;
 }
 
 const char *plog_category_color(size_t i)
@@ -176,4 +137,29 @@ double plog_svg_text_px(const char *s, double size)
         if (((unsigned char)*s & 0xc0) != 0x80) /* count UTF-8 characters, not bytes */
             n++;
     return (double)n * size * 0.6;
+}
+
+void plog_value_text(const pt_value_t *v, char *buf, size_t len)
+{
+    if (v->type == PT_VAL_STRING)
+        snprintf(buf, len, "%s", v->str != NULL ? v->str : "");
+    else
+        pt_value_format(v, buf, len);
+}
+
+void plog_svg_open(plog_buf_t *b, double width, double height)
+{
+    plog_buf_printf(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+                    "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" ",
+                    width, height, width, height);
+}
+
+void plog_svg_line(plog_buf_t *b, const char *cls, double y, const char *attrs,
+                   const char *text)
+{
+    plog_buf_printf(b, "<text class=\"%s\" x=\"20\" y=\"%.0f\" font-size=\"12\"%s>", cls, y,
+                    attrs);
+    plog_buf_xml(b, text);
+    plog_buf_printf(b, "</text>\n");
 }

@@ -204,7 +204,7 @@ static void describe(const plog_sweep_t *s, FILE *out, const char *prefix)
             s->h->nmaps);
 }
 
-static int finish_stdout(void)
+int plog_finish_stdout(void)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "paratune-log: stdout: write error\n");
@@ -213,7 +213,7 @@ static int finish_stdout(void)
     return PT_EXIT_OK;
 }
 
-static int nomem(const char *file)
+int plog_nomem(const char *file)
 {
     fprintf(stderr, "paratune-log: %s: out of memory\n", file);
     return PT_EXIT_FAIL;
@@ -283,10 +283,10 @@ int plog_cmd_show(const plog_args_t *a)
                s->jobs_total);
     if (s->lf->torn)
         printf("(last record torn, ignored)\n");
-    rc = finish_stdout();
+    rc = plog_finish_stdout();
     goto out;
 nomem:
-    rc = nomem(a->file[0]);
+    rc = plog_nomem(a->file[0]);
 out:
     table_free(&t);
     free(avgs);
@@ -415,10 +415,10 @@ int plog_cmd_compare(const plog_args_t *a)
         if (notes[0] != '\0')
             printf("%s: %s\n", i == 0 ? "A" : "B", notes);
     }
-    rc = finish_stdout();
+    rc = plog_finish_stdout();
     goto out;
 nomem:
-    rc = nomem(a->file[0]);
+    rc = plog_nomem(a->file[0]);
 out:
     table_free(&t);
     free(vals);
@@ -466,7 +466,7 @@ int plog_cmd_best(const plog_args_t *a)
             printf("%s=%s\n", pm->items[i].key,
                    v->type == PT_VAL_STRING ? (v->str != NULL ? v->str : "") : val);
         }
-        rc = finish_stdout();
+        rc = plog_finish_stdout();
     }
     plog_sweep_destroy(&s);
     return rc;
@@ -724,23 +724,19 @@ static void csv_maps(const plog_sweep_t *s, FILE *out)
 
 int plog_cmd_csv(const plog_args_t *a)
 {
-    plog_sweep_t *s;
     plog_raw_t *raw = NULL;
     int rc;
-    if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
+    plog_sweep_t *s = plog_open(a->file[0], a->maps ? NULL : &raw, &rc);
+
+    if (s == NULL)
         return rc;
-    plog_sweep_warn(s, stderr);
-    if (a->maps) {
+    if (a->maps)
         csv_maps(s, stdout);
-    } else {
-        if ((raw = plog_raw_load(s, &rc)) == NULL)
-            goto out;
-        if (csv_results(s, raw, stdout) != 0) {
-            rc = nomem(a->file[0]);
-            goto out;
-        }
+    if (!a->maps && csv_results(s, raw, stdout) != 0) {
+        rc = plog_nomem(a->file[0]);
+        goto out;
     }
-    rc = finish_stdout();
+    rc = plog_finish_stdout();
 out:
     plog_raw_destroy(&raw);
     plog_sweep_destroy(&s);

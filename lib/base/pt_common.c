@@ -152,3 +152,18 @@ double pt_rng_normal(uint64_t *state)
     u2 = pt_rng_uniform(state);
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
+
+void *pt_alloc_array(size_t n, size_t size, int zero)
+{
+    size_t bytes;
+    if (size != 0 && n > SIZE_MAX / size)
+        return NULL;
+    bytes = n * size > 1 ? n * size : 1;
+    return zero ? calloc(bytes, 1) : malloc(bytes);
+}
+
+void *pt_shrink(void *p, size_t bytes)
+{
+    void *q = realloc(p, bytes > 1 ? bytes : 1);
+    return q != NULL ? q : p;
+}

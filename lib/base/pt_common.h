@@ -42,6 +42,13 @@ uint64_t pt_mix64(uint64_t z);
  * when all are done. */
 void pt_run_each(void *items, size_t n, size_t size, void *(*fn)(void *));
 
+/* malloc (or calloc when zero) of n * size bytes, at least one byte; NULL on overflow or
+ * when out of memory. The caller frees. */
+void *pt_alloc_array(size_t n, size_t size, int zero);
+/* p (malloc'd) cut down to bytes (at least 1); p itself when realloc fails, as p is still
+ * valid. */
+void *pt_shrink(void *p, size_t bytes);
+
 /* splitmix64: the one PRNG of paratune (fold assignment, synthetic data, random search).
  * Advances *state and returns the next 64-bit value. */
 uint64_t pt_rng_next(uint64_t *state);

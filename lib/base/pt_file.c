@@ -161,6 +161,7 @@ int pt_file_commit(pt_file_t **pf, int flags, char *err)
     pt_file_t *f = *pf;
     int rc = 0;
 
+    errno = 0; /* so a stream that failed earlier without errno reports EIO, not a stale one */
     if (f->stream != NULL && (fflush(f->stream) != 0 || ferror(f->stream))) {
         rc = errno != 0 ? -errno : -EIO;
         pt_seterr(err, "%s: write: %s", f->path, strerror(-rc));
@@ -174,8 +175,10 @@ int pt_file_commit(pt_file_t **pf, int flags, char *err)
     if (flags & PT_FILE_NOREPLACE) {
         if (link(f->tmp, f->path) != 0) {
             rc = -errno;
-            pt_seterr(err, rc == -EEXIST ? "%s: exists" : "%s: link: %s", f->path,
-                      strerror(-rc));
+            if (rc == -EEXIST)
+                pt_seterr(err, "%s: already exists (not replacing it)", f->path);
+            else
+                pt_seterr(err, "%s: link: %s", f->path, strerror(-rc));
             goto error;
         }
         unlink(f->tmp);
@@ -187,8 +190,11 @@ int pt_file_commit(pt_file_t **pf, int flags, char *err)
     free(f->tmp);
     f->tmp = NULL;
     if ((rc = pt_fsync_dir(f->path)) != 0) {
-        /* the file is in place; only its durability across a crash is in doubt */
+        /* the file is in place but a crash could still take its name away. A name that was
+         * free before is given back (whole or absent); a replaced file cannot be restored. */
         pt_seterr(err, "%s: fsync of its directory: %s", f->path, strerror(-rc));
+        if (flags & PT_FILE_NOREPLACE)
+            unlink(f->path);
         release(f, 0);
         *pf = NULL;
         return rc;
@@ -209,6 +215,8 @@ int pt_file_release(pt_file_t **pf)
 {
     pt_file_t *f = *pf;
     int fd;
+    if (f == NULL)
+        return -EINVAL;
     if (f->stream != NULL) {
         fflush(f->stream);
         fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0); /* the stream's descriptor closes with it */
@@ -216,6 +224,12 @@ int pt_file_release(pt_file_t **pf)
         f->stream = NULL;
     } else {
         fd = f->fd;
+    }
+    /* appends go to the end even after the owner cuts a torn record back with ftruncate */
+    if (fd >= 0) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(fd, F_SETFL, fl | O_APPEND);
     }
     f->fd = -1;
     release(f, 1);

@@ -49,11 +49,15 @@ int pt_file_write(pt_file_t *f, const void *buf, size_t len, char *err);
 /* Flushes the stream if any, fsyncs, gives the file the target's name (rename(2), or link(2)
  * with PT_FILE_NOREPLACE), fsyncs the directory, and releases f (*pf set to NULL) unless
  * PT_FILE_KEEP_OPEN. Returns 0 or a negative errno with the reason in err; on failure the
- * temporary file is removed, the target is as it was, and *pf is released and NULL. */
+ * temporary file is removed, the target is as it was, and *pf is released and NULL. The one
+ * exception is a failed fsync of the directory after the rename: the new file stays in place
+ * (with PT_FILE_NOREPLACE its name is removed again, as it was free before). -EEXIST with
+ * PT_FILE_NOREPLACE when the target exists ("PATH: already exists (not replacing it)"). */
 int pt_file_commit(pt_file_t **pf, int flags, char *err);
 
-/* After a commit with PT_FILE_KEEP_OPEN: returns the descriptor (now the caller's, to close)
- * and releases f (*pf set to NULL). */
+/* After a commit with PT_FILE_KEEP_OPEN: returns the descriptor (now the caller's, to close;
+ * close-on-exec, O_APPEND so that writes go to the end of the committed file) and releases f
+ * (*pf set to NULL). -EINVAL when *pf is NULL. */
 int pt_file_release(pt_file_t **pf);
 
 /* Removes the temporary file and releases f. Accepts NULL and *pf == NULL; sets *pf NULL. */

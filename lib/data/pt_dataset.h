@@ -1,7 +1,8 @@
-/* pt_dataset.h - loading a labelled dataset from CSV or LIBSVM text into memory.
+/* pt_dataset.h - a labelled dataset in memory, loaded from CSV or LIBSVM text.
  *
  * The coordinator loads the data once with pt_dataset_load, validates it, and copies it into
- * the shared-memory image (pt_image). Every error names the file and line and what is wrong,
+ * the shared-memory image (pt_image). The formats are modules of their own: pt_scan (text and
+ * numbers), pt_csv (CSV loader and writer), pt_libsvm; synthetic data is pt_synth. Every error names the file and line and what is wrong,
  * e.g. "data.csv:17: expected 101 fields, found 99".
  */
 #ifndef PT_DATASET_H
@@ -66,22 +67,24 @@ typedef struct {
  * Returns an owned dataset (free with pt_dataset_destroy) or NULL with the reason in err. */
 pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char *err);
 
+/* An empty dataset of format fmt (every pointer NULL, no rows), for the loaders and
+ * generators that fill one. Owned; NULL when out of memory. */
+pt_dataset_t *pt_dataset_new(pt_format_t fmt);
+
 /* Frees everything the dataset owns; accepts NULL and *pd == NULL; sets *pd to NULL. */
 void pt_dataset_destroy(pt_dataset_t **pd);
-
-/* Synthetic regression data for `paratune gen`: rows x features with correlated features
- * (a low-rank latent structure plus noise, so PCA has something to find) and
- * label = x . beta + 3 + noise. Deterministic for a given seed. Owned; NULL when out of memory. */
-pt_dataset_t *pt_dataset_synth(size_t rows, size_t features, uint64_t seed);
-
-/* Writes ds as CSV (header f0..,label; or the dataset's names) to path through a temporary file
- * in the same directory, fsync and rename, so that path is either absent/old or complete.
- * Returns 0 or a negative errno with the reason in err. */
-int pt_dataset_write_csv(const pt_dataset_t *ds, const char *path, char *err);
 
 /* Fingerprint of the data (shape, features, labels and fold column): a sum over rows of a
  * hash of each row's values mixed with its line order, so it does not depend on where rows
  * are stored or which thread parsed them. CSV loads compute it while parsing (fp_valid). */
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
+
+/* The fingerprint's pieces, for a loader that sums it while parsing: row r's share (its
+ * values, label and fold id hashed, with r mixed in so that the same rows in another order
+ * differ; fold NULL when there is no fold column), and the fingerprint from the sum of the
+ * shares of all rows. */
+uint64_t pt_dataset_row_hash(size_t r, const double *xr, size_t p, double y,
+                             const int32_t *fold);
+uint64_t pt_dataset_fp_finish(size_t rows, size_t features, int has_fold, uint64_t sum);
 
 #endif

@@ -1,22 +1,18 @@
 /* pt_image.c - building and mapping the shared-memory dataset image.
  *
- * The shm name is unlinked right after shm_open: the object lives exactly as long as some
- * process holds a descriptor or mapping, so a coordinator killed with SIGKILL leaves nothing
- * in /dev/shm. The read-write descriptor used to fill it is closed before any child exists;
+ * The segment is a pt_shm one (unlinked at creation, so a coordinator killed with SIGKILL
+ * leaves nothing in /dev/shm). The read-write descriptor used to fill it is closed before any child exists;
  * children get a read-only descriptor reopened through /proc/self/fd.
  */
 #include "pt_image.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_shm.h"
 
 struct pt_image {
     void *base;
@@ -41,8 +37,7 @@ void pt_image_abort(pt_image_builder_t **pb)
     if (pb == NULL || *pb == NULL)
         return;
     b = *pb;
-    if (b->base != NULL)
-        munmap(b->base, b->h.total_size);
+    pt_shm_unmap(b->base, (size_t)b->h.total_size);
     if (b->fd >= 0)
         close(b->fd);
     free(b);
@@ -54,10 +49,8 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
 {
     pt_image_builder_t *b;
     pt_image_hdr_t *h;
-    char name[64];
     void *base;
     int rc;
-    static unsigned counter;
 
     *out = NULL;
     if (nblocks == 0) {
@@ -82,35 +75,12 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
     h->features = features;
     h->nblocks = nblocks;
     h->block_off = align64(sizeof *h);
-    h->index_off = align64(h->block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
-    h->y_off = align64(h->index_off + rows * sizeof(int64_t));
+    h->y_off = align64(h->block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
     h->x_off = align64(h->y_off + rows * sizeof(double));
     h->total_size = h->x_off + (uint64_t)rows * features * sizeof(double);
 
-    snprintf(name, sizeof name, "/paratune-%ld-%u-%llx", (long)getpid(), counter++,
-             (unsigned long long)(pt_now() * 1e9));
-    b->fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (b->fd < 0) {
-        rc = -errno;
-        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
+    if ((rc = pt_shm_create((size_t)h->total_size, &b->fd, &base, err)) != 0)
         goto fail;
-    }
-    shm_unlink(name);
-    /* posix_fallocate so a full /dev/shm is an error here, not a SIGBUS while filling. */
-    if ((rc = posix_fallocate(b->fd, 0, (off_t)h->total_size)) != 0) {
-        pt_seterr(err, "cannot allocate %llu bytes of shared memory: %s",
-                  (unsigned long long)h->total_size, strerror(rc));
-        rc = -rc;
-        goto fail;
-    }
-    /* No MAP_POPULATE: mapping every page here is serial; the parse threads that write the
-     * rows take those faults in parallel (the pages exist already, so a fault only maps). */
-    base = mmap(NULL, h->total_size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
-    if (base == MAP_FAILED) {
-        rc = -errno;
-        pt_seterr(err, "mmap of the shared-memory image: %s", strerror(errno));
-        goto fail;
-    }
     b->base = base;
     *x = (double *)(b->base + h->x_off);
     *y = (double *)(b->base + h->y_off);
@@ -210,9 +180,7 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
     size_t n = (size_t)h->rows, p = (size_t)h->features;
     size_t *dst = malloc(n * sizeof *dst), *to = NULL;
     uint64_t *bs = (uint64_t *)(b->base + h->block_off);
-    int64_t *idx = (int64_t *)(b->base + h->index_off);
     double *x = (double *)(b->base + h->x_off), *y = (double *)(b->base + h->y_off);
-    char proc[64];
     int rc = 0, ro, moved = 0;
 
     *fd_out = -1;
@@ -235,7 +203,6 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
         size_t at = pos != NULL ? pos[r] : r;
         to[at] = dst[r];
         moved |= dst[r] != at;
-        idx[dst[r]] = (int64_t)r;
     }
     if (moved && (rc = permute_rows(x, y, p, n, to)) != 0) {
         pt_seterr(err, "out of memory");
@@ -244,11 +211,8 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
     h->fingerprint = fingerprint;
     memcpy(b->base, h, sizeof *h);
 
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", b->fd);
-    ro = open(proc, O_RDONLY | O_CLOEXEC);
-    if (ro < 0) {
-        rc = -errno;
-        pt_seterr(err, "reopening the shared-memory image read-only: %s", strerror(errno));
+    if ((ro = pt_shm_reopen_readonly(b->fd, err)) < 0) {
+        rc = ro;
         goto out;
     }
     *fd_out = ro;
@@ -297,41 +261,30 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
 
 pt_image_t *pt_image_map(int fd, char *err)
 {
-    struct stat st;
     pt_image_t *img = NULL;
-    void *base = MAP_FAILED;
+    void *base;
+    size_t size;
     const pt_image_hdr_t *h;
 
-    if (fstat(fd, &st) != 0) {
-        pt_seterr(err, "image descriptor %d: %s", fd, strerror(errno));
+    if (pt_shm_map(fd, 0, sizeof *h, "image", &base, &size, err) != 0)
         return NULL;
-    }
-    if ((size_t)st.st_size < sizeof *h) {
-        pt_seterr(err, "image descriptor %d: too small to be an image", fd);
-        return NULL;
-    }
-    base = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        pt_seterr(err, "mmap of image descriptor %d: %s", fd, strerror(errno));
-        return NULL;
-    }
     h = base;
     if (memcmp(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC) != 0 ||
-        h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)st.st_size ||
+        h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)size ||
         h->x_off + h->rows * h->features * sizeof(double) != h->total_size) {
         pt_seterr(err, "image descriptor %d: not a paratune image of version %d", fd,
                   PT_IMAGE_VERSION);
-        munmap(base, (size_t)st.st_size);
+        pt_shm_unmap(base, size);
         return NULL;
     }
     img = calloc(1, sizeof *img);
     if (img == NULL) {
         pt_seterr(err, "out of memory");
-        munmap(base, (size_t)st.st_size);
+        pt_shm_unmap(base, size);
         return NULL;
     }
     img->base = base;
-    img->size = (size_t)st.st_size;
+    img->size = size;
     img->hdr = h;
     return img;
 }
@@ -340,7 +293,7 @@ void pt_image_unmap(pt_image_t **pimg)
 {
     if (pimg == NULL || *pimg == NULL)
         return;
-    munmap((*pimg)->base, (*pimg)->size);
+    pt_shm_unmap((*pimg)->base, (*pimg)->size);
     free(*pimg);
     *pimg = NULL;
 }
@@ -360,9 +313,4 @@ const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, 
     if (y != NULL)
         *y = ys + bs[b];
     return xs + bs[b] * img->hdr->features;
-}
-
-const int64_t *pt_image_row_index(const pt_image_t *img)
-{
-    return (const int64_t *)((const char *)img->base + img->hdr->index_off);
 }

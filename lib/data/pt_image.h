@@ -4,8 +4,8 @@
  * moment it is created, so nothing of it can outlive the run whatever way the run ends; the
  * children reach it through an inherited read-only descriptor. Layout (byte offsets in the
  * header, every array 64-byte aligned):
- *   header | block_start[nblocks + 1] (uint64 row offsets) | row_index[rows] (int64: the
- *   row's line order in the input) | y[rows] (double) | x[rows * features] (double, row-major)
+ *   header | block_start[nblocks + 1] (uint64 row offsets) | y[rows] (double) |
+ *   x[rows * features] (double, row-major)
  * Rows of block b are rows block_start[b] .. block_start[b+1]-1, so every training and
  * validation set is a few contiguous blocks that BLAS reads in place.
  * kind PT_IMAGE_CV: block f is fold f; PT_IMAGE_TVS: block 0 trains, block 1 validates.
@@ -19,7 +19,7 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 1
+#define PT_IMAGE_VERSION 2 /* 2: no row index (version 1 had one, never read) */
 
 typedef enum { PT_IMAGE_CV = 1, PT_IMAGE_TVS = 2 } pt_image_kind_t;
 
@@ -31,7 +31,7 @@ typedef struct {
     uint64_t features;
     uint64_t nblocks;
     uint64_t fingerprint; /* pt_dataset_fingerprint of the data */
-    uint64_t block_off, index_off, y_off, x_off, total_size;
+    uint64_t block_off, y_off, x_off, total_size;
 } pt_image_hdr_t;
 
 typedef struct pt_image pt_image_t;
@@ -53,7 +53,7 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
  * nblocks blocks and gives where the rows and labels go: x (rows x features) and y. The
  * caller writes row r at any position pos[r] (a permutation); pt_image_positions gives the
  * final ones, in which case nothing moves later. pt_image_end then moves every row to its
- * block position in place (when pos differs), writes the block table, row index and header,
+ * block position in place (when pos differs), writes the block table and header,
  * and returns the descriptor and held mapping as pt_image_build does. pt_image_end and
  * pt_image_abort free the builder, whatever the outcome. */
 typedef struct pt_image_builder pt_image_builder_t;
@@ -77,7 +77,5 @@ void pt_image_unmap(pt_image_t **pimg);
 const pt_image_hdr_t *pt_image_header(const pt_image_t *img);
 /* Rows of block b: returns x (n x features) and sets *y and *n. b must be < nblocks. */
 const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, size_t *n);
-/* Original row order index of stored row i. */
-const int64_t *pt_image_row_index(const pt_image_t *img);
 
 #endif

@@ -47,6 +47,18 @@ void pt_split_shuffle(size_t rows, uint64_t seed, size_t *perm)
     }
 }
 
+/* A new array holding the shuffle of 0..rows-1 (the caller frees it), or NULL with err set
+ * when out of memory. */
+static size_t *shuffled(size_t rows, uint64_t seed, char *err)
+{
+    size_t *perm = malloc(rows * sizeof *perm);
+    if (perm == NULL)
+        pt_seterr(err, "out of memory");
+    else
+        pt_split_shuffle(rows, seed, perm);
+    return perm;
+}
+
 int pt_split_kfold(size_t rows, int k, uint64_t seed, int32_t *fold, char *err)
 {
     size_t *perm;
@@ -54,12 +66,8 @@ int pt_split_kfold(size_t rows, int k, uint64_t seed, int32_t *fold, char *err)
         pt_seterr(err, "numFolds must be in [2, %zu rows], got %d", rows, k);
         return -EINVAL;
     }
-    perm = malloc(rows * sizeof *perm);
-    if (perm == NULL) {
-        pt_seterr(err, "out of memory");
+    if ((perm = shuffled(rows, seed, err)) == NULL)
         return -ENOMEM;
-    }
-    pt_split_shuffle(rows, seed, perm);
     for (size_t i = 0; i < rows; i++)
         fold[perm[i]] = (int32_t)(((unsigned __int128)i * (unsigned)k) / rows);
     free(perm);
@@ -82,12 +90,8 @@ int pt_split_tvs(size_t rows, double ratio, uint64_t seed, int32_t *fold, char *
         ntrain = 1;
     if (ntrain > rows - 1)
         ntrain = rows - 1;
-    perm = malloc(rows * sizeof *perm);
-    if (perm == NULL) {
-        pt_seterr(err, "out of memory");
+    if ((perm = shuffled(rows, seed, err)) == NULL)
         return -ENOMEM;
-    }
-    pt_split_shuffle(rows, seed, perm);
     for (size_t i = 0; i < rows; i++)
         fold[perm[i]] = i < ntrain ? 0 : 1;
     free(perm);

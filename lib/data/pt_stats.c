@@ -8,15 +8,12 @@
 #include "pt_stats.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_shm.h"
 
 #define STATS_MAGIC 0x5354415453545050ULL /* "PPTSTATS" */
 
@@ -37,11 +34,9 @@ static size_t slot_bytes(size_t p)
 
 int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
 {
-    char name[64];
     int fd, rc;
     size_t size;
     hdr_t h;
-    static unsigned counter;
 
     *fd_out = -1;
     if (p == 0 || p > PT_STATS_MAX_FEATURES || nblocks == 0) {
@@ -49,19 +44,8 @@ int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
         return -EINVAL;
     }
     size = sizeof h + nblocks * slot_bytes(p);
-    snprintf(name, sizeof name, "/paratune-stats-%ld-%u", (long)getpid(), counter++);
-    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
+    if ((rc = pt_shm_create(size, &fd, NULL, err)) != 0)
         return rc;
-    }
-    shm_unlink(name);
-    if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
-        pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s", size, strerror(rc));
-        close(fd);
-        return -rc;
-    }
     h.magic = STATS_MAGIC;
     h.nblocks = nblocks;
     h.p = p;
@@ -78,35 +62,28 @@ int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
 
 pt_stats_t *pt_stats_map(int fd, char *err)
 {
-    struct stat st;
     pt_stats_t *s;
     void *base;
+    size_t size;
     const hdr_t *h;
 
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(hdr_t)) {
-        pt_seterr(err, "stats descriptor %d: not a shared moments segment", fd);
+    if (pt_shm_map(fd, 1, sizeof(hdr_t), "stats", &base, &size, err) != 0)
         return NULL;
-    }
-    base = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-        pt_seterr(err, "mmap of stats descriptor %d: %s", fd, strerror(errno));
-        return NULL;
-    }
     h = base;
     if (h->magic != STATS_MAGIC || h->slot_bytes != slot_bytes(h->p) ||
-        sizeof *h + h->nblocks * h->slot_bytes != (uint64_t)st.st_size) {
+        sizeof *h + h->nblocks * h->slot_bytes != (uint64_t)size) {
         pt_seterr(err, "stats descriptor %d: not a shared moments segment", fd);
-        munmap(base, (size_t)st.st_size);
+        pt_shm_unmap(base, size);
         return NULL;
     }
     s = calloc(1, sizeof *s);
     if (s == NULL) {
-        munmap(base, (size_t)st.st_size);
+        pt_shm_unmap(base, size);
         pt_seterr(err, "out of memory");
         return NULL;
     }
     s->base = base;
-    s->size = (size_t)st.st_size;
+    s->size = size;
     s->h = h;
     return s;
 }
@@ -115,7 +92,7 @@ void pt_stats_unmap(pt_stats_t **ps)
 {
     if (ps == NULL || *ps == NULL)
         return;
-    munmap((*ps)->base, (*ps)->size);
+    pt_shm_unmap((*ps)->base, (*ps)->size);
     free(*ps);
     *ps = NULL;
 }

@@ -1,4 +1,4 @@
-/* pt_logreg.c - Spark ML LogisticRegression: L-BFGS / OWL-QN on row blocks seen through A.
+/* pt_logreg.c - Spark ML LogisticRegression's objective on row blocks seen through A.
  *
  * One pass over the rows collects the label histogram, the means of the raw rows (for
  * centring) and the sample means and stds of z = A^T x + c (chunks of z are formed in a small
@@ -6,7 +6,8 @@
  * evaluation is then one more pass: with V = b' / s (r x q) and W = A V^T (p_raw x r), the
  * margins of a chunk are (X - 1 mu_raw^T) W + b0 (centred only with an intercept) and the
  * gradient is A^T ((X - 1 mu_raw^T)^T R) / s, R the chunk's residuals; the centred chunk is a
- * copy of at most a few hundred rows. See pt_logreg.h for the objective and stopping rule.
+ * copy of at most a few hundred rows. See pt_logreg.h for the objective; pt_optim minimises
+ * it.
  */
 #include "pt_logreg.h"
 
@@ -18,12 +19,7 @@
 #include <string.h>
 
 #include "pt_common.h"
-
-#define LR__M 10       /* L-BFGS correction pairs: Spark passes 10 to Breeze */
-#define LR__FHIST 20   /* Breeze's fvalMemory of defaultConvergenceCheck */
-#define LR__LSMAX 60   /* line-search trials before it counts as failed */
-#define LR__C1 1e-4    /* sufficient decrease (Armijo) */
-#define LR__C2 0.9     /* curvature (weak Wolfe) */
+#include "pt_optim.h"
 
 typedef struct {
     const pt_rowblock_t *blocks;
@@ -73,15 +69,11 @@ static double lr__dot(size_t d, const double *a, const double *b)
     return s;
 }
 
-static double lr__norm(size_t d, const double *a)
-{
-    return sqrt(lr__dot(d, a, a));
-}
-
 /* The smooth part of the objective (mean logloss + L2) at theta = [b' (r x q), b0 (r) when
- * fit_icpt], and its gradient in g. */
-static double lr__smooth(lr__prob_t *P, const double *th, double *g)
+ * fit_icpt], and its gradient in g: the pt_optim_fn of the fit, ctx a lr__prob_t. */
+static double lr__smooth(void *ctx, const double *th, double *g)
 {
+    lr__prob_t *P = ctx;
     size_t p = P->p, q = P->q, r = P->r;
     const double *W = th, *b = P->fit_icpt ? th + r * q : NULL;
     double loss = 0.0, reg = 0.0, inv_n = 1.0 / P->n;
@@ -164,258 +156,6 @@ static double lr__smooth(lr__prob_t *P, const double *th, double *g)
             g[r * q + k] = P->gb[k] * inv_n;
     }
     return loss * inv_n + reg;
-}
-
-static double lr__l1term(size_t d, const double *x, const double *l1)
-{
-    double s = 0.0;
-    if (l1 != NULL)
-        for (size_t i = 0; i < d; i++)
-            s += l1[i] * fabs(x[i]);
-    return s;
-}
-
-/* OWL-QN's pseudo-gradient of f + sum l1_i |x_i| (the gradient when l1 is NULL). */
-static void lr__pseudo(size_t d, const double *x, const double *g, const double *l1,
-                       double *pg)
-{
-    for (size_t i = 0; i < d; i++) {
-        double l = l1 != NULL ? l1[i] : 0.0;
-        if (l == 0.0 || x[i] > 0.0)
-            pg[i] = g[i] + l;
-        else if (x[i] < 0.0)
-            pg[i] = g[i] - l;
-        else if (g[i] + l < 0.0)
-            pg[i] = g[i] + l;
-        else if (g[i] - l > 0.0)
-            pg[i] = g[i] - l;
-        else
-            pg[i] = 0.0;
-    }
-}
-
-typedef struct {
-    size_t d;
-    const double *pre;        /* d: diagonal preconditioner (H0 = gamma diag(pre)) */
-    double *S, *Y, *rho, *al; /* LR__M x d pairs, ring buffer */
-    size_t count, head;       /* pairs stored; index of the oldest */
-} lr__hist_t;
-
-/* dir = -H v by the two-loop recursion, H0 = gamma diag(pre) with gamma = s.y / y.(pre y)
- * of the newest pair (gamma = 1 without pairs). */
-static void lr__direction(const lr__hist_t *h, const double *v, double *dir)
-{
-    size_t d = h->d;
-    double gamma = 1.0;
-    for (size_t i = 0; i < d; i++)
-        dir[i] = -v[i];
-    for (size_t t = h->count; t-- > 0;) {
-        size_t s = (h->head + t) % LR__M;
-        h->al[s] = h->rho[s] * lr__dot(d, h->S + s * d, dir);
-        cblas_daxpy((int)d, -h->al[s], h->Y + s * d, 1, dir, 1);
-    }
-    if (h->count > 0) {
-        size_t s = (h->head + h->count - 1) % LR__M;
-        const double *y = h->Y + s * d;
-        double ypy = 0.0;
-        for (size_t i = 0; i < d; i++)
-            ypy += y[i] * h->pre[i] * y[i];
-        gamma = 1.0 / (h->rho[s] * ypy);
-    }
-    for (size_t i = 0; i < d; i++)
-        dir[i] *= gamma * h->pre[i];
-    for (size_t t = 0; t < h->count; t++) {
-        size_t s = (h->head + t) % LR__M;
-        double be = h->rho[s] * lr__dot(d, h->Y + s * d, dir);
-        cblas_daxpy((int)d, h->al[s] - be, h->S + s * d, 1, dir, 1);
-    }
-}
-
-/* Stores the pair (s, y) = (xn - x, gn - g) when its curvature is positive. */
-static void lr__push(lr__hist_t *h, const double *x, const double *xn, const double *g,
-                     const double *gn)
-{
-    size_t d = h->d, s;
-    double sy = 0.0, ss = 0.0, yy = 0.0;
-    for (size_t i = 0; i < d; i++) {
-        double si = xn[i] - x[i], yi = gn[i] - g[i];
-        sy += si * yi;
-        ss += si * si;
-        yy += yi * yi;
-    }
-    if (!(sy > 1e-12 * sqrt(ss * yy)))
-        return;
-    if (h->count < LR__M) {
-        s = (h->head + h->count) % LR__M;
-        h->count++;
-    } else {
-        s = h->head;
-        h->head = (h->head + 1) % LR__M;
-    }
-    for (size_t i = 0; i < d; i++) {
-        h->S[s * d + i] = xn[i] - x[i];
-        h->Y[s * d + i] = gn[i] - g[i];
-    }
-    h->rho[s] = 1.0 / sy;
-}
-
-/* Weak-Wolfe line search along dir (gd = g.dir < 0) by bracketing and bisection. On success
- * xn, fn, gn hold the accepted point and 0 is returned; -1 when no step was accepted. */
-static int lr__wolfe(lr__prob_t *P, size_t d, const double *x, double f, const double *dir,
-                     double gd, double t, double *xn, double *fn, double *gn)
-{
-    double lo = 0.0, hi = INFINITY;
-    for (int it = 0; it < LR__LSMAX; it++) {
-        for (size_t i = 0; i < d; i++)
-            xn[i] = x[i] + t * dir[i];
-        *fn = lr__smooth(P, xn, gn);
-        if (!(*fn <= f + LR__C1 * t * gd))
-            hi = t;
-        else if (lr__dot(d, gn, dir) < LR__C2 * gd)
-            lo = t;
-        else
-            return 0;
-        t = isfinite(hi) ? 0.5 * (lo + hi) : 2.0 * t;
-    }
-    if (lo > 0.0) { /* Armijo held at lo: take it rather than nothing */
-        for (size_t i = 0; i < d; i++)
-            xn[i] = x[i] + lo * dir[i];
-        *fn = lr__smooth(P, xn, gn);
-        return 0;
-    }
-    return -1;
-}
-
-/* OWL-QN's backtracking line search on F = f + l1 term along dir, each trial projected onto
- * the orthant of x (sign of -pg where x is 0). Returns 0 or -1 as lr__wolfe. */
-static int lr__owl_search(lr__prob_t *P, size_t d, const double *x, double F,
-                          const double *pg, const double *l1, const double *dir, double t,
-                          double shrink, double *xn, double *fn, double *Fn, double *gn)
-{
-    for (int it = 0; it < LR__LSMAX; it++) {
-        double dec = 0.0;
-        for (size_t i = 0; i < d; i++) {
-            double v = x[i] + t * dir[i];
-            if (l1[i] > 0.0) {
-                double orth = x[i] != 0.0 ? x[i] : -pg[i];
-                if (v * orth <= 0.0)
-                    v = 0.0;
-            }
-            xn[i] = v;
-            dec += pg[i] * (v - x[i]);
-        }
-        *fn = lr__smooth(P, xn, gn);
-        *Fn = *fn + lr__l1term(d, xn, l1);
-        if (*Fn <= F + LR__C1 * dec)
-            return 0;
-        t *= shrink;
-    }
-    return -1;
-}
-
-/* Minimises lr__smooth + sum l1_i |x_i| from x (d variables) as described in pt_logreg.h.
- * Returns 0 or -ENOMEM. */
-static int lr__minimize(lr__prob_t *P, size_t d, double *x, const double *l1,
-                        const double *pre, int max_iter, double tol, int *iters,
-                        int *converged, double *fval)
-{
-    double *g = NULL, *pg = NULL, *dir = NULL, *xn = NULL, *gn = NULL;
-    double fh[LR__FHIST];
-    size_t nfh = 0;
-    lr__hist_t h = {d, pre, NULL, NULL, NULL, NULL, 0, 0};
-    double f, F, F0;
-    int iter = 0, failed_once = 0, conv = 0, rc = -ENOMEM;
-
-    g = malloc(d * sizeof(double));
-    pg = malloc(d * sizeof(double));
-    dir = malloc(d * sizeof(double));
-    xn = malloc(d * sizeof(double));
-    gn = malloc(d * sizeof(double));
-    h.S = malloc(LR__M * d * sizeof(double));
-    h.Y = malloc(LR__M * d * sizeof(double));
-    h.rho = malloc(LR__M * sizeof(double));
-    h.al = malloc(LR__M * sizeof(double));
-    if (g == NULL || pg == NULL || dir == NULL || xn == NULL || gn == NULL ||
-        h.S == NULL || h.Y == NULL || h.rho == NULL || h.al == NULL)
-        goto out;
-
-    f = lr__smooth(P, x, g);
-    F = f + lr__l1term(d, x, l1);
-    F0 = F;
-    lr__pseudo(d, x, g, l1, pg);
-    fh[nfh++] = INFINITY; /* Breeze's initial convergence info */
-    if (lr__norm(d, pg) <= fmax(tol * fabs(F), 1e-8))
-        conv = 1;
-    while (!conv && iter < max_iter) {
-        double gd, Fn, fn;
-        int ls;
-        lr__direction(&h, pg, dir);
-        if (l1 != NULL)
-            for (size_t i = 0; i < d; i++)
-                if (!(dir[i] * pg[i] < 0.0))
-                    dir[i] = 0.0;
-        gd = lr__dot(d, dir, pg);
-        if (!(gd < 0.0)) { /* not a descent direction: restart from steepest descent */
-            h.count = h.head = 0;
-            lr__direction(&h, pg, dir);
-            gd = lr__dot(d, dir, pg);
-        }
-        if (l1 == NULL) {
-            ls = lr__wolfe(P, d, x, f, dir, gd, h.count == 0 ? 1.0 / lr__norm(d, dir) : 1.0,
-                           xn, &fn, gn);
-            Fn = fn;
-        } else {
-            ls = lr__owl_search(P, d, x, F, pg, l1, dir,
-                                h.count == 0 ? 0.5 / lr__norm(d, dir) : 1.0,
-                                h.count == 0 ? 0.1 : 0.5, xn, &fn, &Fn, gn);
-        }
-        if (ls != 0 || !(Fn <= F)) {
-            if (failed_once) {
-                conv = 1; /* Breeze: SearchFailed ends the run, Spark keeps the state */
-                break;
-            }
-            failed_once = 1;
-            h.count = h.head = 0;
-            continue;
-        }
-        failed_once = 0;
-        lr__push(&h, x, xn, g, gn);
-        memcpy(x, xn, d * sizeof(double));
-        memcpy(g, gn, d * sizeof(double));
-        f = fn;
-        F = Fn;
-        lr__pseudo(d, x, g, l1, pg);
-        iter++;
-        if (nfh == LR__FHIST) {
-            memmove(fh, fh + 1, (LR__FHIST - 1) * sizeof(double));
-            nfh--;
-        }
-        fh[nfh++] = F;
-        if (nfh >= 2) {
-            double mx = fh[0];
-            for (size_t i = 1; i < nfh; i++)
-                mx = fmax(mx, fh[i]);
-            if (fabs(F - mx) <= tol * fabs(F0))
-                conv = 1;
-        }
-        if (lr__norm(d, pg) <= fmax(tol * fabs(F), 1e-8))
-            conv = 1;
-    }
-    *iters = iter;
-    *converged = conv;
-    *fval = F;
-    rc = 0;
-out:
-    free(g);
-    free(pg);
-    free(dir);
-    free(xn);
-    free(gn);
-    free(h.S);
-    free(h.Y);
-    free(h.rho);
-    free(h.al);
-    return rc;
 }
 
 /* The stats pass: label checks and histogram, raw means, sample means/stds of z. Fills
@@ -539,20 +279,12 @@ int pt_logreg_fit(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, con
     return pt_logreg_fit_affine(blocks, nblocks, p_raw, A, NULL, q, nclasses, o, out, err);
 }
 
-int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw,
-                         const double *A, const double *c, size_t q, size_t nclasses,
-                         const pt_logreg_opts_t *o, pt_logreg_model_t *out, char *err)
+/* Checks the options and sizes; 0 or -EINVAL with the reason in err. */
+static int lr__check(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, const double *A,
+                     size_t q, size_t nclasses, const pt_logreg_opts_t *o, char *err)
 {
-    lr__prob_t P;
-    pt_logreg_model_t m;
-    double *hist = NULL, *sd = NULL, *theta = NULL, *l1 = NULL, *pre = NULL;
     double alpha = o->elastic_net, lam = o->reg_param, total = 0.0;
-    size_t r, d, nonzero = 0, only = 0;
-    int multinomial, rc = -ENOMEM;
 
-    memset(&P, 0, sizeof P);
-    memset(&m, 0, sizeof m);
-    memset(out, 0, sizeof *out);
     if (!(lam >= 0.0) || !isfinite(lam)) {
         pt_seterr(err, "logisticRegression: regParam must be a finite number >= 0 (got %g)",
                   lam);
@@ -594,34 +326,184 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
         pt_seterr(err, "logisticRegression: no training rows");
         return -EINVAL;
     }
+    return 0;
+}
+
+static void lr__prob_free(lr__prob_t *P)
+{
+    free(P->mu_raw);
+    free(P->mu);
+    free(P->inv_s);
+    free(P->pen2);
+    free(P->xc);
+    free(P->M);
+    free(P->V);
+    free(P->Wraw);
+    free(P->Graw);
+    free(P->off);
+    free(P->gb);
+}
+
+/* Sets up P for p raw features seen as q through A (and c), r coefficient rows, with its
+ * scratch arrays. 0 or -ENOMEM; either way lr__prob_free releases P. */
+static int lr__prob_init(lr__prob_t *P, const pt_rowblock_t *blocks, size_t nblocks, size_t p,
+                         const double *A, const double *c, size_t q, size_t r, int fit_icpt,
+                         int multinomial)
+{
+    size_t wide = p > q ? p : q;
+
+    memset(P, 0, sizeof *P);
+    P->blocks = blocks;
+    P->nblocks = nblocks;
+    P->p = p;
+    P->q = q;
+    P->r = r;
+    P->A = A;
+    P->c = c;
+    P->fit_icpt = fit_icpt;
+    P->multinomial = multinomial;
+    /* a few hundred rows, fewer when rows are wide: the chunk buffer stays near 512 KiB */
+    P->chunk = 65536 / wide;
+    P->chunk = P->chunk < 16 ? 16 : (P->chunk > 256 ? 256 : P->chunk);
+    P->mu_raw = malloc(p * sizeof(double));
+    P->mu = malloc(q * sizeof(double));
+    P->inv_s = malloc(q * sizeof(double));
+    P->pen2 = malloc(q * sizeof(double));
+    P->xc = malloc(P->chunk * wide * sizeof(double));
+    P->M = malloc(P->chunk * r * sizeof(double));
+    P->V = malloc(r * q * sizeof(double));
+    P->Wraw = malloc(p * r * sizeof(double));
+    P->Graw = malloc(p * r * sizeof(double));
+    P->off = malloc(r * sizeof(double));
+    P->gb = malloc(r * sizeof(double));
+    if (P->mu_raw == NULL || P->mu == NULL || P->inv_s == NULL || P->pen2 == NULL ||
+        P->xc == NULL || P->M == NULL || P->V == NULL || P->Wraw == NULL || P->Graw == NULL ||
+        P->off == NULL || P->gb == NULL)
+        return -ENOMEM; /* the caller's lr__prob_free releases what was allocated */
+    return 0;
+}
+
+/* Penalty weights (P->pen2, l1), and the diagonal preconditioner of the quasi-Newton steps:
+ * the inverse of a bound on the Hessian's diagonal, data part (at most 1/4 times the mean
+ * square of the scaled feature: 1 when centred, 1 + mu^2/s^2 when not) plus the L2 weight. It
+ * only matters when those differ between coordinates (standardization = false spreads the L2
+ * weights over many orders of magnitude, no intercept leaves large uncentred features). */
+static void lr__weights(lr__prob_t *P, const pt_logreg_opts_t *o, const double *sd, size_t d,
+                        double *l1, double *pre)
+{
+    double alpha = o->elastic_net, lam = o->reg_param;
+    size_t q = P->q, r = P->r;
+
+    for (size_t j = 0; j < q; j++) {
+        int z = sd[j] == 0.0;
+        double ms = P->fit_icpt || z ? 1.0 : 1.0 + (P->mu[j] / sd[j]) * (P->mu[j] / sd[j]);
+        P->pen2[j] = z ? 0.0 : lam * (1.0 - alpha) / (o->standardization ? 1.0 : sd[j] * sd[j]);
+        for (size_t k = 0; k < r; k++) {
+            l1[k * q + j] = z ? 0.0 : lam * alpha / (o->standardization ? 1.0 : sd[j]);
+            pre[k * q + j] = 1.0 / (0.25 * ms + P->pen2[j]);
+        }
+    }
+    for (size_t k = r * q; k < d; k++)
+        pre[k] = 4.0;
+}
+
+/* Spark's starting intercepts from the label histogram (its coefficients start at 0). */
+static void lr__start(const lr__prob_t *P, const double *hist, double *theta)
+{
+    size_t q = P->q, r = P->r;
+    if (!P->fit_icpt)
+        return;
+    if (!P->multinomial) {
+        theta[r * q] = log(hist[1] / hist[0]);
+    } else {
+        double mean = 0.0;
+        for (size_t k = 0; k < r; k++)
+            mean += log1p(hist[k]);
+        mean /= (double)r;
+        for (size_t k = 0; k < r; k++)
+            theta[r * q + k] = log1p(hist[k]) - mean;
+    }
+}
+
+/* The model in the original space of z from theta (scaled, centred), then Spark's centring of
+ * multinomial coefficients (regParam 0) and intercepts (fitIntercept). */
+static void lr__unscale(const lr__prob_t *P, const double *theta, double lam,
+                        pt_logreg_model_t *m)
+{
+    size_t q = P->q, r = P->r;
+    for (size_t k = 0; k < r; k++) {
+        double icpt = P->fit_icpt ? theta[r * q + k] : 0.0;
+        for (size_t j = 0; j < q; j++) {
+            m->coef[k * q + j] = theta[k * q + j] * P->inv_s[j];
+            if (P->fit_icpt)
+                icpt -= m->coef[k * q + j] * P->mu[j];
+        }
+        m->intercept[k] = icpt;
+    }
+    if (P->multinomial && lam == 0.0) {
+        for (size_t j = 0; j < q; j++) {
+            double cen = 0.0;
+            for (size_t k = 0; k < r; k++)
+                cen += m->coef[k * q + j];
+            cen /= (double)r;
+            for (size_t k = 0; k < r; k++)
+                m->coef[k * q + j] -= cen;
+        }
+    }
+    if (P->multinomial && P->fit_icpt) {
+        double cen = 0.0;
+        for (size_t k = 0; k < r; k++)
+            cen += m->intercept[k];
+        cen /= (double)r;
+        for (size_t k = 0; k < r; k++)
+            m->intercept[k] -= cen;
+    }
+}
+
+/* With an intercept and one class present Spark does not train: coefficients 0, the class
+ * gets an infinite intercept. Returns 1 when that is the case (m filled), else 0. */
+static int lr__constant_label(const lr__prob_t *P, const double *hist, size_t nclasses,
+                              pt_logreg_model_t *m)
+{
+    size_t nonzero = 0, only = 0;
+    for (size_t k = 0; k < nclasses; k++)
+        if (hist[k] > 0.0) {
+            nonzero++;
+            only = k;
+        }
+    if (!P->fit_icpt || nonzero != 1)
+        return 0;
+    if (P->multinomial)
+        m->intercept[only] = INFINITY;
+    else
+        m->intercept[0] = only == 1 ? INFINITY : -INFINITY;
+    m->objective = NAN;
+    m->converged = 1;
+    return 1;
+}
+
+int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw,
+                         const double *A, const double *c, size_t q, size_t nclasses,
+                         const pt_logreg_opts_t *o, pt_logreg_model_t *out, char *err)
+{
+    lr__prob_t P;
+    pt_logreg_model_t m;
+    pt_optim_problem_t op;
+    pt_optim_result_t res;
+    double *hist = NULL, *sd = NULL, *theta = NULL, *l1 = NULL, *pre = NULL;
+    size_t r, d;
+    int multinomial, rc;
+
+    memset(&m, 0, sizeof m);
+    memset(out, 0, sizeof *out);
+    if ((rc = lr__check(blocks, nblocks, p_raw, A, q, nclasses, o, err)) != 0)
+        return rc;
     multinomial = o->family == PT_FAMILY_MULTINOMIAL ||
                   (o->family == PT_FAMILY_AUTO && nclasses > 2);
     r = multinomial ? nclasses : 1;
     d = r * q + (o->fit_intercept ? r : 0);
-
-    P.blocks = blocks;
-    P.nblocks = nblocks;
-    P.p = p_raw;
-    P.q = q;
-    P.r = r;
-    P.A = A;
-    P.c = c;
-    P.fit_icpt = o->fit_intercept != 0;
-    P.multinomial = multinomial;
-    /* a few hundred rows, fewer when rows are wide: the chunk buffer stays near 512 KiB */
-    P.chunk = 65536 / (p_raw > q ? p_raw : q);
-    P.chunk = P.chunk < 16 ? 16 : (P.chunk > 256 ? 256 : P.chunk);
-    P.mu_raw = malloc(p_raw * sizeof(double));
-    P.mu = malloc(q * sizeof(double));
-    P.inv_s = malloc(q * sizeof(double));
-    P.pen2 = malloc(q * sizeof(double));
-    P.xc = malloc(P.chunk * (p_raw > q ? p_raw : q) * sizeof(double));
-    P.M = malloc(P.chunk * r * sizeof(double));
-    P.V = malloc(r * q * sizeof(double));
-    P.Wraw = malloc(p_raw * r * sizeof(double));
-    P.Graw = malloc(p_raw * r * sizeof(double));
-    P.off = malloc(r * sizeof(double));
-    P.gb = malloc(r * sizeof(double));
+    rc = lr__prob_init(&P, blocks, nblocks, p_raw, A, c, q, r, o->fit_intercept != 0,
+                       multinomial);
     hist = calloc(nclasses, sizeof(double));
     sd = malloc(q * sizeof(double));
     theta = calloc(d, sizeof(double));
@@ -629,10 +511,9 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
     pre = malloc(d * sizeof(double));
     m.coef = calloc(r * q, sizeof(double));
     m.intercept = calloc(r, sizeof(double));
-    if (P.mu_raw == NULL || P.mu == NULL || P.inv_s == NULL || P.pen2 == NULL || P.xc == NULL ||
-        P.M == NULL || P.V == NULL || P.Wraw == NULL || P.Graw == NULL || P.off == NULL ||
-        P.gb == NULL || hist == NULL || sd == NULL || theta == NULL || l1 == NULL || pre == NULL ||
+    if (rc != 0 || hist == NULL || sd == NULL || theta == NULL || l1 == NULL || pre == NULL ||
         m.coef == NULL || m.intercept == NULL) {
+        rc = -ENOMEM;
         pt_seterr(err, "logisticRegression: out of memory for %zu features, %zu classes", q,
                   nclasses);
         goto out;
@@ -642,109 +523,28 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
     m.ncoef_rows = r;
     m.multinomial = multinomial;
 
-    rc = lr__stats(&P, nclasses, hist, sd, err);
-    if (rc != 0)
+    if ((rc = lr__stats(&P, nclasses, hist, sd, err)) != 0 ||
+        lr__constant_label(&P, hist, nclasses, &m))
         goto out;
-    for (size_t k = 0; k < nclasses; k++)
-        if (hist[k] > 0.0) {
-            nonzero++;
-            only = k;
-        }
-    if (P.fit_icpt && nonzero == 1) {
-        /* Spark: no training; coefficients 0, the one class gets an infinite intercept. */
-        if (multinomial)
-            m.intercept[only] = INFINITY;
-        else
-            m.intercept[0] = only == 1 ? INFINITY : -INFINITY;
-        m.objective = NAN;
-        m.converged = 1;
-        rc = 0;
-        goto out;
-    }
-
-    /* Penalty weights, and the diagonal preconditioner of the quasi-Newton steps: the inverse
-     * of a bound on the Hessian's diagonal, data part (at most 1/4 times the mean square of
-     * the scaled feature: 1 when centred, 1 + mu^2/s^2 when not) plus the L2 weight. It only
-     * matters when those differ between coordinates (standardization = false spreads the L2
-     * weights over many orders of magnitude, no intercept leaves large uncentred features). */
-    for (size_t j = 0; j < q; j++) {
-        int z = sd[j] == 0.0;
-        double ms = P.fit_icpt || z ? 1.0 : 1.0 + (P.mu[j] / sd[j]) * (P.mu[j] / sd[j]);
-        P.pen2[j] = z ? 0.0 : lam * (1.0 - alpha) / (o->standardization ? 1.0 : sd[j] * sd[j]);
-        for (size_t k = 0; k < r; k++) {
-            l1[k * q + j] = z ? 0.0 : lam * alpha / (o->standardization ? 1.0 : sd[j]);
-            pre[k * q + j] = 1.0 / (0.25 * ms + P.pen2[j]);
-        }
-    }
-    for (size_t k = r * q; k < d; k++)
-        pre[k] = 4.0;
-    /* Spark's starting intercepts (its coefficients start at 0). */
-    if (P.fit_icpt) {
-        if (!multinomial) {
-            theta[r * q] = log(hist[1] / hist[0]);
-        } else {
-            double mean = 0.0;
-            for (size_t k = 0; k < r; k++)
-                mean += log1p(hist[k]);
-            mean /= (double)r;
-            for (size_t k = 0; k < r; k++)
-                theta[r * q + k] = log1p(hist[k]) - mean;
-        }
-    }
-    rc = lr__minimize(&P, d, theta, alpha * lam > 0.0 ? l1 : NULL, pre, o->max_iter, o->tol,
-                      &m.iterations, &m.converged, &m.objective);
-    if (rc != 0) {
+    lr__weights(&P, o, sd, d, l1, pre);
+    lr__start(&P, hist, theta);
+    op = (pt_optim_problem_t){lr__smooth, &P, d,
+                              o->elastic_net * o->reg_param > 0.0 ? l1 : NULL, pre};
+    if ((rc = pt_optim_minimize(&op, theta, o->max_iter, o->tol, &res)) != 0) {
         pt_seterr(err, "logisticRegression: out of memory for the optimizer (%zu variables)",
                   d);
         goto out;
     }
-
-    /* Back to the original space of z. */
-    for (size_t k = 0; k < r; k++) {
-        double icpt = P.fit_icpt ? theta[r * q + k] : 0.0;
-        for (size_t j = 0; j < q; j++) {
-            m.coef[k * q + j] = theta[k * q + j] * P.inv_s[j];
-            if (P.fit_icpt)
-                icpt -= m.coef[k * q + j] * P.mu[j];
-        }
-        m.intercept[k] = icpt;
-    }
-    if (multinomial && lam == 0.0) {
-        for (size_t j = 0; j < q; j++) {
-            double cen = 0.0;
-            for (size_t k = 0; k < r; k++)
-                cen += m.coef[k * q + j];
-            cen /= (double)r;
-            for (size_t k = 0; k < r; k++)
-                m.coef[k * q + j] -= cen;
-        }
-    }
-    if (multinomial && P.fit_icpt) {
-        double cen = 0.0;
-        for (size_t k = 0; k < r; k++)
-            cen += m.intercept[k];
-        cen /= (double)r;
-        for (size_t k = 0; k < r; k++)
-            m.intercept[k] -= cen;
-    }
-    rc = 0;
+    m.iterations = res.iterations;
+    m.converged = res.converged;
+    m.objective = res.fval;
+    lr__unscale(&P, theta, o->reg_param, &m);
 out:
-    if (rc == 0) {
+    if (rc == 0)
         *out = m;
-    } else {
+    else
         pt_logreg_model_free(&m);
-    }
-    free(P.mu_raw);
-    free(P.mu);
-    free(P.inv_s);
-    free(P.pen2);
-    free(P.xc);
-    free(P.M);
-    free(P.V);
-    free(P.Wraw);
-    free(P.Graw);
-    free(P.off);
-    free(P.gb);
+    lr__prob_free(&P);
     free(hist);
     free(sd);
     free(theta);

@@ -7,8 +7,9 @@
  * chunks of a few hundred rows, so the memory used is O(chunk * (p_raw + classes)
  * + (p_raw + q) * classes + 10 history pairs of q * classes).
  *
- * Objective (SEMANTICS.md "logisticRegression"), over b (r x q, r = 1 binomial, r = K
- * multinomial) and intercepts b0 (r):
+ * Objective (README.md, "Stages and params"; Spark's LogisticRegression.scala with
+ * LogisticAggregator / BinaryLogisticBlockAggregator and MultinomialLogisticBlockAggregator),
+ * over b (r x q, r = 1 binomial, r = K multinomial) and intercepts b0 (r):
  *   (1/n) sum_i logloss_i + regParam [ (1-alpha)/2 sum_kj w2_j b'_kj^2 + alpha sum_kj w1_j |b'_kj| ]
  * with b'_kj = b_kj s_j, s_j the SAMPLE std of feature z_j; w2_j = w1_j = 1 when
  * standardization is true, else w2_j = 1/s_j^2 and w1_j = 1/s_j (the penalty is then on the
@@ -19,23 +20,17 @@
  * and no penalty (Spark). family auto: binomial when nclasses <= 2, else multinomial;
  * binomial with nclasses > 2 is an error (Spark).
  *
- * Optimizer: L-BFGS with 10 correction pairs (Spark's m) and a weak-Wolfe line search when
- * alpha * regParam == 0; OWL-QN (Andrew & Gao 2007, as Breeze's OWLQN) otherwise. Both work
- * in Spark's space of scaled coefficients b' (features centred when fitIntercept, which
- * leaves the optimum unchanged and conditions it better) and start where Spark starts:
- * b' = 0, b0 = log(n_1/n_0) (binomial) or log1p(n_k) - mean_k log1p(n_k) (multinomial).
+ * Optimizer: pt_optim (see pt_optim.h for the method and the stopping rule on tol): L-BFGS
+ * when alpha * regParam == 0, OWL-QN otherwise. This module gives it the smooth part (mean
+ * logloss + L2) as the objective callback and the L1 weights. It works in Spark's space of
+ * scaled coefficients b' (features centred when fitIntercept, which leaves the optimum
+ * unchanged and conditions it better) and starts where Spark starts: b' = 0,
+ * b0 = log(n_1/n_0) (binomial) or log1p(n_k) - mean_k log1p(n_k) (multinomial).
  * The quasi-Newton steps use a diagonal preconditioner (1 / (curvature bound of the data term
  * + L2 weight) per coordinate), which changes the path but not the optimum: it keeps
  * standardization = false, whose per-feature L2 weights 1/s_j^2 spread over many orders of
- * magnitude, from needing thousands of iterations.
- * Stopping rule (Breeze's defaultConvergenceCheck with tol, relative): after an iteration,
- * converged when |F - max(F over the last 20 iterations)| <= tol |F_0| (the window counts
- * only once 20 values exist, F_0 = the starting objective), or when the Euclidean norm of the
- * (pseudo-)gradient in the scaled space <= max(tol |F|, 1e-8); the gradient test is also
- * applied at the start. A line search that fails twice in a row (the second time after
- * dropping the history) ends the fit as Breeze's SearchFailed does; it is reported as
- * converged (it only happens when no representable step lowers F). Otherwise the fit stops
- * after max_iter iterations with converged = 0.
+ * magnitude, from needing thousands of iterations. The fit stops after max_iter iterations
+ * with converged = 0 unless the stopping rule held first.
  *
  * After the fit (Spark): multinomial coefficients are centred across classes per feature
  * when regParam == 0 (not identifiable otherwise), multinomial intercepts are centred when

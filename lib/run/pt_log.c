@@ -1,10 +1,10 @@
 /* pt_log.c - the result log: writer (create, append, close) and reader.
  *
- * The writer never leaves a half-made log under the final name: the header goes to a temporary
- * file in the same directory, is fsync'd, and then takes the final name (link() refuses an
- * existing file, rename() replaces it), and the directory is fsync'd. Each later record is
- * packed into memory and written with one write() and an fdatasync, so a crash can only tear
- * the last record. If an append fails half-way the file is cut back to its last whole record;
+ * The writer never leaves a half-made log under the final name: the header is written through
+ * pt_file (temporary file, fsync, then the final name: a link refuses an existing file,
+ * a rename replaces it; the directory fsync'd) and its descriptor kept for the appends. Each
+ * later record is packed into memory and written with one write() and an fdatasync, so a
+ * crash can only tear the last record. If an append fails half-way the file is cut back to its last whole record;
  * if even that fails the writer refuses further appends rather than write after a torn record.
  *
  * The reader loads the whole file and walks it with msgpack_unpack_next. An incomplete object
@@ -26,6 +26,7 @@
 #include <msgpack.h>
 
 #include "pt_common.h"
+#include "pt_file.h"
 #include "pt_mpk.h"
 
 #define LOG_FORMAT "paratune-log"
@@ -41,51 +42,6 @@ struct pt_log {
 };
 
 /* ---- writing ---- */
-
-/* Writes all len bytes, retrying partial writes and EINTR. 0 or a negative errno. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (w == 0)
-            return -EIO;
-        buf += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* fsyncs the directory holding path, so that a new name in it survives a crash. */
-static int fsync_dir(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    int fd, rc = 0;
-
-    if (slash == NULL)
-        dir = strdup(".");
-    else if (slash == path)
-        dir = strdup("/");
-    else
-        dir = strndup(path, (size_t)(slash - path));
-    if (dir == NULL)
-        return -ENOMEM;
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        rc = -errno;
-    /* some file systems cannot fsync a directory (EINVAL); nothing more can be done there */
-    else if (fsync(fd) != 0 && errno != EINVAL)
-        rc = -errno;
-    if (fd >= 0)
-        close(fd);
-    free(dir);
-    return rc;
-}
 
 static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 {
@@ -252,8 +208,8 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
     msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
     pt_log_t *lg = NULL;
-    char *tmp = NULL;
-    int fd = -1, rc = -EINVAL;
+    pt_file_t *f = NULL;
+    int rc = -EINVAL;
 
     msgpack_sbuffer_init(&sb);
     if (pt_validator_name(h->validator) == NULL) {
@@ -269,70 +225,28 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
     pt_msgpack_writer_init(&w, &sb);
     pack_header(&w.pk, h);
     lg = calloc(1, sizeof *lg);
-    tmp = malloc(strlen(path) + 32);
-    if (w.failed || lg == NULL || tmp == NULL || (lg->path = strdup(path)) == NULL) {
+    if (w.failed || lg == NULL || (lg->path = strdup(path)) == NULL) {
         pt_seterr(err, "%s: out of memory", path);
         goto error;
     }
-    /* The temporary name must be in the same directory for link()/rename(). open() with
-     * O_EXCL and mode 0666 (minus umask) gives the log ordinary permissions, unlike mkstemp. */
-    for (int i = 0; i < 100 && fd < 0; i++) {
-        sprintf(tmp, "%s.tmp.%ld.%d", path, (long)getpid(), i);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-    }
-    if (fd < 0) {
+    /* a link refuses an existing log, a rename replaces it; the descriptor stays open for the
+     * appends that follow */
+    if ((f = pt_file_begin(path, err)) == NULL) {
         rc = -errno;
-        pt_seterr(err, "%s: cannot create a temporary file: %s", path, strerror(errno));
         goto error;
     }
-    rc = write_all(fd, sb.data, sb.size);
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -errno;
-    if (rc != 0) {
-        pt_seterr(err, "%s: cannot write the header: %s", path, strerror(-rc));
+    if ((rc = pt_file_write(f, sb.data, sb.size, err)) != 0 ||
+        (rc = pt_file_commit(&f, PT_FILE_KEEP_OPEN | (overwrite ? 0 : PT_FILE_NOREPLACE),
+                             err)) != 0)
         goto error;
-    }
-    if (overwrite) {
-        if (rename(tmp, path) != 0) {
-            rc = -errno;
-            pt_seterr(err, "%s: cannot replace: %s", path, strerror(errno));
-            goto error;
-        }
-    } else {
-        if (link(tmp, path) != 0) {
-            rc = -errno;
-            if (errno == EEXIST)
-                pt_seterr(err, "%s: already exists (not replacing it)", path);
-            else
-                pt_seterr(err, "%s: cannot create: %s", path, strerror(errno));
-            goto error;
-        }
-        /* the log is in place; a stray temporary name would only waste a directory entry */
-        unlink(tmp);
-    }
-    free(tmp);
-    tmp = NULL; /* from here on there is no temporary name to remove */
-    if ((rc = fsync_dir(path)) != 0) {
-        pt_seterr(err, "%s: cannot sync its directory: %s", path, strerror(-rc));
-        /* no log that a crash could make vanish: take the name back (the file under it is
-         * ours, whole, and nobody has been told about it yet) */
-        unlink(path);
-        goto error;
-    }
-    lg->fd = fd;
+    lg->fd = pt_file_release(&f);
     lg->nmaps = h->nmaps;
     lg->size = (off_t)sb.size;
     msgpack_sbuffer_destroy(&sb);
     return lg;
 
 error:
-    if (fd >= 0 && tmp != NULL)
-        unlink(tmp);
-    if (fd >= 0)
-        close(fd);
-    free(tmp);
+    pt_file_abort(&f);
     if (lg != NULL)
         free(lg->path);
     free(lg);
@@ -388,7 +302,7 @@ static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
         pt_seterr(err, "%s: an earlier append failed; the log is closed to appends", lg->path);
         return -EIO;
     }
-    rc = write_all(lg->fd, sb->data, sb->size);
+    rc = pt_write_all(lg->fd, sb->data, sb->size);
     if (rc != 0) {
         pt_seterr(err, "%s: cannot append: %s", lg->path, strerror(-rc));
         if (ftruncate(lg->fd, lg->size) != 0)
@@ -398,6 +312,20 @@ static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
     lg->size += (off_t)sb->size;
     lg->dirty = 1;
     return lg->deferred ? 0 : pt_log_sync(lg, err);
+}
+
+/* Appends the record packed in sb (unless packing failed: -ENOMEM) and frees sb. */
+static int append_packed(pt_log_t *lg, msgpack_sbuffer *sb, int failed, char *err)
+{
+    int rc;
+    if (failed) {
+        pt_seterr(err, "%s: out of memory", lg->path);
+        rc = -ENOMEM;
+    } else {
+        rc = append_record(lg, sb, err);
+    }
+    msgpack_sbuffer_destroy(sb);
+    return rc;
 }
 
 void pt_log_set_deferred(pt_log_t *lg, int deferred)
@@ -425,7 +353,6 @@ int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
 {
     msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
-    int rc;
 
     /* a record the reader would refuse must not reach the file */
     if (r->param_index < 0 || (size_t)r->param_index >= lg->nmaps || r->status == NULL) {
@@ -436,14 +363,7 @@ int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_result(&w.pk, r);
-    if (w.failed) {
-        pt_seterr(err, "%s: out of memory", lg->path);
-        rc = -ENOMEM;
-    } else {
-        rc = append_record(lg, &sb, err);
-    }
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return append_packed(lg, &sb, w.failed, err);
 }
 
 int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
@@ -464,14 +384,7 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_summary(&w.pk, s);
-    if (w.failed) {
-        pt_seterr(err, "%s: out of memory", lg->path);
-        rc = -ENOMEM;
-    } else {
-        rc = append_record(lg, &sb, err);
-    }
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return append_packed(lg, &sb, w.failed, err);
 }
 
 void pt_log_close(pt_log_t **plg)

@@ -91,10 +91,10 @@ typedef struct {
 
 typedef struct pt_log pt_log_t;
 
-/* Creates a new log at path holding the header: the header is written and fsync'd to a
- * temporary file in the same directory, which then takes path's place (link() when overwrite
- * is 0, so an existing file is never replaced: -EEXIST with a reason; rename() when 1), and the
- * directory is fsync'd. Returns an owned writer or NULL with the reason in err and errno set
+/* Creates a new log at path holding the header, through pt_file: the header is written and
+ * fsync'd to a temporary file in the same directory, which then takes path's place (a link
+ * when overwrite is 0, so an existing file is never replaced: -EEXIST with "already exists";
+ * a rename when 1), and the directory is fsync'd. Returns an owned writer or NULL with the reason in err and errno set
  * (EEXIST, EINVAL for a header the reader would refuse, ENOMEM, or the failing call's). */
 pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err);
 /* Appends one record with a single write() and fdatasync. 0 or a negative errno; -EINVAL

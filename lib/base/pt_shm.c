@@ -1,0 +1,113 @@
+/* pt_shm.c - unlinked POSIX shared-memory segments (see pt_shm.h). */
+#include "pt_shm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pt_common.h"
+
+int pt_shm_create(size_t size, int *fd_out, void **base, char *err)
+{
+    static unsigned counter;
+    char name[64];
+    void *m;
+    int fd, rc;
+
+    *fd_out = -1;
+    if (base != NULL)
+        *base = NULL;
+    if (size == 0 || size > (size_t)INT64_MAX) {
+        pt_seterr(err, "cannot make a shared-memory segment of %zu bytes", size);
+        return -EINVAL;
+    }
+    /* pid, a per-process counter and the time: unique among concurrent runs and threads */
+    snprintf(name, sizeof name, "/paratune-%ld-%u-%llx", (long)getpid(),
+             __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED),
+             (unsigned long long)(pt_now() * 1e9));
+    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = -errno;
+        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
+        return rc;
+    }
+    shm_unlink(name);
+    if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
+        pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s", size, strerror(rc));
+        rc = -rc;
+        goto error;
+    }
+    if (base != NULL) {
+        /* No MAP_POPULATE: faulting every page in here is serial; the writers (the parse
+         * threads of the loader) take those faults in parallel, and as the pages exist
+         * already a fault only maps. */
+        m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED) {
+            rc = -errno;
+            pt_seterr(err, "mmap of a new shared-memory segment: %s", strerror(errno));
+            goto error;
+        }
+        *base = m;
+    }
+    *fd_out = fd;
+    return 0;
+error:
+    close(fd);
+    return rc;
+}
+
+int pt_shm_map(int fd, int writable, size_t min_size, const char *what, void **base,
+               size_t *size, char *err)
+{
+    struct stat st;
+    void *m;
+    int rc;
+
+    *base = NULL;
+    *size = 0;
+    if (fstat(fd, &st) != 0) {
+        rc = -errno;
+        pt_seterr(err, "%s descriptor %d: %s", what, fd, strerror(errno));
+        return rc;
+    }
+    if (st.st_size <= 0 || (size_t)st.st_size < min_size) {
+        pt_seterr(err, "%s descriptor %d: too small to be one (%lld bytes)", what, fd,
+                  (long long)st.st_size);
+        return -EINVAL;
+    }
+    m = mmap(NULL, (size_t)st.st_size, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+             MAP_SHARED, fd, 0);
+    if (m == MAP_FAILED) {
+        rc = -errno;
+        pt_seterr(err, "mmap of %s descriptor %d: %s", what, fd, strerror(errno));
+        return rc;
+    }
+    *base = m;
+    *size = (size_t)st.st_size;
+    return 0;
+}
+
+int pt_shm_reopen_readonly(int fd, char *err)
+{
+    char proc[64];
+    int ro;
+
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    ro = open(proc, O_RDONLY | O_CLOEXEC);
+    if (ro < 0) {
+        ro = -errno;
+        pt_seterr(err, "reopening a shared-memory segment read-only: %s", strerror(errno));
+    }
+    return ro;
+}
+
+void pt_shm_unmap(void *base, size_t size)
+{
+    if (base != NULL)
+        munmap(base, size);
+}

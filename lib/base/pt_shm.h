@@ -1,0 +1,36 @@
+/* pt_shm.h - unlinked POSIX shared-memory segments.
+ *
+ * The dataset image (pt_image) and the shared moments cache (pt_stats) live in segments made
+ * here: shm_open on a fresh name that is unlinked at once, so the segment lives exactly as long
+ * as some process holds a descriptor or a mapping of it and a run killed with SIGKILL leaves
+ * nothing in /dev/shm; sized with posix_fallocate, so a full /dev/shm is an error at creation
+ * rather than a SIGBUS later. Children reach a segment through an inherited descriptor and map
+ * it with pt_shm_map.
+ */
+#ifndef PT_SHM_H
+#define PT_SHM_H
+
+#include <stddef.h>
+
+/* Creates an unlinked segment of size bytes (size > 0), zero-filled. Returns 0 with a
+ * read-write, close-on-exec descriptor in *fd_out (the caller closes it) and, when base is not
+ * NULL, a read-write shared mapping of the whole segment in *base (the caller unmaps it with
+ * pt_shm_unmap); or a negative errno with the reason in err, *fd_out = -1 and *base = NULL. */
+int pt_shm_create(size_t size, int *fd_out, void **base, char *err);
+
+/* Maps the whole segment behind fd, shared, read-only unless writable. what names the
+ * segment in the reasons ("image" gives "image descriptor 5: ..."). Returns 0 with the
+ * mapping in *base and its length in *size, or a negative errno with the reason in err
+ * (-EINVAL when the segment is smaller than min_size). fd may be closed after the call. */
+int pt_shm_map(int fd, int writable, size_t min_size, const char *what, void **base,
+               size_t *size, char *err);
+
+/* A new read-only, close-on-exec descriptor of the segment behind the read-write fd (through
+ * /proc/self/fd), for children that must not be able to write it. Returns it, or a negative
+ * errno with the reason in err. */
+int pt_shm_reopen_readonly(int fd, char *err);
+
+/* Unmaps a mapping of size bytes made by pt_shm_create or pt_shm_map; accepts NULL. */
+void pt_shm_unmap(void *base, size_t size);
+
+#endif

@@ -1,0 +1,365 @@
+/* pt_scan.c - scanning text in memory: whole files, lines, fields and numbers (see pt_scan.h).
+ */
+#include "pt_scan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pt_common.h"
+
+/* ---------------------------------------------------------------- numbers */
+
+static const double pow10_d[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+static const uint64_t pow10_u[] = {1ULL,
+                                   10ULL,
+                                   100ULL,
+                                   1000ULL,
+                                   10000ULL,
+                                   100000ULL,
+                                   1000000ULL,
+                                   10000000ULL,
+                                   100000000ULL,
+                                   1000000000ULL,
+                                   10000000000ULL,
+                                   100000000000ULL,
+                                   1000000000000ULL,
+                                   10000000000000ULL,
+                                   100000000000000ULL,
+                                   1000000000000000ULL,
+                                   10000000000000000ULL,
+                                   100000000000000000ULL,
+                                   1000000000000000000ULL,
+                                   10000000000000000000ULL};
+
+/* n (nonzero) rounded once to double, times 2^e2. The low bits dropped to fit 64 bits are
+ * folded into bit 0 as a sticky bit, so the one rounding of the 64-bit value to 53 bits is
+ * the correct rounding of n (the 11 bits below a double's mantissa all stay below the
+ * rounding position). Only used for results far from overflow and underflow. */
+static double u128_to_double(u128 n, int sticky, int e2)
+{
+    uint64_t hi = (uint64_t)(n >> 64), m;
+    int shift = 0;
+    if (hi != 0) {
+        shift = 64 - __builtin_clzll(hi);
+        sticky |= (n & (((u128)1 << shift) - 1)) != 0;
+        m = (uint64_t)(n >> shift);
+    } else {
+        m = (uint64_t)n;
+    }
+    if (sticky) {
+        /* a 64-bit m needs the sticky bit below its rounding position: shift a short m up */
+        int lz = __builtin_clzll(m);
+        m = (m << lz) | 1;
+        shift -= lz;
+    }
+    return ldexp((double)m, shift + e2);
+}
+#endif
+
+/* Eight ASCII digits at p, as one little-endian word: 1 when all are '0'..'9'. The loader's
+ * buffers always have 8 readable bytes past the text (map_file, pt_scan_read_file), so this may look
+ * beyond the number and the line. */
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline int eight_digits(uint64_t v)
+{
+    /* each byte in 0x30..0x39: high nibble 3, and adding 6 keeps it below 0x40 */
+    return ((v & 0xf0f0f0f0f0f0f0f0ULL) | (((v + 0x0606060606060606ULL) & 0xf0f0f0f0f0f0f0f0ULL) >> 4)) ==
+           0x3333333333333333ULL;
+}
+
+/* The value of eight ASCII digits (first digit in the lowest byte): pairs, then quads, then
+ * the whole, each step one multiply-add on packed lanes. */
+static inline uint64_t eight_value(uint64_t v)
+{
+    v -= 0x3030303030303030ULL;
+    v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffULL;          /* 4 two-digit lanes */
+    v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffULL;        /* 2 four-digit lanes */
+    return (v * 10000 + (v >> 32)) & 0xffffffffULL;           /* 1 eight-digit value */
+}
+
+const char *pt_scan_num(const char *p, double *v)
+{
+    const char *s = p;
+    uint64_t w = 0;
+    int nsig = 0, ndig = 0, neg = 0;
+    long e10 = 0;
+    char *end = NULL;
+
+    if (*p == '-') {
+        neg = 1;
+        p++;
+    } else if (*p == '+') {
+        p++;
+    }
+    while (*p == '0') {
+        p++;
+        ndig++;
+    }
+    while (eight_digits(load8(p))) {
+        w = w * 100000000ULL + eight_value(load8(p)); /* wraps past 19 digits, as below */
+        nsig += 8;
+        ndig += 8;
+        p += 8;
+    }
+    while (pt_scan_is_digit(*p)) {
+        w = w * 10 + (uint64_t)(*p - '0'); /* wraps past 19 digits; nsig sends that to strtod */
+        nsig++;
+        ndig++;
+        p++;
+    }
+    if (*p == '.') {
+        p++;
+        if (nsig == 0) {
+            while (*p == '0') {
+                p++;
+                ndig++;
+                e10--;
+            }
+        }
+        while (eight_digits(load8(p))) {
+            w = w * 100000000ULL + eight_value(load8(p));
+            nsig += 8;
+            ndig += 8;
+            e10 -= 8;
+            p += 8;
+        }
+        while (pt_scan_is_digit(*p)) {
+            w = w * 10 + (uint64_t)(*p - '0');
+            nsig++;
+            ndig++;
+            e10--;
+            p++;
+        }
+    }
+    if (ndig == 0)
+        goto slow;
+    if (*p == 'e' || *p == 'E') {
+        const char *q = p + 1;
+        long ex = 0;
+        int eneg = 0;
+        if (*q == '-') {
+            eneg = 1;
+            q++;
+        } else if (*q == '+') {
+            q++;
+        }
+        if (!pt_scan_is_digit(*q))
+            goto slow; /* "1e", "1e+": strtod takes the "1" and the caller sees the rest */
+        while (pt_scan_is_digit(*q)) {
+            if (ex < 100000)
+                ex = ex * 10 + (*q - '0');
+            q++;
+        }
+        e10 += eneg ? -ex : ex;
+        p = q;
+    }
+    if (nsig > 19 || *p == 'x' || *p == 'X') /* "0x1p3": hex is strtod's */
+        goto slow;
+    if (w == 0) {
+        *v = neg ? -0.0 : 0.0;
+        return p;
+    }
+#if FLT_EVAL_METHOD == 0
+    if (w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
+        double d = (double)w;
+        d = e10 < 0 ? d / pow10_d[-e10] : d * pow10_d[e10];
+        *v = neg ? -d : d;
+        return p;
+    }
+#endif
+#ifdef __SIZEOF_INT128__
+    if (e10 >= 0 && e10 <= 19) {
+        double d = u128_to_double((u128)w * pow10_u[e10], 0, 0);
+        *v = neg ? -d : d;
+        return p;
+    }
+    if (e10 < 0 && e10 >= -19) {
+        int sh = 64 + __builtin_clzll(w); /* numerator w * 2^sh: top bit at bit 127 */
+        u128 n = (u128)w << sh, dv = pow10_u[-e10];
+        double d = u128_to_double(n / dv, n % dv != 0, -sh);
+        *v = neg ? -d : d;
+        return p;
+    }
+#endif
+slow:
+    if (isspace((unsigned char)*s))
+        return NULL; /* strtod would skip it, maybe into the next line */
+    *v = strtod(s, &end);
+    return end == s ? NULL : end;
+}
+
+void pt_scan_show(char *dst, const char *s, size_t n)
+{
+    size_t k = n > PT_SCAN_SHOW_MAX ? PT_SCAN_SHOW_MAX : n, i;
+    for (i = 0; i < k; i++)
+        dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+    if (k < n) {
+        memcpy(dst + k, "...", 3);
+        k += 3;
+    }
+    dst[k] = '\0';
+}
+
+/* ---------------------------------------------------------------- files */
+
+/* A regular file is mapped copy-on-write rather than read: no copy and no zeroed pages, and
+ * the text costs page cache, not private memory. The mapping is followed by at least
+ * PT_SCAN_PAD zero bytes (the file's last page, then anonymous zero pages), as a buffer that
+ * was read is: buf[len] is a NUL and pt_scan_num may read 8 bytes ahead anywhere.
+ * *maplen is the mapped length to munmap (0 when buf was malloc'd). */
+static int map_file(int fd, size_t len, char **bufp, size_t *maplen)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), total = (len + PT_SCAN_PAD + pg - 1) & ~(pg - 1);
+    void *area, *f;
+    area = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED)
+        return -errno;
+    f = mmap(area, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    if (f == MAP_FAILED) {
+        int e = errno;
+        munmap(area, total);
+        return -e;
+    }
+    madvise(f, len, MADV_SEQUENTIAL);
+    *bufp = f;
+    *maplen = total;
+    return 0;
+}
+
+void pt_scan_release(char *buf, size_t maplen)
+{
+    if (buf == NULL)
+        return;
+    if (maplen > 0)
+        munmap(buf, maplen);
+    else
+        free(buf);
+}
+
+int pt_scan_read_file(const char *path, char **bufp, size_t *lenp, size_t *maplen, char *err)
+{
+    int fd = -1, rc = 0;
+    char *buf = NULL;
+    size_t len = 0, cap = 65536;
+    struct stat st;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = -errno;
+        pt_seterr(err, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    *maplen = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        if (map_file(fd, (size_t)st.st_size, bufp, maplen) == 0) {
+            *lenp = (size_t)st.st_size;
+            goto out;
+        }
+        cap = (size_t)st.st_size + 1; /* +1: the EOF read then needs no growth */
+    }
+    buf = malloc(cap + PT_SCAN_PAD);
+    if (buf == NULL) {
+        rc = -ENOMEM;
+        pt_seterr(err, "%s: out of memory reading %zu bytes", path, cap);
+        goto out;
+    }
+    for (;;) {
+        ssize_t n;
+        if (len == cap) {
+            char *nb = realloc(buf, cap * 2 + PT_SCAN_PAD);
+            if (nb == NULL) {
+                rc = -ENOMEM;
+                pt_seterr(err, "%s: out of memory reading %zu bytes", path, cap * 2);
+                goto out;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            pt_seterr(err, "%s: cannot read: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    memset(buf + len, 0, PT_SCAN_PAD); /* the NUL after the text, and pt_scan_num's look-ahead */
+    *bufp = buf;
+    *lenp = len;
+    buf = NULL;
+out:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- lines and fields */
+
+int pt_scan_is_blank(const char *p, const char *eol)
+{
+    while (p < eol && (pt_scan_blank_char(*p) || *p == '\r'))
+        p++;
+    return p == eol;
+}
+
+size_t pt_scan_count(const char *p, const char *end, char c)
+{
+    size_t n = 0;
+    while ((p = memchr(p, c, (size_t)(end - p))) != NULL) {
+        n++;
+        p++;
+    }
+    return n;
+}
+
+void pt_scan_nul_byte(char *err, const char *path, size_t line)
+{
+    pt_seterr(err, "%s:%zu: NUL byte: not a text file", path, line);
+}
+
+int pt_scan_unquote(const char **s, const char **e)
+{
+    const char *a = *s, *b = *e;
+    while (a < b && pt_scan_blank_char(*a))
+        a++;
+    while (b > a && (pt_scan_blank_char(b[-1]) || b[-1] == '\r'))
+        b--;
+    if (a < b && *a == '"') {
+        if (b - a < 2 || b[-1] != '"')
+            return -1;
+        a++;
+        b--;
+        while (a < b && pt_scan_blank_char(*a))
+            a++;
+        while (b > a && pt_scan_blank_char(b[-1]))
+            b--;
+    }
+    *s = a;
+    *e = b;
+    return 0;
+}
+
