@@ -1,8 +1,9 @@
 /* check_linreg.c - unit tests of pt_linreg against the documented objective, written out here.
  *
- * The reference is the standardized problem of pt_linreg.h (README.md, the linearRegression row) evaluated directly
- * on the rows in long double (population stds, lambda = regParam / sigma_y, per-feature
- * penalty weights for standardization = false): the fitted coefficients must satisfy its
+ * The reference is the standardized problem of pt_linreg.h (README.md, the linearRegression
+ * row) evaluated directly on the rows in long double (population stds, lambda = regParam /
+ * sigma_y, per-feature penalty weights for standardization = false): the fitted
+ * coefficients must satisfy its
  * first-order (ridge) or subgradient (elastic net) optimality condition. Plus closed forms
  * worked by hand for one feature, and the degenerate cases (constant feature, constant label,
  * duplicated feature).
