@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "pt_common.h"
+#include "pt_linreg.h"
 #include "pt_optim.h"
 
 typedef struct {
@@ -283,22 +284,12 @@ int pt_logreg_fit(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, con
 static int lr__check(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, const double *A,
                      size_t q, size_t nclasses, const pt_logreg_opts_t *o, char *err)
 {
-    double alpha = o->elastic_net, lam = o->reg_param, total = 0.0;
+    double total = 0.0;
+    int rc;
 
-    if (!(lam >= 0.0) || !isfinite(lam)) {
-        pt_seterr(err, "logisticRegression: regParam must be a finite number >= 0 (got %g)",
-                  lam);
-        return -EINVAL;
-    }
-    if (!(alpha >= 0.0 && alpha <= 1.0)) {
-        pt_seterr(err, "logisticRegression: elasticNetParam must be in [0, 1] (got %g)", alpha);
-        return -EINVAL;
-    }
-    if (o->max_iter < 0 || !(o->tol >= 0.0)) {
-        pt_seterr(err, "logisticRegression: maxIter and tol must be >= 0 (got %d, %g)",
-                  o->max_iter, o->tol);
-        return -EINVAL;
-    }
+    if ((rc = pt_linreg_check_knobs("logisticRegression", o->reg_param, o->elastic_net,
+                                    o->max_iter, o->tol, err)) != 0)
+        return rc;
     if (!(o->threshold >= 0.0 && o->threshold <= 1.0)) {
         pt_seterr(err, "logisticRegression: threshold must be in [0, 1] (got %g)",
                   o->threshold);
