@@ -185,40 +185,46 @@ typedef struct {
     double fh[FHIST];               /* the last objective values, for the stopping rule */
     size_t nfh;
     hist_t h;
+    double *buf;                    /* the one allocation all the arrays above live in */
 } run_t;
 
 static void run_free(run_t *w)
 {
-    free(w->g);
-    free(w->pg);
-    free(w->dir);
-    free(w->xn);
-    free(w->gn);
-    free(w->h.S);
-    free(w->h.Y);
-    free(w->h.rho);
-    free(w->h.al);
+    free(w->buf);
+    w->buf = NULL;
+}
+
+/* Carves the arrays out of one allocation, each n doubles rounded up to an even count so
+ * that every array keeps malloc's 16-byte alignment (what the BLAS kernels saw when each
+ * had its own block). One allocation: one failure to check and one free. */
+static double *run_carve(double **next, size_t n)
+{
+    double *v = *next;
+    *next += n + (n & 1);
+    return v;
 }
 
 static int run_alloc(run_t *w, size_t d, const double *pre)
 {
+    size_t de = d + (d & 1), he = HIST_M * d + (HIST_M * d & 1), me = HIST_M + (HIST_M & 1);
+    double *next;
+
     memset(w, 0, sizeof *w);
     w->h.d = d;
     w->h.pre = pre;
-    w->g = malloc(d * sizeof(double));
-    w->pg = malloc(d * sizeof(double));
-    w->dir = malloc(d * sizeof(double));
-    w->xn = malloc(d * sizeof(double));
-    w->gn = malloc(d * sizeof(double));
-    w->h.S = malloc(HIST_M * d * sizeof(double));
-    w->h.Y = malloc(HIST_M * d * sizeof(double));
-    w->h.rho = malloc(HIST_M * sizeof(double));
-    w->h.al = malloc(HIST_M * sizeof(double));
-    if (w->g == NULL || w->pg == NULL || w->dir == NULL || w->xn == NULL || w->gn == NULL ||
-        w->h.S == NULL || w->h.Y == NULL || w->h.rho == NULL || w->h.al == NULL) {
-        run_free(w);
+    w->buf = malloc((5 * de + 2 * he + 2 * me) * sizeof(double));
+    if (w->buf == NULL)
         return -ENOMEM;
-    }
+    next = w->buf;
+    w->g = run_carve(&next, d);
+    w->pg = run_carve(&next, d);
+    w->dir = run_carve(&next, d);
+    w->xn = run_carve(&next, d);
+    w->gn = run_carve(&next, d);
+    w->h.S = run_carve(&next, HIST_M * d);
+    w->h.Y = run_carve(&next, HIST_M * d);
+    w->h.rho = run_carve(&next, HIST_M);
+    w->h.al = run_carve(&next, HIST_M);
     return 0;
 }
 
