@@ -27,6 +27,7 @@ struct pt_trainset_cache {
                              * decomposition of the set validated on block b, then all rows */
     double *pred, *score;   /* scoring scratch, rows of the largest block */
     double *prob;           /* rows of the largest block x classes, for logLoss */
+    double *scratch;        /* the one allocation pred, score and prob live in */
 };
 
 pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *stats,
@@ -34,7 +35,7 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
 {
     const pt_image_hdr_t *h = pt_image_header(img);
     pt_trainset_cache_t *c = calloc(1, sizeof *c);
-    size_t maxrows = 1, K = opts->nclasses > 2 ? opts->nclasses : 2;
+    size_t maxrows = 1, rows, K = opts->nclasses > 2 ? opts->nclasses : 2;
 
     if (c == NULL)
         goto nomem;
@@ -59,11 +60,14 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
     if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
         (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
         goto nomem;
-    c->pred = malloc(maxrows * sizeof(double));
-    c->score = malloc(maxrows * sizeof(double));
-    c->prob = malloc(maxrows * K * sizeof(double));
-    if (c->kept == NULL || c->views == NULL || c->pred == NULL || c->score == NULL ||
-        c->prob == NULL)
+    /* an even count of rows keeps score and prob at malloc's 16-byte alignment */
+    rows = maxrows + (maxrows & 1);
+    if ((c->scratch = malloc(rows * (2 + K) * sizeof(double))) == NULL)
+        goto nomem;
+    c->pred = c->scratch;
+    c->score = c->pred + rows;
+    c->prob = c->score + rows;
+    if (c->kept == NULL || c->views == NULL)
         goto nomem;
     return c;
 nomem:
@@ -85,9 +89,7 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     free(c->kept);
     free(c->views);
     free(c->pca);
-    free(c->pred);
-    free(c->score);
-    free(c->prob);
+    free(c->scratch);
     free(c);
     *pc = NULL;
 }
