@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pt_scratch.h"
+
 #define HIST_M 10   /* L-BFGS correction pairs: Spark passes 10 to Breeze */
 #define FHIST 20    /* Breeze's fvalMemory of defaultConvergenceCheck */
 #define LS_MAX 60   /* line-search trials before it counts as failed */
@@ -185,7 +187,7 @@ typedef struct {
     double fh[FHIST];               /* the last objective values, for the stopping rule */
     size_t nfh;
     hist_t h;
-    double *buf;                    /* the one allocation all the arrays above live in */
+    double *buf;                    /* the one allocation g ... gn and h's arrays live in */
 } run_t;
 
 static void run_free(run_t *w)
@@ -194,38 +196,17 @@ static void run_free(run_t *w)
     w->buf = NULL;
 }
 
-/* Carves the arrays out of one allocation, each n doubles rounded up to an even count so
- * that every array keeps malloc's 16-byte alignment (what the BLAS kernels saw when each
- * had its own block). One allocation: one failure to check and one free. */
-static double *run_carve(double **next, size_t n)
-{
-    double *v = *next;
-    *next += n + (n & 1);
-    return v;
-}
-
 static int run_alloc(run_t *w, size_t d, const double *pre)
 {
-    size_t de = d + (d & 1), he = HIST_M * d + (HIST_M * d & 1), me = HIST_M + (HIST_M & 1);
-    double *next;
+    double **const v[] = {&w->g, &w->pg, &w->dir, &w->xn, &w->gn,
+                          &w->h.S, &w->h.Y, &w->h.rho, &w->h.al};
+    const size_t n[] = {d, d, d, d, d, HIST_M * d, HIST_M * d, HIST_M, HIST_M};
 
     memset(w, 0, sizeof *w);
     w->h.d = d;
     w->h.pre = pre;
-    w->buf = malloc((5 * de + 2 * he + 2 * me) * sizeof(double));
-    if (w->buf == NULL)
-        return -ENOMEM;
-    next = w->buf;
-    w->g = run_carve(&next, d);
-    w->pg = run_carve(&next, d);
-    w->dir = run_carve(&next, d);
-    w->xn = run_carve(&next, d);
-    w->gn = run_carve(&next, d);
-    w->h.S = run_carve(&next, HIST_M * d);
-    w->h.Y = run_carve(&next, HIST_M * d);
-    w->h.rho = run_carve(&next, HIST_M);
-    w->h.al = run_carve(&next, HIST_M);
-    return 0;
+    w->buf = pt_scratch_alloc(v, n, sizeof n / sizeof n[0]);
+    return w->buf != NULL ? 0 : -ENOMEM;
 }
 
 /* The search direction from pg: the quasi-Newton one (restricted to the orthant with L1),

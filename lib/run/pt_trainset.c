@@ -14,6 +14,7 @@
 
 #include "pt_common.h"
 #include "pt_msg.h"
+#include "pt_scratch.h"
 
 struct pt_trainset_cache {
     const pt_image_t *img;
@@ -30,12 +31,23 @@ struct pt_trainset_cache {
     double *scratch;        /* the one allocation pred, score and prob live in */
 };
 
+/* The scoring scratch: pred and score of maxrows, prob of maxrows x K, in one allocation.
+ * 0 or -ENOMEM. */
+static int cache__scratch(pt_trainset_cache_t *c, size_t maxrows, size_t K)
+{
+    double **const v[] = {&c->pred, &c->score, &c->prob};
+    const size_t n[] = {maxrows, maxrows, maxrows * K};
+
+    c->scratch = pt_scratch_alloc(v, n, sizeof n / sizeof n[0]);
+    return c->scratch != NULL ? 0 : -ENOMEM;
+}
+
 pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *stats,
                                            const pt_trainset_opts_t *opts, char *err)
 {
     const pt_image_hdr_t *h = pt_image_header(img);
     pt_trainset_cache_t *c = calloc(1, sizeof *c);
-    size_t maxrows = 1, rows, K = opts->nclasses > 2 ? opts->nclasses : 2;
+    size_t maxrows = 1, K = opts->nclasses > 2 ? opts->nclasses : 2;
 
     if (c == NULL)
         goto nomem;
@@ -60,14 +72,7 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
     if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
         (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
         goto nomem;
-    /* an even count of rows keeps score and prob at malloc's 16-byte alignment */
-    rows = maxrows + (maxrows & 1);
-    if ((c->scratch = malloc(rows * (2 + K) * sizeof(double))) == NULL)
-        goto nomem;
-    c->pred = c->scratch;
-    c->score = c->pred + rows;
-    c->prob = c->score + rows;
-    if (c->kept == NULL || c->views == NULL)
+    if (c->kept == NULL || c->views == NULL || cache__scratch(c, maxrows, K) != 0)
         goto nomem;
     return c;
 nomem:
