@@ -283,6 +283,24 @@ out:
     return rc;
 }
 
+int pt_linreg_check_knobs(const char *model, double reg_param, double elastic_net,
+                          int max_iter, double tol, char *err)
+{
+    if (!(reg_param >= 0.0) || !isfinite(reg_param)) {
+        pt_seterr(err, "%s: regParam must be a finite number >= 0 (got %g)", model, reg_param);
+        return -EINVAL;
+    }
+    if (!(elastic_net >= 0.0 && elastic_net <= 1.0)) {
+        pt_seterr(err, "%s: elasticNetParam must be in [0, 1] (got %g)", model, elastic_net);
+        return -EINVAL;
+    }
+    if (max_iter < 0 || !(tol >= 0.0)) {
+        pt_seterr(err, "%s: maxIter and tol must be >= 0 (got %d, %g)", model, max_iter, tol);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef,
                   double *intercept, pt_linreg_info_t *info, char *err)
 {
@@ -294,20 +312,9 @@ int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef
     pt_linreg_info_t inf = {0, 1};
     int rc = -ENOMEM;
 
-    if (!(o->reg_param >= 0.0) || !isfinite(o->reg_param)) {
-        pt_seterr(err, "linearRegression: regParam must be a finite number >= 0 (got %g)",
-                  o->reg_param);
-        return -EINVAL;
-    }
-    if (!(alpha >= 0.0 && alpha <= 1.0)) {
-        pt_seterr(err, "linearRegression: elasticNetParam must be in [0, 1] (got %g)", alpha);
-        return -EINVAL;
-    }
-    if (o->max_iter < 0 || !(o->tol >= 0.0)) {
-        pt_seterr(err, "linearRegression: maxIter and tol must be >= 0 (got %d, %g)",
-                  o->max_iter, o->tol);
-        return -EINVAL;
-    }
+    if ((rc = pt_linreg_check_knobs("linearRegression", o->reg_param, alpha, o->max_iter,
+                                    o->tol, err)) != 0)
+        return rc;
     if (!(n >= 1.0) || !isfinite(n)) {
         pt_seterr(err, "linearRegression: no training rows");
         return -EINVAL;

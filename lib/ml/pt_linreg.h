@@ -36,6 +36,12 @@ typedef struct {
     int converged;  /* 1 when tol was met or the solve was direct */
 } pt_linreg_info_t;
 
+/* Checks the knobs linear and logistic regression share: regParam finite >= 0,
+ * elasticNetParam in [0, 1], maxIter and tol >= 0. 0, or -EINVAL with the reason, which
+ * starts with model ("linearRegression: ..."), in err. */
+int pt_linreg_check_knobs(const char *model, double reg_param, double elastic_net,
+                          int max_iter, double tol, char *err);
+
 /* Fits on the moments m (m->n >= 1). coef: caller-allocated m->p; *intercept set.
  * info may be NULL. Returns 0 or a negative errno with the reason in err. */
 int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef,

@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "pt_common.h"
+#include "pt_linreg.h"
 #include "pt_optim.h"
+#include "pt_scratch.h"
 
 typedef struct {
     const pt_rowblock_t *blocks;
@@ -40,6 +42,7 @@ typedef struct {
     double *Graw; /* p x r */
     double *off;  /* r */
     double *gb;   /* r */
+    double *scratch; /* the one allocation mu_raw ... gb live in (pt_scratch) */
 } lr__prob_t;
 
 pt_logreg_opts_t pt_logreg_defaults(void)
@@ -283,22 +286,12 @@ int pt_logreg_fit(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, con
 static int lr__check(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, const double *A,
                      size_t q, size_t nclasses, const pt_logreg_opts_t *o, char *err)
 {
-    double alpha = o->elastic_net, lam = o->reg_param, total = 0.0;
+    double total = 0.0;
+    int rc;
 
-    if (!(lam >= 0.0) || !isfinite(lam)) {
-        pt_seterr(err, "logisticRegression: regParam must be a finite number >= 0 (got %g)",
-                  lam);
-        return -EINVAL;
-    }
-    if (!(alpha >= 0.0 && alpha <= 1.0)) {
-        pt_seterr(err, "logisticRegression: elasticNetParam must be in [0, 1] (got %g)", alpha);
-        return -EINVAL;
-    }
-    if (o->max_iter < 0 || !(o->tol >= 0.0)) {
-        pt_seterr(err, "logisticRegression: maxIter and tol must be >= 0 (got %d, %g)",
-                  o->max_iter, o->tol);
-        return -EINVAL;
-    }
+    if ((rc = pt_linreg_check_knobs("logisticRegression", o->reg_param, o->elastic_net,
+                                    o->max_iter, o->tol, err)) != 0)
+        return rc;
     if (!(o->threshold >= 0.0 && o->threshold <= 1.0)) {
         pt_seterr(err, "logisticRegression: threshold must be in [0, 1] (got %g)",
                   o->threshold);
@@ -331,17 +324,8 @@ static int lr__check(const pt_rowblock_t *blocks, size_t nblocks, size_t p_raw, 
 
 static void lr__prob_free(lr__prob_t *P)
 {
-    free(P->mu_raw);
-    free(P->mu);
-    free(P->inv_s);
-    free(P->pen2);
-    free(P->xc);
-    free(P->M);
-    free(P->V);
-    free(P->Wraw);
-    free(P->Graw);
-    free(P->off);
-    free(P->gb);
+    free(P->scratch);
+    P->scratch = NULL;
 }
 
 /* Sets up P for p raw features seen as q through A (and c), r coefficient rows, with its
@@ -350,7 +334,12 @@ static int lr__prob_init(lr__prob_t *P, const pt_rowblock_t *blocks, size_t nblo
                          const double *A, const double *c, size_t q, size_t r, int fit_icpt,
                          int multinomial)
 {
-    size_t wide = p > q ? p : q;
+    size_t wide = p > q ? p : q, chunk = 65536 / wide;
+    /* a few hundred rows, fewer when rows are wide: the chunk buffer stays near 512 KiB */
+    chunk = chunk < 16 ? 16 : (chunk > 256 ? 256 : chunk);
+    double **const v[] = {&P->mu_raw, &P->mu, &P->inv_s, &P->pen2, &P->xc, &P->M,
+                          &P->V, &P->Wraw, &P->Graw, &P->off, &P->gb};
+    const size_t n[] = {p, q, q, q, chunk * wide, chunk * r, r * q, p * r, p * r, r, r};
 
     memset(P, 0, sizeof *P);
     P->blocks = blocks;
@@ -362,25 +351,9 @@ static int lr__prob_init(lr__prob_t *P, const pt_rowblock_t *blocks, size_t nblo
     P->c = c;
     P->fit_icpt = fit_icpt;
     P->multinomial = multinomial;
-    /* a few hundred rows, fewer when rows are wide: the chunk buffer stays near 512 KiB */
-    P->chunk = 65536 / wide;
-    P->chunk = P->chunk < 16 ? 16 : (P->chunk > 256 ? 256 : P->chunk);
-    P->mu_raw = malloc(p * sizeof(double));
-    P->mu = malloc(q * sizeof(double));
-    P->inv_s = malloc(q * sizeof(double));
-    P->pen2 = malloc(q * sizeof(double));
-    P->xc = malloc(P->chunk * wide * sizeof(double));
-    P->M = malloc(P->chunk * r * sizeof(double));
-    P->V = malloc(r * q * sizeof(double));
-    P->Wraw = malloc(p * r * sizeof(double));
-    P->Graw = malloc(p * r * sizeof(double));
-    P->off = malloc(r * sizeof(double));
-    P->gb = malloc(r * sizeof(double));
-    if (P->mu_raw == NULL || P->mu == NULL || P->inv_s == NULL || P->pen2 == NULL ||
-        P->xc == NULL || P->M == NULL || P->V == NULL || P->Wraw == NULL || P->Graw == NULL ||
-        P->off == NULL || P->gb == NULL)
-        return -ENOMEM; /* the caller's lr__prob_free releases what was allocated */
-    return 0;
+    P->chunk = chunk;
+    P->scratch = pt_scratch_alloc(v, n, sizeof n / sizeof n[0]);
+    return P->scratch != NULL ? 0 : -ENOMEM;
 }
 
 /* Penalty weights (P->pen2, l1), and the diagonal preconditioner of the quasi-Newton steps:

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pt_scratch.h"
+
 #define HIST_M 10   /* L-BFGS correction pairs: Spark passes 10 to Breeze */
 #define FHIST 20    /* Breeze's fvalMemory of defaultConvergenceCheck */
 #define LS_MAX 60   /* line-search trials before it counts as failed */
@@ -185,41 +187,26 @@ typedef struct {
     double fh[FHIST];               /* the last objective values, for the stopping rule */
     size_t nfh;
     hist_t h;
+    double *buf;                    /* the one allocation g ... gn and h's arrays live in */
 } run_t;
 
 static void run_free(run_t *w)
 {
-    free(w->g);
-    free(w->pg);
-    free(w->dir);
-    free(w->xn);
-    free(w->gn);
-    free(w->h.S);
-    free(w->h.Y);
-    free(w->h.rho);
-    free(w->h.al);
+    free(w->buf);
+    w->buf = NULL;
 }
 
 static int run_alloc(run_t *w, size_t d, const double *pre)
 {
+    double **const v[] = {&w->g, &w->pg, &w->dir, &w->xn, &w->gn,
+                          &w->h.S, &w->h.Y, &w->h.rho, &w->h.al};
+    const size_t n[] = {d, d, d, d, d, HIST_M * d, HIST_M * d, HIST_M, HIST_M};
+
     memset(w, 0, sizeof *w);
     w->h.d = d;
     w->h.pre = pre;
-    w->g = malloc(d * sizeof(double));
-    w->pg = malloc(d * sizeof(double));
-    w->dir = malloc(d * sizeof(double));
-    w->xn = malloc(d * sizeof(double));
-    w->gn = malloc(d * sizeof(double));
-    w->h.S = malloc(HIST_M * d * sizeof(double));
-    w->h.Y = malloc(HIST_M * d * sizeof(double));
-    w->h.rho = malloc(HIST_M * sizeof(double));
-    w->h.al = malloc(HIST_M * sizeof(double));
-    if (w->g == NULL || w->pg == NULL || w->dir == NULL || w->xn == NULL || w->gn == NULL ||
-        w->h.S == NULL || w->h.Y == NULL || w->h.rho == NULL || w->h.al == NULL) {
-        run_free(w);
-        return -ENOMEM;
-    }
-    return 0;
+    w->buf = pt_scratch_alloc(v, n, sizeof n / sizeof n[0]);
+    return w->buf != NULL ? 0 : -ENOMEM;
 }
 
 /* The search direction from pg: the quasi-Newton one (restricted to the orthant with L1),

@@ -108,6 +108,17 @@ const char *pt_stage_str(const pt_stage_fit_t *st, const char *param)
     return v ? v->str : NULL;
 }
 
+void pt_stage_glm_knobs(const pt_stage_fit_t *st, double *reg_param, double *elastic_net,
+                        int *max_iter, double *tol, int *fit_intercept, int *standardization)
+{
+    *reg_param = pt_stage_num(st, "regParam", 0);
+    *elastic_net = pt_stage_num(st, "elasticNetParam", 0);
+    *max_iter = (int)pt_stage_num(st, "maxIter", 0);
+    *tol = pt_stage_num(st, "tol", 0);
+    *fit_intercept = pt_stage_num(st, "fitIntercept", 0) != 0;
+    *standardization = pt_stage_num(st, "standardization", 0) != 0;
+}
+
 void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n)
 {
     msgpack_pack_array(pk, n);

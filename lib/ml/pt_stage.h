@@ -99,6 +99,9 @@ struct pt_stage_def {
     void (*free)(void *state);
 };
 
+/* The params and nparams fields of a descriptor, from its static param table list. */
+#define PT_STAGE_PARAMS(list) .params = (list), .nparams = sizeof(list) / sizeof (list)[0]
+
 /* The descriptor of a stage name, or NULL. */
 const pt_stage_def_t *pt_stage_lookup(const char *name);
 /* Comma-separated list of the known stage names, for messages ("pca, standardScaler, ..."). */
@@ -116,6 +119,11 @@ void pt_stage_fit_free(pt_stage_fit_t *st);
 double pt_stage_num(const pt_stage_fit_t *st, const char *param, double def);
 /* The string value of this stage's param, or NULL. */
 const char *pt_stage_str(const pt_stage_fit_t *st, const char *param);
+/* The knobs linearRegression and logisticRegression share, from st's params (every one has
+ * a default, so each is set): regParam, elasticNetParam, maxIter, tol, fitIntercept,
+ * standardization. One reader, so that the two stages map the names alike. */
+void pt_stage_glm_knobs(const pt_stage_fit_t *st, double *reg_param, double *elastic_net,
+                        int *max_iter, double *tol, int *fit_intercept, int *standardization);
 void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n);
 void pt_stage_pack_bool(msgpack_packer *pk, int v);
 /* Reads field key of map o, an array of exactly n numbers, into a new array *out (the
@@ -135,5 +143,9 @@ void pt_stage_pack_linear(const pt_stage_fit_t *st, msgpack_packer *pk);
 /* Reads them back; r is read from the intercept array, or 1 for a number. 0 or a
  * negative errno with err. */
 int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *err);
+/* The npack, pack and unpack fields of a predictor's descriptor whose fitted state is its
+ * linear model: the functions above, with their 4 pairs. */
+#define PT_STAGE_LINEAR_PACKING                                                                  \
+    .npack = 4, .pack = pt_stage_pack_linear, .unpack = pt_stage_unpack_linear
 
 #endif

@@ -26,12 +26,8 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     pt_linreg_opts_t o;
     pt_linreg_info_t info = {0, 1};
     int rc;
-    o.reg_param = pt_stage_num(st, "regParam", 0);
-    o.elastic_net = pt_stage_num(st, "elasticNetParam", 0);
-    o.max_iter = (int)pt_stage_num(st, "maxIter", 0);
-    o.tol = pt_stage_num(st, "tol", 0);
-    o.fit_intercept = pt_stage_num(st, "fitIntercept", 0) != 0;
-    o.standardization = pt_stage_num(st, "standardization", 0) != 0;
+    pt_stage_glm_knobs(st, &o.reg_param, &o.elastic_net, &o.max_iter, &o.tol, &o.fit_intercept,
+                       &o.standardization);
     st->p_out = 1;
     st->r = 1;
     st->coef = malloc((in->m->p ? in->m->p : 1) * sizeof(double));
@@ -50,10 +46,7 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 const pt_stage_def_t pt_stage_linreg = {
     .name = "linearRegression",
     .role = PT_STAGE_REGRESSOR,
-    .params = linreg__params,
-    .nparams = sizeof linreg__params / sizeof linreg__params[0],
+    PT_STAGE_PARAMS(linreg__params),
     .fit = linreg__fit,
-    .npack = 4,
-    .pack = pt_stage_pack_linear,
-    .unpack = pt_stage_unpack_linear,
+    PT_STAGE_LINEAR_PACKING,
 };

@@ -32,12 +32,8 @@ static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     const char *fam = pt_stage_str(st, "family");
     int rc;
 
-    o.reg_param = pt_stage_num(st, "regParam", 0);
-    o.elastic_net = pt_stage_num(st, "elasticNetParam", 0);
-    o.max_iter = (int)pt_stage_num(st, "maxIter", 0);
-    o.tol = pt_stage_num(st, "tol", 0);
-    o.fit_intercept = pt_stage_num(st, "fitIntercept", 0) != 0;
-    o.standardization = pt_stage_num(st, "standardization", 0) != 0;
+    pt_stage_glm_knobs(st, &o.reg_param, &o.elastic_net, &o.max_iter, &o.tol, &o.fit_intercept,
+                       &o.standardization);
     o.threshold = pt_stage_num(st, "threshold", 0.5);
     o.family = PT_FAMILY_AUTO;
     if (fam != NULL && strcmp(fam, "binomial") == 0)
@@ -69,10 +65,7 @@ static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 const pt_stage_def_t pt_stage_logreg = {
     .name = "logisticRegression",
     .role = PT_STAGE_CLASSIFIER,
-    .params = logreg__params,
-    .nparams = sizeof logreg__params / sizeof logreg__params[0],
+    PT_STAGE_PARAMS(logreg__params),
     .fit = logreg__fit,
-    .npack = 4,
-    .pack = pt_stage_pack_linear,
-    .unpack = pt_stage_unpack_linear,
+    PT_STAGE_LINEAR_PACKING,
 };

@@ -120,8 +120,7 @@ static int scaler__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
 const pt_stage_def_t pt_stage_scaler = {
     .name = "standardScaler",
     .role = PT_STAGE_TRANSFORMER,
-    .params = scaler__params,
-    .nparams = sizeof scaler__params / sizeof scaler__params[0],
+    PT_STAGE_PARAMS(scaler__params),
     .fit = scaler__fit,
     .npack = 4,
     .pack = scaler__pack,

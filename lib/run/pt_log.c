@@ -43,6 +43,15 @@ struct pt_log {
 
 /* ---- writing ---- */
 
+/* An array field of n numbers: key, then the array. */
+static void pack_doubles(msgpack_packer *pk, const char *key, const double *v, size_t n)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        msgpack_pack_double(pk, v[i]);
+}
+
 static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 {
     int cv = h->validator == PT_VALIDATOR_CV;
@@ -174,14 +183,8 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
     msgpack_pack_map(pk, 10);
     pt_msgpack_pack_str(pk, "record");
     pt_msgpack_pack_str(pk, "summary");
-    pt_msgpack_pack_str(pk, "avg_metrics");
-    msgpack_pack_array(pk, s->nmaps);
-    for (size_t i = 0; i < s->nmaps; i++)
-        msgpack_pack_double(pk, s->avg_metrics[i]);
-    pt_msgpack_pack_str(pk, "std_metrics");
-    msgpack_pack_array(pk, s->nmaps);
-    for (size_t i = 0; i < s->nmaps; i++)
-        msgpack_pack_double(pk, s->std_metrics[i]);
+    pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
+    pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
     pt_msgpack_pack_str(pk, "best_index");
     msgpack_pack_int32(pk, s->best_index);
     pt_msgpack_pack_str(pk, "best_params");

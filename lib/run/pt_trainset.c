@@ -14,6 +14,7 @@
 
 #include "pt_common.h"
 #include "pt_msg.h"
+#include "pt_scratch.h"
 
 struct pt_trainset_cache {
     const pt_image_t *img;
@@ -27,7 +28,19 @@ struct pt_trainset_cache {
                              * decomposition of the set validated on block b, then all rows */
     double *pred, *score;   /* scoring scratch, rows of the largest block */
     double *prob;           /* rows of the largest block x classes, for logLoss */
+    double *scratch;        /* the one allocation pred, score and prob live in */
 };
+
+/* The scoring scratch: pred and score of maxrows, prob of maxrows x K, in one allocation.
+ * 0 or -ENOMEM. */
+static int cache__scratch(pt_trainset_cache_t *c, size_t maxrows, size_t K)
+{
+    double **const v[] = {&c->pred, &c->score, &c->prob};
+    const size_t n[] = {maxrows, maxrows, maxrows * K};
+
+    c->scratch = pt_scratch_alloc(v, n, sizeof n / sizeof n[0]);
+    return c->scratch != NULL ? 0 : -ENOMEM;
+}
 
 pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *stats,
                                            const pt_trainset_opts_t *opts, char *err)
@@ -59,11 +72,7 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
     if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
         (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
         goto nomem;
-    c->pred = malloc(maxrows * sizeof(double));
-    c->score = malloc(maxrows * sizeof(double));
-    c->prob = malloc(maxrows * K * sizeof(double));
-    if (c->kept == NULL || c->views == NULL || c->pred == NULL || c->score == NULL ||
-        c->prob == NULL)
+    if (c->kept == NULL || c->views == NULL || cache__scratch(c, maxrows, K) != 0)
         goto nomem;
     return c;
 nomem:
@@ -85,9 +94,7 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     free(c->kept);
     free(c->views);
     free(c->pca);
-    free(c->pred);
-    free(c->score);
-    free(c->prob);
+    free(c->scratch);
     free(c);
     *pc = NULL;
 }
