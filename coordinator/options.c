@@ -77,6 +77,15 @@ int pt_bad_opt(const char *opt, const char *arg, const char *why)
     return PT_EXIT_USAGE;
 }
 
+int pt_opt_fail(int c, char *const argv[], const char *unknown)
+{
+    if (c == ':')
+        fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
+    else
+        fprintf(stderr, "paratune: %s: unknown option %s\n", argv[optind - 1], unknown);
+    return PT_EXIT_USAGE;
+}
+
 /* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB). */
 static int parse_size(const char *s, unsigned long long *out)
 {
@@ -271,14 +280,11 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_STRAT: o->stratify = 1; break;
     case O_HELP: tune_usage(stdout); return -1;
     case ':':
-        fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-        return PT_EXIT_USAGE;
+        return pt_opt_fail(c, argv, "");
     default:
         if ((rc = value_opt(o, c, arg)) != 1)
             return rc;
-        fprintf(stderr, "paratune: %s: unknown option (paratune tune --help)\n",
-                argv[optind - 1]);
-        return PT_EXIT_USAGE;
+        return pt_opt_fail(c, argv, "(paratune tune --help)");
     }
     return 0;
 }
