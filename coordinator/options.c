@@ -58,19 +58,6 @@ static void tune_usage(FILE *f)
         f);
 }
 
-/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
-void pt_err_prefix(char *err, const char *pfx)
-{
-    size_t pl = strlen(pfx), el = strlen(err);
-    if (pl >= PT_ERRLEN)
-        pl = PT_ERRLEN - 1;
-    if (pl + el >= PT_ERRLEN)
-        el = PT_ERRLEN - 1 - pl;
-    memmove(err + pl, err, el);
-    memcpy(err, pfx, pl);
-    err[pl + el] = '\0';
-}
-
 int pt_bad_opt(const char *opt, const char *arg, const char *why)
 {
     fprintf(stderr, "paratune: %s %s: %s\n", opt, arg ? arg : "", why);

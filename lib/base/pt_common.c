@@ -24,6 +24,18 @@ void pt_seterr(char *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void pt_err_prefix(char *err, const char *pfx)
+{
+    size_t pl = strlen(pfx), el = strlen(err);
+    if (pl >= PT_ERRLEN)
+        pl = PT_ERRLEN - 1;
+    if (pl + el >= PT_ERRLEN)
+        el = PT_ERRLEN - 1 - pl;
+    memmove(err + pl, err, el);
+    memcpy(err, pfx, pl);
+    err[pl + el] = '\0';
+}
+
 double pt_now(void)
 {
     struct timespec ts;

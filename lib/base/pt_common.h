@@ -18,6 +18,9 @@
 /* Formats a message into err (PT_ERRLEN bytes) when err is not NULL. */
 void pt_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
+void pt_err_prefix(char *err, const char *pfx);
+
 /* Seconds from CLOCK_MONOTONIC. */
 double pt_now(void);
 
