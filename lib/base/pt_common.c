@@ -36,6 +36,15 @@ void pt_err_prefix(char *err, const char *pfx)
     err[pl + el] = '\0';
 }
 
+void pt_strv_free(char **v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 double pt_now(void)
 {
     struct timespec ts;
