@@ -44,12 +44,8 @@ int pt_gen_main(int argc, char **argv)
                 return pt_bad_opt("--seed", optarg, "must be an integer >= 0");
             break;
         case 'o': out = optarg; break;
-        case ':':
-            fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
         default:
-            fprintf(stderr, "paratune: %s: unknown option of gen\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
+            return pt_opt_fail(c, argv, "of gen");
         }
     }
     if (rows == 0 || features == 0 || out == NULL)

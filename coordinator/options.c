@@ -58,22 +58,18 @@ static void tune_usage(FILE *f)
         f);
 }
 
-/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
-void pt_err_prefix(char *err, const char *pfx)
-{
-    size_t pl = strlen(pfx), el = strlen(err);
-    if (pl >= PT_ERRLEN)
-        pl = PT_ERRLEN - 1;
-    if (pl + el >= PT_ERRLEN)
-        el = PT_ERRLEN - 1 - pl;
-    memmove(err + pl, err, el);
-    memcpy(err, pfx, pl);
-    err[pl + el] = '\0';
-}
-
 int pt_bad_opt(const char *opt, const char *arg, const char *why)
 {
     fprintf(stderr, "paratune: %s %s: %s\n", opt, arg ? arg : "", why);
+    return PT_EXIT_USAGE;
+}
+
+int pt_opt_fail(int c, char *const argv[], const char *unknown)
+{
+    if (c == ':')
+        fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
+    else
+        fprintf(stderr, "paratune: %s: unknown option %s\n", argv[optind - 1], unknown);
     return PT_EXIT_USAGE;
 }
 
@@ -271,14 +267,11 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_STRAT: o->stratify = 1; break;
     case O_HELP: tune_usage(stdout); return -1;
     case ':':
-        fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-        return PT_EXIT_USAGE;
+        return pt_opt_fail(c, argv, "");
     default:
         if ((rc = value_opt(o, c, arg)) != 1)
             return rc;
-        fprintf(stderr, "paratune: %s: unknown option (paratune tune --help)\n",
-                argv[optind - 1]);
-        return PT_EXIT_USAGE;
+        return pt_opt_fail(c, argv, "(paratune tune --help)");
     }
     return 0;
 }

@@ -45,10 +45,13 @@ int pt_opts_pinned(const opts_t *o);
 int pt_opts_parse(int argc, char **argv, opts_t *o);
 void pt_opts_free(opts_t *o);
 
-/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
-void pt_err_prefix(char *err, const char *pfx);
-
 /* Prints "paratune: OPT ARG: WHY" on stderr and returns PT_EXIT_USAGE. */
 int pt_bad_opt(const char *opt, const char *arg, const char *why);
+
+/* Reports what getopt_long returned c (':' or an unknown option) for the option at
+   argv[optind - 1]: "paratune: OPT: needs a value" or "paratune: OPT: unknown option
+   UNKNOWN" on stderr (unknown says whose option it is not, e.g. "of gen"). Returns
+   PT_EXIT_USAGE. */
+int pt_opt_fail(int c, char *const argv[], const char *unknown);
 
 #endif

@@ -93,12 +93,8 @@ int pt_predict_main(int argc, char **argv)
             puts("usage: paratune predict --model FILE --data FILE --out FILE "
                  "[--format auto|csv|libsvm]");
             return PT_EXIT_OK;
-        case ':':
-            fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
         default:
-            fprintf(stderr, "paratune: %s: unknown option of predict\n", argv[optind - 1]);
-            return PT_EXIT_USAGE;
+            return pt_opt_fail(c, argv, "of predict");
         }
     }
     if (model_path == NULL || data == NULL || out == NULL)

@@ -166,6 +166,9 @@ void plog_buf_free(plog_buf_t *b);
  * readers never see half a file; "-" writes to stdout. Prints one line on failure. Returns an
  * exit code: 0, 2 when the file cannot be created there, 1 for a failed write or rename. */
 int plog_write_out(const char *path, const plog_buf_t *b);
+/* Ends the SVG document in b (</svg> and a newline), writes it to path with plog_write_out
+ * and frees b. Returns plog_write_out's exit code. */
+int plog_svg_close(plog_buf_t *b, const char *path);
 
 /* The i-th of the categorical colors (20, then they repeat), "#rrggbb". */
 const char *plog_category_color(size_t i);

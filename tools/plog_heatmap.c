@@ -556,10 +556,8 @@ int plog_cmd_heatmap(const plog_args_t *a)
         for (size_t xi = 0; xi < h.nx; xi++)
             heat_draw_cell(&h, &b, xi, yi);
     heat_draw_axes(&h, &b);
-    plog_buf_printf(&b, "</svg>\n");
-    rc = plog_write_out(a->out, &b);
+    rc = plog_svg_close(&b, a->out); /* frees b, which nothing fills before here */
 out:
-    plog_buf_free(&b);
     free(h.cells);
     free(h.others);
     free(h.xs);

@@ -120,6 +120,15 @@ int plog_write_out(const char *path, const plog_buf_t *b)
     return PT_EXIT_OK;
 }
 
+int plog_svg_close(plog_buf_t *b, const char *path)
+{
+    int rc;
+    plog_buf_printf(b, "</svg>\n");
+    rc = plog_write_out(path, b);
+    plog_buf_free(b);
+    return rc;
+}
+
 const char *plog_category_color(size_t i)
 {
     /* matplotlib's tab20, dark shades first, so the first ten maps differ most */

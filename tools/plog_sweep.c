@@ -120,10 +120,9 @@ plog_sweep_t *plog_sweep_load(const char *file, int *rc)
     return s;
 
 nomem:
-    fprintf(stderr, "paratune-log: %s: out of memory\n", file);
     free(last);
     plog_sweep_destroy(&s);
-    *rc = PT_EXIT_FAIL;
+    *rc = plog_nomem(file);
     return NULL;
 }
 

@@ -43,10 +43,7 @@ static int table_init(table_t *t, size_t rows, size_t cols)
 
 static void table_free(table_t *t)
 {
-    if (t->cell != NULL)
-        for (size_t i = 0; i < t->rows * t->cols; i++)
-            free(t->cell[i]);
-    free(t->cell);
+    pt_strv_free(t->cell, t->rows * t->cols);
     free(t->alt);
     free(t->cut);
     memset(t, 0, sizeof *t);

@@ -390,10 +390,8 @@ int plog_cmd_timeline(const plog_args_t *a)
     for (size_t i = 0; i < t.n; i++)
         tl_draw_job(&t, &b, i);
     tl_draw_legend(&t, &b);
-    plog_buf_printf(&b, "</svg>\n");
-    rc = plog_write_out(a->out, &b);
+    rc = plog_svg_close(&b, a->out); /* frees b, which nothing fills before here */
 out:
-    plog_buf_free(&b);
     free(t.bars);
     free(t.lanes);
     free(ev);

@@ -24,6 +24,27 @@ void pt_seterr(char *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void pt_err_prefix(char *err, const char *pfx)
+{
+    size_t pl = strlen(pfx), el = strlen(err);
+    if (pl >= PT_ERRLEN)
+        pl = PT_ERRLEN - 1;
+    if (pl + el >= PT_ERRLEN)
+        el = PT_ERRLEN - 1 - pl;
+    memmove(err + pl, err, el);
+    memcpy(err, pfx, pl);
+    err[pl + el] = '\0';
+}
+
+void pt_strv_free(char **v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 double pt_now(void)
 {
     struct timespec ts;
@@ -31,15 +52,26 @@ double pt_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int pt_parse_double(const char *s, double *out)
+/* Parses all of s as a number: base 10 with strtol into *l when l is not NULL, else with
+ * strtod into *d. 0, or -EINVAL when s is NULL or empty, has anything after the number or
+ * is out of range: the one sequence behind pt_parse_double and pt_parse_long. */
+static int parse_whole(const char *s, double *d, long *l)
 {
     char *end = NULL;
-    double v;
-    if (s == NULL || *s == '\0')
+    if (s == NULL)
         return -EINVAL;
     errno = 0;
-    v = strtod(s, &end);
-    if (end == s || *end != '\0' || !isfinite(v) || errno == ERANGE)
+    if (l != NULL)
+        *l = strtol(s, &end, 10);
+    else
+        *d = strtod(s, &end);
+    return end != s && *end == '\0' && errno != ERANGE ? 0 : -EINVAL;
+}
+
+int pt_parse_double(const char *s, double *out)
+{
+    double v;
+    if (parse_whole(s, &v, NULL) != 0 || !isfinite(v))
         return -EINVAL;
     *out = v;
     return 0;
@@ -47,13 +79,8 @@ int pt_parse_double(const char *s, double *out)
 
 int pt_parse_long(const char *s, long *out)
 {
-    char *end = NULL;
     long v;
-    if (s == NULL || *s == '\0')
-        return -EINVAL;
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE)
+    if (parse_whole(s, NULL, &v) != 0)
         return -EINVAL;
     *out = v;
     return 0;

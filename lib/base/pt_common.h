@@ -18,6 +18,13 @@
 /* Formats a message into err (PT_ERRLEN bytes) when err is not NULL. */
 void pt_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Puts pfx in front of the message in err (PT_ERRLEN bytes), truncating its end. */
+void pt_err_prefix(char *err, const char *pfx);
+
+/* Frees the n strings of the array v (NULL entries allowed) and v itself; accepts v NULL
+ * (then n is not looked at). */
+void pt_strv_free(char **v, size_t n);
+
 /* Seconds from CLOCK_MONOTONIC. */
 double pt_now(void);
 

@@ -40,6 +40,28 @@ int pt_write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+int pt_read_all(int fd, char **buf, size_t *len, size_t *cap, size_t pad)
+{
+    if (*buf == NULL && (*buf = malloc(*cap + pad)) == NULL)
+        return -ENOMEM;
+    for (;;) {
+        ssize_t n;
+        if (*len == *cap) {
+            char *nb = realloc(*buf, *cap * 2 + pad);
+            if (nb == NULL)
+                return -ENOMEM;
+            *buf = nb;
+            *cap *= 2;
+        }
+        n = read(fd, *buf + *len, *cap - *len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : 0;
+        *len += (size_t)n;
+    }
+}
+
 /* The directory part of path ("." for a bare name); malloc'd, or NULL. */
 static char *dir_of(const char *path)
 {

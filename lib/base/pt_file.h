@@ -70,6 +70,15 @@ int pt_file_write_whole(const char *path, const void *buf, size_t len, char *err
  * when write returns 0). The one write loop of paratune. */
 int pt_write_all(int fd, const void *buf, size_t len);
 
+/* Reads fd to its end into the malloc'd *buf, which holds *len bytes of *cap (*buf NULL:
+ * allocated here with *cap bytes), doubling *cap as it fills; pad more bytes stay allocated
+ * after the *cap (so at least pad after the data), for the caller's terminator. Retries
+ * EINTR. Returns 0, -ENOMEM (*buf and *cap are then what was held: the allocation that
+ * failed asked for *cap + pad bytes when *buf is NULL, for 2 * *cap + pad otherwise) or
+ * the negative errno of read. *buf is the caller's in every case. The one read-to-end loop
+ * of paratune. */
+int pt_read_all(int fd, char **buf, size_t *len, size_t *cap, size_t pad);
+
 /* fsyncs the directory holding path (a file system that cannot, EINVAL, is not an error).
  * 0 or a negative errno. */
 int pt_fsync_dir(const char *path);

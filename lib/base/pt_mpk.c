@@ -156,17 +156,25 @@ static const msgpack_object *need(const msgpack_object *o, const char *key, char
  * message holds several fields, and this runs for every job). Keys are short. */
 #define FIELD_WHAT(what, key) snprintf(what, sizeof what, "field '%.400s'", key)
 
+/* Passes on rc of a pt_msgpack_to_* call that named the value "" (its reason then starts
+ * ": "), putting "field 'KEY'" in front of the reason when there is one. */
+static int field_reason(int rc, const char *key, char *err)
+{
+    char what[PT_ERRLEN];
+    if (rc != 0 && err != NULL) {
+        FIELD_WHAT(what, key);
+        pt_err_prefix(err, what);
+    }
+    return rc;
+}
+
 int pt_msgpack_get_int(const msgpack_object *o, const char *key, int64_t min, int64_t max,
                        int64_t *out, char *err)
 {
-    char what[PT_ERRLEN];
     const msgpack_object *v = need(o, key, err);
     if (v == NULL)
         return -EBADMSG;
-    if (pt_msgpack_to_int(v, "", min, max, out, NULL) == 0)
-        return 0;
-    FIELD_WHAT(what, key);
-    return pt_msgpack_to_int(v, what, min, max, out, err);
+    return field_reason(pt_msgpack_to_int(v, "", min, max, out, err), key, err);
 }
 
 int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out, char *err)
@@ -194,14 +202,10 @@ int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out,
 
 int pt_msgpack_get_double(const msgpack_object *o, const char *key, double *out, char *err)
 {
-    char what[PT_ERRLEN];
     const msgpack_object *v = need(o, key, err);
     if (v == NULL)
         return -EBADMSG;
-    if (pt_msgpack_to_double(v, "", out, NULL) == 0)
-        return 0;
-    FIELD_WHAT(what, key);
-    return pt_msgpack_to_double(v, what, out, err);
+    return field_reason(pt_msgpack_to_double(v, "", out, err), key, err);
 }
 
 int pt_msgpack_get_bool(const msgpack_object *o, const char *key, int *out, char *err)
@@ -221,14 +225,10 @@ int pt_msgpack_get_bool(const msgpack_object *o, const char *key, int *out, char
 
 int pt_msgpack_get_str(const msgpack_object *o, const char *key, char **out, char *err)
 {
-    char what[PT_ERRLEN];
     const msgpack_object *v = need(o, key, err);
     if (v == NULL)
         return -EBADMSG;
-    if (pt_msgpack_to_str(v, "", out, NULL) == 0)
-        return 0;
-    FIELD_WHAT(what, key);
-    return pt_msgpack_to_str(v, what, out, err);
+    return field_reason(pt_msgpack_to_str(v, "", out, err), key, err);
 }
 
 const msgpack_object *pt_msgpack_get_obj(const msgpack_object *o, const char *key,

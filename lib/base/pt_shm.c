@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -110,4 +111,32 @@ void pt_shm_unmap(void *base, size_t size)
 {
     if (base != NULL)
         munmap(base, size);
+}
+
+void *pt_shm_attach(size_t handle_size, int fd, int writable, size_t header_size,
+                    const char *what, pt_shm_check_fn check, char *err)
+{
+    pt_shm_seg_t seg, *handle;
+
+    if (pt_shm_map(fd, writable, header_size, what, &seg.base, &seg.size, err) != 0)
+        return NULL;
+    if (check(&seg, fd, err) != 0)
+        goto fail;
+    if ((handle = calloc(1, handle_size)) == NULL) {
+        pt_seterr(err, "out of memory");
+        goto fail;
+    }
+    *handle = seg;
+    return handle;
+fail:
+    pt_shm_unmap(seg.base, seg.size);
+    return NULL;
+}
+
+void pt_shm_detach(pt_shm_seg_t *seg)
+{
+    if (seg == NULL)
+        return;
+    pt_shm_unmap(seg->base, seg->size);
+    free(seg); /* the handle it starts */
 }

@@ -33,4 +33,27 @@ int pt_shm_reopen_readonly(int fd, char *err);
 /* Unmaps a mapping of size bytes made by pt_shm_create or pt_shm_map; accepts NULL. */
 void pt_shm_unmap(void *base, size_t size);
 
+/* The mapping of a whole segment. The handles of modules whose segment is "a header, then
+ * data" (pt_image_t, pt_stats_t) start with one, so that mapping, checking the header and
+ * freeing are done once, here. */
+typedef struct {
+    void *base;
+    size_t size;
+} pt_shm_seg_t;
+
+/* Says whether seg (mapped from descriptor fd) starts with a header its module accepts:
+ * 0, or -EINVAL with the reason in err. */
+typedef int (*pt_shm_check_fn)(const pt_shm_seg_t *seg, int fd, char *err);
+
+/* Maps the segment behind fd as pt_shm_map does (header_size is the smallest size accepted)
+ * and lets check() judge its header; returns a zeroed handle of handle_size bytes whose
+ * first member, a pt_shm_seg_t, holds the mapping (the caller owns it: pt_shm_detach). On
+ * error returns NULL with the reason in err; nothing stays mapped. */
+void *pt_shm_attach(size_t handle_size, int fd, int writable, size_t header_size,
+                    const char *what, pt_shm_check_fn check, char *err);
+
+/* Unmaps the segment of a handle made by pt_shm_attach and frees the handle (seg is its
+ * first member); accepts NULL. */
+void pt_shm_detach(pt_shm_seg_t *seg);
+
 #endif

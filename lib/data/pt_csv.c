@@ -491,11 +491,7 @@ nomem:
     pt_seterr(err, "%s: out of memory", path);
 out:
     pt_dataset_destroy(&ds);
-    if (c.cols != NULL) {
-        for (size_t j = 0; j < c.ncols; j++)
-            free(c.cols[j]);
-        free(c.cols);
-    }
+    pt_strv_free(c.cols, c.ncols);
     free(kind);
     return res;
 }

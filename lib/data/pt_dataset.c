@@ -17,6 +17,8 @@
  */
 #include "pt_dataset.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +34,21 @@ pt_dataset_t *pt_dataset_new(pt_format_t fmt)
     if (ds != NULL)
         ds->format = fmt;
     return ds;
+}
+
+int pt_dataset_name_features(pt_dataset_t *ds, size_t first)
+{
+    ds->names = calloc(ds->features > 1 ? ds->features : 1, sizeof *ds->names);
+    ds->label_name = strdup("label");
+    if (ds->names == NULL || ds->label_name == NULL)
+        return -ENOMEM;
+    for (size_t j = 0; j < ds->features; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "f%zu", first + j);
+        if ((ds->names[j] = strdup(name)) == NULL)
+            return -ENOMEM;
+    }
+    return 0;
 }
 
 /* PT_FMT_AUTO: see pt_dataset.h. */
@@ -117,10 +134,7 @@ void pt_dataset_destroy(pt_dataset_t **pd)
         free(ds->y);
     }
     free(ds->fold);
-    if (ds->names != NULL)
-        for (size_t j = 0; j < ds->features; j++)
-            free(ds->names[j]);
-    free(ds->names);
+    pt_strv_free(ds->names, ds->features);
     free(ds->label_name);
     free(ds);
     *pd = NULL;

@@ -71,6 +71,11 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
  * generators that fill one. Owned; NULL when out of memory. */
 pt_dataset_t *pt_dataset_new(pt_format_t fmt);
 
+/* Names the ds->features features of a dataset without a header "f<first>", "f<first+1>",
+ * ... and its label "label" (ds->names and ds->label_name, which must be NULL). 0, or
+ * -ENOMEM (what was allocated stays in ds, for pt_dataset_destroy). */
+int pt_dataset_name_features(pt_dataset_t *ds, size_t first);
+
 /* Frees everything the dataset owns; accepts NULL and *pd == NULL; sets *pd to NULL. */
 void pt_dataset_destroy(pt_dataset_t **pd);
 

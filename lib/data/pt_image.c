@@ -15,8 +15,7 @@
 #include "pt_shm.h"
 
 struct pt_image {
-    void *base;
-    size_t size;
+    pt_shm_seg_t seg; /* first: the handle is made and freed by pt_shm_attach/detach */
     const pt_image_hdr_t *hdr;
 };
 
@@ -259,33 +258,25 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
     return rc;
 }
 
-pt_image_t *pt_image_map(int fd, char *err)
+static int image_check(const pt_shm_seg_t *seg, int fd, char *err)
 {
-    pt_image_t *img = NULL;
-    void *base;
-    size_t size;
-    const pt_image_hdr_t *h;
-
-    if (pt_shm_map(fd, 0, sizeof *h, "image", &base, &size, err) != 0)
-        return NULL;
-    h = base;
+    const pt_image_hdr_t *h = seg->base;
     if (memcmp(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC) != 0 ||
-        h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)size ||
+        h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)seg->size ||
         h->x_off + h->rows * h->features * sizeof(double) != h->total_size) {
         pt_seterr(err, "image descriptor %d: not a paratune image of version %d", fd,
                   PT_IMAGE_VERSION);
-        pt_shm_unmap(base, size);
-        return NULL;
+        return -EINVAL;
     }
-    img = calloc(1, sizeof *img);
-    if (img == NULL) {
-        pt_seterr(err, "out of memory");
-        pt_shm_unmap(base, size);
-        return NULL;
-    }
-    img->base = base;
-    img->size = size;
-    img->hdr = h;
+    return 0;
+}
+
+pt_image_t *pt_image_map(int fd, char *err)
+{
+    pt_image_t *img = pt_shm_attach(sizeof *img, fd, 0, sizeof *img->hdr, "image", image_check,
+                                    err);
+    if (img != NULL)
+        img->hdr = img->seg.base;
     return img;
 }
 
@@ -293,8 +284,7 @@ void pt_image_unmap(pt_image_t **pimg)
 {
     if (pimg == NULL || *pimg == NULL)
         return;
-    pt_shm_unmap((*pimg)->base, (*pimg)->size);
-    free(*pimg);
+    pt_shm_detach(&(*pimg)->seg);
     *pimg = NULL;
 }
 
@@ -305,7 +295,7 @@ const pt_image_hdr_t *pt_image_header(const pt_image_t *img)
 
 const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, size_t *n)
 {
-    const char *c = img->base;
+    const char *c = img->seg.base;
     const uint64_t *bs = (const uint64_t *)(c + img->hdr->block_off);
     const double *ys = (const double *)(c + img->hdr->y_off);
     const double *xs = (const double *)(c + img->hdr->x_off);

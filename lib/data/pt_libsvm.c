@@ -131,16 +131,8 @@ pt_dataset_t *pt_libsvm_load(const char *path, const char *buf, size_t len,
     for (size_t i = 0; i < r; i++)
         for (size_t k = rowp[i]; k < rowp[i + 1]; k++)
             ds->x[i * nfeat + idx[k] - 1] = val[k];
-    ds->names = calloc(nfeat > 1 ? nfeat : 1, sizeof *ds->names);
-    ds->label_name = strdup("label");
-    if (ds->names == NULL || ds->label_name == NULL)
+    if (pt_dataset_name_features(ds, 1) != 0)
         goto nomem;
-    for (size_t j = 0; j < nfeat; j++) {
-        char name[32];
-        snprintf(name, sizeof name, "f%zu", j + 1);
-        if ((ds->names[j] = strdup(name)) == NULL)
-            goto nomem;
-    }
     res = ds;
     ds = NULL;
     goto out;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_file.h"
 
 /* ---------------------------------------------------------------- numbers */
 
@@ -276,35 +277,13 @@ int pt_scan_read_file(const char *path, char **bufp, size_t *lenp, size_t *maple
         }
         cap = (size_t)st.st_size + 1; /* +1: the EOF read then needs no growth */
     }
-    buf = malloc(cap + PT_SCAN_PAD);
-    if (buf == NULL) {
-        rc = -ENOMEM;
-        pt_seterr(err, "%s: out of memory reading %zu bytes", path, cap);
+    if ((rc = pt_read_all(fd, &buf, &len, &cap, PT_SCAN_PAD)) == -ENOMEM) {
+        pt_seterr(err, "%s: out of memory reading %zu bytes", path, buf == NULL ? cap : cap * 2);
         goto out;
     }
-    for (;;) {
-        ssize_t n;
-        if (len == cap) {
-            char *nb = realloc(buf, cap * 2 + PT_SCAN_PAD);
-            if (nb == NULL) {
-                rc = -ENOMEM;
-                pt_seterr(err, "%s: out of memory reading %zu bytes", path, cap * 2);
-                goto out;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            pt_seterr(err, "%s: cannot read: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
+    if (rc < 0) {
+        pt_seterr(err, "%s: cannot read: %s", path, strerror(-rc));
+        goto out;
     }
     memset(buf + len, 0, PT_SCAN_PAD); /* the NUL after the text, and pt_scan_num's look-ahead */
     *bufp = buf;

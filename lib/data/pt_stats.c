@@ -22,8 +22,7 @@ typedef struct {
 } hdr_t;
 
 struct pt_stats {
-    void *base;
-    size_t size;
+    pt_shm_seg_t seg; /* first: the handle is made and freed by pt_shm_attach/detach */
     const hdr_t *h;
 };
 
@@ -60,31 +59,22 @@ int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
     return 0;
 }
 
+static int stats_check(const pt_shm_seg_t *seg, int fd, char *err)
+{
+    const hdr_t *h = seg->base;
+    if (h->magic != STATS_MAGIC || h->slot_bytes != slot_bytes(h->p) ||
+        sizeof *h + h->nblocks * h->slot_bytes != (uint64_t)seg->size) {
+        pt_seterr(err, "stats descriptor %d: not a shared moments segment", fd);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 pt_stats_t *pt_stats_map(int fd, char *err)
 {
-    pt_stats_t *s;
-    void *base;
-    size_t size;
-    const hdr_t *h;
-
-    if (pt_shm_map(fd, 1, sizeof(hdr_t), "stats", &base, &size, err) != 0)
-        return NULL;
-    h = base;
-    if (h->magic != STATS_MAGIC || h->slot_bytes != slot_bytes(h->p) ||
-        sizeof *h + h->nblocks * h->slot_bytes != (uint64_t)size) {
-        pt_seterr(err, "stats descriptor %d: not a shared moments segment", fd);
-        pt_shm_unmap(base, size);
-        return NULL;
-    }
-    s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        pt_shm_unmap(base, size);
-        pt_seterr(err, "out of memory");
-        return NULL;
-    }
-    s->base = base;
-    s->size = size;
-    s->h = h;
+    pt_stats_t *s = pt_shm_attach(sizeof *s, fd, 1, sizeof(hdr_t), "stats", stats_check, err);
+    if (s != NULL)
+        s->h = s->seg.base;
     return s;
 }
 
@@ -92,8 +82,7 @@ void pt_stats_unmap(pt_stats_t **ps)
 {
     if (ps == NULL || *ps == NULL)
         return;
-    pt_shm_unmap((*ps)->base, (*ps)->size);
-    free(*ps);
+    pt_shm_detach(&(*ps)->seg);
     *ps = NULL;
 }
 
@@ -104,7 +93,7 @@ size_t pt_stats_nblocks(const pt_stats_t *s)
 
 static char *slot(const pt_stats_t *s, size_t b)
 {
-    return (char *)s->base + sizeof(hdr_t) + b * s->h->slot_bytes;
+    return (char *)s->seg.base + sizeof(hdr_t) + b * s->h->slot_bytes;
 }
 
 int pt_stats_publish(pt_stats_t *s, size_t b, const pt_moments_t *m)

@@ -31,19 +31,11 @@ pt_dataset_t *pt_synth_regression(size_t rows, size_t features, uint64_t seed)
     ds->features = p;
     ds->x = pt_alloc_array(rows * p, sizeof(double), 0);
     ds->y = pt_alloc_array(rows, sizeof(double), 0);
-    ds->names = calloc(p > 1 ? p : 1, sizeof *ds->names);
-    ds->label_name = strdup("label");
     L = pt_alloc_array(r * p, sizeof(double), 0);
     beta = pt_alloc_array(p, sizeof(double), 0);
-    if (ds->x == NULL || ds->y == NULL || ds->names == NULL || ds->label_name == NULL ||
-        L == NULL || beta == NULL)
+    if (ds->x == NULL || ds->y == NULL || L == NULL || beta == NULL ||
+        pt_dataset_name_features(ds, 0) != 0)
         goto out;
-    for (size_t j = 0; j < p; j++) {
-        char name[32];
-        snprintf(name, sizeof name, "f%zu", j);
-        if ((ds->names[j] = strdup(name)) == NULL)
-            goto out;
-    }
     for (size_t k = 0; k < r * p; k++)
         L[k] = pt_rng_normal(&st);
     for (size_t j = 0; j < p; j++)
