@@ -45,6 +45,47 @@ void pt_msgpack_pack_str(msgpack_packer *pk, const char *s)
     msgpack_pack_str_body(pk, s, n);
 }
 
+void pt_msgpack_kv_str(msgpack_packer *pk, const char *key, const char *v)
+{
+    pt_msgpack_pack_str(pk, key);
+    pt_msgpack_pack_str(pk, v);
+}
+
+void pt_msgpack_kv_double(msgpack_packer *pk, const char *key, double v)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_double(pk, v);
+}
+
+void pt_msgpack_kv_int(msgpack_packer *pk, const char *key, int64_t v)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_int64(pk, v);
+}
+
+void pt_msgpack_kv_uint(msgpack_packer *pk, const char *key, uint64_t v)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_uint64(pk, v);
+}
+
+void pt_msgpack_kv_strs(msgpack_packer *pk, const char *key, char *const *v, size_t n)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        pt_msgpack_pack_str(pk, v[i]);
+}
+
+void pt_msgpack_kv_int32s(msgpack_packer *pk, const char *key, const int32_t *v,
+                                size_t n)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        msgpack_pack_int32(pk, v[i]);
+}
+
 const msgpack_object *pt_msgpack_map_get(const msgpack_object *o, const char *key)
 {
     size_t klen = strlen(key);

@@ -19,6 +19,17 @@ int pt_msgpack_unpack_params(const msgpack_object *o, pt_paramlist_t *l, char *e
 
 /* Packs a NUL-terminated string (msgpack str); NULL is packed as nil. */
 void pt_msgpack_pack_str(msgpack_packer *pk, const char *s);
+/* Packs one map entry: key (a str), then the value. Integers take msgpack's smallest
+ * encoding whatever their C type, as msgpack_pack_int* do; a NULL string is nil. */
+void pt_msgpack_kv_str(msgpack_packer *pk, const char *key, const char *v);
+void pt_msgpack_kv_double(msgpack_packer *pk, const char *key, double v);
+void pt_msgpack_kv_int(msgpack_packer *pk, const char *key, int64_t v);
+void pt_msgpack_kv_uint(msgpack_packer *pk, const char *key, uint64_t v);
+/* Packs key (a str) and then an array of the n strings of v (each as pt_msgpack_pack_str) /
+ * of the n int32s of v: the log's and the protocol's array fields. */
+void pt_msgpack_kv_strs(msgpack_packer *pk, const char *key, char *const *v, size_t n);
+void pt_msgpack_kv_int32s(msgpack_packer *pk, const char *key, const int32_t *v,
+                                size_t n);
 /* Looks up key in a msgpack map object; NULL when absent or o is not a map. */
 const msgpack_object *pt_msgpack_map_get(const msgpack_object *o, const char *key);
 

@@ -240,21 +240,17 @@ int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *p
 void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
 {
     msgpack_pack_map(pk, f->classifier ? 8 : 5);
-    pt_msgpack_pack_str(pk, "features");
-    msgpack_pack_uint64(pk, f->p);
-    pt_msgpack_pack_str(pk, "kind");
-    pt_msgpack_pack_str(pk, f->classifier ? "classification" : "regression");
+    pt_msgpack_kv_uint(pk, "features", f->p);
+    pt_msgpack_kv_str(pk, "kind", f->classifier ? "classification" : "regression");
     pt_msgpack_pack_str(pk, "stages");
     msgpack_pack_array(pk, f->n);
     for (size_t s = 0; s < f->n; s++) {
         const pt_stage_fit_t *st = &f->st[s];
         msgpack_pack_map(pk, 3 + st->def->npack);
-        pt_msgpack_pack_str(pk, "name");
-        pt_msgpack_pack_str(pk, st->def->name);
+        pt_msgpack_kv_str(pk, "name", st->def->name);
         pt_msgpack_pack_str(pk, "params");
         pt_msgpack_pack_params(pk, &st->params);
-        pt_msgpack_pack_str(pk, "input_features");
-        msgpack_pack_uint64(pk, st->p_in);
+        pt_msgpack_kv_uint(pk, "input_features", st->p_in);
         st->def->pack(st, pk);
     }
     pt_msgpack_pack_str(pk, "coefficients");
@@ -262,12 +258,10 @@ void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
     pt_msgpack_pack_str(pk, "intercept");
     pt_stage_pack_intercept(pk, f->icpt, f->r, f->classifier);
     if (f->classifier) {
-        pt_msgpack_pack_str(pk, "num_classes");
-        msgpack_pack_uint64(pk, f->nclasses);
+        pt_msgpack_kv_uint(pk, "num_classes", f->nclasses);
         pt_msgpack_pack_str(pk, "multinomial");
         pt_stage_pack_bool(pk, f->multinomial);
-        pt_msgpack_pack_str(pk, "threshold");
-        msgpack_pack_double(pk, f->threshold);
+        pt_msgpack_kv_double(pk, "threshold", f->threshold);
     }
 }
 

@@ -195,8 +195,7 @@ void pt_stage_pack_linear(const pt_stage_fit_t *st, msgpack_packer *pk)
     pt_stage_pack_doubles(pk, st->coef, st->r * st->p_in);
     pt_msgpack_pack_str(pk, "intercept");
     pt_stage_pack_intercept(pk, st->icpt, st->r, st->def->role == PT_STAGE_CLASSIFIER);
-    pt_msgpack_pack_str(pk, "iterations");
-    msgpack_pack_int(pk, st->iterations);
+    pt_msgpack_kv_int(pk, "iterations", st->iterations);
     pt_msgpack_pack_str(pk, "converged");
     pt_stage_pack_bool(pk, st->converged);
 }

@@ -4,8 +4,9 @@
  * pt_file (temporary file, fsync, then the final name: a link refuses an existing file,
  * a rename replaces it; the directory fsync'd) and its descriptor kept for the appends. Each
  * later record is packed into memory and written with one write() and an fdatasync, so a
- * crash can only tear the last record. If an append fails half-way the file is cut back to its last whole record;
- * if even that fails the writer refuses further appends rather than write after a torn record.
+ * crash can only tear the last record. If an append fails half-way the file is cut back to
+ * its last whole record; if even that fails the writer refuses further appends rather than
+ * write after a torn record.
  *
  * The reader loads the whole file and walks it with msgpack_unpack_next. An incomplete object
  * at the end is a torn tail (dropped and reported); anything else that is wrong is an error
@@ -57,51 +58,33 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     int cv = h->validator == PT_VALIDATOR_CV;
 
     msgpack_pack_map(pk, 11);
-    pt_msgpack_pack_str(pk, "record");
-    pt_msgpack_pack_str(pk, "header");
-    pt_msgpack_pack_str(pk, "format");
-    pt_msgpack_pack_str(pk, LOG_FORMAT);
-    pt_msgpack_pack_str(pk, "version");
-    msgpack_pack_int(pk, PT_LOG_VERSION);
-    pt_msgpack_pack_str(pk, "created");
-    msgpack_pack_double(pk, h->created);
+    pt_msgpack_kv_str(pk, "record", "header");
+    pt_msgpack_kv_str(pk, "format", LOG_FORMAT);
+    pt_msgpack_kv_int(pk, "version", PT_LOG_VERSION);
+    pt_msgpack_kv_double(pk, "created", h->created);
 
     pt_msgpack_pack_str(pk, "data");
     msgpack_pack_map(pk, 6);
-    pt_msgpack_pack_str(pk, "path");
-    pt_msgpack_pack_str(pk, h->data_path);
-    pt_msgpack_pack_str(pk, "rows");
-    msgpack_pack_uint64(pk, h->rows);
-    pt_msgpack_pack_str(pk, "features");
-    msgpack_pack_uint64(pk, h->features);
-    pt_msgpack_pack_str(pk, "fingerprint");
-    msgpack_pack_uint64(pk, h->fingerprint);
-    pt_msgpack_pack_str(pk, "label");
-    pt_msgpack_pack_str(pk, h->label);
-    pt_msgpack_pack_str(pk, "format");
-    pt_msgpack_pack_str(pk, h->data_format);
+    pt_msgpack_kv_str(pk, "path", h->data_path);
+    pt_msgpack_kv_uint(pk, "rows", h->rows);
+    pt_msgpack_kv_uint(pk, "features", h->features);
+    pt_msgpack_kv_uint(pk, "fingerprint", h->fingerprint);
+    pt_msgpack_kv_str(pk, "label", h->label);
+    pt_msgpack_kv_str(pk, "format", h->data_format);
 
-    pt_msgpack_pack_str(pk, "pipeline");
-    msgpack_pack_array(pk, h->nstages);
-    for (size_t i = 0; i < h->nstages; i++)
-        pt_msgpack_pack_str(pk, h->stages[i]);
+    pt_msgpack_kv_strs(pk, "pipeline", h->stages, h->nstages);
 
     pt_msgpack_pack_str(pk, "validator");
     msgpack_pack_map(pk, 3 + (h->fold_col != NULL) + (h->stratify != 0));
-    pt_msgpack_pack_str(pk, "type");
-    pt_msgpack_pack_str(pk, pt_validator_name(h->validator));
+    pt_msgpack_kv_str(pk, "type", pt_validator_name(h->validator));
     if (cv) {
-        pt_msgpack_pack_str(pk, "num_folds");
-        msgpack_pack_int(pk, h->num_folds);
+        pt_msgpack_kv_int(pk, "num_folds", h->num_folds);
     } else {
-        pt_msgpack_pack_str(pk, "train_ratio");
-        msgpack_pack_double(pk, h->train_ratio);
+        pt_msgpack_kv_double(pk, "train_ratio", h->train_ratio);
     }
-    pt_msgpack_pack_str(pk, "seed");
-    msgpack_pack_uint64(pk, h->seed);
+    pt_msgpack_kv_uint(pk, "seed", h->seed);
     if (h->fold_col != NULL) {
-        pt_msgpack_pack_str(pk, "fold_col");
-        pt_msgpack_pack_str(pk, h->fold_col);
+        pt_msgpack_kv_str(pk, "fold_col", h->fold_col);
     }
     if (h->stratify) {
         pt_msgpack_pack_str(pk, "stratify");
@@ -110,24 +93,19 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 
     pt_msgpack_pack_str(pk, "evaluator");
     msgpack_pack_map(pk, 3 + (h->num_bins >= 0));
-    pt_msgpack_pack_str(pk, "name");
-    pt_msgpack_pack_str(pk, h->evaluator);
-    pt_msgpack_pack_str(pk, "metric");
-    pt_msgpack_pack_str(pk, h->metric);
+    pt_msgpack_kv_str(pk, "name", h->evaluator);
+    pt_msgpack_kv_str(pk, "metric", h->metric);
     pt_msgpack_pack_str(pk, "larger_is_better");
     if (h->larger_is_better)
         msgpack_pack_true(pk);
     else
         msgpack_pack_false(pk);
     if (h->num_bins >= 0) {
-        pt_msgpack_pack_str(pk, "num_bins");
-        msgpack_pack_int64(pk, h->num_bins);
+        pt_msgpack_kv_int(pk, "num_bins", h->num_bins);
     }
 
-    pt_msgpack_pack_str(pk, "parallelism");
-    msgpack_pack_int(pk, h->parallelism);
-    pt_msgpack_pack_str(pk, "threads_per_job");
-    msgpack_pack_int(pk, h->threads_per_job);
+    pt_msgpack_kv_int(pk, "parallelism", h->parallelism);
+    pt_msgpack_kv_int(pk, "threads_per_job", h->threads_per_job);
     pt_msgpack_pack_str(pk, "param_maps");
     msgpack_pack_array(pk, h->nmaps);
     for (size_t i = 0; i < h->nmaps; i++)
@@ -140,70 +118,48 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
     msgpack_pack_map(pk, 12 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0));
-    pt_msgpack_pack_str(pk, "record");
-    pt_msgpack_pack_str(pk, "result");
-    pt_msgpack_pack_str(pk, "param_index");
-    msgpack_pack_int32(pk, r->param_index);
-    pt_msgpack_pack_str(pk, "fold");
-    msgpack_pack_int32(pk, r->fold);
+    pt_msgpack_kv_str(pk, "record", "result");
+    pt_msgpack_kv_int(pk, "param_index", r->param_index);
+    pt_msgpack_kv_int(pk, "fold", r->fold);
     pt_msgpack_pack_str(pk, "params");
     pt_msgpack_pack_params(pk, r->params != NULL ? r->params : &none);
-    pt_msgpack_pack_str(pk, "metric");
-    msgpack_pack_double(pk, r->metric);
-    pt_msgpack_pack_str(pk, "status");
-    pt_msgpack_pack_str(pk, r->status);
+    pt_msgpack_kv_double(pk, "metric", r->metric);
+    pt_msgpack_kv_str(pk, "status", r->status);
     if (has_error) {
-        pt_msgpack_pack_str(pk, "error");
-        pt_msgpack_pack_str(pk, r->error);
+        pt_msgpack_kv_str(pk, "error", r->error);
     }
-    pt_msgpack_pack_str(pk, "worker");
-    msgpack_pack_int32(pk, r->worker);
-    pt_msgpack_pack_str(pk, "attempt");
-    msgpack_pack_int32(pk, r->attempt);
-    pt_msgpack_pack_str(pk, "started");
-    msgpack_pack_double(pk, r->started);
-    pt_msgpack_pack_str(pk, "finished");
-    msgpack_pack_double(pk, r->finished);
-    pt_msgpack_pack_str(pk, "fit_seconds");
-    msgpack_pack_double(pk, r->fit_seconds);
-    pt_msgpack_pack_str(pk, "eval_seconds");
-    msgpack_pack_double(pk, r->eval_seconds);
+    pt_msgpack_kv_int(pk, "worker", r->worker);
+    pt_msgpack_kv_int(pk, "attempt", r->attempt);
+    pt_msgpack_kv_double(pk, "started", r->started);
+    pt_msgpack_kv_double(pk, "finished", r->finished);
+    pt_msgpack_kv_double(pk, "fit_seconds", r->fit_seconds);
+    pt_msgpack_kv_double(pk, "eval_seconds", r->eval_seconds);
     if (r->not_converged) {
         pt_msgpack_pack_str(pk, "converged");
         msgpack_pack_false(pk);
     }
     if (r->run > 0) {
-        pt_msgpack_pack_str(pk, "run");
-        msgpack_pack_int32(pk, r->run);
+        pt_msgpack_kv_int(pk, "run", r->run);
     }
 }
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
 {
     msgpack_pack_map(pk, 10);
-    pt_msgpack_pack_str(pk, "record");
-    pt_msgpack_pack_str(pk, "summary");
+    pt_msgpack_kv_str(pk, "record", "summary");
     pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
     pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
-    pt_msgpack_pack_str(pk, "best_index");
-    msgpack_pack_int32(pk, s->best_index);
+    pt_msgpack_kv_int(pk, "best_index", s->best_index);
     pt_msgpack_pack_str(pk, "best_params");
     if (s->best_params != NULL)
         pt_msgpack_pack_params(pk, s->best_params);
     else
         msgpack_pack_nil(pk);
-    pt_msgpack_pack_str(pk, "best_metric");
-    msgpack_pack_double(pk, s->best_metric);
-    pt_msgpack_pack_str(pk, "wall_seconds");
-    msgpack_pack_double(pk, s->wall_seconds);
-    pt_msgpack_pack_str(pk, "jobs_ok");
-    msgpack_pack_int64(pk, s->jobs_ok);
-    pt_msgpack_pack_str(pk, "jobs_failed");
-    msgpack_pack_int64(pk, s->jobs_failed);
-    pt_msgpack_pack_str(pk, "failed_param_maps");
-    msgpack_pack_array(pk, s->nfailed_maps);
-    for (size_t i = 0; i < s->nfailed_maps; i++)
-        msgpack_pack_int32(pk, s->failed_maps[i]);
+    pt_msgpack_kv_double(pk, "best_metric", s->best_metric);
+    pt_msgpack_kv_double(pk, "wall_seconds", s->wall_seconds);
+    pt_msgpack_kv_int(pk, "jobs_ok", s->jobs_ok);
+    pt_msgpack_kv_int(pk, "jobs_failed", s->jobs_failed);
+    pt_msgpack_kv_int32s(pk, "failed_param_maps", s->failed_maps, s->nfailed_maps);
 }
 
 pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err)
@@ -563,9 +519,7 @@ void pt_log_header_free(pt_log_header_t *h)
     free(h->data_path);
     free(h->label);
     free(h->data_format);
-    for (size_t i = 0; i < h->nstages; i++)
-        free(h->stages[i]);
-    free(h->stages);
+    pt_strv_free(h->stages, h->nstages);
     free(h->fold_col);
     free(h->evaluator);
     free(h->metric);

@@ -32,16 +32,13 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     msgpack_pack_map(pk, 7);
-    pt_msgpack_pack_str(pk, "format");
-    pt_msgpack_pack_str(pk, PT_MODEL_FORMAT);
-    pt_msgpack_pack_str(pk, "version");
-    msgpack_pack_int(pk, PT_MODEL_VERSION);
+    pt_msgpack_kv_str(pk, "format", PT_MODEL_FORMAT);
+    pt_msgpack_kv_int(pk, "version", PT_MODEL_VERSION);
     pt_msgpack_pack_str(pk, "feature_names");
     msgpack_pack_array(pk, nnames);
     for (size_t i = 0; i < nnames; i++)
         pt_msgpack_pack_str(pk, names[i]);
-    pt_msgpack_pack_str(pk, "label");
-    pt_msgpack_pack_str(pk, label);
+    pt_msgpack_kv_str(pk, "label", label);
     pt_msgpack_pack_str(pk, "param_index");
     msgpack_pack_long(pk, param_index);
     pt_msgpack_pack_str(pk, "params");
@@ -237,9 +234,7 @@ void pt_model_destroy(pt_model_t **pm)
     if (pm == NULL || *pm == NULL)
         return;
     m = *pm;
-    for (size_t i = 0; i < m->nnames; i++)
-        free(m->names[i]);
-    free(m->names);
+    pt_strv_free(m->names, m->nnames);
     free(m->label);
     pt_paramlist_free(&m->params);
     pt_fitted_destroy(&m->fit);

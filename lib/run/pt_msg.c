@@ -39,12 +39,9 @@ const char *pt_msg_type_name(pt_msg_type_t t)
 
 static void pack_job_ids(msgpack_packer *pk, const pt_msg_t *m)
 {
-    pt_msgpack_pack_str(pk, "job_id");
-    msgpack_pack_int64(pk, m->job_id);
-    pt_msgpack_pack_str(pk, "param_index");
-    msgpack_pack_int32(pk, m->param_index);
-    pt_msgpack_pack_str(pk, "fold");
-    msgpack_pack_int32(pk, m->fold);
+    pt_msgpack_kv_int(pk, "job_id", m->job_id);
+    pt_msgpack_kv_int(pk, "param_index", m->param_index);
+    pt_msgpack_kv_int(pk, "fold", m->fold);
 }
 
 int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
@@ -59,50 +56,33 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
     switch (m->type) {
     case PT_MSG_HELLO:
         msgpack_pack_map(pk, 2);
-        pt_msgpack_pack_str(pk, "type");
-        pt_msgpack_pack_str(pk, "hello");
-        pt_msgpack_pack_str(pk, "pid");
-        msgpack_pack_int32(pk, m->pid);
+        pt_msgpack_kv_str(pk, "type", "hello");
+        pt_msgpack_kv_int(pk, "pid", m->pid);
         break;
     case PT_MSG_JOB:
         if (m->kind < PT_JOB_STATS || m->kind > PT_JOB_KIND_MAX)
             return -EINVAL;
         msgpack_pack_map(pk, 8 + (m->threads > 1) + (m->ncpus > 0));
-        pt_msgpack_pack_str(pk, "type");
-        pt_msgpack_pack_str(pk, "job");
-        pt_msgpack_pack_str(pk, "kind");
-        pt_msgpack_pack_str(pk, kind_names[m->kind]);
+        pt_msgpack_kv_str(pk, "type", "job");
+        pt_msgpack_kv_str(pk, "kind", kind_names[m->kind]);
         pack_job_ids(pk, m);
-        pt_msgpack_pack_str(pk, "attempt");
-        msgpack_pack_int32(pk, m->attempt);
-        pt_msgpack_pack_str(pk, "stages");
-        msgpack_pack_array(pk, m->nstages);
-        for (size_t i = 0; i < m->nstages; i++)
-            pt_msgpack_pack_str(pk, m->stages[i] != NULL ? m->stages[i] : "");
+        pt_msgpack_kv_int(pk, "attempt", m->attempt);
+        pt_msgpack_kv_strs(pk, "stages", m->stages, m->nstages);
         pt_msgpack_pack_str(pk, "params");
         pt_msgpack_pack_params(pk, &m->params);
         if (m->threads > 1) {
-            pt_msgpack_pack_str(pk, "threads");
-            msgpack_pack_int32(pk, m->threads);
+            pt_msgpack_kv_int(pk, "threads", m->threads);
         }
-        if (m->ncpus > 0) {
-            pt_msgpack_pack_str(pk, "cpus");
-            msgpack_pack_array(pk, m->ncpus);
-            for (size_t i = 0; i < m->ncpus; i++)
-                msgpack_pack_int32(pk, m->cpus[i]);
-        }
+        if (m->ncpus > 0)
+            pt_msgpack_kv_int32s(pk, "cpus", m->cpus, m->ncpus);
         break;
     case PT_MSG_RESULT:
         msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0));
-        pt_msgpack_pack_str(pk, "type");
-        pt_msgpack_pack_str(pk, "result");
+        pt_msgpack_kv_str(pk, "type", "result");
         pack_job_ids(pk, m);
-        pt_msgpack_pack_str(pk, "metric");
-        msgpack_pack_double(pk, m->metric);
-        pt_msgpack_pack_str(pk, "fit_seconds");
-        msgpack_pack_double(pk, m->fit_seconds);
-        pt_msgpack_pack_str(pk, "eval_seconds");
-        msgpack_pack_double(pk, m->eval_seconds);
+        pt_msgpack_kv_double(pk, "metric", m->metric);
+        pt_msgpack_kv_double(pk, "fit_seconds", m->fit_seconds);
+        pt_msgpack_kv_double(pk, "eval_seconds", m->eval_seconds);
         if (m->model != NULL) {
             pt_msgpack_pack_str(pk, "model");
             msgpack_pack_bin(pk, m->model_len);
@@ -115,16 +95,13 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         break;
     case PT_MSG_ERROR:
         msgpack_pack_map(pk, 5);
-        pt_msgpack_pack_str(pk, "type");
-        pt_msgpack_pack_str(pk, "error");
+        pt_msgpack_kv_str(pk, "type", "error");
         pack_job_ids(pk, m);
-        pt_msgpack_pack_str(pk, "error");
-        pt_msgpack_pack_str(pk, m->error != NULL ? m->error : "");
+        pt_msgpack_kv_str(pk, "error", m->error != NULL ? m->error : "");
         break;
     case PT_MSG_STOP:
         msgpack_pack_map(pk, 1);
-        pt_msgpack_pack_str(pk, "type");
-        pt_msgpack_pack_str(pk, "stop");
+        pt_msgpack_kv_str(pk, "type", "stop");
         break;
     }
     if (w.failed) {
@@ -338,9 +315,7 @@ out:
 
 void pt_msg_clear(pt_msg_t *m)
 {
-    for (size_t i = 0; i < m->nstages; i++)
-        free(m->stages[i]);
-    free(m->stages);
+    pt_strv_free(m->stages, m->nstages);
     pt_paramlist_free(&m->params);
     free(m->model);
     free(m->cpus);
