@@ -1,4 +1,5 @@
-/* check_moments.c - unit tests of pt_moments: chunked two-pass moments, merge, affine maps.
+/* check_moments.c - unit tests of pt_moments: chunked two-pass moments, merge, affine maps,
+ * and each column's range (min and max).
  *
  * References are computed here, independently of the code under test: naive double loops in
  * long double over the rows (or over explicitly transformed rows for the affine map).
@@ -283,6 +284,110 @@ START_TEST(test_affine_push_through)
 }
 END_TEST
 
+/* The exact range of column j of n rows (NaN skipped), by a plain loop. */
+static void naive_range(const double *x, size_t n, size_t p, size_t j, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * p + j];
+        if (v < *lo)
+            *lo = v;
+        if (v > *hi)
+            *hi = v;
+    }
+}
+
+START_TEST(test_range_rows_and_merge)
+{
+    /* Blocks of 0, 1, 250 and 1300 rows (a partial chunk, several chunks); column 2 constant,
+     * column 3 with a NaN, which the range skips and which makes its mean NaN. */
+    size_t n = 1551, p = 4, cuts[] = {0, 0, 1, 251, 1551};
+    double *x, *y, lo, hi;
+    pt_moments_t *m = pt_moments_new(p), *sum = pt_moments_new(p), *all = pt_moments_new(p);
+    ck_assert(m != NULL && sum != NULL && all != NULL);
+    for (size_t j = 0; j < p; j++) /* an empty set: +inf / -inf, which count as known */
+        ck_assert(sum->min[j] == INFINITY && sum->max[j] == -INFINITY);
+    ck_assert_int_eq(pt_moments_range_known(sum), 1);
+    make_rows(n, p, 5.0, 41, &x, &y);
+    for (size_t i = 0; i < n; i++)
+        x[i * p + 2] = -0.3;
+    x[700 * p + 3] = NAN;
+    for (size_t b = 0; b + 1 < sizeof cuts / sizeof cuts[0]; b++) {
+        size_t r0 = cuts[b], rows = cuts[b + 1] - cuts[b];
+        ck_assert_int_eq(pt_moments_from_rows(m, x + r0 * p, y + r0, rows), 0);
+        for (size_t j = 0; j < p; j++) {
+            naive_range(x + r0 * p, rows, p, j, &lo, &hi);
+            ck_assert(m->min[j] == lo && m->max[j] == hi);
+        }
+        pt_moments_merge(sum, m);
+    }
+    ck_assert_int_eq(pt_moments_from_rows(all, x, y, n), 0);
+    for (size_t j = 0; j < p; j++) {
+        naive_range(x, n, p, j, &lo, &hi);
+        ck_assert_msg(sum->min[j] == lo && sum->max[j] == hi && all->min[j] == lo &&
+                      all->max[j] == hi, "column %zu", j);
+    }
+    ck_assert(all->min[2] == -0.3 && all->max[2] == -0.3 && all->mean[2] == -0.3);
+    ck_assert(all->S[2 * p + 2] == 0.0);
+    ck_assert(isnan(all->mean[3]) && !isnan(all->min[3]) && all->min[3] < all->max[3]);
+    /* with itself, copy, clear */
+    pt_moments_merge(sum, sum);
+    ck_assert(sum->min[0] == all->min[0] && sum->max[0] == all->max[0]);
+    pt_moments_copy(m, all);
+    ck_assert_mem_eq(m->min, all->min, p * sizeof(double));
+    ck_assert_mem_eq(m->max, all->max, p * sizeof(double));
+    pt_moments_clear(m);
+    ck_assert(m->min[1] == INFINITY && m->max[1] == -INFINITY);
+    /* a range not known (NaN) on either side stays not known */
+    all->min[1] = NAN;
+    pt_moments_merge(sum, all);
+    ck_assert_int_eq(pt_moments_range_known(sum), 0);
+    ck_assert(isnan(sum->min[1]) && !isnan(sum->max[1]) && !isnan(sum->min[0]));
+    free(x);
+    free(y);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&sum);
+    pt_moments_destroy(&all);
+}
+END_TEST
+
+START_TEST(test_range_affine)
+{
+    /* A diagonal map (positive, negative and zero scales) maps the range exactly: the range
+     * of the transformed rows, computed the same way in double, bit for bit. */
+    size_t n = 500, p = 3;
+    double *x, *y, *z, A[9] = {2.5, 0, 0, 0, -0.125, 0, 0, 0, 0}, c[3] = {1.0, -3.0, 7.5};
+    double B[6] = {1, 0, 0, 1, 1, 0}, lo, hi;
+    pt_moments_t *m = pt_moments_new(p), *out = pt_moments_new(p), *o2 = pt_moments_new(2);
+    ck_assert(m != NULL && out != NULL && o2 != NULL);
+    make_rows(n, p, 2.0, 43, &x, &y);
+    z = malloc(n * p * sizeof(double));
+    ck_assert_ptr_nonnull(z);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            z[i * p + j] = A[j * p + j] * x[i * p + j] + c[j];
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, n), 0);
+    ck_assert_int_eq(pt_moments_affine(m, A, c, p, out), 0);
+    ck_assert_int_eq(pt_moments_range_known(out), 1);
+    for (size_t j = 0; j < p; j++) {
+        naive_range(z, n, p, j, &lo, &hi);
+        ck_assert_msg(out->min[j] == lo && out->max[j] == hi, "column %zu", j);
+    }
+    ck_assert(out->min[2] == 7.5 && out->max[2] == 7.5);
+    /* a map that mixes features (3 -> 2): the range is not known */
+    ck_assert_int_eq(pt_moments_affine(m, B, NULL, 2, o2), 0);
+    ck_assert_int_eq(pt_moments_range_known(o2), 0);
+    ck_assert(isnan(o2->min[0]) && isnan(o2->max[1]));
+    free(x);
+    free(y);
+    free(z);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&out);
+    pt_moments_destroy(&o2);
+}
+END_TEST
+
 Suite *suite_moments(void)
 {
     Suite *s = suite_create("moments");
@@ -293,6 +398,8 @@ Suite *suite_moments(void)
     tcase_add_test(tc, test_constant_column_exact);
     tcase_add_test(tc, test_merge_equals_concatenation);
     tcase_add_test(tc, test_affine_push_through);
+    tcase_add_test(tc, test_range_rows_and_merge);
+    tcase_add_test(tc, test_range_affine);
     suite_add_tcase(s, tc);
     return s;
 }

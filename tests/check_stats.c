@@ -42,6 +42,9 @@ START_TEST(publish_in_child_view_in_parent)
     ck_assert_mem_eq(view.mean, want->mean, 3 * sizeof(double));
     ck_assert_mem_eq(view.sxy, want->sxy, 3 * sizeof(double));
     ck_assert_mem_eq(view.S, want->S, 9 * sizeof(double));
+    /* the range of each column travels with the moments: (1,4,2,1), (2,5,2,0), (3,7,9,3) */
+    ck_assert_mem_eq(view.min, ((double[]){1, 0, 3}), 3 * sizeof(double));
+    ck_assert_mem_eq(view.max, ((double[]){4, 5, 9}), 3 * sizeof(double));
     ck_assert_int_eq(pt_stats_view(s, 2, &view), 0);
     pt_moments_destroy(&want);
     want = pt_moments_new(2);

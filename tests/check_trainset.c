@@ -77,8 +77,11 @@ static pt_moments_t *naive_moments(const fixture_t *f, const int *in)
             continue;
         m->n += 1;
         m->ymean += y[r];
-        for (size_t j = 0; j < P; j++)
+        for (size_t j = 0; j < P; j++) {
             m->mean[j] += x[r * P + j];
+            m->min[j] = fmin(m->min[j], x[r * P + j]);
+            m->max[j] = fmax(m->max[j], x[r * P + j]);
+        }
     }
     m->ymean /= m->n;
     for (size_t j = 0; j < P; j++)
@@ -104,7 +107,7 @@ static void near(double got, double want, double scale, const char *what)
                   got, want);
 }
 
-/* got and want within 1e-9 relative to their size. */
+/* got and want within 1e-9 relative to their size; the ranges exactly equal. */
 static void moments_near(const pt_moments_t *got, const pt_moments_t *want)
 {
     double ys = sqrt(want->syy * want->n) + fabs(want->ymean);
@@ -114,6 +117,7 @@ static void moments_near(const pt_moments_t *got, const pt_moments_t *want)
     near(got->syy, want->syy, 1, "syy");
     for (size_t j = 0; j < P; j++) {
         near(got->mean[j], want->mean[j], 1, "mean");
+        ck_assert(got->min[j] == want->min[j] && got->max[j] == want->max[j]);
         near(got->sxy[j], want->sxy[j], ys, "sxy");
         for (size_t k = 0; k < P; k++)
             near(got->S[j * P + k], want->S[j * P + k],
@@ -129,6 +133,8 @@ static void moments_same(const pt_moments_t *a, const pt_moments_t *b)
     ck_assert_mem_eq(a->mean, b->mean, P * sizeof(double));
     ck_assert_mem_eq(a->sxy, b->sxy, P * sizeof(double));
     ck_assert_mem_eq(a->S, b->S, P * P * sizeof(double));
+    ck_assert_mem_eq(a->min, b->min, P * sizeof(double));
+    ck_assert_mem_eq(a->max, b->max, P * sizeof(double));
 }
 
 static pt_trainset_cache_t *cache(const fixture_t *f, pt_stats_t *stats, int keep)

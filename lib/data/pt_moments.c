@@ -5,13 +5,16 @@
  * buffer and accumulated with cblas_dsyrk / cblas_dgemv. The second pass also sums the centred
  * values and applies the usual correction (the "corrected two-pass" algorithm of Chan, Golub
  * and LeVeque), which removes the rounding error of the first-pass mean. A column whose values
- * are all bitwise equal gets that value as its mean and exactly zero scatter, so a constant
- * feature or label is recognised exactly downstream (Spark zeroes such features).
+ * are all equal gets that value as its mean and exactly zero scatter, so a constant
+ * feature or label is recognised exactly downstream (Spark zeroes such features). The first
+ * pass keeps each column's minimum and maximum, which is also how a constant column is
+ * recognised (min == max, and no NaN), so the range costs no pass of its own.
  */
 #include "pt_moments.h"
 
 #include <cblas.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,8 +32,12 @@ pt_moments_t *pt_moments_new(size_t p)
     m->mean = calloc(pp, sizeof(double));
     m->S = calloc(pp * pp, sizeof(double));
     m->sxy = calloc(pp, sizeof(double));
-    if (m->mean == NULL || m->S == NULL || m->sxy == NULL)
+    m->min = malloc(pp * sizeof(double));
+    m->max = malloc(pp * sizeof(double));
+    if (m->mean == NULL || m->S == NULL || m->sxy == NULL || m->min == NULL || m->max == NULL)
         pt_moments_destroy(&m);
+    else
+        pt_moments_clear(m);
     return m;
 }
 
@@ -41,6 +48,8 @@ void pt_moments_destroy(pt_moments_t **pm)
     free((*pm)->mean);
     free((*pm)->S);
     free((*pm)->sxy);
+    free((*pm)->min);
+    free((*pm)->max);
     free(*pm);
     *pm = NULL;
 }
@@ -55,6 +64,10 @@ void pt_moments_clear(pt_moments_t *m)
     memset(m->mean, 0, m->p * sizeof(double));
     memset(m->S, 0, m->p * m->p * sizeof(double));
     memset(m->sxy, 0, m->p * sizeof(double));
+    for (size_t j = 0; j < m->p; j++) {
+        m->min[j] = INFINITY;
+        m->max[j] = -INFINITY;
+    }
 }
 
 void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src)
@@ -70,6 +83,16 @@ void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src)
     memcpy(dst->mean, src->mean, p * sizeof(double));
     memcpy(dst->S, src->S, p * p * sizeof(double));
     memcpy(dst->sxy, src->sxy, p * sizeof(double));
+    memcpy(dst->min, src->min, p * sizeof(double));
+    memcpy(dst->max, src->max, p * sizeof(double));
+}
+
+int pt_moments_range_known(const pt_moments_t *m)
+{
+    for (size_t j = 0; j < m->p; j++)
+        if (isnan(m->min[j]) || isnan(m->max[j]))
+            return 0;
+    return 1;
 }
 
 /* Copies the upper triangle of the p x p row-major matrix A onto its lower triangle. */
@@ -85,7 +108,6 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     size_t p = m->p;
     size_t chunk = n < PT_MOM_CHUNK ? n : PT_MOM_CHUNK;
     double *buf = NULL, *yc = NULL, *dsum = NULL;
-    unsigned char *constant = NULL;
     double ysum = 0.0, ydsum = 0.0;
     int yconst = 1, rc = -ENOMEM;
 
@@ -95,21 +117,24 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     buf = malloc((p > 0 ? p : 1) * chunk * sizeof(double));
     yc = malloc(chunk * sizeof(double));
     dsum = calloc(p > 0 ? p : 1, sizeof(double));
-    constant = malloc(p > 0 ? p : 1);
-    if (buf == NULL || yc == NULL || dsum == NULL || constant == NULL)
+    if (buf == NULL || yc == NULL || dsum == NULL)
         goto out;
 
-    /* Pass 1: column sums, and whether each column is constant. */
-    memset(constant, 1, p > 0 ? p : 1);
+    /* Pass 1: column sums, minima and maxima (which skip NaN). A column is constant when its
+     * minimum equals its maximum and its sum is not NaN (no NaN among its values). */
     for (size_t i = 0; i < n; i++) {
         const double *xi = x + i * p;
+        double *mn = m->min, *mx = m->max, *sum = m->mean;
         for (size_t j = 0; j < p; j++) {
-            m->mean[j] += xi[j];
-            constant[j] &= (unsigned char)(xi[j] == x[j]);
+            double v = xi[j];
+            sum[j] += v;
+            mn[j] = v < mn[j] ? v : mn[j];
+            mx[j] = v > mx[j] ? v : mx[j];
         }
     }
     for (size_t j = 0; j < p; j++)
-        m->mean[j] = constant[j] ? x[j] : m->mean[j] / (double)n;
+        m->mean[j] = m->min[j] == m->max[j] && !isnan(m->mean[j]) ? x[j]
+                                                                    : m->mean[j] / (double)n;
     if (y != NULL) {
         for (size_t i = 0; i < n; i++) {
             ysum += y[i];
@@ -168,7 +193,6 @@ out:
     free(buf);
     free(yc);
     free(dsum);
-    free(constant);
     return rc;
 }
 
@@ -193,6 +217,12 @@ void pt_moments_merge(pt_moments_t *dst, const pt_moments_t *src)
         pt_moments_copy(dst, src);
         return;
     }
+    for (size_t j = 0; j < p; j++) { /* exact; NaN (not known) on either side stays NaN */
+        double a = dst->min[j], b = src->min[j];
+        dst->min[j] = isnan(a) || isnan(b) ? NAN : (b < a ? b : a);
+        a = dst->max[j], b = src->max[j];
+        dst->max[j] = isnan(a) || isnan(b) ? NAN : (b > a ? b : a);
+    }
     /* Chan et al.: with delta = mean_b - mean_a,
      * S = S_a + S_b + delta delta^T * na nb / n, mean = mean_a + delta * nb / n. */
     n = na + nb;
@@ -211,6 +241,37 @@ void pt_moments_merge(pt_moments_t *dst, const pt_moments_t *src)
     dst->syy += src->syy + dy * dy * f;
     dst->ymean += dy * (nb / n);
     dst->n = n;
+}
+
+/* out's min and max from in's through z = A^T x + c: exact for a diagonal A (q == in->p),
+ * else NaN. */
+static void mom__affine_range(const pt_moments_t *in, const double *A, const double *c,
+                              size_t q, pt_moments_t *out)
+{
+    size_t p = in->p;
+    int diagonal = q == p;
+    for (size_t i = 0; diagonal && i < p; i++)
+        for (size_t j = 0; j < q; j++)
+            if (i != j && A[i * q + j] != 0.0) {
+                diagonal = 0;
+                break;
+            }
+    for (size_t j = 0; j < q; j++) {
+        double a = diagonal ? A[j * q + j] : NAN, cj = c != NULL ? c[j] : 0.0;
+        double lo = a * in->min[j] + cj, hi = a * in->max[j] + cj;
+        if (in->n == 0.0) {
+            lo = INFINITY;
+            hi = -INFINITY;
+        } else if (a == 0.0) {
+            lo = hi = cj; /* also for an infinite or unknown range */
+        } else if (a < 0.0) {
+            double t = lo;
+            lo = hi;
+            hi = t;
+        }
+        out->min[j] = lo;
+        out->max[j] = hi;
+    }
 }
 
 int pt_moments_affine(const pt_moments_t *in, const double *A, const double *c, size_t q,
@@ -248,6 +309,7 @@ int pt_moments_affine(const pt_moments_t *in, const double *A, const double *c, 
                 Sz[i * q + j] = Sz[j * q + i] = v;
             }
     }
+    mom__affine_range(in, A, c, q, out);
     out->n = in->n;
     out->ymean = in->ymean;
     out->syy = in->syy;

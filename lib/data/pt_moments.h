@@ -20,6 +20,9 @@ typedef struct {
     double *sxy;  /* p: sum_i (x_i - mean)(y_i - ymean) */
     double ymean; /* label mean */
     double syy;   /* sum_i (y_i - ymean)^2 */
+    double *min, *max; /* p: column minimum and maximum (NaN values skipped); +inf / -inf for
+                        * no rows; NaN when not known (after an affine map that is not
+                        * diagonal: pt_moments_range_known) */
 } pt_moments_t;
 
 /* A zeroed moments object for p features (n = 0). Owned; NULL when out of memory. */
@@ -32,7 +35,8 @@ void pt_moments_clear(pt_moments_t *m);
 void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src);
 
 /* Sets m to the moments of n rows: x is n x m->p row-major with leading dimension m->p, y has
- * n labels (y may be NULL: label moments are then 0). Two passes: means, then dsyrk/dgemv
+ * n labels (y may be NULL: label moments are then 0). Two passes: means (and minima and
+ * maxima), then dsyrk/dgemv
  * over centred chunks of at most a few hundred rows copied to a small scratch buffer (never
  * the whole block). Returns 0, or -ENOMEM. */
 int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n);
@@ -43,8 +47,13 @@ void pt_moments_merge(pt_moments_t *dst, const pt_moments_t *src);
 
 /* out := moments of z = A^T x + c for rows x behind in: A is in->p x q row-major, c has q
  * entries or is NULL for 0. out must have p == q. mean_z = A^T mean + c, S_z = A^T S A,
- * sxy_z = A^T sxy; n, ymean, syy carried over. Returns 0 or -ENOMEM. */
+ * sxy_z = A^T sxy; n, ymean, syy carried over. A diagonal A (q == p, every other entry 0)
+ * maps min and max exactly (z_j = a_j x_j + c_j is monotone); any other leaves them NaN (a
+ * projection's range is not a function of the moments). Returns 0 or -ENOMEM. */
 int pt_moments_affine(const pt_moments_t *in, const double *A, const double *c, size_t q,
                       pt_moments_t *out);
+
+/* 1 when m's min and max are known (no NaN among them), else 0. */
+int pt_moments_range_known(const pt_moments_t *m);
 
 #endif

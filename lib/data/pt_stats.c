@@ -1,7 +1,7 @@
 /* pt_stats.c - the shared moments cache (see pt_stats.h).
  *
  * Layout: a header, then nblocks slots of equal size; a slot is
- *   uint64 ready | double n, ymean, syy | mean[p] | sxy[p] | S[p*p]
+ *   uint64 ready | double n, ymean, syy | mean[p] | sxy[p] | min[p] | max[p] | S[p*p]
  * and is written by exactly one stats job before any job reads it; ready is set last with a
  * release store and read with an acquire load, so a reader that sees it set sees the data.
  */
@@ -28,7 +28,7 @@ struct pt_stats {
 
 static size_t slot_bytes(size_t p)
 {
-    return (4 + 2 * p + p * p) * sizeof(double);
+    return (4 + 4 * p + p * p) * sizeof(double);
 }
 
 int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
@@ -110,7 +110,9 @@ int pt_stats_publish(pt_stats_t *s, size_t b, const pt_moments_t *m)
     d[2] = m->syy;
     memcpy(d + 3, m->mean, p * sizeof(double));
     memcpy(d + 3 + p, m->sxy, p * sizeof(double));
-    memcpy(d + 3 + 2 * p, m->S, p * p * sizeof(double));
+    memcpy(d + 3 + 2 * p, m->min, p * sizeof(double));
+    memcpy(d + 3 + 3 * p, m->max, p * sizeof(double));
+    memcpy(d + 3 + 4 * p, m->S, p * p * sizeof(double));
     __atomic_store_n((uint64_t *)sl, 1, __ATOMIC_RELEASE);
     return 0;
 }
@@ -132,6 +134,8 @@ int pt_stats_view(const pt_stats_t *s, size_t b, pt_moments_t *view)
     view->syy = d[2];
     view->mean = d + 3;
     view->sxy = d + 3 + p;
-    view->S = d + 3 + 2 * p;
+    view->min = d + 3 + 2 * p;
+    view->max = d + 3 + 3 * p;
+    view->S = d + 3 + 4 * p;
     return 1;
 }

@@ -1,12 +1,13 @@
 /* pt_stats.h - the shared moments cache: per-block sufficient statistics in shared memory.
  *
- * Every job of a sweep fits from the moments (count, means, centred X^T X, X^T y) of its
- * training blocks, and those moments do not depend on the param map. The coordinator makes
- * one shared segment with a slot per block and, before the sweep's jobs, hands out one
- * "stats job" per block; the worker that runs it computes the block's moments once, writes
- * them into the slot and marks it ready (a release store). Every later job, on any worker,
- * merges ready slots in place instead of reading the block again. The segment is unlinked
- * at creation, like the image, and is only used for up to PT_STATS_MAX_FEATURES features.
+ * Every job of a sweep fits from the moments (count, means, centred X^T X, X^T y, each
+ * column's min and max) of its training blocks, and those moments do not depend on the
+ * param map. The coordinator makes one shared segment with a slot per block and, before the
+ * sweep's jobs, hands out one "stats job" per block; the worker that runs it computes the
+ * block's moments once, writes them into the slot and marks it ready (a release store).
+ * Every later job, on any worker, merges ready slots in place instead of reading the block
+ * again. The segment is unlinked at creation, like the image, and is only used for up to
+ * PT_STATS_MAX_FEATURES features.
  */
 #ifndef PT_STATS_H
 #define PT_STATS_H

@@ -599,8 +599,42 @@ int pt_spec_full(const pt_spec_t *s, size_t i, pt_paramlist_t *out)
     return 0;
 }
 
+/* The stages' checks of their params together (pt_stage_def_t.check) on param map i; the
+ * message names the options that set the stage's params. 0, -EINVAL or -ENOMEM with err. */
+static int check_stages(const pt_spec_t *s, size_t i, char *err)
+{
+    pt_paramlist_t full = {0, NULL};
+    char why[PT_ERRLEN], args[PT_ERRLEN];
+    int rc = 0;
+    if (pt_spec_full(s, i, &full) != 0) {
+        pt_paramlist_free(&full);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t st = 0; rc == 0 && st < s->nstages; st++) {
+        const pt_stage_def_t *d = s->stage[st];
+        pt_stage_fit_t fs = {.def = d, .params = full}; /* borrows full */
+        size_t len = 0;
+        if (d->check == NULL || d->check(&fs, why) == 0)
+            continue;
+        args[0] = '\0';
+        for (size_t j = 0; j < d->nparams && len < sizeof args; j++) {
+            const char *arg = NULL;
+            pt_value_t tmp;
+            if (lookup(s, i, st, &d->params[j], &arg, &tmp) != NULL && arg != NULL)
+                len += (size_t)snprintf(args + len, sizeof args - len, "%s%s", len ? ", " : "",
+                                        arg);
+        }
+        pt_seterr(err, "%s: %s", len ? args : "--pipeline", why);
+        rc = -EINVAL;
+    }
+    pt_paramlist_free(&full);
+    return rc;
+}
+
 int pt_spec_check(const pt_spec_t *s, size_t features, char *err)
 {
+    int checks = 0;
     for (size_t st = 0; st < s->nstages; st++) {
         const pt_stage_def_t *d = s->stage[st];
         for (size_t j = 0; j < d->nparams; j++) {
@@ -612,6 +646,13 @@ int pt_spec_check(const pt_spec_t *s, size_t features, char *err)
                 return -EINVAL;
             }
         }
+    }
+    for (size_t st = 0; st < s->nstages; st++)
+        checks |= s->stage[st]->check != NULL;
+    for (size_t i = 0; checks && i < pt_spec_nmaps(s); i++) {
+        int rc = check_stages(s, i, err);
+        if (rc != 0)
+            return rc;
     }
     for (size_t i = 0; i < pt_spec_nmaps(s); i++) {
         size_t width = features;

@@ -40,10 +40,11 @@ int pt_spec_add_random(pt_spec_t *s, const char *arg, char *err);
 /* Sets the number of random draws per grid point and their seed. */
 void pt_spec_set_samples(pt_spec_t *s, size_t samples, uint64_t seed);
 
-/* Checks the spec against the data: every required param is set or gridded, and params that
- * depend on the data are in range for every param map (a stage's width param, pca.k, <= the
- * stage's input width).
- * Returns 0 or -EINVAL with err naming the option. */
+/* Checks the spec against the data: every required param is set or gridded, each stage's
+ * check of its params together passes for every param map (minMaxScaler's min < max), and
+ * params that depend on the data are in range for every param map (a stage's width param,
+ * pca.k, <= the stage's input width).
+ * Returns 0 or -EINVAL with err naming the option (-ENOMEM when out of memory). */
 int pt_spec_check(const pt_spec_t *s, size_t features, char *err);
 
 size_t pt_spec_nstages(const pt_spec_t *s);

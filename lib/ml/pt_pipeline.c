@@ -150,7 +150,8 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))
             goto nomem;
-        if (st->def->fit(st, &in, err) != 0)
+        if ((st->def->check != NULL && st->def->check(st, err) != 0) ||
+            st->def->fit(st, &in, err) != 0)
             goto error;
         if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, st) != 0)
             goto nomem;
@@ -342,6 +343,8 @@ static int unpack_stage(pt_fitted_t *f, size_t s, const msgpack_object *o, size_
         return -EBADMSG;
     }
     st->p_in = width;
+    if (st->def->check != NULL && (rc = st->def->check(st, err)) != 0)
+        return -EBADMSG;
     return st->def->unpack(st, o, err);
 }
 

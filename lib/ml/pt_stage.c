@@ -5,7 +5,9 @@
  */
 #include "pt_stage.h"
 
+#include <cblas.h>
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,8 @@
 #define STAGE__TABLE(X)                                                                      \
     X(pt_stage_pca)              /* pt_stage_pca.c */                                        \
     X(pt_stage_scaler)           /* pt_stage_scaler.c */                                     \
+    X(pt_stage_minmax)           /* pt_stage_minmax.c */                                     \
+    X(pt_stage_maxabs)           /* pt_stage_maxabs.c */                                     \
     X(pt_stage_linreg)           /* pt_stage_linreg.c */                                     \
     X(pt_stage_logreg)           /* pt_stage_logreg.c */
 
@@ -117,6 +121,66 @@ void pt_stage_glm_knobs(const pt_stage_fit_t *st, double *reg_param, double *ela
     *tol = pt_stage_num(st, "tol", 0);
     *fit_intercept = pt_stage_num(st, "fitIntercept", 0) != 0;
     *standardization = pt_stage_num(st, "standardization", 0) != 0;
+}
+
+/* Rows per chunk of pt_stage_input_range's pass (a chunk x width scratch buffer). */
+#define STAGE__RANGE_CHUNK 256
+
+/* min/max (q each) over the n rows of x (n x p) mapped through z = A^T x + c, with scratch
+ * buf (STAGE__RANGE_CHUNK x q). */
+static void stage__range_rows(const double *x, size_t n, size_t p, const double *A,
+                              const double *c, size_t q, double *buf, double *min, double *max)
+{
+    for (size_t r0 = 0; r0 < n; r0 += STAGE__RANGE_CHUNK) {
+        size_t rows = n - r0 < STAGE__RANGE_CHUNK ? n - r0 : STAGE__RANGE_CHUNK;
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)q, (int)p, 1.0,
+                    x + r0 * p, (int)p, A, (int)q, 0.0, buf, (int)q);
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < q; j++) {
+                double v = buf[i * q + j] + (c != NULL ? c[j] : 0.0);
+                min[j] = v < min[j] ? v : min[j];
+                max[j] = v > max[j] ? v : max[j];
+            }
+    }
+}
+
+int pt_stage_input_range(const pt_stage_in_t *in, double *min, double *max, char *err)
+{
+    size_t q = in->m->p;
+    double *buf;
+    if (pt_moments_range_known(in->m) || in->A == NULL) {
+        memcpy(min, in->m->min, q * sizeof *min);
+        memcpy(max, in->m->max, q * sizeof *max);
+        return 0;
+    }
+    if ((buf = malloc(STAGE__RANGE_CHUNK * (q ? q : 1) * sizeof *buf)) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t j = 0; j < q; j++) {
+        min[j] = INFINITY;
+        max[j] = -INFINITY;
+    }
+    for (size_t b = 0; b < in->nblocks && q > 0; b++)
+        stage__range_rows(in->blocks[b].x, in->blocks[b].n, in->p_raw, in->A, in->c, q, buf,
+                          min, max);
+    free(buf);
+    return 0;
+}
+
+int pt_stage_diagonal_map(pt_stage_fit_t *st, const double *scale, const double *shift)
+{
+    size_t p = st->p_in;
+    st->p_out = p;
+    st->A = calloc(p > 0 ? p * p : 1, sizeof(double));
+    st->c = malloc((p ? p : 1) * sizeof(double));
+    if (st->A == NULL || st->c == NULL)
+        return -ENOMEM;
+    for (size_t j = 0; j < p; j++) {
+        st->A[j * p + j] = scale[j];
+        st->c[j] = shift[j];
+    }
+    return 0;
 }
 
 void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n)

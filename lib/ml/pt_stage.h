@@ -97,6 +97,11 @@ struct pt_stage_def {
     int (*unpack)(pt_stage_fit_t *st, const msgpack_object *o, char *err);
     /* Frees state (NULL: free(3)). */
     void (*free)(void *state);
+    /* Checks this stage's params together, beyond each one's range (minMaxScaler: min < max),
+     * reading them from st->params with pt_stage_num (st->def set; st->params may hold every
+     * param of a map, defaults filled in). 0, or -EINVAL with the reason in err. Called for
+     * every param map when the spec is checked, before fit and after unpack. NULL: none. */
+    int (*check)(const pt_stage_fit_t *st, char *err);
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -132,6 +137,13 @@ int pt_stage_get_doubles(const msgpack_object *o, const char *key, size_t n, dou
                          char *err);
 /* The length of the array field key of map o. 0 or -EBADMSG with err. */
 int pt_stage_get_len(const msgpack_object *o, const char *key, size_t *n, char *err);
+/* The minimum and maximum of each input feature of the stage over the training rows (min,
+ * max: in->m->p each, caller-allocated): from in->m when it knows them (no stage before, or
+ * only diagonal maps), else one pass over in->blocks through the composed map in->A, in->c
+ * (after pca). 0 or -ENOMEM with err. */
+int pt_stage_input_range(const pt_stage_in_t *in, double *min, double *max, char *err);
+/* Makes st's map the diagonal z_j = scale[j] x_j + shift[j] (p_out = p_in). 0 or -ENOMEM. */
+int pt_stage_diagonal_map(pt_stage_fit_t *st, const double *scale, const double *shift);
 /* A model's intercept: an array of r numbers, or one number (r = 1) when icpt_array is 0. */
 void pt_stage_pack_intercept(msgpack_packer *pk, const double *icpt, size_t r, int icpt_array);
 /* Reads the intercept field of map o, either form, into a new array *icpt of *r (the caller
