@@ -58,7 +58,7 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     msgpack_pack_double(pk, h->created);
 
     pt_msgpack_pack_str(pk, "data");
-    msgpack_pack_map(pk, 6);
+    msgpack_pack_map(pk, 6 + (h->feature_names != NULL));
     pt_msgpack_pack_str(pk, "path");
     pt_msgpack_pack_str(pk, h->data_path);
     pt_msgpack_pack_str(pk, "rows");
@@ -71,6 +71,12 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     pt_msgpack_pack_str(pk, h->label);
     pt_msgpack_pack_str(pk, "format");
     pt_msgpack_pack_str(pk, h->data_format);
+    if (h->feature_names != NULL) {
+        pt_msgpack_pack_str(pk, "feature_names");
+        msgpack_pack_array(pk, h->nfeature_names);
+        for (size_t i = 0; i < h->nfeature_names; i++)
+            pt_msgpack_pack_str(pk, h->feature_names[i]);
+    }
 
     pt_msgpack_pack_str(pk, "pipeline");
     msgpack_pack_array(pk, h->nstages);
@@ -560,6 +566,9 @@ void pt_log_header_free(pt_log_header_t *h)
     free(h->data_path);
     free(h->label);
     free(h->data_format);
+    for (size_t i = 0; i < h->nfeature_names; i++)
+        free(h->feature_names[i]);
+    free(h->feature_names);
     for (size_t i = 0; i < h->nstages; i++)
         free(h->stages[i]);
     free(h->stages);
@@ -618,6 +627,10 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
         (rc = pt_msgpack_get_uint(d, "fingerprint", &h->fingerprint, why)) != 0 ||
         (rc = get_opt_str(d, "label", &h->label, why)) != 0 ||
         (rc = get_opt_str(d, "format", &h->data_format, why)) != 0)
+        return nest(rc, "data", why);
+    if (pt_msgpack_map_get(d, "feature_names") != NULL &&
+        (rc = pt_msgpack_get_strs(d, "feature_names", &h->feature_names, &h->nfeature_names,
+                                  why)) != 0)
         return nest(rc, "data", why);
 
     if ((rc = pt_msgpack_get_strs(o, "pipeline", &h->stages, &h->nstages, why)) != 0)
