@@ -4,10 +4,12 @@
  * chunk's lines and looks for NUL bytes (the text's first touch, so its page faults are taken
  * in parallel), then every chunk parses its rows straight into their final places (the
  * dataset's memory, or the caller's through pt_load_opts_t.place), each with its own error
- * buffer; the first error in file order is reported, as a serial parse would find it. A field
- * is read by field_fast (blanks, optional quotes, a number) and, when that fails, by
- * field_slow, which applies the full rules and words the error. The fingerprint is summed per
- * chunk while parsing.
+ * buffer; the first error in file order is reported, as a serial parse would find it. Each
+ * column has a role from the header (pt_columns): a field of a feature, the label or the fold
+ * column is read by field_fast (blanks, optional quotes, a number) and, when that fails, by
+ * field_slow, which applies the full rules and words the error; a skipped column's field is
+ * only stepped over (field_skip), and a kept column's text is copied (keep_field). The
+ * fingerprint is summed per chunk while parsing.
  */
 #include "pt_csv.h"
 

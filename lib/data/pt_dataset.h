@@ -99,8 +99,8 @@ pt_dataset_t *pt_dataset_new(pt_format_t fmt);
 /* Frees everything the dataset owns; accepts NULL and *pd == NULL; sets *pd to NULL. */
 void pt_dataset_destroy(pt_dataset_t **pd);
 
-/* Fingerprint of the data (shape, features, labels and fold column): a sum over rows of a
- * hash of each row's values mixed with its line order, so it does not depend on where rows
+/* Fingerprint of the data (shape, features, labels and fold column; of a CSV, the columns
+ * read only, not their names): a sum over rows of a hash of each row's values mixed with its line order, so it does not depend on where rows
  * are stored or which thread parsed them. CSV loads compute it while parsing (fp_valid). */
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
 
