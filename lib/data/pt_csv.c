@@ -258,9 +258,11 @@ typedef struct {
     uint64_t fpsum;     /* the chunk's share of the fingerprint */
     const char *nul;    /* the chunk's first NUL byte, or NULL (counted with its lines) */
     int no_label;       /* no label column (no_label): y is filled later */
-    size_t nkeep;       /* kept columns: their fields' text, NUL-terminated one after */
-    char *kt;           /* another in kt (ktlen bytes of ktcap), and koff[(r - row0) * nkeep */
-    size_t ktlen, ktcap; /* + k] where field k of row r starts */
+    /* the kept columns' text: the fields NUL-terminated one after another in kt (ktlen of
+     * ktcap bytes), field k of row r at kt + koff[(r - row0) * nkeep + k] */
+    size_t nkeep;
+    char *kt;
+    size_t ktlen, ktcap;
     size_t *koff;
     int rc;
 } csv_chunk_t;

@@ -6,7 +6,8 @@ C=$W/cols
 mkdir -p "$C"
 # full.csv: an id (text, leading zeros, some quoted with blanks), a string column, a mostly
 # empty note, the fold column of addfold (kfold 3, seed 11) and the 30 features of data.csv,
-# interleaved; shuffled.csv: the same columns in a random order; sub.csv: f3, f7, f20 only.
+# interleaved; shuffled.csv: the same columns in a random order; sub.csv: f3, f7, f20, label
+# and fold only; plain.csv: the features and the label only.
 $PY - "$W/data.csv" "$C" "$REF" <<'PYEOF'
 import os, random, sys
 src, out = sys.argv[1:3]
@@ -32,6 +33,7 @@ write("full.csv", names)
 perm = names[:]; random.Random(5).shuffle(perm)
 write("shuffled.csv", perm)
 write("sub.csv", ["f3", "f7", "f20", "label", "fold"])
+write("plain.csv", head[:30] + ["label"])
 PYEOF
 GRIDC=(--pipeline pca,linearRegression --grid pca.k=2,5 --grid linearRegression.regParam=0,0.01)
 
@@ -56,7 +58,7 @@ PYEOF
 begin "--ignore id,firm,fold,note: the metrics and fingerprint of the file without them"
 if ! pt tune --data "$C/full.csv" --ignore id,firm,fold,note "${GRIDC[@]}" --seed 5 --quiet \
         --log "$C/ign.log" >/dev/null 2>"$C/e" ||
-   ! pt tune --data "$W/data.csv" "${GRIDC[@]}" --seed 5 --quiet --log "$C/plain.log" \
+   ! pt tune --data "$C/plain.csv" "${GRIDC[@]}" --seed 5 --quiet --log "$C/plain.log" \
         >/dev/null 2>>"$C/e"; then bad "$(cat "$C/e")";
 elif ! same_sweep "$C/ign.log" "$C/plain.log" 2>"$C/e"; then bad "$(tail -2 "$C/e")";
 else ok; fi
@@ -87,9 +89,9 @@ then bad "$(tail -2 "$C/e")";
 else ok; fi
 
 begin "predict picks the model's columns by name: the tuning file, a shuffled copy, the plain file"
-if ! pt tune --data "$W/data.csv" --pipeline standardScaler,linearRegression --quiet \
+if ! pt tune --data "$C/plain.csv" --pipeline standardScaler,linearRegression --quiet \
         --model-out "$C/m.model" >/dev/null 2>"$C/e"; then bad "$(cat "$C/e")";
-elif ! pt predict --model "$C/m.model" --data "$W/data.csv" --out "$C/p_plain.csv" 2>"$C/e" ||
+elif ! pt predict --model "$C/m.model" --data "$C/plain.csv" --out "$C/p_plain.csv" 2>"$C/e" ||
      ! pt predict --model "$C/m.model" --data "$C/full.csv" --out "$C/p_full.csv" 2>>"$C/e" ||
      ! pt predict --model "$C/m.model" --data "$C/shuffled.csv" --out "$C/p_shuf.csv" 2>>"$C/e"
 then bad "$(cat "$C/e")";
