@@ -23,6 +23,9 @@ static void tune_usage(FILE *f)
         "  --data FILE            CSV with a header row, or LIBSVM text\n"
         "  --format auto|csv|libsvm   input format (default auto)\n"
         "  --label NAME           label column (default label)\n"
+        "  --features COL,...     the feature columns (in the file's order; default: every\n"
+        "                         column but the label and the fold column)\n"
+        "  --ignore COL,...       columns that are not features (not read at all)\n"
         "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, standardScaler,\n"
         "                         linearRegression, logisticRegression)\n"
         "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
@@ -73,6 +76,38 @@ int pt_opt_fail(int c, char *const argv[], const char *unknown)
     return PT_EXIT_USAGE;
 }
 
+int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n)
+{
+    size_t len = strlen(arg), cnt = 1, i = 0;
+    char *s;
+    const char **v;
+    for (const char *p = arg; *p; p++)
+        cnt += *p == ',';
+    free(*list);
+    *list = NULL;
+    *n = 0;
+    v = malloc(cnt * sizeof *v + len + 1);
+    if (v == NULL)
+        return pt_bad_opt(opt, arg, "out of memory");
+    s = memcpy((char *)(v + cnt), arg, len + 1);
+    for (char *tok = s;; tok++) {
+        char *comma = strchr(tok, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        if (*tok == '\0') {
+            free(v);
+            return pt_bad_opt(opt, arg, "an empty column name (names are separated by commas)");
+        }
+        v[i++] = tok;
+        if (comma == NULL)
+            break;
+        tok = comma;
+    }
+    *list = v;
+    *n = i;
+    return 0;
+}
+
 /* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB). */
 static int parse_size(const char *s, unsigned long long *out)
 {
@@ -101,7 +136,7 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -134,6 +169,8 @@ static const struct option long_opts[] = {
     {"num-bins", required_argument, NULL, O_BINS},
     {"stratify", no_argument, NULL, O_STRAT},
     {"pin-cpus", required_argument, NULL, O_PIN},
+    {"features", required_argument, NULL, O_FEATURES},
+    {"ignore", required_argument, NULL, O_IGNORE},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -238,6 +275,10 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return 0;
     case O_PIN:
         return pin_opt(o, arg);
+    case O_FEATURES:
+        return pt_opt_names("--features", arg, &o->features, &o->nfeatures);
+    case O_IGNORE:
+        return pt_opt_names("--ignore", arg, &o->ignore, &o->nignore);
     default:
         return int_opt(o, c, arg);
     }
@@ -283,6 +324,8 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--data", NULL, "is required");
     if (o->pipeline == NULL)
         return pt_bad_opt("--pipeline", NULL, "is required (e.g. pca,linearRegression)");
+    if (o->features != NULL && o->ignore != NULL)
+        return pt_bad_opt("--features", NULL, "and --ignore contradict each other (give one)");
     if (o->validator == PT_VALIDATOR_TVS) {
         if (o->folds_given)
             return pt_bad_opt("--folds", NULL, "applies to --validator cv only");
@@ -356,4 +399,7 @@ void pt_opts_free(opts_t *o)
     free(o->set);
     free(o->random);
     o->grid = o->set = o->random = NULL;
+    free(o->features);
+    free(o->ignore);
+    o->features = o->ignore = NULL;
 }

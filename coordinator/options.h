@@ -7,6 +7,8 @@
 
 typedef struct {
     const char *data, *label, *fold_col, *pipeline, *evaluator, *metric;
+    const char **features, **ignore; /* --features / --ignore names (pt_opt_names); NULL */
+    size_t nfeatures, nignore;
     pt_validator_t validator;
     const char *log, *model_out;
     pt_format_t format;
@@ -53,5 +55,10 @@ int pt_bad_opt(const char *opt, const char *arg, const char *why);
    UNKNOWN" on stderr (unknown says whose option it is not, e.g. "of gen"). Returns
    PT_EXIT_USAGE. */
 int pt_opt_fail(int c, char *const argv[], const char *unknown);
+
+/* Splits the value arg of option opt, "A,B,...", into *list (*n names; one malloc'd block,
+ * names inside it: free(*list) releases all; a previous *list is freed first). Returns 0, or
+ * PT_EXIT_USAGE after printing why (an empty name; out of memory). */
+int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n);
 
 #endif

@@ -1,14 +1,17 @@
 /* predict.c - `paratune predict`: apply a model file written by `tune --model-out`.
  *
  *   paratune predict --model FILE --data FILE --out FILE [--format auto|csv|libsvm]
+ *                    [--keep COL,...]
  *
  * The model's pipeline is stored composed into one linear model on the raw features
  * (coefficients r x p, intercepts r), so prediction is one matrix product: the number for a
  * regressor; for a classifier the class, as Spark's LogisticRegressionModel predicts it, and
- * its probabilities. The data's feature columns must be those the model was fit on, by name
- * and order (a column named like the model's label is ignored when present). The output is a
- * CSV, written whole through a temporary file and rename: "prediction" and, for a binary
- * classifier, "probability" (of class 1), for a multiclass one "probability_0".."_{K-1}".
+ * its probabilities. A CSV's columns are picked by name: the loader is given the model's
+ * feature names as its feature list, in the model's order (pt_columns), so the file may
+ * hold them in any order among other columns, which are not read; LIBSVM stays positional.
+ * The output is a CSV, written whole through a temporary file and rename: the --keep columns'
+ * text, then "prediction" and, for a binary classifier, "probability" (of class 1), for a
+ * multiclass one "probability_0".."_{K-1}".
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,11 +26,32 @@
 #include "pt_model.h"
 #include "tune.h"
 
-/* Writes the predictions as CSV through a temporary file (pt_file): "prediction", then the
- * probability of class 1 for a binomial model or of every class for a multinomial one. */
-static int write_predictions(const char *path, const pt_model_t *m, const double *pred,
-                             const double *prob, size_t n, char *err)
+/* Writes s as a CSV field: as it is, or in double quotes (doubled inside) when it holds a
+ * comma, a quote or a line end, or starts or ends with a blank. */
+static void put_field(FILE *f, const char *s)
 {
+    size_t n = strlen(s);
+    if (strpbrk(s, ",\"\r\n") == NULL && (n == 0 || (s[0] != ' ' && s[0] != '\t' &&
+                                                   s[n - 1] != ' ' && s[n - 1] != '\t'))) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* Writes the predictions as CSV through a temporary file (pt_file): the kept columns of ds,
+ * "prediction", then the probability of class 1 for a binomial model or of every class for a
+ * multinomial one. */
+static int write_predictions(const char *path, const pt_model_t *m, const pt_dataset_t *ds,
+                             const double *pred, const double *prob, char *err)
+{
+    size_t n = ds->rows;
     size_t K = pt_fitted_classes(m->fit);
     int binary = K == 2 && !pt_fitted_multinomial(m->fit);
     pt_file_t *pf = pt_file_begin(path, err);
@@ -39,6 +63,10 @@ static int write_predictions(const char *path, const pt_model_t *m, const double
         pt_file_abort(&pf);
         return -EIO;
     }
+    for (size_t k = 0; k < ds->nkept; k++) {
+        put_field(f, ds->kept_names[k]);
+        fputc(',', f);
+    }
     fputs("prediction", f);
     if (binary)
         fputs(",probability", f);
@@ -47,6 +75,10 @@ static int write_predictions(const char *path, const pt_model_t *m, const double
             fprintf(f, ",probability_%zu", k);
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < ds->nkept; k++) {
+            put_field(f, pt_dataset_kept(ds, i, k));
+            fputc(',', f);
+        }
         fprintf(f, "%.17g", pred[i]);
         if (binary)
             fprintf(f, ",%.17g", prob[i * 2 + 1]);
@@ -58,19 +90,33 @@ static int write_predictions(const char *path, const pt_model_t *m, const double
     return pt_file_commit(&pf, 0, err);
 }
 
+/* Whether name is a column predict writes for model m ("prediction", "probability..."). */
+static int output_column(const pt_model_t *m, const char *name)
+{
+    size_t K = pt_fitted_classes(m->fit), k;
+    char tail;
+    if (strcmp(name, "prediction") == 0 ||
+        (K == 2 && !pt_fitted_multinomial(m->fit) && strcmp(name, "probability") == 0))
+        return 1;
+    return K > 0 && !(K == 2 && !pt_fitted_multinomial(m->fit)) &&
+           sscanf(name, "probability_%zu%c", &k, &tail) == 1 && k < K;
+}
+
 int pt_predict_main(int argc, char **argv)
 {
     static const struct option lo[] = {{"model", required_argument, NULL, 'm'},
                                        {"data", required_argument, NULL, 'd'},
                                        {"out", required_argument, NULL, 'o'},
                                        {"format", required_argument, NULL, 'f'},
+                                       {"keep", required_argument, NULL, 'k'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    const char *model_path = NULL, *data = NULL, *out = NULL;
+    const char *model_path = NULL, *data = NULL, *out = NULL, *keep_arg = NULL, **keep = NULL;
+    size_t nkeep = 0;
     pt_load_opts_t opts;
     pt_dataset_t *ds = NULL;
     pt_model_t *m = NULL;
-    char err[PT_ERRLEN];
+    char err[PT_ERRLEN], src[PT_ERRLEN / 2];
     double *pred = NULL, *prob = NULL;
     size_t K;
     int c, code = PT_EXIT_USAGE;
@@ -89,9 +135,10 @@ int pt_predict_main(int argc, char **argv)
             else if (strcmp(optarg, "auto") != 0)
                 return pt_bad_opt("--format", optarg, "expected auto, csv or libsvm");
             break;
+        case 'k': keep_arg = optarg; break;
         case 'h':
             puts("usage: paratune predict --model FILE --data FILE --out FILE "
-                 "[--format auto|csv|libsvm]");
+                 "[--format auto|csv|libsvm] [--keep COL,...]");
             return PT_EXIT_OK;
         default:
             return pt_opt_fail(c, argv, "of predict");
@@ -99,13 +146,34 @@ int pt_predict_main(int argc, char **argv)
     }
     if (model_path == NULL || data == NULL || out == NULL)
         return pt_bad_opt("predict:", NULL, "--model, --data and --out are required");
+    if (keep_arg != NULL && pt_opt_names("--keep", keep_arg, &keep, &nkeep) != 0)
+        return PT_EXIT_USAGE;
     if (pt_model_read(model_path, &m, err) != 0)
         goto fail;
-    opts.label = m->label;
-    opts.label_optional = 1;
+    for (size_t k = 0; k < nkeep; k++)
+        if (output_column(m, keep[k])) {
+            pt_seterr(err, "--keep %s: the output has a column \"%.60s\" of its own", keep_arg,
+                      keep[k]);
+            goto fail;
+        }
+    /* CSV: the model's features by name, in its order (LIBSVM ignores the names) */
+    snprintf(src, sizeof src, "--model %s", model_path);
+    opts.no_label = 1;
+    opts.feature_cols = (const char *const *)m->names;
+    opts.nfeature_cols = m->nnames;
+    opts.features_from = src;
+    opts.list_order = 1;
+    opts.keep_cols = keep;
+    opts.nkeep_cols = nkeep;
     opts.features = m->nnames;
     ds = pt_dataset_load(data, &opts, err);
-    if (ds == NULL || pt_model_check_data(m, model_path, ds, data, err) != 0)
+    if (ds == NULL)
+        goto fail;
+    if (ds->format == PT_FMT_LIBSVM && nkeep > 0) {
+        pt_seterr(err, "--keep %s: %s is LIBSVM, which has no named columns", keep_arg, data);
+        goto fail;
+    }
+    if (pt_model_check_data(m, model_path, ds, data, err) != 0)
         goto fail;
     code = PT_EXIT_FAIL;
     K = pt_fitted_classes(m->fit);
@@ -115,13 +183,14 @@ int pt_predict_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if (write_predictions(out, m, pred, prob, ds->rows, err) != 0)
+    if (write_predictions(out, m, ds, pred, prob, err) != 0)
         goto fail;
     code = PT_EXIT_OK;
     goto done;
 fail:
     fprintf(stderr, "paratune: %s\n", err);
 done:
+    free(keep);
     free(pred);
     free(prob);
     pt_model_destroy(&m);

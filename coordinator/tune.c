@@ -111,6 +111,10 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->features = ds->features;
     h->fingerprint = fp;
     h->label = ds->label_name;
+    if (ds->format == PT_FMT_CSV) { /* LIBSVM's features are positional */
+        h->feature_names = ds->names;
+        h->nfeature_names = ds->features;
+    }
     h->data_format = ds->format == PT_FMT_LIBSVM ? "libsvm" : "csv";
     h->nstages = pt_spec_nstages(s->spec);
     h->stages = calloc(h->nstages, sizeof *h->stages);
@@ -358,6 +362,10 @@ static int load_data(sweep_t *s, char *err)
     lo.label = o->label;
     lo.fold_col = o->fold_col;
     lo.num_folds = (int)o->folds;
+    lo.feature_cols = o->features;
+    lo.nfeature_cols = o->nfeatures;
+    lo.ignore_cols = o->ignore;
+    lo.nignore_cols = o->nignore;
     lo.place = place_rows;
     lo.place_arg = &s->pl;
     s->pl.o = o;
@@ -367,6 +375,11 @@ static int load_data(sweep_t *s, char *err)
     s->ds = pt_dataset_load(o->data, &lo, err);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
+    if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {
+        pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "
+                  "columns)", o->features != NULL ? "--features" : "--ignore", o->data);
+        return -EINVAL;
+    }
     if (s->ds->features == 0) {
         pt_seterr(err, "%s: no feature column besides the label", o->data);
         return -EINVAL;

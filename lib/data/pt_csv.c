@@ -4,10 +4,12 @@
  * chunk's lines and looks for NUL bytes (the text's first touch, so its page faults are taken
  * in parallel), then every chunk parses its rows straight into their final places (the
  * dataset's memory, or the caller's through pt_load_opts_t.place), each with its own error
- * buffer; the first error in file order is reported, as a serial parse would find it. A field
- * is read by field_fast (blanks, optional quotes, a number) and, when that fails, by
- * field_slow, which applies the full rules and words the error. The fingerprint is summed per
- * chunk while parsing.
+ * buffer; the first error in file order is reported, as a serial parse would find it. Each
+ * column has a role from the header (pt_columns): a field of a feature, the label or the fold
+ * column is read by field_fast (blanks, optional quotes, a number) and, when that fails, by
+ * field_slow, which applies the full rules and words the error; a skipped column's field is
+ * only stepped over (field_skip), and a kept column's text is copied (keep_field). The
+ * fingerprint is summed per chunk while parsing.
  */
 #include "pt_csv.h"
 
@@ -19,14 +21,15 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "pt_columns.h"
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_file.h"
 #include "pt_scan.h"
 
-#define KIND_LABEL (-1)
-#define KIND_FOLD (-2)
-#define LIST_MAX 10                /* column names listed when a column is missing */
+#define KIND_LABEL PT_COL_LABEL
+#define KIND_FOLD PT_COL_FOLD
+#define KIND_SKIP PT_COL_SKIP
 #define PARSE_THREADS_MAX 8        /* CSV row parsing threads, at most */
 #define PARSE_CHUNK_MIN (1u << 20) /* bytes of text per thread, at least (automatic count) */
 
@@ -35,23 +38,11 @@ typedef struct {
     char *err;
     char **cols;         /* header names, ncols of them */
     size_t ncols;
-    const int32_t *kind; /* per column: feature index >= 0, KIND_LABEL or KIND_FOLD */
+    const int32_t *kind; /* per column: feature index >= 0, KIND_LABEL, KIND_FOLD, KIND_SKIP */
+    const int32_t *keep; /* per column: index among the kept columns, or -1 */
     int num_folds;
+    int hint;            /* a non-numeric feature: 1 hint --ignore, 2 hint --features, 0 none */
 } csv_t;
-
-/* Formats "columns: a, b, c, ... (N more)" into dst. */
-static void col_list(char *dst, size_t cap, char **cols, size_t n)
-{
-    size_t used = 0;
-    char one[PT_SCAN_SHOW_MAX + 4];
-    dst[0] = '\0';
-    for (size_t i = 0; i < n && i < LIST_MAX && used < cap; i++) {
-        pt_scan_show(one, cols[i], strlen(cols[i]));
-        used += (size_t)snprintf(dst + used, cap - used, "%s%s", i ? ", " : "", one);
-    }
-    if (n > LIST_MAX && used < cap)
-        snprintf(dst + used, cap - used, ", ... (%zu more)", n - LIST_MAX);
-}
 
 /* Describes column j for a message: "label", `field 3 ("f2")` or `fold column "fold"`. */
 static void col_desc(const csv_t *c, size_t j, char *dst, size_t cap)
@@ -98,6 +89,20 @@ static inline const char *field_fast(const char *p, const char *eol, double *v)
     return q;
 }
 
+/* How to leave feature column j out, for a non-numeric value in it (hint: see csv_t): into
+ * dst, which is returned; "" when there is no hint. */
+static const char *ignore_hint(const csv_t *c, size_t j, char *dst, size_t cap)
+{
+    char txt[PT_SCAN_SHOW_MAX + 4];
+    dst[0] = '\0';
+    pt_scan_show(txt, c->cols[j], strlen(c->cols[j]));
+    if (c->kind[j] >= 0 && c->hint == 1)
+        snprintf(dst, cap, " (leave the column out with --ignore %s)", txt);
+    else if (c->kind[j] >= 0 && c->hint == 2)
+        snprintf(dst, cap, " (leave it out of --features)");
+    return dst;
+}
+
 /* Field j of the row [line, eol) starting at p, by the full rules. On success *v is the value
  * and *next the ',' or eol that ends the field. On failure the message reports a wrong field
  * count first (a shifted row makes any other message misleading), else what is wrong with
@@ -110,7 +115,7 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
     const char *fe = memchr(p, ',', (size_t)(eol - p));
     const char *a = p, *b, *q;
     size_t nf;
-    char who[PT_SCAN_SHOW_MAX + 40], txt[PT_SCAN_SHOW_MAX + 4];
+    char who[PT_SCAN_SHOW_MAX + 40], txt[PT_SCAN_SHOW_MAX + 4], hint[PT_SCAN_SHOW_MAX + 48];
     const char *is;
     double d = 0.0;
 
@@ -151,7 +156,8 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
         pt_seterr(c->err, "%s:%zu: %s is empty", c->path, lineno, who);
         break;
     case NAN_TEXT:
-        pt_seterr(c->err, "%s:%zu: %s%s not a number: \"%s\"", c->path, lineno, who, is, txt);
+        pt_seterr(c->err, "%s:%zu: %s%s not a number: \"%s\"%s", c->path, lineno, who, is, txt,
+                  ignore_hint(c, j, hint, sizeof hint));
         break;
     case NONFINITE:
         pt_seterr(c->err, "%s:%zu: %s%s not finite: %s", c->path, lineno, who, is, txt);
@@ -240,14 +246,6 @@ out:
     return rc;
 }
 
-static ssize_t find_col(const csv_t *c, const char *name)
-{
-    for (size_t i = 0; i < c->ncols; i++)
-        if (strcmp(c->cols[i], name) == 0)
-            return (ssize_t)i;
-    return -1;
-}
-
 /* Rows [p, end) of a CSV body, whole lines, parsed into ds from row row0 on (line 1 + row0
  * is the one before p). Each has its own error buffer, so chunks can be parsed at once. */
 typedef struct {
@@ -259,9 +257,54 @@ typedef struct {
     size_t row0, rows;
     uint64_t fpsum;     /* the chunk's share of the fingerprint */
     const char *nul;    /* the chunk's first NUL byte, or NULL (counted with its lines) */
-    int no_label;       /* label_optional and no label column: y is filled later */
+    int no_label;       /* no label column (no_label): y is filled later */
+    /* the kept columns' text: the fields NUL-terminated one after another in kt (ktlen of
+     * ktcap bytes), field k of row r at kt + koff[(r - row0) * nkeep + k] */
+    size_t nkeep;
+    char *kt;
+    size_t ktlen, ktcap;
+    size_t *koff;
     int rc;
 } csv_chunk_t;
+
+/* The end of a field that is not read (the ',' or eol after it). */
+static inline const char *field_skip(const char *p, const char *eol)
+{
+    const char *e = memchr(p, ',', (size_t)(eol - p));
+    return e != NULL ? e : eol;
+}
+
+/* Copies the text of field [p, fe) of row r (column j, a kept one) into the chunk. */
+static int keep_field(csv_chunk_t *k, size_t lineno, size_t j, size_t r, const char *p,
+                      const char *fe)
+{
+    const char *a = p, *b = fe;
+    char txt[PT_SCAN_SHOW_MAX + 4], name[PT_SCAN_SHOW_MAX + 4];
+    size_t n;
+    if (pt_scan_unquote(&a, &b) < 0) {
+        pt_scan_show(txt, p, (size_t)(fe - p));
+        pt_scan_show(name, k->c.cols[j], strlen(k->c.cols[j]));
+        pt_seterr(k->c.err, "%s:%zu: column \"%s\": unterminated quote: %s", k->c.path, lineno,
+                  name, txt);
+        return -EINVAL;
+    }
+    n = (size_t)(b - a);
+    if (k->ktlen + n + 1 > k->ktcap) {
+        size_t cap = 2 * (k->ktlen + n + 1) + 4096;
+        char *t = realloc(k->kt, cap);
+        if (t == NULL) {
+            pt_seterr(k->c.err, "%s: out of memory", k->c.path);
+            return -ENOMEM;
+        }
+        k->kt = t;
+        k->ktcap = cap;
+    }
+    memcpy(k->kt + k->ktlen, a, n);
+    k->kt[k->ktlen + n] = '\0';
+    k->koff[(r - k->row0) * k->nkeep + (size_t)k->c.keep[j]] = k->ktlen;
+    k->ktlen += n + 1;
+    return 0;
+}
 
 static int parse_rows(csv_chunk_t *k)
 {
@@ -287,17 +330,23 @@ static int parse_rows(csv_chunk_t *k)
         for (size_t j = 0; j < c->ncols; j++) {
             int32_t kd = kind[j];
             const char *fs = j == 0 ? q : q + 1;
-            double v;
-            q = kd == KIND_FOLD ? NULL : field_fast(fs, eol, &v);
-            if (q == NULL && field_slow(c, lineno, j, line, eol, fs, &v, &q) < 0)
-                return -EINVAL;
+            double v = 0.0;
+            if (kd == KIND_SKIP) {
+                q = field_skip(fs, eol);
+            } else {
+                q = kd == KIND_FOLD ? NULL : field_fast(fs, eol, &v);
+                if (q == NULL && field_slow(c, lineno, j, line, eol, fs, &v, &q) < 0)
+                    return -EINVAL;
+            }
             if ((q == eol) != (j + 1 == c->ncols))
                 return ragged(c, lineno, pt_scan_count(line, eol, ',') + 1);
+            if (k->nkeep != 0 && c->keep[j] >= 0 && keep_field(k, lineno, j, r, fs, q) < 0)
+                return -EINVAL;
             if (kd >= 0)
                 xr[kd] = v;
             else if (kd == KIND_LABEL)
                 ds->y[d] = v;
-            else
+            else if (kd == KIND_FOLD)
                 ds->fold[r] = (int32_t)v;
         }
         if (!k->no_label)
@@ -362,20 +411,73 @@ static void *parse_thread(void *arg)
     return NULL;
 }
 
+/* The dataset of the columns cm (names, label name, kept names; no rows yet); c's kind, keep
+ * and hint are set from cm and o. NULL with the reason in err. */
+static pt_dataset_t *csv_dataset(csv_t *c, const pt_columns_t *cm, const pt_load_opts_t *o,
+                                 char *err)
+{
+    pt_dataset_t *ds = pt_dataset_new(PT_FMT_CSV);
+    const char *label = cm->label >= 0 ? c->cols[cm->label] : o->label ? o->label : "label";
+    c->kind = cm->role;
+    c->keep = cm->keep;
+    c->hint = o->feature_cols == NULL ? 1 : o->features_from == NULL ? 2 : 0;
+    if (ds == NULL)
+        goto nomem;
+    ds->features = cm->nfeatures;
+    ds->names = calloc(cm->nfeatures > 1 ? cm->nfeatures : 1, sizeof *ds->names);
+    ds->label_name = strdup(label);
+    ds->nkept = cm->nkeep;
+    ds->kept_names = calloc(cm->nkeep ? cm->nkeep : 1, sizeof *ds->kept_names);
+    if (ds->names == NULL || ds->label_name == NULL || ds->kept_names == NULL)
+        goto nomem;
+    for (size_t i = 0; i < cm->nfeatures; i++)
+        if ((ds->names[i] = strdup(c->cols[cm->feature_col[i]])) == NULL)
+            goto nomem;
+    for (size_t k = 0; k < cm->nkeep; k++)
+        if ((ds->kept_names[k] = strdup(c->cols[cm->keep_col[k]])) == NULL)
+            goto nomem;
+    return ds;
+nomem:
+    pt_seterr(err, "%s: out of memory", c->path);
+    pt_dataset_destroy(&ds);
+    return NULL;
+}
+
+/* The chunks' kept text, one block in ds (kept_text, kept_off). 0 or -ENOMEM. */
+static int gather_kept(pt_dataset_t *ds, const csv_chunk_t *chunks, size_t nchunks,
+                       size_t rows)
+{
+    size_t total = 0, base = 0;
+    for (size_t k = 0; k < nchunks; k++)
+        total += chunks[k].ktlen;
+    ds->kept_text = malloc(total ? total : 1);
+    ds->kept_off = pt_alloc_array(rows, ds->nkept * sizeof(size_t), 0);
+    if (ds->kept_text == NULL || ds->kept_off == NULL)
+        return -ENOMEM;
+    for (size_t k = 0; k < nchunks; k++) {
+        const csv_chunk_t *ck = &chunks[k];
+        size_t n = ck->rows * ds->nkept;
+        memcpy(ds->kept_text + base, ck->kt, ck->ktlen);
+        for (size_t i = 0; i < n; i++)
+            ds->kept_off[ck->row0 * ds->nkept + i] = ck->koff[i] + base;
+        base += ck->ktlen;
+    }
+    return 0;
+}
+
 pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
                           const pt_load_opts_t *o, char *err)
 {
     csv_t c = {.path = path, .err = err, .num_folds = o->num_folds};
     pt_dataset_t *ds = NULL, *res = NULL;
-    int32_t *kind = NULL;
+    pt_columns_t cm = {0};
     const char *end = buf + len, *data_end, *p, *eol;
-    const char *label = o->label ? o->label : "label";
     size_t rows = 0, nfeat = 0, nchunks = 0;
     uint64_t fpsum = 0;
-    ssize_t li, fi = -1;
+    ssize_t li, fi;
     csv_chunk_t chunks[PARSE_THREADS_MAX];
-    char list[PT_ERRLEN], txt[PT_SCAN_SHOW_MAX + 4];
 
+    memset(chunks, 0, sizeof chunks);
     /* trailing blank lines are ignored: data ends with the line of the last visible byte */
     data_end = end;
     while (data_end > buf && (isspace((unsigned char)data_end[-1])))
@@ -407,37 +509,12 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
     }
     if (csv_header(&c, buf, eol) < 0)
         goto out;
-    li = find_col(&c, label);
-    if (o->fold_col != NULL)
-        fi = find_col(&c, o->fold_col);
-    if ((li < 0 && !o->label_optional) || (o->fold_col != NULL && fi < 0)) {
-        pt_scan_show(txt, li < 0 ? label : o->fold_col, strlen(li < 0 ? label : o->fold_col));
-        col_list(list, sizeof list / 2, c.cols, c.ncols);
-        pt_seterr(err, "%s:1: no column named \"%s\" (columns: %s)", path, txt, list);
+    if (pt_columns_map(path, c.cols, c.ncols, o, &cm, err) != 0 ||
+        (ds = csv_dataset(&c, &cm, o, err)) == NULL)
         goto out;
-    }
-    if (fi >= 0 && fi == li) {
-        pt_seterr(err, "%s: the label and fold columns are both \"%s\"", path, label);
-        goto out;
-    }
-    kind = malloc(c.ncols * sizeof *kind);
-    ds = pt_dataset_new(PT_FMT_CSV);
-    if (kind == NULL || ds == NULL)
-        goto nomem;
-    c.kind = kind;
-    for (size_t j = 0; j < c.ncols; j++)
-        kind[j] = (ssize_t)j == li ? KIND_LABEL
-                  : (ssize_t)j == fi ? KIND_FOLD
-                                     : (int32_t)nfeat++;
-
-    ds->features = nfeat;
-    ds->names = calloc(nfeat > 1 ? nfeat : 1, sizeof *ds->names);
-    ds->label_name = strdup(li >= 0 ? c.cols[li] : label);
-    if (ds->names == NULL || ds->label_name == NULL)
-        goto nomem;
-    for (size_t j = 0; j < c.ncols; j++)
-        if (kind[j] >= 0 && (ds->names[kind[j]] = strdup(c.cols[j])) == NULL)
-            goto nomem;
+    li = cm.label;
+    fi = cm.fold;
+    nfeat = cm.nfeatures;
 
     for (size_t k = 0; k < nchunks; k++) {
         chunks[k].c = c;
@@ -447,6 +524,11 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
         chunks[k].pos = NULL;
         chunks[k].no_label = li < 0;
         chunks[k].row0 = rows;
+        chunks[k].nkeep = cm.nkeep;
+        if (cm.nkeep != 0 &&
+            (chunks[k].koff = pt_alloc_array(chunks[k].rows, cm.nkeep * sizeof(size_t), 0)) ==
+                NULL)
+            goto nomem;
         rows += chunks[k].rows;
     }
     if (rows == 0) {
@@ -478,12 +560,14 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
         }
         fpsum += chunks[k].fpsum;
     }
+    if (cm.nkeep != 0 && gather_kept(ds, chunks, nchunks, rows) != 0)
+        goto nomem;
     ds->rows = rows;
     ds->fingerprint = pt_dataset_fp_finish(rows, nfeat, fi >= 0, fpsum);
     ds->fp_valid = li >= 0;
     if (li < 0)
         for (size_t i = 0; i < rows; i++)
-            ds->y[i] = NAN; /* no label column (label_optional) */
+            ds->y[i] = NAN; /* no label column (no_label) */
     res = ds;
     ds = NULL;
     goto out;
@@ -492,7 +576,11 @@ nomem:
 out:
     pt_dataset_destroy(&ds);
     pt_strv_free(c.cols, c.ncols);
-    free(kind);
+    for (size_t k = 0; k < nchunks; k++) {
+        free(chunks[k].kt);
+        free(chunks[k].koff);
+    }
+    pt_columns_free(&cm);
     return res;
 }
 

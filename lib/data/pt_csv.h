@@ -2,7 +2,8 @@
  *
  * The format (pt_dataset.h gives the rules and errors in full): a header row, comma
  * separated, LF or CRLF line ends, optional double quotes around a field; the label column
- * found by name, an optional integer fold column, every other column a numeric feature.
+ * found by name, an optional integer fold column, the feature columns chosen by pt_columns
+ * (by default every other column), numeric; columns that are none of these are not parsed.
  * pt_dataset_load dispatches here; the writer is `paratune gen`'s.
  */
 #ifndef PT_CSV_H

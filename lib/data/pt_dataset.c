@@ -5,9 +5,9 @@
  * it in place. Synthetic data is pt_synth's, the CSV writer pt_csv's.
  *
  * Dataset ownership: every pointer in pt_dataset_t is a separate malloc block (x, y, fold,
- * names, each names[i], label_name) and pt_dataset_destroy frees each of them, so code that
- * builds a pt_dataset_t by hand with malloc can free it the same way. x and y are never NULL,
- * even for zero features.
+ * names, each names[i], label_name, kept_names and each of them, kept_text, kept_off) and
+ * pt_dataset_destroy frees each of them, so code that builds a pt_dataset_t by hand with
+ * malloc can free it the same way. x and y are never NULL, even for zero features.
  *
  * Where pt_dataset.h leaves room, this module decides: opts may be NULL (all defaults); a
  * file with only a label column (zero features) is accepted; a UTF-8 byte order mark is
@@ -136,6 +136,12 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     free(ds->fold);
     pt_strv_free(ds->names, ds->features);
     free(ds->label_name);
+    if (ds->kept_names != NULL)
+        for (size_t k = 0; k < ds->nkept; k++)
+            free(ds->kept_names[k]);
+    free(ds->kept_names);
+    free(ds->kept_text);
+    free(ds->kept_off);
     free(ds);
     *pd = NULL;
 }

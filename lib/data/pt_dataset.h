@@ -21,6 +21,10 @@ typedef struct {
     int32_t *fold;      /* rows fold ids from the fold column, or NULL when none was asked */
     char **names;       /* features column names (CSV header; "f1".."fN" for LIBSVM) */
     char *label_name;   /* the label column's name ("label" for LIBSVM) */
+    size_t nkept;       /* CSV columns copied as text (pt_load_opts_t.keep_cols), in that order */
+    char **kept_names;  /* nkept names */
+    char *kept_text;    /* the kept fields, NUL-terminated one after another ... */
+    size_t *kept_off;   /* ... field k of file row r at kept_text + kept_off[r * nkept + k] */
     pt_format_t format; /* the format actually read */
     int borrowed;       /* x and y belong to the caller's pt_load_opts_t.place: not freed */
     int fp_valid;       /* fingerprint holds pt_dataset_fingerprint (computed while parsing) */
@@ -42,8 +46,21 @@ typedef struct {
     const char *fold_col; /* CSV integer fold column, not a feature; NULL for none */
     int num_folds;        /* when fold_col is set: every value must be in [0, num_folds) */
     size_t features;      /* LIBSVM: number of features; 0 means the largest index seen */
-    int label_optional;   /* CSV: a missing label column is not an error (y is then NaN and
-                             every other column a feature), for `paratune predict` */
+    int no_label;         /* CSV: read no label column (y is NaN; a column named like the
+                             label is like any other), for `paratune predict` */
+    /* CSV column selection (pt_columns.h; LIBSVM input ignores these: its features are
+     * positional). At most one of feature_cols / ignore_cols; without either, every column
+     * but the label and the fold column is a feature. */
+    const char *const *feature_cols; /* the feature columns, by name */
+    size_t nfeature_cols;
+    const char *const *ignore_cols;  /* columns that are not features (nor parsed) */
+    size_t nignore_cols;
+    const char *features_from; /* who named feature_cols, for messages: NULL means the
+                                  option --features; else e.g. "model m.msgpack" */
+    int list_order;       /* features in feature_cols' order (the model's, for predict),
+                             not the file's */
+    const char *const *keep_cols; /* columns copied as text into the dataset (kept_*) */
+    size_t nkeep_cols;
     int threads;          /* CSV: threads that parse the rows; 0 = one per CPU this process
                              may run on, at most 8, with at least 1 MiB of text each. The
                              dataset and any error message do not depend on it. */
@@ -56,16 +73,24 @@ typedef struct {
  * LIBSVM; anything else is CSV.
  *
  * CSV: a header row, comma separated, LF or CRLF line ends, optional double quotes around a
- * field (no embedded quotes or commas needed). The label column is found by name; every other
- * column except fold_col is a feature and must be numeric. Errors (each with file:line): a
- * missing label or fold column, a duplicate column name, a ragged row, an empty or
- * non-numeric or non-finite field, a fold value that is not an integer in range, no data rows.
+ * field (no embedded quotes or commas needed). The label column is found by name; the
+ * features are the columns the selection names (pt_columns.h: by default every column but
+ * the label and fold_col) and must be numeric; other columns are not parsed. Errors (each
+ * with file:line): a missing label or fold column, a bad selection (pt_columns.h), a
+ * duplicate column name, a ragged row, an empty or non-numeric or non-finite field, a fold
+ * value that is not an integer in range, no data rows.
  *
  * LIBSVM: "label idx:val idx:val ...", 1-based strictly increasing indices, blank lines and
  * lines starting with '#' skipped; absent entries are 0. fold_col is refused for LIBSVM.
  *
  * Returns an owned dataset (free with pt_dataset_destroy) or NULL with the reason in err. */
 pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char *err);
+
+/* The text of kept column k (pt_load_opts_t.keep_cols[k]) in file row r: borrowed from ds. */
+static inline const char *pt_dataset_kept(const pt_dataset_t *ds, size_t r, size_t k)
+{
+    return ds->kept_text + ds->kept_off[r * ds->nkept + k];
+}
 
 /* An empty dataset of format fmt (every pointer NULL, no rows), for the loaders and
  * generators that fill one. Owned; NULL when out of memory. */
@@ -79,8 +104,8 @@ int pt_dataset_name_features(pt_dataset_t *ds, size_t first);
 /* Frees everything the dataset owns; accepts NULL and *pd == NULL; sets *pd to NULL. */
 void pt_dataset_destroy(pt_dataset_t **pd);
 
-/* Fingerprint of the data (shape, features, labels and fold column): a sum over rows of a
- * hash of each row's values mixed with its line order, so it does not depend on where rows
+/* Fingerprint of the data (shape, features, labels and fold column; of a CSV, the columns
+ * read only, not their names): a sum over rows of a hash of each row's values mixed with its line order, so it does not depend on where rows
  * are stored or which thread parsed them. CSV loads compute it while parsing (fp_valid). */
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
 

@@ -7,7 +7,8 @@
  * detects and drops. Field names are a public interface, documented in docs/log-format.md.
  *
  * header:  record, format ("paratune-log"), version (1), created (unix seconds),
- *          data {path, rows, features, fingerprint (uint64), label, format},
+ *          data {path, rows, features, fingerprint (uint64), label, format,
+ *          feature_names? (CSV)},
  *          pipeline [stage...], validator {type "cv"|"tvs", num_folds | train_ratio, seed,
  *          fold_col?, stratify?}, evaluator {name, metric, larger_is_better, num_bins?},
  *          parallelism,
@@ -40,6 +41,9 @@ typedef struct {
     uint64_t fingerprint;
     char *label;
     char *data_format;     /* "csv" | "libsvm" */
+    char **feature_names;  /* the feature columns in order (CSV); NULL: not written (LIBSVM,
+                              and logs written before the field existed) */
+    size_t nfeature_names;
     char **stages;
     size_t nstages;
     pt_validator_t validator; /* written as its name, "cv" | "tvs" */

@@ -12,13 +12,34 @@ static int str_eq(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* The first feature column where two headers that both name their features differ (i <
+ * both counts, or the shorter count), or -1 when they agree or either names none (LIBSVM, a log
+ * from before feature_names). */
+static long names_differ(const pt_log_header_t *a, const pt_log_header_t *b)
+{
+    size_t n = a->nfeature_names < b->nfeature_names ? a->nfeature_names : b->nfeature_names;
+    if (a->feature_names == NULL || b->feature_names == NULL)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(a->feature_names[i], b->feature_names[i]) != 0)
+            return (long)i;
+    return a->nfeature_names != b->nfeature_names ? (long)n : -1;
+}
+
 int pt_resume_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
                        size_t len)
 {
     int same_stages = old->nstages == cur->nstages;
+    long nd = names_differ(old, cur);
     for (size_t i = 0; same_stages && i < old->nstages; i++)
         same_stages = strcmp(old->stages[i], cur->stages[i]) == 0;
-    if (old->fingerprint != cur->fingerprint || old->rows != cur->rows ||
+    if (nd >= 0)
+        snprintf(why, len, "different data: other feature columns (%zu: feature %ld was \"%.60s\"; now %zu: "
+                 "\"%.60s\")", old->nfeature_names, nd + 1,
+                 (size_t)nd < old->nfeature_names ? old->feature_names[nd] : "(none)",
+                 cur->nfeature_names,
+                 (size_t)nd < cur->nfeature_names ? cur->feature_names[nd] : "(none)");
+    else if (old->fingerprint != cur->fingerprint || old->rows != cur->rows ||
         old->features != cur->features)
         snprintf(why, len, "different data (fingerprint %016llx, %llu x %llu; now %016llx, "
                  "%llu x %llu)", (unsigned long long)old->fingerprint,

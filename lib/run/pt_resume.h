@@ -1,9 +1,9 @@
 /* pt_resume.h - resuming a sweep from its result log: is it the same sweep, which run is this.
  *
  * `paratune tune --resume` reads the log of an earlier run and finishes that sweep. It may
- * only do so when the log was written for the same sweep: the same data (fingerprint and
- * shape), pipeline, validator, evaluator and grid; anything else (threads, parallelism, the
- * data's path) may differ. The comparison lives here, beside the log it reads, so that unit
+ * only do so when the log was written for the same sweep: the same data (feature columns by
+ * name, when both headers record them; fingerprint and shape), pipeline, validator,
+ * evaluator and grid; anything else (threads, parallelism, the data's path) may differ. The comparison lives here, beside the log it reads, so that unit
  * tests reach it.
  */
 #ifndef PT_RESUME_H

@@ -65,6 +65,21 @@ expect_bad() {
     check_clean && ok
 }
 
+# expect_predict_bad NAME SUBSTRING ARGS...: exit 2, one line, no output file
+expect_predict_bad() {
+    local name=$1 want=$2
+    shift 2
+    begin "predict refuses: $name"
+    rm -f "$W/p.out"
+    pt predict "$@" --out "$W/p.out" >/dev/null 2>"$W/err"
+    local rc=$?
+    if [ $rc -ne 2 ]; then bad "exit $rc: $(cat "$W/err")";
+    elif [ "$(wc -l <"$W/err")" -ne 1 ]; then bad "$(cat "$W/err")";
+    elif ! grep -qF -- "$want" "$W/err"; then bad "lacks '$want': $(cat "$W/err")";
+    elif [ -e "$W/p.out" ] || ls "$W" | grep -q '^p.out.tmp'; then bad "wrote output";
+    else ok; fi
+}
+
 # ------------------------------------------------------------------ data
 pt gen --rows 3000 --features 30 --seed 7 --out "$W/data.csv" || { echo "gen failed"; exit 1; }
 $PY "$HERE/addfold.py" "$W/data.csv" "$W/data_cv.csv" kfold 4 11
