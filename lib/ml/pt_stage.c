@@ -183,6 +183,51 @@ int pt_stage_diagonal_map(pt_stage_fit_t *st, const double *scale, const double 
     return 0;
 }
 
+void pt_stage_vecs_free(void *state)
+{
+    pt_stage_vecs_t *s = state;
+    if (s == NULL)
+        return;
+    free(s->v[0]);
+    free(s->v[1]);
+    free(s);
+}
+
+pt_stage_vecs_t *pt_stage_vecs_new(pt_stage_fit_t *st, size_t n, char *err)
+{
+    pt_stage_vecs_t *s = calloc(1, sizeof *s);
+    st->state = s; /* released by the descriptor's free, whatever happens below */
+    for (size_t i = 0; s != NULL && i < n; i++)
+        if ((s->v[i] = malloc((st->p_in ? st->p_in : 1) * sizeof(double))) == NULL)
+            s = NULL;
+    if (s == NULL)
+        pt_seterr(err, "out of memory");
+    return s;
+}
+
+void pt_stage_vecs_pack(const pt_stage_fit_t *st, msgpack_packer *pk, const char *const *names,
+                        size_t n)
+{
+    const pt_stage_vecs_t *s = st->state;
+    for (size_t i = 0; i < n; i++) {
+        pt_msgpack_pack_str(pk, names[i]);
+        pt_stage_pack_doubles(pk, s->v[i], st->p_in);
+    }
+}
+
+int pt_stage_vecs_unpack(pt_stage_fit_t *st, const msgpack_object *o, const char *const *names,
+                         size_t n, char *err)
+{
+    pt_stage_vecs_t *s = calloc(1, sizeof *s);
+    int rc = 0;
+    st->state = s;
+    if (s == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = pt_stage_get_doubles(o, names[i], st->p_in, &s->v[i], err);
+    return rc;
+}
+
 void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n)
 {
     msgpack_pack_array(pk, n);

@@ -144,6 +144,26 @@ int pt_stage_get_len(const msgpack_object *o, const char *key, size_t *n, char *
 int pt_stage_input_range(const pt_stage_in_t *in, double *min, double *max, char *err);
 /* Makes st's map the diagonal z_j = scale[j] x_j + shift[j] (p_out = p_in). 0 or -ENOMEM. */
 int pt_stage_diagonal_map(pt_stage_fit_t *st, const double *scale, const double *shift);
+
+/* The state of a per-feature transformer (the scalers): up to two vectors of p_in doubles
+ * (mean and std; originalMin and originalMax) and two flags, which the model file keeps under
+ * the stage's names for them. */
+typedef struct {
+    double *v[2];
+    int flag[2];
+} pt_stage_vecs_t;
+/* A new state with n (1 or 2) vectors of st->p_in doubles, set as st->state (freed with
+ * pt_stage_vecs_free); NULL with err when out of memory. */
+pt_stage_vecs_t *pt_stage_vecs_new(pt_stage_fit_t *st, size_t n, char *err);
+/* A descriptor's free for such a state. */
+void pt_stage_vecs_free(void *state);
+/* Packs vector i under names[i] for i < n. */
+void pt_stage_vecs_pack(const pt_stage_fit_t *st, msgpack_packer *pk, const char *const *names,
+                        size_t n);
+/* Reads the n vectors back from a stage map o into a new state set as st->state. 0,
+ * -EBADMSG with the reason in err, or -ENOMEM. */
+int pt_stage_vecs_unpack(pt_stage_fit_t *st, const msgpack_object *o, const char *const *names,
+                         size_t n, char *err);
 /* A model's intercept: an array of r numbers, or one number (r = 1) when icpt_array is 0. */
 void pt_stage_pack_intercept(msgpack_packer *pk, const double *icpt, size_t r, int icpt_array);
 /* Reads the intercept field of map o, either form, into a new array *icpt of *r (the caller

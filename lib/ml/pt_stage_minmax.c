@@ -23,17 +23,9 @@ static const pt_param_def_t minmax__params[] = {
     {"max", PT_VAL_DOUBLE, 0, 1.0, -INFINITY, INFINITY, "upper bound of the output range", NULL},
 };
 
-typedef struct {
-    double *emin, *emax; /* p_in each: the training rows' range (Spark's originalMin/Max) */
-} minmax_t;
-
-static void minmax__free(void *state)
-{
-    minmax_t *s = state;
-    free(s->emin);
-    free(s->emax);
-    free(s);
-}
+/* The state is a pt_stage_vecs_t: v[0] the training rows' minimum, v[1] their maximum of
+ * each feature (Spark's originalMin / originalMax). */
+static const char *const minmax__names[] = {"original_min", "original_max"};
 
 static int minmax__check(const pt_stage_fit_t *st, char *err)
 {
@@ -51,7 +43,7 @@ static int minmax__check(const pt_stage_fit_t *st, char *err)
 /* A and c from the state and the params. 0 or -ENOMEM. */
 static int minmax__map(pt_stage_fit_t *st)
 {
-    const minmax_t *s = st->state;
+    const pt_stage_vecs_t *s = st->state;
     size_t p = st->p_in;
     double lo = pt_stage_num(st, "min", 0.0), hi = pt_stage_num(st, "max", 1.0);
     double *scale = malloc((p ? p : 1) * sizeof *scale);
@@ -59,9 +51,9 @@ static int minmax__map(pt_stage_fit_t *st)
     int rc = -ENOMEM;
     if (scale != NULL && shift != NULL) {
         for (size_t j = 0; j < p; j++) {
-            double range = s->emax[j] - s->emin[j];
+            double range = s->v[1][j] - s->v[0][j];
             scale[j] = range != 0 ? (hi - lo) / range : 0.0;
-            shift[j] = scale[j] != 0 ? lo - s->emin[j] * scale[j] : 0.5 * (lo + hi);
+            shift[j] = scale[j] != 0 ? lo - s->v[0][j] * scale[j] : 0.5 * (lo + hi);
         }
         rc = pt_stage_diagonal_map(st, scale, shift);
     }
@@ -70,27 +62,13 @@ static int minmax__map(pt_stage_fit_t *st)
     return rc;
 }
 
-/* A zeroed state with room for p features, set as st's; NULL when out of memory. */
-static minmax_t *minmax__new(pt_stage_fit_t *st, size_t p)
-{
-    minmax_t *s = calloc(1, sizeof *s);
-    st->state = s;
-    if (s == NULL)
-        return NULL;
-    s->emin = malloc((p ? p : 1) * sizeof(double));
-    s->emax = malloc((p ? p : 1) * sizeof(double));
-    return s->emin != NULL && s->emax != NULL ? s : NULL;
-}
-
 static int minmax__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
-    minmax_t *s = minmax__new(st, in->m->p);
+    pt_stage_vecs_t *s = pt_stage_vecs_new(st, 2, err);
     int rc;
-    if (s == NULL) {
-        pt_seterr(err, "out of memory");
+    if (s == NULL)
         return -ENOMEM;
-    }
-    if ((rc = pt_stage_input_range(in, s->emin, s->emax, err)) != 0)
+    if ((rc = pt_stage_input_range(in, s->v[0], s->v[1], err)) != 0)
         return rc;
     if (minmax__map(st) != 0) {
         pt_seterr(err, "out of memory");
@@ -101,24 +79,13 @@ static int minmax__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 
 static void minmax__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
 {
-    const minmax_t *s = st->state;
-    pt_msgpack_pack_str(pk, "original_min");
-    pt_stage_pack_doubles(pk, s->emin, st->p_in);
-    pt_msgpack_pack_str(pk, "original_max");
-    pt_stage_pack_doubles(pk, s->emax, st->p_in);
+    pt_stage_vecs_pack(st, pk, minmax__names, 2);
 }
 
 static int minmax__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
 {
-    minmax_t *s = calloc(1, sizeof *s);
-    int rc;
-    st->state = s;
-    if (s == NULL)
-        return -ENOMEM;
-    if ((rc = pt_stage_get_doubles(o, "original_min", st->p_in, &s->emin, err)) != 0 ||
-        (rc = pt_stage_get_doubles(o, "original_max", st->p_in, &s->emax, err)) != 0)
-        return rc;
-    return minmax__map(st);
+    int rc = pt_stage_vecs_unpack(st, o, minmax__names, 2, err);
+    return rc != 0 ? rc : minmax__map(st);
 }
 
 const pt_stage_def_t pt_stage_minmax = {
@@ -129,6 +96,6 @@ const pt_stage_def_t pt_stage_minmax = {
     .npack = 2,
     .pack = minmax__pack,
     .unpack = minmax__unpack,
-    .free = minmax__free,
+    .free = pt_stage_vecs_free,
     .check = minmax__check,
 };

@@ -18,69 +18,44 @@ static const pt_param_def_t scaler__params[] = {
     {"withStd", PT_VAL_BOOL, 0, 1, 0, 1, "scale the features to unit sample std", NULL},
 };
 
-typedef struct {
-    double *mean, *std; /* p_in each */
-    int with_mean, with_std;
-} scaler_t;
-
-static void scaler__free(void *state)
-{
-    scaler_t *s = state;
-    free(s->mean);
-    free(s->std);
-    free(s);
-}
-
-/* A new state for p features, or NULL. */
-static scaler_t *scaler__new(size_t p)
-{
-    scaler_t *s = calloc(1, sizeof *s);
-    if (s == NULL)
-        return NULL;
-    s->mean = malloc((p ? p : 1) * sizeof(double));
-    s->std = malloc((p ? p : 1) * sizeof(double));
-    if (s->mean == NULL || s->std == NULL) {
-        scaler__free(s);
-        return NULL;
-    }
-    return s;
-}
+/* The state is a pt_stage_vecs_t: v[0] the mean, v[1] the sample std of each feature, flag[0]
+ * withMean, flag[1] withStd. */
+static const char *const scaler__names[] = {"mean", "std"};
 
 /* A and c from the state. 0 or -ENOMEM. */
 static int scaler__map(pt_stage_fit_t *st)
 {
-    const scaler_t *s = st->state;
+    const pt_stage_vecs_t *s = st->state;
     size_t p = st->p_in;
-    st->p_out = p;
-    st->A = calloc(p > 0 ? p * p : 1, sizeof(double));
-    st->c = calloc(p ? p : 1, sizeof(double));
-    if (st->A == NULL || st->c == NULL)
-        return -ENOMEM;
-    for (size_t j = 0; j < p; j++) {
-        double sd = s->std[j];
-        double scale = s->with_std ? (sd > 0 ? 1.0 / sd : 0.0) : 1.0;
-        st->A[j * p + j] = scale;
-        st->c[j] = s->with_mean ? -s->mean[j] * scale : 0.0;
+    double *scale = malloc((p ? p : 1) * sizeof *scale);
+    double *shift = malloc((p ? p : 1) * sizeof *shift);
+    int rc = -ENOMEM;
+    if (scale != NULL && shift != NULL) {
+        for (size_t j = 0; j < p; j++) {
+            double sd = s->v[1][j];
+            scale[j] = s->flag[1] ? (sd > 0 ? 1.0 / sd : 0.0) : 1.0;
+            shift[j] = s->flag[0] ? -s->v[0][j] * scale[j] : 0.0;
+        }
+        rc = pt_stage_diagonal_map(st, scale, shift);
     }
-    return 0;
+    free(scale);
+    free(shift);
+    return rc;
 }
 
 static int scaler__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     const pt_moments_t *m = in->m;
     size_t p = m->p;
-    scaler_t *s = scaler__new(p);
-    st->state = s;
-    if (s == NULL) {
-        pt_seterr(err, "out of memory");
+    pt_stage_vecs_t *s = pt_stage_vecs_new(st, 2, err);
+    if (s == NULL)
         return -ENOMEM;
-    }
-    s->with_mean = pt_stage_num(st, "withMean", 0) != 0;
-    s->with_std = pt_stage_num(st, "withStd", 1) != 0;
+    s->flag[0] = pt_stage_num(st, "withMean", 0) != 0;
+    s->flag[1] = pt_stage_num(st, "withStd", 1) != 0;
     for (size_t j = 0; j < p; j++) {
         double var = m->n > 1 ? m->S[j * p + j] / (m->n - 1) : 0.0;
-        s->std[j] = var > 0 ? sqrt(var) : 0.0;
-        s->mean[j] = m->mean[j];
+        s->v[1][j] = var > 0 ? sqrt(var) : 0.0;
+        s->v[0][j] = m->mean[j];
     }
     if (scaler__map(st) != 0) {
         pt_seterr(err, "out of memory");
@@ -91,30 +66,22 @@ static int scaler__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 
 static void scaler__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
 {
-    const scaler_t *s = st->state;
-    pt_msgpack_pack_str(pk, "mean");
-    pt_stage_pack_doubles(pk, s->mean, st->p_in);
-    pt_msgpack_pack_str(pk, "std");
-    pt_stage_pack_doubles(pk, s->std, st->p_in);
+    const pt_stage_vecs_t *s = st->state;
+    pt_stage_vecs_pack(st, pk, scaler__names, 2);
     pt_msgpack_pack_str(pk, "with_mean");
-    pt_stage_pack_bool(pk, s->with_mean);
+    pt_stage_pack_bool(pk, s->flag[0]);
     pt_msgpack_pack_str(pk, "with_std");
-    pt_stage_pack_bool(pk, s->with_std);
+    pt_stage_pack_bool(pk, s->flag[1]);
 }
 
 static int scaler__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
 {
-    scaler_t *s = calloc(1, sizeof *s);
-    int rc;
-    st->state = s;
-    if (s == NULL)
-        return -ENOMEM;
-    if ((rc = pt_stage_get_doubles(o, "mean", st->p_in, &s->mean, err)) != 0 ||
-        (rc = pt_stage_get_doubles(o, "std", st->p_in, &s->std, err)) != 0 ||
-        (rc = pt_msgpack_get_bool(o, "with_mean", &s->with_mean, err)) != 0 ||
-        (rc = pt_msgpack_get_bool(o, "with_std", &s->with_std, err)) != 0)
+    int rc = pt_stage_vecs_unpack(st, o, scaler__names, 2, err);
+    pt_stage_vecs_t *s = st->state;
+    if (rc == 0 && ((rc = pt_msgpack_get_bool(o, "with_mean", &s->flag[0], err)) != 0 ||
+                    (rc = pt_msgpack_get_bool(o, "with_std", &s->flag[1], err)) != 0))
         return rc;
-    return scaler__map(st);
+    return rc != 0 ? rc : scaler__map(st);
 }
 
 const pt_stage_def_t pt_stage_scaler = {
@@ -125,5 +92,5 @@ const pt_stage_def_t pt_stage_scaler = {
     .npack = 4,
     .pack = scaler__pack,
     .unpack = scaler__unpack,
-    .free = scaler__free,
+    .free = pt_stage_vecs_free,
 };
