@@ -14,6 +14,7 @@
 
 #include "pt_common.h"
 #include "pt_cpus.h"
+#include "pt_csv.h"
 
 
 static void tune_usage(FILE *f)
@@ -23,6 +24,7 @@ static void tune_usage(FILE *f)
         "  --data FILE            CSV with a header row, or LIBSVM text\n"
         "  --format auto|csv|libsvm   input format (default auto)\n"
         "  --label NAME           label column (default label)\n"
+        "  --sep auto|,|;|tab|'|'  CSV field separator (default auto: from the header)\n"
         "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, standardScaler,\n"
         "                         linearRegression, logisticRegression)\n"
         "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
@@ -105,7 +107,7 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN };
+       O_STRAT, O_PIN, O_SEP };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -138,6 +140,7 @@ static const struct option long_opts[] = {
     {"num-bins", required_argument, NULL, O_BINS},
     {"stratify", no_argument, NULL, O_STRAT},
     {"pin-cpus", required_argument, NULL, O_PIN},
+    {"sep", required_argument, NULL, O_SEP},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -242,6 +245,10 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return 0;
     case O_PIN:
         return pin_opt(o, arg);
+    case O_SEP:
+        if (pt_csv_parse_sep(arg, &o->sep) != 0)
+            return pt_bad_opt("--sep", arg, "expected auto, ',', ';', tab or '|'");
+        return 0;
     default:
         return int_opt(o, c, arg);
     }
@@ -304,6 +311,8 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--samples", NULL, "applies to --random only");
     if (o->stratify && o->fold_col != NULL)
         return pt_bad_opt("--stratify", NULL, "and --fold-col contradict each other");
+    if (o->sep != 0 && o->format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)
@@ -363,4 +372,11 @@ void pt_opts_free(opts_t *o)
     free(o->set);
     free(o->random);
     o->grid = o->set = o->random = NULL;
+}
+
+void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet)
+{
+    if (!quiet && given == 0 && ds->format == PT_FMT_CSV && ds->sep != ',')
+        fprintf(stderr, "paratune: %s: separator %s (detected from the header; --sep to "
+                "choose)\n", path, pt_csv_sep_name(ds->sep));
 }

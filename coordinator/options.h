@@ -24,6 +24,7 @@ typedef struct {
     long samples;                   /* --samples N (0: not given) */
     long num_bins;                  /* --num-bins of the binary evaluator */
     int stratify;
+    char sep;                       /* --sep: ',', ';', '\t', '|'; 0: auto */
     int pin;                        /* --pin-cpus: PT_PIN_AUTO (default), _OFF, _ON */
     int *cpus;                      /* the CPUs to pin to, in order (malloc'd): the given list,
                                        else every usable CPU */
@@ -50,5 +51,9 @@ void pt_err_prefix(char *err, const char *pfx);
 
 /* Prints "paratune: OPT ARG: WHY" on stderr and returns PT_EXIT_USAGE. */
 int pt_bad_opt(const char *opt, const char *arg, const char *why);
+
+/* States on stderr the separator of the CSV file path when it was detected (given 0, no
+ * --sep) and is not a comma, unless quiet: one line. */
+void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet);
 
 #endif

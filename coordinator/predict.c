@@ -1,6 +1,7 @@
 /* predict.c - `paratune predict`: apply a model file written by `tune --model-out`.
  *
  *   paratune predict --model FILE --data FILE --out FILE [--format auto|csv|libsvm]
+ *                    [--sep auto|,|;|tab|'|'] [--quiet]
  *
  * The model's pipeline is stored composed into one linear model on the raw features
  * (coefficients r x p, intercepts r), so prediction is one matrix product: the number for a
@@ -18,6 +19,7 @@
 
 #include "options.h"
 #include "pt_common.h"
+#include "pt_csv.h"
 #include "pt_dataset.h"
 #include "pt_file.h"
 #include "pt_model.h"
@@ -64,6 +66,8 @@ int pt_predict_main(int argc, char **argv)
                                        {"data", required_argument, NULL, 'd'},
                                        {"out", required_argument, NULL, 'o'},
                                        {"format", required_argument, NULL, 'f'},
+                                       {"sep", required_argument, NULL, 's'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *data = NULL, *out = NULL;
@@ -73,7 +77,7 @@ int pt_predict_main(int argc, char **argv)
     char err[PT_ERRLEN];
     double *pred = NULL, *prob = NULL;
     size_t K;
-    int c, code = PT_EXIT_USAGE;
+    int c, code = PT_EXIT_USAGE, quiet = 0;
 
     memset(&opts, 0, sizeof opts);
     opterr = 0;
@@ -89,9 +93,14 @@ int pt_predict_main(int argc, char **argv)
             else if (strcmp(optarg, "auto") != 0)
                 return pt_bad_opt("--format", optarg, "expected auto, csv or libsvm");
             break;
+        case 's':
+            if (pt_csv_parse_sep(optarg, &opts.sep) != 0)
+                return pt_bad_opt("--sep", optarg, "expected auto, ',', ';', tab or '|'");
+            break;
+        case 'q': quiet = 1; break;
         case 'h':
             puts("usage: paratune predict --model FILE --data FILE --out FILE "
-                 "[--format auto|csv|libsvm]");
+                 "[--format auto|csv|libsvm] [--sep auto|,|;|tab|'|'] [--quiet]");
             return PT_EXIT_OK;
         case ':':
             fprintf(stderr, "paratune: %s: needs a value\n", argv[optind - 1]);
@@ -103,6 +112,8 @@ int pt_predict_main(int argc, char **argv)
     }
     if (model_path == NULL || data == NULL || out == NULL)
         return pt_bad_opt("predict:", NULL, "--model, --data and --out are required");
+    if (opts.sep != 0 && opts.format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
     if (pt_model_read(model_path, &m, err) != 0)
         goto fail;
     opts.label = m->label;
@@ -121,6 +132,7 @@ int pt_predict_main(int argc, char **argv)
     }
     if (write_predictions(out, m, pred, prob, ds->rows, err) != 0)
         goto fail;
+    pt_sep_note(data, ds, opts.sep, quiet);
     code = PT_EXIT_OK;
     goto done;
 fail:
