@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#ifdef __SSE2__
+#if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -489,27 +489,35 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
 }
 
 /* The rows of a chunk, separated by sep (a constant for the usual comma, so that the
- * comparisons of field_fast are with an immediate). */
+ * comparisons of field_fast are with an immediate). A file without quotes is cut at every
+ * newline; in one with quotes a row is first read as plain or quoted numbers up to the next
+ * newline, and when that fails cut by quoted_row and read by the exact rules. */
 static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, char sep)
 {
     size_t r = k->row0, lineno = k->line0, nl;
     const char *p = k->p, *end = k->end, *eol;
 
     k->fpsum = 0;
-    while (p < end) {
+    if (!k->quoted) {
+        for (; p < end; r++) {
+            const char *line = p;
+            p = pt_scan_line(line, end, &eol);
+            if (parse_row(k, line, eol, ++lineno, r, k->pos != NULL ? k->pos[r] : r, sep, 1) < 0)
+                return -EINVAL;
+        }
+        return 0;
+    }
+    for (; p < end; r++) {
         const char *line = p;
-        size_t d;
+        size_t d = k->pos != NULL ? k->pos[r] : r;
         int rc;
-        if (k->quoted && r == k->row0 + k->rows) { /* cannot be: rows were counted by parity */
+        if (r == k->row0 + k->rows) { /* cannot be: the rows were counted by the same rule */
             pt_seterr(k->c.err, "%s:%zu: internal error: more rows than counted", k->c.path,
                       lineno + 1);
             return -EINVAL;
         }
-        d = k->pos != NULL ? k->pos[r] : r;
         p = pt_scan_line(line, end, &eol);
-        lineno++;
-        /* with quotes: plain and quoted numbers first, and the exact rules when that fails */
-        rc = parse_row(k, line, eol, lineno, r, d, sep, !k->quoted);
+        rc = parse_row(k, line, eol, ++lineno, r, d, sep, 0);
         if (rc > 0) {
             p = quoted_row(line, end, &eol, &nl);
             rc = parse_row(k, line, eol, lineno, r, d, sep, 1);
@@ -517,7 +525,6 @@ static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, 
         }
         if (rc < 0)
             return -EINVAL;
-        r++;
     }
     return 0;
 }
@@ -559,15 +566,68 @@ static void split_chunks(const char *p, const char *end, int threads, csv_chunk_
     }
 }
 
+/* count_rows over [*qp, end) in blocks of 64 bytes, up to the last whole block: newlines
+ * summed in byte lanes (at most 252 per lane, then folded by psadbw); a NUL or a quote only
+ * noted per block and then looked at byte by byte. Compiled twice, for SSE2 (every x86-64)
+ * and AVX2, and chosen at run time. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define COUNT_BLOCKS(NAME, ATTR, VEC, W, LOAD, SET1, ZERO, CMPEQ, SUB, OR, MASK, SAD, FOLD)    \
+    static ATTR size_t NAME(const char **qp, const char *end, int *quotes, const char **nul)    \
+    {                                                                                           \
+        const char *q = *qp;                                                                    \
+        const VEC cn = SET1('\n'), cz = ZERO(), cq = SET1('"');                                 \
+        size_t nl = 0;                                                                          \
+        while (end - q >= 64) {                                                                 \
+            VEC acc = ZERO();                                                                   \
+            for (int it = 0; it < 63 && end - q >= 64; it++, q += 64) {                         \
+                VEC zq = ZERO();                                                                \
+                for (int i = 0; i < 64 / W; i++) {                                              \
+                    VEC v = LOAD((const VEC *)(q + W * i));                                     \
+                    acc = SUB(acc, CMPEQ(v, cn));                                               \
+                    zq = OR(zq, OR(CMPEQ(v, cz), CMPEQ(v, cq)));                                \
+                }                                                                               \
+                if (MASK(zq) != 0) { /* rare */                                                 \
+                    *quotes |= memchr(q, '"', 64) != NULL;                                      \
+                    if (*nul == NULL)                                                           \
+                        *nul = memchr(q, '\0', 64);                                             \
+                }                                                                               \
+            }                                                                                   \
+            nl += FOLD(SAD(acc, cz));                                                           \
+        }                                                                                       \
+        *qp = q;                                                                                \
+        return nl;                                                                              \
+    }
+#define FOLD128(x) ((size_t)_mm_cvtsi128_si32(x) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(x, 8)))
+#define FOLD256(x) (FOLD128(_mm256_castsi256_si128(x)) + FOLD128(_mm256_extracti128_si256(x, 1)))
+COUNT_BLOCKS(count_blocks_sse2, , __m128i, 16, _mm_loadu_si128, _mm_set1_epi8, _mm_setzero_si128,
+             _mm_cmpeq_epi8, _mm_sub_epi8, _mm_or_si128, _mm_movemask_epi8, _mm_sad_epu8, FOLD128)
+COUNT_BLOCKS(count_blocks_avx2, __attribute__((target("avx2"))), __m256i, 32,
+             _mm256_loadu_si256, _mm256_set1_epi8, _mm256_setzero_si256, _mm256_cmpeq_epi8,
+             _mm256_sub_epi8, _mm256_or_si256, _mm256_movemask_epi8, _mm256_sad_epu8, FOLD256)
+#endif
+
 /* The first pass over a chunk: its lines, its first NUL byte and whether it holds a quote
- * (the text's first touch, so its page faults are taken in parallel too). */
+ * (the text's first touch, so its page faults are taken in parallel too), in one pass. */
 static void count_rows(csv_chunk_t *k)
 {
-    size_t len = (size_t)(k->end - k->p);
-    k->nul = memchr(k->p, '\0', len);
-    k->nl = pt_scan_count(k->p, k->end, '\n');
-    k->rows = k->nl + (k->end[-1] != '\n');
-    k->quotes = memchr(k->p, '"', len) != NULL;
+    const char *q = k->p, *end = k->end;
+    size_t nl = 0;
+    int quotes = 0;
+    k->nul = NULL;
+#if defined(__x86_64__) && defined(__GNUC__)
+    nl = __builtin_cpu_supports("avx2") ? count_blocks_avx2(&q, end, &quotes, &k->nul)
+                                        : count_blocks_sse2(&q, end, &quotes, &k->nul);
+#endif
+    if (q < end) {
+        nl += pt_scan_count(q, end, '\n');
+        quotes |= memchr(q, '"', (size_t)(end - q)) != NULL;
+        if (k->nul == NULL)
+            k->nul = memchr(q, '\0', (size_t)(end - q));
+    }
+    k->nl = nl;
+    k->rows = nl + (end[-1] != '\n');
+    k->quotes = quotes;
 }
 
 /* Bit i set for each byte of the 64 at p equal to ch. */
