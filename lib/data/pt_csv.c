@@ -18,8 +18,10 @@
  * its first real row start (requote). Rows are cut by the same parity rule when parsing
  * (quoted_row), so the row count is exact whatever the input, and a chunk that starts at a
  * real row start parses exactly what a serial parse would: the dataset and the first error do
- * not depend on the thread count. A stray quote or text after a closing quote is an error of
- * its field (scan_field).
+ * not depend on the thread count. A row of a file with quotes is first read as plain or
+ * quoted numbers up to the next newline (field_fast, as without quotes: such fields hold no
+ * quote or newline), and only when that fails cut by quoted_row and read by the full rules. A
+ * stray quote or text after a closing quote is an error of its field (scan_field).
  */
 #include "pt_csv.h"
 
@@ -30,7 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#if defined(__SSE2__)
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h> /* the first pass: SSE2, and AVX2 when the CPU has it */
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -571,7 +575,6 @@ static void split_chunks(const char *p, const char *end, int threads, csv_chunk_
  * noted per block and then looked at byte by byte. Compiled twice, for SSE2 (every x86-64)
  * and AVX2, and chosen at run time. */
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 #define COUNT_BLOCKS(NAME, ATTR, VEC, W, LOAD, SET1, ZERO, CMPEQ, SUB, OR, MASK, SAD, FOLD)    \
     static ATTR size_t NAME(const char **qp, const char *end, int *quotes, const char **nul)    \
     {                                                                                           \
