@@ -26,6 +26,7 @@ typedef struct {
     long samples;                   /* --samples N (0: not given) */
     long num_bins;                  /* --num-bins of the binary evaluator */
     int stratify;
+    char sep;                       /* --sep: ',', ';', '\t', '|'; 0: auto */
     int pin;                        /* --pin-cpus: PT_PIN_AUTO (default), _OFF, _ON */
     int *cpus;                      /* the CPUs to pin to, in order (malloc'd): the given list,
                                        else every usable CPU */
@@ -60,5 +61,9 @@ int pt_opt_fail(int c, char *const argv[], const char *unknown);
  * names inside it: free(*list) releases all; a previous *list is freed first). Returns 0, or
  * PT_EXIT_USAGE after printing why (an empty name; out of memory). */
 int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n);
+
+/* States on stderr the separator of the CSV file path when it was detected (given 0, no
+ * --sep) and is not a comma, unless quiet: one line. */
+void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet);
 
 #endif
