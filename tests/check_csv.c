@@ -2,7 +2,8 @@
  * %.10g, names, a stable fingerprint, a file replaced whole, failures leaving nothing) and
  * RFC 4180 reading (quoted fields with separators, doubled quotes and newlines, CRLF inside
  * and outside quotes, a BOM before a quoted header, the separators and their detection, the
- * chunks cut at real row starts whatever the thread count, and each quoting error).
+ * chunks cut at real row starts whatever the thread count, and each quoting error), and
+ * ignored and kept columns holding quoted separators, quotes and newlines.
  * (The rest of CSV loading is tested through pt_dataset_load in check_dataset.)
  */
 #include <check.h>
@@ -387,6 +388,112 @@ START_TEST(rfc_first_pass_blocks)
 }
 END_TEST
 
+/* Columns that are not features (--ignore) and kept ones (--keep) in a file with quotes: a
+ * quoted text with the separator, doubled quotes, LF and CRLF inside is stepped over or
+ * copied by the quoting rules, on every thread count; the kept text is the field's value
+ * with the quoting undone (as Python's csv reads it), and the numbers and the fingerprint
+ * are those of the same file without the text columns. */
+static const char *const notes[] = {"x, y; z", "say \"hi\", \"\"", "line 1\nline 2",
+                                    "a\r\n\"b\", c", " sp ", "", "plain", "\"", ";\n;"};
+enum { NNOTES = sizeof notes / sizeof *notes };
+
+/* notes[i] as a quoted CSV field (quotes doubled) into dst. */
+static char *quote_note(char *dst, const char *s)
+{
+    char *d = dst;
+    *d++ = '"';
+    for (; *s; s++) {
+        if (*s == '"')
+            *d++ = '"';
+        *d++ = *s;
+    }
+    *d++ = '"';
+    *d = '\0';
+    return dst;
+}
+
+START_TEST(rfc_ignored_and_kept_columns)
+{
+    enum { ROWS = 700 };
+    static const char *ign[] = {"no\"te", "id"}, *keep[] = {"id", "no\"te"};
+    static const char seps[] = ",;";
+    size_t cap = ROWS * 96 + 64;
+    char *text = malloc(cap), *plain = malloc(cap), q[64], err[PT_ERRLEN];
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(plain);
+    for (int si = 0; si < 2; si++) {
+        char sep = seps[si];
+        size_t len = 0, plen = 0;
+        pt_dataset_t *ref;
+        pt_load_opts_t po = {.threads = 1};
+        char path[PATH_MAX];
+        len += (size_t)snprintf(text + len, cap - len, "\"id\"%ca%c\"no\"\"te\"%cb%clabel\n",
+                                sep, sep, sep, sep);
+        plen += (size_t)snprintf(plain + plen, cap - plen, "a,b,label\n");
+        for (int r = 0; r < ROWS; r++) {
+            /* most rows without a quote, so both the first try and the exact read are used */
+            const char *note = r % 3 == 0 ? notes[(r / 3) % NNOTES] : "free text";
+            len += (size_t)snprintf(text + len, cap - len, "%s%c%d.5%c%s%c\"%d\"%c%d%s",
+                                    r % 2 ? "\"id, 1\"" : "r", sep, r, sep,
+                                    r % 3 == 0 ? quote_note(q, note) : note, sep, -r, sep,
+                                    r % 4, r % 5 == 0 ? "\r\n" : "\n");
+            plen += (size_t)snprintf(plain + plen, cap - plen, "%d.5,%d,%d\n", r, -r, r % 4);
+        }
+        ref = load_ok(put_n("plain.csv", plain, plen), &po);
+        snprintf(path, sizeof path, "%s", put_n("text.csv", text, len));
+        for (int t = 1; t <= 9; t++) {
+            pt_load_opts_t o = {.threads = t, .ignore_cols = ign, .nignore_cols = 2,
+                                .keep_cols = keep, .nkeep_cols = 2};
+            pt_dataset_t *ds = pt_dataset_load(path, &o, err);
+            ck_assert_msg(ds != NULL, "sep %c, %d threads: %s", sep, t, err);
+            ck_assert_int_eq(ds->sep, sep);
+            ck_assert_uint_eq(ds->rows, ROWS);
+            ck_assert_uint_eq(ds->features, 2);
+            ck_assert_str_eq(ds->kept_names[1], "no\"te");
+            ck_assert(memcmp(ds->x, ref->x, ROWS * 2 * sizeof *ds->x) == 0);
+            ck_assert(memcmp(ds->y, ref->y, ROWS * sizeof *ds->y) == 0);
+            ck_assert(ds->fingerprint == ref->fingerprint);
+            for (int r = 0; r < ROWS; r++) {
+                ck_assert_str_eq(pt_dataset_kept(ds, (size_t)r, 0), r % 2 ? "id, 1" : "r");
+                ck_assert_str_eq(pt_dataset_kept(ds, (size_t)r, 1),
+                                 r % 3 == 0 ? notes[(r / 3) % NNOTES] : "free text");
+            }
+            pt_dataset_destroy(&ds);
+        }
+        pt_dataset_destroy(&ref);
+    }
+    free(text);
+    free(plain);
+}
+END_TEST
+
+/* A quoting error in an ignored column is still an error of its field (the rows could not be
+ * cut otherwise), with the same message on every thread count. */
+START_TEST(rfc_ignored_column_errors)
+{
+    static const char *ign[] = {"note"};
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"a,note,label\n1,\"x,\ny\",2\n3,ab\"c,4\n", "x.csv:4: field 2 (\"note\"): a quote inside "
+                                                     "an unquoted field"},
+        {"a,note,label\n1,\"x\"y,2\n", "x.csv:2: field 2 (\"note\"): text after the closing "
+                                       "quote: y"},
+        {"a,note,label\n1,\"x\n2,3\n", "x.csv:2: field 2 (\"note\"): unterminated quote"},
+        {"a,note,label\n1,\"x,y\",2,3\n", "x.csv:2: expected 3 fields, found 4"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *path = put("x.csv", cases[i].text);
+        for (int t = 1; t <= 4; t++) {
+            pt_load_opts_t o = {.threads = t, .ignore_cols = ign, .nignore_cols = 1};
+            char err[PT_ERRLEN] = "";
+            ck_assert_ptr_null(pt_dataset_load(path, &o, err));
+            ck_assert_msg(strstr(err, cases[i].want) != NULL, "case %zu: %s", i, err);
+        }
+    }
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
@@ -404,6 +511,8 @@ Suite *suite_csv(void)
     tcase_add_test(tc, rfc_late_error_threads);
     tcase_add_test(tc, rfc_sep_libsvm);
     tcase_add_test(tc, rfc_first_pass_blocks);
+    tcase_add_test(tc, rfc_ignored_and_kept_columns);
+    tcase_add_test(tc, rfc_ignored_column_errors);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -452,53 +452,84 @@ typedef struct {
     int odd;            /* an odd number of quotes in [p, end) */
 } csv_chunk_t;
 
-/* The end of a field that is not read (the separator or eol after it). */
+/* The end of a field that is not read as a number (the separator or eol after it), when it
+ * holds no quote (a quoted one is cut by scan_field). */
 static inline const char *field_skip(const char *p, const char *eol, char sep)
 {
     const char *e = memchr(p, sep, (size_t)(eol - p));
     return e != NULL ? e : eol;
 }
 
-/* Copies the text of field [p, fe) of row r (column j, a kept one) into the chunk. */
-static int keep_field(csv_chunk_t *k, size_t lineno, size_t j, size_t r, const char *p,
-                      const char *fe)
+/* Copies the value of field [p, fe) of row r (column j, a kept one; a field whose quoting was
+ * checked) into the chunk's kept text: the blanks around it removed and, when it is quoted,
+ * the quotes, the text inside them kept as it is but for "" which is one quote (RFC 4180, as
+ * Python's csv module reads it). 0, or -ENOMEM with the message. */
+static int keep_field(csv_chunk_t *k, size_t j, size_t r, const char *p, const char *fe)
 {
     const char *a = p, *b = fe;
-    char txt[PT_SCAN_SHOW_MAX + 4], name[PT_SCAN_SHOW_MAX + 4];
-    size_t n;
-    if (pt_scan_unquote(&a, &b) < 0) {
-        pt_scan_show(txt, p, (size_t)(fe - p));
-        pt_scan_show(name, k->c.cols[j], strlen(k->c.cols[j]));
-        pt_seterr(k->c.err, "%s:%zu: column \"%s\": unterminated quote: %s", k->c.path, lineno,
-                  name, txt);
-        return -EINVAL;
-    }
-    n = (size_t)(b - a);
-    if (k->ktlen + n + 1 > k->ktcap) {
-        size_t cap = 2 * (k->ktlen + n + 1) + 4096;
-        char *t = realloc(k->kt, cap);
-        if (t == NULL) {
+    char sep = k->c.sep, *t;
+    int quoted;
+    while (a < b && blank(*a, sep))
+        a++;
+    quoted = a < b && *a == '"';
+    if (quoted)
+        for (b = ++a; b[0] != '"' || b[1] == '"'; b++) /* to the closing quote */
+            b += b[0] == '"';
+    else
+        while (b > a && (blank(b[-1], sep) || b[-1] == '\r'))
+            b--;
+    if (k->ktlen + (size_t)(b - a) + 1 > k->ktcap) {
+        size_t cap = 2 * (k->ktlen + (size_t)(b - a) + 1) + 4096;
+        char *nt = realloc(k->kt, cap);
+        if (nt == NULL) {
             pt_seterr(k->c.err, "%s: out of memory", k->c.path);
             return -ENOMEM;
         }
-        k->kt = t;
+        k->kt = nt;
         k->ktcap = cap;
     }
-    memcpy(k->kt + k->ktlen, a, n);
-    k->kt[k->ktlen + n] = '\0';
     k->koff[(r - k->row0) * k->nkeep + (size_t)k->c.keep[j]] = k->ktlen;
-    k->ktlen += n + 1;
+    for (t = k->kt + k->ktlen; a < b; a++) {
+        *t++ = *a;
+        a += quoted && *a == '"'; /* "" inside quotes is one quote */
+    }
+    *t++ = '\0';
+    k->ktlen = (size_t)(t - k->kt);
     return 0;
 }
 
-/* The fields of the row [line, eol) on line lineno, into row r (stored at d). exact: eol is
- * the row's end; else it is only the first newline after line (a file with quotes) and the
- * function returns 1 rather than look closer at anything but plain or quoted numbers (which
- * hold no quote or newline, so the row then ends there). Skipped columns are only stepped
- * over, kept ones copied. 0, or -EINVAL with the message. */
+/* The end of field j (skipped or kept: not read as a number) starting at fs in the row
+ * [line, eol) on line lineno: the separator or eol after it. quoted, exact: as parse_row's.
+ * A field holding a quote is cut by scan_field, so a quoted separator or newline stays in
+ * it; NULL when it holds one and !exact (the row is then read exactly), or on a quoting error
+ * (the message in c->err). */
+static inline __attribute__((always_inline)) const char *
+field_end(const csv_t *c, size_t lineno, size_t j, const char *line, const char *eol,
+          const char *fs, char sep, int quoted, int exact)
+{
+    const char *q = field_skip(fs, eol, sep), *a, *b;
+    int esc, why;
+    if (!quoted || memchr(fs, '"', (size_t)(q - fs)) == NULL)
+        return q;
+    if (!exact)
+        return NULL;
+    why = scan_field(fs, eol, sep, &a, &b, &q, &esc);
+    if (why != FIELD_OK) {
+        quote_error(c, lineno, j, line, fs, a, q, why);
+        return NULL;
+    }
+    return q;
+}
+
+/* The fields of the row [line, eol) on line lineno, into row r (stored at d). quoted: the
+ * file has quotes (a constant 0 or 1). exact: eol is the row's end; else it is only the first
+ * newline after line (a file with quotes) and the function returns 1 rather than look closer
+ * at anything but plain or quoted numbers and fields without quotes (which hold no newline,
+ * so the row then ends there). Skipped columns are only stepped over, kept ones copied.
+ * 0, or a negative errno with the message. */
 static inline __attribute__((always_inline)) int
 parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size_t r,
-          size_t d, char sep, int exact)
+          size_t d, char sep, int quoted, int exact)
 {
     const csv_t *c = &k->c;
     const int32_t *kind = c->kind;
@@ -518,7 +549,8 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
         const char *fs = j == 0 ? q : q + 1;
         double v = 0.0;
         if (kd == KIND_SKIP) {
-            q = field_skip(fs, eol, sep);
+            if ((q = field_end(c, lineno, j, line, eol, fs, sep, quoted, exact)) == NULL)
+                return exact ? -EINVAL : 1;
         } else {
             q = kd == KIND_FOLD ? NULL : field_fast(fs, eol, sep, &v);
             if (q == NULL && !exact)
@@ -528,8 +560,8 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
         }
         if ((q == eol) != (j + 1 == c->ncols))
             return exact ? ragged(c, lineno, line, eol) : 1;
-        if (k->nkeep != 0 && c->keep[j] >= 0 && keep_field(k, lineno, j, r, fs, q) < 0)
-            return -EINVAL;
+        if (k->nkeep != 0 && c->keep[j] >= 0 && keep_field(k, j, r, fs, q) < 0)
+            return -ENOMEM;
         if (kd >= 0)
             xr[kd] = v;
         else if (kd == KIND_LABEL)
@@ -544,9 +576,9 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
 
 /* The rows of a chunk, separated by sep (a constant for the usual comma, so that the
  * comparisons of field_fast are with an immediate). A file without quotes is cut at every
- * newline; in one with quotes a row is first read as plain or quoted numbers up to the next
- * newline, and when that fails cut by quoted_row and read by the exact rules (the kept text
- * of the first try dropped). */
+ * newline; in one with quotes a row is first read as plain or quoted numbers and fields
+ * without quotes up to the next newline, and when that fails cut by quoted_row and read by
+ * the exact rules (the kept text of the first try dropped). */
 static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, char sep)
 {
     size_t r = k->row0, lineno = k->line0, nl;
@@ -557,7 +589,8 @@ static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, 
         for (; p < end; r++) {
             const char *line = p;
             p = pt_scan_line(line, end, &eol);
-            if (parse_row(k, line, eol, ++lineno, r, k->pos != NULL ? k->pos[r] : r, sep, 1) < 0)
+            if (parse_row(k, line, eol, ++lineno, r, k->pos != NULL ? k->pos[r] : r, sep, 0,
+                          1) < 0)
                 return -EINVAL;
         }
         return 0;
@@ -572,11 +605,11 @@ static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, 
             return -EINVAL;
         }
         p = pt_scan_line(line, end, &eol);
-        rc = parse_row(k, line, eol, ++lineno, r, d, sep, 0);
+        rc = parse_row(k, line, eol, ++lineno, r, d, sep, 1, 0);
         if (rc > 0) {
             k->ktlen = kt0;
             p = quoted_row(line, end, &eol, &nl);
-            rc = parse_row(k, line, eol, lineno, r, d, sep, 1);
+            rc = parse_row(k, line, eol, lineno, r, d, sep, 1, 1);
             lineno += nl;
         }
         if (rc < 0)
