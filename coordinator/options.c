@@ -81,29 +81,44 @@ int pt_opt_fail(int c, char *const argv[], const char *unknown)
 int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n)
 {
     size_t len = strlen(arg), cnt = 1, i = 0;
-    char *s;
+    const char *p = arg, *why = NULL;
+    char *out;
     const char **v;
-    for (const char *p = arg; *p; p++)
-        cnt += *p == ',';
+    for (const char *q = arg; *q; q++)
+        cnt += *q == ',';
     free(*list);
     *list = NULL;
     *n = 0;
     v = malloc(cnt * sizeof *v + len + 1);
     if (v == NULL)
         return pt_bad_opt(opt, arg, "out of memory");
-    s = memcpy((char *)(v + cnt), arg, len + 1);
-    for (char *tok = s;; tok++) {
-        char *comma = strchr(tok, ',');
-        if (comma != NULL)
-            *comma = '\0';
-        if (*tok == '\0') {
-            free(v);
-            return pt_bad_opt(opt, arg, "an empty column name (names are separated by commas)");
+    out = (char *)(v + cnt);
+    for (;;) {
+        char *name = out;
+        if (*p == '"') { /* as a CSV header quotes it: commas inside, "" for a quote */
+            for (p++; *p != '\0' && (*p != '"' || p[1] == '"'); p++) {
+                *out++ = *p;
+                p += *p == '"';
+            }
+            if (*p != '"')
+                why = "an unterminated quote";
+            else if (*++p != '\0' && *p != ',')
+                why = "text after a closing quote (a name with a comma or a quote is given "
+                      "in double quotes, \"\" for a quote)";
+        } else {
+            while (*p != '\0' && *p != ',')
+                *out++ = *p++;
         }
-        v[i++] = tok;
-        if (comma == NULL)
+        *out++ = '\0';
+        if (why == NULL && *name == '\0')
+            why = "an empty column name (names are separated by commas)";
+        if (why != NULL) {
+            free(v);
+            return pt_bad_opt(opt, arg, why);
+        }
+        v[i++] = name;
+        if (*p++ == '\0')
             break;
-        tok = comma;
     }
     *list = v;
     *n = i;
