@@ -8,7 +8,8 @@
  * it. Each column has a role from the header (pt_columns): a field of a feature, the label or
  * the fold column is read by field_fast (blanks, optional quotes, a number) and, when that
  * fails, by field_slow, which applies the full rules and words the error; a skipped column's
- * field is only stepped over (field_skip), and a kept column's text is copied (keep_field).
+ * field is only stepped over (field_end: the next separator, or scan_field when the field
+ * holds a quote), and a kept column's value is copied with its quoting undone (keep_field).
  * The fingerprint is summed per chunk while parsing.
  *
  * Quotes (RFC 4180): a file without any '"' in its body is parsed line by line as above. In a
@@ -21,8 +22,9 @@
  * (quoted_row), so the row count is exact whatever the input, and a chunk that starts at a
  * real row start parses exactly what a serial parse would: the dataset and the first error do
  * not depend on the thread count. A row of a file with quotes is first read as plain or
- * quoted numbers up to the next newline (field_fast, as without quotes: such fields hold no
- * quote or newline), and only when that fails cut by quoted_row and read by the full rules. A
+ * quoted numbers and quote-free skipped fields up to the next newline (as without quotes:
+ * such fields hold no newline), and only when that fails cut by quoted_row and read by the
+ * full rules. A
  * stray quote or text after a closing quote is an error of its field (scan_field).
  */
 #include "pt_csv.h"
