@@ -14,6 +14,7 @@
 
 #include "pt_common.h"
 #include "pt_cpus.h"
+#include "pt_csv.h"
 
 
 static void tune_usage(FILE *f)
@@ -26,6 +27,7 @@ static void tune_usage(FILE *f)
         "  --features COL,...     the feature columns (in the file's order; default: every\n"
         "                         column but the label and the fold column)\n"
         "  --ignore COL,...       columns that are not features (not read at all)\n"
+        "  --sep auto|,|;|tab|'|'  CSV field separator (default auto: from the header)\n"
         "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, standardScaler,\n"
         "                         linearRegression, logisticRegression)\n"
         "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
@@ -79,29 +81,44 @@ int pt_opt_fail(int c, char *const argv[], const char *unknown)
 int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n)
 {
     size_t len = strlen(arg), cnt = 1, i = 0;
-    char *s;
+    const char *p = arg, *why = NULL;
+    char *out;
     const char **v;
-    for (const char *p = arg; *p; p++)
-        cnt += *p == ',';
+    for (const char *q = arg; *q; q++)
+        cnt += *q == ',';
     free(*list);
     *list = NULL;
     *n = 0;
     v = malloc(cnt * sizeof *v + len + 1);
     if (v == NULL)
         return pt_bad_opt(opt, arg, "out of memory");
-    s = memcpy((char *)(v + cnt), arg, len + 1);
-    for (char *tok = s;; tok++) {
-        char *comma = strchr(tok, ',');
-        if (comma != NULL)
-            *comma = '\0';
-        if (*tok == '\0') {
-            free(v);
-            return pt_bad_opt(opt, arg, "an empty column name (names are separated by commas)");
+    out = (char *)(v + cnt);
+    for (;;) {
+        char *name = out;
+        if (*p == '"') { /* as a CSV header quotes it: commas inside, "" for a quote */
+            for (p++; *p != '\0' && (*p != '"' || p[1] == '"'); p++) {
+                *out++ = *p;
+                p += *p == '"';
+            }
+            if (*p != '"')
+                why = "an unterminated quote";
+            else if (*++p != '\0' && *p != ',')
+                why = "text after a closing quote (a name with a comma or a quote is given "
+                      "in double quotes, \"\" for a quote)";
+        } else {
+            while (*p != '\0' && *p != ',')
+                *out++ = *p++;
         }
-        v[i++] = tok;
-        if (comma == NULL)
+        *out++ = '\0';
+        if (why == NULL && *name == '\0')
+            why = "an empty column name (names are separated by commas)";
+        if (why != NULL) {
+            free(v);
+            return pt_bad_opt(opt, arg, why);
+        }
+        v[i++] = name;
+        if (*p++ == '\0')
             break;
-        tok = comma;
     }
     *list = v;
     *n = i;
@@ -136,7 +153,7 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN, O_FEATURES, O_IGNORE };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -171,6 +188,7 @@ static const struct option long_opts[] = {
     {"pin-cpus", required_argument, NULL, O_PIN},
     {"features", required_argument, NULL, O_FEATURES},
     {"ignore", required_argument, NULL, O_IGNORE},
+    {"sep", required_argument, NULL, O_SEP},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -279,6 +297,10 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return pt_opt_names("--features", arg, &o->features, &o->nfeatures);
     case O_IGNORE:
         return pt_opt_names("--ignore", arg, &o->ignore, &o->nignore);
+    case O_SEP:
+        if (pt_csv_parse_sep(arg, &o->sep) != 0)
+            return pt_bad_opt("--sep", arg, "expected auto, ',', ';', tab or '|'");
+        return 0;
     default:
         return int_opt(o, c, arg);
     }
@@ -340,6 +362,8 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--samples", NULL, "applies to --random only");
     if (o->stratify && o->fold_col != NULL)
         return pt_bad_opt("--stratify", NULL, "and --fold-col contradict each other");
+    if (o->sep != 0 && o->format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)
@@ -402,4 +426,11 @@ void pt_opts_free(opts_t *o)
     free(o->features);
     free(o->ignore);
     o->features = o->ignore = NULL;
+}
+
+void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet)
+{
+    if (!quiet && given == 0 && ds->format == PT_FMT_CSV && ds->sep != ',')
+        fprintf(stderr, "paratune: %s: separator %s (detected from the header; --sep to "
+                "choose)\n", path, pt_csv_sep_name(ds->sep));
 }

@@ -26,6 +26,7 @@ typedef struct {
     long samples;                   /* --samples N (0: not given) */
     long num_bins;                  /* --num-bins of the binary evaluator */
     int stratify;
+    char sep;                       /* --sep: ',', ';', '\t', '|'; 0: auto */
     int pin;                        /* --pin-cpus: PT_PIN_AUTO (default), _OFF, _ON */
     int *cpus;                      /* the CPUs to pin to, in order (malloc'd): the given list,
                                        else every usable CPU */
@@ -57,8 +58,14 @@ int pt_bad_opt(const char *opt, const char *arg, const char *why);
 int pt_opt_fail(int c, char *const argv[], const char *unknown);
 
 /* Splits the value arg of option opt, "A,B,...", into *list (*n names; one malloc'd block,
- * names inside it: free(*list) releases all; a previous *list is freed first). Returns 0, or
- * PT_EXIT_USAGE after printing why (an empty name; out of memory). */
+ * names inside it: free(*list) releases all; a previous *list is freed first). A name may be
+ * in double quotes as in a CSV header (commas inside, "" for a quote). Returns 0, or
+ * PT_EXIT_USAGE after printing why (an empty name; a quote not closed or followed by more
+ * than a comma; out of memory). */
 int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n);
+
+/* States on stderr the separator of the CSV file path when it was detected (given 0, no
+ * --sep) and is not a comma, unless quiet: one line. */
+void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet);
 
 #endif

@@ -1,7 +1,7 @@
 /* predict.c - `paratune predict`: apply a model file written by `tune --model-out`.
  *
  *   paratune predict --model FILE --data FILE --out FILE [--format auto|csv|libsvm]
- *                    [--keep COL,...]
+ *                    [--keep COL,...] [--sep auto|,|;|tab|'|'] [--quiet]
  *
  * The model's pipeline is stored composed into one linear model on the raw features
  * (coefficients r x p, intercepts r), so prediction is one matrix product: the number for a
@@ -21,6 +21,7 @@
 
 #include "options.h"
 #include "pt_common.h"
+#include "pt_csv.h"
 #include "pt_dataset.h"
 #include "pt_file.h"
 #include "pt_model.h"
@@ -109,6 +110,8 @@ int pt_predict_main(int argc, char **argv)
                                        {"out", required_argument, NULL, 'o'},
                                        {"format", required_argument, NULL, 'f'},
                                        {"keep", required_argument, NULL, 'k'},
+                                       {"sep", required_argument, NULL, 's'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *data = NULL, *out = NULL, *keep_arg = NULL, **keep = NULL;
@@ -119,7 +122,7 @@ int pt_predict_main(int argc, char **argv)
     char err[PT_ERRLEN], src[PT_ERRLEN / 2];
     double *pred = NULL, *prob = NULL;
     size_t K;
-    int c, code = PT_EXIT_USAGE;
+    int c, code = PT_EXIT_USAGE, quiet = 0;
 
     memset(&opts, 0, sizeof opts);
     opterr = 0;
@@ -136,9 +139,15 @@ int pt_predict_main(int argc, char **argv)
                 return pt_bad_opt("--format", optarg, "expected auto, csv or libsvm");
             break;
         case 'k': keep_arg = optarg; break;
+        case 's':
+            if (pt_csv_parse_sep(optarg, &opts.sep) != 0)
+                return pt_bad_opt("--sep", optarg, "expected auto, ',', ';', tab or '|'");
+            break;
+        case 'q': quiet = 1; break;
         case 'h':
             puts("usage: paratune predict --model FILE --data FILE --out FILE "
-                 "[--format auto|csv|libsvm] [--keep COL,...]");
+                 "[--format auto|csv|libsvm] [--keep COL,...] [--sep auto|,|;|tab|'|'] "
+                 "[--quiet]");
             return PT_EXIT_OK;
         default:
             return pt_opt_fail(c, argv, "of predict");
@@ -146,6 +155,8 @@ int pt_predict_main(int argc, char **argv)
     }
     if (model_path == NULL || data == NULL || out == NULL)
         return pt_bad_opt("predict:", NULL, "--model, --data and --out are required");
+    if (opts.sep != 0 && opts.format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
     if (keep_arg != NULL && pt_opt_names("--keep", keep_arg, &keep, &nkeep) != 0)
         return PT_EXIT_USAGE;
     if (pt_model_read(model_path, &m, err) != 0)
@@ -185,6 +196,7 @@ int pt_predict_main(int argc, char **argv)
     }
     if (write_predictions(out, m, ds, pred, prob, err) != 0)
         goto fail;
+    pt_sep_note(data, ds, opts.sep, quiet);
     code = PT_EXIT_OK;
     goto done;
 fail:

@@ -366,6 +366,7 @@ static int load_data(sweep_t *s, char *err)
     lo.nfeature_cols = o->nfeatures;
     lo.ignore_cols = o->ignore;
     lo.nignore_cols = o->nignore;
+    lo.sep = o->sep;
     lo.place = place_rows;
     lo.place_arg = &s->pl;
     s->pl.o = o;
@@ -763,6 +764,7 @@ int pt_tune_main(int argc, char **argv)
     /* from here on the failures are the system's, not the input's (but a fold without rows) */
     if ((rc = build_image(&s, err)) != 0)
         goto out;
+    pt_sep_note(o.data, s.ds, o.sep, o.quiet); /* once the input is accepted: one line */
     s.t_shm = pt_now() - s.t_start - s.t_load;
     if ((rc = open_log(&s, err)) == 0 && (rc = run_sweep(&s, err)) == 0 &&
         (rc = pick(&s, err)) == 0 && (rc = refit(&s, err)) == 0 &&

@@ -1,9 +1,11 @@
 /* pt_csv.h - CSV text: loading it into a dataset (on several threads) and writing one.
  *
- * The format (pt_dataset.h gives the rules and errors in full): a header row, comma
- * separated, LF or CRLF line ends, optional double quotes around a field; the label column
- * found by name, an optional integer fold column, the feature columns chosen by pt_columns
- * (by default every other column), numeric; columns that are none of these are not parsed.
+ * The format (pt_dataset.h gives the rules and errors in full): RFC 4180 text with a header
+ * row, fields separated by ',', ';', tab or '|' (detected from the header unless given), LF
+ * or CRLF line ends, double quotes around any field (separators, doubled quotes and newlines
+ * inside them); the label column found by name, an optional integer fold column, the feature
+ * columns chosen by pt_columns (by default every other column), numeric; columns that are
+ * none of these are not parsed as numbers (kept ones are copied as text).
  * pt_dataset_load dispatches here; the writer is `paratune gen`'s.
  */
 #ifndef PT_CSV_H
@@ -12,6 +14,29 @@
 #include <stddef.h>
 
 #include "pt_dataset.h"
+
+/* The separators a CSV file may use, in the order that breaks ties when detecting one. */
+#define PT_CSV_SEPS ",;\t|"
+
+/* The separator of a file whose header row is [p, eol): the one of PT_CSV_SEPS that occurs
+ * most often outside double quotes; a tie goes to the first in PT_CSV_SEPS, and a header
+ * with none of them (one column) is comma separated. */
+char pt_csv_detect_sep(const char *p, const char *eol);
+
+/* A --sep value: "auto" (*sep = 0: detect), ",", ";", "|", "tab", a tab character or the two
+ * characters "\t". 0, or -1 for anything else. */
+int pt_csv_parse_sep(const char *s, char *sep);
+
+/* The separator as a message names it: "','", "';'", "tab", "'|'". Static string. */
+const char *pt_csv_sep_name(char sep);
+
+/* How the loader cuts the CSV body [p, end) (whole rows, end after a newline or at a last row
+ * without one) for threads parsing threads: fills starts[k] and rows[k] (at most
+ * PT_CSV_CHUNKS_MAX entries) with each chunk's first row and its row count, rows cut at
+ * newlines outside quotes when the body has any. Returns the number of chunks. For tests. */
+#define PT_CSV_CHUNKS_MAX 8
+int pt_csv_chunk_rows(const char *p, const char *end, int threads, const char **starts,
+                      size_t *rows);
 
 /* Parses the CSV text buf[0..len) (followed by PT_SCAN_PAD readable zero bytes, as
  * pt_scan_read_file gives it; a byte order mark already skipped) of the file path with the

@@ -111,6 +111,10 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
         len -= 3;
     }
     fmt = o->format != PT_FMT_AUTO ? o->format : detect(path, text, len);
+    if (fmt == PT_FMT_LIBSVM && o->sep != 0) {
+        pt_seterr(err, "%s: a field separator (--sep) applies to CSV; this is LIBSVM", path);
+        goto out;
+    }
     /* CSV looks for NUL bytes in parallel with counting its lines (pt_csv_load) */
     if (fmt == PT_FMT_LIBSVM && (nul = memchr(text, '\0', len)) != NULL) {
         pt_scan_nul_byte(err, path, pt_scan_count(text, nul, '\n') + 1);

@@ -27,6 +27,7 @@ typedef struct {
     size_t *kept_off;   /* ... field k of file row r at kept_text + kept_off[r * nkept + k] */
     pt_format_t format; /* the format actually read */
     int borrowed;       /* x and y belong to the caller's pt_load_opts_t.place: not freed */
+    char sep;           /* CSV: the field separator read (',', ';', '\t' or '|'); else 0 */
     int fp_valid;       /* fingerprint holds pt_dataset_fingerprint (computed while parsing) */
     uint64_t fingerprint;
 } pt_dataset_t;
@@ -64,6 +65,8 @@ typedef struct {
     int threads;          /* CSV: threads that parse the rows; 0 = one per CPU this process
                              may run on, at most 8, with at least 1 MiB of text each. The
                              dataset and any error message do not depend on it. */
+    char sep;             /* CSV: the field separator, ',', ';', '\t' or '|'; 0: detected
+                             from the header row (pt_csv_detect_sep). Refused for LIBSVM. */
     pt_place_fn place;    /* CSV: where rows go (NULL: memory of the dataset's own) */
     void *place_arg;
 } pt_load_opts_t;
@@ -72,13 +75,17 @@ typedef struct {
  * non-blank, non-'#' line that holds no ',' and has a token of the form int:number, means
  * LIBSVM; anything else is CSV.
  *
- * CSV: a header row, comma separated, LF or CRLF line ends, optional double quotes around a
- * field (no embedded quotes or commas needed). The label column is found by name; the
+ * CSV (RFC 4180): a header row, fields separated by sep (detected from the header row when
+ * 0), LF or CRLF line ends, blanks around a field ignored. Any field may be in double quotes,
+ * with separators, newlines and doubled quotes ("" for one) inside; a quoted number is a
+ * number; a row ends at a newline outside quotes. The label column is found by name; the
  * features are the columns the selection names (pt_columns.h: by default every column but
- * the label and fold_col) and must be numeric; other columns are not parsed. Errors (each
- * with file:line): a missing label or fold column, a bad selection (pt_columns.h), a
- * duplicate column name, a ragged row, an empty or non-numeric or non-finite field, a fold
- * value that is not an integer in range, no data rows.
+ * the label and fold_col) and must be numeric; other columns are not parsed as numbers (a
+ * skipped or kept field is only cut by the quoting rules, so any text is fine there). Errors
+ * (each with file:line, the line where the row or field starts): a missing label or fold
+ * column, a bad selection (pt_columns.h), a duplicate column name, a ragged row, an empty or
+ * non-numeric or non-finite field, a fold value that is not an integer in range, no data
+ * rows, an unterminated quote, a quote inside an unquoted field, text after a closing quote.
  *
  * LIBSVM: "label idx:val idx:val ...", 1-based strictly increasing indices, blank lines and
  * lines starting with '#' skipped; absent entries are 0. fold_col is refused for LIBSVM.

@@ -5,7 +5,9 @@
 # wall time of the whole `paratune tune` process over BENCH_RUNS runs, the speedup of
 # parallelism 2..cores over parallelism 1, and the ratio to scikit-learn's GridSearchCV on
 # the same data, pipeline, grid and folds (when /usr/bin/python3 has sklearn); then a table
-# of the performance targets with the measured figure and PASS/MISS.
+# of the performance targets with the measured figure and PASS/MISS. (a) and (b) also load a
+# copy of their data with every field in double quotes and print the load phase of both side
+# by side (medians, quoted/plain ratio; target: within 2x).
 #   (a) seed example: 10,000 x 100, pca.k x regParam 4 x 4, tvs 0.8
 #   (b) heavy: 200,000 x 200, same grid, 3-fold CV, with and without --no-cache
 #   (c) dispatch: 20,000 near-empty jobs (8 rows, 2 features, 10,000 regParams x 2 folds)

@@ -111,11 +111,11 @@ plain = list(csv.reader(open(sys.argv[3], newline="")))
 assert out[0] == ["id", "note", "prediction"], out[0]
 assert len(out) == len(full) + 1
 for d, o, p in zip(full, out[1:], plain[1:]):
-    # the field's text as the loader reads it: quotes removed, blanks around trimmed
-    assert o[0] == d["id"].strip(), (o, d["id"])
+    # the field's value as Python's csv reads it: the quotes removed, the text inside kept
+    assert o[0] == d["id"], (o, d["id"])
     assert o[1] == d["note"], (o, d["note"])
     assert o[2:] == p, (o, p)
-assert out[1][0] == "id 000" and out[2][0] == "00001", out[1:3]
+assert out[1][0] == " id 000 " and out[2][0] == "00001", out[1:3]
 PYEOF
 then bad "$(tail -2 "$C/e")";
 else ok; fi
