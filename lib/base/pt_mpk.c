@@ -218,6 +218,16 @@ int pt_msgpack_get_int(const msgpack_object *o, const char *key, int64_t min, in
     return field_reason(pt_msgpack_to_int(v, "", min, max, out, err), key, err);
 }
 
+int pt_msgpack_get_int32(const msgpack_object *o, const char *key, int32_t min, int32_t max,
+                         int32_t *out, char *err)
+{
+    int64_t v;
+    int rc = pt_msgpack_get_int(o, key, min, max, &v, err);
+    if (rc == 0)
+        *out = (int32_t)v;
+    return rc;
+}
+
 int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out, char *err)
 {
     char what[PT_ERRLEN];

@@ -53,6 +53,9 @@ void pt_msgpack_writer_init(pt_msgpack_writer_t *w, msgpack_sbuffer *sb);
  * get_str: a str without NUL bytes; *out is a new malloc'd copy (the caller frees). */
 int pt_msgpack_get_int(const msgpack_object *o, const char *key, int64_t min, int64_t max,
                        int64_t *out, char *err);
+/* get_int32: get_int into an int32_t, within [min, max] (a subrange of int32_t's). */
+int pt_msgpack_get_int32(const msgpack_object *o, const char *key, int32_t min, int32_t max,
+                         int32_t *out, char *err);
 int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out, char *err);
 int pt_msgpack_get_double(const msgpack_object *o, const char *key, double *out, char *err);
 int pt_msgpack_get_bool(const msgpack_object *o, const char *key, int *out, char *err);

@@ -444,16 +444,6 @@ static int get_opt_str(const msgpack_object *o, const char *key, char **out, cha
     return pt_msgpack_to_str(v, what, out, why);
 }
 
-static int get_int32(const msgpack_object *o, const char *key, int32_t min, int32_t max,
-                     int32_t *out, char *why)
-{
-    int64_t v;
-    int rc = pt_msgpack_get_int(o, key, min, max, &v, why);
-    if (rc == 0)
-        *out = (int32_t)v;
-    return rc;
-}
-
 /* An array of exactly n numbers into a new array *out (the caller frees it, also on failure). */
 static int get_doubles(const msgpack_object *o, const char *key, size_t n, double **out,
                        char *why)
@@ -655,14 +645,14 @@ static int read_result(const msgpack_object *o, size_t nmaps, pt_log_result_t *r
         pt_seterr(why, "a result, but the header lists no param maps");
         return -EBADMSG;
     }
-    if ((rc = get_int32(o, "param_index", 0, last, &r->param_index, why)) != 0 ||
-        (rc = get_int32(o, "fold", INT32_MIN, INT32_MAX, &r->fold, why)) != 0 ||
+    if ((rc = pt_msgpack_get_int32(o, "param_index", 0, last, &r->param_index, why)) != 0 ||
+        (rc = pt_msgpack_get_int32(o, "fold", INT32_MIN, INT32_MAX, &r->fold, why)) != 0 ||
         (rc = get_params(o, "params", 0, &r->params, why)) != 0 ||
         (rc = pt_msgpack_get_double(o, "metric", &r->metric, why)) != 0 ||
         (rc = pt_msgpack_get_str(o, "status", &r->status, why)) != 0 ||
         (rc = get_opt_str(o, "error", &r->error, why)) != 0 ||
-        (rc = get_int32(o, "worker", INT32_MIN, INT32_MAX, &r->worker, why)) != 0 ||
-        (rc = get_int32(o, "attempt", INT32_MIN, INT32_MAX, &r->attempt, why)) != 0 ||
+        (rc = pt_msgpack_get_int32(o, "worker", INT32_MIN, INT32_MAX, &r->worker, why)) != 0 ||
+        (rc = pt_msgpack_get_int32(o, "attempt", INT32_MIN, INT32_MAX, &r->attempt, why)) != 0 ||
         (rc = pt_msgpack_get_double(o, "started", &r->started, why)) != 0 ||
         (rc = pt_msgpack_get_double(o, "finished", &r->finished, why)) != 0 ||
         (rc = pt_msgpack_get_double(o, "fit_seconds", &r->fit_seconds, why)) != 0 ||
@@ -675,7 +665,7 @@ static int read_result(const msgpack_object *o, size_t nmaps, pt_log_result_t *r
         r->not_converged = !conv;
     }
     if (pt_msgpack_map_get(o, "run") != NULL &&
-        (rc = get_int32(o, "run", 1, INT32_MAX, &r->run, why)) != 0)
+        (rc = pt_msgpack_get_int32(o, "run", 1, INT32_MAX, &r->run, why)) != 0)
         return rc;
     return 0;
 }

@@ -70,9 +70,8 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         pt_msgpack_kv_strs(pk, "stages", m->stages, m->nstages);
         pt_msgpack_pack_str(pk, "params");
         pt_msgpack_pack_params(pk, &m->params);
-        if (m->threads > 1) {
+        if (m->threads > 1)
             pt_msgpack_kv_int(pk, "threads", m->threads);
-        }
         if (m->ncpus > 0)
             pt_msgpack_kv_int32s(pk, "cpus", m->cpus, m->ncpus);
         break;
@@ -118,13 +117,10 @@ static int decode_job_ids(const msgpack_object *o, pt_msg_t *m, char *err)
     if ((rc = pt_msgpack_get_int(o, "job_id", INT64_MIN, INT64_MAX, &v, err)) != 0)
         return rc;
     m->job_id = v;
-    if ((rc = pt_msgpack_get_int(o, "param_index", INT32_MIN, INT32_MAX, &v, err)) != 0)
+    if ((rc = pt_msgpack_get_int32(o, "param_index", INT32_MIN, INT32_MAX, &m->param_index,
+                                   err)) != 0)
         return rc;
-    m->param_index = (int32_t)v;
-    if ((rc = pt_msgpack_get_int(o, "fold", INT32_MIN, INT32_MAX, &v, err)) != 0)
-        return rc;
-    m->fold = (int32_t)v;
-    return 0;
+    return pt_msgpack_get_int32(o, "fold", INT32_MIN, INT32_MAX, &m->fold, err);
 }
 
 static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
@@ -145,17 +141,11 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
         free(kind);
     }
     m->attempt = 1;
-    if (rc == 0 && pt_msgpack_map_get(o, "attempt") != NULL) {
-        int64_t v;
-        rc = pt_msgpack_get_int(o, "attempt", 0, INT32_MAX, &v, err);
-        m->attempt = (int32_t)v;
-    }
+    if (rc == 0 && pt_msgpack_map_get(o, "attempt") != NULL)
+        rc = pt_msgpack_get_int32(o, "attempt", 0, INT32_MAX, &m->attempt, err);
     m->threads = 1;
-    if (rc == 0 && pt_msgpack_map_get(o, "threads") != NULL) {
-        int64_t v;
-        rc = pt_msgpack_get_int(o, "threads", 1, 4096, &v, err);
-        m->threads = (int32_t)v;
-    }
+    if (rc == 0 && pt_msgpack_map_get(o, "threads") != NULL)
+        rc = pt_msgpack_get_int32(o, "threads", 1, 4096, &m->threads, err);
     if (rc == 0 && pt_msgpack_map_get(o, "cpus") != NULL) {
         const msgpack_object *a = pt_msgpack_get_obj(o, "cpus", MSGPACK_OBJECT_ARRAY, err);
         if (a == NULL)
@@ -228,7 +218,6 @@ static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
 static int decode_fields(const msgpack_object *o, pt_msg_t *m, char *err)
 {
     const msgpack_object *t = pt_msgpack_map_get(o, "type");
-    int64_t pid;
     int rc;
 
     if (t == NULL) {
@@ -246,10 +235,7 @@ static int decode_fields(const msgpack_object *o, pt_msg_t *m, char *err)
     }
     switch (m->type) {
     case PT_MSG_HELLO:
-        rc = pt_msgpack_get_int(o, "pid", INT32_MIN, INT32_MAX, &pid, err);
-        if (rc == 0)
-            m->pid = (int32_t)pid;
-        return rc;
+        return pt_msgpack_get_int32(o, "pid", INT32_MIN, INT32_MAX, &m->pid, err);
     case PT_MSG_JOB:
         return decode_job(o, m, err);
     case PT_MSG_RESULT:

@@ -15,37 +15,30 @@ typedef struct {
 struct pt_results {
     size_t nmaps, nfolds;
     int larger;
-    cell_t *cell; /* nmaps x nfolds, map-major */
+    cell_t cell[]; /* nmaps x nfolds, map-major: one allocation with the struct */
 };
 
 pt_results_t *pt_results_new(size_t nmaps, size_t nfolds, int larger)
 {
-    pt_results_t *r = calloc(1, sizeof *r);
-    if (r == NULL)
+    pt_results_t *r;
+    if (nfolds > 0 && nmaps > (SIZE_MAX - sizeof *r) / sizeof(cell_t) / nfolds)
         return NULL;
-    if (nfolds > 0 && nmaps > SIZE_MAX / sizeof *r->cell / nfolds)
-        goto fail;
-    r->cell = calloc(nmaps * nfolds + 1, sizeof *r->cell);
-    if (r->cell == NULL)
-        goto fail;
+    if ((r = calloc(1, sizeof *r + nmaps * nfolds * sizeof(cell_t))) == NULL)
+        return NULL;
     r->nmaps = nmaps;
     r->nfolds = nfolds;
     r->larger = larger;
     for (size_t i = 0; i < nmaps * nfolds; i++)
         r->cell[i].metric = NAN;
     return r;
-fail:
-    free(r);
-    return NULL;
 }
 
 void pt_results_destroy(pt_results_t **r)
 {
-    if (r == NULL || *r == NULL)
-        return;
-    free((*r)->cell);
-    free(*r);
-    *r = NULL;
+    if (r != NULL) {
+        free(*r);
+        *r = NULL;
+    }
 }
 
 size_t pt_results_nmaps(const pt_results_t *r)

@@ -8,28 +8,30 @@
 struct pt_sched {
     pt_sched_config_t cfg;
     size_t nfits, njobs;
-    pt_sched_job_t *jobs;
-    long *queue;         /* a ring of njobs ids: a job is queued at most once */
+    pt_sched_job_t *jobs; /* njobs, right after queue in the same allocation */
     size_t qhead, qlen;
     size_t running;
     size_t stats_waiting; /* stats jobs queued or running: the fits wait for them */
+    long queue[];         /* a ring of njobs ids (a job is queued at most once); the jobs
+                             follow it: one allocation holds the scheduler */
 };
 
 pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg)
 {
-    pt_sched_t *s = calloc(1, sizeof *s);
+    pt_sched_t *s;
+    size_t njobs;
+    /* 64 bytes a job bound the allocation (a queue entry and a job take less) */
+    if (cfg->nstats > SIZE_MAX / 64 ||
+        (cfg->nfolds > 0 && cfg->nmaps > (SIZE_MAX / 64 - cfg->nstats) / cfg->nfolds))
+        return NULL;
+    njobs = cfg->nmaps * cfg->nfolds + 1 + cfg->nstats;
+    s = calloc(1, sizeof *s + njobs * (sizeof(long) + sizeof(pt_sched_job_t)));
     if (s == NULL)
         return NULL;
     s->cfg = *cfg;
-    if (cfg->nstats > SIZE_MAX / 64 ||
-        (cfg->nfolds > 0 && cfg->nmaps > (SIZE_MAX / 64 - cfg->nstats) / cfg->nfolds))
-        goto fail;
     s->nfits = cfg->nmaps * cfg->nfolds;
-    s->njobs = s->nfits + 1 + cfg->nstats;
-    s->jobs = calloc(s->njobs, sizeof *s->jobs);
-    s->queue = calloc(s->njobs, sizeof *s->queue);
-    if (s->jobs == NULL || s->queue == NULL)
-        goto fail;
+    s->njobs = njobs;
+    s->jobs = (pt_sched_job_t *)(s->queue + njobs); /* long-aligned: fine for the jobs */
     for (size_t j = 0; j < s->nfits; j++) {
         s->jobs[j].kind = PT_JOB_FIT;
         s->jobs[j].map = (int32_t)(j / cfg->nfolds);
@@ -45,19 +47,14 @@ pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg)
         jb->fold = (int32_t)b;
     }
     return s;
-fail:
-    pt_sched_destroy(&s);
-    return NULL;
 }
 
 void pt_sched_destroy(pt_sched_t **s)
 {
-    if (s == NULL || *s == NULL)
-        return;
-    free((*s)->jobs);
-    free((*s)->queue);
-    free(*s);
-    *s = NULL;
+    if (s != NULL) {
+        free(*s);
+        *s = NULL;
+    }
 }
 
 size_t pt_sched_njobs(const pt_sched_t *s)
