@@ -174,7 +174,7 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
         goto out;
     fit = pt_trainset_fit(w->sets, &ts, job->stages, job->nstages, &job->params, err);
     if (fit == NULL) {
-        rc = -EINVAL;
+        rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
         goto out;
     }
     t1 = pt_now();
@@ -229,7 +229,7 @@ reply:
         return;
     }
     reply->type = PT_MSG_ERROR;
-    if (w->memory > 0 && strstr(err, "out of memory") != NULL) {
+    if (w->memory > 0 && rc == -ENOMEM) {
         char e2[PT_ERRLEN + 64];
         snprintf(e2, sizeof e2, "%s (worker memory cap %llu MiB, --worker-memory)", err,
                  w->memory >> 20);

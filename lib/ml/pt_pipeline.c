@@ -131,6 +131,7 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
 {
     pt_fitted_t *f = calloc(1, sizeof *f);
     chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p};
+    int rc = -EINVAL;
 
     if (f == NULL || ch.m == NULL || (f->st = calloc(nstages ? nstages : 1, sizeof *f->st)) == NULL)
         goto nomem;
@@ -150,8 +151,8 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))
             goto nomem;
-        if ((st->def->check != NULL && st->def->check(st, err) != 0) ||
-            st->def->fit(st, &in, err) != 0)
+        if ((st->def->check != NULL && (rc = st->def->check(st, err)) != 0) ||
+            (rc = st->def->fit(st, &in, err)) != 0)
             goto error;
         if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, st) != 0)
             goto nomem;
@@ -165,12 +166,15 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
     goto out;
 nomem:
     pt_seterr(err, "out of memory");
+    rc = -ENOMEM;
 error:
     pt_fitted_destroy(&f);
 out:
     free(ch.A);
     free(ch.c);
     pt_moments_destroy(&ch.m);
+    if (f == NULL)
+        errno = rc < 0 ? -rc : EINVAL; /* set last: the frees above may change errno */
     return f;
 }
 

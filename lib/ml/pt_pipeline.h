@@ -33,7 +33,8 @@ typedef struct pt_fitted pt_fitted_t;
  * position"). pca_cache, when not NULL, holds the eigen-decomposition for a pca first stage
  * on these training rows: filled on first use, reused by later fits on the same rows
  * whatever their k (the caller keeps one per training set).
- * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err. */
+ * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err and
+ * errno set (ENOMEM when memory ran out, else the failing stage's code, EINVAL by default). */
 pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              size_t nblocks, char *const *stages, size_t nstages,
                              const pt_paramlist_t *params, size_t nclasses,

@@ -94,7 +94,8 @@ int pt_trainset_all(pt_trainset_cache_t *c, size_t threads, const int32_t *cpus,
 void pt_trainset_clear(pt_trainset_t *ts);
 
 /* Fits stages with params on ts (pt_pipeline_fit with the cache's class count and the set's
- * PCA decomposition). Returns an owned fitted pipeline or NULL with the reason in err. */
+ * PCA decomposition). Returns an owned fitted pipeline or NULL with the reason in err and
+ * errno set (ENOMEM when memory ran out). */
 pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *ts,
                              char *const *stages, size_t nstages, const pt_paramlist_t *params,
                              char *err);

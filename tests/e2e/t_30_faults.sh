@@ -66,6 +66,7 @@ rc=$?
 e=$($PY "$HERE/logtool.py" field "$W/mem.log" 2 0 error)
 if [ $rc -ne 0 ]; then bad "exit $rc: $(cat "$W/mem.err")";
 elif ! echo "$e" | grep -q "out of memory"; then bad "error: $e";
+elif ! echo "$e" | grep -qF "(worker memory cap 96 MiB, --worker-memory)"; then bad "no cap note: $e";
 elif [ "$($PY "$HERE/logtool.py" field "$W/mem.log" 3 0 status)" != ok ]; then bad "other jobs failed";
 else clean_soon && ok; fi
 
