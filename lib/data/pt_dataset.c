@@ -146,6 +146,7 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     free(ds->kept_names);
     free(ds->kept_text);
     free(ds->kept_off);
+    free(ds->cat_size);
     free(ds);
     *pd = NULL;
 }

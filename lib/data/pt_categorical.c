@@ -1,0 +1,190 @@
+/* pt_categorical.c - categorical CSV columns coded as global indicator columns (see the
+ * header). Each column's values are sorted once (byte order, strcmp) to give the codes; the
+ * new feature matrix is the numeric features followed by every column's indicators.
+ */
+#include "pt_categorical.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "pt_scan.h"
+
+typedef struct {
+    const pt_dataset_t *ds;
+    size_t k;
+} cat__ctx_t;
+
+static int cat__cmp(const void *a, const void *b, void *arg)
+{
+    const cat__ctx_t *c = arg;
+    size_t ra = *(const size_t *)a, rb = *(const size_t *)b;
+    int d = strcmp(pt_dataset_kept(c->ds, ra, c->k), pt_dataset_kept(c->ds, rb, c->k));
+    return d != 0 ? d : (ra > rb) - (ra < rb);
+}
+
+static int cat__cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The line of path where data row r (0: the first after the header) starts, by the quoting
+ * rules (a newline inside double quotes does not end a row). 0 when it cannot be read. */
+static size_t cat__row_line(const char *path, size_t r)
+{
+    FILE *f = fopen(path, "rb");
+    size_t line = 1, row = 0;
+    int ch, quoted = 0, header = 1;
+    if (f == NULL)
+        return 0;
+    while ((ch = getc(f)) != EOF) {
+        if (ch == '"')
+            quoted = !quoted;
+        if (ch != '\n')
+            continue;
+        line++;
+        if (quoted)
+            continue;
+        if (header)
+            header = 0;
+        else
+            row++;
+        if (row == r && !header)
+            break;
+    }
+    fclose(f);
+    return line;
+}
+
+/* Codes of kept column k: code[r] for every row, the number of distinct values in *n and the
+ * values themselves (borrowed from the kept text) in vals (PT_CAT_MAX_VALUES + 1 entries).
+ * -EINVAL with err when there are too many. */
+static int cat__code(pt_dataset_t *ds, const char *path, size_t k, size_t *ord, uint32_t *code,
+                     const char **vals, size_t *n, char *err)
+{
+    cat__ctx_t c = {ds, k};
+    size_t distinct = 0;
+    for (size_t r = 0; r < ds->rows; r++)
+        ord[r] = r;
+    qsort_r(ord, ds->rows, sizeof *ord, cat__cmp, &c);
+    for (size_t i = 0; i < ds->rows && distinct <= PT_CAT_MAX_VALUES; i++) {
+        const char *v = pt_dataset_kept(ds, ord[i], k);
+        if (i == 0 || strcmp(v, vals[distinct - 1]) != 0)
+            vals[distinct++] = v;
+        code[ord[i]] = (uint32_t)(distinct - 1);
+    }
+    if (distinct > PT_CAT_MAX_VALUES) {
+        /* the row where value PT_CAT_MAX_VALUES + 1 in file order first appears */
+        size_t *fr = malloc(ds->rows * sizeof *fr), nf = 0, row;
+        char txt[PT_SCAN_SHOW_MAX + 4];
+        if (fr == NULL)
+            return -ENOMEM;
+        for (size_t i = 0; i < ds->rows; i++)
+            if (i == 0 || strcmp(pt_dataset_kept(ds, ord[i], k),
+                                 pt_dataset_kept(ds, ord[i - 1], k)) != 0)
+                fr[nf++] = ord[i];
+        qsort(fr, nf, sizeof *fr, cat__cmp_size);
+        row = fr[PT_CAT_MAX_VALUES];
+        free(fr);
+        pt_scan_show(txt, ds->kept_names[k], strlen(ds->kept_names[k]));
+        pt_seterr(err, "%s:%zu: column %s: more than %d distinct values (the limit of a "
+                  "categorical column)", path, cat__row_line(path, row), txt,
+                  PT_CAT_MAX_VALUES);
+        return -EINVAL;
+    }
+    *n = distinct;
+    return 0;
+}
+
+/* The indicator names "COLUMN=VALUE" of column k into names[0..n). 0 or -ENOMEM. */
+static int cat__names(const pt_dataset_t *ds, size_t k, const char **vals, size_t n,
+                      char **names)
+{
+    for (size_t v = 0; v < n; v++) {
+        size_t len = strlen(ds->kept_names[k]) + strlen(vals[v]) + 2;
+        if ((names[v] = malloc(len)) == NULL)
+            return -ENOMEM;
+        snprintf(names[v], len, "%s=%s", ds->kept_names[k], vals[v]);
+    }
+    return 0;
+}
+
+int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err)
+{
+    size_t p = ds->features, q = p, nk = ds->nkept;
+    size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord);
+    uint32_t *code = pt_alloc_array(ds->rows ? ds->rows : 1, (nk ? nk : 1) * sizeof *code, 0);
+    const char **vals = malloc((PT_CAT_MAX_VALUES + 1) * sizeof *vals);
+    size_t *size = calloc(nk ? nk : 1, sizeof *size);
+    char **names = NULL;
+    double *x = NULL;
+    int rc = -ENOMEM;
+
+    if (ord == NULL || code == NULL || vals == NULL || size == NULL)
+        goto out;
+    for (size_t k = 0; k < nk; k++) {
+        size_t n;
+        uint32_t *ck = code + k * ds->rows;
+        if ((rc = cat__code(ds, path, k, ord, ck, vals, &n, err)) != 0)
+            goto out;
+        size[k] = n;
+        q += n;
+    }
+    rc = -ENOMEM;
+    if ((names = calloc(q ? q : 1, sizeof *names)) == NULL ||
+        (x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1)) == NULL)
+        goto out;
+    memcpy(names, ds->names, p * sizeof *names);
+    for (size_t k = 0, off = p; k < nk; k++) {
+        /* the values again, in code order: the first row of each code */
+        for (size_t r = 0; r < ds->rows; r++)
+            vals[code[k * ds->rows + r]] = pt_dataset_kept(ds, r, k);
+        if (cat__names(ds, k, vals, size[k], names + off) != 0) {
+            for (size_t i = p; i < q; i++)
+                free(names[i]);
+            goto out;
+        }
+        off += size[k];
+    }
+    for (size_t r = 0; r < ds->rows; r++) {
+        double *xr = x + r * q;
+        memcpy(xr, ds->x + r * p, p * sizeof *xr);
+        for (size_t k = 0, off = p; k < nk; off += size[k], k++)
+            xr[off + code[k * ds->rows + r]] = 1.0;
+    }
+    free(ds->names);
+    ds->names = names;
+    names = NULL;
+    free(ds->x);
+    ds->x = x;
+    x = NULL;
+    ds->features = q;
+    ds->ncat = nk;
+    ds->cat_size = size;
+    size = NULL;
+    ds->fp_valid = 0; /* the fingerprint covers the indicators (the categories) too */
+    for (size_t k = 0; k < nk; k++)
+        free(ds->kept_names[k]);
+    free(ds->kept_names);
+    free(ds->kept_text);
+    free(ds->kept_off);
+    ds->kept_names = NULL;
+    ds->kept_text = NULL;
+    ds->kept_off = NULL;
+    ds->nkept = 0;
+    rc = 0;
+out:
+    if (rc == -ENOMEM)
+        pt_seterr(err, "%s: out of memory", path);
+    free(ord);
+    free(code);
+    free(vals);
+    free(size);
+    free(names);
+    free(x);
+    return rc;
+}

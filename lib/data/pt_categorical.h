@@ -1,0 +1,28 @@
+/* pt_categorical.h - categorical CSV columns, coded once at load time as indicator columns.
+ *
+ * A column declared categorical (`paratune tune --categorical`) is read as text (its fields
+ * are the dataset's kept columns) and replaced by its global indicator columns: one 0/1
+ * column per distinct value seen anywhere in the file, in byte order of the values (so code
+ * k is the k-th value alphabetically), named "COLUMN=VALUE". They follow the numeric
+ * features, column after column in the order of the declaration. A fold's StringIndexer and
+ * OneHotEncoder are then affine maps of these indicators (pt_stage_strindex.c), fit from
+ * their moments like any feature.
+ */
+#ifndef PT_CATEGORICAL_H
+#define PT_CATEGORICAL_H
+
+#include <stddef.h>
+
+#include "pt_dataset.h"
+
+/* Distinct values allowed in one categorical column (its indicators are features, and the
+ * moments hold features^2 numbers). */
+#define PT_CAT_MAX_VALUES 256
+
+/* Replaces the kept columns of ds (which owns its rows: loaded without place; read from the CSV file path, every kept column a
+ * categorical one) by their indicator columns appended to ds->x, ds->names (ds->ncat,
+ * ds->cat_size set; the kept text freed). 0; -EINVAL with "path:LINE: column NAME: more
+ * than N distinct values ..." (LINE: the row where value N+1 first appears); or -ENOMEM. */
+int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err);
+
+#endif
