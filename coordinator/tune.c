@@ -97,8 +97,9 @@ typedef struct {
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
 {
-    return pt_model_write(s->o->model_out, ds->names, ds->features, ds->label_name, best,
-                          &s->full[best], s->model, s->model_len, err);
+    return pt_model_write_cats(s->o->model_out, ds->names, ds->features, ds->label_name, best,
+                               &s->full[best], s->model, s->model_len, ds->ncat,
+                               ds->cat_names, ds->cat_size, err);
 }
 
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,

@@ -100,76 +100,90 @@ static int cat__code(pt_dataset_t *ds, const char *path, size_t k, size_t *ord, 
     return 0;
 }
 
-/* The indicator names "COLUMN=VALUE" of column k into names[0..n). 0 or -ENOMEM. */
-static int cat__names(const pt_dataset_t *ds, size_t k, const char **vals, size_t n,
-                      char **names)
+/* The indicator names "COLUMN=VALUE" of column col into names[0..n). 0 or -ENOMEM. */
+static int cat__names(const char *col, const char **vals, size_t n, char **names)
 {
     for (size_t v = 0; v < n; v++) {
-        size_t len = strlen(ds->kept_names[k]) + strlen(vals[v]) + 2;
+        size_t len = strlen(col) + strlen(vals[v]) + 2;
         if ((names[v] = malloc(len)) == NULL)
             return -ENOMEM;
-        snprintf(names[v], len, "%s=%s", ds->kept_names[k], vals[v]);
+        snprintf(names[v], len, "%s=%s", col, vals[v]);
     }
+    return 0;
+}
+
+/* Widens ds->x by the indicator columns of nk columns of sizes size (code[k * rows + r]: the
+ * category of row r in column k, or UINT32_MAX for none: every indicator 0) named ind (the
+ * new names, taken over by ds). 0 or -ENOMEM. */
+static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uint32_t *code,
+                      char **ind)
+{
+    size_t p = ds->features, q = p;
+    char **names;
+    double *x;
+    for (size_t k = 0; k < nk; k++)
+        q += size[k];
+    names = calloc(q ? q : 1, sizeof *names);
+    x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1);
+    if (names == NULL || x == NULL) {
+        free(names);
+        free(x);
+        return -ENOMEM;
+    }
+    memcpy(names, ds->names, p * sizeof *names);
+    memcpy(names + p, ind, (q - p) * sizeof *names);
+    for (size_t r = 0; r < ds->rows; r++) {
+        double *xr = x + r * q;
+        memcpy(xr, ds->x + r * p, p * sizeof *xr);
+        for (size_t k = 0, off = p; k < nk; off += size[k], k++)
+            if (code[k * ds->rows + r] != UINT32_MAX)
+                xr[off + code[k * ds->rows + r]] = 1.0;
+    }
+    free(ds->names);
+    ds->names = names;
+    if (!ds->borrowed)
+        free(ds->x);
+    ds->x = x;
+    ds->features = q;
+    ds->fp_valid = 0; /* the fingerprint covers the indicators (the categories) too */
     return 0;
 }
 
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err)
 {
-    size_t p = ds->features, q = p, nk = ds->nkept;
+    size_t nk = ds->nkept, q = 0;
     size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord);
     uint32_t *code = pt_alloc_array(ds->rows ? ds->rows : 1, (nk ? nk : 1) * sizeof *code, 0);
     const char **vals = malloc((PT_CAT_MAX_VALUES + 1) * sizeof *vals);
     size_t *size = calloc(nk ? nk : 1, sizeof *size);
-    char **names = NULL;
-    double *x = NULL;
+    char **ind = NULL;
     int rc = -ENOMEM;
 
     if (ord == NULL || code == NULL || vals == NULL || size == NULL)
         goto out;
     for (size_t k = 0; k < nk; k++) {
-        size_t n;
-        uint32_t *ck = code + k * ds->rows;
-        if ((rc = cat__code(ds, path, k, ord, ck, vals, &n, err)) != 0)
+        if ((rc = cat__code(ds, path, k, ord, code + k * ds->rows, vals, &size[k], err)) != 0)
             goto out;
-        size[k] = n;
-        q += n;
+        q += size[k];
     }
     rc = -ENOMEM;
-    if ((names = calloc(q ? q : 1, sizeof *names)) == NULL ||
-        (x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1)) == NULL)
+    if ((ind = calloc(q ? q : 1, sizeof *ind)) == NULL)
         goto out;
-    memcpy(names, ds->names, p * sizeof *names);
-    for (size_t k = 0, off = p; k < nk; k++) {
-        /* the values again, in code order: the first row of each code */
+    for (size_t k = 0, off = 0; k < nk; off += size[k], k++) {
+        /* the values again, in code order */
         for (size_t r = 0; r < ds->rows; r++)
             vals[code[k * ds->rows + r]] = pt_dataset_kept(ds, r, k);
-        if (cat__names(ds, k, vals, size[k], names + off) != 0) {
-            for (size_t i = p; i < q; i++)
-                free(names[i]);
+        if (cat__names(ds->kept_names[k], vals, size[k], ind + off) != 0)
             goto out;
-        }
-        off += size[k];
     }
-    for (size_t r = 0; r < ds->rows; r++) {
-        double *xr = x + r * q;
-        memcpy(xr, ds->x + r * p, p * sizeof *xr);
-        for (size_t k = 0, off = p; k < nk; off += size[k], k++)
-            xr[off + code[k * ds->rows + r]] = 1.0;
-    }
-    free(ds->names);
-    ds->names = names;
-    names = NULL;
-    free(ds->x);
-    ds->x = x;
-    x = NULL;
-    ds->features = q;
+    if (cat__widen(ds, nk, size, code, ind) != 0)
+        goto out;
+    free(ind);
+    ind = NULL;
     ds->ncat = nk;
     ds->cat_size = size;
     size = NULL;
-    ds->fp_valid = 0; /* the fingerprint covers the indicators (the categories) too */
-    for (size_t k = 0; k < nk; k++)
-        free(ds->kept_names[k]);
-    free(ds->kept_names);
+    ds->cat_names = ds->kept_names; /* the categorical columns' names */
     free(ds->kept_text);
     free(ds->kept_off);
     ds->kept_names = NULL;
@@ -180,11 +194,74 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err)
 out:
     if (rc == -ENOMEM)
         pt_seterr(err, "%s: out of memory", path);
+    if (ind != NULL)
+        pt_strv_free(ind, q);
     free(ord);
     free(code);
     free(vals);
     free(size);
+    return rc;
+}
+
+/* The position of value v among n indicator names "COL=VALUE" (skip = strlen(COL) + 1, the
+ * values in byte order), or UINT32_MAX. */
+static uint32_t cat__find(char *const *ind, size_t n, size_t skip, const char *v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(v, ind[mid] + skip);
+        if (d == 0)
+            return (uint32_t)mid;
+        if (d < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return UINT32_MAX;
+}
+
+int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept, size_t ncat,
+                         char *const *cols, const size_t *size, char *const *ind,
+                         int unknown_error, char *err)
+{
+    size_t q = 0;
+    uint32_t *code = pt_alloc_array(ds->rows ? ds->rows : 1, (ncat ? ncat : 1) * sizeof *code, 0);
+    char **names = NULL;
+    int rc = -ENOMEM;
+    for (size_t k = 0; k < ncat; k++)
+        q += size[k];
+    if (code == NULL || (names = calloc(q ? q : 1, sizeof *names)) == NULL)
+        goto out;
+    for (size_t i = 0; i < q; i++)
+        if ((names[i] = strdup(ind[i])) == NULL)
+            goto out;
+    for (size_t k = 0, off = 0; k < ncat; off += size[k], k++) {
+        for (size_t r = 0; r < ds->rows; r++) {
+            const char *v = pt_dataset_kept(ds, r, kept[k]);
+            code[k * ds->rows + r] = cat__find(ind + off, size[k], strlen(cols[k]) + 1, v);
+            if (code[k * ds->rows + r] == UINT32_MAX && unknown_error) {
+                char tc[PT_SCAN_SHOW_MAX + 4], tv[PT_SCAN_SHOW_MAX + 4];
+                pt_scan_show(tc, cols[k], strlen(cols[k]));
+                pt_scan_show(tv, v, strlen(v));
+                pt_seterr(err, "%s:%zu: column %s: category \"%s\" is not among the model's "
+                          "(stringIndexer handleInvalid error)", path, cat__row_line(path, r),
+                          tc, tv);
+                rc = -EINVAL;
+                goto out;
+            }
+        }
+    }
+    if (cat__widen(ds, ncat, size, code, names) != 0)
+        goto out;
     free(names);
-    free(x);
+    names = NULL;
+    rc = 0;
+out:
+    if (rc == -ENOMEM)
+        pt_seterr(err, "%s: out of memory", path);
+    if (names != NULL)
+        pt_strv_free(names, q);
+    free(code);
     return rc;
 }

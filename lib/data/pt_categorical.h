@@ -21,8 +21,19 @@
 
 /* Replaces the kept columns of ds (which owns its rows: loaded without place; read from the CSV file path, every kept column a
  * categorical one) by their indicator columns appended to ds->x, ds->names (ds->ncat,
- * ds->cat_size set; the kept text freed). 0; -EINVAL with "path:LINE: column NAME: more
+ * ds->cat_size, ds->cat_names set; the kept text freed). 0; -EINVAL with "path:LINE: column NAME: more
  * than N distinct values ..." (LINE: the row where value N+1 first appears); or -ENOMEM. */
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err);
+
+/* For predict: appends to ds->x (which owns its rows) the indicator columns of a model's ncat
+ * categorical columns cols[k], kept column kept[k] of ds, with size[k] values each; ind
+ * holds the model's indicator names ("COL=VALUE", each column's in byte order of VALUE, as
+ * pt_categorical_expand made them). A value the model does not have: every indicator 0
+ * (stringIndexer's keep gives it index numLabels), or with unknown_error -EINVAL with
+ * "path:LINE: column COL: category "V" is not among the model's ...". The kept columns stay.
+ * 0, -EINVAL or -ENOMEM. */
+int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept, size_t ncat,
+                         char *const *cols, const size_t *size, char *const *ind,
+                         int unknown_error, char *err);
 
 #endif

@@ -147,6 +147,7 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     free(ds->kept_text);
     free(ds->kept_off);
     free(ds->cat_size);
+    pt_strv_free(ds->cat_names, ds->ncat);
     free(ds);
     *pd = NULL;
 }

@@ -28,6 +28,7 @@ typedef struct {
     size_t ncat;        /* categorical columns (pt_categorical.h): the last sum(cat_size)
                            features are their indicator columns */
     size_t *cat_size;   /* ncat: distinct values of each */
+    char **cat_names;   /* ncat: their column names */
     pt_format_t format; /* the format actually read */
     int borrowed;       /* x and y belong to the caller's pt_load_opts_t.place: not freed */
     char sep;           /* CSV: the field separator read (',', ';', '\t' or '|'); else 0 */

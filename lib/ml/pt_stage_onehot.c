@@ -25,10 +25,15 @@ static const pt_param_def_t onehot__params[] = {
      "one more slot", "error|keep"},
 };
 
-/* The output width of column k of the indexer state s. */
-static size_t onehot__width(const pt_stage_catidx_t *s, size_t k, int drop_last, int keep)
+/* Spark's categorySize of column k of the indexer state s. */
+static size_t onehot__size(const pt_stage_catidx_t *s, size_t k)
 {
-    size_t size = s->nlabels[k] + (s->keep ? 1 : 0);
+    return s->nlabels[k] + (s->keep ? 1 : 0);
+}
+
+/* The output width of a column of that size (getConfigedCategorySizes). */
+static size_t onehot__width(size_t size, int drop_last, int keep)
+{
     if (drop_last)
         return keep ? size : (size ? size - 1 : 0);
     return keep ? size + 1 : size;
@@ -50,7 +55,7 @@ static int onehot__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     s = in->prev->state;
     q = s->p_num;
     for (size_t k = 0; k < s->ncat; k++)
-        q += onehot__width(s, k, drop_last, keep);
+        q += onehot__width(onehot__size(s, k), drop_last, keep);
     st->p_out = q;
     st->from_raw = 1;
     st->A = calloc(p * q > 0 ? p * q : 1, sizeof *st->A);
@@ -66,8 +71,8 @@ static int onehot__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     off = s->p_num; /* the raw indicators of column k */
     col = s->p_num;
     for (size_t k = 0; k < s->ncat; k++) {
-        size_t w = onehot__width(s, k, drop_last, keep);
-        sizes[1 + k] = s->nlabels[k] + (s->keep ? 1 : 0);
+        size_t w = onehot__width(onehot__size(s, k), drop_last, keep);
+        sizes[1 + k] = onehot__size(s, k);
         for (size_t t = 0; t < w; t++, col++) {
             if (t < s->nlabels[k]) {
                 st->A[(off + s->labels[k][t]) * q + col] = 1.0;
@@ -94,13 +99,37 @@ static void onehot__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
         msgpack_pack_uint64(pk, sizes[1 + k]);
 }
 
+/* The state and width back; the map itself is not rebuilt (it reads the raw features, which
+ * unpack does not see: predict uses the composed model). */
 static int onehot__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
 {
-    (void)st;
-    (void)o;
-    pt_seterr(err, "oneHotEncoder: paratune predict does not read models with categorical "
-              "columns yet");
-    return -EBADMSG;
+    const msgpack_object *sz = pt_msgpack_get_obj(o, "category_sizes", MSGPACK_OBJECT_ARRAY,
+                                                  err);
+    const char *hi = pt_stage_str(st, "handleInvalid");
+    int drop_last = pt_stage_num(st, "dropLast", 1) != 0;
+    int keep = hi != NULL && strcmp(hi, "keep") == 0;
+    uint64_t *sizes;
+    size_t n;
+    if (sz == NULL)
+        return -EBADMSG;
+    n = sz->via.array.size;
+    if (n == 0 || n > st->p_in || (st->state = sizes = calloc(n + 1, sizeof *sizes)) == NULL)
+        return n == 0 || n > st->p_in ? (pt_seterr(err, "category_sizes: expected 1 to %zu "
+                                                   "sizes", st->p_in), -EBADMSG)
+                                      : -ENOMEM;
+    sizes[0] = n;
+    st->p_out = st->p_in - n;
+    for (size_t k = 0; k < n; k++) {
+        const msgpack_object *v = &sz->via.array.ptr[k];
+        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 == 0 ||
+            v->via.u64 > (1u << 20)) {
+            pt_seterr(err, "category_sizes[%zu]: expected a positive count", k);
+            return -EBADMSG;
+        }
+        sizes[1 + k] = v->via.u64;
+        st->p_out += onehot__width((size_t)v->via.u64, drop_last, keep);
+    }
+    return 0;
 }
 
 const pt_stage_def_t pt_stage_onehot = {

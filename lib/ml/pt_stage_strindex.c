@@ -10,8 +10,7 @@
  * declaration order). handleInvalid: "error" (default) fails the fit when a category of the
  * file is not in the training rows (with k-fold or train-validation blocks such a category
  * is in the validation block, where Spark's transform would fail); "keep" gives it index
- * nlabels: the unseen categories' indicators get coefficient nlabels (c = 0, so that a
- * column is exactly 0 where its inputs are). Spark's "skip" (drop the rows) is
+ * nlabels (strindex__map). Spark's "skip" (drop the rows) is
  * not offered: it needs the rows, not the moments.
  */
 #include <errno.h>
@@ -136,10 +135,32 @@ nomem:
     return -ENOMEM;
 }
 
+/* A and c from the state: the numeric features unchanged, index j = c_j + sum_k a_k x_k with
+ * c_j = nlabels under keep (0 under error), a_k = idx(k) - c_j for the categories seen in the
+ * training rows, 0 for the others -- so an unseen category, and a row whose category the
+ * file did not have (every indicator 0, at predict), get index nlabels. 0 or -ENOMEM. */
+static int strindex__map(pt_stage_fit_t *st)
+{
+    const pt_stage_catidx_t *s = st->state;
+    size_t p = st->p_in, q = st->p_out = s->p_num + s->ncat, off = s->p_num;
+    st->A = calloc(p * q > 0 ? p * q : 1, sizeof *st->A);
+    st->c = calloc(q ? q : 1, sizeof *st->c);
+    if (st->A == NULL || st->c == NULL)
+        return -ENOMEM;
+    for (size_t j = 0; j < s->p_num; j++)
+        st->A[j * q + j] = 1.0;
+    for (size_t k = 0; k < s->ncat; k++) {
+        size_t col = s->p_num + k;
+        st->c[col] = s->keep ? (double)s->nlabels[k] : 0.0;
+        for (size_t i = 0; i < s->nlabels[k]; i++)
+            st->A[(off + s->labels[k][i]) * q + col] = (double)i - st->c[col];
+        off += (size_t)s->size[k];
+    }
+    return 0;
+}
+
 static int strindex__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
-    pt_stage_catidx_t *s;
-    size_t p = st->p_in, q, off;
     int rc;
     if (in->ncat == 0 || in->A != NULL) {
         pt_seterr(err, in->ncat == 0 ? "stringIndexer: the data has no categorical columns "
@@ -149,24 +170,9 @@ static int strindex__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     }
     if ((rc = strindex__labels(st, in, err)) != 0)
         return rc;
-    s = st->state;
-    q = st->p_out = s->p_num + s->ncat;
-    st->A = calloc(p * q > 0 ? p * q : 1, sizeof *st->A);
-    st->c = calloc(q ? q : 1, sizeof *st->c);
-    if (st->A == NULL || st->c == NULL) {
+    if (strindex__map(st) != 0) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
-    }
-    for (size_t j = 0; j < s->p_num; j++)
-        st->A[j * q + j] = 1.0;
-    off = s->p_num;
-    for (size_t k = 0; k < s->ncat; k++) {
-        size_t col = s->p_num + k;
-        for (size_t v = 0; v < s->size[k] && s->keep; v++) /* unseen: nlabels, seen: below */
-            st->A[(off + v) * q + col] = (double)s->nlabels[k];
-        for (size_t i = 0; i < s->nlabels[k]; i++)
-            st->A[(off + s->labels[k][i]) * q + col] = (double)i;
-        off += (size_t)s->size[k];
     }
     return 0;
 }
@@ -187,13 +193,67 @@ static void strindex__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
         msgpack_pack_uint64(pk, s->size[k]);
 }
 
+/* One packed array of column k of the labels (codes below size). 0 or -EBADMSG. */
+static int strindex__unpack_labels(pt_stage_catidx_t *s, size_t k, const msgpack_object *a,
+                                   char *err)
+{
+    if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size > s->size[k]) {
+        pt_seterr(err, "labels[%zu]: expected an array of at most %llu codes", k,
+                  (unsigned long long)s->size[k]);
+        return -EBADMSG;
+    }
+    s->nlabels[k] = a->via.array.size;
+    if ((s->labels[k] = malloc((s->nlabels[k] ? s->nlabels[k] : 1) * sizeof **s->labels)) ==
+        NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->nlabels[k]; i++) {
+        const msgpack_object *v = &a->via.array.ptr[i];
+        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 >= s->size[k]) {
+            pt_seterr(err, "labels[%zu][%zu]: expected a code below %llu", k, i,
+                      (unsigned long long)s->size[k]);
+            return -EBADMSG;
+        }
+        s->labels[k][i] = (uint32_t)v->via.u64;
+    }
+    return 0;
+}
+
 static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
 {
-    (void)st;
-    (void)o;
-    pt_seterr(err, "stringIndexer: paratune predict does not read models with categorical "
-              "columns yet");
-    return -EBADMSG;
+    const msgpack_object *lab = pt_msgpack_get_obj(o, "labels", MSGPACK_OBJECT_ARRAY, err);
+    const msgpack_object *sz = pt_msgpack_get_obj(o, "category_sizes", MSGPACK_OBJECT_ARRAY,
+                                                  err);
+    const char *hi = pt_stage_str(st, "handleInvalid");
+    pt_stage_catidx_t *s = calloc(1, sizeof *s);
+    size_t used = 0;
+    int rc = -ENOMEM;
+    st->state = s;
+    if (lab == NULL || sz == NULL || s == NULL)
+        return s == NULL ? -ENOMEM : -EBADMSG;
+    if ((s->ncat = lab->via.array.size) != sz->via.array.size || s->ncat == 0) {
+        pt_seterr(err, "labels and category_sizes: expected arrays of one length");
+        return -EBADMSG;
+    }
+    s->keep = hi != NULL && strcmp(hi, "keep") == 0;
+    s->size = calloc(s->ncat, sizeof *s->size);
+    s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
+    s->labels = calloc(s->ncat, sizeof *s->labels);
+    if (s->size == NULL || s->nlabels == NULL || s->labels == NULL)
+        return -ENOMEM;
+    for (size_t k = 0; k < s->ncat; k++) {
+        const msgpack_object *v = &sz->via.array.ptr[k];
+        if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || v->via.u64 == 0 ||
+            v->via.u64 > st->p_in - used) {
+            pt_seterr(err, "category_sizes[%zu]: expected a count within the input", k);
+            return -EBADMSG;
+        }
+        s->size[k] = v->via.u64;
+        used += (size_t)v->via.u64;
+        if ((rc = strindex__unpack_labels(s, k, &lab->via.array.ptr[k], err)) != 0)
+            return rc;
+    }
+    s->p_num = st->p_in - used;
+    return strindex__map(st);
 }
 
 const pt_stage_def_t pt_stage_strindex = {

@@ -43,6 +43,13 @@ gu[[i for i in range(n) if fold[i] == 2][:2]] = "zz"
 yu = y_of(cu, gu)
 write("catu", cu, gu, [f"{v:.6f}" for v in yu])
 write("catb", cu, gu, ["1" if v > np.median(yu) + rng.normal(scale=.5) else "0" for v in yu])
+def unseen(src, dst):  # a copy with values no training row has
+    rows = list(csv.reader(open(f"{w}/{src}.csv", newline="")))
+    rows[5][1], rows[9][3] = "purple", "new"
+    with open(f"{w}/{dst}.csv", "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+unseen("catu", "catp")
+unseen("cat", "catp_e")
 with open(f"{w}/many.csv", "w") as f:
     f.write("x,c,label\n")
     for i in range(300):
@@ -88,6 +95,38 @@ pt tune --data "$W/catb.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,
     --evaluator binary --log "$W/c4.log" >/dev/null 2>"$W/e"
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY "$CCHK" "$W/c4.log" "$W/catb_f.csv" color,grp 1e-4 --evaluator binary 2>&1); then bad "$msg"; else ok; fi
+
+begin "predict with handleInvalid keep: values the file lacked get index numLabels (the refit's numpy predictions, 1e-6), --keep of a categorical column"
+ok=1
+for pl in stringIndexer,oneHotEncoder,linearRegression stringIndexer,linearRegression; do
+    rm -f "$W/ck.model"
+    pt tune --data "$W/catu.csv" "${CAT[@]}" --pipeline $pl --set stringIndexer.handleInvalid=keep \
+        --set linearRegression.regParam=0.1 --model-out "$W/ck.model" >/dev/null 2>"$W/e" &&
+    pt predict --model "$W/ck.model" --data "$W/catp.csv" --out "$W/ck.pred" --keep color 2>>"$W/e"
+    if [ $? -ne 0 ]; then bad "$pl: $(cat "$W/e")"; ok=0; break; fi
+    ohe=(); [ $pl = stringIndexer,linearRegression ] || ohe=(--ohe)
+    if ! msg=$($PY - "$REF/categorical_ref.py" "$W" "${ohe[@]}" 2>&1 <<'PYEOF'
+import csv, json, subprocess, sys
+ref, w, ohe = sys.argv[1], sys.argv[2], sys.argv[3:]
+want = json.loads(subprocess.check_output([sys.executable, ref, "--data", f"{w}/catu_f.csv",
+    "--fold-col", "fold", "--categorical", "color,grp", "--si-invalid", "keep", "--reg", "0.1",
+    "--predict", f"{w}/catp.csv"] + ohe))["predictions"]
+rows = list(csv.DictReader(open(f"{w}/ck.pred", newline="")))
+src = list(csv.DictReader(open(f"{w}/catp.csv", newline="")))
+assert [r["color"] for r in rows] == [r["color"] for r in src], "kept color"
+for i, (r, p) in enumerate(zip(rows, want)):
+    assert abs(float(r["prediction"]) - p) <= 1e-6 * max(1, abs(p)), (i, r["prediction"], p)
+assert len(rows) == len(want)
+PYEOF
+    ); then bad "$pl: $msg"; ok=0; break; fi
+done
+[ $ok = 1 ] && ok
+
+pt tune --data "$W/cat.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,linearRegression \
+    --model-out "$W/ce.model" >/dev/null 2>&1
+expect_predict_bad "a value the model lacks under handleInvalid error" \
+    "catp_e.csv:6: column color: category \"purple\" is not among the model's (stringIndexer handleInvalid error)" \
+    --model "$W/ce.model" --data "$W/catp_e.csv"
 
 CP=(--data "$W/cat.csv" --pipeline stringIndexer,linearRegression)
 expect_bad "too many categories" "many.csv:258: column c: more than 256 distinct values" \

@@ -79,6 +79,24 @@ def encode(col_tr, col_va, a):
     return E
 
 
+def predict(a, X, C, y, cats, num, header):
+    """Refit on all rows (linreg), print the predictions of a.predict's rows as JSON."""
+    with open(a.predict, newline="") as f:
+        rows = list(csv.reader(f))
+    h2 = rows[0]
+    X2 = np.array([[float(r[h2.index(header[j])]) for j in num] for r in rows[1:]])
+    Z, Z2 = [X], [X2.reshape(len(rows) - 1, len(num))]
+    for name, col in zip(cats, C):
+        Z.append(encode(col, col, a))
+        e = encode(col, [r[h2.index(name)] for r in rows[1:]], a)
+        if e is None:
+            print(json.dumps({"error": name}))
+            return
+        Z2.append(e)
+    coef, b0 = pipeline_ref.linreg_fit(np.hstack(Z), y, a.reg, True, True)
+    print(json.dumps({"predictions": (np.hstack(Z2) @ coef + b0).tolist()}))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
@@ -95,6 +113,8 @@ def main():
     ap.add_argument("--metric", default=None)
     ap.add_argument("--evaluator", default="binary", choices=["binary", "multiclass"])
     ap.add_argument("--label-strings", action="store_true")
+    ap.add_argument("--predict", default=None,
+                    help="fit on every row of --data, print the predictions of this CSV's rows")
     a = ap.parse_args()
 
     with open(a.data, newline="") as f:
@@ -112,6 +132,9 @@ def main():
         y = np.array([lab.index(r[li]) for r in data])
     else:
         y = np.array([float(r[li]) for r in data])
+    if a.predict:
+        predict(a, X, C, y, cats, num, header)
+        return
     out = []
     for f in range(int(fold.max()) + 1):
         tr, va = np.nonzero(fold != f)[0], np.nonzero(fold == f)[0]
