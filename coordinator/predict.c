@@ -83,7 +83,10 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
             put_field(f, pt_dataset_kept(ds, i, k));
             fputc(',', f);
         }
-        fprintf(f, "%.17g", pred[i]);
+        if (m->label_values != NULL && pred[i] >= 0 && pred[i] < (double)m->nlabel_values)
+            put_field(f, m->label_values[(size_t)pred[i]]);
+        else
+            fprintf(f, "%.17g", pred[i]);
         if (binary)
             fprintf(f, ",%.17g", prob[i * 2 + 1]);
         else

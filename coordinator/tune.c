@@ -99,7 +99,8 @@ static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char
 {
     return pt_model_write_cats(s->o->model_out, ds->names, ds->features, ds->label_name, best,
                                &s->full[best], s->model, s->model_len, ds->ncat,
-                               ds->cat_names, ds->cat_size, err);
+                               ds->cat_names, ds->cat_size, ds->label_values,
+                               ds->nlabel_values, err);
 }
 
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
@@ -377,13 +378,17 @@ static int check_categorical(const sweep_t *s, char *err)
 }
 
 /* --categorical: the columns are read as text (lo's kept columns), not as features: taken out
- * of --features, added to --ignore (*cols: the list made, which the caller frees); the rows
- * load into the dataset's memory, as the indicator columns widen them afterwards. */
-static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***cols, char *err)
+ * of --features, added to --ignore (*cols: the lists made, one block the caller frees); the
+ * rows load into the dataset's memory, as the indicator columns widen them afterwards. The
+ * label among them (class names): read as text too, kept last (*text_label set). */
+static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***cols,
+                            int *text_label, char *err)
 {
-    const char **src = o->features != NULL ? o->features : o->ignore;
-    size_t nsrc = o->features != NULL ? o->nfeatures : o->nignore, n = 0;
+    const char **src = o->features != NULL ? o->features : o->ignore, **keep;
+    const char *label = o->label ? o->label : "label";
+    size_t nsrc = o->features != NULL ? o->nfeatures : o->nignore, n = 0, nk = 0;
     *cols = NULL;
+    *text_label = 0;
     if (o->categorical == NULL)
         return 0;
     if (o->ncategorical > PT_IMAGE_MAX_CAT) {
@@ -392,10 +397,8 @@ static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***c
     }
     for (size_t i = 0; i < o->ncategorical; i++) {
         const char *c = o->categorical[i];
-        if (strcmp(c, o->label ? o->label : "label") == 0 ||
-            (o->fold_col != NULL && strcmp(c, o->fold_col) == 0)) {
-            pt_seterr(err, "--categorical: column \"%s\" is the %s column", c,
-                      strcmp(c, o->label ? o->label : "label") == 0 ? "label" : "fold");
+        if (o->fold_col != NULL && strcmp(c, o->fold_col) == 0) {
+            pt_seterr(err, "--categorical: column \"%s\" is the fold column", c);
             return -EINVAL;
         }
         for (size_t j = 0; o->ignore != NULL && j < o->nignore; j++)
@@ -404,10 +407,11 @@ static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***c
                 return -EINVAL;
             }
     }
-    if ((*cols = malloc((nsrc + o->ncategorical + 1) * sizeof **cols)) == NULL) {
+    if ((*cols = malloc((nsrc + 2 * o->ncategorical + 1) * sizeof **cols)) == NULL) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
+    keep = *cols + nsrc + o->ncategorical + 1;
     for (size_t i = 0; i < nsrc; i++) {
         int cat = 0;
         for (size_t j = 0; o->features != NULL && j < o->ncategorical; j++)
@@ -415,19 +419,49 @@ static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***c
         if (!cat)
             (*cols)[n++] = src[i];
     }
+    for (size_t j = 0; j < o->ncategorical; j++) {
+        if (strcmp(o->categorical[j], label) == 0)
+            *text_label = 1;
+        else
+            keep[nk++] = o->categorical[j];
+        if (o->features == NULL)
+            (*cols)[n++] = o->categorical[j];
+    }
+    if (*text_label) {
+        keep[nk++] = label;
+        lo->no_label = 1;
+    }
     if (o->features != NULL) {
         lo->feature_cols = *cols;
         lo->nfeature_cols = n;
     } else {
-        for (size_t j = 0; j < o->ncategorical; j++)
-            (*cols)[n++] = o->categorical[j];
         lo->ignore_cols = *cols;
         lo->nignore_cols = n;
     }
-    lo->keep_cols = o->categorical;
-    lo->nkeep_cols = o->ncategorical;
+    lo->keep_cols = keep;
+    lo->nkeep_cols = nk;
     lo->place = NULL;
     return 0;
+}
+
+/* The categorical columns' indicators, and class ids from a label of class names. */
+static int categorical_data(sweep_t *s, int text_label, char *err)
+{
+    pt_dataset_t *ds = s->ds;
+    size_t nk = ds->nkept - (text_label ? 1 : 0);
+    int rc;
+    if (ds->format == PT_FMT_LIBSVM) {
+        pt_seterr(err, "--categorical: %s is LIBSVM, whose features are numbers", s->o->data);
+        return -EINVAL;
+    }
+    if (text_label && !s->classify) {
+        pt_seterr(err, "--categorical: the label \"%s\" holds class names: the pipeline must "
+                  "end with a classifier", ds->kept_names[nk]);
+        return -EINVAL;
+    }
+    if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, err)) != 0)
+        return rc;
+    return pt_categorical_expand(ds, s->o->data, nk, err);
 }
 
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
@@ -438,6 +472,7 @@ static int load_data(sweep_t *s, char *err)
     int is_cv = o->validator == PT_VALIDATOR_CV, rc;
     pt_load_opts_t lo;
     const char **cat_cols;
+    int text_label;
 
     memset(&lo, 0, sizeof lo);
     lo.format = o->format;
@@ -455,17 +490,13 @@ static int load_data(sweep_t *s, char *err)
     s->pl.is_cv = is_cv;
     s->pl.nblocks = is_cv ? (uint32_t)o->folds : 2;
     s->pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
-    if ((rc = categorical_opts(o, &lo, &cat_cols, err)) != 0)
+    if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
         return rc;
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
-    if (o->categorical != NULL && s->ds->format == PT_FMT_LIBSVM) {
-        pt_seterr(err, "--categorical: %s is LIBSVM, whose features are numbers", o->data);
-        return -EINVAL;
-    }
-    if (o->categorical != NULL && (rc = pt_categorical_expand(s->ds, o->data, err)) != 0)
+    if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "

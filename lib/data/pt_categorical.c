@@ -149,9 +149,9 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
     return 0;
 }
 
-int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err)
+int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err)
 {
-    size_t nk = ds->nkept, q = 0;
+    size_t q = 0;
     size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord);
     uint32_t *code = pt_alloc_array(ds->rows ? ds->rows : 1, (nk ? nk : 1) * sizeof *code, 0);
     const char **vals = malloc((PT_CAT_MAX_VALUES + 1) * sizeof *vals);
@@ -183,6 +183,8 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err)
     ds->ncat = nk;
     ds->cat_size = size;
     size = NULL;
+    for (size_t k = nk; k < ds->nkept; k++) /* the kept columns after them: done with */
+        free(ds->kept_names[k]);
     ds->cat_names = ds->kept_names; /* the categorical columns' names */
     free(ds->kept_text);
     free(ds->kept_off);
@@ -200,6 +202,62 @@ out:
     free(code);
     free(vals);
     free(size);
+    return rc;
+}
+
+typedef struct {
+    const char *const *names;
+    const size_t *count;
+} cat__label_t;
+
+static int cat__label_cmp(const void *a, const void *b, void *arg)
+{
+    const cat__label_t *l = arg;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (l->count[x] != l->count[y])
+        return l->count[x] > l->count[y] ? -1 : 1;
+    return strcmp(l->names[x], l->names[y]);
+}
+
+int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, char *err)
+{
+    size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord), n = 0;
+    uint32_t *code = malloc((ds->rows ? ds->rows : 1) * sizeof *code);
+    const char **vals = malloc((PT_CAT_MAX_VALUES + 1) * sizeof *vals);
+    size_t count[PT_CAT_MAX_VALUES], rank[PT_CAT_MAX_VALUES], pos[PT_CAT_MAX_VALUES];
+    cat__label_t l = {NULL, count};
+    int rc = -ENOMEM;
+    if (ord == NULL || code == NULL || vals == NULL)
+        goto out;
+    if ((rc = cat__code(ds, path, k, ord, code, vals, &n, err)) != 0)
+        goto out;
+    rc = -ENOMEM;
+    memset(count, 0, sizeof count);
+    for (size_t r = 0; r < ds->rows; r++)
+        count[code[r]]++;
+    for (size_t v = 0; v < n; v++)
+        rank[v] = v;
+    l.names = vals;
+    qsort_r(rank, n, sizeof *rank, cat__label_cmp, &l); /* rank[i]: the code of class i */
+    if ((ds->label_values = calloc(n, sizeof *ds->label_values)) == NULL)
+        goto out;
+    ds->nlabel_values = n;
+    for (size_t i = 0; i < n; i++) {
+        pos[rank[i]] = i;
+        if ((ds->label_values[i] = strdup(vals[rank[i]])) == NULL)
+            goto out;
+    }
+    for (size_t r = 0; r < ds->rows; r++)
+        ds->y[r] = (double)pos[code[r]];
+    if (ds->label_name == NULL && (ds->label_name = strdup(ds->kept_names[k])) == NULL)
+        goto out;
+    rc = 0;
+out:
+    if (rc == -ENOMEM)
+        pt_seterr(err, "%s: out of memory", path);
+    free(ord);
+    free(code);
+    free(vals);
     return rc;
 }
 

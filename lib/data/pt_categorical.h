@@ -23,7 +23,14 @@
  * categorical one) by their indicator columns appended to ds->x, ds->names (ds->ncat,
  * ds->cat_size, ds->cat_names set; the kept text freed). 0; -EINVAL with "path:LINE: column NAME: more
  * than N distinct values ..." (LINE: the row where value N+1 first appears); or -ENOMEM. */
-int pt_categorical_expand(pt_dataset_t *ds, const char *path, char *err);
+int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err);
+
+/* Class names: kept column k of ds (the label, read as text) indexed as Spark's label
+ * StringIndexer, frequencyDesc over all rows, equal counts by the strings ascending: ds->y[r]
+ * the class id, ds->label_values the names in class order, ds->label_name set when NULL.
+ * At most PT_CAT_MAX_VALUES classes (-EINVAL with file:line as above). 0 or a negative
+ * errno with err. */
+int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, char *err);
 
 /* For predict: appends to ds->x (which owns its rows) the indicator columns of a model's ncat
  * categorical columns cols[k], kept column kept[k] of ds, with size[k] values each; ind

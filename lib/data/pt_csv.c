@@ -269,6 +269,8 @@ static const char *ignore_hint(const csv_t *c, size_t j, char *dst, size_t cap)
     else if (c->kind[j] >= 0 && c->hint == 2)
         snprintf(dst, cap, " (leave it out of --features); a column of categories: "
                  "--categorical %s", txt);
+    else if (c->kind[j] == KIND_LABEL && c->hint != 0)
+        snprintf(dst, cap, " (a label of class names: --categorical %s)", txt);
     return dst;
 }
 

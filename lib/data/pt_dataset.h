@@ -29,6 +29,9 @@ typedef struct {
                            features are their indicator columns */
     size_t *cat_size;   /* ncat: distinct values of each */
     char **cat_names;   /* ncat: their column names */
+    char **label_values; /* class names of a text label (pt_categorical_label), in class-id
+                            order; NULL for a numeric label */
+    size_t nlabel_values;
     pt_format_t format; /* the format actually read */
     int borrowed;       /* x and y belong to the caller's pt_load_opts_t.place: not freed */
     char sep;           /* CSV: the field separator read (',', ';', '\t' or '|'); else 0 */

@@ -25,7 +25,7 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
                    size_t pipeline_len, char *err)
 {
     return pt_model_write_cats(path, names, nnames, label, param_index, params, pipeline,
-                               pipeline_len, 0, NULL, NULL, err);
+                               pipeline_len, 0, NULL, NULL, NULL, 0, err);
 }
 
 /* "categorical": [{name, values}], the values cut from the indicator names "COL=VALUE" (the
@@ -53,7 +53,8 @@ static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnam
 int pt_model_write_cats(const char *path, char *const *names, size_t nnames, const char *label,
                         long param_index, const pt_paramlist_t *params, const void *pipeline,
                         size_t pipeline_len, size_t ncat, char *const *cats,
-                        const size_t *cat_size, char *err)
+                        const size_t *cat_size, char *const *label_values, size_t nlabels,
+                        char *err)
 {
     msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
@@ -62,7 +63,7 @@ int pt_model_write_cats(const char *path, char *const *names, size_t nnames, con
 
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
-    msgpack_pack_map(pk, ncat > 0 ? 8 : 7);
+    msgpack_pack_map(pk, 7 + (ncat > 0) + (nlabels > 0));
     pt_msgpack_kv_str(pk, "format", PT_MODEL_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_MODEL_VERSION);
     pt_msgpack_pack_str(pk, "feature_names");
@@ -76,6 +77,8 @@ int pt_model_write_cats(const char *path, char *const *names, size_t nnames, con
     pt_msgpack_pack_params(pk, params);
     if (ncat > 0)
         model__pack_cats(pk, names, nnames, ncat, cats, cat_size);
+    if (nlabels > 0)
+        pt_msgpack_kv_strs(pk, "label_values", label_values, nlabels);
     pt_msgpack_pack_str(pk, "pipeline");
     if (!w.failed && msgpack_sbuffer_write(&sb, pipeline, pipeline_len) != 0)
         w.failed = 1;
@@ -229,6 +232,15 @@ static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
                  pt_fitted_features(m->fit));
         return -EBADMSG;
     }
+    if (pt_msgpack_map_get(o, "label_values") != NULL &&
+        ((rc = pt_msgpack_get_strs(o, "label_values", &m->label_values, &m->nlabel_values,
+                                   why)) != 0 ||
+         m->nlabel_values != pt_fitted_classes(m->fit))) {
+        if (rc == 0)
+            snprintf(why, PT_ERRLEN, "label_values: %zu names for %zu classes",
+                     m->nlabel_values, pt_fitted_classes(m->fit));
+        return rc != 0 ? rc : -EBADMSG;
+    }
     if ((rc = model__cats(o, m, why)) != 0 ||
         (rc = pt_msgpack_get_int(o, "param_index", 0, INT64_MAX, &index, why)) != 0)
         return rc;
@@ -315,6 +327,7 @@ void pt_model_destroy(pt_model_t **pm)
     m = *pm;
     pt_strv_free(m->names, m->nnames);
     pt_strv_free(m->cat_names, m->ncat);
+    pt_strv_free(m->label_values, m->nlabel_values);
     free(m->cat_size);
     free(m->label);
     pt_paramlist_free(&m->params);

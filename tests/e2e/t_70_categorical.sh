@@ -48,6 +48,12 @@ def unseen(src, dst):  # a copy with values no training row has
     rows[5][1], rows[9][3] = "purple", "new"
     with open(f"{w}/{dst}.csv", "w", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
+# cats.csv: the label as class names, 100 rows each (equal counts: Spark's label indexer then
+# orders them by the names: high 0, low 1, mid 2); catn.csv: the same with those class ids
+rank = np.argsort(np.argsort(yu))
+names = np.array(["low", "mid", "high"])[rank * 3 // n]
+write("cats", cu, gu, list(names))
+write("catn", cu, gu, [str({"high": 0, "low": 1, "mid": 2}[v]) for v in names])
 unseen("catu", "catp")
 unseen("cat", "catp_e")
 with open(f"{w}/many.csv", "w") as f:
@@ -128,6 +134,36 @@ expect_predict_bad "a value the model lacks under handleInvalid error" \
     "catp_e.csv:6: column color: category \"purple\" is not among the model's (stringIndexer handleInvalid error)" \
     --model "$W/ce.model" --data "$W/catp_e.csv"
 
+begin "a label of class names (--categorical label, equal counts): multiclass f1 and accuracy equal numpy + scipy (1e-4); predict writes the names"
+LS=(--pipeline stringIndexer,oneHotEncoder,logisticRegression --set stringIndexer.handleInvalid=keep
+    --set logisticRegression.tol=1e-10 --set logisticRegression.maxIter=2000
+    --set logisticRegression.regParam=0.05 --evaluator multiclass --folds 3 --seed 7 --quiet)
+pt tune --data "$W/cats.csv" --categorical color,grp,label "${LS[@]}" --log "$W/c5.log" \
+    --model-out "$W/cs.model" >/dev/null 2>"$W/e" &&
+pt tune --data "$W/cats.csv" --categorical color,grp,label "${LS[@]}" --metric accuracy \
+    --log "$W/c6.log" >/dev/null 2>>"$W/e" &&
+pt tune --data "$W/catn.csv" --categorical color,grp "${LS[@]}" --model-out "$W/cn.model" >/dev/null 2>>"$W/e" &&
+pt predict --model "$W/cs.model" --data "$W/cats.csv" --out "$W/cs.pred" --keep label 2>>"$W/e" &&
+pt predict --model "$W/cn.model" --data "$W/catn.csv" --out "$W/cn.pred" 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$CCHK" "$W/c5.log" "$W/cats_f.csv" color,grp 1e-4 --label-strings --evaluator multiclass 2>&1); then bad "$msg";
+elif ! msg=$($PY "$CCHK" "$W/c6.log" "$W/cats_f.csv" color,grp 1e-4 --label-strings --evaluator multiclass 2>&1); then bad "$msg";
+elif ! msg=$($PY - "$W" 2>&1 <<'PYEOF'
+import csv, sys, msgpack
+w = sys.argv[1]
+m = msgpack.unpackb(open(f"{w}/cs.model", "rb").read(), raw=False)
+assert m["label_values"] == ["high", "low", "mid"], m["label_values"]
+s = list(csv.DictReader(open(f"{w}/cs.pred", newline="")))
+n = list(csv.DictReader(open(f"{w}/cn.pred", newline="")))
+assert len(s) == len(n) == 300
+for a, b in zip(s, n):
+    assert a["prediction"] == m["label_values"][int(float(b["prediction"]))], (a, b)
+    for k in ("probability_0", "probability_1", "probability_2"):
+        assert abs(float(a[k]) - float(b[k])) < 1e-12, (a, b)
+assert sum(a["prediction"] == a["label"] for a in s) > 150
+PYEOF
+); then bad "$msg"; else ok; fi
+
 CP=(--data "$W/cat.csv" --pipeline stringIndexer,linearRegression)
 expect_bad "too many categories" "many.csv:258: column c: more than 256 distinct values" \
     --data "$W/many.csv" --categorical c --pipeline stringIndexer,linearRegression
@@ -139,8 +175,10 @@ expect_bad "stringIndexer without categorical columns" "declare them with --cate
     "${CP[@]}" --ignore color,grp
 expect_bad "oneHotEncoder not after stringIndexer" "oneHotEncoder must follow stringIndexer" \
     --data "$W/cat.csv" --categorical color,grp --pipeline stringIndexer,standardScaler,oneHotEncoder,linearRegression
-expect_bad "the label declared categorical" "--categorical: column \"label\" is the label column" \
+expect_bad "a label of class names with a regressor" "the label \"label\" holds class names: the pipeline must end with a classifier" \
     "${CP[@]}" --categorical color,grp,label
+expect_bad "a label of class names not declared" "label is not a number: \"low\" (a label of class names: --categorical label)" \
+    --data "$W/cats.csv" --categorical color,grp --pipeline stringIndexer,logisticRegression --evaluator multiclass
 expect_bad "a bad stringOrderType" "expected one of frequencyDesc|frequencyAsc|alphabetDesc|alphabetAsc" \
     "${CP[@]}" --categorical color,grp --set stringIndexer.stringOrderType=random
 expect_bad "handleInvalid skip (not offered)" "expected one of error|keep" \
