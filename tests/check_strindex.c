@@ -68,7 +68,7 @@ static const uint64_t sizes[1] = {4};
 
 START_TEST(indexer_and_encoder_maps)
 {
-    double x[N * P], z[P], row[P], oh[P];
+    double x[N * P], z[P], row[P], oh[P + 2];
     char err[256] = "";
     pt_moments_t *m = rows_moments(x);
     pt_stage_in_t in = {.m = m, .p_raw = P, .ncat = 1, .cat_size = sizes};

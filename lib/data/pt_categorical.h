@@ -19,10 +19,11 @@
  * moments hold features^2 numbers). */
 #define PT_CAT_MAX_VALUES 256
 
-/* Replaces the kept columns of ds (which owns its rows: loaded without place; read from the CSV file path, every kept column a
- * categorical one) by their indicator columns appended to ds->x, ds->names (ds->ncat,
- * ds->cat_size, ds->cat_names set; the kept text freed). 0; -EINVAL with "path:LINE: column NAME: more
- * than N distinct values ..." (LINE: the row where value N+1 first appears); or -ENOMEM. */
+/* Replaces the first nk kept columns of ds (which owns its rows: loaded without place; read
+ * from the CSV file path) by their indicator columns appended to ds->x, ds->names (ds->ncat,
+ * ds->cat_size, ds->cat_names set; all kept text freed). 0; -EINVAL with "path:LINE: column
+ * NAME: more than N distinct values ..." (LINE: the row where value N+1 first appears); or
+ * -ENOMEM. */
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err);
 
 /* Class names: kept column k of ds (the label, read as text) indexed as Spark's label

@@ -256,7 +256,8 @@ field_fast(const char *p, const char *eol, char sep, double *v)
     return q;
 }
 
-/* How to leave feature column j out or declare it categorical (tune), for a non-numeric value in it (hint: see csv_t): into
+/* How to leave feature column j out or declare it categorical (tune), for a non-numeric
+ * value in it (hint: see csv_t), or the label: into
  * dst, which is returned; "" when there is no hint. */
 static const char *ignore_hint(const csv_t *c, size_t j, char *dst, size_t cap)
 {
