@@ -27,6 +27,8 @@ static void tune_usage(FILE *f)
         "  --features COL,...     the feature columns (in the file's order; default: every\n"
         "                         column but the label and the fold column)\n"
         "  --ignore COL,...       columns that are not features (not read at all)\n"
+        "  --categorical COL,...  categorical feature columns (values are category strings;\n"
+        "                         the pipeline must start with stringIndexer)\n"
         "  --sep auto|,|;|tab|'|'  CSV field separator (default auto: from the header)\n"
         "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, standardScaler,\n"
         "                         linearRegression, logisticRegression)\n"
@@ -153,7 +155,7 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -189,6 +191,7 @@ static const struct option long_opts[] = {
     {"features", required_argument, NULL, O_FEATURES},
     {"ignore", required_argument, NULL, O_IGNORE},
     {"sep", required_argument, NULL, O_SEP},
+    {"categorical", required_argument, NULL, O_CAT},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -297,6 +300,8 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return pt_opt_names("--features", arg, &o->features, &o->nfeatures);
     case O_IGNORE:
         return pt_opt_names("--ignore", arg, &o->ignore, &o->nignore);
+    case O_CAT:
+        return pt_opt_names("--categorical", arg, &o->categorical, &o->ncategorical);
     case O_SEP:
         if (pt_csv_parse_sep(arg, &o->sep) != 0)
             return pt_bad_opt("--sep", arg, "expected auto, ',', ';', tab or '|'");
@@ -425,7 +430,8 @@ void pt_opts_free(opts_t *o)
     o->grid = o->set = o->random = NULL;
     free(o->features);
     free(o->ignore);
-    o->features = o->ignore = NULL;
+    free(o->categorical);
+    o->features = o->ignore = o->categorical = NULL;
 }
 
 void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet)

@@ -9,6 +9,8 @@ typedef struct {
     const char *data, *label, *fold_col, *pipeline, *evaluator, *metric;
     const char **features, **ignore; /* --features / --ignore names (pt_opt_names); NULL */
     size_t nfeatures, nignore;
+    const char **categorical; /* --categorical names: read as text, coded as categories */
+    size_t ncategorical;
     pt_validator_t validator;
     const char *log, *model_out;
     pt_format_t format;

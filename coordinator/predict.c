@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "options.h"
+#include "pt_categorical.h"
+#include "pt_image.h"
 #include "pt_common.h"
 #include "pt_csv.h"
 #include "pt_dataset.h"
@@ -46,11 +48,12 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Writes the predictions as CSV through a temporary file (pt_file): the kept columns of ds,
+/* Writes the predictions as CSV through a temporary file (pt_file): the first nkept kept
+ * columns of ds (--keep's; a categorical model's columns follow them),
  * "prediction", then the probability of class 1 for a binomial model or of every class for a
  * multinomial one. */
 static int write_predictions(const char *path, const pt_model_t *m, const pt_dataset_t *ds,
-                             const double *pred, const double *prob, char *err)
+                             size_t nkept, const double *pred, const double *prob, char *err)
 {
     size_t n = ds->rows;
     size_t K = pt_fitted_classes(m->fit);
@@ -64,7 +67,7 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
         pt_file_abort(&pf);
         return -EIO;
     }
-    for (size_t k = 0; k < ds->nkept; k++) {
+    for (size_t k = 0; k < nkept; k++) {
         put_field(f, ds->kept_names[k]);
         fputc(',', f);
     }
@@ -76,11 +79,14 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
             fprintf(f, ",probability_%zu", k);
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < ds->nkept; k++) {
+        for (size_t k = 0; k < nkept; k++) {
             put_field(f, pt_dataset_kept(ds, i, k));
             fputc(',', f);
         }
-        fprintf(f, "%.17g", pred[i]);
+        if (m->label_values != NULL && pred[i] >= 0 && pred[i] < (double)m->nlabel_values)
+            put_field(f, m->label_values[(size_t)pred[i]]);
+        else
+            fprintf(f, "%.17g", pred[i]);
         if (binary)
             fprintf(f, ",%.17g", prob[i * 2 + 1]);
         else
@@ -103,6 +109,43 @@ static int output_column(const pt_model_t *m, const char *name)
            sscanf(name, "probability_%zu%c", &k, &tail) == 1 && k < K;
 }
 
+/* A model with categorical columns: its numeric features by name, and its categorical
+ * columns read as text with the --keep ones (*cols: that list, which the caller frees; kept[k]
+ * the kept index of categorical column k, one of --keep's when it names it too). 0 or
+ * -ENOMEM. */
+static int categorical_opts(const pt_model_t *m, const char **keep, size_t nkeep,
+                            pt_load_opts_t *o, const char ***cols, size_t *kept)
+{
+    size_t n = nkeep;
+    if ((*cols = malloc((nkeep + m->ncat) * sizeof **cols)) == NULL)
+        return -ENOMEM;
+    for (size_t k = 0; k < nkeep; k++)
+        (*cols)[k] = keep[k];
+    for (size_t k = 0; k < m->ncat; k++) {
+        kept[k] = n;
+        for (size_t j = 0; j < nkeep; j++)
+            if (strcmp(keep[j], m->cat_names[k]) == 0)
+                kept[k] = j;
+        if (kept[k] == n)
+            (*cols)[n++] = m->cat_names[k];
+    }
+    o->nfeature_cols = m->cat_first;
+    o->keep_cols = *cols;
+    o->nkeep_cols = n;
+    return 0;
+}
+
+/* The model's indicator columns from the categorical columns' text (kept[k]); a value the
+ * model does not have follows its stringIndexer's handleInvalid. */
+static int apply_categorical(const pt_model_t *m, pt_dataset_t *ds, const char *data,
+                             const size_t *kept, char *err)
+{
+    const pt_value_t *hi = pt_paramlist_get(&m->params, "stringIndexer.handleInvalid");
+    int unknown_error = hi == NULL || hi->str == NULL || strcmp(hi->str, "keep") != 0;
+    return pt_categorical_apply(ds, data, kept, m->ncat, m->cat_names, m->cat_size,
+                                m->names + m->cat_first, unknown_error, err);
+}
+
 int pt_predict_main(int argc, char **argv)
 {
     static const struct option lo[] = {{"model", required_argument, NULL, 'm'},
@@ -115,6 +158,8 @@ int pt_predict_main(int argc, char **argv)
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *data = NULL, *out = NULL, *keep_arg = NULL, **keep = NULL;
+    const char **cols = NULL;
+    size_t kept[PT_IMAGE_MAX_CAT];
     size_t nkeep = 0;
     pt_load_opts_t opts;
     pt_dataset_t *ds = NULL;
@@ -177,9 +222,23 @@ int pt_predict_main(int argc, char **argv)
     opts.keep_cols = keep;
     opts.nkeep_cols = nkeep;
     opts.features = m->nnames;
+    if (m->ncat > PT_IMAGE_MAX_CAT) {
+        pt_seterr(err, "%s: more than %d categorical columns", model_path, PT_IMAGE_MAX_CAT);
+        goto fail;
+    }
+    if (m->ncat > 0 && categorical_opts(m, keep, nkeep, &opts, &cols, kept) != 0) {
+        pt_seterr(err, "out of memory");
+        goto fail;
+    }
     ds = pt_dataset_load(data, &opts, err);
     if (ds == NULL)
         goto fail;
+    if (m->ncat > 0 && (ds->format != PT_FMT_CSV || apply_categorical(m, ds, data, kept, err) != 0)) {
+        if (ds->format != PT_FMT_CSV)
+            pt_seterr(err, "%s: the model %s has categorical columns: the data must be CSV",
+                      data, model_path);
+        goto fail;
+    }
     if (ds->format == PT_FMT_LIBSVM && nkeep > 0) {
         pt_seterr(err, "--keep %s: %s is LIBSVM, which has no named columns", keep_arg, data);
         goto fail;
@@ -194,7 +253,7 @@ int pt_predict_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if (write_predictions(out, m, ds, pred, prob, err) != 0)
+    if (write_predictions(out, m, ds, nkeep, pred, prob, err) != 0)
         goto fail;
     pt_sep_note(data, ds, opts.sep, quiet);
     code = PT_EXIT_OK;
@@ -203,6 +262,7 @@ fail:
     fprintf(stderr, "paratune: %s\n", err);
 done:
     free(keep);
+    free(cols);
     free(pred);
     free(prob);
     pt_model_destroy(&m);

@@ -25,6 +25,7 @@
 
 #include "options.h"
 #include "procs.h"
+#include "pt_categorical.h"
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_dataset.h"
@@ -96,8 +97,10 @@ typedef struct {
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
 {
-    return pt_model_write(s->o->model_out, ds->names, ds->features, ds->label_name, best,
-                          &s->full[best], s->model, s->model_len, err);
+    return pt_model_write_cats(s->o->model_out, ds->names, ds->features, ds->label_name, best,
+                               &s->full[best], s->model, s->model_len, ds->ncat,
+                               ds->cat_names, ds->cat_size, ds->label_values,
+                               ds->nlabel_values, err);
 }
 
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
@@ -349,6 +352,118 @@ static int make_folds(sweep_t *s, char *err)
     return rc == -ENOMEM ? rc : rc != 0 ? -EINVAL : 0;
 }
 
+/* The first stage indexes the categorical columns exactly when there are some; an encoder
+ * follows the indexer. */
+static int check_categorical(const sweep_t *s, char *err)
+{
+    const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, 0));
+    int indexes = d != NULL && d->categorical == 1;
+    for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
+        const pt_stage_def_t *di = pt_stage_lookup(pt_spec_stage(s->spec, i));
+        const pt_stage_def_t *dp = i > 0 ? pt_stage_lookup(pt_spec_stage(s->spec, i - 1)) : NULL;
+        if (di != NULL && ((di->categorical == 1 && i > 0) ||
+                           (di->categorical == 2 && (dp == NULL || dp->categorical != 1)))) {
+            pt_seterr(err, "--pipeline: %s", di->categorical == 1
+                                                 ? "stringIndexer must be the first stage"
+                                                 : "oneHotEncoder must follow stringIndexer");
+            return -EINVAL;
+        }
+    }
+    if (indexes == (s->ds->ncat > 0))
+        return 0;
+    pt_seterr(err, indexes ? "--pipeline: stringIndexer indexes the categorical columns; "
+                             "declare them with --categorical"
+                           : "--categorical: the pipeline must start with stringIndexer");
+    return -EINVAL;
+}
+
+/* --categorical: the columns are read as text (lo's kept columns), not as features: taken out
+ * of --features, added to --ignore (*cols: the lists made, one block the caller frees); the
+ * rows load into the dataset's memory, as the indicator columns widen them afterwards. The
+ * label among them (class names): read as text too, kept last (*text_label set). */
+static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***cols,
+                            int *text_label, char *err)
+{
+    const char **src = o->features != NULL ? o->features : o->ignore, **keep;
+    const char *label = o->label ? o->label : "label";
+    size_t nsrc = o->features != NULL ? o->nfeatures : o->nignore, n = 0, nk = 0;
+    *cols = NULL;
+    *text_label = 0;
+    if (o->categorical == NULL)
+        return 0;
+    if (o->ncategorical > PT_IMAGE_MAX_CAT) {
+        pt_seterr(err, "--categorical: more than %d columns", PT_IMAGE_MAX_CAT);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < o->ncategorical; i++) {
+        const char *c = o->categorical[i];
+        if (o->fold_col != NULL && strcmp(c, o->fold_col) == 0) {
+            pt_seterr(err, "--categorical: column \"%s\" is the fold column", c);
+            return -EINVAL;
+        }
+        for (size_t j = 0; o->ignore != NULL && j < o->nignore; j++)
+            if (strcmp(c, o->ignore[j]) == 0) {
+                pt_seterr(err, "--categorical: column \"%s\" is also in --ignore", c);
+                return -EINVAL;
+            }
+    }
+    if ((*cols = malloc((nsrc + 2 * o->ncategorical + 1) * sizeof **cols)) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    keep = *cols + nsrc + o->ncategorical + 1;
+    for (size_t i = 0; i < nsrc; i++) {
+        int cat = 0;
+        for (size_t j = 0; o->features != NULL && j < o->ncategorical; j++)
+            cat |= strcmp(src[i], o->categorical[j]) == 0;
+        if (!cat)
+            (*cols)[n++] = src[i];
+    }
+    for (size_t j = 0; j < o->ncategorical; j++) {
+        if (strcmp(o->categorical[j], label) == 0)
+            *text_label = 1;
+        else
+            keep[nk++] = o->categorical[j];
+        if (o->features == NULL)
+            (*cols)[n++] = o->categorical[j];
+    }
+    if (*text_label) {
+        keep[nk++] = label;
+        lo->no_label = 1;
+    }
+    if (o->features != NULL) {
+        lo->feature_cols = *cols;
+        lo->nfeature_cols = n;
+    } else {
+        lo->ignore_cols = *cols;
+        lo->nignore_cols = n;
+    }
+    lo->keep_cols = keep;
+    lo->nkeep_cols = nk;
+    lo->place = NULL;
+    return 0;
+}
+
+/* The categorical columns' indicators, and class ids from a label of class names. */
+static int categorical_data(sweep_t *s, int text_label, char *err)
+{
+    pt_dataset_t *ds = s->ds;
+    size_t nk = ds->nkept - (text_label ? 1 : 0);
+    int rc;
+    if (ds->format == PT_FMT_LIBSVM) {
+        pt_seterr(err, "--categorical: %s is LIBSVM, whose features are numbers", s->o->data);
+        return -EINVAL;
+    }
+    if (text_label && !s->classify) {
+        pt_seterr(err, "--categorical: the label \"%s\" holds class names: the pipeline must "
+                  "end with a classifier", ds->kept_names[nk]);
+        return -EINVAL;
+    }
+    if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, err)) != 0)
+        return rc;
+    return pt_categorical_expand(ds, s->o->data, nk, err);
+}
+
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
  * pipeline, the evaluator and the split. */
 static int load_data(sweep_t *s, char *err)
@@ -356,6 +471,8 @@ static int load_data(sweep_t *s, char *err)
     const opts_t *o = s->o;
     int is_cv = o->validator == PT_VALIDATOR_CV, rc;
     pt_load_opts_t lo;
+    const char **cat_cols;
+    int text_label;
 
     memset(&lo, 0, sizeof lo);
     lo.format = o->format;
@@ -373,9 +490,14 @@ static int load_data(sweep_t *s, char *err)
     s->pl.is_cv = is_cv;
     s->pl.nblocks = is_cv ? (uint32_t)o->folds : 2;
     s->pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
+    if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
+        return rc;
     s->ds = pt_dataset_load(o->data, &lo, err);
+    free(cat_cols);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
+    if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
+        return rc;
     if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "
                   "columns)", o->features != NULL ? "--features" : "--ignore", o->data);
@@ -385,7 +507,7 @@ static int load_data(sweep_t *s, char *err)
         pt_seterr(err, "%s: no feature column besides the label", o->data);
         return -EINVAL;
     }
-    if (pt_spec_check(s->spec, s->ds->features, err) != 0)
+    if (pt_spec_check(s->spec, s->ds->features, err) != 0 || check_categorical(s, err) != 0)
         return -EINVAL;
     if (s->classify && (rc = check_labels(s, s->ds, s->pl.dst, o->data, err)) != 0)
         return rc;

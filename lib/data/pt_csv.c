@@ -256,7 +256,8 @@ field_fast(const char *p, const char *eol, char sep, double *v)
     return q;
 }
 
-/* How to leave feature column j out, for a non-numeric value in it (hint: see csv_t): into
+/* How to leave feature column j out or declare it categorical (tune), for a non-numeric
+ * value in it (hint: see csv_t), or the label: into
  * dst, which is returned; "" when there is no hint. */
 static const char *ignore_hint(const csv_t *c, size_t j, char *dst, size_t cap)
 {
@@ -264,9 +265,13 @@ static const char *ignore_hint(const csv_t *c, size_t j, char *dst, size_t cap)
     dst[0] = '\0';
     pt_scan_show(txt, c->cols[j], strlen(c->cols[j]));
     if (c->kind[j] >= 0 && c->hint == 1)
-        snprintf(dst, cap, " (leave the column out with --ignore %s)", txt);
+        snprintf(dst, cap, " (leave the column out with --ignore %s); a column of categories: "
+                 "--categorical %s", txt, txt);
     else if (c->kind[j] >= 0 && c->hint == 2)
-        snprintf(dst, cap, " (leave it out of --features)");
+        snprintf(dst, cap, " (leave it out of --features); a column of categories: "
+                 "--categorical %s", txt);
+    else if (c->kind[j] == KIND_LABEL && c->hint != 0)
+        snprintf(dst, cap, " (a label of class names: --categorical %s)", txt);
     return dst;
 }
 
@@ -280,7 +285,7 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
 {
     enum { OK, EMPTY, NAN_TEXT, NONFINITE, NOTINT, NOTINT_TEXT, RANGE } why = OK;
     const char *a, *b, *fe, *q;
-    char who[PT_SCAN_SHOW_MAX + 40], txt[PT_SCAN_SHOW_MAX + 4], hint[PT_SCAN_SHOW_MAX + 48];
+    char who[PT_SCAN_SHOW_MAX + 40], txt[PT_SCAN_SHOW_MAX + 4], hint[2 * PT_SCAN_SHOW_MAX + 96];
     const char *is;
     double d = 0.0;
     int esc, qwhy = scan_field(p, eol, c->sep, &a, &b, &fe, &esc);

@@ -146,6 +146,9 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     free(ds->kept_names);
     free(ds->kept_text);
     free(ds->kept_off);
+    free(ds->cat_size);
+    pt_strv_free(ds->cat_names, ds->ncat);
+    pt_strv_free(ds->label_values, ds->nlabel_values);
     free(ds);
     *pd = NULL;
 }

@@ -25,6 +25,13 @@ typedef struct {
     char **kept_names;  /* nkept names */
     char *kept_text;    /* the kept fields, NUL-terminated one after another ... */
     size_t *kept_off;   /* ... field k of file row r at kept_text + kept_off[r * nkept + k] */
+    size_t ncat;        /* categorical columns (pt_categorical.h): the last sum(cat_size)
+                           features are their indicator columns */
+    size_t *cat_size;   /* ncat: distinct values of each */
+    char **cat_names;   /* ncat: their column names */
+    char **label_values; /* class names of a text label (pt_categorical_label), in class-id
+                            order; NULL for a numeric label */
+    size_t nlabel_values;
     pt_format_t format; /* the format actually read */
     int borrowed;       /* x and y belong to the caller's pt_load_opts_t.place: not freed */
     char sep;           /* CSV: the field separator read (',', ';', '\t' or '|'); else 0 */

@@ -19,7 +19,8 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 2 /* 2: no row index (version 1 had one, never read) */
+#define PT_IMAGE_VERSION 3 /* 2: no row index (version 1 had one, never read); 3: ncat */
+#define PT_IMAGE_MAX_CAT 32 /* categorical columns an image describes */
 
 typedef enum { PT_IMAGE_CV = 1, PT_IMAGE_TVS = 2 } pt_image_kind_t;
 
@@ -32,11 +33,15 @@ typedef struct {
     uint64_t nblocks;
     uint64_t fingerprint; /* pt_dataset_fingerprint of the data */
     uint64_t block_off, y_off, x_off, total_size;
+    /* categorical columns (pt_categorical.h): the last sum(cat_size) features are their
+     * indicator columns, column after column */
+    uint64_t ncat;
+    uint64_t cat_size[PT_IMAGE_MAX_CAT];
 } pt_image_hdr_t;
 
 typedef struct pt_image pt_image_t;
 
-/* Builds the image of ds with row r in block block_of_row[r] (0 <= block < nblocks; every
+/* Builds the image of ds (its categorical layout too: ds->ncat <= PT_IMAGE_MAX_CAT) with row r in block block_of_row[r] (0 <= block < nblocks; every
  * block must be non-empty). Returns a read-only, close-on-exec descriptor of the unlinked shm
  * object in *fd_out (the caller closes it), or a negative errno with the reason in err.
  * held, when not NULL, receives the mapping the image was written through (its length is the

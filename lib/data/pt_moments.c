@@ -258,7 +258,9 @@ static void mom__affine_range(const pt_moments_t *in, const double *A, const dou
             }
     for (size_t j = 0; j < q; j++) {
         double a = diagonal ? A[j * q + j] : NAN, cj = c != NULL ? c[j] : 0.0;
-        double lo = a * in->min[j] + cj, hi = a * in->max[j] + cj;
+        /* not diagonal: unknown (and q may exceed p: in->min[j] is not read) */
+        double lo = diagonal ? a * in->min[j] + cj : NAN;
+        double hi = diagonal ? a * in->max[j] + cj : NAN;
         if (in->n == 0.0) {
             lo = INFINITY;
             hi = -INFINITY;

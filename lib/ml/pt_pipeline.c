@@ -60,27 +60,28 @@ static int stage_params(const char *name, const pt_paramlist_t *all, pt_paramlis
     return 0;
 }
 
-/* Appends the fitted transformer st (p raw features) to the chain: the moments of its output
- * and the composed map x -> z. 0 or -ENOMEM. */
-static int chain_push(chain_t *ch, size_t p, const pt_stage_fit_t *st)
+/* Appends the fitted transformer st (p raw features, whose moments are raw) to the chain: the
+ * moments of its output and the composed map x -> z (st's own map when it reads the raw
+ * features). 0 or -ENOMEM. */
+static int chain_push(chain_t *ch, size_t p, const pt_moments_t *raw, const pt_stage_fit_t *st)
 {
     double *nA = malloc(p * st->p_out * sizeof(double));
     double *nc = calloc(st->p_out, sizeof(double));
     pt_moments_t *next = pt_moments_new(st->p_out);
     if (nA == NULL || nc == NULL || next == NULL ||
-        pt_moments_affine(ch->m, st->A, st->c, st->p_out, next) != 0) {
+        pt_moments_affine(st->from_raw ? raw : ch->m, st->A, st->c, st->p_out, next) != 0) {
         free(nA);
         free(nc);
         pt_moments_destroy(&next);
         return -ENOMEM;
     }
-    if (ch->A == NULL)
+    if (ch->A == NULL || st->from_raw)
         memcpy(nA, st->A, p * st->p_out * sizeof(double));
     else
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)p, (int)st->p_out,
                     (int)ch->q, 1.0, ch->A, (int)ch->q, st->A, (int)st->p_out, 0.0, nA,
                     (int)st->p_out);
-    if (ch->c != NULL) /* c := A_s^T c_prev + c_s */
+    if (ch->c != NULL && !st->from_raw) /* c := A_s^T c_prev + c_s */
         cblas_dgemv(CblasRowMajor, CblasTrans, (int)ch->q, (int)st->p_out, 1.0, st->A,
                     (int)st->p_out, ch->c, 1, 0.0, nc, 1);
     if (st->c != NULL)
@@ -129,6 +130,33 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              const pt_paramlist_t *params, size_t nclasses,
                              pt_pca_eig_t *pca_cache, char *err)
 {
+    return pt_pipeline_fit_cats(m, blocks, nblocks, stages, nstages, params, nclasses,
+                                pca_cache, 0, NULL, err);
+}
+
+/* "cannot stand at position" for stage s of the pipeline, or a categorical rule broken. */
+static int stage_placement(const pt_stage_def_t *def, const char *name, size_t s,
+                           size_t nstages, size_t ncat, char *err)
+{
+    if (def == NULL || (def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages) ||
+        (def->categorical == 1 && s != 0)) {
+        pt_seterr(err, "stage \"%s\" cannot stand at position %zu", name, s + 1);
+        return -EINVAL;
+    }
+    if (s == 0 && ncat > 0 && def->categorical != 1) {
+        pt_seterr(err, "the data has categorical columns: the pipeline must start with "
+                  "stringIndexer");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *blocks,
+                                  size_t nblocks, char *const *stages, size_t nstages,
+                                  const pt_paramlist_t *params, size_t nclasses,
+                                  pt_pca_eig_t *pca_cache, size_t ncat,
+                                  const uint64_t *cat_size, char *err)
+{
     pt_fitted_t *f = calloc(1, sizeof *f);
     chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p};
     int rc = -EINVAL;
@@ -142,19 +170,18 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
         pt_stage_fit_t *st = &f->st[s];
         pt_stage_in_t in = {.m = ch.m, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
                             .A = ch.A, .c = ch.c, .nclasses = nclasses,
-                            .eig = s == 0 ? pca_cache : NULL};
+                            .eig = s == 0 ? pca_cache : NULL, .ncat = ncat,
+                            .cat_size = cat_size, .prev = s > 0 ? &f->st[s - 1] : NULL};
         st->def = pt_stage_lookup(stages[s]);
-        if (st->def == NULL || (st->def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages)) {
-            pt_seterr(err, "stage \"%s\" cannot stand at position %zu", stages[s], s + 1);
+        if (stage_placement(st->def, stages[s], s, nstages, ncat, err) != 0)
             goto error;
-        }
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))
             goto nomem;
         if ((st->def->check != NULL && (rc = st->def->check(st, err)) != 0) ||
             (rc = st->def->fit(st, &in, err)) != 0)
             goto error;
-        if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, st) != 0)
+        if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, m, st) != 0)
             goto nomem;
     }
     if (nstages == 0 || f->st[nstages - 1].def->role == PT_STAGE_TRANSFORMER) {

@@ -15,6 +15,7 @@
 #define PT_PIPELINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <msgpack.h>
 
@@ -39,6 +40,15 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              size_t nblocks, char *const *stages, size_t nstages,
                              const pt_paramlist_t *params, size_t nclasses,
                              pt_pca_eig_t *pca_cache, char *err);
+
+/* The same on raw features whose last sum(cat_size[0..ncat)) columns are the indicator
+ * columns of ncat categorical columns (pt_categorical.h): the first stage must then be
+ * stringIndexer (pt_stage_strindex.c), which reads them. */
+pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *blocks,
+                                  size_t nblocks, char *const *stages, size_t nstages,
+                                  const pt_paramlist_t *params, size_t nclasses,
+                                  pt_pca_eig_t *pca_cache, size_t ncat,
+                                  const uint64_t *cat_size, char *err);
 
 /* Number of raw features the model takes. */
 size_t pt_fitted_features(const pt_fitted_t *f);

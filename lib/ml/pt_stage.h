@@ -17,6 +17,7 @@
 #define PT_STAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <msgpack.h>
 
@@ -61,6 +62,10 @@ typedef struct {
     size_t nclasses;       /* 2 for a binomial model, r for a multinomial one */
     int multinomial;
     double threshold;
+    /* transformer whose map reads the raw features, not its input (oneHotEncoder after a
+     * stringIndexer: the encoding is not affine in the index, but is in the raw indicator
+     * columns): A is p_raw x p_out and the pipeline takes it as the composed map */
+    int from_raw;
     void *state;
 } pt_stage_fit_t;
 
@@ -74,6 +79,10 @@ typedef struct {
     size_t nclasses;             /* classes of the label (0: not class labels) */
     pt_pca_eig_t *eig;           /* a cache of the input covariance's eigen-decomposition,
                                     filled on first use, or NULL */
+    size_t ncat;                 /* categorical columns of the raw features: the last
+                                    sum(cat_size) raw features are their indicator columns */
+    const uint64_t *cat_size;
+    const pt_stage_fit_t *prev;  /* the stage before, fitted, or NULL */
 } pt_stage_in_t;
 
 struct pt_stage_def {
@@ -102,6 +111,10 @@ struct pt_stage_def {
      * param of a map, defaults filled in). 0, or -EINVAL with the reason in err. Called for
      * every param map when the spec is checked, before fit and after unpack. NULL: none. */
     int (*check)(const pt_stage_fit_t *st, char *err);
+    /* 1: the stage indexes the categorical columns (stringIndexer): it must be the first
+     * stage, and a pipeline on data with categorical columns must start with it; 2: it
+     * encodes such indices (oneHotEncoder): it must follow a stage of kind 1. */
+    int categorical;
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -179,5 +192,22 @@ int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *er
  * linear model: the functions above, with their 4 pairs. */
 #define PT_STAGE_LINEAR_PACKING                                                                  \
     .npack = 4, .pack = pt_stage_pack_linear, .unpack = pt_stage_unpack_linear
+
+/* The fitted state of stringIndexer (pt_stage_strindex.c), which oneHotEncoder reads:
+ * per categorical column k, labels[k][0..nlabels[k]) are the global codes (indicator
+ * positions, 0..size[k]-1) of the categories seen in the training rows, in index order. */
+typedef struct {
+    size_t ncat, p_num;  /* p_num numeric features, then the indicators */
+    uint64_t *size;      /* ncat: indicator columns of each (every category in the file) */
+    size_t *nlabels;     /* ncat */
+    uint32_t **labels;   /* ncat arrays */
+    int keep;            /* handleInvalid keep: an unseen category gets index nlabels */
+} pt_stage_catidx_t;
+
+/* StringIndexer's order of the categories 0..n-1 (coded in byte order of their strings, so
+ * code order is alphabetical) with counts count[0..n): the ones with count > 0 into labels,
+ * sorted by order (0 frequencyDesc, 1 frequencyAsc, 2 alphabetDesc, 3 alphabetAsc; equal
+ * counts by the strings ascending, as Spark's sortByFreq). Returns how many. */
+size_t pt_stage_strindex_order(const double *count, size_t n, int order, uint32_t *labels);
 
 #endif

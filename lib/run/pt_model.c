@@ -24,6 +24,38 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
                    long param_index, const pt_paramlist_t *params, const void *pipeline,
                    size_t pipeline_len, char *err)
 {
+    return pt_model_write_cats(path, names, nnames, label, param_index, params, pipeline,
+                               pipeline_len, 0, NULL, NULL, NULL, 0, err);
+}
+
+/* "categorical": [{name, values}], the values cut from the indicator names "COL=VALUE" (the
+ * last sum(size) of names). */
+static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnames,
+                             size_t ncat, char *const *cats, const size_t *size)
+{
+    size_t off = nnames;
+    for (size_t k = 0; k < ncat; k++)
+        off -= size[k];
+    pt_msgpack_pack_str(pk, "categorical");
+    msgpack_pack_array(pk, ncat);
+    for (size_t k = 0; k < ncat; k++) {
+        size_t skip = strlen(cats[k]) + 1;
+        msgpack_pack_map(pk, 2);
+        pt_msgpack_kv_str(pk, "name", cats[k]);
+        pt_msgpack_pack_str(pk, "values");
+        msgpack_pack_array(pk, size[k]);
+        for (size_t v = 0; v < size[k]; v++)
+            pt_msgpack_pack_str(pk, names[off + v] + skip);
+        off += size[k];
+    }
+}
+
+int pt_model_write_cats(const char *path, char *const *names, size_t nnames, const char *label,
+                        long param_index, const pt_paramlist_t *params, const void *pipeline,
+                        size_t pipeline_len, size_t ncat, char *const *cats,
+                        const size_t *cat_size, char *const *label_values, size_t nlabels,
+                        char *err)
+{
     msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
     msgpack_packer *pk = &w.pk;
@@ -31,7 +63,7 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
 
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
-    msgpack_pack_map(pk, 7);
+    msgpack_pack_map(pk, 7 + (ncat > 0) + (nlabels > 0));
     pt_msgpack_kv_str(pk, "format", PT_MODEL_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_MODEL_VERSION);
     pt_msgpack_pack_str(pk, "feature_names");
@@ -43,6 +75,10 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
     msgpack_pack_long(pk, param_index);
     pt_msgpack_pack_str(pk, "params");
     pt_msgpack_pack_params(pk, params);
+    if (ncat > 0)
+        model__pack_cats(pk, names, nnames, ncat, cats, cat_size);
+    if (nlabels > 0)
+        pt_msgpack_kv_strs(pk, "label_values", label_values, nlabels);
     pt_msgpack_pack_str(pk, "pipeline");
     if (!w.failed && msgpack_sbuffer_write(&sb, pipeline, pipeline_len) != 0)
         w.failed = 1;
@@ -132,6 +168,51 @@ static int model__envelope(const char *path, const msgpack_unpacked *u, int whol
     return 0;
 }
 
+/* The optional "categorical" field of o into m: each column's name and count of values, the
+ * values matching the indicator names "COL=VALUE" at the end of feature_names. 0 or a
+ * negative errno with why. */
+static int model__cats(const msgpack_object *o, pt_model_t *m, char *why)
+{
+    const msgpack_object *c = pt_msgpack_map_get(o, "categorical");
+    size_t off = m->nnames;
+    if (c == NULL)
+        return 0;
+    if (c->type != MSGPACK_OBJECT_ARRAY || c->via.array.size == 0) {
+        snprintf(why, PT_ERRLEN, "categorical: expected a non-empty array");
+        return -EBADMSG;
+    }
+    m->ncat = c->via.array.size;
+    if ((m->cat_names = calloc(m->ncat, sizeof *m->cat_names)) == NULL ||
+        (m->cat_size = calloc(m->ncat, sizeof *m->cat_size)) == NULL)
+        return -ENOMEM;
+    for (size_t k = 0; k < m->ncat; k++) {
+        const msgpack_object *e = &c->via.array.ptr[k];
+        char **vals = NULL;
+        int rc = e->type != MSGPACK_OBJECT_MAP ? -EBADMSG
+                 : pt_msgpack_get_str(e, "name", &m->cat_names[k], why) != 0 ? -EBADMSG
+                 : pt_msgpack_get_strs(e, "values", &vals, &m->cat_size[k], why);
+        if (rc == 0 && (m->cat_size[k] == 0 || m->cat_size[k] > off))
+            rc = -EBADMSG;
+        if (rc != 0) {
+            pt_strv_free(vals, m->cat_size[k]);
+            snprintf(why, PT_ERRLEN, "categorical[%zu]: expected {name, values}", k);
+            return rc == -ENOMEM ? rc : -EBADMSG;
+        }
+        pt_strv_free(vals, m->cat_size[k]);
+        off -= m->cat_size[k];
+    }
+    m->cat_first = off;
+    for (size_t k = 0, i = off; k < m->ncat; k++) /* COL=VALUE, as tune named them */
+        for (size_t v = 0; v < m->cat_size[k]; v++, i++)
+            if (strncmp(m->names[i], m->cat_names[k], strlen(m->cat_names[k])) != 0 ||
+                m->names[i][strlen(m->cat_names[k])] != '=') {
+                snprintf(why, PT_ERRLEN, "feature_names[%zu] is not an indicator of \"%.60s\"",
+                         i, m->cat_names[k]);
+                return -EBADMSG;
+            }
+    return 0;
+}
+
 /* The fields of a model map o into m. 0 or a negative errno with the reason in why. */
 static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
 {
@@ -151,7 +232,17 @@ static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
                  pt_fitted_features(m->fit));
         return -EBADMSG;
     }
-    if ((rc = pt_msgpack_get_int(o, "param_index", 0, INT64_MAX, &index, why)) != 0)
+    if (pt_msgpack_map_get(o, "label_values") != NULL &&
+        ((rc = pt_msgpack_get_strs(o, "label_values", &m->label_values, &m->nlabel_values,
+                                   why)) != 0 ||
+         m->nlabel_values != pt_fitted_classes(m->fit))) {
+        if (rc == 0)
+            snprintf(why, PT_ERRLEN, "label_values: %zu names for %zu classes",
+                     m->nlabel_values, pt_fitted_classes(m->fit));
+        return rc != 0 ? rc : -EBADMSG;
+    }
+    if ((rc = model__cats(o, m, why)) != 0 ||
+        (rc = pt_msgpack_get_int(o, "param_index", 0, INT64_MAX, &index, why)) != 0)
         return rc;
     m->param_index = (long)index;
     params = pt_msgpack_get_obj(o, "params", MSGPACK_OBJECT_MAP, why);
@@ -235,6 +326,9 @@ void pt_model_destroy(pt_model_t **pm)
         return;
     m = *pm;
     pt_strv_free(m->names, m->nnames);
+    pt_strv_free(m->cat_names, m->ncat);
+    pt_strv_free(m->label_values, m->nlabel_values);
+    free(m->cat_size);
     free(m->label);
     pt_paramlist_free(&m->params);
     pt_fitted_destroy(&m->fit);

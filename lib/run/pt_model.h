@@ -4,7 +4,10 @@
  * One msgpack map (PT_MODEL_FORMAT, version PT_MODEL_VERSION):
  *   {format: "paratune-model", version: 1, feature_names: [str], label: str,
  *    param_index: int (the best map's index), params: {"stage.param": value} (every param of
- *    that map, defaults filled in), pipeline: the fitted pipeline as pt_fitted_pack writes it}
+ *    that map, defaults filled in), categorical?: [{name, values: [str]}] (the categorical
+ *    columns and their values in code order, when there are some), label_values?: [str]
+ *    (a classifier's class names, for a label of names), pipeline: the fitted
+ *    pipeline as pt_fitted_pack writes it}
  * written whole and durably (pt_file). Reading checks the format, the version and that
  * nothing follows the map, then every field, and reads the pipeline back with each stage's
  * state (pt_fitted_unpack); a model file is refused with the reason, never half read.
@@ -28,6 +31,13 @@ typedef struct {
     long param_index;      /* the param map refit */
     pt_paramlist_t params; /* its params */
     pt_fitted_t *fit;      /* the fitted pipeline */
+    size_t ncat;           /* categorical columns ("categorical"), 0 for none */
+    char **cat_names;      /* ncat column names */
+    size_t *cat_size;      /* ncat: values of each; their indicators are the names from
+                              cat_first on, "COL=VALUE" */
+    size_t cat_first;
+    char **label_values;   /* a classifier's class names ("label_values"), or NULL */
+    size_t nlabel_values;
 } pt_model_t;
 
 /* Writes the model file path (replacing it, durably: pt_file_write_whole) for the features
@@ -37,6 +47,15 @@ typedef struct {
 int pt_model_write(const char *path, char *const *names, size_t nnames, const char *label,
                    long param_index, const pt_paramlist_t *params, const void *pipeline,
                    size_t pipeline_len, char *err);
+
+/* The same with ncat categorical columns cats[k] of cat_size[k] values (the last names are
+ * their indicators, "COL=VALUE"): the map gets "categorical": [{name, values}]; and with a
+ * label of class names, "label_values": the nlabels names in class-id order. */
+int pt_model_write_cats(const char *path, char *const *names, size_t nnames, const char *label,
+                        long param_index, const pt_paramlist_t *params, const void *pipeline,
+                        size_t pipeline_len, size_t ncat, char *const *cats,
+                        const size_t *cat_size, char *const *label_values, size_t nlabels,
+                        char *err);
 
 /* Reads and checks the model file path. On success *out is an owned model
  * (pt_model_destroy). Returns 0 or a negative errno with the reason in err, naming the

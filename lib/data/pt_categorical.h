@@ -1,0 +1,47 @@
+/* pt_categorical.h - categorical CSV columns, coded once at load time as indicator columns.
+ *
+ * A column declared categorical (`paratune tune --categorical`) is read as text (its fields
+ * are the dataset's kept columns) and replaced by its global indicator columns: one 0/1
+ * column per distinct value seen anywhere in the file, in byte order of the values (so code
+ * k is the k-th value alphabetically), named "COLUMN=VALUE". They follow the numeric
+ * features, column after column in the order of the declaration. A fold's StringIndexer and
+ * OneHotEncoder are then affine maps of these indicators (pt_stage_strindex.c), fit from
+ * their moments like any feature.
+ */
+#ifndef PT_CATEGORICAL_H
+#define PT_CATEGORICAL_H
+
+#include <stddef.h>
+
+#include "pt_dataset.h"
+
+/* Distinct values allowed in one categorical column (its indicators are features, and the
+ * moments hold features^2 numbers). */
+#define PT_CAT_MAX_VALUES 256
+
+/* Replaces the first nk kept columns of ds (which owns its rows: loaded without place; read
+ * from the CSV file path) by their indicator columns appended to ds->x, ds->names (ds->ncat,
+ * ds->cat_size, ds->cat_names set; all kept text freed). 0; -EINVAL with "path:LINE: column
+ * NAME: more than N distinct values ..." (LINE: the row where value N+1 first appears); or
+ * -ENOMEM. */
+int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err);
+
+/* Class names: kept column k of ds (the label, read as text) indexed as Spark's label
+ * StringIndexer, frequencyDesc over all rows, equal counts by the strings ascending: ds->y[r]
+ * the class id, ds->label_values the names in class order, ds->label_name set when NULL.
+ * At most PT_CAT_MAX_VALUES classes (-EINVAL with file:line as above). 0 or a negative
+ * errno with err. */
+int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, char *err);
+
+/* For predict: appends to ds->x (which owns its rows) the indicator columns of a model's ncat
+ * categorical columns cols[k], kept column kept[k] of ds, with size[k] values each; ind
+ * holds the model's indicator names ("COL=VALUE", each column's in byte order of VALUE, as
+ * pt_categorical_expand made them). A value the model does not have: every indicator 0
+ * (stringIndexer's keep gives it index numLabels), or with unknown_error -EINVAL with
+ * "path:LINE: column COL: category "V" is not among the model's ...". The kept columns stay.
+ * 0, -EINVAL or -ENOMEM. */
+int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept, size_t ncat,
+                         char *const *cols, const size_t *size, char *const *ind,
+                         int unknown_error, char *err);
+
+#endif
