@@ -196,8 +196,7 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *e
 out:
     if (rc == -ENOMEM)
         pt_seterr(err, "%s: out of memory", path);
-    if (ind != NULL)
-        pt_strv_free(ind, q);
+    pt_strv_free(ind, q);
     free(ord);
     free(code);
     free(vals);
@@ -318,8 +317,7 @@ int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept,
 out:
     if (rc == -ENOMEM)
         pt_seterr(err, "%s: out of memory", path);
-    if (names != NULL)
-        pt_strv_free(names, q);
+    pt_strv_free(names, q);
     free(code);
     return rc;
 }

@@ -185,6 +185,13 @@ int pt_stage_diagonal_map(pt_stage_fit_t *st, const double *scale, const double 
     return 0;
 }
 
+int pt_stage_nomem(int rc, char *err)
+{
+    if (rc == -ENOMEM)
+        pt_seterr(err, "out of memory");
+    return rc;
+}
+
 void pt_stage_vecs_free(void *state)
 {
     pt_stage_vecs_t *s = state;

@@ -158,6 +158,10 @@ int pt_stage_input_range(const pt_stage_in_t *in, double *min, double *max, char
 /* Makes st's map the diagonal z_j = scale[j] x_j + shift[j] (p_out = p_in). 0 or -ENOMEM. */
 int pt_stage_diagonal_map(pt_stage_fit_t *st, const double *scale, const double *shift);
 
+/* Returns rc (0 or a negative errno from building a fitted map); for -ENOMEM also says "out
+ * of memory" in err. For a fit's last step: return pt_stage_nomem(x__map(st), err). */
+int pt_stage_nomem(int rc, char *err);
+
 /* The state of a per-feature transformer (the scalers): up to two vectors of p_in doubles
  * (mean and std; originalMin and originalMax) and two flags, which the model file keeps under
  * the stage's names for them. */

@@ -44,9 +44,7 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 }
 
 const pt_stage_def_t pt_stage_linreg = {
-    .name = "linearRegression",
-    .role = PT_STAGE_REGRESSOR,
-    PT_STAGE_PARAMS(linreg__params),
+    .name = "linearRegression", .role = PT_STAGE_REGRESSOR, PT_STAGE_PARAMS(linreg__params),
     .fit = linreg__fit,
     PT_STAGE_LINEAR_PACKING,
 };

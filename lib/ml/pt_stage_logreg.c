@@ -63,9 +63,7 @@ static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 }
 
 const pt_stage_def_t pt_stage_logreg = {
-    .name = "logisticRegression",
-    .role = PT_STAGE_CLASSIFIER,
-    PT_STAGE_PARAMS(logreg__params),
+    .name = "logisticRegression", .role = PT_STAGE_CLASSIFIER, PT_STAGE_PARAMS(logreg__params),
     .fit = logreg__fit,
     PT_STAGE_LINEAR_PACKING,
 };

@@ -70,12 +70,7 @@ static int maxabs__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
 }
 
 const pt_stage_def_t pt_stage_maxabs = {
-    .name = "maxAbsScaler",
-    .role = PT_STAGE_TRANSFORMER,
-    .params = NULL,
-    .nparams = 0,
+    .name = "maxAbsScaler", .role = PT_STAGE_TRANSFORMER,
     .fit = maxabs__fit,
-    .npack = 1,
-    .pack = maxabs__pack,
-    .unpack = maxabs__unpack,
+    .npack = 1, .pack = maxabs__pack, .unpack = maxabs__unpack,
 };

@@ -70,11 +70,7 @@ static int minmax__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         return -ENOMEM;
     if ((rc = pt_stage_input_range(in, s->v[0], s->v[1], err)) != 0)
         return rc;
-    if (minmax__map(st) != 0) {
-        pt_seterr(err, "out of memory");
-        return -ENOMEM;
-    }
-    return 0;
+    return pt_stage_nomem(minmax__map(st), err);
 }
 
 static void minmax__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
@@ -89,13 +85,7 @@ static int minmax__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
 }
 
 const pt_stage_def_t pt_stage_minmax = {
-    .name = "minMaxScaler",
-    .role = PT_STAGE_TRANSFORMER,
-    PT_STAGE_PARAMS(minmax__params),
-    .fit = minmax__fit,
-    .npack = 2,
-    .pack = minmax__pack,
-    .unpack = minmax__unpack,
-    .free = pt_stage_vecs_free,
-    .check = minmax__check,
+    .name = "minMaxScaler", .role = PT_STAGE_TRANSFORMER, PT_STAGE_PARAMS(minmax__params),
+    .fit = minmax__fit, .free = pt_stage_vecs_free, .check = minmax__check,
+    .npack = 2, .pack = minmax__pack, .unpack = minmax__unpack,
 };

@@ -133,12 +133,8 @@ static int onehot__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
 }
 
 const pt_stage_def_t pt_stage_onehot = {
-    .name = "oneHotEncoder",
-    .role = PT_STAGE_TRANSFORMER,
-    PT_STAGE_PARAMS(onehot__params),
+    .name = "oneHotEncoder", .role = PT_STAGE_TRANSFORMER,
+    PT_STAGE_PARAMS(onehot__params), .categorical = 2,
     .fit = onehot__fit,
-    .npack = 1,
-    .pack = onehot__pack,
-    .unpack = onehot__unpack,
-    .categorical = 2,
+    .npack = 1, .pack = onehot__pack, .unpack = onehot__unpack,
 };

@@ -62,12 +62,7 @@ static int pca__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
 }
 
 const pt_stage_def_t pt_stage_pca = {
-    .name = "pca",
-    .role = PT_STAGE_TRANSFORMER,
-    PT_STAGE_PARAMS(pca__params),
-    .width_param = "k",
+    .name = "pca", .role = PT_STAGE_TRANSFORMER, PT_STAGE_PARAMS(pca__params), .width_param = "k",
     .fit = pca__fit,
-    .npack = 2,
-    .pack = pca__pack,
-    .unpack = pca__unpack,
+    .npack = 2, .pack = pca__pack, .unpack = pca__unpack,
 };

@@ -57,11 +57,7 @@ static int scaler__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         s->v[1][j] = var > 0 ? sqrt(var) : 0.0;
         s->v[0][j] = m->mean[j];
     }
-    if (scaler__map(st) != 0) {
-        pt_seterr(err, "out of memory");
-        return -ENOMEM;
-    }
-    return 0;
+    return pt_stage_nomem(scaler__map(st), err);
 }
 
 static void scaler__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
@@ -85,12 +81,7 @@ static int scaler__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
 }
 
 const pt_stage_def_t pt_stage_scaler = {
-    .name = "standardScaler",
-    .role = PT_STAGE_TRANSFORMER,
-    PT_STAGE_PARAMS(scaler__params),
-    .fit = scaler__fit,
-    .npack = 4,
-    .pack = scaler__pack,
-    .unpack = scaler__unpack,
-    .free = pt_stage_vecs_free,
+    .name = "standardScaler", .role = PT_STAGE_TRANSFORMER, PT_STAGE_PARAMS(scaler__params),
+    .fit = scaler__fit, .free = pt_stage_vecs_free,
+    .npack = 4, .pack = scaler__pack, .unpack = scaler__unpack,
 };

@@ -170,11 +170,7 @@ static int strindex__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     }
     if ((rc = strindex__labels(st, in, err)) != 0)
         return rc;
-    if (strindex__map(st) != 0) {
-        pt_seterr(err, "out of memory");
-        return -ENOMEM;
-    }
-    return 0;
+    return pt_stage_nomem(strindex__map(st), err);
 }
 
 static void strindex__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
@@ -257,13 +253,8 @@ static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *e
 }
 
 const pt_stage_def_t pt_stage_strindex = {
-    .name = "stringIndexer",
-    .role = PT_STAGE_TRANSFORMER,
-    PT_STAGE_PARAMS(strindex__params),
-    .fit = strindex__fit,
-    .npack = 2,
-    .pack = strindex__pack,
-    .unpack = strindex__unpack,
-    .free = strindex__free,
-    .categorical = 1,
+    .name = "stringIndexer", .role = PT_STAGE_TRANSFORMER,
+    PT_STAGE_PARAMS(strindex__params), .categorical = 1,
+    .fit = strindex__fit, .free = strindex__free,
+    .npack = 2, .pack = strindex__pack, .unpack = strindex__unpack,
 };
