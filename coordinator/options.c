@@ -375,6 +375,8 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--stratify", NULL, "and --fold-col contradict each other");
     if (o->sep != 0 && o->format == PT_FMT_LIBSVM)
         return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
+    if (o->missing != NULL && o->format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--missing", NULL, "applies to CSV, not --format libsvm");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)

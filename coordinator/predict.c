@@ -209,6 +209,8 @@ int pt_predict_main(int argc, char **argv)
         return pt_bad_opt("predict:", NULL, "--model, --data and --out are required");
     if (opts.sep != 0 && opts.format == PT_FMT_LIBSVM)
         return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
+    if (opts.missing != NULL && opts.format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--missing", NULL, "applies to CSV, not --format libsvm");
     if (keep_arg != NULL && pt_opt_names("--keep", keep_arg, &keep, &nkeep) != 0)
         return PT_EXIT_USAGE;
     if (pt_model_read(model_path, &m, err) != 0)
