@@ -30,6 +30,8 @@ static void tune_usage(FILE *f)
         "  --categorical COL,...  categorical feature columns (values are category strings;\n"
         "                         the pipeline must start with stringIndexer)\n"
         "  --sep auto|,|;|tab|'|'  CSV field separator (default auto: from the header)\n"
+        "  --missing TOKENS       what marks a missing value besides an empty field, comma\n"
+        "                         separated, any case (default NA,NaN,null; \"\" for none)\n"
         "  --pipeline STAGES      e.g. pca,linearRegression (stages: pca, standardScaler,\n"
         "                         linearRegression, logisticRegression)\n"
         "  --grid S.P=V1,V2,...   a grid axis (repeatable; last axis varies fastest)\n"
@@ -155,7 +157,7 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -192,6 +194,7 @@ static const struct option long_opts[] = {
     {"ignore", required_argument, NULL, O_IGNORE},
     {"sep", required_argument, NULL, O_SEP},
     {"categorical", required_argument, NULL, O_CAT},
+    {"missing", required_argument, NULL, O_MISSING},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -302,6 +305,9 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return pt_opt_names("--ignore", arg, &o->ignore, &o->nignore);
     case O_CAT:
         return pt_opt_names("--categorical", arg, &o->categorical, &o->ncategorical);
+    case O_MISSING:
+        o->missing = arg;
+        return pt_missing_opt(arg);
     case O_SEP:
         if (pt_csv_parse_sep(arg, &o->sep) != 0)
             return pt_bad_opt("--sep", arg, "expected auto, ',', ';', tab or '|'");
@@ -369,6 +375,8 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--stratify", NULL, "and --fold-col contradict each other");
     if (o->sep != 0 && o->format == PT_FMT_LIBSVM)
         return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
+    if (o->missing != NULL && o->format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--missing", NULL, "applies to CSV, not --format libsvm");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)
@@ -432,6 +440,14 @@ void pt_opts_free(opts_t *o)
     free(o->ignore);
     free(o->categorical);
     o->features = o->ignore = o->categorical = NULL;
+}
+
+int pt_missing_opt(const char *arg)
+{
+    char err[PT_ERRLEN];
+    if (pt_csv_check_missing(arg, err) != 0)
+        return pt_bad_opt("--missing", arg, err);
+    return 0;
 }
 
 void pt_sep_note(const char *path, const pt_dataset_t *ds, char given, int quiet)

@@ -29,6 +29,7 @@ typedef struct {
     long num_bins;                  /* --num-bins of the binary evaluator */
     int stratify;
     char sep;                       /* --sep: ',', ';', '\t', '|'; 0: auto */
+    const char *missing;            /* --missing: the missing-value tokens; NULL: default */
     int pin;                        /* --pin-cpus: PT_PIN_AUTO (default), _OFF, _ON */
     int *cpus;                      /* the CPUs to pin to, in order (malloc'd): the given list,
                                        else every usable CPU */
@@ -52,6 +53,9 @@ void pt_opts_free(opts_t *o);
 
 /* Prints "paratune: OPT ARG: WHY" on stderr and returns PT_EXIT_USAGE. */
 int pt_bad_opt(const char *opt, const char *arg, const char *why);
+
+/* A --missing value (pt_csv_check_missing): 0, or PT_EXIT_USAGE after one line on stderr. */
+int pt_missing_opt(const char *arg);
 
 /* Reports what getopt_long returned c (':' or an unknown option) for the option at
    argv[optind - 1]: "paratune: OPT: needs a value" or "paratune: OPT: unknown option

@@ -1,7 +1,8 @@
 /* predict.c - `paratune predict`: apply a model file written by `tune --model-out`.
  *
  *   paratune predict --model FILE --data FILE --out FILE [--format auto|csv|libsvm]
- *                    [--keep COL,...] [--sep auto|,|;|tab|'|'] [--quiet]
+ *                    [--keep COL,...] [--sep auto|,|;|tab|'|'] [--missing TOKENS]
+ *                    [--quiet]
  *
  * The model's pipeline is stored composed into one linear model on the raw features
  * (coefficients r x p, intercepts r), so prediction is one matrix product: the number for a
@@ -154,6 +155,7 @@ int pt_predict_main(int argc, char **argv)
                                        {"format", required_argument, NULL, 'f'},
                                        {"keep", required_argument, NULL, 'k'},
                                        {"sep", required_argument, NULL, 's'},
+                                       {"missing", required_argument, NULL, 'M'},
                                        {"quiet", no_argument, NULL, 'q'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
@@ -188,11 +190,16 @@ int pt_predict_main(int argc, char **argv)
             if (pt_csv_parse_sep(optarg, &opts.sep) != 0)
                 return pt_bad_opt("--sep", optarg, "expected auto, ',', ';', tab or '|'");
             break;
+        case 'M':
+            if (pt_missing_opt(optarg) != 0)
+                return PT_EXIT_USAGE;
+            opts.missing = optarg;
+            break;
         case 'q': quiet = 1; break;
         case 'h':
             puts("usage: paratune predict --model FILE --data FILE --out FILE "
                  "[--format auto|csv|libsvm] [--keep COL,...] [--sep auto|,|;|tab|'|'] "
-                 "[--quiet]");
+                 "[--missing TOKENS] [--quiet]");
             return PT_EXIT_OK;
         default:
             return pt_opt_fail(c, argv, "of predict");
@@ -202,6 +209,8 @@ int pt_predict_main(int argc, char **argv)
         return pt_bad_opt("predict:", NULL, "--model, --data and --out are required");
     if (opts.sep != 0 && opts.format == PT_FMT_LIBSVM)
         return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
+    if (opts.missing != NULL && opts.format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--missing", NULL, "applies to CSV, not --format libsvm");
     if (keep_arg != NULL && pt_opt_names("--keep", keep_arg, &keep, &nkeep) != 0)
         return PT_EXIT_USAGE;
     if (pt_model_read(model_path, &m, err) != 0)

@@ -459,7 +459,7 @@ static int categorical_data(sweep_t *s, int text_label, char *err)
                   "end with a classifier", ds->kept_names[nk]);
         return -EINVAL;
     }
-    if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, err)) != 0)
+    if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, s->o->missing, err)) != 0)
         return rc;
     return pt_categorical_expand(ds, s->o->data, nk, err);
 }
@@ -484,6 +484,7 @@ static int load_data(sweep_t *s, char *err)
     lo.ignore_cols = o->ignore;
     lo.nignore_cols = o->nignore;
     lo.sep = o->sep;
+    lo.missing = o->missing;
     lo.place = place_rows;
     lo.place_arg = &s->pl;
     s->pl.o = o;

@@ -272,7 +272,7 @@ static const struct {
      {"x.csv:3: ", "field 2 (\"b\"): not a number: \"x\""}},
     {"a,b,label\n\"1\",\"2\",\"3\"\n\"4\",\"1\"\"2\",\"6\"\n",
      {"x.csv:3: ", "field 2 (\"b\"): not a number"}},
-    {"a,b,label\n\"1\",\"2\",\"3\"\n\"4\",\"\",\"6\"\n", {"x.csv:3: ", "field 2 (\"b\") is empty"}},
+    {"a,b,label\n\"1\",\"2\",\"3\"\n\"4\",\"\",\"6\"\n", {"x.csv:3: ", "column b: missing value"}},
     {"a,b,label\n\"1\",\"2\",\"3\"\n\"4\",\"5\",\"inf\"\n", {"x.csv:3: ", "label is not finite"}},
     {"a,\"b\nc,label\n1,2,3\n", {"x.csv:1: ", "column 2: unterminated quote"}},
     {"a,b\"c,label\n1,2,3\n", {"x.csv:1: ", "column 2: a quote inside an unquoted name"}},
@@ -494,6 +494,36 @@ START_TEST(rfc_ignored_column_errors)
 }
 END_TEST
 
+/* Missing-value tokens: an empty field always, the list's tokens in any case, whole only;
+ * the --missing list's checks. */
+START_TEST(missing_tokens)
+{
+    char err[PT_ERRLEN];
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "", 0), 1);
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "nan", 3), 1);
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "Null", 4), 1);
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "nA", 2), 1);
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "NAN1", 4), 0);
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "NAN1", 3), 1); /* the field is [a, a + n) */
+    ck_assert_int_eq(pt_csv_is_missing(NULL, "N", 1), 0);
+    ck_assert_int_eq(pt_csv_is_missing("", "NA", 2), 0);
+    ck_assert_int_eq(pt_csv_is_missing("", "", 0), 1);
+    ck_assert_int_eq(pt_csv_is_missing("?,n/a", "N/A", 3), 1);
+    ck_assert_int_eq(pt_csv_is_missing("?,n/a", "?", 1), 1);
+    ck_assert_int_eq(pt_csv_is_missing("?,n/a", "n/", 2), 0);
+    ck_assert_int_eq(pt_csv_check_missing("", err), 0);
+    ck_assert_int_eq(pt_csv_check_missing(PT_CSV_MISSING, err), 0);
+    ck_assert_int_eq(pt_csv_check_missing("?,n/a,inf", err), 0); /* not finite: text */
+    ck_assert_int_eq(pt_csv_check_missing("NA,-999", err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "\"-999\" is a number"));
+    ck_assert_int_eq(pt_csv_check_missing("NA,,x", err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "an empty token"));
+    ck_assert_int_eq(pt_csv_check_missing("NA,", err), -EINVAL);
+    ck_assert_int_eq(pt_csv_check_missing("a b", err), -EINVAL);
+    ck_assert_int_eq(pt_csv_check_missing("a\"", err), -EINVAL);
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
@@ -513,6 +543,7 @@ Suite *suite_csv(void)
     tcase_add_test(tc, rfc_first_pass_blocks);
     tcase_add_test(tc, rfc_ignored_and_kept_columns);
     tcase_add_test(tc, rfc_ignored_column_errors);
+    tcase_add_test(tc, missing_tokens);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pt_common.h"
+#include "pt_csv.h"
 #include "pt_scan.h"
 
 typedef struct {
@@ -218,7 +219,8 @@ static int cat__label_cmp(const void *a, const void *b, void *arg)
     return strcmp(l->names[x], l->names[y]);
 }
 
-int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, char *err)
+int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, const char *missing,
+                         char *err)
 {
     size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord), n = 0;
     uint32_t *code = malloc((ds->rows ? ds->rows : 1) * sizeof *code);
@@ -228,6 +230,17 @@ int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, char *err
     int rc = -ENOMEM;
     if (ord == NULL || code == NULL || vals == NULL)
         goto out;
+    for (size_t r = 0; r < ds->rows; r++) {
+        const char *t = pt_dataset_kept(ds, r, k);
+        if (pt_csv_is_missing(missing, t, strlen(t))) {
+            char txt[PT_SCAN_SHOW_MAX + 4];
+            pt_scan_show(txt, ds->kept_names[k], strlen(ds->kept_names[k]));
+            pt_seterr(err, "%s:%zu: column %s: missing label", path, cat__row_line(path, r),
+                      txt);
+            rc = -EINVAL;
+            goto out;
+        }
+    }
     if ((rc = cat__code(ds, path, k, ord, code, vals, &n, err)) != 0)
         goto out;
     rc = -ENOMEM;

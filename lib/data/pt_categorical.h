@@ -29,9 +29,11 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *e
 /* Class names: kept column k of ds (the label, read as text) indexed as Spark's label
  * StringIndexer, frequencyDesc over all rows, equal counts by the strings ascending: ds->y[r]
  * the class id, ds->label_values the names in class order, ds->label_name set when NULL.
- * At most PT_CAT_MAX_VALUES classes (-EINVAL with file:line as above). 0 or a negative
- * errno with err. */
-int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, char *err);
+ * At most PT_CAT_MAX_VALUES classes (-EINVAL with file:line as above); a missing label
+ * (pt_csv_is_missing with the tokens missing, NULL: the default ones) refused as
+ * "path:LINE: column C: missing label". 0 or a negative errno with err. */
+int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, const char *missing,
+                         char *err);
 
 /* For predict: appends to ds->x (which owns its rows) the indicator columns of a model's ncat
  * categorical columns cols[k], kept column kept[k] of ds, with size[k] values each; ind

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h> /* the first pass: SSE2, and AVX2 when the CPU has it */
@@ -65,6 +66,7 @@ typedef struct {
     int hint;            /* a non-numeric feature: 1 hint --ignore, 2 hint --features, 0 none */
     char sep;            /* the field separator: ',', ';', '\t' or '|' */
     const char *hdr;     /* the header's first byte (line 1) */
+    const char *missing; /* the missing-value tokens, comma separated (PT_CSV_MISSING) */
 } csv_t;
 
 /* A blank around a field: a space, or a tab unless tabs separate the fields. */
@@ -275,15 +277,71 @@ static const char *ignore_hint(const csv_t *c, size_t j, char *dst, size_t cap)
     return dst;
 }
 
+int pt_csv_is_missing(const char *list, const char *a, size_t n)
+{
+    if (n == 0)
+        return 1;
+    if (list == NULL)
+        list = PT_CSV_MISSING;
+    for (const char *t = list, *e; *t != '\0'; t = *e != '\0' ? e + 1 : e) {
+        e = strchr(t, ',');
+        if (e == NULL)
+            e = t + strlen(t);
+        if ((size_t)(e - t) == n && strncasecmp(a, t, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int pt_csv_check_missing(const char *list, char *err)
+{
+    if (*list != '\0' && list[strlen(list) - 1] == ',') {
+        pt_seterr(err, "an empty token (an empty field is always missing; \"\" for no "
+                  "token)");
+        return -EINVAL;
+    }
+    for (const char *t = list, *e; *t != '\0'; t = *e != '\0' ? e + 1 : e) {
+        char tok[64], *end;
+        double d;
+        e = strchr(t, ',');
+        if (e == NULL)
+            e = t + strlen(t);
+        if (e == t) {
+            pt_seterr(err, "an empty token (an empty field is always missing; \"\" for no "
+                      "token)");
+            return -EINVAL;
+        }
+        for (const char *q = t; q < e; q++)
+            if (*q == '"' || pt_scan_blank_char(*q) || *q == '\n' || *q == '\r') {
+                pt_seterr(err, "a token with a quote or a blank");
+                return -EINVAL;
+            }
+        if ((size_t)(e - t) >= sizeof tok) {
+            pt_seterr(err, "a token longer than %zu bytes", sizeof tok - 1);
+            return -EINVAL;
+        }
+        memcpy(tok, t, (size_t)(e - t));
+        tok[e - t] = '\0';
+        d = strtod(tok, &end);
+        if (*end == '\0' && isfinite(d)) {
+            pt_seterr(err, "\"%.*s\" is a number (a missing-value token is text)",
+                      (int)(e - t), t);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
 /* Field j of the row [line, eol) (on line lineno) starting at p, by the full rules. On
  * success *v is the value and *next the separator or eol that ends the field. On failure the
  * message reports a quoting error of the field first, then a wrong field count (a shifted row
- * makes any other message misleading), else what is wrong with the value: empty, not a
+ * makes any other message misleading), else what is wrong with the value: missing (a
+ * feature or the label empty or a missing token), empty (the fold), not a
  * number, not finite, fold not an integer or out of range. */
 static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
                       const char *eol, const char *p, double *v, const char **next)
 {
-    enum { OK, EMPTY, NAN_TEXT, NONFINITE, NOTINT, NOTINT_TEXT, RANGE } why = OK;
+    enum { OK, EMPTY, MISSING, NAN_TEXT, NONFINITE, NOTINT, NOTINT_TEXT, RANGE } why = OK;
     const char *a, *b, *fe, *q;
     char who[PT_SCAN_SHOW_MAX + 40], txt[PT_SCAN_SHOW_MAX + 4], hint[2 * PT_SCAN_SHOW_MAX + 96];
     const char *is;
@@ -292,7 +350,9 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
 
     if (qwhy != FIELD_OK)
         return quote_error(c, lineno, j, line, p, a, fe, qwhy);
-    if (a == b)
+    if (c->kind[j] != KIND_FOLD && pt_csv_is_missing(c->missing, a, (size_t)(b - a)))
+        why = MISSING;
+    else if (a == b)
         why = EMPTY;
     else if (pt_scan_blank_char(*a) || (q = pt_scan_num(a, &d)) != b)
         why = c->kind[j] == KIND_FOLD ? NOTINT_TEXT : NAN_TEXT;
@@ -314,6 +374,17 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
     pt_scan_show(txt, a, (size_t)(b - a));
     lineno += pt_scan_count(line, p, '\n'); /* the field's own line */
     switch (why) {
+    case MISSING:
+        pt_scan_show(txt, c->cols[j], strlen(c->cols[j]));
+        if (c->kind[j] == KIND_LABEL)
+            pt_seterr(c->err, "%s:%zu: column %s: missing label", c->path, lineno, txt);
+        else if (c->hint == 1)
+            pt_seterr(c->err, "%s:%zu: column %s: missing value (leave the column out with "
+                      "--ignore %s)", c->path, lineno, txt, txt);
+        else
+            pt_seterr(c->err, "%s:%zu: column %s: missing value%s", c->path, lineno, txt,
+                      c->hint == 2 ? " (leave it out of --features)" : "");
+        break;
     case EMPTY:
         pt_seterr(c->err, "%s:%zu: %s is empty", c->path, lineno, who);
         break;
@@ -997,7 +1068,8 @@ int pt_csv_chunk_rows(const char *p, const char *end, int threads, const char **
 pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
                           const pt_load_opts_t *o, char *err)
 {
-    csv_t c = {.path = path, .err = err, .num_folds = o->num_folds, .hdr = buf};
+    csv_t c = {.path = path, .err = err, .num_folds = o->num_folds, .hdr = buf,
+               .missing = o->missing != NULL ? o->missing : PT_CSV_MISSING};
     pt_dataset_t *ds = NULL, *res = NULL;
     pt_columns_t cm = {0};
     const char *end = buf + len, *data_end, *p, *eol;

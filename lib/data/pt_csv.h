@@ -23,6 +23,21 @@
  * with none of them (one column) is comma separated. */
 char pt_csv_detect_sep(const char *p, const char *eol);
 
+/* The tokens that mark a missing value in a numeric feature or the label (besides an empty
+ * field), comma separated, compared ignoring ASCII case; pt_load_opts_t.missing replaces
+ * them. A missing feature value is refused ("column C: missing value"), a missing label
+ * ("column C: missing label") too. */
+#define PT_CSV_MISSING "NA,NaN,null"
+
+/* Whether the field value [a, a + n) is missing: empty, or a token of list (comma
+ * separated; NULL: PT_CSV_MISSING), ASCII case ignored. */
+int pt_csv_is_missing(const char *list, const char *a, size_t n);
+
+/* A --missing list: tokens separated by commas, none empty, none with a quote or a blank,
+ * none a number (the loader only looks at a field that is not a number); "" (no token) is
+ * fine. 0, or -EINVAL with what is wrong in err. */
+int pt_csv_check_missing(const char *list, char *err);
+
 /* A --sep value: "auto" (*sep = 0: detect), ",", ";", "|", "tab", a tab character or the two
  * characters "\t". 0, or -1 for anything else. */
 int pt_csv_parse_sep(const char *s, char *sep);

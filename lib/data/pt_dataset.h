@@ -74,6 +74,8 @@ typedef struct {
                              dataset and any error message do not depend on it. */
     char sep;             /* CSV: the field separator, ',', ';', '\t' or '|'; 0: detected
                              from the header row (pt_csv_detect_sep). Refused for LIBSVM. */
+    const char *missing;  /* CSV: the missing-value tokens, comma separated (pt_csv.h);
+                             NULL: PT_CSV_MISSING */
     pt_place_fn place;    /* CSV: where rows go (NULL: memory of the dataset's own) */
     void *place_arg;
 } pt_load_opts_t;
@@ -90,8 +92,9 @@ typedef struct {
  * the label and fold_col) and must be numeric; other columns are not parsed as numbers (a
  * skipped or kept field is only cut by the quoting rules, so any text is fine there). Errors
  * (each with file:line, the line where the row or field starts): a missing label or fold
- * column, a bad selection (pt_columns.h), a duplicate column name, a ragged row, an empty or
- * non-numeric or non-finite field, a fold value that is not an integer in range, no data
+ * column, a bad selection (pt_columns.h), a duplicate column name, a ragged row, a missing
+ * value (empty, or a token of missing: "column C: missing value" / "missing label"), a
+ * non-numeric or non-finite field, an empty fold field, a fold value that is not an integer in range, no data
  * rows, an unterminated quote, a quote inside an unquoted field, text after a closing quote.
  *
  * LIBSVM: "label idx:val idx:val ...", 1-based strictly increasing indices, blank lines and
