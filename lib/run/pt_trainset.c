@@ -372,8 +372,9 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
                              char *err)
 {
     const pt_image_hdr_t *h = pt_image_header(c->img);
-    return pt_pipeline_fit_cats(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
-                                c->o.nclasses, ts->pca, (size_t)h->ncat, h->cat_size, err);
+    return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
+                               c->o.nclasses, ts->pca, (size_t)h->ncat, h->cat_size,
+                               (size_t)h->nmiss, h->miss_col, err);
 }
 
 /* rmse, mse, r2 or var of a regressor on validation block vb from that block's moments
