@@ -11,11 +11,13 @@ import split_ref
 w = sys.argv[1]
 rng = np.random.default_rng(5)
 n = 240
-# values on a grid of 0.5 so that mode has real ties and median even counts matter
+# a, c on a grid of 0.5 (mode has real ties), b, d continuous (median of an even count: the
+# lower middle value, not the average; mode: every value once, the smallest)
 X = np.round(rng.normal(size=(n, 4)) * 2) / 2
+X[:, [1, 3]] = np.round(rng.normal(size=(n, 2)), 4)
 y = X @ [1.0, -2.0, 0.5, 1.5] + 0.3 + rng.normal(scale=0.4, size=n)
 yb = (y + rng.normal(scale=1.0, size=n) > np.median(y)).astype(int)
-fold = split_ref.kfold(n, 3, 7)
+fold = np.array(split_ref.kfold(n, 3, 7))
 tokens = ["", "NA", "NaN", "null", " na "]
 miss = np.zeros((n, 4), dtype=bool)
 miss[rng.choice(n, 30, replace=False), 0] = True
@@ -86,4 +88,13 @@ expect_bad "a missing value without the imputer says how" ", or add the imputer 
 expect_bad "imputer not first" "--pipeline: imputer must be the first stage" --data "$W/imp.csv" --pipeline standardScaler,imputer,linearRegression
 expect_bad "imputer with --categorical" "imputer does not combine with --categorical" --data "$W/imp.csv" --categorical b --pipeline imputer,stringIndexer,linearRegression
 expect_bad "an unknown strategy" "strategy" --data "$W/imp.csv" --pipeline imputer,linearRegression --set imputer.strategy=max
-expect_predict_bad "a missing value for a model without the imputer" "column a: missing value" --model "$W/t75/i.model" --data "$W/impp.csv"
+pt tune --data "$W/imp.csv" --features b --pipeline linearRegression --quiet --log "$W/i0.log" \
+    --model-out "$W/i0.model" >/dev/null 2>&1
+expect_predict_bad "a missing value for a model without the imputer" "impp.csv:5: column b: missing value" --model "$W/i0.model" --data "$W/impp.csv"
+
+begin "imputer median (b, d continuous: lower middle value) + linearRegression: predict with missing values in every column as the numpy refit"
+pt tune --data "$W/imp.csv" --folds 3 --seed 7 --quiet --pipeline imputer,linearRegression \
+    --set imputer.strategy=median --log "$W/i4.log" --model-out "$W/i4.model" >/dev/null 2>"$W/e" &&
+pt predict --model "$W/i4.model" --data "$W/impp.csv" --out "$W/i4p.csv" 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$ICHK" "$W/i4.log" "$W/imp_f.csv" 1e-6 "$W/impp_ref.csv" "$W/i4p.csv" 2>&1); then bad "$msg"; else ok; fi
