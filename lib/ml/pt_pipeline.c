@@ -161,16 +161,16 @@ pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *bl
                                   pt_pca_eig_t *pca_cache, size_t ncat,
                                   const uint64_t *cat_size, char *err)
 {
+    pt_raw_layout_t raw = {.ncat = ncat, .cat_size = cat_size};
     return pt_pipeline_fit_raw(m, blocks, nblocks, stages, nstages, params, nclasses,
-                               pca_cache, ncat, cat_size, 0, NULL, err);
+                               pca_cache, &raw, err);
 }
 
 pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blocks,
-                                  size_t nblocks, char *const *stages, size_t nstages,
-                                  const pt_paramlist_t *params, size_t nclasses,
-                                  pt_pca_eig_t *pca_cache, size_t ncat,
-                                  const uint64_t *cat_size, size_t nmiss,
-                                  const uint32_t *miss_col, char *err)
+                                 size_t nblocks, char *const *stages, size_t nstages,
+                                 const pt_paramlist_t *params, size_t nclasses,
+                                 pt_pca_eig_t *pca_cache, const pt_raw_layout_t *raw,
+                                 char *err)
 {
     pt_fitted_t *f = calloc(1, sizeof *f);
     chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p};
@@ -185,11 +185,12 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
         pt_stage_fit_t *st = &f->st[s];
         pt_stage_in_t in = {.m = ch.m, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
                             .A = ch.A, .c = ch.c, .nclasses = nclasses,
-                            .eig = s == 0 ? pca_cache : NULL, .ncat = ncat,
-                            .cat_size = cat_size, .nmiss = nmiss, .miss_col = miss_col,
+                            .eig = s == 0 ? pca_cache : NULL, .ncat = raw->ncat,
+                            .cat_size = raw->cat_size, .nmiss = raw->nmiss,
+                            .miss_col = raw->miss_col, .for_model = raw->for_model,
                             .prev = s > 0 ? &f->st[s - 1] : NULL};
         st->def = pt_stage_lookup(stages[s]);
-        if (stage_placement(st->def, stages[s], s, nstages, ncat, nmiss, err) != 0)
+        if (stage_placement(st->def, stages[s], s, nstages, raw->ncat, raw->nmiss, err) != 0)
             goto error;
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))

@@ -85,6 +85,7 @@ typedef struct {
     size_t nmiss;                /* missing-value indicators (pt_missing.h): the last nmiss raw
                                     features, indicator k that of raw feature miss_col[k] */
     const uint32_t *miss_col;
+    int for_model;               /* the fit is the refit, packed into the model file */
     const pt_stage_fit_t *prev;  /* the stage before, fitted, or NULL */
 } pt_stage_in_t;
 

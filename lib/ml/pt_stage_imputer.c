@@ -8,7 +8,8 @@
  * (sum(x0) / (n - sum(m))); median and mode read the training rows once. A column with an
  * indicator and no observed value in the training rows has no surrogate: the fit fails, as
  * Spark's. Every feature column gets a surrogate (the model file keeps them all, so predict
- * can fill a missing value in any column).
+ * can fill a missing value in any column; for median and mode, sorted only in the refit
+ * that becomes the model).
  */
 #include <errno.h>
 #include <math.h>
@@ -55,8 +56,10 @@ static int imputer__map(pt_stage_fit_t *st, const imputer_t *s)
     return 0;
 }
 
-/* The median or mode of each column from one pass over the training rows: the observed
- * values of column j (indicator k_of[j] is 0, or no indicator). */
+/* The median or mode of each column with an indicator from one pass over the training rows:
+ * the observed values of column j (indicator k_of[j] is 0); of every column for the model
+ * file (in->for_model; the map does not read the others' surrogates, which are then the
+ * means: no column without an indicator has a missing value). */
 static int imputer__rank(const pt_stage_in_t *in, imputer_t *s, size_t q, int strat)
 {
     size_t n = 0;
@@ -76,6 +79,10 @@ static int imputer__rank(const pt_stage_in_t *in, imputer_t *s, size_t q, int st
         k_of[s->miss_col[k]] = (long)k;
     for (size_t j = 0; j < q; j++) {
         size_t m = 0;
+        if (k_of[j] < 0 && !in->for_model) { /* no missing value: only the file needs it */
+            s->surrogate[j] = in->m->mean[j];
+            continue;
+        }
         for (size_t b = 0; b < in->nblocks; b++)
             for (size_t r = 0; r < in->blocks[b].n; r++) {
                 const double *xr = in->blocks[b].x + r * in->p_raw;
