@@ -22,6 +22,7 @@
 
 #include "options.h"
 #include "pt_categorical.h"
+#include "pt_missing.h"
 #include "pt_image.h"
 #include "pt_common.h"
 #include "pt_csv.h"
@@ -147,6 +148,38 @@ static int apply_categorical(const pt_model_t *m, pt_dataset_t *ds, const char *
                                 m->names + m->cat_first, unknown_error, err);
 }
 
+
+/* A model whose pipeline starts with imputer: each missing value of ds (NaN) replaced by its
+ * column's surrogate, and the model's indicator columns appended as 0 (the value is imputed
+ * already). 0 or -ENOMEM with err. */
+static int impute_rows(const pt_model_t *m, pt_dataset_t *ds, const double *surr, size_t nmiss,
+                       char *err)
+{
+    size_t p = ds->features, q = p + nmiss;
+    double *x = malloc((ds->rows ? ds->rows : 1) * q * sizeof *x);
+    char **names = ds->names != NULL ? realloc(ds->names, q * sizeof *names) : NULL;
+    if (names != NULL)
+        ds->names = names;
+    if (x == NULL || (ds->names != NULL && names == NULL)) {
+        free(x);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t k = 0; names != NULL && k < nmiss; k++)
+        if ((names[p + k] = strdup(m->names[p + k])) == NULL) {
+            for (size_t i = 0; i < k; i++)
+                free(names[p + i]);
+            free(x);
+            pt_seterr(err, "out of memory");
+            return -ENOMEM;
+        }
+    pt_missing_fill(ds->x, ds->rows, p, surr, nmiss, x);
+    free(ds->x); /* predict's rows are the dataset's own (no place) */
+    ds->x = x;
+    ds->features = q;
+    return 0;
+}
+
 int pt_predict_main(int argc, char **argv)
 {
     static const struct option lo[] = {{"model", required_argument, NULL, 'm'},
@@ -161,7 +194,8 @@ int pt_predict_main(int argc, char **argv)
                                        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *data = NULL, *out = NULL, *keep_arg = NULL, **keep = NULL;
     const char **cols = NULL;
-    size_t kept[PT_IMAGE_MAX_CAT];
+    size_t kept[PT_IMAGE_MAX_CAT], nmiss = 0;
+    const double *surr = NULL;
     size_t nkeep = 0;
     pt_load_opts_t opts;
     pt_dataset_t *ds = NULL;
@@ -239,8 +273,14 @@ int pt_predict_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail;
     }
+    if ((surr = pt_fitted_imputer(m->fit, &nmiss)) != NULL) {
+        opts.impute = 1; /* the imputer fills a missing value of any column */
+        opts.nfeature_cols = opts.features = m->nnames - nmiss;
+    }
     ds = pt_dataset_load(data, &opts, err);
     if (ds == NULL)
+        goto fail;
+    if (surr != NULL && impute_rows(m, ds, surr, nmiss, err) != 0)
         goto fail;
     if (m->ncat > 0 && (ds->format != PT_FMT_CSV || apply_categorical(m, ds, data, kept, err) != 0)) {
         if (ds->format != PT_FMT_CSV)

@@ -26,6 +26,7 @@
 #include "options.h"
 #include "procs.h"
 #include "pt_categorical.h"
+#include "pt_missing.h"
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_dataset.h"
@@ -353,7 +354,7 @@ static int make_folds(sweep_t *s, char *err)
 }
 
 /* The first stage indexes the categorical columns exactly when there are some; an encoder
- * follows the indexer. */
+ * follows the indexer; the imputer is first, and not with categorical columns. */
 static int check_categorical(const sweep_t *s, char *err)
 {
     const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, 0));
@@ -361,6 +362,10 @@ static int check_categorical(const sweep_t *s, char *err)
     for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
         const pt_stage_def_t *di = pt_stage_lookup(pt_spec_stage(s->spec, i));
         const pt_stage_def_t *dp = i > 0 ? pt_stage_lookup(pt_spec_stage(s->spec, i - 1)) : NULL;
+        if (di != NULL && di->imputes && i > 0) {
+            pt_seterr(err, "--pipeline: imputer must be the first stage");
+            return -EINVAL;
+        }
         if (di != NULL && ((di->categorical == 1 && i > 0) ||
                            (di->categorical == 2 && (dp == NULL || dp->categorical != 1)))) {
             pt_seterr(err, "--pipeline: %s", di->categorical == 1
@@ -464,6 +469,18 @@ static int categorical_data(sweep_t *s, int text_label, char *err)
     return pt_categorical_expand(ds, s->o->data, nk, err);
 }
 
+/* 1 when the pipeline has the imputer (pt_missing.h; check_categorical refuses it when it is
+ * not first). */
+static int imputes(const sweep_t *s)
+{
+    for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
+        const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, i));
+        if (d != NULL && d->imputes)
+            return 1;
+    }
+    return 0;
+}
+
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
  * pipeline, the evaluator and the split. */
 static int load_data(sweep_t *s, char *err)
@@ -493,10 +510,20 @@ static int load_data(sweep_t *s, char *err)
     s->pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
     if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
         return rc;
+    lo.impute = imputes(s) ? 1 : 2;
+    if (lo.impute == 1 && o->categorical != NULL) {
+        free(cat_cols);
+        pt_seterr(err, "--pipeline: imputer does not combine with --categorical (yet)");
+        return -EINVAL;
+    }
+    if (lo.impute == 1)
+        lo.place = NULL; /* the indicator columns widen the rows afterwards */
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
+    if (lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
+        return rc;
     if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {

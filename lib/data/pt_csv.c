@@ -67,6 +67,7 @@ typedef struct {
     char sep;            /* the field separator: ',', ';', '\t' or '|' */
     const char *hdr;     /* the header's first byte (line 1) */
     const char *missing; /* the missing-value tokens, comma separated (PT_CSV_MISSING) */
+    int impute;          /* pt_load_opts_t.impute */
 } csv_t;
 
 /* A blank around a field: a space, or a tab unless tabs separate the fields. */
@@ -362,6 +363,10 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
         why = NOTINT;
     else if (c->kind[j] == KIND_FOLD && (d < 0 || d >= c->num_folds))
         why = RANGE;
+    if (why == MISSING && c->impute == 1 && c->kind[j] >= 0) {
+        d = NAN; /* a missing feature the imputer fills (pt_missing.h) */
+        why = OK;
+    }
     if (why == OK) {
         *v = d;
         *next = fe;
@@ -380,10 +385,15 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
             pt_seterr(c->err, "%s:%zu: column %s: missing label", c->path, lineno, txt);
         else if (c->hint == 1)
             pt_seterr(c->err, "%s:%zu: column %s: missing value (leave the column out with "
-                      "--ignore %s)", c->path, lineno, txt, txt);
+                      "--ignore %s%s)", c->path, lineno, txt, txt,
+                      c->impute == 2 ? ", or add the imputer stage to the pipeline" : "");
         else
             pt_seterr(c->err, "%s:%zu: column %s: missing value%s", c->path, lineno, txt,
-                      c->hint == 2 ? " (leave it out of --features)" : "");
+                      c->hint == 2 ? (c->impute == 2 ? " (leave it out of --features, or add "
+                                                       "the imputer stage to the pipeline)"
+                                                     : " (leave it out of --features)")
+                                   : (c->impute == 2 ? " (add the imputer stage to the "
+                                                       "pipeline)" : ""));
         break;
     case EMPTY:
         pt_seterr(c->err, "%s:%zu: %s is empty", c->path, lineno, who);
@@ -1069,7 +1079,8 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
                           const pt_load_opts_t *o, char *err)
 {
     csv_t c = {.path = path, .err = err, .num_folds = o->num_folds, .hdr = buf,
-               .missing = o->missing != NULL ? o->missing : PT_CSV_MISSING};
+               .missing = o->missing != NULL ? o->missing : PT_CSV_MISSING,
+               .impute = o->impute};
     pt_dataset_t *ds = NULL, *res = NULL;
     pt_columns_t cm = {0};
     const char *end = buf + len, *data_end, *p, *eol;

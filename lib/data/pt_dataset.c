@@ -147,6 +147,7 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     free(ds->kept_text);
     free(ds->kept_off);
     free(ds->cat_size);
+    free(ds->miss_col);
     pt_strv_free(ds->cat_names, ds->ncat);
     pt_strv_free(ds->label_values, ds->nlabel_values);
     free(ds);

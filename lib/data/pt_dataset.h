@@ -29,6 +29,9 @@ typedef struct {
                            features are their indicator columns */
     size_t *cat_size;   /* ncat: distinct values of each */
     char **cat_names;   /* ncat: their column names */
+    size_t nmiss;       /* indicator columns of missing values (pt_missing.h): the last
+                           nmiss features; 0 without the imputer */
+    size_t *miss_col;   /* nmiss: the feature each indicator belongs to */
     char **label_values; /* class names of a text label (pt_categorical_label), in class-id
                             order; NULL for a numeric label */
     size_t nlabel_values;
@@ -76,6 +79,9 @@ typedef struct {
                              from the header row (pt_csv_detect_sep). Refused for LIBSVM. */
     const char *missing;  /* CSV: the missing-value tokens, comma separated (pt_csv.h);
                              NULL: PT_CSV_MISSING */
+    int impute;           /* CSV: 1: a missing feature is read as NaN (for the imputer
+                             stage, pt_missing.h); 2: refused with the hint to add the
+                             imputer (tune); 0: refused */
     pt_place_fn place;    /* CSV: where rows go (NULL: memory of the dataset's own) */
     void *place_arg;
 } pt_load_opts_t;

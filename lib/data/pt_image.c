@@ -252,6 +252,9 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
     b->h.ncat = ds->ncat < PT_IMAGE_MAX_CAT ? ds->ncat : PT_IMAGE_MAX_CAT;
     for (size_t k = 0; k < b->h.ncat; k++)
         b->h.cat_size[k] = ds->cat_size[k];
+    b->h.nmiss = ds->nmiss < PT_IMAGE_MAX_MISS ? ds->nmiss : PT_IMAGE_MAX_MISS;
+    for (size_t k = 0; k < b->h.nmiss; k++)
+        b->h.miss_col[k] = (uint32_t)ds->miss_col[k];
     for (size_t r = 0; r < ds->rows; r++) {
         y[dst[r]] = ds->y[r];
         memcpy(x + dst[r] * p, ds->x + r * p, p * sizeof(double));

@@ -19,8 +19,10 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 3 /* 2: no row index (version 1 had one, never read); 3: ncat */
+#define PT_IMAGE_VERSION 4 /* 2: no row index (version 1 had one, never read); 3: ncat;
+                             4: nmiss */
 #define PT_IMAGE_MAX_CAT 32 /* categorical columns an image describes */
+#define PT_IMAGE_MAX_MISS 32 /* columns with missing values (PT_MISSING_MAX) */
 
 typedef enum { PT_IMAGE_CV = 1, PT_IMAGE_TVS = 2 } pt_image_kind_t;
 
@@ -37,6 +39,10 @@ typedef struct {
      * indicator columns, column after column */
     uint64_t ncat;
     uint64_t cat_size[PT_IMAGE_MAX_CAT];
+    /* missing-value indicators (pt_missing.h): the last nmiss features, indicator k that of
+     * feature miss_col[k] */
+    uint64_t nmiss;
+    uint32_t miss_col[PT_IMAGE_MAX_MISS];
 } pt_image_hdr_t;
 
 typedef struct pt_image pt_image_t;

@@ -136,16 +136,20 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
 
 /* "cannot stand at position" for stage s of the pipeline, or a categorical rule broken. */
 static int stage_placement(const pt_stage_def_t *def, const char *name, size_t s,
-                           size_t nstages, size_t ncat, char *err)
+                           size_t nstages, size_t ncat, size_t nmiss, char *err)
 {
     if (def == NULL || (def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages) ||
-        (def->categorical == 1 && s != 0)) {
+        ((def->categorical == 1 || def->imputes) && s != 0)) {
         pt_seterr(err, "stage \"%s\" cannot stand at position %zu", name, s + 1);
         return -EINVAL;
     }
     if (s == 0 && ncat > 0 && def->categorical != 1) {
         pt_seterr(err, "the data has categorical columns: the pipeline must start with "
                   "stringIndexer");
+        return -EINVAL;
+    }
+    if (s == 0 && nmiss > 0 && !def->imputes) {
+        pt_seterr(err, "the data has missing values: the pipeline must start with imputer");
         return -EINVAL;
     }
     return 0;
@@ -156,6 +160,17 @@ pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *bl
                                   const pt_paramlist_t *params, size_t nclasses,
                                   pt_pca_eig_t *pca_cache, size_t ncat,
                                   const uint64_t *cat_size, char *err)
+{
+    pt_raw_layout_t raw = {.ncat = ncat, .cat_size = cat_size};
+    return pt_pipeline_fit_raw(m, blocks, nblocks, stages, nstages, params, nclasses,
+                               pca_cache, &raw, err);
+}
+
+pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blocks,
+                                 size_t nblocks, char *const *stages, size_t nstages,
+                                 const pt_paramlist_t *params, size_t nclasses,
+                                 pt_pca_eig_t *pca_cache, const pt_raw_layout_t *raw,
+                                 char *err)
 {
     pt_fitted_t *f = calloc(1, sizeof *f);
     chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p};
@@ -170,10 +185,12 @@ pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *bl
         pt_stage_fit_t *st = &f->st[s];
         pt_stage_in_t in = {.m = ch.m, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
                             .A = ch.A, .c = ch.c, .nclasses = nclasses,
-                            .eig = s == 0 ? pca_cache : NULL, .ncat = ncat,
-                            .cat_size = cat_size, .prev = s > 0 ? &f->st[s - 1] : NULL};
+                            .eig = s == 0 ? pca_cache : NULL, .ncat = raw->ncat,
+                            .cat_size = raw->cat_size, .nmiss = raw->nmiss,
+                            .miss_col = raw->miss_col, .for_model = raw->for_model,
+                            .prev = s > 0 ? &f->st[s - 1] : NULL};
         st->def = pt_stage_lookup(stages[s]);
-        if (stage_placement(st->def, stages[s], s, nstages, ncat, err) != 0)
+        if (stage_placement(st->def, stages[s], s, nstages, raw->ncat, raw->nmiss, err) != 0)
             goto error;
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))
@@ -427,4 +444,11 @@ error:
         pt_seterr(err, "out of memory");
     pt_fitted_destroy(&f);
     return rc;
+}
+
+const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss)
+{
+    if (f->n == 0 || !f->st[0].def->imputes)
+        return NULL;
+    return pt_stage_imputer_surrogates(&f->st[0], nmiss);
 }

@@ -50,6 +50,29 @@ pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *bl
                                   pt_pca_eig_t *pca_cache, size_t ncat,
                                   const uint64_t *cat_size, char *err);
 
+/* The raw features' layout beyond plain numbers, and what the fit is for. */
+typedef struct {
+    size_t ncat;               /* categorical columns (as pt_pipeline_fit_cats) */
+    const uint64_t *cat_size;
+    size_t nmiss;              /* missing-value indicators, the last raw features after the */
+    const uint32_t *miss_col;  /* categorical ones (pt_missing.h): indicator k that of raw
+                                  feature miss_col[k]; the first stage must then be imputer */
+    int for_model;             /* the fit becomes the model file (the refit): stages compute
+                                  the state only the file needs (imputer: the surrogate of a
+                                  column without missing values) */
+} pt_raw_layout_t;
+
+/* The same on raw features laid out as raw says. */
+pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blocks,
+                                 size_t nblocks, char *const *stages, size_t nstages,
+                                 const pt_paramlist_t *params, size_t nclasses,
+                                 pt_pca_eig_t *pca_cache, const pt_raw_layout_t *raw,
+                                 char *err);
+
+/* A pipeline starting with imputer: its surrogates, one per feature column (the raw
+ * features but the last *nmiss, the indicators); NULL without an imputer. */
+const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss);
+
 /* Number of raw features the model takes. */
 size_t pt_fitted_features(const pt_fitted_t *f);
 /* A regressor's composed model on the raw features, prediction = coef . x + intercept:

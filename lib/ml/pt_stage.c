@@ -23,6 +23,7 @@
     X(pt_stage_maxabs)           /* pt_stage_maxabs.c */                                     \
     X(pt_stage_strindex)         /* pt_stage_strindex.c */                                   \
     X(pt_stage_onehot)           /* pt_stage_onehot.c */                                     \
+    X(pt_stage_imputer)          /* pt_stage_imputer.c */                                    \
     X(pt_stage_linreg)           /* pt_stage_linreg.c */                                     \
     X(pt_stage_logreg)           /* pt_stage_logreg.c */
 

@@ -82,6 +82,10 @@ typedef struct {
     size_t ncat;                 /* categorical columns of the raw features: the last
                                     sum(cat_size) raw features are their indicator columns */
     const uint64_t *cat_size;
+    size_t nmiss;                /* missing-value indicators (pt_missing.h): the last nmiss raw
+                                    features, indicator k that of raw feature miss_col[k] */
+    const uint32_t *miss_col;
+    int for_model;               /* the fit is the refit, packed into the model file */
     const pt_stage_fit_t *prev;  /* the stage before, fitted, or NULL */
 } pt_stage_in_t;
 
@@ -115,6 +119,9 @@ struct pt_stage_def {
      * stage, and a pipeline on data with categorical columns must start with it; 2: it
      * encodes such indices (oneHotEncoder): it must follow a stage of kind 1. */
     int categorical;
+    /* 1: the stage imputes missing values from their indicators (imputer): it must be the
+     * first stage, and a pipeline on data with missing values must start with it. */
+    int imputes;
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -212,6 +219,9 @@ typedef struct {
  * code order is alphabetical) with counts count[0..n): the ones with count > 0 into labels,
  * sorted by order (0 frequencyDesc, 1 frequencyAsc, 2 alphabetDesc, 3 alphabetAsc; equal
  * counts by the strings ascending, as Spark's sortByFreq). Returns how many. */
+/* A fitted imputer's surrogates (p_out, one per feature column) and its indicator count. */
+const double *pt_stage_imputer_surrogates(const pt_stage_fit_t *st, size_t *nmiss);
+
 size_t pt_stage_strindex_order(const double *count, size_t n, int order, uint32_t *labels);
 
 #endif

@@ -372,8 +372,11 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
                              char *err)
 {
     const pt_image_hdr_t *h = pt_image_header(c->img);
-    return pt_pipeline_fit_cats(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
-                                c->o.nclasses, ts->pca, (size_t)h->ncat, h->cat_size, err);
+    pt_raw_layout_t raw = {.ncat = (size_t)h->ncat, .cat_size = h->cat_size,
+                           .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
+                           .for_model = !ts->validates};
+    return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
+                               c->o.nclasses, ts->pca, &raw, err);
 }
 
 /* rmse, mse, r2 or var of a regressor on validation block vb from that block's moments

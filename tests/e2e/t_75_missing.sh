@@ -10,10 +10,10 @@ printf 'a,b,label\n1,2,3\n4,5,""\n' >"$M/emptylabel.csv"
 printf 'a,b,label\n1,2,3\n4,?,6\n7,8,9\n' >"$M/qmark.csv"
 printf 'a,b,label\n1,2,x\n4,5,null\n7,8,y\n' >"$M/classes.csv"
 L=(--pipeline linearRegression)
-expect_bad "an empty feature field" "empty.csv:4: column b: missing value (leave the column out with --ignore b)" --data "$M/empty.csv" "${L[@]}"
+expect_bad "an empty feature field" "empty.csv:4: column b: missing value (leave the column out with --ignore b, or add the imputer stage to the pipeline)" --data "$M/empty.csv" "${L[@]}"
 expect_bad "NA (any case, blanks around) in a feature" "na.csv:3: column b: missing value" --data "$M/na.csv" "${L[@]}"
 expect_bad "NULL in a feature" "null.csv:2: column b: missing value" --data "$M/null.csv" "${L[@]}"
-expect_bad "a missing feature under --features" "null.csv:2: column b: missing value (leave it out of --features)" --data "$M/null.csv" --features a,b "${L[@]}"
+expect_bad "a missing feature under --features" "null.csv:2: column b: missing value (leave it out of --features, or add the imputer stage to the pipeline)" --data "$M/null.csv" --features a,b "${L[@]}"
 expect_bad "NaN label" "nanlabel.csv:3: column label: missing label" --data "$M/nanlabel.csv" "${L[@]}"
 expect_bad "empty quoted label" "emptylabel.csv:3: column label: missing label" --data "$M/emptylabel.csv" "${L[@]}"
 expect_bad "a missing class name" "classes.csv:3: column label: missing label" --data "$M/classes.csv" --categorical label --pipeline logisticRegression
