@@ -69,6 +69,20 @@ void pt_msgpack_kv_uint(msgpack_packer *pk, const char *key, uint64_t v)
     msgpack_pack_uint64(pk, v);
 }
 
+void pt_msgpack_pack_bool(msgpack_packer *pk, int v)
+{
+    if (v)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+void pt_msgpack_kv_bool(msgpack_packer *pk, const char *key, int v)
+{
+    pt_msgpack_pack_str(pk, key);
+    pt_msgpack_pack_bool(pk, v);
+}
+
 void pt_msgpack_kv_strs(msgpack_packer *pk, const char *key, char *const *v, size_t n)
 {
     pt_msgpack_pack_str(pk, key);
@@ -340,10 +354,7 @@ void pt_msgpack_pack_params(msgpack_packer *pk, const pt_paramlist_t *l)
             msgpack_pack_double(pk, v->num);
             break;
         case PT_VAL_BOOL:
-            if (v->num != 0)
-                msgpack_pack_true(pk);
-            else
-                msgpack_pack_false(pk);
+            pt_msgpack_pack_bool(pk, v->num != 0);
             break;
         case PT_VAL_STRING:
             pt_msgpack_pack_str(pk, v->str != NULL ? v->str : "");

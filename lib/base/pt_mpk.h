@@ -25,6 +25,9 @@ void pt_msgpack_kv_str(msgpack_packer *pk, const char *key, const char *v);
 void pt_msgpack_kv_double(msgpack_packer *pk, const char *key, double v);
 void pt_msgpack_kv_int(msgpack_packer *pk, const char *key, int64_t v);
 void pt_msgpack_kv_uint(msgpack_packer *pk, const char *key, uint64_t v);
+void pt_msgpack_kv_bool(msgpack_packer *pk, const char *key, int v);
+/* Packs v as a msgpack boolean (true for any non-zero v). */
+void pt_msgpack_pack_bool(msgpack_packer *pk, int v);
 /* Packs key (a str) and then an array of the n strings of v (each as pt_msgpack_pack_str) /
  * of the n int32s of v: the log's and the protocol's array fields. */
 void pt_msgpack_kv_strs(msgpack_packer *pk, const char *key, char *const *v, size_t n);

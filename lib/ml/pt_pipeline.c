@@ -308,8 +308,7 @@ void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
     pt_stage_pack_intercept(pk, f->icpt, f->r, f->classifier);
     if (f->classifier) {
         pt_msgpack_kv_uint(pk, "num_classes", f->nclasses);
-        pt_msgpack_pack_str(pk, "multinomial");
-        pt_stage_pack_bool(pk, f->multinomial);
+        pt_msgpack_kv_bool(pk, "multinomial", f->multinomial);
         pt_msgpack_kv_double(pk, "threshold", f->threshold);
     }
 }

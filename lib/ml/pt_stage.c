@@ -245,14 +245,6 @@ void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n)
         msgpack_pack_double(pk, v[i]);
 }
 
-void pt_stage_pack_bool(msgpack_packer *pk, int v)
-{
-    if (v)
-        msgpack_pack_true(pk);
-    else
-        msgpack_pack_false(pk);
-}
-
 int pt_stage_get_len(const msgpack_object *o, const char *key, size_t *n, char *err)
 {
     const msgpack_object *a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, err);
@@ -315,8 +307,7 @@ void pt_stage_pack_linear(const pt_stage_fit_t *st, msgpack_packer *pk)
     pt_msgpack_pack_str(pk, "intercept");
     pt_stage_pack_intercept(pk, st->icpt, st->r, st->def->role == PT_STAGE_CLASSIFIER);
     pt_msgpack_kv_int(pk, "iterations", st->iterations);
-    pt_msgpack_pack_str(pk, "converged");
-    pt_stage_pack_bool(pk, st->converged);
+    pt_msgpack_kv_bool(pk, "converged", st->converged);
 }
 
 int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *err)

@@ -149,8 +149,8 @@ const char *pt_stage_str(const pt_stage_fit_t *st, const char *param);
  * standardization. One reader, so that the two stages map the names alike. */
 void pt_stage_glm_knobs(const pt_stage_fit_t *st, double *reg_param, double *elastic_net,
                         int *max_iter, double *tol, int *fit_intercept, int *standardization);
+/* Packs the n doubles of v as a msgpack array. */
 void pt_stage_pack_doubles(msgpack_packer *pk, const double *v, size_t n);
-void pt_stage_pack_bool(msgpack_packer *pk, int v);
 /* Reads field key of map o, an array of exactly n numbers, into a new array *out (the
  * caller frees; NULL on failure). 0, -EBADMSG with the reason in err, or -ENOMEM. */
 int pt_stage_get_doubles(const msgpack_object *o, const char *key, size_t n, double **out,

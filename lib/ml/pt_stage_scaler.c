@@ -64,10 +64,8 @@ static void scaler__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
 {
     const pt_stage_vecs_t *s = st->state;
     pt_stage_vecs_pack(st, pk, scaler__names, 2);
-    pt_msgpack_pack_str(pk, "with_mean");
-    pt_stage_pack_bool(pk, s->flag[0]);
-    pt_msgpack_pack_str(pk, "with_std");
-    pt_stage_pack_bool(pk, s->flag[1]);
+    pt_msgpack_kv_bool(pk, "with_mean", s->flag[0]);
+    pt_msgpack_kv_bool(pk, "with_std", s->flag[1]);
 }
 
 static int scaler__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)

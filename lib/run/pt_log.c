@@ -79,32 +79,23 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     pt_msgpack_pack_str(pk, "validator");
     msgpack_pack_map(pk, 3 + (h->fold_col != NULL) + (h->stratify != 0));
     pt_msgpack_kv_str(pk, "type", pt_validator_name(h->validator));
-    if (cv) {
+    if (cv)
         pt_msgpack_kv_int(pk, "num_folds", h->num_folds);
-    } else {
+    else
         pt_msgpack_kv_double(pk, "train_ratio", h->train_ratio);
-    }
     pt_msgpack_kv_uint(pk, "seed", h->seed);
-    if (h->fold_col != NULL) {
+    if (h->fold_col != NULL)
         pt_msgpack_kv_str(pk, "fold_col", h->fold_col);
-    }
-    if (h->stratify) {
-        pt_msgpack_pack_str(pk, "stratify");
-        msgpack_pack_true(pk);
-    }
+    if (h->stratify)
+        pt_msgpack_kv_bool(pk, "stratify", 1);
 
     pt_msgpack_pack_str(pk, "evaluator");
     msgpack_pack_map(pk, 3 + (h->num_bins >= 0));
     pt_msgpack_kv_str(pk, "name", h->evaluator);
     pt_msgpack_kv_str(pk, "metric", h->metric);
-    pt_msgpack_pack_str(pk, "larger_is_better");
-    if (h->larger_is_better)
-        msgpack_pack_true(pk);
-    else
-        msgpack_pack_false(pk);
-    if (h->num_bins >= 0) {
+    pt_msgpack_kv_bool(pk, "larger_is_better", h->larger_is_better);
+    if (h->num_bins >= 0)
         pt_msgpack_kv_int(pk, "num_bins", h->num_bins);
-    }
 
     pt_msgpack_kv_int(pk, "parallelism", h->parallelism);
     pt_msgpack_kv_int(pk, "threads_per_job", h->threads_per_job);
@@ -127,22 +118,18 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     pt_msgpack_pack_params(pk, r->params != NULL ? r->params : &none);
     pt_msgpack_kv_double(pk, "metric", r->metric);
     pt_msgpack_kv_str(pk, "status", r->status);
-    if (has_error) {
+    if (has_error)
         pt_msgpack_kv_str(pk, "error", r->error);
-    }
     pt_msgpack_kv_int(pk, "worker", r->worker);
     pt_msgpack_kv_int(pk, "attempt", r->attempt);
     pt_msgpack_kv_double(pk, "started", r->started);
     pt_msgpack_kv_double(pk, "finished", r->finished);
     pt_msgpack_kv_double(pk, "fit_seconds", r->fit_seconds);
     pt_msgpack_kv_double(pk, "eval_seconds", r->eval_seconds);
-    if (r->not_converged) {
-        pt_msgpack_pack_str(pk, "converged");
-        msgpack_pack_false(pk);
-    }
-    if (r->run > 0) {
+    if (r->not_converged)
+        pt_msgpack_kv_bool(pk, "converged", 0);
+    if (r->run > 0)
         pt_msgpack_kv_int(pk, "run", r->run);
-    }
 }
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)

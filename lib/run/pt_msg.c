@@ -87,10 +87,8 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             msgpack_pack_bin(pk, m->model_len);
             msgpack_pack_bin_body(pk, m->model, m->model_len);
         }
-        if (m->not_converged) {
-            pt_msgpack_pack_str(pk, "converged");
-            msgpack_pack_false(pk);
-        }
+        if (m->not_converged)
+            pt_msgpack_kv_bool(pk, "converged", 0);
         break;
     case PT_MSG_ERROR:
         msgpack_pack_map(pk, 5);
