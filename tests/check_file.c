@@ -19,56 +19,10 @@
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "scratch_dir.h"
 #include "pt_file.h"
 
 #define LEN 4096
-
-static char *make_dir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char *d = malloc(LEN);
-    snprintf(d, LEN, "%s/pt_check_file_XXXXXX", base != NULL ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
-/* Number of entries in dir, without . and .. (hidden temporary files count). */
-static int count_entries(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    ck_assert_ptr_nonnull(dp);
-    while ((e = readdir(dp)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(dp);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    char p[LEN + 256];
-    ck_assert_ptr_nonnull(dp);
-    while ((e = readdir(dp)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        ck_assert_int_eq(unlink(p), 0);
-    }
-    closedir(dp);
-    ck_assert_int_eq(rmdir(dir), 0);
-    free(dir);
-}
-
-static char *path_in(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(p, "%s/%s", dir, name);
-    return p;
-}
 
 static void put(const char *path, const char *text)
 {
@@ -93,7 +47,7 @@ static void expect_content(const char *path, const char *text)
 
 START_TEST(test_commit_replaces)
 {
-    char *dir = make_dir(), *path = path_in(dir, "out.txt");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "out.txt");
     char err[PT_ERRLEN] = "";
     pt_file_t *f;
 
@@ -120,7 +74,8 @@ END_TEST
 
 START_TEST(test_noreplace)
 {
-    char *dir = make_dir(), *path = path_in(dir, "log"), *fresh = path_in(dir, "fresh");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "log");
+    char *fresh = path_in(dir, "fresh");
     char err[PT_ERRLEN] = "";
     pt_file_t *f;
 
@@ -148,7 +103,7 @@ END_TEST
 
 START_TEST(test_keep_open)
 {
-    char *dir = make_dir(), *path = path_in(dir, "log");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "log");
     char err[PT_ERRLEN] = "";
     pt_file_t *f;
     int fd, flags;
@@ -184,7 +139,7 @@ END_TEST
 
 START_TEST(test_umask_cloexec)
 {
-    char *dir = make_dir(), *path = path_in(dir, "perm");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "perm");
     char err[PT_ERRLEN] = "";
     static const mode_t masks[] = {022, 077, 0};
     struct stat st;
@@ -207,7 +162,7 @@ END_TEST
 
 START_TEST(test_abort)
 {
-    char *dir = make_dir(), *path = path_in(dir, "out");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "out");
     char err[PT_ERRLEN] = "";
     pt_file_t *f, *none = NULL;
 
@@ -228,7 +183,8 @@ END_TEST
 
 START_TEST(test_errors)
 {
-    char *dir = make_dir(), *path = path_in(dir, "no/such/dir/out"), *sub = path_in(dir, "sub");
+    char *dir = make_dir("pt_check_file_");
+    char *path = path_in(dir, "no/such/dir/out"), *sub = path_in(dir, "sub");
     char err[PT_ERRLEN] = "";
     pt_file_t *f;
     int fd;
@@ -266,7 +222,7 @@ END_TEST
  * the old target intact. Run in a child so the limit does not outlive the test. */
 START_TEST(test_write_error)
 {
-    char *dir = make_dir(), *path = path_in(dir, "big");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "big");
     int st;
     pid_t pid;
 
@@ -311,7 +267,7 @@ END_TEST
  * (only a stray temporary file may remain, as after any crash). */
 START_TEST(test_crash_before_rename)
 {
-    char *dir = make_dir(), *path = path_in(dir, "model");
+    char *dir = make_dir("pt_check_file_"), *path = path_in(dir, "model");
     int pipefd[2];
 
     put(path, "old model\n");

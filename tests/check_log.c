@@ -20,59 +20,11 @@
 #include <msgpack.h>
 
 #include "pt_common.h"
+#include "scratch_dir.h"
 #include "pt_log.h"
 #include "pt_msg.h"
 
 /* ---- scratch directories and files ---- */
-
-#define PATH_MAX_LEN 4096
-
-static char *make_dir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char *d = malloc(PATH_MAX_LEN);
-    snprintf(d, PATH_MAX_LEN, "%s/pt_check_log_XXXXXX", base != NULL ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
-/* Number of entries in dir, without . and .. */
-static int count_entries(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    int n = 0;
-    ck_assert_ptr_nonnull(dp);
-    while ((e = readdir(dp)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            n++;
-    closedir(dp);
-    return n;
-}
-
-static void remove_dir(char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    char p[PATH_MAX_LEN + 256];
-    ck_assert_ptr_nonnull(dp);
-    while ((e = readdir(dp)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        ck_assert_int_eq(unlink(p), 0);
-    }
-    closedir(dp);
-    ck_assert_int_eq(rmdir(dir), 0);
-    free(dir);
-}
-
-static char *path_in(const char *dir, const char *name)
-{
-    char *p = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(p, "%s/%s", dir, name);
-    return p;
-}
 
 static void write_file(const char *path, const void *data, size_t len, int append)
 {
@@ -311,7 +263,7 @@ static void check_summary(const pt_log_summary_t *got, const pt_log_summary_t *w
 
 START_TEST(test_round_trip_cv)
 {
-    char *dir = make_dir(), *path = path_in(dir, "sweep.log");
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "sweep.log");
     char err[PT_ERRLEN] = "";
     sample_t s;
     pt_log_summary_t sm;
@@ -340,7 +292,7 @@ END_TEST
 
 START_TEST(test_round_trip_tvs)
 {
-    char *dir = make_dir(), *path = path_in(dir, "tvs.log");
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "tvs.log");
     char err[PT_ERRLEN] = "";
     sample_t s;
     pt_log_t *lg;
@@ -388,7 +340,8 @@ END_TEST
 
 START_TEST(test_torn_every_cut)
 {
-    char *dir = make_dir(), *path = path_in(dir, "full.log"), *cut = path_in(dir, "cut.log");
+    char *dir = make_dir("pt_check_log_");
+    char *path = path_in(dir, "full.log"), *cut = path_in(dir, "cut.log");
     char err[PT_ERRLEN] = "";
     size_t last_result, summary_at, len;
     sample_t s;
@@ -456,7 +409,8 @@ static void pack_fake_header(msgpack_packer *pk, const char *record, const char 
 
 START_TEST(test_foreign_files)
 {
-    char *dir = make_dir(), *path = path_in(dir, "x"), *real = path_in(dir, "real.log");
+    char *dir = make_dir("pt_check_log_");
+    char *path = path_in(dir, "x"), *real = path_in(dir, "real.log");
     static const char json[] =
         "{\"record\": \"header\", \"format\": \"paratune-log\", \"version\": 1}\n";
     static const unsigned char junk[] = {0xc1, 0x00, 0x01};
@@ -509,7 +463,7 @@ END_TEST
 
 START_TEST(test_newer_version)
 {
-    char *dir = make_dir(), *path = path_in(dir, "v2.log");
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "v2.log");
     msgpack_sbuffer sb;
     msgpack_packer pk;
 
@@ -565,7 +519,7 @@ typedef void (*packfn)(msgpack_packer *pk, const sample_t *s);
 
 static void expect_bad_record(packfn fn, int with_summary, const char *want)
 {
-    char *dir = make_dir(), *path = path_in(dir, "bad.log");
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "bad.log");
     char where[64], err[PT_ERRLEN] = "";
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -676,7 +630,7 @@ END_TEST
 
 START_TEST(test_create_existing)
 {
-    char *dir = make_dir(), *path = path_in(dir, "sweep.log");
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "sweep.log");
     static const char precious[] = "results of last week\n";
     char err[PT_ERRLEN] = "";
     size_t len;
@@ -716,7 +670,8 @@ END_TEST
 
 START_TEST(test_create_errors)
 {
-    char *dir = make_dir(), *path = path_in(dir, "no/such/dir.log"), *ok = path_in(dir, "a.log");
+    char *dir = make_dir("pt_check_log_");
+    char *path = path_in(dir, "no/such/dir.log"), *ok = path_in(dir, "a.log");
     char err[PT_ERRLEN] = "";
     sample_t s;
 
@@ -737,7 +692,7 @@ END_TEST
 /* Records the reader would refuse are refused by the writer and leave the file unchanged. */
 START_TEST(test_append_invalid)
 {
-    char *dir = make_dir(), *path = path_in(dir, "a.log");
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "a.log");
     char err[PT_ERRLEN] = "";
     sample_t s;
     pt_log_t *lg;
