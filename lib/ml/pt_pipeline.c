@@ -130,8 +130,9 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              const pt_paramlist_t *params, size_t nclasses,
                              pt_pca_eig_t *pca_cache, char *err)
 {
-    return pt_pipeline_fit_cats(m, blocks, nblocks, stages, nstages, params, nclasses,
-                                pca_cache, 0, NULL, err);
+    pt_raw_layout_t plain = {0};
+    return pt_pipeline_fit_raw(m, blocks, nblocks, stages, nstages, params, nclasses,
+                               pca_cache, &plain, err);
 }
 
 /* "cannot stand at position" for stage s of the pipeline, or a categorical rule broken. */
@@ -153,17 +154,6 @@ static int stage_placement(const pt_stage_def_t *def, const char *name, size_t s
         return -EINVAL;
     }
     return 0;
-}
-
-pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *blocks,
-                                  size_t nblocks, char *const *stages, size_t nstages,
-                                  const pt_paramlist_t *params, size_t nclasses,
-                                  pt_pca_eig_t *pca_cache, size_t ncat,
-                                  const uint64_t *cat_size, char *err)
-{
-    pt_raw_layout_t raw = {.ncat = ncat, .cat_size = cat_size};
-    return pt_pipeline_fit_raw(m, blocks, nblocks, stages, nstages, params, nclasses,
-                               pca_cache, &raw, err);
 }
 
 pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blocks,

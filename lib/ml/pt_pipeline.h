@@ -41,18 +41,12 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                              const pt_paramlist_t *params, size_t nclasses,
                              pt_pca_eig_t *pca_cache, char *err);
 
-/* The same on raw features whose last sum(cat_size[0..ncat)) columns are the indicator
- * columns of ncat categorical columns (pt_categorical.h): the first stage must then be
- * stringIndexer (pt_stage_strindex.c), which reads them. */
-pt_fitted_t *pt_pipeline_fit_cats(const pt_moments_t *m, const pt_rowblock_t *blocks,
-                                  size_t nblocks, char *const *stages, size_t nstages,
-                                  const pt_paramlist_t *params, size_t nclasses,
-                                  pt_pca_eig_t *pca_cache, size_t ncat,
-                                  const uint64_t *cat_size, char *err);
-
 /* The raw features' layout beyond plain numbers, and what the fit is for. */
 typedef struct {
-    size_t ncat;               /* categorical columns (as pt_pipeline_fit_cats) */
+    size_t ncat;               /* categorical columns: the last sum(cat_size[0..ncat)) raw
+                                  features before the missing-value indicators are their
+                                  indicator columns (pt_categorical.h); the first stage must
+                                  then be stringIndexer, which reads them */
     const uint64_t *cat_size;
     size_t nmiss;              /* missing-value indicators, the last raw features after the */
     const uint32_t *miss_col;  /* categorical ones (pt_missing.h): indicator k that of raw
