@@ -11,7 +11,10 @@
  * weightedPrecision, weightedRecall (larger-is-better), logLoss, hammingLoss
  * (smaller-is-better).
  *
- * Rows have unit weight.
+ * Each has a weighted form (_w: row weights w, Spark's metrics with weightCol; w NULL is unit
+ * weight, the plain form's numbers bit for bit): every sum and count is a sum of weights, and
+ * the regression r2's SStot is Spark's variance(y) (W - 1) with the variance unbiased for
+ * reliability weights (sum w (y - ybar)^2 / (W - sum w^2 / W), W = sum w).
  */
 #ifndef PT_EVAL_H
 #define PT_EVAL_H
@@ -59,6 +62,8 @@ pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt);
 /* The metric of n predictions against n labels (n >= 1; two passes for accuracy). Returns the
  * value; NaN when n == 0. */
 double pt_eval_regression(pt_metric_t mt, const double *pred, const double *label, size_t n);
+double pt_eval_regression_w(pt_metric_t mt, const double *pred, const double *label,
+                            const double *w, size_t n);
 
 /* The same metric for the linear predictions coef . x + intercept of the rows whose moments
  * are v (count, means, centred scatter; pt_moments.h), without reading the rows: with the
@@ -86,6 +91,11 @@ int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const doub
  * n == 0, num_bins < 0, mt is not a binary metric, or out of memory. */
 double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, size_t n,
                       int num_bins);
+/* Weighted (w NULL: unit): P, N, tp and fp are sums of weights; the distinct scores, and so
+ * numBins' grouping, are those of every row (a score of weight 0 included, as Spark counts
+ * its keys). */
+double pt_eval_binary_w(pt_metric_t mt, const double *score, const double *label,
+                        const double *w, size_t n, int num_bins);
 
 /* Spark's MulticlassMetrics of n rows over K classes: pred and label hold class ids (integers
  * in [0, K)); prob is n x K row-major (needed only for logLoss; may be NULL otherwise).
@@ -96,5 +106,9 @@ double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, 
  * range, prob is missing for logLoss, mt is not a multiclass metric, or out of memory. */
 double pt_eval_multiclass(pt_metric_t mt, const double *pred, const double *prob,
                           const double *label, size_t n, size_t K);
+/* Weighted (w NULL: unit): the confusion matrix, logLoss and every count are sums of
+ * weights, so n becomes the total weight. */
+double pt_eval_multiclass_w(pt_metric_t mt, const double *pred, const double *prob,
+                            const double *label, const double *w, size_t n, size_t K);
 
 #endif

@@ -64,7 +64,7 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     pt_msgpack_kv_double(pk, "created", h->created);
 
     pt_msgpack_pack_str(pk, "data");
-    msgpack_pack_map(pk, 6 + (h->feature_names != NULL));
+    msgpack_pack_map(pk, 6 + (h->feature_names != NULL) + (h->weight_col != NULL));
     pt_msgpack_kv_str(pk, "path", h->data_path);
     pt_msgpack_kv_uint(pk, "rows", h->rows);
     pt_msgpack_kv_uint(pk, "features", h->features);
@@ -73,6 +73,8 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     pt_msgpack_kv_str(pk, "format", h->data_format);
     if (h->feature_names != NULL)
         pt_msgpack_kv_strs(pk, "feature_names", h->feature_names, h->nfeature_names);
+    if (h->weight_col != NULL)
+        pt_msgpack_kv_str(pk, "weight_col", h->weight_col);
 
     pt_msgpack_kv_strs(pk, "pipeline", h->stages, h->nstages);
 
@@ -499,6 +501,7 @@ void pt_log_header_free(pt_log_header_t *h)
     free(h->label);
     free(h->data_format);
     pt_strv_free(h->feature_names, h->nfeature_names);
+    free(h->weight_col);
     pt_strv_free(h->stages, h->nstages);
     free(h->fold_col);
     free(h->evaluator);
@@ -559,6 +562,8 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
     if (pt_msgpack_map_get(d, "feature_names") != NULL &&
         (rc = pt_msgpack_get_strs(d, "feature_names", &h->feature_names, &h->nfeature_names,
                                   why)) != 0)
+        return nest(rc, "data", why);
+    if ((rc = get_opt_str(d, "weight_col", &h->weight_col, why)) != 0)
         return nest(rc, "data", why);
 
     if ((rc = pt_msgpack_get_strs(o, "pipeline", &h->stages, &h->nstages, why)) != 0)

@@ -8,7 +8,7 @@
  *
  * header:  record, format ("paratune-log"), version (1), created (unix seconds),
  *          data {path, rows, features, fingerprint (uint64), label, format,
- *          feature_names? (CSV)},
+ *          feature_names? (CSV), weight_col? (--weight-col)},
  *          pipeline [stage...], validator {type "cv"|"tvs", num_folds | train_ratio, seed,
  *          fold_col?, stratify?}, evaluator {name, metric, larger_is_better, num_bins?},
  *          parallelism,
@@ -44,6 +44,7 @@ typedef struct {
     char **feature_names;  /* the feature columns in order (CSV); NULL: not written (LIBSVM,
                               and logs written before the field existed) */
     size_t nfeature_names;
+    char *weight_col;      /* the row weights' column (--weight-col); NULL when none */
     char **stages;
     size_t nstages;
     pt_validator_t validator; /* written as its name, "cv" | "tvs" */
