@@ -47,6 +47,16 @@ with open(f"{w}/wl_now.csv", "w") as f:
     f.write('"x 1";x2;"x;3"\n')
     for i in range(n):
         f.write(f"{X[i, 0]:.6f};{X[i, 1]:.6f};{X[i, 2]:.6f}\n")
+# a categorical column, and the same rows with its one-hot columns written out
+cats = np.array(["a", "b", "c"])[rng.integers(0, 3, size=n)]
+yc = y + (cats == "b") * 1.5 - (cats == "c") * 0.7
+with open(f"{w}/wc.csv", "w") as f, open(f"{w}/wc_hot.csv", "w") as g:
+    f.write("x1,c,x2,wt,label,fold\n")
+    g.write("x1,ca,cb,x2,wt,label,fold\n")
+    for i in range(n):
+        f.write(f"{X[i, 0]:.6f},{cats[i]},{X[i, 1]:.6f},{wr[i]:g},{yc[i]:.6f},{fold[i]}\n")
+        g.write(f"{X[i, 0]:.6f},{int(cats[i] == 'a')},{int(cats[i] == 'b')},{X[i, 1]:.6f},"
+                f"{wr[i]:g},{yc[i]:.6f},{fold[i]}\n")
 # bad weights
 for name, v in (("neg", "-0.5"), ("empty", ""), ("nan", "NaN"), ("inf", "inf"), ("text", "heavy")):
     with open(f"{w}/wbad_{name}.csv", "w") as f:
@@ -149,6 +159,12 @@ if ! pt tune --data "$W/wb.csv" --weight-col wt --fold-col fold --folds 3 --quie
     --set logisticRegression.standardization=false --log "$W/w7.log" >/dev/null 2>"$W/e"; then bad "$(cat "$W/e")";
 elif ! ref "$W/w7.json" "${RB[@]}" --reg 0.1 --scaler --no-standardization --metric areaUnderROC; then bad "the reference failed";
 elif ! msg=$(refcheck "$W/w7.log" 1e-4 "$W/w7.json" areaUnderROC 2>&1); then bad "$msg"; else ok; fi
+
+begin "--categorical with weights: stringIndexer,oneHotEncoder,linearRegression (regParam 0) as scikit-learn on the one-hot columns with sample_weight (1e-6)"
+if ! pt tune --data "$W/wc.csv" --weight-col wt --fold-col fold --folds 3 --categorical c --quiet \
+    --pipeline stringIndexer,oneHotEncoder,linearRegression --metric mae --log "$W/wc.log" >/dev/null 2>"$W/e"; then bad "$(cat "$W/e")";
+elif ! ref "$W/wc.json" --data "$W/wc_hot.csv" --fold-col fold --weight-col wt --model linreg --metric mae; then bad "the reference failed";
+elif ! msg=$(refcheck "$W/wc.log" 1e-6 "$W/wc.json" mae 2>&1); then bad "$msg"; else ok; fi
 
 begin "the log header names the weight column (data.weight_col), which is not a feature; a refit on the weighted rows (predict on the tuning file equals scikit-learn's weighted fit on every row); predict ignores the weight column"
 pt tune "${WL[@]}" --pipeline linearRegression --set linearRegression.regParam=0 --log "$W/w8.log" \
