@@ -47,6 +47,17 @@ with open(f"{w}/wl_now.csv", "w") as f:
     f.write('"x 1";x2;"x;3"\n')
     for i in range(n):
         f.write(f"{X[i, 0]:.6f};{X[i, 1]:.6f};{X[i, 2]:.6f}\n")
+# the weights of wb.csv times 1e-3 (every training set's weights then sum to less than 1)
+with open(f"{w}/wb_small.csv", "w") as f:
+    f.write("x1,x2,x3,wt,label,y,fold\n")
+    for i in range(n):
+        f.write(f"{X[i, 0]:.6f},{X[i, 1]:.6f},{X[i, 2]:.6f},{wr[i] / 1000:.6g},{yb[i]},"
+                f"{y[i]:.6f},{fold[i]}\n")
+with open(f"{w}/wb_big.csv", "w") as f:
+    f.write("x1,x2,x3,wt,label,y,fold\n")
+    for i in range(n):
+        f.write(f"{X[i, 0]:.6f},{X[i, 1]:.6f},{X[i, 2]:.6f},{wr[i]:g},{yb[i]},{y[i]:.6f},"
+                f"{fold[i]}\n")
 # a categorical column, and the same rows with its one-hot columns written out
 cats = np.array(["a", "b", "c"])[rng.integers(0, 3, size=n)]
 yc = y + (cats == "b") * 1.5 - (cats == "c") * 0.7
@@ -126,6 +137,19 @@ for m in areaUnderROC areaUnderPR; do
             --pipeline logisticRegression --evaluator binary --log "$W/$f.log" --overwrite >/dev/null 2>"$W/e" || fails="$fails $f: $(cat "$W/e")"
     done
     msg=$($PY "$HERE/logtool.py" same "$W/wib.log" "$W/wib_dup.log" 1e-6 2>&1) || fails="$fails $m: $msg"
+done
+if [ -n "$fails" ]; then bad "$fails"; else ok; fi
+
+begin "weights scaled by 1e-3 (sums below 1) give the same linearRegression rmse and logisticRegression areaUnderROC (1e-9)"
+fails=""
+for f in wb_small wb_big; do
+    pt tune --data "$W/$f.csv" --weight-col wt --fold-col fold --folds 3 --quiet --ignore label --label y \
+        --pipeline linearRegression --grid linearRegression.regParam=0,0.1 --log "$W/$f.r.log" >/dev/null 2>"$W/e" &&
+    pt tune --data "$W/$f.csv" --weight-col wt --fold-col fold --folds 3 --quiet --ignore y --evaluator binary \
+        --pipeline logisticRegression --grid logisticRegression.regParam=0,0.1 --log "$W/$f.b.log" >/dev/null 2>>"$W/e" || fails="$fails $f: $(cat "$W/e")"
+done
+for k in r b; do
+    msg=$($PY "$HERE/logtool.py" same "$W/wb_small.$k.log" "$W/wb_big.$k.log" 1e-9 2>&1) || fails="$fails $k: $msg"
 done
 if [ -n "$fails" ]; then bad "$fails"; else ok; fi
 
