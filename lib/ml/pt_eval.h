@@ -62,6 +62,8 @@ pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt);
 /* The metric of n predictions against n labels (n >= 1; two passes for accuracy). Returns the
  * value; NaN when n == 0. */
 double pt_eval_regression(pt_metric_t mt, const double *pred, const double *label, size_t n);
+/* Weighted (w: n weights >= 0, NULL: unit): sums of w e^2, w |e|, w (pred - ybar_w)^2 over
+ * W = sum w, and r2 with Spark's SStot (the file comment); NaN when W == 0. */
 double pt_eval_regression_w(pt_metric_t mt, const double *pred, const double *label,
                             const double *w, size_t n);
 
@@ -74,8 +76,10 @@ double pt_eval_regression_w(pt_metric_t mt, const double *pred, const double *la
  * rmse, mse, r2 and var only (mae needs the rows). SSE is a difference of terms whose sum
  * M = syy + 2 |coef . sxy| + coef^T S coef + n d^2 may be far larger than SSE: the moments
  * carry a relative error near 1e-14, so SSE is trusted only when SSE >= 1e-4 M (then it is
- * within 1e-10 of the sum over rows); SSreg has no such cancellation. Returns 0 with the value in *out, or -1 when the rows
- * are needed (mae, that cancellation, constant labels, no rows). */
+ * within 1e-10 of the sum over rows); SSreg has no such cancellation. Weighted moments
+ * (pt_moments_from_rows_w) give the weighted rmse, mse and var (not r2: Spark's weighted
+ * SStot needs the sum of the squared weights). Returns 0 with the value in *out, or -1 when
+ * the rows are needed (mae, that cancellation, constant labels, no rows). */
 int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const double *coef,
                                double intercept, double *out);
 
