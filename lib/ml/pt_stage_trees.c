@@ -242,6 +242,9 @@ static void trees__row(void *arg, size_t i, double *out)
     x = r->blocks[lo].x + (i - r->start[lo]) * r->p_raw;
     memcpy(out, x, r->p_num * sizeof *out);
     trees__codes(x, r->p_num, r->ncat, r->cat_size, out + r->p_num);
+    for (size_t k = 0; k < r->ncat; k++) /* a training row has one of the file's values; */
+        if (out[r->p_num + k] < 0)       /* never a code the learner cannot take */
+            out[r->p_num + k] = 0;
 }
 
 /* ---------------------------------------------------------------- fit */
