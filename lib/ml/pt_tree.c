@@ -57,6 +57,7 @@ typedef struct {
     struct pt_tree_ws *ws;
     size_t f0, f1, s0, s1;
     double *cat, *left, *right, *total, *cen;
+    double *sub;                 /* unordered splits' left cells summed row by row */
     uint32_t *order;
 } task_t;
 
@@ -68,6 +69,7 @@ struct pt_tree_ws {
     uint32_t *nsplit;
     uint8_t *unordered;
     int any_unordered;
+    size_t max_usplits;          /* splits of the widest unordered feature */
     uint32_t *idx, *tmp;         /* row ids by position, partitioned per node */
     pt_hist_row_t *rec, *rtmp;   /* the rows' records, moved with their ids */
     double **buf;
@@ -269,10 +271,13 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *P, 
         for (size_t s = 0; s < ns; s++) {
             uint64_t bits = s + 1; /* Spark: split s's left set is the set bits of s + 1 */
             memset(L, 0, nc * sizeof *L);
-            for (size_t c = 0; c < a; c++)
-                if (bits >> c & 1)
-                    for (size_t i = 0; i < nc; i++)
-                        L[i] += t->cat[c * nc + i];
+            if (!ws->exact) /* rounding: the sums in Spark's order (row by row) */
+                memcpy(L, t->sub + s * nc, nc * sizeof *L);
+            else
+                for (size_t c = 0; c < a; c++)
+                    if (bits >> c & 1)
+                        for (size_t i = 0; i < nc; i++)
+                            L[i] += t->cat[c * nc + i];
             if (candidate(t, P, imp, s, want, &bg, &bs)) {
                 set[0] = bits;
                 return;
@@ -304,6 +309,30 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *P, 
 static const void *code_col(const struct pt_tree_ws *ws, size_t f)
 {
     return (const char *)ws->d->codes + f * ws->n * (ws->d->bins->wide ? 2 : 1);
+}
+
+/* The left cells of unordered feature f's splits for node kn as Spark sums them (each row
+ * added, in row order, to every subset holding its category) into t->sub: needed only when
+ * the sums round (weights that are not integers), where summing the category cells instead
+ * could break an exact tie the other way. */
+static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
+{
+    const struct pt_tree_ws *ws = t->ws;
+    size_t nc = ws->ncell, ns = ws->nsplit[f], K = ws->K;
+    const int32_t *ci = ws->d->cat_index[f - ws->p_num];
+    const uint8_t *c8 = code_col(ws, f);
+    const uint16_t *c16 = code_col(ws, f);
+    memset(t->sub, 0, ns * nc * sizeof *t->sub);
+    for (uint32_t k = kn->lo; k < kn->hi; k++) {
+        uint32_t i = ws->idx[k];
+        int32_t c = ci[ws->d->bins->wide ? c16[i] : c8[i]];
+        const pt_hist_row_t *r = &ws->rec[k];
+        for (size_t s = 0; c >= 0 && s < ns; s++)
+            if ((s + 1) >> c & 1) {
+                t->sub[s * nc + r->lab] += r->w;
+                t->sub[s * nc + K] += r->cnt;
+            }
+    }
 }
 
 static void *chunk_task(void *arg)
@@ -339,6 +368,8 @@ static void *chunk_task(void *arg)
                     continue;
                 size_t f = ws->feats[(c * 2 + k) * m + s];
                 best_t *b = &ws->best[(c * 2 + k) * m + s];
+                if (ws->unordered[f] && !ws->exact)
+                    unordered_rows(t, f, kn);
                 feature_best(t, f, ws->buf[kn->hist] + ws->foff[f],
                              ws->ptot + (c * 2 + k) * nc, kn->imp, -1, NULL, &b->gain,
                              &b->split);
@@ -403,6 +434,7 @@ void pt_tree_free(pt_tree_t *t)
     free(t->gain);
     free(t->stats);
     free(t->cats);
+    free(t->nodes);
     memset(t, 0, sizeof *t);
 }
 
@@ -508,26 +540,74 @@ out:
     return rc;
 }
 
+int pt_tree_index(pt_tree_t *t, size_t p_num)
+{
+    pt_tree_node_t *nd = pt_alloc_array(t->nnodes, sizeof *nd, 0);
+    if (nd == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < t->nnodes; i++) {
+        int32_t f = t->feature[i];
+        nd[i].thr = t->thr[i];
+        nd[i].left = f >= 0 ? t->left[i] : (int32_t)i;
+        nd[i].feature = f < 0 ? -1 : (size_t)f < p_num ? f : -2 - f;
+    }
+    free(t->nodes);
+    t->nodes = nd;
+    return 0;
+}
+
+/* Categorical node i (feature f) for value v: 1 when it goes left. */
+static int cat_left(const pt_tree_t *t, size_t i, size_t f, size_t p_num, const uint32_t *arity,
+                    double v)
+{
+    if (!(v >= 0 && v < arity[f - p_num]) || v != floor(v))
+        return t->unseen_left[i];
+    size_t c = (size_t)v;
+    return (int)(t->cats[t->cat_off[i] + c / 64] >> (c % 64) & 1);
+}
+
+/* One step of a walk from node i for row x: the next node (i itself at a leaf). */
+static inline uint32_t step(const pt_tree_t *t, uint32_t i, size_t p_num, const uint32_t *arity,
+                            const double *x)
+{
+    const pt_tree_node_t *nd = &t->nodes[i];
+    int32_t f = nd->feature;
+    if (f >= 0)
+        return (uint32_t)nd->left + !(x[f] <= nd->thr); /* NaN goes right */
+    if (f == -1)
+        return i;
+    return (uint32_t)nd->left + !cat_left(t, i, (size_t)(-2 - f), p_num, arity, x[-2 - f]);
+}
+
 size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x)
 {
-    size_t i = 0;
-    while (t->feature[i] >= 0) {
-        size_t f = (size_t)t->feature[i];
-        int go;
-        if (f < p_num) {
-            go = x[f] <= t->thr[i];
-        } else {
-            double v = x[f];
-            if (!(v >= 0 && v < arity[f - p_num]) || v != floor(v)) {
-                go = t->unseen_left[i];
-            } else {
-                size_t c = (size_t)v;
-                go = (int)(t->cats[t->cat_off[i] + c / 64] >> (c % 64) & 1);
+    uint32_t i = 0;
+    while (t->nodes[i].feature != -1)
+        i = step(t, i, p_num, arity, x);
+    return i;
+}
+
+#define WALKS 8 /* rows walked together */
+
+void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x,
+                    size_t n, size_t p, uint32_t *leaf)
+{
+    size_t i0 = 0;
+    for (; i0 + WALKS <= n; i0 += WALKS) {
+        uint32_t nd[WALKS] = {0};
+        int more = 1;
+        while (more) {
+            more = 0;
+            for (int g = 0; g < WALKS; g++) {
+                uint32_t nx = step(t, nd[g], p_num, arity, x + (i0 + g) * p);
+                more |= nx != nd[g];
+                nd[g] = nx;
             }
         }
-        i = go ? (size_t)t->left[i] : (size_t)t->left[i] + 1;
+        memcpy(leaf + i0, nd, sizeof nd);
     }
-    return i;
+    for (; i0 < n; i0++)
+        leaf[i0] = (uint32_t)pt_tree_leaf(t, p_num, arity, x + i0 * p);
 }
 
 void pt_tree_importances(const pt_tree_t *t, double *imp)
@@ -587,6 +667,8 @@ static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, co
         pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                       code_col(ws, f), ws->d->bins->wide, ws->d->bins->nbins[f], h);
         memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
+        if (ws->unordered[f] && !ws->exact)
+            unordered_rows(t0, f, kn);
         feature_best(t0, f, h, P, 0, 0, ws->set, NULL, NULL);
         for (size_t i = 0; i < nc; i++)
             tot[i] = t0->left[i] + t0->right[i];
@@ -744,6 +826,8 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
     size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
     task_t *t0 = &ws->task[0];
     memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
+    if (ws->unordered[f] && !ws->exact)
+        unordered_rows(t0, f, kn);
     feature_best(t0, f, ws->buf[kn->hist] + ws->foff[f], ws->ptot + (c * 2 + k) * nc, kn->imp,
                  b[bsl].split, ws->set, NULL, NULL);
     if (write_split(ws, t, out, f, b[bsl].split) != 0 || tree_reserve(t, cap, t->nnodes + 2))
@@ -880,6 +964,8 @@ int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint3
         if (grow_level(ws, t, &cap, seed) != 0)
             goto out;
     rc = prune(t);
+    if (rc == 0)
+        rc = pt_tree_index(t, ws->p_num);
 out:
     /* every buffer back in the pool (a failed level may hold some) */
     ws->nfree = 0;
@@ -904,6 +990,7 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
             free(ws->task[t].left);
             free(ws->task[t].right);
             free(ws->task[t].total);
+            free(ws->task[t].sub);
             free(ws->task[t].cen);
             free(ws->task[t].order);
         }
@@ -953,6 +1040,8 @@ static void feature_layout(struct pt_tree_ws *ws)
             ws->max_arity = a;
         ws->unordered[f] = ws->K > 2 && a > 1 && (int)a <= maxu;
         ws->any_unordered |= ws->unordered[f];
+        if (ws->unordered[f] && (1u << (a - 1)) - 1 > ws->max_usplits)
+            ws->max_usplits = (1u << (a - 1)) - 1;
         ws->nsplit[f] = a <= 1 ? 0 : ws->unordered[f] ? (1u << (a - 1)) - 1 : a - 1;
     }
 }
@@ -1014,10 +1103,11 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
         tk->left = pt_alloc_array(ws->ncell, sizeof *tk->left, 0);
         tk->right = pt_alloc_array(ws->ncell, sizeof *tk->right, 0);
         tk->total = pt_alloc_array(ws->ncell, sizeof *tk->total, 0);
+        tk->sub = pt_alloc_array(ws->max_usplits * ws->ncell, sizeof *tk->sub, 0);
         tk->cen = pt_alloc_array(ws->max_arity, sizeof *tk->cen, 0);
         tk->order = pt_alloc_array(ws->max_arity, sizeof *tk->order, 0);
         if (tk->cat == NULL || tk->left == NULL || tk->right == NULL || tk->total == NULL ||
-            tk->cen == NULL ||
+            tk->sub == NULL || tk->cen == NULL ||
             tk->order == NULL)
             goto fail;
     }
