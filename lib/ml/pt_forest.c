@@ -291,7 +291,7 @@ const pt_tree_t *pt_forest_tree(const pt_forest_t *f, size_t t)
 
 /* ---- prediction --------------------------------------------------------------------------- */
 
-#define BLOCK 256 /* rows per block: the trees are walked over a block at a time */
+#define BLOCK 128 /* rows per block: each tree walks a block (its rows stay in L1) */
 
 /* The class of probabilities pr (K) under thresholds th: Spark's argmax of p / t. */
 static double threshold_class(const double *pr, const double *th, size_t K)
@@ -324,12 +324,9 @@ static void classify_block(const pt_forest_t *f, size_t m, const double *x, size
                 pred[i] = tr->pred[leaf[i]];
                 continue;
             }
-            double tot = 0;
+            const double *fq = tr->freq + (size_t)leaf[i] * K;
             for (size_t k = 0; k < K; k++)
-                tot += st[k];
-            if (tot != 0)
-                for (size_t k = 0; k < K; k++)
-                    ri[k] += st[k] / tot;
+                ri[k] += fq[k];
         }
     }
     for (size_t i = 0; i < n; i++) {

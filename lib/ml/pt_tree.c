@@ -435,6 +435,7 @@ void pt_tree_free(pt_tree_t *t)
     free(t->stats);
     free(t->cats);
     free(t->nodes);
+    free(t->freq);
     memset(t, 0, sizeof *t);
 }
 
@@ -543,71 +544,82 @@ out:
 int pt_tree_index(pt_tree_t *t, size_t p_num)
 {
     pt_tree_node_t *nd = pt_alloc_array(t->nnodes, sizeof *nd, 0);
-    if (nd == NULL)
+    int *dep = pt_alloc_array(t->nnodes, sizeof *dep, 1);
+    double *fr = t->nclasses ? pt_alloc_array(t->nnodes * t->nstat, sizeof *fr, 0) : NULL;
+    if (nd == NULL || dep == NULL || (t->nclasses && fr == NULL)) {
+        free(nd);
+        free(dep);
+        free(fr);
         return -ENOMEM;
-    for (size_t i = 0; i < t->nnodes; i++) {
-        int32_t f = t->feature[i];
-        nd[i].thr = t->thr[i];
-        nd[i].left = f >= 0 ? t->left[i] : (int32_t)i;
-        nd[i].feature = f < 0 ? -1 : (size_t)f < p_num ? f : -2 - f;
     }
+    for (size_t i = 0; fr != NULL && i < t->nnodes; i++) { /* Spark: count / total per tree */
+        const double *st = t->stats + i * t->nstat;
+        double tot = 0;
+        for (size_t k = 0; k < t->nstat; k++)
+            tot += st[k];
+        for (size_t k = 0; k < t->nstat; k++)
+            fr[i * t->nstat + k] = tot != 0 ? st[k] / tot : 0;
+    }
+    free(t->freq);
+    t->freq = fr;
+    t->depth = 0;
+    t->has_cat = 0;
+    for (size_t i = 0; i < t->nnodes; i++) { /* children come after their parent */
+        int32_t f = t->feature[i];
+        if (dep[i] > t->depth)
+            t->depth = dep[i];
+        if (f < 0) {
+            nd[i] = (pt_tree_node_t){.thr = NAN, .feature = 0, .left = (int32_t)i - 1};
+            continue;
+        }
+        nd[i] = (pt_tree_node_t){.thr = t->thr[i], .feature = f, .left = t->left[i]};
+        t->has_cat |= (size_t)f >= p_num;
+        dep[t->left[i]] = dep[t->left[i] + 1] = dep[i] + 1;
+    }
+    free(dep);
     free(t->nodes);
     t->nodes = nd;
     return 0;
 }
 
-/* Categorical node i (feature f) for value v: 1 when it goes left. */
-static int cat_left(const pt_tree_t *t, size_t i, size_t f, size_t p_num, const uint32_t *arity,
-                    double v)
-{
-    if (!(v >= 0 && v < arity[f - p_num]) || v != floor(v))
-        return t->unseen_left[i];
-    size_t c = (size_t)v;
-    return (int)(t->cats[t->cat_off[i] + c / 64] >> (c % 64) & 1);
-}
-
-/* One step of a walk from node i for row x: the next node (i itself at a leaf). */
-static inline uint32_t step(const pt_tree_t *t, uint32_t i, size_t p_num, const uint32_t *arity,
-                            const double *x)
-{
-    const pt_tree_node_t *nd = &t->nodes[i];
-    int32_t f = nd->feature;
-    if (f >= 0)
-        return (uint32_t)nd->left + !(x[f] <= nd->thr); /* NaN goes right */
-    if (f == -1)
-        return i;
-    return (uint32_t)nd->left + !cat_left(t, i, (size_t)(-2 - f), p_num, arity, x[-2 - f]);
-}
-
 size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x)
 {
-    uint32_t i = 0;
-    while (t->nodes[i].feature != -1)
-        i = step(t, i, p_num, arity, x);
+    size_t i = 0;
+    while (t->feature[i] >= 0) {
+        size_t f = (size_t)t->feature[i];
+        int go;
+        if (f < p_num) {
+            go = x[f] <= t->thr[i]; /* NaN goes right */
+        } else {
+            double v = x[f];
+            if (!(v >= 0 && v < arity[f - p_num]) || v != floor(v)) {
+                go = t->unseen_left[i];
+            } else {
+                size_t c = (size_t)v;
+                go = (int)(t->cats[t->cat_off[i] + c / 64] >> (c % 64) & 1);
+            }
+        }
+        i = go ? (size_t)t->left[i] : (size_t)t->left[i] + 1;
+    }
     return i;
 }
-
-#define WALKS 8 /* rows walked together */
 
 void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x,
                     size_t n, size_t p, uint32_t *leaf)
 {
-    size_t i0 = 0;
-    for (; i0 + WALKS <= n; i0 += WALKS) {
-        uint32_t nd[WALKS] = {0};
-        int more = 1;
-        while (more) {
-            more = 0;
-            for (int g = 0; g < WALKS; g++) {
-                uint32_t nx = step(t, nd[g], p_num, arity, x + (i0 + g) * p);
-                more |= nx != nd[g];
-                nd[g] = nx;
-            }
-        }
-        memcpy(leaf + i0, nd, sizeof nd);
+    if (t->has_cat) {
+        for (size_t i = 0; i < n; i++)
+            leaf[i] = (uint32_t)pt_tree_leaf(t, p_num, arity, x + i * p);
+        return;
     }
-    for (; i0 < n; i0++)
-        leaf[i0] = (uint32_t)pt_tree_leaf(t, p_num, arity, x + i0 * p);
+    /* depth steps for every row, rows independent of each other: the walks overlap */
+    const pt_tree_node_t *nd = t->nodes;
+    memset(leaf, 0, n * sizeof *leaf);
+    for (int d = 0; d < t->depth; d++)
+        for (size_t i = 0; i < n; i++) {
+            const pt_tree_node_t *a = &nd[leaf[i]];
+            leaf[i] = (uint32_t)(a->left + !(x[i * p + (size_t)a->feature] <= a->thr));
+        }
 }
 
 void pt_tree_importances(const pt_tree_t *t, double *imp)
