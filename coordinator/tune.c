@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -650,21 +651,27 @@ static int same_but(const pt_paramlist_t *a, const pt_paramlist_t *b, const char
 
 /* numTrees sharing for a forest pipeline: each map's lead, the first map with the largest
  * numTrees among the maps that differ from it only in numTrees (s->lead stays NULL when no
- * map shares). 0 or -ENOMEM. */
+ * map shares); a one-tree map with featureSubsetStrategy auto leads itself. 0 or -ENOMEM. */
 static int plan_leads(sweep_t *s)
 {
     const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
     const pt_stage_def_t *d = pt_stage_lookup(last);
-    char key[128];
+    char key[128], fss[128];
     int shares = 0;
     if (d == NULL || d->use_trees == NULL || pt_stage_param(d, "numTrees") == NULL)
         return 0;
     snprintf(key, sizeof key, "%s.numTrees", last);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
         return -ENOMEM;
+    snprintf(fss, sizeof fss, "%s.featureSubsetStrategy", last);
     for (size_t i = 0; i < s->nmaps; i++) {
         const pt_value_t *ti = pt_paramlist_get(&s->full[i], key);
+        const pt_value_t *fi = pt_paramlist_get(&s->full[i], fss);
         s->lead[i] = (int32_t)i;
+        /* auto is all features for one tree, not a larger forest's subset: not a prefix */
+        if (ti != NULL && ti->num == 1 && fi != NULL && fi->str != NULL &&
+            strcasecmp(fi->str, "auto") == 0)
+            continue;
         for (size_t j = 0; ti != NULL && j < s->nmaps; j++) {
             const pt_value_t *tj = pt_paramlist_get(&s->full[j], key);
             const pt_value_t *tl = pt_paramlist_get(&s->full[s->lead[i]], key);

@@ -139,6 +139,16 @@ if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY "$TRC" same "$T/s0.log" "$T/s0n.log" "$T/s10.log:10" "$T/s20.log:20" "$T/s40.log:40" 2>&1); then bad "$msg";
 else ok; fi
 
+begin "numTrees 1 and 3 with featureSubsetStrategy auto (all features for one tree, sqrt for more) are not shared, and equal single runs"
+AU=(--data "$T/rfc.csv" --fold-col fold --folds 3 --quiet --pipeline randomForestClassifier
+    --evaluator multiclass --set randomForestClassifier.maxDepth=3)
+pt tune "${AU[@]}" --grid randomForestClassifier.numTrees=1,3 --log "$T/a0.log" >/dev/null 2>"$W/e" &&
+pt tune "${AU[@]}" --set randomForestClassifier.numTrees=1 --log "$T/a1.log" >/dev/null 2>>"$W/e" &&
+pt tune "${AU[@]}" --set randomForestClassifier.numTrees=3 --log "$T/a3.log" >/dev/null 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$TRC" apart "$T/a0.log" "$T/a1.log:1" "$T/a3.log:3" 2>&1); then bad "$msg";
+else ok; fi
+
 # ---------------------------------------------------------------- a categorical string column
 begin "stringIndexer + decisionTreeClassifier: the string column decides the label, areaUnderROC 1 on every fold, predict right, importances [0, 1]"
 pt tune --data "$T/tcat.csv" --categorical color --fold-col fold --pipeline stringIndexer,decisionTreeClassifier \
