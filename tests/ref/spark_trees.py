@@ -40,6 +40,7 @@ Command line (for the end-to-end tests):
     {"fold_metrics": [...], "avg": A, "std": S} ("failed" for a fold whose validation rows
     have a category the training rows lack, under handleInvalid error).
   spark_trees.py checklog --log L --data d.csv --fold-col fold [--categorical ...] [--tol 1e-9]
+      [--ignore COLS]
     every param map of a paratune log of [stringIndexer,]decisionTree{Classifier,Regressor}
     against cv: per-(map, fold) metrics and averages to --tol; exit 1 with the first
     difference.
@@ -536,14 +537,14 @@ def si_order(strings, how):
     return sorted(counts)
 
 
-def read(path, label, cats, fold_col=None, weight_col=None):
+def read(path, label, cats, fold_col=None, weight_col=None, ignore=()):
     """(numeric features, categorical string columns, label or None, fold or None, weights
     or None, numeric feature names) of a CSV; the label, fold and weight columns may be
     absent (a file to predict)."""
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
     h, d = rows[0], rows[1:]
-    skip = {label, fold_col, weight_col} | set(cats)
+    skip = {label, fold_col, weight_col} | set(cats) | set(ignore)
     num = [j for j, c in enumerate(h) if c not in skip]
     X = np.array([[float(r[j]) for j in num] for r in d]).reshape(len(d), len(num))
     C = [[r[h.index(c)] for r in d] for c in cats]
@@ -586,7 +587,7 @@ def params_of(a):
 def cv(a):
     """Per-fold metrics of --data's fold column: indexer and tree fit on the other folds."""
     cats = a.categorical.split(",") if a.categorical else []
-    X, C, y, fold, w, _ = read(a.data, a.label, cats, a.fold_col, a.weight_col)
+    X, C, y, fold, w, _ = read(a.data, a.label, cats, a.fold_col, a.weight_col, _ign(a))
     ncls = int(y.max()) + 1 if a.kind == "classifier" else 0
     prm = params_of(a)
     out = []
@@ -604,6 +605,10 @@ def cv(a):
     if len(ok) == len(out):
         res.update(avg=float(np.mean(ok)), std=float(np.std(ok)))
     return res
+
+
+def _ign(a):
+    return a.ignore.split(",") if a.ignore else []
 
 
 def _index_fold(C, tr, va, a):
@@ -627,11 +632,11 @@ def _index_fold(C, tr, va, a):
 
 def fit_predict(a):
     cats = a.categorical.split(",") if a.categorical else []
-    X, C, y, _, w, names = read(a.train, a.label, cats, a.fold_col, a.weight_col)
+    X, C, y, _, w, names = read(a.train, a.label, cats, a.fold_col, a.weight_col, _ign(a))
     ncls = int(y.max()) + 1 if a.kind == "classifier" else 0
     if a.num_classes:
         ncls = a.num_classes
-    Xt, Ct, _, _, _, _ = read(a.test, a.label, cats, a.fold_col, a.weight_col)
+    Xt, Ct, _, _, _, _ = read(a.test, a.label, cats, a.fold_col, a.weight_col, _ign(a))
     tcols, vcols, arity = [], [], []
     for col, colt in zip(C, Ct):
         lab = si_order(col, a.order)
@@ -667,7 +672,7 @@ def checklog(a):
             return pm.get(stage + "." + name, d)
         ns = argparse.Namespace(
             data=a.data, label=head["data"]["label"], fold_col=a.fold_col,
-            categorical=a.categorical, weight_col=a.weight_col, kind=kind,
+            categorical=a.categorical, weight_col=a.weight_col, ignore=a.ignore, kind=kind,
             impurity=p("impurity", None), max_depth=p("maxDepth", 5), max_bins=p("maxBins", 32),
             min_instances=p("minInstancesPerNode", 1), min_info_gain=p("minInfoGain", 0.0),
             min_weight_fraction=p("minWeightFractionPerNode", 0.0),
@@ -709,6 +714,7 @@ def main():
     ap.add_argument("--fold-col", default="fold")
     ap.add_argument("--weight-col", default=None)
     ap.add_argument("--categorical", default="")
+    ap.add_argument("--ignore", default="", help="columns that are not features")
     ap.add_argument("--kind", default="regressor", choices=["classifier", "regressor"])
     ap.add_argument("--impurity", default=None, choices=["gini", "entropy", "variance"])
     ap.add_argument("--max-depth", type=int, default=5)
