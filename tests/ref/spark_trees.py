@@ -654,6 +654,15 @@ def fit_predict(a):
 
 # ------------------------------------------------------------------ a paratune log
 
+def _thresholds(v):
+    """A thresholds param value of the log (a list, or text "t0:t1:...") as "t0,t1,..."."""
+    if v is None or v == "" or v == []:
+        return None
+    if isinstance(v, str):
+        return v.replace(":", ",")
+    return ",".join(str(t) for t in v)
+
+
 STAGE_KIND = {"decisionTreeClassifier": "classifier", "decisionTreeRegressor": "regressor"}
 
 
@@ -676,7 +685,7 @@ def checklog(a):
             impurity=p("impurity", None), max_depth=p("maxDepth", 5), max_bins=p("maxBins", 32),
             min_instances=p("minInstancesPerNode", 1), min_info_gain=p("minInfoGain", 0.0),
             min_weight_fraction=p("minWeightFractionPerNode", 0.0),
-            thresholds=",".join(str(t) for t in p("thresholds", [])) or None,
+            thresholds=_thresholds(p("thresholds", None)),
             order=pm.get("stringIndexer.stringOrderType", "frequencyDesc"),
             handle_invalid=pm.get("stringIndexer.handleInvalid", "error"),
             evaluator=ev["name"], metric=ev["metric"], num_bins=a.num_bins,
