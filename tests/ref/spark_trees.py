@@ -83,25 +83,21 @@ def impurity_vec(kind, S):
     tot = np.zeros(len(S))
     for k in range(S.shape[1]):          # stats.sum: a left fold from 0.0
         tot = tot + S[:, k]
-    out = np.empty(len(S))
-    for i in range(len(S)):
-        t = tot[i]
-        if t == 0:
-            out[i] = 0.0
-            continue
-        if kind == "gini":
-            imp = 1.0
-            for k in range(S.shape[1]):
-                f = S[i, k] / t
-                imp -= f * f
-        else:
-            imp = 0.0
-            for k in range(S.shape[1]):
-                if S[i, k] != 0:
-                    f = S[i, k] / t
-                    imp -= f * (math.log(f) / LOG2)
-        out[i] = imp
-    return out
+    nz = tot != 0
+    t = np.where(nz, tot, 1.0)
+    if kind == "gini":
+        imp = np.ones(len(S))
+        for k in range(S.shape[1]):      # elementwise, the same IEEE operations in order
+            f = S[:, k] / t
+            imp = imp - f * f
+        return np.where(nz, imp, 0.0)
+    imp = np.zeros(len(S))
+    for k in range(S.shape[1]):
+        f = S[:, k] / t
+        # log2 as Spark: log(x) / log(2), with the C library's log (math.log), not numpy's
+        lg = np.array([math.log(v) / LOG2 if v > 0 else 0.0 for v in f.tolist()])
+        imp = np.where(S[:, k] != 0, imp - f * lg, imp)
+    return np.where(nz, imp, 0.0)
 
 
 def impurity(kind, s):
