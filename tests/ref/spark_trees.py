@@ -521,16 +521,9 @@ def features_per_node(strategy, p, classifier, num_trees):
 # ------------------------------------------------------------------ data, folds, metrics
 
 def si_order(strings, how):
-    counts = {}
-    for s in strings:
-        counts[s] = counts.get(s, 0) + 1
-    if how == "frequencyDesc":
-        return sorted(counts, key=lambda s: (-counts[s], s))
-    if how == "frequencyAsc":
-        return sorted(counts, key=lambda s: (counts[s], s))
-    if how == "alphabetDesc":
-        return sorted(counts, reverse=True)
-    return sorted(counts)
+    """StringIndexer's labels of the strings in stringOrderType how (categorical_ref.py)."""
+    import categorical_ref
+    return categorical_ref.order(strings, how)
 
 
 def read(path, label, cats, fold_col=None, weight_col=None, ignore=()):
