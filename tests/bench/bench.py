@@ -705,7 +705,8 @@ def forest_grid(trees):
             "--grid", "randomForestClassifier.featureSubsetStrategy=sqrt,onethird"]
 
 
-BINNED = re.compile(r"[^\n]*\bbin[^\n]*\d[^\n]*(?:[KMG]i?B|bytes)[^\n]*", re.I)
+BINNED = re.compile(r"[^\n]*\b(?:bins?|binned|codes)\b[^\n]*\d[^\n]*(?:[KMG]i?B|bytes)[^\n]*",
+                    re.I)
 
 
 def forest_best(r, logpath):
@@ -763,8 +764,12 @@ def workload_e(b):
               fmt_s(r["sweep"]), fmt_s(r["refit"]), "%.1fs" % r["workers_cpu"],
               "%.4f" % r["best"] if r["best"] is not None else "-"] for p, r in res.items()])
     log("  best map (parallelism 2): %s" % (res[2]["best_params"],))
-    log("  binned image (as paratune reports it on stderr): %s" % (
-        "; ".join(x.strip() for x in res[2]["binned"]) or "not reported"))
+    # the README's bound: one byte per training row and feature per (fold, maxBins)
+    codes = 2 * rows * feats
+    log("  binned image: %s; by the README's rule (k - 1) x rows x features bytes for 3 folds "
+        "and one maxBins: %.1f MB (the image's doubles: %.1f MB)" % (
+            "; ".join(x.strip() for x in res[2]["binned"]) or "not reported on stderr",
+            codes / 1e6, rows * (feats + 1) * 8 / 1e6))
     FIGS["e"] = {p: {k: v for k, v in r.items() if k != "stdout"} for p, r in res.items()}
     p21 = res[1]["wall"] / res[2]["wall"]
     b.target("(e) forest: parallelism 2 >= 1.8x over 1 (whole process)",

@@ -142,13 +142,33 @@ tree_cv "decisionTreeClassifier, 3 classes, thresholds (prediction = argmax p_k 
 tree_cv "decisionTreeClassifier, 3 classes, logLoss (probabilities of pruned leaves): numpy reference (1e-9)" \
     tmc c,d --pipeline stringIndexer,decisionTreeClassifier --evaluator multiclass --metric logLoss \
     --set decisionTreeClassifier.maxBins=64 --grid decisionTreeClassifier.maxDepth=3,8
-tree_cv "more distinct values than maxBins (findSplits' stride rule, zeros inferred; 2000 training rows): regressor, maxBins 8, 32 and 100: numpy reference (1e-9)" \
-    tbig "" --pipeline decisionTreeRegressor --grid decisionTreeRegressor.maxBins=8,32,100 \
+tree_cv "more distinct values than maxBins (findSplits' stride rule, zeros inferred; 2000 training rows): regressor, maxBins 8, 32 and 300 (two-byte codes): numpy reference (1e-9)" \
+    tbig "" --pipeline decisionTreeRegressor --grid decisionTreeRegressor.maxBins=8,32,300 \
     --grid decisionTreeRegressor.maxDepth=3,7
 tree_cv "stride rule, classifier (3 classes), gini / entropy, maxBins 5 and 32: numpy reference (1e-9)" \
     tbigc "" --pipeline decisionTreeClassifier --evaluator multiclass --metric accuracy \
     --grid decisionTreeClassifier.maxBins=5,32 --grid decisionTreeClassifier.impurity=gini,entropy \
     --set decisionTreeClassifier.maxDepth=6
+
+# A forest that bags nothing (bootstrap false, subsamplingRate 1) and sees every feature
+# (featureSubsetStrategy all) is numTrees copies of the decision tree: the reference's tree
+# checks the forest's own code paths (aggregation of the trees' leaf frequencies).
+IGN=(--ignore c,d)
+tree_cv "randomForestRegressor that bags nothing and uses every feature (3 copies of the tree): numpy decision-tree reference (1e-9)" \
+    treg "" --ignore c,d --pipeline randomForestRegressor --set randomForestRegressor.featureSubsetStrategy=all \
+    --set randomForestRegressor.bootstrap=false --set randomForestRegressor.numTrees=3 \
+    --set randomForestRegressor.maxBins=256 --grid randomForestRegressor.maxDepth=3,9
+IGN=()
+tree_cv "randomForestClassifier that bags nothing, every feature, 3 classes, categorical features, logLoss: numpy decision-tree reference (1e-9)" \
+    tmc c,d --pipeline stringIndexer,randomForestClassifier --evaluator multiclass --metric logLoss \
+    --set randomForestClassifier.featureSubsetStrategy=all --set randomForestClassifier.bootstrap=false \
+    --set randomForestClassifier.numTrees=3 --set randomForestClassifier.maxBins=256 \
+    --grid randomForestClassifier.maxDepth=2,7
+tree_cv "randomForestClassifier that bags nothing, binary, areaUnderROC (a forest ranks by the sum of leaf probabilities): numpy decision-tree reference (1e-9)" \
+    tbin c,d --pipeline stringIndexer,randomForestClassifier --evaluator binary \
+    --set randomForestClassifier.featureSubsetStrategy=all --set randomForestClassifier.bootstrap=false \
+    --set randomForestClassifier.numTrees=4 --set randomForestClassifier.maxBins=256 \
+    --grid randomForestClassifier.maxDepth=3,9 --grid randomForestClassifier.impurity=gini,entropy
 
 # tree_predict NAME DATA STAGE KIND CATS ARGS...: one map refit on all rows, paratune predict
 # on held-out rows against the reference's fit-predict (1e-12)

@@ -43,7 +43,9 @@ Command line (for the end-to-end tests):
       [--ignore COLS]
     every param map of a paratune log of [stringIndexer,]decisionTree{Classifier,Regressor}
     against cv: per-(map, fold) metrics and averages to --tol; exit 1 with the first
-    difference.
+    difference. A randomForest{Classifier,Regressor} log too when every map bags nothing and
+    uses every feature (featureSubsetStrategy all, bootstrap false, subsamplingRate 1): its
+    trees are then copies of the decision tree.
 
 Features: the numeric columns in file order (every column but the label, the fold, the
 weight and the categorical ones), then the --categorical columns in the order given, each
@@ -652,7 +654,19 @@ def _thresholds(v):
     return ",".join(str(t) for t in v)
 
 
-STAGE_KIND = {"decisionTreeClassifier": "classifier", "decisionTreeRegressor": "regressor"}
+STAGE_KIND = {"decisionTreeClassifier": "classifier", "decisionTreeRegressor": "regressor",
+              "randomForestClassifier": "classifier", "randomForestRegressor": "regressor"}
+
+
+def degenerate_forest(stage, pm):
+    """A random forest that bags nothing (bootstrap false, subsamplingRate 1: every row once)
+    and looks at every feature (featureSubsetStrategy all) grows numTrees copies of the
+    decision tree: its predictions are the tree's, its probabilities the tree's leaf class
+    frequencies. The binary evaluator then ranks by rawPrediction[1] = numTrees x P(1)."""
+    def p(name, d):
+        return pm.get(stage + "." + name, d)
+    return (p("featureSubsetStrategy", "auto") == "all" and p("bootstrap", True) is False
+            and float(p("subsamplingRate", 1.0)) == 1.0)
 
 
 def checklog(a):
@@ -668,6 +682,10 @@ def checklog(a):
     for i, pm in enumerate(head["param_maps"]):
         def p(name, d):
             return pm.get(stage + "." + name, d)
+        forest = stage.startswith("randomForest")
+        if forest and not degenerate_forest(stage, pm):
+            sys.exit("map %d %s: a forest is checked only when it bags nothing and uses every "
+                     "feature (its trees are then the decision tree)" % (i, pm))
         ns = argparse.Namespace(
             data=a.data, label=head["data"]["label"], fold_col=a.fold_col,
             categorical=a.categorical, weight_col=a.weight_col, ignore=a.ignore, kind=kind,
@@ -678,7 +696,7 @@ def checklog(a):
             order=pm.get("stringIndexer.stringOrderType", "frequencyDesc"),
             handle_invalid=pm.get("stringIndexer.handleInvalid", "error"),
             evaluator=ev["name"], metric=ev["metric"], num_bins=a.num_bins,
-            binary_score=a.binary_score)
+            binary_score="prob" if forest else a.binary_score)
         ref = cv(ns)
         for f, m in enumerate(ref["fold_metrics"]):
             r = res.get((i, f))
