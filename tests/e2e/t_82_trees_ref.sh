@@ -315,5 +315,4 @@ rf_vs_sklearn "randomForestClassifier (40 trees, depth 6, sqrt, 3 seeds): mean a
 rf_vs_sklearn "randomForestRegressor (40 trees, depth 6, onethird, 3 seeds): mean r2 within 0.025 of scikit-learn's RandomForestRegressor" \
     rfr randomForestRegressor onethird regression r2 0.025
 
-
 fi
