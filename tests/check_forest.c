@@ -274,6 +274,21 @@ START_TEST(bad_params)
     prm.min_weight_fraction = 0.5;
     ck_assert_ptr_null(pt_forest_fit(&s.t.d, &prm, err));
     ck_assert_ptr_nonnull(strstr(err, "minWeightFractionPerNode"));
+    prm = rf_params(PT_IMP_GINI, 2);
+    s.y[7] = 2; /* a binary classifier's label 2 */
+    ck_assert_ptr_null(pt_forest_fit(&s.t.d, &prm, err));
+    ck_assert_ptr_nonnull(strstr(err, "label"));
+    s.y[7] = 1;
+    double w[100];
+    for (int i = 0; i < 100; i++)
+        w[i] = i == 50 ? -1 : 1;
+    s.t.d.w = w;
+    ck_assert_ptr_null(pt_forest_fit(&s.t.d, &prm, err));
+    ck_assert_ptr_nonnull(strstr(err, "weight"));
+    s.t.d.w = NULL;
+    pt_forest_t *f = pt_forest_fit(&s.t.d, &prm, err);
+    ck_assert_ptr_nonnull(f);
+    pt_forest_destroy(&f);
     free_set(&s);
 }
 END_TEST
