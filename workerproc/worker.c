@@ -443,7 +443,8 @@ static void parse_args(int argc, char **argv, args_t *a)
         {"metric", required_argument, NULL, 'm'},   {"threads", required_argument, NULL, 't'},
         {"no-cache", no_argument, NULL, 'n'},       {"memory", required_argument, NULL, 'M'},
         {"classes", required_argument, NULL, 'K'},  {"num-bins", required_argument, NULL, 'B'},
-        {"stats-fd", required_argument, NULL, 'S'}, {"codes-fd", required_argument, NULL, 'C'},
+        {"stats-fd", required_argument, NULL, 'S'},
+        {"codes-fd", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int c;
 
