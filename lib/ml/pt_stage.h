@@ -275,6 +275,7 @@ typedef struct {
     const pt_rowblock_t *blocks;
     size_t nblocks, p_raw, ncat;
     const uint64_t *cat_size;
+    int threads;         /* threads the coding may use (ranges of rows; the same codes) */
 } pt_stage_rows_t;
 /* For a bins job: Spark's findSplits on the tree features of rows r (as a tree stage's fit
  * computes them; w: weights or NULL) into *out (pt_bins_free), *n the row count; then,
