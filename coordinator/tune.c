@@ -169,7 +169,7 @@ static int check_labels(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
     for (size_t r = 0; r < ds->rows; r++) {
         double y = ds->y[pos != NULL ? pos[r] : r]; /* data row r, wherever it is stored */
         if (!(y >= 0) || y != floor(y) || y > 1e6) {
-            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (logisticRegression "
+            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (the classifiers "
                       "and the classification evaluators need labels 0, 1, ..., K-1)", path,
                       r + 1, y);
             return -EINVAL;
