@@ -797,15 +797,15 @@ static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t
     const uint8_t *c8 = code_col(ws, f);
     const uint16_t *c16 = code_col(ws, f);
     int wide = ws->d->bins->wide;
-    for (uint32_t k = lo; k < hi; k++) {
-        uint32_t i = ws->idx[k];
-        if (ws->goleft[wide ? c16[i] : c8[i]]) {
-            ws->rec[nl] = ws->rec[k];
-            ws->idx[nl++] = i;
-        } else {
-            ws->rtmp[nr] = ws->rec[k];
-            ws->tmp[nr++] = i;
-        }
+    for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
+        uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
+        pt_hist_row_t r = ws->rec[k];
+        ws->rec[nl] = r;
+        ws->idx[nl] = i;
+        ws->rtmp[nr] = r;
+        ws->tmp[nr] = i;
+        nl += g;
+        nr += 1 - g;
     }
     memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
     memcpy(ws->rec + nl, ws->rtmp, nr * sizeof *ws->rtmp);
