@@ -199,6 +199,38 @@ START_TEST(importances_and_votes)
 }
 END_TEST
 
+/* A tree's leaves found from the training codes (boosting's way) are the leaves its values
+ * reach, categorical splits included; a row of a category the fit never saw goes as an
+ * unseen one. */
+START_TEST(leaves_from_codes)
+{
+    set_t s;
+    char err[512];
+    make_set(&s, 1200, 3, 0);
+    s.t.ci[0][3] = -1; /* code 3: no Spark index (as a category only validation rows have) */
+    s.t.arity[0] = 3;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.x[i * 7 + 6] == 3)
+            s.x[i * 7 + 6] = -1;
+    pt_forest_params_t prm = rf_params(PT_IMP_GINI, 3);
+    prm.subset = 7;
+    pt_forest_t *f = pt_forest_fit(&s.t.d, &prm, err);
+    ck_assert_ptr_nonnull(f);
+    uint32_t *a = malloc(s.n * sizeof *a), *b = malloc(s.n * sizeof *b);
+    for (size_t t = 0; t < 3; t++) {
+        const pt_tree_t *tr = pt_forest_tree(f, t);
+        ck_assert(tr->has_cat);
+        pt_tree_leaves(tr, 6, s.t.arity, s.x, s.n, 7, a);
+        pt_tree_leaves_codes(tr, &s.t.d, NULL, s.n, b);
+        ck_assert_int_eq(memcmp(a, b, s.n * sizeof *a), 0);
+    }
+    free(a);
+    free(b);
+    pt_forest_destroy(&f);
+    free_set(&s);
+}
+END_TEST
+
 static pt_forest_t *round_trip(const pt_forest_t *f)
 {
     msgpack_sbuffer sb;
@@ -301,6 +333,7 @@ Suite *suite_forest(void)
     tcase_add_test(tc, prefix_and_threads);
     tcase_add_test(tc, importances_and_votes);
     tcase_add_test(tc, pack_round_trip);
+    tcase_add_test(tc, leaves_from_codes);
     tcase_add_test(tc, bad_params);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
