@@ -8,8 +8,14 @@
  * best split; then this thread picks each child's best slot in slot order, writes the node,
  * partitions its rows (stable, so row ids stay ascending) and appends the next level's
  * family. A histogram is kept for subtraction only when every feature is a candidate (a
- * subset's histogram lacks the sibling's features) and while the pool has room: a child
- * whose parent's histogram was not kept is built directly, with the same sums.
+ * subset's histogram lacks the sibling's features), when subtracting cannot round a tie the
+ * other way (SUB_MIN_ROWS) and while the pool has room: a child whose parent's histogram
+ * was not kept is built directly.
+ *
+ * The sums follow Spark's binsToBestSplit where rounding could break a tie: a split's right
+ * side is the feature's cumulative total minus its left prefix (unordered: the node's row
+ * sum minus the subset), the root's statistics are the left + right of its first split, a
+ * child's are the ones its parent's split handed down, and bins add rows in row order.
  */
 #include "pt_tree.h"
 
@@ -22,7 +28,7 @@
 #include "pt_common.h"
 #include "pt_hist.h"
 
-#define CHUNK_MAX 1024           /* families per chunk */
+#define CHUNK_MAX 256            /* families per chunk (bounds the buffers a chunk holds) */
 #define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
 /* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
  * integer (class counts with integer weights): then only children of at least this many
@@ -85,7 +91,6 @@ struct pt_tree_ws {
     size_t ntask;
     uint8_t *goleft;
     uint64_t *set;               /* a split's left set, max_arity bits */
-    double *lcell;
     int depth;
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
@@ -1059,7 +1064,6 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
     free(ws->best);
     free(ws->goleft);
     free(ws->set);
-    free(ws->lcell);
     free(ws);
     *pws = NULL;
 }
@@ -1133,13 +1137,12 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->ptot = pt_alloc_array(CHUNK_MAX * 2 * ws->ncell, sizeof *ws->ptot, 1);
     ws->goleft = pt_alloc_array(ws->max_nbins, 1, 0);
     ws->set = pt_alloc_array((ws->max_arity + 63) / 64, sizeof *ws->set, 1);
-    ws->lcell = pt_alloc_array(ws->ncell, sizeof *ws->lcell, 0);
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
         ws->rec == NULL || ws->rtmp == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
         ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
-        ws->set == NULL || ws->lcell == NULL || ws->task == NULL)
+        ws->set == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
     for (size_t t = 0; t < nt; t++) {
