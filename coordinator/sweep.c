@@ -31,9 +31,9 @@ struct pt_sweep {
     char sockdir[256], endpoint[300];
     char **envp;                   /* the workers' environment (pointers into environ) */
     char blas_env[48];
-    char *argv[28];                /* the workers' command line, pointing into arg */
+    char *argv[32];                /* the workers' command line, pointing into arg */
     char arg[8][32];
-    int keep[2];
+    int keep[3];
     size_t finished, failed, not_converged; /* fits finished in this run */
     double t0;
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
@@ -87,6 +87,11 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
     pt_sched_finish(s->sched, id, ok);
     if (jb->kind == PT_JOB_STATS) /* its moments are in the shared segment */
         return 0;
+    if (jb->kind == PT_JOB_BINS) { /* its codes are in the shared segment */
+        if (!ok) /* the fits on that fold code their rows themselves */
+            pt_report_note(&s->rep, "bins job (fold %d) %s: %s", jb->fold, status, reason);
+        return 0;
+    }
     if (jb->kind == PT_JOB_REFIT) {
         if (!ok)
             snprintf(s->refit_error, sizeof s->refit_error, "%s", reason);
@@ -126,10 +131,12 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
 }
 
 /* The refit runs alone: it may use the CPUs of every slot (parallelism x threads-per-job
- * threads), on those CPUs when the workers are pinned. */
-static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m)
+ * threads), on those CPUs when the workers are pinned. A tree sweep's last fit jobs (fewer
+ * left than slots: parallelism / left of them each) get the same treatment, so that the
+ * cores of the slots left idle work on them. */
+static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m, long share)
 {
-    long want = c->parallelism * c->threads;
+    long want = c->parallelism * c->threads / (share > 0 ? share : 1);
     int n = want < c->ncpus ? (int)want : c->ncpus;
     m->threads = (int32_t)(want < c->nusable ? want : c->nusable);
     if (c->cpus != NULL && n > 0 && (m->cpus = calloc((size_t)n, sizeof *m->cpus)) != NULL) {
@@ -138,6 +145,34 @@ static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m)
         m->ncpus = (size_t)n;
         m->threads = n;
     }
+}
+
+/* A forest fit job's numTrees sharing: the fit jobs it also runs (pt_sched_cover) as
+ * (map, numTrees) pairs in m. 0 or -ENOMEM. */
+static int shared_pairs(pt_sweep_t *s, long id, pt_msg_t *m)
+{
+    size_t nmaps = pt_spec_nmaps(s->cfg.spec), n;
+    long *cov;
+    char key[128];
+    if (!pt_sched_sharing(s->sched))
+        return 0;
+    cov = malloc((nmaps ? nmaps : 1) * sizeof *cov);
+    if (cov == NULL || (m->shared = malloc(2 * nmaps * sizeof *m->shared + 1)) == NULL) {
+        free(cov);
+        return -ENOMEM;
+    }
+    snprintf(key, sizeof key, "%s.numTrees",
+             pt_spec_stage(s->cfg.spec, pt_spec_nstages(s->cfg.spec) - 1));
+    n = pt_sched_cover(s->sched, id, cov);
+    for (size_t i = 0; i < n; i++) {
+        const pt_sched_job_t *c = pt_sched_job(s->sched, cov[i]);
+        const pt_value_t *v = pt_paramlist_get(&s->cfg.full[c->map], key);
+        m->shared[2 * i] = c->map;
+        m->shared[2 * i + 1] = v != NULL ? (int32_t)v->num : 0;
+    }
+    m->nshared = n;
+    free(cov);
+    return 0;
 }
 
 static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
@@ -164,7 +199,14 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
         m.params = s->cfg.full[jb->map];
     }
     if (jb->kind == PT_JOB_REFIT)
-        refit_threads(&s->cfg, &m);
+        refit_threads(&s->cfg, &m, 1);
+    else if (jb->kind == PT_JOB_FIT && s->cfg.tree_threads &&
+             (long)pt_sched_queued(s->sched) + 1 < s->cfg.parallelism)
+        refit_threads(&s->cfg, &m, (long)pt_sched_queued(s->sched) + 1);
+    if (jb->kind == PT_JOB_FIT && shared_pairs(s, id, &m) != 0) {
+        free(m.stages);
+        return -ENOMEM;
+    }
     msgpack_sbuffer_init(&sb);
     w->started = pt_now(); /* before the send: the job is outstanding from here */
     if (pt_msg_encode(&m, &sb) != 0)
@@ -175,6 +217,7 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
     msgpack_sbuffer_destroy(&sb);
     free(m.stages);
     free(m.cpus);
+    free(m.shared);
     if (rc == 0) {
         w->state = W_BUSY;
         w->job = id;
@@ -223,12 +266,38 @@ static int on_death(pt_sweep_t *s, const pt_death_t *d, char *err)
     return 0;
 }
 
+/* The fit jobs that job id ran for (numTrees sharing), finished with it: metric i of its
+ * answer m for the i-th, or its failure. 0 or -EIO. */
+static int finish_covered(pt_sweep_t *s, long id, pid_t pid, double started, const pt_msg_t *m,
+                          char *err)
+{
+    size_t nmaps = pt_spec_nmaps(s->cfg.spec), n;
+    long *cov;
+    int rc = 0;
+    if (!pt_sched_sharing(s->sched))
+        return 0;
+    if ((cov = malloc((nmaps ? nmaps : 1) * sizeof *cov)) == NULL)
+        return 0; /* they stay running; the sweep reports them missing */
+    n = pt_sched_covered_by(s->sched, id, cov);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int ok = m->type == PT_MSG_RESULT && i < m->nshared;
+        rc = finish_job(s, cov[i], pid, started, ok ? "ok" : "failed",
+                        ok ? m->shared_metrics[i] : NAN, ok ? m->fit_seconds : 0,
+                        ok ? m->eval_seconds : 0, 0,
+                        ok ? NULL : m->error ? m->error : "no metric for a shared map", err);
+    }
+    free(cov);
+    return rc;
+}
+
 /* A job's answer from worker w. */
 static int on_answer(pt_sweep_t *s, pt_slot_t *w, pt_msg_t *m, char *err)
 {
     long id = w->job;
     w->state = W_IDLE;
     w->job = -1;
+    if (finish_covered(s, id, w->pid, w->started, m, err) != 0)
+        return -EIO;
     if (m->type == PT_MSG_ERROR)
         return finish_job(s, id, w->pid, w->started, "failed", NAN, 0, 0, 0,
                           m->error ? m->error : "fit failed", err);
@@ -431,6 +500,7 @@ static void make_argv(pt_sweep_t *s)
     snprintf(s->arg[4], sizeof s->arg[4], "%zu", c->nclasses);
     snprintf(s->arg[5], sizeof s->arg[5], "%ld", c->num_bins);
     snprintf(s->arg[6], sizeof s->arg[6], "%d", c->stats_fd);
+    snprintf(s->arg[7], sizeof s->arg[7], "%d", c->codes_fd);
     argv[a++] = "paratune-worker";
     argv[a++] = "--endpoint";
     argv[a++] = s->endpoint;
@@ -457,6 +527,10 @@ static void make_argv(pt_sweep_t *s)
     if (c->stats_fd >= 0) {
         argv[a++] = "--stats-fd";
         argv[a++] = s->arg[6];
+    }
+    if (c->codes_fd >= 0) {
+        argv[a++] = "--codes-fd";
+        argv[a++] = s->arg[7];
     }
     argv[a] = NULL;
 }
@@ -502,12 +576,13 @@ int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
     make_argv(s);
     s->keep[0] = s->cfg.image_fd;
     s->keep[1] = s->cfg.stats_fd;
+    s->keep[2] = s->cfg.codes_fd;
     memset(&pc, 0, sizeof pc);
     pc.path = s->cfg.worker_path;
     pc.argv = s->argv;
     pc.envp = s->envp;
     pc.keep = s->keep;
-    pc.nkeep = 2;
+    pc.nkeep = 3;
     pc.cpus = s->cfg.cpus;
     pc.ncpus = s->cfg.ncpus;
     pc.threads = s->cfg.threads;

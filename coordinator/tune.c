@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -26,6 +27,7 @@
 #include "options.h"
 #include "procs.h"
 #include "pt_categorical.h"
+#include "pt_codes.h"
 #include "pt_missing.h"
 #include "pt_common.h"
 #include "pt_cpus.h"
@@ -83,6 +85,11 @@ typedef struct {
     void *held;                    /* the image's build mapping, kept */
     size_t held_len;
     int image_fd, stats_fd;
+    pt_codes_key_t *codes_keys;    /* tree pipelines: the shared codes segment's slots, */
+    int32_t *bins_map, *bins_fold; /* one bins job each (map, fold) */
+    size_t nbins, codes_bytes;
+    int codes_fd;
+    int32_t *lead;                 /* numTrees sharing: each map's lead map, or NULL */
     pt_log_t *log;
     int32_t run;                   /* this run's number in the log */
     pt_results_t *results;
@@ -163,7 +170,7 @@ static int check_labels(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
     for (size_t r = 0; r < ds->rows; r++) {
         double y = ds->y[pos != NULL ? pos[r] : r]; /* data row r, wherever it is stored */
         if (!(y >= 0) || y != floor(y) || y > 1e6) {
-            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (logisticRegression "
+            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (the classifiers "
                       "and the classification evaluators need labels 0, 1, ..., K-1)", path,
                       r + 1, y);
             return -EINVAL;
@@ -275,7 +282,8 @@ static int check_options(sweep_t *s, char *err)
     s->classify = pt_spec_predictor_role(s->spec) == PT_STAGE_CLASSIFIER;
     if (s->ev != PT_EVAL_REGRESSION && !s->classify) {
         pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
-                  "(logisticRegression)", pt_eval_evaluator_name(s->ev));
+                  "(logisticRegression, decisionTreeClassifier, randomForestClassifier)",
+                  pt_eval_evaluator_name(s->ev));
         return -EINVAL;
     }
     if (o->stratify && !s->classify) {
@@ -484,6 +492,32 @@ static int imputes(const sweep_t *s)
     return 0;
 }
 
+/* A pipeline ending with a tree stage, against the data (pt_stage_trees_check_data): every
+ * param map's maxBins against the categorical columns' arity, its thresholds against the
+ * classes. */
+static int check_trees(const sweep_t *s, char *err)
+{
+    const pt_stage_def_t *last =
+        pt_stage_lookup(pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1));
+    uint64_t *size = calloc(s->ds->ncat + 1, sizeof *size);
+    int rc = size == NULL ? -ENOMEM : 0;
+    for (size_t k = 0; size != NULL && k < s->ds->ncat; k++)
+        size[k] = s->ds->cat_size[k];
+    for (size_t i = 0; rc == 0 && last != NULL && last->predict != NULL &&
+                       i < pt_spec_nmaps(s->spec); i++) {
+        pt_paramlist_t full = {0, NULL};
+        rc = pt_spec_full(s->spec, i, &full) != 0
+                 ? -ENOMEM
+                 : pt_stage_trees_check_data(last, &full, s->ds->ncat, size, s->ds->cat_names,
+                                             s->classify ? s->nclasses : 0, err);
+        pt_paramlist_free(&full);
+    }
+    free(size);
+    if (rc == -ENOMEM)
+        pt_seterr(err, "out of memory");
+    return rc;
+}
+
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
  * pipeline, the evaluator and the split. */
 static int load_data(sweep_t *s, char *err)
@@ -545,10 +579,117 @@ static int load_data(sweep_t *s, char *err)
         return -EINVAL;
     if (s->classify && (rc = check_labels(s, s->ds, s->pl.dst, o->data, err)) != 0)
         return rc;
+    if ((rc = check_trees(s, err)) != 0)
+        return rc;
     if ((rc = make_folds(s, err)) != 0)
         return rc;
     s->nfolds = is_cv ? (size_t)o->folds : 1;
     s->nstats = s->pl.nblocks; /* one stats job per image block */
+    return 0;
+}
+
+/* The shared codes may take the image's size plus this much (the thresholds' room makes
+ * small data's codes larger than its image). */
+#define PT_TUNE_CODES_SLACK ((size_t)64 << 20)
+
+/* A tree pipeline's bins jobs: one slot of the shared codes segment per (fold, maxBins,
+ * seed when findSplits samples) that the maps need (pt_codes_plan), unless --no-cache or
+ * the codes would take more memory than the image itself and PT_TUNE_CODES_SLACK (then each
+ * fit codes its rows). */
+static int plan_codes(sweep_t *s)
+{
+    const pt_stage_def_t *last =
+        pt_stage_lookup(pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1));
+    const pt_dataset_t *ds = s->ds;
+    size_t *ntrain = calloc(s->pl.nblocks, sizeof *ntrain), p = ds->features + ds->ncat;
+    int *mb = calloc(s->nmaps, sizeof *mb);
+    uint64_t *seed = calloc(s->nmaps, sizeof *seed);
+    int rc = -ENOMEM;
+
+    s->codes_keys = calloc(s->nmaps * s->nfolds, sizeof *s->codes_keys);
+    s->bins_map = calloc(s->nmaps * s->nfolds, sizeof *s->bins_map);
+    s->bins_fold = calloc(s->nmaps * s->nfolds, sizeof *s->bins_fold);
+    if (ntrain == NULL || mb == NULL || seed == NULL || s->codes_keys == NULL ||
+        s->bins_map == NULL || s->bins_fold == NULL)
+        goto out;
+    rc = 0;
+    if (last == NULL || last->predict == NULL || s->o->no_cache)
+        goto out;
+    for (size_t k = 0; k < ds->ncat; k++)
+        p -= ds->cat_size[k];
+    for (size_t r = 0; r < ds->rows; r++)
+        ntrain[s->fold[r]]++;
+    for (size_t f = 0; f < s->nfolds; f++) /* TVS: block 0 trains; k-fold: all but f */
+        ntrain[f] = s->pl.kind == PT_IMAGE_TVS ? ntrain[0] : ds->rows - ntrain[f];
+    for (size_t i = 0; i < s->nmaps; i++)
+        mb[i] = pt_stage_trees_max_bins(last, &s->full[i], &seed[i]);
+    s->nbins = pt_codes_plan(mb, seed, s->nmaps, ntrain, s->nfolds, p, s->codes_keys,
+                             s->bins_map);
+    for (size_t b = 0; b < s->nbins; b++) {
+        s->bins_fold[b] = s->codes_keys[b].fold;
+        s->codes_bytes += pt_codes_slot_bytes(&s->codes_keys[b]);
+    }
+    if (s->codes_bytes > ds->rows * ds->features * sizeof(double) + PT_TUNE_CODES_SLACK)
+        s->nbins = s->codes_bytes = 0; /* the bound: the image's size, and some slack */
+out:
+    free(ntrain);
+    free(mb);
+    free(seed);
+    return rc;
+}
+
+/* 1 when full param lists a and b (one spec's: the same keys in the same order) differ at
+ * most in key skip. */
+static int same_but(const pt_paramlist_t *a, const pt_paramlist_t *b, const char *skip)
+{
+    if (a->n != b->n)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const pt_value_t *x = &a->items[i].val, *y = &b->items[i].val;
+        if (strcmp(a->items[i].key, b->items[i].key) != 0)
+            return 0;
+        if (strcmp(a->items[i].key, skip) != 0 &&
+            (x->num != y->num || (x->type == PT_VAL_STRING && strcmp(x->str, y->str) != 0)))
+            return 0;
+    }
+    return 1;
+}
+
+/* numTrees sharing for a forest pipeline: each map's lead, the first map with the largest
+ * numTrees among the maps that differ from it only in numTrees (s->lead stays NULL when no
+ * map shares); a one-tree map with featureSubsetStrategy auto leads itself. 0 or -ENOMEM. */
+static int plan_leads(sweep_t *s)
+{
+    const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
+    const pt_stage_def_t *d = pt_stage_lookup(last);
+    char key[128], fss[128];
+    int shares = 0;
+    if (d == NULL || d->use_trees == NULL || pt_stage_param(d, "numTrees") == NULL)
+        return 0;
+    snprintf(key, sizeof key, "%s.numTrees", last);
+    if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
+        return -ENOMEM;
+    snprintf(fss, sizeof fss, "%s.featureSubsetStrategy", last);
+    for (size_t i = 0; i < s->nmaps; i++) {
+        const pt_value_t *ti = pt_paramlist_get(&s->full[i], key);
+        const pt_value_t *fi = pt_paramlist_get(&s->full[i], fss);
+        s->lead[i] = (int32_t)i;
+        /* auto is all features for one tree, not a larger forest's subset: not a prefix */
+        if (ti != NULL && ti->num == 1 && fi != NULL && fi->str != NULL &&
+            strcasecmp(fi->str, "auto") == 0)
+            continue;
+        for (size_t j = 0; ti != NULL && j < s->nmaps; j++) {
+            const pt_value_t *tj = pt_paramlist_get(&s->full[j], key);
+            const pt_value_t *tl = pt_paramlist_get(&s->full[s->lead[i]], key);
+            if (tj != NULL && tj->num > tl->num && same_but(&s->full[i], &s->full[j], key))
+                s->lead[i] = (int32_t)j;
+        }
+        shares |= s->lead[i] != (int32_t)i;
+    }
+    if (!shares) {
+        free(s->lead);
+        s->lead = NULL;
+    }
     return 0;
 }
 
@@ -560,18 +701,25 @@ static int make_jobs(sweep_t *s, char *err)
     s->maps = calloc(s->nmaps, sizeof *s->maps);
     s->full = calloc(s->nmaps, sizeof *s->full);
     s->results = pt_results_new(s->nmaps, s->nfolds, s->larger_is_better);
-    memset(&sc, 0, sizeof sc);
-    sc.nmaps = s->nmaps;
-    sc.nfolds = s->nfolds;
-    sc.nstats = s->o->no_cache || s->ds->features > PT_STATS_MAX_FEATURES ? 0 : s->nstats;
-    sc.parallelism = (size_t)s->o->parallelism;
-    sc.max_retries = s->o->max_retries;
-    s->sched = pt_sched_new(&sc);
-    if (s->maps == NULL || s->full == NULL || s->results == NULL || s->sched == NULL)
+    if (s->maps == NULL || s->full == NULL || s->results == NULL)
         goto nomem;
     for (size_t i = 0; i < s->nmaps; i++)
         if (pt_spec_map(s->spec, i, &s->maps[i]) != 0 || pt_spec_full(s->spec, i, &s->full[i]) != 0)
             goto nomem;
+    if (plan_codes(s) != 0 || plan_leads(s) != 0)
+        goto nomem;
+    memset(&sc, 0, sizeof sc);
+    sc.nmaps = s->nmaps;
+    sc.nfolds = s->nfolds;
+    sc.nstats = s->o->no_cache || s->ds->features > PT_STATS_MAX_FEATURES ? 0 : s->nstats;
+    sc.nbins = s->nbins;
+    sc.bins_map = s->bins_map;
+    sc.bins_fold = s->bins_fold;
+    sc.lead = s->lead;
+    sc.parallelism = (size_t)s->o->parallelism;
+    sc.max_retries = s->o->max_retries;
+    if ((s->sched = pt_sched_new(&sc)) == NULL)
+        goto nomem;
     s->fp = pt_dataset_fingerprint(s->ds);
     if (make_header(s, s->ds, s->fp, &s->hdr) != 0)
         goto nomem;
@@ -673,6 +821,9 @@ static int make_sweep(sweep_t *s, char *err)
     c.num_bins = o->num_bins;
     c.image_fd = s->image_fd;
     c.stats_fd = s->stats_fd;
+    c.codes_fd = s->codes_fd;
+    c.tree_threads = pt_stage_lookup(pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1))
+                         ->predict != NULL;
     c.cpus = pt_opts_pinned(o) ? o->cpus : NULL;
     c.ncpus = o->ncpus;
     c.nusable = o->nusable;
@@ -724,6 +875,9 @@ static int run_sweep(sweep_t *s, char *err)
     if (!s->o->no_cache && s->ds->features <= PT_STATS_MAX_FEATURES && s->total_to_run > 0 &&
         pt_stats_create(s->nstats * (s->ds->w != NULL ? 2 : 1), s->ds->features, &s->stats_fd,
                         err) != 0) /* with weights a block has two slots (pt_trainset.h) */
+        return -EIO;
+    if (s->nbins > 0 && s->total_to_run > 0 &&
+        pt_codes_create(s->codes_keys, s->nbins, &s->codes_fd, err) != 0)
         return -EIO;
     if ((rc = make_sweep(s, err)) != 0)
         return rc;
@@ -841,7 +995,8 @@ static int report(sweep_t *s, char *err)
     if (!o->quiet) {
         char list[256];
         pt_timing_t t = {s->t_load, s->t_shm, s->t_sweep, s->t_refit, s->cpu_sweep,
-                         s->total_to_run, o->parallelism, NULL};
+                         s->total_to_run, o->parallelism, NULL,
+                         s->codes_fd >= 0 ? s->codes_bytes : 0};
         if (pt_opts_pinned(o))
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);
@@ -874,6 +1029,12 @@ static void tune_free(sweep_t *s)
         close(s->image_fd);
     if (s->stats_fd >= 0)
         close(s->stats_fd);
+    if (s->codes_fd >= 0)
+        close(s->codes_fd);
+    free(s->codes_keys);
+    free(s->bins_map);
+    free(s->bins_fold);
+    free(s->lead);
     pt_log_close(&s->log);
     for (size_t i = 0; s->maps != NULL && i < s->nmaps; i++) {
         pt_paramlist_free(&s->maps[i]);
@@ -905,7 +1066,7 @@ int pt_tune_main(int argc, char **argv)
 
     memset(&s, 0, sizeof s);
     s.o = &o;
-    s.image_fd = s.stats_fd = -1;
+    s.image_fd = s.stats_fd = s.codes_fd = -1;
     s.best = -1;
     s.t_start = pt_now();
     rc = pt_opts_parse(argc, argv, &o);

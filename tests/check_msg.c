@@ -136,6 +136,45 @@ START_TEST(test_result)
 }
 END_TEST
 
+START_TEST(test_numtrees_sharing)
+{
+    pt_msg_t m = {0}, b;
+    int32_t pairs[4] = {3, 10, 5, 20};
+    double metrics[2] = {0.25, NAN};
+    char *stages[] = {"randomForestRegressor"};
+
+    m.type = PT_MSG_JOB;
+    m.kind = PT_JOB_BINS;
+    m.param_index = 4;
+    m.fold = 1;
+    m.stages = stages;
+    m.nstages = 1;
+    round_trip(&m, &b);
+    ck_assert_int_eq(b.kind, PT_JOB_BINS);
+    ck_assert_str_eq(pt_job_kind_name(b.kind), "bins");
+    ck_assert_uint_eq(b.nshared, 0);
+    pt_msg_clear(&b);
+    m.kind = PT_JOB_FIT;
+    m.shared = pairs;
+    m.nshared = 2;
+    round_trip(&m, &b);
+    ck_assert_uint_eq(b.nshared, 2);
+    ck_assert_int_eq(b.shared[2], 5);
+    ck_assert_int_eq(b.shared[3], 20);
+    pt_msg_clear(&b);
+
+    memset(&m, 0, sizeof m);
+    m.type = PT_MSG_RESULT;
+    m.shared_metrics = metrics;
+    m.nshared = 2;
+    round_trip(&m, &b);
+    ck_assert_uint_eq(b.nshared, 2);
+    ck_assert_double_eq(b.shared_metrics[0], 0.25);
+    ck_assert(isnan(b.shared_metrics[1]));
+    pt_msg_clear(&b);
+}
+END_TEST
+
 START_TEST(test_error_msg)
 {
     pt_msg_t m = {0}, b;
@@ -590,6 +629,7 @@ Suite *suite_msg(void)
     tcase_add_test(tc, test_job);
     tcase_add_test(tc, test_result);
     tcase_add_test(tc, test_error_msg);
+    tcase_add_test(tc, test_numtrees_sharing);
     tcase_add_test(tc, test_encode_misc);
     tcase_add_test(tc, test_params_helpers);
     suite_add_tcase(s, tc);

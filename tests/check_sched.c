@@ -7,7 +7,7 @@
 
 static pt_sched_t *make(size_t nmaps, size_t nfolds, size_t nstats, size_t par, long retries)
 {
-    pt_sched_config_t c = {nmaps, nfolds, nstats, par, retries};
+    pt_sched_config_t c = {nmaps, nfolds, nstats, par, retries, 0, NULL, NULL, NULL};
     pt_sched_t *s = pt_sched_new(&c);
     ck_assert_ptr_nonnull(s);
     return s;
@@ -158,6 +158,85 @@ START_TEST(outstanding_bound_and_refit)
 }
 END_TEST
 
+START_TEST(bins_jobs_come_before_the_fits)
+{
+    int32_t map[2] = {1, 0}, fold[2] = {0, 1};
+    pt_sched_config_t c = {2, 2, 1, 4, 0, 2, map, fold, NULL};
+    pt_sched_t *s = pt_sched_new(&c);
+    long st, b0, b1;
+    ck_assert_ptr_nonnull(s);
+    ck_assert_uint_eq(pt_sched_njobs(s), 4 + 1 + 1 + 2);
+    ck_assert_int_eq(pt_sched_bins_id(s, 1), 7);
+    ck_assert_int_eq(pt_sched_job(s, 6)->kind, PT_JOB_BINS);
+    ck_assert_int_eq(pt_sched_job(s, 6)->map, 1);
+    ck_assert_int_eq(pt_sched_job(s, 7)->fold, 1);
+    pt_sched_queue_sweep(s);
+    st = pt_sched_next(s);
+    b0 = pt_sched_next(s);
+    b1 = pt_sched_next(s);
+    ck_assert_int_eq(pt_sched_job(s, st)->kind, PT_JOB_STATS);
+    ck_assert_int_eq(b0, 6);
+    ck_assert_int_eq(b1, 7); /* bins jobs do not wait for the stats job */
+    ck_assert_int_eq(pt_sched_next(s), -1);
+    pt_sched_finish(s, st, 1);
+    pt_sched_finish(s, b0, 1);
+    ck_assert_int_eq(pt_sched_next(s), -1); /* a bins job still runs */
+    pt_sched_finish(s, b1, 0);               /* failed: the fits code their rows */
+    ck_assert_int_eq(pt_sched_next(s), 0);
+    pt_sched_destroy(&s);
+}
+END_TEST
+
+START_TEST(numtrees_sharing)
+{
+    /* maps 0 and 2 are led by map 1 (the largest numTrees), map 3 leads itself */
+    int32_t lead[4] = {1, 1, 1, 3};
+    pt_sched_config_t c = {4, 2, 0, 2, 1, 0, NULL, NULL, lead};
+    pt_sched_t *s = pt_sched_new(&c);
+    long cov[4], id;
+    ck_assert_ptr_nonnull(s);
+    pt_sched_restore(s, 2, 1, PT_SCHED_DONE, 1); /* (2, 1) has a result already */
+    pt_sched_queue_sweep(s);
+    ck_assert_uint_eq(pt_sched_queued(s), 4); /* (1, 0), (1, 1), (3, 0), (3, 1) */
+    id = pt_sched_next(s);
+    ck_assert_int_eq(id, pt_sched_fit_id(s, 1, 0));
+    ck_assert_uint_eq(pt_sched_cover(s, id, cov), 2);
+    ck_assert_int_eq(cov[0], pt_sched_fit_id(s, 0, 0));
+    ck_assert_int_eq(cov[1], pt_sched_fit_id(s, 2, 0));
+    ck_assert_int_eq(pt_sched_job(s, cov[0])->state, PT_SCHED_RUNNING);
+    ck_assert_uint_eq(pt_sched_running(s), 1); /* one slot for the three */
+    ck_assert_uint_eq(pt_sched_covered_by(s, id, cov), 2);
+    /* its worker died: retried, and covers the same jobs again */
+    ck_assert_int_eq(pt_sched_lost(s, id, 0, 0), PT_LOST_RETRY);
+    ck_assert_int_eq(pt_sched_job(s, cov[0])->state, PT_SCHED_PENDING);
+    ck_assert_uint_eq(pt_sched_covered_by(s, id, cov), 0);
+    ck_assert_int_eq(pt_sched_next(s), id);
+    ck_assert_uint_eq(pt_sched_cover(s, id, cov), 2);
+    pt_sched_finish(s, cov[0], 1);
+    pt_sched_finish(s, cov[1], 1);
+    ck_assert_uint_eq(pt_sched_running(s), 1);
+    pt_sched_finish(s, id, 1);
+    ck_assert_uint_eq(pt_sched_running(s), 0);
+    /* (1, 1) covers only (0, 1); its second loss (max_retries 1) fails it, and (0, 1)
+     * is queued to run on its own */
+    id = pt_sched_next(s);
+    ck_assert_int_eq(id, pt_sched_fit_id(s, 1, 1));
+    ck_assert_uint_eq(pt_sched_cover(s, id, cov), 1);
+    ck_assert_int_eq(pt_sched_lost(s, id, 0, 0), PT_LOST_RETRY);
+    ck_assert_int_eq(pt_sched_next(s), id);
+    ck_assert_uint_eq(pt_sched_cover(s, id, cov), 1);
+    ck_assert_int_eq(pt_sched_lost(s, id, 0, 0), PT_LOST_FAILED);
+    pt_sched_finish(s, id, 0);
+    ck_assert_int_eq(pt_sched_job(s, cov[0])->state, PT_SCHED_PENDING);
+    ck_assert_int_eq(pt_sched_next(s), pt_sched_fit_id(s, 3, 0));
+    ck_assert_uint_eq(pt_sched_cover(s, pt_sched_fit_id(s, 3, 0), cov), 0);
+    ck_assert_int_eq(pt_sched_next(s), pt_sched_fit_id(s, 3, 1));
+    pt_sched_finish(s, pt_sched_fit_id(s, 3, 0), 1);
+    ck_assert_int_eq(pt_sched_next(s), pt_sched_fit_id(s, 0, 1));
+    pt_sched_destroy(&s);
+}
+END_TEST
+
 Suite *suite_sched(void)
 {
     Suite *s = suite_create("sched");
@@ -168,6 +247,8 @@ Suite *suite_sched(void)
     tcase_add_test(tc, retries_go_to_the_front);
     tcase_add_test(tc, fits_wait_for_stats);
     tcase_add_test(tc, outstanding_bound_and_refit);
+    tcase_add_test(tc, bins_jobs_come_before_the_fits);
+    tcase_add_test(tc, numtrees_sharing);
     suite_add_tcase(s, tc);
     return s;
 }

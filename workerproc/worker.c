@@ -4,10 +4,13 @@
  *   paratune-worker --endpoint ipc://DIR/ctl --image-fd N --parent PID
  *                   --evaluator regression --metric rmse [--threads T] [--no-cache]
  *                   [--memory BYTES] [--classes K] [--num-bins B] [--stats-fd N]
+ *                   [--codes-fd N]
  * It maps the image read-only, connects a DEALER socket, says HELLO, then answers each JOB
  * with a RESULT (or an ERROR when the job itself fails) until it gets STOP or its parent goes
  * away. What a job asks is its kind (pt_msg.h): publish a block's moments (stats), fit and
- * score on a fold (fit), or fit on all rows and return the model (refit). The training sets
+ * score on a fold (fit), or fit on all rows and return the model (refit), or code a fold's
+ * training rows for the trees into the shared codes segment (bins, pt_codes.h), which the
+ * tree fits on that fold then read in place. The training sets
  * and their caches are pt_trainset's (lib/run); this file holds the socket loop, start-up and
  * the failpoints. Per-block moments are computed the first time a job needs them and kept
  * for the worker's life (the image is immutable), so later jobs on other param maps reuse
@@ -30,6 +33,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,6 +46,7 @@
 #include <cblas.h>
 #include <zmq.h>
 
+#include "pt_codes.h"
 #include "pt_common.h"
 #include "pt_eval.h"
 #include "pt_image.h"
@@ -53,7 +58,7 @@
 /* The command line. */
 typedef struct {
     const char *endpoint, *evaluator, *metric;
-    long image_fd, stats_fd, parent, threads;
+    long image_fd, stats_fd, codes_fd, parent, threads;
     pt_trainset_opts_t ts;     /* keep (not --no-cache), classes, evaluator, num-bins */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } args_t;
@@ -61,7 +66,9 @@ typedef struct {
 typedef struct {
     pt_image_t *img;
     pt_stats_t *stats;         /* the shared moments segment, or NULL */
+    pt_codes_t *codes;         /* the shared codes segment, or NULL */
     pt_trainset_cache_t *sets;
+    int threads;               /* --threads: a job's threads (a tree fit's histograms) */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
 
@@ -156,14 +163,143 @@ static int failpoint_job(const pt_msg_t *job, char *err)
     return 0;
 }
 
+/* The raw layout of the image's rows as the tree stages read them. */
+static pt_stage_rows_t tree_rows(const worker_t *w, const pt_trainset_t *ts)
+{
+    const pt_image_hdr_t *h = pt_image_header(w->img);
+    return (pt_stage_rows_t){ts->blocks, ts->nblocks, (size_t)h->features, (size_t)h->ncat,
+                             h->cat_size, w->threads};
+}
+
+/* The codes slot of a tree job's fold (its map's maxBins and seed), or -1. */
+static long codes_slot(const worker_t *w, const pt_msg_t *job, const pt_trainset_t *ts,
+                       int *max_bins, uint64_t *seed)
+{
+    const pt_stage_def_t *last;
+    size_t n = 0;
+    *seed = 0;
+    *max_bins = 0;
+    if (w->codes == NULL || job->nstages == 0) /* no tree sweep: no lookups */
+        return -1;
+    last = pt_stage_lookup(job->stages[job->nstages - 1]);
+    if ((*max_bins = pt_stage_trees_max_bins(last, &job->params, seed)) == 0)
+        return -1;
+    for (size_t b = 0; b < ts->nblocks; b++)
+        n += ts->blocks[b].n;
+    return pt_codes_find(w->codes, job->fold, *max_bins, pt_codes_seed_key(n, *max_bins, *seed));
+}
+
+static void *codes_dst(void *arg, size_t bytes)
+{
+    void **a = arg;
+    return pt_codes_dst(a[0], (size_t)(long)a[1], bytes);
+}
+
+/* A bins job: the codes of fold job->fold for its map's maxBins and seed, into their slot of
+ * the codes segment. 0, or a negative errno with err set. */
+static int bins_job(worker_t *w, const pt_msg_t *job, char *err)
+{
+    pt_trainset_t ts = {0};
+    pt_stage_rows_t rows;
+    pt_bins_t b = {0};
+    uint64_t seed = 0;
+    size_t n;
+    long slot;
+    int rc, max_bins;
+    void *arg[2];
+
+    if ((rc = pt_trainset_rows(w->sets, job->fold, &ts, err)) != 0)
+        goto out;
+    if ((slot = codes_slot(w, job, &ts, &max_bins, &seed)) < 0) {
+        pt_seterr(err, "bins job for fold %d: no codes slot", (int)job->fold);
+        rc = -EINVAL;
+        goto out;
+    }
+    rows = tree_rows(w, &ts);
+    arg[0] = w->codes;
+    arg[1] = (void *)slot;
+    if ((rc = pt_stage_trees_bins(&rows, max_bins,
+                                  seed, &b, &n, codes_dst, arg, err)) != 0)
+        goto out;
+    rc = pt_codes_publish(w->codes, (size_t)slot, &b, err);
+out:
+    pt_bins_free(&b);
+    pt_trainset_clear(&ts);
+    return rc;
+}
+
+/* A tree fit's codes from the shared segment when its bins job published them: *sc points
+ * at *b (thresholds, the caller frees) and the codes in place. 1 when found, else 0. */
+static int shared_codes(worker_t *w, const pt_msg_t *job, const pt_trainset_t *ts,
+                        pt_stage_codes_t *sc, pt_bins_t *b)
+{
+    char why[PT_ERRLEN];
+    int max_bins;
+    uint64_t seed;
+    long slot = codes_slot(w, job, ts, &max_bins, &seed);
+    const void *codes;
+    if (slot < 0 || pt_codes_view(w->codes, (size_t)slot, b, &codes, why) != 1)
+        return 0; /* not published: the fit codes its rows itself, with the same result */
+    *sc = (pt_stage_codes_t){b, codes, (size_t)pt_codes_key(w->codes, (size_t)slot)->rows,
+                             max_bins};
+    return 1;
+}
+
+/* numTrees sharing: the forest of a fit job scored again with the first numTrees trees of
+ * each map the job stands for, into reply->shared_metrics. 0 or a negative errno with err. */
+static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *ts,
+                         pt_fitted_t *fit, pt_msg_t *reply, char *err)
+{
+    size_t total = pt_fitted_use_trees(fit, 0);
+    int rc = 0;
+    if (job->nshared == 0)
+        return 0;
+    if ((reply->shared_metrics = calloc(job->nshared, sizeof *reply->shared_metrics)) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t i = 0; rc == 0 && i < job->nshared; i++) {
+        int32_t trees = job->shared[2 * i + 1];
+        if (trees < 1 || (size_t)trees > total) {
+            pt_seterr(err, "numTrees sharing: map %d asks for %d trees of a forest of %zu",
+                      (int)job->shared[2 * i], (int)trees, total);
+            rc = -EINVAL;
+            break;
+        }
+        pt_fitted_use_trees(fit, (size_t)trees);
+        rc = pt_trainset_score(w->sets, ts, fit, &reply->shared_metrics[i], err);
+    }
+    pt_fitted_use_trees(fit, 0);
+    reply->nshared = job->nshared;
+    return rc;
+}
+
+/* A job given CPUs beyond this worker's (the refit, a tree sweep's last fits): the process's
+ * affinity widened to them for the job (a tree fit's threads inherit it), the old mask in
+ * *before. 1 when widened. */
+static int widen_cpus(const pt_msg_t *job, cpu_set_t *before)
+{
+    cpu_set_t set;
+    if (job->ncpus == 0 || sched_getaffinity(0, sizeof *before, before) != 0)
+        return 0;
+    CPU_ZERO(&set);
+    for (size_t i = 0; i < job->ncpus; i++)
+        if (job->cpus[i] >= 0 && job->cpus[i] < CPU_SETSIZE)
+            CPU_SET(job->cpus[i], &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
 /* A fit or refit job: fits on its training set, then scores on the validation block (fit)
  * or packs the model into the reply (refit). 0, or a negative errno with err set. */
 static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0, char *err)
 {
     pt_trainset_t ts = {0};
     pt_fitted_t *fit = NULL;
+    pt_stage_codes_t sc;
+    pt_bins_t bins = {0};
+    cpu_set_t before;
     double t1;
-    int rc;
+    int rc, widened = 0;
 
     if (job->kind == PT_JOB_FIT)
         rc = pt_trainset_fold(w->sets, job->fold, &ts, err);
@@ -172,6 +308,10 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
                              job->ncpus, &ts, err);
     if (rc != 0)
         goto out;
+    if (job->kind == PT_JOB_FIT && shared_codes(w, job, &ts, &sc, &bins))
+        ts.codes = &sc;
+    ts.threads = job->threads > 1 ? job->threads : w->threads;
+    widened = widen_cpus(job, &before);
     fit = pt_trainset_fit(w->sets, &ts, job->stages, job->nstages, &job->params, err);
     if (fit == NULL) {
         rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
@@ -182,7 +322,8 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     reply->not_converged = pt_fitted_hit_max_iter(fit);
     reply->metric = NAN;
     if (job->kind == PT_JOB_FIT) {
-        if ((rc = pt_trainset_score(w->sets, &ts, fit, &reply->metric, err)) != 0)
+        if ((rc = pt_trainset_score(w->sets, &ts, fit, &reply->metric, err)) != 0 ||
+            (rc = shared_scores(w, job, &ts, fit, reply, err)) != 0)
             goto out;
     } else {
         msgpack_sbuffer sb;
@@ -195,8 +336,11 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     }
     reply->eval_seconds = pt_now() - t1;
 out:
+    if (widened) /* back to this worker's own CPUs */
+        sched_setaffinity(0, sizeof before, &before);
     pt_fitted_destroy(&fit);
     pt_trainset_clear(&ts);
+    pt_bins_free(&bins);
     return rc;
 }
 
@@ -221,6 +365,11 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
     case PT_JOB_FIT:
     case PT_JOB_REFIT:
         rc = fit_job(w, job, reply, t0, err);
+        break;
+    case PT_JOB_BINS:
+        rc = bins_job(w, job, err);
+        reply->fit_seconds = pt_now() - t0;
+        reply->metric = NAN;
         break;
     }
 reply:
@@ -295,12 +444,13 @@ static void parse_args(int argc, char **argv, args_t *a)
         {"no-cache", no_argument, NULL, 'n'},       {"memory", required_argument, NULL, 'M'},
         {"classes", required_argument, NULL, 'K'},  {"num-bins", required_argument, NULL, 'B'},
         {"stats-fd", required_argument, NULL, 'S'},
+        {"codes-fd", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int c;
 
     memset(a, 0, sizeof *a);
     a->evaluator = "regression";
-    a->image_fd = a->stats_fd = -1;
+    a->image_fd = a->stats_fd = a->codes_fd = -1;
     a->threads = 1;
     a->ts.keep = 1;
     a->ts.num_bins = PT_EVAL_NUM_BINS_DEFAULT;
@@ -317,6 +467,7 @@ static void parse_args(int argc, char **argv, args_t *a)
         case 'K': a->ts.nclasses = strtoul(optarg, NULL, 10); break;
         case 'B': a->ts.num_bins = atoi(optarg); break;
         case 'S': if (pt_parse_long(optarg, &a->stats_fd) != 0) a->stats_fd = -1; break;
+        case 'C': if (pt_parse_long(optarg, &a->codes_fd) != 0) a->codes_fd = -1; break;
         default: die_setup("usage: paratune-worker --endpoint E --image-fd N --parent PID%s%s", "", "");
         }
     }
@@ -346,6 +497,7 @@ static void setup(args_t *a, worker_t *w)
 
     memset(w, 0, sizeof *w);
     w->memory = a->memory;
+    w->threads = (int)a->threads;
     if (pt_eval_lookup(a->evaluator, a->metric, &a->ts.ev, &a->ts.metric, err) != 0)
         die_setup("%s%s", err, "");
     openblas_set_num_threads((int)a->threads);
@@ -356,6 +508,11 @@ static void setup(args_t *a, worker_t *w)
         if ((w->stats = pt_stats_map((int)a->stats_fd, err)) == NULL)
             die_setup("%s%s", err, "");
         close((int)a->stats_fd);
+    }
+    if (a->codes_fd >= 0) {
+        if ((w->codes = pt_codes_map((int)a->codes_fd, err)) == NULL)
+            die_setup("%s%s", err, "");
+        close((int)a->codes_fd);
     }
     if ((w->sets = pt_trainset_cache_new(w->img, w->stats, &a->ts, err)) == NULL)
         die_setup("%s%s", err, "");
@@ -465,6 +622,7 @@ int main(int argc, char **argv)
     zmq_ctx_term(ctx);
     pt_trainset_cache_destroy(&w.sets);
     pt_stats_unmap(&w.stats);
+    pt_codes_unmap(&w.codes);
     pt_image_unmap(&w.img);
     return rc;
 }

@@ -88,6 +88,13 @@ pt_spec_t *pt_spec_new(const char *pipeline, char *err)
             goto error;
         }
     }
+    for (size_t i = 1; i < s->nstages; i++)
+        if (s->stage[i]->predict != NULL && s->stage[i - 1]->categorical != 1) {
+            pt_seterr(err, "--pipeline: \"%s\": only stringIndexer may stand before %s (a "
+                      "tree needs no scaling; pca, oneHotEncoder and imputer are not "
+                      "supported before trees)", pipeline, s->stage[i]->name);
+            goto error;
+        }
     free(copy);
     return s;
 error:
@@ -132,7 +139,8 @@ int pt_param_parse(const pt_param_def_t *def, const char *key, const char *text,
         while (c != NULL && *c != '\0') {
             const char *bar = strchr(c, '|');
             size_t n = bar ? (size_t)(bar - c) : strlen(c);
-            if (n == len && strncmp(c, text, n) == 0) {
+            if ((n == len && strncmp(c, text, n) == 0) || (n == 1 && *c == '*')) {
+                /* "*": any text, which the stage's check judges */
                 out->str = strdup(text);
                 return out->str ? 0 : -ENOMEM;
             }

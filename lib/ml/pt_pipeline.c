@@ -25,6 +25,7 @@ struct pt_fitted {
     double threshold;
     double *coef;       /* composed, r x p */
     double *icpt;       /* composed, r */
+    pt_stage_fit_t *nl; /* the last stage when it predicts itself (a tree), else NULL */
 };
 
 /* The transformers fitted so far, composed: z = A^T x + c (A p x q, c q; both NULL while
@@ -116,6 +117,10 @@ static int compose(pt_fitted_t *f, const chain_t *ch)
     f->multinomial = last->multinomial;
     f->nclasses = last->nclasses;
     f->threshold = last->threshold;
+    if (last->def->predict != NULL) { /* not composed: it reads the raw rows itself */
+        f->nl = &f->st[f->n - 1];
+        return 0;
+    }
     f->coef = malloc(f->r * p * sizeof(double));
     f->icpt = malloc(f->r * sizeof(double));
     if (f->coef == NULL || f->icpt == NULL)
@@ -190,7 +195,8 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                             .eig = s == 0 ? pca_cache : NULL, .ncat = raw->ncat,
                             .cat_size = raw->cat_size, .nmiss = raw->nmiss,
                             .miss_col = raw->miss_col, .for_model = raw->for_model,
-                            .prev = s > 0 ? &f->st[s - 1] : NULL};
+                            .prev = s > 0 ? &f->st[s - 1] : NULL, .codes = raw->codes,
+                            .threads = raw->threads};
         st->def = pt_stage_lookup(stages[s]);
         if (stage_placement(st->def, stages[s], s, nstages, raw->ncat, raw->nmiss, err) != 0)
             goto error;
@@ -230,9 +236,27 @@ size_t pt_fitted_features(const pt_fitted_t *f)
     return f->p;
 }
 
+int pt_fitted_nonlinear(const pt_fitted_t *f)
+{
+    return f->nl != NULL;
+}
+
+size_t pt_fitted_use_trees(pt_fitted_t *f, size_t m)
+{
+    if (f->nl != NULL && f->nl->def->use_trees != NULL)
+        return f->nl->def->use_trees(f->nl, m);
+    return 0;
+}
+
+void pt_fitted_set_threads(pt_fitted_t *f, int threads)
+{
+    if (f->nl != NULL && f->nl->def->set_threads != NULL)
+        f->nl->def->set_threads(f->nl, threads);
+}
+
 int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept)
 {
-    if (f->classifier || f->r != 1)
+    if (f->classifier || f->r != 1 || f->nl != NULL)
         return -1;
     *coef = f->coef;
     *intercept = f->icpt[0];
@@ -263,6 +287,8 @@ int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *p
     double *margins, *pr = prob;
     if (n == 0)
         return 0;
+    if (f->nl != NULL)
+        return f->nl->def->predict(f->nl, x, n, pred, score, f->classifier ? prob : NULL);
     if (!f->classifier) {
         pt_linear_predict(x, n, f->p, f->coef, f->icpt[0], pred);
         if (score != NULL)
@@ -291,7 +317,7 @@ int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *p
 
 void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
 {
-    msgpack_pack_map(pk, f->classifier ? 8 : 5);
+    msgpack_pack_map(pk, f->nl != NULL ? (f->classifier ? 5 : 4) : f->classifier ? 8 : 5);
     pt_msgpack_kv_uint(pk, "features", f->p);
     pt_msgpack_kv_str(pk, "kind", f->classifier ? "classification" : "regression");
     pt_msgpack_pack_str(pk, "stages");
@@ -304,6 +330,12 @@ void pt_fitted_pack(const pt_fitted_t *f, msgpack_packer *pk)
         pt_msgpack_pack_params(pk, &st->params);
         pt_msgpack_kv_uint(pk, "input_features", st->p_in);
         st->def->pack(st, pk);
+    }
+    if (f->nl != NULL) {
+        pt_msgpack_kv_str(pk, "predictor", "tree");
+        if (f->classifier)
+            pt_msgpack_kv_uint(pk, "num_classes", f->nclasses);
+        return;
     }
     pt_msgpack_pack_str(pk, "coefficients");
     pt_stage_pack_doubles(pk, f->coef, f->r * f->p);
@@ -332,6 +364,13 @@ static int unpack_model(pt_fitted_t *f, const msgpack_object *o, char *err)
     if (!f->classifier && strcmp(kind, "regression") != 0) {
         pt_seterr(err, "unknown kind \"%.40s\"", kind);
         rc = -EBADMSG;
+        goto out;
+    }
+    if (pt_msgpack_map_get(o, "predictor") != NULL) { /* a tree: its stage holds the model */
+        f->r = 1;
+        if (f->classifier && (rc = pt_msgpack_get_uint(o, "num_classes", &k, err)) == 0)
+            f->nclasses = (size_t)k;
+        f->multinomial = f->nclasses > 2;
         goto out;
     }
     if (f->classifier) {
@@ -431,7 +470,9 @@ int pt_fitted_unpack(const msgpack_object *o, pt_fitted_t **out, char *err)
         }
         width = f->st[s].p_out;
     }
-    if (width != f->r || (f->st[f->n - 1].def->role == PT_STAGE_CLASSIFIER) != f->classifier) {
+    if (width != f->r || (f->st[f->n - 1].def->role == PT_STAGE_CLASSIFIER) != f->classifier ||
+        (f->st[f->n - 1].def->predict != NULL) != (pt_msgpack_map_get(o, "predictor") != NULL) ||
+        (f->st[f->n - 1].def->predict != NULL && f->st[f->n - 1].nclasses != f->nclasses)) {
         pt_seterr(err, "the last stage does not match the pipeline's model");
         rc = -EBADMSG;
         goto error;
@@ -439,6 +480,8 @@ int pt_fitted_unpack(const msgpack_object *o, pt_fitted_t **out, char *err)
     f->st[f->n - 1].nclasses = f->nclasses;
     f->st[f->n - 1].multinomial = f->multinomial;
     f->st[f->n - 1].threshold = f->threshold;
+    if (f->st[f->n - 1].def->predict != NULL)
+        f->nl = &f->st[f->n - 1];
     *out = f;
     return 0;
 error:

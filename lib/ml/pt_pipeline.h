@@ -8,8 +8,10 @@
  * linearRegression is fit from the pushed moments (normal equations); logisticRegression
  * reads the training rows in place and applies the composed map chunk by chunk. Either way
  * the fitted pipeline collapses to a linear model on the raw features (coefficients r x p,
- * intercepts r), which predicts a block of rows with one BLAS call. The fitted state of
- * every stage is kept for the model file, and read back from it (pt_fitted_unpack).
+ * intercepts r), which predicts a block of rows with one BLAS call. A tree stage
+ * (pt_stage_def_t.predict) is not linear: it is not composed, and the fitted pipeline
+ * predicts through it from the raw rows (only stringIndexer stands before it). The fitted
+ * state of every stage is kept for the model file, and read back from it (pt_fitted_unpack).
  */
 #ifndef PT_PIPELINE_H
 #define PT_PIPELINE_H
@@ -22,6 +24,7 @@
 #include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_pca.h"
+#include "pt_stage.h"
 #include "pt_value.h"
 
 typedef struct pt_fitted pt_fitted_t;
@@ -57,6 +60,8 @@ typedef struct {
     const pt_moments_t *wm;    /* the weighted moments of the training rows (weightCol), or
                                   NULL without weights: pushed through the transformers (fit,
                                   as Spark's, on the unweighted m) for the predictor */
+    const pt_stage_codes_t *codes; /* a tree stage's training rows coded before, or NULL */
+    int threads;               /* threads a tree fit may use (0: 1) */
 } pt_raw_layout_t;
 
 /* The same on raw features laid out as raw says. */
@@ -75,6 +80,16 @@ size_t pt_fitted_features(const pt_fitted_t *f);
 /* A regressor's composed model on the raw features, prediction = coef . x + intercept:
  * 0 with *coef (features entries, owned by f) and *intercept set; -1 for a classifier. */
 int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept);
+/* 1 when the predictor is not linear (a tree stage): predict reads the raw rows through it,
+ * and there is no composed linear model. */
+int pt_fitted_nonlinear(const pt_fitted_t *f);
+/* A forest predictor fit with numTrees T: predict with its first m trees from now on (the
+ * forest fit with numTrees = m; m = 0 or m > T: all). Returns T; 0 (and no effect) for
+ * other predictors. */
+size_t pt_fitted_use_trees(pt_fitted_t *f, size_t m);
+/* Predict (pt_fitted_predict) on up to threads threads from now on, where the predictor
+ * can (the trees: rows split over them; the same numbers). No effect on the others. */
+void pt_fitted_set_threads(pt_fitted_t *f, int threads);
 /* Number of classes for a classifier, 0 for a regressor. */
 size_t pt_fitted_classes(const pt_fitted_t *f);
 /* 1 for a multinomial classifier, 0 otherwise. */
@@ -90,7 +105,10 @@ int pt_fitted_hit_max_iter(const pt_fitted_t *f);
 int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *pred,
                       double *score, double *prob);
 
-/* Packs the fitted state as a msgpack map (the "pipeline" of a model file):
+/* Packs the fitted state as a msgpack map (the "pipeline" of a model file). A pipeline
+ * ending with a tree stage has no composed model: {features, kind, stages, predictor:
+ * "tree"} and num_classes for a classifier; the tree stage's state holds the forest
+ * (pt_forest_pack) and its featureImportances. Otherwise:
  *   {features, kind ("regression" | "classification"), stages: [{name, params,
  *    input_features, ...state}], coefficients, intercept}
  * and for classification also num_classes, multinomial, threshold; there coefficients is

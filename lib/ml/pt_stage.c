@@ -25,7 +25,11 @@
     X(pt_stage_onehot)           /* pt_stage_onehot.c */                                     \
     X(pt_stage_imputer)          /* pt_stage_imputer.c */                                    \
     X(pt_stage_linreg)           /* pt_stage_linreg.c */                                     \
-    X(pt_stage_logreg)           /* pt_stage_logreg.c */
+    X(pt_stage_logreg)           /* pt_stage_logreg.c */                                     \
+    X(pt_stage_dtc)              /* pt_stage_trees.c */                                      \
+    X(pt_stage_dtr)              /* pt_stage_trees.c */                                      \
+    X(pt_stage_rfc)              /* pt_stage_trees.c */                                      \
+    X(pt_stage_rfr)              /* pt_stage_trees.c */
 
 #define STAGE__DECLARE(s) extern const pt_stage_def_t s;
 STAGE__TABLE(STAGE__DECLARE)

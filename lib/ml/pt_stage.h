@@ -7,7 +7,9 @@
  * back, for predict) and free. What the pipeline composes is the fitted stage's map, kept in
  * the common part of pt_stage_fit_t: a transformer's affine map z = A^T x + c, a predictor's
  * linear model coef . z + icpt; the pipeline pushes the moments through each map and
- * collapses the chain into one linear model on the raw features (pt_pipeline.h).
+ * collapses the chain into one linear model on the raw features (pt_pipeline.h). A tree
+ * stage (pt_stage_trees.c) is a predictor that is not linear: it has its own predict, which
+ * reads the raw rows, and the pipeline keeps it as it is.
  *
  * Each stage lives in its own file (pt_stage_<name>.c: descriptor, params and glue to its
  * numerics) and is one line of the table in pt_stage.c; adding a stage is that file and that
@@ -21,6 +23,7 @@
 
 #include <msgpack.h>
 
+#include "pt_forest.h"
 #include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_pca.h"
@@ -69,6 +72,15 @@ typedef struct {
     void *state;
 } pt_stage_fit_t;
 
+/* A tree stage's training rows coded before the fit (pt_forest.h), e.g. by a bins job into
+ * shared memory: read in place when max_bins is the stage's maxBins. */
+typedef struct {
+    const pt_bins_t *bins;
+    const void *codes;           /* pt_bins_code layout of the n training rows, block order */
+    size_t n;
+    int max_bins;
+} pt_stage_codes_t;
+
 /* What a stage's fit sees. */
 typedef struct {
     const pt_moments_t *m;       /* moments of the stage's input (m->p is its width) */
@@ -89,6 +101,9 @@ typedef struct {
     const uint32_t *miss_col;
     int for_model;               /* the fit is the refit, packed into the model file */
     const pt_stage_fit_t *prev;  /* the stage before, fitted, or NULL */
+    const pt_stage_codes_t *codes; /* a tree stage's coded training rows, or NULL: it codes
+                                      them itself */
+    int threads;                 /* threads the fit may use (>= 1; 0 means 1) */
 } pt_stage_in_t;
 
 struct pt_stage_def {
@@ -124,6 +139,21 @@ struct pt_stage_def {
     /* 1: the stage imputes missing values from their indicators (imputer): it must be the
      * first stage, and a pipeline on data with missing values must start with it. */
     int imputes;
+    /* A predictor that is not linear in its input (the trees, pt_stage_trees.c): it predicts
+     * n raw rows x (the pipeline's raw features, row-major) itself, reading them through its
+     * own map (state): pred[n]; score[n] when not NULL (the binary evaluator's score, Spark's
+     * rawPrediction(1); the prediction for a regressor); prob (n x nclasses) when not NULL
+     * for a classifier. Only stringIndexer may stand before it. 0 or -ENOMEM. NULL: the
+     * predictor is linear (coef, icpt) and the pipeline composes it. */
+    int (*predict)(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
+                   double *score, double *prob);
+    /* For such a predictor: predict with the first m trees of the forest from now on (the
+     * forest fit with numTrees = m; m = 0 or above its size: all). Returns its size (trees).
+     * NULL: not a forest. */
+    size_t (*use_trees)(pt_stage_fit_t *st, size_t m);
+    /* For such a predictor: predict on up to threads threads from now on (rows split; the
+     * numbers do not depend on it). NULL: one thread. */
+    void (*set_threads)(pt_stage_fit_t *st, int threads);
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -225,5 +255,34 @@ typedef struct {
 const double *pt_stage_imputer_surrogates(const pt_stage_fit_t *st, size_t *nmiss);
 
 size_t pt_stage_strindex_order(const double *count, size_t n, int order, uint32_t *labels);
+
+/* The tree stages' checks against the data, before any job (pt_stage_trees.c): for a
+ * pipeline ending with a tree stage whose every param is in full ("stage.param", defaults
+ * filled in), on raw features with ncat categorical columns of cat_size[k] values
+ * (names[k] for the message) and nclasses classes (0: not class labels): maxBins below a
+ * categorical column's arity (its values, +1 with stringIndexer's handleInvalid keep), and
+ * thresholds of the wrong length. 0, or -EINVAL with the reason in err naming the param. */
+int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *full,
+                              size_t ncat, const uint64_t *cat_size, char *const *names,
+                              size_t nclasses, char *err);
+/* The maxBins and seed of a tree stage in full; 0 when last is not a tree stage. */
+int pt_stage_trees_max_bins(const pt_stage_def_t *last, const pt_paramlist_t *full,
+                            uint64_t *seed);
+
+/* Raw training rows as a tree stage reads them: blocks of p_raw raw features whose last
+ * sum(cat_size[0..ncat)) are categorical indicator columns (no missing-value indicators). */
+typedef struct {
+    const pt_rowblock_t *blocks;
+    size_t nblocks, p_raw, ncat;
+    const uint64_t *cat_size;
+    int threads;         /* threads the coding may use (ranges of rows; the same codes) */
+} pt_stage_rows_t;
+/* For a bins job: Spark's findSplits on the tree features of rows r (as a tree stage's fit
+ * computes them; the weights of the blocks that have them) into *out (pt_bins_free), *n the row count; then,
+ * when dst is not NULL, their codes into dst(dst_arg, pt_bins_code_bytes(out, n)), which
+ * returns where they go (NULL: -ENOMEM). 0 or a negative errno with err. */
+int pt_stage_trees_bins(const pt_stage_rows_t *r, int max_bins, uint64_t seed,
+                        pt_bins_t *out, size_t *n, void *(*dst)(void *arg, size_t bytes),
+                        void *dst_arg, char *err);
 
 #endif

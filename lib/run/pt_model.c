@@ -310,7 +310,7 @@ int pt_model_predict(const pt_model_t *m, const double *x, size_t n, double *pre
 {
     const double *coef;
     double icpt;
-    if (pt_fitted_classes(m->fit) > 0)
+    if (pt_fitted_classes(m->fit) > 0 || pt_fitted_nonlinear(m->fit))
         return pt_fitted_predict(m->fit, x, n, pred, NULL, prob);
     /* One matrix product, as predict has always computed it (the worker's dgemv may round
      * the last bit differently, and a model's predictions must not change). */

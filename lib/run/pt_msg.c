@@ -21,6 +21,7 @@ static const char *const type_names[] = {
 
 static const char *const kind_names[] = {
     [PT_JOB_STATS] = "stats", [PT_JOB_FIT] = "fit", [PT_JOB_REFIT] = "refit",
+    [PT_JOB_BINS] = "bins",
 };
 
 const char *pt_job_kind_name(pt_job_kind_t k)
@@ -62,7 +63,7 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
     case PT_MSG_JOB:
         if (m->kind < PT_JOB_STATS || m->kind > PT_JOB_KIND_MAX)
             return -EINVAL;
-        msgpack_pack_map(pk, 8 + (m->threads > 1) + (m->ncpus > 0));
+        msgpack_pack_map(pk, 8 + (m->threads > 1) + (m->ncpus > 0) + (m->nshared > 0));
         pt_msgpack_kv_str(pk, "type", "job");
         pt_msgpack_kv_str(pk, "kind", kind_names[m->kind]);
         pack_job_ids(pk, m);
@@ -74,9 +75,12 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             pt_msgpack_kv_int(pk, "threads", m->threads);
         if (m->ncpus > 0)
             pt_msgpack_kv_int32s(pk, "cpus", m->cpus, m->ncpus);
+        if (m->nshared > 0)
+            pt_msgpack_kv_int32s(pk, "shared", m->shared, 2 * m->nshared);
         break;
     case PT_MSG_RESULT:
-        msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0));
+        msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0) +
+                                 (m->nshared > 0));
         pt_msgpack_kv_str(pk, "type", "result");
         pack_job_ids(pk, m);
         pt_msgpack_kv_double(pk, "metric", m->metric);
@@ -89,6 +93,12 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         }
         if (m->not_converged)
             pt_msgpack_kv_bool(pk, "converged", 0);
+        if (m->nshared > 0) {
+            pt_msgpack_pack_str(pk, "shared_metrics");
+            msgpack_pack_array(pk, m->nshared);
+            for (size_t i = 0; i < m->nshared; i++)
+                msgpack_pack_double(pk, m->shared_metrics[i]);
+        }
         break;
     case PT_MSG_ERROR:
         msgpack_pack_map(pk, 5);
@@ -121,6 +131,32 @@ static int decode_job_ids(const msgpack_object *o, pt_msg_t *m, char *err)
     return pt_msgpack_get_int32(o, "fold", INT32_MIN, INT32_MAX, &m->fold, err);
 }
 
+/* The optional int32 array key of map o, each in [min, max], into a new *out of *n (the
+ * caller frees; left NULL and 0 when absent). 0 or a negative errno with err. */
+static int decode_int32s(const msgpack_object *o, const char *key, int64_t min, int64_t max,
+                         int32_t **out, size_t *n, char *err)
+{
+    const msgpack_object *a;
+    char what[48];
+    int rc;
+    if (pt_msgpack_map_get(o, key) == NULL)
+        return 0;
+    if ((a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, err)) == NULL)
+        return -EBADMSG;
+    if (a->via.array.size > 0 && (*out = calloc(a->via.array.size, sizeof **out)) == NULL) {
+        pt_seterr(err, "field '%s': out of memory", key);
+        return -ENOMEM;
+    }
+    snprintf(what, sizeof what, "field '%s'", key);
+    for (size_t i = 0; i < a->via.array.size; i++) {
+        int64_t v;
+        if ((rc = pt_msgpack_to_int(&a->via.array.ptr[i], what, min, max, &v, err)) != 0)
+            return rc;
+        (*out)[(*n)++] = (int32_t)v;
+    }
+    return 0;
+}
+
 static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
 {
     const msgpack_object *pa;
@@ -144,23 +180,14 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
     m->threads = 1;
     if (rc == 0 && pt_msgpack_map_get(o, "threads") != NULL)
         rc = pt_msgpack_get_int32(o, "threads", 1, 4096, &m->threads, err);
-    if (rc == 0 && pt_msgpack_map_get(o, "cpus") != NULL) {
-        const msgpack_object *a = pt_msgpack_get_obj(o, "cpus", MSGPACK_OBJECT_ARRAY, err);
-        if (a == NULL)
-            return -EBADMSG;
-        if (a->via.array.size > 0 &&
-            (m->cpus = calloc(a->via.array.size, sizeof *m->cpus)) == NULL) {
-            pt_seterr(err, "field 'cpus': out of memory");
-            return -ENOMEM;
-        }
-        for (size_t i = 0; i < a->via.array.size; i++) {
-            int64_t v;
-            if ((rc = pt_msgpack_to_int(&a->via.array.ptr[i], "field 'cpus'", 0, 1 << 20, &v,
-                                        err)) != 0)
-                return rc;
-            m->cpus[m->ncpus++] = (int32_t)v;
-        }
+    if (rc == 0)
+        rc = decode_int32s(o, "cpus", 0, 1 << 20, &m->cpus, &m->ncpus, err);
+    if (rc == 0 && (rc = decode_int32s(o, "shared", 0, INT32_MAX, &m->shared, &m->nshared,
+                                       err)) == 0 && m->nshared % 2 != 0) {
+        pt_seterr(err, "field 'shared': expected (map, numTrees) pairs");
+        rc = -EBADMSG;
     }
+    m->nshared /= 2;
     if (rc == 0)
         rc = pt_msgpack_get_strs(o, "stages", &m->stages, &m->nstages, err);
     if (rc != 0)
@@ -190,6 +217,19 @@ static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
         int conv;
         rc = pt_msgpack_get_bool(o, "converged", &conv, err);
         m->not_converged = !conv;
+    }
+    if (rc == 0 && pt_msgpack_map_get(o, "shared_metrics") != NULL) {
+        const msgpack_object *a = pt_msgpack_get_obj(o, "shared_metrics",
+                                                     MSGPACK_OBJECT_ARRAY, err);
+        if (a == NULL)
+            return -EBADMSG;
+        if ((m->shared_metrics = calloc(a->via.array.size + 1, sizeof(double))) == NULL) {
+            pt_seterr(err, "out of memory");
+            return -ENOMEM;
+        }
+        for (size_t i = 0; rc == 0 && i < a->via.array.size; i++, m->nshared++)
+            rc = pt_msgpack_to_double(&a->via.array.ptr[i], "field 'shared_metrics'",
+                                      &m->shared_metrics[i], err);
     }
     if (rc != 0)
         return rc;
@@ -303,6 +343,8 @@ void pt_msg_clear(pt_msg_t *m)
     pt_paramlist_free(&m->params);
     free(m->model);
     free(m->cpus);
+    free(m->shared);
+    free(m->shared_metrics);
     free(m->error);
     memset(m, 0, sizeof *m);
 }

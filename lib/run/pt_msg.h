@@ -2,10 +2,11 @@
  *
  * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
  *   hello  {type, pid}                                         worker -> coordinator
- *   job    {type, kind, job_id, param_index, fold, attempt, stages, params, threads?, cpus?}
+ *   job    {type, kind, job_id, param_index, fold, attempt, stages, params, threads?, cpus?,
+ *           shared?}
  *                                                              coordinator -> worker
  *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
- *           converged? (false when an iterative fit stopped at maxIter)}
+ *           converged? (false when an iterative fit stopped at maxIter), shared_metrics?}
  *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
  *   stop   {type}                                              coordinator -> worker
  * A job's kind says what it asks for (pt_job_kind_t, "kind" on the wire):
@@ -14,7 +15,14 @@
  *   "fit"    fit param map param_index on every block but `fold`, score it on block `fold`
  *            (TVS: fold 0, the validation block);
  *   "refit"  fit param map param_index on all rows (fold -1); the result carries the fitted
- *            pipeline as "model" (msgpack bytes made by pt_pipeline).
+ *            pipeline as "model" (msgpack bytes made by pt_pipeline);
+ *   "bins"   the tree codes of the training rows of `fold` for the maxBins and seed of param
+ *            map param_index (a tree pipeline), published in the shared codes segment
+ *            (pt_codes.h; its result has metric 0).
+ * A forest fit job may stand for the maps that differ from its own only in numTrees (numTrees
+ * sharing): "shared" lists them as pairs [map, numTrees, map, numTrees, ...]; the worker fits
+ * its own map's forest (the largest) once and scores its first numTrees trees for each of
+ * them, returned as "shared_metrics" in the same order.
  * Results and errors name their job by job_id and echo param_index and fold.
  * Unknown keys are ignored on decode so that the format can grow.
  */
@@ -41,11 +49,12 @@ typedef enum {
 typedef enum {
     PT_JOB_STATS = 1,
     PT_JOB_FIT,
-    PT_JOB_REFIT
+    PT_JOB_REFIT,
+    PT_JOB_BINS
 } pt_job_kind_t;
-#define PT_JOB_KIND_MAX PT_JOB_REFIT
+#define PT_JOB_KIND_MAX PT_JOB_BINS
 
-/* Name of a job kind ("stats", "fit", "refit"), or "unknown". */
+/* Name of a job kind ("stats", "fit", "refit", "bins"), or "unknown". */
 const char *pt_job_kind_name(pt_job_kind_t k);
 
 typedef struct {
@@ -62,6 +71,9 @@ typedef struct {
     int32_t threads;       /* job: threads it may use (a refit, which runs alone); absent = 1 */
     int32_t *cpus;         /* job: the CPUs those threads may run on (pinned runs), owned */
     size_t ncpus;
+    int32_t *shared;       /* job: pairs (map, numTrees) scored on this job's forest, owned */
+    size_t nshared;        /* pairs */
+    double *shared_metrics; /* result: nshared metrics, one per pair of the job, owned */
     double metric;         /* result */
     double fit_seconds;    /* result: time in the fit, seconds */
     double eval_seconds;   /* result: time predicting and evaluating, seconds */

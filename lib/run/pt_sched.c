@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct pt_sched {
     pt_sched_config_t cfg;
@@ -11,7 +12,10 @@ struct pt_sched {
     pt_sched_job_t *jobs; /* njobs, right after queue in the same allocation */
     size_t qhead, qlen;
     size_t running;
-    size_t stats_waiting; /* stats jobs queued or running: the fits wait for them */
+    size_t stats_waiting; /* stats and bins jobs queued or running: the fits wait for them */
+    int32_t *lead;        /* nmaps: the map whose fit jobs stand for this map's (numTrees
+                           * sharing), itself when none; NULL: no sharing */
+    long *cover;          /* nfits: the lead fit job running this one, or -1 */
     long queue[];         /* a ring of njobs ids (a job is queued at most once); the jobs
                              follow it: one allocation holds the scheduler */
 };
@@ -21,10 +25,11 @@ pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg)
     pt_sched_t *s;
     size_t njobs;
     /* 64 bytes a job bound the allocation (a queue entry and a job take less) */
-    if (cfg->nstats > SIZE_MAX / 64 ||
-        (cfg->nfolds > 0 && cfg->nmaps > (SIZE_MAX / 64 - cfg->nstats) / cfg->nfolds))
+    if (cfg->nstats > SIZE_MAX / 128 || cfg->nbins > SIZE_MAX / 128 ||
+        (cfg->nfolds > 0 &&
+         cfg->nmaps > (SIZE_MAX / 64 - cfg->nstats - cfg->nbins) / cfg->nfolds))
         return NULL;
-    njobs = cfg->nmaps * cfg->nfolds + 1 + cfg->nstats;
+    njobs = cfg->nmaps * cfg->nfolds + 1 + cfg->nstats + cfg->nbins;
     s = calloc(1, sizeof *s + njobs * (sizeof(long) + sizeof(pt_sched_job_t)));
     if (s == NULL)
         return NULL;
@@ -46,12 +51,33 @@ pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg)
         jb->map = -1;
         jb->fold = (int32_t)b;
     }
+    for (size_t b = 0; b < cfg->nbins; b++) {
+        pt_sched_job_t *jb = &s->jobs[s->nfits + 1 + cfg->nstats + b];
+        jb->kind = PT_JOB_BINS;
+        jb->map = cfg->bins_map[b];
+        jb->fold = cfg->bins_fold[b];
+    }
+    s->cfg.bins_map = s->cfg.bins_fold = NULL; /* copied into the jobs */
+    if (cfg->lead != NULL) {
+        s->lead = malloc(cfg->nmaps * sizeof *s->lead + 1);
+        s->cover = malloc(s->nfits * sizeof *s->cover + 1);
+        if (s->lead == NULL || s->cover == NULL) {
+            pt_sched_destroy(&s);
+            return NULL;
+        }
+        memcpy(s->lead, cfg->lead, cfg->nmaps * sizeof *s->lead);
+        for (size_t j = 0; j < s->nfits; j++)
+            s->cover[j] = -1;
+        s->cfg.lead = NULL;
+    }
     return s;
 }
 
 void pt_sched_destroy(pt_sched_t **s)
 {
-    if (s != NULL) {
+    if (s != NULL && *s != NULL) {
+        free((*s)->lead);
+        free((*s)->cover);
         free(*s);
         *s = NULL;
     }
@@ -80,6 +106,17 @@ long pt_sched_refit_id(const pt_sched_t *s)
 long pt_sched_stats_id(const pt_sched_t *s, size_t block)
 {
     return (long)(s->nfits + 1 + block);
+}
+
+long pt_sched_bins_id(const pt_sched_t *s, size_t slot)
+{
+    return (long)(s->nfits + 1 + s->cfg.nstats + slot);
+}
+
+/* Stats and bins jobs prepare what the fits read: the fits wait for them. */
+static int prep(pt_job_kind_t k)
+{
+    return k == PT_JOB_STATS || k == PT_JOB_BINS;
 }
 
 const pt_sched_job_t *pt_sched_job(const pt_sched_t *s, long id)
@@ -114,6 +151,26 @@ size_t pt_sched_fits_failed(const pt_sched_t *s)
     return n;
 }
 
+/* 1 when fit job j waits for its lead's fit job on the same fold to run it (numTrees
+ * sharing): its map has another lead whose job there has not run yet. */
+static int covered(const pt_sched_t *s, size_t j)
+{
+    const pt_sched_job_t *jb = &s->jobs[j];
+    if (s->lead == NULL || s->lead[jb->map] == jb->map)
+        return 0;
+    return s->jobs[pt_sched_fit_id(s, (size_t)s->lead[jb->map], (size_t)jb->fold)].state ==
+           PT_SCHED_PENDING;
+}
+
+/* 1 when job id is in the queue. */
+static int queued(const pt_sched_t *s, long id)
+{
+    for (size_t i = 0; i < s->qlen; i++)
+        if (s->queue[(s->qhead + i) % s->njobs] == id)
+            return 1;
+    return 0;
+}
+
 static void push(pt_sched_t *s, long id, int front)
 {
     if (front) {
@@ -123,7 +180,7 @@ static void push(pt_sched_t *s, long id, int front)
         s->queue[(s->qhead + s->qlen) % s->njobs] = id;
     }
     s->qlen++;
-    if (s->jobs[id].kind == PT_JOB_STATS && front == 0)
+    if (prep(s->jobs[id].kind) && front == 0)
         s->stats_waiting++;
 }
 
@@ -131,9 +188,57 @@ void pt_sched_queue_sweep(pt_sched_t *s)
 {
     for (size_t b = 0; b < s->cfg.nstats; b++)
         push(s, pt_sched_stats_id(s, b), 0);
+    for (size_t b = 0; b < s->cfg.nbins; b++)
+        push(s, pt_sched_bins_id(s, b), 0);
     for (size_t j = 0; j < s->nfits; j++)
-        if (s->jobs[j].state == PT_SCHED_PENDING)
+        if (s->jobs[j].state == PT_SCHED_PENDING && !covered(s, j))
             push(s, (long)j, 0);
+}
+
+size_t pt_sched_cover(pt_sched_t *s, long id, long *out)
+{
+    const pt_sched_job_t *jb = &s->jobs[id];
+    size_t n = 0;
+    if (s->lead == NULL || jb->kind != PT_JOB_FIT || s->lead[jb->map] != jb->map)
+        return 0;
+    for (size_t m = 0; m < s->cfg.nmaps; m++) {
+        long c = pt_sched_fit_id(s, m, (size_t)jb->fold);
+        if ((int32_t)m == jb->map || s->lead[m] != jb->map ||
+            s->jobs[c].state != PT_SCHED_PENDING || s->cover[c] >= 0 || queued(s, c))
+            continue;
+        s->jobs[c].state = PT_SCHED_RUNNING;
+        s->jobs[c].attempts++;
+        s->cover[c] = id;
+        out[n++] = c;
+    }
+    return n;
+}
+
+int pt_sched_sharing(const pt_sched_t *s)
+{
+    return s->lead != NULL;
+}
+
+size_t pt_sched_covered_by(const pt_sched_t *s, long id, long *out)
+{
+    size_t n = 0;
+    for (size_t j = 0; s->cover != NULL && j < s->nfits; j++)
+        if (s->cover[j] == id)
+            out[n++] = (long)j;
+    return n;
+}
+
+/* Frees the jobs that job id covers (it was lost or unsent): pending again, and queued when
+ * id is not coming back (requeue), else to be covered by it again. */
+static void uncover(pt_sched_t *s, long id, int requeue)
+{
+    for (size_t j = 0; s->cover != NULL && id >= 0 && (size_t)id < s->nfits && j < s->nfits; j++)
+        if (s->cover[j] == id) {
+            s->cover[j] = -1;
+            s->jobs[j].state = PT_SCHED_PENDING;
+            if (requeue)
+                push(s, (long)j, 0);
+        }
 }
 
 long pt_sched_queue_refit(pt_sched_t *s, size_t map)
@@ -158,7 +263,7 @@ long pt_sched_next(pt_sched_t *s)
         return -1;
     id = s->queue[s->qhead];
     jb = &s->jobs[id];
-    if (jb->kind != PT_JOB_STATS && s->stats_waiting > 0)
+    if (!prep(jb->kind) && s->stats_waiting > 0)
         return -1;
     s->qhead = (s->qhead + 1) % s->njobs;
     s->qlen--;
@@ -171,6 +276,7 @@ long pt_sched_next(pt_sched_t *s)
 void pt_sched_unsend(pt_sched_t *s, long id)
 {
     pt_sched_job_t *jb = &s->jobs[id];
+    uncover(s, id, 0);
     jb->state = PT_SCHED_PENDING;
     jb->attempts--;
     s->running--;
@@ -181,14 +287,20 @@ void pt_sched_finish(pt_sched_t *s, long id, int ok)
 {
     pt_sched_job_t *jb = &s->jobs[id];
     jb->state = ok ? PT_SCHED_DONE : PT_SCHED_FAILED;
+    if (s->cover != NULL && (size_t)id < s->nfits && s->cover[id] >= 0) {
+        s->cover[id] = -1; /* ran inside its lead's job, which holds the slot */
+        return;
+    }
     s->running--;
-    if (jb->kind == PT_JOB_STATS)
+    if (prep(jb->kind))
         s->stats_waiting--;
 }
 
 pt_sched_lost_t pt_sched_lost(pt_sched_t *s, long id, int stopping, int timed_out)
 {
     pt_sched_job_t *jb = &s->jobs[id];
+    /* what it covered runs again: with it on a retry, else on its own (queued now) */
+    uncover(s, id, !stopping && (timed_out || jb->attempts > s->cfg.max_retries));
     if (timed_out)
         return PT_LOST_FAILED;
     if (jb->attempts <= s->cfg.max_retries && !stopping) {
@@ -200,7 +312,7 @@ pt_sched_lost_t pt_sched_lost(pt_sched_t *s, long id, int stopping, int timed_ou
     if (stopping) {
         jb->state = PT_SCHED_PENDING;
         s->running--;
-        if (jb->kind == PT_JOB_STATS)
+        if (prep(jb->kind))
             s->stats_waiting--;
         return PT_LOST_DROPPED;
     }

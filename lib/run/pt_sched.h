@@ -1,13 +1,15 @@
 /* pt_sched.h - the sweep's job queue: which job runs next, retries, the stats dependency.
  *
  * The coordinator's scheduler without processes or sockets, so that unit tests reach it. A
- * sweep has three kinds of job (pt_job_kind_t of pt_msg.h): one stats job per image block
- * (the shared moments cache), one fit job per (param map, fold), and the refit of the best
- * map on all rows. Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
- * next, then the stats jobs; they are the ids the worker protocol carries. Queued jobs wait
- * in one FIFO; a job whose worker died goes back to its front (it had waited its turn). No fit
- * or refit is handed out while a stats job is queued or running (the fits read the moments
- * the stats jobs compute), and at most `parallelism` jobs are outstanding at once.
+ * sweep has four kinds of job (pt_job_kind_t of pt_msg.h): one stats job per image block
+ * (the shared moments cache), one bins job per slot of the shared codes segment (tree
+ * pipelines, pt_codes.h), one fit job per (param map, fold), and the refit of the best map
+ * on all rows. Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
+ * next, then the stats jobs, then the bins jobs; they are the ids the worker protocol
+ * carries. Queued jobs wait in one FIFO; a job whose worker died goes back to its front (it
+ * had waited its turn). No fit or refit is handed out while a stats or bins job is queued or
+ * running (the fits read what they compute), and at most `parallelism` jobs are outstanding
+ * at once.
  */
 #ifndef PT_SCHED_H
 #define PT_SCHED_H
@@ -22,6 +24,16 @@ typedef struct {
     size_t nstats;        /* stats jobs: one per image block (0: none) */
     size_t parallelism;   /* most jobs outstanding at once, >= 1 */
     long max_retries;     /* a job whose worker died runs again at most this many times */
+    size_t nbins;         /* bins jobs: one per codes slot (0: none), slot b for param map
+                           * bins_map[b] (its maxBins and seed) on fold bins_fold[b]; the
+                           * arrays are read by pt_sched_new only */
+    const int32_t *bins_map, *bins_fold;
+    /* numTrees sharing: lead[m] (nmaps, read by pt_sched_new only) is the map whose fit job
+     * on a fold also scores map m there (the maps that differ only in numTrees; the lead has
+     * the largest), lead[m] == m for a lead; NULL: none. A covered job is not queued while
+     * its lead's job is pending; it runs inside the lead's job (pt_sched_cover), which holds
+     * one slot of parallelism for all of them. */
+    const int32_t *lead;
 } pt_sched_config_t;
 
 typedef enum {
@@ -33,8 +45,8 @@ typedef enum {
 
 typedef struct {
     pt_job_kind_t kind;
-    int32_t map;  /* fit, refit: the param map; stats: -1 */
-    int32_t fold; /* fit: the fold; stats: the image block; refit: -1 */
+    int32_t map;  /* fit, refit, bins: the param map; stats: -1 */
+    int32_t fold; /* fit, bins: the fold; stats: the image block; refit: -1 */
     pt_sched_state_t state;
     int attempts; /* times handed out (restored from the log on --resume) */
 } pt_sched_job_t;
@@ -63,6 +75,8 @@ size_t pt_sched_nfits(const pt_sched_t *s);
 long pt_sched_fit_id(const pt_sched_t *s, size_t map, size_t fold);
 long pt_sched_refit_id(const pt_sched_t *s);
 long pt_sched_stats_id(const pt_sched_t *s, size_t block);
+/* The id of bins job `slot`. */
+long pt_sched_bins_id(const pt_sched_t *s, size_t slot);
 /* Job id, or NULL when id is out of range. The pointer lives as long as s. */
 const pt_sched_job_t *pt_sched_job(const pt_sched_t *s, long id);
 
@@ -74,7 +88,8 @@ void pt_sched_restore(pt_sched_t *s, size_t map, size_t fold, pt_sched_state_t s
 size_t pt_sched_fits_pending(const pt_sched_t *s);
 size_t pt_sched_fits_failed(const pt_sched_t *s);
 
-/* Queues every stats job, then every pending fit job (in id order): the sweep. */
+/* Queues every stats job, every bins job, then every pending fit job (in id order): the
+ * sweep. */
 void pt_sched_queue_sweep(pt_sched_t *s);
 /* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
  * when map is out of range or the refit is queued or running already. */
@@ -83,13 +98,26 @@ long pt_sched_queue_refit(pt_sched_t *s, size_t map);
 /* The next job to hand out, now marked running with one more attempt; -1 when none may go
  * (queue empty, `parallelism` outstanding, or a fit waiting for the stats jobs). */
 long pt_sched_next(pt_sched_t *s);
-/* Job id, taken by pt_sched_next, could not be sent: back to the queue's front as it was. */
+/* Lead fit job id, just taken by pt_sched_next: the pending fit jobs it also runs (numTrees
+ * sharing), marked running (without a slot of their own) into out (room for nmaps ids).
+ * Returns how many. */
+size_t pt_sched_cover(pt_sched_t *s, long id, long *out);
+/* 1 when the sweep has numTrees sharing (a lead array), so that callers skip the two
+ * calls below (and their buffers) otherwise. */
+int pt_sched_sharing(const pt_sched_t *s);
+/* The running jobs that job id runs for (pt_sched_cover), into out (room for nmaps). */
+size_t pt_sched_covered_by(const pt_sched_t *s, long id, long *out);
+/* Job id, taken by pt_sched_next, could not be sent: back to the queue's front as it was
+ * (what it covered is pending again). */
 void pt_sched_unsend(pt_sched_t *s, long id);
-/* Running job id finished: DONE when ok, else FAILED. */
+/* Running job id finished: DONE when ok, else FAILED. A covered job is finished on its own
+ * (after its lead, or with it); it frees no slot. */
 void pt_sched_finish(pt_sched_t *s, long id, int ok);
 /* Running job id's worker died. A job that timed out fails; else it is retried while it has
  * attempts left (attempts <= max_retries) and the sweep is not stopping; else it is dropped
- * when stopping, failed otherwise. Returns what was decided (see pt_sched_lost_t). */
+ * when stopping, failed otherwise. What it covered is pending again: covered again by its
+ * retry, else queued to run on its own (not when stopping). Returns what was decided (see
+ * pt_sched_lost_t). */
 pt_sched_lost_t pt_sched_lost(pt_sched_t *s, long id, int stopping, int timed_out);
 
 /* Jobs queued; jobs running (outstanding). */

@@ -241,6 +241,23 @@ out:
     return rc;
 }
 
+int pt_trainset_rows(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *err)
+{
+    memset(ts, 0, sizeof *ts);
+    if (fold < 0 || (size_t)fold >= c->nblocks || (c->tvs && fold != 0)) {
+        pt_seterr(err, "fold %d does not exist in the image", fold);
+        return -EINVAL;
+    }
+    if (set_begin(c, c->tvs ? 1 : (size_t)fold, ts) != 0) {
+        pt_trainset_clear(ts);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    ts->validates = 1;
+    ts->vblock = c->tvs ? 1 : (size_t)fold;
+    return 0;
+}
+
 /* ---------------------------------------------------------------- the refit's moments */
 
 typedef struct {
@@ -382,6 +399,10 @@ int pt_trainset_check_job(const pt_msg_t *job, char *err)
         if (job->param_index >= 0 && job->fold == -1)
             return 0;
         break;
+    case PT_JOB_BINS:
+        if (job->param_index >= 0 && job->fold >= 0)
+            return 0;
+        break;
     default:
         pt_seterr(err, "job of unknown kind %d", (int)job->kind);
         return -EINVAL;
@@ -400,7 +421,8 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
     const pt_image_hdr_t *h = pt_image_header(c->img);
     pt_raw_layout_t raw = {.ncat = (size_t)h->ncat, .cat_size = h->cat_size,
                            .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
-                           .for_model = !ts->validates, .wm = ts->wmoments};
+                           .for_model = !ts->validates, .wm = ts->wmoments,
+                           .codes = ts->codes, .threads = ts->threads};
     return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
                                c->o.nclasses, ts->pca, &raw, err);
 }

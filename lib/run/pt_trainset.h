@@ -60,6 +60,9 @@ typedef struct {
     size_t vblock;          /* the validation block when validates */
     pt_pca_eig_t *pca;      /* this training set's PCA decomposition, owned by the cache
                              * (filled by the first fit that needs it), or NULL */
+    const pt_stage_codes_t *codes; /* a tree fit's training rows coded before (the shared
+                             * codes segment, pt_codes.h), or NULL; set by the caller */
+    int threads;            /* threads a tree fit may use (--threads-per-job); set by the caller */
 } pt_trainset_t;
 
 /* The cache for sets on img (borrowed; must outlive the cache). stats, when not NULL, is the
@@ -72,8 +75,8 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
 void pt_trainset_cache_destroy(pt_trainset_cache_t **pc);
 
 /* 0 when a job's kind, param map and fold go together as pt_msg.h says (stats: map -1 and
- * fold the block; fit: a map and a fold >= 0; refit: a map and fold -1); else -EINVAL with
- * err naming the combination (a job of an unknown kind included). */
+ * fold the block; fit and bins: a map and a fold >= 0; refit: a map and fold -1); else
+ * -EINVAL with err naming the combination (a job of an unknown kind included). */
 int pt_trainset_check_job(const pt_msg_t *job, char *err);
 
 /* A stats job: computes block `block`'s moments (and weighted moments, when the image has
@@ -84,6 +87,10 @@ int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err);
  * TVS: fold must be 0, block 0 trains and block 1 validates). Returns 0, or -EINVAL (no such
  * fold) / -ENOMEM with err set and *ts empty. */
 int pt_trainset_fold(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *err);
+
+/* *ts := the rows of fold `fold`'s training set, as pt_trainset_fold but without its
+ * moments (empty): for a bins job, which reads the rows only. 0 or -EINVAL / -ENOMEM. */
+int pt_trainset_rows(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *err);
 
 /* *ts := the refit's training set, every block. Blocks whose moments are known are merged
  * as they are; the others are read in PT_TRAINSET_REFIT_PIECES pieces each by `threads`

@@ -150,7 +150,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e").split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -698,6 +698,127 @@ def workload_d(b):
              "%.0f MB/s" % mbps, mbps >= 200)
 
 
+def forest_grid(trees):
+    return ["--pipeline", "randomForestClassifier",
+            "--grid", "randomForestClassifier.maxDepth=5,10",
+            "--grid", "randomForestClassifier.numTrees=" + trees,
+            "--grid", "randomForestClassifier.featureSubsetStrategy=sqrt,onethird"]
+
+
+BINNED = re.compile(r"[^\n]*\b(?:bins?|binned|codes)\b[^\n]*\d[^\n]*(?:[KMG]i?B|bytes)[^\n]*",
+                    re.I)
+
+
+def forest_best(r, logpath):
+    """(best metric, best params) of a forest run: the log's summary, else the best: line."""
+    if logpath and b_msgpack():
+        import msgpack
+        with open(logpath, "rb") as f:
+            for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
+                if rec.get("record") == "summary":
+                    return rec.get("best_metric"), rec.get("best_params")
+    m = re.search(r"^best:.*metric=([-0-9.eE+]+)", r["stdout"], re.M)
+    return (float(m.group(1)) if m else None), None
+
+
+def b_msgpack():
+    try:
+        import msgpack  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def workload_e(b):
+    # BENCH_QUICK: 10,000 rows and numTrees {10, 20} (scikit-learn's side takes ~20 s, not
+    # the full size's many minutes)
+    rows, feats, trees = (10000, 30, "10,20") if b.quick else (200000, 30, "50,100")
+    log("\n(e) forest: %d x %d binary classification, randomForestClassifier maxDepth {5,10} x "
+        "numTrees {%s} x featureSubsetStrategy {sqrt,onethird}, 3-fold CV, areaUnderROC"
+        % (rows, feats, trees))
+    csv = os.path.join(b.dir, "forest_%dx%d.csv" % (rows, feats))
+    if not os.path.exists(csv):
+        t = time.perf_counter()
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE, "sk_forest.py"), "gen", "--out",
+                        csv, "--rows", str(rows), "--features", str(feats)], check=True,
+                       env=b.sk_env())
+        log("  generated %s (%.0f MB) in %.1fs" % (os.path.basename(csv),
+            os.path.getsize(csv) / 1e6, time.perf_counter() - t))
+    args = ["--data", csv] + forest_grid(trees) + ["--folds", "3", "--seed", "42",
+                                                   "--evaluator", "binary"]
+    log("  cmd: paratune tune " + " ".join(args) + " --parallelism P --log LOG --overwrite")
+    lg = os.path.join(b.dir, "run", "e.msgpack")
+    res = {}
+    for p in (1, 2):
+        rs = b.runs_pt(args + ["--parallelism", str(p)], logpath=lg)
+        r = {k: med([x.get(k) for x in rs]) for k in
+             ("wall", "load", "shm", "sweep", "refit", "coord_cpu", "workers_cpu")}
+        r["stdout"] = rs[0]["stdout"]
+        r["best"], r["best_params"] = forest_best(rs[0], lg)
+        with open(os.path.join(b.dir, "run", "stderr")) as f:
+            r["binned"] = BINNED.findall(f.read())
+        res[p] = r
+    b.table(["parallelism", "whole", "speedup", "load", "sweep", "refit", "workers CPU",
+             "best areaUnderROC"],
+            [[p, fmt_s(r["wall"]), "%.2fx" % (res[1]["wall"] / r["wall"]), fmt_s(r["load"]),
+              fmt_s(r["sweep"]), fmt_s(r["refit"]), "%.1fs" % r["workers_cpu"],
+              "%.4f" % r["best"] if r["best"] is not None else "-"] for p, r in res.items()])
+    log("  best map (parallelism 2): %s" % (res[2]["best_params"],))
+    # the README's bound: one byte per training row and feature per (fold, maxBins)
+    codes = 2 * rows * feats
+    log("  binned image: %s; by the README's rule (k - 1) x rows x features bytes for 3 folds "
+        "and one maxBins: %.1f MB (the image's doubles: %.1f MB)" % (
+            "; ".join(x.strip() for x in res[2]["binned"]) or "not reported on stderr",
+            codes / 1e6, rows * (feats + 1) * 8 / 1e6))
+    FIGS["e"] = {p: {k: v for k, v in r.items() if k != "stdout"} for p, r in res.items()}
+    p21 = res[1]["wall"] / res[2]["wall"]
+    b.target("(e) forest: parallelism 2 >= 1.8x over 1 (whole process)",
+             "%.2fx (%s -> %s)" % (p21, fmt_s(res[1]["wall"]), fmt_s(res[2]["wall"])),
+             p21 >= 1.8)
+    if not b.sk:
+        b.target("(e) forest: >= 5x faster than GridSearchCV(RandomForestClassifier)",
+                 "no sklearn", None)
+        return
+    log("  sklearn: GridSearchCV(RandomForestClassifier(bootstrap=True), max_depth {5,10} x "
+        "n_estimators {%s} x max_features {6,10} (Spark's ceil rule), roc_auc, the same "
+        "folds, n_jobs=2" % trees)
+    sk = b.measured(lambda: run_sk_forest(b, csv, trees), b.sk_heavy_runs, retries=1)
+    fit_s = med([x["fit_seconds"] for x in sk])
+    skbest = sk[0]["best_score"]
+    ptbest = res[2]["best"]
+    ratio = fit_s / res[2]["wall"]
+    log("  sklearn GridSearchCV n_jobs=2: fit %s (median of %d), best roc_auc %.4f %s" % (
+        fmt_s(fit_s), len(sk), skbest, sk[0]["best"]))
+    log("  paratune (parallelism 2, whole process %s) is %.1fx faster; best areaUnderROC "
+        "paratune %.4f vs sklearn %.4f (%.2f%% apart)" % (
+            fmt_s(res[2]["wall"]), ratio, ptbest, skbest, 100 * abs(ptbest - skbest) / skbest))
+    FIGS["e_sklearn"] = sk
+    b.target("(e) forest: whole paratune process >= 5x faster than GridSearchCV.fit (n_jobs 2)",
+             "%.1fx (%s vs %s)" % (ratio, fmt_s(res[2]["wall"]), fmt_s(fit_s)), ratio >= 5)
+    b.target("(e) forest: best validation areaUnderROC within 1% of sklearn's",
+             "%.4f vs %.4f" % (ptbest, skbest), abs(ptbest - skbest) <= 0.01 * skbest)
+
+
+def run_sk_forest(b, csv, trees):
+    t0 = time.perf_counter()
+    busy0, _ = cpu_busy()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "sk_forest.py"), "fit", "--csv",
+                        csv, "--folds", "3", "--seed", "42", "--trees", trees, "--n-jobs", "2"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       env=b.sk_env())
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy1, _ = cpu_busy()
+    if r.returncode != 0:
+        raise SystemExit("bench: sklearn forest failed:\n%s" % r.stderr[-2000:])
+    d = json.loads(r.stdout)
+    own = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+    d["wall"] = wall
+    d["other_cores"] = (busy1 - busy0 - own) / wall if wall >= 1.0 else None
+    return d
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -724,7 +845,8 @@ def main():
     for w in b.workloads:
         if quiet > 0:
             wait_quiet(quiet)
-        {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d}[w.strip()](b)
+        {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
+         "e": workload_e}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
             b.numpy_kernel)

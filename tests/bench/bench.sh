@@ -12,6 +12,11 @@
 #   (b) heavy: 200,000 x 200, same grid, 3-fold CV, with and without --no-cache
 #   (c) dispatch: 20,000 near-empty jobs (8 rows, 2 features, 10,000 regParams x 2 folds)
 #   (d) memory: 700,000 x 190 (~1 GiB of doubles), each worker's private memory
+#   (e) forest: 200,000 x 30 binary classification (tests/bench/sk_forest.py gen),
+#       randomForestClassifier maxDepth {5,10} x numTrees {50,100} x featureSubsetStrategy
+#       {sqrt,onethird}, 3-fold CV, parallelism 1 and 2, against GridSearchCV of
+#       RandomForestClassifier (n_jobs 2, equivalent settings): the ratio, both best
+#       areaUnderROC (within 1%), the binned image's memory as paratune reports it, p2/p1
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
@@ -19,9 +24,10 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d (default all)
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e (default all; e alone:
+#                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
-#   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) (default 1: one run takes minutes)
+#   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) and (e) (default 1: one run takes minutes)
 #   BENCH_WAIT_QUIET=S   before each workload wait up to S seconds for the machine to be idle
 #                     (other processes < 10% of a core), as other users' test runs skew times
 #   BENCH_MAX_OTHER=C  a run (>= 1 s) during which other processes kept more than C cores busy

@@ -1,0 +1,827 @@
+/* pt_stage_trees.c - the tree stages: decisionTreeClassifier, decisionTreeRegressor,
+ * randomForestClassifier and randomForestRegressor, Spark ML's four tree estimators on the
+ * learner of pt_forest.h.
+ *
+ * The four share their params, their glue and their fitted state; they differ in the
+ * defaults (impurity, seed) and in which params they have (numTrees, featureSubsetStrategy,
+ * subsamplingRate and bootstrap for the forests; thresholds for the classifiers). A tree is
+ * not linear in its input, so the stage is a predictor with its own predict (pt_stage.h):
+ * the pipeline does not compose it, it reads the raw rows through the stage's map. The tree
+ * features are the numeric raw features, then one per categorical column: Spark's category
+ * index of its value (stringIndexer's order, the only stage allowed before a tree), as a
+ * StringIndexer output column is a NominalAttribute in Spark. Categorical columns sit in the
+ * raw rows as global indicator columns (pt_categorical.h); their *global code* (the set
+ * indicator's position) is what the learner bins, and the fit maps codes to indices with
+ * cat_index, so the codes can be built once per (training set, maxBins) before the fit
+ * (pt_stage_codes_t, shared memory) whatever stringIndexer's params.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pt_common.h"
+#include "pt_forest.h"
+#include "pt_mpk.h"
+#include "pt_stage.h"
+
+/* Spark's default seeds: the hashCode of the estimator's class name (HasSeed). */
+#define TREES__SEED_DTC 159147643.0 /* org.apache.spark.ml.classification.DecisionTreeClassifier */
+#define TREES__SEED_DTR 926680331.0 /* org.apache.spark.ml.regression.DecisionTreeRegressor */
+#define TREES__SEED_RFC 207336481.0 /* org.apache.spark.ml.classification.RandomForestClassifier */
+#define TREES__SEED_RFR 235498149.0 /* org.apache.spark.ml.regression.RandomForestRegressor */
+
+/* The params every tree stage has, then the ones of some; a stage's table is made of them. */
+#define TREES__COMMON(impurity, seed)                                                          \
+    {"maxDepth", PT_VAL_INT, 0, 5, 0, 30, "maximum depth of a tree (0: one leaf)", NULL},    \
+    {"maxBins", PT_VAL_INT, 0, 32, 2, 65536, "most bins of a continuous feature", NULL},     \
+    {"minInstancesPerNode", PT_VAL_INT, 0, 1, 1, 1e9, "fewest rows in each child", NULL},    \
+    {"minInfoGain", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "smallest gain of a split", NULL}, \
+    {"minWeightFractionPerNode", PT_VAL_DOUBLE, 0, 0.0, 0.0, 0.5,                            \
+     "smallest share of the total weight in each child, [0, 0.5)", NULL},                    \
+    {"impurity", PT_VAL_STRING, 0, 0, 0, 0, "split criterion", impurity},                    \
+    {"seed", PT_VAL_INT, 0, seed, -1e15, 1e15, "random seed", NULL}
+#define TREES__FOREST                                                                         \
+    {"numTrees", PT_VAL_INT, 0, 20, 1, 100000, "trees of the forest", NULL},                 \
+    {"featureSubsetStrategy", PT_VAL_STRING, 0, 0, 0, 0,                                     \
+     "features per node: auto, all, onethird, sqrt, log2, an integer n > 0 or a fraction in " \
+     "(0, 1]", "auto|all|onethird|sqrt|log2|*"},                                             \
+    {"subsamplingRate", PT_VAL_DOUBLE, 0, 1.0, 0.0, 1.0, "rows per tree, (0, 1]", NULL},     \
+    {"bootstrap", PT_VAL_BOOL, 0, 1, 0, 1, "draw each tree's rows with replacement", NULL}
+#define TREES__THRESHOLDS                                                                     \
+    {"thresholds", PT_VAL_STRING, 0, 0, 0, 0,                                                \
+     "per-class thresholds t0:t1:...; prediction = argmax p_k / t_k (none: argmax p_k)", "|*"}
+
+static const pt_param_def_t trees__dtc_params[] = {
+    TREES__COMMON("gini|entropy", TREES__SEED_DTC), TREES__THRESHOLDS};
+static const pt_param_def_t trees__dtr_params[] = {
+    TREES__COMMON("variance", TREES__SEED_DTR)};
+static const pt_param_def_t trees__rfc_params[] = {
+    TREES__COMMON("gini|entropy", TREES__SEED_RFC), TREES__FOREST, TREES__THRESHOLDS};
+static const pt_param_def_t trees__rfr_params[] = {
+    TREES__COMMON("variance", TREES__SEED_RFR), TREES__FOREST};
+
+/* Rows per chunk of predict's tree-feature buffer; the most threads predict uses. */
+#define TREES__CHUNK 1024
+#define TREES__MAX_THREADS 64
+
+/* The fitted state: the forest and the map from raw rows to tree features. */
+typedef struct {
+    pt_forest_t *forest;
+    size_t use;            /* trees predict uses (0: all): numTrees sharing */
+    int threads;           /* predict's threads (set_threads), 0 or 1: this one */
+    size_t p_raw, p_num, ncat;
+    uint64_t *cat_size;    /* ncat: global codes (indicator columns) of each column */
+    int32_t **cat_index;   /* ncat x cat_size: Spark's category index of a code, or -1 */
+    uint32_t *arity;       /* ncat: categories the tree knows (numLabels, +1 with keep) */
+    int32_t *unseen;       /* ncat: the index of a code not in the training rows (keep:
+                            * numLabels), or -1 */
+    size_t nclasses;       /* 0 for a regressor */
+    double *thresholds;    /* nclasses, or NULL */
+} trees__state_t;
+
+static void trees__free(void *state)
+{
+    trees__state_t *s = state;
+    if (s == NULL)
+        return;
+    pt_forest_destroy(&s->forest);
+    for (size_t k = 0; s->cat_index != NULL && k < s->ncat; k++)
+        free(s->cat_index[k]);
+    free(s->cat_index);
+    free(s->cat_size);
+    free(s->arity);
+    free(s->unseen);
+    free(s->thresholds);
+    free(s);
+}
+
+static int trees__classifier(const pt_stage_def_t *d)
+{
+    return d->role == PT_STAGE_CLASSIFIER;
+}
+
+static int trees__forest(const pt_stage_def_t *d)
+{
+    return pt_stage_param(d, "numTrees") != NULL;
+}
+
+/* Spark's featureSubsetStrategy forms (RandomForestParams): a name, an integer > 0, or a
+ * fraction in (0, 1]. 1 when v is one. */
+static int trees__subset_ok(const char *v)
+{
+    static const char *const names[] = {"auto", "all", "onethird", "sqrt", "log2"};
+    char *end;
+    long n;
+    double f;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(v, names[i]) == 0) /* Spark lower-cases the name */
+            return 1;
+    errno = 0;
+    n = strtol(v, &end, 10);
+    if (*v != '\0' && *end == '\0' && errno == 0)
+        return n > 0;
+    f = strtod(v, &end);
+    return *v != '\0' && *end == '\0' && f > 0 && f <= 1;
+}
+
+/* Parses thresholds "t0:t1:..." into a new array *out of *n (the caller frees; NULL and 0
+ * for ""). 0, or -EINVAL with err (Spark: every t >= 0, at most one 0), or -ENOMEM. */
+static int trees__parse_thresholds(const char *v, double **out, size_t *n, char *err)
+{
+    size_t cap = 1, zeros = 0;
+    const char *p = v;
+    *out = NULL;
+    *n = 0;
+    if (v == NULL || *v == '\0')
+        return 0;
+    for (const char *q = v; *q; q++)
+        cap += *q == ':';
+    if ((*out = malloc(cap * sizeof **out)) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (;;) {
+        char *end;
+        double t = strtod(p, &end);
+        if (end == p || (*end != ':' && *end != '\0') || !(t >= 0) || isinf(t)) {
+            pt_seterr(err, "thresholds: expected numbers >= 0 separated by ':', got \"%s\"", v);
+            goto bad;
+        }
+        zeros += t == 0;
+        (*out)[(*n)++] = t;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    if (zeros > 1) {
+        pt_seterr(err, "thresholds: at most one may be 0, got \"%s\"", v);
+        goto bad;
+    }
+    return 0;
+bad:
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return -EINVAL;
+}
+
+/* The params together, beyond their ranges (Spark's validators). */
+static int trees__check(const pt_stage_fit_t *st, char *err)
+{
+    const char *name = st->def->name, *v;
+    char why[PT_ERRLEN];
+    double *t;
+    size_t nt;
+    int rc;
+    if (pt_stage_num(st, "minWeightFractionPerNode", 0) >= 0.5) {
+        pt_seterr(err, "%s.minWeightFractionPerNode: must be in [0, 0.5), got %g", name,
+                  pt_stage_num(st, "minWeightFractionPerNode", 0));
+        return -EINVAL;
+    }
+    if (trees__forest(st->def) && !(pt_stage_num(st, "subsamplingRate", 1) > 0)) {
+        pt_seterr(err, "%s.subsamplingRate: must be in (0, 1], got %g", name,
+                  pt_stage_num(st, "subsamplingRate", 1));
+        return -EINVAL;
+    }
+    v = pt_stage_str(st, "featureSubsetStrategy");
+    if (trees__forest(st->def) && v != NULL && !trees__subset_ok(v)) {
+        pt_seterr(err, "%s.featureSubsetStrategy: expected auto, all, onethird, sqrt, log2, "
+                  "an integer > 0 or a fraction in (0, 1], got \"%s\"", name, v);
+        return -EINVAL;
+    }
+    if (!trees__classifier(st->def))
+        return 0;
+    rc = trees__parse_thresholds(pt_stage_str(st, "thresholds"), &t, &nt, why);
+    free(t);
+    if (rc != 0)
+        pt_seterr(err, "%s.%s", name, why);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rows */
+
+/* The training rows as the learner reads them (pt_rows_fn): tree features from raw rows. */
+typedef struct {
+    const pt_rowblock_t *blocks;
+    size_t nblocks;
+    const size_t *start;   /* nblocks + 1: first row of each block */
+    size_t p_raw, p_num, ncat;
+    const uint64_t *cat_size;
+} trees__rows_t;
+
+/* The global code of each categorical column of raw row x into out[0..ncat): the position
+ * of its set indicator, or -1 when none is set. */
+static void trees__codes(const double *x, size_t p_num, size_t ncat, const uint64_t *cat_size,
+                         double *out)
+{
+    size_t off = p_num;
+    for (size_t k = 0; k < ncat; k++) {
+        out[k] = -1;
+        for (size_t v = 0; v < cat_size[k]; v++)
+            if (x[off + v] != 0) {
+                out[k] = (double)v;
+                break;
+            }
+        off += (size_t)cat_size[k];
+    }
+}
+
+static void trees__row(void *arg, size_t i, double *out)
+{
+    const trees__rows_t *r = arg;
+    size_t lo = 0, hi = r->nblocks; /* the block b with start[b] <= i < start[b + 1] */
+    const double *x;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (r->start[mid] <= i)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    x = r->blocks[lo].x + (i - r->start[lo]) * r->p_raw;
+    memcpy(out, x, r->p_num * sizeof *out);
+    trees__codes(x, r->p_num, r->ncat, r->cat_size, out + r->p_num);
+    for (size_t k = 0; k < r->ncat; k++) /* a training row has one of the file's values; */
+        if (out[r->p_num + k] < 0)       /* never a code the learner cannot take */
+            out[r->p_num + k] = 0;
+}
+
+/* ---------------------------------------------------------------- fit */
+
+/* s's layout from the fit's input: the raw widths and, after stringIndexer, each column's
+ * code -> index map. 0 or a negative errno with err. */
+static int trees__layout(trees__state_t *s, const pt_stage_fit_t *st, const pt_stage_in_t *in,
+                         char *err)
+{
+    const pt_stage_catidx_t *ci = NULL;
+    size_t cats = 0;
+    if (in->prev != NULL && in->prev->def->categorical == 1)
+        ci = in->prev->state;
+    if ((in->A != NULL && ci == NULL) || in->nmiss > 0 || (in->ncat > 0 && ci == NULL)) {
+        pt_seterr(err, "%s: only stringIndexer may stand before a tree stage", st->def->name);
+        return -EINVAL;
+    }
+    s->p_raw = in->p_raw;
+    s->ncat = in->ncat;
+    for (size_t k = 0; k < s->ncat; k++)
+        cats += (size_t)in->cat_size[k];
+    s->p_num = s->p_raw - cats;
+    s->cat_size = calloc(s->ncat + 1, sizeof *s->cat_size);
+    s->cat_index = calloc(s->ncat + 1, sizeof *s->cat_index);
+    s->arity = calloc(s->ncat + 1, sizeof *s->arity);
+    s->unseen = calloc(s->ncat + 1, sizeof *s->unseen);
+    if (s->cat_size == NULL || s->cat_index == NULL || s->arity == NULL || s->unseen == NULL)
+        goto nomem;
+    for (size_t k = 0; k < s->ncat; k++) {
+        size_t size = (size_t)in->cat_size[k];
+        s->cat_size[k] = size;
+        if ((s->cat_index[k] = malloc((size ? size : 1) * sizeof **s->cat_index)) == NULL)
+            goto nomem;
+        for (size_t v = 0; v < size; v++)
+            s->cat_index[k][v] = -1;
+        for (size_t i = 0; i < ci->nlabels[k]; i++)
+            s->cat_index[k][ci->labels[k][i]] = (int32_t)i;
+        s->arity[k] = (uint32_t)(ci->nlabels[k] + (ci->keep ? 1 : 0));
+        s->unseen[k] = ci->keep ? (int32_t)ci->nlabels[k] : -1;
+    }
+    return 0;
+nomem:
+    pt_seterr(err, "out of memory");
+    return -ENOMEM;
+}
+
+/* The learner's params from the stage's, for p tree features (thresholds: s's). 0 or
+ * -EINVAL with err. */
+static int trees__params(const pt_stage_fit_t *st, const trees__state_t *s, size_t p,
+                         int threads, pt_forest_params_t *prm, char *err)
+{
+    const char *imp = pt_stage_str(st, "impurity"), *fss;
+    int forest = trees__forest(st->def);
+    size_t count = p;
+    memset(prm, 0, sizeof *prm);
+    prm->max_depth = (int)pt_stage_num(st, "maxDepth", 5);
+    prm->max_bins = (int)pt_stage_num(st, "maxBins", 32);
+    prm->min_instances_per_node = (int)pt_stage_num(st, "minInstancesPerNode", 1);
+    prm->min_weight_fraction = pt_stage_num(st, "minWeightFractionPerNode", 0);
+    prm->min_info_gain = pt_stage_num(st, "minInfoGain", 0);
+    prm->impurity = imp != NULL && strcmp(imp, "entropy") == 0 ? PT_IMP_ENTROPY
+                    : trees__classifier(st->def)                ? PT_IMP_GINI
+                                                                : PT_IMP_VARIANCE;
+    prm->seed = (uint64_t)(int64_t)pt_stage_num(st, "seed", 0);
+    prm->forest = forest;
+    prm->num_trees = forest ? (int)pt_stage_num(st, "numTrees", 20) : 1;
+    prm->subsampling_rate = forest ? pt_stage_num(st, "subsamplingRate", 1) : 1.0;
+    prm->bootstrap = forest ? pt_stage_num(st, "bootstrap", 1) != 0 : 0;
+    prm->threads = threads > 0 ? threads : 1;
+    fss = forest ? pt_stage_str(st, "featureSubsetStrategy") : "all";
+    if (pt_forest_subset(fss != NULL ? fss : "auto", p, trees__classifier(st->def),
+                         prm->num_trees, &count, err) != 0)
+        return -EINVAL;
+    prm->subset = count;
+    prm->thresholds = s->thresholds;
+    for (size_t k = 0; k < s->ncat; k++)
+        if (s->arity[k] > (uint32_t)prm->max_bins) {
+            pt_seterr(err, "%s.maxBins: %d is below the %u categories of categorical column "
+                      "%zu (maxBins must be >= every categorical feature's arity)",
+                      st->def->name, prm->max_bins, s->arity[k], k + 1);
+            return -EINVAL;
+        }
+    return 0;
+}
+
+/* The training labels of in's blocks, in block order, into a new array (NULL: no memory),
+ * and each block's first row into start (nblocks + 1). */
+/* start[b] := the first row of block b in block order (nblocks + 1 entries) and *w := the
+ * rows' weights (weightCol) in that order, a new array, or NULL when no block has weights
+ * (every row weighs 1). 0 or -ENOMEM. */
+static int trees__weights(const pt_rowblock_t *blocks, size_t nblocks, size_t *start,
+                          double **w)
+{
+    int weighted = 0;
+    start[0] = 0;
+    for (size_t b = 0; b < nblocks; b++) {
+        start[b + 1] = start[b] + blocks[b].n;
+        weighted |= blocks[b].w != NULL;
+    }
+    *w = NULL;
+    if (!weighted)
+        return 0;
+    if ((*w = malloc((start[nblocks] ? start[nblocks] : 1) * sizeof **w)) == NULL)
+        return -ENOMEM;
+    for (size_t b = 0; b < nblocks; b++)
+        for (size_t i = 0; i < blocks[b].n; i++)
+            (*w)[start[b] + i] = blocks[b].w != NULL ? blocks[b].w[i] : 1.0;
+    return 0;
+}
+
+/* The training rows' labels in block order (start: trees__weights'), a new array, or NULL. */
+static double *trees__labels(const pt_stage_in_t *in, const size_t *start)
+{
+    double *y;
+    if ((y = malloc((start[in->nblocks] ? start[in->nblocks] : 1) * sizeof *y)) == NULL)
+        return NULL;
+    for (size_t b = 0; b < in->nblocks; b++)
+        memcpy(y + start[b], in->blocks[b].y, in->blocks[b].n * sizeof *y);
+    return y;
+}
+
+/* pt_stage_trees_bins's dst for a fit that codes its own rows: a new array in *arg. */
+static void *trees__malloc(void *arg, size_t bytes)
+{
+    void **p = arg;
+    return *p = malloc(bytes + 1);
+}
+
+static int trees__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
+{
+    trees__state_t *s = calloc(1, sizeof *s);
+    size_t *start = calloc(in->nblocks + 1, sizeof *start), n;
+    pt_bins_t own = {0};
+    const pt_bins_t *bins = &own;
+    void *own_codes = NULL;
+    const void *codes;
+    double *y = NULL, *t = NULL, *w = NULL;
+    pt_forest_params_t prm;
+    pt_tree_data_t d;
+    size_t nt;
+    int rc = -ENOMEM;
+
+    st->state = s;
+    if (s == NULL || start == NULL || trees__weights(in->blocks, in->nblocks, start, &w) != 0 ||
+        (y = trees__labels(in, start)) == NULL)
+        goto nomem;
+    n = start[in->nblocks];
+    s->nclasses = trees__classifier(st->def) ? (in->nclasses > 2 ? in->nclasses : 2) : 0;
+    if (s->nclasses > 0 &&
+        (rc = trees__parse_thresholds(pt_stage_str(st, "thresholds"), &t, &nt, err)) != 0)
+        goto out;
+    s->thresholds = t;
+    if (t != NULL && nt != s->nclasses) {
+        pt_seterr(err, "%s.thresholds: %zu values, but the label has %zu classes",
+                  st->def->name, nt, s->nclasses);
+        rc = -EINVAL;
+        goto out;
+    }
+    if ((rc = trees__layout(s, st, in, err)) != 0 ||
+        (rc = trees__params(st, s, st->p_in, in->threads, &prm, err)) != 0)
+        goto out;
+    if (trees__classifier(st->def) && in->nclasses < 1) {
+        pt_seterr(err, "%s needs class labels", st->def->name);
+        rc = -EINVAL;
+        goto out;
+    }
+    if (in->codes != NULL && in->codes->max_bins == prm.max_bins && in->codes->n == n) {
+        bins = in->codes->bins; /* coded before the fit (shared memory): read in place */
+        codes = in->codes->codes;
+    } else {
+        pt_stage_rows_t r = {in->blocks, in->nblocks, in->p_raw, in->ncat, in->cat_size,
+                             in->threads};
+        if ((rc = pt_stage_trees_bins(&r, prm.max_bins, prm.seed, &own, &n,
+                                      trees__malloc, &own_codes, err)) != 0)
+            goto out;
+        codes = own_codes;
+    }
+    d = (pt_tree_data_t){.n = n, .bins = bins, .codes = codes, .y = y, .w = w,
+                         .nclasses = s->nclasses, .cat_index = (const int32_t *const *)s->cat_index,
+                         .arity = s->arity};
+    if ((s->forest = pt_forest_fit(&d, &prm, err)) == NULL) {
+        rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
+        goto out;
+    }
+    st->p_out = st->r = 1;
+    st->nclasses = s->nclasses;
+    st->multinomial = s->nclasses > 2;
+    st->converged = 1;
+    rc = 0;
+    goto out;
+nomem:
+    pt_seterr(err, "out of memory");
+    rc = -ENOMEM;
+out:
+    pt_bins_free(&own);
+    free(own_codes);
+    free(start);
+    free(y);
+    free(w);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- predict */
+
+/* Tree features of n raw rows x into t (n x p_in): numerics, then category indices. */
+static void trees__features(const trees__state_t *s, const double *x, size_t n, size_t p_in,
+                            double *t)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double *xi = x + i * s->p_raw;
+        double *ti = t + i * p_in;
+        memcpy(ti, xi, s->p_num * sizeof *ti);
+        trees__codes(xi, s->p_num, s->ncat, s->cat_size, ti + s->p_num);
+        for (size_t k = 0; k < s->ncat; k++) {
+            int32_t idx = ti[s->p_num + k] >= 0 ? s->cat_index[k][(size_t)ti[s->p_num + k]] : -1;
+            ti[s->p_num + k] = idx >= 0 ? idx : s->unseen[k];
+        }
+    }
+}
+
+/* trees__predict on rows [0, n) of its arguments, on this thread. */
+static int trees__predict_rows(const pt_stage_fit_t *st, const double *x, size_t n,
+                               double *pred, double *score, double *prob)
+{
+    const trees__state_t *s = st->state;
+    size_t K = s->nclasses, p = st->p_in, chunk = n < TREES__CHUNK ? n : TREES__CHUNK;
+    double *t = malloc((chunk ? chunk : 1) * (p ? p : 1) * sizeof *t);
+    double *pr = K > 0 ? malloc((chunk ? chunk : 1) * K * sizeof *pr) : NULL;
+    double *raw = K > 0 ? malloc((chunk ? chunk : 1) * K * sizeof *raw) : NULL;
+    int rc = -ENOMEM;
+
+    if (t == NULL || (K > 0 && (pr == NULL || raw == NULL)))
+        goto out;
+    for (size_t i0 = 0; i0 < n; i0 += chunk) {
+        size_t m = n - i0 < chunk ? n - i0 : chunk;
+        trees__features(s, x + i0 * s->p_raw, m, p, t);
+        if ((rc = pt_forest_predict(s->forest, s->use, t, m, pred + i0, pr, raw)) != 0)
+            goto out;
+        if (K > 0 && prob != NULL)
+            memcpy(prob + i0 * K, pr, m * K * sizeof *pr);
+        for (size_t i = 0; score != NULL && i < m; i++) /* Spark: rawPrediction(1) */
+            score[i0 + i] = K > 0 ? raw[i * K + 1] : pred[i0 + i];
+    }
+    rc = 0;
+out:
+    free(t);
+    free(pr);
+    free(raw);
+    return rc;
+}
+
+/* One thread's share of a prediction: rows [lo, hi). */
+typedef struct {
+    const pt_stage_fit_t *st;
+    const double *x;
+    size_t lo, hi;
+    double *pred, *score, *prob;
+    int rc;
+} trees__part_t;
+
+static void *trees__part(void *arg)
+{
+    trees__part_t *a = arg;
+    size_t K = ((const trees__state_t *)a->st->state)->nclasses, p_raw =
+        ((const trees__state_t *)a->st->state)->p_raw;
+    a->rc = trees__predict_rows(a->st, a->x + a->lo * p_raw, a->hi - a->lo, a->pred + a->lo,
+                                a->score != NULL ? a->score + a->lo : NULL,
+                                a->prob != NULL ? a->prob + a->lo * K : NULL);
+    return NULL;
+}
+
+/* Rows are independent: with threads (set_threads), contiguous shares of at least
+ * TREES__CHUNK rows each go to threads of their own; the numbers are the same. */
+static int trees__predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
+                          double *score, double *prob)
+{
+    const trees__state_t *s = st->state;
+    trees__part_t part[TREES__MAX_THREADS];
+    size_t t = s->threads > 1 ? (size_t)s->threads : 1;
+    int rc = 0;
+    if (t > n / TREES__CHUNK)
+        t = n / TREES__CHUNK;
+    if (t > TREES__MAX_THREADS)
+        t = TREES__MAX_THREADS;
+    if (t <= 1)
+        return trees__predict_rows(st, x, n, pred, score, prob);
+    for (size_t i = 0; i < t; i++)
+        part[i] = (trees__part_t){st, x, n * i / t, n * (i + 1) / t, pred, score, prob, 0};
+    pt_run_each(part, t, sizeof *part, trees__part);
+    for (size_t i = 0; i < t; i++)
+        rc = rc != 0 ? rc : part[i].rc;
+    return rc;
+}
+
+static void trees__set_threads(pt_stage_fit_t *st, int threads)
+{
+    trees__state_t *s = st->state;
+    s->threads = threads;
+}
+
+static size_t trees__use(pt_stage_fit_t *st, size_t m)
+{
+    trees__state_t *s = st->state;
+    size_t n = pt_forest_trees(s->forest);
+    s->use = m <= n ? m : 0;
+    return n;
+}
+
+/* ---------------------------------------------------------------- model file */
+
+static void trees__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
+{
+    const trees__state_t *s = st->state;
+    double *imp = calloc(st->p_in ? st->p_in : 1, sizeof *imp);
+    pt_msgpack_kv_uint(pk, "raw_features", s->p_raw);
+    pt_msgpack_kv_uint(pk, "numeric_features", s->p_num);
+    pt_msgpack_kv_uint(pk, "num_classes", s->nclasses);
+    pt_msgpack_pack_str(pk, "category_sizes");
+    msgpack_pack_array(pk, s->ncat);
+    for (size_t k = 0; k < s->ncat; k++)
+        msgpack_pack_uint64(pk, s->cat_size[k]);
+    pt_msgpack_pack_str(pk, "category_index");
+    msgpack_pack_array(pk, s->ncat);
+    for (size_t k = 0; k < s->ncat; k++) {
+        msgpack_pack_array(pk, (size_t)s->cat_size[k]);
+        for (size_t v = 0; v < s->cat_size[k]; v++)
+            msgpack_pack_int32(pk, s->cat_index[k][v]);
+    }
+    pt_msgpack_kv_int32s(pk, "unseen_index", s->unseen, s->ncat);
+    /* Spark's featureImportances over the tree features (numerics, then the categorical
+     * columns); all zero if memory ran out (the model itself does not need them) */
+    if (imp != NULL)
+        pt_forest_importances(s->forest, s->use, imp);
+    pt_msgpack_pack_str(pk, "feature_importances");
+    msgpack_pack_array(pk, st->p_in);
+    for (size_t j = 0; j < st->p_in; j++)
+        msgpack_pack_double(pk, imp != NULL ? imp[j] : 0.0);
+    free(imp);
+    pt_msgpack_pack_str(pk, "forest");
+    pt_forest_pack(s->forest, pk);
+}
+
+/* category_index[k] of map o into s (cat_size[k] set). 0 or -EBADMSG / -ENOMEM with err. */
+static int trees__unpack_index(trees__state_t *s, size_t k, const msgpack_object *a, char *err)
+{
+    size_t size = (size_t)s->cat_size[k];
+    if (a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size != size) {
+        pt_seterr(err, "category_index[%zu]: expected an array of %zu indices", k, size);
+        return -EBADMSG;
+    }
+    if ((s->cat_index[k] = malloc((size ? size : 1) * sizeof **s->cat_index)) == NULL)
+        return -ENOMEM;
+    for (size_t v = 0; v < size; v++) {
+        int64_t idx;
+        char what[64];
+        snprintf(what, sizeof what, "category_index[%zu][%zu]", k, v);
+        if (pt_msgpack_to_int(&a->via.array.ptr[v], what, -1, (int64_t)size, &idx, err) != 0)
+            return -EBADMSG;
+        s->cat_index[k][v] = (int32_t)idx;
+    }
+    return 0;
+}
+
+/* The widths and categorical tables of map o into s. 0 or a negative errno with err. */
+static int trees__unpack_layout(trees__state_t *s, const pt_stage_fit_t *st,
+                                const msgpack_object *o, char *err)
+{
+    const msgpack_object *sz, *ix, *un;
+    uint64_t v, cats = 0;
+    int rc;
+    if ((rc = pt_msgpack_get_uint(o, "raw_features", &v, err)) != 0)
+        return rc;
+    s->p_raw = (size_t)v;
+    if ((rc = pt_msgpack_get_uint(o, "numeric_features", &v, err)) != 0)
+        return rc;
+    s->p_num = (size_t)v;
+    if ((rc = pt_msgpack_get_uint(o, "num_classes", &v, err)) != 0)
+        return rc;
+    s->nclasses = (size_t)v;
+    if ((sz = pt_msgpack_get_obj(o, "category_sizes", MSGPACK_OBJECT_ARRAY, err)) == NULL ||
+        (ix = pt_msgpack_get_obj(o, "category_index", MSGPACK_OBJECT_ARRAY, err)) == NULL ||
+        (un = pt_msgpack_get_obj(o, "unseen_index", MSGPACK_OBJECT_ARRAY, err)) == NULL)
+        return -EBADMSG;
+    s->ncat = sz->via.array.size;
+    if (ix->via.array.size != s->ncat || un->via.array.size != s->ncat ||
+        s->p_num + s->ncat != st->p_in || s->p_num > s->p_raw ||
+        (trees__classifier(st->def) ? s->nclasses < 2 || s->nclasses > 100000 : s->nclasses)) {
+        pt_seterr(err, "the tree's widths do not match (features %zu, categorical %zu)",
+                  st->p_in, s->ncat);
+        return -EBADMSG;
+    }
+    s->cat_size = calloc(s->ncat + 1, sizeof *s->cat_size);
+    s->cat_index = calloc(s->ncat + 1, sizeof *s->cat_index);
+    s->unseen = calloc(s->ncat + 1, sizeof *s->unseen);
+    if (s->cat_size == NULL || s->cat_index == NULL || s->unseen == NULL)
+        return -ENOMEM;
+    for (size_t k = 0; k < s->ncat; k++) {
+        int64_t u, x;
+        if ((rc = pt_msgpack_to_int(&sz->via.array.ptr[k], "category_sizes", 1, 1 << 20, &u,
+                                    err)) != 0 ||
+            (rc = pt_msgpack_to_int(&un->via.array.ptr[k], "unseen_index", -1, 1 << 20, &x,
+                                    err)) != 0)
+            return rc;
+        s->cat_size[k] = (uint64_t)u;
+        cats += (uint64_t)u;
+        s->unseen[k] = (int32_t)x;
+        if ((rc = trees__unpack_index(s, k, &ix->via.array.ptr[k], err)) != 0)
+            return rc;
+    }
+    if (s->p_num + cats != s->p_raw) {
+        pt_seterr(err, "category_sizes: %llu indicator columns, expected %zu",
+                  (unsigned long long)cats, s->p_raw - s->p_num);
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+static int trees__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
+{
+    trees__state_t *s = calloc(1, sizeof *s);
+    const msgpack_object *fo;
+    size_t nt;
+    int rc;
+    st->state = s;
+    if (s == NULL)
+        return -ENOMEM;
+    if ((rc = trees__unpack_layout(s, st, o, err)) != 0)
+        return rc;
+    if ((fo = pt_msgpack_get_obj(o, "forest", MSGPACK_OBJECT_MAP, err)) == NULL)
+        return -EBADMSG;
+    if ((rc = pt_forest_unpack(fo, &s->forest, err)) != 0)
+        return rc;
+    if (s->nclasses > 0 &&
+        (rc = trees__parse_thresholds(pt_stage_str(st, "thresholds"), &s->thresholds, &nt,
+                                      err)) != 0)
+        return -EBADMSG;
+    if (s->thresholds != NULL && nt != s->nclasses) {
+        pt_seterr(err, "thresholds: %zu values for %zu classes", nt, s->nclasses);
+        return -EBADMSG;
+    }
+    st->p_out = st->r = 1;
+    st->nclasses = s->nclasses;
+    st->multinomial = s->nclasses > 2;
+    st->converged = 1;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- checks against the data */
+
+int pt_stage_trees_max_bins(const pt_stage_def_t *last, const pt_paramlist_t *full,
+                            uint64_t *seed)
+{
+    pt_stage_fit_t fs = {.def = last, .params = *full}; /* borrows full */
+    if (last == NULL || last->predict != trees__predict)
+        return 0;
+    if (seed != NULL)
+        *seed = (uint64_t)(int64_t)pt_stage_num(&fs, "seed", 0);
+    return (int)pt_stage_num(&fs, "maxBins", 32);
+}
+
+/* One thread's rows [lo, hi) of the codes. */
+typedef struct {
+    const pt_bins_t *b;
+    trees__rows_t *rows;
+    size_t n, lo, hi;
+    void *dst;
+} trees__coder_t;
+
+static void *trees__code_part(void *arg)
+{
+    trees__coder_t *c = arg;
+    pt_bins_code(c->b, trees__row, c->rows, c->n, c->lo, c->hi, c->dst);
+    return NULL;
+}
+
+/* The codes of the n rows into dst, in contiguous ranges of at least 4096 rows on up to
+ * threads threads (pt_bins_code writes each range's bytes only). */
+static void trees__code(const pt_bins_t *b, trees__rows_t *rows, size_t n, void *dst,
+                        int threads)
+{
+    trees__coder_t part[TREES__MAX_THREADS];
+    size_t t = threads > 1 ? (size_t)threads : 1;
+    if (t > n / 4096)
+        t = n / 4096 > 0 ? n / 4096 : 1;
+    if (t > TREES__MAX_THREADS)
+        t = TREES__MAX_THREADS;
+    for (size_t i = 0; i < t; i++)
+        part[i] = (trees__coder_t){b, rows, n, n * i / t, n * (i + 1) / t, dst};
+    pt_run_each(part, t, sizeof *part, trees__code_part);
+}
+
+int pt_stage_trees_bins(const pt_stage_rows_t *r, int max_bins, uint64_t seed,
+                        pt_bins_t *out, size_t *n, void *(*dst)(void *arg, size_t bytes),
+                        void *dst_arg, char *err)
+{
+    size_t *start = calloc(r->nblocks + 1, sizeof *start), cats = 0;
+    trees__rows_t rows;
+    double *w = NULL;
+    void *to;
+    int rc = 0;
+    memset(out, 0, sizeof *out);
+    if (start == NULL || trees__weights(r->blocks, r->nblocks, start, &w) != 0) {
+        free(start);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t k = 0; k < r->ncat; k++)
+        cats += (size_t)r->cat_size[k];
+    *n = start[r->nblocks];
+    rows = (trees__rows_t){r->blocks, r->nblocks, start, r->p_raw, r->p_raw - cats, r->ncat,
+                           r->cat_size};
+    if ((rc = pt_bins_find(trees__row, &rows, *n, rows.p_num, r->ncat, r->cat_size, w,
+                           max_bins, seed, out, err)) != 0)
+        goto out;
+    if (dst != NULL) {
+        if ((to = dst(dst_arg, pt_bins_code_bytes(out, *n))) == NULL) {
+            pt_seterr(err, "no memory for the codes of %zu rows", *n);
+            rc = -ENOMEM;
+            goto out;
+        }
+        trees__code(out, &rows, *n, to, r->threads);
+    }
+out:
+    if (rc != 0)
+        pt_bins_free(out);
+    free(w);
+    free(start);
+    return rc;
+}
+
+int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *full,
+                              size_t ncat, const uint64_t *cat_size, char *const *names,
+                              size_t nclasses, char *err)
+{
+    const pt_value_t *hi = pt_paramlist_get(full, "stringIndexer.handleInvalid");
+    pt_stage_fit_t fs = {.def = last, .params = *full}; /* borrows full */
+    int keep = hi != NULL && hi->str != NULL && strcmp(hi->str, "keep") == 0;
+    int max_bins = pt_stage_trees_max_bins(last, full, NULL);
+    double *t = NULL;
+    size_t nt = 0;
+    if (max_bins == 0)
+        return 0;
+    for (size_t k = 0; k < ncat; k++)
+        if ((uint64_t)max_bins < cat_size[k] + (keep ? 1 : 0)) {
+            pt_seterr(err, "%s.maxBins: %d is below the %llu categories of categorical column "
+                      "\"%s\"%s (maxBins must be >= the arity of every categorical feature)",
+                      last->name, max_bins, (unsigned long long)(cat_size[k] + (keep ? 1 : 0)),
+                      names != NULL ? names[k] : "?", keep ? " with handleInvalid keep" : "");
+            return -EINVAL;
+        }
+    if (!trees__classifier(last))
+        return 0;
+    if (trees__parse_thresholds(pt_stage_str(&fs, "thresholds"), &t, &nt, err) != 0)
+        return -EINVAL;
+    free(t);
+    if (nt > 0 && nt != (nclasses > 2 ? nclasses : 2)) {
+        pt_seterr(err, "%s.thresholds: %zu values, but the label has %zu classes", last->name,
+                  nt, nclasses > 2 ? nclasses : 2);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- descriptors */
+
+#define TREES__DEF(var, spark, role_, list)                                                   \
+    const pt_stage_def_t var = {                                                              \
+        .name = spark, .role = role_, PT_STAGE_PARAMS(list),                                  \
+        .fit = trees__fit, .free = trees__free, .check = trees__check,                        \
+        .npack = 8, .pack = trees__pack, .unpack = trees__unpack,                             \
+        .predict = trees__predict, .use_trees = trees__use,                                   \
+        .set_threads = trees__set_threads,                                                    \
+    }
+
+TREES__DEF(pt_stage_dtc, "decisionTreeClassifier", PT_STAGE_CLASSIFIER, trees__dtc_params);
+TREES__DEF(pt_stage_dtr, "decisionTreeRegressor", PT_STAGE_REGRESSOR, trees__dtr_params);
+TREES__DEF(pt_stage_rfc, "randomForestClassifier", PT_STAGE_CLASSIFIER, trees__rfc_params);
+TREES__DEF(pt_stage_rfr, "randomForestRegressor", PT_STAGE_REGRESSOR, trees__rfr_params);

@@ -1,0 +1,1168 @@
+/* pt_tree.c - one tree grown level-wise on binned codes with Spark's rules (see pt_tree.h).
+ *
+ * A level is a list of families: the two children of a node split on the level above (or
+ * the root alone), each child with its row range in the index array, its totals and whether
+ * it is evaluated (a pre-marked leaf is not). The families of a level are processed in
+ * chunks that fit the histogram buffer pool: for each chunk, threads that own disjoint
+ * ranges of feature slots build (or subtract) the histograms and find each (child, slot)'s
+ * best split; then this thread picks each child's best slot in slot order, writes the node,
+ * partitions its rows (stable, so row ids stay ascending) and appends the next level's
+ * family. A histogram is kept for subtraction only when every feature is a candidate (a
+ * subset's histogram lacks the sibling's features), when subtracting cannot round a tie the
+ * other way (SUB_MIN_ROWS) and while the pool has room: a child whose parent's histogram
+ * was not kept is built directly.
+ *
+ * The sums follow Spark's binsToBestSplit where rounding could break a tie: a split's right
+ * side is the feature's cumulative total minus its left prefix (unordered: the node's row
+ * sum minus the subset), the root's statistics are the left + right of its first split, a
+ * child's are the ones its parent's split handed down, and bins add rows in row order.
+ */
+#include "pt_tree.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_common.h"
+#include "pt_hist.h"
+
+#define CHUNK_MAX 256            /* families per chunk (bounds the buffers a chunk holds) */
+#define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
+/* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
+ * integer (class counts with integer weights): then only children of at least this many
+ * rows are subtracted, where two features splitting the rows alike (an exact tie that the
+ * rounding could break the other way) does not happen in practice. */
+#define SUB_MIN_ROWS 4096
+
+typedef struct {
+    uint32_t lo, hi;             /* rows idx[lo..hi) */
+    uint32_t id;                 /* Spark's node id */
+    int32_t out;                 /* node in the output tree */
+    int hist;                    /* buffer id, -1 none */
+    int eval;                    /* evaluated (not a pre-marked leaf) */
+    int direct;                  /* its histogram is built from its rows (else subtracted) */
+    double imp;                  /* impurity of its totals */
+} knode_t;
+
+typedef struct {
+    int pbuf;                    /* the parent's histogram (every feature), or -1 */
+    int nkid;                    /* 2, or 1 for the root */
+    int small;                   /* with subtraction: the kid built (the other = parent - it) */
+    knode_t kid[2];
+} family_t;
+
+typedef struct {
+    double gain;
+    int32_t split;
+} best_t;
+
+/* A thread's share of a chunk: feature slots [s0, s1), and its scratch. */
+typedef struct {
+    struct pt_tree_ws *ws;
+    size_t f0, f1, s0, s1;
+    double *cat, *left, *right, *total, *cen;
+    double *sub;                 /* unordered splits' left cells summed row by row */
+    uint32_t *order;
+} task_t;
+
+struct pt_tree_ws {
+    const pt_tree_data_t *d;
+    pt_tree_cfg_t cfg;
+    size_t n, p, p_num, K, ncell, nstat, m, H, max_arity, max_nbins;
+    size_t *foff;
+    uint32_t *nsplit;
+    uint8_t *unordered;
+    int any_unordered;
+    size_t max_usplits;          /* splits of the widest unordered feature */
+    uint32_t *idx, *tmp;         /* row ids by position, partitioned per node */
+    pt_hist_row_t *rec, *rtmp;   /* the rows' records, moved with their ids */
+    double **buf;
+    int *freel;
+    size_t nbuf_max, nbuf, nfree;
+    family_t *fam, *next;
+    double *tot, *ntot;          /* ncell per kid: (family * 2 + kid): Spark's node calc */
+    double *ptot;                /* chunk: (family * 2 + kid): the rows' direct sum */
+    size_t nfam, nnext, cap_fam;
+    uint32_t *feats;             /* chunk: (family * 2 + kid) * m slots */
+    best_t *best;
+    task_t *task;
+    size_t ntask;
+    uint8_t *goleft;
+    uint64_t *set;               /* a split's left set, max_arity bits */
+    int depth;
+    int exact;                   /* this tree's sums are integers (subtraction is exact) */
+};
+
+/* ---- Spark's numbers ---------------------------------------------------------------- */
+
+double pt_tree_impurity(pt_impurity_t imp, const double *cell, size_t K)
+{
+    double W = 0, r;
+    if (K == 0) {
+        W = cell[0];
+        if (W == 0)
+            return 0;
+        return (cell[2] - cell[1] * cell[1] / W) / W;
+    }
+    for (size_t k = 0; k < K; k++)
+        W += cell[k];
+    if (W == 0)
+        return 0;
+    if (imp == PT_IMP_ENTROPY) {
+        r = 0;
+        for (size_t k = 0; k < K; k++)
+            if (cell[k] != 0) {
+                double f = cell[k] / W;
+                r -= f * (log(f) / log(2.0));
+            }
+        return r;
+    }
+    r = 1.0;
+    for (size_t k = 0; k < K; k++) {
+        double f = cell[k] / W;
+        r -= f * f;
+    }
+    return r;
+}
+
+static double cell_weight(const double *cell, size_t K)
+{
+    double W = 0;
+    if (K == 0)
+        return cell[0];
+    for (size_t k = 0; k < K; k++)
+        W += cell[k];
+    return W;
+}
+
+double pt_tree_predict_cell(const double *cell, size_t K)
+{
+    if (K == 0)
+        return cell[0] == 0 ? 0 : cell[1] / cell[0];
+    size_t b = 0; /* the first maximum; an empty node predicts 0 */
+    for (size_t k = 1; k < K; k++)
+        if (cell[k] > cell[b])
+            b = k;
+    return (double)b;
+}
+
+int pt_tree_max_unordered(int mpb)
+{
+    return (int)floor(log((double)(mpb / 2 + 1)) / log(2.0) + 1);
+}
+
+/* Spark's calculateImpurityStats: the gain of the split with left cell L and right cell R,
+ * or -DBL_MAX when invalid. */
+static double split_gain(const struct pt_tree_ws *ws, const double *L, const double *R,
+                         double imp)
+{
+    size_t K = ws->K, nc = ws->ncell;
+    if (L[nc - 1] < ws->cfg.min_instances || R[nc - 1] < ws->cfg.min_instances)
+        return -DBL_MAX;
+    double wl = cell_weight(L, K), wr = cell_weight(R, K);
+    if (wl < ws->cfg.min_weight || wr < ws->cfg.min_weight)
+        return -DBL_MAX;
+    double W = wl + wr;
+    double g = imp - wl / W * pt_tree_impurity(ws->cfg.impurity, L, K) -
+               wr / W * pt_tree_impurity(ws->cfg.impurity, R, K);
+    return g < ws->cfg.min_info_gain ? -DBL_MAX : g;
+}
+
+/* ---- split search of one (node, feature) ------------------------------------------------ */
+
+/* The category cells of categorical feature f (index k = f - p_num) from its histogram h
+ * over global codes. */
+static void category_cells(const struct pt_tree_ws *ws, size_t f, const double *h, double *cat)
+{
+    size_t k = f - ws->p_num, nc = ws->ncell, a = ws->d->arity[k];
+    const int32_t *ci = ws->d->cat_index[k];
+    memset(cat, 0, a * nc * sizeof *cat);
+    for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++) {
+        if (ci[b] < 0 || (size_t)ci[b] >= a)
+            continue;
+        double *c = cat + (size_t)ci[b] * nc;
+        for (size_t i = 0; i < nc; i++)
+            c[i] += h[b * nc + i];
+    }
+}
+
+/* Spark's centroid order of the categories (stable sort by centroid; an empty category
+ * last, at Double.MaxValue). */
+static void centroid_order(const struct pt_tree_ws *ws, const double *cat, size_t a,
+                           double *cen, uint32_t *order)
+{
+    size_t K = ws->K, nc = ws->ncell;
+    for (size_t c = 0; c < a; c++) {
+        const double *x = cat + c * nc;
+        double W = cell_weight(x, K);
+        if (W == 0 || x[nc - 1] == 0)
+            cen[c] = DBL_MAX;
+        else if (K > 2)
+            cen[c] = pt_tree_impurity(ws->cfg.impurity, x, K);
+        else if (K == 2)
+            cen[c] = x[1];
+        else if (K == 1)
+            cen[c] = 0;
+        else
+            cen[c] = x[1] / x[0];
+        /* insertion sort: stable */
+        size_t j = c;
+        while (j > 0 && cen[order[j - 1]] > cen[c]) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = (uint32_t)c;
+    }
+}
+
+/* One candidate split s with left cell L and total T (right = T - L, into t->right): 1 when
+ * it is split want (the caller stops: t->left and t->right are its children's cells), else
+ * its gain is compared with the best so far (the first maximum). */
+static int candidate(task_t *t, const double *T, double imp, size_t s, int32_t want,
+                     double *bg, int32_t *bs)
+{
+    for (size_t i = 0; i < t->ws->ncell; i++)
+        t->right[i] = T[i] - t->left[i];
+    if (want >= 0)
+        return (int32_t)s == want;
+    double g = split_gain(t->ws, t->left, t->right, imp);
+    if (g > *bg) {
+        *bg = g;
+        *bs = (int32_t)s;
+    }
+    return 0;
+}
+
+/* The sum of n cells (of nc doubles) of h, taken in the order ord (NULL: 0..n-1), into T:
+ * Spark's cumulative total of a feature's bins (the last bin after mergeForFeature). */
+static void cum_total(const double *h, size_t n, size_t nc, const uint32_t *ord, double *T)
+{
+    memset(T, 0, nc * sizeof *T);
+    for (size_t b = 0; b < n; b++) {
+        const double *x = h + (ord ? ord[b] : b) * nc;
+        for (size_t i = 0; i < nc; i++)
+            T[i] += x[i];
+    }
+}
+
+/* Searches feature f of a node for its best split, as Spark's binsToBestSplit: histogram
+ * h of the feature, the node's impurity imp and its row total P (used by unordered
+ * features); the right side of a continuous or ordered split is the feature's cumulative
+ * total minus the left prefix, of an unordered one P minus the subset. The first maximum
+ * gain goes into *gain and its index into *split (-1: the feature has no candidate). With
+ * want >= 0, computes instead split want's children cells into t->left and t->right and,
+ * for a categorical feature, its left set into set (zeroed by the caller). */
+static void feature_best(task_t *t, size_t f, const double *h, const double *P, double imp,
+                         int32_t want, uint64_t *set, double *gain, int32_t *split)
+{
+    const struct pt_tree_ws *ws = t->ws;
+    size_t nc = ws->ncell, ns = ws->nsplit[f];
+    double *L = t->left, bg = -INFINITY, *T = t->total;
+    int32_t bs = -1;
+    memset(L, 0, nc * sizeof *L);
+    if (ns > 0 && f < ws->p_num) {
+        cum_total(h, ws->d->bins->nbins[f], nc, NULL, T);
+        for (size_t s = 0; s < ns; s++) {
+            for (size_t i = 0; i < nc; i++)
+                L[i] += h[s * nc + i];
+            if (candidate(t, T, imp, s, want, &bg, &bs))
+                return;
+        }
+    } else if (ns > 0 && ws->unordered[f]) {
+        size_t a = ws->d->arity[f - ws->p_num];
+        category_cells(ws, f, h, t->cat);
+        for (size_t s = 0; s < ns; s++) {
+            uint64_t bits = s + 1; /* Spark: split s's left set is the set bits of s + 1 */
+            memset(L, 0, nc * sizeof *L);
+            if (!ws->exact) /* rounding: the sums in Spark's order (row by row) */
+                memcpy(L, t->sub + s * nc, nc * sizeof *L);
+            else
+                for (size_t c = 0; c < a; c++)
+                    if (bits >> c & 1)
+                        for (size_t i = 0; i < nc; i++)
+                            L[i] += t->cat[c * nc + i];
+            if (candidate(t, P, imp, s, want, &bg, &bs)) {
+                set[0] = bits;
+                return;
+            }
+        }
+    } else if (ns > 0) {
+        size_t a = ws->d->arity[f - ws->p_num];
+        category_cells(ws, f, h, t->cat);
+        centroid_order(ws, t->cat, a, t->cen, t->order);
+        cum_total(t->cat, a, nc, t->order, T);
+        for (size_t s = 0; s < ns; s++) {
+            uint32_t c = t->order[s];
+            for (size_t i = 0; i < nc; i++)
+                L[i] += t->cat[c * nc + i];
+            if (set != NULL)
+                set[c / 64] |= 1ULL << (c % 64);
+            if (candidate(t, T, imp, s, want, &bg, &bs))
+                return;
+        }
+    }
+    if (gain != NULL) {
+        *gain = bg;
+        *split = bs;
+    }
+}
+
+/* ---- one chunk of families: histograms and best splits, by feature slots ----------------- */
+
+static const void *code_col(const struct pt_tree_ws *ws, size_t f)
+{
+    return (const char *)ws->d->codes + f * ws->n * (ws->d->bins->wide ? 2 : 1);
+}
+
+/* The left cells of unordered feature f's splits for node kn as Spark sums them (each row
+ * added, in row order, to every subset holding its category) into t->sub: needed only when
+ * the sums round (weights that are not integers), where summing the category cells instead
+ * could break an exact tie the other way. */
+static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
+{
+    const struct pt_tree_ws *ws = t->ws;
+    size_t nc = ws->ncell, ns = ws->nsplit[f], K = ws->K;
+    const int32_t *ci = ws->d->cat_index[f - ws->p_num];
+    const uint8_t *c8 = code_col(ws, f);
+    const uint16_t *c16 = code_col(ws, f);
+    memset(t->sub, 0, ns * nc * sizeof *t->sub);
+    for (uint32_t k = kn->lo; k < kn->hi; k++) {
+        uint32_t i = ws->idx[k];
+        int32_t c = ci[ws->d->bins->wide ? c16[i] : c8[i]];
+        const pt_hist_row_t *r = &ws->rec[k];
+        for (size_t s = 0; c >= 0 && s < ns; s++)
+            if ((s + 1) >> c & 1) {
+                t->sub[s * nc + r->lab] += r->w;
+                t->sub[s * nc + K] += r->cnt;
+            }
+    }
+}
+
+static void *chunk_task(void *arg)
+{
+    task_t *t = arg;
+    struct pt_tree_ws *ws = t->ws;
+    size_t nc = ws->ncell, m = ws->m;
+    int wide = ws->d->bins->wide;
+    for (size_t fi = t->f0; fi < t->f1; fi++) {
+        family_t *fa = &ws->fam[fi];
+        size_t c = fi - t->f0; /* chunk-relative */
+        for (size_t s = t->s0; s < t->s1; s++) {
+            for (int k = 0; k < fa->nkid; k++) {
+                knode_t *kn = &fa->kid[k];
+                if (!kn->direct || kn->hist < 0)
+                    continue;
+                size_t f = ws->feats[(c * 2 + k) * m + s];
+                pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+                              code_col(ws, f), wide, ws->d->bins->nbins[f],
+                              ws->buf[kn->hist] + ws->foff[f]);
+            }
+            if (fa->pbuf >= 0 && fa->nkid == 2) { /* the large kid = parent - small */
+                knode_t *sm = &fa->kid[fa->small], *lg = &fa->kid[1 - fa->small];
+                if (!lg->direct && lg->eval) {
+                    size_t f = s, off = ws->foff[f];
+                    pt_hist_subtract(ws->buf[lg->hist] + off, ws->buf[lg->hist] + off,
+                                     ws->buf[sm->hist] + off, ws->d->bins->nbins[f], nc);
+                }
+            }
+            for (int k = 0; k < fa->nkid; k++) {
+                knode_t *kn = &fa->kid[k];
+                if (!kn->eval)
+                    continue;
+                size_t f = ws->feats[(c * 2 + k) * m + s];
+                best_t *b = &ws->best[(c * 2 + k) * m + s];
+                if (ws->unordered[f] && !ws->exact)
+                    unordered_rows(t, f, kn);
+                feature_best(t, f, ws->buf[kn->hist] + ws->foff[f],
+                             ws->ptot + (c * 2 + k) * nc, kn->imp, -1, NULL, &b->gain,
+                             &b->split);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Spark's reservoir sample of m of the p feature indices for node id (the order matters:
+ * it is the node's feature order for ties). */
+static void node_subset(size_t p, size_t m, uint64_t seed, uint32_t id, uint32_t *out)
+{
+    uint64_t st = pt_mix64(seed ^ pt_mix64((uint64_t)id));
+    for (size_t j = 0; j < p; j++) {
+        if (j < m) {
+            out[j] = (uint32_t)j;
+            continue;
+        }
+        size_t r = (size_t)(pt_rng_uniform(&st) * (double)(j + 1));
+        if (r < m)
+            out[r] = (uint32_t)j;
+    }
+}
+
+/* ---- buffers ----------------------------------------------------------------------------- */
+
+static int buf_get(struct pt_tree_ws *ws)
+{
+    if (ws->nfree > 0)
+        return ws->freel[--ws->nfree];
+    if (ws->nbuf == ws->nbuf_max)
+        return -1;
+    ws->buf[ws->nbuf] = pt_alloc_array(ws->H, sizeof(double), 0);
+    return ws->buf[ws->nbuf] == NULL ? -1 : (int)ws->nbuf++;
+}
+
+static void buf_put(struct pt_tree_ws *ws, int b)
+{
+    if (b >= 0)
+        ws->freel[ws->nfree++] = b;
+}
+
+static size_t buf_avail(const struct pt_tree_ws *ws)
+{
+    return ws->nfree + (ws->nbuf_max - ws->nbuf);
+}
+
+/* ---- the output tree ------------------------------------------------------------------- */
+
+void pt_tree_free(pt_tree_t *t)
+{
+    if (t == NULL)
+        return;
+    free(t->feature);
+    free(t->left);
+    free(t->thr);
+    free(t->split);
+    free(t->cat_off);
+    free(t->unseen_left);
+    free(t->pred);
+    free(t->impurity);
+    free(t->gain);
+    free(t->stats);
+    free(t->cats);
+    free(t->nodes);
+    free(t->freq);
+    memset(t, 0, sizeof *t);
+}
+
+#define GROW(a, n) ((tmp = realloc((a), (n) * sizeof *(a))) != NULL ? ((a) = tmp, 0) : -1)
+
+/* Room for cap nodes in t (arrays grown together). 0 or -ENOMEM. */
+static int tree_reserve(pt_tree_t *t, size_t *cap, size_t need)
+{
+    void *tmp;
+    size_t c = *cap;
+    if (need <= c)
+        return 0;
+    while (c < need)
+        c = c ? 2 * c : 64;
+    if (GROW(t->feature, c) || GROW(t->left, c) || GROW(t->thr, c) || GROW(t->split, c) ||
+        GROW(t->cat_off, c) ||
+        GROW(t->unseen_left, c) || GROW(t->pred, c) || GROW(t->impurity, c) ||
+        GROW(t->gain, c) || GROW(t->stats, c * t->nstat))
+        return -ENOMEM;
+    *cap = c;
+    return 0;
+}
+
+int pt_tree_alloc(pt_tree_t *t, size_t nnodes, size_t ncats)
+{
+    size_t cap = 0;
+    void *tmp;
+    if (tree_reserve(t, &cap, nnodes) != 0 || GROW(t->cats, ncats ? ncats : 1))
+        return -ENOMEM;
+    t->nnodes = nnodes;
+    t->ncats = ncats;
+    for (size_t i = 0; i < nnodes; i++)
+        t->split[i] = -1;
+    return 0;
+}
+
+/* Node i as a leaf with totals cell and impurity imp. */
+static void set_leaf(const struct pt_tree_ws *ws, pt_tree_t *t, size_t i, const double *cell,
+                     double imp)
+{
+    t->feature[i] = -1;
+    t->left[i] = -1;
+    t->thr[i] = 0;
+    t->split[i] = -1;
+    t->cat_off[i] = -1;
+    t->unseen_left[i] = 0;
+    t->pred[i] = pt_tree_predict_cell(cell, ws->K);
+    t->impurity[i] = imp;
+    t->gain[i] = 0;
+    memcpy(t->stats + i * t->nstat, cell, t->nstat * sizeof *cell);
+}
+
+/* Spark's prune (sibling leaves with equal predictions merged into their parent, bottom up:
+ * children come after their parent) and then a breadth-first copy without the dropped
+ * nodes, children still adjacent. 0 or -ENOMEM. */
+static int prune(pt_tree_t *t)
+{
+    pt_tree_t c = {0};
+    size_t cap = 0, nn = 0;
+    uint32_t *q = NULL;
+    int rc = -ENOMEM;
+    for (size_t i = t->nnodes; i-- > 0;) {
+        int32_t l = t->left[i];
+        if (t->feature[i] >= 0 && t->feature[l] < 0 && t->feature[l + 1] < 0 &&
+            t->pred[l] == t->pred[l + 1]) {
+            t->feature[i] = -1;
+            t->pred[i] = t->pred[l];
+            t->left[i] = -1;
+            t->gain[i] = 0;
+            t->cat_off[i] = -1;
+        }
+    }
+    c.nstat = t->nstat;
+    c.nclasses = t->nclasses;
+    q = malloc(t->nnodes * sizeof *q);
+    if (q == NULL || tree_reserve(&c, &cap, t->nnodes) != 0)
+        goto out;
+    q[nn++] = 0;
+    for (size_t j = 0; j < nn; j++) {
+        size_t i = q[j];
+        c.feature[j] = t->feature[i];
+        c.thr[j] = t->thr[i];
+        c.split[j] = t->split[i];
+        c.cat_off[j] = t->cat_off[i];
+        c.unseen_left[j] = t->unseen_left[i];
+        c.pred[j] = t->pred[i];
+        c.impurity[j] = t->impurity[i];
+        c.gain[j] = t->gain[i];
+        memcpy(c.stats + j * c.nstat, t->stats + i * t->nstat, c.nstat * sizeof *c.stats);
+        c.left[j] = -1;
+        if (t->feature[i] >= 0) {
+            c.left[j] = (int32_t)nn;
+            q[nn++] = (uint32_t)t->left[i];
+            q[nn++] = (uint32_t)t->left[i] + 1;
+        }
+    }
+    c.nnodes = nn;
+    c.cats = t->cats;
+    c.ncats = t->ncats;
+    t->cats = NULL;
+    pt_tree_free(t);
+    *t = c;
+    rc = 0;
+out:
+    if (rc != 0)
+        pt_tree_free(&c);
+    free(q);
+    return rc;
+}
+
+int pt_tree_index(pt_tree_t *t, size_t p_num)
+{
+    pt_tree_node_t *nd = pt_alloc_array(t->nnodes, sizeof *nd, 0);
+    int *dep = pt_alloc_array(t->nnodes, sizeof *dep, 1);
+    double *fr = t->nclasses ? pt_alloc_array(t->nnodes * t->nstat, sizeof *fr, 0) : NULL;
+    if (nd == NULL || dep == NULL || (t->nclasses && fr == NULL)) {
+        free(nd);
+        free(dep);
+        free(fr);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; fr != NULL && i < t->nnodes; i++) { /* Spark: count / total per tree */
+        const double *st = t->stats + i * t->nstat;
+        double tot = 0;
+        for (size_t k = 0; k < t->nstat; k++)
+            tot += st[k];
+        for (size_t k = 0; k < t->nstat; k++)
+            fr[i * t->nstat + k] = tot != 0 ? st[k] / tot : 0;
+    }
+    free(t->freq);
+    t->freq = fr;
+    t->depth = 0;
+    t->has_cat = 0;
+    for (size_t i = 0; i < t->nnodes; i++) { /* children come after their parent */
+        int32_t f = t->feature[i];
+        if (dep[i] > t->depth)
+            t->depth = dep[i];
+        if (f < 0) {
+            nd[i] = (pt_tree_node_t){.thr = NAN, .feature = 0, .left = (int32_t)i - 1};
+            continue;
+        }
+        nd[i] = (pt_tree_node_t){.thr = t->thr[i], .feature = f, .left = t->left[i]};
+        t->has_cat |= (size_t)f >= p_num;
+        dep[t->left[i]] = dep[t->left[i] + 1] = dep[i] + 1;
+    }
+    free(dep);
+    free(t->nodes);
+    t->nodes = nd;
+    return 0;
+}
+
+size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x)
+{
+    size_t i = 0;
+    while (t->feature[i] >= 0) {
+        size_t f = (size_t)t->feature[i];
+        int go;
+        if (f < p_num) {
+            go = x[f] <= t->thr[i]; /* NaN goes right */
+        } else {
+            double v = x[f];
+            if (!(v >= 0 && v < arity[f - p_num]) || v != floor(v)) {
+                go = t->unseen_left[i];
+            } else {
+                size_t c = (size_t)v;
+                go = (int)(t->cats[t->cat_off[i] + c / 64] >> (c % 64) & 1);
+            }
+        }
+        i = go ? (size_t)t->left[i] : (size_t)t->left[i] + 1;
+    }
+    return i;
+}
+
+void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x,
+                    size_t n, size_t p, uint32_t *leaf)
+{
+    if (t->has_cat) {
+        for (size_t i = 0; i < n; i++)
+            leaf[i] = (uint32_t)pt_tree_leaf(t, p_num, arity, x + i * p);
+        return;
+    }
+    /* depth steps for every row, rows independent of each other: the walks overlap */
+    const pt_tree_node_t *nd = t->nodes;
+    memset(leaf, 0, n * sizeof *leaf);
+    for (int d = 0; d < t->depth; d++)
+        for (size_t i = 0; i < n; i++) {
+            const pt_tree_node_t *a = &nd[leaf[i]];
+            leaf[i] = (uint32_t)(a->left + !(x[i * p + (size_t)a->feature] <= a->thr));
+        }
+}
+
+void pt_tree_leaves_codes(const pt_tree_t *t, const pt_tree_data_t *d, const uint32_t *idx,
+                          size_t m, uint32_t *leaf)
+{
+    const pt_bins_t *b = d->bins;
+    size_t p_num = b->p_num, w = b->wide ? 2 : 1;
+    for (size_t k = 0; k < m; k++) {
+        size_t r = idx ? idx[k] : k, i = 0;
+        while (t->feature[i] >= 0) {
+            size_t f = (size_t)t->feature[i];
+            const char *col = (const char *)d->codes + f * d->n * w;
+            uint32_t code = b->wide ? ((const uint16_t *)col)[r] : ((const uint8_t *)col)[r];
+            int go;
+            if (f < p_num) {
+                go = (int32_t)code <= t->split[i];
+            } else {
+                int32_t c = d->cat_index[f - p_num][code];
+                go = c < 0 || (uint32_t)c >= d->arity[f - p_num]
+                         ? t->unseen_left[i]
+                         : (int)(t->cats[t->cat_off[i] + (size_t)c / 64] >> (c % 64) & 1);
+            }
+            i = go ? (size_t)t->left[i] : (size_t)t->left[i] + 1;
+        }
+        leaf[k] = (uint32_t)i;
+    }
+}
+
+void pt_tree_importances(const pt_tree_t *t, double *imp)
+{
+    size_t K = t->nclasses;
+    for (size_t i = 0; i < t->nnodes; i++)
+        if (t->feature[i] >= 0)
+            imp[t->feature[i]] += t->gain[i] * cell_weight(t->stats + i * t->nstat, K);
+}
+
+/* ---- growing ---------------------------------------------------------------------------- */
+
+/* Room for n families in the next level. 0 or -ENOMEM. */
+static int fam_reserve(struct pt_tree_ws *ws, size_t n)
+{
+    void *tmp;
+    size_t c = ws->cap_fam;
+    if (n <= c)
+        return 0;
+    while (c < n)
+        c *= 2;
+    if (GROW(ws->fam, c) || GROW(ws->next, c) || GROW(ws->tot, c * 2 * ws->ncell) ||
+        GROW(ws->ntot, c * 2 * ws->ncell))
+        return -ENOMEM;
+    ws->cap_fam = c;
+    return 0;
+}
+
+/* The new buffers family fa needs. */
+static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
+{
+    size_t k = 0;
+    (void)ws;
+    if (fa->pbuf >= 0)
+        return fa->kid[0].eval && fa->kid[1].eval ? 1 : (fa->kid[0].hi - fa->kid[0].lo <=
+               fa->kid[1].hi - fa->kid[1].lo ? fa->kid[1].eval : fa->kid[0].eval);
+    for (int i = 0; i < fa->nkid; i++)
+        k += fa->kid[i].eval;
+    return k;
+}
+
+/* Spark's calc of the root (its binsToBestSplit starts without one): left + right of the
+ * first split of the first candidate feature that has one (its histogram built here, into
+ * the root's buffer), or the rows' direct sum P when no feature can split. Sets tot and
+ * the root's impurity. */
+static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, const double *P,
+                      double *tot)
+{
+    size_t nc = ws->ncell;
+    task_t *t0 = &ws->task[0];
+    memcpy(tot, P, nc * sizeof *tot);
+    for (size_t j = 0; j < ws->m; j++) {
+        size_t f = fs[j];
+        if (ws->nsplit[f] == 0)
+            continue;
+        double *h = ws->buf[kn->hist] + ws->foff[f];
+        pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+                      code_col(ws, f), ws->d->bins->wide, ws->d->bins->nbins[f], h);
+        memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
+        if (ws->unordered[f] && !ws->exact)
+            unordered_rows(t0, f, kn);
+        feature_best(t0, f, h, P, 0, 0, ws->set, NULL, NULL);
+        for (size_t i = 0; i < nc; i++)
+            tot[i] = t0->left[i] + t0->right[i];
+        break;
+    }
+    kn->imp = pt_tree_impurity(ws->cfg.impurity, tot, ws->K);
+}
+
+/* Assigns family fi (chunk position c) its buffers and its kids' feature slots. 0 or
+ * -ENOMEM. */
+static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
+{
+    family_t *fa = &ws->fam[fi];
+    size_t m = ws->m;
+    if (fa->pbuf >= 0) { /* every feature; the kid with fewer rows is built */
+        int sm = fa->kid[0].hi - fa->kid[0].lo <= fa->kid[1].hi - fa->kid[1].lo ? 0 : 1;
+        knode_t *s = &fa->kid[sm], *l = &fa->kid[1 - sm];
+        fa->small = sm;
+        s->direct = 1;
+        l->direct = 0;
+        if (l->eval) {
+            l->hist = fa->pbuf;
+            s->hist = buf_get(ws);
+            if (s->hist < 0)
+                return -ENOMEM;
+        } else {
+            s->hist = fa->pbuf;
+            l->hist = -1;
+            fa->pbuf = -1;
+        }
+    } else {
+        for (int k = 0; k < fa->nkid; k++) {
+            knode_t *kn = &fa->kid[k];
+            kn->direct = kn->eval;
+            kn->hist = -1;
+            if (kn->eval && (kn->hist = buf_get(ws)) < 0)
+                return -ENOMEM;
+        }
+    }
+    for (int k = 0; k < fa->nkid; k++) {
+        knode_t *kn = &fa->kid[k];
+        uint32_t *fs = ws->feats + (c * 2 + k) * m;
+        if (m < ws->p && kn->eval) {
+            node_subset(ws->p, m, seed, kn->id, fs);
+        } else {
+            for (size_t j = 0; j < m; j++)
+                fs[j] = (uint32_t)j;
+        }
+        if (kn->eval && (ws->any_unordered || kn->id == 1))
+            pt_hist_total(ws->rec + kn->lo, kn->hi - kn->lo, ws->K,
+                          ws->ptot + (c * 2 + k) * ws->ncell);
+        if (kn->id == 1)
+            root_calc(ws, kn, fs, ws->ptot, ws->tot + fi * 2 * ws->ncell);
+    }
+    return 0;
+}
+
+/* Runs the chunk of families [f0, f1) over the threads. */
+static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+{
+    size_t work = 0, nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
+    for (size_t fi = f0; fi < f1; fi++)
+        for (int k = 0; k < ws->fam[fi].nkid; k++)
+            if (ws->fam[fi].kid[k].direct)
+                work += (ws->fam[fi].kid[k].hi - ws->fam[fi].kid[k].lo) * ws->m;
+    if (nt > ws->m)
+        nt = ws->m;
+    if (nt > 1 && work < THREAD_WORK * nt)
+        nt = work / THREAD_WORK > 1 ? work / THREAD_WORK : 1;
+    for (size_t t = 0; t < nt; t++) {
+        ws->task[t].f0 = f0;
+        ws->task[t].f1 = f1;
+        ws->task[t].s0 = ws->m * t / nt;
+        ws->task[t].s1 = ws->m * (t + 1) / nt;
+    }
+    pt_run_each(ws->task, nt, sizeof *ws->task, chunk_task);
+}
+
+/* Node kn's split on feature f, split s (its left cell in ws->task[0].left, its left set in
+ * ws->set): writes node out's split fields and goleft[code] for the partition. 0 or -ENOMEM. */
+static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f, int32_t s)
+{
+    t->feature[out] = (int32_t)f;
+    t->cat_off[out] = -1;
+    t->unseen_left[out] = 0;
+    t->thr[out] = 0;
+    t->split[out] = -1;
+    if (f < ws->p_num) {
+        t->thr[out] = ws->d->bins->thr[f][s];
+        t->split[out] = s;
+        for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++)
+            ws->goleft[b] = b <= (uint32_t)s;
+        return 0;
+    }
+    size_t k = f - ws->p_num, a = ws->d->arity[k], nw = (a + 63) / 64, nl = 0;
+    void *tmp;
+    if (GROW(t->cats, t->ncats + nw))
+        return -ENOMEM;
+    memcpy(t->cats + t->ncats, ws->set, nw * sizeof *ws->set);
+    t->cat_off[out] = (int32_t)t->ncats;
+    t->ncats += nw;
+    for (size_t c = 0; c < a; c++)
+        nl += ws->set[c / 64] >> (c % 64) & 1;
+    t->unseen_left[out] = !(nl <= a / 2);
+    for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++) {
+        int32_t ci = ws->d->cat_index[k][b];
+        ws->goleft[b] = ci >= 0 && (size_t)ci < a && (ws->set[ci / 64] >> (ci % 64) & 1);
+    }
+    return 0;
+}
+
+/* Stable partition of idx[lo..hi) by goleft of feature f's codes; returns the left count. */
+static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t hi)
+{
+    uint32_t nl = lo, nr = 0;
+    const uint8_t *c8 = code_col(ws, f);
+    const uint16_t *c16 = code_col(ws, f);
+    int wide = ws->d->bins->wide;
+    for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
+        uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
+        pt_hist_row_t r = ws->rec[k];
+        ws->rec[nl] = r;
+        ws->idx[nl] = i;
+        ws->rtmp[nr] = r;
+        ws->tmp[nr] = i;
+        nl += g;
+        nr += 1 - g;
+    }
+    memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
+    memcpy(ws->rec + nl, ws->rtmp, nr * sizeof *ws->rtmp);
+    return nl - lo;
+}
+
+/* Decides kid k of family fi (chunk position c): leaf, or split with its children queued
+ * as a family of the next level (room reserved by the caller). 0 or -ENOMEM. */
+static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, size_t c,
+                  int k)
+{
+    family_t *fa = &ws->fam[fi];
+    knode_t *kn = &fa->kid[k];
+    size_t nc = ws->ncell, m = ws->m;
+    const double *tot = ws->tot + (fi * 2 + k) * nc;
+    const best_t *b = ws->best + (c * 2 + k) * m;
+    double bg = -INFINITY;
+    size_t bsl = m;
+    for (size_t s = 0; s < m; s++)
+        if (b[s].split >= 0 && b[s].gain > bg) {
+            bg = b[s].gain;
+            bsl = s;
+        }
+    int valid = bsl < m && bg > -DBL_MAX;
+    set_leaf(ws, t, (size_t)kn->out, tot, valid ? kn->imp : -1.0);
+    if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth) {
+        buf_put(ws, kn->hist);
+        return 0;
+    }
+    size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
+    task_t *t0 = &ws->task[0];
+    memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
+    if (ws->unordered[f] && !ws->exact)
+        unordered_rows(t0, f, kn);
+    feature_best(t0, f, ws->buf[kn->hist] + ws->foff[f], ws->ptot + (c * 2 + k) * nc, kn->imp,
+                 b[bsl].split, ws->set, NULL, NULL);
+    if (write_split(ws, t, out, f, b[bsl].split) != 0 || tree_reserve(t, cap, t->nnodes + 2))
+        return -ENOMEM;
+    t->gain[out] = bg;
+    t->left[out] = (int32_t)t->nnodes;
+    uint32_t nl = partition(ws, f, kn->lo, kn->hi);
+    family_t *nf = &ws->next[ws->nnext];
+    double *nt = ws->ntot + ws->nnext * 2 * nc;
+    int any = 0;
+    memset(nf, 0, sizeof *nf);
+    nf->nkid = 2;
+    for (int j = 0; j < 2; j++) {
+        knode_t *ch = &nf->kid[j];
+        double *ct = nt + j * nc;
+        for (size_t i = 0; i < nc; i++)
+            ct[i] = j == 0 ? t0->left[i] : t0->right[i]; /* handed down, as Spark */
+        ch->lo = j == 0 ? kn->lo : kn->lo + nl;
+        ch->hi = j == 0 ? kn->lo + nl : kn->hi;
+        ch->id = 2 * kn->id + (uint32_t)j;
+        ch->out = (int32_t)t->nnodes++;
+        ch->hist = -1;
+        ch->imp = pt_tree_impurity(ws->cfg.impurity, ct, ws->K);
+        ch->eval = !(ws->depth + 1 == ws->cfg.max_depth || fabs(ch->imp) < DBL_EPSILON);
+        any |= ch->eval;
+        if (!ch->eval)
+            set_leaf(ws, t, (size_t)ch->out, ct, ch->imp);
+    }
+    if (!any) {
+        buf_put(ws, kn->hist);
+        return 0;
+    }
+    /* keep the histogram for the children's subtraction while the pool keeps room for a
+     * chunk (two buffers), when subtraction gives the sums a direct build would */
+    nf->pbuf = -1;
+    uint32_t big = nl > kn->hi - kn->lo - nl ? nl : kn->hi - kn->lo - nl;
+    if (ws->m == ws->p && buf_avail(ws) >= 2 && (ws->exact || big >= SUB_MIN_ROWS))
+        nf->pbuf = kn->hist;
+    else
+        buf_put(ws, kn->hist);
+    ws->nnext++;
+    return 0;
+}
+
+/* One level: its families in chunks that fit the pool. 0 or -ENOMEM. */
+static int grow_level(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, uint64_t seed)
+{
+    size_t f0 = 0;
+    ws->nnext = 0;
+    while (f0 < ws->nfam) {
+        size_t f1 = f0, used = 0, room = buf_avail(ws);
+        while (f1 < ws->nfam && f1 - f0 < CHUNK_MAX) {
+            size_t need = fam_need(ws, &ws->fam[f1]);
+            if (f1 > f0 && used + need > (room + 1) / 2)
+                break;
+            if (fam_plan(ws, f1, f1 - f0, seed) != 0)
+                return -ENOMEM;
+            used += need;
+            f1++;
+        }
+        run_chunk(ws, f0, f1);
+        if (fam_reserve(ws, ws->nnext + 2 * (f1 - f0)) != 0) /* one family per split kid */
+            return -ENOMEM;
+        for (size_t fi = f0; fi < f1; fi++) {
+            for (int k = 0; k < ws->fam[fi].nkid; k++) {
+                if (ws->fam[fi].kid[k].eval) {
+                    if (decide(ws, t, cap, fi, fi - f0, k) != 0)
+                        return -ENOMEM;
+                } else {
+                    buf_put(ws, ws->fam[fi].kid[k].hist);
+                }
+            }
+        }
+        f0 = f1;
+    }
+    family_t *sw = ws->fam;
+    double *st = ws->tot;
+    ws->fam = ws->next;
+    ws->next = sw;
+    ws->tot = ws->ntot;
+    ws->ntot = st;
+    ws->nfam = ws->nnext;
+    return 0;
+}
+
+/* The row arrays of a tree: the rows with a positive bag count in idx, and each row's
+ * weighted entries. */
+static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w,
+                         const uint32_t *cnt, size_t *nrows)
+{
+    size_t m = 0;
+    ws->exact = ws->K > 0;
+    for (size_t i = 0; i < ws->n; i++) {
+        double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
+        if (iw != floor(iw) || iw > 0x1p40)
+            ws->exact = 0;
+        pt_hist_row_t *r = &ws->rec[m];
+        if (!(c > 0))
+            continue;
+        r->cnt = c;
+        r->w = iw;
+        if (ws->K) {
+            r->wy = 0;
+            r->lab = (uint64_t)y[i];
+        } else {
+            r->wy = iw * y[i];
+            r->wyy = iw * y[i] * y[i];
+        }
+        ws->idx[m++] = (uint32_t)i;
+    }
+    *nrows = m;
+}
+
+int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint32_t *cnt,
+                 uint64_t seed, pt_tree_t *t, char *err)
+{
+    size_t cap = 0, nrows;
+    int rc = -ENOMEM;
+    memset(t, 0, sizeof *t);
+    t->nstat = ws->nstat;
+    t->nclasses = ws->K;
+    prepare_rows(ws, y, w, cnt, &nrows);
+    if (tree_reserve(t, &cap, 1) != 0)
+        goto out;
+    family_t *root = &ws->fam[0];
+    memset(root, 0, sizeof *root);
+    root->pbuf = -1;
+    root->nkid = 1;
+    root->kid[0] = (knode_t){.lo = 0, .hi = (uint32_t)nrows, .id = 1, .out = 0, .hist = -1,
+                             .eval = 1};
+    t->nnodes = 1;
+    ws->nfam = 1;
+    for (ws->depth = 0; ws->nfam > 0; ws->depth++)
+        if (grow_level(ws, t, &cap, seed) != 0)
+            goto out;
+    rc = prune(t);
+    if (rc == 0)
+        rc = pt_tree_index(t, ws->p_num);
+out:
+    /* every buffer back in the pool (a failed level may hold some) */
+    ws->nfree = 0;
+    for (size_t b = 0; b < ws->nbuf; b++)
+        ws->freel[ws->nfree++] = (int)b;
+    if (rc != 0)
+        pt_seterr(err, "out of memory");
+    return rc;
+}
+
+void pt_tree_ws_destroy(pt_tree_ws_t **pws)
+{
+    pt_tree_ws_t *ws = pws ? *pws : NULL;
+    if (ws == NULL)
+        return;
+    if (ws->buf != NULL)
+        for (size_t b = 0; b < ws->nbuf; b++)
+            free(ws->buf[b]);
+    if (ws->task != NULL)
+        for (size_t t = 0; t < ws->ntask; t++) {
+            free(ws->task[t].cat);
+            free(ws->task[t].left);
+            free(ws->task[t].right);
+            free(ws->task[t].total);
+            free(ws->task[t].sub);
+            free(ws->task[t].cen);
+            free(ws->task[t].order);
+        }
+    free(ws->task);
+    free(ws->buf);
+    free(ws->freel);
+    free(ws->foff);
+    free(ws->nsplit);
+    free(ws->unordered);
+    free(ws->idx);
+    free(ws->tmp);
+    free(ws->rec);
+    free(ws->rtmp);
+    free(ws->fam);
+    free(ws->next);
+    free(ws->tot);
+    free(ws->ntot);
+    free(ws->ptot);
+    free(ws->feats);
+    free(ws->best);
+    free(ws->goleft);
+    free(ws->set);
+    free(ws);
+    *pws = NULL;
+}
+
+/* The features' split counts, unordered flags and histogram offsets. */
+static void feature_layout(struct pt_tree_ws *ws)
+{
+    const pt_bins_t *b = ws->d->bins;
+    int maxu = pt_tree_max_unordered(ws->cfg.max_bins);
+    ws->H = 0;
+    ws->max_arity = 1;
+    ws->max_nbins = 1;
+    for (size_t f = 0; f < ws->p; f++) {
+        ws->foff[f] = ws->H;
+        ws->H += (size_t)b->nbins[f] * ws->ncell;
+        if (b->nbins[f] > ws->max_nbins)
+            ws->max_nbins = b->nbins[f];
+        if (f < ws->p_num) {
+            ws->nsplit[f] = b->nbins[f] - 1;
+            continue;
+        }
+        uint32_t a = ws->d->arity[f - ws->p_num];
+        if (a > ws->max_arity)
+            ws->max_arity = a;
+        ws->unordered[f] = ws->K > 2 && a > 1 && (int)a <= maxu;
+        ws->any_unordered |= ws->unordered[f];
+        if (ws->unordered[f] && (1u << (a - 1)) - 1 > ws->max_usplits)
+            ws->max_usplits = (1u << (a - 1)) - 1;
+        ws->nsplit[f] = a <= 1 ? 0 : ws->unordered[f] ? (1u << (a - 1)) - 1 : a - 1;
+    }
+}
+
+pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, char *err)
+{
+    struct pt_tree_ws *ws = calloc(1, sizeof *ws);
+    size_t n = d->n, nt;
+    if (ws == NULL)
+        goto fail;
+    ws->d = d;
+    ws->cfg = *cfg;
+    ws->n = n;
+    ws->p = d->bins->p;
+    ws->p_num = d->bins->p_num;
+    ws->K = d->nclasses;
+    ws->ncell = pt_hist_ncell(ws->K);
+    ws->nstat = ws->K ? ws->K : 3;
+    ws->m = cfg->subset >= 1 && cfg->subset < ws->p ? cfg->subset : ws->p;
+    if (ws->m == 0)
+        ws->m = 1; /* no feature: one empty slot list is never read */
+    ws->foff = pt_alloc_array(ws->p, sizeof *ws->foff, 1);
+    ws->nsplit = pt_alloc_array(ws->p, sizeof *ws->nsplit, 1);
+    ws->unordered = pt_alloc_array(ws->p, 1, 1);
+    if (ws->foff == NULL || ws->nsplit == NULL || ws->unordered == NULL)
+        goto fail;
+    feature_layout(ws);
+    size_t mb = cfg->hist_mb ? cfg->hist_mb : 64, hb = (ws->H ? ws->H : 1) * sizeof(double);
+    ws->nbuf_max = (mb << 20) / hb > 4 ? (mb << 20) / hb : 4;
+    ws->buf = pt_alloc_array(ws->nbuf_max, sizeof *ws->buf, 1);
+    ws->freel = pt_alloc_array(ws->nbuf_max, sizeof *ws->freel, 0);
+    ws->idx = pt_alloc_array(n, sizeof *ws->idx, 0);
+    ws->tmp = pt_alloc_array(n, sizeof *ws->tmp, 0);
+    ws->rec = pt_alloc_array(n, sizeof *ws->rec, 0);
+    ws->rtmp = pt_alloc_array(n, sizeof *ws->rtmp, 0);
+    ws->cap_fam = 64;
+    ws->fam = pt_alloc_array(ws->cap_fam, sizeof *ws->fam, 0);
+    ws->next = pt_alloc_array(ws->cap_fam, sizeof *ws->next, 0);
+    ws->tot = pt_alloc_array(ws->cap_fam * 2 * ws->ncell, sizeof *ws->tot, 0);
+    ws->ntot = pt_alloc_array(ws->cap_fam * 2 * ws->ncell, sizeof *ws->ntot, 0);
+    ws->feats = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->feats, 0);
+    ws->best = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->best, 0);
+    ws->ptot = pt_alloc_array(CHUNK_MAX * 2 * ws->ncell, sizeof *ws->ptot, 1);
+    ws->goleft = pt_alloc_array(ws->max_nbins, 1, 0);
+    ws->set = pt_alloc_array((ws->max_arity + 63) / 64, sizeof *ws->set, 1);
+    nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
+    ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
+    if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
+        ws->rec == NULL || ws->rtmp == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
+        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
+        ws->set == NULL || ws->task == NULL)
+        goto fail;
+    ws->ntask = nt;
+    for (size_t t = 0; t < nt; t++) {
+        task_t *tk = &ws->task[t];
+        tk->ws = ws;
+        tk->cat = pt_alloc_array(ws->max_arity * ws->ncell, sizeof *tk->cat, 0);
+        tk->left = pt_alloc_array(ws->ncell, sizeof *tk->left, 0);
+        tk->right = pt_alloc_array(ws->ncell, sizeof *tk->right, 0);
+        tk->total = pt_alloc_array(ws->ncell, sizeof *tk->total, 0);
+        tk->sub = pt_alloc_array(ws->max_usplits * ws->ncell, sizeof *tk->sub, 0);
+        tk->cen = pt_alloc_array(ws->max_arity, sizeof *tk->cen, 0);
+        tk->order = pt_alloc_array(ws->max_arity, sizeof *tk->order, 0);
+        if (tk->cat == NULL || tk->left == NULL || tk->right == NULL || tk->total == NULL ||
+            tk->sub == NULL || tk->cen == NULL ||
+            tk->order == NULL)
+            goto fail;
+    }
+    return ws;
+fail:
+    pt_tree_ws_destroy(&ws);
+    pt_seterr(err, "out of memory");
+    return NULL;
+}
