@@ -83,6 +83,8 @@ static int check_params(const pt_tree_data_t *d, const pt_forest_params_t *prm, 
                           : "impurity must be variance for a regressor";
     else if (d->n == 0)
         bad = "no training rows";
+    else if (d->bins->p == 0)
+        bad = "no features";
     if (bad != NULL) {
         pt_seterr(err, "%s", bad);
         return -EINVAL;
