@@ -53,9 +53,11 @@ static void put_field(FILE *f, const char *s)
 /* Writes the predictions as CSV through a temporary file (pt_file): the first nkept kept
  * columns of ds (--keep's; a categorical model's columns follow them),
  * "prediction", then the probability of class 1 for a binomial model or of every class for a
- * multinomial one. */
+ * multinomial one; only the rows with keep[i] set (the others are dropped: a skipping
+ * stringIndexer). */
 static int write_predictions(const char *path, const pt_model_t *m, const pt_dataset_t *ds,
-                             size_t nkept, const double *pred, const double *prob, char *err)
+                             size_t nkept, const unsigned char *keep, const double *pred,
+                             const double *prob, char *err)
 {
     size_t n = ds->rows;
     size_t K = pt_fitted_classes(m->fit);
@@ -81,6 +83,8 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
             fprintf(f, ",probability_%zu", k);
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
         for (size_t k = 0; k < nkept; k++) {
             put_field(f, pt_dataset_kept(ds, i, k));
             fputc(',', f);
@@ -138,12 +142,14 @@ static int categorical_opts(const pt_model_t *m, const char **keep, size_t nkeep
 }
 
 /* The model's indicator columns from the categorical columns' text (kept[k]); a value the
- * model does not have follows its stringIndexer's handleInvalid. */
+ * model does not have follows its stringIndexer's handleInvalid (error: refused; keep: every
+ * indicator 0, index numLabels; skip: the same, and the row is dropped, pt_fitted_keep_rows). */
 static int apply_categorical(const pt_model_t *m, pt_dataset_t *ds, const char *data,
                              const size_t *kept, char *err)
 {
     const pt_value_t *hi = pt_paramlist_get(&m->params, "stringIndexer.handleInvalid");
-    int unknown_error = hi == NULL || hi->str == NULL || strcmp(hi->str, "keep") != 0;
+    int unknown_error = hi == NULL || hi->str == NULL ||
+                        (strcmp(hi->str, "keep") != 0 && strcmp(hi->str, "skip") != 0);
     return pt_categorical_apply(ds, data, kept, m->ncat, m->cat_names, m->cat_size,
                                 m->names + m->cat_first, unknown_error, err);
 }
@@ -202,7 +208,8 @@ int pt_predict_main(int argc, char **argv)
     pt_model_t *m = NULL;
     char err[PT_ERRLEN], src[PT_ERRLEN / 2];
     double *pred = NULL, *prob = NULL;
-    size_t K;
+    unsigned char *rowkeep = NULL;
+    size_t K, nout;
     int c, code = PT_EXIT_USAGE, quiet = 0;
 
     memset(&opts, 0, sizeof opts);
@@ -298,13 +305,19 @@ int pt_predict_main(int argc, char **argv)
     K = pt_fitted_classes(m->fit);
     pred = malloc(ds->rows * sizeof *pred);
     prob = malloc(ds->rows * (K ? K : 1) * sizeof *prob);
-    if (pred == NULL || prob == NULL || pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
+    rowkeep = malloc(ds->rows ? ds->rows : 1);
+    if (pred == NULL || prob == NULL || rowkeep == NULL ||
+        pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if (write_predictions(out, m, ds, nkeep, pred, prob, err) != 0)
+    nout = pt_fitted_keep_rows(m->fit, ds->x, ds->rows, rowkeep);
+    if (write_predictions(out, m, ds, nkeep, rowkeep, pred, prob, err) != 0)
         goto fail;
     pt_sep_note(data, ds, opts.sep, quiet);
+    if (nout < ds->rows && !quiet)
+        fprintf(stderr, "paratune: %zu of %zu rows dropped (a category not among the model's: "
+                "stringIndexer handleInvalid skip)\n", ds->rows - nout, ds->rows);
     code = PT_EXIT_OK;
     goto done;
 fail:
@@ -314,6 +327,7 @@ done:
     free(cols);
     free(pred);
     free(prob);
+    free(rowkeep);
     pt_model_destroy(&m);
     pt_dataset_destroy(&ds);
     return code;

@@ -435,6 +435,56 @@ error:
     return rc;
 }
 
+/* The stringIndexer of f when its handleInvalid is skip, else NULL. */
+static const pt_stage_catidx_t *skipping_indexer(const pt_fitted_t *f)
+{
+    for (size_t s = 0; s < f->n; s++)
+        if (f->st[s].def->categorical == 1 && f->st[s].state != NULL)
+            return ((const pt_stage_catidx_t *)f->st[s].state)->skip ? f->st[s].state : NULL;
+    return NULL;
+}
+
+size_t pt_fitted_keep_rows(const pt_fitted_t *f, const double *x, size_t n,
+                           unsigned char *keep)
+{
+    const pt_stage_catidx_t *s = skipping_indexer(f);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *xr = x + i * f->p + (s != NULL ? s->p_num : 0);
+        int ok = 1;
+        /* the indicators of column k start at p_num + the sizes before it, in the raw
+         * features as in the indexer's input (an imputer before it keeps them in place) */
+        for (size_t k = 0; s != NULL && ok && k < s->ncat; xr += s->size[k], k++) {
+            ok = 0;
+            for (size_t t = 0; !ok && t < s->nlabels[k]; t++)
+                ok = xr[s->labels[k][t]] != 0.0;
+        }
+        keep[i] = (unsigned char)ok;
+        kept += (size_t)ok;
+    }
+    return kept;
+}
+
+int pt_fitted_may_drop(const pt_fitted_t *f, const double *mean)
+{
+    const pt_stage_catidx_t *s = skipping_indexer(f);
+    const double *mk;
+    if (s == NULL)
+        return 0;
+    if (mean == NULL)
+        return 1;
+    mk = mean + s->p_num;
+    for (size_t k = 0; k < s->ncat; mk += s->size[k], k++)
+        for (size_t v = 0; v < s->size[k]; v++) {
+            int label = 0;
+            for (size_t t = 0; !label && t < s->nlabels[k]; t++)
+                label = s->labels[k][t] == v;
+            if (!label && mk[v] != 0.0)
+                return 1;
+        }
+    return 0;
+}
+
 const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss)
 {
     if (f->n == 0 || !f->st[0].def->imputes)

@@ -67,6 +67,19 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
  * features but the last *nmiss, the indicators); NULL without an imputer. */
 const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss);
 
+/* The rows the pipeline drops: under a stringIndexer with handleInvalid skip, a row whose
+ * category in any categorical column is not among the indexer's labels (not in the training
+ * rows, or, at predict, not in the file at all: every indicator 0), as Spark's transform
+ * filters it. keep[i] := 0 for such rows of x (n rows of the raw features, row-major), 1 for
+ * the others; returns how many are kept (n for a pipeline that drops nothing). */
+size_t pt_fitted_keep_rows(const pt_fitted_t *f, const double *x, size_t n,
+                           unsigned char *keep);
+/* 1 when the pipeline may drop rows of a block whose raw features have means mean (NULL:
+ * unknown), else 0: 0 without a skipping stringIndexer, and 0 when every category it drops
+ * has mean 0 in the block (for rows with one indicator per categorical column, as the
+ * image's). */
+int pt_fitted_may_drop(const pt_fitted_t *f, const double *mean);
+
 /* Number of raw features the model takes. */
 size_t pt_fitted_features(const pt_fitted_t *f);
 /* A regressor's composed model on the raw features, prediction = coef . x + intercept:

@@ -213,6 +213,8 @@ typedef struct {
     size_t *nlabels;     /* ncat */
     uint32_t **labels;   /* ncat arrays */
     int keep;            /* handleInvalid keep: an unseen category gets index nlabels */
+    int skip;            /* handleInvalid skip: a row with an unseen category is dropped from
+                            scoring and predict (pt_fitted_keep_rows) */
 } pt_stage_catidx_t;
 
 /* StringIndexer's order of the categories 0..n-1 (coded in byte order of their strings, so

@@ -10,8 +10,10 @@
  * declaration order). handleInvalid: "error" (default) fails the fit when a category of the
  * file is not in the training rows (with k-fold or train-validation blocks such a category
  * is in the validation block, where Spark's transform would fail); "keep" gives it index
- * nlabels (strindex__map). Spark's "skip" (drop the rows) is
- * not offered: it needs the rows, not the moments.
+ * nlabels (strindex__map); "skip" drops the rows whose category is not among the labels
+ * (Spark's transform filters them): no training row is such (the labels are the training
+ * rows' categories), so the fit is the same as under error, and the validation rows and
+ * predict's rows are dropped by pt_fitted_keep_rows, which reads this stage's labels.
  */
 #include <errno.h>
 #include <math.h>
@@ -26,7 +28,8 @@ static const pt_param_def_t strindex__params[] = {
     {"stringOrderType", PT_VAL_STRING, 0, 0, 0, 0, "how the categories are ordered",
      "frequencyDesc|frequencyAsc|alphabetDesc|alphabetAsc"},
     {"handleInvalid", PT_VAL_STRING, 0, 0, 0, 0,
-     "a category not in the training rows: fail, or index numLabels", "error|keep"},
+     "a category not in the training rows: fail, index numLabels, or drop the row",
+     "error|keep|skip"},
 };
 
 typedef struct {
@@ -99,6 +102,7 @@ static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *e
         goto nomem;
     s->ncat = in->ncat;
     s->keep = hi != NULL && strcmp(hi, "keep") == 0;
+    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
     s->size = calloc(s->ncat, sizeof *s->size);
     s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
     s->labels = calloc(s->ncat, sizeof *s->labels);
@@ -122,7 +126,7 @@ static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *e
         s->nlabels[k] = pt_stage_strindex_order(count, n, strindex__order_type(st),
                                                 s->labels[k]);
         free(count);
-        if (s->nlabels[k] < n && !s->keep) {
+        if (s->nlabels[k] < n && !s->keep && !s->skip) {
             pt_seterr(err, "stringIndexer: categorical column %zu has %zu categories not in "
                       "the training rows (handleInvalid error)", k + 1, n - s->nlabels[k]);
             return -EINVAL;
@@ -231,6 +235,7 @@ static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *e
         return -EBADMSG;
     }
     s->keep = hi != NULL && strcmp(hi, "keep") == 0;
+    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
     s->size = calloc(s->ncat, sizeof *s->size);
     s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
     s->labels = calloc(s->ncat, sizeof *s->labels);

@@ -395,14 +395,52 @@ static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, si
     return pt_eval_regression_moments(c->o.metric, vm, coef, icpt, metric);
 }
 
+/* The validation rows a skipping stringIndexer drops (pt_fitted_keep_rows) taken out of the
+ * n predictions in c's scratch (pred, score, and prob of K classes when K > 0) and of the
+ * labels *y (then copied to *ybuf, which the caller frees). Returns the rows left, 0 with
+ * err when none is, or -ENOMEM. */
+static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const double *x,
+                      size_t n, size_t K, const double **y, double **ybuf, char *err)
+{
+    unsigned char *keep = malloc(n ? n : 1);
+    size_t m = 0;
+    *ybuf = malloc((n ? n : 1) * sizeof **ybuf);
+    if (keep == NULL || *ybuf == NULL) {
+        free(keep);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    pt_fitted_keep_rows(fit, x, n, keep);
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        (*ybuf)[m] = (*y)[i];
+        c->pred[m] = c->pred[i];
+        c->score[m] = c->score[i];
+        if (K > 0)
+            memmove(c->prob + m * K, c->prob + i * K, K * sizeof *c->prob);
+        m++;
+    }
+    free(keep);
+    *y = *ybuf;
+    if (m == 0)
+        pt_seterr(err, "stringIndexer handleInvalid skip: every one of the %zu validation rows "
+                  "has a category not in the training rows: nothing left to score", n);
+    return (long)m;
+}
+
 int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
                       double *metric, char *err)
 {
     const double *x, *y;
+    double *ybuf = NULL;
     size_t n, K = pt_fitted_classes(fit);
     size_t maxK = c->o.nclasses > 2 ? c->o.nclasses : 2;
+    const pt_moments_t *vm = known_moments(c, ts->vblock);
+    int drops = pt_fitted_may_drop(fit, vm != NULL ? vm->mean : NULL);
+    long left;
 
-    if (score_from_moments(c, fit, ts->vblock, metric) == 0)
+    if (!drops && score_from_moments(c, fit, ts->vblock, metric) == 0)
         return 0;
     x = pt_image_block(c->img, ts->vblock, &y, &n);
     if (c->o.ev != PT_EVAL_REGRESSION && K == 0) {
@@ -413,11 +451,19 @@ int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
+    if (drops && (left = drop_rows(c, fit, x, n, K > 0 && K <= maxK ? K : 0, &y, &ybuf,
+                                   err)) <= 0) {
+        free(ybuf);
+        return left < 0 ? (int)left : -EINVAL;
+    }
+    if (drops)
+        n = (size_t)left;
     if (c->o.ev == PT_EVAL_BINARY)
         *metric = pt_eval_binary(c->o.metric, c->score, y, n, c->o.num_bins);
     else if (c->o.ev == PT_EVAL_MULTICLASS)
         *metric = pt_eval_multiclass(c->o.metric, c->pred, c->prob, y, n, K);
     else
         *metric = pt_eval_regression(c->o.metric, c->pred, y, n);
+    free(ybuf);
     return 0;
 }

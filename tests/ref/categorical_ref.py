@@ -11,7 +11,9 @@ Spark ML's semantics written out here (nothing shared with the C library):
     frequencyAsc: count ascending, equal counts by the string ascending (Spark's sortByFreq);
     alphabetDesc / alphabetAsc: the strings (Python's str order: code points, the same as
     byte order for UTF-8). A validation string not in the labels: handleInvalid error -> the
-    fold fails ("failed" in fold_metrics, and no avg); keep -> index numLabels.
+    fold fails ("failed" in fold_metrics, and no avg); keep -> index numLabels; skip -> the
+    row is dropped (a row is dropped when any of its columns drops it; the metric is over the
+    rows left, and a fold left with none fails).
   OneHotEncoder (Spark's getConfigedCategorySizes): categorySize = numLabels (+1 under the
     indexer's keep, its "__unknown" value); vector length size-1 (dropLast, error), size
     (dropLast, keep; or no dropLast, error), size+1 (no dropLast, keep); slot = the index.
@@ -20,7 +22,7 @@ Spark ML's semantics written out here (nothing shared with the C library):
   Then linearRegression (pipeline_ref.linreg_fit) or logisticRegression (logreg_ref).
 
   categorical_ref.py --data f.csv --label label --fold-col fold --categorical color,grp \\
-      [--order frequencyDesc] [--si-invalid error|keep] [--ohe] [--no-drop-last] \\
+      [--order frequencyDesc] [--si-invalid error|keep|skip] [--ohe] [--no-drop-last] \\
       [--ohe-invalid error|keep] [--model linreg|logreg] [--reg 0.1] [--metric rmse] \\
       [--evaluator binary|multiclass] [--label-strings]
 
@@ -62,10 +64,10 @@ def encode(col_tr, col_va, a):
     for s in col_va:
         if s not in idx and a.si_invalid == "error":
             return None
-        out.append(idx.get(s, n))
+        out.append(idx.get(s, -1 if a.si_invalid == "skip" else n))
     out = np.array(out, dtype=float)
     if not a.ohe:
-        return out[:, None]
+        return out[:, None]  # skip: -1 marks a row to drop (dropped_rows)
     size = n + (1 if a.si_invalid == "keep" else 0)
     keep = a.ohe_invalid == "keep"
     if a.no_drop_last:
@@ -74,9 +76,16 @@ def encode(col_tr, col_va, a):
         w = size if keep else size - 1
     E = np.zeros((len(out), w))
     for r, i in enumerate(out.astype(int)):
-        if i < w:
+        if i < 0:
+            E[r, :] = -1.0  # skip: the row is dropped (dropped_rows)
+        elif i < w:
             E[r, i] = 1.0
     return E
+
+
+def dropped_rows(encoded):
+    """Rows that a skipping indexer drops: marked -1 by encode in any column."""
+    return np.any(np.hstack(encoded) < 0, axis=1)
 
 
 def predict(a, X, C, y, cats, num, header):
@@ -94,7 +103,10 @@ def predict(a, X, C, y, cats, num, header):
             return
         Z2.append(e)
     coef, b0 = pipeline_ref.linreg_fit(np.hstack(Z), y, a.reg, True, True)
-    print(json.dumps({"predictions": (np.hstack(Z2) @ coef + b0).tolist()}))
+    drop = dropped_rows(Z2[1:]) if len(Z2) > 1 else np.zeros(len(rows) - 1, bool)
+    kept = np.nonzero(~drop)[0]
+    print(json.dumps({"predictions": (np.hstack(Z2)[kept] @ coef + b0).tolist(),
+                      "kept_rows": kept.tolist()}))
 
 
 def main():
@@ -104,7 +116,7 @@ def main():
     ap.add_argument("--fold-col", required=True)
     ap.add_argument("--categorical", required=True)
     ap.add_argument("--order", default="frequencyDesc")
-    ap.add_argument("--si-invalid", default="error", choices=["error", "keep"])
+    ap.add_argument("--si-invalid", default="error", choices=["error", "keep", "skip"])
     ap.add_argument("--ohe", action="store_true")
     ap.add_argument("--no-drop-last", action="store_true")
     ap.add_argument("--ohe-invalid", default="error", choices=["error", "keep"])
@@ -147,10 +159,11 @@ def main():
                 break
             Ztr.append(etr)
             Zva.append(eva)
-        if failed:
+        vkeep = ~dropped_rows(Zva[1:]) if len(Zva) > 1 else np.ones(len(va), bool)
+        if failed or not vkeep.any():
             out.append("failed")
             continue
-        Ztr, Zva = np.hstack(Ztr), np.hstack(Zva)
+        Ztr, Zva, va = np.hstack(Ztr), np.hstack(Zva)[vkeep], va[vkeep]
         if a.model == "linreg":
             coef, b0 = pipeline_ref.linreg_fit(Ztr, y[tr], a.reg, True, True)
             out.append(pipeline_ref.metric(a.metric or "rmse", Zva @ coef + b0, y[va]))
