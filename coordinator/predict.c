@@ -155,7 +155,8 @@ static int apply_categorical(const pt_model_t *m, pt_dataset_t *ds, const char *
 }
 
 
-/* A model whose pipeline starts with imputer: each missing value of ds (NaN) replaced by its
+/* A model whose pipeline has the imputer: each missing value of ds (NaN; its numeric
+ * columns, before any categorical indicators, which are never missing) replaced by its
  * column's surrogate, and the model's indicator columns appended as 0 (the value is imputed
  * already). 0 or -ENOMEM with err. */
 static int impute_rows(const pt_model_t *m, pt_dataset_t *ds, const double *surr, size_t nmiss,
@@ -186,6 +187,33 @@ static int impute_rows(const pt_model_t *m, pt_dataset_t *ds, const double *surr
     return 0;
 }
 
+/* The rows of data as the model takes them: its numeric features (a missing value filled by
+ * an imputer's surrogate), its categorical columns' indicators (kept[k]: their kept index),
+ * then the imputer's indicators (0). An owned dataset, or NULL with err. */
+static pt_dataset_t *read_rows(const pt_model_t *m, const char *model_path, const char *data,
+                               pt_load_opts_t *opts, const size_t *kept, char *err)
+{
+    size_t nmiss = 0;
+    const double *surr = pt_fitted_imputer(m->fit, &nmiss);
+    pt_dataset_t *ds;
+    if (surr != NULL) {
+        opts->impute = 1; /* the imputer fills a missing value of any column */
+        if (m->ncat == 0) /* else the numeric columns are the names before cat_first */
+            opts->nfeature_cols = opts->features = m->nnames - nmiss;
+    }
+    if ((ds = pt_dataset_load(data, opts, err)) == NULL)
+        return NULL;
+    if (m->ncat > 0 && ds->format != PT_FMT_CSV) {
+        pt_seterr(err, "%s: the model %s has categorical columns: the data must be CSV", data,
+                  model_path);
+        pt_dataset_destroy(&ds);
+    } else if ((m->ncat > 0 && apply_categorical(m, ds, data, kept, err) != 0) ||
+               (surr != NULL && impute_rows(m, ds, surr, nmiss, err) != 0)) {
+        pt_dataset_destroy(&ds);
+    }
+    return ds;
+}
+
 int pt_predict_main(int argc, char **argv)
 {
     static const struct option lo[] = {{"model", required_argument, NULL, 'm'},
@@ -200,8 +228,7 @@ int pt_predict_main(int argc, char **argv)
                                        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *data = NULL, *out = NULL, *keep_arg = NULL, **keep = NULL;
     const char **cols = NULL;
-    size_t kept[PT_IMAGE_MAX_CAT], nmiss = 0;
-    const double *surr = NULL;
+    size_t kept[PT_IMAGE_MAX_CAT];
     size_t nkeep = 0;
     pt_load_opts_t opts;
     pt_dataset_t *ds = NULL;
@@ -280,21 +307,8 @@ int pt_predict_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if ((surr = pt_fitted_imputer(m->fit, &nmiss)) != NULL) {
-        opts.impute = 1; /* the imputer fills a missing value of any column */
-        opts.nfeature_cols = opts.features = m->nnames - nmiss;
-    }
-    ds = pt_dataset_load(data, &opts, err);
-    if (ds == NULL)
+    if ((ds = read_rows(m, model_path, data, &opts, kept, err)) == NULL)
         goto fail;
-    if (surr != NULL && impute_rows(m, ds, surr, nmiss, err) != 0)
-        goto fail;
-    if (m->ncat > 0 && (ds->format != PT_FMT_CSV || apply_categorical(m, ds, data, kept, err) != 0)) {
-        if (ds->format != PT_FMT_CSV)
-            pt_seterr(err, "%s: the model %s has categorical columns: the data must be CSV",
-                      data, model_path);
-        goto fail;
-    }
     if (ds->format == PT_FMT_LIBSVM && nkeep > 0) {
         pt_seterr(err, "--keep %s: %s is LIBSVM, which has no named columns", keep_arg, data);
         goto fail;

@@ -353,26 +353,37 @@ static int make_folds(sweep_t *s, char *err)
     return rc == -ENOMEM ? rc : rc != 0 ? -EINVAL : 0;
 }
 
-/* The first stage indexes the categorical columns exactly when there are some; an encoder
- * follows the indexer; the imputer is first, and not with categorical columns. */
+/* The pipeline indexes the categorical columns exactly when there are some: stringIndexer
+ * first, or second right after the imputer; the imputer is first, or second right after
+ * stringIndexer (either order gives the same fit: Spark's Imputer takes the numeric columns,
+ * the indexer the strings); an encoder follows the indexer (or the imputer right after it). */
 static int check_categorical(const sweep_t *s, char *err)
 {
-    const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, 0));
-    int indexes = d != NULL && d->categorical == 1;
+    int indexes = 0;
     for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
         const pt_stage_def_t *di = pt_stage_lookup(pt_spec_stage(s->spec, i));
         const pt_stage_def_t *dp = i > 0 ? pt_stage_lookup(pt_spec_stage(s->spec, i - 1)) : NULL;
-        if (di != NULL && di->imputes && i > 0) {
-            pt_seterr(err, "--pipeline: imputer must be the first stage");
+        const pt_stage_def_t *d0 = pt_stage_lookup(pt_spec_stage(s->spec, 0));
+        int pair = i == 1 && di != NULL && dp != NULL &&
+                   ((di->imputes && dp->categorical == 1) || (di->categorical == 1 && dp->imputes));
+        if (di == NULL)
+            continue;
+        if (di->imputes && i > 0 && !pair) {
+            pt_seterr(err, "--pipeline: imputer must be the first stage (or the second, "
+                      "right after stringIndexer)");
             return -EINVAL;
         }
-        if (di != NULL && ((di->categorical == 1 && i > 0) ||
-                           (di->categorical == 2 && (dp == NULL || dp->categorical != 1)))) {
+        if ((di->categorical == 1 && i > 0 && !pair) ||
+            (di->categorical == 2 && (dp == NULL || (dp->categorical != 1 &&
+                                                     !(dp->imputes && i == 2 && d0 != NULL &&
+                                                       d0->categorical == 1))))) {
             pt_seterr(err, "--pipeline: %s", di->categorical == 1
-                                                 ? "stringIndexer must be the first stage"
+                                                 ? "stringIndexer must be the first stage (or "
+                                                   "the second, right after imputer)"
                                                  : "oneHotEncoder must follow stringIndexer");
             return -EINVAL;
         }
+        indexes |= di->categorical == 1;
     }
     if (indexes == (s->ds->ncat > 0))
         return 0;
@@ -470,7 +481,7 @@ static int categorical_data(sweep_t *s, int text_label, char *err)
 }
 
 /* 1 when the pipeline has the imputer (pt_missing.h; check_categorical refuses it when it is
- * not first). */
+ * not first, or second after stringIndexer). */
 static int imputes(const sweep_t *s)
 {
     for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
@@ -511,20 +522,16 @@ static int load_data(sweep_t *s, char *err)
     if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
         return rc;
     lo.impute = imputes(s) ? 1 : 2;
-    if (lo.impute == 1 && o->categorical != NULL) {
-        free(cat_cols);
-        pt_seterr(err, "--pipeline: imputer does not combine with --categorical (yet)");
-        return -EINVAL;
-    }
     if (lo.impute == 1)
         lo.place = NULL; /* the indicator columns widen the rows afterwards */
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
-    if (lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
-        return rc;
+    /* the categorical indicators first, then the missing-value ones: the raw layout */
     if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
+        return rc;
+    if (lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "

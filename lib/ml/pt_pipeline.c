@@ -135,22 +135,31 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                                pca_cache, &plain, err);
 }
 
-/* "cannot stand at position" for stage s of the pipeline, or a categorical rule broken. */
+/* "cannot stand at position" for stage s of the pipeline (prev: the stage before, or NULL),
+ * or a categorical / missing-value rule broken: the indexer and the imputer stand first, in
+ * either order when the data needs both. */
 static int stage_placement(const pt_stage_def_t *def, const char *name, size_t s,
-                           size_t nstages, size_t ncat, size_t nmiss, char *err)
+                           size_t nstages, const pt_stage_def_t *prev, size_t ncat,
+                           size_t nmiss, char *err)
 {
-    if (def == NULL || (def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages) ||
-        ((def->categorical == 1 || def->imputes) && s != 0)) {
+    int lead, pair;
+    if (def == NULL || (def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages)) {
         pt_seterr(err, "stage \"%s\" cannot stand at position %zu", name, s + 1);
         return -EINVAL;
     }
-    if (s == 0 && ncat > 0 && def->categorical != 1) {
-        pt_seterr(err, "the data has categorical columns: the pipeline must start with "
-                  "stringIndexer");
+    lead = def->categorical == 1 || def->imputes;
+    pair = s == 1 && lead && (def->categorical == 1 ? prev->imputes : prev->categorical == 1);
+    if (lead && s != 0 && !pair) {
+        pt_seterr(err, "stage \"%s\" cannot stand at position %zu", name, s + 1);
         return -EINVAL;
     }
-    if (s == 0 && nmiss > 0 && !def->imputes) {
-        pt_seterr(err, "the data has missing values: the pipeline must start with imputer");
+    if ((s == 0 && !lead && (ncat > 0 || nmiss > 0)) ||
+        (s == 1 && !pair && ((prev->imputes && ncat > 0) || (prev->categorical == 1 && nmiss > 0)))) {
+        pt_seterr(err, "the data has %s: the pipeline must start with %s",
+                  ncat > 0 && nmiss > 0 ? "categorical columns and missing values"
+                  : ncat > 0            ? "categorical columns" : "missing values",
+                  ncat > 0 && nmiss > 0 ? "stringIndexer and imputer (either order)"
+                  : ncat > 0            ? "stringIndexer" : "imputer");
         return -EINVAL;
     }
     return 0;
@@ -179,8 +188,12 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                             .cat_size = raw->cat_size, .nmiss = raw->nmiss,
                             .miss_col = raw->miss_col, .for_model = raw->for_model,
                             .prev = s > 0 ? &f->st[s - 1] : NULL};
+        for (size_t i = 0; i < s && i < 2; i++)
+            if (f->st[i].def->categorical == 1)
+                in.indexer = &f->st[i];
         st->def = pt_stage_lookup(stages[s]);
-        if (stage_placement(st->def, stages[s], s, nstages, raw->ncat, raw->nmiss, err) != 0)
+        if (stage_placement(st->def, stages[s], s, nstages, s > 0 ? f->st[s - 1].def : NULL,
+                            raw->ncat, raw->nmiss, err) != 0)
             goto error;
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))
@@ -487,7 +500,8 @@ int pt_fitted_may_drop(const pt_fitted_t *f, const double *mean)
 
 const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss)
 {
-    if (f->n == 0 || !f->st[0].def->imputes)
-        return NULL;
-    return pt_stage_imputer_surrogates(&f->st[0], nmiss);
+    for (size_t s = 0; s < f->n && s < 2; s++)
+        if (f->st[s].def->imputes)
+            return pt_stage_imputer_surrogates(&f->st[s], nmiss);
+    return NULL;
 }

@@ -87,6 +87,7 @@ typedef struct {
     const uint32_t *miss_col;
     int for_model;               /* the fit is the refit, packed into the model file */
     const pt_stage_fit_t *prev;  /* the stage before, fitted, or NULL */
+    const pt_stage_fit_t *indexer; /* the fitted stringIndexer before this stage, or NULL */
 } pt_stage_in_t;
 
 struct pt_stage_def {
@@ -116,11 +117,13 @@ struct pt_stage_def {
      * every param map when the spec is checked, before fit and after unpack. NULL: none. */
     int (*check)(const pt_stage_fit_t *st, char *err);
     /* 1: the stage indexes the categorical columns (stringIndexer): it must be the first
-     * stage, and a pipeline on data with categorical columns must start with it; 2: it
-     * encodes such indices (oneHotEncoder): it must follow a stage of kind 1. */
+     * stage (or the second, after the imputer), and a pipeline on data with categorical
+     * columns must start with it; 2: it encodes such indices (oneHotEncoder): it must follow
+     * a stage of kind 1 (or the imputer right after one). */
     int categorical;
     /* 1: the stage imputes missing values from their indicators (imputer): it must be the
-     * first stage, and a pipeline on data with missing values must start with it. */
+     * first stage (or the second, after stringIndexer), and a pipeline on data with missing
+     * values must start with it. */
     int imputes;
 };
 
@@ -209,6 +212,8 @@ int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *er
  * positions, 0..size[k]-1) of the categories seen in the training rows, in index order. */
 typedef struct {
     size_t ncat, p_num;  /* p_num numeric features, then the indicators */
+    size_t p_tail;       /* then the missing-value indicators when the indexer comes before
+                            the imputer: passed through after the indices, for it */
     uint64_t *size;      /* ncat: indicator columns of each (every category in the file) */
     size_t *nlabels;     /* ncat */
     uint32_t **labels;   /* ncat arrays */

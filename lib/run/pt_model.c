@@ -28,12 +28,33 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
                                pipeline_len, 0, NULL, NULL, NULL, 0, err);
 }
 
-/* "categorical": [{name, values}], the values cut from the indicator names "COL=VALUE" (the
- * last sum(size) of names). */
-static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnames,
-                             size_t ncat, char *const *cats, const size_t *size)
+/* The imputer's missing-value indicators, which end the feature names, from a packed
+ * pipeline (its stages' "missing_indicators"): their count, 0 without an imputer. */
+static size_t model__nmiss(const void *pipeline, size_t len)
 {
-    size_t off = nnames;
+    msgpack_unpacked u;
+    const msgpack_object *st;
+    size_t n = 0;
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, pipeline, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+        (st = pt_msgpack_map_get(&u.data, "stages")) != NULL &&
+        st->type == MSGPACK_OBJECT_ARRAY)
+        for (size_t s = 0; s < st->via.array.size; s++) {
+            const msgpack_object *mi = pt_msgpack_map_get(&st->via.array.ptr[s],
+                                                          "missing_indicators");
+            if (mi != NULL && mi->type == MSGPACK_OBJECT_ARRAY)
+                n = mi->via.array.size;
+        }
+    msgpack_unpacked_destroy(&u);
+    return n;
+}
+
+/* "categorical": [{name, values}], the values cut from the indicator names "COL=VALUE" (the
+ * last sum(size) of names but the nmiss missing-value indicators after them). */
+static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnames,
+                             size_t nmiss, size_t ncat, char *const *cats, const size_t *size)
+{
+    size_t off = nnames - nmiss;
     for (size_t k = 0; k < ncat; k++)
         off -= size[k];
     pt_msgpack_pack_str(pk, "categorical");
@@ -76,7 +97,8 @@ int pt_model_write_cats(const char *path, char *const *names, size_t nnames, con
     pt_msgpack_pack_str(pk, "params");
     pt_msgpack_pack_params(pk, params);
     if (ncat > 0)
-        model__pack_cats(pk, names, nnames, ncat, cats, cat_size);
+        model__pack_cats(pk, names, nnames, model__nmiss(pipeline, pipeline_len), ncat, cats,
+                         cat_size);
     if (nlabels > 0)
         pt_msgpack_kv_strs(pk, "label_values", label_values, nlabels);
     pt_msgpack_pack_str(pk, "pipeline");
@@ -169,14 +191,16 @@ static int model__envelope(const char *path, const msgpack_unpacked *u, int whol
 }
 
 /* The optional "categorical" field of o into m: each column's name and count of values, the
- * values matching the indicator names "COL=VALUE" at the end of feature_names. 0 or a
- * negative errno with why. */
+ * values matching the indicator names "COL=VALUE" at the end of feature_names (before an
+ * imputer's indicators; m->fit read). 0 or a negative errno with why. */
 static int model__cats(const msgpack_object *o, pt_model_t *m, char *why)
 {
     const msgpack_object *c = pt_msgpack_map_get(o, "categorical");
-    size_t off = m->nnames;
+    size_t off = m->nnames, nmiss = 0;
     if (c == NULL)
         return 0;
+    if (pt_fitted_imputer(m->fit, &nmiss) != NULL) /* its indicators end the names */
+        off -= nmiss;
     if (c->type != MSGPACK_OBJECT_ARRAY || c->via.array.size == 0) {
         snprintf(why, PT_ERRLEN, "categorical: expected a non-empty array");
         return -EBADMSG;

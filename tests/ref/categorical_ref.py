@@ -19,11 +19,18 @@ Spark ML's semantics written out here (nothing shared with the C library):
     (dropLast, keep; or no dropLast, error), size+1 (no dropLast, keep); slot = the index.
   The assembled vector: the numeric features in file order, then each categorical column's
     index (or its one-hot vector) in --categorical order -- as paratune lays them out.
+  Imputer (--impute STRATEGY: the numeric columns may hold missing values, empty or NA / NaN /
+    null in any case; Spark's Imputer fit on the training rows of the numeric columns only):
+    the surrogate of a column is the mean, the median (the observed value of rank ceil(n/2))
+    or the mode (the smallest of the most frequent) of its observed values; a fold whose
+    training rows have a column without an observed value fails. Applied before the
+    indexer's output is assembled (the order of imputer and stringIndexer does not matter).
   Then linearRegression (pipeline_ref.linreg_fit) or logisticRegression (logreg_ref).
 
   categorical_ref.py --data f.csv --label label --fold-col fold --categorical color,grp \\
       [--order frequencyDesc] [--si-invalid error|keep|skip] [--ohe] [--no-drop-last] \\
       [--ohe-invalid error|keep] [--model linreg|logreg] [--reg 0.1] [--metric rmse] \\
+      [--impute mean|median|mode] \\
       [--evaluator binary|multiclass] [--label-strings]
 
 --label-strings: the label is text, indexed on ALL rows by frequencyDesc (ties by the string
@@ -40,6 +47,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logreg_ref  # noqa: E402
 import pipeline_ref  # noqa: E402
+from impute_ref import surrogates  # noqa: E402
 
 
 def order(strings, how):
@@ -83,18 +91,29 @@ def encode(col_tr, col_va, a):
     return E
 
 
+MISSING = {"", "na", "nan", "null"}
+
+
+def num(v):
+    return float("nan") if v.strip().lower() in MISSING else float(v)
+
+
 def dropped_rows(encoded):
     """Rows that a skipping indexer drops: marked -1 by encode in any column."""
     return np.any(np.hstack(encoded) < 0, axis=1)
 
 
-def predict(a, X, C, y, cats, num, header):
+def predict(a, X, C, y, cats, numc, header):
     """Refit on all rows (linreg), print the predictions of a.predict's rows as JSON."""
     with open(a.predict, newline="") as f:
         rows = list(csv.reader(f))
     h2 = rows[0]
-    X2 = np.array([[float(r[h2.index(header[j])]) for j in num] for r in rows[1:]])
-    Z, Z2 = [X], [X2.reshape(len(rows) - 1, len(num))]
+    X2 = np.array([[num(r[h2.index(header[j])]) for j in numc] for r in rows[1:]])
+    X2 = X2.reshape(len(rows) - 1, len(numc))
+    if a.impute:
+        s = surrogates(X, a.impute)
+        X, X2 = np.where(np.isnan(X), s, X), np.where(np.isnan(X2), s, X2)
+    Z, Z2 = [X], [X2]
     for name, col in zip(cats, C):
         Z.append(encode(col, col, a))
         e = encode(col, [r[h2.index(name)] for r in rows[1:]], a)
@@ -125,6 +144,7 @@ def main():
     ap.add_argument("--metric", default=None)
     ap.add_argument("--evaluator", default="binary", choices=["binary", "multiclass"])
     ap.add_argument("--label-strings", action="store_true")
+    ap.add_argument("--impute", default=None, choices=["mean", "median", "mode"])
     ap.add_argument("--predict", default=None,
                     help="fit on every row of --data, print the predictions of this CSV's rows")
     a = ap.parse_args()
@@ -135,8 +155,8 @@ def main():
     cats = a.categorical.split(",")
     li, fi = header.index(a.label), header.index(a.fold_col)
     ci = [header.index(c) for c in cats]
-    num = [j for j in range(len(header)) if j not in (li, fi) and j not in ci]
-    X = np.array([[float(r[j]) for j in num] for r in data]).reshape(len(data), len(num))
+    numc = [j for j in range(len(header)) if j not in (li, fi) and j not in ci]
+    X = np.array([[num(r[j]) for j in numc] for r in data]).reshape(len(data), len(numc))
     C = [[r[j] for r in data] for j in ci]
     fold = np.array([int(r[fi]) for r in data])
     if a.label_strings:
@@ -145,12 +165,19 @@ def main():
     else:
         y = np.array([float(r[li]) for r in data])
     if a.predict:
-        predict(a, X, C, y, cats, num, header)
+        predict(a, X, C, y, cats, numc, header)
         return
     out = []
     for f in range(int(fold.max()) + 1):
         tr, va = np.nonzero(fold != f)[0], np.nonzero(fold == f)[0]
-        Ztr, Zva, failed = [X[tr]], [X[va]], False
+        Xtr, Xva = X[tr], X[va]
+        if a.impute:
+            s = surrogates(Xtr, a.impute)
+            if s is None:
+                out.append("failed")
+                continue
+            Xtr, Xva = np.where(np.isnan(Xtr), s, Xtr), np.where(np.isnan(Xva), s, Xva)
+        Ztr, Zva, failed = [Xtr], [Xva], False
         for col in C:
             ctr = [col[i] for i in tr]
             etr, eva = encode(ctr, ctr, a), encode(ctr, [col[i] for i in va], a)
