@@ -104,6 +104,34 @@ static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char
                                ds->nlabel_values, err);
 }
 
+/* The header's categorical columns and class names (borrowed from ds; h->cat_values, which
+ * points into the indicator names "COL=VALUE", is the caller's to free). 0 or -ENOMEM. */
+static int header_categories(const pt_dataset_t *ds, pt_log_header_t *h)
+{
+    size_t off = ds->features - ds->nmiss, total = 0; /* the indicators end before the
+                                                          missing-value ones */
+    h->label_values = ds->label_values;
+    h->nlabel_values = ds->nlabel_values;
+    if (ds->ncat == 0 || ds->names == NULL)
+        return 0;
+    for (size_t k = 0; k < ds->ncat; k++)
+        total += ds->cat_size[k];
+    if ((h->cat_values = calloc(total, sizeof *h->cat_values)) == NULL)
+        return -ENOMEM;
+    off -= total;
+    for (size_t i = 0, k = 0, v = 0; i < total; i++, v++) {
+        while (v == ds->cat_size[k]) {
+            k++;
+            v = 0;
+        }
+        h->cat_values[i] = ds->names[off + i] + strlen(ds->cat_names[k]) + 1;
+    }
+    h->ncat = ds->ncat;
+    h->cat_names = ds->cat_names;
+    h->cat_nvalues = ds->cat_size;
+    return 0;
+}
+
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
                        pt_log_header_t *h)
 {
@@ -140,7 +168,7 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->threads_per_job = (int)o->threads;
     h->param_maps = s->maps;
     h->nmaps = s->nmaps;
-    return 0;
+    return header_categories(ds, h);
 }
 
 /* CPU seconds (user + system) of this process so far, ZeroMQ's I/O thread included. */
@@ -880,6 +908,7 @@ static void tune_free(sweep_t *s)
         pt_paramlist_free(&s->full[i]);
     }
     free(s->hdr.stages);
+    free(s->hdr.cat_values);
     free(s->maps);
     free(s->full);
     free(s->model);

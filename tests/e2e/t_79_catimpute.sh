@@ -1,4 +1,4 @@
-# t_78_catimpute.sh - the imputer together with --categorical: numeric columns with missing
+# t_79_catimpute.sh - the imputer together with --categorical: numeric columns with missing
 # values imputed, string columns indexed (and one-hot encoded), with the stages in either
 # order, against tests/ref/categorical_ref.py --impute (Spark's Imputer on the numeric columns,
 # StringIndexer, OneHotEncoder in numpy per fold of the file's fold column); predict on a file
@@ -102,3 +102,31 @@ expect_bad "categorical columns and the imputer without stringIndexer" "--catego
     "${CIP[@]}" --pipeline imputer,linearRegression
 expect_bad "missing values and categories without the imputer" "ci_f.csv:2: column x2: missing value (leave the column out with --ignore x2, or add the imputer stage" \
     "${CIP[@]}" --pipeline stringIndexer,linearRegression
+
+begin "paratune-log show: the column roles (label with its class names, fold column, features, imputed columns) and each categorical column's values, from the log header"
+rm -f "$W/cis.log"
+pt tune --data "$W/cib_f.csv" "${CI[@]}" --categorical color,grp,label \
+    --pipeline imputer,stringIndexer,oneHotEncoder,logisticRegression --set stringIndexer.handleInvalid=keep \
+    --evaluator multiclass --log "$W/cis.log" >/dev/null 2>"$W/e" && COLUMNS= ptlog show "$W/cis.log" >"$W/cis.show" 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY - "$W" 2>&1 <<'PYEOF'
+import csv, sys, msgpack
+w = sys.argv[1]
+rows = list(csv.DictReader(open(f"{w}/cib_f.csv", newline="")))
+cnt = {}
+for r in rows:
+    cnt[r["label"]] = cnt.get(r["label"], 0) + 1
+classes = sorted(cnt, key=lambda s: (-cnt[s], s))  # Spark's label indexer: frequencyDesc
+vals = {c: sorted({r[c] for r in rows}) for c in ("color", "grp")}
+want = ["columns: label = label (class names: %s), fold column = fold" % ", ".join(classes),
+        "features (4): x1, x2, color (categorical), grp (categorical)",
+        "missing values (imputer): x1, x2"]
+want += ["categorical %s (%d values): %s" % (c, len(v), ", ".join(v)) for c, v in vals.items()]
+lines = open(f"{w}/cis.show").read().splitlines()
+got = lines[lines.index("") + 1:]
+assert got == want, (got, want)
+head = next(iter(msgpack.Unpacker(open(f"{w}/cis.log", "rb"), raw=False)))
+assert head["categorical"] == [{"name": c, "values": v} for c, v in vals.items()], head["categorical"]
+assert head["label_values"] == classes, head["label_values"]
+PYEOF
+); then bad "$msg"; else ok; fi
