@@ -423,7 +423,8 @@ static int check_categorical(const sweep_t *s, char *err)
 
 /* --categorical: the columns are read as text (lo's kept columns), not as features: taken out
  * of --features, added to --ignore (*cols: the lists made, one block the caller frees); the
- * rows load into the dataset's memory, as the indicator columns widen them afterwards. The
+ * rows load into the dataset's memory, as the indicator columns widen them afterwards (into
+ * the image: categorical_data). The
  * label among them (class names): read as text too, kept last (*text_label set). */
 static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***cols,
                             int *text_label, char *err)
@@ -488,6 +489,18 @@ static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***c
     return 0;
 }
 
+/* 1 when the pipeline has the imputer (pt_missing.h; check_categorical refuses it when it is
+ * not first, or second after stringIndexer). */
+static int imputes(const sweep_t *s)
+{
+    for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
+        const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, i));
+        if (d != NULL && d->imputes)
+            return 1;
+    }
+    return 0;
+}
+
 /* The categorical columns' indicators, and class ids from a label of class names. */
 static int categorical_data(sweep_t *s, int text_label, char *err)
 {
@@ -505,19 +518,8 @@ static int categorical_data(sweep_t *s, int text_label, char *err)
     }
     if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, s->o->missing, err)) != 0)
         return rc;
-    return pt_categorical_expand(ds, s->o->data, nk, err);
-}
-
-/* 1 when the pipeline has the imputer (pt_missing.h; check_categorical refuses it when it is
- * not first, or second after stringIndexer). */
-static int imputes(const sweep_t *s)
-{
-    for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
-        const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, i));
-        if (d != NULL && d->imputes)
-            return 1;
-    }
-    return 0;
+    /* the wide rows straight into the shared-memory image */
+    return pt_categorical_expand_into(ds, s->o->data, nk, place_rows, &s->pl, err);
 }
 
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
@@ -556,10 +558,11 @@ static int load_data(sweep_t *s, char *err)
     free(cat_cols);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
-    /* the categorical indicators first, then the missing-value ones: the raw layout */
-    if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
-        return rc;
+    /* the missing-value indicators, then the categorical ones go before them (the raw
+     * layout: numeric, categorical, missing), widening the rows into the image */
     if (lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
+        return rc;
+    if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "
@@ -657,11 +660,13 @@ static int build_image(sweep_t *s, char *err)
 {
     const opts_t *o = s->o;
     pt_dataset_t *ds = s->ds;
-    int rc = s->pl.img != NULL
-                 ? pt_image_end(&s->pl.img, s->fold, s->pl.dst, s->fp, &s->image_fd, &s->held,
-                                err)
-                 : pt_image_build(ds, s->fold, s->pl.nblocks, s->pl.kind, s->fp, &s->image_fd,
-                                  &s->held, err);
+    int rc;
+    if (s->pl.img != NULL) /* the layout of a categorical load written into it */
+        pt_image_describe(s->pl.img, ds);
+    rc = s->pl.img != NULL
+             ? pt_image_end(&s->pl.img, s->fold, s->pl.dst, s->fp, &s->image_fd, &s->held, err)
+             : pt_image_build(ds, s->fold, s->pl.nblocks, s->pl.kind, s->fp, &s->image_fd,
+                              &s->held, err);
     if (rc != 0) /* -EINVAL: a fold without rows, the input's fault; else the system's */
         return rc == -EINVAL && o->fold_col == NULL ? -EINVAL : rc == -EINVAL ? -EIO : rc;
     if (!ds->borrowed) /* the image holds the data now (borrowed x and y are in it) */

@@ -115,30 +115,51 @@ static int cat__names(const char *col, const char **vals, size_t n, char **names
 
 /* Widens ds->x by the indicator columns of nk columns of sizes size (code[k * rows + r]: the
  * category of row r in column k, or UINT32_MAX for none: every indicator 0) named ind (the
- * new names, taken over by ds). 0 or -ENOMEM. */
+ * new names, taken over by ds). The wide rows go to memory of their own, or with place to
+ * where it says (the shared-memory image: ds->x and ds->y are then borrowed from it, and the
+ * fingerprint is summed on the way, as the CSV loader does). 0, -ENOMEM, or place's
+ * failure with its reason in err. */
 static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uint32_t *code,
-                      char **ind)
+                      char **ind, pt_place_fn place, void *arg, char *err)
 {
-    size_t p = ds->features, q = p;
+    size_t p = ds->features, q = p, pn = p - ds->nmiss, tail = ds->nmiss;
+    const size_t *pos = NULL;
+    uint64_t sum = 0;
     char **names;
-    double *x;
+    double *x = NULL, *y = NULL;
+    int rc;
     for (size_t k = 0; k < nk; k++)
         q += size[k];
-    names = calloc(q ? q : 1, sizeof *names);
-    x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1);
-    if (names == NULL || x == NULL) {
+    if ((names = calloc(q ? q : 1, sizeof *names)) == NULL)
+        return -ENOMEM;
+    if (place == NULL)
+        x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1);
+    else if ((rc = place(arg, ds->rows, q, &x, &y, &pos, err)) != 0) {
         free(names);
-        free(x);
+        return rc < 0 ? rc : -EIO;
+    }
+    if (x == NULL) {
+        free(names);
         return -ENOMEM;
     }
-    memcpy(names, ds->names, p * sizeof *names);
-    memcpy(names + p, ind, (q - p) * sizeof *names);
+    /* the indicators go after the numeric features, before any missing-value indicators
+     * (pt_missing.h), which stay last */
+    memcpy(names, ds->names, pn * sizeof *names);
+    memcpy(names + pn, ind, (q - p) * sizeof *names);
+    memcpy(names + q - tail, ds->names + pn, tail * sizeof *names);
     for (size_t r = 0; r < ds->rows; r++) {
-        double *xr = x + r * q;
-        memcpy(xr, ds->x + r * p, p * sizeof *xr);
-        for (size_t k = 0, off = p; k < nk; off += size[k], k++)
+        size_t at = pos != NULL ? pos[r] : r;
+        double *xr = x + at * q;
+        memcpy(xr, ds->x + r * p, pn * sizeof *xr);
+        memset(xr + pn, 0, (q - p) * sizeof *xr);
+        memcpy(xr + q - tail, ds->x + r * p + pn, tail * sizeof *xr);
+        for (size_t k = 0, off = pn; k < nk; off += size[k], k++)
             if (code[k * ds->rows + r] != UINT32_MAX)
                 xr[off + code[k * ds->rows + r]] = 1.0;
+        if (place != NULL) {
+            y[at] = ds->y[r];
+            sum += pt_dataset_row_hash(r, xr, q, ds->y[r], ds->fold ? &ds->fold[r] : NULL);
+        }
     }
     free(ds->names);
     ds->names = names;
@@ -147,10 +168,24 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
     ds->x = x;
     ds->features = q;
     ds->fp_valid = 0; /* the fingerprint covers the indicators (the categories) too */
+    if (place != NULL) {
+        if (!ds->borrowed)
+            free(ds->y);
+        ds->y = y;
+        ds->borrowed = 1;
+        ds->fingerprint = pt_dataset_fp_finish(ds->rows, q, ds->fold != NULL, sum);
+        ds->fp_valid = 1;
+    }
     return 0;
 }
 
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err)
+{
+    return pt_categorical_expand_into(ds, path, nk, NULL, NULL, err);
+}
+
+int pt_categorical_expand_into(pt_dataset_t *ds, const char *path, size_t nk, pt_place_fn place,
+                               void *arg, char *err)
 {
     size_t q = 0;
     size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord);
@@ -177,7 +212,7 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *e
         if (cat__names(ds->kept_names[k], vals, size[k], ind + off) != 0)
             goto out;
     }
-    if (cat__widen(ds, nk, size, code, ind) != 0)
+    if ((rc = cat__widen(ds, nk, size, code, ind, place, arg, err)) != 0)
         goto out;
     free(ind);
     ind = NULL;
@@ -322,7 +357,7 @@ int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept,
             }
         }
     }
-    if (cat__widen(ds, ncat, size, code, names) != 0)
+    if (cat__widen(ds, ncat, size, code, names, NULL, NULL, err) != 0)
         goto out;
     free(names);
     names = NULL;

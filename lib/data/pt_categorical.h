@@ -20,11 +20,20 @@
 #define PT_CAT_MAX_VALUES 256
 
 /* Replaces the first nk kept columns of ds (which owns its rows: loaded without place; read
- * from the CSV file path) by their indicator columns appended to ds->x, ds->names (ds->ncat,
+ * from the CSV file path) by their indicator columns added to ds->x, ds->names after the
+ * numeric features (before the missing-value indicators, when pt_missing_expand ran: those
+ * stay last) (ds->ncat,
  * ds->cat_size, ds->cat_names set; all kept text freed). 0; -EINVAL with "path:LINE: column
  * NAME: more than N distinct values ..." (LINE: the row where value N+1 first appears); or
  * -ENOMEM. */
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err);
+/* The same, the wide rows written where place says (pt_place_fn, called once with the wide
+ * width: the shared-memory image), not into memory of ds's own: ds->x and ds->y are then
+ * borrowed, and the fingerprint is computed on the way (fp_valid), as a CSV load into place
+ * does. place NULL: pt_categorical_expand. Also -EIO (or place's negative code) with place's
+ * reason when it fails. */
+int pt_categorical_expand_into(pt_dataset_t *ds, const char *path, size_t nk, pt_place_fn place,
+                               void *arg, char *err);
 
 /* Class names: kept column k of ds (the label, read as text) indexed as Spark's label
  * StringIndexer, frequencyDesc over all rows, equal counts by the strings ascending: ds->y[r]

@@ -310,3 +310,14 @@ const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, 
         *y = ys + bs[b];
     return xs + bs[b] * img->hdr->features;
 }
+
+void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds)
+{
+    pt_image_hdr_t *h = &b->h;
+    h->ncat = ds->ncat < PT_IMAGE_MAX_CAT ? ds->ncat : PT_IMAGE_MAX_CAT;
+    h->nmiss = ds->nmiss < PT_IMAGE_MAX_MISS ? ds->nmiss : PT_IMAGE_MAX_MISS;
+    for (size_t k = 0; k < PT_IMAGE_MAX_CAT; k++)
+        h->cat_size[k] = k < h->ncat ? ds->cat_size[k] : 0;
+    for (size_t k = 0; k < PT_IMAGE_MAX_MISS; k++)
+        h->miss_col[k] = k < h->nmiss ? (uint32_t)ds->miss_col[k] : 0;
+}

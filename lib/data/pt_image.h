@@ -78,6 +78,10 @@ int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblock
 int pt_image_end(pt_image_builder_t **b, const int32_t *block_of_row, const size_t *pos,
                  uint64_t fingerprint, int *fd_out, void **held, char *err);
 void pt_image_abort(pt_image_builder_t **b);
+/* Records ds's feature layout beyond plain numbers in the header pt_image_end writes: its
+ * categorical columns' sizes and missing-value indicators (as pt_image_build does), for rows
+ * written into the builder by the caller (a categorical load widened into the image). */
+void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds);
 
 /* Maps the image behind fd PROT_READ and checks its header. Owned; NULL with err set. The
  * descriptor is not closed and may be closed after the call. */

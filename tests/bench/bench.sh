@@ -12,6 +12,8 @@
 #   (b) heavy: 200,000 x 200, same grid, 3-fold CV, with and without --no-cache
 #   (c) dispatch: 20,000 near-empty jobs (8 rows, 2 features, 10,000 regParams x 2 folds)
 #   (d) memory: 700,000 x 190 (~1 GiB of doubles), each worker's private memory
+#   (e) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
+#       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
@@ -19,7 +21,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d (default all)
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e (default all)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) (default 1: one run takes minutes)
 #   BENCH_WAIT_QUIET=S   before each workload wait up to S seconds for the machine to be idle
