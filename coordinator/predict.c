@@ -145,13 +145,13 @@ static int categorical_opts(const pt_model_t *m, const char **keep, size_t nkeep
  * model does not have follows its stringIndexer's handleInvalid (error: refused; keep: every
  * indicator 0, index numLabels; skip: the same, and the row is dropped, pt_fitted_keep_rows). */
 static int apply_categorical(const pt_model_t *m, pt_dataset_t *ds, const char *data,
-                             const size_t *kept, char *err)
+                             const size_t *kept, const char *missing, char *err)
 {
     const pt_value_t *hi = pt_paramlist_get(&m->params, "stringIndexer.handleInvalid");
     int unknown_error = hi == NULL || hi->str == NULL ||
                         (strcmp(hi->str, "keep") != 0 && strcmp(hi->str, "skip") != 0);
     return pt_categorical_apply(ds, data, kept, m->ncat, m->cat_names, m->cat_size,
-                                m->names + m->cat_first, unknown_error, err);
+                                m->names + m->cat_first, missing, unknown_error, err);
 }
 
 
@@ -207,7 +207,7 @@ static pt_dataset_t *read_rows(const pt_model_t *m, const char *model_path, cons
         pt_seterr(err, "%s: the model %s has categorical columns: the data must be CSV", data,
                   model_path);
         pt_dataset_destroy(&ds);
-    } else if ((m->ncat > 0 && apply_categorical(m, ds, data, kept, err) != 0) ||
+    } else if ((m->ncat > 0 && apply_categorical(m, ds, data, kept, opts->missing, err) != 0) ||
                (surr != NULL && impute_rows(m, ds, surr, nmiss, err) != 0)) {
         pt_dataset_destroy(&ds);
     }

@@ -104,31 +104,32 @@ static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char
                                ds->nlabel_values, err);
 }
 
-/* The header's categorical columns and class names (borrowed from ds; h->cat_values, which
- * points into the indicator names "COL=VALUE", is the caller's to free). 0 or -ENOMEM. */
+/* The header's categorical columns (their values: not a column's missing-value slot) and
+ * class names (borrowed from ds; h->cat_values, which points into the indicator names
+ * "COL=VALUE", and h->cat_nvalues are the caller's to free). 0 or -ENOMEM. */
 static int header_categories(const pt_dataset_t *ds, pt_log_header_t *h)
 {
-    size_t off = ds->features - ds->nmiss, total = 0; /* the indicators end before the
-                                                          missing-value ones */
+    size_t off = ds->features - ds->nmiss, total = 0, n = 0; /* the indicators end before
+                                                                the missing-value ones */
     h->label_values = ds->label_values;
     h->nlabel_values = ds->nlabel_values;
     if (ds->ncat == 0 || ds->names == NULL)
         return 0;
     for (size_t k = 0; k < ds->ncat; k++)
         total += ds->cat_size[k];
-    if ((h->cat_values = calloc(total, sizeof *h->cat_values)) == NULL)
+    h->cat_values = calloc(total, sizeof *h->cat_values);
+    h->cat_nvalues = calloc(ds->ncat, sizeof *h->cat_nvalues);
+    if (h->cat_values == NULL || h->cat_nvalues == NULL)
         return -ENOMEM;
     off -= total;
-    for (size_t i = 0, k = 0, v = 0; i < total; i++, v++) {
-        while (v == ds->cat_size[k]) {
-            k++;
-            v = 0;
-        }
-        h->cat_values[i] = ds->names[off + i] + strlen(ds->cat_names[k]) + 1;
+    for (size_t k = 0; k < ds->ncat; off += ds->cat_size[k], k++) {
+        h->cat_nvalues[k] = ds->cat_size[k] - (k < 64 ? (ds->cat_missing >> k & 1) : 0);
+        for (size_t v = 0; v < h->cat_nvalues[k]; v++)
+            h->cat_values[n++] = ds->names[off + v] + strlen(ds->cat_names[k]) + 1;
     }
     h->ncat = ds->ncat;
     h->cat_names = ds->cat_names;
-    h->cat_nvalues = ds->cat_size;
+    h->cat_missing = ds->cat_missing;
     return 0;
 }
 
@@ -501,6 +502,24 @@ static int imputes(const sweep_t *s)
     return 0;
 }
 
+/* 1 when a param map's stringIndexer takes a missing category (handleInvalid keep or skip:
+ * Spark's null), so that a missing value in a categorical column is read, not refused (a
+ * map with error then fails its jobs, with the reason). */
+static int indexes_missing(const sweep_t *s)
+{
+    int any = 0;
+    for (size_t i = 0; i < pt_spec_nmaps(s->spec) && !any; i++) {
+        pt_paramlist_t pl = {0};
+        const pt_value_t *v;
+        if (pt_spec_full(s->spec, i, &pl) != 0)
+            return 0;
+        v = pt_paramlist_get(&pl, "stringIndexer.handleInvalid");
+        any = v != NULL && v->str != NULL && strcmp(v->str, "error") != 0;
+        pt_paramlist_free(&pl);
+    }
+    return any;
+}
+
 /* The categorical columns' indicators, and class ids from a label of class names. */
 static int categorical_data(sweep_t *s, int text_label, char *err)
 {
@@ -519,7 +538,8 @@ static int categorical_data(sweep_t *s, int text_label, char *err)
     if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, s->o->missing, err)) != 0)
         return rc;
     /* the wide rows straight into the shared-memory image */
-    return pt_categorical_expand_into(ds, s->o->data, nk, place_rows, &s->pl, err);
+    return pt_categorical_expand_into(ds, s->o->data, nk, s->o->missing, indexes_missing(s),
+                                      place_rows, &s->pl, err);
 }
 
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
@@ -914,6 +934,7 @@ static void tune_free(sweep_t *s)
     }
     free(s->hdr.stages);
     free(s->hdr.cat_values);
+    free(s->hdr.cat_nvalues);
     free(s->maps);
     free(s->full);
     free(s->model);

@@ -3,6 +3,7 @@
  * shared-memory image): the same rows at the placed positions, the labels with them, and the
  * fingerprint summed on the way equal to the one of the rows in their own memory. */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
 
 #include "pt_categorical.h"
@@ -53,7 +54,8 @@ START_TEST(placed_rows_equal_own_rows)
     uint64_t fp_own;
 
     ck_assert_int_eq(pt_categorical_expand(own, path, 2, err), 0);
-    ck_assert_int_eq(pt_categorical_expand_into(placed, path, 2, place_here, &p, err), 0);
+    ck_assert_int_eq(pt_categorical_expand_into(placed, path, 2, NULL, 0, place_here, &p, err),
+                     0);
     ck_assert_int_eq(p.calls, 1);
     ck_assert_uint_eq(own->features, WIDE);
     ck_assert_str_eq(own->names[1], "col=b");
@@ -96,6 +98,35 @@ START_TEST(indicators_before_missing_ones)
 }
 END_TEST
 
+/* A missing field of a categorical column: refused at its line, or with allow_missing coded
+ * as the column's last indicator "COL?missing" (its bit in cat_missing), after the values. */
+START_TEST(missing_values_slot)
+{
+    static const char *const want[] = {"x", "col=b", "col=c", "col?missing", "g=u", "g=v"};
+    static const double row[4][6] = {{1, 0, 1, 0, 1, 0}, {2, 0, 0, 1, 0, 1},
+                                     {3, 1, 0, 0, 0, 1}, {4, 0, 0, 1, 1, 0}};
+    const char *path = put("n.csv", "x,col,g,label\n1,c,u,10\n2,NA,v,20\n3,b,v,30\n"
+                                    "4,,u,40\n");
+    char err[PT_ERRLEN] = "";
+    pt_dataset_t *ds = load_cats(path);
+    ck_assert_int_eq(pt_categorical_expand(ds, path, 2, err), -EINVAL);
+    ck_assert_msg(strstr(err, "n.csv:3: column col: missing value (set "
+                              "stringIndexer.handleInvalid to keep") != NULL, "%s", err);
+    pt_dataset_destroy(&ds);
+    ds = load_cats(path);
+    ck_assert_int_eq(pt_categorical_expand_into(ds, path, 2, NULL, 1, NULL, NULL, err), 0);
+    ck_assert_uint_eq(ds->features, 6);
+    ck_assert_uint_eq(ds->cat_missing, 1);
+    ck_assert_uint_eq(ds->cat_size[0], 3);
+    for (size_t j = 0; j < 6; j++) {
+        ck_assert_str_eq(ds->names[j], want[j]);
+        for (size_t r = 0; r < 4; r++)
+            ck_assert_double_eq(ds->x[r * 6 + j], row[r][j]);
+    }
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
 Suite *suite_categorical(void)
 {
     Suite *s = suite_create("categorical");
@@ -104,6 +135,7 @@ Suite *suite_categorical(void)
     tcase_set_timeout(tc, TIMEOUT);
     tcase_add_test(tc, placed_rows_equal_own_rows);
     tcase_add_test(tc, indicators_before_missing_ones);
+    tcase_add_test(tc, missing_values_slot);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -295,8 +295,8 @@ static void show_columns(const pt_log_header_t *h, FILE *out, size_t width)
                     ? " (LIBSVM: by position)" : "");
         return;
     }
-    for (size_t k = 0; k < h->ncat; k++)
-        total += h->cat_nvalues[k];
+    for (size_t k = 0; k < h->ncat; k++) /* the values' indicators, and a missing value's */
+        total += h->cat_nvalues[k] + (k < 64 ? (h->cat_missing >> k & 1) : 0);
     nmiss = show_nmiss(fn, h->nfeature_names);
     ncatind = total <= h->nfeature_names - nmiss ? total : 0;
     nnum = h->nfeature_names - nmiss - ncatind;
@@ -318,7 +318,8 @@ static void show_columns(const pt_log_header_t *h, FILE *out, size_t width)
     put_text(&l, nmiss > 0 ? "\n" : "");
     for (size_t k = 0, off = 0; k < h->ncat; off += h->cat_nvalues[k], k++) {
         put_next(&l, "categorical ", h->cat_names[k]);
-        snprintf(buf, sizeof buf, " (%zu values):", h->cat_nvalues[k]);
+        snprintf(buf, sizeof buf, " (%zu values%s):", h->cat_nvalues[k],
+                 k < 64 && (h->cat_missing >> k & 1) ? ", and missing values" : "");
         put_text(&l, buf);
         for (size_t v = 0; v < h->cat_nvalues[k]; v++)
             put_next(&l, v == 0 ? " " : ", ", h->cat_values[off + v]);

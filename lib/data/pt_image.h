@@ -39,6 +39,7 @@ typedef struct {
      * indicator columns, column after column */
     uint64_t ncat;
     uint64_t cat_size[PT_IMAGE_MAX_CAT];
+    uint64_t cat_missing; /* bit k: column k's last indicator is its missing value's */
     /* missing-value indicators (pt_missing.h): the last nmiss features, indicator k that of
      * feature miss_col[k] */
     uint64_t nmiss;

@@ -48,6 +48,8 @@ typedef struct {
                                   indicator columns (pt_categorical.h); the first stage must
                                   then be stringIndexer, which reads them */
     const uint64_t *cat_size;
+    uint64_t cat_missing;      /* bit k: categorical column k's last indicator marks a missing
+                                  value (never one of the indexer's labels) */
     size_t nmiss;              /* missing-value indicators, the last raw features after the */
     const uint32_t *miss_col;  /* categorical ones (pt_missing.h): indicator k that of raw
                                   feature miss_col[k]; the first stage must then be imputer */

@@ -82,6 +82,7 @@ typedef struct {
     size_t ncat;                 /* categorical columns of the raw features: the last
                                     sum(cat_size) raw features are their indicator columns */
     const uint64_t *cat_size;
+    uint64_t cat_missing;        /* bit k: column k's last indicator marks a missing value */
     size_t nmiss;                /* missing-value indicators (pt_missing.h): the last nmiss raw
                                     features, indicator k that of raw feature miss_col[k] */
     const uint32_t *miss_col;

@@ -98,6 +98,7 @@ static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *e
     pt_stage_catidx_t *s = calloc(1, sizeof *s);
     const char *hi = pt_stage_str(st, "handleInvalid");
     size_t off;
+    double nulls;
     st->state = s;
     if (s == NULL)
         goto nomem;
@@ -125,9 +126,27 @@ static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *e
         }
         for (size_t v = 0; v < n; v++)
             count[v] = nearbyint(in->m->n * in->m->mean[off + v]);
+        nulls = 0;
+        if (k < 64 && (in->cat_missing >> k & 1) && n > 0) { /* never a label (Spark's fit */
+            nulls = count[n - 1];                             /* skips nulls) */
+            count[n - 1] = 0;
+        }
         s->nlabels[k] = pt_stage_strindex_order(count, n, strindex__order_type(st),
                                                 s->labels[k]);
         free(count);
+        if (k < 64 && (in->cat_missing >> k & 1) && (s->skip ? nulls > 0 : !s->keep)) {
+            /* error: Spark's transform fails on a null (in these training rows or the
+             * validation ones); skip would drop training rows, which the moments cannot */
+            if (s->skip)
+                pt_seterr(err, "stringIndexer handleInvalid skip: %.0f training rows have a "
+                          "missing value in categorical column %zu (dropping training rows "
+                          "is not supported: handleInvalid keep indexes them numLabels)",
+                          nulls, k + 1);
+            else
+                pt_seterr(err, "stringIndexer: categorical column %zu has missing values "
+                          "(handleInvalid error; keep indexes them numLabels)", k + 1);
+            return -EINVAL;
+        }
         if (s->nlabels[k] < n && !s->keep && !s->skip) {
             pt_seterr(err, "stringIndexer: categorical column %zu has %zu categories not in "
                       "the training rows (handleInvalid error)", k + 1, n - s->nlabels[k]);

@@ -109,9 +109,12 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
         pt_msgpack_pack_str(pk, "categorical");
         msgpack_pack_array(pk, h->ncat);
         for (size_t k = 0, off = 0; k < h->ncat; off += h->cat_nvalues[k], k++) {
-            msgpack_pack_map(pk, 2);
+            int null = k < 64 && (h->cat_missing >> k & 1);
+            msgpack_pack_map(pk, 2 + null);
             pt_msgpack_kv_str(pk, "name", h->cat_names[k]);
             pt_msgpack_kv_strs(pk, "values", h->cat_values + off, h->cat_nvalues[k]);
+            if (null)
+                pt_msgpack_kv_bool(pk, "missing", 1);
         }
     }
     if (h->label_values != NULL)
@@ -589,6 +592,15 @@ static int read_categorical(const msgpack_object *o, pt_log_header_t *h, char *w
             if (rc != -ENOMEM)
                 pt_seterr(why, "field 'categorical'[%u]: expected {name, values}", (unsigned)k);
             return rc;
+        }
+        if (pt_msgpack_map_get(e, "missing") != NULL) {
+            int null = 0;
+            if ((rc = pt_msgpack_get_bool(e, "missing", &null, why)) != 0) {
+                pt_strv_free(vals, n);
+                return rc;
+            }
+            if (null && k < 64)
+                h->cat_missing |= (uint64_t)1 << k;
         }
         h->cat_values = all;
         memcpy(all + total, vals, n * sizeof *all);

@@ -13,7 +13,8 @@
  *          fold_col?, stratify?}, evaluator {name, metric, larger_is_better, num_bins?},
  *          parallelism,
  *          threads_per_job, param_maps [ {"stage.param": value} ... ],
- *          categorical? [{name, values [str]}] (--categorical columns), label_values? [str]
+ *          categorical? [{name, values [str], missing? true}] (--categorical columns),
+ *          label_values? [str]
  * result:  record, param_index, fold, params, metric (float, NaN when failed), status
  *          ("ok" | "failed"), error (str, only when not ok), worker (pid), attempt (1-based),
  *          started, finished (seconds since the sweep began, coordinator clock),
@@ -70,6 +71,8 @@ typedef struct {
     char **cat_names;
     size_t *cat_nvalues;
     char **cat_values;
+    uint64_t cat_missing;  /* bit k: column k has missing values (its indicator
+                              "COL?missing" follows the values'): "missing": true */
     char **label_values;   /* a label of class names: "label_values", in class-id order;
                               NULL for a numeric label */
     size_t nlabel_values;

@@ -49,7 +49,17 @@ static size_t model__nmiss(const void *pipeline, size_t len)
     return n;
 }
 
-/* "categorical": [{name, values}], the values cut from the indicator names "COL=VALUE" (the
+/* 1 when the last of a categorical column's n indicator names ind is its missing value's,
+ * "COL?missing" (pt_categorical.h), else 0. */
+static int model__null_slot(char *const *ind, size_t n, const char *col)
+{
+    size_t len = strlen(col);
+    return n > 0 && strncmp(ind[n - 1], col, len) == 0 &&
+           strcmp(ind[n - 1] + len, "?missing") == 0;
+}
+
+/* "categorical": [{name, values, missing?: true (the column's last indicator is its missing
+ * value's)}], the values cut from the indicator names "COL=VALUE" (the
  * last sum(size) of names but the nmiss missing-value indicators after them). */
 static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnames,
                              size_t nmiss, size_t ncat, char *const *cats, const size_t *size)
@@ -61,12 +71,15 @@ static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnam
     msgpack_pack_array(pk, ncat);
     for (size_t k = 0; k < ncat; k++) {
         size_t skip = strlen(cats[k]) + 1;
-        msgpack_pack_map(pk, 2);
+        int null = model__null_slot(names + off, size[k], cats[k]);
+        msgpack_pack_map(pk, 2 + null);
         pt_msgpack_kv_str(pk, "name", cats[k]);
         pt_msgpack_pack_str(pk, "values");
-        msgpack_pack_array(pk, size[k]);
-        for (size_t v = 0; v < size[k]; v++)
+        msgpack_pack_array(pk, size[k] - null);
+        for (size_t v = 0; v < size[k] - null; v++)
             pt_msgpack_pack_str(pk, names[off + v] + skip);
+        if (null)
+            pt_msgpack_kv_bool(pk, "missing", 1);
         off += size[k];
     }
 }
@@ -212,24 +225,30 @@ static int model__cats(const msgpack_object *o, pt_model_t *m, char *why)
     for (size_t k = 0; k < m->ncat; k++) {
         const msgpack_object *e = &c->via.array.ptr[k];
         char **vals = NULL;
+        int null = 0;
         int rc = e->type != MSGPACK_OBJECT_MAP ? -EBADMSG
                  : pt_msgpack_get_str(e, "name", &m->cat_names[k], why) != 0 ? -EBADMSG
                  : pt_msgpack_get_strs(e, "values", &vals, &m->cat_size[k], why);
+        if (rc == 0 && pt_msgpack_map_get(e, "missing") != NULL &&
+            pt_msgpack_get_bool(e, "missing", &null, why) != 0)
+            rc = -EBADMSG;
+        pt_strv_free(vals, m->cat_size[k]);
+        m->cat_size[k] += (size_t)(rc == 0 && null); /* the missing value's slot, last */
         if (rc == 0 && (m->cat_size[k] == 0 || m->cat_size[k] > off))
             rc = -EBADMSG;
         if (rc != 0) {
-            pt_strv_free(vals, m->cat_size[k]);
             snprintf(why, PT_ERRLEN, "categorical[%zu]: expected {name, values}", k);
             return rc == -ENOMEM ? rc : -EBADMSG;
         }
-        pt_strv_free(vals, m->cat_size[k]);
         off -= m->cat_size[k];
     }
     m->cat_first = off;
     for (size_t k = 0, i = off; k < m->ncat; k++) /* COL=VALUE, as tune named them */
         for (size_t v = 0; v < m->cat_size[k]; v++, i++)
             if (strncmp(m->names[i], m->cat_names[k], strlen(m->cat_names[k])) != 0 ||
-                m->names[i][strlen(m->cat_names[k])] != '=') {
+                (m->names[i][strlen(m->cat_names[k])] != '=' &&
+                 !(v + 1 == m->cat_size[k] &&
+                   model__null_slot(m->names + i - v, m->cat_size[k], m->cat_names[k])))) {
                 snprintf(why, PT_ERRLEN, "feature_names[%zu] is not an indicator of \"%.60s\"",
                          i, m->cat_names[k]);
                 return -EBADMSG;

@@ -373,6 +373,7 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
 {
     const pt_image_hdr_t *h = pt_image_header(c->img);
     pt_raw_layout_t raw = {.ncat = (size_t)h->ncat, .cat_size = h->cat_size,
+                           .cat_missing = h->cat_missing,
                            .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
                            .for_model = !ts->validates};
     return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,

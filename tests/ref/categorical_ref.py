@@ -13,7 +13,10 @@ Spark ML's semantics written out here (nothing shared with the C library):
     byte order for UTF-8). A validation string not in the labels: handleInvalid error -> the
     fold fails ("failed" in fold_metrics, and no avg); keep -> index numLabels; skip -> the
     row is dropped (a row is dropped when any of its columns drops it; the metric is over the
-    rows left, and a fold left with none fails).
+    rows left, and a fold left with none fails). A missing categorical field (empty, NA, NaN,
+    null in any case) is Spark's null: never a label, and invalid (error: the fold fails when
+    its training or validation rows have one; keep: index numLabels; skip: the row is dropped,
+    from the training rows too).
   OneHotEncoder (Spark's getConfigedCategorySizes): categorySize = numLabels (+1 under the
     indexer's keep, its "__unknown" value); vector length size-1 (dropLast, error), size
     (dropLast, keep; or no dropLast, error), size+1 (no dropLast, keep); slot = the index.
@@ -53,7 +56,8 @@ from impute_ref import surrogates  # noqa: E402
 def order(strings, how):
     counts = {}
     for s in strings:
-        counts[s] = counts.get(s, 0) + 1
+        if s is not None:  # Spark's fit counts the non-null values
+            counts[s] = counts.get(s, 0) + 1
     if how == "frequencyDesc":
         return sorted(counts, key=lambda s: (-counts[s], s))
     if how == "frequencyAsc":
@@ -70,7 +74,7 @@ def encode(col_tr, col_va, a):
     n = len(labels)
     out = []
     for s in col_va:
-        if s not in idx and a.si_invalid == "error":
+        if s not in idx and a.si_invalid == "error":  # an unseen value or a null
             return None
         out.append(idx.get(s, -1 if a.si_invalid == "skip" else n))
     out = np.array(out, dtype=float)
@@ -98,6 +102,11 @@ def num(v):
     return float("nan") if v.strip().lower() in MISSING else float(v)
 
 
+def cat(v):
+    """A categorical field: None (Spark's null) for a missing one, else its text."""
+    return None if v.strip().lower() in MISSING else v
+
+
 def dropped_rows(encoded):
     """Rows that a skipping indexer drops: marked -1 by encode in any column."""
     return np.any(np.hstack(encoded) < 0, axis=1)
@@ -116,7 +125,7 @@ def predict(a, X, C, y, cats, numc, header):
     Z, Z2 = [X], [X2]
     for name, col in zip(cats, C):
         Z.append(encode(col, col, a))
-        e = encode(col, [r[h2.index(name)] for r in rows[1:]], a)
+        e = encode(col, [cat(r[h2.index(name)]) for r in rows[1:]], a)
         if e is None:
             print(json.dumps({"error": name}))
             return
@@ -157,7 +166,7 @@ def main():
     ci = [header.index(c) for c in cats]
     numc = [j for j in range(len(header)) if j not in (li, fi) and j not in ci]
     X = np.array([[num(r[j]) for j in numc] for r in data]).reshape(len(data), len(numc))
-    C = [[r[j] for r in data] for j in ci]
+    C = [[cat(r[j]) for r in data] for j in ci]
     fold = np.array([int(r[fi]) for r in data])
     if a.label_strings:
         lab = order([r[li] for r in data], "frequencyDesc")
@@ -181,7 +190,7 @@ def main():
         for col in C:
             ctr = [col[i] for i in tr]
             etr, eva = encode(ctr, ctr, a), encode(ctr, [col[i] for i in va], a)
-            if eva is None:
+            if etr is None or eva is None:
                 failed = True
                 break
             Ztr.append(etr)
@@ -190,7 +199,8 @@ def main():
         if failed or not vkeep.any():
             out.append("failed")
             continue
-        Ztr, Zva, va = np.hstack(Ztr), np.hstack(Zva)[vkeep], va[vkeep]
+        tkeep = ~dropped_rows(Ztr[1:]) if len(Ztr) > 1 else np.ones(len(tr), bool)
+        Ztr, Zva, va, tr = np.hstack(Ztr)[tkeep], np.hstack(Zva)[vkeep], va[vkeep], tr[tkeep]
         if a.model == "linreg":
             coef, b0 = pipeline_ref.linreg_fit(Ztr, y[tr], a.reg, True, True)
             out.append(pipeline_ref.metric(a.metric or "rmse", Zva @ coef + b0, y[va]))
