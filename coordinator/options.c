@@ -25,7 +25,9 @@ static void tune_usage(FILE *f)
         "  --format auto|csv|libsvm   input format (default auto)\n"
         "  --label NAME           label column (default label)\n"
         "  --features COL,...     the feature columns (in the file's order; default: every\n"
-        "                         column but the label and the fold column)\n"
+        "                         column but the label, the fold and the weight column)\n"
+        "  --weight-col NAME      row weights (Spark's weightCol: numbers >= 0) for the\n"
+        "                         predictor's fit and the evaluator\n"
         "  --ignore COL,...       columns that are not features (not read at all)\n"
         "  --categorical COL,...  categorical feature columns (values are category strings;\n"
         "                         the pipeline must start with stringIndexer)\n"
@@ -157,7 +159,7 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -195,6 +197,7 @@ static const struct option long_opts[] = {
     {"sep", required_argument, NULL, O_SEP},
     {"categorical", required_argument, NULL, O_CAT},
     {"missing", required_argument, NULL, O_MISSING},
+    {"weight-col", required_argument, NULL, O_WEIGHT},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -329,6 +332,7 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_GRID: o->grid[o->ngrid++] = arg; break;
     case O_SET: o->set[o->nset++] = arg; break;
     case O_FOLDCOL: o->fold_col = arg; break;
+    case O_WEIGHT: o->weight_col = arg; break;
     case O_EVAL: o->evaluator = arg; break;
     case O_METRIC: o->metric = arg; break;
     case O_LOG: o->log = arg; break;
@@ -377,6 +381,10 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--sep", NULL, "applies to CSV, not --format libsvm");
     if (o->missing != NULL && o->format == PT_FMT_LIBSVM)
         return pt_bad_opt("--missing", NULL, "applies to CSV, not --format libsvm");
+    if (o->weight_col != NULL && o->format == PT_FMT_LIBSVM)
+        return pt_bad_opt("--weight-col", NULL, "applies to CSV, not --format libsvm");
+    if (o->weight_col != NULL && o->weight_col[0] == '\0')
+        return pt_bad_opt("--weight-col", NULL, "an empty column name");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)

@@ -30,6 +30,7 @@ typedef struct {
     int stratify;
     char sep;                       /* --sep: ',', ';', '\t', '|'; 0: auto */
     const char *missing;            /* --missing: the missing-value tokens; NULL: default */
+    const char *weight_col;         /* --weight-col: the row weights' column (weightCol) */
     int pin;                        /* --pin-cpus: PT_PIN_AUTO (default), _OFF, _ON */
     int *cpus;                      /* the CPUs to pin to, in order (malloc'd): the given list,
                                        else every usable CPU */

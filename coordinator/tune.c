@@ -148,6 +148,7 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
         h->feature_names = ds->names;
         h->nfeature_names = ds->features;
     }
+    h->weight_col = ds->weight_name;
     h->data_format = ds->format == PT_FMT_LIBSVM ? "libsvm" : "csv";
     h->nstages = pt_spec_nstages(s->spec);
     h->stages = calloc(h->nstages, sizeof *h->stages);
@@ -244,7 +245,7 @@ static int split_rows(const opts_t *o, int is_cv, size_t rows, const double *y, 
 }
 
 static int place_rows(void *arg, size_t rows, size_t features, double **x, double **y,
-                      const size_t **pos, char *err)
+                      double **w, const size_t **pos, char *err)
 {
     place_t *pl = arg;
     if (pl->o->fold_col == NULL && !pl->o->stratify) {
@@ -265,7 +266,7 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
             pl->dst = NULL;
         }
     }
-    if (pt_image_begin(rows, features, pl->nblocks, pl->kind, &pl->img, x, y, err) != 0) {
+    if (pt_image_begin(rows, features, pl->nblocks, pl->kind, &pl->img, x, y, w, err) != 0) {
         pl->system_error = 1;
         return -EIO;
     }
@@ -443,8 +444,10 @@ static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***c
     }
     for (size_t i = 0; i < o->ncategorical; i++) {
         const char *c = o->categorical[i];
-        if (o->fold_col != NULL && strcmp(c, o->fold_col) == 0) {
-            pt_seterr(err, "--categorical: column \"%s\" is the fold column", c);
+        if ((o->fold_col != NULL && strcmp(c, o->fold_col) == 0) ||
+            (o->weight_col != NULL && strcmp(c, o->weight_col) == 0)) {
+            pt_seterr(err, "--categorical: column \"%s\" is the %s column", c,
+                      o->fold_col != NULL && strcmp(c, o->fold_col) == 0 ? "fold" : "weight");
             return -EINVAL;
         }
         for (size_t j = 0; o->ignore != NULL && j < o->nignore; j++)
@@ -556,6 +559,7 @@ static int load_data(sweep_t *s, char *err)
     lo.format = o->format;
     lo.label = o->label;
     lo.fold_col = o->fold_col;
+    lo.weight_col = o->weight_col;
     lo.num_folds = (int)o->folds;
     lo.feature_cols = o->features;
     lo.nfeature_cols = o->nfeatures;
@@ -584,9 +588,11 @@ static int load_data(sweep_t *s, char *err)
         return rc;
     if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
         return rc;
-    if (s->ds->format == PT_FMT_LIBSVM && (o->features != NULL || o->ignore != NULL)) {
+    if (s->ds->format == PT_FMT_LIBSVM &&
+        (o->features != NULL || o->ignore != NULL || o->weight_col != NULL)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "
-                  "columns)", o->features != NULL ? "--features" : "--ignore", o->data);
+                  "columns)", o->features != NULL ? "--features"
+                              : o->ignore != NULL ? "--ignore" : "--weight-col", o->data);
         return -EINVAL;
     }
     if (s->ds->features == 0) {
@@ -776,7 +782,8 @@ static int run_sweep(sweep_t *s, char *err)
 {
     int rc;
     if (!s->o->no_cache && s->ds->features <= PT_STATS_MAX_FEATURES && s->total_to_run > 0 &&
-        pt_stats_create(s->nstats, s->ds->features, &s->stats_fd, err) != 0)
+        pt_stats_create(s->nstats * (s->ds->w != NULL ? 2 : 1), s->ds->features, &s->stats_fd,
+                        err) != 0) /* with weights a block has two slots (pt_trainset.h) */
         return -EIO;
     if ((rc = make_sweep(s, err)) != 0)
         return rc;

@@ -20,10 +20,11 @@ typedef struct {
 } place_t;
 
 static int place_here(void *arg, size_t rows, size_t features, double **x, double **y,
-                      const size_t **pos, char *err)
+                      double **w, const size_t **pos, char *err)
 {
     place_t *p = arg;
     (void)err;
+    ck_assert_ptr_null(w); /* no weight column */
     ck_assert_uint_eq(rows, ROWS);
     ck_assert_uint_eq(features, WIDE);
     memset(p->x, 0xff, sizeof p->x); /* every value must be written */

@@ -109,7 +109,8 @@ typedef struct {
 } map_err_t;
 
 static const char *l_x[] = {"a", "x"}, *l_aa[] = {"a", "b", "a"}, *l_label[] = {"label"},
-                  *l_fold[] = {"fold"}, *l_empty[] = {"a", ""}, *l_id[] = {"id"};
+                  *l_fold[] = {"fold"}, *l_empty[] = {"a", ""}, *l_id[] = {"id"},
+                  *l_firm[] = {"a", "firm"};
 
 static const map_err_t map_errs[] = {
     {{.feature_cols = l_x, .nfeature_cols = 2},
@@ -131,7 +132,29 @@ static const map_err_t map_errs[] = {
      {"--model m.bin: h.csv:1: no column named \"x\""}},
     {{.label = "y"}, {"h.csv:1: no column named \"y\""}},
     {{.fold_col = "label", .num_folds = 2}, {"the label and fold columns are both"}},
+    {{.weight_col = "w"}, {"--weight-col: h.csv:1: no column named \"w\""}},
+    {{.weight_col = "label"}, {"--weight-col: column \"label\" is the label column"}},
+    {{.weight_col = "fold", .fold_col = "fold", .num_folds = 2},
+     {"--weight-col: column \"fold\" is the fold column"}},
+    {{.weight_col = "firm", .feature_cols = l_firm, .nfeature_cols = 2},
+     {"--features: column \"firm\" is the weight column, not a feature"}},
+    {{.weight_col = "firm", .ignore_cols = l_firm, .nignore_cols = 2},
+     {"--ignore: column \"firm\" is the weight column (it is never a feature)"}},
 };
+
+START_TEST(map_weight)
+{
+    pt_load_opts_t o = {.fold_col = "fold", .num_folds = 2, .weight_col = "firm"};
+    pt_columns_t c;
+    const int32_t want[NH] = {0, 1, PT_COL_LABEL, PT_COL_WEIGHT, 2, PT_COL_FOLD};
+    map_ok(&o, &c);
+    ck_assert_uint_eq(c.nfeatures, 3); /* not a feature by default */
+    for (size_t j = 0; j < NH; j++)
+        ck_assert_int_eq(c.role[j], want[j]);
+    ck_assert_int_eq(c.weight, 3);
+    pt_columns_free(&c);
+}
+END_TEST
 
 START_TEST(map_errors)
 {
@@ -281,6 +304,53 @@ START_TEST(load_non_numeric_hint)
 }
 END_TEST
 
+/* The weight column's values into ds->w, the same features as without the column, the weights
+ * in the fingerprint; each bad weight refused with its line and column. */
+START_TEST(load_weights)
+{
+    pt_load_opts_t o = {.weight_col = "w"};
+    char err[PT_ERRLEN] = "";
+    const char *p = put("w.csv", "a,w,label,b\n1,2.5,3,4\n5,0,7,8\n9,\"1\",11,12\n");
+    pt_dataset_t *a, *b, *c;
+    static const char *ign[] = {"w"};
+    pt_load_opts_t o2 = {.ignore_cols = ign, .nignore_cols = 1};
+    static const struct {
+        const char *text, *want;
+    } bad[] = {{"-0.5", "b.csv:3: column w: negative weight -0.5"},
+               {"", "b.csv:3: column w: missing weight"},
+               {"NaN", "b.csv:3: column w: missing weight"},
+               {"-inf", "b.csv:3: column w: not finite: -inf"},
+               {"x", "b.csv:3: column w: not a number: \"x\""}};
+    for (int t = 1; t <= 2; t++) {
+        o.threads = t;
+        a = pt_dataset_load(p, &o, err);
+        ck_assert_msg(a != NULL, "%s", err);
+        b = pt_dataset_load(p, &o2, err);
+        c = pt_dataset_load(p, &o, err);
+        ck_assert(b != NULL && c != NULL);
+        ck_assert_uint_eq(a->features, 2);
+        ck_assert_str_eq(a->weight_name, "w");
+        ck_assert(a->w[0] == 2.5 && a->w[1] == 0 && a->w[2] == 1);
+        ck_assert_mem_eq(a->x, b->x, 6 * sizeof(double));
+        ck_assert_ptr_null(b->w);
+        ck_assert(pt_dataset_fingerprint(a) != pt_dataset_fingerprint(b));
+        ck_assert(pt_dataset_fingerprint(a) == pt_dataset_fingerprint(c));
+        a->w[1] = 0.5; /* other weights, another fingerprint */
+        a->fp_valid = 0;
+        ck_assert(pt_dataset_fingerprint(a) != pt_dataset_fingerprint(c));
+        pt_dataset_destroy(&a);
+        pt_dataset_destroy(&b);
+        pt_dataset_destroy(&c);
+    }
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char text[128];
+        snprintf(text, sizeof text, "a,w,label\n1,1,2\n3,%s,4\n", bad[k].text);
+        ck_assert_ptr_null(pt_dataset_load(put("b.csv", text), &o, err));
+        ck_assert_msg(strstr(err, bad[k].want) != NULL, "'%s' lacks '%s'", err, bad[k].want);
+    }
+}
+END_TEST
+
 Suite *suite_columns(void)
 {
     Suite *s = suite_create("columns");
@@ -290,6 +360,8 @@ Suite *suite_columns(void)
     tcase_add_test(tc, map_default);
     tcase_add_test(tc, map_ignore_and_features);
     tcase_add_test(tc, map_keep);
+    tcase_add_test(tc, map_weight);
+    tcase_add_test(tc, load_weights);
     tcase_add_loop_test(tc, map_errors, 0, (int)(sizeof map_errs / sizeof map_errs[0]));
     tcase_add_test(tc, load_ignore_same_as_without);
     tcase_add_test(tc, load_features_order_and_keep);

@@ -234,14 +234,14 @@ END_TEST
 
 /* pt_load_opts_t.place: rows land at the positions it gives, in memory it owns */
 typedef struct {
-    double x[64 * 3], y[64];
+    double x[64 * 3], y[64], w[64];
     size_t pos[64];
     size_t rows, features;
     int fail;
 } place_test_t;
 
 static int place_test(void *arg, size_t rows, size_t features, double **x, double **y,
-                      const size_t **pos, char *err)
+                      double **w, const size_t **pos, char *err)
 {
     place_test_t *t = arg;
     t->rows = rows;
@@ -254,6 +254,8 @@ static int place_test(void *arg, size_t rows, size_t features, double **x, doubl
         t->pos[r] = rows - 1 - r; /* reversed */
     *x = t->x;
     *y = t->y;
+    if (w != NULL)
+        *w = t->w;
     *pos = t->pos;
     return 0;
 }

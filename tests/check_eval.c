@@ -3,7 +3,9 @@
  *
  * The expected metric values are worked by hand in the comments (the binary ones from Spark's
  * BinaryClassificationMetrics algorithm: cumulative counts at each distinct score, down-sampled
- * in runs of floor(#distinct / numBins), trapezoids).
+ * in runs of floor(#distinct / numBins), trapezoids); the weighted forms by hand, against
+ * the rows repeated as often as their integer weight, and with unit weights against the
+ * plain forms bit for bit.
  */
 #include <check.h>
 #include <errno.h>
@@ -340,6 +342,107 @@ START_TEST(test_regression_from_moments)
 }
 END_TEST
 
+/* Row i repeated w[i] times (0: left out) into *rows: n_out of each array. */
+static size_t repeat_rows(const double *w, size_t n, const double *a, const double *b,
+                          double *ra, double *rb)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < (int)w[i]; c++, k++) {
+            ra[k] = a[i];
+            rb[k] = b[i];
+        }
+    return k;
+}
+
+START_TEST(test_regression_weighted)
+{
+    /* label = 3, -0.5, 2, 7, 1; pred = 2.5, 0, 2, 8, 4; weights 2, 1, 0, 3, 0.5
+     * W = 6.5, sum w^2 = 4 + 1 + 0 + 9 + 0.25 = 14.25
+     * errors 0.5, -0.5, 0, -1, -3: SSerr = 0.5 + 0.25 + 0 + 3 + 4.5 = 8.25
+     *   mse = 8.25 / 6.5, mae = (1 + 0.5 + 0 + 3 + 1.5) / 6.5 = 6 / 6.5
+     * ybar = (6 - 0.5 + 0 + 21 + 0.5) / 6.5 = 27 / 6.5
+     * Spark's SStot = sum w (y - ybar)^2 / (W - 14.25 / W) * (W - 1) */
+    const double label[5] = {3, -0.5, 2, 7, 1}, pred[5] = {2.5, 0, 2, 8, 4};
+    const double w[5] = {2, 1, 0, 3, 0.5}, one[5] = {1, 1, 1, 1, 1};
+    double W = 6.5, ybar = 27 / 6.5, m2 = 0, ssreg = 0, sstot;
+    for (int i = 0; i < 5; i++) {
+        m2 += w[i] * (label[i] - ybar) * (label[i] - ybar);
+        ssreg += w[i] * (pred[i] - ybar) * (pred[i] - ybar);
+    }
+    sstot = m2 / (W - 14.25 / W) * (W - 1);
+    ck_assert(fabs(pt_eval_regression_w(PT_METRIC_MSE, pred, label, w, 5) - 8.25 / 6.5) < 1e-15);
+    ck_assert(fabs(pt_eval_regression_w(PT_METRIC_RMSE, pred, label, w, 5) - sqrt(8.25 / 6.5)) <
+              1e-15);
+    ck_assert(fabs(pt_eval_regression_w(PT_METRIC_MAE, pred, label, w, 5) - 6 / 6.5) < 1e-15);
+    ck_assert(fabs(pt_eval_regression_w(PT_METRIC_VAR, pred, label, w, 5) - ssreg / W) < 1e-14);
+    ck_assert(fabs(pt_eval_regression_w(PT_METRIC_R2, pred, label, w, 5) - (1 - 8.25 / sstot)) <
+              1e-14);
+    /* unit weights: the unweighted numbers bit for bit */
+    for (pt_metric_t mt = PT_METRIC_RMSE; mt <= PT_METRIC_VAR; mt++)
+        ck_assert(pt_eval_regression_w(mt, pred, label, one, 5) ==
+                  pt_eval_regression(mt, pred, label, 5));
+    /* integer weights: the rows repeated (r2 aside: Spark's weighted SStot differs) */
+    {
+        const double wi[5] = {2, 1, 0, 3, 1};
+        double rl[8], rp[8];
+        size_t k = repeat_rows(wi, 5, label, pred, rl, rp);
+        ck_assert_uint_eq(k, 7);
+        for (pt_metric_t mt = PT_METRIC_RMSE; mt <= PT_METRIC_VAR; mt++)
+            if (mt != PT_METRIC_R2)
+                ck_assert(fabs(pt_eval_regression_w(mt, pred, label, wi, 5) -
+                               pt_eval_regression(mt, rp, rl, k)) < 1e-14);
+    }
+}
+END_TEST
+
+START_TEST(test_classification_weighted)
+{
+    /* scores with ties, integer weights: the rows repeated; and numBins counts every
+     * distinct score (weight 0 included), as Spark's keys do */
+    const double score[8] = {0.9, 0.8, 0.8, 0.5, 0.3, 0.3, 0.1, -1};
+    const double label[8] = {1, 0, 1, 1, 0, 1, 0, 0};
+    const double w[8] = {2, 1, 3, 0, 1, 2, 4, 1}, one[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    double rs[16], rl[16];
+    size_t k = repeat_rows(w, 8, score, label, rs, rl);
+    for (pt_metric_t mt = PT_METRIC_AUC_ROC; mt <= PT_METRIC_AUC_PR; mt++) {
+        ck_assert(fabs(pt_eval_binary_w(mt, score, label, w, 8, 0) -
+                       pt_eval_binary(mt, rs, rl, k, 0)) < 1e-15);
+        ck_assert(pt_eval_binary_w(mt, score, label, one, 8, 2) ==
+                  pt_eval_binary(mt, score, label, 8, 2));
+    }
+    /* ROC by hand: P = 2 + 3 + 0 + 2 = 7, N = 1 + 1 + 4 + 1 = 7; points (fp/N, tp/P):
+     * 0.9: (0, 2/7); 0.8: (1/7, 5/7); 0.5: same; 0.3: (2/7, 1); 0.1: (6/7, 1); -1: (1, 1)
+     * area = 1/7 * (2/7 + 5/7)/2 + 1/7 * (5/7 + 1)/2 + 5/7 = 1/14 + 6/49 + 5/7 */
+    ck_assert(fabs(pt_eval_binary_w(PT_METRIC_AUC_ROC, score, label, w, 8, 0) -
+                   (1.0 / 14 + 6.0 / 49 + 5.0 / 7)) < 1e-15);
+    {
+        /* multiclass: classes 0..2; the confusion matrix of weights */
+        const double y[6] = {0, 1, 2, 2, 1, 0}, p[6] = {0, 2, 2, 1, 1, 1};
+        const double prob[18] = {.7, .2, .1, .1, .3, .6, .2, .2, .6, .1, .5, .4, .2, .6, .2,
+                                 .5, .4, .1};
+        const double wm[6] = {3, 1, 2, 0, 2, 1};
+        double ry[9], rp[9], rprob[27];
+        size_t kk = 0;
+        for (size_t i = 0; i < 6; i++)
+            for (int c = 0; c < (int)wm[i]; c++, kk++) {
+                ry[kk] = y[i];
+                rp[kk] = p[i];
+                memcpy(rprob + kk * 3, prob + i * 3, 3 * sizeof(double));
+            }
+        for (pt_metric_t mt = PT_METRIC_F1; mt <= PT_METRIC_HAMMING_LOSS; mt++) {
+            ck_assert(fabs(pt_eval_multiclass_w(mt, p, prob, y, wm, 6, 3) -
+                           pt_eval_multiclass(mt, rp, rprob, ry, kk, 3)) < 1e-15);
+            ck_assert(pt_eval_multiclass_w(mt, p, prob, y, one, 6, 3) ==
+                      pt_eval_multiclass(mt, p, prob, y, 6, 3));
+        }
+        /* accuracy by hand: (3 + 2 + 2) / 9 */
+        ck_assert(fabs(pt_eval_multiclass_w(PT_METRIC_ACCURACY, p, prob, y, wm, 6, 3) -
+                       7.0 / 9) < 1e-15);
+    }
+}
+END_TEST
+
 Suite *suite_eval(void)
 {
     Suite *s = suite_create("eval");
@@ -349,6 +452,7 @@ Suite *suite_eval(void)
     tcase_add_test(tc, test_regression_edge_cases);
     tcase_add_test(tc, test_regression_from_moments);
     tcase_add_test(tc, test_lookup_and_names);
+    tcase_add_test(tc, test_regression_weighted);
     suite_add_tcase(s, tc);
     tc = tcase_create("classification");
     tcase_set_timeout(tc, 10);
@@ -358,6 +462,7 @@ Suite *suite_eval(void)
     tcase_add_test(tc, test_multiclass_by_hand);
     tcase_add_test(tc, test_multiclass_log_loss_and_errors);
     tcase_add_test(tc, test_lookup_classification);
+    tcase_add_test(tc, test_classification_weighted);
     suite_add_tcase(s, tc);
     return s;
 }

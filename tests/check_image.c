@@ -32,6 +32,7 @@ static void small_free(pt_dataset_t **pds)
 {
     free((*pds)->x);
     free((*pds)->y);
+    free((*pds)->w);
     free(*pds);
     *pds = NULL;
 }
@@ -67,6 +68,8 @@ START_TEST(blocks_hold_their_rows_in_order)
     ck_assert_uint_eq(pt_image_header(img)->rows, 7);
     ck_assert_uint_eq(pt_image_header(img)->nblocks, 3);
     ck_assert_uint_eq(pt_image_header(img)->fingerprint, 99);
+    ck_assert_ptr_null(pt_image_w(img)); /* no weight column */
+    ck_assert_ptr_null(pt_image_block_w(img, 1));
     for (size_t b = 0; b < 3; b++) {
         const double *x, *y;
         size_t n, seen = 0;
@@ -87,8 +90,9 @@ START_TEST(blocks_hold_their_rows_in_order)
 }
 END_TEST
 
-/* Rows written by the caller at any positions (file order, a shuffle, the final ones) end up
- * where pt_image_build puts them: the image bytes are equal. */
+/* Rows (and their weights) written by the caller at any positions (file order, a shuffle,
+ * the final ones) end up where pt_image_build puts them: the image bytes are equal; each
+ * block's weights are its rows'. */
 START_TEST(staged_rows_move_into_blocks)
 {
     enum { N = 501, P = 5, B = 4 };
@@ -103,9 +107,11 @@ START_TEST(staged_rows_move_into_blocks)
     ds->features = P;
     ds->x = malloc(N * P * sizeof(double));
     ds->y = malloc(N * sizeof(double));
+    ds->w = malloc(N * sizeof(double));
     for (size_t r = 0; r < N; r++) {
         blk[r] = (int32_t)(pt_rng_next(&st) % B);
         ds->y[r] = pt_rng_uniform(&st);
+        ds->w[r] = (double)r / 8;
         for (size_t j = 0; j < P; j++)
             ds->x[r * P + j] = pt_rng_normal(&st);
         pos[r] = r;
@@ -120,13 +126,14 @@ START_TEST(staged_rows_move_into_blocks)
     for (int mode = 0; mode < 3; mode++) {
         const size_t *where = mode == 0 ? NULL : mode == 1 ? pos : fin;
         pt_image_builder_t *b = NULL;
-        double *x, *y;
+        double *x, *y, *w;
         void *held = NULL;
         int fd = -1;
-        ck_assert_int_eq(pt_image_begin(N, P, B, PT_IMAGE_CV, &b, &x, &y, err), 0);
+        ck_assert_int_eq(pt_image_begin(N, P, B, PT_IMAGE_CV, &b, &x, &y, &w, err), 0);
         for (size_t r = 0; r < N; r++) {
             size_t d = where ? where[r] : r;
             y[d] = ds->y[r];
+            w[d] = ds->w[r];
             memcpy(x + d * P, ds->x + r * P, P * sizeof(double));
         }
         ck_assert_int_eq(pt_image_end(&b, blk, where, 7, &fd, &held, err), 0);
@@ -135,6 +142,22 @@ START_TEST(staged_rows_move_into_blocks)
                       "mode %d: image differs", mode);
         munmap(held, ((pt_image_hdr_t *)held)->total_size);
         close(fd);
+    }
+    {
+        pt_image_t *img = pt_image_map(fd0, err);
+        ck_assert_ptr_nonnull(img);
+        for (size_t b = 0; b < B; b++) {
+            const double *bw = pt_image_block_w(img, b), *y;
+            size_t n, seen = 0;
+            pt_image_block(img, b, &y, &n);
+            for (size_t r = 0; r < N; r++)
+                if ((size_t)blk[r] == b) {
+                    ck_assert(bw[seen] == ds->w[r] && y[seen] == ds->y[r]);
+                    seen++;
+                }
+            ck_assert_uint_eq(seen, n);
+        }
+        pt_image_unmap(&img);
     }
     munmap(held0, ((pt_image_hdr_t *)held0)->total_size);
     close(fd0);

@@ -97,6 +97,7 @@ static void sample_init(sample_t *s, int tvs)
     s->h.train_ratio = tvs ? 0.75 : 0;
     s->h.seed = UINT64_MAX;
     s->h.fold_col = tvs ? NULL : "fold";
+    s->h.weight_col = tvs ? "wt" : NULL;
     s->h.evaluator = "regression";
     s->h.metric = "rmse";
     s->h.larger_is_better = 0;
@@ -205,6 +206,7 @@ static void check_header(const pt_log_header_t *got, const pt_log_header_t *want
     ck_assert(got->train_ratio == want->train_ratio);
     ck_assert(got->seed == want->seed);
     ck_assert(str_eq_null(got->fold_col, want->fold_col));
+    ck_assert(str_eq_null(got->weight_col, want->weight_col));
     ck_assert_str_eq(got->evaluator, want->evaluator);
     ck_assert_str_eq(got->metric, want->metric);
     ck_assert_int_eq(got->larger_is_better, want->larger_is_better);

@@ -73,7 +73,7 @@ static int fit_rows(const double *x, const double *y, size_t n, size_t p, const 
                     const double *c, size_t q, size_t K, size_t nb, const pt_logreg_opts_t *o,
                     pt_logreg_model_t *m, char *err)
 {
-    pt_rowblock_t bl[8];
+    pt_rowblock_t bl[8] = {{0}};
     ck_assert(nb >= 1 && nb <= 8);
     for (size_t b = 0; b < nb; b++) {
         size_t s = n * b / nb, e = n * (b + 1) / nb;
@@ -518,7 +518,7 @@ START_TEST(test_iterations_and_errors)
     char err[PT_ERRLEN] = "";
     pt_logreg_opts_t o = opts(0.01, 0.0, 1, 1);
     pt_logreg_model_t m;
-    pt_rowblock_t b;
+    pt_rowblock_t b = {0};
     synth(200, 3, 2, 17, &x, &y);
     /* max_iter stops the fit, reported as not converged */
     o.max_iter = 1;
@@ -580,6 +580,67 @@ START_TEST(test_iterations_and_errors)
 }
 END_TEST
 
+/* Row weights: integer weights fit as the rows repeated that many times (regParam 0, where
+ * the stds, whose weighted form differs from the repeated rows', only scale the problem);
+ * unit weights fit bit for bit as no weights; weights that sum to 0 are refused. */
+START_TEST(test_weights)
+{
+    enum { N = 400, PW = 4 };
+    for (size_t K = 2; K <= 3; K++) {
+        double *x, *y, w[N], one[N];
+        double *xd = malloc(3 * N * PW * sizeof(double)), *yd = malloc(3 * N * sizeof(double));
+        size_t nd = 0;
+        char err[PT_ERRLEN];
+        pt_logreg_opts_t o = opts(0.0, 0.0, 1, 1), o2 = opts(0.05, 0.5, 1, 1);
+        pt_logreg_model_t a, b;
+        pt_rowblock_t bw = {0}, bd = {0};
+        ck_assert(xd != NULL && yd != NULL);
+        synth(N, PW, K, 41 + K, &x, &y);
+        for (size_t i = 0; i < N; i++) {
+            w[i] = (double)((i * 5 + 1) % 4);
+            one[i] = 1.0;
+            for (int c = 0; c < (int)w[i]; c++, nd++) {
+                memcpy(xd + nd * PW, x + i * PW, PW * sizeof(double));
+                yd[nd] = y[i];
+            }
+        }
+        bw = (pt_rowblock_t){x, y, N, w};
+        bd = (pt_rowblock_t){xd, yd, nd, NULL};
+        ck_assert_int_eq(pt_logreg_fit(&bw, 1, PW, NULL, PW, K, &o, &a, err), 0);
+        ck_assert_int_eq(pt_logreg_fit(&bd, 1, PW, NULL, PW, K, &o, &b, err), 0);
+        for (size_t k = 0; k < a.ncoef_rows; k++) {
+            double u = a.intercept[k], v = b.intercept[k];
+            ck_assert_msg(fabs(u - v) < 1e-6 * (1 + fabs(v)), "K %zu intercept %zu: %.12g vs %.12g",
+                          K, k, u, v);
+            for (size_t j = 0; j < PW; j++) {
+                double u = a.coef[k * PW + j], v = b.coef[k * PW + j];
+                ck_assert_msg(fabs(u - v) < 1e-6 * (1 + fabs(v)),
+                              "K %zu coef %zu %zu: %.12g vs %.12g", K, k, j, u, v);
+            }
+        }
+        pt_logreg_model_free(&a);
+        pt_logreg_model_free(&b);
+        bw.w = one;
+        bd = (pt_rowblock_t){x, y, N, NULL};
+        ck_assert_int_eq(pt_logreg_fit(&bw, 1, PW, NULL, PW, K, &o2, &a, err), 0);
+        ck_assert_int_eq(pt_logreg_fit(&bd, 1, PW, NULL, PW, K, &o2, &b, err), 0);
+        ck_assert_mem_eq(a.coef, b.coef, a.ncoef_rows * PW * sizeof(double));
+        ck_assert_mem_eq(a.intercept, b.intercept, a.ncoef_rows * sizeof(double));
+        ck_assert_int_eq(a.iterations, b.iterations);
+        pt_logreg_model_free(&a);
+        pt_logreg_model_free(&b);
+        memset(w, 0, sizeof w);
+        bw.w = w;
+        ck_assert_int_eq(pt_logreg_fit(&bw, 1, PW, NULL, PW, K, &o, &a, err), -EINVAL);
+        ck_assert_ptr_nonnull(strstr(err, "weights sum to 0"));
+        free(x);
+        free(y);
+        free(xd);
+        free(yd);
+    }
+}
+END_TEST
+
 START_TEST(test_prediction_helpers)
 {
     /* binomial: margins 0, ln 3, -ln 3 -> p1 = 1/2, 3/4, 1/4. With threshold 0.5 the
@@ -637,6 +698,7 @@ Suite *suite_logreg(void)
     tcase_add_test(tc, test_blocks_and_chunks);
     tcase_add_test(tc, test_constant_label_and_zero_std);
     tcase_add_test(tc, test_iterations_and_errors);
+    tcase_add_test(tc, test_weights);
     tcase_add_test(tp, test_prediction_helpers);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tp);

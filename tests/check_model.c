@@ -38,7 +38,7 @@ static void setup(fixture_t *t, const char *pipeline, const char *const *sets, s
     uint64_t st = 5;
     pt_spec_t *s = pt_spec_new(pipeline, err);
     pt_moments_t *m = pt_moments_new(P);
-    pt_rowblock_t blk;
+    pt_rowblock_t blk = {0};
     msgpack_packer pk;
 
     memset(t, 0, sizeof *t);

@@ -1,5 +1,5 @@
 /* check_moments.c - unit tests of pt_moments: chunked two-pass moments, merge, affine maps,
- * and each column's range (min and max).
+ * each column's range (min and max), and weighted moments.
  *
  * References are computed here, independently of the code under test: naive double loops in
  * long double over the rows (or over explicitly transformed rows for the affine map).
@@ -388,6 +388,77 @@ START_TEST(test_range_affine)
 }
 END_TEST
 
+/* Weighted moments: integer weights are the rows repeated that many times (0: the row left
+ * out), compared with the naive reference of the repeated rows; unit weights give the
+ * unweighted moments bit for bit; a row of weight 0 counts in nothing, not even min and max,
+ * and may not spoil a constant column; zero total weight is the empty set. */
+START_TEST(test_weighted_moments)
+{
+    size_t n = 1301, p = 5, nd = 0;
+    double *x, *y, *w = malloc(n * sizeof(double)), *xd, *yd;
+    ref_mom_t r;
+    pt_moments_t *m = pt_moments_new(p), *u = pt_moments_new(p);
+    ck_assert(w != NULL && m != NULL && u != NULL);
+    make_rows(n, p, 1e3, 21, &x, &y);
+    for (size_t i = 0; i < n; i++) {
+        w[i] = (double)((i * 7 + 3) % 4); /* 0, 1, 2, 3 */
+        nd += (size_t)w[i];
+    }
+    xd = malloc(nd * p * sizeof(double));
+    yd = malloc(nd * sizeof(double));
+    ck_assert(xd != NULL && yd != NULL);
+    for (size_t i = 0, k = 0; i < n; i++)
+        for (int c = 0; c < (int)w[i]; c++, k++) {
+            memcpy(xd + k * p, x + i * p, p * sizeof(double));
+            yd[k] = y[i];
+        }
+    ck_assert_int_eq(pt_moments_from_rows_w(m, x, y, w, n), 0);
+    ref_moments(&r, xd, yd, nd, p);
+    assert_matches(m, &r, 1e-12);
+    ref_free(&r);
+    ck_assert_int_eq(pt_moments_from_rows(u, xd, yd, nd), 0);
+    for (size_t j = 0; j < p; j++) { /* the range of the rows that weigh */
+        ck_assert(m->min[j] == u->min[j] && m->max[j] == u->max[j]);
+    }
+
+    /* unit weights: the unweighted moments, bit for bit */
+    for (size_t i = 0; i < n; i++)
+        w[i] = 1.0;
+    ck_assert_int_eq(pt_moments_from_rows_w(m, x, y, w, n), 0);
+    ck_assert_int_eq(pt_moments_from_rows(u, x, y, n), 0);
+    ck_assert(m->n == u->n && m->ymean == u->ymean && m->syy == u->syy);
+    ck_assert(memcmp(m->mean, u->mean, p * sizeof(double)) == 0);
+    ck_assert(memcmp(m->S, u->S, p * p * sizeof(double)) == 0);
+    ck_assert(memcmp(m->sxy, u->sxy, p * sizeof(double)) == 0);
+
+    /* column 0 constant over the rows that weigh; a row of weight 0 differs (NaN even) */
+    for (size_t i = 0; i < n; i++)
+        x[i * p] = 0.1;
+    w[7] = 0.0;
+    x[7 * p] = NAN;
+    w[9] = 0.0;
+    x[9 * p] = -5.0;
+    ck_assert_int_eq(pt_moments_from_rows_w(m, x, y, w, n), 0);
+    ck_assert(m->n == (double)(n - 2) && m->mean[0] == 0.1 && m->min[0] == 0.1 &&
+              m->max[0] == 0.1);
+    for (size_t j = 0; j < p; j++)
+        ck_assert(m->S[j] == 0.0 && m->S[j * p] == 0.0);
+    ck_assert(m->sxy[0] == 0.0);
+
+    /* no weight at all: the empty set */
+    memset(w, 0, n * sizeof(double));
+    ck_assert_int_eq(pt_moments_from_rows_w(m, x, y, w, n), 0);
+    ck_assert(m->n == 0.0 && m->min[1] == INFINITY && m->max[1] == -INFINITY);
+    free(x);
+    free(y);
+    free(w);
+    free(xd);
+    free(yd);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&u);
+}
+END_TEST
+
 Suite *suite_moments(void)
 {
     Suite *s = suite_create("moments");
@@ -400,6 +471,7 @@ Suite *suite_moments(void)
     tcase_add_test(tc, test_affine_push_through);
     tcase_add_test(tc, test_range_rows_and_merge);
     tcase_add_test(tc, test_range_affine);
+    tcase_add_test(tc, test_weighted_moments);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -58,7 +58,7 @@ START_TEST(scaler_pca_linreg_composes)
     pt_paramlist_t params = {0, NULL};
     pt_moments_t *m = pt_moments_new(P), *mz = pt_moments_new(P), *mz2 = pt_moments_new(3);
     pt_linreg_opts_t o = {0.1, 0.0, 100, 1e-6, 1, 1};
-    pt_rowblock_t blk;
+    pt_rowblock_t blk = {0};
     pt_fitted_t *f;
 
     make_data(x, y, 0);
@@ -118,7 +118,7 @@ START_TEST(scaler_logistic_composes)
     pt_moments_t *m = pt_moments_new(P);
     pt_logreg_opts_t o = pt_logreg_defaults();
     pt_logreg_model_t lm;
-    pt_rowblock_t blk[2], zb;
+    pt_rowblock_t blk[2] = {{0}}, zb = {0};
     pt_fitted_t *f;
 
     make_data(x, y, 1);

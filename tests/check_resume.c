@@ -62,6 +62,13 @@ START_TEST(what_differs)
     ck_assert_int_eq(pt_resume_mismatch(&a, &b, why, sizeof why), 1);
     ck_assert_str_eq(why, "different data (fingerprint 0000000000001234, 100 x 4; now "
                           "0000000000000099, 100 x 4)");
+    b.weight_col = "w"; /* named before the fingerprint, which the weights change too */
+    ck_assert_int_eq(pt_resume_mismatch(&a, &b, why, sizeof why), 1);
+    ck_assert_str_eq(why, "different data: weight column none; now \"w\"");
+    a.weight_col = "v";
+    ck_assert_int_eq(pt_resume_mismatch(&a, &b, why, sizeof why), 1);
+    ck_assert_str_eq(why, "different data: weight column \"v\"; now \"w\"");
+    a.weight_col = b.weight_col = NULL;
     b.fingerprint = a.fingerprint;
     b.stages = other_stages;
     ck_assert_int_eq(pt_resume_mismatch(&a, &b, why, sizeof why), 1);

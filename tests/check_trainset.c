@@ -29,7 +29,8 @@ typedef struct {
     pt_image_t *img;
 } fixture_t;
 
-static void fixture_init(fixture_t *f, pt_image_kind_t kind)
+/* weighted: row r weighs r % 4 (0, 1, 2, 3) */
+static void fixture_setup(fixture_t *f, pt_image_kind_t kind, int weighted)
 {
     char err[PT_ERRLEN];
     uint64_t st = 12345;
@@ -53,9 +54,19 @@ static void fixture_init(fixture_t *f, pt_image_kind_t kind)
         /* blocks of unequal sizes, rows interleaved */
         f->blk[r] = kind == PT_IMAGE_TVS ? (r % 5 == 4) : (int32_t)((r * 7 + r / 3) % B);
     }
+    if (weighted) {
+        ck_assert_ptr_nonnull(f->ds.w = malloc(ROWS * sizeof(double)));
+        for (size_t r = 0; r < ROWS; r++)
+            f->ds.w[r] = (double)(r % 4);
+    }
     ck_assert_int_eq(pt_image_build(&f->ds, f->blk, nb, kind, 1, &f->fd, NULL, err), 0);
     f->img = pt_image_map(f->fd, err);
     ck_assert_msg(f->img != NULL, "%s", err);
+}
+
+static void fixture_init(fixture_t *f, pt_image_kind_t kind)
+{
+    fixture_setup(f, kind, 0);
 }
 
 static void fixture_free(fixture_t *f)
@@ -64,21 +75,24 @@ static void fixture_free(fixture_t *f)
     close(f->fd);
     free(f->ds.x);
     free(f->ds.y);
+    free(f->ds.w);
 }
 
-/* The moments of the rows r with in[blk[r]] != 0, with plain two-pass loops. */
-static pt_moments_t *naive_moments(const fixture_t *f, const int *in)
+/* The moments of the rows r with in[blk[r]] != 0, with plain two-pass loops; weighted by w
+ * when not NULL (the range then of the rows of positive weight). */
+static pt_moments_t *naive_moments_w(const fixture_t *f, const int *in, const double *w)
 {
     pt_moments_t *m = pt_moments_new(P);
     const double *x = f->ds.x, *y = f->ds.y;
     ck_assert_ptr_nonnull(m);
     for (size_t r = 0; r < ROWS; r++) {
-        if (!in[f->blk[r]])
+        double wr = w != NULL ? w[r] : 1.0;
+        if (!in[f->blk[r]] || wr == 0)
             continue;
-        m->n += 1;
-        m->ymean += y[r];
+        m->n += wr;
+        m->ymean += wr * y[r];
         for (size_t j = 0; j < P; j++) {
-            m->mean[j] += x[r * P + j];
+            m->mean[j] += wr * x[r * P + j];
             m->min[j] = fmin(m->min[j], x[r * P + j]);
             m->max[j] = fmax(m->max[j], x[r * P + j]);
         }
@@ -87,18 +101,23 @@ static pt_moments_t *naive_moments(const fixture_t *f, const int *in)
     for (size_t j = 0; j < P; j++)
         m->mean[j] /= m->n;
     for (size_t r = 0; r < ROWS; r++) {
-        double dy = y[r] - m->ymean;
+        double dy = y[r] - m->ymean, wr = w != NULL ? w[r] : 1.0;
         if (!in[f->blk[r]])
             continue;
-        m->syy += dy * dy;
+        m->syy += wr * dy * dy;
         for (size_t j = 0; j < P; j++) {
             double dj = x[r * P + j] - m->mean[j];
-            m->sxy[j] += dj * dy;
+            m->sxy[j] += wr * dj * dy;
             for (size_t k = 0; k < P; k++)
-                m->S[j * P + k] += dj * (x[r * P + k] - m->mean[k]);
+                m->S[j * P + k] += wr * dj * (x[r * P + k] - m->mean[k]);
         }
     }
     return m;
+}
+
+static pt_moments_t *naive_moments(const fixture_t *f, const int *in)
+{
+    return naive_moments_w(f, in, NULL);
 }
 
 static void near(double got, double want, double scale, const char *what)
@@ -500,6 +519,77 @@ START_TEST(job_kinds_and_folds)
 }
 END_TEST
 
+/* An image with weights: each set has its unweighted moments (for the transformers) and its
+ * weighted ones (for the predictor), from the rows, kept or the shared segment (two slots per
+ * block: a segment of one per block is refused) alike; the blocks carry the weights. An image
+ * without weights has no weighted moments. */
+START_TEST(weighted_sets)
+{
+    fixture_t f, u;
+    char err[PT_ERRLEN];
+    int sfd = -1, sfd1 = -1, all[B] = {1, 1, 1, 1};
+    pt_stats_t *stats, *one;
+    pt_trainset_cache_t *c[3];
+    pt_trainset_opts_t o = {1, 0, PT_EVAL_REGRESSION, PT_METRIC_RMSE, 0};
+    pt_trainset_t ts[3];
+    pt_moments_t *want;
+
+    fixture_setup(&f, PT_IMAGE_CV, 1);
+    ck_assert_int_eq(pt_stats_create(B, P, &sfd1, err), 0);
+    ck_assert_ptr_nonnull(one = pt_stats_map(sfd1, err));
+    ck_assert_ptr_null(pt_trainset_cache_new(f.img, one, &o, err));
+    ck_assert_int_eq(pt_stats_create(2 * B, P, &sfd, err), 0);
+    ck_assert_ptr_nonnull(stats = pt_stats_map(sfd, err));
+    c[0] = cache(&f, NULL, 0);
+    c[1] = cache(&f, NULL, 1);
+    c[2] = cache(&f, stats, 1);
+    for (int b = 0; b < B; b++)
+        ck_assert_int_eq(pt_trainset_publish(c[2], b, err), 0);
+    for (int fold = 0; fold <= B; fold++) { /* fold B: the refit */
+        int in[B];
+        for (int k = 0; k < 3; k++)
+            ck_assert_int_eq(fold < B ? pt_trainset_fold(c[k], fold, &ts[k], err)
+                                      : pt_trainset_all(c[k], 2, NULL, 0, &ts[k], err), 0);
+        for (size_t b = 0; b < B; b++)
+            in[b] = b != (size_t)fold;
+        want = naive_moments_w(&f, in, f.ds.w);
+        moments_near(ts[0].wmoments, want);
+        pt_moments_destroy(&want);
+        want = naive_moments(&f, in);
+        moments_near(ts[0].moments, want);
+        pt_moments_destroy(&want);
+        for (int k = 1; k < 3; k++) { /* the refit: pieces or whole blocks, to 1e-9 */
+            (fold < B ? moments_same : moments_near)(ts[k].moments, ts[0].moments);
+            (fold < B ? moments_same : moments_near)(ts[k].wmoments, ts[0].wmoments);
+        }
+        for (size_t i = 0, b = 0; b < B; b++)
+            if (in[b])
+                ck_assert_ptr_eq(ts[0].blocks[i++].w, pt_image_block_w(f.img, b));
+        for (int k = 0; k < 3; k++)
+            pt_trainset_clear(&ts[k]);
+    }
+    for (int k = 0; k < 3; k++)
+        pt_trainset_cache_destroy(&c[k]);
+    pt_stats_unmap(&stats);
+    pt_stats_unmap(&one);
+    close(sfd);
+    close(sfd1);
+    fixture_free(&f);
+
+    fixture_init(&u, PT_IMAGE_CV);
+    c[0] = cache(&u, NULL, 1);
+    ck_assert_int_eq(pt_trainset_all(c[0], 1, NULL, 0, &ts[0], err), 0);
+    ck_assert_ptr_null(ts[0].wmoments);
+    ck_assert_ptr_null(ts[0].blocks[0].w);
+    want = naive_moments(&u, all);
+    moments_near(ts[0].moments, want);
+    pt_moments_destroy(&want);
+    pt_trainset_clear(&ts[0]);
+    pt_trainset_cache_destroy(&c[0]);
+    fixture_free(&u);
+}
+END_TEST
+
 Suite *suite_trainset(void)
 {
     Suite *s = suite_create("trainset");
@@ -514,6 +604,7 @@ Suite *suite_trainset(void)
     tcase_add_test(tc, fit_and_score);
     tcase_add_test(tc, classifier_evaluator_needs_a_classifier);
     tcase_add_test(tc, job_kinds_and_folds);
+    tcase_add_test(tc, weighted_sets);
     suite_add_tcase(s, tc);
     return s;
 }

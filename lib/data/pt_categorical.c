@@ -166,7 +166,7 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
     const size_t *pos = NULL;
     uint64_t sum = 0;
     char **names;
-    double *x = NULL, *y = NULL;
+    double *x = NULL, *y = NULL, *w = NULL, **wp = ds->w != NULL ? &w : NULL;
     int rc;
     for (size_t k = 0; k < nk; k++)
         q += size[k];
@@ -174,7 +174,7 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
         return -ENOMEM;
     if (place == NULL)
         x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1);
-    else if ((rc = place(arg, ds->rows, q, &x, &y, &pos, err)) != 0) {
+    else if ((rc = place(arg, ds->rows, q, &x, &y, wp, &pos, err)) != 0) {
         free(names);
         return rc < 0 ? rc : -EIO;
     }
@@ -199,6 +199,10 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
         if (place != NULL) {
             y[at] = ds->y[r];
             sum += pt_dataset_row_hash(r, xr, q, ds->y[r], ds->fold ? &ds->fold[r] : NULL);
+            if (w != NULL) { /* the weights go with their rows, as the CSV loader's */
+                w[at] = ds->w[r];
+                sum += pt_dataset_weight_hash(r, ds->w[r]);
+            }
         }
     }
     free(ds->names);
@@ -209,9 +213,12 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
     ds->features = q;
     ds->fp_valid = 0; /* the fingerprint covers the indicators (the categories) too */
     if (place != NULL) {
-        if (!ds->borrowed)
+        if (!ds->borrowed) {
             free(ds->y);
+            free(ds->w);
+        }
         ds->y = y;
+        ds->w = w;
         ds->borrowed = 1;
         ds->fingerprint = pt_dataset_fp_finish(ds->rows, q, ds->fold != NULL, sum);
         ds->fp_valid = 1;

@@ -104,9 +104,9 @@ static int find_list(const hdr_t *h, const pt_columns_t *c, const char *src,
         } else if (seen[j]) {
             pt_seterr(h->err, "%s: column \"%s\" is named twice", src, txt);
             rc = -EINVAL;
-        } else if (no_roles && (j == c->label || j == c->fold)) {
+        } else if (no_roles && (j == c->label || j == c->fold || j == c->weight)) {
             pt_seterr(h->err, "%s: column \"%s\" is the %s column%s", src, txt,
-                      j == c->label ? "label" : "fold",
+                      j == c->label ? "label" : j == c->fold ? "fold" : "weight",
                       col != NULL ? ", not a feature" : " (it is never a feature)");
             rc = -EINVAL;
         } else {
@@ -119,17 +119,24 @@ static int find_list(const hdr_t *h, const pt_columns_t *c, const char *src,
     return rc;
 }
 
-/* The label and fold columns: c->label, c->fold. */
+/* The label, fold and weight columns: c->label, c->fold, c->weight. */
 static int find_roles(const hdr_t *h, const pt_load_opts_t *o, pt_columns_t *c)
 {
     const char *label = o->label ? o->label : "label";
-    c->label = c->fold = -1;
+    c->label = c->fold = c->weight = -1;
     if (!o->no_label && (c->label = lookup(h, label)) < 0)
         return not_found(h, NULL, label);
     if (o->fold_col != NULL && (c->fold = lookup(h, o->fold_col)) < 0)
         return not_found(h, NULL, o->fold_col);
     if (c->fold >= 0 && c->fold == c->label) {
         pt_seterr(h->err, "%s: the label and fold columns are both \"%s\"", h->path, label);
+        return -EINVAL;
+    }
+    if (o->weight_col != NULL && (c->weight = lookup(h, o->weight_col)) < 0)
+        return not_found(h, "--weight-col", o->weight_col);
+    if (c->weight >= 0 && (c->weight == c->label || c->weight == c->fold)) {
+        pt_seterr(h->err, "--weight-col: column \"%s\" is the %s column", o->weight_col,
+                  c->weight == c->label ? "label" : "fold");
         return -EINVAL;
     }
     return 0;
@@ -145,6 +152,7 @@ static int map_features(const hdr_t *h, const pt_load_opts_t *o, pt_columns_t *c
     for (size_t j = 0; j < h->ncols; j++)
         c->role[j] = (ssize_t)j == c->label ? PT_COL_LABEL
                      : (ssize_t)j == c->fold ? PT_COL_FOLD
+                     : (ssize_t)j == c->weight ? PT_COL_WEIGHT
                      : o->feature_cols != NULL ? PT_COL_SKIP
                                                : 0;
     if (o->feature_cols != NULL) {
@@ -205,7 +213,7 @@ int pt_columns_map(const char *path, char *const *names, size_t ncols,
     int rc;
 
     memset(c, 0, sizeof *c);
-    c->label = c->fold = -1;
+    c->label = c->fold = c->weight = -1;
     if (o->feature_cols != NULL && o->ignore_cols != NULL) {
         pt_seterr(err, "--features and --ignore: give one or the other");
         return -EINVAL;

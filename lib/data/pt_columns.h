@@ -7,7 +7,8 @@
  * column, which the CSV parser follows field by field: a feature's index, the label, the fold
  * column, or skipped (the field is not parsed at all, so an id or a name column does no harm).
  * Features are numbered in the file's order, or in feature_cols' order with list_order
- * (`paratune predict`: the model's order). A later weight column is one more role.
+ * (`paratune predict`: the model's order). The weight column (weight_col, `--weight-col`) is
+ * one more role: never a feature, its values the rows' weights.
  */
 #ifndef PT_COLUMNS_H
 #define PT_COLUMNS_H
@@ -21,6 +22,7 @@
 #define PT_COL_SKIP (-1) /* not read */
 #define PT_COL_LABEL (-2)
 #define PT_COL_FOLD (-3)
+#define PT_COL_WEIGHT (-4)
 
 typedef struct {
     size_t ncols;
@@ -30,15 +32,16 @@ typedef struct {
     size_t *feature_col; /* nfeatures: the column of feature i */
     size_t nkeep;
     size_t *keep_col;    /* nkeep: the column of kept text k (keep_cols' order) */
-    ssize_t label, fold; /* their columns, -1 when there is none */
+    ssize_t label, fold, weight; /* their columns, -1 when there is none */
 } pt_columns_t;
 
 /* Maps the header names[0..ncols) (unique, as pt_csv checks) of the CSV file path by the
  * options o into *c. Returns 0; -EINVAL with one line in err naming the option (or the
  * model, features_from) and the column: both feature_cols and ignore_cols, an empty name or
  * a name given twice in a list, a name that is not in the header (the header's names listed),
- * the label or the fold column among the features or the ignored columns, a missing label
- * (unless no_label) or fold column, the label and fold columns the same; or -ENOMEM. *c owns
+ * the label, the fold or the weight column among the features or the ignored columns, a
+ * missing label (unless no_label), fold or weight column, two of these roles the same
+ * column; or -ENOMEM. *c owns
  * its arrays: free with pt_columns_free, also after a failure. */
 int pt_columns_map(const char *path, char *const *names, size_t ncols,
                    const pt_load_opts_t *o, pt_columns_t *c, char *err);

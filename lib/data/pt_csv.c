@@ -52,6 +52,7 @@
 #define KIND_LABEL PT_COL_LABEL
 #define KIND_FOLD PT_COL_FOLD
 #define KIND_SKIP PT_COL_SKIP
+#define KIND_WEIGHT PT_COL_WEIGHT
 #define PARSE_THREADS_MAX PT_CSV_CHUNKS_MAX /* CSV row parsing threads, at most */
 #define PARSE_CHUNK_MIN (1u << 20) /* bytes of text per thread, at least (automatic count) */
 
@@ -60,7 +61,8 @@ typedef struct {
     char *err;
     char **cols;         /* header names, ncols of them */
     size_t ncols;
-    const int32_t *kind; /* per column: feature index >= 0, KIND_LABEL, KIND_FOLD, KIND_SKIP */
+    const int32_t *kind; /* per column: feature index >= 0, KIND_LABEL, KIND_FOLD, KIND_WEIGHT,
+                            KIND_SKIP */
     const int32_t *keep; /* per column: index among the kept columns, or -1 */
     int num_folds;
     int hint;            /* a non-numeric feature: 1 hint --ignore, 2 hint --features, 0 none */
@@ -167,7 +169,8 @@ static const char *quoted_row(const char *p, const char *end, const char **eol, 
     return q < end ? q + 1 : end;
 }
 
-/* Describes column j for a message: "label", `field 3 ("f2")` or `fold column "fold"`. */
+/* Describes column j for a message: "label", `field 3 ("f2")`, `fold column "fold"` or
+ * `column w` (the weight column). */
 static void col_desc(const csv_t *c, size_t j, char *dst, size_t cap)
 {
     char one[PT_SCAN_SHOW_MAX + 4];
@@ -176,6 +179,8 @@ static void col_desc(const csv_t *c, size_t j, char *dst, size_t cap)
         snprintf(dst, cap, "label");
     else if (c->kind[j] == KIND_FOLD)
         snprintf(dst, cap, "fold column \"%s\"", one);
+    else if (c->kind[j] == KIND_WEIGHT)
+        snprintf(dst, cap, "column %s", one);
     else
         snprintf(dst, cap, "field %zu (\"%s\")", j + 1, one);
 }
@@ -337,12 +342,12 @@ int pt_csv_check_missing(const char *list, char *err)
  * success *v is the value and *next the separator or eol that ends the field. On failure the
  * message reports a quoting error of the field first, then a wrong field count (a shifted row
  * makes any other message misleading), else what is wrong with the value: missing (a
- * feature or the label empty or a missing token), empty (the fold), not a
- * number, not finite, fold not an integer or out of range. */
+ * feature, the label or the weight empty or a missing token), empty (the fold), not a
+ * number, not finite, fold not an integer or out of range, a negative weight. */
 static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
                       const char *eol, const char *p, double *v, const char **next)
 {
-    enum { OK, EMPTY, MISSING, NAN_TEXT, NONFINITE, NOTINT, NOTINT_TEXT, RANGE } why = OK;
+    enum { OK, EMPTY, MISSING, NAN_TEXT, NONFINITE, NOTINT, NOTINT_TEXT, RANGE, NEGATIVE } why = OK;
     const char *a, *b, *fe, *q;
     char who[PT_SCAN_SHOW_MAX + 40], txt[PT_SCAN_SHOW_MAX + 4], hint[2 * PT_SCAN_SHOW_MAX + 96];
     const char *is;
@@ -363,6 +368,8 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
         why = NOTINT;
     else if (c->kind[j] == KIND_FOLD && (d < 0 || d >= c->num_folds))
         why = RANGE;
+    else if (c->kind[j] == KIND_WEIGHT && d < 0)
+        why = NEGATIVE;
     if (why == MISSING && c->impute == 1 && c->kind[j] >= 0) {
         d = NAN; /* a missing feature the imputer fills (pt_missing.h) */
         why = OK;
@@ -381,8 +388,9 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
     switch (why) {
     case MISSING:
         pt_scan_show(txt, c->cols[j], strlen(c->cols[j]));
-        if (c->kind[j] == KIND_LABEL)
-            pt_seterr(c->err, "%s:%zu: column %s: missing label", c->path, lineno, txt);
+        if (c->kind[j] == KIND_LABEL || c->kind[j] == KIND_WEIGHT)
+            pt_seterr(c->err, "%s:%zu: column %s: missing %s", c->path, lineno, txt,
+                      c->kind[j] == KIND_LABEL ? "label" : "weight");
         else if (c->hint == 1)
             pt_seterr(c->err, "%s:%zu: column %s: missing value (leave the column out with "
                       "--ignore %s%s)", c->path, lineno, txt, txt,
@@ -407,6 +415,9 @@ static int field_slow(const csv_t *c, size_t lineno, size_t j, const char *line,
         break;
     case NOTINT:
         pt_seterr(c->err, "%s:%zu: %s: not an integer: %s", c->path, lineno, who, txt);
+        break;
+    case NEGATIVE:
+        pt_seterr(c->err, "%s:%zu: %s: negative weight %s", c->path, lineno, who, txt);
         break;
     case NOTINT_TEXT:
         pt_seterr(c->err, "%s:%zu: %s: not an integer: \"%s\"", c->path, lineno, who, txt);
@@ -641,6 +652,8 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
                 return exact ? -EINVAL : 1;
         } else {
             q = kd == KIND_FOLD ? NULL : field_fast(fs, eol, sep, &v);
+            if (kd == KIND_WEIGHT && q != NULL && v < 0.0)
+                q = NULL; /* field_slow words the refusal */
             if (q == NULL && !exact)
                 return 1;
             if (q == NULL && field_slow(c, lineno, j, line, eol, fs, &v, &q) < 0)
@@ -656,9 +669,12 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
             ds->y[d] = v;
         else if (kd == KIND_FOLD)
             ds->fold[r] = (int32_t)v;
+        else if (kd == KIND_WEIGHT)
+            ds->w[d] = v;
     }
     if (!k->no_label)
-        k->fpsum += pt_dataset_row_hash(r, xr, nfeat, ds->y[d], ds->fold ? &ds->fold[r] : NULL);
+        k->fpsum += pt_dataset_row_hash(r, xr, nfeat, ds->y[d], ds->fold ? &ds->fold[r] : NULL) +
+                    (ds->w != NULL ? pt_dataset_weight_hash(r, ds->w[d]) : 0);
     return 0;
 }
 
@@ -942,6 +958,8 @@ static pt_dataset_t *csv_dataset(csv_t *c, const pt_columns_t *cm, const pt_load
     ds->features = cm->nfeatures;
     ds->names = calloc(cm->nfeatures > 1 ? cm->nfeatures : 1, sizeof *ds->names);
     ds->label_name = strdup(label);
+    if (cm->weight >= 0 && (ds->weight_name = strdup(c->cols[cm->weight])) == NULL)
+        goto nomem;
     ds->nkept = cm->nkeep;
     ds->kept_names = calloc(cm->nkeep ? cm->nkeep : 1, sizeof *ds->kept_names);
     if (ds->names == NULL || ds->label_name == NULL || ds->kept_names == NULL)
@@ -1143,7 +1161,8 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
         goto nomem;
     if (o->place != NULL) {
         const size_t *pos = NULL;
-        if (o->place(o->place_arg, rows, nfeat, &ds->x, &ds->y, &pos, err) != 0)
+        if (o->place(o->place_arg, rows, nfeat, &ds->x, &ds->y, cm.weight >= 0 ? &ds->w : NULL,
+                     &pos, err) != 0)
             goto out;
         ds->borrowed = 1;
         for (size_t k = 0; k < nchunks; k++)
@@ -1151,7 +1170,8 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
     } else {
         ds->x = pt_alloc_array(rows, nfeat * sizeof(double), 0);
         ds->y = pt_alloc_array(rows, sizeof(double), 0);
-        if (ds->x == NULL || ds->y == NULL)
+        if (ds->x == NULL || ds->y == NULL ||
+            (cm.weight >= 0 && (ds->w = pt_alloc_array(rows, sizeof(double), 0)) == NULL))
             goto nomem;
     }
     pt_run_each(chunks, nchunks, sizeof *chunks, parse_thread);

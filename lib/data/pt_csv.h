@@ -3,9 +3,9 @@
  * The format (pt_dataset.h gives the rules and errors in full): RFC 4180 text with a header
  * row, fields separated by ',', ';', tab or '|' (detected from the header unless given), LF
  * or CRLF line ends, double quotes around any field (separators, doubled quotes and newlines
- * inside them); the label column found by name, an optional integer fold column, the feature
- * columns chosen by pt_columns (by default every other column), numeric; columns that are
- * none of these are not parsed as numbers (kept ones are copied as text).
+ * inside them); the label column found by name, an optional integer fold column and weight
+ * column, the feature columns chosen by pt_columns (by default every other column), numeric;
+ * columns that are none of these are not parsed as numbers (kept ones are copied as text).
  * pt_dataset_load dispatches here; the writer is `paratune gen`'s.
  */
 #ifndef PT_CSV_H

@@ -136,7 +136,9 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     if (!ds->borrowed) {
         free(ds->x);
         free(ds->y);
+        free(ds->w);
     }
+    free(ds->weight_name);
     free(ds->fold);
     pt_strv_free(ds->names, ds->features);
     free(ds->label_name);
@@ -172,6 +174,11 @@ uint64_t pt_dataset_fp_finish(size_t rows, size_t features, int has_fold, uint64
     return pt_mix64(pt_hash64(PT_FNV_SEED, shape, sizeof shape) ^ sum);
 }
 
+uint64_t pt_dataset_weight_hash(size_t r, double w)
+{
+    return pt_mix64(pt_hash64(PT_FNV_SEED ^ pt_mix64(~(uint64_t)r), &w, sizeof w));
+}
+
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds)
 {
     uint64_t sum = 0;
@@ -179,6 +186,7 @@ uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds)
         return ds->fingerprint;
     for (size_t r = 0; r < ds->rows; r++)
         sum += pt_dataset_row_hash(r, ds->x + r * ds->features, ds->features, ds->y[r],
-                                   ds->fold ? &ds->fold[r] : NULL);
+                                   ds->fold ? &ds->fold[r] : NULL) +
+               (ds->w != NULL ? pt_dataset_weight_hash(r, ds->w[r]) : 0);
     return pt_dataset_fp_finish(ds->rows, ds->features, ds->fold != NULL, sum);
 }

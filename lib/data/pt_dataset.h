@@ -19,6 +19,9 @@ typedef struct {
     double *x;          /* rows x features, row-major, all finite */
     double *y;          /* rows labels, all finite */
     int32_t *fold;      /* rows fold ids from the fold column, or NULL when none was asked */
+    double *w;          /* rows weights from the weight column (finite, >= 0), or NULL when
+                           none was asked (every row weighs 1); borrowed with x and y */
+    char *weight_name;  /* the weight column's name, or NULL */
     char **names;       /* features column names (CSV header; "f1".."fN" for LIBSVM) */
     char *label_name;   /* the label column's name ("label" for LIBSVM) */
     size_t nkept;       /* CSV columns copied as text (pt_load_opts_t.keep_cols), in that order */
@@ -47,23 +50,25 @@ typedef struct {
 /* Where pt_dataset_load puts the rows of a CSV file, for a caller that wants them in its own
  * memory (the coordinator: straight into the shared-memory image, in fold order). Called once
  * the row count is known, before any row is parsed. Sets *x (rows x features) and *y (rows),
- * and *pos: NULL for the file's order, or pos[r] = the index where row r goes (a permutation
- * of 0..rows-1, valid until the load returns). Returns 0, or non-zero with the reason in err,
- * which fails the load with that message. The dataset's x and y are then borrowed. */
+ * *w (rows) when w is not NULL (the file has a weight column), and *pos: NULL for the file's
+ * order, or pos[r] = the index where row r goes (a permutation of 0..rows-1, valid until the
+ * load returns). Returns 0, or non-zero with the reason in err, which fails the load with
+ * that message. The dataset's x, y and w are then borrowed. */
 typedef int (*pt_place_fn)(void *arg, size_t rows, size_t features, double **x, double **y,
-                           const size_t **pos, char *err);
+                           double **w, const size_t **pos, char *err);
 
 typedef struct {
     pt_format_t format;   /* PT_FMT_AUTO: detect (see pt_dataset_load) */
     const char *label;    /* CSV label column name; NULL means "label" */
     const char *fold_col; /* CSV integer fold column, not a feature; NULL for none */
+    const char *weight_col; /* CSV weight column (weightCol), not a feature; NULL for none */
     int num_folds;        /* when fold_col is set: every value must be in [0, num_folds) */
     size_t features;      /* LIBSVM: number of features; 0 means the largest index seen */
     int no_label;         /* CSV: read no label column (y is NaN; a column named like the
                              label is like any other), for `paratune predict` */
     /* CSV column selection (pt_columns.h; LIBSVM input ignores these: its features are
      * positional). At most one of feature_cols / ignore_cols; without either, every column
-     * but the label and the fold column is a feature. */
+     * but the label, the fold and the weight column is a feature. */
     const char *const *feature_cols; /* the feature columns, by name */
     size_t nfeature_cols;
     const char *const *ignore_cols;  /* columns that are not features (nor parsed) */
@@ -102,7 +107,9 @@ typedef struct {
  * (each with file:line, the line where the row or field starts): a missing label or fold
  * column, a bad selection (pt_columns.h), a duplicate column name, a ragged row, a missing
  * value (empty, or a token of missing: "column C: missing value" / "missing label"), a
- * non-numeric or non-finite field, an empty fold field, a fold value that is not an integer in range, no data
+ * non-numeric or non-finite field, an empty fold field, a fold value that is not an integer in range,
+ * a weight that is missing, not a number, not finite or negative
+ * ("column W: negative weight -0.5"), no data
  * rows, an unterminated quote, a quote inside an unquoted field, text after a closing quote.
  *
  * LIBSVM: "label idx:val idx:val ...", 1-based strictly increasing indices, blank lines and
@@ -141,5 +148,8 @@ uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds);
 uint64_t pt_dataset_row_hash(size_t r, const double *xr, size_t p, double y,
                              const int32_t *fold);
 uint64_t pt_dataset_fp_finish(size_t rows, size_t features, int has_fold, uint64_t sum);
+/* Row r's weight's share of the fingerprint, added to the row's share when the data has a
+ * weight column (so that other weights make another fingerprint). */
+uint64_t pt_dataset_weight_hash(size_t r, double w);
 
 #endif

@@ -44,7 +44,7 @@ void pt_image_abort(pt_image_builder_t **pb)
 }
 
 int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind_t kind,
-                   pt_image_builder_t **out, double **x, double **y, char *err)
+                   pt_image_builder_t **out, double **x, double **y, double **w, char *err)
 {
     pt_image_builder_t *b;
     pt_image_hdr_t *h;
@@ -76,6 +76,10 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
     h->block_off = align64(sizeof *h);
     h->y_off = align64(h->block_off + ((uint64_t)nblocks + 1) * sizeof(uint64_t));
     h->x_off = align64(h->y_off + rows * sizeof(double));
+    if (w != NULL) { /* the weights between y and x */
+        h->w_off = h->x_off;
+        h->x_off = align64(h->w_off + rows * sizeof(double));
+    }
     h->total_size = h->x_off + (uint64_t)rows * features * sizeof(double);
 
     if ((rc = pt_shm_create((size_t)h->total_size, &b->fd, &base, err)) != 0)
@@ -83,6 +87,8 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
     b->base = base;
     *x = (double *)(b->base + h->x_off);
     *y = (double *)(b->base + h->y_off);
+    if (w != NULL)
+        *w = (double *)(b->base + h->w_off);
     *out = b;
     return 0;
 fail:
@@ -131,9 +137,9 @@ int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblock
     return block_layout(block_of_row, rows, nblocks, dst, NULL, err);
 }
 
-/* Moves row (and label) at position i to to[i] for every i, in place: each cycle of the
- * permutation is followed once with two spare rows. */
-static int permute_rows(double *x, double *y, size_t p, size_t n, const size_t *to)
+/* Moves row (and label, and weight when w is not NULL) at position i to to[i] for every i,
+ * in place: each cycle of the permutation is followed once with two spare rows. */
+static int permute_rows(double *x, double *y, double *w, size_t p, size_t n, const size_t *to)
 {
     unsigned char *done = calloc(n ? n : 1, 1);
     double *carry = malloc((p ? p : 1) * sizeof *carry), *spare = malloc((p ? p : 1) * sizeof *spare);
@@ -144,19 +150,23 @@ static int permute_rows(double *x, double *y, size_t p, size_t n, const size_t *
     }
     for (size_t i = 0; i < n; i++) {
         size_t cur = i;
-        double cy;
+        double cy, cw;
         if (done[i] || to[i] == i)
             continue;
         memcpy(carry, x + i * p, p * sizeof *carry);
         cy = y[i];
+        cw = w != NULL ? w[i] : 0.0;
         do {
             size_t nxt = to[cur];
-            double sy = y[nxt];
+            double sy = y[nxt], sw = w != NULL ? w[nxt] : 0.0;
             double *t;
             memcpy(spare, x + nxt * p, p * sizeof *spare);
             memcpy(x + nxt * p, carry, p * sizeof *carry);
             y[nxt] = cy;
             cy = sy;
+            if (w != NULL)
+                w[nxt] = cw;
+            cw = sw;
             t = carry;
             carry = spare;
             spare = t;
@@ -180,6 +190,7 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
     size_t *dst = malloc(n * sizeof *dst), *to = NULL;
     uint64_t *bs = (uint64_t *)(b->base + h->block_off);
     double *x = (double *)(b->base + h->x_off), *y = (double *)(b->base + h->y_off);
+    double *w = h->w_off != 0 ? (double *)(b->base + h->w_off) : NULL;
     int rc = 0, ro, moved = 0;
 
     *fd_out = -1;
@@ -203,7 +214,7 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
         to[at] = dst[r];
         moved |= dst[r] != at;
     }
-    if (moved && (rc = permute_rows(x, y, p, n, to)) != 0) {
+    if (moved && (rc = permute_rows(x, y, w, p, n, to)) != 0) {
         pt_seterr(err, "out of memory");
         goto out;
     }
@@ -231,7 +242,7 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
                    char *err)
 {
     pt_image_builder_t *b = NULL;
-    double *x, *y;
+    double *x, *y, *w = NULL;
     size_t *dst = NULL, p = ds->features;
     int rc;
 
@@ -245,7 +256,8 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
     }
     /* positions first: a block without rows is refused before any shared memory exists */
     if ((rc = pt_image_positions(block_of_row, ds->rows, nblocks, dst, err)) != 0 ||
-        (rc = pt_image_begin(ds->rows, p, nblocks, kind, &b, &x, &y, err)) != 0) {
+        (rc = pt_image_begin(ds->rows, p, nblocks, kind, &b, &x, &y, ds->w != NULL ? &w : NULL,
+                             err)) != 0) {
         free(dst);
         return rc;
     }
@@ -258,6 +270,8 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
         b->h.miss_col[k] = (uint32_t)ds->miss_col[k];
     for (size_t r = 0; r < ds->rows; r++) {
         y[dst[r]] = ds->y[r];
+        if (w != NULL)
+            w[dst[r]] = ds->w[r];
         memcpy(x + dst[r] * p, ds->x + r * p, p * sizeof(double));
     }
     rc = pt_image_end(&b, block_of_row, dst, fingerprint, fd_out, held, err);
@@ -270,7 +284,8 @@ static int image_check(const pt_shm_seg_t *seg, int fd, char *err)
     const pt_image_hdr_t *h = seg->base;
     if (memcmp(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC) != 0 ||
         h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)seg->size ||
-        h->x_off + h->rows * h->features * sizeof(double) != h->total_size) {
+        h->x_off + h->rows * h->features * sizeof(double) != h->total_size ||
+        (h->w_off != 0 && (h->w_off < h->y_off || h->w_off + h->rows * sizeof(double) > h->x_off))) {
         pt_seterr(err, "image descriptor %d: not a paratune image of version %d", fd,
                   PT_IMAGE_VERSION);
         return -EINVAL;
@@ -310,6 +325,20 @@ const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, 
     if (y != NULL)
         *y = ys + bs[b];
     return xs + bs[b] * img->hdr->features;
+}
+
+const double *pt_image_w(const pt_image_t *img)
+{
+    if (img->hdr->w_off == 0)
+        return NULL;
+    return (const double *)((const char *)img->seg.base + img->hdr->w_off);
+}
+
+const double *pt_image_block_w(const pt_image_t *img, size_t b)
+{
+    const uint64_t *bs = (const uint64_t *)((const char *)img->seg.base + img->hdr->block_off);
+    const double *w = pt_image_w(img);
+    return w != NULL ? w + bs[b] : NULL;
 }
 
 void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds)

@@ -5,6 +5,7 @@
  * children reach it through an inherited read-only descriptor. Layout (byte offsets in the
  * header, every array 64-byte aligned):
  *   header | block_start[nblocks + 1] (uint64 row offsets) | y[rows] (double) |
+ *   [w[rows] (double): the rows' weights, only with a weight column] |
  *   x[rows * features] (double, row-major)
  * Rows of block b are rows block_start[b] .. block_start[b+1]-1, so every training and
  * validation set is a few contiguous blocks that BLAS reads in place.
@@ -19,8 +20,8 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 4 /* 2: no row index (version 1 had one, never read); 3: ncat;
-                             4: nmiss */
+#define PT_IMAGE_VERSION 6 /* 2: no row index (version 1 had one, never read); 3: ncat;
+                             4: nmiss; 5: w_off (row weights); 6: cat_missing */
 #define PT_IMAGE_MAX_CAT 32 /* categorical columns an image describes */
 #define PT_IMAGE_MAX_MISS 32 /* columns with missing values (PT_MISSING_MAX) */
 
@@ -44,11 +45,15 @@ typedef struct {
      * feature miss_col[k] */
     uint64_t nmiss;
     uint32_t miss_col[PT_IMAGE_MAX_MISS];
+    /* row weights (weightCol): w[rows] at w_off, in the rows' order; 0 when unweighted
+     * (every row weighs 1; read them with pt_image_w / pt_image_block_w) */
+    uint64_t w_off;
 } pt_image_hdr_t;
 
 typedef struct pt_image pt_image_t;
 
-/* Builds the image of ds (its categorical layout too: ds->ncat <= PT_IMAGE_MAX_CAT) with row r in block block_of_row[r] (0 <= block < nblocks; every
+/* Builds the image of ds (its categorical layout too: ds->ncat <= PT_IMAGE_MAX_CAT; its
+ * weights when ds->w is not NULL) with row r in block block_of_row[r] (0 <= block < nblocks; every
  * block must be non-empty). Returns a read-only, close-on-exec descriptor of the unlinked shm
  * object in *fd_out (the caller closes it), or a negative errno with the reason in err.
  * held, when not NULL, receives the mapping the image was written through (its length is the
@@ -62,7 +67,8 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
 
 /* The same in steps, for a caller that writes the rows itself (the CSV loader, straight into
  * shared memory). pt_image_begin creates and maps the shm object for rows x features in
- * nblocks blocks and gives where the rows and labels go: x (rows x features) and y. The
+ * nblocks blocks and gives where the rows and labels go: x (rows x features) and y, and the
+ * weights: *w when w is not NULL (an image with weights), else the image has none. The
  * caller writes row r at any position pos[r] (a permutation); pt_image_positions gives the
  * final ones, in which case nothing moves later. pt_image_end then moves every row to its
  * block position in place (when pos differs), writes the block table and header,
@@ -70,7 +76,7 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
  * pt_image_abort free the builder, whatever the outcome. */
 typedef struct pt_image_builder pt_image_builder_t;
 int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind_t kind,
-                   pt_image_builder_t **out, double **x, double **y, char *err);
+                   pt_image_builder_t **out, double **x, double **y, double **w, char *err);
 /* dst[r]: the position of row r in the image (blocks in order; within a block, rows in
  * their input order). -EINVAL with "fold B has no rows" when a block is empty. */
 int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblocks, size_t *dst,
@@ -93,5 +99,10 @@ void pt_image_unmap(pt_image_t **pimg);
 const pt_image_hdr_t *pt_image_header(const pt_image_t *img);
 /* Rows of block b: returns x (n x features) and sets *y and *n. b must be < nblocks. */
 const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, size_t *n);
+/* The rows' weights (rows entries, in the image's row order, every block after the other),
+ * or NULL when the image has none (every row weighs 1). Borrowed from the mapping. */
+const double *pt_image_w(const pt_image_t *img);
+/* Block b's weights (as many as its rows), or NULL when the image has none. b < nblocks. */
+const double *pt_image_block_w(const pt_image_t *img, size_t b);
 
 #endif

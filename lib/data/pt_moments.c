@@ -103,6 +103,44 @@ static void mom__symmetrize_upper(double *A, size_t p)
             A[j * p + i] = A[i * p + j];
 }
 
+/* The end of both passes: the correction for the rounding error of the first-pass means,
+ * with d = x - mean~ (weighted: dsum = sum w d, ydsum alike, n = sum w),
+ * sum w (x - mean)(x - mean)^T = sum w d d^T - (sum w d)(sum w d)^T / n. Constant columns
+ * have d == 0 exactly and stay exact. Sets m->n = n. */
+static void mom__correct(pt_moments_t *m, const double *dsum, double ydsum, double n)
+{
+    size_t p = m->p;
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = i; j < p; j++)
+            m->S[i * p + j] -= dsum[i] * dsum[j] / n;
+    for (size_t j = 0; j < p; j++) {
+        m->sxy[j] -= dsum[j] * ydsum / n;
+        m->mean[j] += dsum[j] / n;
+    }
+    m->syy -= ydsum * ydsum / n;
+    if (m->syy < 0.0)
+        m->syy = 0.0;
+    m->ymean += ydsum / n;
+    for (size_t j = 0; j < p; j++)
+        if (m->S[j * p + j] < 0.0)
+            m->S[j * p + j] = 0.0;
+    mom__symmetrize_upper(m->S, p);
+    m->n = n;
+}
+
+/* The scratch of both passes in one zeroed allocation: the returned chunk x p buffer, *yc
+ * (chunk) and *dsum (p). NULL when out of memory. */
+static double *mom__scratch(size_t p, size_t chunk, double **yc, double **dsum)
+{
+    size_t pp = p > 0 ? p : 1;
+    double *buf = calloc(pp * chunk + chunk + pp, sizeof(double));
+    if (buf != NULL) {
+        *yc = buf + pp * chunk;
+        *dsum = *yc + chunk;
+    }
+    return buf;
+}
+
 int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n)
 {
     size_t p = m->p;
@@ -114,10 +152,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     pt_moments_clear(m);
     if (n == 0)
         return 0;
-    buf = malloc((p > 0 ? p : 1) * chunk * sizeof(double));
-    yc = malloc(chunk * sizeof(double));
-    dsum = calloc(p > 0 ? p : 1, sizeof(double));
-    if (buf == NULL || yc == NULL || dsum == NULL)
+    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL)
         goto out;
 
     /* Pass 1: column sums, minima and maxima (which skip NaN). A column is constant when its
@@ -169,30 +204,98 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
         }
     }
 
-    /* Correction for the rounding error of the first-pass means: with d = x - mean~,
-     * sum (x - mean)(x - mean)^T = sum d d^T - (sum d)(sum d)^T / n. Constant columns have
-     * d == 0 exactly and stay exact. */
-    for (size_t i = 0; i < p; i++)
-        for (size_t j = i; j < p; j++)
-            m->S[i * p + j] -= dsum[i] * dsum[j] / (double)n;
-    for (size_t j = 0; j < p; j++) {
-        m->sxy[j] -= dsum[j] * ydsum / (double)n;
-        m->mean[j] += dsum[j] / (double)n;
-    }
-    m->syy -= ydsum * ydsum / (double)n;
-    if (m->syy < 0.0)
-        m->syy = 0.0;
-    m->ymean += ydsum / (double)n;
-    for (size_t j = 0; j < p; j++)
-        if (m->S[j * p + j] < 0.0)
-            m->S[j * p + j] = 0.0;
-    mom__symmetrize_upper(m->S, p);
-    m->n = (double)n;
+    mom__correct(m, dsum, ydsum, (double)n);
     rc = 0;
 out:
     free(buf);
-    free(yc);
-    free(dsum);
+    return rc;
+}
+
+/* Pass 1 of the weighted moments: the total weight, weighted column sums into m->mean, and
+ * minima and maxima of the rows of positive weight; the label's weighted sum. Then the
+ * first-pass means (a column constant over those rows gets its value exactly). Returns the
+ * total weight. */
+static double mom__wpass1(pt_moments_t *m, const double *x, const double *y, const double *w,
+                          size_t n)
+{
+    size_t p = m->p, first = n;
+    double W = 0.0, ysum = 0.0;
+    int yconst = 1;
+    for (size_t i = 0; i < n; i++) {
+        const double *xi = x + i * p;
+        double wi = w[i];
+        if (wi == 0.0)
+            continue;
+        if (first == n)
+            first = i;
+        W += wi;
+        for (size_t j = 0; j < p; j++) {
+            double v = xi[j];
+            m->mean[j] += wi * v;
+            m->min[j] = v < m->min[j] ? v : m->min[j];
+            m->max[j] = v > m->max[j] ? v : m->max[j];
+        }
+        if (y != NULL) {
+            ysum += wi * y[i];
+            yconst &= y[i] == y[first];
+        }
+    }
+    if (W == 0.0)
+        return 0.0;
+    for (size_t j = 0; j < p; j++)
+        m->mean[j] = m->min[j] == m->max[j] && !isnan(m->mean[j]) ? x[first * p + j]
+                                                                    : m->mean[j] / W;
+    if (y != NULL)
+        m->ymean = yconst ? y[first] : ysum / W;
+    return W;
+}
+
+int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, const double *w,
+                           size_t n)
+{
+    size_t p = m->p;
+    size_t chunk = n < PT_MOM_CHUNK ? n : PT_MOM_CHUNK;
+    double *buf = NULL, *yc = NULL, *dsum = NULL, W, ydsum = 0.0;
+    int rc = -ENOMEM;
+
+    pt_moments_clear(m);
+    if (n == 0)
+        return 0;
+    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL)
+        goto out;
+    if ((W = mom__wpass1(m, x, y, w, n)) == 0.0) {
+        pt_moments_clear(m); /* no weight: the empty set */
+        rc = 0;
+        goto out;
+    }
+    /* Pass 2: the centred rows scaled by sqrt(w) (a row of weight 0 becomes 0), so that
+     * dsyrk and dgemv sum w d d^T and w d dy; dsum and ydsum sum w d and w dy. */
+    for (size_t r0 = 0; r0 < n; r0 += chunk) {
+        size_t rows = n - r0 < chunk ? n - r0 : chunk;
+        for (size_t i = 0; i < rows; i++) {
+            const double *xi = x + (r0 + i) * p;
+            double *bi = buf + i * p, sw = sqrt(w[r0 + i]);
+            for (size_t j = 0; j < p; j++) {
+                bi[j] = sw > 0.0 ? sw * (xi[j] - m->mean[j]) : 0.0; /* 0 * NaN is not 0 */
+                dsum[j] += sw * bi[j];
+            }
+            if (y != NULL) {
+                yc[i] = sw > 0.0 ? sw * (y[r0 + i] - m->ymean) : 0.0;
+                ydsum += sw * yc[i];
+                m->syy += yc[i] * yc[i];
+            }
+        }
+        if (p > 0)
+            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, buf,
+                        (int)p, 1.0, m->S, (int)p);
+        if (y != NULL && p > 0)
+            cblas_dgemv(CblasRowMajor, CblasTrans, (int)rows, (int)p, 1.0, buf, (int)p, yc, 1,
+                        1.0, m->sxy, 1);
+    }
+    mom__correct(m, dsum, ydsum, W);
+    rc = 0;
+out:
+    free(buf);
     return rc;
 }
 

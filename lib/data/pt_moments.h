@@ -14,7 +14,7 @@
 
 typedef struct {
     size_t p;     /* number of features */
-    double n;     /* number of rows (sum of weights; rows have weight 1 for now) */
+    double n;     /* number of rows; of weighted moments the sum of the weights */
     double *mean; /* p: column means */
     double *S;    /* p x p row-major, full symmetric: sum_i (x_i - mean)(x_i - mean)^T */
     double *sxy;  /* p: sum_i (x_i - mean)(y_i - ymean) */
@@ -40,6 +40,16 @@ void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src);
  * over centred chunks of at most a few hundred rows copied to a small scratch buffer (never
  * the whole block). Returns 0, or -ENOMEM. */
 int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n);
+
+/* Sets m to the weighted moments of n rows with weights w (n entries, finite, >= 0), as
+ * Spark's weighted summaries (WeightedLeastSquares' aggregator) form them: n := sum w,
+ * mean := sum w x / sum w, S := sum w (x - mean)(x - mean)^T, sxy, ymean and syy alike; a
+ * row of weight 0 adds nothing (not to min and max either, as Spark skips such rows). Every
+ * other consumer reads them as it reads unweighted moments. With a total weight of 0 m is
+ * the empty set. The same two passes as pt_moments_from_rows, on rows scaled by sqrt(w).
+ * Returns 0, or -ENOMEM. */
+int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, const double *w,
+                           size_t n);
 
 /* dst := moments of the union of the rows behind dst and src (same p); exact pairwise
  * combination. Either side may be empty (n = 0). */

@@ -2,7 +2,8 @@
  *
  * Every job of a sweep fits from the moments (count, means, centred X^T X, X^T y, each
  * column's min and max) of its training blocks, and those moments do not depend on the
- * param map. The coordinator makes one shared segment with a slot per block and, before the
+ * param map. The coordinator makes one shared segment with a slot per block (two with row
+ * weights: the block's weighted moments in the second, pt_trainset.h) and, before the
  * sweep's jobs, hands out one "stats job" per block; the worker that runs it computes the
  * block's moments once, writes them into the slot and marks it ready (a release store).
  * Every later job, on any worker, merges ready slots in place instead of reading the block
@@ -21,7 +22,7 @@
 
 typedef struct pt_stats pt_stats_t;
 
-/* Creates the segment for nblocks blocks of p features, all slots not ready. Returns a
+/* Creates the segment of nblocks slots for moments of p features, all not ready. Returns a
  * close-on-exec read-write descriptor in *fd_out, or a negative errno with err set. */
 int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err);
 

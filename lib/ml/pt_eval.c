@@ -108,21 +108,37 @@ pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt)
 
 double pt_eval_regression(pt_metric_t mt, const double *pred, const double *label, size_t n)
 {
-    double ybar = 0.0, sse = 0.0, sae = 0.0, sstot = 0.0, ssreg = 0.0, dn = (double)n;
+    return pt_eval_regression_w(mt, pred, label, NULL, n);
+}
+
+double pt_eval_regression_w(pt_metric_t mt, const double *pred, const double *label,
+                            const double *w, size_t n)
+{
+    double ybar = 0.0, sse = 0.0, sae = 0.0, sstot = 0.0, ssreg = 0.0, dn = 0.0, w2 = 0.0;
 
     if (n == 0)
         return NAN;
-    /* Pass 1: the label mean, which r2 and var centre on. */
-    for (size_t i = 0; i < n; i++)
-        ybar += label[i];
+    /* Pass 1: the total weight and the label mean, which r2 and var centre on. (Times a
+     * weight of 1.0 every term is what the unweighted sums add, bit for bit.) */
+    for (size_t i = 0; i < n; i++) {
+        double wi = w != NULL ? w[i] : 1.0;
+        ybar += wi * label[i];
+        dn += wi;
+        w2 += wi * wi;
+    }
     ybar /= dn;
     for (size_t i = 0; i < n; i++) {
-        double e = label[i] - pred[i];
-        sse += e * e;
-        sae += fabs(e);
-        sstot += (label[i] - ybar) * (label[i] - ybar);
-        ssreg += (pred[i] - ybar) * (pred[i] - ybar);
+        double e = label[i] - pred[i], wi = w != NULL ? w[i] : 1.0;
+        sse += wi * (e * e);
+        sae += wi * fabs(e);
+        sstot += wi * ((label[i] - ybar) * (label[i] - ybar));
+        ssreg += wi * ((pred[i] - ybar) * (pred[i] - ybar));
     }
+    /* Spark: SStot = variance(y) (weightSum - 1), the variance unbiased for reliability
+     * weights, sum w (y - ybar)^2 / (W - sum w^2 / W) (0 when that is not positive); with
+     * unit weights the factor is (n - 1) / (n - 1) and SStot stays sum (y - ybar)^2. */
+    if (w != NULL)
+        sstot = dn - w2 / dn > 0.0 ? sstot / (dn - w2 / dn) * (dn - 1.0) : 0.0;
     switch (mt) {
     case PT_METRIC_RMSE:
         return sqrt(sse / dn);
@@ -185,7 +201,8 @@ int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const doub
 
 typedef struct {
     double score;
-    double pos; /* 1 for a positive label (> 0.5), else 0 */
+    double pos; /* the row's weight for a positive label (> 0.5), else 0 */
+    double neg; /* the row's weight for a negative label, else 0 */
 } eval__pair_t;
 
 /* Java's Double.compare, descending: NaN first, then +inf ... 0.0, -0.0 ... -inf. */
@@ -212,6 +229,12 @@ static int eval__same(double a, double b)
 double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, size_t n,
                       int num_bins)
 {
+    return pt_eval_binary_w(mt, score, label, NULL, n, num_bins);
+}
+
+double pt_eval_binary_w(pt_metric_t mt, const double *score, const double *label,
+                        const double *w, size_t n, int num_bins)
+{
     eval__pair_t *v = NULL;
     size_t ndistinct = 0, grouping = 1, inrun = 0;
     double P = 0.0, N = 0.0, tp = 0.0, fp = 0.0, area = 0.0, px = 0.0, py = 0.0;
@@ -223,11 +246,13 @@ double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, 
     if (v == NULL)
         return NAN;
     for (size_t i = 0; i < n; i++) {
+        double wi = w != NULL ? w[i] : 1.0;
         v[i].score = score[i];
-        v[i].pos = label[i] > 0.5 ? 1.0 : 0.0;
+        v[i].pos = label[i] > 0.5 ? wi : 0.0;
+        v[i].neg = label[i] > 0.5 ? 0.0 : wi;
         P += v[i].pos;
+        N += v[i].neg;
     }
-    N = (double)n - P;
     qsort(v, n, sizeof *v, eval__cmp_desc);
     for (size_t i = 0; i < n; i++)
         if (i == 0 || !eval__same(v[i].score, v[i - 1].score))
@@ -240,7 +265,7 @@ double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, 
     for (size_t i = 0; i < n; i++) {
         int last_of_score = i + 1 == n || !eval__same(v[i + 1].score, v[i].score);
         tp += v[i].pos;
-        fp += 1.0 - v[i].pos;
+        fp += v[i].neg;
         if (!last_of_score)
             continue;
         if (++inrun < grouping && i + 1 < n)
@@ -280,10 +305,18 @@ static long eval__class(double v, size_t K)
 double pt_eval_multiclass(pt_metric_t mt, const double *pred, const double *prob,
                           const double *label, size_t n, size_t K)
 {
-    double *C = NULL, res = 0.0, dn = (double)n;
+    return pt_eval_multiclass_w(mt, pred, prob, label, NULL, n, K);
+}
+
+double pt_eval_multiclass_w(pt_metric_t mt, const double *pred, const double *prob,
+                            const double *label, const double *w, size_t n, size_t K)
+{
+    double *C = NULL, res = 0.0, dn = 0.0;
 
     if (n == 0 || K == 0)
         return NAN;
+    for (size_t i = 0; i < n; i++) /* the total weight (n for unit weights, exactly) */
+        dn += w != NULL ? w[i] : 1.0;
     if (mt == PT_METRIC_LOG_LOSS) {
         const double eps = 1e-15;
         if (prob == NULL)
@@ -294,7 +327,8 @@ double pt_eval_multiclass(pt_metric_t mt, const double *pred, const double *prob
             if (y < 0)
                 return NAN;
             p = prob[i * K + (size_t)y];
-            res += p < eps ? -log(eps) : (p > 1.0 - eps ? -log1p(-eps) : -log(p));
+            res += (w != NULL ? w[i] : 1.0) *
+                   (p < eps ? -log(eps) : (p > 1.0 - eps ? -log1p(-eps) : -log(p)));
         }
         return res / dn;
     }
@@ -310,7 +344,7 @@ double pt_eval_multiclass(pt_metric_t mt, const double *pred, const double *prob
             free(C);
             return NAN;
         }
-        C[(size_t)y * K + (size_t)p] += 1.0;
+        C[(size_t)y * K + (size_t)p] += w != NULL ? w[i] : 1.0;
     }
     if (mt == PT_METRIC_ACCURACY || mt == PT_METRIC_HAMMING_LOSS) {
         double tp = 0.0;

@@ -11,7 +11,10 @@
  * weightedPrecision, weightedRecall (larger-is-better), logLoss, hammingLoss
  * (smaller-is-better).
  *
- * Rows have unit weight.
+ * Each has a weighted form (_w: row weights w, Spark's metrics with weightCol; w NULL is unit
+ * weight, the plain form's numbers bit for bit): every sum and count is a sum of weights, and
+ * the regression r2's SStot is Spark's variance(y) (W - 1) with the variance unbiased for
+ * reliability weights (sum w (y - ybar)^2 / (W - sum w^2 / W), W = sum w).
  */
 #ifndef PT_EVAL_H
 #define PT_EVAL_H
@@ -59,6 +62,10 @@ pt_evaluator_t pt_eval_metric_evaluator(pt_metric_t mt);
 /* The metric of n predictions against n labels (n >= 1; two passes for accuracy). Returns the
  * value; NaN when n == 0. */
 double pt_eval_regression(pt_metric_t mt, const double *pred, const double *label, size_t n);
+/* Weighted (w: n weights >= 0, NULL: unit): sums of w e^2, w |e|, w (pred - ybar_w)^2 over
+ * W = sum w, and r2 with Spark's SStot (the file comment); NaN when W == 0. */
+double pt_eval_regression_w(pt_metric_t mt, const double *pred, const double *label,
+                            const double *w, size_t n);
 
 /* The same metric for the linear predictions coef . x + intercept of the rows whose moments
  * are v (count, means, centred scatter; pt_moments.h), without reading the rows: with the
@@ -69,8 +76,10 @@ double pt_eval_regression(pt_metric_t mt, const double *pred, const double *labe
  * rmse, mse, r2 and var only (mae needs the rows). SSE is a difference of terms whose sum
  * M = syy + 2 |coef . sxy| + coef^T S coef + n d^2 may be far larger than SSE: the moments
  * carry a relative error near 1e-14, so SSE is trusted only when SSE >= 1e-4 M (then it is
- * within 1e-10 of the sum over rows); SSreg has no such cancellation. Returns 0 with the value in *out, or -1 when the rows
- * are needed (mae, that cancellation, constant labels, no rows). */
+ * within 1e-10 of the sum over rows); SSreg has no such cancellation. Weighted moments
+ * (pt_moments_from_rows_w) give the weighted rmse, mse and var (not r2: Spark's weighted
+ * SStot needs the sum of the squared weights). Returns 0 with the value in *out, or -1 when
+ * the rows are needed (mae, that cancellation, constant labels, no rows). */
 int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const double *coef,
                                double intercept, double *out);
 
@@ -86,6 +95,11 @@ int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const doub
  * n == 0, num_bins < 0, mt is not a binary metric, or out of memory. */
 double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, size_t n,
                       int num_bins);
+/* Weighted (w NULL: unit): P, N, tp and fp are sums of weights; the distinct scores, and so
+ * numBins' grouping, are those of every row (a score of weight 0 included, as Spark counts
+ * its keys). */
+double pt_eval_binary_w(pt_metric_t mt, const double *score, const double *label,
+                        const double *w, size_t n, int num_bins);
 
 /* Spark's MulticlassMetrics of n rows over K classes: pred and label hold class ids (integers
  * in [0, K)); prob is n x K row-major (needed only for logLoss; may be NULL otherwise).
@@ -96,5 +110,9 @@ double pt_eval_binary(pt_metric_t mt, const double *score, const double *label, 
  * range, prob is missing for logLoss, mt is not a multiclass metric, or out of memory. */
 double pt_eval_multiclass(pt_metric_t mt, const double *pred, const double *prob,
                           const double *label, size_t n, size_t K);
+/* Weighted (w NULL: unit): the confusion matrix, logLoss and every count are sums of
+ * weights, so n becomes the total weight. */
+double pt_eval_multiclass_w(pt_metric_t mt, const double *pred, const double *prob,
+                            const double *label, const double *w, size_t n, size_t K);
 
 #endif

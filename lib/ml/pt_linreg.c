@@ -315,8 +315,10 @@ int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef
     if ((rc = pt_linreg_check_knobs("linearRegression", o->reg_param, alpha, o->max_iter,
                                     o->tol, err)) != 0)
         return rc;
-    if (!(n >= 1.0) || !isfinite(n)) {
-        pt_seterr(err, "linearRegression: no training rows");
+    /* weighted moments (weightCol) have n = sum of the weights, which may be below 1: like
+     * WeightedLeastSquares, refuse only a sum of 0 */
+    if (!(n > 0.0) || !isfinite(n)) {
+        pt_seterr(err, "linearRegression: no training rows (or their weights sum to 0)");
         return -EINVAL;
     }
     for (size_t j = 0; j < p; j++)

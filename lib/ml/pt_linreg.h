@@ -42,8 +42,9 @@ typedef struct {
 int pt_linreg_check_knobs(const char *model, double reg_param, double elastic_net,
                           int max_iter, double tol, char *err);
 
-/* Fits on the moments m (m->n >= 1). coef: caller-allocated m->p; *intercept set.
- * info may be NULL. Returns 0 or a negative errno with the reason in err. */
+/* Fits on the moments m (m->n > 0; of weighted moments the sum of the weights). coef:
+ * caller-allocated m->p; *intercept set. info may be NULL. Returns 0 or a negative errno
+ * with the reason in err. */
 int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef,
                   double *intercept, pt_linreg_info_t *info, char *err);
 

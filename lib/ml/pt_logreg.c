@@ -104,6 +104,7 @@ static double lr__smooth(void *ctx, const double *th, double *g)
         for (size_t i0 = 0; i0 < blk->n; i0 += P->chunk) {
             size_t ch = blk->n - i0 < P->chunk ? blk->n - i0 : P->chunk;
             const double *X = blk->x + i0 * p, *y = blk->y + i0;
+            const double *wt = blk->w != NULL ? blk->w + i0 : NULL;
             if (P->fit_icpt) {
                 for (size_t i = 0; i < ch; i++)
                     for (size_t a = 0; a < p; a++)
@@ -115,11 +116,12 @@ static double lr__smooth(void *ctx, const double *th, double *g)
             cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)ch, (int)r, (int)p, 1.0,
                         X, (int)p, P->Wraw, (int)r, 1.0, P->M, (int)r);
             for (size_t i = 0; i < ch; i++) {
-                double *m = P->M + i * r;
+                double *m = P->M + i * r, wi = wt != NULL ? wt[i] : 1.0;
                 size_t yi = (size_t)y[i];
                 if (!P->multinomial) {
-                    loss += lr__log1pexp(m[0]) - y[i] * m[0];
-                    m[0] = lr__sigmoid(m[0]) - y[i];
+                    /* weighted: w_i times the row's loss and residual (1.0 changes no bit) */
+                    loss += wi * (lr__log1pexp(m[0]) - y[i] * m[0]);
+                    m[0] = wi * (lr__sigmoid(m[0]) - y[i]);
                 } else {
                     double mx = m[0], se = 0.0, lse;
                     for (size_t k = 1; k < r; k++)
@@ -128,9 +130,9 @@ static double lr__smooth(void *ctx, const double *th, double *g)
                     for (size_t k = 0; k < r; k++)
                         se += exp(m[k] - mx);
                     lse = mx + log(se);
-                    loss += lse - m[yi];
+                    loss += wi * (lse - m[yi]);
                     for (size_t k = 0; k < r; k++)
-                        m[k] = exp(m[k] - lse) - (k == yi ? 1.0 : 0.0);
+                        m[k] = wi * (exp(m[k] - lse) - (k == yi ? 1.0 : 0.0));
                 }
                 for (size_t k = 0; k < r; k++)
                     P->gb[k] += m[k];
@@ -161,13 +163,15 @@ static double lr__smooth(void *ctx, const double *th, double *g)
     return loss * inv_n + reg;
 }
 
-/* The stats pass: label checks and histogram, raw means, sample means/stds of z. Fills
- * P->mu_raw, P->mu, P->inv_s (as 1/s, 0 for a zero std) and sd (q). Returns 0 or -EINVAL
- * with the reason in err. */
+/* The stats pass: label checks and histogram, raw means, sample means/stds of z, all
+ * weighted by the rows' weights (unit weights when a block has none: every product with 1.0
+ * is exact, so those numbers are the unweighted ones bit for bit). Fills P->n (the total
+ * weight), P->mu_raw, P->mu, P->inv_s (as 1/s, 0 for a zero std) and sd (q). Returns 0 or
+ * -EINVAL with the reason in err. */
 static int lr__stats(lr__prob_t *P, size_t nclasses, double *hist, double *sd, char *err)
 {
     size_t p = P->p, q = P->q;
-    double *zm = NULL, *m2 = NULL, *zmin = NULL, *zmax = NULL, *cm = NULL, n = 0.0;
+    double *zm = NULL, *m2 = NULL, *zmin = NULL, *zmax = NULL, *cm = NULL, n = 0.0, w2 = 0.0;
     int rc = -ENOMEM;
 
     zm = calloc(q, sizeof(double));
@@ -189,18 +193,24 @@ static int lr__stats(lr__prob_t *P, size_t nclasses, double *hist, double *sd, c
         for (size_t i0 = 0; i0 < blk->n; i0 += P->chunk) {
             size_t ch = blk->n - i0 < P->chunk ? blk->n - i0 : P->chunk;
             const double *X = blk->x + i0 * p, *y = blk->y + i0, *Z = X;
-            double nb = (double)ch, na = n;
+            const double *wt = blk->w != NULL ? blk->w + i0 : NULL;
+            double nb = 0.0, na = n;
             for (size_t i = 0; i < ch; i++) {
+                double wi = wt != NULL ? wt[i] : 1.0;
                 if (!(y[i] >= 0.0 && y[i] < (double)nclasses && y[i] == floor(y[i]))) {
                     pt_seterr(err, "logisticRegression: labels must be integers in [0, %zu); "
                               "found %g", nclasses, y[i]);
                     rc = -EINVAL;
                     goto out;
                 }
-                hist[(size_t)y[i]] += 1.0;
+                hist[(size_t)y[i]] += wi;
+                nb += wi;
+                w2 += wi * wi;
                 for (size_t a = 0; a < p; a++)
-                    P->mu_raw[a] += X[i * p + a];
+                    P->mu_raw[a] += wi * X[i * p + a];
             }
+            if (nb == 0.0)
+                continue; /* rows of weight 0 add nothing */
             if (P->A != NULL || P->c != NULL) {
                 if (P->A != NULL)
                     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)ch, (int)q,
@@ -218,14 +228,16 @@ static int lr__stats(lr__prob_t *P, size_t nclasses, double *hist, double *sd, c
                 cm[j] = 0.0;
             for (size_t i = 0; i < ch; i++)
                 for (size_t j = 0; j < q; j++)
-                    cm[j] += Z[i * q + j];
+                    cm[j] += (wt != NULL ? wt[i] : 1.0) * Z[i * q + j];
             for (size_t j = 0; j < q; j++)
                 cm[j] /= nb;
             for (size_t j = 0; j < q; j++) {
                 double s = 0.0, delta = cm[j] - zm[j];
                 for (size_t i = 0; i < ch; i++) {
-                    double v = Z[i * q + j];
-                    s += (v - cm[j]) * (v - cm[j]);
+                    double v = Z[i * q + j], wi = wt != NULL ? wt[i] : 1.0;
+                    if (wi == 0.0)
+                        continue; /* Spark's summarizer skips such rows (min, max too) */
+                    s += wi * ((v - cm[j]) * (v - cm[j]));
                     zmin[j] = fmin(zmin[j], v);
                     zmax[j] = fmax(zmax[j], v);
                 }
@@ -236,6 +248,11 @@ static int lr__stats(lr__prob_t *P, size_t nclasses, double *hist, double *sd, c
         }
     }
     P->n = n;
+    if (!(n > 0.0)) {
+        pt_seterr(err, "logisticRegression: the training rows' weights sum to 0");
+        rc = -EINVAL;
+        goto out;
+    }
     for (size_t a = 0; a < p; a++)
         P->mu_raw[a] /= n;
     /* The means the margins see: A^T mu_raw + c, so that centring in the raw space and the
@@ -249,7 +266,9 @@ static int lr__stats(lr__prob_t *P, size_t nclasses, double *hist, double *sd, c
         for (size_t j = 0; j < q; j++)
             P->mu[j] += P->c[j];
     for (size_t j = 0; j < q; j++) {
-        double s = n > 1.0 ? sqrt(fmax(m2[j], 0.0) / (n - 1.0)) : 0.0;
+        /* Spark's unbiased weighted variance: m2 / (W - sum w^2 / W), which for unit weights
+         * is m2 / (n - 1) exactly (n / n == 1) */
+        double den = n - w2 / n, s = den > 0.0 ? sqrt(fmax(m2[j], 0.0) / den) : 0.0;
         /* exactly constant, or a std that is rounding noise around the mean */
         if (zmax[j] == zmin[j] || !(s > 8.0 * DBL_EPSILON * fabs(zm[j])))
             s = 0.0;

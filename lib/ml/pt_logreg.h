@@ -11,7 +11,10 @@
  * LogisticAggregator / BinaryLogisticBlockAggregator and MultinomialLogisticBlockAggregator),
  * over b (r x q, r = 1 binomial, r = K multinomial) and intercepts b0 (r):
  *   (1/n) sum_i logloss_i + regParam [ (1-alpha)/2 sum_kj w2_j b'_kj^2 + alpha sum_kj w1_j |b'_kj| ]
- * with b'_kj = b_kj s_j, s_j the SAMPLE std of feature z_j; w2_j = w1_j = 1 when
+ * with b'_kj = b_kj s_j, s_j the SAMPLE std of feature z_j. With row weights v_i (the blocks'
+ * w) the data term is sum_i v_i logloss_i / sum_i v_i and the means, stds and label
+ * histogram are weighted as Spark's summarizer weighs them (std: sqrt(sum v (z - mean)^2 /
+ * (V - sum v^2 / V)), V = sum v, which is n - 1 for unit weights); w2_j = w1_j = 1 when
  * standardization is true, else w2_j = 1/s_j^2 and w1_j = 1/s_j (the penalty is then on the
  * raw b, as in Spark, which still optimises in the scaled space). Intercepts are not
  * penalised, the label is not scaled. Binomial logloss: log(1 + e^m) - y m, m = b.z + b0;
@@ -47,11 +50,13 @@
 #include <stddef.h>
 
 /* One contiguous block of training rows: x is n x p_raw row-major, y holds n labels, each an
- * integer class id in [0, nclasses). Read-only; never copied whole. */
+ * integer class id in [0, nclasses); w their n weights (weightCol: finite, >= 0), or NULL
+ * when every row weighs 1. Read-only; never copied whole. */
 typedef struct {
     const double *x;
     const double *y;
     size_t n;
+    const double *w;
 } pt_rowblock_t;
 
 enum { PT_FAMILY_AUTO = 0, PT_FAMILY_BINOMIAL = 1, PT_FAMILY_MULTINOMIAL = 2 };

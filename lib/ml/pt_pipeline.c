@@ -28,11 +28,12 @@ struct pt_fitted {
 };
 
 /* The transformers fitted so far, composed: z = A^T x + c (A p x q, c q; both NULL while
- * there is none), and the moments of z. */
+ * there is none), and the moments of z (wm: weighted, or NULL without weights). */
 typedef struct {
     pt_moments_t *m;
     double *A, *c;
     size_t q;
+    pt_moments_t *wm;
 } chain_t;
 
 void pt_fitted_destroy(pt_fitted_t **pf)
@@ -60,19 +61,24 @@ static int stage_params(const char *name, const pt_paramlist_t *all, pt_paramlis
     return 0;
 }
 
-/* Appends the fitted transformer st (p raw features, whose moments are raw) to the chain: the
- * moments of its output and the composed map x -> z (st's own map when it reads the raw
- * features). 0 or -ENOMEM. */
-static int chain_push(chain_t *ch, size_t p, const pt_moments_t *raw, const pt_stage_fit_t *st)
+/* Appends the fitted transformer st (p raw features, whose moments are raw, weighted wraw)
+ * to the chain: the moments of its output and the composed map x -> z (st's own map when it
+ * reads the raw features). 0 or -ENOMEM. */
+static int chain_push(chain_t *ch, size_t p, const pt_moments_t *raw, const pt_moments_t *wraw,
+                      const pt_stage_fit_t *st)
 {
     double *nA = malloc(p * st->p_out * sizeof(double));
     double *nc = calloc(st->p_out, sizeof(double));
     pt_moments_t *next = pt_moments_new(st->p_out);
-    if (nA == NULL || nc == NULL || next == NULL ||
-        pt_moments_affine(st->from_raw ? raw : ch->m, st->A, st->c, st->p_out, next) != 0) {
+    pt_moments_t *wnext = ch->wm != NULL ? pt_moments_new(st->p_out) : NULL;
+    if (nA == NULL || nc == NULL || next == NULL || (ch->wm != NULL && wnext == NULL) ||
+        pt_moments_affine(st->from_raw ? raw : ch->m, st->A, st->c, st->p_out, next) != 0 ||
+        (wnext != NULL && pt_moments_affine(st->from_raw ? wraw : ch->wm, st->A, st->c,
+                                            st->p_out, wnext) != 0)) {
         free(nA);
         free(nc);
         pt_moments_destroy(&next);
+        pt_moments_destroy(&wnext);
         return -ENOMEM;
     }
     if (ch->A == NULL || st->from_raw)
@@ -90,10 +96,12 @@ static int chain_push(chain_t *ch, size_t p, const pt_moments_t *raw, const pt_s
     free(ch->A);
     free(ch->c);
     pt_moments_destroy(&ch->m);
+    pt_moments_destroy(&ch->wm);
     ch->A = nA;
     ch->c = nc;
     ch->q = st->p_out;
     ch->m = next;
+    ch->wm = wnext;
     return 0;
 }
 
@@ -172,17 +180,21 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                                  char *err)
 {
     pt_fitted_t *f = calloc(1, sizeof *f);
-    chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p};
+    chain_t ch = {pt_moments_new(m->p), NULL, NULL, m->p,
+                  raw->wm != NULL ? pt_moments_new(m->p) : NULL};
     int rc = -EINVAL;
 
-    if (f == NULL || ch.m == NULL || (f->st = calloc(nstages ? nstages : 1, sizeof *f->st)) == NULL)
+    if (f == NULL || ch.m == NULL || (raw->wm != NULL && ch.wm == NULL) ||
+        (f->st = calloc(nstages ? nstages : 1, sizeof *f->st)) == NULL)
         goto nomem;
     pt_moments_copy(ch.m, m);
+    if (ch.wm != NULL)
+        pt_moments_copy(ch.wm, raw->wm);
     f->p = m->p;
     f->n = nstages;
     for (size_t s = 0; s < nstages; s++) {
         pt_stage_fit_t *st = &f->st[s];
-        pt_stage_in_t in = {.m = ch.m, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
+        pt_stage_in_t in = {.m = ch.m, .wm = ch.wm, .blocks = blocks, .nblocks = nblocks, .p_raw = m->p,
                             .A = ch.A, .c = ch.c, .nclasses = nclasses,
                             .eig = s == 0 ? pca_cache : NULL, .ncat = raw->ncat,
                             .cat_size = raw->cat_size, .nmiss = raw->nmiss,
@@ -202,7 +214,7 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
         if ((st->def->check != NULL && (rc = st->def->check(st, err)) != 0) ||
             (rc = st->def->fit(st, &in, err)) != 0)
             goto error;
-        if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, m, st) != 0)
+        if (st->def->role == PT_STAGE_TRANSFORMER && chain_push(&ch, m->p, m, raw->wm, st) != 0)
             goto nomem;
     }
     if (nstages == 0 || f->st[nstages - 1].def->role == PT_STAGE_TRANSFORMER) {
@@ -221,6 +233,7 @@ out:
     free(ch.A);
     free(ch.c);
     pt_moments_destroy(&ch.m);
+    pt_moments_destroy(&ch.wm);
     if (f == NULL)
         errno = rc < 0 ? -rc : EINVAL; /* set last: the frees above may change errno */
     return f;

@@ -56,6 +56,9 @@ typedef struct {
     int for_model;             /* the fit becomes the model file (the refit): stages compute
                                   the state only the file needs (imputer: the surrogate of a
                                   column without missing values) */
+    const pt_moments_t *wm;    /* the weighted moments of the training rows (weightCol), or
+                                  NULL without weights: pushed through the transformers (fit,
+                                  as Spark's, on the unweighted m) for the predictor */
 } pt_raw_layout_t;
 
 /* The same on raw features laid out as raw says. */

@@ -72,6 +72,8 @@ typedef struct {
 /* What a stage's fit sees. */
 typedef struct {
     const pt_moments_t *m;       /* moments of the stage's input (m->p is its width) */
+    const pt_moments_t *wm;      /* their weighted version when the rows have weights (what
+                                    a predictor fits from), else NULL */
     const pt_rowblock_t *blocks; /* the raw training rows, for a stage that reads them */
     size_t nblocks, p_raw;
     const double *A, *c;         /* the composed map raw -> stage input (p_raw x m->p, m->p),

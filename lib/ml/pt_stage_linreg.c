@@ -36,7 +36,9 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
-    if ((rc = pt_linreg_fit(in->m, &o, st->coef, st->icpt, &info, err)) != 0)
+    /* weightCol: WeightedLeastSquares from the weighted moments */
+    if ((rc = pt_linreg_fit(in->wm != NULL ? in->wm : in->m, &o, st->coef, st->icpt, &info,
+                            err)) != 0)
         return rc;
     st->iterations = info.iterations;
     st->converged = info.converged;

@@ -39,6 +39,11 @@ int pt_resume_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, c
                  (size_t)nd < old->nfeature_names ? old->feature_names[nd] : "(none)",
                  cur->nfeature_names,
                  (size_t)nd < cur->nfeature_names ? cur->feature_names[nd] : "(none)");
+    else if (!str_eq(old->weight_col, cur->weight_col))
+        snprintf(why, len, "different data: weight column %s%.60s%s; now %s%.60s%s",
+                 old->weight_col ? "\"" : "", old->weight_col ? old->weight_col : "none",
+                 old->weight_col ? "\"" : "", cur->weight_col ? "\"" : "",
+                 cur->weight_col ? cur->weight_col : "none", cur->weight_col ? "\"" : "");
     else if (old->fingerprint != cur->fingerprint || old->rows != cur->rows ||
         old->features != cur->features)
         snprintf(why, len, "different data (fingerprint %016llx, %llu x %llu; now %016llx, "

@@ -4,6 +4,12 @@
  * Where a block's moments come from, cheapest first: the shared segment (a stats job
  * published them), this process's kept copy (keep), the rows. The merge order is always
  * block order, so a set's moments are the same numbers whichever source served each block.
+ *
+ * An image with row weights (weightCol) has two moments per block, in "slots": slot b < nblocks
+ * the unweighted moments of block b (what the transformers fit from: Spark's StandardScaler,
+ * PCA, Imputer... take no weights), slot nblocks + b its weighted moments (what the
+ * predictors fit from and a regressor is scored from). The shared segment then has 2 nblocks
+ * slots, and a stats job publishes both of its block's.
  */
 #include "pt_trainset.h"
 
@@ -22,8 +28,9 @@ struct pt_trainset_cache {
     pt_trainset_opts_t o;
     size_t p, nblocks;
     int tvs;                /* PT_IMAGE_TVS: block 0 trains, block 1 validates */
-    pt_moments_t **kept;    /* nblocks: block moments computed here (keep), NULL until then */
-    pt_moments_t *views;    /* nblocks: views into the shared segment */
+    size_t nslots;          /* nblocks, or 2 nblocks with weights (see the file comment) */
+    pt_moments_t **kept;    /* nslots: slot moments computed here (keep), NULL until then */
+    pt_moments_t *views;    /* nslots: views into the shared segment */
     pt_pca_eig_t *pca;      /* nblocks + 1 (keep and few enough features), else NULL: the
                              * decomposition of the set validated on block b, then all rows */
     double *pred, *score;   /* scoring scratch, rows of the largest block */
@@ -57,7 +64,8 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
     c->p = h->features;
     c->nblocks = h->nblocks;
     c->tvs = h->kind == PT_IMAGE_TVS;
-    if (stats != NULL && pt_stats_nblocks(stats) != c->nblocks) {
+    c->nslots = pt_image_w(img) != NULL ? 2 * c->nblocks : c->nblocks;
+    if (stats != NULL && pt_stats_nblocks(stats) != c->nslots) {
         pt_seterr(err, "the shared moments segment does not match the image");
         goto error;
     }
@@ -67,8 +75,8 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
         if (n > maxrows)
             maxrows = n;
     }
-    c->kept = calloc(c->nblocks, sizeof *c->kept);
-    c->views = calloc(c->nblocks, sizeof *c->views);
+    c->kept = calloc(c->nslots, sizeof *c->kept);
+    c->views = calloc(c->nslots, sizeof *c->views);
     if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
         (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
         goto nomem;
@@ -87,7 +95,7 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     pt_trainset_cache_t *c = pc ? *pc : NULL;
     if (c == NULL)
         return;
-    for (size_t b = 0; c->kept != NULL && b < c->nblocks; b++)
+    for (size_t b = 0; c->kept != NULL && b < c->nslots; b++)
         pt_moments_destroy(&c->kept[b]);
     for (size_t b = 0; c->pca != NULL && b <= c->nblocks; b++)
         pt_pca_eig_free(&c->pca[b]);
@@ -99,7 +107,7 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     *pc = NULL;
 }
 
-/* Block b's moments when they are had without reading the rows: published by a stats job,
+/* Slot b's moments when they are had without reading the rows: published by a stats job,
  * or computed by this process before. NULL otherwise. */
 static const pt_moments_t *known_moments(pt_trainset_cache_t *c, size_t b)
 {
@@ -110,12 +118,21 @@ static const pt_moments_t *known_moments(pt_trainset_cache_t *c, size_t b)
     return NULL;
 }
 
-/* Moments of block b: known, or computed now (kept when keep, else into tmp). NULL when out
+/* Computes slot s's moments (see the file comment) from its block's rows into m. 0 or
+ * -ENOMEM. */
+static int slot_from_rows(const pt_trainset_cache_t *c, size_t s, pt_moments_t *m)
+{
+    const double *x, *y;
+    size_t n, b = s % c->nblocks;
+    x = pt_image_block(c->img, b, &y, &n);
+    return s < c->nblocks ? pt_moments_from_rows(m, x, y, n)
+                          : pt_moments_from_rows_w(m, x, y, pt_image_block_w(c->img, b), n);
+}
+
+/* Moments of slot b: known, or computed now (kept when keep, else into tmp). NULL when out
  * of memory. */
 static const pt_moments_t *block_moments(pt_trainset_cache_t *c, size_t b, pt_moments_t *tmp)
 {
-    const double *x, *y;
-    size_t n;
     pt_moments_t *m;
     const pt_moments_t *known = known_moments(c, b);
     if (known != NULL)
@@ -123,8 +140,7 @@ static const pt_moments_t *block_moments(pt_trainset_cache_t *c, size_t b, pt_mo
     m = c->o.keep ? pt_moments_new(c->p) : tmp;
     if (m == NULL)
         return NULL;
-    x = pt_image_block(c->img, b, &y, &n);
-    if (pt_moments_from_rows(m, x, y, n) != 0) {
+    if (slot_from_rows(c, b, m) != 0) {
         if (c->o.keep)
             pt_moments_destroy(&m);
         return NULL;
@@ -136,8 +152,6 @@ static const pt_moments_t *block_moments(pt_trainset_cache_t *c, size_t b, pt_mo
 
 int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err)
 {
-    const double *x, *y;
-    size_t n;
     pt_moments_t *m = NULL;
     int rc = 0;
 
@@ -145,14 +159,17 @@ int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err)
         pt_seterr(err, "stats job for block %d without a shared moments segment", block);
         return -EINVAL;
     }
-    x = pt_image_block(c->img, (size_t)block, &y, &n);
-    if ((m = pt_moments_new(c->p)) == NULL || pt_moments_from_rows(m, x, y, n) != 0) {
-        pt_seterr(err, "out of memory");
+    if ((m = pt_moments_new(c->p)) == NULL) {
         rc = -ENOMEM;
         goto out;
     }
-    pt_stats_publish(c->stats, (size_t)block, m);
+    /* the block's slots: its moments, and its weighted moments when the image has weights */
+    for (size_t s = (size_t)block; rc == 0 && s < c->nslots; s += c->nblocks)
+        if ((rc = slot_from_rows(c, s, m)) == 0)
+            pt_stats_publish(c->stats, s, m);
 out:
+    if (rc != 0)
+        pt_seterr(err, "out of memory");
     pt_moments_destroy(&m);
     return rc;
 }
@@ -160,6 +177,7 @@ out:
 void pt_trainset_clear(pt_trainset_t *ts)
 {
     pt_moments_destroy(&ts->moments);
+    pt_moments_destroy(&ts->wmoments);
     free(ts->blocks);
     memset(ts, 0, sizeof *ts);
 }
@@ -170,13 +188,15 @@ static int set_begin(pt_trainset_cache_t *c, size_t skip, pt_trainset_t *ts)
     memset(ts, 0, sizeof *ts);
     ts->moments = pt_moments_new(c->p);
     ts->blocks = calloc(c->nblocks, sizeof *ts->blocks);
-    if (ts->moments == NULL || ts->blocks == NULL)
+    if (ts->moments == NULL || ts->blocks == NULL ||
+        (c->nslots > c->nblocks && (ts->wmoments = pt_moments_new(c->p)) == NULL))
         return -ENOMEM;
     for (size_t b = 0; b < c->nblocks; b++) {
         pt_rowblock_t *rb = &ts->blocks[ts->nblocks];
         if (b == skip)
             continue;
         rb->x = pt_image_block(c->img, b, &rb->y, &rb->n);
+        rb->w = pt_image_block_w(c->img, b);
         ts->nblocks++;
     }
     if (c->pca != NULL)
@@ -203,16 +223,16 @@ int pt_trainset_fold(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *
     }
     ts->validates = 1;
     ts->vblock = vb;
-    for (size_t b = 0; b < c->nblocks; b++) {
+    for (size_t s = 0; s < c->nslots; s++) {
         const pt_moments_t *bm;
-        if (b == vb)
+        if (s % c->nblocks == vb)
             continue;
-        if ((bm = block_moments(c, b, tmp)) == NULL) {
+        if ((bm = block_moments(c, s, tmp)) == NULL) {
             pt_seterr(err, "out of memory computing moments");
             rc = -ENOMEM;
             goto out;
         }
-        pt_moments_merge(ts->moments, bm);
+        pt_moments_merge(s < c->nblocks ? ts->moments : ts->wmoments, bm);
     }
 out:
     pt_moments_destroy(&tmp);
@@ -224,8 +244,8 @@ out:
 /* ---------------------------------------------------------------- the refit's moments */
 
 typedef struct {
-    const double *x, *y;
-    size_t n, block;
+    const double *x, *y, *w; /* w: the rows' weights for a weighted slot, else NULL */
+    size_t n, block;         /* block: the slot */
     pt_moments_t *m;
     int rc;
 } piece_t;
@@ -238,27 +258,32 @@ typedef struct {
 static void *piece_thread(void *arg)
 {
     piece_run_t *r = arg;
-    for (size_t i = r->first; i < r->npieces; i += r->stride)
-        r->pieces[i].rc = pt_moments_from_rows(r->pieces[i].m, r->pieces[i].x, r->pieces[i].y,
-                                               r->pieces[i].n);
+    for (size_t i = r->first; i < r->npieces; i += r->stride) {
+        piece_t *pc = &r->pieces[i];
+        pc->rc = pc->w != NULL ? pt_moments_from_rows_w(pc->m, pc->x, pc->y, pc->w, pc->n)
+                               : pt_moments_from_rows(pc->m, pc->x, pc->y, pc->n);
+    }
     return NULL;
 }
 
-/* Cuts every block whose moments are not known into PT_TRAINSET_REFIT_PIECES pieces, in
- * block order, into pc (room for all). Returns the piece count, or -ENOMEM. */
+/* Cuts every slot whose moments are not known into PT_TRAINSET_REFIT_PIECES pieces, in
+ * slot order, into pc (room for all). Returns the piece count, or -ENOMEM. */
 static long cut_pieces(pt_trainset_cache_t *c, piece_t *pc)
 {
     size_t np = 0;
-    for (size_t b = 0; b < c->nblocks; b++) {
-        const double *x, *y;
+    for (size_t b = 0; b < c->nslots; b++) {
+        const double *x, *y, *w = NULL;
         size_t n;
         if (known_moments(c, b) != NULL)
             continue;
-        x = pt_image_block(c->img, b, &y, &n);
+        x = pt_image_block(c->img, b % c->nblocks, &y, &n);
+        if (b >= c->nblocks)
+            w = pt_image_block_w(c->img, b - c->nblocks);
         for (size_t k = 0; k < PT_TRAINSET_REFIT_PIECES; k++, np++) {
             size_t lo = n * k / PT_TRAINSET_REFIT_PIECES;
             size_t hi = n * (k + 1) / PT_TRAINSET_REFIT_PIECES;
-            pc[np] = (piece_t){x + lo * c->p, y + lo, hi - lo, b, pt_moments_new(c->p), 0};
+            pc[np] = (piece_t){x + lo * c->p, y + lo, w != NULL ? w + lo : NULL, hi - lo, b,
+                               pt_moments_new(c->p), 0};
             if (pc[np].m == NULL)
                 return -ENOMEM;
         }
@@ -298,7 +323,7 @@ static void run_pieces(piece_t *pc, size_t np, size_t threads, const int32_t *cp
 int pt_trainset_all(pt_trainset_cache_t *c, size_t threads, const int32_t *cpus, size_t ncpus,
                     pt_trainset_t *ts, char *err)
 {
-    size_t maxpieces = c->nblocks * PT_TRAINSET_REFIT_PIECES;
+    size_t maxpieces = c->nslots * PT_TRAINSET_REFIT_PIECES;
     piece_t *pc = NULL;
     long np;
     int rc = 0;
@@ -313,17 +338,18 @@ int pt_trainset_all(pt_trainset_cache_t *c, size_t threads, const int32_t *cpus,
         goto moments;
     }
     run_pieces(pc, (size_t)np, threads, cpus, ncpus);
-    /* block order; a block cut into pieces stays so even if its moments appear meanwhile */
-    for (size_t b = 0, k = 0; rc == 0 && b < c->nblocks; b++) {
+    /* slot order; a slot cut into pieces stays so even if its moments appear meanwhile */
+    for (size_t b = 0, k = 0; rc == 0 && b < c->nslots; b++) {
+        pt_moments_t *into = b < c->nblocks ? ts->moments : ts->wmoments;
         if (k >= (size_t)np || pc[k].block != b) {
-            pt_moments_merge(ts->moments, known_moments(c, b));
+            pt_moments_merge(into, known_moments(c, b));
             continue;
         }
         for (size_t e = k + PT_TRAINSET_REFIT_PIECES; k < e; k++) {
             if (pc[k].rc != 0)
                 rc = -ENOMEM;
             else
-                pt_moments_merge(ts->moments, pc[k].m);
+                pt_moments_merge(into, pc[k].m);
         }
     }
 moments:
@@ -375,7 +401,7 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
     pt_raw_layout_t raw = {.ncat = (size_t)h->ncat, .cat_size = h->cat_size,
                            .cat_missing = h->cat_missing,
                            .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
-                           .for_model = !ts->validates};
+                           .for_model = !ts->validates, .wm = ts->wmoments};
     return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
                                c->o.nclasses, ts->pca, &raw, err);
 }
@@ -389,23 +415,28 @@ static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, si
     const pt_moments_t *vm;
     const double *coef;
     double icpt;
+    int weighted = c->nslots > c->nblocks;
     if (c->o.ev != PT_EVAL_REGRESSION || !c->o.keep || pt_fitted_linear(fit, &coef, &icpt) != 0)
         return -1;
-    if ((vm = known_moments(c, vb)) == NULL)
+    /* weighted r2 (Spark's SStot has the sum of squared weights in it) reads the rows */
+    if (weighted && c->o.metric == PT_METRIC_R2)
+        return -1;
+    if ((vm = known_moments(c, weighted ? c->nblocks + vb : vb)) == NULL)
         return -1;
     return pt_eval_regression_moments(c->o.metric, vm, coef, icpt, metric);
 }
 
 /* The validation rows a skipping stringIndexer drops (pt_fitted_keep_rows) taken out of the
- * n predictions in c's scratch (pred, score, and prob of K classes when K > 0) and of the
- * labels *y (then copied to *ybuf, which the caller frees). Returns the rows left, 0 with
- * err when none is, or -ENOMEM. */
+ * n predictions in c's scratch (pred, score, and prob of K classes when K > 0), of the
+ * labels *y and of the weights *w when not NULL (both then copied to *ybuf, which the caller
+ * frees). Returns the rows left, 0 with err when none is, or -ENOMEM. */
 static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const double *x,
-                      size_t n, size_t K, const double **y, double **ybuf, char *err)
+                      size_t n, size_t K, const double **y, const double **w, double **ybuf,
+                      char *err)
 {
     unsigned char *keep = malloc(n ? n : 1);
     size_t m = 0;
-    *ybuf = malloc((n ? n : 1) * sizeof **ybuf);
+    *ybuf = malloc((n ? 2 * n : 1) * sizeof **ybuf); /* the labels, then the weights */
     if (keep == NULL || *ybuf == NULL) {
         free(keep);
         pt_seterr(err, "out of memory");
@@ -416,6 +447,8 @@ static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const doub
         if (!keep[i])
             continue;
         (*ybuf)[m] = (*y)[i];
+        if (*w != NULL)
+            (*ybuf)[n + m] = (*w)[i];
         c->pred[m] = c->pred[i];
         c->score[m] = c->score[i];
         if (K > 0)
@@ -424,6 +457,8 @@ static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const doub
     }
     free(keep);
     *y = *ybuf;
+    if (*w != NULL)
+        *w = *ybuf + n;
     if (m == 0)
         pt_seterr(err, "stringIndexer handleInvalid skip: every one of the %zu validation rows "
                   "has a category not in the training rows: nothing left to score", n);
@@ -433,7 +468,7 @@ static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const doub
 int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
                       double *metric, char *err)
 {
-    const double *x, *y;
+    const double *x, *y, *w = pt_image_block_w(c->img, ts->vblock);
     double *ybuf = NULL;
     size_t n, K = pt_fitted_classes(fit);
     size_t maxK = c->o.nclasses > 2 ? c->o.nclasses : 2;
@@ -452,7 +487,7 @@ int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
-    if (drops && (left = drop_rows(c, fit, x, n, K > 0 && K <= maxK ? K : 0, &y, &ybuf,
+    if (drops && (left = drop_rows(c, fit, x, n, K > 0 && K <= maxK ? K : 0, &y, &w, &ybuf,
                                    err)) <= 0) {
         free(ybuf);
         return left < 0 ? (int)left : -EINVAL;
@@ -460,11 +495,11 @@ int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_
     if (drops)
         n = (size_t)left;
     if (c->o.ev == PT_EVAL_BINARY)
-        *metric = pt_eval_binary(c->o.metric, c->score, y, n, c->o.num_bins);
+        *metric = pt_eval_binary_w(c->o.metric, c->score, y, w, n, c->o.num_bins);
     else if (c->o.ev == PT_EVAL_MULTICLASS)
-        *metric = pt_eval_multiclass(c->o.metric, c->pred, c->prob, y, n, K);
+        *metric = pt_eval_multiclass_w(c->o.metric, c->pred, c->prob, y, w, n, K);
     else
-        *metric = pt_eval_regression(c->o.metric, c->pred, y, n);
+        *metric = pt_eval_regression_w(c->o.metric, c->pred, y, w, n);
     free(ybuf);
     return 0;
 }

@@ -51,6 +51,8 @@ typedef struct pt_trainset_cache pt_trainset_cache_t;
  * pt_trainset_clear; valid while its cache and the image live. */
 typedef struct {
     pt_moments_t *moments;  /* the merged moments of the training rows; owned */
+    pt_moments_t *wmoments; /* their weighted moments (an image with weights), else NULL;
+                             * owned */
     pt_rowblock_t *blocks;  /* the training blocks' rows, in block order (pointers into the
                              * image); the array is owned */
     size_t nblocks;
@@ -61,7 +63,8 @@ typedef struct {
 } pt_trainset_t;
 
 /* The cache for sets on img (borrowed; must outlive the cache). stats, when not NULL, is the
- * shared moments segment (borrowed) with one slot per image block. Returns an owned cache, or
+ * shared moments segment (borrowed) with one slot per image block (two when the image has
+ * weights: slots nblocks + b hold the weighted moments of block b). Returns an owned cache, or
  * NULL with the reason in err (a segment that does not match the image, out of memory). */
 pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *stats,
                                            const pt_trainset_opts_t *opts, char *err);
@@ -73,8 +76,8 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc);
  * err naming the combination (a job of an unknown kind included). */
 int pt_trainset_check_job(const pt_msg_t *job, char *err);
 
-/* A stats job: computes block `block`'s moments from its rows and publishes them in the
- * shared segment. Returns 0, -EINVAL (no segment, or no such block) or -ENOMEM, with err set. */
+/* A stats job: computes block `block`'s moments (and weighted moments, when the image has
+ * weights) from its rows and publishes them in the shared segment. Returns 0, -EINVAL (no segment, or no such block) or -ENOMEM, with err set. */
 int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err);
 
 /* *ts := the training set of a fit job scored on fold `fold` (k-fold: every block but fold;
@@ -102,7 +105,8 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
 
 /* Scores fit on the validation block of ts (which must validate) with the cache's evaluator:
  * a regressor's rmse, mse, r2 or var from the block's moments when they are known without
- * reading the rows and kept moments are allowed (keep), else from its predictions. Returns 0
+ * reading the rows and kept moments are allowed (keep), else from its predictions; weighted
+ * (Spark's metrics with weightCol) when the image has weights, r2 then from the rows. Returns 0
  * with *metric set, or -EINVAL (a classification evaluator on a regressor) / -ENOMEM with
  * err set. */
 int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
