@@ -202,6 +202,26 @@ elif ! msg=$($PY "$CCHK" "$W/c3.log" "$W/catu_f.csv" color,grp 1e-6 --si-invalid
     ok  # the keep/error log differs from skip's numbers: the reference sees the difference
 else bad "the skip reference does not tell skip from keep"; fi
 
+begin "handleInvalid skip with row weights: the dropped validation rows' weights leave the weighted metric (weights_ref, 1e-6)"
+$PY - "$W" <<'PYEOF'
+import csv, sys
+import numpy as np
+w = sys.argv[1]
+rng = np.random.default_rng(3)
+for name in ("catu", "catu_f"):
+    rows = list(csv.reader(open(f"{w}/{name}.csv", newline="")))
+    wt = rng.uniform(0.2, 3.0, size=len(rows) - 1) if name == "catu" else wt
+    rows[0].append("w")
+    for r, v in zip(rows[1:], wt):
+        r.append(f"{v:.4f}")
+    with open(f"{w}/{name}w.csv".replace("_fw", "w_f"), "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+PYEOF
+pt tune --data "$W/catuw.csv" "${CAT[@]}" --weight-col w --pipeline stringIndexer,oneHotEncoder,linearRegression \
+    --set stringIndexer.handleInvalid=skip --grid linearRegression.regParam=0,0.1 --log "$W/s5.log" >/dev/null 2>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$CCHK" "$W/s5.log" "$W/catuw_f.csv" color,grp 1e-6 --weight-col w 2>&1); then bad "$msg"; else ok; fi
+
 begin "handleInvalid skip, logisticRegression (binary AUC): numpy + scipy (1e-4)"
 pt tune --data "$W/catb.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,logisticRegression \
     --set stringIndexer.handleInvalid=skip --set logisticRegression.tol=1e-10 \

@@ -177,22 +177,31 @@ expect_bad "categorical columns and the imputer without stringIndexer" "--catego
 expect_bad "missing values and categories without the imputer" "ci_f.csv:2: column x2: missing value (leave the column out with --ignore x2, or add the imputer stage" \
     "${CIP[@]}" --pipeline stringIndexer,linearRegression
 
-begin "paratune-log show: the column roles (label with its class names, fold column, features, imputed columns) and each categorical column's values, from the log header"
+begin "paratune-log show: the column roles (label with its class names, fold and weight columns, features, imputed columns) and each categorical column's values, from the log header"
 rm -f "$W/cis.log"
-pt tune --data "$W/cib_f.csv" "${CI[@]}" --categorical color,grp,label \
+$PY - "$W" <<'PYEOF'
+import csv, sys
+w = sys.argv[1]
+rows = list(csv.reader(open(f"{w}/cib_f.csv", newline="")))
+with open(f"{w}/cibw_f.csv", "w", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows(
+        [rows[0] + ["wt"]] + [r + [str(1 + i % 3)] for i, r in enumerate(rows[1:])])
+PYEOF
+pt tune --data "$W/cibw_f.csv" "${CI[@]}" --categorical color,grp,label --weight-col wt \
     --pipeline imputer,stringIndexer,oneHotEncoder,logisticRegression --set stringIndexer.handleInvalid=keep \
     --evaluator multiclass --log "$W/cis.log" >/dev/null 2>"$W/e" && COLUMNS= ptlog show "$W/cis.log" >"$W/cis.show" 2>>"$W/e"
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY - "$W" 2>&1 <<'PYEOF'
 import csv, sys, msgpack
 w = sys.argv[1]
-rows = list(csv.DictReader(open(f"{w}/cib_f.csv", newline="")))
+rows = list(csv.DictReader(open(f"{w}/cibw_f.csv", newline="")))
 cnt = {}
 for r in rows:
     cnt[r["label"]] = cnt.get(r["label"], 0) + 1
 classes = sorted(cnt, key=lambda s: (-cnt[s], s))  # Spark's label indexer: frequencyDesc
 vals = {c: sorted({r[c] for r in rows}) for c in ("color", "grp")}
-want = ["columns: label = label (class names: %s), fold column = fold" % ", ".join(classes),
+want = ["columns: label = label (class names: %s), fold column = fold, weight column = wt"
+        % ", ".join(classes),
         "features (4): x1, x2, color (categorical), grp (categorical)",
         "missing values (imputer): x1, x2"]
 want += ["categorical %s (%d values): %s" % (c, len(v), ", ".join(v)) for c, v in vals.items()]

@@ -50,6 +50,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import logreg_ref  # noqa: E402
 import pipeline_ref  # noqa: E402
+import weights_ref  # noqa: E402
 from impute_ref import surrogates  # noqa: E402
 
 
@@ -154,6 +155,9 @@ def main():
     ap.add_argument("--evaluator", default="binary", choices=["binary", "multiclass"])
     ap.add_argument("--label-strings", action="store_true")
     ap.add_argument("--impute", default=None, choices=["mean", "median", "mode"])
+    ap.add_argument("--weight-col", default=None,
+                    help="row weights (linreg): weights_ref's WeightedLeastSquares and "
+                         "weighted metrics")
     ap.add_argument("--predict", default=None,
                     help="fit on every row of --data, print the predictions of this CSV's rows")
     a = ap.parse_args()
@@ -164,7 +168,9 @@ def main():
     cats = a.categorical.split(",")
     li, fi = header.index(a.label), header.index(a.fold_col)
     ci = [header.index(c) for c in cats]
-    numc = [j for j in range(len(header)) if j not in (li, fi) and j not in ci]
+    wi = header.index(a.weight_col) if a.weight_col else -1
+    numc = [j for j in range(len(header)) if j not in (li, fi, wi) and j not in ci]
+    w = np.array([float(r[wi]) for r in data]) if a.weight_col else None
     X = np.array([[num(r[j]) for j in numc] for r in data]).reshape(len(data), len(numc))
     C = [[cat(r[j]) for r in data] for j in ci]
     fold = np.array([int(r[fi]) for r in data])
@@ -201,6 +207,10 @@ def main():
             continue
         tkeep = ~dropped_rows(Ztr[1:]) if len(Ztr) > 1 else np.ones(len(tr), bool)
         Ztr, Zva, va, tr = np.hstack(Ztr)[tkeep], np.hstack(Zva)[vkeep], va[vkeep], tr[tkeep]
+        if a.model == "linreg" and w is not None:
+            coef, b0 = weights_ref.linreg(Ztr, y[tr], w[tr], a.reg, 0.0)
+            out.append(weights_ref.reg_metric(a.metric or "rmse", Zva @ coef + b0, y[va], w[va]))
+            continue
         if a.model == "linreg":
             coef, b0 = pipeline_ref.linreg_fit(Ztr, y[tr], a.reg, True, True)
             out.append(pipeline_ref.metric(a.metric or "rmse", Zva @ coef + b0, y[va]))
