@@ -36,8 +36,8 @@ typedef struct {
     uint64_t nblocks;
     uint64_t fingerprint; /* pt_dataset_fingerprint of the data */
     uint64_t block_off, y_off, x_off, total_size;
-    /* categorical columns (pt_categorical.h): the last sum(cat_size) features are their
-     * indicator columns, column after column */
+    /* categorical columns (pt_categorical.h): the last sum(cat_size) features before the
+     * missing-value indicators are their indicator columns, column after column */
     uint64_t ncat;
     uint64_t cat_size[PT_IMAGE_MAX_CAT];
     uint64_t cat_missing; /* bit k: column k's last indicator is its missing value's */

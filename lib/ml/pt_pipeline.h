@@ -46,13 +46,15 @@ typedef struct {
     size_t ncat;               /* categorical columns: the last sum(cat_size[0..ncat)) raw
                                   features before the missing-value indicators are their
                                   indicator columns (pt_categorical.h); the first stage must
-                                  then be stringIndexer, which reads them */
+                                  then be stringIndexer, which reads them (or the second,
+                                  after the imputer) */
     const uint64_t *cat_size;
     uint64_t cat_missing;      /* bit k: categorical column k's last indicator marks a missing
                                   value (never one of the indexer's labels) */
     size_t nmiss;              /* missing-value indicators, the last raw features after the */
     const uint32_t *miss_col;  /* categorical ones (pt_missing.h): indicator k that of raw
-                                  feature miss_col[k]; the first stage must then be imputer */
+                                  feature miss_col[k]; the first stage must then be imputer
+                                  (or the second, after stringIndexer) */
     int for_model;             /* the fit becomes the model file (the refit): stages compute
                                   the state only the file needs (imputer: the surrogate of a
                                   column without missing values) */
@@ -68,8 +70,9 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                                  pt_pca_eig_t *pca_cache, const pt_raw_layout_t *raw,
                                  char *err);
 
-/* A pipeline starting with imputer: its surrogates, one per feature column (the raw
- * features but the last *nmiss, the indicators); NULL without an imputer. */
+/* A pipeline with the imputer (first or second): its surrogates, one per column of its
+ * output (the raw numeric features first, in place), and in *nmiss the count of its
+ * indicators (the last raw features); NULL without an imputer. */
 const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss);
 
 /* The rows the pipeline drops: under a stringIndexer with handleInvalid skip, a row whose

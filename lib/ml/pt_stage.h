@@ -82,7 +82,8 @@ typedef struct {
     pt_pca_eig_t *eig;           /* a cache of the input covariance's eigen-decomposition,
                                     filled on first use, or NULL */
     size_t ncat;                 /* categorical columns of the raw features: the last
-                                    sum(cat_size) raw features are their indicator columns */
+                                    sum(cat_size) raw features before the nmiss missing-value
+                                    indicators are their indicator columns */
     const uint64_t *cat_size;
     uint64_t cat_missing;        /* bit k: column k's last indicator marks a missing value */
     size_t nmiss;                /* missing-value indicators (pt_missing.h): the last nmiss raw
