@@ -204,6 +204,7 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
             if (f->st[i].def->categorical == 1)
                 in.indexer = &f->st[i];
         in.cat_missing = raw->cat_missing;
+        in.impute_cache = raw->impute_cache;
         st->def = pt_stage_lookup(stages[s]);
         if (stage_placement(st->def, stages[s], s, nstages, s > 0 ? f->st[s - 1].def : NULL,
                             raw->ncat, raw->nmiss, err) != 0)

@@ -19,6 +19,7 @@
 
 #include <msgpack.h>
 
+#include "pt_impute.h"
 #include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_pca.h"
@@ -55,6 +56,8 @@ typedef struct {
     const uint32_t *miss_col;  /* categorical ones (pt_missing.h): indicator k that of raw
                                   feature miss_col[k]; the first stage must then be imputer
                                   (or the second, after stringIndexer) */
+    pt_impute_cache_t *impute_cache; /* the imputer's median / mode surrogates on these
+                                        training rows, kept between fits, or NULL */
     int for_model;             /* the fit becomes the model file (the refit): stages compute
                                   the state only the file needs (imputer: the surrogate of a
                                   column without missing values) */

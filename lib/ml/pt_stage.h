@@ -21,6 +21,7 @@
 
 #include <msgpack.h>
 
+#include "pt_impute.h"
 #include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_pca.h"
@@ -92,6 +93,8 @@ typedef struct {
     int for_model;               /* the fit is the refit, packed into the model file */
     const pt_stage_fit_t *prev;  /* the stage before, fitted, or NULL */
     const pt_stage_fit_t *indexer; /* the fitted stringIndexer before this stage, or NULL */
+    pt_impute_cache_t *impute_cache; /* the training set's median / mode surrogates, kept
+                                        between fits (pt_impute.h), or NULL */
 } pt_stage_in_t;
 
 struct pt_stage_def {

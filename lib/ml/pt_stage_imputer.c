@@ -105,6 +105,25 @@ static int imputer__rank(const pt_stage_in_t *in, imputer_t *s, size_t q, int st
     return 0;
 }
 
+/* imputer__rank, or its result on these training rows from in->impute_cache (filled by the
+ * first fit; not for the model file, whose surrogates cover every column). 0 or -ENOMEM. */
+static int imputer__ranked(const pt_stage_in_t *in, imputer_t *s, size_t q, int strat)
+{
+    pt_impute_cache_t *ic = in->for_model ? NULL : in->impute_cache;
+    if (ic != NULL && ic->v[strat] != NULL && ic->n[strat] == q) {
+        memcpy(s->surrogate, ic->v[strat], q * sizeof *s->surrogate);
+        return 0;
+    }
+    if (imputer__rank(in, s, q, strat) != 0)
+        return -ENOMEM;
+    if (ic != NULL && ic->v[strat] == NULL &&
+        (ic->v[strat] = malloc((q ? q : 1) * sizeof *ic->v[strat])) != NULL) {
+        memcpy(ic->v[strat], s->surrogate, q * sizeof *s->surrogate);
+        ic->n[strat] = q;
+    }
+    return 0;
+}
+
 static int imputer__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     const char *name = pt_stage_str(st, "strategy");
@@ -129,7 +148,7 @@ static int imputer__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         for (size_t k = 0; k < s->nmiss; k++)
             s->surrogate[s->miss_col[k]] = pt_impute_mean_from_sums(
                 m->mean[s->miss_col[k]] * m->n, m->mean[q + k] * m->n, m->n);
-    } else if (imputer__rank(in, s, q, strat) != 0) {
+    } else if (imputer__ranked(in, s, q, strat) != 0) {
         return pt_stage_nomem(-ENOMEM, err);
     }
     for (size_t j = 0; j < q; j++)

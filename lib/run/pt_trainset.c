@@ -33,6 +33,8 @@ struct pt_trainset_cache {
     pt_moments_t *views;    /* nslots: views into the shared segment */
     pt_pca_eig_t *pca;      /* nblocks + 1 (keep and few enough features), else NULL: the
                              * decomposition of the set validated on block b, then all rows */
+    pt_impute_cache_t *imp; /* nblocks (keep), else NULL: the imputer's median / mode
+                             * surrogates of the set validated on block b */
     double *pred, *score;   /* scoring scratch, rows of the largest block */
     double *prob;           /* rows of the largest block x classes, for logLoss */
     double *scratch;        /* the one allocation pred, score and prob live in */
@@ -80,6 +82,8 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
     if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
         (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
         goto nomem;
+    if (opts->keep && (c->imp = calloc(c->nblocks, sizeof *c->imp)) == NULL)
+        goto nomem;
     if (c->kept == NULL || c->views == NULL || cache__scratch(c, maxrows, K) != 0)
         goto nomem;
     return c;
@@ -102,6 +106,9 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     free(c->kept);
     free(c->views);
     free(c->pca);
+    for (size_t b = 0; c->imp != NULL && b < c->nblocks; b++)
+        pt_impute_cache_free(&c->imp[b]);
+    free(c->imp);
     free(c->scratch);
     free(c);
     *pc = NULL;
@@ -201,6 +208,8 @@ static int set_begin(pt_trainset_cache_t *c, size_t skip, pt_trainset_t *ts)
     }
     if (c->pca != NULL)
         ts->pca = &c->pca[skip];
+    if (c->imp != NULL && skip < c->nblocks) /* a fold's set, validated on block skip */
+        ts->imp = &c->imp[skip];
     return 0;
 }
 
@@ -401,7 +410,8 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
     pt_raw_layout_t raw = {.ncat = (size_t)h->ncat, .cat_size = h->cat_size,
                            .cat_missing = h->cat_missing,
                            .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
-                           .for_model = !ts->validates, .wm = ts->wmoments};
+                           .for_model = !ts->validates, .wm = ts->wmoments,
+                           .impute_cache = ts->imp};
     return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
                                c->o.nclasses, ts->pca, &raw, err);
 }
