@@ -731,7 +731,7 @@ def workload_e(b):
          "--pipeline", "stringIndexer,oneHotEncoder,linearRegression", "--no-cache"] + grid + ohe),
         ("imputer(mean),stringIndexer,oneHotEncoder,linReg", ["--data", miss] + cat + [
          "--pipeline", "imputer,stringIndexer,oneHotEncoder,linearRegression"] + grid + ohe),
-        ("  imputer median (a pass per job: order statistics)", ["--data", miss] + cat + [
+        ("  imputer median (a pass per fold: order statistics)", ["--data", miss] + cat + [
          "--pipeline", "imputer,stringIndexer,oneHotEncoder,linearRegression",
          "--set", "imputer.strategy=median"] + grid + ohe),
     ]
@@ -754,7 +754,8 @@ def workload_e(b):
     log("  one-hot columns and mean-imputed values are affine maps of the stored indicator "
         "columns, fit and scored from the per-block moments the stats jobs share: no job "
         "passes over the rows (--no-cache shows what such passes cost); median/mode need "
-        "order statistics: one pass over the fold's rows, for the columns with missing values")
+        "order statistics: one pass over a fold's training rows (the columns with missing "
+        "values), kept for the fold's other param maps")
     FIGS["e"] = res
 
 
