@@ -54,9 +54,11 @@ static void put_field(FILE *f, const char *s)
 /* Writes the predictions as CSV through a temporary file (pt_file): the first nkept kept
  * columns of ds (--keep's; a categorical model's columns follow them),
  * "prediction", then the probability of class 1 for a binomial model or of every class for a
- * multinomial one. */
+ * multinomial one; only the rows with keep[i] set (the others are dropped: a skipping
+ * stringIndexer). */
 static int write_predictions(const char *path, const pt_model_t *m, const pt_dataset_t *ds,
-                             size_t nkept, const double *pred, const double *prob, char *err)
+                             size_t nkept, const unsigned char *keep, const double *pred,
+                             const double *prob, char *err)
 {
     size_t n = ds->rows;
     size_t K = pt_fitted_classes(m->fit);
@@ -82,6 +84,8 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
             fprintf(f, ",probability_%zu", k);
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
         for (size_t k = 0; k < nkept; k++) {
             put_field(f, pt_dataset_kept(ds, i, k));
             fputc(',', f);
@@ -139,18 +143,21 @@ static int categorical_opts(const pt_model_t *m, const char **keep, size_t nkeep
 }
 
 /* The model's indicator columns from the categorical columns' text (kept[k]); a value the
- * model does not have follows its stringIndexer's handleInvalid. */
+ * model does not have follows its stringIndexer's handleInvalid (error: refused; keep: every
+ * indicator 0, index numLabels; skip: the same, and the row is dropped, pt_fitted_keep_rows). */
 static int apply_categorical(const pt_model_t *m, pt_dataset_t *ds, const char *data,
-                             const size_t *kept, char *err)
+                             const size_t *kept, const char *missing, char *err)
 {
     const pt_value_t *hi = pt_paramlist_get(&m->params, "stringIndexer.handleInvalid");
-    int unknown_error = hi == NULL || hi->str == NULL || strcmp(hi->str, "keep") != 0;
+    int unknown_error = hi == NULL || hi->str == NULL ||
+                        (strcmp(hi->str, "keep") != 0 && strcmp(hi->str, "skip") != 0);
     return pt_categorical_apply(ds, data, kept, m->ncat, m->cat_names, m->cat_size,
-                                m->names + m->cat_first, unknown_error, err);
+                                m->names + m->cat_first, missing, unknown_error, err);
 }
 
 
-/* A model whose pipeline starts with imputer: each missing value of ds (NaN) replaced by its
+/* A model whose pipeline has the imputer: each missing value of ds (NaN; its numeric
+ * columns, before any categorical indicators, which are never missing) replaced by its
  * column's surrogate, and the model's indicator columns appended as 0 (the value is imputed
  * already). 0 or -ENOMEM with err. */
 static int impute_rows(const pt_model_t *m, pt_dataset_t *ds, const double *surr, size_t nmiss,
@@ -181,6 +188,33 @@ static int impute_rows(const pt_model_t *m, pt_dataset_t *ds, const double *surr
     return 0;
 }
 
+/* The rows of data as the model takes them: its numeric features (a missing value filled by
+ * an imputer's surrogate), its categorical columns' indicators (kept[k]: their kept index),
+ * then the imputer's indicators (0). An owned dataset, or NULL with err. */
+static pt_dataset_t *read_rows(const pt_model_t *m, const char *model_path, const char *data,
+                               pt_load_opts_t *opts, const size_t *kept, char *err)
+{
+    size_t nmiss = 0;
+    const double *surr = pt_fitted_imputer(m->fit, &nmiss);
+    pt_dataset_t *ds;
+    if (surr != NULL) {
+        opts->impute = 1; /* the imputer fills a missing value of any column */
+        if (m->ncat == 0) /* else the numeric columns are the names before cat_first */
+            opts->nfeature_cols = opts->features = m->nnames - nmiss;
+    }
+    if ((ds = pt_dataset_load(data, opts, err)) == NULL)
+        return NULL;
+    if (m->ncat > 0 && ds->format != PT_FMT_CSV) {
+        pt_seterr(err, "%s: the model %s has categorical columns: the data must be CSV", data,
+                  model_path);
+        pt_dataset_destroy(&ds);
+    } else if ((m->ncat > 0 && apply_categorical(m, ds, data, kept, opts->missing, err) != 0) ||
+               (surr != NULL && impute_rows(m, ds, surr, nmiss, err) != 0)) {
+        pt_dataset_destroy(&ds);
+    }
+    return ds;
+}
+
 int pt_predict_main(int argc, char **argv)
 {
     static const struct option lo[] = {{"model", required_argument, NULL, 'm'},
@@ -195,15 +229,15 @@ int pt_predict_main(int argc, char **argv)
                                        {NULL, 0, NULL, 0}};
     const char *model_path = NULL, *data = NULL, *out = NULL, *keep_arg = NULL, **keep = NULL;
     const char **cols = NULL;
-    size_t kept[PT_IMAGE_MAX_CAT], nmiss = 0;
-    const double *surr = NULL;
+    size_t kept[PT_IMAGE_MAX_CAT];
     size_t nkeep = 0;
     pt_load_opts_t opts;
     pt_dataset_t *ds = NULL;
     pt_model_t *m = NULL;
     char err[PT_ERRLEN], src[PT_ERRLEN / 2];
     double *pred = NULL, *prob = NULL;
-    size_t K;
+    unsigned char *rowkeep = NULL;
+    size_t K, nout;
     int c, code = PT_EXIT_USAGE, quiet = 0;
 
     memset(&opts, 0, sizeof opts);
@@ -274,21 +308,8 @@ int pt_predict_main(int argc, char **argv)
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if ((surr = pt_fitted_imputer(m->fit, &nmiss)) != NULL) {
-        opts.impute = 1; /* the imputer fills a missing value of any column */
-        opts.nfeature_cols = opts.features = m->nnames - nmiss;
-    }
-    ds = pt_dataset_load(data, &opts, err);
-    if (ds == NULL)
+    if ((ds = read_rows(m, model_path, data, &opts, kept, err)) == NULL)
         goto fail;
-    if (surr != NULL && impute_rows(m, ds, surr, nmiss, err) != 0)
-        goto fail;
-    if (m->ncat > 0 && (ds->format != PT_FMT_CSV || apply_categorical(m, ds, data, kept, err) != 0)) {
-        if (ds->format != PT_FMT_CSV)
-            pt_seterr(err, "%s: the model %s has categorical columns: the data must be CSV",
-                      data, model_path);
-        goto fail;
-    }
     if (ds->format == PT_FMT_LIBSVM && nkeep > 0) {
         pt_seterr(err, "--keep %s: %s is LIBSVM, which has no named columns", keep_arg, data);
         goto fail;
@@ -300,13 +321,19 @@ int pt_predict_main(int argc, char **argv)
     pred = malloc(ds->rows * sizeof *pred);
     prob = malloc(ds->rows * (K ? K : 1) * sizeof *prob);
     pt_fitted_set_threads(m->fit, pt_cpus_count()); /* a forest's rows over every CPU */
-    if (pred == NULL || prob == NULL || pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
+    rowkeep = malloc(ds->rows ? ds->rows : 1);
+    if (pred == NULL || prob == NULL || rowkeep == NULL ||
+        pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if (write_predictions(out, m, ds, nkeep, pred, prob, err) != 0)
+    nout = pt_fitted_keep_rows(m->fit, ds->x, ds->rows, rowkeep);
+    if (write_predictions(out, m, ds, nkeep, rowkeep, pred, prob, err) != 0)
         goto fail;
     pt_sep_note(data, ds, opts.sep, quiet);
+    if (nout < ds->rows && !quiet)
+        fprintf(stderr, "paratune: %zu of %zu rows dropped (a category not among the model's: "
+                "stringIndexer handleInvalid skip)\n", ds->rows - nout, ds->rows);
     code = PT_EXIT_OK;
     goto done;
 fail:
@@ -316,6 +343,7 @@ done:
     free(cols);
     free(pred);
     free(prob);
+    free(rowkeep);
     pt_model_destroy(&m);
     pt_dataset_destroy(&ds);
     return code;

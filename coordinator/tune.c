@@ -111,6 +111,35 @@ static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char
                                ds->nlabel_values, err);
 }
 
+/* The header's categorical columns (their values: not a column's missing-value slot) and
+ * class names (borrowed from ds; h->cat_values, which points into the indicator names
+ * "COL=VALUE", and h->cat_nvalues are the caller's to free). 0 or -ENOMEM. */
+static int header_categories(const pt_dataset_t *ds, pt_log_header_t *h)
+{
+    size_t off = ds->features - ds->nmiss, total = 0, n = 0; /* the indicators end before
+                                                                the missing-value ones */
+    h->label_values = ds->label_values;
+    h->nlabel_values = ds->nlabel_values;
+    if (ds->ncat == 0 || ds->names == NULL)
+        return 0;
+    for (size_t k = 0; k < ds->ncat; k++)
+        total += ds->cat_size[k];
+    h->cat_values = calloc(total, sizeof *h->cat_values);
+    h->cat_nvalues = calloc(ds->ncat, sizeof *h->cat_nvalues);
+    if (h->cat_values == NULL || h->cat_nvalues == NULL)
+        return -ENOMEM;
+    off -= total;
+    for (size_t k = 0; k < ds->ncat; off += ds->cat_size[k], k++) {
+        h->cat_nvalues[k] = ds->cat_size[k] - (k < 64 ? (ds->cat_missing >> k & 1) : 0);
+        for (size_t v = 0; v < h->cat_nvalues[k]; v++)
+            h->cat_values[n++] = ds->names[off + v] + strlen(ds->cat_names[k]) + 1;
+    }
+    h->ncat = ds->ncat;
+    h->cat_names = ds->cat_names;
+    h->cat_missing = ds->cat_missing;
+    return 0;
+}
+
 static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
                        pt_log_header_t *h)
 {
@@ -148,7 +177,7 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->threads_per_job = (int)o->threads;
     h->param_maps = s->maps;
     h->nmaps = s->nmaps;
-    return 0;
+    return header_categories(ds, h);
 }
 
 /* CPU seconds (user + system) of this process so far, ZeroMQ's I/O thread included. */
@@ -362,26 +391,37 @@ static int make_folds(sweep_t *s, char *err)
     return rc == -ENOMEM ? rc : rc != 0 ? -EINVAL : 0;
 }
 
-/* The first stage indexes the categorical columns exactly when there are some; an encoder
- * follows the indexer; the imputer is first, and not with categorical columns. */
+/* The pipeline indexes the categorical columns exactly when there are some: stringIndexer
+ * first, or second right after the imputer; the imputer is first, or second right after
+ * stringIndexer (either order gives the same fit: Spark's Imputer takes the numeric columns,
+ * the indexer the strings); an encoder follows the indexer (or the imputer right after it). */
 static int check_categorical(const sweep_t *s, char *err)
 {
-    const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, 0));
-    int indexes = d != NULL && d->categorical == 1;
+    int indexes = 0;
     for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
         const pt_stage_def_t *di = pt_stage_lookup(pt_spec_stage(s->spec, i));
         const pt_stage_def_t *dp = i > 0 ? pt_stage_lookup(pt_spec_stage(s->spec, i - 1)) : NULL;
-        if (di != NULL && di->imputes && i > 0) {
-            pt_seterr(err, "--pipeline: imputer must be the first stage");
+        const pt_stage_def_t *d0 = pt_stage_lookup(pt_spec_stage(s->spec, 0));
+        int pair = i == 1 && di != NULL && dp != NULL &&
+                   ((di->imputes && dp->categorical == 1) || (di->categorical == 1 && dp->imputes));
+        if (di == NULL)
+            continue;
+        if (di->imputes && i > 0 && !pair) {
+            pt_seterr(err, "--pipeline: imputer must be the first stage (or the second, "
+                      "right after stringIndexer)");
             return -EINVAL;
         }
-        if (di != NULL && ((di->categorical == 1 && i > 0) ||
-                           (di->categorical == 2 && (dp == NULL || dp->categorical != 1)))) {
+        if ((di->categorical == 1 && i > 0 && !pair) ||
+            (di->categorical == 2 && (dp == NULL || (dp->categorical != 1 &&
+                                                     !(dp->imputes && i == 2 && d0 != NULL &&
+                                                       d0->categorical == 1))))) {
             pt_seterr(err, "--pipeline: %s", di->categorical == 1
-                                                 ? "stringIndexer must be the first stage"
+                                                 ? "stringIndexer must be the first stage (or "
+                                                   "the second, right after imputer)"
                                                  : "oneHotEncoder must follow stringIndexer");
             return -EINVAL;
         }
+        indexes |= di->categorical == 1;
     }
     if (indexes == (s->ds->ncat > 0))
         return 0;
@@ -393,7 +433,8 @@ static int check_categorical(const sweep_t *s, char *err)
 
 /* --categorical: the columns are read as text (lo's kept columns), not as features: taken out
  * of --features, added to --ignore (*cols: the lists made, one block the caller frees); the
- * rows load into the dataset's memory, as the indicator columns widen them afterwards. The
+ * rows load into the dataset's memory, as the indicator columns widen them afterwards (into
+ * the image: categorical_data). The
  * label among them (class names): read as text too, kept last (*text_label set). */
 static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***cols,
                             int *text_label, char *err)
@@ -460,6 +501,36 @@ static int categorical_opts(const opts_t *o, pt_load_opts_t *lo, const char ***c
     return 0;
 }
 
+/* 1 when the pipeline has the imputer (pt_missing.h; check_categorical refuses it when it is
+ * not first, or second after stringIndexer). */
+static int imputes(const sweep_t *s)
+{
+    for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
+        const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, i));
+        if (d != NULL && d->imputes)
+            return 1;
+    }
+    return 0;
+}
+
+/* 1 when a param map's stringIndexer takes a missing category (handleInvalid keep or skip:
+ * Spark's null), so that a missing value in a categorical column is read, not refused (a
+ * map with error then fails its jobs, with the reason). */
+static int indexes_missing(const sweep_t *s)
+{
+    int any = 0;
+    for (size_t i = 0; i < pt_spec_nmaps(s->spec) && !any; i++) {
+        pt_paramlist_t pl = {0};
+        const pt_value_t *v;
+        if (pt_spec_full(s->spec, i, &pl) != 0)
+            return 0;
+        v = pt_paramlist_get(&pl, "stringIndexer.handleInvalid");
+        any = v != NULL && v->str != NULL && strcmp(v->str, "error") != 0;
+        pt_paramlist_free(&pl);
+    }
+    return any;
+}
+
 /* The categorical columns' indicators, and class ids from a label of class names. */
 static int categorical_data(sweep_t *s, int text_label, char *err)
 {
@@ -477,19 +548,9 @@ static int categorical_data(sweep_t *s, int text_label, char *err)
     }
     if (text_label && (rc = pt_categorical_label(ds, s->o->data, nk, s->o->missing, err)) != 0)
         return rc;
-    return pt_categorical_expand(ds, s->o->data, nk, err);
-}
-
-/* 1 when the pipeline has the imputer (pt_missing.h; check_categorical refuses it when it is
- * not first). */
-static int imputes(const sweep_t *s)
-{
-    for (size_t i = 0; i < pt_spec_nstages(s->spec); i++) {
-        const pt_stage_def_t *d = pt_stage_lookup(pt_spec_stage(s->spec, i));
-        if (d != NULL && d->imputes)
-            return 1;
-    }
-    return 0;
+    /* the wide rows straight into the shared-memory image */
+    return pt_categorical_expand_into(ds, s->o->data, nk, s->o->missing, indexes_missing(s),
+                                      place_rows, &s->pl, err);
 }
 
 /* A pipeline ending with a tree stage, against the data (pt_stage_trees_check_data): every
@@ -549,17 +610,14 @@ static int load_data(sweep_t *s, char *err)
     if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
         return rc;
     lo.impute = imputes(s) ? 1 : 2;
-    if (lo.impute == 1 && o->categorical != NULL) {
-        free(cat_cols);
-        pt_seterr(err, "--pipeline: imputer does not combine with --categorical (yet)");
-        return -EINVAL;
-    }
     if (lo.impute == 1)
         lo.place = NULL; /* the indicator columns widen the rows afterwards */
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
+    /* the missing-value indicators, then the categorical ones go before them (the raw
+     * layout: numeric, categorical, missing), widening the rows into the image */
     if (lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
         return rc;
     if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
@@ -776,11 +834,13 @@ static int build_image(sweep_t *s, char *err)
 {
     const opts_t *o = s->o;
     pt_dataset_t *ds = s->ds;
-    int rc = s->pl.img != NULL
-                 ? pt_image_end(&s->pl.img, s->fold, s->pl.dst, s->fp, &s->image_fd, &s->held,
-                                err)
-                 : pt_image_build(ds, s->fold, s->pl.nblocks, s->pl.kind, s->fp, &s->image_fd,
-                                  &s->held, err);
+    int rc;
+    if (s->pl.img != NULL) /* the layout of a categorical load written into it */
+        pt_image_describe(s->pl.img, ds);
+    rc = s->pl.img != NULL
+             ? pt_image_end(&s->pl.img, s->fold, s->pl.dst, s->fp, &s->image_fd, &s->held, err)
+             : pt_image_build(ds, s->fold, s->pl.nblocks, s->pl.kind, s->fp, &s->image_fd,
+                              &s->held, err);
     if (rc != 0) /* -EINVAL: a fold without rows, the input's fault; else the system's */
         return rc == -EINVAL && o->fold_col == NULL ? -EINVAL : rc == -EINVAL ? -EIO : rc;
     if (!ds->borrowed) /* the image holds the data now (borrowed x and y are in it) */
@@ -1041,6 +1101,8 @@ static void tune_free(sweep_t *s)
         pt_paramlist_free(&s->full[i]);
     }
     free(s->hdr.stages);
+    free(s->hdr.cat_values);
+    free(s->hdr.cat_nvalues);
     free(s->maps);
     free(s->full);
     free(s->model);

@@ -110,6 +110,46 @@ START_TEST(imputed_by_the_map)
 }
 END_TEST
 
+/* A fold's median / mode surrogates are kept in its training set's cache: the second fit on
+ * the set takes them from there without reading the rows (here: without rows to read). */
+START_TEST(surrogates_kept_between_fits)
+{
+    pt_dataset_t *ds = expanded();
+    pt_impute_cache_t cache = {{NULL}, {0}};
+    pt_value_t val = {.type = PT_VAL_STRING, .str = "median"};
+    double y[N] = {0};
+    pt_moments_t *m = pt_moments_new(Q);
+    pt_rowblock_t blk = {.x = ds->x, .y = y, .n = N};
+    pt_stage_in_t in = {.m = m, .blocks = &blk, .nblocks = 1, .p_raw = Q, .nmiss = 2,
+                        .miss_col = miss_col, .impute_cache = &cache};
+    double first[P];
+    char err[256] = "";
+    ck_assert_int_eq(pt_moments_from_rows(m, blk.x, y, blk.n), 0);
+    for (int pass = 0; pass < 2; pass++) {
+        pt_stage_fit_t st = {.def = pt_stage_lookup("imputer"), .p_in = Q};
+        size_t nmiss;
+        const double *sur;
+        ck_assert_int_eq(pt_paramlist_set(&st.params, "imputer.strategy", &val), 0);
+        if (pass == 1)
+            in.nblocks = 0; /* the rows are not read again */
+        ck_assert_int_eq(st.def->fit(&st, &in, err), 0);
+        sur = pt_stage_imputer_surrogates(&st, &nmiss);
+        for (int j = 0; j < P; j++) {
+            if (pass == 0)
+                first[j] = sur[j];
+            ck_assert_double_eq(sur[j], first[j]);
+        }
+        ck_assert_double_eq(first[0], 3); /* a's median, as in imputed_by_the_map */
+        pt_stage_fit_free(&st);
+    }
+    ck_assert_ptr_nonnull(cache.v[PT_IMPUTE_MEDIAN]);
+    ck_assert_ptr_null(cache.v[PT_IMPUTE_MODE]);
+    pt_impute_cache_free(&cache);
+    pt_moments_destroy(&m);
+    pt_dataset_destroy(&ds);
+}
+END_TEST
+
 START_TEST(no_surrogate_fails)
 {
     pt_dataset_t *ds = expanded();
@@ -146,6 +186,7 @@ Suite *suite_imputer(void)
     tcase_add_test(tc, expand_layout);
     tcase_add_test(tc, imputed_by_the_map);
     tcase_add_test(tc, no_surrogate_fails);
+    tcase_add_test(tc, surrogates_kept_between_fits);
     tcase_add_test(tc, fill_for_predict);
     suite_add_tcase(s, tc);
     return s;

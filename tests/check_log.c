@@ -292,6 +292,44 @@ START_TEST(test_round_trip_cv)
 }
 END_TEST
 
+START_TEST(test_round_trip_categories)
+{
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "cat.log");
+    char err[PT_ERRLEN] = "";
+    char *names[2] = {"color", "grp"}, *values[5] = {"blue", "red, dark", "", "a", "b"};
+    char *classes[3] = {"high", "low", "mid"};
+    size_t nvalues[2] = {3, 2};
+    sample_t s;
+    pt_logfile_t *lf;
+
+    sample_init(&s, 0);
+    s.h.ncat = 2;
+    s.h.cat_names = names;
+    s.h.cat_nvalues = nvalues;
+    s.h.cat_values = values;
+    s.h.label_values = classes;
+    s.h.nlabel_values = 3;
+    write_sample(path, &s, 1, NULL, NULL);
+    lf = pt_logfile_read(path, err);
+    ck_assert_msg(lf != NULL, "read: %s", err);
+    check_header(&lf->header, &s.h);
+    ck_assert_uint_eq(lf->header.ncat, 2);
+    for (size_t k = 0; k < 2; k++) {
+        ck_assert_str_eq(lf->header.cat_names[k], names[k]);
+        ck_assert_uint_eq(lf->header.cat_nvalues[k], nvalues[k]);
+    }
+    for (size_t v = 0; v < 5; v++)
+        ck_assert_str_eq(lf->header.cat_values[v], values[v]);
+    ck_assert_uint_eq(lf->header.nlabel_values, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(lf->header.label_values[i], classes[i]);
+    pt_logfile_destroy(&lf);
+    sample_free(&s);
+    free(path);
+    remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_round_trip_tvs)
 {
     char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "tvs.log");
@@ -752,6 +790,7 @@ Suite *suite_log(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, test_round_trip_cv);
     tcase_add_test(tc, test_round_trip_tvs);
+    tcase_add_test(tc, test_round_trip_categories);
     suite_add_tcase(s, tc);
     tc = tcase_create("torn");
     tcase_set_timeout(tc, 60);

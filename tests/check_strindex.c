@@ -1,13 +1,15 @@
 /* check_strindex.c - unit tests of the categorical stages: stringIndexer's order rules (the
  * four stringOrderTypes, equal counts by the strings ascending as Spark's sortByFreq) and the
  * maps of stringIndexer and oneHotEncoder on the indicator columns (every width rule of
- * Spark's OneHotEncoder, the unseen category under keep). */
+ * Spark's OneHotEncoder, the unseen category under keep), the rows handleInvalid skip drops,
+ * and the imputer with stringIndexer in either order. */
 #include <check.h>
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 
 #include "pt_moments.h"
+#include "pt_pipeline.h"
 #include "pt_stage.h"
 
 START_TEST(order_rules)
@@ -152,6 +154,99 @@ START_TEST(order_types_in_the_map)
 }
 END_TEST
 
+/* pt_fitted_keep_rows / pt_fitted_may_drop under handleInvalid skip: d (in the file, not in
+ * the training rows) drops its row, as does a row with no category (a value predict's file
+ * had that the tuning file did not); keep drops nothing. */
+START_TEST(skip_drops_rows)
+{
+    static const char *const stages[] = {"stringIndexer", "linearRegression"};
+    double x[N * P], rows[4 * P] = {0}, mean[P] = {0.5, 0.4, 0.3, 0.3, 0};
+    unsigned char keep[4];
+    char err[256] = "";
+    pt_moments_t *m = rows_moments(x);
+    pt_raw_layout_t raw = {.ncat = 1, .cat_size = sizes};
+    for (int skip = 0; skip < 2; skip++) {
+        pt_paramlist_t params = {0};
+        pt_value_t v = {.type = PT_VAL_STRING, .str = skip ? "skip" : "keep"};
+        pt_fitted_t *f;
+        ck_assert_int_eq(pt_paramlist_set(&params, "stringIndexer.handleInvalid", &v), 0);
+        f = pt_pipeline_fit_raw(m, NULL, 0, (char *const *)stages, 2, &params, 0, NULL, &raw,
+                                err);
+        ck_assert_msg(f != NULL, "%s", err);
+        rows[0 * P + 1] = 1; /* a */
+        rows[1 * P + 4] = 1; /* d: unseen */
+        rows[2 * P + 3] = 1; /* c */
+        /* row 3: no category at all */
+        ck_assert_uint_eq(pt_fitted_keep_rows(f, rows, 4, keep), skip ? 2 : 4);
+        ck_assert_uint_eq(keep[0], 1);
+        ck_assert_uint_eq(keep[1], !skip);
+        ck_assert_uint_eq(keep[2], 1);
+        ck_assert_uint_eq(keep[3], !skip);
+        ck_assert_int_eq(pt_fitted_may_drop(f, NULL), skip);
+        mean[4] = 0;
+        ck_assert_int_eq(pt_fitted_may_drop(f, mean), 0);
+        mean[4] = 0.1;
+        ck_assert_int_eq(pt_fitted_may_drop(f, mean), skip);
+        pt_fitted_destroy(&f);
+        pt_paramlist_free(&params);
+    }
+    pt_moments_destroy(&m);
+}
+END_TEST
+
+/* imputer and stringIndexer in either order compose to the same model: rows of the numeric
+ * x0 (missing in rows 1 and 4), the category indicators a b c, and x0's missing indicator. */
+START_TEST(imputer_either_order)
+{
+    static const char *const o1[] = {"imputer", "stringIndexer", "oneHotEncoder",
+                                     "linearRegression"};
+    static const char *const o2[] = {"stringIndexer", "imputer", "oneHotEncoder",
+                                     "linearRegression"};
+    static const int cat[8] = {0, 1, 2, 0, 1, 2, 0, 0};
+    static const uint32_t miss_col[1] = {0};
+    static const uint64_t csz[1] = {3};
+    double x[8 * 5] = {0}, y[8];
+    const double *c1, *c2;
+    double i1, i2;
+    char err[256] = "";
+    pt_paramlist_t params = {0};
+    pt_moments_t *m = pt_moments_new(5);
+    pt_raw_layout_t raw = {.ncat = 1, .cat_size = csz, .nmiss = 1, .miss_col = miss_col};
+    pt_rowblock_t blk = {.x = x, .y = y, .n = 8};
+    pt_fitted_t *f1, *f2;
+    pt_value_t med = {.type = PT_VAL_STRING, .str = "median"};
+    for (int r = 0; r < 8; r++) {
+        int miss = r == 1 || r == 4;
+        x[r * 5] = miss ? 0 : 0.7 * r - 1;
+        x[r * 5 + 1 + cat[r]] = 1;
+        x[r * 5 + 4] = miss;
+        y[r] = 2.0 * r + cat[r];
+    }
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, 8), 0);
+    ck_assert_int_eq(pt_paramlist_set(&params, "imputer.strategy", &med), 0);
+    f1 = pt_pipeline_fit_raw(m, &blk, 1, (char *const *)o1, 4, &params, 0, NULL, &raw, err);
+    ck_assert_msg(f1 != NULL, "%s", err);
+    f2 = pt_pipeline_fit_raw(m, &blk, 1, (char *const *)o2, 4, &params, 0, NULL, &raw, err);
+    ck_assert_msg(f2 != NULL, "%s", err);
+    ck_assert_int_eq(pt_fitted_linear(f1, &c1, &i1), 0);
+    ck_assert_int_eq(pt_fitted_linear(f2, &c2, &i2), 0);
+    for (int j = 0; j < 5; j++)
+        ck_assert_double_eq_tol(c1[j], c2[j], 1e-12);
+    ck_assert_double_eq_tol(i1, i2, 1e-12);
+    /* a third place for either is refused */
+    {
+        static const char *const bad[] = {"stringIndexer", "standardScaler", "imputer",
+                                          "linearRegression"};
+        ck_assert(pt_pipeline_fit_raw(m, &blk, 1, (char *const *)bad, 4, &params, 0, NULL,
+                                      &raw, err) == NULL);
+    }
+    pt_fitted_destroy(&f1);
+    pt_fitted_destroy(&f2);
+    pt_paramlist_free(&params);
+    pt_moments_destroy(&m);
+}
+END_TEST
+
 Suite *suite_strindex(void)
 {
     Suite *s = suite_create("strindex");
@@ -159,6 +254,8 @@ Suite *suite_strindex(void)
     tcase_add_test(tc, order_rules);
     tcase_add_test(tc, indexer_and_encoder_maps);
     tcase_add_test(tc, order_types_in_the_map);
+    tcase_add_test(tc, skip_drops_rows);
+    tcase_add_test(tc, imputer_either_order);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -218,6 +218,115 @@ int plog_nomem(const char *file)
 
 /* ---- show ---- */
 
+static void csv_field_n(FILE *out, const char *s, size_t n, int first);
+
+/* The lines of show_columns, wrapped after a list's commas at width (0: no limit). */
+typedef struct {
+    FILE *out;
+    size_t width, col;
+} lines_t;
+
+/* sep, then s as a CSV field (quoted when it holds a comma or a quote; "" when empty), so
+ * that a list of values reads back; a sep starting with a comma may break the line. */
+static void put_next(lines_t *l, const char *sep, const char *s)
+{
+    size_t n = strlen(s) + (*s == '\0' || strpbrk(s, ",\"\r\n") != NULL ? 2 : 0);
+    if (sep[0] == ',' && l->width > 0 && l->col > 4 && l->col + strlen(sep) + n > l->width) {
+        fputs(",\n    ", l->out);
+        l->col = 4;
+    } else {
+        fputs(sep, l->out);
+        l->col = sep[0] == '\n' ? strlen(sep) - 1 : l->col + strlen(sep);
+    }
+    if (*s == '\0')
+        fputs("\"\"", l->out);
+    else
+        csv_field_n(l->out, s, strlen(s), 1);
+    l->col += n;
+}
+
+/* text (no line break but a last one, which starts the next line). */
+static void put_text(lines_t *l, const char *text)
+{
+    size_t n = strlen(text);
+    fputs(text, l->out);
+    l->col = n > 0 && text[n - 1] == '\n' ? 0 : l->col + n;
+}
+
+/* The number of missing-value indicators "X?missing" (X an earlier feature) ending names. */
+static size_t show_nmiss(char *const *names, size_t n)
+{
+    size_t k = 0;
+    while (k < n) {
+        const char *q = names[n - 1 - k];
+        size_t len = strlen(q), base = len > 8 ? len - 8 : 0, found = 0;
+        if (len <= 8 || strcmp(q + base, "?missing") != 0)
+            break;
+        for (size_t j = 0; j + 1 + k < n && !found; j++)
+            found = strncmp(names[j], q, base) == 0 && names[j][base] == '\0';
+        if (!found)
+            break;
+        k++;
+    }
+    return k;
+}
+
+/* The column roles after show's table: the label (with its class names), the fold and weight
+ * columns, the features (numeric ones by name, each categorical column once, the columns
+ * whose missing values the imputer fills), then each categorical column's values. */
+static void show_columns(const pt_log_header_t *h, FILE *out, size_t width)
+{
+    lines_t l = {out, width, 0};
+    size_t total = 0, nmiss, ncatind, nnum;
+    char *const *fn = h->feature_names;
+    char buf[64];
+    put_next(&l, "\ncolumns: label = ", h->label != NULL ? h->label : "?");
+    for (size_t i = 0; i < h->nlabel_values; i++)
+        put_next(&l, i == 0 ? " (class names: " : ", ", h->label_values[i]);
+    put_text(&l, h->nlabel_values > 0 ? ")" : "");
+    if (h->fold_col != NULL)
+        put_next(&l, ", fold column = ", h->fold_col);
+    if (h->weight_col != NULL)
+        put_next(&l, ", weight column = ", h->weight_col);
+    put_text(&l, "\n");
+    if (fn == NULL) {
+        fprintf(out, "features: %" PRIu64 "%s\n", h->features,
+                h->data_format != NULL && strcmp(h->data_format, "libsvm") == 0
+                    ? " (LIBSVM: by position)" : "");
+        return;
+    }
+    for (size_t k = 0; k < h->ncat; k++) /* the values' indicators, and a missing value's */
+        total += h->cat_nvalues[k] + (k < 64 ? (h->cat_missing >> k & 1) : 0);
+    nmiss = show_nmiss(fn, h->nfeature_names);
+    ncatind = total <= h->nfeature_names - nmiss ? total : 0;
+    nnum = h->nfeature_names - nmiss - ncatind;
+    snprintf(buf, sizeof buf, "features (%zu):", nnum + h->ncat);
+    put_text(&l, buf);
+    for (size_t j = 0; j < nnum; j++)
+        put_next(&l, j == 0 ? " " : ", ", fn[j]);
+    for (size_t k = 0; k < h->ncat; k++) {
+        put_next(&l, nnum + k == 0 ? " " : ", ", h->cat_names[k]);
+        put_text(&l, " (categorical)");
+    }
+    put_text(&l, "\n");
+    for (size_t k = 0; k < nmiss; k++) {
+        const char *q = fn[h->nfeature_names - nmiss + k];
+        char *base = strndup(q, strlen(q) - 8);
+        put_next(&l, k == 0 ? "missing values (imputer): " : ", ", base != NULL ? base : q);
+        free(base);
+    }
+    put_text(&l, nmiss > 0 ? "\n" : "");
+    for (size_t k = 0, off = 0; k < h->ncat; off += h->cat_nvalues[k], k++) {
+        put_next(&l, "categorical ", h->cat_names[k]);
+        snprintf(buf, sizeof buf, " (%zu values%s):", h->cat_nvalues[k],
+                 k < 64 && (h->cat_missing >> k & 1) ? ", and missing values" : "");
+        put_text(&l, buf);
+        for (size_t v = 0; v < h->cat_nvalues[k]; v++)
+            put_next(&l, v == 0 ? " " : ", ", h->cat_values[off + v]);
+        put_text(&l, "\n");
+    }
+}
+
 int plog_cmd_show(const plog_args_t *a)
 {
     plog_sweep_t *s;
@@ -280,6 +389,7 @@ int plog_cmd_show(const plog_args_t *a)
                s->jobs_total);
     if (s->lf->torn)
         printf("(last record torn, ignored)\n");
+    show_columns(h, stdout, term_width(stdout));
     rc = plog_finish_stdout();
     goto out;
 nomem:

@@ -101,6 +101,46 @@ static int cat__code(pt_dataset_t *ds, const char *path, size_t k, size_t *ord, 
     return 0;
 }
 
+/* Column k's missing values (its distinct values vals[0..*n) that are missing tokens:
+ * pt_csv_is_missing with missing) recoded into one slot after the other values (vals and *n
+ * updated, *has_null set), as Spark's StringIndexer sees a null: never one of its labels;
+ * without allow refused as "path:LINE: column C: missing value (...)" at the first row that
+ * has one. 0 or -EINVAL. */
+static int cat__nulls(pt_dataset_t *ds, const char *path, size_t k, const char *missing,
+                      int allow, uint32_t *code, const char **vals, size_t *n, int *has_null,
+                      char *err)
+{
+    uint32_t map[PT_CAT_MAX_VALUES + 1];
+    size_t m = 0, first = SIZE_MAX;
+    *has_null = 0;
+    for (size_t v = 0; v < *n; v++) {
+        if (pt_csv_is_missing(missing, vals[v], strlen(vals[v]))) {
+            map[v] = UINT32_MAX;
+            *has_null = 1;
+        } else {
+            vals[m] = vals[v];
+            map[v] = (uint32_t)m++;
+        }
+    }
+    if (!*has_null)
+        return 0;
+    for (size_t r = 0; r < ds->rows; r++) {
+        if (map[code[r]] == UINT32_MAX && first == SIZE_MAX)
+            first = r;
+        code[r] = map[code[r]] == UINT32_MAX ? (uint32_t)m : map[code[r]];
+    }
+    if (!allow) {
+        char txt[PT_SCAN_SHOW_MAX + 4];
+        pt_scan_show(txt, ds->kept_names[k], strlen(ds->kept_names[k]));
+        pt_seterr(err, "%s:%zu: column %s: missing value (set stringIndexer.handleInvalid to "
+                  "keep, or leave the column out with --ignore %s)", path,
+                  cat__row_line(path, first), txt, txt);
+        return -EINVAL;
+    }
+    *n = m + 1;
+    return 0;
+}
+
 /* The indicator names "COLUMN=VALUE" of column col into names[0..n). 0 or -ENOMEM. */
 static int cat__names(const char *col, const char **vals, size_t n, char **names)
 {
@@ -115,30 +155,55 @@ static int cat__names(const char *col, const char **vals, size_t n, char **names
 
 /* Widens ds->x by the indicator columns of nk columns of sizes size (code[k * rows + r]: the
  * category of row r in column k, or UINT32_MAX for none: every indicator 0) named ind (the
- * new names, taken over by ds). 0 or -ENOMEM. */
+ * new names, taken over by ds). The wide rows go to memory of their own, or with place to
+ * where it says (the shared-memory image: ds->x and ds->y are then borrowed from it, and the
+ * fingerprint is summed on the way, as the CSV loader does). 0, -ENOMEM, or place's
+ * failure with its reason in err. */
 static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uint32_t *code,
-                      char **ind)
+                      char **ind, pt_place_fn place, void *arg, char *err)
 {
-    size_t p = ds->features, q = p;
+    size_t p = ds->features, q = p, pn = p - ds->nmiss, tail = ds->nmiss;
+    const size_t *pos = NULL;
+    uint64_t sum = 0;
     char **names;
-    double *x;
+    double *x = NULL, *y = NULL, *w = NULL, **wp = ds->w != NULL ? &w : NULL;
+    int rc;
     for (size_t k = 0; k < nk; k++)
         q += size[k];
-    names = calloc(q ? q : 1, sizeof *names);
-    x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1);
-    if (names == NULL || x == NULL) {
+    if ((names = calloc(q ? q : 1, sizeof *names)) == NULL)
+        return -ENOMEM;
+    if (place == NULL)
+        x = pt_alloc_array(ds->rows ? ds->rows : 1, (q ? q : 1) * sizeof *x, 1);
+    else if ((rc = place(arg, ds->rows, q, &x, &y, wp, &pos, err)) != 0) {
         free(names);
-        free(x);
+        return rc < 0 ? rc : -EIO;
+    }
+    if (x == NULL) {
+        free(names);
         return -ENOMEM;
     }
-    memcpy(names, ds->names, p * sizeof *names);
-    memcpy(names + p, ind, (q - p) * sizeof *names);
+    /* the indicators go after the numeric features, before any missing-value indicators
+     * (pt_missing.h), which stay last */
+    memcpy(names, ds->names, pn * sizeof *names);
+    memcpy(names + pn, ind, (q - p) * sizeof *names);
+    memcpy(names + q - tail, ds->names + pn, tail * sizeof *names);
     for (size_t r = 0; r < ds->rows; r++) {
-        double *xr = x + r * q;
-        memcpy(xr, ds->x + r * p, p * sizeof *xr);
-        for (size_t k = 0, off = p; k < nk; off += size[k], k++)
+        size_t at = pos != NULL ? pos[r] : r;
+        double *xr = x + at * q;
+        memcpy(xr, ds->x + r * p, pn * sizeof *xr);
+        memset(xr + pn, 0, (q - p) * sizeof *xr);
+        memcpy(xr + q - tail, ds->x + r * p + pn, tail * sizeof *xr);
+        for (size_t k = 0, off = pn; k < nk; off += size[k], k++)
             if (code[k * ds->rows + r] != UINT32_MAX)
                 xr[off + code[k * ds->rows + r]] = 1.0;
+        if (place != NULL) {
+            y[at] = ds->y[r];
+            sum += pt_dataset_row_hash(r, xr, q, ds->y[r], ds->fold ? &ds->fold[r] : NULL);
+            if (w != NULL) { /* the weights go with their rows, as the CSV loader's */
+                w[at] = ds->w[r];
+                sum += pt_dataset_weight_hash(r, ds->w[r]);
+            }
+        }
     }
     free(ds->names);
     ds->names = names;
@@ -147,10 +212,28 @@ static int cat__widen(pt_dataset_t *ds, size_t nk, const size_t *size, const uin
     ds->x = x;
     ds->features = q;
     ds->fp_valid = 0; /* the fingerprint covers the indicators (the categories) too */
+    if (place != NULL) {
+        if (!ds->borrowed) {
+            free(ds->y);
+            free(ds->w);
+        }
+        ds->y = y;
+        ds->w = w;
+        ds->borrowed = 1;
+        ds->fingerprint = pt_dataset_fp_finish(ds->rows, q, ds->fold != NULL, sum);
+        ds->fp_valid = 1;
+    }
     return 0;
 }
 
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err)
+{
+    return pt_categorical_expand_into(ds, path, nk, NULL, 0, NULL, NULL, err);
+}
+
+int pt_categorical_expand_into(pt_dataset_t *ds, const char *path, size_t nk,
+                               const char *missing, int allow_missing, pt_place_fn place,
+                               void *arg, char *err)
 {
     size_t q = 0;
     size_t *ord = malloc((ds->rows ? ds->rows : 1) * sizeof *ord);
@@ -163,8 +246,13 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *e
     if (ord == NULL || code == NULL || vals == NULL || size == NULL)
         goto out;
     for (size_t k = 0; k < nk; k++) {
-        if ((rc = cat__code(ds, path, k, ord, code + k * ds->rows, vals, &size[k], err)) != 0)
+        int null;
+        if ((rc = cat__code(ds, path, k, ord, code + k * ds->rows, vals, &size[k], err)) != 0 ||
+            (rc = cat__nulls(ds, path, k, missing, allow_missing, code + k * ds->rows, vals,
+                             &size[k], &null, err)) != 0)
             goto out;
+        if (null && k < 64)
+            ds->cat_missing |= (uint64_t)1 << k;
         q += size[k];
     }
     rc = -ENOMEM;
@@ -172,12 +260,18 @@ int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *e
         goto out;
     for (size_t k = 0, off = 0; k < nk; off += size[k], k++) {
         /* the values again, in code order */
+        size_t null = k < 64 ? (size_t)(ds->cat_missing >> k & 1) : 0, len;
         for (size_t r = 0; r < ds->rows; r++)
             vals[code[k * ds->rows + r]] = pt_dataset_kept(ds, r, k);
-        if (cat__names(ds->kept_names[k], vals, size[k], ind + off) != 0)
+        if (cat__names(ds->kept_names[k], vals, size[k] - null, ind + off) != 0)
             goto out;
+        len = strlen(ds->kept_names[k]) + sizeof "?missing";
+        if (null && (ind[off + size[k] - 1] = malloc(len)) == NULL)
+            goto out;
+        if (null)
+            snprintf(ind[off + size[k] - 1], len, "%s?missing", ds->kept_names[k]);
     }
-    if (cat__widen(ds, nk, size, code, ind) != 0)
+    if ((rc = cat__widen(ds, nk, size, code, ind, place, arg, err)) != 0)
         goto out;
     free(ind);
     ind = NULL;
@@ -293,7 +387,7 @@ static uint32_t cat__find(char *const *ind, size_t n, size_t skip, const char *v
 
 int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept, size_t ncat,
                          char *const *cols, const size_t *size, char *const *ind,
-                         int unknown_error, char *err)
+                         const char *missing, int unknown_error, char *err)
 {
     size_t q = 0;
     uint32_t *code = pt_alloc_array(ds->rows ? ds->rows : 1, (ncat ? ncat : 1) * sizeof *code, 0);
@@ -307,22 +401,34 @@ int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept,
         if ((names[i] = strdup(ind[i])) == NULL)
             goto out;
     for (size_t k = 0, off = 0; k < ncat; off += size[k], k++) {
+        size_t len = strlen(cols[k]);
+        /* the model's missing-value slot "COL?missing", last: a missing value's, and under
+         * keep an unknown value's too (both index numLabels, as Spark's null and unseen) */
+        int null = size[k] > 0 && strncmp(ind[off + size[k] - 1], cols[k], len) == 0 &&
+                   strcmp(ind[off + size[k] - 1] + len, "?missing") == 0;
         for (size_t r = 0; r < ds->rows; r++) {
             const char *v = pt_dataset_kept(ds, r, kept[k]);
-            code[k * ds->rows + r] = cat__find(ind + off, size[k], strlen(cols[k]) + 1, v);
-            if (code[k * ds->rows + r] == UINT32_MAX && unknown_error) {
+            int miss = pt_csv_is_missing(missing, v, strlen(v));
+            uint32_t c = miss ? UINT32_MAX : cat__find(ind + off, size[k] - null, len + 1, v);
+            if (c == UINT32_MAX && unknown_error) {
                 char tc[PT_SCAN_SHOW_MAX + 4], tv[PT_SCAN_SHOW_MAX + 4];
-                pt_scan_show(tc, cols[k], strlen(cols[k]));
+                pt_scan_show(tc, cols[k], len);
                 pt_scan_show(tv, v, strlen(v));
-                pt_seterr(err, "%s:%zu: column %s: category \"%s\" is not among the model's "
-                          "(stringIndexer handleInvalid error)", path, cat__row_line(path, r),
-                          tc, tv);
+                if (miss)
+                    pt_seterr(err, "%s:%zu: column %s: missing value (the model's "
+                              "stringIndexer handleInvalid is error)", path,
+                              cat__row_line(path, r), tc);
+                else
+                    pt_seterr(err, "%s:%zu: column %s: category \"%s\" is not among the "
+                              "model's (stringIndexer handleInvalid error)", path,
+                              cat__row_line(path, r), tc, tv);
                 rc = -EINVAL;
                 goto out;
             }
+            code[k * ds->rows + r] = c == UINT32_MAX && null ? (uint32_t)(size[k] - 1) : c;
         }
     }
-    if (cat__widen(ds, ncat, size, code, names) != 0)
+    if (cat__widen(ds, ncat, size, code, names, NULL, NULL, err) != 0)
         goto out;
     free(names);
     names = NULL;

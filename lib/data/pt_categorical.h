@@ -20,11 +20,26 @@
 #define PT_CAT_MAX_VALUES 256
 
 /* Replaces the first nk kept columns of ds (which owns its rows: loaded without place; read
- * from the CSV file path) by their indicator columns appended to ds->x, ds->names (ds->ncat,
+ * from the CSV file path) by their indicator columns added to ds->x, ds->names after the
+ * numeric features (before the missing-value indicators, when pt_missing_expand ran: those
+ * stay last) (ds->ncat,
  * ds->cat_size, ds->cat_names set; all kept text freed). 0; -EINVAL with "path:LINE: column
  * NAME: more than N distinct values ..." (LINE: the row where value N+1 first appears); or
  * -ENOMEM. */
 int pt_categorical_expand(pt_dataset_t *ds, const char *path, size_t nk, char *err);
+/* The same with missing values: a field of a categorical column that is missing (empty, or a
+ * token of missing: pt_csv_is_missing; NULL: the default tokens) is refused as
+ * "path:LINE: column C: missing value (...)" (pt_categorical_expand), or with allow_missing
+ * coded as the column's missing value -- one more indicator after its values, named
+ * "COL?missing", its bit set in ds->cat_missing -- which a stringIndexer never takes as a
+ * label (Spark's null: handleInvalid decides). And the wide rows written where place says (pt_place_fn, called once with the wide
+ * width: the shared-memory image), not into memory of ds's own: ds->x and ds->y are then
+ * borrowed, and the fingerprint is computed on the way (fp_valid), as a CSV load into place
+ * does. place NULL: pt_categorical_expand. Also -EIO (or place's negative code) with place's
+ * reason when it fails. */
+int pt_categorical_expand_into(pt_dataset_t *ds, const char *path, size_t nk,
+                               const char *missing, int allow_missing, pt_place_fn place,
+                               void *arg, char *err);
 
 /* Class names: kept column k of ds (the label, read as text) indexed as Spark's label
  * StringIndexer, frequencyDesc over all rows, equal counts by the strings ascending: ds->y[r]
@@ -40,10 +55,14 @@ int pt_categorical_label(pt_dataset_t *ds, const char *path, size_t k, const cha
  * holds the model's indicator names ("COL=VALUE", each column's in byte order of VALUE, as
  * pt_categorical_expand made them). A value the model does not have: every indicator 0
  * (stringIndexer's keep gives it index numLabels), or with unknown_error -EINVAL with
- * "path:LINE: column COL: category "V" is not among the model's ...". The kept columns stay.
+ * "path:LINE: column COL: category "V" is not among the model's ...". A missing value
+ * (pt_csv_is_missing with missing) is not a value: with unknown_error refused as
+ * "path:LINE: column COL: missing value (...)". When the model's last indicator of a column
+ * is its missing value's ("COL?missing"), a missing or unknown value sets it instead of
+ * leaving every indicator 0. The kept columns stay.
  * 0, -EINVAL or -ENOMEM. */
 int pt_categorical_apply(pt_dataset_t *ds, const char *path, const size_t *kept, size_t ncat,
                          char *const *cols, const size_t *size, char *const *ind,
-                         int unknown_error, char *err);
+                         const char *missing, int unknown_error, char *err);
 
 #endif

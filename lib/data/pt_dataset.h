@@ -29,9 +29,12 @@ typedef struct {
     char *kept_text;    /* the kept fields, NUL-terminated one after another ... */
     size_t *kept_off;   /* ... field k of file row r at kept_text + kept_off[r * nkept + k] */
     size_t ncat;        /* categorical columns (pt_categorical.h): the last sum(cat_size)
-                           features are their indicator columns */
+                           features before the nmiss missing-value indicators are their
+                           indicator columns */
     size_t *cat_size;   /* ncat: distinct values of each */
     char **cat_names;   /* ncat: their column names */
+    uint64_t cat_missing; /* bit k: categorical column k has a missing value, whose indicator
+                             is its last one, named "COL?missing" (pt_categorical.h) */
     size_t nmiss;       /* indicator columns of missing values (pt_missing.h): the last
                            nmiss features; 0 without the imputer */
     size_t *miss_col;   /* nmiss: the feature each indicator belongs to */

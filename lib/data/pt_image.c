@@ -261,6 +261,7 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
         free(dst);
         return rc;
     }
+    b->h.cat_missing = ds->cat_missing;
     b->h.ncat = ds->ncat < PT_IMAGE_MAX_CAT ? ds->ncat : PT_IMAGE_MAX_CAT;
     for (size_t k = 0; k < b->h.ncat; k++)
         b->h.cat_size[k] = ds->cat_size[k];
@@ -338,4 +339,16 @@ const double *pt_image_block_w(const pt_image_t *img, size_t b)
     const uint64_t *bs = (const uint64_t *)((const char *)img->seg.base + img->hdr->block_off);
     const double *w = pt_image_w(img);
     return w != NULL ? w + bs[b] : NULL;
+}
+
+void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds)
+{
+    pt_image_hdr_t *h = &b->h;
+    h->ncat = ds->ncat < PT_IMAGE_MAX_CAT ? ds->ncat : PT_IMAGE_MAX_CAT;
+    h->nmiss = ds->nmiss < PT_IMAGE_MAX_MISS ? ds->nmiss : PT_IMAGE_MAX_MISS;
+    h->cat_missing = ds->cat_missing;
+    for (size_t k = 0; k < PT_IMAGE_MAX_CAT; k++)
+        h->cat_size[k] = k < h->ncat ? ds->cat_size[k] : 0;
+    for (size_t k = 0; k < PT_IMAGE_MAX_MISS; k++)
+        h->miss_col[k] = k < h->nmiss ? (uint32_t)ds->miss_col[k] : 0;
 }

@@ -20,8 +20,8 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 5 /* 2: no row index (version 1 had one, never read); 3: ncat;
-                             4: nmiss; 5: w_off (row weights) */
+#define PT_IMAGE_VERSION 6 /* 2: no row index (version 1 had one, never read); 3: ncat;
+                             4: nmiss; 5: w_off (row weights); 6: cat_missing */
 #define PT_IMAGE_MAX_CAT 32 /* categorical columns an image describes */
 #define PT_IMAGE_MAX_MISS 32 /* columns with missing values (PT_MISSING_MAX) */
 
@@ -36,10 +36,11 @@ typedef struct {
     uint64_t nblocks;
     uint64_t fingerprint; /* pt_dataset_fingerprint of the data */
     uint64_t block_off, y_off, x_off, total_size;
-    /* categorical columns (pt_categorical.h): the last sum(cat_size) features are their
-     * indicator columns, column after column */
+    /* categorical columns (pt_categorical.h): the last sum(cat_size) features before the
+     * missing-value indicators are their indicator columns, column after column */
     uint64_t ncat;
     uint64_t cat_size[PT_IMAGE_MAX_CAT];
+    uint64_t cat_missing; /* bit k: column k's last indicator is its missing value's */
     /* missing-value indicators (pt_missing.h): the last nmiss features, indicator k that of
      * feature miss_col[k] */
     uint64_t nmiss;
@@ -84,6 +85,10 @@ int pt_image_positions(const int32_t *block_of_row, size_t rows, uint32_t nblock
 int pt_image_end(pt_image_builder_t **b, const int32_t *block_of_row, const size_t *pos,
                  uint64_t fingerprint, int *fd_out, void **held, char *err);
 void pt_image_abort(pt_image_builder_t **b);
+/* Records ds's feature layout beyond plain numbers in the header pt_image_end writes: its
+ * categorical columns' sizes and missing-value indicators (as pt_image_build does), for rows
+ * written into the builder by the caller (a categorical load widened into the image). */
+void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds);
 
 /* Maps the image behind fd PROT_READ and checks its header. Owned; NULL with err set. The
  * descriptor is not closed and may be closed after the call. */

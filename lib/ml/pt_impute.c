@@ -55,3 +55,12 @@ double pt_impute_mean_from_sums(double sum_x0, double sum_m, double n)
     double seen = n - sum_m;
     return seen > 0.5 ? sum_x0 / seen : NAN; /* the sums count rows: seen is an integer */
 }
+
+void pt_impute_cache_free(pt_impute_cache_t *c)
+{
+    for (int s = 0; c != NULL && s < 3; s++) {
+        free(c->v[s]);
+        c->v[s] = NULL;
+        c->n[s] = 0;
+    }
+}

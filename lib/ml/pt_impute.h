@@ -36,4 +36,17 @@ double pt_impute_surrogate(double *v, size_t n, pt_impute_strategy_t s);
  * sum_m of its missing indicator. NaN when every value is missing (n - sum_m is 0). */
 double pt_impute_mean_from_sums(double sum_x0, double sum_m, double n);
 
+/* The median and mode surrogates of one training set's columns, kept between the fits on
+ * it (they depend on its rows and the strategy only, so every param map after the first
+ * reuses them instead of a pass over the rows): v[s] (n[s] doubles) for strategy s, NULL
+ * until a fit fills it. A zeroed struct is empty; the owner frees it with
+ * pt_impute_cache_free. */
+typedef struct {
+    double *v[3];
+    size_t n[3];
+} pt_impute_cache_t;
+
+/* Frees what c holds and empties it; accepts NULL. */
+void pt_impute_cache_free(pt_impute_cache_t *c);
+
 #endif

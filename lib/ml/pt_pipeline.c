@@ -148,22 +148,31 @@ pt_fitted_t *pt_pipeline_fit(const pt_moments_t *m, const pt_rowblock_t *blocks,
                                pca_cache, &plain, err);
 }
 
-/* "cannot stand at position" for stage s of the pipeline, or a categorical rule broken. */
+/* "cannot stand at position" for stage s of the pipeline (prev: the stage before, or NULL),
+ * or a categorical / missing-value rule broken: the indexer and the imputer stand first, in
+ * either order when the data needs both. */
 static int stage_placement(const pt_stage_def_t *def, const char *name, size_t s,
-                           size_t nstages, size_t ncat, size_t nmiss, char *err)
+                           size_t nstages, const pt_stage_def_t *prev, size_t ncat,
+                           size_t nmiss, char *err)
 {
-    if (def == NULL || (def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages) ||
-        ((def->categorical == 1 || def->imputes) && s != 0)) {
+    int lead, pair;
+    if (def == NULL || (def->role != PT_STAGE_TRANSFORMER && s + 1 != nstages)) {
         pt_seterr(err, "stage \"%s\" cannot stand at position %zu", name, s + 1);
         return -EINVAL;
     }
-    if (s == 0 && ncat > 0 && def->categorical != 1) {
-        pt_seterr(err, "the data has categorical columns: the pipeline must start with "
-                  "stringIndexer");
+    lead = def->categorical == 1 || def->imputes;
+    pair = s == 1 && lead && (def->categorical == 1 ? prev->imputes : prev->categorical == 1);
+    if (lead && s != 0 && !pair) {
+        pt_seterr(err, "stage \"%s\" cannot stand at position %zu", name, s + 1);
         return -EINVAL;
     }
-    if (s == 0 && nmiss > 0 && !def->imputes) {
-        pt_seterr(err, "the data has missing values: the pipeline must start with imputer");
+    if ((s == 0 && !lead && (ncat > 0 || nmiss > 0)) ||
+        (s == 1 && !pair && ((prev->imputes && ncat > 0) || (prev->categorical == 1 && nmiss > 0)))) {
+        pt_seterr(err, "the data has %s: the pipeline must start with %s",
+                  ncat > 0 && nmiss > 0 ? "categorical columns and missing values"
+                  : ncat > 0            ? "categorical columns" : "missing values",
+                  ncat > 0 && nmiss > 0 ? "stringIndexer and imputer (either order)"
+                  : ncat > 0            ? "stringIndexer" : "imputer");
         return -EINVAL;
     }
     return 0;
@@ -197,8 +206,14 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                             .miss_col = raw->miss_col, .for_model = raw->for_model,
                             .prev = s > 0 ? &f->st[s - 1] : NULL, .codes = raw->codes,
                             .threads = raw->threads};
+        for (size_t i = 0; i < s && i < 2; i++)
+            if (f->st[i].def->categorical == 1)
+                in.indexer = &f->st[i];
+        in.cat_missing = raw->cat_missing;
+        in.impute_cache = raw->impute_cache;
         st->def = pt_stage_lookup(stages[s]);
-        if (stage_placement(st->def, stages[s], s, nstages, raw->ncat, raw->nmiss, err) != 0)
+        if (stage_placement(st->def, stages[s], s, nstages, s > 0 ? f->st[s - 1].def : NULL,
+                            raw->ncat, raw->nmiss, err) != 0)
             goto error;
         st->p_in = ch.m->p;
         if (stage_params(stages[s], params, &st->params))
@@ -491,9 +506,60 @@ error:
     return rc;
 }
 
+/* The stringIndexer of f when its handleInvalid is skip, else NULL. */
+static const pt_stage_catidx_t *skipping_indexer(const pt_fitted_t *f)
+{
+    for (size_t s = 0; s < f->n; s++)
+        if (f->st[s].def->categorical == 1 && f->st[s].state != NULL)
+            return ((const pt_stage_catidx_t *)f->st[s].state)->skip ? f->st[s].state : NULL;
+    return NULL;
+}
+
+size_t pt_fitted_keep_rows(const pt_fitted_t *f, const double *x, size_t n,
+                           unsigned char *keep)
+{
+    const pt_stage_catidx_t *s = skipping_indexer(f);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *xr = x + i * f->p + (s != NULL ? s->p_num : 0);
+        int ok = 1;
+        /* the indicators of column k start at p_num + the sizes before it, in the raw
+         * features as in the indexer's input (an imputer before it keeps them in place) */
+        for (size_t k = 0; s != NULL && ok && k < s->ncat; xr += s->size[k], k++) {
+            ok = 0;
+            for (size_t t = 0; !ok && t < s->nlabels[k]; t++)
+                ok = xr[s->labels[k][t]] != 0.0;
+        }
+        keep[i] = (unsigned char)ok;
+        kept += (size_t)ok;
+    }
+    return kept;
+}
+
+int pt_fitted_may_drop(const pt_fitted_t *f, const double *mean)
+{
+    const pt_stage_catidx_t *s = skipping_indexer(f);
+    const double *mk;
+    if (s == NULL)
+        return 0;
+    if (mean == NULL)
+        return 1;
+    mk = mean + s->p_num;
+    for (size_t k = 0; k < s->ncat; mk += s->size[k], k++)
+        for (size_t v = 0; v < s->size[k]; v++) {
+            int label = 0;
+            for (size_t t = 0; !label && t < s->nlabels[k]; t++)
+                label = s->labels[k][t] == v;
+            if (!label && mk[v] != 0.0)
+                return 1;
+        }
+    return 0;
+}
+
 const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss)
 {
-    if (f->n == 0 || !f->st[0].def->imputes)
-        return NULL;
-    return pt_stage_imputer_surrogates(&f->st[0], nmiss);
+    for (size_t s = 0; s < f->n && s < 2; s++)
+        if (f->st[s].def->imputes)
+            return pt_stage_imputer_surrogates(&f->st[s], nmiss);
+    return NULL;
 }

@@ -21,6 +21,7 @@
 
 #include <msgpack.h>
 
+#include "pt_impute.h"
 #include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_pca.h"
@@ -49,11 +50,17 @@ typedef struct {
     size_t ncat;               /* categorical columns: the last sum(cat_size[0..ncat)) raw
                                   features before the missing-value indicators are their
                                   indicator columns (pt_categorical.h); the first stage must
-                                  then be stringIndexer, which reads them */
+                                  then be stringIndexer, which reads them (or the second,
+                                  after the imputer) */
     const uint64_t *cat_size;
+    uint64_t cat_missing;      /* bit k: categorical column k's last indicator marks a missing
+                                  value (never one of the indexer's labels) */
     size_t nmiss;              /* missing-value indicators, the last raw features after the */
     const uint32_t *miss_col;  /* categorical ones (pt_missing.h): indicator k that of raw
-                                  feature miss_col[k]; the first stage must then be imputer */
+                                  feature miss_col[k]; the first stage must then be imputer
+                                  (or the second, after stringIndexer) */
+    pt_impute_cache_t *impute_cache; /* the imputer's median / mode surrogates on these
+                                        training rows, kept between fits, or NULL */
     int for_model;             /* the fit becomes the model file (the refit): stages compute
                                   the state only the file needs (imputer: the surrogate of a
                                   column without missing values) */
@@ -71,9 +78,23 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                                  pt_pca_eig_t *pca_cache, const pt_raw_layout_t *raw,
                                  char *err);
 
-/* A pipeline starting with imputer: its surrogates, one per feature column (the raw
- * features but the last *nmiss, the indicators); NULL without an imputer. */
+/* A pipeline with the imputer (first or second): its surrogates, one per column of its
+ * output (the raw numeric features first, in place), and in *nmiss the count of its
+ * indicators (the last raw features); NULL without an imputer. */
 const double *pt_fitted_imputer(const pt_fitted_t *f, size_t *nmiss);
+
+/* The rows the pipeline drops: under a stringIndexer with handleInvalid skip, a row whose
+ * category in any categorical column is not among the indexer's labels (not in the training
+ * rows, or, at predict, not in the file at all: every indicator 0), as Spark's transform
+ * filters it. keep[i] := 0 for such rows of x (n rows of the raw features, row-major), 1 for
+ * the others; returns how many are kept (n for a pipeline that drops nothing). */
+size_t pt_fitted_keep_rows(const pt_fitted_t *f, const double *x, size_t n,
+                           unsigned char *keep);
+/* 1 when the pipeline may drop rows of a block whose raw features have means mean (NULL:
+ * unknown), else 0: 0 without a skipping stringIndexer, and 0 when every category it drops
+ * has mean 0 in the block (for rows with one indicator per categorical column, as the
+ * image's). */
+int pt_fitted_may_drop(const pt_fitted_t *f, const double *mean);
 
 /* Number of raw features the model takes. */
 size_t pt_fitted_features(const pt_fitted_t *f);

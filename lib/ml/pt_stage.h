@@ -24,6 +24,7 @@
 #include <msgpack.h>
 
 #include "pt_forest.h"
+#include "pt_impute.h"
 #include "pt_logreg.h"
 #include "pt_moments.h"
 #include "pt_pca.h"
@@ -94,8 +95,10 @@ typedef struct {
     pt_pca_eig_t *eig;           /* a cache of the input covariance's eigen-decomposition,
                                     filled on first use, or NULL */
     size_t ncat;                 /* categorical columns of the raw features: the last
-                                    sum(cat_size) raw features are their indicator columns */
+                                    sum(cat_size) raw features before the nmiss missing-value
+                                    indicators are their indicator columns */
     const uint64_t *cat_size;
+    uint64_t cat_missing;        /* bit k: column k's last indicator marks a missing value */
     size_t nmiss;                /* missing-value indicators (pt_missing.h): the last nmiss raw
                                     features, indicator k that of raw feature miss_col[k] */
     const uint32_t *miss_col;
@@ -104,6 +107,9 @@ typedef struct {
     const pt_stage_codes_t *codes; /* a tree stage's coded training rows, or NULL: it codes
                                       them itself */
     int threads;                 /* threads the fit may use (>= 1; 0 means 1) */
+    const pt_stage_fit_t *indexer; /* the fitted stringIndexer before this stage, or NULL */
+    pt_impute_cache_t *impute_cache; /* the training set's median / mode surrogates, kept
+                                        between fits (pt_impute.h), or NULL */
 } pt_stage_in_t;
 
 struct pt_stage_def {
@@ -133,11 +139,13 @@ struct pt_stage_def {
      * every param map when the spec is checked, before fit and after unpack. NULL: none. */
     int (*check)(const pt_stage_fit_t *st, char *err);
     /* 1: the stage indexes the categorical columns (stringIndexer): it must be the first
-     * stage, and a pipeline on data with categorical columns must start with it; 2: it
-     * encodes such indices (oneHotEncoder): it must follow a stage of kind 1. */
+     * stage (or the second, after the imputer), and a pipeline on data with categorical
+     * columns must start with it; 2: it encodes such indices (oneHotEncoder): it must follow
+     * a stage of kind 1 (or the imputer right after one). */
     int categorical;
     /* 1: the stage imputes missing values from their indicators (imputer): it must be the
-     * first stage, and a pipeline on data with missing values must start with it. */
+     * first stage (or the second, after stringIndexer), and a pipeline on data with missing
+     * values must start with it. */
     int imputes;
     /* A predictor that is not linear in its input (the trees, pt_stage_trees.c): it predicts
      * n raw rows x (the pipeline's raw features, row-major) itself, reading them through its
@@ -241,10 +249,14 @@ int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *er
  * positions, 0..size[k]-1) of the categories seen in the training rows, in index order. */
 typedef struct {
     size_t ncat, p_num;  /* p_num numeric features, then the indicators */
+    size_t p_tail;       /* then the missing-value indicators when the indexer comes before
+                            the imputer: passed through after the indices, for it */
     uint64_t *size;      /* ncat: indicator columns of each (every category in the file) */
     size_t *nlabels;     /* ncat */
     uint32_t **labels;   /* ncat arrays */
     int keep;            /* handleInvalid keep: an unseen category gets index nlabels */
+    int skip;            /* handleInvalid skip: a row with an unseen category is dropped from
+                            scoring and predict (pt_fitted_keep_rows) */
 } pt_stage_catidx_t;
 
 /* StringIndexer's order of the categories 0..n-1 (coded in byte order of their strings, so

@@ -9,7 +9,10 @@
  * indicator and no observed value in the training rows has no surrogate: the fit fails, as
  * Spark's. Every feature column gets a surrogate (the model file keeps them all, so predict
  * can fill a missing value in any column; for median and mode, sorted only in the refit
- * that becomes the model).
+ * that becomes the model). With categorical columns the imputer is first or second, right
+ * after stringIndexer: it imputes the numeric columns only (Spark's Imputer takes numeric
+ * columns), which both orders leave first and in place, with the indicators last; the
+ * categorical columns pass through (their surrogate, never used, is the mean).
  */
 #include <errno.h>
 #include <math.h>
@@ -62,7 +65,7 @@ static int imputer__map(pt_stage_fit_t *st, const imputer_t *s)
  * means: no column without an indicator has a missing value). */
 static int imputer__rank(const pt_stage_in_t *in, imputer_t *s, size_t q, int strat)
 {
-    size_t n = 0;
+    size_t n = 0, p_num = in->p_raw - in->nmiss; /* the numeric features, first in the raw */
     double *v;
     long *k_of = malloc((q ? q : 1) * sizeof *k_of);
     for (size_t b = 0; b < in->nblocks; b++)
@@ -73,26 +76,51 @@ static int imputer__rank(const pt_stage_in_t *in, imputer_t *s, size_t q, int st
         free(k_of);
         return -ENOMEM;
     }
+    for (size_t k = 0; k < in->ncat; k++)
+        p_num -= (size_t)in->cat_size[k];
     for (size_t j = 0; j < q; j++)
         k_of[j] = -1;
     for (size_t k = 0; k < s->nmiss; k++)
         k_of[s->miss_col[k]] = (long)k;
     for (size_t j = 0; j < q; j++) {
         size_t m = 0;
-        if (k_of[j] < 0 && !in->for_model) { /* no missing value: only the file needs it */
+        if ((k_of[j] < 0 && !in->for_model) || j >= p_num) {
+            /* no missing value: only the file needs it; a categorical column (indicator or
+             * index) never has one, nor does predict fill it */
             s->surrogate[j] = in->m->mean[j];
             continue;
         }
+        /* column j and indicator k are raw columns j and p_raw - nmiss + k, whether the
+         * imputer reads the raw features or a stringIndexer's output (which keeps both) */
         for (size_t b = 0; b < in->nblocks; b++)
             for (size_t r = 0; r < in->blocks[b].n; r++) {
                 const double *xr = in->blocks[b].x + r * in->p_raw;
-                if (k_of[j] < 0 || xr[q + (size_t)k_of[j]] == 0.0)
+                if (k_of[j] < 0 || xr[in->p_raw - in->nmiss + (size_t)k_of[j]] == 0.0)
                     v[m++] = xr[j];
             }
         s->surrogate[j] = pt_impute_surrogate(v, m, (pt_impute_strategy_t)strat);
     }
     free(v);
     free(k_of);
+    return 0;
+}
+
+/* imputer__rank, or its result on these training rows from in->impute_cache (filled by the
+ * first fit; not for the model file, whose surrogates cover every column). 0 or -ENOMEM. */
+static int imputer__ranked(const pt_stage_in_t *in, imputer_t *s, size_t q, int strat)
+{
+    pt_impute_cache_t *ic = in->for_model ? NULL : in->impute_cache;
+    if (ic != NULL && ic->v[strat] != NULL && ic->n[strat] == q) {
+        memcpy(s->surrogate, ic->v[strat], q * sizeof *s->surrogate);
+        return 0;
+    }
+    if (imputer__rank(in, s, q, strat) != 0)
+        return -ENOMEM;
+    if (ic != NULL && ic->v[strat] == NULL &&
+        (ic->v[strat] = malloc((q ? q : 1) * sizeof *ic->v[strat])) != NULL) {
+        memcpy(ic->v[strat], s->surrogate, q * sizeof *s->surrogate);
+        ic->n[strat] = q;
+    }
     return 0;
 }
 
@@ -106,10 +134,6 @@ static int imputer__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 
     if ((st->state = s) == NULL)
         return pt_stage_nomem(-ENOMEM, err);
-    if (in->ncat > 0) {
-        pt_seterr(err, "imputer does not combine with categorical columns");
-        return -EINVAL;
-    }
     st->p_out = q;
     s->nmiss = in->nmiss;
     s->miss_col = malloc((in->nmiss ? in->nmiss : 1) * sizeof *s->miss_col);
@@ -124,7 +148,7 @@ static int imputer__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         for (size_t k = 0; k < s->nmiss; k++)
             s->surrogate[s->miss_col[k]] = pt_impute_mean_from_sums(
                 m->mean[s->miss_col[k]] * m->n, m->mean[q + k] * m->n, m->n);
-    } else if (imputer__rank(in, s, q, strat) != 0) {
+    } else if (imputer__ranked(in, s, q, strat) != 0) {
         return pt_stage_nomem(-ENOMEM, err);
     }
     for (size_t j = 0; j < q; j++)

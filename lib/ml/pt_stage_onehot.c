@@ -9,7 +9,9 @@
  * no dropLast, error), size + 1 (no dropLast, keep). The encoding is not affine in the
  * index, but slot t is the indicator of the category labels[t] -- one of the raw indicator
  * columns -- and the indexer's unknown slot is the sum of the unseen categories' indicators: so the
- * map reads the raw features (from_raw). The numeric features pass through.
+ * map reads the raw features (from_raw). The numeric features pass through as the stages
+ * before made them (the imputer's filled columns when it stands between the indexer and the
+ * encoder, or before the indexer): the composed map's columns for them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -47,12 +49,15 @@ static int onehot__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     int keep = hi != NULL && strcmp(hi, "keep") == 0;
     size_t p = in->p_raw, q, off, col;
     uint64_t *sizes;
+    const pt_stage_fit_t *ix = in->indexer;
 
-    if (in->prev == NULL || in->prev->def->categorical != 1) {
+    if (ix == NULL && in->prev != NULL && in->prev->def->categorical == 1)
+        ix = in->prev; /* a caller that set only prev */
+    if (ix == NULL || (in->prev != ix && !in->prev->def->imputes)) {
         pt_seterr(err, "oneHotEncoder must follow stringIndexer");
         return -EINVAL;
     }
-    s = in->prev->state;
+    s = ix->state;
     q = s->p_num;
     for (size_t k = 0; k < s->ncat; k++)
         q += onehot__width(onehot__size(s, k), drop_last, keep);
@@ -66,8 +71,12 @@ static int onehot__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         return -ENOMEM;
     }
     sizes[0] = s->ncat;
-    for (size_t j = 0; j < s->p_num; j++)
-        st->A[j * q + j] = 1.0;
+    for (size_t j = 0; j < s->p_num; j++) /* the numeric features as the chain made them
+                                              (imputed, when an imputer came before) */
+        for (size_t i = 0; i < p; i++)
+            st->A[i * q + j] = in->A != NULL ? in->A[i * in->m->p + j] : (double)(i == j);
+    for (size_t j = 0; in->c != NULL && j < s->p_num; j++)
+        st->c[j] = in->c[j];
     off = s->p_num; /* the raw indicators of column k */
     col = s->p_num;
     for (size_t k = 0; k < s->ncat; k++) {

@@ -7,11 +7,14 @@
  * alphabetDesc, alphabetAsc. Category code k (its indicator) gets index idx(k), so the index
  * of column j is sum_k idx(k) 1[cat = k]: linear in the indicators. Output: the numeric
  * features unchanged, then one index per categorical column (Spark's outputCols, in the
- * declaration order). handleInvalid: "error" (default) fails the fit when a category of the
+ * declaration order), then, when the indexer stands before the imputer, the missing-value
+ * indicators unchanged (the imputer reads them last; "passthrough_after" in the model). handleInvalid: "error" (default) fails the fit when a category of the
  * file is not in the training rows (with k-fold or train-validation blocks such a category
  * is in the validation block, where Spark's transform would fail); "keep" gives it index
- * nlabels (strindex__map). Spark's "skip" (drop the rows) is
- * not offered: it needs the rows, not the moments.
+ * nlabels (strindex__map); "skip" drops the rows whose category is not among the labels
+ * (Spark's transform filters them): no training row is such (the labels are the training
+ * rows' categories), so the fit is the same as under error, and the validation rows and
+ * predict's rows are dropped by pt_fitted_keep_rows, which reads this stage's labels.
  */
 #include <errno.h>
 #include <math.h>
@@ -26,7 +29,8 @@ static const pt_param_def_t strindex__params[] = {
     {"stringOrderType", PT_VAL_STRING, 0, 0, 0, 0, "how the categories are ordered",
      "frequencyDesc|frequencyAsc|alphabetDesc|alphabetAsc"},
     {"handleInvalid", PT_VAL_STRING, 0, 0, 0, 0,
-     "a category not in the training rows: fail, or index numLabels", "error|keep"},
+     "a category not in the training rows: fail, index numLabels, or drop the row",
+     "error|keep|skip"},
 };
 
 typedef struct {
@@ -94,17 +98,20 @@ static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *e
     pt_stage_catidx_t *s = calloc(1, sizeof *s);
     const char *hi = pt_stage_str(st, "handleInvalid");
     size_t off;
+    double nulls;
     st->state = s;
     if (s == NULL)
         goto nomem;
     s->ncat = in->ncat;
     s->keep = hi != NULL && strcmp(hi, "keep") == 0;
+    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
     s->size = calloc(s->ncat, sizeof *s->size);
     s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
     s->labels = calloc(s->ncat, sizeof *s->labels);
     if (s->size == NULL || s->nlabels == NULL || s->labels == NULL)
         goto nomem;
-    off = st->p_in;
+    s->p_tail = in->prev == NULL ? in->nmiss : 0; /* an imputer before took them */
+    off = st->p_in - s->p_tail;
     for (size_t k = 0; k < s->ncat; k++)
         off -= (size_t)in->cat_size[k];
     s->p_num = off;
@@ -119,10 +126,28 @@ static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *e
         }
         for (size_t v = 0; v < n; v++)
             count[v] = nearbyint(in->m->n * in->m->mean[off + v]);
+        nulls = 0;
+        if (k < 64 && (in->cat_missing >> k & 1) && n > 0) { /* never a label (Spark's fit */
+            nulls = count[n - 1];                             /* skips nulls) */
+            count[n - 1] = 0;
+        }
         s->nlabels[k] = pt_stage_strindex_order(count, n, strindex__order_type(st),
                                                 s->labels[k]);
         free(count);
-        if (s->nlabels[k] < n && !s->keep) {
+        if (k < 64 && (in->cat_missing >> k & 1) && (s->skip ? nulls > 0 : !s->keep)) {
+            /* error: Spark's transform fails on a null (in these training rows or the
+             * validation ones); skip would drop training rows, which the moments cannot */
+            if (s->skip)
+                pt_seterr(err, "stringIndexer handleInvalid skip: %.0f training rows have a "
+                          "missing value in categorical column %zu (dropping training rows "
+                          "is not supported: handleInvalid keep indexes them numLabels)",
+                          nulls, k + 1);
+            else
+                pt_seterr(err, "stringIndexer: categorical column %zu has missing values "
+                          "(handleInvalid error; keep indexes them numLabels)", k + 1);
+            return -EINVAL;
+        }
+        if (s->nlabels[k] < n && !s->keep && !s->skip) {
             pt_seterr(err, "stringIndexer: categorical column %zu has %zu categories not in "
                       "the training rows (handleInvalid error)", k + 1, n - s->nlabels[k]);
             return -EINVAL;
@@ -142,13 +167,15 @@ nomem:
 static int strindex__map(pt_stage_fit_t *st)
 {
     const pt_stage_catidx_t *s = st->state;
-    size_t p = st->p_in, q = st->p_out = s->p_num + s->ncat, off = s->p_num;
+    size_t p = st->p_in, q = st->p_out = s->p_num + s->ncat + s->p_tail, off = s->p_num;
     st->A = calloc(p * q > 0 ? p * q : 1, sizeof *st->A);
     st->c = calloc(q ? q : 1, sizeof *st->c);
     if (st->A == NULL || st->c == NULL)
         return -ENOMEM;
     for (size_t j = 0; j < s->p_num; j++)
         st->A[j * q + j] = 1.0;
+    for (size_t j = 0; j < s->p_tail; j++)
+        st->A[(p - s->p_tail + j) * q + s->p_num + s->ncat + j] = 1.0;
     for (size_t k = 0; k < s->ncat; k++) {
         size_t col = s->p_num + k;
         st->c[col] = s->keep ? (double)s->nlabels[k] : 0.0;
@@ -162,10 +189,11 @@ static int strindex__map(pt_stage_fit_t *st)
 static int strindex__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     int rc;
-    if (in->ncat == 0 || in->A != NULL) {
+    if (in->ncat == 0 || (in->A != NULL && !in->prev->def->imputes)) {
         pt_seterr(err, in->ncat == 0 ? "stringIndexer: the data has no categorical columns "
                                        "(declare them with --categorical)"
-                                     : "stringIndexer must be the first stage");
+                                     : "stringIndexer must be the first stage (or "
+                                       "follow the imputer)");
         return -EINVAL;
     }
     if ((rc = strindex__labels(st, in, err)) != 0)
@@ -187,6 +215,7 @@ static void strindex__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
     msgpack_pack_array(pk, s->ncat);
     for (size_t k = 0; k < s->ncat; k++)
         msgpack_pack_uint64(pk, s->size[k]);
+    pt_msgpack_kv_uint(pk, "passthrough_after", s->p_tail);
 }
 
 /* One packed array of column k of the labels (codes below size). 0 or -EBADMSG. */
@@ -219,6 +248,7 @@ static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *e
     const msgpack_object *lab = pt_msgpack_get_obj(o, "labels", MSGPACK_OBJECT_ARRAY, err);
     const msgpack_object *sz = pt_msgpack_get_obj(o, "category_sizes", MSGPACK_OBJECT_ARRAY,
                                                   err);
+    const msgpack_object *tail = pt_msgpack_map_get(o, "passthrough_after");
     const char *hi = pt_stage_str(st, "handleInvalid");
     pt_stage_catidx_t *s = calloc(1, sizeof *s);
     size_t used = 0;
@@ -226,11 +256,20 @@ static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *e
     st->state = s;
     if (lab == NULL || sz == NULL || s == NULL)
         return s == NULL ? -ENOMEM : -EBADMSG;
+    if (tail != NULL) { /* absent in model files written before the imputer combined */
+        if (tail->type != MSGPACK_OBJECT_POSITIVE_INTEGER || tail->via.u64 > st->p_in) {
+            pt_seterr(err, "passthrough_after: expected a count within the input");
+            return -EBADMSG;
+        }
+        s->p_tail = (size_t)tail->via.u64;
+        used = s->p_tail;
+    }
     if ((s->ncat = lab->via.array.size) != sz->via.array.size || s->ncat == 0) {
         pt_seterr(err, "labels and category_sizes: expected arrays of one length");
         return -EBADMSG;
     }
     s->keep = hi != NULL && strcmp(hi, "keep") == 0;
+    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
     s->size = calloc(s->ncat, sizeof *s->size);
     s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
     s->labels = calloc(s->ncat, sizeof *s->labels);
@@ -256,5 +295,5 @@ const pt_stage_def_t pt_stage_strindex = {
     .name = "stringIndexer", .role = PT_STAGE_TRANSFORMER,
     PT_STAGE_PARAMS(strindex__params), .categorical = 1,
     .fit = strindex__fit, .free = strindex__free,
-    .npack = 2, .pack = strindex__pack, .unpack = strindex__unpack,
+    .npack = 3, .pack = strindex__pack, .unpack = strindex__unpack,
 };

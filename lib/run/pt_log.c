@@ -57,7 +57,7 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 {
     int cv = h->validator == PT_VALIDATOR_CV;
 
-    msgpack_pack_map(pk, 11);
+    msgpack_pack_map(pk, 11 + (h->ncat > 0) + (h->label_values != NULL));
     pt_msgpack_kv_str(pk, "record", "header");
     pt_msgpack_kv_str(pk, "format", LOG_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_LOG_VERSION);
@@ -105,6 +105,20 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     msgpack_pack_array(pk, h->nmaps);
     for (size_t i = 0; i < h->nmaps; i++)
         pt_msgpack_pack_params(pk, &h->param_maps[i]);
+    if (h->ncat > 0) {
+        pt_msgpack_pack_str(pk, "categorical");
+        msgpack_pack_array(pk, h->ncat);
+        for (size_t k = 0, off = 0; k < h->ncat; off += h->cat_nvalues[k], k++) {
+            int null = k < 64 && (h->cat_missing >> k & 1);
+            msgpack_pack_map(pk, 2 + null);
+            pt_msgpack_kv_str(pk, "name", h->cat_names[k]);
+            pt_msgpack_kv_strs(pk, "values", h->cat_values + off, h->cat_nvalues[k]);
+            if (null)
+                pt_msgpack_kv_bool(pk, "missing", 1);
+        }
+    }
+    if (h->label_values != NULL)
+        pt_msgpack_kv_strs(pk, "label_values", h->label_values, h->nlabel_values);
 }
 
 static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
@@ -497,6 +511,7 @@ static void free_params(const pt_paramlist_t **p)
 
 void pt_log_header_free(pt_log_header_t *h)
 {
+    size_t nvalues;
     free(h->data_path);
     free(h->label);
     free(h->data_format);
@@ -509,6 +524,13 @@ void pt_log_header_free(pt_log_header_t *h)
     for (size_t i = 0; i < h->nmaps; i++)
         pt_paramlist_free(&h->param_maps[i]);
     free(h->param_maps);
+    nvalues = 0;
+    for (size_t k = 0; h->cat_nvalues != NULL && k < h->ncat; k++)
+        nvalues += h->cat_nvalues[k];
+    pt_strv_free(h->cat_values, nvalues);
+    pt_strv_free(h->cat_names, h->ncat);
+    free(h->cat_nvalues);
+    pt_strv_free(h->label_values, h->nlabel_values);
     memset(h, 0, sizeof *h);
 }
 
@@ -538,6 +560,55 @@ static int nest(int rc, const char *ctx, char *why)
         pt_seterr(why, "%s: %s", ctx, inner);
     }
     return rc;
+}
+
+/* The optional "categorical" [{name, values}] of header o into h. 0 or a negative errno
+ * with why. */
+static int read_categorical(const msgpack_object *o, pt_log_header_t *h, char *why)
+{
+    const msgpack_object *c = pt_msgpack_map_get(o, "categorical");
+    size_t total = 0;
+    if (c == NULL)
+        return 0;
+    if (c->type != MSGPACK_OBJECT_ARRAY) {
+        pt_seterr(why, "field 'categorical': expected an array");
+        return -EBADMSG;
+    }
+    if ((h->cat_names = calloc(c->via.array.size + 1, sizeof *h->cat_names)) == NULL ||
+        (h->cat_nvalues = calloc(c->via.array.size + 1, sizeof *h->cat_nvalues)) == NULL)
+        return -ENOMEM;
+    for (uint32_t k = 0; k < c->via.array.size; k++) {
+        const msgpack_object *e = &c->via.array.ptr[k];
+        char **vals = NULL, **all;
+        size_t n = 0;
+        int rc = e->type != MSGPACK_OBJECT_MAP ? -EBADMSG
+                 : pt_msgpack_get_str(e, "name", &h->cat_names[k], why) != 0 ? -EBADMSG
+                 : pt_msgpack_get_strs(e, "values", &vals, &n, why);
+        h->ncat = k + 1; /* what is set so far is freed with the header */
+        if (rc == 0 && (all = realloc(h->cat_values, (total + n + 1) * sizeof *all)) == NULL)
+            rc = -ENOMEM;
+        if (rc != 0) {
+            pt_strv_free(vals, n);
+            if (rc != -ENOMEM)
+                pt_seterr(why, "field 'categorical'[%u]: expected {name, values}", (unsigned)k);
+            return rc;
+        }
+        if (pt_msgpack_map_get(e, "missing") != NULL) {
+            int null = 0;
+            if ((rc = pt_msgpack_get_bool(e, "missing", &null, why)) != 0) {
+                pt_strv_free(vals, n);
+                return rc;
+            }
+            if (null && k < 64)
+                h->cat_missing |= (uint64_t)1 << k;
+        }
+        h->cat_values = all;
+        memcpy(all + total, vals, n * sizeof *all);
+        free(vals);
+        total += n;
+        h->cat_nvalues[k] = n;
+    }
+    return 0;
 }
 
 static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
@@ -626,6 +697,11 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
             return rc;
         }
     }
+    if ((rc = read_categorical(o, h, why)) != 0)
+        return rc;
+    if (pt_msgpack_map_get(o, "label_values") != NULL)
+        return pt_msgpack_get_strs(o, "label_values", &h->label_values, &h->nlabel_values,
+                                   why);
     return 0;
 }
 

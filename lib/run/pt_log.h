@@ -12,7 +12,9 @@
  *          pipeline [stage...], validator {type "cv"|"tvs", num_folds | train_ratio, seed,
  *          fold_col?, stratify?}, evaluator {name, metric, larger_is_better, num_bins?},
  *          parallelism,
- *          threads_per_job, param_maps [ {"stage.param": value} ... ]
+ *          threads_per_job, param_maps [ {"stage.param": value} ... ],
+ *          categorical? [{name, values [str], missing? true}] (--categorical columns),
+ *          label_values? [str]
  * result:  record, param_index, fold, params, metric (float, NaN when failed), status
  *          ("ok" | "failed"), error (str, only when not ok), worker (pid), attempt (1-based),
  *          started, finished (seconds since the sweep began, coordinator clock),
@@ -62,6 +64,18 @@ typedef struct {
     int threads_per_job;
     pt_paramlist_t *param_maps; /* nmaps lists */
     size_t nmaps;
+    /* categorical columns (--categorical): written as "categorical" [{name, values}] when
+     * ncat > 0; column k's values, in code order (byte order of the strings), are the
+     * cat_nvalues[k] entries of cat_values after those of the columns before it */
+    size_t ncat;
+    char **cat_names;
+    size_t *cat_nvalues;
+    char **cat_values;
+    uint64_t cat_missing;  /* bit k: column k has missing values (its indicator
+                              "COL?missing" follows the values'): "missing": true */
+    char **label_values;   /* a label of class names: "label_values", in class-id order;
+                              NULL for a numeric label */
+    size_t nlabel_values;
 } pt_log_header_t;
 
 typedef struct {

@@ -28,24 +28,58 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
                                pipeline_len, 0, NULL, NULL, NULL, 0, err);
 }
 
-/* "categorical": [{name, values}], the values cut from the indicator names "COL=VALUE" (the
- * last sum(size) of names). */
-static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnames,
-                             size_t ncat, char *const *cats, const size_t *size)
+/* The imputer's missing-value indicators, which end the feature names, from a packed
+ * pipeline (its stages' "missing_indicators"): their count, 0 without an imputer. */
+static size_t model__nmiss(const void *pipeline, size_t len)
 {
-    size_t off = nnames;
+    msgpack_unpacked u;
+    const msgpack_object *st;
+    size_t n = 0;
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, pipeline, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+        (st = pt_msgpack_map_get(&u.data, "stages")) != NULL &&
+        st->type == MSGPACK_OBJECT_ARRAY)
+        for (size_t s = 0; s < st->via.array.size; s++) {
+            const msgpack_object *mi = pt_msgpack_map_get(&st->via.array.ptr[s],
+                                                          "missing_indicators");
+            if (mi != NULL && mi->type == MSGPACK_OBJECT_ARRAY)
+                n = mi->via.array.size;
+        }
+    msgpack_unpacked_destroy(&u);
+    return n;
+}
+
+/* 1 when the last of a categorical column's n indicator names ind is its missing value's,
+ * "COL?missing" (pt_categorical.h), else 0. */
+static int model__null_slot(char *const *ind, size_t n, const char *col)
+{
+    size_t len = strlen(col);
+    return n > 0 && strncmp(ind[n - 1], col, len) == 0 &&
+           strcmp(ind[n - 1] + len, "?missing") == 0;
+}
+
+/* "categorical": [{name, values, missing?: true (the column's last indicator is its missing
+ * value's)}], the values cut from the indicator names "COL=VALUE" (the
+ * last sum(size) of names but the nmiss missing-value indicators after them). */
+static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnames,
+                             size_t nmiss, size_t ncat, char *const *cats, const size_t *size)
+{
+    size_t off = nnames - nmiss;
     for (size_t k = 0; k < ncat; k++)
         off -= size[k];
     pt_msgpack_pack_str(pk, "categorical");
     msgpack_pack_array(pk, ncat);
     for (size_t k = 0; k < ncat; k++) {
         size_t skip = strlen(cats[k]) + 1;
-        msgpack_pack_map(pk, 2);
+        int null = model__null_slot(names + off, size[k], cats[k]);
+        msgpack_pack_map(pk, 2 + null);
         pt_msgpack_kv_str(pk, "name", cats[k]);
         pt_msgpack_pack_str(pk, "values");
-        msgpack_pack_array(pk, size[k]);
-        for (size_t v = 0; v < size[k]; v++)
+        msgpack_pack_array(pk, size[k] - null);
+        for (size_t v = 0; v < size[k] - null; v++)
             pt_msgpack_pack_str(pk, names[off + v] + skip);
+        if (null)
+            pt_msgpack_kv_bool(pk, "missing", 1);
         off += size[k];
     }
 }
@@ -76,7 +110,8 @@ int pt_model_write_cats(const char *path, char *const *names, size_t nnames, con
     pt_msgpack_pack_str(pk, "params");
     pt_msgpack_pack_params(pk, params);
     if (ncat > 0)
-        model__pack_cats(pk, names, nnames, ncat, cats, cat_size);
+        model__pack_cats(pk, names, nnames, model__nmiss(pipeline, pipeline_len), ncat, cats,
+                         cat_size);
     if (nlabels > 0)
         pt_msgpack_kv_strs(pk, "label_values", label_values, nlabels);
     pt_msgpack_pack_str(pk, "pipeline");
@@ -169,14 +204,16 @@ static int model__envelope(const char *path, const msgpack_unpacked *u, int whol
 }
 
 /* The optional "categorical" field of o into m: each column's name and count of values, the
- * values matching the indicator names "COL=VALUE" at the end of feature_names. 0 or a
- * negative errno with why. */
+ * values matching the indicator names "COL=VALUE" at the end of feature_names (before an
+ * imputer's indicators; m->fit read). 0 or a negative errno with why. */
 static int model__cats(const msgpack_object *o, pt_model_t *m, char *why)
 {
     const msgpack_object *c = pt_msgpack_map_get(o, "categorical");
-    size_t off = m->nnames;
+    size_t off = m->nnames, nmiss = 0;
     if (c == NULL)
         return 0;
+    if (pt_fitted_imputer(m->fit, &nmiss) != NULL) /* its indicators end the names */
+        off -= nmiss;
     if (c->type != MSGPACK_OBJECT_ARRAY || c->via.array.size == 0) {
         snprintf(why, PT_ERRLEN, "categorical: expected a non-empty array");
         return -EBADMSG;
@@ -188,24 +225,30 @@ static int model__cats(const msgpack_object *o, pt_model_t *m, char *why)
     for (size_t k = 0; k < m->ncat; k++) {
         const msgpack_object *e = &c->via.array.ptr[k];
         char **vals = NULL;
+        int null = 0;
         int rc = e->type != MSGPACK_OBJECT_MAP ? -EBADMSG
                  : pt_msgpack_get_str(e, "name", &m->cat_names[k], why) != 0 ? -EBADMSG
                  : pt_msgpack_get_strs(e, "values", &vals, &m->cat_size[k], why);
+        if (rc == 0 && pt_msgpack_map_get(e, "missing") != NULL &&
+            pt_msgpack_get_bool(e, "missing", &null, why) != 0)
+            rc = -EBADMSG;
+        pt_strv_free(vals, m->cat_size[k]);
+        m->cat_size[k] += (size_t)(rc == 0 && null); /* the missing value's slot, last */
         if (rc == 0 && (m->cat_size[k] == 0 || m->cat_size[k] > off))
             rc = -EBADMSG;
         if (rc != 0) {
-            pt_strv_free(vals, m->cat_size[k]);
             snprintf(why, PT_ERRLEN, "categorical[%zu]: expected {name, values}", k);
             return rc == -ENOMEM ? rc : -EBADMSG;
         }
-        pt_strv_free(vals, m->cat_size[k]);
         off -= m->cat_size[k];
     }
     m->cat_first = off;
     for (size_t k = 0, i = off; k < m->ncat; k++) /* COL=VALUE, as tune named them */
         for (size_t v = 0; v < m->cat_size[k]; v++, i++)
             if (strncmp(m->names[i], m->cat_names[k], strlen(m->cat_names[k])) != 0 ||
-                m->names[i][strlen(m->cat_names[k])] != '=') {
+                (m->names[i][strlen(m->cat_names[k])] != '=' &&
+                 !(v + 1 == m->cat_size[k] &&
+                   model__null_slot(m->names + i - v, m->cat_size[k], m->cat_names[k])))) {
                 snprintf(why, PT_ERRLEN, "feature_names[%zu] is not an indicator of \"%.60s\"",
                          i, m->cat_names[k]);
                 return -EBADMSG;

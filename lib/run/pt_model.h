@@ -4,8 +4,9 @@
  * One msgpack map (PT_MODEL_FORMAT, version PT_MODEL_VERSION):
  *   {format: "paratune-model", version: 1, feature_names: [str], label: str,
  *    param_index: int (the best map's index), params: {"stage.param": value} (every param of
- *    that map, defaults filled in), categorical?: [{name, values: [str]}] (the categorical
- *    columns and their values in code order, when there are some), label_values?: [str]
+ *    that map, defaults filled in), categorical?: [{name, values: [str], missing?: true}]
+ *    (the categorical columns, their values in code order, and whether they had missing
+ *    values, when there are some), label_values?: [str]
  *    (a classifier's class names, for a label of names), pipeline: the fitted
  *    pipeline as pt_fitted_pack writes it}
  * written whole and durably (pt_file). Reading checks the format, the version and that
@@ -33,8 +34,9 @@ typedef struct {
     pt_fitted_t *fit;      /* the fitted pipeline */
     size_t ncat;           /* categorical columns ("categorical"), 0 for none */
     char **cat_names;      /* ncat column names */
-    size_t *cat_size;      /* ncat: values of each; their indicators are the names from
-                              cat_first on, "COL=VALUE" */
+    size_t *cat_size;      /* ncat: indicators of each; the names from cat_first on,
+                              "COL=VALUE", and last "COL?missing" for a column with missing
+                              values ("missing": true) */
     size_t cat_first;
     char **label_values;   /* a classifier's class names ("label_values"), or NULL */
     size_t nlabel_values;

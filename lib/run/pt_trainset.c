@@ -33,6 +33,8 @@ struct pt_trainset_cache {
     pt_moments_t *views;    /* nslots: views into the shared segment */
     pt_pca_eig_t *pca;      /* nblocks + 1 (keep and few enough features), else NULL: the
                              * decomposition of the set validated on block b, then all rows */
+    pt_impute_cache_t *imp; /* nblocks (keep), else NULL: the imputer's median / mode
+                             * surrogates of the set validated on block b */
     double *pred, *score;   /* scoring scratch, rows of the largest block */
     double *prob;           /* rows of the largest block x classes, for logLoss */
     double *scratch;        /* the one allocation pred, score and prob live in */
@@ -80,6 +82,8 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
     if (opts->keep && c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
         (c->pca = calloc(c->nblocks + 1, sizeof *c->pca)) == NULL)
         goto nomem;
+    if (opts->keep && (c->imp = calloc(c->nblocks, sizeof *c->imp)) == NULL)
+        goto nomem;
     if (c->kept == NULL || c->views == NULL || cache__scratch(c, maxrows, K) != 0)
         goto nomem;
     return c;
@@ -102,6 +106,9 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     free(c->kept);
     free(c->views);
     free(c->pca);
+    for (size_t b = 0; c->imp != NULL && b < c->nblocks; b++)
+        pt_impute_cache_free(&c->imp[b]);
+    free(c->imp);
     free(c->scratch);
     free(c);
     *pc = NULL;
@@ -201,6 +208,8 @@ static int set_begin(pt_trainset_cache_t *c, size_t skip, pt_trainset_t *ts)
     }
     if (c->pca != NULL)
         ts->pca = &c->pca[skip];
+    if (c->imp != NULL && skip < c->nblocks) /* a fold's set, validated on block skip */
+        ts->imp = &c->imp[skip];
     return 0;
 }
 
@@ -420,9 +429,11 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
 {
     const pt_image_hdr_t *h = pt_image_header(c->img);
     pt_raw_layout_t raw = {.ncat = (size_t)h->ncat, .cat_size = h->cat_size,
+                           .cat_missing = h->cat_missing,
                            .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
                            .for_model = !ts->validates, .wm = ts->wmoments,
-                           .codes = ts->codes, .threads = ts->threads};
+                           .codes = ts->codes, .threads = ts->threads,
+                           .impute_cache = ts->imp};
     return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
                                c->o.nclasses, ts->pca, &raw, err);
 }
@@ -447,14 +458,57 @@ static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, si
     return pt_eval_regression_moments(c->o.metric, vm, coef, icpt, metric);
 }
 
+/* The validation rows a skipping stringIndexer drops (pt_fitted_keep_rows) taken out of the
+ * n predictions in c's scratch (pred, score, and prob of K classes when K > 0), of the
+ * labels *y and of the weights *w when not NULL (both then copied to *ybuf, which the caller
+ * frees). Returns the rows left, 0 with err when none is, or -ENOMEM. */
+static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const double *x,
+                      size_t n, size_t K, const double **y, const double **w, double **ybuf,
+                      char *err)
+{
+    unsigned char *keep = malloc(n ? n : 1);
+    size_t m = 0;
+    *ybuf = malloc((n ? 2 * n : 1) * sizeof **ybuf); /* the labels, then the weights */
+    if (keep == NULL || *ybuf == NULL) {
+        free(keep);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    pt_fitted_keep_rows(fit, x, n, keep);
+    for (size_t i = 0; i < n; i++) {
+        if (!keep[i])
+            continue;
+        (*ybuf)[m] = (*y)[i];
+        if (*w != NULL)
+            (*ybuf)[n + m] = (*w)[i];
+        c->pred[m] = c->pred[i];
+        c->score[m] = c->score[i];
+        if (K > 0)
+            memmove(c->prob + m * K, c->prob + i * K, K * sizeof *c->prob);
+        m++;
+    }
+    free(keep);
+    *y = *ybuf;
+    if (*w != NULL)
+        *w = *ybuf + n;
+    if (m == 0)
+        pt_seterr(err, "stringIndexer handleInvalid skip: every one of the %zu validation rows "
+                  "has a category not in the training rows: nothing left to score", n);
+    return (long)m;
+}
+
 int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
                       double *metric, char *err)
 {
     const double *x, *y, *w = pt_image_block_w(c->img, ts->vblock);
+    double *ybuf = NULL;
     size_t n, K = pt_fitted_classes(fit);
     size_t maxK = c->o.nclasses > 2 ? c->o.nclasses : 2;
+    const pt_moments_t *vm = known_moments(c, ts->vblock);
+    int drops = pt_fitted_may_drop(fit, vm != NULL ? vm->mean : NULL);
+    long left;
 
-    if (score_from_moments(c, fit, ts->vblock, metric) == 0)
+    if (!drops && score_from_moments(c, fit, ts->vblock, metric) == 0)
         return 0;
     x = pt_image_block(c->img, ts->vblock, &y, &n);
     if (c->o.ev != PT_EVAL_REGRESSION && K == 0) {
@@ -465,11 +519,19 @@ int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
+    if (drops && (left = drop_rows(c, fit, x, n, K > 0 && K <= maxK ? K : 0, &y, &w, &ybuf,
+                                   err)) <= 0) {
+        free(ybuf);
+        return left < 0 ? (int)left : -EINVAL;
+    }
+    if (drops)
+        n = (size_t)left;
     if (c->o.ev == PT_EVAL_BINARY)
         *metric = pt_eval_binary_w(c->o.metric, c->score, y, w, n, c->o.num_bins);
     else if (c->o.ev == PT_EVAL_MULTICLASS)
         *metric = pt_eval_multiclass_w(c->o.metric, c->pred, c->prob, y, w, n, K);
     else
         *metric = pt_eval_regression_w(c->o.metric, c->pred, y, w, n);
+    free(ybuf);
     return 0;
 }

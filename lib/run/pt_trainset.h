@@ -58,6 +58,9 @@ typedef struct {
     size_t nblocks;
     int validates;          /* 1 for a fit job's set (scored on vblock), 0 for the refit's */
     size_t vblock;          /* the validation block when validates */
+    pt_impute_cache_t *imp; /* this training set's imputer surrogates (median, mode), owned
+                             * by the cache (filled by the first fit that needs them), or
+                             * NULL */
     pt_pca_eig_t *pca;      /* this training set's PCA decomposition, owned by the cache
                              * (filled by the first fit that needs it), or NULL */
     const pt_stage_codes_t *codes; /* a tree fit's training rows coded before (the shared

@@ -150,7 +150,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,t").split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -819,6 +819,67 @@ def run_sk_forest(b, csv, trees):
     return d
 
 
+def gen_cat(b, rows, missing):
+    """tests/bench/gen_cat.py's file (id, x1..x10, string columns c1 c2 c3 of 50, 20 and 8
+    values, label; with missing, x1..x3 hold that fraction of missing values)."""
+    path = os.path.join(b.dir, "cat_%d_m%g.csv" % (rows, missing))
+    if not os.path.exists(path):
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE, "gen_cat.py"), path, "--rows",
+                        str(rows), "--missing", str(missing)], check=True)
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+    return path
+
+
+def workload_t(b):
+    rows = 20000 if b.quick else 100000
+    log("\n(t) tabular: %d rows, 10 numeric + 3 string columns (50, 20, 8 values: 78 "
+        "indicators), id ignored; 16 maps x 3 folds, parallelism 2" % rows)
+    plain, miss = gen_cat(b, rows, 0.0), gen_cat(b, rows, 0.05)
+    grid = ["--grid", "linearRegression.regParam=0.001,0.01,0.1,1", "--grid",
+            "stringIndexer.stringOrderType=frequencyDesc,alphabetAsc", "--folds", "3",
+            "--parallelism", "2", "--ignore", "id"]
+    cat = ["--categorical", "c1,c2,c3"]
+    ohe = ["--grid", "oneHotEncoder.dropLast=true,false"]
+    runs = [
+        ("numeric only (c1-c3 ignored)", ["--data", plain, "--ignore", "id,c1,c2,c3",
+         "--pipeline", "linearRegression", "--grid", "linearRegression.regParam=0.001,0.01,0.1,1",
+         "--folds", "3", "--parallelism", "2"]),
+        ("stringIndexer,oneHotEncoder,linearRegression", ["--data", plain] + cat + [
+         "--pipeline", "stringIndexer,oneHotEncoder,linearRegression"] + grid + ohe),
+        ("  the same, --no-cache (a pass per job)", ["--data", plain] + cat + [
+         "--pipeline", "stringIndexer,oneHotEncoder,linearRegression", "--no-cache"] + grid + ohe),
+        ("imputer(mean),stringIndexer,oneHotEncoder,linReg", ["--data", miss] + cat + [
+         "--pipeline", "imputer,stringIndexer,oneHotEncoder,linearRegression"] + grid + ohe),
+        ("  imputer median (a pass per fold: order statistics)", ["--data", miss] + cat + [
+         "--pipeline", "imputer,stringIndexer,oneHotEncoder,linearRegression",
+         "--set", "imputer.strategy=median"] + grid + ohe),
+    ]
+    log("  cmd: paratune tune --data FILE ARGS (per row below; gen: tests/bench/gen_cat.py)")
+    out, res = [], {}
+    for name, args in runs:
+        try:
+            rs = b.runs_pt(args, sample_mem=True)
+        except SystemExit as e:  # an older build refuses what it cannot do
+            out.append([name, "refused", "", "", "", "", ""])
+            log("    %s: %s" % (name, str(e).splitlines()[-1][:200]))
+            continue
+        r = {k: med([x.get(k) for x in rs]) for k in ("wall", "load", "shm", "sweep", "jobs")}
+        r["coord_data_kb"] = max(x["coord_data_kb"] for x in rs)
+        res[name.strip()] = r
+        out.append([name, fmt_s(r["wall"]), fmt_s(r["load"]), fmt_s(r["shm"]),
+                    fmt_s(r["sweep"]), "%d" % r["jobs"],
+                    "%.0f MiB" % (r["coord_data_kb"] / 1024)])
+    b.table(["pipeline", "whole", "load", "shm", "sweep", "jobs", "coord anon+shm peak"], out)
+    log("  one-hot columns and mean-imputed values are affine maps of the stored indicator "
+        "columns, fit and scored from the per-block moments the stats jobs share: no job "
+        "passes over the rows (--no-cache shows what such passes cost); median/mode need "
+        "order statistics: one pass over a fold's training rows (the columns with missing "
+        "values), kept for the fold's other param maps")
+    FIGS["t"] = res
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -846,7 +907,7 @@ def main():
         if quiet > 0:
             wait_quiet(quiet)
         {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
-         "e": workload_e}[w.strip()](b)
+         "e": workload_e, "t": workload_t}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
             b.numpy_kernel)

@@ -17,6 +17,8 @@
 #       {sqrt,onethird}, 3-fold CV, parallelism 1 and 2, against GridSearchCV of
 #       RandomForestClassifier (n_jobs 2, equivalent settings): the ratio, both best
 #       areaUnderROC (within 1%), the binned image's memory as paratune reports it, p2/p1
+#   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
+#       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
@@ -24,7 +26,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,t (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) and (e) (default 1: one run takes minutes)

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """catcheck.py LOG DATA CATEGORICAL TOL [--label-strings] [--evaluator E] - every param map of
-a paratune log of stringIndexer[,oneHotEncoder],{linear|logistic}Regression against
+a paratune log of [imputer,]stringIndexer[,imputer][,oneHotEncoder],{linear|logistic}Regression
+against
 tests/ref/categorical_ref.py (Spark's rules in numpy) on DATA (with its fold column "fold"):
 each fold that the reference fails (a category unseen under handleInvalid error) is a failed
 job in the log, and the average metric of a map without failures agrees to TOL."""
@@ -26,6 +27,8 @@ for i, pm in enumerate(head["param_maps"]):
             "--order", p("stringIndexer.stringOrderType", "frequencyDesc"),
             "--si-invalid", p("stringIndexer.handleInvalid", "error"), "--model", model,
             "--reg", str(p(pipe[-1] + ".regParam", 0.0)), "--metric", head["evaluator"]["metric"]]
+    if "imputer" in pipe:
+        args += ["--impute", p("imputer.strategy", "mean")]
     if "oneHotEncoder" in pipe:
         args += ["--ohe", "--ohe-invalid", p("oneHotEncoder.handleInvalid", "error")]
         if not p("oneHotEncoder.dropLast", True):

@@ -18,6 +18,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ref"))
 import logreg_ref  # noqa: E402
 import pipeline_ref  # noqa: E402
+from impute_ref import surrogates as impute_fit  # noqa: E402
 
 MISSING = {"", "na", "nan", "null"}
 
@@ -31,24 +32,6 @@ def read(path, with_label=True):
     y = np.array([float(r[head.index("label")]) for r in body]) if with_label else None
     fold = (np.array([int(r[head.index("fold")]) for r in body]) if "fold" in head else None)
     return X, y, fold
-
-
-def impute_fit(X, strategy):
-    """Spark's Imputer surrogates: mean; median the observed value of rank ceil(n/2); mode the
-    most frequent, the smallest of equals. None when a column has no observed value."""
-    out = []
-    for j in range(X.shape[1]):
-        v = np.sort(X[~np.isnan(X[:, j]), j])
-        if len(v) == 0:
-            return None
-        if strategy == "mean":
-            out.append(v.mean())
-        elif strategy == "median":
-            out.append(v[(len(v) + 1) // 2 - 1])
-        else:
-            vals, counts = np.unique(v, return_counts=True)
-            out.append(vals[np.argmax(counts)])  # argmax: the first (smallest) of equals
-    return np.array(out)
 
 
 def impute(X, s):

@@ -103,7 +103,8 @@ def cmd_show(log, out):
     if summ is not None:
         best = summ["best_index"]
     lines = open(out, encoding="utf-8").read().splitlines()
-    rows = [l for l in lines[2:] if not l.startswith("(")]
+    table = lines[2:lines.index("")] if "" in lines else lines[2:]  # the column roles follow
+    rows = [l for l in table if not l.startswith("(")]
     got = []
     for l in rows:
         got.append(int(l[1:].split()[0]))

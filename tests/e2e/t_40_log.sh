@@ -24,7 +24,7 @@ for l in p3 base fail hang cv fc k9; do
     if ! m=$("${CHK[@]}" show "$W/$l.log" "$W/t40.show" 2>&1); then msg="$l: $m"; break; fi
 done
 if [ -n "$msg" ]; then bad "$msg";
-elif ! ptlog "$W/fail.log" | tail -1 | grep -q "failed"; then bad "failed map not last";
+elif ! ptlog "$W/fail.log" | sed '/^$/,$d' | tail -1 | grep -q "failed"; then bad "failed map not last";
 elif ! ptlog show "$W/base.log" | sed -n 2p | grep -q "std"; then bad "no std column for cv";
 else ok; fi
 

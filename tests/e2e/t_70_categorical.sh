@@ -181,5 +181,94 @@ expect_bad "a label of class names not declared" "label is not a number: \"low\"
     --data "$W/cats.csv" --categorical color,grp --pipeline stringIndexer,logisticRegression --evaluator multiclass
 expect_bad "a bad stringOrderType" "expected one of frequencyDesc|frequencyAsc|alphabetDesc|alphabetAsc" \
     "${CP[@]}" --categorical color,grp --set stringIndexer.stringOrderType=random
-expect_bad "handleInvalid skip (not offered)" "expected one of error|keep" \
-    "${CP[@]}" --categorical color,grp --set stringIndexer.handleInvalid=skip
+expect_bad "a bad handleInvalid" "expected one of error|keep|skip" \
+    "${CP[@]}" --categorical color,grp --set stringIndexer.handleInvalid=drop
+
+begin "handleInvalid skip: validation rows with a category not in the training rows are dropped from scoring (indices and one-hot, every order): numpy (1e-6), with and without the moments cache"
+SK=(--set stringIndexer.handleInvalid=skip --set linearRegression.regParam=0.1
+    --grid stringIndexer.stringOrderType=frequencyDesc,alphabetAsc)
+pt tune --data "$W/catu.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,linearRegression \
+    "${SK[@]}" --grid oneHotEncoder.dropLast=true,false --grid oneHotEncoder.handleInvalid=error,keep \
+    --log "$W/s1.log" >/dev/null 2>"$W/e" &&
+pt tune --data "$W/catu.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,linearRegression \
+    "${SK[@]}" --no-cache --log "$W/s1n.log" >/dev/null 2>>"$W/e" &&
+pt tune --data "$W/catu.csv" "${CAT[@]}" --pipeline stringIndexer,linearRegression \
+    "${SK[@]}" --metric mae --log "$W/s2.log" >/dev/null 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$CCHK" "$W/s1.log" "$W/catu_f.csv" color,grp 1e-6 2>&1); then bad "$msg";
+elif ! msg=$($PY "$CCHK" "$W/s1n.log" "$W/catu_f.csv" color,grp 1e-6 2>&1); then bad "$msg";
+elif ! msg=$($PY "$CCHK" "$W/s2.log" "$W/catu_f.csv" color,grp 1e-6 2>&1); then bad "$msg";
+elif ! msg=$($PY "$CCHK" "$W/c3.log" "$W/catu_f.csv" color,grp 1e-6 --si-invalid skip 2>&1); then
+    ok  # the keep/error log differs from skip's numbers: the reference sees the difference
+else bad "the skip reference does not tell skip from keep"; fi
+
+begin "handleInvalid skip with row weights: the dropped validation rows' weights leave the weighted metric (weights_ref, 1e-6)"
+$PY - "$W" <<'PYEOF'
+import csv, sys
+import numpy as np
+w = sys.argv[1]
+rng = np.random.default_rng(3)
+for name in ("catu", "catu_f"):
+    rows = list(csv.reader(open(f"{w}/{name}.csv", newline="")))
+    wt = rng.uniform(0.2, 3.0, size=len(rows) - 1) if name == "catu" else wt
+    rows[0].append("w")
+    for r, v in zip(rows[1:], wt):
+        r.append(f"{v:.4f}")
+    with open(f"{w}/{name}w.csv".replace("_fw", "w_f"), "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+PYEOF
+pt tune --data "$W/catuw.csv" "${CAT[@]}" --weight-col w --pipeline stringIndexer,oneHotEncoder,linearRegression \
+    --set stringIndexer.handleInvalid=skip --grid linearRegression.regParam=0,0.1 --log "$W/s5.log" >/dev/null 2>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$CCHK" "$W/s5.log" "$W/catuw_f.csv" color,grp 1e-6 --weight-col w 2>&1); then bad "$msg"; else ok; fi
+
+begin "handleInvalid skip, logisticRegression (binary AUC): numpy + scipy (1e-4)"
+pt tune --data "$W/catb.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,logisticRegression \
+    --set stringIndexer.handleInvalid=skip --set logisticRegression.tol=1e-10 \
+    --set logisticRegression.maxIter=2000 --grid logisticRegression.regParam=0.01,0.1 \
+    --evaluator binary --log "$W/s3.log" >/dev/null 2>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$CCHK" "$W/s3.log" "$W/catb_f.csv" color,grp 1e-4 --evaluator binary 2>&1); then bad "$msg"; else ok; fi
+
+begin "handleInvalid skip: a fold whose every validation row is dropped fails that job with the reason; the others match numpy"
+$PY - "$W" <<'PYEOF'
+import csv, sys
+w = sys.argv[1]
+rows = list(csv.reader(open(f"{w}/cat_f.csv", newline="")))
+for r in rows[1:]:
+    if r[5] == "2":
+        r[1] = "only2"  # a color no training row of fold 2 has
+with open(f"{w}/cat2_f.csv", "w", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows(rows)
+PYEOF
+pt tune --data "$W/cat2_f.csv" --fold-col fold --categorical color,grp --folds 3 --quiet \
+    --pipeline stringIndexer,oneHotEncoder,linearRegression --set stringIndexer.handleInvalid=skip \
+    --set linearRegression.regParam=0.1 --log "$W/s4.log" >/dev/null 2>"$W/e"
+rc=$?
+if [ $rc -eq 2 ] || [ $rc -gt 3 ]; then bad "exit $rc: $(cat "$W/e")";
+elif ! msg=$($PY "$CCHK" "$W/s4.log" "$W/cat2_f.csv" color,grp 1e-6 2>&1); then bad "$msg";
+elif ! grep -q "nothing left to score" "$W/s4.log"; then bad "no reason in the log";
+else ok; fi
+
+begin "predict with handleInvalid skip: rows with a value the model lacks are dropped, --keep of the categorical column joins: the refit's numpy predictions (1e-6)"
+rm -f "$W/sk.model"
+pt tune --data "$W/catu.csv" "${CAT[@]}" --pipeline stringIndexer,oneHotEncoder,linearRegression \
+    --set stringIndexer.handleInvalid=skip --set linearRegression.regParam=0.1 \
+    --model-out "$W/sk.model" >/dev/null 2>"$W/e" &&
+pt predict --model "$W/sk.model" --data "$W/catp.csv" --out "$W/sk.pred" --keep x1,color 2>"$W/pe"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e" "$W/pe")";
+elif ! grep -q "2 of 300 rows dropped" "$W/pe"; then bad "no note: $(cat "$W/pe")";
+elif ! msg=$($PY - "$REF/categorical_ref.py" "$W" 2>&1 <<'PYEOF'
+import csv, json, subprocess, sys
+ref, w = sys.argv[1], sys.argv[2]
+want = json.loads(subprocess.check_output([sys.executable, ref, "--data", f"{w}/catu_f.csv",
+    "--fold-col", "fold", "--categorical", "color,grp", "--si-invalid", "skip", "--reg", "0.1",
+    "--ohe", "--predict", f"{w}/catp.csv"]))
+rows = list(csv.DictReader(open(f"{w}/sk.pred", newline="")))
+src = list(csv.DictReader(open(f"{w}/catp.csv", newline="")))
+assert len(want["kept_rows"]) == 298 and len(rows) == 298, (len(rows), len(want["kept_rows"]))
+for r, i, p in zip(rows, want["kept_rows"], want["predictions"]):
+    assert (r["x1"], r["color"]) == (src[i]["x1"], src[i]["color"]), (r, src[i])
+    assert abs(float(r["prediction"]) - p) <= 1e-6 * max(1, abs(p)), (i, r["prediction"], p)
+PYEOF
+); then bad "$msg"; else ok; fi

@@ -86,7 +86,6 @@ else ok; fi
 L=(--pipeline linearRegression)
 expect_bad "a missing value without the imputer says how" ", or add the imputer stage to the pipeline)" --data "$W/imp.csv" "${L[@]}"
 expect_bad "imputer not first" "--pipeline: imputer must be the first stage" --data "$W/imp.csv" --pipeline standardScaler,imputer,linearRegression
-expect_bad "imputer with --categorical" "imputer does not combine with --categorical" --data "$W/imp.csv" --categorical b --pipeline imputer,stringIndexer,linearRegression
 expect_bad "an unknown strategy" "strategy" --data "$W/imp.csv" --pipeline imputer,linearRegression --set imputer.strategy=max
 pt tune --data "$W/imp.csv" --features b --pipeline linearRegression --quiet --log "$W/i0.log" \
     --model-out "$W/i0.model" >/dev/null 2>&1
