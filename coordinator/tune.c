@@ -105,10 +105,11 @@ typedef struct {
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
 {
-    return pt_model_write_cats(s->o->model_out, ds->names, ds->features, ds->label_name, best,
-                               &s->full[best], s->model, s->model_len, ds->ncat,
-                               ds->cat_names, ds->cat_size, ds->label_values,
-                               ds->nlabel_values, err);
+    pt_model_cols_t cols = {.ncat = ds->ncat, .cats = ds->cat_names, .cat_size = ds->cat_size,
+                            .label_values = ds->label_values, .nlabels = ds->nlabel_values,
+                            .weight_col = ds->weight_name};
+    return pt_model_write_cols(s->o->model_out, ds->names, ds->features, ds->label_name, best,
+                               &s->full[best], s->model, s->model_len, &cols, err);
 }
 
 /* The header's categorical columns (their values: not a column's missing-value slot) and

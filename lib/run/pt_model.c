@@ -24,8 +24,9 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
                    long param_index, const pt_paramlist_t *params, const void *pipeline,
                    size_t pipeline_len, char *err)
 {
-    return pt_model_write_cats(path, names, nnames, label, param_index, params, pipeline,
-                               pipeline_len, 0, NULL, NULL, NULL, 0, err);
+    pt_model_cols_t none = {0};
+    return pt_model_write_cols(path, names, nnames, label, param_index, params, pipeline,
+                               pipeline_len, &none, err);
 }
 
 /* The imputer's missing-value indicators, which end the feature names, from a packed
@@ -84,11 +85,9 @@ static void model__pack_cats(msgpack_packer *pk, char *const *names, size_t nnam
     }
 }
 
-int pt_model_write_cats(const char *path, char *const *names, size_t nnames, const char *label,
+int pt_model_write_cols(const char *path, char *const *names, size_t nnames, const char *label,
                         long param_index, const pt_paramlist_t *params, const void *pipeline,
-                        size_t pipeline_len, size_t ncat, char *const *cats,
-                        const size_t *cat_size, char *const *label_values, size_t nlabels,
-                        char *err)
+                        size_t pipeline_len, const pt_model_cols_t *cols, char *err)
 {
     msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
@@ -97,7 +96,8 @@ int pt_model_write_cats(const char *path, char *const *names, size_t nnames, con
 
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
-    msgpack_pack_map(pk, 7 + (ncat > 0) + (nlabels > 0));
+    msgpack_pack_map(pk, 7 + (cols->ncat > 0) + (cols->nlabels > 0) +
+                             (cols->weight_col != NULL));
     pt_msgpack_kv_str(pk, "format", PT_MODEL_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_MODEL_VERSION);
     pt_msgpack_pack_str(pk, "feature_names");
@@ -109,11 +109,13 @@ int pt_model_write_cats(const char *path, char *const *names, size_t nnames, con
     msgpack_pack_long(pk, param_index);
     pt_msgpack_pack_str(pk, "params");
     pt_msgpack_pack_params(pk, params);
-    if (ncat > 0)
-        model__pack_cats(pk, names, nnames, model__nmiss(pipeline, pipeline_len), ncat, cats,
-                         cat_size);
-    if (nlabels > 0)
-        pt_msgpack_kv_strs(pk, "label_values", label_values, nlabels);
+    if (cols->ncat > 0)
+        model__pack_cats(pk, names, nnames, model__nmiss(pipeline, pipeline_len), cols->ncat,
+                         cols->cats, cols->cat_size);
+    if (cols->nlabels > 0)
+        pt_msgpack_kv_strs(pk, "label_values", cols->label_values, cols->nlabels);
+    if (cols->weight_col != NULL)
+        pt_msgpack_kv_str(pk, "weight_col", cols->weight_col);
     pt_msgpack_pack_str(pk, "pipeline");
     if (!w.failed && msgpack_sbuffer_write(&sb, pipeline, pipeline_len) != 0)
         w.failed = 1;
@@ -285,7 +287,9 @@ static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
         return rc != 0 ? rc : -EBADMSG;
     }
     if ((rc = model__cats(o, m, why)) != 0 ||
-        (rc = pt_msgpack_get_int(o, "param_index", 0, INT64_MAX, &index, why)) != 0)
+        (rc = pt_msgpack_get_int(o, "param_index", 0, INT64_MAX, &index, why)) != 0 ||
+        (pt_msgpack_map_get(o, "weight_col") != NULL &&
+         (rc = pt_msgpack_get_str(o, "weight_col", &m->weight_col, why)) != 0))
         return rc;
     m->param_index = (long)index;
     params = pt_msgpack_get_obj(o, "params", MSGPACK_OBJECT_MAP, why);
@@ -371,6 +375,7 @@ void pt_model_destroy(pt_model_t **pm)
     pt_strv_free(m->names, m->nnames);
     pt_strv_free(m->cat_names, m->ncat);
     pt_strv_free(m->label_values, m->nlabel_values);
+    free(m->weight_col);
     free(m->cat_size);
     free(m->label);
     pt_paramlist_free(&m->params);

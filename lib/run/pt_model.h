@@ -40,6 +40,7 @@ typedef struct {
     size_t cat_first;
     char **label_values;   /* a classifier's class names ("label_values"), or NULL */
     size_t nlabel_values;
+    char *weight_col;      /* the training's weight column ("weight_col"), or NULL */
 } pt_model_t;
 
 /* Writes the model file path (replacing it, durably: pt_file_write_whole) for the features
@@ -50,14 +51,22 @@ int pt_model_write(const char *path, char *const *names, size_t nnames, const ch
                    long param_index, const pt_paramlist_t *params, const void *pipeline,
                    size_t pipeline_len, char *err);
 
-/* The same with ncat categorical columns cats[k] of cat_size[k] values (the last names are
- * their indicators, "COL=VALUE"): the map gets "categorical": [{name, values}]; and with a
- * label of class names, "label_values": the nlabels names in class-id order. */
-int pt_model_write_cats(const char *path, char *const *names, size_t nnames, const char *label,
+/* The columns of the data beyond the features and the label, as the model file records them
+ * (every field may be 0 / NULL). */
+typedef struct {
+    size_t ncat;               /* categorical columns cats[k] of cat_size[k] values (the last */
+    char *const *cats;         /* names are their indicators, "COL=VALUE"): the map gets */
+    const size_t *cat_size;    /* "categorical": [{name, values}] */
+    char *const *label_values; /* a label of class names: "label_values", the nlabels names */
+    size_t nlabels;            /* in class-id order */
+    const char *weight_col;    /* the training's row weights (--weight-col): "weight_col";
+                                  predict does not read it */
+} pt_model_cols_t;
+
+/* pt_model_write with the columns cols describes. */
+int pt_model_write_cols(const char *path, char *const *names, size_t nnames, const char *label,
                         long param_index, const pt_paramlist_t *params, const void *pipeline,
-                        size_t pipeline_len, size_t ncat, char *const *cats,
-                        const size_t *cat_size, char *const *label_values, size_t nlabels,
-                        char *err);
+                        size_t pipeline_len, const pt_model_cols_t *cols, char *err);
 
 /* Reads and checks the model file path. On success *out is an owned model
  * (pt_model_destroy). Returns 0 or a negative errno with the reason in err, naming the

@@ -190,7 +190,7 @@ if ! pt tune --data "$W/wc.csv" --weight-col wt --fold-col fold --folds 3 --cate
 elif ! ref "$W/wc.json" --data "$W/wc_hot.csv" --fold-col fold --weight-col wt --model linreg --metric mae; then bad "the reference failed";
 elif ! msg=$(refcheck "$W/wc.log" 1e-6 "$W/wc.json" mae 2>&1); then bad "$msg"; else ok; fi
 
-begin "the log header names the weight column (data.weight_col), which is not a feature; a refit on the weighted rows (predict on the tuning file equals scikit-learn's weighted fit on every row); predict ignores the weight column"
+begin "the log header and the model file name the weight column (data.weight_col, weight_col), which is not a feature; a refit on the weighted rows (predict on the tuning file equals scikit-learn's weighted fit on every row); predict ignores the weight column"
 pt tune "${WL[@]}" --pipeline linearRegression --set linearRegression.regParam=0 --log "$W/w8.log" \
     --model-out "$W/w8.model" >/dev/null 2>"$W/e" &&
 pt predict --model "$W/w8.model" --data "$W/wl.csv" --out "$W/w8p.csv" 2>>"$W/e" &&
@@ -207,6 +207,9 @@ with open(f"{w}/w8.log", "rb") as f:
 d = head["data"]
 assert d.get("weight_col") == "wt", d
 assert d["feature_names"] == ["x 1", "x2", "x;3"], d["feature_names"]
+with open(f"{w}/w8.model", "rb") as f:
+    model = msgpack.unpackb(f.read(), raw=False, strict_map_key=False)
+assert model.get("weight_col") == "wt", "model file: weight_col %r" % model.get("weight_col")
 rows = list(csv.reader(open(f"{w}/wl.csv", newline=""), delimiter=";"))[1:]
 X = np.array([[float(r[1]), float(r[2]), float(r[3])] for r in rows])
 wt = np.array([float(r[4]) for r in rows])
