@@ -25,6 +25,7 @@
 #include "pt_missing.h"
 #include "pt_image.h"
 #include "pt_common.h"
+#include "pt_cpus.h"
 #include "pt_csv.h"
 #include "pt_dataset.h"
 #include "pt_file.h"
@@ -298,6 +299,7 @@ int pt_predict_main(int argc, char **argv)
     K = pt_fitted_classes(m->fit);
     pred = malloc(ds->rows * sizeof *pred);
     prob = malloc(ds->rows * (K ? K : 1) * sizeof *prob);
+    pt_fitted_set_threads(m->fit, pt_cpus_count()); /* a forest's rows over every CPU */
     if (pred == NULL || prob == NULL || pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
         pt_seterr(err, "out of memory");
         goto fail;

@@ -131,10 +131,12 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
 }
 
 /* The refit runs alone: it may use the CPUs of every slot (parallelism x threads-per-job
- * threads), on those CPUs when the workers are pinned. */
-static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m)
+ * threads), on those CPUs when the workers are pinned. A tree sweep's last fit jobs (fewer
+ * left than slots: parallelism / left of them each) get the same treatment, so that the
+ * cores of the slots left idle work on them. */
+static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m, long share)
 {
-    long want = c->parallelism * c->threads;
+    long want = c->parallelism * c->threads / (share > 0 ? share : 1);
     int n = want < c->ncpus ? (int)want : c->ncpus;
     m->threads = (int32_t)(want < c->nusable ? want : c->nusable);
     if (c->cpus != NULL && n > 0 && (m->cpus = calloc((size_t)n, sizeof *m->cpus)) != NULL) {
@@ -197,7 +199,10 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
         m.params = s->cfg.full[jb->map];
     }
     if (jb->kind == PT_JOB_REFIT)
-        refit_threads(&s->cfg, &m);
+        refit_threads(&s->cfg, &m, 1);
+    else if (jb->kind == PT_JOB_FIT && s->cfg.tree_threads &&
+             (long)pt_sched_queued(s->sched) + 1 < s->cfg.parallelism)
+        refit_threads(&s->cfg, &m, (long)pt_sched_queued(s->sched) + 1);
     if (jb->kind == PT_JOB_FIT && shared_pairs(s, id, &m) != 0) {
         free(m.stages);
         return -ENOMEM;

@@ -30,6 +30,8 @@ typedef struct {
     long num_bins;
     int image_fd, stats_fd;         /* shared memory the workers inherit (stats: -1 none) */
     int codes_fd;                   /* the shared codes segment (pt_codes.h), or -1 */
+    int tree_threads;               /* a tree sweep: its last fit jobs (fewer than slots)
+                                     * use the idle slots' threads and CPUs */
     const int *cpus;                /* pinned: the CPUs, slot i on its share; else NULL */
     int ncpus, nusable;             /* CPUs listed; CPUs usable (the refit's thread count) */
     /* the schedule */

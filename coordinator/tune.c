@@ -809,6 +809,8 @@ static int make_sweep(sweep_t *s, char *err)
     c.image_fd = s->image_fd;
     c.stats_fd = s->stats_fd;
     c.codes_fd = s->codes_fd;
+    c.tree_threads = pt_stage_lookup(pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1))
+                         ->predict != NULL;
     c.cpus = pt_opts_pinned(o) ? o->cpus : NULL;
     c.ncpus = o->ncpus;
     c.nusable = o->nusable;

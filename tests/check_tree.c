@@ -232,7 +232,7 @@ START_TEST(categorical_unordered)
 END_TEST
 
 /* The same tree whether histograms are subtracted (the default pool) or all built from
- * rows (a pool so small that no parent's histogram is kept): integer labels, exact sums. */
+ * rows (a pool so small that few parents' histograms are kept): 9 classes, exact sums. */
 START_TEST(subtraction_equals_direct)
 {
     size_t n = 3000, p = 5;
@@ -245,15 +245,15 @@ START_TEST(subtraction_equals_direct)
     }
     tu_data_t t;
     char err[512];
-    ck_assert_int_eq(tu_make(&t, x, y, NULL, n, p, 0, NULL, 0, 32), 0);
+    ck_assert_int_eq(tu_make(&t, x, y, NULL, n, p, 0, NULL, 9, 32), 0);
     pt_tree_cfg_t cfg = {.max_depth = 12, .max_bins = 32, .min_instances = 1,
-                         .impurity = PT_IMP_VARIANCE, .subset = p, .threads = 1};
+                         .impurity = PT_IMP_GINI, .subset = p, .threads = 1};
     pt_tree_t a, b;
     pt_tree_ws_t *ws = pt_tree_ws_new(&t.d, &cfg, err);
     ck_assert_int_eq(pt_tree_grow(ws, y, NULL, NULL, 1, &a, err), 0);
     pt_tree_ws_destroy(&ws);
     cfg.hist_mb = 0;
-    cfg.hist_mb = 1; /* 1 MB / (5 x 32 x 4 x 8 bytes): 204 buffers, fewer than the nodes */
+    cfg.hist_mb = 1; /* 1 MB / (5 x 32 x 10 x 8 bytes): 81 buffers, fewer than the nodes */
     cfg.threads = 3;
     ws = pt_tree_ws_new(&t.d, &cfg, err);
     ck_assert_int_eq(pt_tree_grow(ws, y, NULL, NULL, 1, &b, err), 0);

@@ -33,6 +33,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -273,6 +274,21 @@ static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *
     return rc;
 }
 
+/* A job given CPUs beyond this worker's (the refit, a tree sweep's last fits): the process's
+ * affinity widened to them for the job (a tree fit's threads inherit it), the old mask in
+ * *before. 1 when widened. */
+static int widen_cpus(const pt_msg_t *job, cpu_set_t *before)
+{
+    cpu_set_t set;
+    if (job->ncpus == 0 || sched_getaffinity(0, sizeof *before, before) != 0)
+        return 0;
+    CPU_ZERO(&set);
+    for (size_t i = 0; i < job->ncpus; i++)
+        if (job->cpus[i] >= 0 && job->cpus[i] < CPU_SETSIZE)
+            CPU_SET(job->cpus[i], &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0;
+}
+
 /* A fit or refit job: fits on its training set, then scores on the validation block (fit)
  * or packs the model into the reply (refit). 0, or a negative errno with err set. */
 static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0, char *err)
@@ -281,8 +297,9 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     pt_fitted_t *fit = NULL;
     pt_stage_codes_t sc;
     pt_bins_t bins = {0};
+    cpu_set_t before;
     double t1;
-    int rc;
+    int rc, widened = 0;
 
     if (job->kind == PT_JOB_FIT)
         rc = pt_trainset_fold(w->sets, job->fold, &ts, err);
@@ -293,7 +310,8 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
         goto out;
     if (job->kind == PT_JOB_FIT && shared_codes(w, job, &ts, &sc, &bins))
         ts.codes = &sc;
-    ts.threads = job->kind == PT_JOB_REFIT && job->threads > 1 ? job->threads : w->threads;
+    ts.threads = job->threads > 1 ? job->threads : w->threads;
+    widened = widen_cpus(job, &before);
     fit = pt_trainset_fit(w->sets, &ts, job->stages, job->nstages, &job->params, err);
     if (fit == NULL) {
         rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
@@ -318,6 +336,8 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     }
     reply->eval_seconds = pt_now() - t1;
 out:
+    if (widened) /* back to this worker's own CPUs */
+        sched_setaffinity(0, sizeof before, &before);
     pt_fitted_destroy(&fit);
     pt_trainset_clear(&ts);
     pt_bins_free(&bins);

@@ -291,7 +291,7 @@ const pt_tree_t *pt_forest_tree(const pt_forest_t *f, size_t t)
 
 /* ---- prediction --------------------------------------------------------------------------- */
 
-#define BLOCK 256 /* rows per block: the trees are walked over a block at a time */
+#define BLOCK 128 /* rows per block: each tree walks a block (its rows stay in L1) */
 
 /* The class of probabilities pr (K) under thresholds th: Spark's argmax of p / t. */
 static double threshold_class(const double *pr, const double *th, size_t K)
@@ -309,28 +309,24 @@ static double threshold_class(const double *pr, const double *th, size_t K)
 }
 
 static void classify_block(const pt_forest_t *f, size_t m, const double *x, size_t n,
-                           double *pred, double *prob, double *raw)
+                           double *pred, double *prob, double *raw, uint32_t *leaf)
 {
     size_t K = f->K;
-    for (size_t i = 0; i < n; i++)
-        memset(raw + i * K, 0, K * sizeof *raw);
+    memset(raw, 0, n * K * sizeof *raw);
     for (size_t t = 0; t < m; t++) {
         const pt_tree_t *tr = &f->trees[t];
+        pt_tree_leaves(tr, f->p_num, f->arity, x, n, f->p, leaf);
         for (size_t i = 0; i < n; i++) {
-            size_t l = pt_tree_leaf(tr, f->p_num, f->arity, x + i * f->p);
-            const double *st = tr->stats + l * tr->nstat;
+            const double *st = tr->stats + (size_t)leaf[i] * tr->nstat;
             double *ri = raw + i * K;
             if (!f->forest) {
                 memcpy(ri, st, K * sizeof *ri);
-                pred[i] = tr->pred[l];
+                pred[i] = tr->pred[leaf[i]];
                 continue;
             }
-            double tot = 0;
+            const double *fq = tr->freq + (size_t)leaf[i] * K;
             for (size_t k = 0; k < K; k++)
-                tot += st[k];
-            if (tot != 0)
-                for (size_t k = 0; k < K; k++)
-                    ri[k] += st[k] / tot;
+                ri[k] += fq[k];
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -355,23 +351,19 @@ int pt_forest_predict(const pt_forest_t *f, size_t m, const double *x, size_t n,
                       double *prob, double *raw)
 {
     size_t K = f->K;
-    double *pb = NULL, *rb = NULL;
+    double *pb = pt_alloc_array(BLOCK * (K ? K : 1), sizeof *pb, 0);
+    double *rb = pt_alloc_array(BLOCK * (K ? K : 1), sizeof *rb, 0);
+    uint32_t *leaf = pt_alloc_array(BLOCK, sizeof *leaf, 0);
+    int rc = -ENOMEM;
+    if (pb == NULL || rb == NULL || leaf == NULL)
+        goto out;
     if (m == 0 || m > f->ntrees)
         m = f->ntrees;
-    if (K > 0) {
-        pb = pt_alloc_array(BLOCK * K, sizeof *pb, 0);
-        rb = pt_alloc_array(BLOCK * K, sizeof *rb, 0);
-        if (pb == NULL || rb == NULL) {
-            free(pb);
-            free(rb);
-            return -ENOMEM;
-        }
-    }
     for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
         size_t nb = n - i0 < BLOCK ? n - i0 : BLOCK;
         const double *xb = x + i0 * f->p;
         if (K > 0) {
-            classify_block(f, m, xb, nb, pred + i0, pb, rb);
+            classify_block(f, m, xb, nb, pred + i0, pb, rb, leaf);
             if (prob != NULL)
                 memcpy(prob + i0 * K, pb, nb * K * sizeof *pb);
             if (raw != NULL)
@@ -382,15 +374,19 @@ int pt_forest_predict(const pt_forest_t *f, size_t m, const double *x, size_t n,
             pred[i0 + i] = 0;
         for (size_t t = 0; t < m; t++) {
             const pt_tree_t *tr = &f->trees[t];
+            pt_tree_leaves(tr, f->p_num, f->arity, xb, nb, f->p, leaf);
             for (size_t i = 0; i < nb; i++)
-                pred[i0 + i] += tr->pred[pt_tree_leaf(tr, f->p_num, f->arity, xb + i * f->p)];
+                pred[i0 + i] += tr->pred[leaf[i]];
         }
         for (size_t i = 0; i < nb; i++)
             pred[i0 + i] /= (double)m;
     }
+    rc = 0;
+out:
     free(pb);
     free(rb);
-    return 0;
+    free(leaf);
+    return rc;
 }
 
 void pt_forest_importances(const pt_forest_t *f, size_t m, double *imp)
@@ -582,7 +578,11 @@ static int unpack_tree(const pt_forest_t *f, const msgpack_object *o, pt_tree_t 
         rc = get_dbls(o, "gain", n, t->gain, err);
     if (rc == 0)
         rc = get_dbls(o, "stats", n * t->nstat, t->stats, err);
-    return rc != 0 ? rc : check_tree(f, t, err);
+    if (rc == 0)
+        rc = check_tree(f, t, err);
+    if (rc == 0 && pt_tree_index(t, f->p_num) != 0)
+        rc = -ENOMEM;
+    return rc;
 }
 
 int pt_forest_unpack(const msgpack_object *o, pt_forest_t **out, char *err)

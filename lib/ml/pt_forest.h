@@ -80,8 +80,8 @@ const pt_tree_t *pt_forest_tree(const pt_forest_t *f, size_t t);
  * probability / threshold with thresholds) or the mean of the trees' predictions. For a
  * classifier, when not NULL, prob and raw (n x nclasses): Spark's probability and
  * rawPrediction -- a decision tree's raw is its leaf's weighted class counts, a forest's
- * the sum over trees of each leaf's class frequencies; prob is raw normalized. 0 (it
- * cannot fail). */
+ * the sum over trees of each leaf's class frequencies; prob is raw normalized. 0, or
+ * -ENOMEM (a few small buffers). */
 int pt_forest_predict(const pt_forest_t *f, size_t m, const double *x, size_t n, double *pred,
                       double *prob, double *raw);
 /* Spark's featureImportances of the first m trees (0: all) into imp[p]: per tree the sum of

@@ -1,41 +1,41 @@
 /* pt_hist.c - the histogram builder (see pt_hist.h).
  *
  * The loops are specialised by code width and by cell kind, so that the inner loop is one
- * gather of a code and four (or two) adds to a cell.
+ * gather of a code, a sequential read of the row's record and four (or two) adds to a cell.
  */
 #include "pt_hist.h"
 
 #include <string.h>
 
+#define PF 24 /* rows ahead whose code is prefetched */
+
 #define BUILD_REG(T)                                                                           \
     do {                                                                                       \
         const T *c = col;                                                                      \
         for (size_t k = 0; k < m; k++) {                                                       \
-            uint32_t i = idx[k];                                                               \
-            double *x = h + 4 * (size_t)c[i];                                                  \
-            x[0] += r->w[i];                                                                   \
-            x[1] += r->wy[i];                                                                  \
-            x[2] += r->wyy[i];                                                                 \
-            x[3] += r->cnt[i];                                                                 \
+            __builtin_prefetch(c + idx[k + PF < m ? k + PF : k]);                              \
+            double *x = h + 4 * (size_t)c[idx[k]];                                             \
+            x[0] += r[k].w;                                                                    \
+            x[1] += r[k].wy;                                                                   \
+            x[2] += r[k].wyy;                                                                  \
+            x[3] += r[k].cnt;                                                                  \
         }                                                                                      \
     } while (0)
 
 #define BUILD_CLS(T)                                                                           \
     do {                                                                                       \
         const T *c = col;                                                                      \
-        size_t nc = K + 1;                                                                     \
         for (size_t k = 0; k < m; k++) {                                                       \
-            uint32_t i = idx[k];                                                               \
-            double *x = h + nc * (size_t)c[i];                                                 \
-            x[r->lab[i]] += r->w[i];                                                           \
-            x[K] += r->cnt[i];                                                                 \
+            __builtin_prefetch(c + idx[k + PF < m ? k + PF : k]);                              \
+            double *x = h + (K + 1) * (size_t)c[idx[k]];                                       \
+            x[r[k].lab] += r[k].w;                                                             \
+            x[K] += r[k].cnt;                                                                  \
         }                                                                                      \
     } while (0)
 
-void pt_hist_build(const pt_hist_rows_t *r, const void *col, int wide, const uint32_t *idx,
-                   size_t m, uint32_t nbins, double *h)
+void pt_hist_build(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
+                   const void *col, int wide, uint32_t nbins, double *h)
 {
-    size_t K = r->nclasses;
     memset(h, 0, (size_t)nbins * pt_hist_ncell(K) * sizeof *h);
     if (K == 0) {
         if (wide)
@@ -61,20 +61,18 @@ void pt_hist_subtract(double *h, const double *parent, const double *child, size
     }
 }
 
-void pt_hist_total(const pt_hist_rows_t *r, const uint32_t *idx, size_t m, double *tot)
+void pt_hist_total(const pt_hist_row_t *r, size_t m, size_t K, double *tot)
 {
-    size_t K = r->nclasses;
     memset(tot, 0, pt_hist_ncell(K) * sizeof *tot);
     for (size_t k = 0; k < m; k++) {
-        uint32_t i = idx[k];
         if (K == 0) {
-            tot[0] += r->w[i];
-            tot[1] += r->wy[i];
-            tot[2] += r->wyy[i];
-            tot[3] += r->cnt[i];
+            tot[0] += r[k].w;
+            tot[1] += r[k].wy;
+            tot[2] += r[k].wyy;
+            tot[3] += r[k].cnt;
         } else {
-            tot[r->lab[i]] += r->w[i];
-            tot[K] += r->cnt[i];
+            tot[r[k].lab] += r[k].w;
+            tot[K] += r[k].cnt;
         }
     }
 }

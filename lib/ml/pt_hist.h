@@ -4,11 +4,13 @@
  * A cell is Spark's DTStatsAggregator cell: for classification with K classes the K
  * weighted class counts and the raw count, [W_0 .. W_{K-1}, n]; for regression the weighted
  * count, sum and sum of squares and the raw count, [W, sum w y, sum w y^2, n]. A row with
- * bag count c and instance weight w adds c * w to the weighted entries and c to n; the
- * caller precomputes those per row id (pt_hist_rows_t). A node's rows are a range of an
- * index array that the tree learner keeps partitioned in place (ascending row ids within a
- * node, so the codes and row arrays are read in increasing address order). Sums run in
- * that order, so a histogram does not depend on which thread builds it.
+ * bag count c and instance weight w adds c * w to the weighted entries and c to n.
+ *
+ * A node's rows are a range of positions of two arrays that the tree learner keeps
+ * partitioned in place, stably (row ids ascending within a node): the row ids (to read a
+ * feature's code, column-major) and each row's precomputed record (pt_hist_row_t), moved
+ * with its id so that a histogram reads the records sequentially and only the codes by id.
+ * Sums run in position order, so a histogram does not depend on which thread builds it.
  */
 #ifndef PT_HIST_H
 #define PT_HIST_H
@@ -16,15 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Per row id statistics (arrays of the training rows, indexed by row id). */
+/* One row's contribution. */
 typedef struct {
-    size_t nclasses;       /* K > 0: classification (cells of K + 1), 0: regression (4) */
-    const double *w;       /* bag count * instance weight */
-    const double *wy;      /* regression: w * y */
-    const double *wyy;     /* regression: w * y * y */
-    const double *cnt;     /* bag count */
-    const uint32_t *lab;   /* classification: class id */
-} pt_hist_rows_t;
+    double w;              /* bag count * instance weight */
+    double cnt;            /* bag count */
+    double wy;             /* regression: w * y */
+    union {
+        double wyy;        /* regression: w * y * y */
+        uint64_t lab;      /* classification: the class id */
+    };
+} pt_hist_row_t;
 
 /* Doubles in one cell. */
 static inline size_t pt_hist_ncell(size_t nclasses)
@@ -32,16 +35,17 @@ static inline size_t pt_hist_ncell(size_t nclasses)
     return nclasses ? nclasses + 1 : 4;
 }
 
-/* Builds one feature's histogram of the rows idx[0..m) into h (nbins cells, zeroed here):
- * col is the feature's code column (uint8, or uint16 when wide). */
-void pt_hist_build(const pt_hist_rows_t *r, const void *col, int wide, const uint32_t *idx,
-                   size_t m, uint32_t nbins, double *h);
+/* Builds one feature's histogram of the m rows with ids idx[0..m) and records r[0..m) into
+ * h (nbins cells, zeroed here); K classes (0: regression); col is the feature's code column
+ * (uint8, or uint16 when wide). */
+void pt_hist_build(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
+                   const void *col, int wide, uint32_t nbins, double *h);
 /* The sibling's histogram: h = parent - child over ncells cells of ncell doubles (h may be
  * parent). A cell whose raw count comes out 0 is set to exact zeros, so that an empty bin of
  * the sibling adds nothing (no rounding residue) to the prefix sums and ties stay exact. */
 void pt_hist_subtract(double *h, const double *parent, const double *child, size_t ncells,
                       size_t ncell);
-/* The totals of the rows idx[0..m) into one cell tot (summed in row order). */
-void pt_hist_total(const pt_hist_rows_t *r, const uint32_t *idx, size_t m, double *tot);
+/* The totals of the records r[0..m) into one cell tot (summed in order). */
+void pt_hist_total(const pt_hist_row_t *r, size_t m, size_t K, double *tot);
 
 #endif

@@ -235,6 +235,12 @@ size_t pt_fitted_use_trees(pt_fitted_t *f, size_t m)
     return 0;
 }
 
+void pt_fitted_set_threads(pt_fitted_t *f, int threads)
+{
+    if (f->nl != NULL && f->nl->def->set_threads != NULL)
+        f->nl->def->set_threads(f->nl, threads);
+}
+
 int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercept)
 {
     if (f->classifier || f->r != 1 || f->nl != NULL)

@@ -83,6 +83,9 @@ int pt_fitted_nonlinear(const pt_fitted_t *f);
  * forest fit with numTrees = m; m = 0 or m > T: all). Returns T; 0 (and no effect) for
  * other predictors. */
 size_t pt_fitted_use_trees(pt_fitted_t *f, size_t m);
+/* Predict (pt_fitted_predict) on up to threads threads from now on, where the predictor
+ * can (the trees: rows split over them; the same numbers). No effect on the others. */
+void pt_fitted_set_threads(pt_fitted_t *f, int threads);
 /* Number of classes for a classifier, 0 for a regressor. */
 size_t pt_fitted_classes(const pt_fitted_t *f);
 /* 1 for a multinomial classifier, 0 otherwise. */

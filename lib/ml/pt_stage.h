@@ -149,6 +149,9 @@ struct pt_stage_def {
      * forest fit with numTrees = m; m = 0 or above its size: all). Returns its size (trees).
      * NULL: not a forest. */
     size_t (*use_trees)(pt_stage_fit_t *st, size_t m);
+    /* For such a predictor: predict on up to threads threads from now on (rows split; the
+     * numbers do not depend on it). NULL: one thread. */
+    void (*set_threads)(pt_stage_fit_t *st, int threads);
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */

@@ -63,13 +63,15 @@ static const pt_param_def_t trees__rfc_params[] = {
 static const pt_param_def_t trees__rfr_params[] = {
     TREES__COMMON("variance", TREES__SEED_RFR), TREES__FOREST};
 
-/* Rows per chunk of predict's tree-feature buffer. */
+/* Rows per chunk of predict's tree-feature buffer; the most threads predict uses. */
 #define TREES__CHUNK 1024
+#define TREES__MAX_THREADS 64
 
 /* The fitted state: the forest and the map from raw rows to tree features. */
 typedef struct {
     pt_forest_t *forest;
     size_t use;            /* trees predict uses (0: all): numTrees sharing */
+    int threads;           /* predict's threads (set_threads), 0 or 1: this one */
     size_t p_raw, p_num, ncat;
     uint64_t *cat_size;    /* ncat: global codes (indicator columns) of each column */
     int32_t **cat_index;   /* ncat x cat_size: Spark's category index of a code, or -1 */
@@ -242,6 +244,9 @@ static void trees__row(void *arg, size_t i, double *out)
     x = r->blocks[lo].x + (i - r->start[lo]) * r->p_raw;
     memcpy(out, x, r->p_num * sizeof *out);
     trees__codes(x, r->p_num, r->ncat, r->cat_size, out + r->p_num);
+    for (size_t k = 0; k < r->ncat; k++) /* a training row has one of the file's values; */
+        if (out[r->p_num + k] < 0)       /* never a code the learner cannot take */
+            out[r->p_num + k] = 0;
 }
 
 /* ---------------------------------------------------------------- fit */
@@ -438,8 +443,9 @@ static void trees__features(const trees__state_t *s, const double *x, size_t n, 
     }
 }
 
-static int trees__predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
-                          double *score, double *prob)
+/* trees__predict on rows [0, n) of its arguments, on this thread. */
+static int trees__predict_rows(const pt_stage_fit_t *st, const double *x, size_t n,
+                               double *pred, double *score, double *prob)
 {
     const trees__state_t *s = st->state;
     size_t K = s->nclasses, p = st->p_in, chunk = n < TREES__CHUNK ? n : TREES__CHUNK;
@@ -466,6 +472,55 @@ out:
     free(pr);
     free(raw);
     return rc;
+}
+
+/* One thread's share of a prediction: rows [lo, hi). */
+typedef struct {
+    const pt_stage_fit_t *st;
+    const double *x;
+    size_t lo, hi;
+    double *pred, *score, *prob;
+    int rc;
+} trees__part_t;
+
+static void *trees__part(void *arg)
+{
+    trees__part_t *a = arg;
+    size_t K = ((const trees__state_t *)a->st->state)->nclasses, p_raw =
+        ((const trees__state_t *)a->st->state)->p_raw;
+    a->rc = trees__predict_rows(a->st, a->x + a->lo * p_raw, a->hi - a->lo, a->pred + a->lo,
+                                a->score != NULL ? a->score + a->lo : NULL,
+                                a->prob != NULL ? a->prob + a->lo * K : NULL);
+    return NULL;
+}
+
+/* Rows are independent: with threads (set_threads), contiguous shares of at least
+ * TREES__CHUNK rows each go to threads of their own; the numbers are the same. */
+static int trees__predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
+                          double *score, double *prob)
+{
+    const trees__state_t *s = st->state;
+    trees__part_t part[TREES__MAX_THREADS];
+    size_t t = s->threads > 1 ? (size_t)s->threads : 1;
+    int rc = 0;
+    if (t > n / TREES__CHUNK)
+        t = n / TREES__CHUNK;
+    if (t > TREES__MAX_THREADS)
+        t = TREES__MAX_THREADS;
+    if (t <= 1)
+        return trees__predict_rows(st, x, n, pred, score, prob);
+    for (size_t i = 0; i < t; i++)
+        part[i] = (trees__part_t){st, x, n * i / t, n * (i + 1) / t, pred, score, prob, 0};
+    pt_run_each(part, t, sizeof *part, trees__part);
+    for (size_t i = 0; i < t; i++)
+        rc = rc != 0 ? rc : part[i].rc;
+    return rc;
+}
+
+static void trees__set_threads(pt_stage_fit_t *st, int threads)
+{
+    trees__state_t *s = st->state;
+    s->threads = threads;
 }
 
 static size_t trees__use(pt_stage_fit_t *st, size_t m)
@@ -707,6 +762,7 @@ int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *
         .fit = trees__fit, .free = trees__free, .check = trees__check,                        \
         .npack = 8, .pack = trees__pack, .unpack = trees__unpack,                             \
         .predict = trees__predict, .use_trees = trees__use,                                   \
+        .set_threads = trees__set_threads,                                                    \
     }
 
 TREES__DEF(pt_stage_dtc, "decisionTreeClassifier", PT_STAGE_CLASSIFIER, trees__dtc_params);

@@ -24,6 +24,11 @@
 
 #define CHUNK_MAX 1024           /* families per chunk */
 #define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
+/* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
+ * integer (class counts with integer weights): then only children of at least this many
+ * rows are subtracted, where two features splitting the rows alike (an exact tie that the
+ * rounding could break the other way) does not happen in practice. */
+#define SUB_MIN_ROWS 4096
 
 typedef struct {
     uint32_t lo, hi;             /* rows idx[lo..hi) */
@@ -51,7 +56,8 @@ typedef struct {
 typedef struct {
     struct pt_tree_ws *ws;
     size_t f0, f1, s0, s1;
-    double *cat, *left, *right, *cen;
+    double *cat, *left, *right, *total, *cen;
+    double *sub;                 /* unordered splits' left cells summed row by row */
     uint32_t *order;
 } task_t;
 
@@ -62,14 +68,16 @@ struct pt_tree_ws {
     size_t *foff;
     uint32_t *nsplit;
     uint8_t *unordered;
-    uint32_t *idx, *tmp, *rlab;
-    double *rw, *rwy, *rwyy, *rcnt;
-    pt_hist_rows_t rows;
+    int any_unordered;
+    size_t max_usplits;          /* splits of the widest unordered feature */
+    uint32_t *idx, *tmp;         /* row ids by position, partitioned per node */
+    pt_hist_row_t *rec, *rtmp;   /* the rows' records, moved with their ids */
     double **buf;
     int *freel;
     size_t nbuf_max, nbuf, nfree;
     family_t *fam, *next;
-    double *tot, *ntot;          /* ncell per kid: (family * 2 + kid) */
+    double *tot, *ntot;          /* ncell per kid: (family * 2 + kid): Spark's node calc */
+    double *ptot;                /* chunk: (family * 2 + kid): the rows' direct sum */
     size_t nfam, nnext, cap_fam;
     uint32_t *feats;             /* chunk: (family * 2 + kid) * m slots */
     best_t *best;
@@ -79,6 +87,7 @@ struct pt_tree_ws {
     uint64_t *set;               /* a split's left set, max_arity bits */
     double *lcell;
     int depth;
+    int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
 
 /* ---- Spark's numbers ---------------------------------------------------------------- */
@@ -139,14 +148,12 @@ int pt_tree_max_unordered(int mpb)
     return (int)floor(log((double)(mpb / 2 + 1)) / log(2.0) + 1);
 }
 
-/* Spark's calculateImpurityStats: the gain of the split with left cell L (right = tot - L,
- * into R), or -DBL_MAX when invalid. */
-static double split_gain(const struct pt_tree_ws *ws, const double *L, const double *tot,
-                         double imp, double *R)
+/* Spark's calculateImpurityStats: the gain of the split with left cell L and right cell R,
+ * or -DBL_MAX when invalid. */
+static double split_gain(const struct pt_tree_ws *ws, const double *L, const double *R,
+                         double imp)
 {
     size_t K = ws->K, nc = ws->ncell;
-    for (size_t i = 0; i < nc; i++)
-        R[i] = tot[i] - L[i];
     if (L[nc - 1] < ws->cfg.min_instances || R[nc - 1] < ws->cfg.min_instances)
         return -DBL_MAX;
     double wl = cell_weight(L, K), wr = cell_weight(R, K);
@@ -205,14 +212,17 @@ static void centroid_order(const struct pt_tree_ws *ws, const double *cat, size_
     }
 }
 
-/* One candidate split s with left cell L: 1 when it is split want (the caller stops: L is
- * its left cell), else its gain is compared with the best so far (the first maximum). */
-static int candidate(task_t *t, const double *L, const double *tot, double imp, size_t s,
-                     int32_t want, double *bg, int32_t *bs)
+/* One candidate split s with left cell L and total T (right = T - L, into t->right): 1 when
+ * it is split want (the caller stops: t->left and t->right are its children's cells), else
+ * its gain is compared with the best so far (the first maximum). */
+static int candidate(task_t *t, const double *T, double imp, size_t s, int32_t want,
+                     double *bg, int32_t *bs)
 {
+    for (size_t i = 0; i < t->ws->ncell; i++)
+        t->right[i] = T[i] - t->left[i];
     if (want >= 0)
         return (int32_t)s == want;
-    double g = split_gain(t->ws, L, tot, imp, t->right);
+    double g = split_gain(t->ws, t->left, t->right, imp);
     if (g > *bg) {
         *bg = g;
         *bs = (int32_t)s;
@@ -220,23 +230,39 @@ static int candidate(task_t *t, const double *L, const double *tot, double imp, 
     return 0;
 }
 
-/* Searches feature f of a node (histogram h of the feature, totals tot, impurity imp) for
- * its best split: the first maximum gain into *gain and its index into *split (-1: the
- * feature has no candidate). With want >= 0, computes instead split want's left cell into
- * t->left and, for a categorical feature, its left set into set (zeroed by the caller). */
-static void feature_best(task_t *t, size_t f, const double *h, const double *tot, double imp,
+/* The sum of n cells (of nc doubles) of h, taken in the order ord (NULL: 0..n-1), into T:
+ * Spark's cumulative total of a feature's bins (the last bin after mergeForFeature). */
+static void cum_total(const double *h, size_t n, size_t nc, const uint32_t *ord, double *T)
+{
+    memset(T, 0, nc * sizeof *T);
+    for (size_t b = 0; b < n; b++) {
+        const double *x = h + (ord ? ord[b] : b) * nc;
+        for (size_t i = 0; i < nc; i++)
+            T[i] += x[i];
+    }
+}
+
+/* Searches feature f of a node for its best split, as Spark's binsToBestSplit: histogram
+ * h of the feature, the node's impurity imp and its row total P (used by unordered
+ * features); the right side of a continuous or ordered split is the feature's cumulative
+ * total minus the left prefix, of an unordered one P minus the subset. The first maximum
+ * gain goes into *gain and its index into *split (-1: the feature has no candidate). With
+ * want >= 0, computes instead split want's children cells into t->left and t->right and,
+ * for a categorical feature, its left set into set (zeroed by the caller). */
+static void feature_best(task_t *t, size_t f, const double *h, const double *P, double imp,
                          int32_t want, uint64_t *set, double *gain, int32_t *split)
 {
     const struct pt_tree_ws *ws = t->ws;
     size_t nc = ws->ncell, ns = ws->nsplit[f];
-    double *L = t->left, bg = -INFINITY;
+    double *L = t->left, bg = -INFINITY, *T = t->total;
     int32_t bs = -1;
     memset(L, 0, nc * sizeof *L);
     if (ns > 0 && f < ws->p_num) {
+        cum_total(h, ws->d->bins->nbins[f], nc, NULL, T);
         for (size_t s = 0; s < ns; s++) {
             for (size_t i = 0; i < nc; i++)
                 L[i] += h[s * nc + i];
-            if (candidate(t, L, tot, imp, s, want, &bg, &bs))
+            if (candidate(t, T, imp, s, want, &bg, &bs))
                 return;
         }
     } else if (ns > 0 && ws->unordered[f]) {
@@ -245,11 +271,14 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *tot
         for (size_t s = 0; s < ns; s++) {
             uint64_t bits = s + 1; /* Spark: split s's left set is the set bits of s + 1 */
             memset(L, 0, nc * sizeof *L);
-            for (size_t c = 0; c < a; c++)
-                if (bits >> c & 1)
-                    for (size_t i = 0; i < nc; i++)
-                        L[i] += t->cat[c * nc + i];
-            if (candidate(t, L, tot, imp, s, want, &bg, &bs)) {
+            if (!ws->exact) /* rounding: the sums in Spark's order (row by row) */
+                memcpy(L, t->sub + s * nc, nc * sizeof *L);
+            else
+                for (size_t c = 0; c < a; c++)
+                    if (bits >> c & 1)
+                        for (size_t i = 0; i < nc; i++)
+                            L[i] += t->cat[c * nc + i];
+            if (candidate(t, P, imp, s, want, &bg, &bs)) {
                 set[0] = bits;
                 return;
             }
@@ -258,13 +287,14 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *tot
         size_t a = ws->d->arity[f - ws->p_num];
         category_cells(ws, f, h, t->cat);
         centroid_order(ws, t->cat, a, t->cen, t->order);
+        cum_total(t->cat, a, nc, t->order, T);
         for (size_t s = 0; s < ns; s++) {
             uint32_t c = t->order[s];
             for (size_t i = 0; i < nc; i++)
                 L[i] += t->cat[c * nc + i];
             if (set != NULL)
                 set[c / 64] |= 1ULL << (c % 64);
-            if (candidate(t, L, tot, imp, s, want, &bg, &bs))
+            if (candidate(t, T, imp, s, want, &bg, &bs))
                 return;
         }
     }
@@ -279,6 +309,30 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *tot
 static const void *code_col(const struct pt_tree_ws *ws, size_t f)
 {
     return (const char *)ws->d->codes + f * ws->n * (ws->d->bins->wide ? 2 : 1);
+}
+
+/* The left cells of unordered feature f's splits for node kn as Spark sums them (each row
+ * added, in row order, to every subset holding its category) into t->sub: needed only when
+ * the sums round (weights that are not integers), where summing the category cells instead
+ * could break an exact tie the other way. */
+static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
+{
+    const struct pt_tree_ws *ws = t->ws;
+    size_t nc = ws->ncell, ns = ws->nsplit[f], K = ws->K;
+    const int32_t *ci = ws->d->cat_index[f - ws->p_num];
+    const uint8_t *c8 = code_col(ws, f);
+    const uint16_t *c16 = code_col(ws, f);
+    memset(t->sub, 0, ns * nc * sizeof *t->sub);
+    for (uint32_t k = kn->lo; k < kn->hi; k++) {
+        uint32_t i = ws->idx[k];
+        int32_t c = ci[ws->d->bins->wide ? c16[i] : c8[i]];
+        const pt_hist_row_t *r = &ws->rec[k];
+        for (size_t s = 0; c >= 0 && s < ns; s++)
+            if ((s + 1) >> c & 1) {
+                t->sub[s * nc + r->lab] += r->w;
+                t->sub[s * nc + K] += r->cnt;
+            }
+    }
 }
 
 static void *chunk_task(void *arg)
@@ -296,8 +350,8 @@ static void *chunk_task(void *arg)
                 if (!kn->direct || kn->hist < 0)
                     continue;
                 size_t f = ws->feats[(c * 2 + k) * m + s];
-                pt_hist_build(&ws->rows, code_col(ws, f), wide, ws->idx + kn->lo,
-                              kn->hi - kn->lo, ws->d->bins->nbins[f],
+                pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+                              code_col(ws, f), wide, ws->d->bins->nbins[f],
                               ws->buf[kn->hist] + ws->foff[f]);
             }
             if (fa->pbuf >= 0 && fa->nkid == 2) { /* the large kid = parent - small */
@@ -314,8 +368,10 @@ static void *chunk_task(void *arg)
                     continue;
                 size_t f = ws->feats[(c * 2 + k) * m + s];
                 best_t *b = &ws->best[(c * 2 + k) * m + s];
+                if (ws->unordered[f] && !ws->exact)
+                    unordered_rows(t, f, kn);
                 feature_best(t, f, ws->buf[kn->hist] + ws->foff[f],
-                             ws->tot + (fi * 2 + k) * nc, kn->imp, -1, NULL, &b->gain,
+                             ws->ptot + (c * 2 + k) * nc, kn->imp, -1, NULL, &b->gain,
                              &b->split);
             }
         }
@@ -378,6 +434,8 @@ void pt_tree_free(pt_tree_t *t)
     free(t->gain);
     free(t->stats);
     free(t->cats);
+    free(t->nodes);
+    free(t->freq);
     memset(t, 0, sizeof *t);
 }
 
@@ -483,6 +541,47 @@ out:
     return rc;
 }
 
+int pt_tree_index(pt_tree_t *t, size_t p_num)
+{
+    pt_tree_node_t *nd = pt_alloc_array(t->nnodes, sizeof *nd, 0);
+    int *dep = pt_alloc_array(t->nnodes, sizeof *dep, 1);
+    double *fr = t->nclasses ? pt_alloc_array(t->nnodes * t->nstat, sizeof *fr, 0) : NULL;
+    if (nd == NULL || dep == NULL || (t->nclasses && fr == NULL)) {
+        free(nd);
+        free(dep);
+        free(fr);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; fr != NULL && i < t->nnodes; i++) { /* Spark: count / total per tree */
+        const double *st = t->stats + i * t->nstat;
+        double tot = 0;
+        for (size_t k = 0; k < t->nstat; k++)
+            tot += st[k];
+        for (size_t k = 0; k < t->nstat; k++)
+            fr[i * t->nstat + k] = tot != 0 ? st[k] / tot : 0;
+    }
+    free(t->freq);
+    t->freq = fr;
+    t->depth = 0;
+    t->has_cat = 0;
+    for (size_t i = 0; i < t->nnodes; i++) { /* children come after their parent */
+        int32_t f = t->feature[i];
+        if (dep[i] > t->depth)
+            t->depth = dep[i];
+        if (f < 0) {
+            nd[i] = (pt_tree_node_t){.thr = NAN, .feature = 0, .left = (int32_t)i - 1};
+            continue;
+        }
+        nd[i] = (pt_tree_node_t){.thr = t->thr[i], .feature = f, .left = t->left[i]};
+        t->has_cat |= (size_t)f >= p_num;
+        dep[t->left[i]] = dep[t->left[i] + 1] = dep[i] + 1;
+    }
+    free(dep);
+    free(t->nodes);
+    t->nodes = nd;
+    return 0;
+}
+
 size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x)
 {
     size_t i = 0;
@@ -490,7 +589,7 @@ size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, con
         size_t f = (size_t)t->feature[i];
         int go;
         if (f < p_num) {
-            go = x[f] <= t->thr[i];
+            go = x[f] <= t->thr[i]; /* NaN goes right */
         } else {
             double v = x[f];
             if (!(v >= 0 && v < arity[f - p_num]) || v != floor(v)) {
@@ -503,6 +602,24 @@ size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, con
         i = go ? (size_t)t->left[i] : (size_t)t->left[i] + 1;
     }
     return i;
+}
+
+void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x,
+                    size_t n, size_t p, uint32_t *leaf)
+{
+    if (t->has_cat) {
+        for (size_t i = 0; i < n; i++)
+            leaf[i] = (uint32_t)pt_tree_leaf(t, p_num, arity, x + i * p);
+        return;
+    }
+    /* depth steps for every row, rows independent of each other: the walks overlap */
+    const pt_tree_node_t *nd = t->nodes;
+    memset(leaf, 0, n * sizeof *leaf);
+    for (int d = 0; d < t->depth; d++)
+        for (size_t i = 0; i < n; i++) {
+            const pt_tree_node_t *a = &nd[leaf[i]];
+            leaf[i] = (uint32_t)(a->left + !(x[i * p + (size_t)a->feature] <= a->thr));
+        }
 }
 
 void pt_tree_importances(const pt_tree_t *t, double *imp)
@@ -544,6 +661,34 @@ static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
     return k;
 }
 
+/* Spark's calc of the root (its binsToBestSplit starts without one): left + right of the
+ * first split of the first candidate feature that has one (its histogram built here, into
+ * the root's buffer), or the rows' direct sum P when no feature can split. Sets tot and
+ * the root's impurity. */
+static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, const double *P,
+                      double *tot)
+{
+    size_t nc = ws->ncell;
+    task_t *t0 = &ws->task[0];
+    memcpy(tot, P, nc * sizeof *tot);
+    for (size_t j = 0; j < ws->m; j++) {
+        size_t f = fs[j];
+        if (ws->nsplit[f] == 0)
+            continue;
+        double *h = ws->buf[kn->hist] + ws->foff[f];
+        pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+                      code_col(ws, f), ws->d->bins->wide, ws->d->bins->nbins[f], h);
+        memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
+        if (ws->unordered[f] && !ws->exact)
+            unordered_rows(t0, f, kn);
+        feature_best(t0, f, h, P, 0, 0, ws->set, NULL, NULL);
+        for (size_t i = 0; i < nc; i++)
+            tot[i] = t0->left[i] + t0->right[i];
+        break;
+    }
+    kn->imp = pt_tree_impurity(ws->cfg.impurity, tot, ws->K);
+}
+
 /* Assigns family fi (chunk position c) its buffers and its kids' feature slots. 0 or
  * -ENOMEM. */
 static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
@@ -576,13 +721,19 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
         }
     }
     for (int k = 0; k < fa->nkid; k++) {
+        knode_t *kn = &fa->kid[k];
         uint32_t *fs = ws->feats + (c * 2 + k) * m;
-        if (m < ws->p && fa->kid[k].eval) {
-            node_subset(ws->p, m, seed, fa->kid[k].id, fs);
+        if (m < ws->p && kn->eval) {
+            node_subset(ws->p, m, seed, kn->id, fs);
         } else {
             for (size_t j = 0; j < m; j++)
                 fs[j] = (uint32_t)j;
         }
+        if (kn->eval && (ws->any_unordered || kn->id == 1))
+            pt_hist_total(ws->rec + kn->lo, kn->hi - kn->lo, ws->K,
+                          ws->ptot + (c * 2 + k) * ws->ncell);
+        if (kn->id == 1)
+            root_calc(ws, kn, fs, ws->ptot, ws->tot + fi * 2 * ws->ncell);
     }
     return 0;
 }
@@ -648,12 +799,16 @@ static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t
     int wide = ws->d->bins->wide;
     for (uint32_t k = lo; k < hi; k++) {
         uint32_t i = ws->idx[k];
-        if (ws->goleft[wide ? c16[i] : c8[i]])
+        if (ws->goleft[wide ? c16[i] : c8[i]]) {
+            ws->rec[nl] = ws->rec[k];
             ws->idx[nl++] = i;
-        else
+        } else {
+            ws->rtmp[nr] = ws->rec[k];
             ws->tmp[nr++] = i;
+        }
     }
     memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
+    memcpy(ws->rec + nl, ws->rtmp, nr * sizeof *ws->rtmp);
     return nl - lo;
 }
 
@@ -683,8 +838,10 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
     size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
     task_t *t0 = &ws->task[0];
     memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
-    feature_best(t0, f, ws->buf[kn->hist] + ws->foff[f], tot, kn->imp, b[bsl].split, ws->set,
-                 NULL, NULL);
+    if (ws->unordered[f] && !ws->exact)
+        unordered_rows(t0, f, kn);
+    feature_best(t0, f, ws->buf[kn->hist] + ws->foff[f], ws->ptot + (c * 2 + k) * nc, kn->imp,
+                 b[bsl].split, ws->set, NULL, NULL);
     if (write_split(ws, t, out, f, b[bsl].split) != 0 || tree_reserve(t, cap, t->nnodes + 2))
         return -ENOMEM;
     t->gain[out] = bg;
@@ -699,7 +856,7 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         knode_t *ch = &nf->kid[j];
         double *ct = nt + j * nc;
         for (size_t i = 0; i < nc; i++)
-            ct[i] = j == 0 ? t0->left[i] : tot[i] - t0->left[i];
+            ct[i] = j == 0 ? t0->left[i] : t0->right[i]; /* handed down, as Spark */
         ch->lo = j == 0 ? kn->lo : kn->lo + nl;
         ch->hi = j == 0 ? kn->lo + nl : kn->hi;
         ch->id = 2 * kn->id + (uint32_t)j;
@@ -716,9 +873,10 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         return 0;
     }
     /* keep the histogram for the children's subtraction while the pool keeps room for a
-     * chunk (two buffers) */
+     * chunk (two buffers), when subtraction gives the sums a direct build would */
     nf->pbuf = -1;
-    if (ws->m == ws->p && buf_avail(ws) >= 2)
+    uint32_t big = nl > kn->hi - kn->lo - nl ? nl : kn->hi - kn->lo - nl;
+    if (ws->m == ws->p && buf_avail(ws) >= 2 && (ws->exact || big >= SUB_MIN_ROWS))
         nf->pbuf = kn->hist;
     else
         buf_put(ws, kn->hist);
@@ -773,18 +931,24 @@ static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w
                          const uint32_t *cnt, size_t *nrows)
 {
     size_t m = 0;
+    ws->exact = ws->K > 0;
     for (size_t i = 0; i < ws->n; i++) {
         double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
-        ws->rcnt[i] = c;
-        ws->rw[i] = iw;
+        if (iw != floor(iw) || iw > 0x1p40)
+            ws->exact = 0;
+        pt_hist_row_t *r = &ws->rec[m];
+        if (!(c > 0))
+            continue;
+        r->cnt = c;
+        r->w = iw;
         if (ws->K) {
-            ws->rlab[i] = (uint32_t)y[i];
+            r->wy = 0;
+            r->lab = (uint64_t)y[i];
         } else {
-            ws->rwy[i] = iw * y[i];
-            ws->rwyy[i] = iw * y[i] * y[i];
+            r->wy = iw * y[i];
+            r->wyy = iw * y[i] * y[i];
         }
-        if (c > 0)
-            ws->idx[m++] = (uint32_t)i;
+        ws->idx[m++] = (uint32_t)i;
     }
     *nrows = m;
 }
@@ -806,14 +970,14 @@ int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint3
     root->nkid = 1;
     root->kid[0] = (knode_t){.lo = 0, .hi = (uint32_t)nrows, .id = 1, .out = 0, .hist = -1,
                              .eval = 1};
-    pt_hist_total(&ws->rows, ws->idx, nrows, ws->tot);
-    root->kid[0].imp = pt_tree_impurity(ws->cfg.impurity, ws->tot, ws->K);
     t->nnodes = 1;
     ws->nfam = 1;
     for (ws->depth = 0; ws->nfam > 0; ws->depth++)
         if (grow_level(ws, t, &cap, seed) != 0)
             goto out;
     rc = prune(t);
+    if (rc == 0)
+        rc = pt_tree_index(t, ws->p_num);
 out:
     /* every buffer back in the pool (a failed level may hold some) */
     ws->nfree = 0;
@@ -837,6 +1001,8 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
             free(ws->task[t].cat);
             free(ws->task[t].left);
             free(ws->task[t].right);
+            free(ws->task[t].total);
+            free(ws->task[t].sub);
             free(ws->task[t].cen);
             free(ws->task[t].order);
         }
@@ -848,15 +1014,13 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
     free(ws->unordered);
     free(ws->idx);
     free(ws->tmp);
-    free(ws->rlab);
-    free(ws->rw);
-    free(ws->rwy);
-    free(ws->rwyy);
-    free(ws->rcnt);
+    free(ws->rec);
+    free(ws->rtmp);
     free(ws->fam);
     free(ws->next);
     free(ws->tot);
     free(ws->ntot);
+    free(ws->ptot);
     free(ws->feats);
     free(ws->best);
     free(ws->goleft);
@@ -887,6 +1051,9 @@ static void feature_layout(struct pt_tree_ws *ws)
         if (a > ws->max_arity)
             ws->max_arity = a;
         ws->unordered[f] = ws->K > 2 && a > 1 && (int)a <= maxu;
+        ws->any_unordered |= ws->unordered[f];
+        if (ws->unordered[f] && (1u << (a - 1)) - 1 > ws->max_usplits)
+            ws->max_usplits = (1u << (a - 1)) - 1;
         ws->nsplit[f] = a <= 1 ? 0 : ws->unordered[f] ? (1u << (a - 1)) - 1 : a - 1;
     }
 }
@@ -920,11 +1087,8 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->freel = pt_alloc_array(ws->nbuf_max, sizeof *ws->freel, 0);
     ws->idx = pt_alloc_array(n, sizeof *ws->idx, 0);
     ws->tmp = pt_alloc_array(n, sizeof *ws->tmp, 0);
-    ws->rlab = pt_alloc_array(n, sizeof *ws->rlab, 1);
-    ws->rw = pt_alloc_array(n, sizeof *ws->rw, 0);
-    ws->rwy = pt_alloc_array(n, sizeof *ws->rwy, 1);
-    ws->rwyy = pt_alloc_array(n, sizeof *ws->rwyy, 1);
-    ws->rcnt = pt_alloc_array(n, sizeof *ws->rcnt, 0);
+    ws->rec = pt_alloc_array(n, sizeof *ws->rec, 0);
+    ws->rtmp = pt_alloc_array(n, sizeof *ws->rtmp, 0);
     ws->cap_fam = 64;
     ws->fam = pt_alloc_array(ws->cap_fam, sizeof *ws->fam, 0);
     ws->next = pt_alloc_array(ws->cap_fam, sizeof *ws->next, 0);
@@ -932,15 +1096,15 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->ntot = pt_alloc_array(ws->cap_fam * 2 * ws->ncell, sizeof *ws->ntot, 0);
     ws->feats = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->feats, 0);
     ws->best = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->best, 0);
+    ws->ptot = pt_alloc_array(CHUNK_MAX * 2 * ws->ncell, sizeof *ws->ptot, 1);
     ws->goleft = pt_alloc_array(ws->max_nbins, 1, 0);
     ws->set = pt_alloc_array((ws->max_arity + 63) / 64, sizeof *ws->set, 1);
     ws->lcell = pt_alloc_array(ws->ncell, sizeof *ws->lcell, 0);
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
-        ws->rlab == NULL || ws->rw == NULL || ws->rwy == NULL || ws->rwyy == NULL ||
-        ws->rcnt == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
-        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->goleft == NULL ||
+        ws->rec == NULL || ws->rtmp == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
+        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
         ws->set == NULL || ws->lcell == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
@@ -950,14 +1114,15 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
         tk->cat = pt_alloc_array(ws->max_arity * ws->ncell, sizeof *tk->cat, 0);
         tk->left = pt_alloc_array(ws->ncell, sizeof *tk->left, 0);
         tk->right = pt_alloc_array(ws->ncell, sizeof *tk->right, 0);
+        tk->total = pt_alloc_array(ws->ncell, sizeof *tk->total, 0);
+        tk->sub = pt_alloc_array(ws->max_usplits * ws->ncell, sizeof *tk->sub, 0);
         tk->cen = pt_alloc_array(ws->max_arity, sizeof *tk->cen, 0);
         tk->order = pt_alloc_array(ws->max_arity, sizeof *tk->order, 0);
-        if (tk->cat == NULL || tk->left == NULL || tk->right == NULL || tk->cen == NULL ||
+        if (tk->cat == NULL || tk->left == NULL || tk->right == NULL || tk->total == NULL ||
+            tk->sub == NULL || tk->cen == NULL ||
             tk->order == NULL)
             goto fail;
     }
-    ws->rows = (pt_hist_rows_t){.nclasses = ws->K, .w = ws->rw, .wy = ws->rwy,
-                                .wyy = ws->rwyy, .cnt = ws->rcnt, .lab = ws->rlab};
     return ws;
 fail:
     pt_tree_ws_destroy(&ws);

@@ -44,6 +44,15 @@ typedef struct {
     const uint32_t *arity;
 } pt_tree_data_t;
 
+/* A node as prediction walks it: 16 bytes; the next node is left + !(x[feature] <= thr).
+ * A leaf loops on itself (feature 0, thr NaN, left = its index - 1), so that every row
+ * takes depth steps without a branch. Used only by trees without categorical splits. */
+typedef struct {
+    double thr;
+    int32_t feature;
+    int32_t left;
+} pt_tree_node_t;
+
 /* One tree. Node 0 is the root; an internal node's children are left[i] and left[i] + 1.
  * Node i's stats are stats[i * nstat ..]: the K weighted class counts (classification) or
  * the weighted count, sum and sum of squares of the label (regression). */
@@ -63,7 +72,16 @@ typedef struct {
     double *stats;
     uint64_t *cats;        /* left sets: bit c of word c / 64 for category index c */
     size_t ncats;          /* words in cats */
+    pt_tree_node_t *nodes; /* the walk's copy of feature / thr / left (pt_tree_index) */
+    double *freq;          /* classification: stats / their sum (0 when empty), per node:
+                              a forest's per-tree vote (pt_tree_index) */
+    int depth;             /* the deepest leaf's depth (pt_tree_index) */
+    int has_cat;           /* some split is categorical (pt_tree_index) */
 } pt_tree_t;
+
+/* Builds t->nodes, freq, depth and has_cat from the arrays (after a fit or an unpack); p_num:
+ * continuous features. 0 or -ENOMEM. */
+int pt_tree_index(pt_tree_t *t, size_t p_num);
 
 /* Allocates t's arrays for nnodes nodes and ncats words (t->nstat set, the rest zeroed by
  * the caller) and sets the counts; the values are the caller's to fill. 0 or -ENOMEM (then
@@ -103,6 +121,10 @@ int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint3
  * category index, or -1 / NaN for an unseen one) falls into. arity: the categorical
  * features' arities. */
 size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x);
+/* The leaves of n rows x (row i at x + i * p) into leaf[n]: the walks of several rows
+ * interleaved, so that their memory reads overlap. */
+void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x,
+                    size_t n, size_t p, uint32_t *leaf);
 
 /* Adds gain * W(node) of every internal node to imp[feature] (Spark's per tree importances,
  * before normalization). */
