@@ -93,8 +93,12 @@ int pt_report_table(const pt_results_t *res, const pt_paramlist_t *maps, const c
 void pt_report_timing(const pt_timing_t *t)
 {
     char pinned[300] = "";
+    size_t n = 0;
     if (t->pinned != NULL)
-        snprintf(pinned, sizeof pinned, "; pinned to CPUs %s", t->pinned);
+        n = (size_t)snprintf(pinned, sizeof pinned, "; pinned to CPUs %s", t->pinned);
+    if (t->codes_bytes > 0 && n < sizeof pinned)
+        snprintf(pinned + n, sizeof pinned - n, "; tree codes %.1f MiB shared",
+                 (double)t->codes_bytes / (1 << 20));
     fprintf(stderr, "paratune: load %.3fs, shared memory %.3fs, sweep %.3fs (%zu jobs, "
             "parallelism %ld), refit %.3fs; coordinator CPU in the sweep %.3fs (%.1f us "
             "per job)%s\n", t->load, t->shm, t->sweep, t->jobs, t->parallelism, t->refit,

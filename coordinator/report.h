@@ -46,6 +46,7 @@ typedef struct {
     size_t jobs;                               /* jobs run in this sweep */
     long parallelism;
     const char *pinned;                        /* "0-3" when pinned, else NULL */
+    size_t codes_bytes;                        /* the shared tree codes (pt_codes), or 0 */
 } pt_timing_t;
 
 /* The timing breakdown line on stderr. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -168,7 +169,7 @@ static int check_labels(sweep_t *s, const pt_dataset_t *ds, const size_t *pos,
     for (size_t r = 0; r < ds->rows; r++) {
         double y = ds->y[pos != NULL ? pos[r] : r]; /* data row r, wherever it is stored */
         if (!(y >= 0) || y != floor(y) || y > 1e6) {
-            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (logisticRegression "
+            pt_seterr(err, "%s: data row %zu: label %.17g is not a class id (the classifiers "
                       "and the classification evaluators need labels 0, 1, ..., K-1)", path,
                       r + 1, y);
             return -EINVAL;
@@ -650,21 +651,27 @@ static int same_but(const pt_paramlist_t *a, const pt_paramlist_t *b, const char
 
 /* numTrees sharing for a forest pipeline: each map's lead, the first map with the largest
  * numTrees among the maps that differ from it only in numTrees (s->lead stays NULL when no
- * map shares). 0 or -ENOMEM. */
+ * map shares); a one-tree map with featureSubsetStrategy auto leads itself. 0 or -ENOMEM. */
 static int plan_leads(sweep_t *s)
 {
     const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
     const pt_stage_def_t *d = pt_stage_lookup(last);
-    char key[128];
+    char key[128], fss[128];
     int shares = 0;
     if (d == NULL || d->use_trees == NULL || pt_stage_param(d, "numTrees") == NULL)
         return 0;
     snprintf(key, sizeof key, "%s.numTrees", last);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
         return -ENOMEM;
+    snprintf(fss, sizeof fss, "%s.featureSubsetStrategy", last);
     for (size_t i = 0; i < s->nmaps; i++) {
         const pt_value_t *ti = pt_paramlist_get(&s->full[i], key);
+        const pt_value_t *fi = pt_paramlist_get(&s->full[i], fss);
         s->lead[i] = (int32_t)i;
+        /* auto is all features for one tree, not a larger forest's subset: not a prefix */
+        if (ti != NULL && ti->num == 1 && fi != NULL && fi->str != NULL &&
+            strcasecmp(fi->str, "auto") == 0)
+            continue;
         for (size_t j = 0; ti != NULL && j < s->nmaps; j++) {
             const pt_value_t *tj = pt_paramlist_get(&s->full[j], key);
             const pt_value_t *tl = pt_paramlist_get(&s->full[s->lead[i]], key);
@@ -981,7 +988,8 @@ static int report(sweep_t *s, char *err)
     if (!o->quiet) {
         char list[256];
         pt_timing_t t = {s->t_load, s->t_shm, s->t_sweep, s->t_refit, s->cpu_sweep,
-                         s->total_to_run, o->parallelism, NULL};
+                         s->total_to_run, o->parallelism, NULL,
+                         s->codes_fd >= 0 ? s->codes_bytes : 0};
         if (pt_opts_pinned(o))
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "pt_common.h"
+#include "pt_mpk.h"
 #include "trees_util.h"
 
 START_TEST(subset_forms)
@@ -199,6 +200,38 @@ START_TEST(importances_and_votes)
 }
 END_TEST
 
+/* A tree's leaves found from the training codes (boosting's way) are the leaves its values
+ * reach, categorical splits included; a row of a category the fit never saw goes as an
+ * unseen one. */
+START_TEST(leaves_from_codes)
+{
+    set_t s;
+    char err[512];
+    make_set(&s, 1200, 3, 0);
+    s.t.ci[0][3] = -1; /* code 3: no Spark index (as a category only validation rows have) */
+    s.t.arity[0] = 3;
+    for (size_t i = 0; i < s.n; i++)
+        if (s.x[i * 7 + 6] == 3)
+            s.x[i * 7 + 6] = -1;
+    pt_forest_params_t prm = rf_params(PT_IMP_GINI, 3);
+    prm.subset = 7;
+    pt_forest_t *f = pt_forest_fit(&s.t.d, &prm, err);
+    ck_assert_ptr_nonnull(f);
+    uint32_t *a = malloc(s.n * sizeof *a), *b = malloc(s.n * sizeof *b);
+    for (size_t t = 0; t < 3; t++) {
+        const pt_tree_t *tr = pt_forest_tree(f, t);
+        ck_assert(tr->has_cat);
+        pt_tree_leaves(tr, 6, s.t.arity, s.x, s.n, 7, a);
+        pt_tree_leaves_codes(tr, &s.t.d, NULL, s.n, b);
+        ck_assert_int_eq(memcmp(a, b, s.n * sizeof *a), 0);
+    }
+    free(a);
+    free(b);
+    pt_forest_destroy(&f);
+    free_set(&s);
+}
+END_TEST
+
 static pt_forest_t *round_trip(const pt_forest_t *f)
 {
     msgpack_sbuffer sb;
@@ -251,6 +284,54 @@ START_TEST(pack_round_trip)
 }
 END_TEST
 
+/* A damaged model: a child index out of range, a feature out of range, a categorical set
+ * past the words, a wrong array length: each refused by unpack, not read by predict. */
+START_TEST(unpack_refuses_damage)
+{
+    set_t s;
+    char err[512];
+    make_set(&s, 300, 3, 0);
+    pt_forest_params_t prm = rf_params(PT_IMP_GINI, 1);
+    prm.subset = 7;
+    pt_forest_t *f = pt_forest_fit(&s.t.d, &prm, err), *g = NULL;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    pt_forest_pack(f, &pk);
+    const pt_tree_t *tr = pt_forest_tree(f, 0);
+    size_t cat = 0;
+    while (cat < tr->nnodes && tr->feature[cat] < 6)
+        cat++;
+    ck_assert_uint_lt(cat, tr->nnodes); /* some node splits the categorical feature */
+    for (int damage = 0; damage < 4; damage++) {
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        ck_assert_int_eq(msgpack_unpack_next(&u, sb.data, sb.size, NULL), MSGPACK_UNPACK_SUCCESS);
+        msgpack_object *t0 = (msgpack_object *)pt_msgpack_map_get(&u.data, "trees");
+        t0 = &t0->via.array.ptr[0];
+        msgpack_object *left = (msgpack_object *)pt_msgpack_map_get(t0, "left");
+        msgpack_object *feat = (msgpack_object *)pt_msgpack_map_get(t0, "feature");
+        msgpack_object *coff = (msgpack_object *)pt_msgpack_map_get(t0, "cat_off");
+        msgpack_object *pred = (msgpack_object *)pt_msgpack_map_get(t0, "pred");
+        if (damage == 0)
+            left->via.array.ptr[0].via.u64 = tr->nnodes - 1; /* right child past the end */
+        else if (damage == 1)
+            feat->via.array.ptr[0].via.u64 = 7; /* p is 7 */
+        else if (damage == 2)
+            coff->via.array.ptr[cat].via.u64 = 1000;
+        else
+            pred->via.array.size--;
+        ck_assert_int_eq(pt_forest_unpack(&u.data, &g, err), -EBADMSG);
+        ck_assert_ptr_null(g);
+        msgpack_unpacked_destroy(&u);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    pt_forest_destroy(&f);
+    free_set(&s);
+}
+END_TEST
+
 START_TEST(bad_params)
 {
     set_t s;
@@ -274,6 +355,21 @@ START_TEST(bad_params)
     prm.min_weight_fraction = 0.5;
     ck_assert_ptr_null(pt_forest_fit(&s.t.d, &prm, err));
     ck_assert_ptr_nonnull(strstr(err, "minWeightFractionPerNode"));
+    prm = rf_params(PT_IMP_GINI, 2);
+    s.y[7] = 2; /* a binary classifier's label 2 */
+    ck_assert_ptr_null(pt_forest_fit(&s.t.d, &prm, err));
+    ck_assert_ptr_nonnull(strstr(err, "label"));
+    s.y[7] = 1;
+    double w[100];
+    for (int i = 0; i < 100; i++)
+        w[i] = i == 50 ? -1 : 1;
+    s.t.d.w = w;
+    ck_assert_ptr_null(pt_forest_fit(&s.t.d, &prm, err));
+    ck_assert_ptr_nonnull(strstr(err, "weight"));
+    s.t.d.w = NULL;
+    pt_forest_t *f = pt_forest_fit(&s.t.d, &prm, err);
+    ck_assert_ptr_nonnull(f);
+    pt_forest_destroy(&f);
     free_set(&s);
 }
 END_TEST
@@ -286,6 +382,8 @@ Suite *suite_forest(void)
     tcase_add_test(tc, prefix_and_threads);
     tcase_add_test(tc, importances_and_votes);
     tcase_add_test(tc, pack_round_trip);
+    tcase_add_test(tc, leaves_from_codes);
+    tcase_add_test(tc, unpack_refuses_damage);
     tcase_add_test(tc, bad_params);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);

@@ -168,7 +168,7 @@ static pt_stage_rows_t tree_rows(const worker_t *w, const pt_trainset_t *ts)
 {
     const pt_image_hdr_t *h = pt_image_header(w->img);
     return (pt_stage_rows_t){ts->blocks, ts->nblocks, (size_t)h->features, (size_t)h->ncat,
-                             h->cat_size};
+                             h->cat_size, w->threads};
 }
 
 /* The codes slot of a tree job's fold (its map's maxBins and seed), or -1. */
@@ -443,7 +443,8 @@ static void parse_args(int argc, char **argv, args_t *a)
         {"metric", required_argument, NULL, 'm'},   {"threads", required_argument, NULL, 't'},
         {"no-cache", no_argument, NULL, 'n'},       {"memory", required_argument, NULL, 'M'},
         {"classes", required_argument, NULL, 'K'},  {"num-bins", required_argument, NULL, 'B'},
-        {"stats-fd", required_argument, NULL, 'S'}, {"codes-fd", required_argument, NULL, 'C'},
+        {"stats-fd", required_argument, NULL, 'S'},
+        {"codes-fd", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0}};
     int c;
 

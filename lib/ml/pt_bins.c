@@ -270,18 +270,18 @@ size_t pt_bins_code_bytes(const pt_bins_t *b, size_t n)
 
 uint32_t pt_bins_bin(const pt_bins_t *b, size_t j, double x)
 {
-    const double *t = b->thr[j];
-    size_t lo = 0, hi = b->nbins[j] - 1; /* the first threshold >= x, in [lo, hi] */
+    const double *t = b->thr[j], *base = t;
+    size_t n = b->nbins[j] - 1; /* the thresholds below x: a branch-free binary search */
     if (isnan(x))
         return b->nbins[j] - 1;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t[mid] < x)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (n == 0)
+        return 0;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half - 1] < x ? base + half : base;
+        n -= half;
     }
-    return (uint32_t)lo;
+    return (uint32_t)(base - t) + (base[0] < x);
 }
 
 void pt_bins_code(const pt_bins_t *b, pt_rows_fn rows, void *arg, size_t n, size_t lo,

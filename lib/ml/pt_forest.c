@@ -101,6 +101,20 @@ static int check_params(const pt_tree_data_t *d, const pt_forest_params_t *prm, 
             return -EINVAL;
         }
     }
+    for (size_t i = 0; i < d->n; i++) {
+        double y = d->y[i];
+        if (d->w != NULL && !(d->w[i] >= 0 && isfinite(d->w[i]))) {
+            pt_seterr(err, "weightCol: training row %zu has weight %g (must be >= 0)", i,
+                      d->w[i]);
+            return -EINVAL;
+        }
+        if (d->nclasses ? !(y >= 0 && y < (double)d->nclasses && y == floor(y))
+                        : !isfinite(y)) {
+            pt_seterr(err, "training row %zu: label %g is not %s", i, y,
+                      d->nclasses ? "a class id" : "a finite number");
+            return -EINVAL;
+        }
+    }
     for (size_t k = 0; k < d->bins->p - d->bins->p_num; k++)
         if (d->arity[k] > mpb) {
             pt_seterr(err, "maxBins (= %zu) must be at least the number of values (%u) of "

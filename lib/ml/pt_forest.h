@@ -62,8 +62,9 @@ int pt_forest_subset(const char *strategy, size_t p, int classifier, int num_tre
 typedef struct pt_forest pt_forest_t;
 
 /* Grows prm->num_trees trees on d (the first m trees equal the forest grown with
- * num_trees = m). Checks the params and that max_bins is at least every categorical
- * feature's arity (Spark: min(maxBins, rows)); the message names the param. Owned result
+ * num_trees = m). Checks the params, the labels (class ids below nclasses, or finite),
+ * the weights (>= 0) and that max_bins is at least every categorical feature's arity
+ * (Spark: min(maxBins, rows)); the message names the param. Owned result
  * (pt_forest_destroy) or NULL with err (-EINVAL, -ENOMEM in errno). */
 pt_forest_t *pt_forest_fit(const pt_tree_data_t *d, const pt_forest_params_t *prm, char *err);
 void pt_forest_destroy(pt_forest_t **f);

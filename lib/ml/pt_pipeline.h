@@ -8,8 +8,10 @@
  * linearRegression is fit from the pushed moments (normal equations); logisticRegression
  * reads the training rows in place and applies the composed map chunk by chunk. Either way
  * the fitted pipeline collapses to a linear model on the raw features (coefficients r x p,
- * intercepts r), which predicts a block of rows with one BLAS call. The fitted state of
- * every stage is kept for the model file, and read back from it (pt_fitted_unpack).
+ * intercepts r), which predicts a block of rows with one BLAS call. A tree stage
+ * (pt_stage_def_t.predict) is not linear: it is not composed, and the fitted pipeline
+ * predicts through it from the raw rows (only stringIndexer stands before it). The fitted
+ * state of every stage is kept for the model file, and read back from it (pt_fitted_unpack).
  */
 #ifndef PT_PIPELINE_H
 #define PT_PIPELINE_H

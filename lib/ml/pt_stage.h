@@ -7,7 +7,9 @@
  * back, for predict) and free. What the pipeline composes is the fitted stage's map, kept in
  * the common part of pt_stage_fit_t: a transformer's affine map z = A^T x + c, a predictor's
  * linear model coef . z + icpt; the pipeline pushes the moments through each map and
- * collapses the chain into one linear model on the raw features (pt_pipeline.h).
+ * collapses the chain into one linear model on the raw features (pt_pipeline.h). A tree
+ * stage (pt_stage_trees.c) is a predictor that is not linear: it has its own predict, which
+ * reads the raw rows, and the pipeline keeps it as it is.
  *
  * Each stage lives in its own file (pt_stage_<name>.c: descriptor, params and glue to its
  * numerics) and is one line of the table in pt_stage.c; adding a stage is that file and that
@@ -273,6 +275,7 @@ typedef struct {
     const pt_rowblock_t *blocks;
     size_t nblocks, p_raw, ncat;
     const uint64_t *cat_size;
+    int threads;         /* threads the coding may use (ranges of rows; the same codes) */
 } pt_stage_rows_t;
 /* For a bins job: Spark's findSplits on the tree features of rows r (as a tree stage's fit
  * computes them; w: weights or NULL) into *out (pt_bins_free), *n the row count; then,

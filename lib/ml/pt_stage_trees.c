@@ -395,7 +395,8 @@ static int trees__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         bins = in->codes->bins; /* coded before the fit (shared memory): read in place */
         codes = in->codes->codes;
     } else {
-        pt_stage_rows_t r = {in->blocks, in->nblocks, in->p_raw, in->ncat, in->cat_size};
+        pt_stage_rows_t r = {in->blocks, in->nblocks, in->p_raw, in->ncat, in->cat_size,
+                             in->threads};
         if ((rc = pt_stage_trees_bins(&r, in->w, prm.max_bins, prm.seed, &own, &n,
                                       trees__malloc, &own_codes, err)) != 0)
             goto out;
@@ -683,6 +684,37 @@ int pt_stage_trees_max_bins(const pt_stage_def_t *last, const pt_paramlist_t *fu
     return (int)pt_stage_num(&fs, "maxBins", 32);
 }
 
+/* One thread's rows [lo, hi) of the codes. */
+typedef struct {
+    const pt_bins_t *b;
+    trees__rows_t *rows;
+    size_t n, lo, hi;
+    void *dst;
+} trees__coder_t;
+
+static void *trees__code_part(void *arg)
+{
+    trees__coder_t *c = arg;
+    pt_bins_code(c->b, trees__row, c->rows, c->n, c->lo, c->hi, c->dst);
+    return NULL;
+}
+
+/* The codes of the n rows into dst, in contiguous ranges of at least 4096 rows on up to
+ * threads threads (pt_bins_code writes each range's bytes only). */
+static void trees__code(const pt_bins_t *b, trees__rows_t *rows, size_t n, void *dst,
+                        int threads)
+{
+    trees__coder_t part[TREES__MAX_THREADS];
+    size_t t = threads > 1 ? (size_t)threads : 1;
+    if (t > n / 4096)
+        t = n / 4096 > 0 ? n / 4096 : 1;
+    if (t > TREES__MAX_THREADS)
+        t = TREES__MAX_THREADS;
+    for (size_t i = 0; i < t; i++)
+        part[i] = (trees__coder_t){b, rows, n, n * i / t, n * (i + 1) / t, dst};
+    pt_run_each(part, t, sizeof *part, trees__code_part);
+}
+
 int pt_stage_trees_bins(const pt_stage_rows_t *r, const double *w, int max_bins, uint64_t seed,
                         pt_bins_t *out, size_t *n, void *(*dst)(void *arg, size_t bytes),
                         void *dst_arg, char *err)
@@ -712,7 +744,7 @@ int pt_stage_trees_bins(const pt_stage_rows_t *r, const double *w, int max_bins,
             rc = -ENOMEM;
             goto out;
         }
-        pt_bins_code(out, trees__row, &rows, *n, 0, *n, to);
+        trees__code(out, &rows, *n, to, r->threads);
     }
 out:
     if (rc != 0)

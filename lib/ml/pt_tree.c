@@ -8,8 +8,14 @@
  * best split; then this thread picks each child's best slot in slot order, writes the node,
  * partitions its rows (stable, so row ids stay ascending) and appends the next level's
  * family. A histogram is kept for subtraction only when every feature is a candidate (a
- * subset's histogram lacks the sibling's features) and while the pool has room: a child
- * whose parent's histogram was not kept is built directly, with the same sums.
+ * subset's histogram lacks the sibling's features), when subtracting cannot round a tie the
+ * other way (SUB_MIN_ROWS) and while the pool has room: a child whose parent's histogram
+ * was not kept is built directly.
+ *
+ * The sums follow Spark's binsToBestSplit where rounding could break a tie: a split's right
+ * side is the feature's cumulative total minus its left prefix (unordered: the node's row
+ * sum minus the subset), the root's statistics are the left + right of its first split, a
+ * child's are the ones its parent's split handed down, and bins add rows in row order.
  */
 #include "pt_tree.h"
 
@@ -22,7 +28,7 @@
 #include "pt_common.h"
 #include "pt_hist.h"
 
-#define CHUNK_MAX 1024           /* families per chunk */
+#define CHUNK_MAX 256            /* families per chunk (bounds the buffers a chunk holds) */
 #define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
 /* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
  * integer (class counts with integer weights): then only children of at least this many
@@ -85,7 +91,6 @@ struct pt_tree_ws {
     size_t ntask;
     uint8_t *goleft;
     uint64_t *set;               /* a split's left set, max_arity bits */
-    double *lcell;
     int depth;
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
@@ -427,6 +432,7 @@ void pt_tree_free(pt_tree_t *t)
     free(t->feature);
     free(t->left);
     free(t->thr);
+    free(t->split);
     free(t->cat_off);
     free(t->unseen_left);
     free(t->pred);
@@ -450,7 +456,8 @@ static int tree_reserve(pt_tree_t *t, size_t *cap, size_t need)
         return 0;
     while (c < need)
         c = c ? 2 * c : 64;
-    if (GROW(t->feature, c) || GROW(t->left, c) || GROW(t->thr, c) || GROW(t->cat_off, c) ||
+    if (GROW(t->feature, c) || GROW(t->left, c) || GROW(t->thr, c) || GROW(t->split, c) ||
+        GROW(t->cat_off, c) ||
         GROW(t->unseen_left, c) || GROW(t->pred, c) || GROW(t->impurity, c) ||
         GROW(t->gain, c) || GROW(t->stats, c * t->nstat))
         return -ENOMEM;
@@ -466,6 +473,8 @@ int pt_tree_alloc(pt_tree_t *t, size_t nnodes, size_t ncats)
         return -ENOMEM;
     t->nnodes = nnodes;
     t->ncats = ncats;
+    for (size_t i = 0; i < nnodes; i++)
+        t->split[i] = -1;
     return 0;
 }
 
@@ -476,6 +485,7 @@ static void set_leaf(const struct pt_tree_ws *ws, pt_tree_t *t, size_t i, const 
     t->feature[i] = -1;
     t->left[i] = -1;
     t->thr[i] = 0;
+    t->split[i] = -1;
     t->cat_off[i] = -1;
     t->unseen_left[i] = 0;
     t->pred[i] = pt_tree_predict_cell(cell, ws->K);
@@ -514,6 +524,7 @@ static int prune(pt_tree_t *t)
         size_t i = q[j];
         c.feature[j] = t->feature[i];
         c.thr[j] = t->thr[i];
+        c.split[j] = t->split[i];
         c.cat_off[j] = t->cat_off[i];
         c.unseen_left[j] = t->unseen_left[i];
         c.pred[j] = t->pred[i];
@@ -620,6 +631,32 @@ void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, con
             const pt_tree_node_t *a = &nd[leaf[i]];
             leaf[i] = (uint32_t)(a->left + !(x[i * p + (size_t)a->feature] <= a->thr));
         }
+}
+
+void pt_tree_leaves_codes(const pt_tree_t *t, const pt_tree_data_t *d, const uint32_t *idx,
+                          size_t m, uint32_t *leaf)
+{
+    const pt_bins_t *b = d->bins;
+    size_t p_num = b->p_num, w = b->wide ? 2 : 1;
+    for (size_t k = 0; k < m; k++) {
+        size_t r = idx ? idx[k] : k, i = 0;
+        while (t->feature[i] >= 0) {
+            size_t f = (size_t)t->feature[i];
+            const char *col = (const char *)d->codes + f * d->n * w;
+            uint32_t code = b->wide ? ((const uint16_t *)col)[r] : ((const uint8_t *)col)[r];
+            int go;
+            if (f < p_num) {
+                go = (int32_t)code <= t->split[i];
+            } else {
+                int32_t c = d->cat_index[f - p_num][code];
+                go = c < 0 || (uint32_t)c >= d->arity[f - p_num]
+                         ? t->unseen_left[i]
+                         : (int)(t->cats[t->cat_off[i] + (size_t)c / 64] >> (c % 64) & 1);
+            }
+            i = go ? (size_t)t->left[i] : (size_t)t->left[i] + 1;
+        }
+        leaf[k] = (uint32_t)i;
+    }
 }
 
 void pt_tree_importances(const pt_tree_t *t, double *imp)
@@ -767,8 +804,10 @@ static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f
     t->cat_off[out] = -1;
     t->unseen_left[out] = 0;
     t->thr[out] = 0;
+    t->split[out] = -1;
     if (f < ws->p_num) {
         t->thr[out] = ws->d->bins->thr[f][s];
+        t->split[out] = s;
         for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++)
             ws->goleft[b] = b <= (uint32_t)s;
         return 0;
@@ -797,15 +836,15 @@ static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t
     const uint8_t *c8 = code_col(ws, f);
     const uint16_t *c16 = code_col(ws, f);
     int wide = ws->d->bins->wide;
-    for (uint32_t k = lo; k < hi; k++) {
-        uint32_t i = ws->idx[k];
-        if (ws->goleft[wide ? c16[i] : c8[i]]) {
-            ws->rec[nl] = ws->rec[k];
-            ws->idx[nl++] = i;
-        } else {
-            ws->rtmp[nr] = ws->rec[k];
-            ws->tmp[nr++] = i;
-        }
+    for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
+        uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
+        pt_hist_row_t r = ws->rec[k];
+        ws->rec[nl] = r;
+        ws->idx[nl] = i;
+        ws->rtmp[nr] = r;
+        ws->tmp[nr] = i;
+        nl += g;
+        nr += 1 - g;
     }
     memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
     memcpy(ws->rec + nl, ws->rtmp, nr * sizeof *ws->rtmp);
@@ -1025,7 +1064,6 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
     free(ws->best);
     free(ws->goleft);
     free(ws->set);
-    free(ws->lcell);
     free(ws);
     *pws = NULL;
 }
@@ -1099,13 +1137,12 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->ptot = pt_alloc_array(CHUNK_MAX * 2 * ws->ncell, sizeof *ws->ptot, 1);
     ws->goleft = pt_alloc_array(ws->max_nbins, 1, 0);
     ws->set = pt_alloc_array((ws->max_arity + 63) / 64, sizeof *ws->set, 1);
-    ws->lcell = pt_alloc_array(ws->ncell, sizeof *ws->lcell, 0);
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
         ws->rec == NULL || ws->rtmp == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
         ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
-        ws->set == NULL || ws->lcell == NULL || ws->task == NULL)
+        ws->set == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
     for (size_t t = 0; t < nt; t++) {

@@ -62,6 +62,8 @@ typedef struct {
     int32_t *feature;      /* split feature, -1 for a leaf */
     int32_t *left;         /* left child, -1 for a leaf */
     double *thr;           /* continuous split: x <= thr goes left (NaN goes right) */
+    int32_t *split;        /* continuous split: its bin index (codes <= split go left); -1
+                              otherwise; kept by a fit, not by pack (-1 after unpack) */
     int32_t *cat_off;      /* categorical split: offset of its left set in cats, else -1 */
     uint8_t *unseen_left;  /* categorical split: where a category outside the set's range
                               goes (Spark stores the smaller of the left set and its
@@ -84,8 +86,8 @@ typedef struct {
 int pt_tree_index(pt_tree_t *t, size_t p_num);
 
 /* Allocates t's arrays for nnodes nodes and ncats words (t->nstat set, the rest zeroed by
- * the caller) and sets the counts; the values are the caller's to fill. 0 or -ENOMEM (then
- * pt_tree_free t). */
+ * the caller) and sets the counts; the values are the caller's to fill (split is -1).
+ * 0 or -ENOMEM (then pt_tree_free t). */
 int pt_tree_alloc(pt_tree_t *t, size_t nnodes, size_t ncats);
 /* Frees what t holds and zeroes it (accepts NULL). */
 void pt_tree_free(pt_tree_t *t);
@@ -125,6 +127,13 @@ size_t pt_tree_leaf(const pt_tree_t *t, size_t p_num, const uint32_t *arity, con
  * interleaved, so that their memory reads overlap. */
 void pt_tree_leaves(const pt_tree_t *t, size_t p_num, const uint32_t *arity, const double *x,
                     size_t n, size_t p, uint32_t *leaf);
+
+/* The leaves of rows idx[0..m) (rows 0..m-1 when idx is NULL) of d's codes into leaf[m],
+ * walking the codes (bin <= split), not the values: a tree grown on d (t->split set), its
+ * training or validation rows (boosting's margins, without a pass over feature values). A
+ * category code without a Spark index goes as an unseen category. */
+void pt_tree_leaves_codes(const pt_tree_t *t, const pt_tree_data_t *d, const uint32_t *idx,
+                          size_t m, uint32_t *leaf);
 
 /* Adds gain * W(node) of every internal node to imp[feature] (Spark's per tree importances,
  * before normalization). */

@@ -40,6 +40,13 @@ for name, y in (("rfr", [f"{v:.6f}" for v in yr]), ("rfc", [str(v) for v in yc])
             line = ",".join(f"{v:.4f}" for v in X[i]) + f",{y[i]},{fold[i]}\n"
             f.write(line)
             (h if fold[i] == 2 else g).write(line)
+# big: 9000 rows, so that the codes are cut into ranges for threads (4096 rows a range)
+Xb = rng.normal(size=(9000, 4)).round(5)
+yb = Xb[:, 0] - Xb[:, 1] ** 2 + rng.normal(scale=.2, size=9000)
+with open(f"{w}/big.csv", "w") as f:
+    f.write("a,b,c,d,label\n")
+    for i in range(9000):
+        f.write(",".join(f"{v:.5f}" for v in Xb[i]) + f",{yb[i]:.5f}\n")
 # cat: a string column that decides the label, a numeric noise column
 colors = np.array(["red", "green", "blue", "teal", "sky", "plum"])
 c = colors[rng.integers(0, 6, size=240)]
@@ -137,6 +144,25 @@ pt tune "${RFR[@]}" "${SH[@]}" --set randomForestRegressor.numTrees=20 --log "$T
 pt tune "${RFR[@]}" "${SH[@]}" --set randomForestRegressor.numTrees=40 --log "$T/s40.log" >/dev/null 2>>"$W/e"
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY "$TRC" same "$T/s0.log" "$T/s0n.log" "$T/s10.log:10" "$T/s20.log:20" "$T/s40.log:40" 2>&1); then bad "$msg";
+else ok; fi
+
+begin "numTrees 1 and 3 with featureSubsetStrategy auto (all features for one tree, sqrt for more) are not shared, and equal single runs"
+AU=(--data "$T/rfc.csv" --fold-col fold --folds 3 --quiet --pipeline randomForestClassifier
+    --evaluator multiclass --set randomForestClassifier.maxDepth=3)
+pt tune "${AU[@]}" --grid randomForestClassifier.numTrees=1,3 --log "$T/a0.log" >/dev/null 2>"$W/e" &&
+pt tune "${AU[@]}" --set randomForestClassifier.numTrees=1 --log "$T/a1.log" >/dev/null 2>>"$W/e" &&
+pt tune "${AU[@]}" --set randomForestClassifier.numTrees=3 --log "$T/a3.log" >/dev/null 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! msg=$($PY "$TRC" apart "$T/a0.log" "$T/a1.log:1" "$T/a3.log:3" 2>&1); then bad "$msg";
+else ok; fi
+
+begin "threads change nothing: parallelism 2 x threads-per-job 2 (codes and trees on threads) writes the model file of one thread, byte for byte"
+TH=(--data "$T/big.csv" --validator tvs --quiet --pipeline randomForestRegressor
+    --set randomForestRegressor.numTrees=4 --set randomForestRegressor.maxDepth=6)
+pt tune "${TH[@]}" --model-out "$T/th1.model" >/dev/null 2>"$W/e" &&
+pt tune "${TH[@]}" --parallelism 2 --threads-per-job 2 --model-out "$T/th2.model" >/dev/null 2>>"$W/e"
+if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+elif ! cmp -s "$T/th1.model" "$T/th2.model"; then bad "the model files differ";
 else ok; fi
 
 # ---------------------------------------------------------------- a categorical string column

@@ -11,6 +11,8 @@
       every log has the same metric, exactly, for each (maxDepth, numTrees, fold); in the
       first log the numTrees of one (maxDepth, fold) ran as one job (numTrees sharing: the
       same worker and start)
+  treecheck.py apart LOG LOG...
+      the same, but each numTrees of the first log ran as a job of its own
   treecheck.py cat LOG DATA OUT MODEL
       the string column decides the label: every fold's metric is 1, predict's predictions
       are the labels of DATA, and the importances are [0, 1] (numeric x1, then the column)
@@ -91,7 +93,7 @@ def param(r, name):
     return None
 
 
-def same(logs):
+def same(logs, share=True):
     tables = []
     for spec in logs:
         path, _, t = spec.partition(":")
@@ -106,13 +108,14 @@ def same(logs):
     jobs = {}
     for r in records(logs[0]):
         jobs.setdefault((param(r, "maxDepth"), r["fold"]), set()).add((r["worker"], r["started"]))
-    if any(len(v) != 1 for v in jobs.values()):
-        sys.exit("%s: the numTrees of one (maxDepth, fold) ran as several jobs" % logs[0])
+    if any(len(v) != (1 if share else len(tables) - 1) for v in jobs.values()):
+        sys.exit("%s: the numTrees of one (maxDepth, fold) ran as %s" %
+                 (logs[0], "several jobs" if share else "fewer jobs than maps"))
     for spec, d in tables[1:]:
         for k, v in d.items():
             if k not in full or full[k] != v:
                 sys.exit("%s: %r = %r, first log %r" % (spec, k, v, full.get(k)))
-    if len(tables[1][1]) != len(full) or sum(len(d) for _, d in tables[2:]) != len(full):
+    if set().union(*(d.keys() for _, d in tables[1:])) != set(full):
         sys.exit("the logs cover different jobs")
 
 
@@ -140,6 +143,8 @@ def main():
         roundtrip(a[0], int(a[1]), int(a[2]), a[3], a[4], a[5])
     elif cmd == "same":
         same(a)
+    elif cmd == "apart":
+        same(a, False)
     elif cmd == "cat":
         cat(*a)
     else:
