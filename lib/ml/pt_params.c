@@ -209,6 +209,12 @@ static int parse_key(const pt_spec_t *s, const char *opt, const char *arg, axis_
     }
     a->stage = i;
     a->def = pt_stage_param(d, param);
+    if (a->def == NULL && strcmp(param, "weightCol") == 0) {
+        /* Spark's weightCol names a column: paratune's column roles are data options */
+        pt_seterr(err, "%s %s: row weights are a column of the data, given with --weight-col "
+                  "NAME (Spark's weightCol), not a param", opt, arg);
+        return -EINVAL;
+    }
     if (a->def == NULL) {
         char names[256] = "";
         for (size_t j = 0; j < d->nparams; j++) {

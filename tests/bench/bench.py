@@ -782,7 +782,8 @@ def workload_e(b):
     log("  sklearn: GridSearchCV(RandomForestClassifier(bootstrap=True), max_depth {5,10} x "
         "n_estimators {%s} x max_features {6,10} (Spark's ceil rule), roc_auc, the same "
         "folds, n_jobs=2" % trees)
-    sk = b.measured(lambda: run_sk_forest(b, csv, trees), b.sk_heavy_runs, retries=1)
+    # no retry of a noisy run: one takes many minutes (the noise is reported at the end)
+    sk = b.measured(lambda: run_sk_forest(b, csv, trees), b.sk_heavy_runs, retries=0)
     fit_s = med([x["fit_seconds"] for x in sk])
     skbest = sk[0]["best_score"]
     ptbest = res[2]["best"]

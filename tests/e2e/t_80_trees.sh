@@ -174,3 +174,48 @@ pt predict --model "$T/k1.model" --data "$T/tcat.csv" --keep color --out "$T/k1.
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY "$TRC" cat "$T/k1.log" "$T/tcat.csv" "$T/k1.out" "$T/k1.model" 2>&1); then bad "$msg";
 else ok; fi
+
+# ---------------------------------------------------------------- row weights (--weight-col)
+# Integer weights are repeated rows for Spark's trees: findSplits and every histogram cell sum
+# weights (the stride rule included), the leaves are weighted means / class weights and the
+# evaluators weigh rows; minInstancesPerNode (raw counts) stays 1 so that it cannot tell them
+# apart. Weights are 1..3: a row of weight 0 is not a row that is absent in Spark (its value
+# is still a candidate threshold of findSplits). Folds come from a fold column, the same in
+# both files.
+$PY - "$T" <<'PYEOF'
+import sys
+import numpy as np
+w = sys.argv[1]
+rng = np.random.default_rng(17)
+n = 300
+X = rng.normal(size=(n, 3)).round(3)
+# quarters: every sum of labels and squares is exact, so equal gains tie exactly in both files
+# (with decimal labels w * y and y + y + ... round differently and decide exact ties apart)
+yr = np.round(4 * (2 * X[:, 0] - X[:, 1] ** 2 + rng.normal(scale=0.3, size=n))) / 4
+yc = (X[:, 0] + 0.5 * X[:, 2] > 0).astype(int)
+wt = rng.integers(1, 4, size=n)
+fold = rng.integers(0, 3, size=n)
+with open(f"{w}/wt.csv", "w") as f, open(f"{w}/wdup.csv", "w") as g:
+    f.write("x0,x1,x2,wt,yr,yc,fold\n")
+    g.write("x0,x1,x2,yr,yc,fold\n")
+    for i in range(n):
+        f.write("%s,%s,%s,%d,%s,%d,%d\n" % (X[i, 0], X[i, 1], X[i, 2], wt[i], yr[i], yc[i], fold[i]))
+        for _ in range(wt[i]):
+            g.write("%s,%s,%s,%s,%d,%d\n" % (X[i, 0], X[i, 1], X[i, 2], yr[i], yc[i], fold[i]))
+PYEOF
+for kind in "decisionTreeRegressor yr yc regression rmse" "decisionTreeClassifier yc yr multiclass logLoss"; do
+    set -- $kind
+    begin "$1 with integer --weight-col equals the file with each row repeated weight times (every map and fold's $5 to 1e-9, predictions equal)"
+    common=(--fold-col fold --pipeline "$1" --grid "$1.maxDepth=2,5" --grid "$1.maxBins=8,32"
+            --evaluator "$4" --metric "$5" --quiet)
+    pt tune --data "$T/wt.csv" --label "$2" --ignore "$3" --weight-col wt "${common[@]}" \
+        --log "$T/w_$1.log" --model-out "$T/w_$1.model" >/dev/null 2>"$W/e" &&
+    pt tune --data "$T/wdup.csv" --label "$2" --ignore "$3" "${common[@]}" \
+        --log "$T/d_$1.log" --model-out "$T/d_$1.model" >/dev/null 2>>"$W/e" &&
+    pt predict --model "$T/w_$1.model" --data "$T/wt.csv" --out "$T/w_$1.out" --quiet 2>>"$W/e" &&
+    pt predict --model "$T/d_$1.model" --data "$T/wt.csv" --out "$T/d_$1.out" --quiet 2>>"$W/e"
+    if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
+    elif ! $PY "$HERE/logtool.py" same "$T/w_$1.log" "$T/d_$1.log" 1e-9 >"$W/e" 2>&1; then bad "metrics differ: $(cat "$W/e")";
+    elif ! cmp -s "$T/w_$1.out" "$T/d_$1.out"; then bad "predictions differ";
+    else ok; fi
+done

@@ -222,26 +222,12 @@ for i, r in enumerate(rows):
             assert got is not None, f"no {c} column"
             assert abs(float(got) - q) <= 1e-12, (i, c, got, q)
 assert bad == 0, f"{bad} of {len(rows)} predictions differ, first (row, got, want): {first}"
-# featureImportances, when the model file has them under that name
+# featureImportances: the model file's pipeline.stages[-1].feature_importances (README)
 m = msgpack.unpackb(open(model, "rb").read(), raw=False, strict_map_key=False)
-def find(o):
-    if isinstance(o, dict):
-        for k, v in o.items():
-            if k in ("featureImportances", "feature_importances"):
-                return v
-            f = find(v)
-            if f is not None:
-                return f
-    elif isinstance(o, list):
-        for v in o:
-            f = find(v)
-            if f is not None:
-                return f
-    return None
-imp = find(m)
-if imp is not None:
-    assert len(imp) == len(want["importances"]), (imp, want["importances"])
-    assert all(abs(a - b) <= 1e-9 for a, b in zip(imp, want["importances"])), (imp, want["importances"])
+imp = m["pipeline"]["stages"][-1].get("feature_importances")
+assert imp is not None, "no feature_importances in the model file's tree stage"
+assert len(imp) == len(want["importances"]), (imp, want["importances"])
+assert all(abs(a - b) <= 1e-9 for a, b in zip(imp, want["importances"])), (imp, want["importances"])
 PYEOF
     ); then ok; else bad "$msg"; fi
 }

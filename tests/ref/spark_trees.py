@@ -678,7 +678,7 @@ def checklog(a):
     stage = head["pipeline"][-1]
     kind = STAGE_KIND[stage]
     ev = head["evaluator"]
-    worst = 0.0
+    worst, compared = 0.0, 0
     for i, pm in enumerate(head["param_maps"]):
         def p(name, d):
             return pm.get(stage + "." + name, d)
@@ -710,13 +710,16 @@ def checklog(a):
                 sys.exit("map %d %s fold %d: %s (%s)" % (i, pm, f, r["status"], r.get("error")))
             d = abs(r["metric"] - m)
             worst = max(worst, d)
+            compared += 1
             if d > a.tol * max(1.0, abs(m)):
                 sys.exit("map %d %s fold %d: metric %r, the reference %r" % (i, pm, f,
                                                                               r["metric"], m))
         if "avg" in ref and abs(summ["avg_metrics"][i] - ref["avg"]) > a.tol * max(1.0, abs(ref["avg"])):
             sys.exit("map %d %s: avg %r, the reference %r" % (i, pm, summ["avg_metrics"][i],
                                                              ref["avg"]))
-    return {"maps": len(head["param_maps"]), "max_abs_diff": worst}
+    if compared == 0:
+        sys.exit("no (map, fold) metric to compare: every job failed")
+    return {"maps": len(head["param_maps"]), "compared": compared, "max_abs_diff": worst}
 
 
 def main():
