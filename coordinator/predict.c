@@ -56,8 +56,10 @@ static void put_field(FILE *f, const char *s)
  * "prediction", then the probability of class 1 for a binomial model or of every class for a
  * multinomial one. */
 static int write_predictions(const char *path, const pt_model_t *m, const pt_dataset_t *ds,
-                             size_t nkept, const double *pred, const double *prob, char *err)
+                             size_t nkept, const double *pred, const double *prob,
+                             const double *score, char *err)
 {
+    const char *sname = pt_fitted_score_name(m->fit);
     size_t n = ds->rows;
     size_t K = pt_fitted_classes(m->fit);
     int binary = K == 2 && !pt_fitted_multinomial(m->fit);
@@ -80,6 +82,8 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
     else
         for (size_t k = 0; k < K; k++)
             fprintf(f, ",probability_%zu", k);
+    if (sname != NULL)
+        fprintf(f, ",%s", sname);
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         for (size_t k = 0; k < nkept; k++) {
@@ -95,6 +99,8 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
         else
             for (size_t k = 0; k < K; k++)
                 fprintf(f, ",%.17g", prob[i * K + k]);
+        if (sname != NULL)
+            fprintf(f, ",%.17g", score[i]);
         fputc('\n', f);
     }
     return pt_file_commit(&pf, 0, err);
@@ -105,7 +111,8 @@ static int output_column(const pt_model_t *m, const char *name)
 {
     size_t K = pt_fitted_classes(m->fit), k;
     char tail;
-    if (strcmp(name, "prediction") == 0 ||
+    const char *sname = pt_fitted_score_name(m->fit);
+    if (strcmp(name, "prediction") == 0 || (sname != NULL && strcmp(name, sname) == 0) ||
         (K == 2 && !pt_fitted_multinomial(m->fit) && strcmp(name, "probability") == 0))
         return 1;
     return K > 0 && !(K == 2 && !pt_fitted_multinomial(m->fit)) &&
@@ -202,7 +209,7 @@ int pt_predict_main(int argc, char **argv)
     pt_dataset_t *ds = NULL;
     pt_model_t *m = NULL;
     char err[PT_ERRLEN], src[PT_ERRLEN / 2];
-    double *pred = NULL, *prob = NULL;
+    double *pred = NULL, *prob = NULL, *score = NULL;
     size_t K;
     int c, code = PT_EXIT_USAGE, quiet = 0;
 
@@ -300,11 +307,14 @@ int pt_predict_main(int argc, char **argv)
     pred = malloc(ds->rows * sizeof *pred);
     prob = malloc(ds->rows * (K ? K : 1) * sizeof *prob);
     pt_fitted_set_threads(m->fit, pt_cpus_count()); /* a forest's rows over every CPU */
-    if (pred == NULL || prob == NULL || pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
+    score = pt_fitted_score_name(m->fit) != NULL ? malloc(ds->rows * sizeof *score + 1) : NULL;
+    if (pred == NULL || prob == NULL || (pt_fitted_score_name(m->fit) != NULL && score == NULL) ||
+        (score != NULL ? pt_fitted_predict(m->fit, ds->x, ds->rows, pred, score, prob)
+                       : pt_model_predict(m, ds->x, ds->rows, pred, prob)) != 0) {
         pt_seterr(err, "out of memory");
         goto fail;
     }
-    if (write_predictions(out, m, ds, nkeep, pred, prob, err) != 0)
+    if (write_predictions(out, m, ds, nkeep, pred, prob, score, err) != 0)
         goto fail;
     pt_sep_note(data, ds, opts.sep, quiet);
     code = PT_EXIT_OK;
@@ -316,6 +326,7 @@ done:
     free(cols);
     free(pred);
     free(prob);
+    free(score);
     pt_model_destroy(&m);
     pt_dataset_destroy(&ds);
     return code;

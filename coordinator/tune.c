@@ -668,7 +668,7 @@ static int plan_leads(sweep_t *s)
     const pt_stage_def_t *d = pt_stage_lookup(last);
     char key[128], fss[128];
     int shares = 0;
-    if (d == NULL || d->use_trees == NULL || d->prefix_param == NULL)
+    if (d == NULL || d->use_trees == NULL || d->prefix_param == NULL || s->o->no_prefix_sharing)
         return 0;
     snprintf(key, sizeof key, "%s.%s", last, d->prefix_param);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)

@@ -159,6 +159,9 @@ struct pt_stage_def {
      * a larger value and the other params equal, which use_trees(m) selects. The sweep runs
      * the maps differing only in it as one fit job (prefix sharing). NULL: none. */
     const char *prefix_param;
+    /* The column `paratune predict` writes the predictor's score under (Spark's
+     * rawPrediction(1), predict's score argument): "margin" for gbtClassifier. NULL: none. */
+    const char *score_name;
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -302,7 +305,8 @@ int pt_stage_trees_check(const pt_stage_fit_t *st, char *err);
  * filled in), on raw features with ncat categorical columns of cat_size[k] values
  * (names[k] for the message) and nclasses classes (0: not class labels): maxBins below a
  * categorical column's arity (its values, +1 with stringIndexer's handleInvalid keep), and
- * thresholds of the wrong length, a boosted classifier on more than two classes. 0, or -EINVAL with the reason in err naming the param. */
+ * thresholds of the wrong length, a boosted classifier on more than two classes. 0, or
+ * -EINVAL with the reason in err naming the param. */
 int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *full,
                               size_t ncat, const uint64_t *cat_size, char *const *names,
                               size_t nclasses, char *err);

@@ -24,7 +24,7 @@
 
 #define GBT__PARAMS                                                                           \
     {"maxIter", PT_VAL_INT, 0, 20, 1, 100000, "boosting rounds (trees)", NULL},              \
-    {"stepSize", PT_VAL_DOUBLE, 0, 0.1, 0.0, 1.0, "learning rate, (0, 1]", NULL},            \
+    {"stepSize", PT_VAL_DOUBLE, 0, 0.1, 0.0, INFINITY, "learning rate, (0, 1]", NULL},            \
     {"subsamplingRate", PT_VAL_DOUBLE, 0, 1.0, 0.0, 1.0, "rows per round, (0, 1]", NULL},    \
     {"featureSubsetStrategy", PT_VAL_STRING, 0, 0, 0, 0,                                     \
      "features per node: all, auto (all), onethird, sqrt, log2, an integer n > 0 or a "       \
@@ -38,7 +38,8 @@ static const pt_param_def_t gbt__r_params[] = {
     PT_STAGE_TREE_PARAMS("variance", GBT__SEED_R), GBT__PARAMS,
     {"lossType", PT_VAL_STRING, 0, 0, 0, 0, "loss: squared or absolute", "squared|absolute"}};
 
-/* The trees' checks, then stepSize in (0, 1] and lossType (Spark's validators). */
+/* The trees' checks, then stepSize in (0, 1] (its range above only says >= 0, so that 0
+ * and 1.5 get the same message) and lossType (Spark's validators). */
 static int gbt__check(const pt_stage_fit_t *st, char *err)
 {
     double step = pt_stage_num(st, "stepSize", 0.1);
@@ -59,11 +60,12 @@ static int gbt__check(const pt_stage_fit_t *st, char *err)
     return 0;
 }
 
-#define GBT__DEF(var, spark, role_, list)                                                     \
+#define GBT__DEF(var, spark, role_, list, score)                                              \
     const pt_stage_def_t var = {                                                              \
         .name = spark, .role = role_, PT_STAGE_PARAMS(list), PT_STAGE_TREE_OPS,               \
-        .check = gbt__check, .prefix_param = "maxIter",                                       \
+        .check = gbt__check, .prefix_param = "maxIter", .score_name = score,                  \
     }
 
-GBT__DEF(pt_stage_gbtc, "gbtClassifier", PT_STAGE_CLASSIFIER, gbt__c_params);
-GBT__DEF(pt_stage_gbtr, "gbtRegressor", PT_STAGE_REGRESSOR, gbt__r_params);
+/* the classifier's margin F: Spark's rawPrediction is [-F, F] */
+GBT__DEF(pt_stage_gbtc, "gbtClassifier", PT_STAGE_CLASSIFIER, gbt__c_params, "margin");
+GBT__DEF(pt_stage_gbtr, "gbtRegressor", PT_STAGE_REGRESSOR, gbt__r_params, NULL);

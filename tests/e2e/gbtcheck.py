@@ -6,11 +6,13 @@
       distinct value its own bin, so the thresholds are all the midpoints) with Spark's
       algorithm written here in numpy (labels to +-1 for logistic, tree 0 on the labels
       with weight 1, then trees on -g with weight STEP, variance trees, first best split),
-      and checks predict's OUT on PREDICT (prediction; probability 1 / (1 + exp(-2F)) for
-      logistic) to 1e-12 and the model's featureImportances (gain * count summed over the
+      and checks predict's OUT on PREDICT (prediction; probability 1 / (1 + exp(-2F)) and
+      margin F for logistic) to 1e-12 and the model's featureImportances (gain * count summed over the
       trees, then normalized) to 1e-12
   gbtcheck.py same PARAM LOG LOG...
       treecheck.py same with PARAM (maxIter) in place of numTrees: maxIter sharing
+  gbtcheck.py apart PARAM LOG LOG...
+      treecheck.py apart likewise: each value of PARAM ran as a job of its own
 """
 import math
 import sys
@@ -87,6 +89,9 @@ def hand(train, pred, out, model, loss, depth, rounds, step):
             got = float(o[oh.index("probability")])
             if not close(got, p1, 1e-12):
                 sys.exit("probability at %r: %r, want %r" % (list(x), got, p1))
+            if "margin" not in oh or not close(float(o[oh.index("margin")]), f, 1e-12):
+                sys.exit("margin at %r: %r, want %r" % (list(x), o[oh.index("margin")]
+                                                      if "margin" in oh else None, f))
     if len(orows) != len(P):
         sys.exit("%d predictions for %d rows" % (len(orows), len(P)))
     want = imp / imp.sum() if imp.sum() > 0 else imp
@@ -101,6 +106,8 @@ def main():
         hand(*a)
     elif cmd == "same":
         treecheck.same(a[1:], name=a[0])
+    elif cmd == "apart":
+        treecheck.same(a[1:], False, name=a[0])
     else:
         sys.exit("unknown command")
 

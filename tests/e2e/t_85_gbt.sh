@@ -84,15 +84,18 @@ for lt in "squared 1 2 0.5" "absolute 2 3 0.3" "logistic 1 2 0.5" "logistic 2 4 
 done
 
 # ---------------------------------------------------------------- maxIter sharing
-begin "gbtRegressor maxIter grid 5,10,20 (x maxDepth 2,3) equals three single runs exactly, one job per (maxDepth, fold)"
+begin "gbtRegressor maxIter grid 5,10,20 (x maxDepth 2,3) equals three single runs exactly, one job per (maxDepth, fold); --no-prefix-sharing: a job per map, the same numbers"
 SH=(--pipeline gbtRegressor --grid gbtRegressor.maxDepth=2,3)
 pt tune "${GR[@]}" "${SH[@]}" --grid gbtRegressor.maxIter=5,10,20 --parallelism 2 \
     --log "$G/s0.log" >/dev/null 2>"$W/e" &&
+pt tune "${GR[@]}" "${SH[@]}" --grid gbtRegressor.maxIter=5,10,20 --no-prefix-sharing \
+    --log "$G/s0n.log" >/dev/null 2>>"$W/e" &&
 pt tune "${GR[@]}" "${SH[@]}" --set gbtRegressor.maxIter=5 --log "$G/s5.log" >/dev/null 2>>"$W/e" &&
 pt tune "${GR[@]}" "${SH[@]}" --set gbtRegressor.maxIter=10 --log "$G/s10.log" >/dev/null 2>>"$W/e" &&
 pt tune "${GR[@]}" "${SH[@]}" --set gbtRegressor.maxIter=20 --log "$G/s20.log" >/dev/null 2>>"$W/e"
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY "$GBC" same maxIter "$G/s0.log" "$G/s5.log:5" "$G/s10.log:10" "$G/s20.log:20" 2>&1); then bad "$msg";
+elif ! msg=$($PY "$GBC" apart maxIter "$G/s0n.log" "$G/s5.log:5" "$G/s10.log:10" "$G/s20.log:20" 2>&1); then bad "$msg";
 else ok; fi
 
 begin "gbtClassifier with subsamplingRate 0.7 and featureSubsetStrategy 2: maxIter grid 3,8 equals single runs exactly (per-round streams)"
