@@ -203,6 +203,17 @@ const pt_tree_t *pt_gbt_tree(const pt_gbt_t *g, size_t t)
     return pt_forest_tree(g->trees, t);
 }
 
+size_t pt_gbt_features(const pt_gbt_t *g, size_t *p_num)
+{
+    *p_num = g->p_num;
+    return g->p;
+}
+
+size_t pt_gbt_nclasses(const pt_gbt_t *g)
+{
+    return g->K;
+}
+
 /* Spark's prediction from a margin: F > 0, or with thresholds the first maximum of
  * p_k / t_k (t_k = 0: infinite). */
 static double classify(const pt_gbt_t *g, double f, double p1)

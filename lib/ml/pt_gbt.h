@@ -56,6 +56,9 @@ void pt_gbt_destroy(pt_gbt_t **g);
 size_t pt_gbt_trees(const pt_gbt_t *g);
 /* Tree t, read only. */
 const pt_tree_t *pt_gbt_tree(const pt_gbt_t *g, size_t t);
+/* g's features (*p_num := its continuous ones) and classes (2, or 0 for a regressor). */
+size_t pt_gbt_features(const pt_gbt_t *g, size_t *p_num);
+size_t pt_gbt_nclasses(const pt_gbt_t *g);
 
 /* Predicts with the first m trees (0 or above the count: all) on n rows of tree-feature
  * values x (as pt_forest_predict). pred[n]: the class (F > 0, or argmax p_k / t_k with

@@ -774,6 +774,15 @@ int pt_stage_trees_unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
     if ((rc = trees__boosted(st->def) ? pt_gbt_unpack(fo, &s->gbt, err)
                                       : pt_forest_unpack(fo, &s->forest, err)) != 0)
         return rc;
+    if (s->gbt != NULL) { /* predict reads rows of p_in tree features: the trees must agree */
+        size_t pn, p = pt_gbt_features(s->gbt, &pn);
+        if (p != st->p_in || pn != s->p_num || pt_gbt_nclasses(s->gbt) != s->nclasses) {
+            pt_seterr(err, "gbt: %zu features (%zu continuous), %zu classes; the stage has "
+                      "%zu (%zu), %zu", p, pn, pt_gbt_nclasses(s->gbt), st->p_in, s->p_num,
+                      s->nclasses);
+            return -EBADMSG;
+        }
+    }
     if (s->nclasses > 0 &&
         (rc = trees__parse_thresholds(pt_stage_str(st, "thresholds"), &s->thresholds, &nt,
                                       err)) != 0)

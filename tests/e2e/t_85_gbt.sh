@@ -130,3 +130,16 @@ pt predict --model "$G/c2.model" --data "$G/b_va.csv" --out "$G/c2.out" --quiet 
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
 elif ! msg=$($PY "$HERE/treecheck.py" roundtrip "$G/c1.log" 0 2 "$G/b_va.csv" "$G/c2.out" logLoss 2>&1); then bad "$msg";
 else ok; fi
+
+# a damaged model: trees on more features than the stage reads (predict would read past rows)
+$PY - "$G/c2.model" "$G/bad.model" <<'PYEOF'
+import sys
+import msgpack
+m = msgpack.unpackb(open(sys.argv[1], "rb").read(), raw=False, strict_map_key=False)
+t = m["pipeline"]["stages"][-1]["gbt"]["trees"]
+t["p"] += 5
+t["p_num"] += 5
+open(sys.argv[2], "wb").write(msgpack.packb(m))
+PYEOF
+expect_predict_bad "gbt trees wider than the stage" "gbt: 10 features (10 continuous), 2 classes; the stage has 5 (5), 2" \
+    --model "$G/bad.model" --data "$G/b_va.csv"
