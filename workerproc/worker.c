@@ -271,7 +271,7 @@ static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *
         size_t i = ord[k];
         int32_t trees = job->shared[2 * i + 1];
         if (trees < 1 || (size_t)trees > total) {
-            pt_seterr(err, "numTrees sharing: map %d asks for %d trees of a forest of %zu",
+            pt_seterr(err, "prefix sharing: map %d asks for %d trees of a model of %zu",
                       (int)job->shared[2 * i], (int)trees, total);
             rc = -EINVAL;
             break;
