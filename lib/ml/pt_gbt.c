@@ -97,6 +97,49 @@ static uint64_t round_seed(uint64_t seed, size_t m, uint64_t what)
 #define GBT_ROWS 0x67627472ULL   /* "gbtr" */
 #define GBT_FEATS 0x67627466ULL  /* "gbtf" */
 
+/* A tree's walk on the codes for the training margins: node i goes to left[i] +
+ * (code of feature[i] > split[i]); a leaf loops on itself (split INT32_MAX), so that every
+ * row takes depth steps without a branch. */
+typedef struct {
+    int32_t feature, split, left;
+} walk_t;
+
+/* Adds w x t's leaf value to F of the n rows of d: the branch-free walk above, several rows
+ * interleaved, for a tree without categorical splits (else pt_tree_leaves_codes into
+ * leaf). 0 or -ENOMEM. */
+static int add_tree(const pt_tree_t *t, const pt_tree_data_t *d, double w, double *F,
+                    uint32_t *leaf)
+{
+    const pt_bins_t *b = d->bins;
+    walk_t *wk;
+    if (t->has_cat || b->wide) {
+        pt_tree_leaves_codes(t, d, NULL, d->n, leaf);
+        for (size_t i = 0; i < d->n; i++)
+            F[i] += w * t->pred[leaf[i]];
+        return 0;
+    }
+    if ((wk = malloc(t->nnodes * sizeof *wk)) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < t->nnodes; i++)
+        wk[i] = t->feature[i] >= 0
+                    ? (walk_t){t->feature[i], t->split[i], t->left[i]}
+                    : (walk_t){0, INT32_MAX, (int32_t)i};
+    for (size_t r0 = 0; r0 < d->n; r0 += 8) {
+        size_t nb = d->n - r0 < 8 ? d->n - r0 : 8;
+        int32_t at[8] = {0};
+        for (int s = 0; s < t->depth; s++)
+            for (size_t k = 0; k < nb; k++) {
+                const walk_t *x = &wk[at[k]];
+                int32_t code = ((const uint8_t *)d->codes)[(size_t)x->feature * d->n + r0 + k];
+                at[k] = x->left + (x->split != INT32_MAX && code > x->split);
+            }
+        for (size_t k = 0; k < nb; k++)
+            F[r0 + k] += w * t->pred[at[k]];
+    }
+    free(wk);
+    return 0;
+}
+
 /* The boosting rounds on d (checked) into g's trees; y the mapped labels. */
 static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *prm,
                  const double *y, char *err)
@@ -135,9 +178,8 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
             goto out;
         if (m + 1 == M)
             break;
-        pt_tree_leaves_codes(t, d, NULL, n, leaf);
-        for (size_t i = 0; i < n; i++)
-            F[i] += wm * t->pred[leaf[i]];
+        if ((rc = add_tree(t, d, wm, F, leaf)) != 0)
+            goto out;
     }
     rc = 0;
 out:
