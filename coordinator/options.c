@@ -68,6 +68,7 @@ static void tune_usage(FILE *f)
         "  --overwrite            replace an existing --log file\n"
         "  --model-out FILE       write the refit best pipeline (msgpack)\n"
         "  --no-cache             recompute per-fold moments in every job\n"
+        "  --no-prefix-sharing    one job per numTrees / maxIter value (no sharing)\n"
         "  --quiet                no progress on stderr\n",
         f);
 }
@@ -161,7 +162,7 @@ static int parse_size(const char *s, unsigned long long *out)
 
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
-       O_NOCACHE, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
+       O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
        O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT };
 
 static const struct option long_opts[] = {
@@ -185,6 +186,7 @@ static const struct option long_opts[] = {
     {"overwrite", no_argument, NULL, O_OVER},
     {"model-out", required_argument, NULL, O_MODEL},
     {"no-cache", no_argument, NULL, O_NOCACHE},
+    {"no-prefix-sharing", no_argument, NULL, O_NOPREFIX},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
     {"job-timeout", required_argument, NULL, O_TIMEOUT},
@@ -342,6 +344,7 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_OVER: o->overwrite = 1; break;
     case O_MODEL: o->model_out = arg; break;
     case O_NOCACHE: o->no_cache = 1; break;
+    case O_NOPREFIX: o->no_prefix_sharing = 1; break;
     case O_QUIET: o->quiet = 1; break;
     case O_RESUME: o->resume = 1; break;
     case O_RANDOM: o->random[o->nrandom++] = arg; break;

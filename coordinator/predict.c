@@ -58,8 +58,9 @@ static void put_field(FILE *f, const char *s)
  * stringIndexer). */
 static int write_predictions(const char *path, const pt_model_t *m, const pt_dataset_t *ds,
                              size_t nkept, const unsigned char *keep, const double *pred,
-                             const double *prob, char *err)
+                             const double *prob, const double *score, char *err)
 {
+    const char *sname = pt_fitted_score_name(m->fit);
     size_t n = ds->rows;
     size_t K = pt_fitted_classes(m->fit);
     int binary = K == 2 && !pt_fitted_multinomial(m->fit);
@@ -82,6 +83,8 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
     else
         for (size_t k = 0; k < K; k++)
             fprintf(f, ",probability_%zu", k);
+    if (sname != NULL)
+        fprintf(f, ",%s", sname);
     fputc('\n', f);
     for (size_t i = 0; i < n; i++) {
         if (!keep[i])
@@ -99,6 +102,8 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
         else
             for (size_t k = 0; k < K; k++)
                 fprintf(f, ",%.17g", prob[i * K + k]);
+        if (sname != NULL)
+            fprintf(f, ",%.17g", score[i]);
         fputc('\n', f);
     }
     return pt_file_commit(&pf, 0, err);
@@ -109,7 +114,8 @@ static int output_column(const pt_model_t *m, const char *name)
 {
     size_t K = pt_fitted_classes(m->fit), k;
     char tail;
-    if (strcmp(name, "prediction") == 0 ||
+    const char *sname = pt_fitted_score_name(m->fit);
+    if (strcmp(name, "prediction") == 0 || (sname != NULL && strcmp(name, sname) == 0) ||
         (K == 2 && !pt_fitted_multinomial(m->fit) && strcmp(name, "probability") == 0))
         return 1;
     return K > 0 && !(K == 2 && !pt_fitted_multinomial(m->fit)) &&
@@ -235,7 +241,7 @@ int pt_predict_main(int argc, char **argv)
     pt_dataset_t *ds = NULL;
     pt_model_t *m = NULL;
     char err[PT_ERRLEN], src[PT_ERRLEN / 2];
-    double *pred = NULL, *prob = NULL;
+    double *pred = NULL, *prob = NULL, *score = NULL;
     unsigned char *rowkeep = NULL;
     size_t K, nout;
     int c, code = PT_EXIT_USAGE, quiet = 0;
@@ -322,13 +328,16 @@ int pt_predict_main(int argc, char **argv)
     prob = malloc(ds->rows * (K ? K : 1) * sizeof *prob);
     pt_fitted_set_threads(m->fit, pt_cpus_count()); /* a forest's rows over every CPU */
     rowkeep = malloc(ds->rows ? ds->rows : 1);
+    score = pt_fitted_score_name(m->fit) != NULL ? malloc(ds->rows * sizeof *score + 1) : NULL;
     if (pred == NULL || prob == NULL || rowkeep == NULL ||
-        pt_model_predict(m, ds->x, ds->rows, pred, prob) != 0) {
+        (pt_fitted_score_name(m->fit) != NULL && score == NULL) ||
+        (score != NULL ? pt_fitted_predict(m->fit, ds->x, ds->rows, pred, score, prob)
+                       : pt_model_predict(m, ds->x, ds->rows, pred, prob)) != 0) {
         pt_seterr(err, "out of memory");
         goto fail;
     }
     nout = pt_fitted_keep_rows(m->fit, ds->x, ds->rows, rowkeep);
-    if (write_predictions(out, m, ds, nkeep, rowkeep, pred, prob, err) != 0)
+    if (write_predictions(out, m, ds, nkeep, rowkeep, pred, prob, score, err) != 0)
         goto fail;
     pt_sep_note(data, ds, opts.sep, quiet);
     if (nout < ds->rows && !quiet)
@@ -344,6 +353,7 @@ done:
     free(pred);
     free(prob);
     free(rowkeep);
+    free(score);
     pt_model_destroy(&m);
     pt_dataset_destroy(&ds);
     return code;

@@ -256,6 +256,11 @@ int pt_fitted_nonlinear(const pt_fitted_t *f)
     return f->nl != NULL;
 }
 
+const char *pt_fitted_score_name(const pt_fitted_t *f)
+{
+    return f->nl != NULL ? f->nl->def->score_name : NULL;
+}
+
 size_t pt_fitted_use_trees(pt_fitted_t *f, size_t m)
 {
     if (f->nl != NULL && f->nl->def->use_trees != NULL)

@@ -104,6 +104,9 @@ int pt_fitted_linear(const pt_fitted_t *f, const double **coef, double *intercep
 /* 1 when the predictor is not linear (a tree stage): predict reads the raw rows through it,
  * and there is no composed linear model. */
 int pt_fitted_nonlinear(const pt_fitted_t *f);
+/* The predictor's score column for `paratune predict` (pt_stage_def_t score_name: "margin"
+ * for gbtClassifier), or NULL. */
+const char *pt_fitted_score_name(const pt_fitted_t *f);
 /* A forest predictor fit with numTrees T: predict with its first m trees from now on (the
  * forest fit with numTrees = m; m = 0 or m > T: all). Returns T; 0 (and no effect) for
  * other predictors. */

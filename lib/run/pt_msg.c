@@ -184,7 +184,7 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
         rc = decode_int32s(o, "cpus", 0, 1 << 20, &m->cpus, &m->ncpus, err);
     if (rc == 0 && (rc = decode_int32s(o, "shared", 0, INT32_MAX, &m->shared, &m->nshared,
                                        err)) == 0 && m->nshared % 2 != 0) {
-        pt_seterr(err, "field 'shared': expected (map, numTrees) pairs");
+        pt_seterr(err, "field 'shared': expected (map, trees) pairs");
         rc = -EBADMSG;
     }
     m->nshared /= 2;

@@ -19,10 +19,11 @@
  *   "bins"   the tree codes of the training rows of `fold` for the maxBins and seed of param
  *            map param_index (a tree pipeline), published in the shared codes segment
  *            (pt_codes.h; its result has metric 0).
- * A forest fit job may stand for the maps that differ from its own only in numTrees (numTrees
- * sharing): "shared" lists them as pairs [map, numTrees, map, numTrees, ...]; the worker fits
- * its own map's forest (the largest) once and scores its first numTrees trees for each of
- * them, returned as "shared_metrics" in the same order.
+ * A forest or boosting fit job may stand for the maps that differ from its own only in the
+ * predictor's prefix param, numTrees or maxIter (prefix sharing, pt_stage.h prefix_param):
+ * "shared" lists them as pairs [map, value, map, value, ...]; the worker fits its own map's
+ * model (the largest) once and scores its first `value` trees for each of them, returned as
+ * "shared_metrics" in the same order.
  * Results and errors name their job by job_id and echo param_index and fold.
  * Unknown keys are ignored on decode so that the format can grow.
  */
@@ -71,7 +72,7 @@ typedef struct {
     int32_t threads;       /* job: threads it may use (a refit, which runs alone); absent = 1 */
     int32_t *cpus;         /* job: the CPUs those threads may run on (pinned runs), owned */
     size_t ncpus;
-    int32_t *shared;       /* job: pairs (map, numTrees) scored on this job's forest, owned */
+    int32_t *shared;       /* job: pairs (map, trees) scored on this job's model, owned */
     size_t nshared;        /* pairs */
     double *shared_metrics; /* result: nshared metrics, one per pair of the job, owned */
     double metric;         /* result */
