@@ -41,7 +41,6 @@ Command line (as spark_trees.py's):
 """
 import argparse
 import json
-import math
 import os
 import sys
 
