@@ -147,11 +147,13 @@ static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m, long share)
     }
 }
 
-/* A forest fit job's numTrees sharing: the fit jobs it also runs (pt_sched_cover) as
- * (map, numTrees) pairs in m. 0 or -ENOMEM. */
+/* A fit job's prefix sharing (numTrees of a forest, maxIter of boosting: the predictor's
+ * prefix_param): the fit jobs it also runs (pt_sched_cover) as (map, value) pairs in m.
+ * 0 or -ENOMEM. */
 static int shared_pairs(pt_sweep_t *s, long id, pt_msg_t *m)
 {
     size_t nmaps = pt_spec_nmaps(s->cfg.spec), n;
+    const pt_stage_def_t *last;
     long *cov;
     char key[128];
     if (!pt_sched_sharing(s->sched))
@@ -161,8 +163,9 @@ static int shared_pairs(pt_sweep_t *s, long id, pt_msg_t *m)
         free(cov);
         return -ENOMEM;
     }
-    snprintf(key, sizeof key, "%s.numTrees",
-             pt_spec_stage(s->cfg.spec, pt_spec_nstages(s->cfg.spec) - 1));
+    last = pt_stage_lookup(pt_spec_stage(s->cfg.spec, pt_spec_nstages(s->cfg.spec) - 1));
+    snprintf(key, sizeof key, "%s.%s", last != NULL ? last->name : "",
+             last != NULL && last->prefix_param != NULL ? last->prefix_param : "");
     n = pt_sched_cover(s->sched, id, cov);
     for (size_t i = 0; i < n; i++) {
         const pt_sched_job_t *c = pt_sched_job(s->sched, cov[i]);

@@ -655,18 +655,21 @@ static int same_but(const pt_paramlist_t *a, const pt_paramlist_t *b, const char
     return 1;
 }
 
-/* numTrees sharing for a forest pipeline: each map's lead, the first map with the largest
- * numTrees among the maps that differ from it only in numTrees (s->lead stays NULL when no
- * map shares); a one-tree map with featureSubsetStrategy auto leads itself. 0 or -ENOMEM. */
+/* Prefix sharing for a pipeline whose predictor has a prefix param (pt_stage.h: numTrees of
+ * a forest, maxIter of boosting): each map's lead, the first map with the largest value
+ * among the maps that differ from it only in that param (s->lead stays NULL when no map
+ * shares); a one-tree map with featureSubsetStrategy auto leads itself (for a forest it
+ * means all features; for boosting auto is always all, so such a map just runs alone).
+ * 0 or -ENOMEM. */
 static int plan_leads(sweep_t *s)
 {
     const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
     const pt_stage_def_t *d = pt_stage_lookup(last);
     char key[128], fss[128];
     int shares = 0;
-    if (d == NULL || d->use_trees == NULL || pt_stage_param(d, "numTrees") == NULL)
+    if (d == NULL || d->use_trees == NULL || d->prefix_param == NULL)
         return 0;
-    snprintf(key, sizeof key, "%s.numTrees", last);
+    snprintf(key, sizeof key, "%s.%s", last, d->prefix_param);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
         return -ENOMEM;
     snprintf(fss, sizeof fss, "%s.featureSubsetStrategy", last);

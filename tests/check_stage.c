@@ -12,7 +12,8 @@ START_TEST(lookup_and_names)
     ck_assert_ptr_eq(strstr(pt_stage_names(), "pca, standardScaler, "), pt_stage_names());
     ck_assert_str_eq(pt_stage_predictor_names(),
                      "linearRegression or logisticRegression or decisionTreeClassifier or "
-                     "decisionTreeRegressor or randomForestClassifier or randomForestRegressor");
+                     "decisionTreeRegressor or randomForestClassifier or randomForestRegressor or "
+                     "gbtClassifier or gbtRegressor");
     ck_assert_ptr_null(pt_stage_lookup("PCA"));
     ck_assert_ptr_null(pt_stage_lookup(""));
     ck_assert_int_eq(pt_stage_lookup("pca")->role, PT_STAGE_TRANSFORMER);

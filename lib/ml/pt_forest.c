@@ -60,7 +60,7 @@ int pt_forest_subset(const char *strategy, size_t p, int classifier, int num_tre
     return 0;
 }
 
-static int check_params(const pt_tree_data_t *d, const pt_forest_params_t *prm, char *err)
+int pt_forest_check(const pt_tree_data_t *d, const pt_forest_params_t *prm, char *err)
 {
     const char *bad = NULL;
     size_t mpb = (size_t)prm->max_bins < d->n ? (size_t)prm->max_bins : d->n;
@@ -170,6 +170,40 @@ static pt_forest_t *forest_new(size_t p, size_t p_num, size_t K, size_t ntrees, 
     return f;
 }
 
+pt_forest_t *pt_forest_shell(size_t p, size_t p_num, const uint32_t *arity, size_t ntrees)
+{
+    return forest_new(p, p_num, 0, ntrees, 1, arity, NULL);
+}
+
+pt_tree_t *pt_forest_tree_mut(pt_forest_t *f, size_t t)
+{
+    return &f->trees[t];
+}
+
+const uint32_t *pt_forest_arity(const pt_forest_t *f, size_t *p_num)
+{
+    *p_num = f->p_num;
+    return f->arity;
+}
+
+void pt_forest_tree_cfg(const pt_tree_data_t *d, const pt_forest_params_t *prm,
+                        pt_tree_cfg_t *cfg)
+{
+    double wtot = 0;
+    for (size_t i = 0; i < d->n; i++)
+        wtot += d->w ? d->w[i] : 1.0;
+    *cfg = (pt_tree_cfg_t){
+        .max_depth = prm->max_depth,
+        .max_bins = (size_t)prm->max_bins < d->n ? prm->max_bins : (int)d->n,
+        .min_instances = prm->min_instances_per_node,
+        .min_weight = prm->min_weight_fraction * wtot,
+        .min_info_gain = prm->min_info_gain,
+        .impurity = prm->impurity,
+        .subset = prm->forest && prm->subset > 0 ? prm->subset : d->bins->p,
+        .threads = 1,
+    };
+}
+
 /* Knuth's Poisson sampler (lambda <= 1: a few uniforms per row). */
 static uint32_t poisson(uint64_t *st, double l_exp)
 {
@@ -238,8 +272,8 @@ pt_forest_t *pt_forest_fit(const pt_tree_data_t *d, const pt_forest_params_t *pr
     pt_forest_t *f = NULL;
     fit_task_t *ft = NULL;
     size_t p = d->bins->p, nt = prm->threads > 1 ? (size_t)prm->threads : 1;
-    double wtot = 0;
-    int rc = check_params(d, prm, err);
+    pt_tree_cfg_t cfg;
+    int rc = pt_forest_check(d, prm, err);
     if (rc != 0)
         goto out;
     rc = -ENOMEM;
@@ -247,18 +281,7 @@ pt_forest_t *pt_forest_fit(const pt_tree_data_t *d, const pt_forest_params_t *pr
                    d->arity, prm->thresholds);
     if (f == NULL)
         goto out;
-    for (size_t i = 0; i < d->n; i++)
-        wtot += d->w ? d->w[i] : 1.0;
-    pt_tree_cfg_t cfg = {
-        .max_depth = prm->max_depth,
-        .max_bins = (size_t)prm->max_bins < d->n ? prm->max_bins : (int)d->n,
-        .min_instances = prm->min_instances_per_node,
-        .min_weight = prm->min_weight_fraction * wtot,
-        .min_info_gain = prm->min_info_gain,
-        .impurity = prm->impurity,
-        .subset = prm->forest && prm->subset > 0 ? prm->subset : p,
-        .threads = 1,
-    };
+    pt_forest_tree_cfg(d, prm, &cfg);
     /* trees over threads when there are enough of them, else one tree's histograms */
     if (nt > f->ntrees) {
         cfg.threads = (int)nt;

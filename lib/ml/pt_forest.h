@@ -68,6 +68,21 @@ typedef struct pt_forest pt_forest_t;
  * (pt_forest_destroy) or NULL with err (-EINVAL, -ENOMEM in errno). */
 pt_forest_t *pt_forest_fit(const pt_tree_data_t *d, const pt_forest_params_t *prm, char *err);
 void pt_forest_destroy(pt_forest_t **f);
+/* The checks of pt_forest_fit on d and prm (the params, labels, weights, arities). 0 or
+ * -EINVAL with err naming the param. */
+int pt_forest_check(const pt_tree_data_t *d, const pt_forest_params_t *prm, char *err);
+/* The tree learner's config of a fit of prm on d (minWeightPerNode from d's total weight;
+ * every feature a candidate unless prm->forest and prm->subset), one histogram thread. */
+void pt_forest_tree_cfg(const pt_tree_data_t *d, const pt_forest_params_t *prm,
+                        pt_tree_cfg_t *cfg);
+/* An empty regression forest of ntrees zeroed trees on p features (p_num continuous, the
+ * categorical ones of arity[p - p_num]), for a caller that grows the trees itself (boosting,
+ * pt_gbt.h) and fills them through pt_forest_tree_mut. Owned (pt_forest_destroy) or NULL. */
+pt_forest_t *pt_forest_shell(size_t p, size_t p_num, const uint32_t *arity, size_t ntrees);
+pt_tree_t *pt_forest_tree_mut(pt_forest_t *f, size_t t);
+/* The categorical features' arities of f (read only, p - p_num of them); *p_num := its
+ * continuous features. */
+const uint32_t *pt_forest_arity(const pt_forest_t *f, size_t *p_num);
 size_t pt_forest_trees(const pt_forest_t *f);
 /* Classes (0 for a regressor) and features of a fitted or unpacked forest. */
 size_t pt_forest_nclasses(const pt_forest_t *f);

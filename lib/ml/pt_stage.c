@@ -29,7 +29,9 @@
     X(pt_stage_dtc)              /* pt_stage_trees.c */                                      \
     X(pt_stage_dtr)              /* pt_stage_trees.c */                                      \
     X(pt_stage_rfc)              /* pt_stage_trees.c */                                      \
-    X(pt_stage_rfr)              /* pt_stage_trees.c */
+    X(pt_stage_rfr)              /* pt_stage_trees.c */                                      \
+    X(pt_stage_gbtc)             /* pt_stage_gbt.c */                                        \
+    X(pt_stage_gbtr)             /* pt_stage_gbt.c */
 
 #define STAGE__DECLARE(s) extern const pt_stage_def_t s;
 STAGE__TABLE(STAGE__DECLARE)

@@ -154,6 +154,11 @@ struct pt_stage_def {
     /* For such a predictor: predict on up to threads threads from now on (rows split; the
      * numbers do not depend on it). NULL: one thread. */
     void (*set_threads)(pt_stage_fit_t *st, int threads);
+    /* The INT param whose smaller values give a prefix of the fitted model (numTrees of a
+     * forest, maxIter of boosting): the fit with value m is the first m trees of a fit with
+     * a larger value and the other params equal, which use_trees(m) selects. The sweep runs
+     * the maps differing only in it as one fit job (prefix sharing). NULL: none. */
+    const char *prefix_param;
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -256,12 +261,48 @@ const double *pt_stage_imputer_surrogates(const pt_stage_fit_t *st, size_t *nmis
 
 size_t pt_stage_strindex_order(const double *count, size_t n, int order, uint32_t *labels);
 
+/* The params every tree stage has (maxDepth, maxBins, minInstancesPerNode, minInfoGain,
+ * minWeightFractionPerNode, impurity, seed), for the stage files' tables; impurity: its
+ * choices, seed: Spark's default seed. And a classifier's thresholds. */
+#define PT_STAGE_TREE_PARAMS(impurity, seed)                                                   \
+    {"maxDepth", PT_VAL_INT, 0, 5, 0, 30, "maximum depth of a tree (0: one leaf)", NULL},    \
+    {"maxBins", PT_VAL_INT, 0, 32, 2, 65536, "most bins of a continuous feature", NULL},     \
+    {"minInstancesPerNode", PT_VAL_INT, 0, 1, 1, 1e9, "fewest rows in each child", NULL},    \
+    {"minInfoGain", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "smallest gain of a split", NULL}, \
+    {"minWeightFractionPerNode", PT_VAL_DOUBLE, 0, 0.0, 0.0, 0.5,                            \
+     "smallest share of the total weight in each child, [0, 0.5)", NULL},                    \
+    {"impurity", PT_VAL_STRING, 0, 0, 0, 0, "split criterion", impurity},                    \
+    {"seed", PT_VAL_INT, 0, seed, -1e15, 1e15, "random seed", NULL}
+#define PT_STAGE_TREE_THRESHOLDS                                                              \
+    {"thresholds", PT_VAL_STRING, 0, 0, 0, 0,                                                \
+     "per-class thresholds t0:t1:...; prediction = argmax p_k / t_k (none: argmax p_k)", "|*"}
+
+/* The tree stages' glue (pt_stage_trees.c), shared by the forests and boosting
+ * (pt_stage_gbt.c): fit (a stage with stepSize boosts, pt_gbt.h; else a forest), free,
+ * pack / unpack (the layout, featureImportances, then "forest" or "gbt"), predict,
+ * use_trees, set_threads, as the descriptor fields above say; check: the tree params
+ * together (minWeightFractionPerNode, subsamplingRate, featureSubsetStrategy, thresholds). */
+int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err);
+void pt_stage_trees_free(void *state);
+void pt_stage_trees_pack(const pt_stage_fit_t *st, msgpack_packer *pk);
+int pt_stage_trees_unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err);
+int pt_stage_trees_predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
+                           double *score, double *prob);
+size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m);
+void pt_stage_trees_set_threads(pt_stage_fit_t *st, int threads);
+int pt_stage_trees_check(const pt_stage_fit_t *st, char *err);
+#define PT_STAGE_TREE_OPS                                                                     \
+    .fit = pt_stage_trees_fit, .free = pt_stage_trees_free, .npack = 8,                      \
+    .pack = pt_stage_trees_pack, .unpack = pt_stage_trees_unpack,                            \
+    .predict = pt_stage_trees_predict, .use_trees = pt_stage_trees_use,                      \
+    .set_threads = pt_stage_trees_set_threads
+
 /* The tree stages' checks against the data, before any job (pt_stage_trees.c): for a
  * pipeline ending with a tree stage whose every param is in full ("stage.param", defaults
  * filled in), on raw features with ncat categorical columns of cat_size[k] values
  * (names[k] for the message) and nclasses classes (0: not class labels): maxBins below a
  * categorical column's arity (its values, +1 with stringIndexer's handleInvalid keep), and
- * thresholds of the wrong length. 0, or -EINVAL with the reason in err naming the param. */
+ * thresholds of the wrong length, a boosted classifier on more than two classes. 0, or -EINVAL with the reason in err naming the param. */
 int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *full,
                               size_t ncat, const uint64_t *cat_size, char *const *names,
                               size_t nclasses, char *err);

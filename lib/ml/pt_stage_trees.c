@@ -24,6 +24,7 @@
 
 #include "pt_common.h"
 #include "pt_forest.h"
+#include "pt_gbt.h"
 #include "pt_mpk.h"
 #include "pt_stage.h"
 
@@ -33,16 +34,9 @@
 #define TREES__SEED_RFC 207336481.0 /* org.apache.spark.ml.classification.RandomForestClassifier */
 #define TREES__SEED_RFR 235498149.0 /* org.apache.spark.ml.regression.RandomForestRegressor */
 
-/* The params every tree stage has, then the ones of some; a stage's table is made of them. */
-#define TREES__COMMON(impurity, seed)                                                          \
-    {"maxDepth", PT_VAL_INT, 0, 5, 0, 30, "maximum depth of a tree (0: one leaf)", NULL},    \
-    {"maxBins", PT_VAL_INT, 0, 32, 2, 65536, "most bins of a continuous feature", NULL},     \
-    {"minInstancesPerNode", PT_VAL_INT, 0, 1, 1, 1e9, "fewest rows in each child", NULL},    \
-    {"minInfoGain", PT_VAL_DOUBLE, 0, 0.0, 0.0, INFINITY, "smallest gain of a split", NULL}, \
-    {"minWeightFractionPerNode", PT_VAL_DOUBLE, 0, 0.0, 0.0, 0.5,                            \
-     "smallest share of the total weight in each child, [0, 0.5)", NULL},                    \
-    {"impurity", PT_VAL_STRING, 0, 0, 0, 0, "split criterion", impurity},                    \
-    {"seed", PT_VAL_INT, 0, seed, -1e15, 1e15, "random seed", NULL}
+/* The params every tree stage has (PT_STAGE_TREE_PARAMS, pt_stage.h), then the ones of
+ * some; a stage's table is made of them. */
+#define TREES__COMMON(impurity, seed) PT_STAGE_TREE_PARAMS(impurity, seed)
 #define TREES__FOREST                                                                         \
     {"numTrees", PT_VAL_INT, 0, 20, 1, 100000, "trees of the forest", NULL},                 \
     {"featureSubsetStrategy", PT_VAL_STRING, 0, 0, 0, 0,                                     \
@@ -50,9 +44,7 @@
      "(0, 1]", "auto|all|onethird|sqrt|log2|*"},                                             \
     {"subsamplingRate", PT_VAL_DOUBLE, 0, 1.0, 0.0, 1.0, "rows per tree, (0, 1]", NULL},     \
     {"bootstrap", PT_VAL_BOOL, 0, 1, 0, 1, "draw each tree's rows with replacement", NULL}
-#define TREES__THRESHOLDS                                                                     \
-    {"thresholds", PT_VAL_STRING, 0, 0, 0, 0,                                                \
-     "per-class thresholds t0:t1:...; prediction = argmax p_k / t_k (none: argmax p_k)", "|*"}
+#define TREES__THRESHOLDS PT_STAGE_TREE_THRESHOLDS
 
 static const pt_param_def_t trees__dtc_params[] = {
     TREES__COMMON("gini|entropy", TREES__SEED_DTC), TREES__THRESHOLDS};
@@ -67,9 +59,11 @@ static const pt_param_def_t trees__rfr_params[] = {
 #define TREES__CHUNK 1024
 #define TREES__MAX_THREADS 64
 
-/* The fitted state: the forest and the map from raw rows to tree features. */
+/* The fitted state: the forest (or the boosted trees) and the map from raw rows to tree
+ * features. */
 typedef struct {
     pt_forest_t *forest;
+    pt_gbt_t *gbt;         /* gbtClassifier, gbtRegressor (pt_stage_gbt.c) instead */
     size_t use;            /* trees predict uses (0: all): numTrees sharing */
     int threads;           /* predict's threads (set_threads), 0 or 1: this one */
     size_t p_raw, p_num, ncat;
@@ -82,12 +76,13 @@ typedef struct {
     double *thresholds;    /* nclasses, or NULL */
 } trees__state_t;
 
-static void trees__free(void *state)
+void pt_stage_trees_free(void *state)
 {
     trees__state_t *s = state;
     if (s == NULL)
         return;
     pt_forest_destroy(&s->forest);
+    pt_gbt_destroy(&s->gbt);
     for (size_t k = 0; s->cat_index != NULL && k < s->ncat; k++)
         free(s->cat_index[k]);
     free(s->cat_index);
@@ -106,6 +101,12 @@ static int trees__classifier(const pt_stage_def_t *d)
 static int trees__forest(const pt_stage_def_t *d)
 {
     return pt_stage_param(d, "numTrees") != NULL;
+}
+
+/* The boosted stages (pt_stage_gbt.c). */
+static int trees__boosted(const pt_stage_def_t *d)
+{
+    return pt_stage_param(d, "stepSize") != NULL;
 }
 
 /* Spark's featureSubsetStrategy forms (RandomForestParams): a name, an integer > 0, or a
@@ -169,7 +170,7 @@ bad:
 }
 
 /* The params together, beyond their ranges (Spark's validators). */
-static int trees__check(const pt_stage_fit_t *st, char *err)
+int pt_stage_trees_check(const pt_stage_fit_t *st, char *err)
 {
     const char *name = st->def->name, *v;
     char why[PT_ERRLEN];
@@ -181,13 +182,14 @@ static int trees__check(const pt_stage_fit_t *st, char *err)
                   pt_stage_num(st, "minWeightFractionPerNode", 0));
         return -EINVAL;
     }
-    if (trees__forest(st->def) && !(pt_stage_num(st, "subsamplingRate", 1) > 0)) {
+    if (pt_stage_param(st->def, "subsamplingRate") != NULL &&
+        !(pt_stage_num(st, "subsamplingRate", 1) > 0)) {
         pt_seterr(err, "%s.subsamplingRate: must be in (0, 1], got %g", name,
                   pt_stage_num(st, "subsamplingRate", 1));
         return -EINVAL;
     }
     v = pt_stage_str(st, "featureSubsetStrategy");
-    if (trees__forest(st->def) && v != NULL && !trees__subset_ok(v)) {
+    if (v != NULL && !trees__subset_ok(v)) {
         pt_seterr(err, "%s.featureSubsetStrategy: expected auto, all, onethird, sqrt, log2, "
                   "an integer > 0 or a fraction in (0, 1], got \"%s\"", name, v);
         return -EINVAL;
@@ -299,7 +301,7 @@ static int trees__params(const pt_stage_fit_t *st, const trees__state_t *s, size
                          int threads, pt_forest_params_t *prm, char *err)
 {
     const char *imp = pt_stage_str(st, "impurity"), *fss;
-    int forest = trees__forest(st->def);
+    int forest = trees__forest(st->def), sub = pt_stage_param(st->def, "subsamplingRate") != NULL;
     size_t count = p;
     memset(prm, 0, sizeof *prm);
     prm->max_depth = (int)pt_stage_num(st, "maxDepth", 5);
@@ -313,10 +315,10 @@ static int trees__params(const pt_stage_fit_t *st, const trees__state_t *s, size
     prm->seed = (uint64_t)(int64_t)pt_stage_num(st, "seed", 0);
     prm->forest = forest;
     prm->num_trees = forest ? (int)pt_stage_num(st, "numTrees", 20) : 1;
-    prm->subsampling_rate = forest ? pt_stage_num(st, "subsamplingRate", 1) : 1.0;
+    prm->subsampling_rate = sub ? pt_stage_num(st, "subsamplingRate", 1) : 1.0;
     prm->bootstrap = forest ? pt_stage_num(st, "bootstrap", 1) != 0 : 0;
     prm->threads = threads > 0 ? threads : 1;
-    fss = forest ? pt_stage_str(st, "featureSubsetStrategy") : "all";
+    fss = sub ? pt_stage_str(st, "featureSubsetStrategy") : "all";
     if (pt_forest_subset(fss != NULL ? fss : "auto", p, trees__classifier(st->def),
                          prm->num_trees, &count, err) != 0)
         return -EINVAL;
@@ -375,7 +377,28 @@ static void *trees__malloc(void *arg, size_t bytes)
     return *p = malloc(bytes + 1);
 }
 
-static int trees__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
+/* A boosted stage's fit on d: the gbt params from st's on top of the trees' prm. 0 or a
+ * negative errno with err. */
+static int trees__boost(const pt_stage_fit_t *st, trees__state_t *s, const pt_tree_data_t *d,
+                        const pt_forest_params_t *prm, char *err)
+{
+    pt_gbt_params_t gp = {.tree = *prm};
+    char why[PT_ERRLEN];
+    gp.max_iter = (int)pt_stage_num(st, "maxIter", 20);
+    gp.step_size = pt_stage_num(st, "stepSize", 0.1);
+    if (pt_gbt_loss(pt_stage_str(st, "lossType"), trees__classifier(st->def), &gp.loss,
+                    why) != 0) {
+        pt_seterr(err, "%s.%s", st->def->name, why);
+        return -EINVAL;
+    }
+    if ((s->gbt = pt_gbt_fit(d, &gp, why)) == NULL) {
+        pt_seterr(err, "%s: %s", st->def->name, why);
+        return errno == ENOMEM ? -ENOMEM : -EINVAL;
+    }
+    return 0;
+}
+
+int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     trees__state_t *s = calloc(1, sizeof *s);
     size_t *start = calloc(in->nblocks + 1, sizeof *start), n;
@@ -427,8 +450,9 @@ static int trees__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     d = (pt_tree_data_t){.n = n, .bins = bins, .codes = codes, .y = y, .w = w,
                          .nclasses = s->nclasses, .cat_index = (const int32_t *const *)s->cat_index,
                          .arity = s->arity};
-    if ((s->forest = pt_forest_fit(&d, &prm, err)) == NULL) {
-        rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
+    if (trees__boosted(st->def) ? (rc = trees__boost(st, s, &d, &prm, err)) != 0
+                                : (s->forest = pt_forest_fit(&d, &prm, err)) == NULL) {
+        rc = rc != 0 ? rc : errno == ENOMEM ? -ENOMEM : -EINVAL;
         goto out;
     }
     st->p_out = st->r = 1;
@@ -483,6 +507,15 @@ static int trees__predict_rows(const pt_stage_fit_t *st, const double *x, size_t
     for (size_t i0 = 0; i0 < n; i0 += chunk) {
         size_t m = n - i0 < chunk ? n - i0 : chunk;
         trees__features(s, x + i0 * s->p_raw, m, p, t);
+        if (s->gbt != NULL) { /* score: the margin F, Spark's rawPrediction(1) */
+            rc = pt_gbt_predict(s->gbt, s->use, t, m, pred + i0,
+                                score != NULL ? score + i0 : NULL, prob ? prob + i0 * K : NULL);
+            if (rc != 0)
+                goto out;
+            if (score != NULL && K == 0)
+                memcpy(score + i0, pred + i0, m * sizeof *pred);
+            continue;
+        }
         if ((rc = pt_forest_predict(s->forest, s->use, t, m, pred + i0, pr, raw)) != 0)
             goto out;
         if (K > 0 && prob != NULL)
@@ -520,8 +553,8 @@ static void *trees__part(void *arg)
 
 /* Rows are independent: with threads (set_threads), contiguous shares of at least
  * TREES__CHUNK rows each go to threads of their own; the numbers are the same. */
-static int trees__predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
-                          double *score, double *prob)
+int pt_stage_trees_predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
+                           double *score, double *prob)
 {
     const trees__state_t *s = st->state;
     trees__part_t part[TREES__MAX_THREADS];
@@ -541,23 +574,23 @@ static int trees__predict(const pt_stage_fit_t *st, const double *x, size_t n, d
     return rc;
 }
 
-static void trees__set_threads(pt_stage_fit_t *st, int threads)
+void pt_stage_trees_set_threads(pt_stage_fit_t *st, int threads)
 {
     trees__state_t *s = st->state;
     s->threads = threads;
 }
 
-static size_t trees__use(pt_stage_fit_t *st, size_t m)
+size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m)
 {
     trees__state_t *s = st->state;
-    size_t n = pt_forest_trees(s->forest);
+    size_t n = s->gbt != NULL ? pt_gbt_trees(s->gbt) : pt_forest_trees(s->forest);
     s->use = m <= n ? m : 0;
     return n;
 }
 
 /* ---------------------------------------------------------------- model file */
 
-static void trees__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
+void pt_stage_trees_pack(const pt_stage_fit_t *st, msgpack_packer *pk)
 {
     const trees__state_t *s = st->state;
     double *imp = calloc(st->p_in ? st->p_in : 1, sizeof *imp);
@@ -578,15 +611,20 @@ static void trees__pack(const pt_stage_fit_t *st, msgpack_packer *pk)
     pt_msgpack_kv_int32s(pk, "unseen_index", s->unseen, s->ncat);
     /* Spark's featureImportances over the tree features (numerics, then the categorical
      * columns); all zero if memory ran out (the model itself does not need them) */
-    if (imp != NULL)
+    if (imp != NULL && s->gbt != NULL)
+        pt_gbt_importances(s->gbt, s->use, imp);
+    else if (imp != NULL)
         pt_forest_importances(s->forest, s->use, imp);
     pt_msgpack_pack_str(pk, "feature_importances");
     msgpack_pack_array(pk, st->p_in);
     for (size_t j = 0; j < st->p_in; j++)
         msgpack_pack_double(pk, imp != NULL ? imp[j] : 0.0);
     free(imp);
-    pt_msgpack_pack_str(pk, "forest");
-    pt_forest_pack(s->forest, pk);
+    pt_msgpack_pack_str(pk, s->gbt != NULL ? "gbt" : "forest");
+    if (s->gbt != NULL)
+        pt_gbt_pack(s->gbt, pk);
+    else
+        pt_forest_pack(s->forest, pk);
 }
 
 /* category_index[k] of map o into s (cat_size[k] set). 0 or -EBADMSG / -ENOMEM with err. */
@@ -664,7 +702,7 @@ static int trees__unpack_layout(trees__state_t *s, const pt_stage_fit_t *st,
     return 0;
 }
 
-static int trees__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
+int pt_stage_trees_unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
 {
     trees__state_t *s = calloc(1, sizeof *s);
     const msgpack_object *fo;
@@ -675,9 +713,12 @@ static int trees__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err)
         return -ENOMEM;
     if ((rc = trees__unpack_layout(s, st, o, err)) != 0)
         return rc;
-    if ((fo = pt_msgpack_get_obj(o, "forest", MSGPACK_OBJECT_MAP, err)) == NULL)
+    fo = pt_msgpack_get_obj(o, trees__boosted(st->def) ? "gbt" : "forest", MSGPACK_OBJECT_MAP,
+                            err);
+    if (fo == NULL)
         return -EBADMSG;
-    if ((rc = pt_forest_unpack(fo, &s->forest, err)) != 0)
+    if ((rc = trees__boosted(st->def) ? pt_gbt_unpack(fo, &s->gbt, err)
+                                      : pt_forest_unpack(fo, &s->forest, err)) != 0)
         return rc;
     if (s->nclasses > 0 &&
         (rc = trees__parse_thresholds(pt_stage_str(st, "thresholds"), &s->thresholds, &nt,
@@ -700,7 +741,7 @@ int pt_stage_trees_max_bins(const pt_stage_def_t *last, const pt_paramlist_t *fu
                             uint64_t *seed)
 {
     pt_stage_fit_t fs = {.def = last, .params = *full}; /* borrows full */
-    if (last == NULL || last->predict != trees__predict)
+    if (last == NULL || last->predict != pt_stage_trees_predict)
         return 0;
     if (seed != NULL)
         *seed = (uint64_t)(int64_t)pt_stage_num(&fs, "seed", 0);
@@ -799,6 +840,11 @@ int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *
         }
     if (!trees__classifier(last))
         return 0;
+    if (trees__boosted(last) && nclasses > 2) {
+        pt_seterr(err, "%s: Spark's GBT is binary only (the label has %zu classes); use "
+                  "randomForestClassifier", last->name, nclasses);
+        return -EINVAL;
+    }
     if (trees__parse_thresholds(pt_stage_str(&fs, "thresholds"), &t, &nt, err) != 0)
         return -EINVAL;
     free(t);
@@ -812,16 +858,15 @@ int pt_stage_trees_check_data(const pt_stage_def_t *last, const pt_paramlist_t *
 
 /* ---------------------------------------------------------------- descriptors */
 
-#define TREES__DEF(var, spark, role_, list)                                                   \
+#define TREES__DEF(var, spark, role_, list, prefix)                                           \
     const pt_stage_def_t var = {                                                              \
-        .name = spark, .role = role_, PT_STAGE_PARAMS(list),                                  \
-        .fit = trees__fit, .free = trees__free, .check = trees__check,                        \
-        .npack = 8, .pack = trees__pack, .unpack = trees__unpack,                             \
-        .predict = trees__predict, .use_trees = trees__use,                                   \
-        .set_threads = trees__set_threads,                                                    \
+        .name = spark, .role = role_, PT_STAGE_PARAMS(list), PT_STAGE_TREE_OPS,               \
+        .check = pt_stage_trees_check, .prefix_param = prefix,                                \
     }
 
-TREES__DEF(pt_stage_dtc, "decisionTreeClassifier", PT_STAGE_CLASSIFIER, trees__dtc_params);
-TREES__DEF(pt_stage_dtr, "decisionTreeRegressor", PT_STAGE_REGRESSOR, trees__dtr_params);
-TREES__DEF(pt_stage_rfc, "randomForestClassifier", PT_STAGE_CLASSIFIER, trees__rfc_params);
-TREES__DEF(pt_stage_rfr, "randomForestRegressor", PT_STAGE_REGRESSOR, trees__rfr_params);
+TREES__DEF(pt_stage_dtc, "decisionTreeClassifier", PT_STAGE_CLASSIFIER, trees__dtc_params, NULL);
+TREES__DEF(pt_stage_dtr, "decisionTreeRegressor", PT_STAGE_REGRESSOR, trees__dtr_params, NULL);
+TREES__DEF(pt_stage_rfc, "randomForestClassifier", PT_STAGE_CLASSIFIER, trees__rfc_params,
+           "numTrees");
+TREES__DEF(pt_stage_rfr, "randomForestRegressor", PT_STAGE_REGRESSOR, trees__rfr_params,
+           "numTrees");

@@ -5,8 +5,8 @@
       predict's output OUT has predictions PREDS (and, when PROBS is not empty, the binary
       "probability" column PROBS), exactly; the model's featureImportances are IMPS (1e-12)
   treecheck.py roundtrip LOG MAP FOLD VALID OUT METRIC
-      METRIC (rmse, or logLoss as Spark clips it) of predict's output OUT against the labels
-      of VALID equals the log's metric of job (MAP, FOLD) to 1e-12
+      METRIC (rmse, or logLoss as Spark clips it, from probability_K columns or a binary
+      model's probability) of predict's output OUT against the labels of VALID equals the log's metric of job (MAP, FOLD) to 1e-12
   treecheck.py same LOG LOG... (a LOG "path:T" holds a single run with numTrees T)
       every log has the same metric, exactly, for each (maxDepth, numTrees, fold); in the
       first log the numTrees of one (maxDepth, fold) ran as one job (numTrees sharing: the
@@ -76,7 +76,11 @@ def roundtrip(log, m, fold, valid, out, metric):
         k = sum(1 for c in oh if c.startswith("probability_"))
         eps, got = 1e-15, 0.0
         for r, lab in zip(orows, y):
-            pr = [float(r[oh.index("probability_%d" % j)]) for j in range(k)]
+            if k == 0:  # a binary model: the "probability" column of class 1
+                p1 = float(r[oh.index("probability")])
+                pr = [1 - p1, p1]
+            else:
+                pr = [float(r[oh.index("probability_%d" % j)]) for j in range(k)]
             if abs(sum(pr) - 1) > 1e-12:
                 sys.exit("probabilities %r do not sum to 1" % pr)
             q = pr[int(lab)]
@@ -93,7 +97,7 @@ def param(r, name):
     return None
 
 
-def same(logs, share=True):
+def same(logs, share=True, name="numTrees"):
     tables = []
     for spec in logs:
         path, _, t = spec.partition(":")
@@ -101,7 +105,7 @@ def same(logs, share=True):
         for r in records(path):
             if r["status"] != "ok":
                 sys.exit("%s: job (%d, %d) %s" % (path, r["param_index"], r["fold"], r["status"]))
-            nt = int(t) if t else param(r, "numTrees")
+            nt = int(t) if t else param(r, name)
             d[(param(r, "maxDepth"), nt, r["fold"])] = r["metric"]
         tables.append((spec, d))
     full = tables[0][1]
@@ -109,8 +113,8 @@ def same(logs, share=True):
     for r in records(logs[0]):
         jobs.setdefault((param(r, "maxDepth"), r["fold"]), set()).add((r["worker"], r["started"]))
     if any(len(v) != (1 if share else len(tables) - 1) for v in jobs.values()):
-        sys.exit("%s: the numTrees of one (maxDepth, fold) ran as %s" %
-                 (logs[0], "several jobs" if share else "fewer jobs than maps"))
+        sys.exit("%s: the %s of one (maxDepth, fold) ran as %s" %
+                 (logs[0], name, "several jobs" if share else "fewer jobs than maps"))
     for spec, d in tables[1:]:
         for k, v in d.items():
             if k not in full or full[k] != v:

@@ -1,0 +1,345 @@
+/* pt_gbt.c - gradient-boosted trees (see pt_gbt.h): the boosting loop, the losses, the
+ * margins, prediction, importances and the model's map. The trees are a regression forest
+ * shell (pt_forest_shell) grown round by round with pt_tree_grow, so that packing and
+ * checking a damaged file are the forest's.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pt_common.h"
+#include "pt_gbt.h"
+#include "pt_mpk.h"
+
+struct pt_gbt {
+    pt_forest_t *trees;    /* regression trees on p features */
+    size_t p, p_num, K;    /* K: 2 for a classifier, 0 for a regressor */
+    const uint32_t *arity; /* p - p_num categorical arities (the forest's) */
+    pt_gbt_loss_t loss;
+    double step;
+    double *thresholds;    /* 2, or NULL */
+};
+
+/* Rows per block of prediction. */
+#define GBT_BLOCK 256
+
+int pt_gbt_loss(const char *name, int classifier, pt_gbt_loss_t *loss, char *err)
+{
+    if (name == NULL || *name == '\0')
+        *loss = classifier ? PT_GBT_LOGISTIC : PT_GBT_SQUARED;
+    else if (classifier && strcasecmp(name, "logistic") == 0)
+        *loss = PT_GBT_LOGISTIC;
+    else if (!classifier && strcasecmp(name, "squared") == 0)
+        *loss = PT_GBT_SQUARED;
+    else if (!classifier && strcasecmp(name, "absolute") == 0)
+        *loss = PT_GBT_ABSOLUTE;
+    else {
+        pt_seterr(err, "lossType: expected %s, got \"%s\"",
+                  classifier ? "logistic" : "squared or absolute", name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void pt_gbt_destroy(pt_gbt_t **pg)
+{
+    pt_gbt_t *g = pg ? *pg : NULL;
+    if (g == NULL)
+        return;
+    pt_forest_destroy(&g->trees);
+    free(g->thresholds);
+    free(g);
+    *pg = NULL;
+}
+
+/* A model shell for ntrees trees of p features (p_num continuous, arity of the rest). */
+static pt_gbt_t *gbt_new(size_t p, size_t p_num, const uint32_t *arity, size_t ntrees,
+                         size_t K, const double *thresholds)
+{
+    pt_gbt_t *g = calloc(1, sizeof *g);
+    if (g == NULL)
+        return NULL;
+    g->p = p;
+    g->p_num = p_num;
+    g->K = K;
+    g->trees = pt_forest_shell(p, p_num, arity, ntrees);
+    if (thresholds != NULL && K > 0 && (g->thresholds = malloc(K * sizeof *thresholds)) != NULL)
+        memcpy(g->thresholds, thresholds, K * sizeof *thresholds);
+    if (g->trees == NULL || (thresholds != NULL && K > 0 && g->thresholds == NULL)) {
+        pt_gbt_destroy(&g);
+        return NULL;
+    }
+    g->arity = pt_forest_arity(g->trees, &g->p_num);
+    return g;
+}
+
+/* -g of the loss at margin f for label y (y in {-1, +1} for logistic). */
+static double residual(pt_gbt_loss_t loss, double f, double y)
+{
+    switch (loss) {
+    case PT_GBT_LOGISTIC:
+        return 4 * y / (1 + exp(2 * y * f));
+    case PT_GBT_SQUARED:
+        return 2 * (y - f);
+    default:
+        return y < f ? -1.0 : 1.0; /* Spark: -(if (label - prediction < 0) 1.0 else -1.0) */
+    }
+}
+
+/* Round m's streams: its row draw and its trees' feature subsets, from (seed, m) alone. */
+static uint64_t round_seed(uint64_t seed, size_t m, uint64_t what)
+{
+    return pt_mix64(pt_mix64(seed ^ what) + (uint64_t)(m + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+#define GBT_ROWS 0x67627472ULL   /* "gbtr" */
+#define GBT_FEATS 0x67627466ULL  /* "gbtf" */
+
+/* The boosting rounds on d (checked) into g's trees; y the mapped labels. */
+static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *prm,
+                 const double *y, char *err)
+{
+    size_t n = d->n, M = (size_t)prm->max_iter;
+    pt_tree_data_t dr = *d;
+    pt_tree_cfg_t cfg;
+    pt_tree_ws_t *ws = NULL;
+    double *F = pt_alloc_array(n, sizeof *F, 1), *r = pt_alloc_array(n, sizeof *r, 0);
+    uint32_t *leaf = pt_alloc_array(n, sizeof *leaf, 0);
+    int sub = prm->tree.subsampling_rate < 1;
+    uint32_t *cnt = sub ? pt_alloc_array(n, sizeof *cnt, 0) : NULL;
+    int rc = -ENOMEM;
+
+    dr.nclasses = 0;
+    dr.y = y;
+    pt_forest_tree_cfg(&dr, &prm->tree, &cfg);
+    cfg.impurity = PT_IMP_VARIANCE;
+    cfg.subset = prm->tree.subset > 0 ? prm->tree.subset : d->bins->p;
+    cfg.threads = prm->tree.threads > 1 ? prm->tree.threads : 1;
+    if (F == NULL || r == NULL || leaf == NULL || (sub && cnt == NULL) ||
+        (ws = pt_tree_ws_new(&dr, &cfg, err)) == NULL)
+        goto out;
+    for (size_t m = 0; m < M; m++) {
+        pt_tree_t *t = pt_forest_tree_mut(g->trees, m);
+        double wm = m == 0 ? 1.0 : prm->step_size;
+        if (sub) {
+            uint64_t st = round_seed(prm->tree.seed, m, GBT_ROWS);
+            for (size_t i = 0; i < n; i++)
+                cnt[i] = pt_rng_uniform(&st) < prm->tree.subsampling_rate;
+        }
+        for (size_t i = 0; i < n; i++) /* tree 0: the labels themselves */
+            r[i] = m == 0 ? y[i] : residual(prm->loss, F[i], y[i]);
+        if ((rc = pt_tree_grow(ws, r, d->w, cnt, round_seed(prm->tree.seed, m, GBT_FEATS), t,
+                               err)) != 0)
+            goto out;
+        if (m + 1 == M)
+            break;
+        pt_tree_leaves_codes(t, d, NULL, n, leaf);
+        for (size_t i = 0; i < n; i++)
+            F[i] += wm * t->pred[leaf[i]];
+    }
+    rc = 0;
+out:
+    if (rc == -ENOMEM)
+        pt_seterr(err, "out of memory");
+    pt_tree_ws_destroy(&ws);
+    free(F);
+    free(r);
+    free(leaf);
+    free(cnt);
+    return rc;
+}
+
+pt_gbt_t *pt_gbt_fit(const pt_tree_data_t *d, const pt_gbt_params_t *prm, char *err)
+{
+    pt_forest_params_t chk = prm->tree;
+    pt_gbt_t *g = NULL;
+    double *y = NULL;
+    int rc = -EINVAL;
+
+    chk.impurity = d->nclasses > 0 ? PT_IMP_GINI : PT_IMP_VARIANCE; /* the label checks */
+    chk.num_trees = 1;
+    if (d->nclasses > 2) {
+        pt_seterr(err, "Spark's GBT is binary only (%zu classes); use randomForestClassifier",
+                  d->nclasses);
+        goto out;
+    }
+    if (prm->max_iter < 1 || !(prm->step_size > 0 && prm->step_size <= 1)) {
+        pt_seterr(err, prm->max_iter < 1 ? "maxIter must be at least 1"
+                                         : "stepSize must be in (0, 1]");
+        goto out;
+    }
+    if ((rc = pt_forest_check(d, &chk, err)) != 0)
+        goto out;
+    rc = -ENOMEM;
+    g = gbt_new(d->bins->p, d->bins->p_num, d->arity, (size_t)prm->max_iter, d->nclasses,
+                prm->tree.thresholds);
+    if (g == NULL || (y = pt_alloc_array(d->n, sizeof *y, 0)) == NULL) {
+        pt_seterr(err, "out of memory");
+        goto out;
+    }
+    g->loss = prm->loss;
+    g->step = prm->step_size;
+    for (size_t i = 0; i < d->n; i++)
+        y[i] = d->nclasses > 0 ? 2 * d->y[i] - 1 : d->y[i];
+    rc = boost(g, d, prm, y, err);
+out:
+    free(y);
+    if (rc != 0) {
+        pt_gbt_destroy(&g);
+        errno = -rc;
+    }
+    return g;
+}
+
+size_t pt_gbt_trees(const pt_gbt_t *g)
+{
+    return pt_forest_trees(g->trees);
+}
+
+const pt_tree_t *pt_gbt_tree(const pt_gbt_t *g, size_t t)
+{
+    return pt_forest_tree(g->trees, t);
+}
+
+/* Spark's prediction from a margin: F > 0, or with thresholds the first maximum of
+ * p_k / t_k (t_k = 0: infinite). */
+static double classify(const pt_gbt_t *g, double f, double p1)
+{
+    double pr[2] = {1 - p1, p1}, best = -1;
+    size_t b = 0;
+    if (g->thresholds == NULL)
+        return f > 0 ? 1.0 : 0.0;
+    for (size_t k = 0; k < 2; k++) {
+        double v = g->thresholds[k] == 0 ? INFINITY : pr[k] / g->thresholds[k];
+        if (v > best) {
+            best = v;
+            b = k;
+        }
+    }
+    return (double)b;
+}
+
+int pt_gbt_predict(const pt_gbt_t *g, size_t m, const double *x, size_t n, double *pred,
+                   double *margin, double *prob)
+{
+    uint32_t leaf[GBT_BLOCK];
+    double F[GBT_BLOCK];
+    size_t nt = pt_gbt_trees(g);
+    if (m == 0 || m > nt)
+        m = nt;
+    for (size_t i0 = 0; i0 < n; i0 += GBT_BLOCK) {
+        size_t nb = n - i0 < GBT_BLOCK ? n - i0 : GBT_BLOCK;
+        memset(F, 0, sizeof F);
+        for (size_t t = 0; t < m; t++) {
+            const pt_tree_t *tr = pt_gbt_tree(g, t);
+            double wt = t == 0 ? 1.0 : g->step;
+            pt_tree_leaves(tr, g->p_num, g->arity, x + i0 * g->p, nb, g->p, leaf);
+            for (size_t i = 0; i < nb; i++)
+                F[i] += wt * tr->pred[leaf[i]];
+        }
+        for (size_t i = 0; i < nb; i++) {
+            double f = F[i], p1 = 1 / (1 + exp(-2 * f));
+            if (margin != NULL)
+                margin[i0 + i] = f;
+            pred[i0 + i] = g->K > 0 ? classify(g, f, p1) : f;
+            if (g->K > 0 && prob != NULL) {
+                prob[2 * (i0 + i)] = 1 - p1;
+                prob[2 * (i0 + i) + 1] = p1;
+            }
+        }
+    }
+    return 0;
+}
+
+void pt_gbt_importances(const pt_gbt_t *g, size_t m, double *imp)
+{
+    size_t nt = pt_gbt_trees(g);
+    double s = 0;
+    if (m == 0 || m > nt)
+        m = nt;
+    memset(imp, 0, g->p * sizeof *imp);
+    for (size_t t = 0; t < m; t++)
+        pt_tree_importances(pt_gbt_tree(g, t), imp);
+    for (size_t j = 0; j < g->p; j++)
+        s += imp[j];
+    if (s != 0)
+        for (size_t j = 0; j < g->p; j++)
+            imp[j] /= s;
+}
+
+/* ---- packing ------------------------------------------------------------------------------ */
+
+static const char *const loss_names[] = {"", "logistic", "squared", "absolute"};
+
+void pt_gbt_pack(const pt_gbt_t *g, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, 5);
+    pt_msgpack_kv_str(pk, "loss", loss_names[g->loss]);
+    pt_msgpack_kv_double(pk, "step_size", g->step);
+    pt_msgpack_kv_uint(pk, "nclasses", g->K);
+    pt_msgpack_pack_str(pk, "thresholds");
+    if (g->thresholds != NULL) {
+        msgpack_pack_array(pk, g->K);
+        for (size_t k = 0; k < g->K; k++)
+            msgpack_pack_double(pk, g->thresholds[k]);
+    } else {
+        msgpack_pack_nil(pk);
+    }
+    pt_msgpack_pack_str(pk, "trees");
+    pt_forest_pack(g->trees, pk);
+}
+
+int pt_gbt_unpack(const msgpack_object *o, pt_gbt_t **out, char *err)
+{
+    pt_gbt_t *g = calloc(1, sizeof *g);
+    const msgpack_object *fo, *th;
+    char *loss = NULL;
+    uint64_t K;
+    int rc = -EBADMSG;
+    *out = NULL;
+    if (g == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    if (pt_msgpack_get_str(o, "loss", &loss, err) != 0 ||
+        pt_msgpack_get_double(o, "step_size", &g->step, err) != 0 ||
+        pt_msgpack_get_uint(o, "nclasses", &K, err) != 0 ||
+        (fo = pt_msgpack_get_obj(o, "trees", MSGPACK_OBJECT_MAP, err)) == NULL)
+        goto out;
+    if ((K != 0 && K != 2) || !(g->step > 0 && g->step <= 1) ||
+        pt_gbt_loss(loss, K == 2, &g->loss, err) != 0) {
+        pt_seterr(err, "gbt: bad loss, step size or classes");
+        goto out;
+    }
+    g->K = (size_t)K;
+    if ((rc = pt_forest_unpack(fo, &g->trees, err)) != 0)
+        goto out;
+    rc = -EBADMSG;
+    g->p = pt_forest_features(g->trees);
+    g->arity = pt_forest_arity(g->trees, &g->p_num);
+    if (pt_forest_nclasses(g->trees) != 0) {
+        pt_seterr(err, "gbt: the trees are not regression trees");
+        goto out;
+    }
+    th = pt_msgpack_map_get(o, "thresholds");
+    if (th != NULL && th->type != MSGPACK_OBJECT_NIL && g->K > 0) {
+        if (th->type != MSGPACK_OBJECT_ARRAY || th->via.array.size != 2 ||
+            (g->thresholds = malloc(2 * sizeof *g->thresholds)) == NULL) {
+            pt_seterr(err, "gbt: bad thresholds");
+            goto out;
+        }
+        for (size_t k = 0; k < 2; k++)
+            if (pt_msgpack_to_double(&th->via.array.ptr[k], "thresholds", &g->thresholds[k],
+                                     err) != 0)
+                goto out;
+    }
+    rc = 0;
+    *out = g;
+    g = NULL;
+out:
+    free(loss);
+    pt_gbt_destroy(&g);
+    return rc;
+}
