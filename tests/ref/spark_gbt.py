@@ -41,6 +41,7 @@ Command line (as spark_trees.py's):
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -52,10 +53,16 @@ import spark_trees as st  # noqa: E402
 LOSSES = ("logistic", "squared", "absolute")
 
 
+def cexp(v):
+    """exp of every element with the C library's exp (math.exp), not numpy's own vectorized
+    one, which may differ in the last bit (a residual one ulp off moves later near-ties)."""
+    return np.array([math.exp(t) for t in np.asarray(v, dtype=float).tolist()])
+
+
 def residual(loss, y, F):
     """-gradient of Spark's loss at margins F (labels y; classifier labels in {-1, +1})."""
     if loss == "logistic":
-        return 4.0 * y / (1.0 + np.exp(2.0 * y * F))
+        return 4.0 * y / (1.0 + cexp(2.0 * y * F))
     if loss == "squared":
         return 2.0 * (y - F)
     return np.where(y < F, -1.0, 1.0)
@@ -64,7 +71,7 @@ def residual(loss, y, F):
 def loss_of(loss, y, F):
     """Spark's per-row error L(F, y)."""
     if loss == "logistic":
-        return 2.0 * np.log1p(np.exp(-2.0 * y * F))
+        return 2.0 * np.log1p(cexp(-2.0 * y * F))
     if loss == "squared":
         return (y - F) ** 2
     return np.abs(y - F)
@@ -148,7 +155,7 @@ class GBT:
         """(prediction, p1 or None) of margins F."""
         if self.kind == "regressor":
             return F, None
-        p1 = 1.0 / (1.0 + np.exp(-2.0 * F))
+        p1 = 1.0 / (1.0 + cexp(-2.0 * F))
         if self.thresholds:
             t0, t1 = self.thresholds
             s0 = np.where(t0 == 0, np.inf, (1.0 - p1) / (t0 if t0 else 1.0))
