@@ -282,7 +282,8 @@ static int check_options(sweep_t *s, char *err)
     s->classify = pt_spec_predictor_role(s->spec) == PT_STAGE_CLASSIFIER;
     if (s->ev != PT_EVAL_REGRESSION && !s->classify) {
         pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
-                  "(logisticRegression, decisionTreeClassifier, randomForestClassifier)",
+                  "(logisticRegression, decisionTreeClassifier, randomForestClassifier, "
+                  "gbtClassifier)",
                   pt_eval_evaluator_name(s->ev));
         return -EINVAL;
     }

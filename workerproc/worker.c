@@ -245,20 +245,30 @@ static int shared_codes(worker_t *w, const pt_msg_t *job, const pt_trainset_t *t
     return 1;
 }
 
-/* numTrees sharing: the forest of a fit job scored again with the first numTrees trees of
- * each map the job stands for, into reply->shared_metrics. 0 or a negative errno with err. */
+/* Prefix sharing (numTrees, maxIter): the model of a fit job scored again with the first
+ * trees of each map the job stands for, into reply->shared_metrics, in increasing order of
+ * trees (boosting adds each prefix's trees to the previous prefix's validation margins),
+ * then with all of them into reply->metric. 0 or a negative errno with err. */
 static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *ts,
                          pt_fitted_t *fit, pt_msg_t *reply, char *err)
 {
-    size_t total = pt_fitted_use_trees(fit, 0);
+    size_t total = pt_fitted_use_trees(fit, 0), *ord;
     int rc = 0;
     if (job->nshared == 0)
-        return 0;
-    if ((reply->shared_metrics = calloc(job->nshared, sizeof *reply->shared_metrics)) == NULL) {
+        return pt_trainset_score(w->sets, ts, fit, &reply->metric, err);
+    reply->shared_metrics = calloc(job->nshared, sizeof *reply->shared_metrics);
+    if (reply->shared_metrics == NULL || (ord = malloc(job->nshared * sizeof *ord)) == NULL) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
     }
-    for (size_t i = 0; rc == 0 && i < job->nshared; i++) {
+    for (size_t i = 0; i < job->nshared; i++) { /* insertion sort by trees: few maps */
+        size_t j = i;
+        for (; j > 0 && job->shared[2 * ord[j - 1] + 1] > job->shared[2 * i + 1]; j--)
+            ord[j] = ord[j - 1];
+        ord[j] = i;
+    }
+    for (size_t k = 0; rc == 0 && k < job->nshared; k++) {
+        size_t i = ord[k];
         int32_t trees = job->shared[2 * i + 1];
         if (trees < 1 || (size_t)trees > total) {
             pt_seterr(err, "numTrees sharing: map %d asks for %d trees of a forest of %zu",
@@ -269,7 +279,11 @@ static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *
         pt_fitted_use_trees(fit, (size_t)trees);
         rc = pt_trainset_score(w->sets, ts, fit, &reply->shared_metrics[i], err);
     }
+    pt_fitted_use_trees(fit, total);
+    if (rc == 0)
+        rc = pt_trainset_score(w->sets, ts, fit, &reply->metric, err);
     pt_fitted_use_trees(fit, 0);
+    free(ord);
     reply->nshared = job->nshared;
     return rc;
 }
@@ -322,8 +336,7 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     reply->not_converged = pt_fitted_hit_max_iter(fit);
     reply->metric = NAN;
     if (job->kind == PT_JOB_FIT) {
-        if ((rc = pt_trainset_score(w->sets, &ts, fit, &reply->metric, err)) != 0 ||
-            (rc = shared_scores(w, job, &ts, fit, reply, err)) != 0)
+        if ((rc = shared_scores(w, job, &ts, fit, reply, err)) != 0)
             goto out;
     } else {
         msgpack_sbuffer sb;

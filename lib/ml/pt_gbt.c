@@ -221,34 +221,51 @@ static double classify(const pt_gbt_t *g, double f, double p1)
     return (double)b;
 }
 
-int pt_gbt_predict(const pt_gbt_t *g, size_t m, const double *x, size_t n, double *pred,
-                   double *margin, double *prob)
+void pt_gbt_margins(const pt_gbt_t *g, size_t t0, size_t t1, const double *x, size_t n,
+                    double *F)
 {
     uint32_t leaf[GBT_BLOCK];
-    double F[GBT_BLOCK];
-    size_t nt = pt_gbt_trees(g);
-    if (m == 0 || m > nt)
-        m = nt;
+    if (t1 > pt_gbt_trees(g))
+        t1 = pt_gbt_trees(g);
     for (size_t i0 = 0; i0 < n; i0 += GBT_BLOCK) {
         size_t nb = n - i0 < GBT_BLOCK ? n - i0 : GBT_BLOCK;
-        memset(F, 0, sizeof F);
-        for (size_t t = 0; t < m; t++) {
+        for (size_t t = t0; t < t1; t++) {
             const pt_tree_t *tr = pt_gbt_tree(g, t);
             double wt = t == 0 ? 1.0 : g->step;
             pt_tree_leaves(tr, g->p_num, g->arity, x + i0 * g->p, nb, g->p, leaf);
             for (size_t i = 0; i < nb; i++)
-                F[i] += wt * tr->pred[leaf[i]];
+                F[i0 + i] += wt * tr->pred[leaf[i]];
         }
-        for (size_t i = 0; i < nb; i++) {
-            double f = F[i], p1 = 1 / (1 + exp(-2 * f));
-            if (margin != NULL)
-                margin[i0 + i] = f;
-            pred[i0 + i] = g->K > 0 ? classify(g, f, p1) : f;
-            if (g->K > 0 && prob != NULL) {
-                prob[2 * (i0 + i)] = 1 - p1;
-                prob[2 * (i0 + i) + 1] = p1;
-            }
+    }
+}
+
+void pt_gbt_finish(const pt_gbt_t *g, const double *F, size_t n, double *pred, double *margin,
+                   double *prob)
+{
+    for (size_t i = 0; i < n; i++) {
+        double f = F[i], p1 = 1 / (1 + exp(-2 * f));
+        if (margin != NULL)
+            margin[i] = f;
+        pred[i] = g->K > 0 ? classify(g, f, p1) : f;
+        if (g->K > 0 && prob != NULL) {
+            prob[2 * i] = 1 - p1;
+            prob[2 * i + 1] = p1;
         }
+    }
+}
+
+int pt_gbt_predict(const pt_gbt_t *g, size_t m, const double *x, size_t n, double *pred,
+                   double *margin, double *prob)
+{
+    double F[GBT_BLOCK];
+    if (m == 0)
+        m = pt_gbt_trees(g);
+    for (size_t i0 = 0; i0 < n; i0 += GBT_BLOCK) {
+        size_t nb = n - i0 < GBT_BLOCK ? n - i0 : GBT_BLOCK;
+        memset(F, 0, sizeof F);
+        pt_gbt_margins(g, 0, m, x + i0 * g->p, nb, F);
+        pt_gbt_finish(g, F, nb, pred + i0, margin != NULL ? margin + i0 : NULL,
+                      prob != NULL ? prob + 2 * i0 : NULL);
     }
     return 0;
 }

@@ -63,6 +63,15 @@ const pt_tree_t *pt_gbt_tree(const pt_gbt_t *g, size_t t);
  * 0 or -ENOMEM. */
 int pt_gbt_predict(const pt_gbt_t *g, size_t m, const double *x, size_t n, double *pred,
                    double *margin, double *prob);
+/* The same in two steps, for a caller that keeps margins across calls (scoring every
+ * prefix of a maxIter grid on the same rows, one tree at a time): margins adds trees
+ * [t0, t1) (t1 capped at the count) of n rows x to F[n], in tree order (so the sums are
+ * those of pt_gbt_predict, bit for bit); finish turns margins F into pred, margin and prob
+ * as pt_gbt_predict does. */
+void pt_gbt_margins(const pt_gbt_t *g, size_t t0, size_t t1, const double *x, size_t n,
+                    double *F);
+void pt_gbt_finish(const pt_gbt_t *g, const double *F, size_t n, double *pred, double *margin,
+                   double *prob);
 /* Spark's GBT featureImportances of the first m trees (0: all) into imp[p]: gain * weight
  * of every internal node summed per feature over the trees (no per-tree normalization,
  * tree weights not applied), normalized to sum 1 (zeros when no tree splits). */

@@ -64,6 +64,9 @@ static const pt_param_def_t trees__rfr_params[] = {
 typedef struct {
     pt_forest_t *forest;
     pt_gbt_t *gbt;         /* gbtClassifier, gbtRegressor (pt_stage_gbt.c) instead */
+    const double *cx;      /* boosting's margin cache while use > 0: rows x (n cn) have */
+    size_t cn, cdone;      /* margins cF of their first cdone trees */
+    double *cF;
     size_t use;            /* trees predict uses (0: all): numTrees sharing */
     int threads;           /* predict's threads (set_threads), 0 or 1: this one */
     size_t p_raw, p_num, ncat;
@@ -83,6 +86,7 @@ void pt_stage_trees_free(void *state)
         return;
     pt_forest_destroy(&s->forest);
     pt_gbt_destroy(&s->gbt);
+    free(s->cF);
     for (size_t k = 0; s->cat_index != NULL && k < s->ncat; k++)
         free(s->cat_index[k]);
     free(s->cat_index);
@@ -491,31 +495,38 @@ static void trees__features(const trees__state_t *s, const double *x, size_t n, 
     }
 }
 
-/* trees__predict on rows [0, n) of its arguments, on this thread. */
+/* trees__predict on rows [0, n) of its arguments, on this thread. Boosting: F (n) holds
+ * the rows' margins of trees [0, t0) and gets the rest of the used trees added (the margin
+ * cache), or is NULL (margins from tree 0). */
 static int trees__predict_rows(const pt_stage_fit_t *st, const double *x, size_t n,
-                               double *pred, double *score, double *prob)
+                               double *pred, double *score, double *prob, double *F, size_t t0)
 {
     const trees__state_t *s = st->state;
     size_t K = s->nclasses, p = st->p_in, chunk = n < TREES__CHUNK ? n : TREES__CHUNK;
+    size_t use = s->gbt != NULL && s->use == 0 ? pt_gbt_trees(s->gbt) : s->use;
     double *t = malloc((chunk ? chunk : 1) * (p ? p : 1) * sizeof *t);
     double *pr = K > 0 ? malloc((chunk ? chunk : 1) * K * sizeof *pr) : NULL;
     double *raw = K > 0 ? malloc((chunk ? chunk : 1) * K * sizeof *raw) : NULL;
+    double *fb = s->gbt != NULL && F == NULL ? malloc((chunk ? chunk : 1) * sizeof *fb) : NULL;
     int rc = -ENOMEM;
 
-    if (t == NULL || (K > 0 && (pr == NULL || raw == NULL)))
+    if (t == NULL || (K > 0 && (pr == NULL || raw == NULL)) || (s->gbt && !F && !fb))
         goto out;
     for (size_t i0 = 0; i0 < n; i0 += chunk) {
         size_t m = n - i0 < chunk ? n - i0 : chunk;
-        trees__features(s, x + i0 * s->p_raw, m, p, t);
         if (s->gbt != NULL) { /* score: the margin F, Spark's rawPrediction(1) */
-            rc = pt_gbt_predict(s->gbt, s->use, t, m, pred + i0,
-                                score != NULL ? score + i0 : NULL, prob ? prob + i0 * K : NULL);
-            if (rc != 0)
-                goto out;
-            if (score != NULL && K == 0)
-                memcpy(score + i0, pred + i0, m * sizeof *pred);
+            double *f = F != NULL ? F + i0 : fb;
+            if (F == NULL)
+                memset(f, 0, m * sizeof *f);
+            if ((F != NULL ? t0 : 0) < use) {
+                trees__features(s, x + i0 * s->p_raw, m, p, t);
+                pt_gbt_margins(s->gbt, F != NULL ? t0 : 0, use, t, m, f);
+            }
+            pt_gbt_finish(s->gbt, f, m, pred + i0, score != NULL ? score + i0 : NULL,
+                          prob != NULL ? prob + i0 * K : NULL);
             continue;
         }
+        trees__features(s, x + i0 * s->p_raw, m, p, t);
         if ((rc = pt_forest_predict(s->forest, s->use, t, m, pred + i0, pr, raw)) != 0)
             goto out;
         if (K > 0 && prob != NULL)
@@ -528,6 +539,7 @@ out:
     free(t);
     free(pr);
     free(raw);
+    free(fb);
     return rc;
 }
 
@@ -536,7 +548,8 @@ typedef struct {
     const pt_stage_fit_t *st;
     const double *x;
     size_t lo, hi;
-    double *pred, *score, *prob;
+    double *pred, *score, *prob, *F;
+    size_t t0;
     int rc;
 } trees__part_t;
 
@@ -547,8 +560,35 @@ static void *trees__part(void *arg)
         ((const trees__state_t *)a->st->state)->p_raw;
     a->rc = trees__predict_rows(a->st, a->x + a->lo * p_raw, a->hi - a->lo, a->pred + a->lo,
                                 a->score != NULL ? a->score + a->lo : NULL,
-                                a->prob != NULL ? a->prob + a->lo * K : NULL);
+                                a->prob != NULL ? a->prob + a->lo * K : NULL,
+                                a->F != NULL ? a->F + a->lo : NULL, a->t0);
     return NULL;
+}
+
+/* Boosting's margin cache for prefix scoring (use_trees m > 0): the margins of the rows at
+ * x (n) after s->cdone trees, restarted when the rows or a smaller prefix are asked for.
+ * Sets *F and *t0 for trees__predict_rows (NULL, 0 when off). 0 or -ENOMEM. */
+static int trees__margin_cache(trees__state_t *s, const double *x, size_t n, double **F,
+                               size_t *t0)
+{
+    *F = NULL;
+    *t0 = 0;
+    if (s->gbt == NULL || s->use == 0)
+        return 0;
+    if (s->cx != x || s->cn != n || s->cdone > s->use) {
+        free(s->cF);
+        if ((s->cF = calloc(n ? n : 1, sizeof *s->cF)) == NULL) {
+            s->cx = NULL;
+            return -ENOMEM;
+        }
+        s->cx = x;
+        s->cn = n;
+        s->cdone = 0;
+    }
+    *F = s->cF;
+    *t0 = s->cdone;
+    s->cdone = s->use; /* what the call adds (on failure the cache is dropped) */
+    return 0;
 }
 
 /* Rows are independent: with threads (set_threads), contiguous shares of at least
@@ -556,21 +596,29 @@ static void *trees__part(void *arg)
 int pt_stage_trees_predict(const pt_stage_fit_t *st, const double *x, size_t n, double *pred,
                            double *score, double *prob)
 {
-    const trees__state_t *s = st->state;
+    trees__state_t *s = st->state;
     trees__part_t part[TREES__MAX_THREADS];
-    size_t t = s->threads > 1 ? (size_t)s->threads : 1;
-    int rc = 0;
+    size_t t = s->threads > 1 ? (size_t)s->threads : 1, t0;
+    double *F;
+    int rc = trees__margin_cache(s, x, n, &F, &t0);
+    if (rc != 0)
+        return rc;
     if (t > n / TREES__CHUNK)
         t = n / TREES__CHUNK;
     if (t > TREES__MAX_THREADS)
         t = TREES__MAX_THREADS;
-    if (t <= 1)
-        return trees__predict_rows(st, x, n, pred, score, prob);
-    for (size_t i = 0; i < t; i++)
-        part[i] = (trees__part_t){st, x, n * i / t, n * (i + 1) / t, pred, score, prob, 0};
-    pt_run_each(part, t, sizeof *part, trees__part);
-    for (size_t i = 0; i < t; i++)
-        rc = rc != 0 ? rc : part[i].rc;
+    if (t <= 1) {
+        rc = trees__predict_rows(st, x, n, pred, score, prob, F, t0);
+    } else {
+        for (size_t i = 0; i < t; i++)
+            part[i] = (trees__part_t){st, x, n * i / t, n * (i + 1) / t, pred, score, prob,
+                                      F, t0, 0};
+        pt_run_each(part, t, sizeof *part, trees__part);
+        for (size_t i = 0; i < t; i++)
+            rc = rc != 0 ? rc : part[i].rc;
+    }
+    if (rc != 0)
+        s->cx = NULL;
     return rc;
 }
 
@@ -585,6 +633,12 @@ size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m)
     trees__state_t *s = st->state;
     size_t n = s->gbt != NULL ? pt_gbt_trees(s->gbt) : pt_forest_trees(s->forest);
     s->use = m <= n ? m : 0;
+    if (m == 0) { /* the end of prefix scoring: boosting's margin cache goes */
+        free(s->cF);
+        s->cF = NULL;
+        s->cx = NULL;
+        s->cdone = 0;
+    }
     return n;
 }
 
