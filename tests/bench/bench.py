@@ -150,7 +150,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,t").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,t").split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -801,18 +801,132 @@ def workload_e(b):
 
 
 def run_sk_forest(b, csv, trees):
+    return run_sk_cmd(["/usr/bin/python3", os.path.join(HERE, "sk_forest.py"), "fit", "--csv",
+                       csv, "--folds", "3", "--seed", "42", "--trees", trees, "--n-jobs", "2"],
+                      b.sk_env())
+
+
+def boost_sizes(b):
+    """(rows, depths, stepSizes, maxIters) of workload f; BENCH_QUICK: 20,000 rows and a
+    2 x 2 x 2 grid (both other sides take about a minute)."""
+    if b.quick:
+        return 20000, "3,5", "0.1,0.2", "20,50"
+    return 200000, "3,5,7", "0.05,0.1,0.2", "50,100,200"
+
+
+def share_switch(b):
+    """The `paratune tune` option that turns maxIter sharing off, when --help lists one."""
+    r = subprocess.run([b.pt, "tune", "--help"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    m = re.search(r"(--no-[\w-]*(?:shar|prefix)[\w-]*)", r.stdout)
+    return m.group(1) if m else None
+
+
+def workload_f(b):
+    rows, depths, steps, iters = boost_sizes(b)
+    feats = 30
+    log("\n(f) boosting: %d x %d binary classification, gbtClassifier maxDepth {%s} x stepSize "
+        "{%s} x maxIter {%s}, maxBins 32, 3-fold CV, areaUnderROC" % (rows, feats, depths,
+                                                                     steps, iters))
+    csv = os.path.join(b.dir, "forest_%dx%d.csv" % (rows, feats))
+    if not os.path.exists(csv):
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE, "sk_forest.py"), "gen", "--out",
+                        csv, "--rows", str(rows), "--features", str(feats)], check=True,
+                       env=b.sk_env())
+    args = ["--data", csv, "--pipeline", "gbtClassifier",
+            "--grid", "gbtClassifier.maxDepth=" + depths,
+            "--grid", "gbtClassifier.stepSize=" + steps,
+            "--grid", "gbtClassifier.maxIter=" + iters,
+            "--folds", "3", "--seed", "42", "--evaluator", "binary"]
+    lg = os.path.join(b.dir, "run", "f.msgpack")
+    res = {}
+    probe = subprocess.run([b.pt, "tune", "--data", csv, "--pipeline", "gbtClassifier",
+                            "--folds", "2", "--quiet", "--set", "gbtClassifier.maxIter=1",
+                            "--log", lg, "--overwrite"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    if 'unknown stage "gbtClassifier"' in probe.stderr:
+        log("  paratune: gbt stages not built (unknown stage \"gbtClassifier\"); the other "
+            "sides only")
+    else:
+        log("  cmd: paratune tune " + " ".join(args) + " --parallelism P --log LOG --overwrite")
+        runs = [(1, []), (2, [])]
+        off = share_switch(b)
+        if off:
+            runs.append(("2, " + off, [off]))
+        for p, extra in runs:
+            par = str(p).split(",")[0]
+            rs = b.runs_pt(args + ["--parallelism", par] + extra, logpath=lg)
+            r = {k: med([x.get(k) for x in rs]) for k in
+                 ("wall", "load", "sweep", "refit", "coord_cpu", "workers_cpu")}
+            r["best"], r["best_params"] = forest_best(rs[0], lg)
+            res[p] = r
+        b.table(["parallelism", "whole", "speedup", "sweep", "refit", "workers CPU",
+                 "best areaUnderROC"],
+                [[p, fmt_s(r["wall"]), "%.2fx" % (res[1]["wall"] / r["wall"]), fmt_s(r["sweep"]),
+                  fmt_s(r["refit"]), "%.1fs" % r["workers_cpu"],
+                  "%.4f" % r["best"] if r["best"] is not None else "-"]
+                 for p, r in res.items()])
+        log("  best map (parallelism 2): %s" % (res[2]["best_params"],))
+        if not off:
+            # no switch: one run per maxIter value (no grid over it, so nothing to share),
+            # the sum of their sweep phases against the sweep of the shared run
+            single = args[:args.index("gbtClassifier.maxIter=" + iters) - 1] + args[
+                args.index("gbtClassifier.maxIter=" + iters) + 1:]
+            sw = 0.0
+            for m in iters.split(","):
+                rs = b.runs_pt(single + ["--set", "gbtClassifier.maxIter=" + m,
+                                         "--parallelism", "2"], logpath=lg)
+                sw += med([x.get("sweep") for x in rs])
+            res["noshare"] = {"sweep": sw}
+            log("  maxIter sharing on vs off (parallelism 2; no switch to turn it off, so off is "
+                "one run per maxIter value): sweep %s vs %s summed, %.2fx" % (
+                    fmt_s(res[2]["sweep"]), fmt_s(sw), sw / res[2]["sweep"]))
+        FIGS["f"] = {str(p): r for p, r in res.items()}
+        p21 = res[1]["wall"] / res[2]["wall"]
+        b.target("(f) boosting: parallelism 2 >= 1.8x over 1 (whole process)",
+                 "%.2fx (%s -> %s)" % (p21, fmt_s(res[1]["wall"]), fmt_s(res[2]["wall"])),
+                 p21 >= 1.8)
+        if off:
+            k = "2, " + off
+            log("  maxIter sharing on vs off (parallelism 2): %s vs %s, %.2fx" % (
+                fmt_s(res[2]["wall"]), fmt_s(res[k]["wall"]), res[k]["wall"] / res[2]["wall"]))
+    if not b.sk:
+        return
+    env = dict(b.sk_env(), OMP_NUM_THREADS="1")
+    for model, name, want in (("xgb", "XGBoost hist", 3), ("hgb", "HistGradientBoosting", 5)):
+        log("  %s: GridSearchCV(n_jobs=2), one thread per fit, max_depth {%s} x learning_rate "
+            "2 x {%s} x rounds {%s}, 32 bins, the same folds" % (name, depths, steps, iters))
+        cmd = ["/usr/bin/python3", os.path.join(HERE, "sk_boost.py"), "fit", "--csv", csv,
+               "--model", model, "--depths", depths, "--steps", steps, "--iters", iters,
+               "--n-jobs", "2"]
+        sk = b.measured(lambda: run_sk_cmd(cmd, env), b.sk_heavy_runs, retries=1)
+        fit_s, skbest = med([x["fit_seconds"] for x in sk]), sk[0]["best_score"]
+        log("  %s: fit %s, best roc_auc %.4f %s" % (name, fmt_s(fit_s), skbest, sk[0]["best"]))
+        FIGS["f_" + model] = sk
+        if 2 not in res:
+            continue
+        ratio, ptbest = fit_s / res[2]["wall"], res[2]["best"]
+        log("  paratune (parallelism 2, whole process %s) is %.1fx faster; best areaUnderROC "
+            "paratune %.4f vs %.4f (%.2f%% apart)" % (fmt_s(res[2]["wall"]), ratio, ptbest,
+                                                     skbest, 100 * (ptbest - skbest) / skbest))
+        b.target("(f) boosting: whole paratune process >= %dx faster than GridSearchCV(%s)"
+                 % (want, name), "%.1fx (%s vs %s)" % (ratio, fmt_s(res[2]["wall"]),
+                                                       fmt_s(fit_s)), ratio >= want)
+        b.target("(f) boosting: best areaUnderROC within 1%% of %s's" % name,
+                 "%.4f vs %.4f" % (ptbest, skbest), abs(ptbest - skbest) <= 0.01 * skbest)
+
+
+def run_sk_cmd(cmd, env):
+    """One scikit-learn / XGBoost side run: its JSON, with the wall time and other_cores."""
     t0 = time.perf_counter()
     busy0, _ = cpu_busy()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "sk_forest.py"), "fit", "--csv",
-                        csv, "--folds", "3", "--seed", "42", "--trees", trees, "--n-jobs", "2"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       env=b.sk_env())
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     wall = time.perf_counter() - t0
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy1, _ = cpu_busy()
     if r.returncode != 0:
-        raise SystemExit("bench: sklearn forest failed:\n%s" % r.stderr[-2000:])
+        raise SystemExit("bench: %s failed:\n%s" % (" ".join(cmd[:6]), r.stderr[-2000:]))
     d = json.loads(r.stdout)
     own = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
     d["wall"] = wall
@@ -908,7 +1022,7 @@ def main():
         if quiet > 0:
             wait_quiet(quiet)
         {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
-         "e": workload_e, "t": workload_t}[w.strip()](b)
+         "e": workload_e, "f": workload_f, "t": workload_t}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
             b.numpy_kernel)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh - paratune's benchmark (`make bench`; not part of `make check` or CI).
 #
-# Runs four workloads against the built programs in $BIN and prints, for each, the median
+# Runs six workloads against the built programs in $BIN and prints, for each, the median
 # wall time of the whole `paratune tune` process over BENCH_RUNS runs, the speedup of
 # parallelism 2..cores over parallelism 1, and the ratio to scikit-learn's GridSearchCV on
 # the same data, pipeline, grid and folds (when /usr/bin/python3 has sklearn); then a table
@@ -17,6 +17,14 @@
 #       {sqrt,onethird}, 3-fold CV, parallelism 1 and 2, against GridSearchCV of
 #       RandomForestClassifier (n_jobs 2, equivalent settings): the ratio, both best
 #       areaUnderROC (within 1%), the binned image's memory as paratune reports it, p2/p1
+#   (f) boosting: the same kind of data, gbtClassifier maxDepth {3,5,7} x stepSize
+#       {0.05,0.1,0.2} x maxIter {50,100,200}, maxBins 32, 3-fold CV, parallelism 1 and 2 (and
+#       2 with maxIter sharing off, when `paratune tune --help` lists a --no-...shar... switch),
+#       against GridSearchCV(n_jobs 2) of XGBoost hist and of scikit-learn's
+#       HistGradientBoostingClassifier, one thread per fit, learning rate 2 x stepSize
+#       (tests/bench/sk_boost.py): both ratios (targets 3x and 5x), best areaUnderROC (within
+#       1%), p2/p1. Quick: BENCH_QUICK=1 BENCH_WORKLOADS=f (20,000 rows, depth {3,5} x
+#       stepSize {0.1,0.2} x maxIter {20,50})
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #
@@ -26,10 +34,10 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,t (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,t (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
-#   BENCH_SK_HEAVY_RUNS  sklearn runs for (b) and (e) (default 1: one run takes minutes)
+#   BENCH_SK_HEAVY_RUNS  sklearn runs for (b), (e) and (f) (default 1: one run takes minutes)
 #   BENCH_WAIT_QUIET=S   before each workload wait up to S seconds for the machine to be idle
 #                     (other processes < 10% of a core), as other users' test runs skew times
 #   BENCH_MAX_OTHER=C  a run (>= 1 s) during which other processes kept more than C cores busy
