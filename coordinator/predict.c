@@ -109,6 +109,25 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
     return pt_file_commit(&pf, 0, err);
 }
 
+/* A tree model's featureImportances on stderr, one line: "name value" per tree feature (the
+ * numeric features in the model's order, then its categorical columns), as the model file
+ * keeps them (pipeline.stages[-1].feature_importances). Nothing for other models. */
+static void print_importances(const pt_model_t *m)
+{
+    size_t n, p_num;
+    double *imp = pt_fitted_importances(m->fit, &n);
+    if (imp == NULL)
+        return;
+    p_num = n >= m->ncat ? n - m->ncat : 0;
+    fputs("paratune: featureImportances:", stderr);
+    for (size_t j = 0; j < n; j++)
+        fprintf(stderr, "%s %s %.6g", j ? "," : "",
+                j < p_num ? (j < m->nnames ? m->names[j] : "?") : m->cat_names[j - p_num],
+                imp[j]);
+    fputc('\n', stderr);
+    free(imp);
+}
+
 /* Whether name is a column predict writes for model m ("prediction", "probability..."). */
 static int output_column(const pt_model_t *m, const char *name)
 {
@@ -340,6 +359,8 @@ int pt_predict_main(int argc, char **argv)
     if (write_predictions(out, m, ds, nkeep, rowkeep, pred, prob, score, err) != 0)
         goto fail;
     pt_sep_note(data, ds, opts.sep, quiet);
+    if (!quiet)
+        print_importances(m);
     if (nout < ds->rows && !quiet)
         fprintf(stderr, "paratune: %zu of %zu rows dropped (a category not among the model's: "
                 "stringIndexer handleInvalid skip)\n", ds->rows - nout, ds->rows);

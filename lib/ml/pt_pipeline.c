@@ -261,6 +261,21 @@ const char *pt_fitted_score_name(const pt_fitted_t *f)
     return f->nl != NULL ? f->nl->def->score_name : NULL;
 }
 
+double *pt_fitted_importances(const pt_fitted_t *f, size_t *n)
+{
+    double *imp = NULL;
+    *n = 0;
+    if (f->nl == NULL || f->nl->def->importances == NULL ||
+        (imp = calloc(f->nl->p_in ? f->nl->p_in : 1, sizeof *imp)) == NULL)
+        return NULL;
+    if (f->nl->def->importances(f->nl, imp) != 0) {
+        free(imp);
+        return NULL;
+    }
+    *n = f->nl->p_in;
+    return imp;
+}
+
 size_t pt_fitted_use_trees(pt_fitted_t *f, size_t m)
 {
     if (f->nl != NULL && f->nl->def->use_trees != NULL)

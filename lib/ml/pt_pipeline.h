@@ -107,6 +107,10 @@ int pt_fitted_nonlinear(const pt_fitted_t *f);
 /* The predictor's score column for `paratune predict` (pt_stage_def_t score_name: "margin"
  * for gbtClassifier), or NULL. */
 const char *pt_fitted_score_name(const pt_fitted_t *f);
+/* A predictor with featureImportances (the tree stages): a new array of *n of them (its input
+ * features: the numeric raw features, then one per categorical column), which the caller
+ * frees; NULL with *n = 0 for other predictors or when memory ran out. */
+double *pt_fitted_importances(const pt_fitted_t *f, size_t *n);
 /* A forest predictor fit with numTrees T: predict with its first m trees from now on (the
  * forest fit with numTrees = m; m = 0 or m > T: all). Returns T; 0 (and no effect) for
  * other predictors. */

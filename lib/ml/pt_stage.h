@@ -170,6 +170,10 @@ struct pt_stage_def {
     /* The column `paratune predict` writes the predictor's score under (Spark's
      * rawPrediction(1), predict's score argument): "margin" for gbtClassifier. NULL: none. */
     const char *score_name;
+    /* For a predictor that is not linear: Spark's featureImportances over its input features
+     * into imp[st->p_in] (the trees: the numeric features, then the categorical columns).
+     * 0 or -ENOMEM. NULL: none. */
+    int (*importances)(const pt_stage_fit_t *st, double *imp);
 };
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
@@ -305,12 +309,13 @@ int pt_stage_trees_predict(const pt_stage_fit_t *st, const double *x, size_t n, 
                            double *score, double *prob);
 size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m);
 void pt_stage_trees_set_threads(pt_stage_fit_t *st, int threads);
+int pt_stage_trees_importances(const pt_stage_fit_t *st, double *imp);
 int pt_stage_trees_check(const pt_stage_fit_t *st, char *err);
 #define PT_STAGE_TREE_OPS                                                                     \
     .fit = pt_stage_trees_fit, .free = pt_stage_trees_free, .npack = 8,                      \
     .pack = pt_stage_trees_pack, .unpack = pt_stage_trees_unpack,                            \
     .predict = pt_stage_trees_predict, .use_trees = pt_stage_trees_use,                      \
-    .set_threads = pt_stage_trees_set_threads
+    .set_threads = pt_stage_trees_set_threads, .importances = pt_stage_trees_importances
 
 /* The tree stages' checks against the data, before any job (pt_stage_trees.c): for a
  * pipeline ending with a tree stage whose every param is in full ("stage.param", defaults

@@ -644,6 +644,18 @@ size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m)
 
 /* ---------------------------------------------------------------- model file */
 
+int pt_stage_trees_importances(const pt_stage_fit_t *st, double *imp)
+{
+    const trees__state_t *s = st->state;
+    /* Spark's featureImportances over the tree features (numerics, then the categorical
+     * columns) of the trees in use: boosting's without the per-tree normalisation */
+    if (s->gbt != NULL)
+        pt_gbt_importances(s->gbt, s->use, imp);
+    else
+        pt_forest_importances(s->forest, s->use, imp);
+    return 0;
+}
+
 void pt_stage_trees_pack(const pt_stage_fit_t *st, msgpack_packer *pk)
 {
     const trees__state_t *s = st->state;
@@ -663,12 +675,9 @@ void pt_stage_trees_pack(const pt_stage_fit_t *st, msgpack_packer *pk)
             msgpack_pack_int32(pk, s->cat_index[k][v]);
     }
     pt_msgpack_kv_int32s(pk, "unseen_index", s->unseen, s->ncat);
-    /* Spark's featureImportances over the tree features (numerics, then the categorical
-     * columns); all zero if memory ran out (the model itself does not need them) */
-    if (imp != NULL && s->gbt != NULL)
-        pt_gbt_importances(s->gbt, s->use, imp);
-    else if (imp != NULL)
-        pt_forest_importances(s->forest, s->use, imp);
+    /* all zero if memory ran out (the model itself does not need them) */
+    if (imp != NULL)
+        pt_stage_trees_importances(st, imp);
     pt_msgpack_pack_str(pk, "feature_importances");
     msgpack_pack_array(pk, st->p_in);
     for (size_t j = 0; j < st->p_in; j++)

@@ -219,3 +219,23 @@ for kind in "decisionTreeRegressor yr yc regression rmse" "decisionTreeClassifie
     elif ! cmp -s "$T/w_$1.out" "$T/d_$1.out"; then bad "predictions differ";
     else ok; fi
 done
+
+begin "predict prints a tree model's featureImportances on stderr (one line, by feature name), those of the model file; --quiet prints nothing"
+pt predict --model "$T/w_decisionTreeClassifier.model" --data "$T/wt.csv" --out "$T/imp.out" 2>"$T/imp.err" &&
+pt predict --model "$T/w_decisionTreeClassifier.model" --data "$T/wt.csv" --out "$T/imp.out" --quiet 2>"$T/impq.err"
+if [ $? -ne 0 ]; then bad "$(cat "$T/imp.err")";
+elif [ -s "$T/impq.err" ]; then bad "--quiet printed: $(cat "$T/impq.err")";
+elif ! msg=$($PY - "$T/w_decisionTreeClassifier.model" "$T/imp.err" <<'PYEOF' 2>&1
+import sys
+import msgpack
+model = msgpack.unpackb(open(sys.argv[1], "rb").read(), raw=False, strict_map_key=False)
+want = model["pipeline"]["stages"][-1]["feature_importances"]
+names = model["feature_names"]
+lines = [l for l in open(sys.argv[2]).read().splitlines() if "featureImportances" in l]
+assert len(lines) == 1, lines
+got = [p.strip().split(" ") for p in lines[0].split("featureImportances:")[1].split(",")]
+assert [g[0] for g in got] == names[:len(got)] and len(got) == len(want), (got, names, want)
+assert all(abs(float(g[1]) - w) <= 1e-6 * max(1.0, abs(w)) for g, w in zip(got, want)), (got, want)
+assert abs(sum(want) - 1) < 1e-12 and max(want) > 0.5, want
+PYEOF
+); then bad "$msg"; else ok; fi
