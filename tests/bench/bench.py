@@ -150,7 +150,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,t").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,p,t").split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -997,6 +997,45 @@ def workload_t(b):
 
 # ---------------------------------------------------------------- main
 
+def workload_p(b):
+    """A big forest's model file, loaded and applied to 1M rows by `paratune predict`."""
+    rows, train, trees = (100000, 20000, 100) if b.quick else (1000000, 50000, 500)
+    log("\n(p) predict: randomForestClassifier numTrees %d, maxDepth 10, fit on %d rows x 30 "
+        "(tvs); `paratune predict` on %d rows x 30 (load the model, parse, predict, write)"
+        % (trees, train, rows))
+    big = os.path.join(b.dir, "forest_%dx30.csv" % rows)
+    small = os.path.join(b.dir, "forest_fit_%dx30.csv" % train)
+    if not os.path.exists(big):
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE, "sk_forest.py"), "gen", "--out",
+                        big, "--rows", str(rows), "--features", "30"], check=True,
+                       env=b.sk_env())
+    if not os.path.exists(small):
+        with open(big) as f, open(small, "w") as g:
+            for i, line in enumerate(f):
+                if i > train:
+                    break
+                g.write(line)
+    model = os.path.join(b.dir, "run", "p.model")
+    out = os.path.join(b.dir, "run", "p.csv")
+    subprocess.run([b.pt, "tune", "--data", small, "--pipeline", "randomForestClassifier",
+                    "--set", "randomForestClassifier.numTrees=%d" % trees, "--set",
+                    "randomForestClassifier.maxDepth=10", "--validator", "tvs", "--evaluator",
+                    "binary", "--model-out", model, "--overwrite", "--quiet"], check=True,
+                   stdout=subprocess.DEVNULL)
+    walls = []
+    for _ in range(b.runs):
+        t = time.perf_counter()
+        subprocess.run([b.pt, "predict", "--model", model, "--data", big, "--out", out,
+                        "--quiet"], check=True)
+        walls.append(time.perf_counter() - t)
+    log("  model file %.1f MB; predict on %d rows: %s (median of %d)" % (
+        os.path.getsize(model) / 1e6, rows, fmt_s(med(walls)), len(walls)))
+    FIGS["p"] = {"predict_wall": med(walls), "model_bytes": os.path.getsize(model)}
+    if not b.quick:
+        b.target("(p) a 500-tree depth-10 forest predicts 1M rows in seconds (< 30 s)",
+                 fmt_s(med(walls)), med(walls) < 30)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="build")
@@ -1022,7 +1061,7 @@ def main():
         if quiet > 0:
             wait_quiet(quiet)
         {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
-         "e": workload_e, "f": workload_f, "t": workload_t}[w.strip()](b)
+         "e": workload_e, "f": workload_f, "p": workload_p, "t": workload_t}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
             b.numpy_kernel)
