@@ -81,6 +81,8 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
         h->x_off = align64(h->w_off + rows * sizeof(double));
     }
     h->total_size = h->x_off + (uint64_t)rows * features * sizeof(double);
+    h->rid_off = align64(h->total_size); /* the input row numbers after x */
+    h->total_size = h->rid_off + (uint64_t)rows * sizeof(uint64_t);
 
     if ((rc = pt_shm_create((size_t)h->total_size, &b->fd, &base, err)) != 0)
         goto fail;
@@ -203,6 +205,8 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
     }
     if ((rc = block_layout(block_of_row, n, (uint32_t)h->nblocks, dst, bs, err)) != 0)
         goto out;
+    for (size_t r = 0; r < n; r++)
+        ((uint64_t *)(b->base + h->rid_off))[dst[r]] = r;
     /* rows are at pos[r] (or r); to[] maps each position to the row's block position */
     if ((to = malloc(n * sizeof *to)) == NULL) {
         pt_seterr(err, "out of memory");
@@ -284,7 +288,8 @@ static int image_check(const pt_shm_seg_t *seg, int fd, char *err)
     const pt_image_hdr_t *h = seg->base;
     if (memcmp(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC) != 0 ||
         h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)seg->size ||
-        h->x_off + h->rows * h->features * sizeof(double) != h->total_size ||
+        h->x_off + h->rows * h->features * sizeof(double) > h->rid_off ||
+        h->rid_off + h->rows * sizeof(uint64_t) != h->total_size ||
         (h->w_off != 0 && (h->w_off < h->y_off || h->w_off + h->rows * sizeof(double) > h->x_off))) {
         pt_seterr(err, "image descriptor %d: not a paratune image of version %d", fd,
                   PT_IMAGE_VERSION);
@@ -339,6 +344,13 @@ const double *pt_image_block_w(const pt_image_t *img, size_t b)
     const uint64_t *bs = (const uint64_t *)((const char *)img->seg.base + img->hdr->block_off);
     const double *w = pt_image_w(img);
     return w != NULL ? w + bs[b] : NULL;
+}
+
+const uint64_t *pt_image_block_rid(const pt_image_t *img, size_t b)
+{
+    const char *c = img->seg.base;
+    const uint64_t *bs = (const uint64_t *)(c + img->hdr->block_off);
+    return (const uint64_t *)(c + img->hdr->rid_off) + bs[b];
 }
 
 void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds)

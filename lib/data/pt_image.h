@@ -20,8 +20,8 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 6 /* 2: no row index (version 1 had one, never read); 3: ncat;
-                             4: nmiss; 5: w_off (row weights); 6: cat_missing */
+#define PT_IMAGE_VERSION 7 /* 2: no row index (version 1 had one, never read); 3: ncat;
+                             4: nmiss; 5: w_off (row weights); 6: cat_missing; 7: rid_off */
 #define PT_IMAGE_MAX_CAT 32 /* categorical columns an image describes */
 #define PT_IMAGE_MAX_MISS 32 /* columns with missing values (PT_MISSING_MAX) */
 
@@ -48,6 +48,9 @@ typedef struct {
     /* row weights (weightCol): w[rows] at w_off, in the rows' order; 0 when unweighted
      * (every row weighs 1; read them with pt_image_w / pt_image_block_w) */
     uint64_t w_off;
+    /* the input row number (0-based) of each image row: rid[rows] (uint64) at rid_off, after
+     * x; within a block ascending (pt_image_block_rid) */
+    uint64_t rid_off;
 } pt_image_hdr_t;
 
 typedef struct pt_image pt_image_t;
@@ -104,5 +107,8 @@ const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, 
 const double *pt_image_w(const pt_image_t *img);
 /* Block b's weights (as many as its rows), or NULL when the image has none. b < nblocks. */
 const double *pt_image_block_w(const pt_image_t *img, size_t b);
+/* The input row numbers (0-based, the file's order) of block b's rows, ascending: the tree
+ * learner sums a training set's rows in the file's order, as Spark does on one partition. */
+const uint64_t *pt_image_block_rid(const pt_image_t *img, size_t b);
 
 #endif

@@ -48,6 +48,7 @@
 #define PT_LOGREG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One contiguous block of training rows: x is n x p_raw row-major, y holds n labels, each an
  * integer class id in [0, nclasses); w their n weights (weightCol: finite, >= 0), or NULL
@@ -57,6 +58,7 @@ typedef struct {
     const double *y;
     size_t n;
     const double *w;
+    const uint64_t *rid; /* the rows' input row numbers, ascending, or NULL (unknown) */
 } pt_rowblock_t;
 
 enum { PT_FAMILY_AUTO = 0, PT_FAMILY_BINOMIAL = 1, PT_FAMILY_MULTINOMIAL = 2 };

@@ -363,6 +363,43 @@ static int trees__weights(const pt_rowblock_t *blocks, size_t nblocks, size_t *s
     return 0;
 }
 
+/* *order := the training rows (block order, start: trees__weights') in the order of their
+ * input row numbers (the file's), a new array, or NULL when a block does not know them or
+ * block order is that order already. The blocks are few and each ascending: a k-way merge.
+ * 0 or -ENOMEM. */
+static int trees__order(const pt_rowblock_t *blocks, size_t nblocks, const size_t *start,
+                        uint32_t **order)
+{
+    size_t n = start[nblocks], *at = NULL;
+    int sorted = 1;
+    *order = NULL;
+    for (size_t b = 0; b < nblocks; b++) {
+        if (blocks[b].rid == NULL)
+            return 0;
+        if (b > 0 && blocks[b].n > 0 && blocks[b - 1].n > 0 &&
+            blocks[b].rid[0] < blocks[b - 1].rid[blocks[b - 1].n - 1])
+            sorted = 0;
+    }
+    if (sorted || n > UINT32_MAX)
+        return 0;
+    if ((*order = malloc(n * sizeof **order)) == NULL ||
+        (at = calloc(nblocks, sizeof *at)) == NULL) {
+        free(*order);
+        *order = NULL;
+        return -ENOMEM;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t best = nblocks;
+        for (size_t b = 0; b < nblocks; b++)
+            if (at[b] < blocks[b].n &&
+                (best == nblocks || blocks[b].rid[at[b]] < blocks[best].rid[at[best]]))
+                best = b;
+        (*order)[k] = (uint32_t)(start[best] + at[best]++);
+    }
+    free(at);
+    return 0;
+}
+
 /* The training rows' labels in block order (start: trees__weights'), a new array, or NULL. */
 static double *trees__labels(const pt_stage_in_t *in, const size_t *start)
 {
@@ -411,6 +448,7 @@ int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     void *own_codes = NULL;
     const void *codes;
     double *y = NULL, *t = NULL, *w = NULL;
+    uint32_t *order = NULL;
     pt_forest_params_t prm;
     pt_tree_data_t d;
     size_t nt;
@@ -418,7 +456,8 @@ int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 
     st->state = s;
     if (s == NULL || start == NULL || trees__weights(in->blocks, in->nblocks, start, &w) != 0 ||
-        (y = trees__labels(in, start)) == NULL)
+        (y = trees__labels(in, start)) == NULL ||
+        trees__order(in->blocks, in->nblocks, start, &order) != 0)
         goto nomem;
     n = start[in->nblocks];
     s->nclasses = trees__classifier(st->def) ? (in->nclasses > 2 ? in->nclasses : 2) : 0;
@@ -453,7 +492,7 @@ int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     }
     d = (pt_tree_data_t){.n = n, .bins = bins, .codes = codes, .y = y, .w = w,
                          .nclasses = s->nclasses, .cat_index = (const int32_t *const *)s->cat_index,
-                         .arity = s->arity};
+                         .arity = s->arity, .order = order};
     if (trees__boosted(st->def) ? (rc = trees__boost(st, s, &d, &prm, err)) != 0
                                 : (s->forest = pt_forest_fit(&d, &prm, err)) == NULL) {
         rc = rc != 0 ? rc : errno == ENOMEM ? -ENOMEM : -EINVAL;
@@ -474,6 +513,7 @@ out:
     free(start);
     free(y);
     free(w);
+    free(order);
     return rc;
 }
 

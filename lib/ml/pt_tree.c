@@ -6,7 +6,7 @@
  * chunks that fit the histogram buffer pool: for each chunk, threads that own disjoint
  * ranges of feature slots build (or subtract) the histograms and find each (child, slot)'s
  * best split; then this thread picks each child's best slot in slot order, writes the node,
- * partitions its rows (stable, so row ids stay ascending) and appends the next level's
+ * partitions its rows (stable, so the rows keep the order pt_tree_data_t.order gives) and appends the next level's
  * family. A histogram is kept for subtraction only when every feature is a candidate (a
  * subset's histogram lacks the sibling's features), when subtracting cannot round a tie the
  * other way (SUB_MIN_ROWS) and while the pool has room: a child whose parent's histogram
@@ -971,7 +971,8 @@ static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w
 {
     size_t m = 0;
     ws->exact = ws->K > 0;
-    for (size_t i = 0; i < ws->n; i++) {
+    for (size_t k = 0; k < ws->n; k++) {
+        size_t i = ws->d->order != NULL ? ws->d->order[k] : k;
         double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
         if (iw != floor(iw) || iw > 0x1p40)
             ws->exact = 0;

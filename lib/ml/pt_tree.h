@@ -42,6 +42,10 @@ typedef struct {
      * a global code, or -1 for a code that no training row has */
     const int32_t *const *cat_index;
     const uint32_t *arity;
+    /* the rows in the order their sums follow (Spark's: the file's), a permutation of
+     * 0..n-1, or NULL for 0..n-1: a node's rows keep this order (stable partitions), so
+     * sums that round decide exact ties as Spark on one partition does */
+    const uint32_t *order;
 } pt_tree_data_t;
 
 /* A node as prediction walks it: 16 bytes; the next node is left + !(x[feature] <= thr).

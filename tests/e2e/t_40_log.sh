@@ -34,7 +34,7 @@ narrow=$(COLUMNS=60 ptlog show "$W/p3.log")
 if ! echo "$wide" | grep -q "linearRegression.regParam"; then bad "no full names when not a terminal";
 elif echo "$narrow" | sed -n '2,$p' | $PY -c 'import sys; sys.exit(any(len(l.rstrip("\n")) > 60 for l in sys.stdin))'; then
     if echo "$narrow" | grep -q "linearRegression.regParam" || ! echo "$narrow" | grep -q "regParam"; then bad "names: $narrow";
-    elif [ "$(echo "$wide" | awk 'NR>2{print $(NF-3)}')" != "$(echo "$narrow" | awk 'NR>2{print $(NF-3)}')" ]; then bad "metric column changed: $narrow";
+    elif [ "$(echo "$wide" | awk 'NR>2 && NF==0{exit} NR>2{print $(NF-3)}')" != "$(echo "$narrow" | awk 'NR>2 && NF==0{exit} NR>2{print $(NF-3)}')" ]; then bad "metric column changed: $narrow";
     else ok; fi
 else bad "a line is wider than 60: $narrow"; fi
 

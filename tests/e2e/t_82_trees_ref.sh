@@ -110,6 +110,14 @@ tree_cv() {
             "${refarg[@]}" "${IGN[@]}" --tol 1e-9 2>&1); then ok; else bad "$msg"; fi
 }
 
+# labels with two decimals: sums round, and equal gains (two features splitting a small node
+# alike) are decided by the order of the sums; the learner adds a training set's rows in the
+# file's order, as Spark on one partition (the image groups them by fold)
+cp "$HERE/../data/trees_decimal_labels.csv" "$W/tdec.csv"
+IGN=()
+tree_cv "decisionTreeRegressor on 2-decimal labels, folds interleaved in the file: every (map, fold) rmse equals the reference summing in file order (1e-9)" \
+    tdec "" --pipeline decisionTreeRegressor --grid decisionTreeRegressor.maxBins=8,32 \
+    --grid decisionTreeRegressor.maxDepth=7,12,20
 IGN=(--ignore c,d)
 tree_cv "decisionTreeRegressor (variance): maxDepth x minInstancesPerNode x minInfoGain, every (map, fold) rmse equals the numpy Spark reference (1e-9)" \
     treg "" --ignore c,d --pipeline decisionTreeRegressor --set decisionTreeRegressor.maxBins=256 \
