@@ -91,24 +91,31 @@ static int strindex__order_type(const pt_stage_fit_t *st)
     return 0;
 }
 
+/* s's handleInvalid flags from st's param and its per-column arrays for s->ncat columns, the
+ * part of the state that fit and unpack both make. 0 or -ENOMEM. */
+static int strindex__alloc(const pt_stage_fit_t *st, pt_stage_catidx_t *s)
+{
+    const char *hi = pt_stage_str(st, "handleInvalid");
+    s->keep = hi != NULL && strcmp(hi, "keep") == 0;
+    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
+    s->size = calloc(s->ncat, sizeof *s->size);
+    s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
+    s->labels = calloc(s->ncat, sizeof *s->labels);
+    return s->size == NULL || s->nlabels == NULL || s->labels == NULL ? -ENOMEM : 0;
+}
+
 /* The state from the training counts (n * mean of each indicator). 0, -EINVAL (a category
  * not in the training rows under handleInvalid error) or -ENOMEM, with err. */
 static int strindex__labels(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     pt_stage_catidx_t *s = calloc(1, sizeof *s);
-    const char *hi = pt_stage_str(st, "handleInvalid");
     size_t off;
     double nulls;
     st->state = s;
     if (s == NULL)
         goto nomem;
     s->ncat = in->ncat;
-    s->keep = hi != NULL && strcmp(hi, "keep") == 0;
-    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
-    s->size = calloc(s->ncat, sizeof *s->size);
-    s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
-    s->labels = calloc(s->ncat, sizeof *s->labels);
-    if (s->size == NULL || s->nlabels == NULL || s->labels == NULL)
+    if (strindex__alloc(st, s) != 0)
         goto nomem;
     s->p_tail = in->prev == NULL ? in->nmiss : 0; /* an imputer before took them */
     off = st->p_in - s->p_tail;
@@ -249,7 +256,6 @@ static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *e
     const msgpack_object *sz = pt_msgpack_get_obj(o, "category_sizes", MSGPACK_OBJECT_ARRAY,
                                                   err);
     const msgpack_object *tail = pt_msgpack_map_get(o, "passthrough_after");
-    const char *hi = pt_stage_str(st, "handleInvalid");
     pt_stage_catidx_t *s = calloc(1, sizeof *s);
     size_t used = 0;
     int rc = -ENOMEM;
@@ -268,12 +274,7 @@ static int strindex__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *e
         pt_seterr(err, "labels and category_sizes: expected arrays of one length");
         return -EBADMSG;
     }
-    s->keep = hi != NULL && strcmp(hi, "keep") == 0;
-    s->skip = hi != NULL && strcmp(hi, "skip") == 0;
-    s->size = calloc(s->ncat, sizeof *s->size);
-    s->nlabels = calloc(s->ncat, sizeof *s->nlabels);
-    s->labels = calloc(s->ncat, sizeof *s->labels);
-    if (s->size == NULL || s->nlabels == NULL || s->labels == NULL)
+    if (strindex__alloc(st, s) != 0)
         return -ENOMEM;
     for (size_t k = 0; k < s->ncat; k++) {
         const msgpack_object *v = &sz->via.array.ptr[k];
