@@ -1,6 +1,6 @@
 /* predict.c - `paratune predict`: apply a model file written by `tune --model-out`.
  *
- *   paratune predict --model FILE --data FILE --out FILE [--format auto|csv|libsvm]
+ *   paratune predict --model FILE --data FILE --out FILE|- [--format auto|csv|libsvm]
  *                    [--keep COL,...] [--sep auto|,|;|tab|'|'] [--missing TOKENS]
  *                    [--quiet]
  *
@@ -10,8 +10,8 @@
  * its probabilities. A CSV's columns are picked by name: the loader is given the model's
  * feature names as its feature list, in the model's order (pt_columns), so the file may
  * hold them in any order among other columns, which are not read; LIBSVM stays positional.
- * The output is a CSV, written whole through a temporary file and rename: the --keep columns'
- * text, then "prediction" and, for a binary classifier, "probability" (of class 1), for a
+ * The output is a CSV, written whole through a temporary file and rename (or through to
+ * standard output for "-", a FIFO or a device: pt_file): the --keep columns' text, then "prediction" and, for a binary classifier, "probability" (of class 1), for a
  * multiclass one "probability_0".."_{K-1}".
  */
 #include <errno.h>
@@ -51,8 +51,8 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* Writes the predictions as CSV through a temporary file (pt_file): the first nkept kept
- * columns of ds (--keep's; a categorical model's columns follow them),
+/* Writes the predictions as CSV through pt_file (a temporary file; "-": standard output):
+ * the first nkept kept columns of ds (--keep's; a categorical model's columns follow them),
  * "prediction", then the probability of class 1 for a binomial model or of every class for a
  * multinomial one; only the rows with keep[i] set (the others are dropped: a skipping
  * stringIndexer). */
@@ -291,7 +291,7 @@ int pt_predict_main(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h':
-            puts("usage: paratune predict --model FILE --data FILE --out FILE "
+            puts("usage: paratune predict --model FILE --data FILE --out FILE|- "
                  "[--format auto|csv|libsvm] [--keep COL,...] [--sep auto|,|;|tab|'|'] "
                  "[--missing TOKENS] [--quiet]");
             return PT_EXIT_OK;
@@ -307,6 +307,12 @@ int pt_predict_main(int argc, char **argv)
         return pt_bad_opt("--missing", NULL, "applies to CSV, not --format libsvm");
     if (keep_arg != NULL && pt_opt_names("--keep", keep_arg, &keep, &nkeep) != 0)
         return PT_EXIT_USAGE;
+    /* before anything is read: --out may not be an input, its directory must take it */
+    if (pt_file_check_outputs(&(pt_file_arg_t){"--out", out, 0}, 1,
+                              (const pt_file_arg_t[]){{"--model", model_path, 0},
+                                                      {"--data", data, 0}},
+                              2, err) != 0)
+        goto fail;
     if (pt_model_read(model_path, &m, err) != 0)
         goto fail;
     for (size_t k = 0; k < nkeep; k++)

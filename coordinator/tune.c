@@ -34,6 +34,7 @@
 #include "pt_dataset.h"
 #include "pt_eval.h"
 #include "pt_exit.h"
+#include "pt_file.h"
 #include "pt_image.h"
 #include "pt_log.h"
 #include "pt_model.h"
@@ -284,13 +285,27 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
 
 /* ---------------------------------------------------------------- phases */
 
+/* The outputs (--log, --model-out, the report on standard output) before anything is read:
+ * their directories, none an input or another output (pt_file_check_outputs). */
+static int check_outputs(const opts_t *o, char *err)
+{
+    const pt_file_arg_t out[] = {{"the report on standard output", "-", PT_FILE_COMPARE_ONLY},
+                                 {"--log", o->log, PT_FILE_REGULAR},
+                                 {"--model-out", o->model_out, 0}};
+    const pt_file_arg_t in[] = {{"--data", o->data, 0}};
+    return pt_file_check_outputs(out, 3, in, 1, err);
+}
+
 /* Every check of the options that needs no file: the pipeline and grid, the evaluator, what
  * the last stage must be; then the log (exists? --resume reads it) and the worker program. */
 static int check_options(sweep_t *s, char *err)
 {
     const opts_t *o = s->o;
     struct stat st;
+    int rc = check_outputs(o, err);
 
+    if (rc != 0)
+        return rc;
     s->spec = pt_spec_new(o->pipeline, err);
     if (s->spec == NULL)
         return -EINVAL;

@@ -10,12 +10,14 @@
  * Exit codes (pt_common.h): 0 done, 1 no answer (no best map, nothing in common) or a system
  * error, 2 bad usage or a file that is not a readable log.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "plog.h"
 #include "pt_common.h"
+#include "pt_file.h"
 
 static const char usage_text[] =
     "usage: paratune-log COMMAND FILE [options]\n"
@@ -41,7 +43,8 @@ static const char usage_text[] =
     "  timeline FILE --out SVG\n"
     "                        the jobs as an SVG Gantt chart, one lane per worker process\n"
     "\n"
-    "--out - writes to stdout; otherwise the SVG replaces SVG whole (temporary file, rename).\n"
+    "--out - writes to stdout; a FIFO, a device, /dev/fd/N are written to directly;\n"
+    "otherwise the SVG replaces SVG whole (temporary file, rename; a symbolic link's target).\n"
     "Exit status: 0 done, 1 no answer or a system error, 2 bad usage or not a readable log.\n";
 
 enum { OPT_X = 1, OPT_Y = 2, OPT_OUT = 4, OPT_AVERAGE = 8, OPT_MAPS = 16, OPT_PARTIAL = 32 };
@@ -155,5 +158,14 @@ int main(int argc, char **argv)
     for (size_t oi = 0; oi < sizeof options / sizeof *options; oi++)
         if ((commands[ci].required & options[oi].bit) && !(seen & options[oi].bit))
             return usage_error(a.cmd, "missing ", options[oi].name);
+    if (a.out != NULL) { /* before the log is read: not the log, a directory that takes it */
+        char err[PT_ERRLEN];
+        const pt_file_arg_t in[] = {{"the log", a.file[0], 0}, {"the log", a.file[1], 0}};
+        int rc = pt_file_check_outputs(&(pt_file_arg_t){"--out", a.out, 0}, 1, in, 2, err);
+        if (rc != 0) {
+            fprintf(stderr, "paratune-log: %s: %s\n", a.cmd, err);
+            return rc == -ENOMEM ? PT_EXIT_FAIL : PT_EXIT_USAGE;
+        }
+    }
     return commands[ci].run(&a);
 }
