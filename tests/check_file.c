@@ -462,6 +462,9 @@ START_TEST(test_check_outputs)
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 
     ck_assert_int_eq(pt_file_check_outputs(out, 2, in, 3, err), 0); /* nothing given */
+    out[1].path = fresh; /* after one not given */
+    ck_assert_int_eq(pt_file_check_outputs(out, 2, in, 3, err), 0);
+    out[1].path = NULL;
     out[0].path = fresh;
     ck_assert_int_eq(pt_file_check_outputs(out, 1, in, 3, err), 0);
     out[0].path = nodir;

@@ -264,7 +264,8 @@ static pt_file_t *begin_through(const char *path, const target_t *t, char *err)
     f->fd = -1;
     f->through = 1;
     if (t->kind == TO_FD) {
-        fflush(t->fd == 1 ? stdout : t->fd == 2 ? stderr : NULL); /* what stdio holds first */
+        if (t->fd == 1 || t->fd == 2) /* what stdio holds for it goes first */
+            fflush(t->fd == 1 ? stdout : stderr);
         if ((f->fd = fcntl(t->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
             saved = errno;
             pt_seterr(err, "%s: descriptor %d: %s", path, t->fd, strerror(saved));
@@ -375,9 +376,11 @@ static const char *arg_name(const pt_file_arg_t *a, char *buf, size_t n)
  * same directory, the same descriptor. */
 static int same_output(const target_t *a, const target_t *b)
 {
-    const char *ba = strrchr(a->path, '/'), *bb = strrchr(b->path, '/');
-    if (a->kind < 0 || b->kind < 0)
+    const char *ba, *bb;
+    if (a->kind < 0 || b->kind < 0) /* not given, or not resolved (PT_FILE_COMPARE_ONLY) */
         return 0;
+    ba = strrchr(a->path, '/');
+    bb = strrchr(b->path, '/');
     if (a->kind == TO_FD && b->kind == TO_FD && a->fd == b->fd)
         return 1;
     if (a->kind == TO_NEW || b->kind == TO_NEW)
