@@ -8,7 +8,7 @@
 O=$W/t90
 mkdir -p "$O/real" "$O/links"
 pt gen --rows 200 --features 4 --seed 3 --out "$O/d.csv" >/dev/null 2>&1
-T90_TUNE=(--data "$O/d.csv" --pipeline linearRegression --grid linearRegression.regParam=0.1,1
+T90_TUNE=(--data "$O/d.csv" --pipeline linearRegression --grid "linearRegression.regParam=0.1,1"
           --folds 2 --quiet)
 pt tune "${T90_TUNE[@]}" --model-out "$O/m.ptm" --log "$O/l.log" >/dev/null 2>&1
 T90_P=(--model "$O/m.ptm" --data "$O/d.csv")
@@ -27,7 +27,7 @@ t90_refused() {
     elif ! grep -qF -- "$want" "$O/r.err"; then echo "$*: lacks '$want': $(cat "$O/r.err")"; fi
 }
 # The hidden (temporary) files of a directory, if any.
-t90_stray() { ls -A "$1" | grep '^\.'; }
+t90_stray() { find "$1" -mindepth 1 -maxdepth 1 -name '.*'; }
 
 begin "outputs: a symbolic link's target is replaced whole in its own directory, the link stays"
 if [ ! -s "$O/plain.csv" ] || [ ! -s "$O/plain.svg" ] || [ ! -s "$O/m.ptm" ]; then
@@ -72,7 +72,7 @@ for cmd in predict timeline model; do
            want=$O/m.ptm ;;
     esac
     wait $rpid
-    if [ $rc -ne 0 ]; then msg="$cmd: exit $rc: $(cat "$O/e")"; break; fi
+    if [ "$rc" -ne 0 ]; then msg="$cmd: exit $rc: $(cat "$O/e")"; break; fi
     if [ ! -p "$O/fifo" ]; then msg="$cmd: the FIFO was replaced"; break; fi
     if ! cmp -s "$O/fifo.out" "$want"; then msg="$cmd: the reader got something else"; break; fi
 done
@@ -80,8 +80,8 @@ if [ -n "$msg" ]; then bad "$msg"; elif [ -n "$(t90_stray "$O")" ]; then bad "te
 else ok; fi
 
 begin "outputs: a character device node is written through, not replaced"
-if [ "$(id -u)" -ne 0 ] || ! mknod "$O/null" c "$(stat -c '%t' /dev/null | xargs printf '%d')" \
-     "$(stat -c '%T' /dev/null | xargs printf '%d')" 2>/dev/null; then
+if [ "$(id -u)" -ne 0 ] || ! mknod "$O/null" c $((16#$(stat -c %t /dev/null))) \
+     $((16#$(stat -c %T /dev/null))) 2>/dev/null; then
     skip "mknod needs root (a copy of /dev/null's node in the test directory)"
 else
     pt predict "${T90_P[@]}" --out "$O/null" 2>"$O/e"; r1=$?
