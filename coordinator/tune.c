@@ -533,6 +533,39 @@ static int indexes_missing(const sweep_t *s)
     return any;
 }
 
+/* A boosted last stage's validationIndicatorCol (a column of the data, read by the loader):
+ * one name for every param map, not a grid axis. *col := a copy (the caller frees), or NULL
+ * when unset. 0, -EINVAL with err, or -ENOMEM. */
+static int valid_col(const sweep_t *s, char **col, char *err)
+{
+    const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
+    char key[128];
+    int rc = 0;
+    *col = NULL;
+    snprintf(key, sizeof key, "%s.validationIndicatorCol", last);
+    for (size_t i = 0; rc == 0 && i < pt_spec_nmaps(s->spec); i++) {
+        pt_paramlist_t pl = {0};
+        const pt_value_t *v;
+        const char *name;
+        if (pt_spec_full(s->spec, i, &pl) != 0)
+            return -ENOMEM;
+        v = pt_paramlist_get(&pl, key);
+        name = v != NULL && v->str != NULL && v->str[0] != '\0' ? v->str : NULL;
+        if (i == 0 && name != NULL && (*col = strdup(name)) == NULL)
+            rc = -ENOMEM;
+        else if (i > 0 && (name == NULL ? *col != NULL : *col == NULL || strcmp(name, *col))) {
+            pt_seterr(err, "%s: one column for every param map (not a grid axis)", key);
+            rc = -EINVAL;
+        }
+        pt_paramlist_free(&pl);
+    }
+    if (rc != 0) {
+        free(*col);
+        *col = NULL;
+    }
+    return rc;
+}
+
 /* The categorical columns' indicators, and class ids from a label of class names. */
 static int categorical_data(sweep_t *s, int text_label, char *err)
 {
@@ -589,9 +622,13 @@ static int load_data(sweep_t *s, char *err)
     int is_cv = o->validator == PT_VALIDATOR_CV, rc;
     pt_load_opts_t lo;
     const char **cat_cols;
+    char *vcol;
     int text_label;
 
+    if ((rc = valid_col(s, &vcol, err)) != 0)
+        return rc;
     memset(&lo, 0, sizeof lo);
+    lo.valid_col = vcol;
     lo.format = o->format;
     lo.label = o->label;
     lo.fold_col = o->fold_col;
@@ -609,13 +646,16 @@ static int load_data(sweep_t *s, char *err)
     s->pl.is_cv = is_cv;
     s->pl.nblocks = is_cv ? (uint32_t)o->folds : 2;
     s->pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
-    if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
+    if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0) {
+        free(vcol);
         return rc;
+    }
     lo.impute = imputes(s) ? 1 : 2;
     if (lo.impute == 1)
         lo.place = NULL; /* the indicator columns widen the rows afterwards */
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
+    free(vcol);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
     /* the missing-value indicators, then the categorical ones go before them (the raw
