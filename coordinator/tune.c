@@ -559,6 +559,12 @@ static int valid_col(const sweep_t *s, char **col, char *err)
         }
         pt_paramlist_free(&pl);
     }
+    for (size_t k = 0; rc == 0 && *col != NULL && k < s->o->ncategorical; k++)
+        if (strcmp(s->o->categorical[k], *col) == 0) {
+            pt_seterr(err, "--categorical: column \"%s\" is the validation indicator column "
+                      "(%s)", *col, key);
+            rc = -EINVAL;
+        }
     if (rc != 0) {
         free(*col);
         *col = NULL;
@@ -623,7 +629,7 @@ static int load_data(sweep_t *s, char *err)
     pt_load_opts_t lo;
     const char **cat_cols;
     char *vcol;
-    int text_label;
+    int text_label, has_vcol;
 
     if ((rc = valid_col(s, &vcol, err)) != 0)
         return rc;
@@ -655,6 +661,7 @@ static int load_data(sweep_t *s, char *err)
         lo.place = NULL; /* the indicator columns widen the rows afterwards */
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
+    has_vcol = vcol != NULL;
     free(vcol);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
@@ -665,10 +672,12 @@ static int load_data(sweep_t *s, char *err)
     if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM &&
-        (o->features != NULL || o->ignore != NULL || o->weight_col != NULL)) {
+        (o->features != NULL || o->ignore != NULL || o->weight_col != NULL || has_vcol)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "
                   "columns)", o->features != NULL ? "--features"
-                              : o->ignore != NULL ? "--ignore" : "--weight-col", o->data);
+                              : o->ignore != NULL ? "--ignore"
+                              : o->weight_col != NULL ? "--weight-col" : "validationIndicatorCol",
+                  o->data);
         return -EINVAL;
     }
     if (s->ds->features == 0) {

@@ -45,6 +45,9 @@ Command line (as spark_trees.py's):
     every param map of a paratune log of [stringIndexer,]gbt{Classifier,Regressor} against cv,
     per (map, fold) and averages; maps that differ only in maxIter share one boosting run
     per fold, scored after each prefix (the reference's trees do not depend on maxIter).
+  spark_gbt.py gap --data bc.csv --fold-col fold --max-depth 3 --step-size 0.1 --max-iter 50
+    the classifier's areaUnderROC per variant against XGBoost hist (see gap; not Spark's
+    algorithm but for the variants it names, to say where the quality gap comes from)
 """
 import argparse
 import json
@@ -84,6 +87,23 @@ def loss_of(loss, y, F):
     return np.abs(y - F)
 
 
+def hessian(loss, y, F):
+    """The loss's second derivative in F (logistic 8 p (1 - p), p = 1 / (1 + exp(-2F));
+    squared 2; absolute: 1, no curvature), for gap's Newton leaves only."""
+    if loss == "logistic":
+        p = 1.0 / (1.0 + cexp(-2.0 * F))
+        return 8.0 * p * (1.0 - p)
+    return np.full(len(y), 2.0 if loss == "squared" else 1.0)
+
+
+def newton_leaves(tree, X, w, r, h):
+    """Sets every leaf of tree to sum(w r) / sum(w h) of the rows of X in it."""
+    leaves = [tree.leaf(x) for x in X]
+    for nd in set(leaves):
+        idx = np.array([i for i, lf in enumerate(leaves) if lf is nd])
+        nd.pred = float(np.sum(w[idx] * r[idx]) / np.sum(w[idx] * h[idx]))
+
+
 class RegTree:
     """One fitted variance tree over a shared Meta (spark_trees' Node tree)."""
 
@@ -114,7 +134,7 @@ class GBT:
     given arities), labels y (0/1 for the classifier), weights w (None: 1)."""
 
     def __init__(self, X, y, w, p_num, arity, kind, loss, max_iter, step, prm, thresholds=None,
-                 valid=None, tol=0.01):
+                 valid=None, tol=0.01, newton=False, first_weight=1.0):
         if kind == "classifier":
             if loss != "logistic":
                 raise ValueError("a classifier's loss is logistic")
@@ -146,8 +166,10 @@ class GBT:
             target = yy if m == 0 else residual(loss, yy, F)
             root = st.grow(self.meta, "variance", codes, target, w, rows, None, 0)
             tree = RegTree(self.meta, st.finish(root, "variance"))
+            if newton and m > 0:  # not Spark's (see gap): leaf = sum r / sum h of its rows
+                newton_leaves(tree, X, w, target, hessian(loss, yy, F))
             self.trees.append(tree)
-            tw = 1.0 if m == 0 else self.step
+            tw = first_weight if m == 0 else self.step
             F = F + tw * tree.predict(X)
             self.train_error.append(float(np.sum(w * loss_of(loss, yy, F)) / np.sum(w)))
             if valid is None:
@@ -164,9 +186,11 @@ class GBT:
         if valid is not None:
             self.trees = self.trees[:best_m]
 
+        self.first_weight = first_weight
+
     def weights(self, m=None):
         m = len(self.trees) if m is None else m
-        return [1.0] + [self.step] * (m - 1)
+        return [self.first_weight] + [self.step] * (m - 1)
 
     def margins_by_prefix(self, X, prefixes):
         """{m: F of the rows of X after the first m trees} for every m in prefixes."""
@@ -324,6 +348,33 @@ def read_indicator(path, col):
     return np.array([v in ("true", "1") for v in vals])
 
 
+def gap(a):
+    """Where Spark's GBT classifier's validation areaUnderROC stands against XGBoost hist
+    (eta = 2 stepSize, lambda 0, base_score 0.5, the same depth, rounds and bins) on --data's
+    folds, one of Spark's rules changed at a time: Newton leaves, tree 0 at weight stepSize."""
+    import xgboost as xgb
+    from sklearn.metrics import roc_auc_score
+    X, _, y, fold, _, _ = st.read(a.data, a.label, [], a.fold_col, None, st._ign(a))
+    variants = {"spark": (False, 1.0), "newton_leaves": (True, 1.0),
+                "tree0_at_stepSize": (False, a.step_size), "both": (True, a.step_size)}
+    out = {k: [] for k in list(variants) + ["xgboost_hist"]}
+    for f in range(int(fold.max()) + 1):
+        tr, va = fold != f, fold == f
+        for k, (nw, w0) in variants.items():
+            g = GBT(X[tr], y[tr], None, X.shape[1], [], "classifier", "logistic", a.max_iter,
+                    a.step_size, params_of(a), newton=nw, first_weight=w0)
+            F = g.margins_by_prefix(X[va], {a.max_iter})[a.max_iter]
+            out[k].append(float(roc_auc_score(y[va], F)))
+        prm = dict(max_depth=a.max_depth, max_bin=a.max_bins, tree_method="hist", eta=2 * a.step_size,
+                   reg_lambda=0.0, gamma=0.0, nthread=1, seed=0, objective="binary:logistic",
+                   base_score=0.5, min_child_weight=0)
+        bst = xgb.train(prm, xgb.DMatrix(X[tr], label=y[tr]), a.max_iter)
+        out["xgboost_hist"].append(float(roc_auc_score(y[va], bst.predict(xgb.DMatrix(X[va])))))
+    ref = float(np.mean(out["xgboost_hist"]))
+    return {k: {"auc": float(np.mean(v)), "vs_xgboost_pct": 100 * (float(np.mean(v)) - ref) / ref,
+                "folds": v} for k, v in out.items()}
+
+
 STAGE_KIND = {"gbtClassifier": "classifier", "gbtRegressor": "regressor"}
 
 
@@ -403,7 +454,7 @@ def checklog(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=["fit-predict", "cv", "checklog"])
+    ap.add_argument("mode", choices=["fit-predict", "cv", "checklog", "gap"])
     for name in ("train", "test", "data", "log", "weight-col", "thresholds", "valid-col"):
         ap.add_argument("--" + name)
     text = {"label": "label", "fold-col": "fold", "categorical": "", "ignore": "",
@@ -424,7 +475,8 @@ def main():
     for name, (default, allowed) in choices.items():
         ap.add_argument("--" + name, default=default, choices=allowed)
     a = ap.parse_args()
-    print(json.dumps({"fit-predict": fit_predict, "cv": cv, "checklog": checklog}[a.mode](a)))
+    print(json.dumps({"fit-predict": fit_predict, "cv": cv, "checklog": checklog,
+                      "gap": gap}[a.mode](a)))
 
 
 if __name__ == "__main__":
