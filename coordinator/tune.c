@@ -548,6 +548,45 @@ static int indexes_missing(const sweep_t *s)
     return any;
 }
 
+/* A boosted last stage's validationIndicatorCol (a column of the data, read by the loader):
+ * one name for every param map, not a grid axis. *col := a copy (the caller frees), or NULL
+ * when unset. 0, -EINVAL with err, or -ENOMEM. */
+static int valid_col(const sweep_t *s, char **col, char *err)
+{
+    const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
+    char key[128];
+    int rc = 0;
+    *col = NULL;
+    snprintf(key, sizeof key, "%s.validationIndicatorCol", last);
+    for (size_t i = 0; rc == 0 && i < pt_spec_nmaps(s->spec); i++) {
+        pt_paramlist_t pl = {0};
+        const pt_value_t *v;
+        const char *name;
+        if (pt_spec_full(s->spec, i, &pl) != 0)
+            return -ENOMEM;
+        v = pt_paramlist_get(&pl, key);
+        name = v != NULL && v->str != NULL && v->str[0] != '\0' ? v->str : NULL;
+        if (i == 0 && name != NULL && (*col = strdup(name)) == NULL)
+            rc = -ENOMEM;
+        else if (i > 0 && (name == NULL ? *col != NULL : *col == NULL || strcmp(name, *col))) {
+            pt_seterr(err, "%s: one column for every param map (not a grid axis)", key);
+            rc = -EINVAL;
+        }
+        pt_paramlist_free(&pl);
+    }
+    for (size_t k = 0; rc == 0 && *col != NULL && k < s->o->ncategorical; k++)
+        if (strcmp(s->o->categorical[k], *col) == 0) {
+            pt_seterr(err, "--categorical: column \"%s\" is the validation indicator column "
+                      "(%s)", *col, key);
+            rc = -EINVAL;
+        }
+    if (rc != 0) {
+        free(*col);
+        *col = NULL;
+    }
+    return rc;
+}
+
 /* The categorical columns' indicators, and class ids from a label of class names. */
 static int categorical_data(sweep_t *s, int text_label, char *err)
 {
@@ -604,9 +643,13 @@ static int load_data(sweep_t *s, char *err)
     int is_cv = o->validator == PT_VALIDATOR_CV, rc;
     pt_load_opts_t lo;
     const char **cat_cols;
-    int text_label;
+    char *vcol;
+    int text_label, has_vcol;
 
+    if ((rc = valid_col(s, &vcol, err)) != 0)
+        return rc;
     memset(&lo, 0, sizeof lo);
+    lo.valid_col = vcol;
     lo.format = o->format;
     lo.label = o->label;
     lo.fold_col = o->fold_col;
@@ -624,13 +667,17 @@ static int load_data(sweep_t *s, char *err)
     s->pl.is_cv = is_cv;
     s->pl.nblocks = is_cv ? (uint32_t)o->folds : 2;
     s->pl.kind = is_cv ? PT_IMAGE_CV : PT_IMAGE_TVS;
-    if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0)
+    if ((rc = categorical_opts(o, &lo, &cat_cols, &text_label, err)) != 0) {
+        free(vcol);
         return rc;
+    }
     lo.impute = imputes(s) ? 1 : 2;
     if (lo.impute == 1)
         lo.place = NULL; /* the indicator columns widen the rows afterwards */
     s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
+    has_vcol = vcol != NULL;
+    free(vcol);
     if (s->ds == NULL)
         return s->pl.system_error ? -EIO : -EINVAL;
     /* the missing-value indicators, then the categorical ones go before them (the raw
@@ -640,10 +687,12 @@ static int load_data(sweep_t *s, char *err)
     if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM &&
-        (o->features != NULL || o->ignore != NULL || o->weight_col != NULL)) {
+        (o->features != NULL || o->ignore != NULL || o->weight_col != NULL || has_vcol)) {
         pt_seterr(err, "%s: %s is LIBSVM, whose features have no names (the options name CSV "
                   "columns)", o->features != NULL ? "--features"
-                              : o->ignore != NULL ? "--ignore" : "--weight-col", o->data);
+                              : o->ignore != NULL ? "--ignore"
+                              : o->weight_col != NULL ? "--weight-col" : "validationIndicatorCol",
+                  o->data);
         return -EINVAL;
     }
     if (s->ds->features == 0) {

@@ -1,7 +1,8 @@
 /* check_gbt.c - unit tests for pt_gbt: the prefix property (the first m trees of a boost are
  * the boost with maxIter m, bit for bit, with subsampling and feature subsets too), margins
- * in two steps equal to predict, the pack / unpack round trip, refusals, and a one-round
- * boost equal to the variance tree on the labels. */
+ * in two steps equal to predict, the pack / unpack round trip, refusals, a one-round
+ * boost equal to the variance tree on the labels, and the early stop on validation rows
+ * (Spark's rule, the trees kept per maxIter). */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -192,6 +193,78 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* Early stop: the first 400 rows train, the last 200 (coded on the training bins) are the
+ * validation rows. The errors per round are the weighted mean loss of predict's margins,
+ * the rounds kept pass Spark's rule and the next one fails it, a smaller maxIter is the
+ * prefix, and pt_gbt_kept says so. */
+START_TEST(early_stop)
+{
+    for (size_t K = 0; K <= 2; K += 2) {
+        gset_t *s = malloc(sizeof *s);
+        tu_data_t t;
+        tu_mat_t mv = {s->x + 400 * P, P};
+        pt_tree_data_t vd;
+        char err[512];
+        double F[200], pred[200];
+        size_t nv, kept;
+        make_gset(s, K);
+        ck_assert_int_eq(tu_make(&t, s->x, s->y, s->w, 400, P, 0, NULL, K, 32), 0);
+        vd = t.d;
+        vd.n = 200;
+        vd.codes = malloc(pt_bins_code_bytes(&t.bins, 200) + 1);
+        pt_bins_code(&t.bins, tu_rows, &mv, 200, 0, 200, (void *)vd.codes);
+        vd.y = s->y + 400;
+        vd.w = s->w + 400;
+        pt_gbt_params_t prm = gparams(K, 80);
+        prm.valid = &vd;
+        prm.validation_tol = 0.01;
+        pt_gbt_t *g = pt_gbt_fit(&t.d, &prm, err);
+        ck_assert_msg(g != NULL, "%s", err);
+        const double *e = pt_gbt_validation(g, &nv);
+        kept = pt_gbt_trees(g);
+        ck_assert_uint_lt(kept, 80); /* it stopped: the tree that stopped it went */
+        ck_assert_uint_eq(nv, kept + 1);
+        for (size_t m = 1; m <= kept; m++) {
+            double es = 0, ws = 0;
+            pt_gbt_predict(g, m, s->x + 400 * P, 200, pred, F, NULL);
+            for (size_t i = 0; i < 200; i++) {
+                double y = K ? 2 * s->y[400 + i] - 1 : s->y[400 + i];
+                double l = K ? 2 * log1p(exp(-2 * y * F[i])) : (y - F[i]) * (y - F[i]);
+                es += s->w[400 + i] * l;
+                ws += s->w[400 + i];
+            }
+            ck_assert_double_eq_tol(e[m - 1], es / ws, 1e-12 * (1 + es / ws));
+            if (m > 1) /* each kept round gained at least tol x max(e, 0.01) */
+                ck_assert(e[m - 2] - e[m - 1] >= 0.01 * fmax(e[m - 1], 0.01));
+            ck_assert_uint_eq(pt_gbt_kept(g, m), m);
+        }
+        ck_assert(e[kept - 1] - e[kept] < 0.01 * fmax(e[kept], 0.01));
+        ck_assert_uint_eq(pt_gbt_kept(g, kept + 1), kept);
+        ck_assert_uint_eq(pt_gbt_kept(g, 0), kept);
+        ck_assert_uint_eq(pt_gbt_max_iter(g), 80);
+        if (kept > 2) { /* maxIter = kept - 1: the prefix, no stop */
+            double a[200], b[200];
+            prm.max_iter = (int)kept - 1;
+            pt_gbt_t *h = pt_gbt_fit(&t.d, &prm, err);
+            ck_assert_ptr_nonnull(h);
+            ck_assert_uint_eq(pt_gbt_trees(h), kept - 1);
+            pt_gbt_predict(g, kept - 1, s->x, 200, a, NULL, NULL);
+            pt_gbt_predict(h, 0, s->x, 200, b, NULL, NULL);
+            ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
+            pt_gbt_destroy(&h);
+        }
+        prm.validation_tol = -1;
+        ck_assert_ptr_null(pt_gbt_fit(&t.d, &prm, err));
+        ck_assert_ptr_nonnull(strstr(err, "validationTol"));
+        pt_gbt_destroy(&g);
+        free((void *)vd.codes);
+        tu_free(&t);
+        tu_free(&s->t);
+        free(s);
+    }
+}
+END_TEST
+
 Suite *suite_gbt(void)
 {
     Suite *s = suite_create("gbt");
@@ -200,6 +273,7 @@ Suite *suite_gbt(void)
     tcase_add_test(tc, first_round_is_the_tree_on_the_labels);
     tcase_add_test(tc, pack_round_trip);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, early_stop);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -104,9 +104,11 @@ static int find_list(const hdr_t *h, const pt_columns_t *c, const char *src,
         } else if (seen[j]) {
             pt_seterr(h->err, "%s: column \"%s\" is named twice", src, txt);
             rc = -EINVAL;
-        } else if (no_roles && (j == c->label || j == c->fold || j == c->weight)) {
+        } else if (no_roles && (j == c->label || j == c->fold || j == c->weight ||
+                                j == c->valid)) {
             pt_seterr(h->err, "%s: column \"%s\" is the %s column%s", src, txt,
-                      j == c->label ? "label" : j == c->fold ? "fold" : "weight",
+                      j == c->label ? "label" : j == c->fold ? "fold"
+                      : j == c->weight ? "weight" : "validation indicator",
                       col != NULL ? ", not a feature" : " (it is never a feature)");
             rc = -EINVAL;
         } else {
@@ -123,7 +125,7 @@ static int find_list(const hdr_t *h, const pt_columns_t *c, const char *src,
 static int find_roles(const hdr_t *h, const pt_load_opts_t *o, pt_columns_t *c)
 {
     const char *label = o->label ? o->label : "label";
-    c->label = c->fold = c->weight = -1;
+    c->label = c->fold = c->weight = c->valid = -1;
     if (!o->no_label && (c->label = lookup(h, label)) < 0)
         return not_found(h, NULL, label);
     if (o->fold_col != NULL && (c->fold = lookup(h, o->fold_col)) < 0)
@@ -137,6 +139,13 @@ static int find_roles(const hdr_t *h, const pt_load_opts_t *o, pt_columns_t *c)
     if (c->weight >= 0 && (c->weight == c->label || c->weight == c->fold)) {
         pt_seterr(h->err, "--weight-col: column \"%s\" is the %s column", o->weight_col,
                   c->weight == c->label ? "label" : "fold");
+        return -EINVAL;
+    }
+    if (o->valid_col != NULL && (c->valid = lookup(h, o->valid_col)) < 0)
+        return not_found(h, "validationIndicatorCol", o->valid_col);
+    if (c->valid >= 0 && (c->valid == c->label || c->valid == c->fold || c->valid == c->weight)) {
+        pt_seterr(h->err, "validationIndicatorCol: column \"%s\" is the %s column", o->valid_col,
+                  c->valid == c->label ? "label" : c->valid == c->fold ? "fold" : "weight");
         return -EINVAL;
     }
     return 0;
@@ -153,6 +162,7 @@ static int map_features(const hdr_t *h, const pt_load_opts_t *o, pt_columns_t *c
         c->role[j] = (ssize_t)j == c->label ? PT_COL_LABEL
                      : (ssize_t)j == c->fold ? PT_COL_FOLD
                      : (ssize_t)j == c->weight ? PT_COL_WEIGHT
+                     : (ssize_t)j == c->valid ? PT_COL_VALID
                      : o->feature_cols != NULL ? PT_COL_SKIP
                                                : 0;
     if (o->feature_cols != NULL) {
@@ -213,7 +223,7 @@ int pt_columns_map(const char *path, char *const *names, size_t ncols,
     int rc;
 
     memset(c, 0, sizeof *c);
-    c->label = c->fold = c->weight = -1;
+    c->label = c->fold = c->weight = c->valid = -1;
     if (o->feature_cols != NULL && o->ignore_cols != NULL) {
         pt_seterr(err, "--features and --ignore: give one or the other");
         return -EINVAL;

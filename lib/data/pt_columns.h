@@ -23,6 +23,7 @@
 #define PT_COL_LABEL (-2)
 #define PT_COL_FOLD (-3)
 #define PT_COL_WEIGHT (-4)
+#define PT_COL_VALID (-5) /* the validation indicator column (valid_col) */
 
 typedef struct {
     size_t ncols;
@@ -33,6 +34,7 @@ typedef struct {
     size_t nkeep;
     size_t *keep_col;    /* nkeep: the column of kept text k (keep_cols' order) */
     ssize_t label, fold, weight; /* their columns, -1 when there is none */
+    ssize_t valid;       /* the validation indicator's column, -1 when none */
 } pt_columns_t;
 
 /* Maps the header names[0..ncols) (unique, as pt_csv checks) of the CSV file path by the

@@ -53,6 +53,7 @@
 #define KIND_FOLD PT_COL_FOLD
 #define KIND_SKIP PT_COL_SKIP
 #define KIND_WEIGHT PT_COL_WEIGHT
+#define KIND_VALID PT_COL_VALID
 #define PARSE_THREADS_MAX PT_CSV_CHUNKS_MAX /* CSV row parsing threads, at most */
 #define PARSE_CHUNK_MIN (1u << 20) /* bytes of text per thread, at least (automatic count) */
 
@@ -336,6 +337,47 @@ int pt_csv_check_missing(const char *list, char *err)
         }
     }
     return 0;
+}
+
+/* The validation indicator's field j (KIND_VALID) of the row [line, eol) on line lineno
+ * starting at p: true / false (any case) or 1 / 0, quoted or not, into *v; *next the
+ * separator or eol after it. 0; 1 when it is not one of these and !exact (the row is then
+ * read exactly); else -EINVAL with "FILE:LINE: column NAME: ..." (a quoting error or a
+ * ragged row first). */
+static int field_bool(const csv_t *c, size_t lineno, size_t j, const char *line,
+                      const char *eol, const char *p, int exact, int *v, const char **next)
+{
+    const char *a, *b, *fe;
+    char txt[PT_SCAN_SHOW_MAX + 4], col[PT_SCAN_SHOW_MAX + 4];
+    int esc, qwhy = scan_field(p, eol, c->sep, &a, &b, &fe, &esc);
+    size_t len;
+    if (qwhy == FIELD_OK) {
+        while (a < b && pt_scan_blank_char(*a))
+            a++;
+        while (b > a && pt_scan_blank_char(b[-1]))
+            b--;
+        len = (size_t)(b - a);
+        *next = fe;
+        if ((len == 4 && strncasecmp(a, "true", 4) == 0) || (len == 1 && *a == '1')) {
+            *v = 1;
+            return 0;
+        }
+        if ((len == 5 && strncasecmp(a, "false", 5) == 0) || (len == 1 && *a == '0')) {
+            *v = 0;
+            return 0;
+        }
+    }
+    if (!exact)
+        return 1;
+    if (qwhy != FIELD_OK)
+        return quote_error(c, lineno, j, line, p, a, fe, qwhy);
+    if (row_fields(line, eol, c->sep) != c->ncols)
+        return ragged(c, lineno, line, eol);
+    pt_scan_show(txt, a, (size_t)(b - a));
+    pt_scan_show(col, c->cols[j], strlen(c->cols[j]));
+    pt_seterr(c->err, "%s:%zu: column %s: expected true, false, 1 or 0 (validationIndicatorCol), "
+              "got \"%s\"", c->path, lineno + pt_scan_count(line, p, '\n'), col, txt);
+    return -EINVAL;
 }
 
 /* Field j of the row [line, eol) (on line lineno) starting at p, by the full rules. On
@@ -650,6 +692,11 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
         if (kd == KIND_SKIP) {
             if ((q = field_end(c, lineno, j, line, eol, fs, sep, quoted, exact)) == NULL)
                 return exact ? -EINVAL : 1;
+        } else if (kd == KIND_VALID) {
+            int bv = 0, brc = field_bool(c, lineno, j, line, eol, fs, exact, &bv, &q);
+            if (brc != 0)
+                return brc;
+            v = bv;
         } else {
             q = kd == KIND_FOLD ? NULL : field_fast(fs, eol, sep, &v);
             if (kd == KIND_WEIGHT && q != NULL && v < 0.0)
@@ -671,10 +718,13 @@ parse_row(csv_chunk_t *k, const char *line, const char *eol, size_t lineno, size
             ds->fold[r] = (int32_t)v;
         else if (kd == KIND_WEIGHT)
             ds->w[d] = v;
+        else if (kd == KIND_VALID)
+            ds->valid[r] = (uint8_t)v;
     }
     if (!k->no_label)
         k->fpsum += pt_dataset_row_hash(r, xr, nfeat, ds->y[d], ds->fold ? &ds->fold[r] : NULL) +
-                    (ds->w != NULL ? pt_dataset_weight_hash(r, ds->w[d]) : 0);
+                    (ds->w != NULL ? pt_dataset_weight_hash(r, ds->w[d]) : 0) +
+                    (ds->valid != NULL ? pt_dataset_valid_hash(r, ds->valid[r]) : 0);
     return 0;
 }
 
@@ -1158,6 +1208,8 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
     if (nfeat != 0 && rows > SIZE_MAX / sizeof(double) / nfeat)
         goto nomem;
     if (fi >= 0 && (ds->fold = pt_alloc_array(rows, sizeof(int32_t), 0)) == NULL)
+        goto nomem;
+    if (cm.valid >= 0 && (ds->valid = pt_alloc_array(rows, 1, 0)) == NULL)
         goto nomem;
     if (o->place != NULL) {
         const size_t *pos = NULL;

@@ -140,6 +140,7 @@ void pt_dataset_destroy(pt_dataset_t **pd)
     }
     free(ds->weight_name);
     free(ds->fold);
+    free(ds->valid);
     pt_strv_free(ds->names, ds->features);
     free(ds->label_name);
     if (ds->kept_names != NULL)
@@ -179,6 +180,11 @@ uint64_t pt_dataset_weight_hash(size_t r, double w)
     return pt_mix64(pt_hash64(PT_FNV_SEED ^ pt_mix64(~(uint64_t)r), &w, sizeof w));
 }
 
+uint64_t pt_dataset_valid_hash(size_t r, int valid)
+{
+    return pt_mix64(pt_mix64((uint64_t)r * 0x9e3779b97f4a7c15ULL) ^ (valid ? 0x7456ULL : 0x6656ULL));
+}
+
 uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds)
 {
     uint64_t sum = 0;
@@ -187,6 +193,7 @@ uint64_t pt_dataset_fingerprint(const pt_dataset_t *ds)
     for (size_t r = 0; r < ds->rows; r++)
         sum += pt_dataset_row_hash(r, ds->x + r * ds->features, ds->features, ds->y[r],
                                    ds->fold ? &ds->fold[r] : NULL) +
-               (ds->w != NULL ? pt_dataset_weight_hash(r, ds->w[r]) : 0);
+               (ds->w != NULL ? pt_dataset_weight_hash(r, ds->w[r]) : 0) +
+               (ds->valid != NULL ? pt_dataset_valid_hash(r, ds->valid[r]) : 0);
     return pt_dataset_fp_finish(ds->rows, ds->features, ds->fold != NULL, sum);
 }

@@ -22,6 +22,8 @@ typedef struct {
     double *w;          /* rows weights from the weight column (finite, >= 0), or NULL when
                            none was asked (every row weighs 1); borrowed with x and y */
     char *weight_name;  /* the weight column's name, or NULL */
+    uint8_t *valid;     /* rows (the file's order, as fold) of the validation indicator
+                           column (valid_col): 1 true, 0 false; NULL when none was asked */
     char **names;       /* features column names (CSV header; "f1".."fN" for LIBSVM) */
     char *label_name;   /* the label column's name ("label" for LIBSVM) */
     size_t nkept;       /* CSV columns copied as text (pt_load_opts_t.keep_cols), in that order */
@@ -63,6 +65,8 @@ typedef struct {
     const char *label;    /* CSV label column name; NULL means "label" */
     const char *fold_col; /* CSV integer fold column, not a feature; NULL for none */
     const char *weight_col; /* CSV weight column (weightCol), not a feature; NULL for none */
+    const char *valid_col; /* CSV boolean column (a boosted stage's validationIndicatorCol:
+                              true, false, 1 or 0), not a feature; NULL for none */
     int num_folds;        /* when fold_col is set: every value must be in [0, num_folds) */
     size_t features;      /* LIBSVM: number of features; 0 means the largest index seen */
     int no_label;         /* CSV: read no label column (y is NaN; a column named like the
@@ -152,5 +156,7 @@ uint64_t pt_dataset_fp_finish(size_t rows, size_t features, int has_fold, uint64
 /* Row r's weight's share of the fingerprint, added to the row's share when the data has a
  * weight column (so that other weights make another fingerprint). */
 uint64_t pt_dataset_weight_hash(size_t r, double w);
+/* Row r's validation indicator's share of the fingerprint (the data has such a column). */
+uint64_t pt_dataset_valid_hash(size_t r, int valid);
 
 #endif

@@ -28,6 +28,7 @@ struct pt_image_builder {
     int fd;              /* read-write descriptor of the unlinked shm object */
     char *base;          /* its read-write mapping */
     pt_image_hdr_t h;
+    const uint8_t *valid; /* the rows' validation indicators in input order, or NULL */
 };
 
 void pt_image_abort(pt_image_builder_t **pb)
@@ -83,6 +84,8 @@ int pt_image_begin(size_t rows, size_t features, uint32_t nblocks, pt_image_kind
     h->total_size = h->x_off + (uint64_t)rows * features * sizeof(double);
     h->rid_off = align64(h->total_size); /* the input row numbers after x */
     h->total_size = h->rid_off + (uint64_t)rows * sizeof(uint64_t);
+    h->valid_off = h->total_size; /* a byte per row, kept only with an indicator column */
+    h->total_size = align64(h->valid_off + rows);
 
     if ((rc = pt_shm_create((size_t)h->total_size, &b->fd, &base, err)) != 0)
         goto fail;
@@ -207,6 +210,10 @@ int pt_image_end(pt_image_builder_t **pb, const int32_t *block_of_row, const siz
         goto out;
     for (size_t r = 0; r < n; r++)
         ((uint64_t *)(b->base + h->rid_off))[dst[r]] = r;
+    for (size_t r = 0; b->valid != NULL && r < n; r++)
+        ((uint8_t *)(b->base + h->valid_off))[dst[r]] = b->valid[r] != 0;
+    if (b->valid == NULL)
+        h->valid_off = 0;
     /* rows are at pos[r] (or r); to[] maps each position to the row's block position */
     if ((to = malloc(n * sizeof *to)) == NULL) {
         pt_seterr(err, "out of memory");
@@ -266,6 +273,7 @@ int pt_image_build(const pt_dataset_t *ds, const int32_t *block_of_row, uint32_t
         return rc;
     }
     b->h.cat_missing = ds->cat_missing;
+    b->valid = ds->valid;
     b->h.ncat = ds->ncat < PT_IMAGE_MAX_CAT ? ds->ncat : PT_IMAGE_MAX_CAT;
     for (size_t k = 0; k < b->h.ncat; k++)
         b->h.cat_size[k] = ds->cat_size[k];
@@ -289,7 +297,8 @@ static int image_check(const pt_shm_seg_t *seg, int fd, char *err)
     if (memcmp(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC) != 0 ||
         h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)seg->size ||
         h->x_off + h->rows * h->features * sizeof(double) > h->rid_off ||
-        h->rid_off + h->rows * sizeof(uint64_t) != h->total_size ||
+        h->rid_off + h->rows * sizeof(uint64_t) > h->total_size ||
+        (h->valid_off != 0 && h->valid_off + h->rows > h->total_size) ||
         (h->w_off != 0 && (h->w_off < h->y_off || h->w_off + h->rows * sizeof(double) > h->x_off))) {
         pt_seterr(err, "image descriptor %d: not a paratune image of version %d", fd,
                   PT_IMAGE_VERSION);
@@ -353,6 +362,15 @@ const uint64_t *pt_image_block_rid(const pt_image_t *img, size_t b)
     return (const uint64_t *)(c + img->hdr->rid_off) + bs[b];
 }
 
+const uint8_t *pt_image_block_valid(const pt_image_t *img, size_t b)
+{
+    const char *c = img->seg.base;
+    const uint64_t *bs = (const uint64_t *)(c + img->hdr->block_off);
+    if (img->hdr->valid_off == 0)
+        return NULL;
+    return (const uint8_t *)(c + img->hdr->valid_off) + bs[b];
+}
+
 void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds)
 {
     pt_image_hdr_t *h = &b->h;
@@ -363,4 +381,5 @@ void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds)
         h->cat_size[k] = k < h->ncat ? ds->cat_size[k] : 0;
     for (size_t k = 0; k < PT_IMAGE_MAX_MISS; k++)
         h->miss_col[k] = k < h->nmiss ? (uint32_t)ds->miss_col[k] : 0;
+    b->valid = ds->valid;
 }

@@ -6,7 +6,7 @@
  * header, every array 64-byte aligned):
  *   header | block_start[nblocks + 1] (uint64 row offsets) | y[rows] (double) |
  *   [w[rows] (double): the rows' weights, only with a weight column] |
- *   x[rows * features] (double, row-major)
+ *   x[rows * features] (double, row-major) | rid[rows] (uint64) | valid[rows] (uint8)
  * Rows of block b are rows block_start[b] .. block_start[b+1]-1, so every training and
  * validation set is a few contiguous blocks that BLAS reads in place.
  * kind PT_IMAGE_CV: block f is fold f; PT_IMAGE_TVS: block 0 trains, block 1 validates.
@@ -20,8 +20,9 @@
 #include "pt_dataset.h"
 
 #define PT_IMAGE_MAGIC "PTIMAGE"
-#define PT_IMAGE_VERSION 7 /* 2: no row index (version 1 had one, never read); 3: ncat;
-                             4: nmiss; 5: w_off (row weights); 6: cat_missing; 7: rid_off */
+#define PT_IMAGE_VERSION 8 /* 2: no row index (version 1 had one, never read); 3: ncat;
+                             4: nmiss; 5: w_off (row weights); 6: cat_missing; 7: rid_off;
+                             8: valid_off */
 #define PT_IMAGE_MAX_CAT 32 /* categorical columns an image describes */
 #define PT_IMAGE_MAX_MISS 32 /* columns with missing values (PT_MISSING_MAX) */
 
@@ -51,6 +52,9 @@ typedef struct {
     /* the input row number (0-based) of each image row: rid[rows] (uint64) at rid_off, after
      * x; within a block ascending (pt_image_block_rid) */
     uint64_t rid_off;
+    /* the validation indicator (validationIndicatorCol, pt_dataset_t.valid): valid[rows]
+     * (uint8, 1 true) at valid_off, after rid, in the rows' order; 0 when the data has none */
+    uint64_t valid_off;
 } pt_image_hdr_t;
 
 typedef struct pt_image pt_image_t;
@@ -90,7 +94,8 @@ int pt_image_end(pt_image_builder_t **b, const int32_t *block_of_row, const size
 void pt_image_abort(pt_image_builder_t **b);
 /* Records ds's feature layout beyond plain numbers in the header pt_image_end writes: its
  * categorical columns' sizes and missing-value indicators (as pt_image_build does), for rows
- * written into the builder by the caller (a categorical load widened into the image). */
+ * written into the builder by the caller (a categorical load widened into the image); and
+ * its validation indicators (ds->valid, borrowed until pt_image_end, which places them). */
 void pt_image_describe(pt_image_builder_t *b, const pt_dataset_t *ds);
 
 /* Maps the image behind fd PROT_READ and checks its header. Owned; NULL with err set. The
@@ -107,6 +112,9 @@ const double *pt_image_block(const pt_image_t *img, size_t b, const double **y, 
 const double *pt_image_w(const pt_image_t *img);
 /* Block b's weights (as many as its rows), or NULL when the image has none. b < nblocks. */
 const double *pt_image_block_w(const pt_image_t *img, size_t b);
+/* Block b's validation indicators (1: a row boosting holds out for its early stop), or NULL
+ * when the data has no such column. b < nblocks. */
+const uint8_t *pt_image_block_valid(const pt_image_t *img, size_t b);
 /* The input row numbers (0-based, the file's order) of block b's rows, ascending: the tree
  * learner sums a training set's rows in the file's order, as Spark does on one partition. */
 const uint64_t *pt_image_block_rid(const pt_image_t *img, size_t b);

@@ -180,6 +180,14 @@ pt_tree_t *pt_forest_tree_mut(pt_forest_t *f, size_t t)
     return &f->trees[t];
 }
 
+void pt_forest_truncate(pt_forest_t *f, size_t n)
+{
+    for (size_t t = n; t < f->ntrees; t++)
+        pt_tree_free(&f->trees[t]);
+    if (n < f->ntrees)
+        f->ntrees = n;
+}
+
 const uint32_t *pt_forest_arity(const pt_forest_t *f, size_t *p_num)
 {
     *p_num = f->p_num;

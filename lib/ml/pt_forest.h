@@ -80,6 +80,8 @@ void pt_forest_tree_cfg(const pt_tree_data_t *d, const pt_forest_params_t *prm,
  * pt_gbt.h) and fills them through pt_forest_tree_mut. Owned (pt_forest_destroy) or NULL. */
 pt_forest_t *pt_forest_shell(size_t p, size_t p_num, const uint32_t *arity, size_t ntrees);
 pt_tree_t *pt_forest_tree_mut(pt_forest_t *f, size_t t);
+/* Keeps the first n trees of f (n <= its count), freeing the rest: boosting's early stop. */
+void pt_forest_truncate(pt_forest_t *f, size_t n);
 /* The categorical features' arities of f (read only, p - p_num of them); *p_num := its
  * continuous features. */
 const uint32_t *pt_forest_arity(const pt_forest_t *f, size_t *p_num);

@@ -20,6 +20,10 @@ struct pt_gbt {
     pt_gbt_loss_t loss;
     double step;
     double *thresholds;    /* 2, or NULL */
+    size_t max_iter;       /* the fit's maxIter */
+    double tol;            /* validationTol */
+    double *verr;          /* nverr validation errors, one per round grown, or NULL */
+    size_t nverr;
 };
 
 /* Rows per block of prediction. */
@@ -50,6 +54,7 @@ void pt_gbt_destroy(pt_gbt_t **pg)
         return;
     pt_forest_destroy(&g->trees);
     free(g->thresholds);
+    free(g->verr);
     free(g);
     *pg = NULL;
 }
@@ -86,6 +91,64 @@ static double residual(pt_gbt_loss_t loss, double f, double y)
     default:
         return y < f ? -1.0 : 1.0; /* Spark: -(if (label - prediction < 0) 1.0 else -1.0) */
     }
+}
+
+/* The loss at margin f for label y (mllib/tree/loss computeError): logistic
+ * 2 log(1 + exp(-2yF)) with Spark's log1pExp, squared (y - F)^2, absolute |y - F|. */
+static double loss_error(pt_gbt_loss_t loss, double f, double y)
+{
+    double x = -2 * y * f;
+    switch (loss) {
+    case PT_GBT_LOGISTIC:
+        return 2 * (x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)));
+    case PT_GBT_SQUARED:
+        return (y - f) * (y - f);
+    default:
+        return fabs(y - f);
+    }
+}
+
+/* Spark's rule on the first m of n validation errors e: the trees kept (bestM). Round j
+ * >= 1 stops the boosting when best - e_j < tol max(e_j, 0.01), else a smaller e_j is the
+ * new best (bestM = j + 1). */
+static size_t kept_of(const double *e, size_t n, double tol, size_t m)
+{
+    size_t best_m = 1;
+    double best = e[0];
+    if (m > n)
+        m = n;
+    for (size_t j = 1; j < m; j++) {
+        if (best - e[j] < tol * fmax(e[j], 0.01))
+            break;
+        if (e[j] < best) {
+            best = e[j];
+            best_m = j + 1;
+        }
+    }
+    return best_m;
+}
+
+/* 1 when round m's error e[m] stops the boosting (the rounds before did not): best, the
+ * error of the best round before it, - e[m] < tol max(e[m], 0.01). */
+static int stops(const double *e, size_t m, double tol)
+{
+    double best = e[kept_of(e, m, tol, m) - 1];
+    return best - e[m] < tol * fmax(e[m], 0.01);
+}
+
+/* The validation error of margins F on v (labels y): the weighted mean of the loss, summed
+ * in the file's order (v->order when set). */
+static double valid_error(const pt_tree_data_t *v, pt_gbt_loss_t loss, const double *y,
+                          const double *F)
+{
+    double es = 0, ws = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        size_t i = v->order != NULL ? v->order[k] : k;
+        double w = v->w != NULL ? v->w[i] : 1.0;
+        es += w * loss_error(loss, F[i], y[i]);
+        ws += w;
+    }
+    return es / ws;
 }
 
 /* Round m's streams: its row draw and its trees' feature subsets, from (seed, m) alone. */
@@ -140,9 +203,11 @@ static int add_tree(const pt_tree_t *t, const pt_tree_data_t *d, double w, doubl
     return 0;
 }
 
-/* The boosting rounds on d (checked) into g's trees; y the mapped labels. */
+/* The boosting rounds on d (checked) into g's trees; y the mapped labels; with validation
+ * rows (prm->valid, mapped labels yv) their margins and errors per round (g->verr) and
+ * Spark's stop, the trees then cut to the ones kept. */
 static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *prm,
-                 const double *y, char *err)
+                 const double *y, const double *yv, char *err)
 {
     size_t n = d->n, M = (size_t)prm->max_iter;
     pt_tree_data_t dr = *d;
@@ -152,6 +217,10 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
     uint32_t *leaf = pt_alloc_array(n, sizeof *leaf, 0);
     int sub = prm->tree.subsampling_rate < 1;
     uint32_t *cnt = sub ? pt_alloc_array(n, sizeof *cnt, 0) : NULL;
+    const pt_tree_data_t *v = prm->valid;
+    double *Fv = v ? pt_alloc_array(v->n, sizeof *Fv, 1) : NULL;
+    uint32_t *leafv = v ? pt_alloc_array(v->n, sizeof *leafv, 0) : NULL;
+    size_t grown = M;
     int rc = -ENOMEM;
 
     dr.nclasses = 0;
@@ -161,6 +230,8 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
     cfg.subset = prm->tree.subset > 0 ? prm->tree.subset : d->bins->p;
     cfg.threads = prm->tree.threads > 1 ? prm->tree.threads : 1;
     if (F == NULL || r == NULL || leaf == NULL || (sub && cnt == NULL) ||
+        (v != NULL && (Fv == NULL || leafv == NULL || (g->verr = pt_alloc_array(
+                           M, sizeof *g->verr, 0)) == NULL)) ||
         (ws = pt_tree_ws_new(&dr, &cfg, err)) == NULL)
         goto out;
     for (size_t m = 0; m < M; m++) {
@@ -176,11 +247,22 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
         if ((rc = pt_tree_grow(ws, r, d->w, cnt, round_seed(prm->tree.seed, m, GBT_FEATS), t,
                                err)) != 0)
             goto out;
+        if (v != NULL) { /* Spark's early stop (runWithValidation), after each round */
+            if ((rc = add_tree(t, v, wm, Fv, leafv)) != 0)
+                goto out;
+            g->verr[g->nverr++] = valid_error(v, prm->loss, yv, Fv);
+            if (m > 0 && stops(g->verr, m, prm->validation_tol)) {
+                grown = m + 1;
+                break;
+            }
+        }
         if (m + 1 == M)
             break;
         if ((rc = add_tree(t, d, wm, F, leaf)) != 0)
             goto out;
     }
+    if (v != NULL) /* the tree that stopped it, and any after the best, go */
+        pt_forest_truncate(g->trees, kept_of(g->verr, grown, prm->validation_tol, M));
     rc = 0;
 out:
     if (rc == -ENOMEM)
@@ -190,14 +272,17 @@ out:
     free(r);
     free(leaf);
     free(cnt);
+    free(Fv);
+    free(leafv);
     return rc;
 }
 
 pt_gbt_t *pt_gbt_fit(const pt_tree_data_t *d, const pt_gbt_params_t *prm, char *err)
 {
     pt_forest_params_t chk = prm->tree;
+    const pt_tree_data_t *v = prm->valid;
     pt_gbt_t *g = NULL;
-    double *y = NULL;
+    double *y = NULL, *yv = NULL;
     int rc = -EINVAL;
 
     chk.impurity = d->nclasses > 0 ? PT_IMP_GINI : PT_IMP_VARIANCE; /* the label checks */
@@ -212,6 +297,14 @@ pt_gbt_t *pt_gbt_fit(const pt_tree_data_t *d, const pt_gbt_params_t *prm, char *
                                          : "stepSize must be in (0, 1]");
         goto out;
     }
+    if (v != NULL && !(prm->validation_tol >= 0)) {
+        pt_seterr(err, "validationTol must be >= 0");
+        goto out;
+    }
+    if (v != NULL && v->n == 0) {
+        pt_seterr(err, "validationIndicatorCol: no validation rows in the training set");
+        goto out;
+    }
     if ((rc = pt_forest_check(d, &chk, err)) != 0)
         goto out;
     rc = -ENOMEM;
@@ -223,11 +316,21 @@ pt_gbt_t *pt_gbt_fit(const pt_tree_data_t *d, const pt_gbt_params_t *prm, char *
     }
     g->loss = prm->loss;
     g->step = prm->step_size;
+    g->max_iter = (size_t)prm->max_iter;
+    g->tol = prm->validation_tol;
     for (size_t i = 0; i < d->n; i++)
         y[i] = d->nclasses > 0 ? 2 * d->y[i] - 1 : d->y[i];
-    rc = boost(g, d, prm, y, err);
+    if (v != NULL && (yv = pt_alloc_array(v->n, sizeof *yv, 0)) == NULL) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; v != NULL && i < v->n; i++)
+        yv[i] = d->nclasses > 0 ? 2 * v->y[i] - 1 : v->y[i];
+    rc = boost(g, d, prm, y, yv, err);
 out:
     free(y);
+    free(yv);
     if (rc != 0) {
         pt_gbt_destroy(&g);
         errno = -rc;
@@ -238,6 +341,24 @@ out:
 size_t pt_gbt_trees(const pt_gbt_t *g)
 {
     return pt_forest_trees(g->trees);
+}
+
+size_t pt_gbt_max_iter(const pt_gbt_t *g)
+{
+    return g->max_iter > 0 ? g->max_iter : pt_gbt_trees(g);
+}
+
+size_t pt_gbt_kept(const pt_gbt_t *g, size_t m)
+{
+    if (m == 0 || m >= pt_gbt_max_iter(g))
+        return pt_gbt_trees(g);
+    return g->verr != NULL ? kept_of(g->verr, g->nverr, g->tol, m) : m;
+}
+
+const double *pt_gbt_validation(const pt_gbt_t *g, size_t *n)
+{
+    *n = g->nverr;
+    return g->verr;
 }
 
 const pt_tree_t *pt_gbt_tree(const pt_gbt_t *g, size_t t)
@@ -343,22 +464,29 @@ void pt_gbt_importances(const pt_gbt_t *g, size_t m, double *imp)
 
 static const char *const loss_names[] = {"", "logistic", "squared", "absolute"};
 
+/* key, then the n doubles of v as an array, or nil when v is NULL. */
+static void kv_doubles(msgpack_packer *pk, const char *key, const double *v, size_t n)
+{
+    pt_msgpack_pack_str(pk, key);
+    if (v == NULL) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    msgpack_pack_array(pk, n);
+    for (size_t k = 0; k < n; k++)
+        msgpack_pack_double(pk, v[k]);
+}
+
 void pt_gbt_pack(const pt_gbt_t *g, msgpack_packer *pk)
 {
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 6);
     pt_msgpack_kv_str(pk, "loss", loss_names[g->loss]);
     pt_msgpack_kv_double(pk, "step_size", g->step);
     pt_msgpack_kv_uint(pk, "nclasses", g->K);
-    pt_msgpack_pack_str(pk, "thresholds");
-    if (g->thresholds != NULL) {
-        msgpack_pack_array(pk, g->K);
-        for (size_t k = 0; k < g->K; k++)
-            msgpack_pack_double(pk, g->thresholds[k]);
-    } else {
-        msgpack_pack_nil(pk);
-    }
+    kv_doubles(pk, "thresholds", g->thresholds, g->K);
     pt_msgpack_pack_str(pk, "trees");
     pt_forest_pack(g->trees, pk);
+    kv_doubles(pk, "validation_errors", g->verr, g->nverr); /* early stop: rounds grown */
 }
 
 int pt_gbt_unpack(const msgpack_object *o, pt_gbt_t **out, char *err)

@@ -38,6 +38,11 @@ typedef struct {
     int max_iter;              /* rounds, >= 1 */
     double step_size;          /* (0, 1] */
     pt_gbt_loss_t loss;        /* logistic for a classifier, squared / absolute else */
+    /* Spark's early stopping (validationIndicatorCol): the validation rows, coded on the
+     * training rows' bins (labels and weights as d's; order: the file's, for the sums), or
+     * NULL for none; validation_tol >= 0 (validationTol) */
+    const pt_tree_data_t *valid;
+    double validation_tol;
 } pt_gbt_params_t;
 
 typedef struct pt_gbt pt_gbt_t;
@@ -46,7 +51,11 @@ typedef struct pt_gbt pt_gbt_t;
  * case-insensitive. 0 or -EINVAL with err. */
 int pt_gbt_loss(const char *name, int classifier, pt_gbt_loss_t *loss, char *err);
 
-/* Boosts prm->max_iter rounds on d: d->nclasses 2 (labels 0 / 1, mapped to -1 / +1) for a
+/* Boosts prm->max_iter rounds on d (with prm->valid, Spark's runWithValidation: after
+ * round m >= 1 the validation error e_m, the weighted mean of the loss over the validation
+ * rows, is compared with the best before it: the boosting stops when best - e_m <
+ * validationTol * max(e_m, 0.01), else e_m < best makes it the best; the model keeps the
+ * trees up to the best round, so the tree that stopped it goes): d->nclasses 2 (labels 0 / 1, mapped to -1 / +1) for a
  * classifier, 0 for a regressor; d->y, d->w the labels and weights. Checks as
  * pt_forest_fit (a classifier with more than two classes is refused). Owned result
  * (pt_gbt_destroy) or NULL with err (errno: EINVAL, ENOMEM). */
@@ -54,6 +63,15 @@ pt_gbt_t *pt_gbt_fit(const pt_tree_data_t *d, const pt_gbt_params_t *prm, char *
 void pt_gbt_destroy(pt_gbt_t **g);
 /* Trees (rounds) of g. */
 size_t pt_gbt_trees(const pt_gbt_t *g);
+/* The trees the fit with maxIter = m keeps (m = 0 or above the fit's maxIter: the fit's,
+ * pt_gbt_trees): m itself without validation rows, else the best round of the first m
+ * rounds' validation errors (Spark's rule on the prefix; nondecreasing in m). */
+size_t pt_gbt_kept(const pt_gbt_t *g, size_t m);
+/* The fit's maxIter (an unpacked model: its trees). */
+size_t pt_gbt_max_iter(const pt_gbt_t *g);
+/* The validation error after each round grown (*n of them; NULL and 0 without validation
+ * rows), read only. */
+const double *pt_gbt_validation(const pt_gbt_t *g, size_t *n);
 /* Tree t, read only. */
 const pt_tree_t *pt_gbt_tree(const pt_gbt_t *g, size_t t);
 /* g's features (*p_num := its continuous ones) and classes (2, or 0 for a regressor). */
@@ -80,7 +98,8 @@ void pt_gbt_finish(const pt_gbt_t *g, const double *F, size_t n, double *pred, d
  * tree weights not applied), normalized to sum 1 (zeros when no tree splits). */
 void pt_gbt_importances(const pt_gbt_t *g, size_t m, double *imp);
 
-/* g as a msgpack map (loss, step size, classes, thresholds, the trees as a forest);
+/* g as a msgpack map (loss, step size, classes, thresholds, the trees as a forest, the
+ * validation errors per round grown or nil);
  * unpack reads it back, checking every index. 0, or -EBADMSG / -ENOMEM with err. */
 void pt_gbt_pack(const pt_gbt_t *g, msgpack_packer *pk);
 int pt_gbt_unpack(const msgpack_object *o, pt_gbt_t **out, char *err);

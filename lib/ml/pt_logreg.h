@@ -59,6 +59,8 @@ typedef struct {
     size_t n;
     const double *w;
     const uint64_t *rid; /* the rows' input row numbers, ascending, or NULL (unknown) */
+    const uint8_t *valid; /* validationIndicatorCol: 1 for a row boosting holds out for its
+                             early stop, 0 else; NULL when the data has no such column */
 } pt_rowblock_t;
 
 enum { PT_FAMILY_AUTO = 0, PT_FAMILY_BINOMIAL = 1, PT_FAMILY_MULTINOMIAL = 2 };

@@ -8,7 +8,9 @@
  * is the tree stages' (PT_STAGE_TREE_OPS): the same raw-row map, codes, model layout and
  * predict; the fit boosts because the stage has stepSize. maxIter is the prefix param: the
  * sweep runs a maxIter grid as one fit to the largest value per (fold, other params).
- * validationTol and validationIndicatorCol are not here (no validation rows inside a fit).
+ * validationIndicatorCol names a boolean column of the data (not a feature: the loader
+ * reads it into the image, pt_image.h) whose true rows the fit holds out of its training
+ * rows for Spark's early stop (pt_gbt.h, validationTol); it is one value, not a grid axis.
  */
 #include <errno.h>
 #include <math.h>
@@ -28,7 +30,13 @@
     {"subsamplingRate", PT_VAL_DOUBLE, 0, 1.0, 0.0, 1.0, "rows per round, (0, 1]", NULL},    \
     {"featureSubsetStrategy", PT_VAL_STRING, 0, 0, 0, 0,                                     \
      "features per node: all, auto (all), onethird, sqrt, log2, an integer n > 0 or a "       \
-     "fraction in (0, 1]", "all|auto|onethird|sqrt|log2|*"}
+     "fraction in (0, 1]", "all|auto|onethird|sqrt|log2|*"},                               \
+    {"validationTol", PT_VAL_DOUBLE, 0, 0.01, 0.0, INFINITY,                                 \
+     "early stop when the validation error gains less than this x max(error, 0.01), >= 0",   \
+     NULL},                                                                                   \
+    {"validationIndicatorCol", PT_VAL_STRING, 0, 0, 0, 0,                                    \
+     "boolean column of the data: its true rows are held out of the training rows for the "  \
+     "early stop (none: no early stop)", "|*"}
 
 static const pt_param_def_t gbt__c_params[] = {
     PT_STAGE_TREE_PARAMS("variance", GBT__SEED_C), GBT__PARAMS,

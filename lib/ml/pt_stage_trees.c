@@ -418,15 +418,152 @@ static void *trees__malloc(void *arg, size_t bytes)
     return *p = malloc(bytes + 1);
 }
 
-/* A boosted stage's fit on d: the gbt params from st's on top of the trees' prm. 0 or a
- * negative errno with err. */
-static int trees__boost(const pt_stage_fit_t *st, trees__state_t *s, const pt_tree_data_t *d,
-                        const pt_forest_params_t *prm, char *err)
+static void trees__code(const pt_bins_t *b, trees__rows_t *rows, size_t n, void *dst,
+                        int threads);
+
+/* validationIndicatorCol's hold-out (boosting's early stop): in's blocks split into their
+ * training rows (tb, indicator 0) and validation rows (vb), copies in buf*, block by
+ * block (each keeps its rows ascending); then the validation rows coded on the training
+ * rows' bins (vd). */
+typedef struct {
+    pt_rowblock_t *tb, *vb;   /* nblocks each, or NULL: no hold-out */
+    double *bx, *by, *bw;
+    uint64_t *brid;
+    size_t nv;                /* validation rows */
+    pt_tree_data_t vd;        /* the validation rows for pt_gbt_params_t.valid */
+    void *vcodes;
+    double *vy, *vw;
+    uint32_t *vorder;
+} trees__holdout_t;
+
+static void trees__holdout_free(trees__holdout_t *h)
 {
-    pt_gbt_params_t gp = {.tree = *prm};
+    free(h->tb);
+    free(h->vb);
+    free(h->bx);
+    free(h->by);
+    free(h->bw);
+    free(h->brid);
+    free(h->vcodes);
+    free(h->vy);
+    free(h->vw);
+    free(h->vorder);
+}
+
+/* The rows of block b with indicator == want, copied to the buffers from row *at on, as
+ * the block out. */
+static void trees__holdout_take(const pt_stage_in_t *in, size_t b, int want,
+                                trees__holdout_t *h, size_t *at, pt_rowblock_t *out)
+{
+    const pt_rowblock_t *bl = &in->blocks[b];
+    size_t a0 = *at, p = in->p_raw;
+    for (size_t i = 0; i < bl->n; i++) {
+        if ((bl->valid[i] != 0) != want)
+            continue;
+        memcpy(h->bx + *at * p, bl->x + i * p, p * sizeof *h->bx);
+        h->by[*at] = bl->y[i];
+        if (h->bw != NULL)
+            h->bw[*at] = bl->w != NULL ? bl->w[i] : 1.0;
+        if (h->brid != NULL)
+            h->brid[*at] = bl->rid[i];
+        ++*at;
+    }
+    *out = (pt_rowblock_t){h->bx + a0 * p, h->by + a0, *at - a0, h->bw ? h->bw + a0 : NULL,
+                           h->brid ? h->brid + a0 : NULL, NULL};
+}
+
+/* The hold-out of a boosted stage with validationIndicatorCol set (else h stays empty).
+ * 0, -EINVAL (no indicator in the rows, no training or no validation rows) or -ENOMEM,
+ * with err. */
+static int trees__holdout(const pt_stage_fit_t *st, const pt_stage_in_t *in,
+                          trees__holdout_t *h, char *err)
+{
+    const char *col = trees__boosted(st->def) ? pt_stage_str(st, "validationIndicatorCol")
+                                              : NULL;
+    size_t n = 0, at = 0, nb = in->nblocks;
+    int weighted = 0, rid = nb > 0;
+    if (col == NULL || *col == '\0')
+        return 0;
+    for (size_t b = 0; b < nb; b++) {
+        if (in->blocks[b].valid == NULL) {
+            pt_seterr(err, "%s.validationIndicatorCol: the rows have no column \"%s\"",
+                      st->def->name, col);
+            return -EINVAL;
+        }
+        n += in->blocks[b].n;
+        weighted |= in->blocks[b].w != NULL;
+        rid &= in->blocks[b].rid != NULL;
+        for (size_t i = 0; i < in->blocks[b].n; i++)
+            h->nv += in->blocks[b].valid[i] != 0;
+    }
+    if (h->nv == 0 || h->nv == n) {
+        pt_seterr(err, "%s.validationIndicatorCol: column \"%s\" leaves %s", st->def->name,
+                  col, h->nv == 0 ? "no validation rows in the training set"
+                                  : "no training rows (every row is true)");
+        return -EINVAL;
+    }
+    h->tb = calloc(nb, sizeof *h->tb);
+    h->vb = calloc(nb, sizeof *h->vb);
+    h->bx = pt_alloc_array(n * (in->p_raw ? in->p_raw : 1), sizeof *h->bx, 0);
+    h->by = pt_alloc_array(n, sizeof *h->by, 0);
+    h->bw = weighted ? pt_alloc_array(n, sizeof *h->bw, 0) : NULL;
+    h->brid = rid ? pt_alloc_array(n, sizeof *h->brid, 0) : NULL;
+    if (h->tb == NULL || h->vb == NULL || h->bx == NULL || h->by == NULL ||
+        (weighted && h->bw == NULL) || (rid && h->brid == NULL)) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t b = 0; b < nb; b++)
+        trees__holdout_take(in, b, 0, h, &at, &h->tb[b]);
+    for (size_t b = 0; b < nb; b++)
+        trees__holdout_take(in, b, 1, h, &at, &h->vb[b]);
+    return 0;
+}
+
+/* h->vd: the validation rows coded on bins, as d (the training rows' data) has them. 0 or
+ * -ENOMEM with err. */
+static int trees__holdout_data(trees__holdout_t *h, const pt_stage_in_t *in,
+                               const pt_tree_data_t *d, const trees__state_t *s, char *err)
+{
+    size_t nb = in->nblocks, *start = calloc(nb + 1, sizeof *start), cats = 0;
+    trees__rows_t rows;
+    int rc = -ENOMEM;
+    for (size_t k = 0; k < in->ncat; k++)
+        cats += (size_t)in->cat_size[k];
+    if (start == NULL || trees__weights(h->vb, nb, start, &h->vw) != 0 ||
+        trees__order(h->vb, nb, start, &h->vorder) != 0 ||
+        (h->vy = malloc(h->nv * sizeof *h->vy)) == NULL ||
+        (h->vcodes = malloc(pt_bins_code_bytes(d->bins, h->nv) + 1)) == NULL)
+        goto out;
+    for (size_t b = 0; b < nb; b++)
+        memcpy(h->vy + start[b], h->vb[b].y, h->vb[b].n * sizeof *h->vy);
+    rows = (trees__rows_t){h->vb, nb, start, in->p_raw, in->p_raw - cats, in->ncat,
+                           s->cat_size};
+    trees__code(d->bins, &rows, h->nv, h->vcodes, in->threads);
+    h->vd = *d;
+    h->vd.n = h->nv;
+    h->vd.codes = h->vcodes;
+    h->vd.y = h->vy;
+    h->vd.w = h->vw;
+    h->vd.order = h->vorder;
+    rc = 0;
+out:
+    if (rc != 0)
+        pt_seterr(err, "out of memory");
+    free(start);
+    return rc;
+}
+
+/* A boosted stage's fit on d (valid: the early stop's rows, or NULL): the gbt params from
+ * st's on top of the trees' prm. 0 or a negative errno with err. */
+static int trees__boost(const pt_stage_fit_t *st, trees__state_t *s, const pt_tree_data_t *d,
+                        const pt_forest_params_t *prm, const pt_tree_data_t *valid, char *err)
+{
+    pt_gbt_params_t gp = {.tree = *prm, .valid = valid};
     char why[PT_ERRLEN];
     gp.max_iter = (int)pt_stage_num(st, "maxIter", 20);
     gp.step_size = pt_stage_num(st, "stepSize", 0.1);
+    gp.validation_tol = pt_stage_num(st, "validationTol", 0.01);
     if (pt_gbt_loss(pt_stage_str(st, "lossType"), trees__classifier(st->def), &gp.loss,
                     why) != 0) {
         pt_seterr(err, "%s.%s", st->def->name, why);
@@ -451,10 +588,20 @@ int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     uint32_t *order = NULL;
     pt_forest_params_t prm;
     pt_tree_data_t d;
+    trees__holdout_t ho = {0};
+    pt_stage_in_t tin;
     size_t nt;
     int rc = -ENOMEM;
 
     st->state = s;
+    if ((rc = trees__holdout(st, in, &ho, err)) != 0)
+        goto out;
+    if (ho.tb != NULL) { /* the early stop's rows held out: the fit sees the others only */
+        tin = *in;
+        tin.blocks = ho.tb;
+        tin.codes = NULL; /* Spark bins the training rows alone */
+        in = &tin;
+    }
     if (s == NULL || start == NULL || trees__weights(in->blocks, in->nblocks, start, &w) != 0 ||
         (y = trees__labels(in, start)) == NULL ||
         trees__order(in->blocks, in->nblocks, start, &order) != 0)
@@ -493,7 +640,10 @@ int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     d = (pt_tree_data_t){.n = n, .bins = bins, .codes = codes, .y = y, .w = w,
                          .nclasses = s->nclasses, .cat_index = (const int32_t *const *)s->cat_index,
                          .arity = s->arity, .order = order};
-    if (trees__boosted(st->def) ? (rc = trees__boost(st, s, &d, &prm, err)) != 0
+    if (ho.tb != NULL && (rc = trees__holdout_data(&ho, in, &d, s, err)) != 0)
+        goto out;
+    if (trees__boosted(st->def) ? (rc = trees__boost(st, s, &d, &prm, ho.tb ? &ho.vd : NULL,
+                                                     err)) != 0
                                 : (s->forest = pt_forest_fit(&d, &prm, err)) == NULL) {
         rc = rc != 0 ? rc : errno == ENOMEM ? -ENOMEM : -EINVAL;
         goto out;
@@ -514,6 +664,7 @@ out:
     free(y);
     free(w);
     free(order);
+    trees__holdout_free(&ho);
     return rc;
 }
 
@@ -671,8 +822,10 @@ void pt_stage_trees_set_threads(pt_stage_fit_t *st, int threads)
 size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m)
 {
     trees__state_t *s = st->state;
-    size_t n = s->gbt != NULL ? pt_gbt_trees(s->gbt) : pt_forest_trees(s->forest);
-    s->use = m <= n ? m : 0;
+    /* boosting: the maxIter asked for, whose model is the first pt_gbt_kept(m) trees (the
+     * early stop's; m itself without it) */
+    size_t n = s->gbt != NULL ? pt_gbt_max_iter(s->gbt) : pt_forest_trees(s->forest);
+    s->use = m == 0 || m > n ? 0 : s->gbt != NULL ? pt_gbt_kept(s->gbt, m) : m;
     if (m == 0) { /* the end of prefix scoring: boosting's margin cache goes */
         free(s->cF);
         s->cF = NULL;

@@ -205,6 +205,7 @@ static int set_begin(pt_trainset_cache_t *c, size_t skip, pt_trainset_t *ts)
         rb->x = pt_image_block(c->img, b, &rb->y, &rb->n);
         rb->w = pt_image_block_w(c->img, b);
         rb->rid = pt_image_block_rid(c->img, b);
+        rb->valid = pt_image_block_valid(c->img, b);
         ts->nblocks++;
     }
     if (c->pca != NULL)
