@@ -67,7 +67,7 @@ static int fit(pt_stage_fit_t *st, const pt_dataset_t *ds, const char *strategy,
     pt_value_t val = {.type = PT_VAL_STRING, .str = (char *)strategy};
     double y[N] = {0};
     pt_moments_t *m = pt_moments_new(Q);
-    pt_rowblock_t blk = {ds->x + r0 * Q, y, (size_t)(r1 - r0)};
+    pt_rowblock_t blk = {.x = ds->x + r0 * Q, .y = y, .n = (size_t)(r1 - r0)};
     pt_stage_in_t in = {.m = m, .blocks = &blk, .nblocks = 1, .p_raw = Q, .nmiss = 2,
                         .miss_col = miss_col, .for_model = 1}; /* b's surrogate too */
     int rc;

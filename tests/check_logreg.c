@@ -424,7 +424,7 @@ START_TEST(test_transform_equals_explicit)
     {
         pt_logreg_opts_t o = opts(0.01, 0.0, 1, 1);
         pt_logreg_model_t m1m, m2m;
-        pt_rowblock_t b = {x, y, 300};
+        pt_rowblock_t b = {.x = x, .y = y, .n = 300};
         ck_assert_int_eq(pt_logreg_fit(&b, 1, 5, A, 3, 3, &o, &m1m, err), 0);
         ck_assert_int_eq(pt_logreg_fit_affine(&b, 1, 5, A, NULL, 3, 3, &o, &m2m, err), 0);
         ck_assert(memcmp(m1m.coef, m2m.coef, 9 * sizeof(double)) == 0);
@@ -604,8 +604,8 @@ START_TEST(test_weights)
                 yd[nd] = y[i];
             }
         }
-        bw = (pt_rowblock_t){x, y, N, w};
-        bd = (pt_rowblock_t){xd, yd, nd, NULL};
+        bw = (pt_rowblock_t){.x = x, .y = y, .n = N, .w = w};
+        bd = (pt_rowblock_t){.x = xd, .y = yd, .n = nd};
         ck_assert_int_eq(pt_logreg_fit(&bw, 1, PW, NULL, PW, K, &o, &a, err), 0);
         ck_assert_int_eq(pt_logreg_fit(&bd, 1, PW, NULL, PW, K, &o, &b, err), 0);
         for (size_t k = 0; k < a.ncoef_rows; k++) {
@@ -621,7 +621,7 @@ START_TEST(test_weights)
         pt_logreg_model_free(&a);
         pt_logreg_model_free(&b);
         bw.w = one;
-        bd = (pt_rowblock_t){x, y, N, NULL};
+        bd = (pt_rowblock_t){.x = x, .y = y, .n = N};
         ck_assert_int_eq(pt_logreg_fit(&bw, 1, PW, NULL, PW, K, &o2, &a, err), 0);
         ck_assert_int_eq(pt_logreg_fit(&bd, 1, PW, NULL, PW, K, &o2, &b, err), 0);
         ck_assert_mem_eq(a.coef, b.coef, a.ncoef_rows * PW * sizeof(double));

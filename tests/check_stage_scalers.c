@@ -100,7 +100,7 @@ START_TEST(minmax_from_moments)
     double x[N * P], y[N], lo, hi;
     char err[PT_ERRLEN];
     pt_moments_t *m = pt_moments_new(P);
-    pt_rowblock_t blk = {x, y, N};
+    pt_rowblock_t blk = {.x = x, .y = y, .n = N};
     pt_stage_fit_t st;
     make_rows(x, y);
     ck_assert_int_eq(pt_moments_from_rows(m, x, y, N), 0);
@@ -186,8 +186,8 @@ START_TEST(range_after_a_projection)
             for (size_t j = 0; j < P; j++)
                 z[i * Q + k] += A[j * Q + k] * x[i * P + j];
         }
-    blk[0] = (pt_rowblock_t){x, y, 100}; /* two blocks, as a fold's training set */
-    blk[1] = (pt_rowblock_t){x + 100 * P, y + 100, N - 100};
+    blk[0] = (pt_rowblock_t){.x = x, .y = y, .n = 100}; /* two blocks, as a fold's training set */
+    blk[1] = (pt_rowblock_t){.x = x + 100 * P, .y = y + 100, .n = N - 100};
     ck_assert_int_eq(pt_moments_from_rows(m, x, y, N), 0);
     ck_assert_int_eq(pt_moments_affine(m, A, c, Q, mz), 0);
     ck_assert_int_eq(pt_moments_range_known(mz), 0);
@@ -214,7 +214,7 @@ START_TEST(maxabs_from_moments)
     double x[N * P], y[N], lo, hi;
     char err[PT_ERRLEN];
     pt_moments_t *m = pt_moments_new(P);
-    pt_rowblock_t blk = {x, y, N};
+    pt_rowblock_t blk = {.x = x, .y = y, .n = N};
     pt_stage_in_t in = {.m = m, .blocks = &blk, .nblocks = 1, .p_raw = P};
     pt_stage_fit_t st;
     make_rows(x, y);
