@@ -783,6 +783,119 @@ START_TEST(test_append_invalid)
 }
 END_TEST
 
+/* ---- damage: bounded lengths, checksums, validation ---- */
+
+/* path := data[0..at) + ins[0..n) + data[at..len) */
+static void write_spliced(const char *path, const char *data, size_t len, size_t at,
+                          const void *ins, size_t n)
+{
+    write_file(path, data, at, 0);
+    write_file(path, ins, n, 1);
+    write_file(path, data + at, len - at, 1);
+}
+
+START_TEST(test_damage_in_the_middle)
+{
+    char *dir = make_dir("pt_check_log_"), *path = path_in(dir, "full.log");
+    char *bad = path_in(dir, "bad.log"), err[PT_ERRLEN] = "", where[96], *data;
+    /* a result whose "record" value declares a str of 4 GB, and a map of 2^32-1 entries */
+    static const unsigned char huge_str[] = {0x81, 0xa6, 'r', 'e', 'c', 'o', 'r', 'd',
+                                             0xdb, 0xff, 0xff, 0xff, 0x00, 'r'};
+    static const unsigned char huge_map[] = {0xdf, 0xff, 0xff, 0xff, 0xff, 0xa6, 'r'};
+    static const unsigned char huge_arr[] = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x01};
+    size_t last_result, summary_at, len;
+    pt_logfile_t *lf;
+    sample_t s;
+
+    sample_init(&s, 0);
+    write_sample(path, &s, 1, &last_result, &summary_at);
+    data = slurp(path, &len);
+    snprintf(where, sizeof where, "corrupt at offset %zu: ", last_result);
+
+    /* before whole records: corrupt at its offset, not a torn tail, never out of memory */
+    write_spliced(bad, data, len, last_result, huge_str, sizeof huge_str);
+    ck_assert_int_eq(expect_refused(bad, where), EBADMSG);
+    expect_refused(bad, "runs past the end of the file, and whole records follow");
+    write_spliced(bad, data, len, last_result, huge_map, sizeof huge_map);
+    ck_assert_int_eq(expect_refused(bad, where), EBADMSG);
+    write_spliced(bad, data, len, last_result, huge_arr, sizeof huge_arr);
+    ck_assert_int_eq(expect_refused(bad, where), EBADMSG);
+
+    /* at the end, nothing whole after it: a torn tail, as a crash leaves */
+    write_spliced(bad, data, len, len, huge_str, sizeof huge_str);
+    lf = pt_logfile_read(bad, err);
+    ck_assert_msg(lf != NULL, "%s", err);
+    ck_assert_int_eq(lf->torn, 1);
+    ck_assert_int_eq(lf->checked, 1);
+    ck_assert_uint_eq(lf->unverified, 0);
+    ck_assert_uint_eq(lf->valid_bytes, len);
+    ck_assert_ptr_nonnull(lf->summary);
+    check_results(lf, &s, NMAPS * NFOLDS);
+    pt_logfile_destroy(&lf);
+
+    /* one bit of the last result's checksum */
+    data[summary_at - 1] ^= 1;
+    write_file(bad, data, len, 0);
+    ck_assert_int_eq(expect_refused(bad, where), EBADMSG);
+    expect_refused(bad, "checksum mismatch");
+    /* or of its metric, a float64 whose value stays finite */
+    data[summary_at - 1] ^= 1;
+    {
+        char *m = memmem(data + last_result, summary_at - last_result, "\xa6metric\xcb", 8);
+        ck_assert_ptr_nonnull(m);
+        m[15] ^= 1;
+        write_file(bad, data, len, 0);
+        expect_refused(bad, "checksum mismatch");
+        m[15] ^= 1;
+    }
+    /* the "crc" key renamed: no checksum in a log whose header has one */
+    {
+        char *k = memmem(data + last_result, summary_at - last_result, "\xa3" "crc\xce", 5);
+        ck_assert_ptr_nonnull(k);
+        k[1] = 'C';
+        write_file(bad, data, len, 0);
+        expect_refused(bad, "no checksum");
+        k[1] = 'c';
+    }
+    write_file(bad, data, len, 0);
+    lf = pt_logfile_read(bad, err);
+    ck_assert_msg(lf != NULL, "%s", err);
+    pt_logfile_destroy(&lf);
+    free(data);
+    sample_free(&s);
+    free(path);
+    free(bad);
+    remove_dir(dir);
+}
+END_TEST
+
+/* Result records with a value out of its range (fields are checked before the checksum, so
+ * these records need none to be refused for what they hold). */
+static void pack_fold_out(msgpack_packer *pk, const sample_t *s)
+{
+    pack_result_with(pk, s, "fold", v_index_big);
+}
+static void v_inf(msgpack_packer *pk) { msgpack_pack_double(pk, INFINITY); }
+static void pack_metric_inf(msgpack_packer *pk, const sample_t *s)
+{
+    pack_result_with(pk, s, "metric", v_inf);
+}
+static void v_status_odd(msgpack_packer *pk) { pt_msgpack_pack_str(pk, "fine"); }
+static void pack_status_odd(msgpack_packer *pk, const sample_t *s)
+{
+    pack_result_with(pk, s, "status", v_status_odd);
+}
+
+START_TEST(test_result_values)
+{
+    /* NFOLDS folds: fold NMAPS (3) is out of range when NFOLDS <= 3 */
+    ck_assert_int_le(NFOLDS, NMAPS);
+    expect_bad_record(pack_fold_out, 0, "field 'fold': integer out of range");
+    expect_bad_record(pack_metric_inf, 0, "field 'metric': not finite");
+    expect_bad_record(pack_status_odd, 0, "unknown status 'fine'");
+}
+END_TEST
+
 Suite *suite_log(void)
 {
     Suite *s = suite_create("log");
@@ -801,6 +914,8 @@ Suite *suite_log(void)
     tcase_add_test(tc, test_foreign_files);
     tcase_add_test(tc, test_newer_version);
     tcase_add_test(tc, test_malformed_records);
+    tcase_add_test(tc, test_damage_in_the_middle);
+    tcase_add_test(tc, test_result_values);
     suite_add_tcase(s, tc);
     tc = tcase_create("create");
     tcase_set_timeout(tc, 20);

@@ -1,6 +1,7 @@
 /* check_model.c - unit tests of pt_model: a model file written and read back holds the same
  * pipeline (re-packed byte for byte) and predicts the same; truncated files, other versions,
- * trailing bytes, bad fields and other features are refused with the reason.
+ * trailing bytes, bad fields and other features are refused with the reason; a changed byte
+ * is a checksum mismatch, a NaN coefficient a value refused, a huge count never allocated.
  * Every test works in its own mkdtemp directory and removes it.
  */
 #include <check.h>
@@ -228,6 +229,73 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* The checksum and the bounded read: a changed byte that keeps every field valid is a
+ * checksum mismatch; a NaN coefficient is refused by the value check; a 4 GB map count is
+ * "truncated", not out of memory; a file written before checksums (no crc) still reads, but
+ * not when its crc key was renamed. */
+START_TEST(checksum_and_bounds)
+{
+    fixture_t t;
+    char err[PT_ERRLEN], *buf, *v;
+    static const char nan_bytes[8] = {0x7f, (char)0xf8, 0, 0, 0, 0, 0, 0};
+    size_t len;
+
+    setup(&t, "standardScaler,linearRegression", NULL, 0);
+    slurp(t.path, &buf, &len);
+    ck_assert_int_eq(read_edited(&t, buf, len, err), 0);
+    ck_assert_int_eq((unsigned char)buf[len - 5], 0xce);
+    ck_assert_ptr_nonnull(memmem(buf + len - 9, 4, "\xa3" "crc", 4));
+
+    buf[len - 1] ^= 1; /* the checksum itself */
+    ck_assert_int_eq(read_edited(&t, buf, len, err), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(err, ": corrupt (checksum mismatch"));
+    buf[len - 1] ^= 1;
+
+    v = memmem(buf, len, "\xa5label", 6); /* the label's name: any string will do */
+    ck_assert_ptr_nonnull(v);
+    v[7] ^= 0x01;
+    ck_assert_int_eq(read_edited(&t, buf, len, err), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(err, "checksum mismatch"));
+    v[7] ^= 0x01;
+
+    v = memmem(buf, len, "\xac" "coefficients", 13); /* the pipeline's first coefficient */
+    ck_assert_ptr_nonnull(v);
+    v += 13;
+    ck_assert_int_eq((unsigned char)*v & 0xf0, 0x90); /* a fixarray of float64s */
+    ck_assert_int_eq((unsigned char)v[1], 0xcb);
+    {
+        char keep[8];
+        memcpy(keep, v + 2, 8);
+        memcpy(v + 2, nan_bytes, 8);
+        ck_assert_int_eq(read_edited(&t, buf, len, err), -EBADMSG);
+        ck_assert_ptr_nonnull(strstr(err, "corrupt (not a valid paratune model: "));
+        ck_assert_ptr_nonnull(strstr(err, "field 'coefficients'[0]: not finite"));
+        memcpy(v + 2, keep, 8);
+    }
+
+    { /* the top map's count made 2^32 - 1: bounded, so "truncated", and no allocation */
+        char *big = malloc(len + 4);
+        ck_assert_int_eq((unsigned char)buf[0] & 0xf0, 0x80);
+        big[0] = (char)0xdf;
+        memset(big + 1, 0xff, 4);
+        memcpy(big + 5, buf + 1, len - 1);
+        ck_assert_int_eq(read_edited(&t, big, len + 4, err), -EBADMSG);
+        ck_assert_ptr_nonnull(strstr(err, "not a paratune model (truncated, or not msgpack)"));
+        free(big);
+    }
+
+    /* no crc (one entry fewer, the last 9 bytes gone): a file from before checksums */
+    buf[0]--;
+    ck_assert_int_eq(read_edited(&t, buf, len - 9, err), 0);
+    buf[0]++;
+    buf[len - 8] = 'C'; /* "crC": an unknown field in a file without a checksum */
+    ck_assert_int_eq(read_edited(&t, buf, len, err), -EBADMSG);
+    ck_assert_ptr_nonnull(strstr(err, "corrupt (no checksum"));
+    free(buf);
+    teardown(&t);
+}
+END_TEST
+
 START_TEST(other_features_refused)
 {
     fixture_t t;
@@ -266,6 +334,7 @@ Suite *suite_model(void)
     tcase_add_test(tc, regression_round_trip);
     tcase_add_test(tc, classifier_round_trip);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, checksum_and_bounds);
     tcase_add_test(tc, other_features_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -535,6 +535,29 @@ START_TEST(test_not_a_map)
 }
 END_TEST
 
+/* Declared lengths beyond the message: a 4 GB str, a 2^32-1 element array or map, a bin
+ * of 4 GB, each inside an otherwise short job, is "truncated message" (bounded before any
+ * allocation), never out of memory. */
+START_TEST(test_huge_declared_lengths)
+{
+    static const unsigned char huge[][16] = {
+        {0x81, 0xa4, 't', 'y', 'p', 'e', 0xdb, 0xff, 0xff, 0xff, 0xf0, 'j', 'o', 'b'},
+        {0x81, 0xa6, 's', 't', 'a', 'g', 'e', 's', 0xdd, 0xff, 0xff, 0xff, 0xff, 0xa3, 'p',
+         'c'},
+        {0xdf, 0xff, 0xff, 0xff, 0xff, 0xa4, 't', 'y', 'p', 'e', 0xa3, 'j', 'o', 'b'},
+        {0x81, 0xa5, 'm', 'o', 'd', 'e', 'l', 0xc6, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4},
+        {0x81, 0xa5, 'm', 'o', 'd', 'e', 'l', 0xc9, 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4},
+    };
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        pt_msg_t b;
+        char err[PT_ERRLEN] = "";
+        ck_assert_int_eq(pt_msg_decode(huge[i], sizeof huge[i], &b, err), -EBADMSG);
+        ck_assert_msg(strstr(err, "truncated message") != NULL, "case %zu: %s", i, err);
+        pt_msg_clear(&b);
+    }
+}
+END_TEST
+
 START_TEST(test_truncated_and_trailing)
 {
     msgpack_sbuffer sb;
@@ -640,6 +663,7 @@ Suite *suite_msg(void)
     tcase_add_test(tc, test_field_values);
     tcase_add_test(tc, test_not_a_map);
     tcase_add_test(tc, test_truncated_and_trailing);
+    tcase_add_test(tc, test_huge_declared_lengths);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pt_common.h"
+#include "pt_crc32c.h"
 
 /* Largest magnitude at which every integer is exact in a double (param values are doubles). */
 #define EXACT_INT_MAX 9007199254740992.0
@@ -112,6 +113,138 @@ const msgpack_object *pt_msgpack_map_get(const msgpack_object *o, const char *ke
             return &o->via.map.ptr[i].val;
     }
     return NULL;
+}
+
+/* The big-endian unsigned integer of w bytes at p. */
+static uint64_t mpk__be(const unsigned char *p, size_t w)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < w; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* msgpack-c's unpacker holds at most this many open (non-empty) containers and answers a
+ * deeper object with its out-of-memory code; the scan refuses it first, as not msgpack this
+ * program reads. */
+#define MPK_MAX_DEPTH 32
+
+int pt_msgpack_scan(const void *buf, size_t len, size_t *used)
+{
+    const unsigned char *b = buf;
+    size_t pos = 0, depth = 0;
+    uint64_t pending = 1;             /* objects still to read; each takes at least one byte */
+    uint64_t left[MPK_MAX_DEPTH + 1]; /* objects left in each open container */
+
+    while (pending > 0) {
+        unsigned t;
+        size_t hs = 1, lw = 0; /* header bytes; bytes of the length field in it */
+        uint64_t body = 0, items = 0;
+        if (pending > len - pos)
+            return -EAGAIN;
+        t = b[pos];
+        if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+            /* fixint, nil, bool: the byte alone */
+        } else if (t <= 0x8f) {
+            items = 2 * (uint64_t)(t & 0x0f);
+        } else if (t <= 0x9f) {
+            items = t & 0x0f;
+        } else if (t <= 0xbf) {
+            body = t & 0x1f;
+        } else if (t == 0xc1) {
+            return -EBADMSG;
+        } else if (t <= 0xc6) { /* bin 8/16/32 */
+            lw = (size_t)1 << (t - 0xc4);
+        } else if (t <= 0xc9) { /* ext 8/16/32: the length, then a type byte */
+            lw = (size_t)1 << (t - 0xc7);
+            body = 1; /* the type byte */
+        } else if (t <= 0xd3) { /* float32/64, uint8..64, int8..64 */
+            static const unsigned char w[] = {4, 8, 1, 2, 4, 8, 1, 2, 4, 8};
+            body = w[t - 0xca];
+        } else if (t <= 0xd8) { /* fixext 1/2/4/8/16: a type byte and the data */
+            body = 1 + ((uint64_t)1 << (t - 0xd4));
+        } else if (t <= 0xdb) { /* str 8/16/32 */
+            lw = (size_t)1 << (t - 0xd9);
+        } else if (t <= 0xdd) { /* array 16/32 */
+            lw = t == 0xdc ? 2 : 4;
+        } else { /* map 16/32 */
+            lw = t == 0xde ? 2 : 4;
+        }
+        hs += lw;
+        if (hs > len - pos)
+            return -EAGAIN;
+        if (lw > 0) {
+            uint64_t n = mpk__be(b + pos + 1, lw);
+            if (t >= 0xdc)
+                items = t >= 0xde ? 2 * n : n;
+            else
+                body += n;
+        }
+        if (body > len - pos - hs)
+            return -EAGAIN;
+        pos += hs + (size_t)body;
+        pending = pending - 1 + items;
+        if (items > 0) { /* a container opens */
+            if (depth == MPK_MAX_DEPTH)
+                return -EBADMSG;
+            left[depth++] = items;
+            continue;
+        }
+        while (depth > 0 && --left[depth - 1] == 0) /* an object ends; so may containers */
+            depth--;
+    }
+    *used = pos;
+    return 0;
+}
+
+int pt_msgpack_unpack_bounded(msgpack_unpacked *u, const char *buf, size_t len, size_t *off)
+{
+    size_t used = 0, o = *off;
+    int rc = pt_msgpack_scan(buf + o, len - o, &used);
+    if (rc != 0)
+        return rc;
+    switch (msgpack_unpack_next(u, buf, o + used, &o)) {
+    case MSGPACK_UNPACK_SUCCESS:
+        *off = o;
+        return 0;
+    case MSGPACK_UNPACK_NOMEM_ERROR:
+        return -ENOMEM;
+    default: /* too deeply nested for msgpack-c, or not what the scan saw */
+        return -EBADMSG;
+    }
+}
+
+void pt_msgpack_pack_crc(pt_msgpack_writer_t *w, size_t start)
+{
+    uint32_t crc;
+    pt_msgpack_pack_str(&w->pk, PT_MSGPACK_CRC_KEY);
+    if (w->failed || w->sb->size < start)
+        return;
+    crc = pt_crc32c(w->sb->data + start, w->sb->size - start);
+    msgpack_pack_fix_uint32(&w->pk, crc); /* always 0xce + 4 bytes: readers find it there */
+}
+
+int pt_msgpack_check_crc(const void *rec, size_t len, const msgpack_object *o, char *err)
+{
+    const unsigned char *b = rec;
+    const msgpack_object_kv *last;
+    const msgpack_object *v = pt_msgpack_map_get(o, PT_MSGPACK_CRC_KEY);
+    uint32_t want, got;
+    if (v == NULL)
+        return 0;
+    last = &o->via.map.ptr[o->via.map.size - 1];
+    if (&last->val != v || len < 5 || b[len - 5] != 0xce) {
+        pt_seterr(err, "field 'crc': not the last field, as a 5-byte uint32");
+        return -EBADMSG;
+    }
+    want = (uint32_t)mpk__be(b + len - 4, 4);
+    got = pt_crc32c(b, len - 5);
+    if (want != got) {
+        pt_seterr(err, "checksum mismatch (crc %08x, bytes %08x)", (unsigned)want,
+                  (unsigned)got);
+        return -EBADMSG;
+    }
+    return 1;
 }
 
 const char *pt_msgpack_type_name(msgpack_object_type t)

@@ -77,6 +77,38 @@ int pt_msgpack_to_int(const msgpack_object *v, const char *what, int64_t min, in
                       int64_t *out, char *err);
 int pt_msgpack_to_double(const msgpack_object *v, const char *what, double *out, char *err);
 int pt_msgpack_to_str(const msgpack_object *v, const char *what, char **out, char *err);
+/* Finds the end of the msgpack object at buf[0..len) by reading only its headers, without
+ * allocating: what msgpack_unpack_next would allocate for (a str, bin or ext body, an array's
+ * or a map's elements) is first checked against the bytes that remain, so a declared length
+ * is never believed. Returns 0 with *used the object's length; -EAGAIN when the bytes end
+ * inside the object (a truncated object, or a declared length or count larger than what
+ * remains: only the caller knows whether more bytes were due); -EBADMSG for the one byte
+ * msgpack never uses (0xc1), or more than 32 nested non-empty arrays and maps (msgpack-c's
+ * limit, which it reports as out of memory). */
+int pt_msgpack_scan(const void *buf, size_t len, size_t *used);
+
+/* msgpack_unpack_next on the object at buf + *off, only after pt_msgpack_scan found it whole
+ * within len, so that msgpack-c never allocates for more elements than the bytes can hold.
+ * Returns 0 with *off moved past the object and u holding it; -EAGAIN (the bytes end inside
+ * the object), -EBADMSG (not msgpack, or nested deeper than msgpack-c reads) or -ENOMEM,
+ * with *off unchanged. */
+int pt_msgpack_unpack_bounded(msgpack_unpacked *u, const char *buf, size_t len, size_t *off);
+
+/* The checksum trailer of the model file and of each log record: the last entry of the
+ * record's top-level map is the key "crc" (a 3-byte fixstr) with a uint32 value always in
+ * its 5-byte form (0xce, then 4 bytes big-endian), the CRC-32C (pt_crc32c) of every byte of
+ * the record before those 5. A writer counts the entry in the map's size, packs the other
+ * entries, then calls pt_msgpack_pack_crc with start, the record's first byte in the writer's
+ * sbuffer. A reader any msgpack library serves: the value of "crc" must equal the CRC-32C of
+ * the record's bytes but its last five. */
+#define PT_MSGPACK_CRC_KEY "crc"
+void pt_msgpack_pack_crc(pt_msgpack_writer_t *w, size_t start);
+/* Checks the trailer of the record rec[0..len), decoded as o. Returns 1 when it is there and
+ * matches; 0 when o has no "crc" key (a record written before checksums); -EBADMSG with the
+ * reason in err when the checksum does not match, or "crc" is not the last entry in the
+ * 5-byte uint32 form. */
+int pt_msgpack_check_crc(const void *rec, size_t len, const msgpack_object *o, char *err);
+
 /* Name of a msgpack object type for messages ("str", "map", "positive integer", ...). */
 const char *pt_msgpack_type_name(msgpack_object_type t);
 

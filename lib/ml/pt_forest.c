@@ -550,9 +550,14 @@ static int get_dbls(const msgpack_object *o, const char *key, size_t n, double *
     const msgpack_object *a = get_array(o, key, n, err);
     if (a == NULL)
         return -EBADMSG;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (pt_msgpack_to_double(&a->via.array.ptr[i], key, &out[i], err) != 0)
             return -EBADMSG;
+        if (!isfinite(out[i])) { /* thresholds, predictions, statistics: all finite */
+            pt_seterr(err, "field '%s'[%zu]: not finite", key, i);
+            return -EBADMSG;
+        }
+    }
     return 0;
 }
 

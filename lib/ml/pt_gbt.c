@@ -528,10 +528,15 @@ int pt_gbt_unpack(const msgpack_object *o, pt_gbt_t **out, char *err)
             pt_seterr(err, "gbt: bad thresholds");
             goto out;
         }
-        for (size_t k = 0; k < 2; k++)
+        for (size_t k = 0; k < 2; k++) {
             if (pt_msgpack_to_double(&th->via.array.ptr[k], "thresholds", &g->thresholds[k],
                                      err) != 0)
                 goto out;
+            if (!(g->thresholds[k] >= 0 && isfinite(g->thresholds[k]))) { /* Spark's range */
+                pt_seterr(err, "gbt: thresholds[%zu]: not a finite value >= 0", k);
+                goto out;
+            }
+        }
     }
     rc = 0;
     *out = g;

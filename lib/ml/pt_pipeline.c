@@ -394,6 +394,11 @@ static int unpack_model(pt_fitted_t *f, const msgpack_object *o, char *err)
     if ((rc = pt_msgpack_get_uint(o, "features", &feats, err)) != 0 ||
         (rc = pt_msgpack_get_str(o, "kind", &kind, err)) != 0)
         goto out;
+    if (feats > UINT32_MAX) { /* more than the names an array holds; r * p must not wrap */
+        pt_seterr(err, "features: %llu out of range", (unsigned long long)feats);
+        rc = -EBADMSG;
+        goto out;
+    }
     f->p = (size_t)feats;
     f->classifier = strcmp(kind, "classification") == 0;
     if (!f->classifier && strcmp(kind, "regression") != 0) {
@@ -415,8 +420,9 @@ static int unpack_model(pt_fitted_t *f, const msgpack_object *o, char *err)
             goto out;
         f->nclasses = (size_t)k;
         f->r = f->multinomial ? f->nclasses : 1;
-        if (f->nclasses < 1 || f->nclasses > 1000000 || (!f->multinomial && f->nclasses != 2)) {
-            pt_seterr(err, "bad num_classes %zu", f->nclasses);
+        if (f->nclasses < 1 || f->nclasses > 1000000 || (!f->multinomial && f->nclasses != 2) ||
+            !(f->threshold >= 0 && f->threshold <= 1)) {
+            pt_seterr(err, "bad num_classes %zu or threshold %g", f->nclasses, f->threshold);
             rc = -EBADMSG;
             goto out;
         }
@@ -425,6 +431,10 @@ static int unpack_model(pt_fitted_t *f, const msgpack_object *o, char *err)
         f->r = 1;
         f->icpt = malloc(sizeof *f->icpt);
         rc = f->icpt == NULL ? -ENOMEM : pt_msgpack_get_double(o, "intercept", f->icpt, err);
+        if (rc == 0 && !isfinite(*f->icpt)) {
+            pt_seterr(err, "field 'intercept': not finite");
+            rc = -EBADMSG;
+        }
     }
     if (rc == 0)
         rc = pt_stage_get_doubles(o, "coefficients", f->r * f->p, &f->coef, err);
@@ -462,6 +472,12 @@ static int unpack_stage(pt_fitted_t *f, size_t s, const msgpack_object *o, size_
     if ((rc = pt_msgpack_unpack_params(po, &st->params, err)) != 0 ||
         (rc = pt_msgpack_get_uint(o, "input_features", &p_in, err)) != 0)
         return rc;
+    for (size_t i = 0; i < st->params.n; i++) /* a fitted stage's params are all finite */
+        if (st->params.items[i].val.type == PT_VAL_DOUBLE &&
+            !isfinite(st->params.items[i].val.num)) {
+            pt_seterr(err, "param %.100s: not finite", st->params.items[i].key);
+            return -EBADMSG;
+        }
     if (p_in != width) {
         pt_seterr(err, "%llu input features, expected %zu", (unsigned long long)p_in, width);
         return -EBADMSG;

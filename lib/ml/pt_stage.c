@@ -274,12 +274,19 @@ int pt_stage_get_doubles(const msgpack_object *o, const char *key, size_t n, dou
     *out = malloc((n ? n : 1) * sizeof **out);
     if (*out == NULL)
         return -ENOMEM;
-    for (size_t i = 0; i < n; i++)
-        if (pt_msgpack_to_double(&a->via.array.ptr[i], key, &(*out)[i], err) != 0) {
+    for (size_t i = 0; i < n; i++) {
+        int bad = pt_msgpack_to_double(&a->via.array.ptr[i], key, &(*out)[i], err) != 0;
+        /* a fitted state is finite: a fit that is not fails before it is packed */
+        if (!bad && !isfinite((*out)[i])) {
+            pt_seterr(err, "field '%s'[%zu]: not finite", key, i);
+            bad = 1;
+        }
+        if (bad) {
             free(*out);
             *out = NULL;
             return -EBADMSG;
         }
+    }
     return 0;
 }
 
@@ -303,7 +310,13 @@ int pt_stage_unpack_intercept(const msgpack_object *o, double **icpt, size_t *r,
     *icpt = malloc(sizeof **icpt);
     if (*icpt == NULL)
         return -ENOMEM;
-    return pt_msgpack_get_double(o, "intercept", *icpt, err);
+    if (pt_msgpack_get_double(o, "intercept", *icpt, err) != 0)
+        return -EBADMSG;
+    if (!isfinite(**icpt)) {
+        pt_seterr(err, "field 'intercept': not finite");
+        return -EBADMSG;
+    }
+    return 0;
 }
 
 void pt_stage_pack_linear(const pt_stage_fit_t *st, msgpack_packer *pk)

@@ -66,6 +66,11 @@ static int maxabs__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
     double *maxabs;
     int rc = pt_stage_get_doubles(o, "max_abs", st->p_in, &maxabs, err);
     st->state = maxabs;
+    for (size_t j = 0; rc == 0 && j < st->p_in; j++)
+        if (maxabs[j] < 0) { /* a largest magnitude; a negative one would flip the sign */
+            pt_seterr(err, "field 'max_abs'[%zu]: negative", j);
+            rc = -EBADMSG;
+        }
     return rc != 0 ? rc : maxabs__map(st, maxabs);
 }
 

@@ -75,6 +75,11 @@ static int scaler__unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
     if (rc == 0 && ((rc = pt_msgpack_get_bool(o, "with_mean", &s->flag[0], err)) != 0 ||
                     (rc = pt_msgpack_get_bool(o, "with_std", &s->flag[1], err)) != 0))
         return rc;
+    for (size_t j = 0; rc == 0 && j < st->p_in; j++)
+        if (s->v[1][j] < 0) { /* a standard deviation */
+            pt_seterr(err, "field 'std'[%zu]: negative", j);
+            return -EBADMSG;
+        }
     return rc != 0 ? rc : scaler__map(st);
 }
 

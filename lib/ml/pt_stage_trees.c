@@ -985,6 +985,17 @@ int pt_stage_trees_unpack(pt_stage_fit_t *st, const msgpack_object *o, char *err
             return -EBADMSG;
         }
     }
+    if (s->forest != NULL) { /* the same for a forest: its trees index rows of p_in */
+        size_t pn;
+        pt_forest_arity(s->forest, &pn);
+        if (pt_forest_features(s->forest) != st->p_in || pn != s->p_num ||
+            pt_forest_nclasses(s->forest) != s->nclasses) {
+            pt_seterr(err, "forest: %zu features (%zu continuous), %zu classes; the stage has "
+                      "%zu (%zu), %zu", pt_forest_features(s->forest), pn,
+                      pt_forest_nclasses(s->forest), st->p_in, s->p_num, s->nclasses);
+            return -EBADMSG;
+        }
+    }
     if (s->nclasses > 0 &&
         (rc = trees__parse_thresholds(pt_stage_str(st, "thresholds"), &s->thresholds, &nt,
                                       err)) != 0)

@@ -8,9 +8,12 @@
  * its last whole record; if even that fails the writer refuses further appends rather than
  * write after a torn record.
  *
- * The reader loads the whole file and walks it with msgpack_unpack_next. An incomplete object
- * at the end is a torn tail (dropped and reported); anything else that is wrong is an error
- * naming the byte offset of the record. Every reason starts with the path.
+ * Every record ends with its CRC-32C (pt_msgpack_pack_crc). The reader loads the whole file
+ * and walks it with pt_msgpack_unpack_bounded, so no declared length is believed beyond the
+ * bytes left. An incomplete object at the end is a torn tail (dropped and reported) only when
+ * no whole record with a good checksum follows its start; anything else that is wrong is
+ * "corrupt at offset N" naming the byte offset of the record. Every reason starts with the
+ * path.
  */
 #include "pt_log.h"
 
@@ -57,7 +60,7 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 {
     int cv = h->validator == PT_VALIDATOR_CV;
 
-    msgpack_pack_map(pk, 11 + (h->ncat > 0) + (h->label_values != NULL));
+    msgpack_pack_map(pk, 12 + (h->ncat > 0) + (h->label_values != NULL)); /* + crc */
     pt_msgpack_kv_str(pk, "record", "header");
     pt_msgpack_kv_str(pk, "format", LOG_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_LOG_VERSION);
@@ -126,13 +129,15 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     static const pt_paramlist_t none = {0, NULL};
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
-    msgpack_pack_map(pk, 12 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0));
+    msgpack_pack_map(pk, 13 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0));
     pt_msgpack_kv_str(pk, "record", "result");
     pt_msgpack_kv_int(pk, "param_index", r->param_index);
     pt_msgpack_kv_int(pk, "fold", r->fold);
     pt_msgpack_pack_str(pk, "params");
     pt_msgpack_pack_params(pk, r->params != NULL ? r->params : &none);
-    pt_msgpack_kv_double(pk, "metric", r->metric);
+    /* no value is NaN: an infinite metric (a diverged fit) counts as failed anyway, and the
+     * reader takes only finite metrics and NaN */
+    pt_msgpack_kv_double(pk, "metric", isfinite(r->metric) ? r->metric : NAN);
     pt_msgpack_kv_str(pk, "status", r->status);
     if (has_error)
         pt_msgpack_kv_str(pk, "error", r->error);
@@ -150,7 +155,7 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
 {
-    msgpack_pack_map(pk, 10);
+    msgpack_pack_map(pk, 11); /* + crc */
     pt_msgpack_kv_str(pk, "record", "summary");
     pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
     pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
@@ -188,6 +193,7 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
     rc = -ENOMEM;
     pt_msgpack_writer_init(&w, &sb);
     pack_header(&w.pk, h);
+    pt_msgpack_pack_crc(&w, 0);
     lg = calloc(1, sizeof *lg);
     if (w.failed || lg == NULL || (lg->path = strdup(path)) == NULL) {
         pt_seterr(err, "%s: out of memory", path);
@@ -327,6 +333,7 @@ int pt_log_append_result(pt_log_t *lg, const pt_log_result_t *r, char *err)
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_result(&w.pk, r);
+    pt_msgpack_pack_crc(&w, 0);
     return append_packed(lg, &sb, w.failed, err);
 }
 
@@ -348,6 +355,7 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     pack_summary(&w.pk, s);
+    pt_msgpack_pack_crc(&w, 0);
     return append_packed(lg, &sb, w.failed, err);
 }
 
@@ -467,6 +475,10 @@ static int get_doubles(const msgpack_object *o, const char *key, size_t n, doubl
         snprintf(what, sizeof what, "field '%s'[%zu]", key, i);
         if (pt_msgpack_to_double(&a->via.array.ptr[i], what, &(*out)[i], why) != 0)
             return -EBADMSG;
+        if (isinf((*out)[i])) { /* NaN is "no value"; nothing is infinite */
+            pt_seterr(why, "%s: not finite", what);
+            return -EBADMSG;
+        }
     }
     return 0;
 }
@@ -705,27 +717,55 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
     return 0;
 }
 
-static int read_result(const msgpack_object *o, size_t nmaps, pt_log_result_t *r, char *why)
+/* A float field that must be finite, or NaN where NaN means "no value" (nan_ok). */
+static int get_metricish(const msgpack_object *o, const char *key, int nan_ok, double *out,
+                         char *why)
 {
+    int rc = pt_msgpack_get_double(o, key, out, why);
+    if (rc == 0 && !isfinite(*out) && !(nan_ok && isnan(*out))) {
+        pt_seterr(why, "field '%s': %s", key, isnan(*out) ? "NaN" : "not finite");
+        rc = -EBADMSG;
+    }
+    return rc;
+}
+
+/* Reads a result record o of the log whose header is h, checking every field against it:
+ * param_index and fold in range, a known status, a finite metric (NaN only for no value,
+ * and always for a status other than "ok"), finite times. The one place both paratune-log
+ * and --resume take a result from. */
+static int read_result(const msgpack_object *o, const pt_log_header_t *h, pt_log_result_t *r,
+                       char *why)
+{
+    size_t nmaps = h->nmaps;
     int32_t last = nmaps - 1 > INT32_MAX ? INT32_MAX : (int32_t)(nmaps - 1);
+    int32_t folds = h->validator == PT_VALIDATOR_CV ? h->num_folds : 1;
     int rc;
     if (nmaps == 0) {
         pt_seterr(why, "a result, but the header lists no param maps");
         return -EBADMSG;
     }
     if ((rc = pt_msgpack_get_int32(o, "param_index", 0, last, &r->param_index, why)) != 0 ||
-        (rc = pt_msgpack_get_int32(o, "fold", INT32_MIN, INT32_MAX, &r->fold, why)) != 0 ||
+        (rc = pt_msgpack_get_int32(o, "fold", 0, folds - 1, &r->fold, why)) != 0 ||
         (rc = get_params(o, "params", 0, &r->params, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "metric", &r->metric, why)) != 0 ||
+        (rc = get_metricish(o, "metric", 1, &r->metric, why)) != 0 ||
         (rc = pt_msgpack_get_str(o, "status", &r->status, why)) != 0 ||
         (rc = get_opt_str(o, "error", &r->error, why)) != 0 ||
         (rc = pt_msgpack_get_int32(o, "worker", INT32_MIN, INT32_MAX, &r->worker, why)) != 0 ||
         (rc = pt_msgpack_get_int32(o, "attempt", INT32_MIN, INT32_MAX, &r->attempt, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "started", &r->started, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "finished", &r->finished, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "fit_seconds", &r->fit_seconds, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "eval_seconds", &r->eval_seconds, why)) != 0)
+        (rc = get_metricish(o, "started", 0, &r->started, why)) != 0 ||
+        (rc = get_metricish(o, "finished", 0, &r->finished, why)) != 0 ||
+        (rc = get_metricish(o, "fit_seconds", 0, &r->fit_seconds, why)) != 0 ||
+        (rc = get_metricish(o, "eval_seconds", 0, &r->eval_seconds, why)) != 0)
         return rc;
+    if (strcmp(r->status, "ok") != 0 && strcmp(r->status, "failed") != 0 &&
+        strcmp(r->status, "timeout") != 0) {
+        pt_seterr(why, "field 'status': unknown status '%.60s'", r->status);
+        return -EBADMSG;
+    }
+    if (strcmp(r->status, "ok") != 0 && !isnan(r->metric)) {
+        pt_seterr(why, "field 'metric': a value for a job with status '%s'", r->status);
+        return -EBADMSG;
+    }
     if (pt_msgpack_map_get(o, "converged") != NULL) {
         int conv;
         if ((rc = pt_msgpack_get_bool(o, "converged", &conv, why)) != 0)
@@ -751,8 +791,8 @@ static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t 
         return rc;
     s->best_index = (int32_t)x;
     if ((rc = get_params(o, "best_params", 1, &s->best_params, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "best_metric", &s->best_metric, why)) != 0 ||
-        (rc = pt_msgpack_get_double(o, "wall_seconds", &s->wall_seconds, why)) != 0 ||
+        (rc = get_metricish(o, "best_metric", 1, &s->best_metric, why)) != 0 ||
+        (rc = get_metricish(o, "wall_seconds", 0, &s->wall_seconds, why)) != 0 ||
         (rc = pt_msgpack_get_int(o, "jobs_ok", 0, INT64_MAX, &s->jobs_ok, why)) != 0 ||
         (rc = pt_msgpack_get_int(o, "jobs_failed", 0, INT64_MAX, &s->jobs_failed, why)) != 0)
         return rc;
@@ -788,7 +828,7 @@ static int read_first(const char *path, const msgpack_object *o, pt_log_header_t
         return -EINVAL;
     }
     if ((rc = pt_msgpack_get_int(o, "version", 1, INT64_MAX, &version, why)) != 0) {
-        pt_seterr(err, "%s: offset 0: header record: %s", path, why);
+        pt_seterr(err, "%s: corrupt at offset 0: header record: %s", path, why);
         return rc;
     }
     if (version > PT_LOG_VERSION) {
@@ -800,7 +840,7 @@ static int read_first(const char *path, const msgpack_object *o, pt_log_header_t
         if (rc == -ENOMEM)
             pt_seterr(err, "%s: out of memory", path);
         else
-            pt_seterr(err, "%s: offset 0: header record: %s", path, why);
+            pt_seterr(err, "%s: corrupt at offset 0: header record: %s", path, why);
     }
     return rc;
 }
@@ -836,7 +876,7 @@ static int read_record(const char *path, const msgpack_object *o, size_t off, pt
         memset(&lf->results[lf->nresults], 0, sizeof *lf->results);
         /* counted before reading so that a half-read record is freed with the rest */
         lf->nresults++;
-        rc = read_result(o, lf->header.nmaps, &lf->results[lf->nresults - 1], why);
+        rc = read_result(o, &lf->header, &lf->results[lf->nresults - 1], why);
     } else if (str_is(kind, "summary")) {
         name = "summary record: ";
         if (lf->summary != NULL) {
@@ -857,11 +897,63 @@ static int read_record(const char *path, const msgpack_object *o, size_t off, pt
     if (rc == 0)
         return 0;
 bad:
-    pt_seterr(err, "%s: offset %zu: %s%s", path, off, name, why);
+    pt_seterr(err, "%s: corrupt at offset %zu: %s%s", path, off, name, why);
     return -EBADMSG;
 nomem:
     pt_seterr(err, "%s: out of memory", path);
     return -ENOMEM;
+}
+
+/* 1 when a whole record that checks out starts somewhere in buf[from..len): a map with a str
+ * "record" whose checksum matches (in a log without checksums, one without "crc"). This
+ * tells damage in the middle of a log, which whole records follow, from a torn tail, which
+ * only a crash during the last append leaves. A candidate is any map header byte; each is
+ * scanned without allocating for more than the bytes after it can hold. */
+static int later_record(const char *buf, size_t len, size_t from, int need_crc)
+{
+    msgpack_unpacked u;
+    int found = 0;
+    msgpack_unpacked_init(&u);
+    for (size_t q = from; !found && q < len; q++) {
+        unsigned char t = (unsigned char)buf[q];
+        size_t end = q;
+        int c;
+        if (!((t >= 0x80 && t <= 0x8f) || t == 0xde || t == 0xdf) ||
+            pt_msgpack_unpack_bounded(&u, buf, len, &end) != 0)
+            continue;
+        if (u.data.type != MSGPACK_OBJECT_MAP ||
+            pt_msgpack_map_get(&u.data, "record") == NULL ||
+            pt_msgpack_map_get(&u.data, "record")->type != MSGPACK_OBJECT_STR)
+            continue;
+        c = pt_msgpack_check_crc(buf + q, end - q, &u.data, NULL);
+        found = c == 1 || (c == 0 && !need_crc);
+    }
+    msgpack_unpacked_destroy(&u);
+    return found;
+}
+
+/* The checksum of the record buf[start..end), decoded as o, after its fields were read: a
+ * log whose header has one (lf->checked) needs one in every record; a log written before
+ * checksums has none in its header, and its records are read unverified (counted), but a
+ * record appended to it by a later --resume carries one, which must match. 0 or -EBADMSG
+ * with err naming the offset. */
+static int record_crc(const char *path, const char *buf, size_t start, size_t end,
+                      const msgpack_object *o, pt_logfile_t *lf, int first, char *err)
+{
+    char why[PT_ERRLEN] = "";
+    int c = pt_msgpack_check_crc(buf + start, end - start, o, why);
+    if (first)
+        lf->checked = c == 1;
+    if (c == 0 && lf->checked) {
+        pt_seterr(why, "no checksum (field 'crc'), in a log whose records have one");
+        c = -EBADMSG;
+    }
+    if (c < 0) {
+        pt_seterr(err, "%s: corrupt at offset %zu: %s", path, start, why);
+        return -EBADMSG;
+    }
+    lf->unverified += (size_t)(c == 0);
+    return 0;
 }
 
 pt_logfile_t *pt_logfile_read(const char *path, char *err)
@@ -882,28 +974,35 @@ pt_logfile_t *pt_logfile_read(const char *path, char *err)
     }
     while (off < len) {
         size_t start = off;
-        msgpack_unpack_return ur = msgpack_unpack_next(&u, buf, len, &off);
-        if (ur == MSGPACK_UNPACK_CONTINUE && nrec > 0) {
-            lf->torn = 1; /* the file ends inside a record: a crash during an append */
+        rc = pt_msgpack_unpack_bounded(&u, buf, len, &off);
+        /* the file ends inside a record: a crash during an append, unless whole records
+         * follow it (then a declared length is wrong: damage in the middle) */
+        if (rc == -EAGAIN && nrec > 0 && !later_record(buf, len, start + 1, lf->checked)) {
+            lf->torn = 1;
             break;
         }
-        if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
-            rc = -ENOMEM;
+        if (rc == -ENOMEM) {
             pt_seterr(err, "%s: offset %zu: out of memory decoding a record", path, start);
             goto error;
         }
-        if (ur != MSGPACK_UNPACK_SUCCESS && ur != MSGPACK_UNPACK_EXTRA_BYTES) {
+        if (rc != 0) {
+            int past_end = rc == -EAGAIN;
             rc = nrec == 0 ? -EINVAL : -EBADMSG;
             if (nrec == 0)
                 pt_seterr(err, "%s: not a paratune log", path);
             else
-                pt_seterr(err, "%s: offset %zu: not valid msgpack", path, start);
+                pt_seterr(err, "%s: corrupt at offset %zu: %s", path, start,
+                          past_end ? "a length runs past the end of the file, and "
+                                          "whole records follow"
+                                        : "not valid msgpack");
             goto error;
         }
         if (nrec == 0)
             rc = read_first(path, &u.data, &lf->header, err);
         else
             rc = read_record(path, &u.data, start, lf, &rcap, err);
+        if (rc == 0)
+            rc = record_crc(path, buf, start, off, &u.data, lf, nrec == 0, err);
         if (rc != 0)
             goto error;
         nrec++;

@@ -24,6 +24,11 @@
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
  *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
  *          jobs_failed, failed_param_maps [index...]
+ * Every record ends with crc: the CRC-32C of its bytes before that value, a 5-byte uint32
+ * (pt_msgpack_pack_crc). The reader bounds every declared length by the bytes left, checks
+ * every field (fold within the header's folds, a known status, finite metric or NaN for "no
+ * value"), then the checksum; damage in the middle is "corrupt at offset N", only a last
+ * record that no whole checked record follows is a torn tail (docs/log-format.md).
  */
 #ifndef PT_LOG_H
 #define PT_LOG_H
@@ -141,6 +146,9 @@ typedef struct {
     pt_log_summary_t *summary; /* NULL when absent (sweep unfinished or killed) */
     int torn;                  /* 1 when the file ended inside a record (dropped) */
     uint64_t valid_bytes;      /* length of the whole records */
+    int checked;               /* 1: the header has a checksum, so every record needs one */
+    size_t unverified;         /* records read without a checksum (a log written before
+                                  checksums, header included) */
 } pt_logfile_t;
 
 /* Reads path. A file that does not start with a paratune header record is refused
@@ -151,7 +159,9 @@ typedef struct {
  * failing call's (ENOENT, ENOMEM, ...). The results' params and the summary's best_params are
  * heap copies owned by the pt_logfile_t (held through the structs' const pointers).
  * Version 1 knows three record types: another type, a second header or a second summary is
- * malformed. */
+ * malformed. A record's fields are checked, then its checksum; the reason of any damage
+ * before the end reads "corrupt at offset N: what" (EBADMSG). A log whose header has no crc
+ * (written before checksums) is read unverified (lf->unverified counts such records). */
 pt_logfile_t *pt_logfile_read(const char *path, char *err);
 void pt_logfile_destroy(pt_logfile_t **plf);
 

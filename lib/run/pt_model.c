@@ -35,9 +35,9 @@ static size_t model__nmiss(const void *pipeline, size_t len)
 {
     msgpack_unpacked u;
     const msgpack_object *st;
-    size_t n = 0;
+    size_t n = 0, off = 0;
     msgpack_unpacked_init(&u);
-    if (msgpack_unpack_next(&u, pipeline, len, NULL) == MSGPACK_UNPACK_SUCCESS &&
+    if (pt_msgpack_unpack_bounded(&u, (const char *)pipeline, len, &off) == 0 &&
         (st = pt_msgpack_map_get(&u.data, "stages")) != NULL &&
         st->type == MSGPACK_OBJECT_ARRAY)
         for (size_t s = 0; s < st->via.array.size; s++) {
@@ -96,7 +96,7 @@ int pt_model_write_cols(const char *path, char *const *names, size_t nnames, con
 
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
-    msgpack_pack_map(pk, 7 + (cols->ncat > 0) + (cols->nlabels > 0) +
+    msgpack_pack_map(pk, 8 + (cols->ncat > 0) + (cols->nlabels > 0) + /* + crc */
                              (cols->weight_col != NULL));
     pt_msgpack_kv_str(pk, "format", PT_MODEL_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_MODEL_VERSION);
@@ -119,6 +119,7 @@ int pt_model_write_cols(const char *path, char *const *names, size_t nnames, con
     pt_msgpack_pack_str(pk, "pipeline");
     if (!w.failed && msgpack_sbuffer_write(&sb, pipeline, pipeline_len) != 0)
         w.failed = 1;
+    pt_msgpack_pack_crc(&w, 0);
     if (w.failed) {
         pt_seterr(err, "%s: out of memory", path);
         rc = -ENOMEM;
@@ -258,6 +259,39 @@ static int model__cats(const msgpack_object *o, pt_model_t *m, char *why)
     return 0;
 }
 
+/* The top-level fields of a model file before checksums; a file without "crc" may hold only
+ * these (see model__checksum). */
+static const char *const model__legacy_keys[] = {
+    "format", "version", "feature_names", "label", "param_index", "params", "categorical",
+    "label_values", "weight_col", "pipeline",
+};
+
+/* The checksum of the model map o, the len bytes of buf, checked after its fields (so that a
+ * field that is wrong is named even in a file edited by hand). A file written before
+ * checksums has no "crc" and is read unverified; it may then hold only the fields those
+ * files had, so that a damaged "crc" key (another name, then an unknown field) is not taken
+ * for such a file. 0 or -EBADMSG with why. */
+static int model__checksum(const msgpack_object *o, const char *buf, size_t len, char *why)
+{
+    int c = pt_msgpack_check_crc(buf, len, o, why);
+    if (c < 0)
+        return -EBADMSG;
+    for (uint32_t i = 0; c == 0 && i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        int known = 0;
+        for (size_t j = 0; !known && j < sizeof model__legacy_keys / sizeof *model__legacy_keys;
+             j++)
+            known = k->type == MSGPACK_OBJECT_STR &&
+                    k->via.str.size == strlen(model__legacy_keys[j]) &&
+                    memcmp(k->via.str.ptr, model__legacy_keys[j], k->via.str.size) == 0;
+        if (!known) {
+            snprintf(why, PT_ERRLEN, "no checksum, and a field a model without one never had");
+            return -EBADMSG;
+        }
+    }
+    return 0;
+}
+
 /* The fields of a model map o into m. 0 or a negative errno with the reason in why. */
 static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
 {
@@ -310,7 +344,13 @@ int pt_model_read(const char *path, pt_model_t **out, char *err)
     msgpack_unpacked_init(&u);
     if ((rc = model__slurp(path, &buf, &len, err)) != 0)
         goto out;
-    whole = msgpack_unpack_next(&u, buf, len, &off) == MSGPACK_UNPACK_SUCCESS;
+    /* bounded: no declared length or count is believed beyond the file's bytes */
+    rc = pt_msgpack_unpack_bounded(&u, buf, len, &off);
+    if (rc == -ENOMEM) {
+        pt_seterr(err, "%s: out of memory", path);
+        goto out;
+    }
+    whole = rc == 0;
     if ((rc = model__envelope(path, &u, whole, len - off, err)) != 0)
         goto out;
     m = calloc(1, sizeof *m);
@@ -320,7 +360,14 @@ int pt_model_read(const char *path, pt_model_t **out, char *err)
         goto out;
     }
     if ((rc = model__fields(&u.data, m, why)) != 0) {
-        pt_seterr(err, "%s: not a valid paratune model: %s", path, why);
+        if (rc == -ENOMEM)
+            pt_seterr(err, "%s: out of memory", path);
+        else
+            pt_seterr(err, "%s: corrupt (not a valid paratune model: %s)", path, why);
+        goto out;
+    }
+    if ((rc = model__checksum(&u.data, buf, off, why)) != 0) {
+        pt_seterr(err, "%s: corrupt (%s)", path, why);
         goto out;
     }
     *out = m;

@@ -8,10 +8,14 @@
  *    (the categorical columns, their values in code order, and whether they had missing
  *    values, when there are some), label_values?: [str]
  *    (a classifier's class names, for a label of names), pipeline: the fitted
- *    pipeline as pt_fitted_pack writes it}
- * written whole and durably (pt_file). Reading checks the format, the version and that
- * nothing follows the map, then every field, and reads the pipeline back with each stage's
- * state (pt_fitted_unpack); a model file is refused with the reason, never half read.
+ *    pipeline as pt_fitted_pack writes it, crc: the CRC-32C of every byte before its value,
+ *    a 5-byte uint32, last (pt_msgpack_pack_crc)}
+ * written whole and durably (pt_file). Reading is bounded (pt_msgpack_unpack_bounded), checks
+ * the format, the version and that nothing follows the map, then every field, and reads the
+ * pipeline back with each stage's state (pt_fitted_unpack: each stage refuses values out of
+ * range or not finite), then the checksum; a model file is refused with the reason, never
+ * half read. A file without crc (written before checksums) is read unverified when it holds
+ * only the fields such files had.
  */
 #ifndef PT_MODEL_H
 #define PT_MODEL_H
@@ -71,8 +75,8 @@ int pt_model_write_cols(const char *path, char *const *names, size_t nnames, con
 /* Reads and checks the model file path. On success *out is an owned model
  * (pt_model_destroy). Returns 0 or a negative errno with the reason in err, naming the
  * file: "cannot open: why"; "not a paratune model" (not msgpack, truncated, no format);
- * "model version N is not supported"; "bytes after the model"; "not a valid paratune
- * model: what is wrong"; *out is NULL then. */
+ * "model version N is not supported"; "bytes after the model"; "corrupt (not a valid
+ * paratune model: what is wrong)"; "corrupt (checksum mismatch ...)"; *out is NULL then. */
 int pt_model_read(const char *path, pt_model_t **out, char *err);
 
 /* Checks that the data ds (read from data_path) has the model's features: as many, and for a

@@ -302,15 +302,17 @@ int pt_msg_decode(const void *buf, size_t len, pt_msg_t *m, char *err)
         rc = -EBADMSG;
         goto out;
     }
-    switch (msgpack_unpack_next(&u, buf, len, &off)) {
-    case MSGPACK_UNPACK_SUCCESS:
-    case MSGPACK_UNPACK_EXTRA_BYTES:
+    /* bounded: a declared str/bin length or array/map count is checked against the bytes
+     * that remain before msgpack-c allocates for it */
+    switch (pt_msgpack_unpack_bounded(&u, buf, len, &off)) {
+    case 0:
         break;
-    case MSGPACK_UNPACK_CONTINUE:
-        pt_seterr(err, "truncated message (%zu bytes)", len);
+    case -EAGAIN:
+        pt_seterr(err, "truncated message (%zu bytes: a declared length runs past its end)",
+                  len);
         rc = -EBADMSG;
         goto out;
-    case MSGPACK_UNPACK_NOMEM_ERROR:
+    case -ENOMEM:
         pt_seterr(err, "out of memory decoding a message of %zu bytes", len);
         rc = -EBADMSG;
         goto out;

@@ -93,7 +93,8 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out);
 
 /* Decodes one message from len bytes into *m (which it zeroes first; the caller frees with
  * pt_msg_clear even on failure). Returns 0 or -EBADMSG with the reason in err (not a map,
- * trailing bytes, missing or mistyped field). */
+ * trailing bytes, missing or mistyped field, a declared length beyond the bytes: nothing is
+ * allocated for a length before it is bounded by len). */
 int pt_msg_decode(const void *buf, size_t len, pt_msg_t *m, char *err);
 
 /* Frees what m owns and zeroes it. */
