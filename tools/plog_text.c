@@ -748,8 +748,9 @@ static int csv_results(const plog_sweep_t *s, const plog_raw_t *raw, FILE *out)
 {
     static const char *const fixed[] = {"record", "param_index", "fold", "params", "metric",
                                         "status", "error", "worker", "attempt", "started",
-                                        "finished", "fit_seconds", "eval_seconds"};
-    size_t nfixed = sizeof fixed / sizeof *fixed;
+                                        "finished", "fit_seconds", "eval_seconds", "crc"};
+    /* the last, crc (the record's checksum, checked when the log was read), is no column */
+    size_t nfixed = sizeof fixed / sizeof *fixed, nshown = nfixed - 1;
     col_t *pk = NULL, *ek = NULL;
     size_t npk = 0, pcap = 0, nek = 0, ecap = 0;
     int rc = 0;
@@ -772,7 +773,7 @@ static int csv_results(const plog_sweep_t *s, const plog_raw_t *raw, FILE *out)
     if (rc != 0)
         goto out;
 
-    for (size_t i = 1; i < nfixed; i++) {
+    for (size_t i = 1; i < nshown; i++) {
         if (i == 3) { /* the params, one column each */
             for (size_t k = 0; k < npk; k++)
                 csv_field_n(out, pk[k].p, pk[k].n, 0);
@@ -787,7 +788,7 @@ static int csv_results(const plog_sweep_t *s, const plog_raw_t *raw, FILE *out)
         const msgpack_object *o = &raw->rec[i], *params = get_n(o, "params", 6);
         if (!is_result(o))
             continue;
-        for (size_t f = 1; f < nfixed; f++) {
+        for (size_t f = 1; f < nshown; f++) {
             if (f == 3) {
                 for (size_t k = 0; k < npk; k++)
                     csv_obj(out, get_n(params, pk[k].p, pk[k].n), 0);
