@@ -15,11 +15,11 @@
 #include "pt_exit.h"
 
 /* Starts path with argv and envp (NULL-terminated; envp NULL: this environment); the nkeep
- * descriptors keep[] stay open in the child (negative entries are skipped). cpus, when not
+ * descriptors keep[] and extra stay open in the child (negative ones are skipped). cpus, when not
  * NULL, is the child's CPU affinity (set before exec, so every thread it starts has it).
  * Returns the child's pid, or a negative errno (fork or exec failed) with err set. */
 static pid_t spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
-                   size_t nkeep, const cpu_set_t *cpus, char *err)
+                   size_t nkeep, int extra, const cpu_set_t *cpus, char *err)
 {
     int pfd[2], child_errno = 0;
     pid_t pid;
@@ -52,6 +52,8 @@ static pid_t spawn(const char *path, char *const argv[], char *const envp[], con
         for (size_t i = 0; i < nkeep; i++)
             if (keep[i] >= 0)
                 fcntl(keep[i], F_SETFD, 0);
+        if (extra >= 0)
+            fcntl(extra, F_SETFD, 0);
         if (cpus != NULL)
             sched_setaffinity(0, sizeof *cpus, cpus); /* a plain system call */
         if (envp != NULL)
@@ -236,21 +238,61 @@ int pt_procs_start_failures(const pt_procs_t *p)
     return p->start_failures;
 }
 
+/* The read end of a close-on-exec pipe that holds slot i's new secret (the write end is
+ * closed: the worker reads the secret and then end-of-file), its number written into the
+ * configured argv entry; -1 when no secret is configured. A negative errno with err set on
+ * failure. */
+static int secret_pipe(pt_procs_t *p, size_t i, char *err)
+{
+    char secret[256];
+    int fds[2], rc;
+    size_t len;
+    ssize_t n;
+    if (p->cfg.secret == NULL)
+        return -1;
+    if ((rc = p->cfg.secret(p->cfg.secret_arg, i, secret, err)) != 0)
+        return rc;
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        rc = -errno;
+        pt_seterr(err, "pipe: %s", strerror(errno));
+        return rc;
+    }
+    len = strlen(secret); /* far below PIPE_BUF: one write, never blocks */
+    while ((n = write(fds[1], secret, len)) < 0 && errno == EINTR)
+        ;
+    memset(secret, 0, sizeof secret);
+    close(fds[1]);
+    if (n != (ssize_t)len) {
+        close(fds[0]);
+        pt_seterr(err, "cannot write a worker secret into its pipe");
+        return -EIO;
+    }
+    snprintf(p->cfg.secret_fd_arg, 16, "%d", fds[0]);
+    return fds[0];
+}
+
 int pt_procs_spawn(pt_procs_t *p, size_t i, char *err)
 {
     pt_slot_t *w = &p->slots[i];
     cpu_set_t cpus;
     pid_t pid;
+    int sfd = secret_pipe(p, i, err);
+    if (sfd < -1)
+        return sfd;
     if (p->cfg.cpus != NULL)
         pt_cpus_slot(p->cfg.cpus, p->cfg.ncpus, i, p->cfg.threads, &cpus);
-    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep,
+    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep, sfd,
                 p->cfg.cpus != NULL ? &cpus : NULL, err);
+    if (sfd >= 0)
+        close(sfd); /* the worker has its copy; no later child may inherit it */
     if (pid < 0)
         return (int)pid;
     memset(w, 0, sizeof *w);
     w->pid = pid;
     w->state = W_STARTING;
     w->job = -1;
+    w->spawned = pt_now();
+    w->fd = -1;
     return 0;
 }
 
@@ -282,6 +324,7 @@ int pt_procs_reap(pt_procs_t *p, pt_death_t *d)
         }
         memset(d, 0, sizeof *d);
         d->pid = pid;
+        d->slot = (size_t)(w - p->slots);
         if (w->kill_reason[0] != '\0')
             snprintf(d->why, sizeof d->why, "%s", w->kill_reason);
         else if (WIFSIGNALED(st))
@@ -301,6 +344,7 @@ int pt_procs_reap(pt_procs_t *p, pt_death_t *d)
                 p->fatal_start = 1;
         }
         w->state = W_FREE;
+        w->fd = -1;
         return 1;
     }
     return 0;
