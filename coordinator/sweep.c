@@ -458,9 +458,13 @@ static void check_timeouts(pt_sweep_t *s)
                      "(--start-timeout); killed", (long)w->pid, s->cfg.start_timeout);
             pt_procs_kill(w, why);
         } else if (w->lost > 0 && now - w->lost > LOST_GRACE) {
-            snprintf(why, sizeof why, "worker %ld lost its connection (no answer to the "
-                     "heartbeat within %g s, or closed); killed", (long)w->pid,
-                     HEARTBEAT_MISSES * s->cfg.heartbeat);
+            if (s->cfg.heartbeat > 0)
+                snprintf(why, sizeof why, "worker %ld lost its connection (no answer to the "
+                         "heartbeat within %g s, or closed); killed", (long)w->pid,
+                         HEARTBEAT_MISSES * s->cfg.heartbeat);
+            else
+                snprintf(why, sizeof why, "worker %ld lost its connection (closed); killed",
+                         (long)w->pid);
             pt_procs_kill(w, why);
         } else if (w->state == W_BUSY && !w->timed_out && s->cfg.job_timeout > 0 &&
                    now - w->started > s->cfg.job_timeout) {

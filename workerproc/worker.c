@@ -32,10 +32,10 @@
  * entries ACTION@MAP:FOLD[:ATTEMPTS] (MAP, FOLD a number or '*'; with ATTEMPTS, only the
  * first ATTEMPTS attempts of the job are hit). ACTION is segv, kill (SIGKILL itself), exit
  * (exit code 3), hang (sleep forever), alloc (allocate and touch memory until malloc fails,
- * then report it as the job's error, as any job that runs out of memory does) or garbage
- * (send bytes that are not a message), stop (SIGSTOP itself: a stalled worker, which the
- * heartbeats find) or slow (sleep 2 s, then run the job: a long fit, which they must not
- * kill). The entries "startfail" (exit 2 before HELLO) and "startcrash" (SIGSEGV before
+ * then report it as the job's error, as any job that runs out of memory does), garbage
+ * (send bytes that are not a message), close (close its socket and sleep: a lost
+ * connection), stop (SIGSTOP itself: a stalled worker, which the heartbeats find) or slow
+ * (sleep 3 s, then run the job: a long fit, which they must not kill). The entries "startfail" (exit 2 before HELLO) and "startcrash" (SIGSEGV before
  * HELLO) hit start-up, as does "nohello" (never connect: sleep forever); "nohello=FILE" hits
  * only the worker that creates FILE first, so that one worker of a run stalls. Unset, they
  * cost one getenv at start.
@@ -174,7 +174,7 @@ static int failpoint_job(const pt_msg_t *job, char *err)
     } else if (strcmp(action, "stop") == 0) {
         raise(SIGSTOP);
     } else if (strcmp(action, "slow") == 0) {
-        sleep(2);
+        sleep(3);
     } else if (strcmp(action, "alloc") == 0 && failpoint_alloc() != 0) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
@@ -605,12 +605,20 @@ static void setup(args_t *a, worker_t *w)
         die_setup("%s%s", err, "");
 }
 
-/* Sends garbage instead of a reply when the job's failpoint says so: 1 if it did. */
-static int failpoint_garbage(void *sock, const pt_msg_t *job)
+/* The socket failpoints of a job: garbage (send bytes that are not a message instead of a
+ * reply; returns 1) and close (close the socket, then sleep forever: a live process whose
+ * connection is gone). 0 when neither applies. */
+static int failpoint_socket(void *sock, const pt_msg_t *job)
 {
     char action[32];
-    if (failpoints == NULL || failpoint_for(job, action, sizeof action) == NULL ||
-        strcmp(action, "garbage") != 0)
+    if (failpoints == NULL || failpoint_for(job, action, sizeof action) == NULL)
+        return 0;
+    if (strcmp(action, "close") == 0) {
+        zmq_close(sock);
+        for (;;)
+            pause();
+    }
+    if (strcmp(action, "garbage") != 0)
         return 0;
     zmq_send(sock, "\xc1garbage", 8, 0);
     return 1;
@@ -646,7 +654,7 @@ static int serve(worker_t *w, void *sock, pid_t parent)
             pt_msg_clear(&job);
             return 0;
         }
-        if (job.type != PT_MSG_JOB || failpoint_garbage(sock, &job)) {
+        if (job.type != PT_MSG_JOB || failpoint_socket(sock, &job)) {
             pt_msg_clear(&job);
             continue;
         }
