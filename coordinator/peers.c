@@ -20,6 +20,7 @@
 
 typedef struct {
     char secret[PT_PEERS_SECRET_LEN + 1];
+    pid_t pid;      /* the process it is for */
     unsigned gen;   /* incremented by each pt_peers_arm: names the process */
     int armed;      /* a secret waits for its connection */
 } entry_t;
@@ -44,11 +45,26 @@ static int same_secret(const char *a, const char *b, size_t n)
     return d == 0;
 }
 
-/* The ZAP decision for a PLAIN user name and password: 200 with the user id "SLOT.GEN" of
- * the slot whose armed secret it is (the secret is used up), else 400. */
-static int zap_check(pt_peers_t *p, zmq_msg_t *mech, zmq_msg_t *user,
+pid_t pt_peers_pid_of(const char *addr, size_t len)
+{
+    long v = 0;
+    size_t i = len;
+    while (i > 0 && addr[i - 1] >= '0' && addr[i - 1] <= '9')
+        i--;
+    if (i == 0 || i == len || addr[i - 1] != ':' || len - i > 9)
+        return 0;
+    for (; i < len; i++)
+        v = v * 10 + (addr[i] - '0');
+    return (pid_t)v;
+}
+
+/* The ZAP decision for a PLAIN user name and password from the peer at addr: 200 with the
+ * user id "SLOT.GEN" of the slot whose armed secret it is, when the peer is that slot's
+ * process or its address carries no pid (the secret is used up), else 400. */
+static int zap_check(pt_peers_t *p, zmq_msg_t *addr, zmq_msg_t *mech, zmq_msg_t *user,
                      zmq_msg_t *pass, char *user_id, size_t len)
 {
+    pid_t peer = pt_peers_pid_of(zmq_msg_data(addr), zmq_msg_size(addr));
     int status = 400;
     if (zmq_msg_size(mech) != 5 || memcmp(zmq_msg_data(mech), "PLAIN", 5) != 0 ||
         zmq_msg_size(user) != strlen(PT_PEERS_USER) ||
@@ -58,7 +74,8 @@ static int zap_check(pt_peers_t *p, zmq_msg_t *mech, zmq_msg_t *user,
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; i < p->nslots; i++) {
         entry_t *e = &p->entries[i];
-        if (e->armed && same_secret(e->secret, zmq_msg_data(pass), PT_PEERS_SECRET_LEN)) {
+        if (e->armed && same_secret(e->secret, zmq_msg_data(pass), PT_PEERS_SECRET_LEN) &&
+            (peer == 0 || peer == e->pid)) {
             e->armed = 0; /* one connection per secret: a copy or a reconnect is refused */
             snprintf(user_id, len, "%zu.%u", i, e->gen);
             status = 200;
@@ -104,7 +121,7 @@ static void *zap_main(void *arg)
             continue;
         }
         if (n == ZAP_FRAMES && zmq_msg_size(&f[0]) == 3 && memcmp(zmq_msg_data(&f[0]), "1.0", 3) == 0)
-            status = zap_check(p, &f[5], &f[6], &f[7], user_id, sizeof user_id);
+            status = zap_check(p, &f[3], &f[5], &f[6], &f[7], user_id, sizeof user_id);
         zap_frame(p->zap, "1.0", 3, 1);
         zap_frame(p->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), 1);
         zap_frame(p->zap, status == 200 ? "200" : "400", 3, 1);
@@ -181,7 +198,7 @@ int pt_peers_watch(pt_peers_t *p, void *sock, char *err)
     return 0;
 }
 
-int pt_peers_arm(pt_peers_t *p, size_t slot, char *out, char *err)
+int pt_peers_arm(pt_peers_t *p, size_t slot, pid_t pid, char *out, char *err)
 {
     static const char hex[] = "0123456789abcdef";
     unsigned char raw[PT_PEERS_SECRET_LEN / 2];
@@ -204,6 +221,7 @@ int pt_peers_arm(pt_peers_t *p, size_t slot, char *out, char *err)
     out[PT_PEERS_SECRET_LEN] = '\0';
     pthread_mutex_lock(&p->lock);
     memcpy(p->entries[slot].secret, out, PT_PEERS_SECRET_LEN + 1);
+    p->entries[slot].pid = pid;
     p->entries[slot].gen++;
     p->entries[slot].armed = 1;
     pthread_mutex_unlock(&p->lock);

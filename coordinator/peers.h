@@ -6,11 +6,16 @@
  * be read by other processes). The worker presents it with ZeroMQ's PLAIN mechanism; the
  * ROUTER is a PLAIN server, and this module answers its ZAP requests (RFC 27, on
  * inproc://zeromq.zap.01) from a thread of its own. A connection is accepted only with the
- * current secret of a slot, and each secret only once; the connection's messages then carry
+ * current secret of a slot, made by that slot's process (the kernel's SO_PEERCRED pid, which
+ * ZeroMQ puts at the end of an ipc peer's address: ":UID:GID:PID"), and each secret only
+ * once; so a process that copied a secret (from /proc/PID/fd) is refused without using it
+ * up. The secret is armed with the pid before it is written to the pipe, so a worker never
+ * connects before its entry is ready. The connection's messages then carry
  * the ZAP user id "SLOT.GEN" (ZeroMQ's "User-Id" message property), which names the worker
  * process the secret was made for. ZAP rather than a secret inside HELLO: a peer without the
  * secret never gets a connection, so nothing it sends reaches the loop, and the check is
  * ZeroMQ's own (the mechanism runs before any message is delivered).
+ * pt_peers_pid_of reads the pid from such an address (the loop checks a HELLO's too).
  *
  * Liveness: the ROUTER sends ZMTP heartbeats (ZMQ_HEARTBEAT_IVL / _TIMEOUT), which the
  * worker's ZeroMQ I/O thread answers whatever its job is doing, so a long fit is never taken
@@ -25,6 +30,7 @@
 #define PT_PEERS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PT_PEERS_SECRET_LEN 64 /* hex characters */
 #define PT_PEERS_USER "paratune-worker" /* the PLAIN user name every worker gives */
@@ -44,12 +50,16 @@ void pt_peers_destroy(pt_peers_t **p);
  * or -EIO with err set. */
 int pt_peers_watch(pt_peers_t *p, void *sock, char *err);
 
-/* A new secret for slot (the old one, used or not, is revoked): written to out as
- * PT_PEERS_SECRET_LEN hex characters and a NUL. Returns 0, or a negative errno with err set
- * (getrandom failed). */
-int pt_peers_arm(pt_peers_t *p, size_t slot, char *out, char *err);
+/* A new secret for slot's process pid (the old one, used or not, is revoked): written to
+ * out as PT_PEERS_SECRET_LEN hex characters and a NUL. Returns 0, or a negative errno with
+ * err set (getrandom failed). */
+int pt_peers_arm(pt_peers_t *p, size_t slot, pid_t pid, char *out, char *err);
 /* Revokes slot's secret (its process is gone). */
 void pt_peers_disarm(pt_peers_t *p, size_t slot);
+
+/* The pid at the end of an ipc peer address (":UID:GID:PID", len bytes, need not be
+ * NUL-terminated), or 0 when it carries none. */
+pid_t pt_peers_pid_of(const char *addr, size_t len);
 
 /* Whether user_id (a message's "User-Id" property, may be NULL) names slot's current
  * process: 1 yes, 0 no. */

@@ -238,37 +238,27 @@ int pt_procs_start_failures(const pt_procs_t *p)
     return p->start_failures;
 }
 
-/* The read end of a close-on-exec pipe that holds slot i's new secret (the write end is
- * closed: the worker reads the secret and then end-of-file), its number written into the
- * configured argv entry; -1 when no secret is configured. A negative errno with err set on
- * failure. */
-static int secret_pipe(pt_procs_t *p, size_t i, char *err)
+/* Slot i's new process pid gets its secret, written into the pipe's write end wfd (then
+ * closed: the worker reads the secret, then end-of-file). 0, or a negative errno with err
+ * set. */
+static int give_secret(pt_procs_t *p, size_t i, pid_t pid, int wfd, char *err)
 {
     char secret[256];
-    int fds[2], rc;
     size_t len;
     ssize_t n;
-    if (p->cfg.secret == NULL)
-        return -1;
-    if ((rc = p->cfg.secret(p->cfg.secret_arg, i, secret, err)) != 0)
-        return rc;
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        rc = -errno;
-        pt_seterr(err, "pipe: %s", strerror(errno));
-        return rc;
+    int rc = p->cfg.secret(p->cfg.secret_arg, i, pid, secret, err);
+    if (rc == 0) {
+        len = strlen(secret); /* far below PIPE_BUF: one write, never blocks */
+        while ((n = write(wfd, secret, len)) < 0 && errno == EINTR)
+            ;
+        if (n != (ssize_t)len) {
+            pt_seterr(err, "cannot write a worker secret into its pipe");
+            rc = -EIO;
+        }
     }
-    len = strlen(secret); /* far below PIPE_BUF: one write, never blocks */
-    while ((n = write(fds[1], secret, len)) < 0 && errno == EINTR)
-        ;
     memset(secret, 0, sizeof secret);
-    close(fds[1]);
-    if (n != (ssize_t)len) {
-        close(fds[0]);
-        pt_seterr(err, "cannot write a worker secret into its pipe");
-        return -EIO;
-    }
-    snprintf(p->cfg.secret_fd_arg, 16, "%d", fds[0]);
-    return fds[0];
+    close(wfd);
+    return rc;
 }
 
 int pt_procs_spawn(pt_procs_t *p, size_t i, char *err)
@@ -276,17 +266,32 @@ int pt_procs_spawn(pt_procs_t *p, size_t i, char *err)
     pt_slot_t *w = &p->slots[i];
     cpu_set_t cpus;
     pid_t pid;
-    int sfd = secret_pipe(p, i, err);
-    if (sfd < -1)
-        return sfd;
+    int sp[2] = {-1, -1}; /* the secret's pipe: both ends close-on-exec in this process */
+    if (p->cfg.secret != NULL) {
+        if (pipe2(sp, O_CLOEXEC) != 0) {
+            int e = errno;
+            pt_seterr(err, "pipe: %s", strerror(e));
+            return -e;
+        }
+        snprintf(p->cfg.secret_fd_arg, 16, "%d", sp[0]);
+    }
     if (p->cfg.cpus != NULL)
         pt_cpus_slot(p->cfg.cpus, p->cfg.ncpus, i, p->cfg.threads, &cpus);
-    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep, sfd,
+    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep, sp[0],
                 p->cfg.cpus != NULL ? &cpus : NULL, err);
-    if (sfd >= 0)
-        close(sfd); /* the worker has its copy; no later child may inherit it */
-    if (pid < 0)
+    if (sp[0] >= 0)
+        close(sp[0]); /* the worker has its copy; no later child may inherit it */
+    if (pid < 0) {
+        if (sp[1] >= 0)
+            close(sp[1]);
         return (int)pid;
+    }
+    if (sp[1] >= 0 && give_secret(p, i, pid, sp[1], err) != 0) {
+        kill(pid, SIGKILL); /* it would wait for its secret forever */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return -EIO;
+    }
     memset(w, 0, sizeof *w);
     w->pid = pid;
     w->state = W_STARTING;

@@ -369,14 +369,13 @@ static void drain_lost(pt_sweep_t *s)
 
 /* Whether the process at the other end of the connection that sent body is pid, as the
  * kernel saw it connect (SO_PEERCRED: an ipc connection's "Peer-Address" property ends in
- * ":UID:GID:PID"). A property without a pid (no such credentials) is not evidence against. */
+ * ":UID:GID:PID"). A property without a pid (no such credentials) is not evidence against.
+ * The ZAP handler checked it already; this keeps the rule where the slot is bound. */
 static int peer_is(zmq_msg_t *body, pid_t pid)
 {
-    const char *a = zmq_msg_gets(body, "Peer-Address"), *c;
-    long v;
-    if (a == NULL || (c = strrchr(a, ':')) == NULL || pt_parse_long(c + 1, &v) != 0)
-        return 1;
-    return v == (long)pid;
+    const char *a = zmq_msg_gets(body, "Peer-Address");
+    pid_t v = a != NULL ? pt_peers_pid_of(a, strlen(a)) : 0;
+    return v == 0 || v == pid;
 }
 
 /* A HELLO: the worker's connection is bound to its slot. Only a connection that presented the
@@ -638,10 +637,10 @@ static void make_argv(pt_sweep_t *s)
 }
 
 /* A new secret for a slot's next process (procs.h calls it before each fork). */
-static int arm_secret(void *arg, size_t slot, char *out, char *err)
+static int arm_secret(void *arg, size_t slot, pid_t pid, char *out, char *err)
 {
     pt_sweep_t *s = arg;
-    return pt_peers_arm(s->peers, slot, out, err);
+    return pt_peers_arm(s->peers, slot, pid, out, err);
 }
 
 /* The ROUTER socket, bound to the endpoint: a PLAIN server whose ZAP handler (peers.h)

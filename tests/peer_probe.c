@@ -1,17 +1,20 @@
 /* peer_probe.c - a foreign peer on the coordinator's worker socket, for tests/e2e/t_92_peers.sh.
  *
- *   peer_probe ENDPOINT PID SECONDS
+ *   peer_probe ENDPOINT PID SECONDS [PIPE]
  * plays a process of the same user that tries to take a worker's slot: it connects two
  * DEALER sockets to ENDPOINT, one with ZeroMQ's NULL mechanism and one with PLAIN and a
- * guessed password, says HELLO for PID (a live worker's pid) on both, sends forged RESULTs
+ * guessed password (or, given PIPE, the worker's secret pipe as /proc/PID/fd/N, the secret
+ * copied out of it with tee(2), which leaves it there for the worker), says HELLO for PID (a live worker's pid) on both, sends forged RESULTs
  * for job ids 0..63, and for SECONDS answers every JOB it gets with a RESULT of metric 0 (the
  * best rmse). Prints "jobs N": the jobs it was given, which must be 0 when the coordinator
  * refuses peers without a worker's secret. Exit 0, or 2 on bad arguments or a ZeroMQ error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <zmq.h>
 
@@ -66,6 +69,22 @@ static long answer(void *sock, int ms)
     return jobs;
 }
 
+/* Copies 64 bytes out of the pipe at path without taking them (tee), into out. 0 or -1. */
+static int copy_secret(const char *path, char *out)
+{
+    int in = open(path, O_RDONLY | O_NONBLOCK), p[2] = {-1, -1}, rc = -1;
+    if (in >= 0 && pipe(p) == 0 && tee(in, p[1], 64, SPLICE_F_NONBLOCK) == 64 &&
+        read(p[0], out, 64) == 64)
+        rc = 0;
+    if (in >= 0)
+        close(in);
+    if (p[0] >= 0) {
+        close(p[0]);
+        close(p[1]);
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     void *ctx, *sock[2];
@@ -75,13 +94,18 @@ int main(int argc, char **argv)
     char guess[65];
     int zero = 0;
 
-    if (argc != 4 || pt_parse_long(argv[2], &pid) != 0 || pt_parse_long(argv[3], &seconds) != 0) {
-        fprintf(stderr, "usage: peer_probe ENDPOINT PID SECONDS\n");
+    if ((argc != 4 && argc != 5) || pt_parse_long(argv[2], &pid) != 0 ||
+        pt_parse_long(argv[3], &seconds) != 0) {
+        fprintf(stderr, "usage: peer_probe ENDPOINT PID SECONDS [PIPE]\n");
+        return 2;
+    }
+    memset(guess, 'a', 64);
+    guess[64] = '\0';
+    if (argc == 5 && copy_secret(argv[4], guess) != 0) {
+        fprintf(stderr, "peer_probe: cannot copy the secret out of %s\n", argv[4]);
         return 2;
     }
     ctx = zmq_ctx_new();
-    memset(guess, 'a', 64);
-    guess[64] = '\0';
     memset(&hello, 0, sizeof hello);
     hello.type = PT_MSG_HELLO;
     hello.pid = (int32_t)pid;

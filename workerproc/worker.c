@@ -36,9 +36,10 @@
  * (send bytes that are not a message), close (close its socket and sleep: a lost
  * connection), stop (SIGSTOP itself: a stalled worker, which the heartbeats find) or slow
  * (sleep 3 s, then run the job: a long fit, which they must not kill). The entries "startfail" (exit 2 before HELLO) and "startcrash" (SIGSEGV before
- * HELLO) hit start-up, as does "nohello" (never connect: sleep forever); "nohello=FILE" hits
- * only the worker that creates FILE first, so that one worker of a run stalls. Unset, they
- * cost one getenv at start.
+ * HELLO) hit start-up, as do "nohello" (never connect: sleep forever) and "slowsecret"
+ * (wait 3 s before reading the secret); "nohello=FILE" and "slowsecret=FILE" hit only the
+ * worker that creates FILE first, so that one worker of a run is hit. Unset, they cost one
+ * getenv at start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -514,9 +515,6 @@ static void parse_args(int argc, char **argv, args_t *a)
 /* The start-up failpoints (startfail, startcrash). */
 static void failpoints_start(void)
 {
-    failpoints = getenv("PARATUNE_FAILPOINT");
-    if (failpoints != NULL && *failpoints == '\0')
-        failpoints = NULL;
     if (failpoint_start("startfail"))
         die_setup("failpoint startfail%s%s", "", "");
     if (failpoint_start("startcrash")) {
@@ -525,35 +523,33 @@ static void failpoints_start(void)
     }
 }
 
-/* The "nohello" failpoints, just before connecting: every worker, or with "=FILE" only the
- * one that creates FILE. The worker sleeps forever (the coordinator's --start-timeout). */
-static void failpoint_nohello(void)
+/* Whether the start-up failpoint name hits this worker: the entry "name" hits every worker,
+ * "name=FILE" only the one that creates FILE (so that one worker of a run is hit). */
+static int failpoint_once(const char *name)
 {
     const char *p = failpoints;
-    while (p != NULL && (p = strstr(p, "nohello")) != NULL) {
+    size_t len = strlen(name);
+    while (p != NULL && (p = strstr(p, name)) != NULL) {
         char file[256];
-        size_t n = strcspn(p + 7, ";");
-        int hit = 0;
+        size_t n = strcspn(p + len, ";");
+        int fd;
         if (p != failpoints && p[-1] != ';') {
-            p += 7;
+            p += len;
             continue;
         }
-        if (n == 0) {
-            hit = 1;
-        } else if (p[7] == '=' && n - 1 < sizeof file) {
-            int fd;
-            memcpy(file, p + 8, n - 1);
+        if (n == 0)
+            return 1;
+        if (p[len] == '=' && n - 1 < sizeof file) {
+            memcpy(file, p + len + 1, n - 1);
             file[n - 1] = '\0';
             if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0) {
                 close(fd);
-                hit = 1;
+                return 1;
             }
         }
-        if (hit)
-            for (;;)
-                pause();
-        p += 7 + n;
+        p += len + n;
     }
+    return 0;
 }
 
 /* Reads the worker's secret from its pipe (the coordinator wrote it and closed its end) into
@@ -705,6 +701,11 @@ int main(int argc, char **argv)
     int rc;
 
     parse_args(argc, argv, &a);
+    failpoints = getenv("PARATUNE_FAILPOINT");
+    if (failpoints != NULL && *failpoints == '\0')
+        failpoints = NULL;
+    if (failpoints != NULL && failpoint_once("slowsecret"))
+        sleep(3); /* a window in which a test copies the secret out of the pipe */
     read_secret(a.secret_fd, secret); /* first: the pipe is open for no longer than needed */
     /* Die with the coordinator, even if it is killed with SIGKILL. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -715,7 +716,9 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     setup(&a, &w);
 
-    failpoint_nohello();
+    if (failpoints != NULL && failpoint_once("nohello"))
+        for (;;) /* never connect: the coordinator's --start-timeout */
+            pause();
     ctx = zmq_ctx_new();
     sock = connect_hello(ctx, a.endpoint, secret);
     rc = serve(&w, sock, (pid_t)a.parent);

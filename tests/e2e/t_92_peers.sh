@@ -71,30 +71,60 @@ if [ $rc -ne 1 ]; then bad "exit $rc: $(head -c 300 "$W/p92nh2.err")";
 elif ! grep -q "no worker could start" "$W/p92nh2.err"; then bad "$(cat "$W/p92nh2.err")";
 else clean92 && ok; fi
 
-begin "a foreign peer that says HELLO for a worker's pid is refused; its results are never used"
-if [ ! -x "$BIN/tests/peer_probe" ]; then skip "no $BIN/tests/peer_probe (make $BIN/tests/peer_probe)";
-else
-    # The first worker stalls before HELLO (nohello=FILE), so its slot waits for a HELLO with
-    # its pid: the probe sends one at once, then answers every job it gets with rmse 0.
-    rm -f "$W/p92probe"
-    PARATUNE_FAILPOINT="nohello=$W/p92probe" timeout -k 5 60 "$BIN/paratune" tune "${PT92[@]}" \
-        --parallelism 1 --start-timeout 2 --log "$W/p92probe.log" >"$W/p92probe.out" 2>"$W/p92probe.err" &
+# probe92 TAG FAILPOINT START_TIMEOUT STEAL: a parallelism-1 sweep whose only worker is held
+# at start-up by the failpoint FAILPOINT=$W/p92TAG, and the probe against that worker's pid
+# (STEAL=1: with its secret copied out of the worker's pipe). Sets rc, the sweep's exit code;
+# returns 1 (after bad) when the worker or the socket was not found.
+probe92() {
+    local tag=$1 fp=$2 st=$3 steal=$4 cpid ppid wpid="" sock sfd pipe=""
+    rm -f "$W/p92$tag"
+    PARATUNE_FAILPOINT="$fp=$W/p92$tag" timeout -k 5 60 "$BIN/paratune" tune "${PT92[@]}" \
+        --parallelism 1 --start-timeout "$st" --log "$W/p92$tag.log" >"$W/p92$tag.out" 2>"$W/p92$tag.err" &
     cpid=$!
-    wpid=""
-    wait_for92 test -e "$W/p92probe" && wpid=$(pgrep -P "$(pgrep -P $cpid -x paratune)" -x paratune-worker | head -1)
+    wait_for92 test -e "$W/p92$tag" && wpid=$(pgrep -P "$(pgrep -P $cpid -x paratune)" -x paratune-worker | head -1)
     sock=$(ls "$TMPDIR"/paratune-*/ctl 2>/dev/null | head -1)
-    if [ -z "$wpid" ] || [ -z "$sock" ]; then bad "no stalled worker ($wpid) or socket ($sock)"; kill $cpid; wait $cpid;
-    else
-        timeout -k 2 20 "$BIN/tests/peer_probe" "ipc://$sock" "$wpid" 3 >"$W/p92probe.jobs" 2>&1 &
-        ppid=$!
-        wait $cpid
-        rc=$?
-        wait $ppid
-        if [ $rc -ne 0 ]; then bad "exit $rc: $(head -c 300 "$W/p92probe.err")";
-        elif [ "$(cat "$W/p92probe.jobs")" != "jobs 0" ]; then bad "the probe got work: $(cat "$W/p92probe.jobs")";
-        elif ! msg=$($PY "$HERE/logtool.py" sumeq "$W/p92base.log" "$W/p92probe.log" 2>&1); then bad "$msg";
-        elif ! diff <(grep -v '^paratune' "$W/p92base.out") <(grep -v '^paratune' "$W/p92probe.out") >/dev/null; then bad "tables differ";
-        elif ! grep -q "refused a connection to the worker socket" "$W/p92probe.err"; then bad "no refusal noted: $(cat "$W/p92probe.err")";
-        else clean92 && ok; fi
+    if [ "$steal" = 1 ] && [ -n "$wpid" ]; then
+        sfd=$(tr '\0' '\n' <"/proc/$wpid/cmdline" | grep -A1 -x -- --secret-fd | tail -1)
+        pipe="/proc/$wpid/fd/$sfd"
     fi
+    if [ -z "$wpid" ] || [ -z "$sock" ]; then
+        bad "no held worker ($wpid) or socket ($sock)"; kill $cpid; wait $cpid; return 1
+    fi
+    timeout -k 2 20 "$BIN/tests/peer_probe" "ipc://$sock" "$wpid" 3 $pipe >"$W/p92$tag.jobs" 2>&1 &
+    ppid=$!
+    wait $cpid
+    rc=$?
+    wait $ppid
+    return 0
+}
+# check92 TAG: the probed sweep ended as an undisturbed one, the probe got no job, and the
+# refusal was noted; prints what is wrong, if anything.
+check92() {
+    local tag=$1 msg
+    if [ $rc -ne 0 ]; then echo "exit $rc: $(head -c 300 "$W/p92$tag.err")";
+    elif [ "$(cat "$W/p92$tag.jobs")" != "jobs 0" ]; then echo "the probe: $(cat "$W/p92$tag.jobs")";
+    elif ! msg=$($PY "$HERE/logtool.py" sumeq "$W/p92base.log" "$W/p92$tag.log" 2>&1); then echo "$msg";
+    elif ! diff <(grep -v '^paratune' "$W/p92base.out") <(grep -v '^paratune' "$W/p92$tag.out") >/dev/null; then echo "tables differ";
+    elif ! grep -q "refused a connection to the worker socket" "$W/p92$tag.err"; then echo "no refusal noted: $(cat "$W/p92$tag.err")";
+    fi
+}
+
+begin "a foreign peer that says HELLO for a worker's pid is refused; its results are never used"
+# The worker stalls before HELLO (nohello=FILE), so its slot waits for a HELLO with its pid:
+# the probe sends one at once, then would answer every job it got with rmse 0.
+if [ ! -x "$BIN/tests/peer_probe" ]; then skip "no $BIN/tests/peer_probe";
+elif probe92 probe nohello 2 0; then
+    msg=$(check92 probe)
+    if [ -n "$msg" ]; then bad "$msg"; else clean92 && ok; fi
+fi
+
+begin "a peer with a worker's secret copied out of its pipe is refused (not its pid); the worker keeps its slot"
+# The worker waits 3 s before reading its secret (slowsecret=FILE): the probe copies it from
+# /proc/PID/fd/N (tee: it stays there for the worker) and presents it first.
+if [ ! -x "$BIN/tests/peer_probe" ]; then skip "no $BIN/tests/peer_probe";
+elif probe92 steal slowsecret 8 1; then
+    msg=$(check92 steal)
+    if [ -n "$msg" ]; then bad "$msg";
+    elif grep -q "failed to start" "$W/p92steal.err"; then bad "the worker lost its slot: $(cat "$W/p92steal.err")";
+    else clean92 && ok; fi
 fi
