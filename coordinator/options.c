@@ -164,11 +164,13 @@ static int parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
+/* The options of stalled workers (sweep.h), numbered apart from the others. */
+enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
+
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
        O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT };
-enum { O_HEARTBEAT = 1024, O_START_TIMEOUT }; /* stalled workers (sweep.h) */
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
