@@ -71,7 +71,12 @@ $(BUILD)/check_all: $(TEST_OBJ) $(BUILD)/libparatune.a
 unit: $(BUILD)/check_all
 	$(BUILD)/check_all
 
-e2e: $(PROGS)
+# A foreign peer on the worker socket, for the end-to-end tests (t_92_peers.sh).
+$(BUILD)/tests/peer_probe: tests/peer_probe.c $(BUILD)/libparatune.a
+	@mkdir -p $(@D)
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
+
+e2e: $(PROGS) $(BUILD)/tests/peer_probe
 	BIN=$(BUILD) tests/e2e/run.sh
 
 layers:

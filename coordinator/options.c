@@ -62,6 +62,10 @@ static void tune_usage(FILE *f)
         "                         parallelism x threads-per-job >= usable CPUs); LIST: 0-3,8\n"
         "  --max-retries N        retries of a job whose worker died (default 2)\n"
         "  --job-timeout SECONDS  kill a job's worker after this long; status timeout\n"
+        "  --heartbeat SECONDS    ping workers this often; one silent for 3 pings (stopped,\n"
+        "                         disconnected) is killed, its job retried (default 10; 0 off)\n"
+        "  --start-timeout SECONDS  kill a worker that has not connected after this long\n"
+        "                         (default 60; 0 off)\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
         "  --resume               finish the sweep recorded in --log\n"
         "  --log FILE             msgpack result log (refuses an existing file)\n"
@@ -160,6 +164,9 @@ static int parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
+/* The options of stalled workers (sweep.h), numbered apart from the others. */
+enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
+
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
@@ -190,6 +197,8 @@ static const struct option long_opts[] = {
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
     {"job-timeout", required_argument, NULL, O_TIMEOUT},
+    {"heartbeat", required_argument, NULL, O_HEARTBEAT},
+    {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
     {"worker-memory", required_argument, NULL, O_MEM},
     {"resume", no_argument, NULL, O_RESUME},
     {"random", required_argument, NULL, O_RANDOM},
@@ -267,6 +276,18 @@ static int pin_opt(opts_t *o, const char *arg)
     return 0;
 }
 
+/* --heartbeat and --start-timeout: seconds in [0, 1 day], 0 turning the check off, a
+ * non-zero value at least a millisecond (ZeroMQ's unit). */
+static int seconds_opt(const char *opt, const char *arg, double *out)
+{
+    double d;
+    if (pt_parse_double(arg, &d) != 0 || !(d == 0 || (d >= 0.001 && d <= 86400)))
+        return pt_bad_opt(opt, arg, "must be a number of seconds in [0.001, 86400], or 0 "
+                          "for none");
+    *out = d;
+    return 0;
+}
+
 /* The options that take a value needing more than a range check. */
 static int value_opt(opts_t *o, int c, const char *arg)
 {
@@ -300,6 +321,10 @@ static int value_opt(opts_t *o, int c, const char *arg)
             return pt_bad_opt("--job-timeout", arg, "must be a number of seconds > 0");
         o->job_timeout = d;
         return 0;
+    case O_HEARTBEAT:
+        return seconds_opt("--heartbeat", arg, &o->heartbeat);
+    case O_START_TIMEOUT:
+        return seconds_opt("--start-timeout", arg, &o->start_timeout);
     case O_MEM:
         if (parse_size(arg, &o->worker_memory) != 0 || o->worker_memory < (32ULL << 20))
             return pt_bad_opt("--worker-memory", arg,
@@ -415,6 +440,8 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->parallelism = 1;
     o->threads = 1;
     o->max_retries = 2;
+    o->heartbeat = 10;
+    o->start_timeout = 60;
     o->num_bins = 1000;
     o->grid = calloc((size_t)argc, sizeof *o->grid);
     o->set = calloc((size_t)argc, sizeof *o->set);

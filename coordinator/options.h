@@ -23,6 +23,7 @@ typedef struct {
     int overwrite, quiet, no_cache, resume;
     int no_prefix_sharing;  /* --no-prefix-sharing: every numTrees / maxIter map its own job */
     double job_timeout;             /* seconds; 0: none */
+    double heartbeat, start_timeout; /* --heartbeat, --start-timeout seconds; 0: none */
     unsigned long long worker_memory; /* bytes of private memory per worker; 0: no cap */
     const char **random;            /* --random S.P=DIST */
     size_t nrandom;

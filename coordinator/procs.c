@@ -15,11 +15,11 @@
 #include "pt_exit.h"
 
 /* Starts path with argv and envp (NULL-terminated; envp NULL: this environment); the nkeep
- * descriptors keep[] stay open in the child (negative entries are skipped). cpus, when not
+ * descriptors keep[] and extra stay open in the child (negative ones are skipped). cpus, when not
  * NULL, is the child's CPU affinity (set before exec, so every thread it starts has it).
  * Returns the child's pid, or a negative errno (fork or exec failed) with err set. */
 static pid_t spawn(const char *path, char *const argv[], char *const envp[], const int *keep,
-                   size_t nkeep, const cpu_set_t *cpus, char *err)
+                   size_t nkeep, int extra, const cpu_set_t *cpus, char *err)
 {
     int pfd[2], child_errno = 0;
     pid_t pid;
@@ -52,6 +52,8 @@ static pid_t spawn(const char *path, char *const argv[], char *const envp[], con
         for (size_t i = 0; i < nkeep; i++)
             if (keep[i] >= 0)
                 fcntl(keep[i], F_SETFD, 0);
+        if (extra >= 0)
+            fcntl(extra, F_SETFD, 0);
         if (cpus != NULL)
             sched_setaffinity(0, sizeof *cpus, cpus); /* a plain system call */
         if (envp != NULL)
@@ -236,21 +238,66 @@ int pt_procs_start_failures(const pt_procs_t *p)
     return p->start_failures;
 }
 
+/* Slot i's new process pid gets its secret, written into the pipe's write end wfd (then
+ * closed: the worker reads the secret, then end-of-file). 0, or a negative errno with err
+ * set. */
+static int give_secret(pt_procs_t *p, size_t i, pid_t pid, int wfd, char *err)
+{
+    char secret[256];
+    size_t len;
+    ssize_t n;
+    int rc = p->cfg.secret(p->cfg.secret_arg, i, pid, secret, err);
+    if (rc == 0) {
+        len = strlen(secret); /* far below PIPE_BUF: one write, never blocks */
+        while ((n = write(wfd, secret, len)) < 0 && errno == EINTR)
+            ;
+        if (n != (ssize_t)len) {
+            pt_seterr(err, "cannot write a worker secret into its pipe");
+            rc = -EIO;
+        }
+    }
+    memset(secret, 0, sizeof secret);
+    close(wfd);
+    return rc;
+}
+
 int pt_procs_spawn(pt_procs_t *p, size_t i, char *err)
 {
     pt_slot_t *w = &p->slots[i];
     cpu_set_t cpus;
     pid_t pid;
+    int sp[2] = {-1, -1}; /* the secret's pipe: both ends close-on-exec in this process */
+    if (p->cfg.secret != NULL) {
+        if (pipe2(sp, O_CLOEXEC) != 0) {
+            int e = errno;
+            pt_seterr(err, "pipe: %s", strerror(e));
+            return -e;
+        }
+        snprintf(p->cfg.secret_fd_arg, 16, "%d", sp[0]);
+    }
     if (p->cfg.cpus != NULL)
         pt_cpus_slot(p->cfg.cpus, p->cfg.ncpus, i, p->cfg.threads, &cpus);
-    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep,
+    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep, sp[0],
                 p->cfg.cpus != NULL ? &cpus : NULL, err);
-    if (pid < 0)
+    if (sp[0] >= 0)
+        close(sp[0]); /* the worker has its copy; no later child may inherit it */
+    if (pid < 0) {
+        if (sp[1] >= 0)
+            close(sp[1]);
         return (int)pid;
+    }
+    if (sp[1] >= 0 && give_secret(p, i, pid, sp[1], err) != 0) {
+        kill(pid, SIGKILL); /* it would wait for its secret forever */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return -EIO;
+    }
     memset(w, 0, sizeof *w);
     w->pid = pid;
     w->state = W_STARTING;
     w->job = -1;
+    w->spawned = pt_now();
+    w->fd = -1;
     return 0;
 }
 
@@ -282,6 +329,7 @@ int pt_procs_reap(pt_procs_t *p, pt_death_t *d)
         }
         memset(d, 0, sizeof *d);
         d->pid = pid;
+        d->slot = (size_t)(w - p->slots);
         if (w->kill_reason[0] != '\0')
             snprintf(d->why, sizeof d->why, "%s", w->kill_reason);
         else if (WIFSIGNALED(st))
@@ -301,6 +349,7 @@ int pt_procs_reap(pt_procs_t *p, pt_death_t *d)
                 p->fatal_start = 1;
         }
         w->state = W_FREE;
+        w->fd = -1;
         return 1;
     }
     return 0;

@@ -11,7 +11,11 @@
  * loop, outside any signal handler, and reported to the loop as death events; a worker that
  * exits with code 2 at start-up (a fatal setup error) is never respawned, as in nginx.
  * Stopping kills what is busy, gives the rest a polite stop, and polls with doubling delays
- * before SIGKILL. The janitor is a small child, forked before any ZeroMQ state exists, that
+ * before SIGKILL. Each worker can be given a secret (peers.h) through a pipe that only it
+ * inherits (its read end's number is put in the worker's command line): the secret is made
+ * for the new pid and written after the exec, so it is registered before the worker can
+ * present it.
+ * The janitor is a small child, forked before any ZeroMQ state exists, that
  * removes the socket directory once the coordinator's pipe closes, so a coordinator killed
  * with SIGKILL leaves nothing behind.
  */
@@ -33,6 +37,9 @@ typedef struct {
     double started;        /* when that job was sent */
     int timed_out;         /* killed by the loop for running past --job-timeout */
     char kill_reason[256]; /* why the loop killed it, when it did */
+    double spawned;        /* when it was started (the --start-timeout clock) */
+    int fd;                /* the coordinator's end of its connection (after HELLO), or -1 */
+    double lost;           /* when that connection was seen closed (0: not) */
 } pt_slot_t;
 
 /* How workers are started. The pointers are borrowed and must outlive the table. */
@@ -45,11 +52,20 @@ typedef struct {
     const int *cpus;        /* when not NULL, slot i runs on its share of these CPUs */
     int ncpus;
     long threads;           /* threads per worker (the size of a CPU share) */
+    /* The worker secret: when not NULL, called after each successful spawn with the slot
+     * and the new pid; fills out with the process's secret (a NUL-terminated string of at
+     * most 255 bytes) and returns 0, or a negative errno with err set (the worker is then
+     * killed). The secret goes into a pipe whose read end's number is written into
+     * secret_fd_arg (an argv entry of at least 16 bytes) before the fork. */
+    int (*secret)(void *arg, size_t slot, pid_t pid, char *out, char *err);
+    void *secret_arg;
+    char *secret_fd_arg;
 } pt_procs_config_t;
 
 /* A worker's death, as the loop learns it. */
 typedef struct {
     pid_t pid;
+    size_t slot;       /* the slot it had (now free) */
     long job;          /* the job it held, or -1 */
     double started;    /* when that job was sent */
     int was_starting;  /* it died before saying HELLO */

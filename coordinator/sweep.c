@@ -12,6 +12,7 @@
 
 #include <zmq.h>
 
+#include "peers.h"
 #include "procs.h"
 #include "pt_common.h"
 #include "pt_msg.h"
@@ -21,18 +22,23 @@
 #define STOP_SECONDS 2.0       /* a worker told to STOP gets this long before SIGKILL */
 #define SYNC_SECONDS 0.05      /* the log is fdatasync'd at least this often while results come */
 #define RECV_TIMEOUT_MS 100    /* the loop looks at timeouts, signals and progress this often */
+#define LOST_GRACE 0.5         /* a closed connection's worker is killed after this long, unless
+                                * it is reaped first: a crash is then reported as a crash */
+#define HEARTBEAT_MISSES 3     /* a connection silent this many heartbeats is closed */
 
 struct pt_sweep {
     pt_sweep_config_t cfg;
     pt_sched_t *sched;             /* cfg.sched */
     pt_procs_t *procs;
+    pt_peers_t *peers;             /* worker secrets, the ZAP handler, closed connections */
+    long refused_noted;            /* refused connections reported so far */
     pt_report_t rep;
     void *ctx, *router;
     char sockdir[256], endpoint[300];
     char **envp;                   /* the workers' environment (pointers into environ) */
     char blas_env[48];
     char *argv[32];                /* the workers' command line, pointing into arg */
-    char arg[8][32];
+    char arg[9][32];
     int keep[3];
     size_t finished, failed, not_converged; /* fits finished in this run */
     double t0;
@@ -235,18 +241,26 @@ static void dispatch(pt_sweep_t *s)
     for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
         pt_slot_t *w = pt_procs_slot(s->procs, i);
         long id;
-        if (w->state != W_IDLE)
+        int rc;
+        if (w->state != W_IDLE || w->kill_reason[0] != '\0')
             continue;
         if ((id = pt_sched_next(s->sched)) < 0)
             break;
-        if (send_job(s, w, id) != 0)
+        if ((rc = send_job(s, w, id)) != 0) {
             pt_sched_unsend(s->sched, id); /* the worker is gone; it will be reaped */
+            if (rc == -EHOSTUNREACH) { /* its connection is: a live process must go too */
+                char why[96];
+                snprintf(why, sizeof why, "worker %ld lost its connection; killed", (long)w->pid);
+                pt_procs_kill(w, why);
+            }
+        }
     }
 }
 
 /* A worker died: its job is retried, dropped (stopping) or failed. */
 static int on_death(pt_sweep_t *s, const pt_death_t *d, char *err)
 {
+    pt_peers_disarm(s->peers, d->slot); /* its secret, if unused, and its connection die too */
     if (d->job >= 0) {
         const pt_sched_job_t *jb = pt_sched_job(s->sched, d->job);
         switch (pt_sched_lost(s->sched, d->job, got_stop != 0, d->timed_out)) {
@@ -314,6 +328,73 @@ static int on_answer(pt_sweep_t *s, pt_slot_t *w, pt_msg_t *m, char *err)
                       m->eval_seconds, m->not_converged, NULL, err);
 }
 
+static size_t slot_of(pt_sweep_t *s, const pt_slot_t *w)
+{
+    return (size_t)(w - pt_procs_slot(s->procs, 0));
+}
+
+/* Whether answer m names the job w holds: its id, map and fold. */
+static int is_its_job(pt_sweep_t *s, const pt_slot_t *w, const pt_msg_t *m)
+{
+    const pt_sched_job_t *jb;
+    if (w->job != m->job_id)
+        return 0;
+    jb = pt_sched_job(s->sched, w->job);
+    return m->param_index == jb->map && m->fold == jb->fold;
+}
+
+/* Closed connections, as the socket monitor reports them: each worker that had said HELLO on
+ * one is marked lost (and killed by check_timeouts after LOST_GRACE). Reading the events
+ * before a HELLO binds a connection's descriptor keeps them in order: a descriptor closed
+ * and then reused by a new connection was reported closed before that connection could say
+ * anything (one ZeroMQ I/O thread does both). */
+static void drain_lost(pt_sweep_t *s)
+{
+    int fd;
+    while ((fd = pt_peers_lost(s->peers)) >= 0)
+        for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
+            pt_slot_t *w = pt_procs_slot(s->procs, i);
+            if ((w->state == W_IDLE || w->state == W_BUSY) && w->fd == fd) {
+                w->fd = -1;
+                w->lost = pt_now();
+            }
+        }
+    if (pt_peers_refused(s->peers) > s->refused_noted) {
+        if (s->refused_noted == 0)
+            pt_report_note(&s->rep, "refused a connection to the worker socket that did not "
+                           "present a worker's secret (further refusals are not reported)");
+        s->refused_noted = pt_peers_refused(s->peers);
+    }
+}
+
+/* Whether the process at the other end of the connection that sent body is pid, as the
+ * kernel saw it connect (SO_PEERCRED: an ipc connection's "Peer-Address" property ends in
+ * ":UID:GID:PID"). A property without a pid (no such credentials) is not evidence against.
+ * The ZAP handler checked it already; this keeps the rule where the slot is bound. */
+static int peer_is(zmq_msg_t *body, pid_t pid)
+{
+    const char *a = zmq_msg_gets(body, "Peer-Address");
+    pid_t v = a != NULL ? pt_peers_pid_of(a, strlen(a)) : 0;
+    return v == 0 || v == pid;
+}
+
+/* A HELLO: the worker's connection is bound to its slot. Only a connection that presented the
+ * slot's current secret (its ZAP user id, peers.h), made by the process the slot started, may
+ * say it, and only for that pid; anything else is ignored. */
+static void on_hello(pt_sweep_t *s, zmq_msg_t *idf, zmq_msg_t *body, const pt_msg_t *m)
+{
+    pt_slot_t *w = pt_procs_by_pid(s->procs, m->pid);
+    if (w == NULL || w->state != W_STARTING || zmq_msg_size(idf) > sizeof w->id ||
+        !pt_peers_is(s->peers, zmq_msg_gets(body, "User-Id"), slot_of(s, w)) ||
+        !peer_is(body, w->pid))
+        return;
+    drain_lost(s);
+    w->idlen = zmq_msg_size(idf);
+    memcpy(w->id, zmq_msg_data(idf), w->idlen);
+    w->fd = zmq_msg_get(body, ZMQ_SRCFD);
+    w->state = W_IDLE;
+}
+
 static int handle_message(pt_sweep_t *s, char *err)
 {
     zmq_msg_t idf, body;
@@ -344,15 +425,11 @@ static int handle_message(pt_sweep_t *s, char *err)
         goto out;
     }
     if (m.type == PT_MSG_HELLO) {
-        w = pt_procs_by_pid(s->procs, m.pid);
-        if (w != NULL && w->state == W_STARTING && zmq_msg_size(&idf) <= sizeof w->id) {
-            w->idlen = zmq_msg_size(&idf);
-            memcpy(w->id, zmq_msg_data(&idf), w->idlen);
-            w->state = W_IDLE;
-        }
+        on_hello(s, &idf, &body, &m);
     } else if (m.type == PT_MSG_RESULT || m.type == PT_MSG_ERROR) {
         w = pt_procs_by_id(s->procs, zmq_msg_data(&idf), zmq_msg_size(&idf));
-        if (w != NULL && w->state == W_BUSY && w->job == m.job_id && w->kill_reason[0] == 0)
+        if (w != NULL && w->state == W_BUSY && w->kill_reason[0] == 0 && is_its_job(s, w, &m) &&
+            pt_peers_is(s->peers, zmq_msg_gets(&body, "User-Id"), slot_of(s, w)))
             rc = on_answer(s, w, &m, err);
     }
 out:
@@ -362,15 +439,34 @@ out:
     return rc;
 }
 
+/* Kills the workers that are stalled: a job past --job-timeout, no HELLO within
+ * --start-timeout, a connection lost LOST_GRACE ago (a stopped process that stopped answering
+ * the heartbeats, or a closed socket). The reaper then retries their jobs. */
 static void check_timeouts(pt_sweep_t *s)
 {
     double now = pt_now();
-    if (s->cfg.job_timeout <= 0)
-        return;
+    drain_lost(s);
     for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
         pt_slot_t *w = pt_procs_slot(s->procs, i);
-        if (w->state == W_BUSY && !w->timed_out && now - w->started > s->cfg.job_timeout) {
-            char why[160];
+        char why[200];
+        if (w->state == W_FREE || w->kill_reason[0] != '\0')
+            continue;
+        if (w->state == W_STARTING && s->cfg.start_timeout > 0 &&
+            now - w->spawned > s->cfg.start_timeout) {
+            snprintf(why, sizeof why, "worker %ld did not connect within %g s "
+                     "(--start-timeout); killed", (long)w->pid, s->cfg.start_timeout);
+            pt_procs_kill(w, why);
+        } else if (w->lost > 0 && now - w->lost > LOST_GRACE) {
+            if (s->cfg.heartbeat > 0)
+                snprintf(why, sizeof why, "worker %ld lost its connection (no answer to the "
+                         "heartbeat within %g s, or closed); killed", (long)w->pid,
+                         HEARTBEAT_MISSES * s->cfg.heartbeat);
+            else
+                snprintf(why, sizeof why, "worker %ld lost its connection (closed); killed",
+                         (long)w->pid);
+            pt_procs_kill(w, why);
+        } else if (w->state == W_BUSY && !w->timed_out && s->cfg.job_timeout > 0 &&
+                   now - w->started > s->cfg.job_timeout) {
             snprintf(why, sizeof why, "timed out after %g s (--job-timeout); worker %ld killed",
                      s->cfg.job_timeout, (long)w->pid);
             w->timed_out = 1;
@@ -511,6 +607,8 @@ static void make_argv(pt_sweep_t *s)
     argv[a++] = s->arg[0];
     argv[a++] = "--parent";
     argv[a++] = s->arg[1];
+    argv[a++] = "--secret-fd";
+    argv[a++] = s->arg[8]; /* written by procs.c before each spawn */
     argv[a++] = "--evaluator";
     argv[a++] = (char *)c->evaluator;
     argv[a++] = "--metric";
@@ -538,11 +636,22 @@ static void make_argv(pt_sweep_t *s)
     argv[a] = NULL;
 }
 
-/* The ROUTER socket, bound to the endpoint. */
+/* A new secret for a slot's next process (procs.h calls it before each fork). */
+static int arm_secret(void *arg, size_t slot, pid_t pid, char *out, char *err)
+{
+    pt_sweep_t *s = arg;
+    return pt_peers_arm(s->peers, slot, pid, out, err);
+}
+
+/* The ROUTER socket, bound to the endpoint: a PLAIN server whose ZAP handler (peers.h)
+ * admits only workers with their secret, sending ZMTP heartbeats when cfg.heartbeat > 0. */
 static int open_router(pt_sweep_t *s, char *err)
 {
     int one = 1, zero = 0, recv_ms = RECV_TIMEOUT_MS;
     s->ctx = zmq_ctx_new();
+    if (s->ctx != NULL &&
+        (s->peers = pt_peers_new(s->ctx, (size_t)s->cfg.parallelism, err)) == NULL)
+        return -EIO;
     s->router = s->ctx ? zmq_socket(s->ctx, ZMQ_ROUTER) : NULL;
     if (s->router == NULL) {
         pt_seterr(err, "zmq: %s", zmq_strerror(errno));
@@ -551,6 +660,16 @@ static int open_router(pt_sweep_t *s, char *err)
     zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(s->router, ZMQ_RCVTIMEO, &recv_ms, sizeof recv_ms);
+    zmq_setsockopt(s->router, ZMQ_PLAIN_SERVER, &one, sizeof one);
+    if (s->cfg.heartbeat > 0) {
+        /* a ping every heartbeat; a connection with no traffic for HEARTBEAT_MISSES of them
+         * after a ping is closed (the worker's I/O thread answers, whatever its job does) */
+        int ivl = (int)(s->cfg.heartbeat * 1000 + 0.5), tmo = HEARTBEAT_MISSES * ivl;
+        zmq_setsockopt(s->router, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+        zmq_setsockopt(s->router, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
+    }
+    if (pt_peers_watch(s->peers, s->router, err) != 0)
+        return -EIO;
     if (zmq_bind(s->router, s->endpoint) != 0) {
         pt_seterr(err, "zmq_bind %s: %s", s->endpoint, zmq_strerror(errno));
         return -EIO;
@@ -589,6 +708,9 @@ int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
     pc.cpus = s->cfg.cpus;
     pc.ncpus = s->cfg.ncpus;
     pc.threads = s->cfg.threads;
+    pc.secret = arm_secret;
+    pc.secret_arg = s;
+    pc.secret_fd_arg = s->arg[8];
     s->procs = pt_procs_new((size_t)s->cfg.parallelism, &pc);
     if (s->procs == NULL) {
         pt_seterr(err, "out of memory");
@@ -654,6 +776,9 @@ void pt_sweep_destroy(pt_sweep_t **ps)
     }
     if (s->router != NULL)
         zmq_close(s->router);
+    if (s->ctx != NULL)
+        zmq_ctx_shutdown(s->ctx); /* wakes the ZAP thread, which pt_peers_destroy joins */
+    pt_peers_destroy(&s->peers);
     if (s->ctx != NULL)
         zmq_ctx_term(s->ctx);
     if (s->sockdir[0] != '\0') {

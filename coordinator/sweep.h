@@ -4,7 +4,8 @@
  * outstanding bound), the process table (procs.h: spawn, reap, stop, the janitor) and the
  * reporting (report.h) together over one ROUTER socket: it hands queued jobs to idle
  * workers, turns worker deaths into retries or failures, kills workers whose job ran past
- * --job-timeout, records every finished fit in the results and appends it to the log, and
+ * --job-timeout, that did not say HELLO within --start-timeout or whose connection died (no
+ * answer to the heartbeats, peers.h: a stopped process; or closed), records every finished fit in the results and appends it to the log, and
  * draws the progress line. Signal handlers only set flags that the loop reads. The sweep
  * takes a config struct, not the command line; tune fills it.
  */
@@ -37,6 +38,9 @@ typedef struct {
     /* the schedule */
     long parallelism, max_retries;
     double job_timeout;             /* seconds; 0: none */
+    double heartbeat;               /* seconds between ZMTP pings; a worker silent for 3 of
+                                     * them is killed and its job retried; 0: none */
+    double start_timeout;           /* seconds a worker may take to say HELLO; 0: forever */
     int quiet;
     /* what the jobs are and where their results go (borrowed) */
     const pt_spec_t *spec;

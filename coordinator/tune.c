@@ -959,6 +959,8 @@ static int make_sweep(sweep_t *s, char *err)
     c.parallelism = o->parallelism;
     c.max_retries = o->max_retries;
     c.job_timeout = o->job_timeout;
+    c.heartbeat = o->heartbeat;
+    c.start_timeout = o->start_timeout;
     c.quiet = o->quiet;
     c.spec = s->spec;
     c.maps = s->maps;

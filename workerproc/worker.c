@@ -1,10 +1,15 @@
 /* worker.c - paratune-worker: runs jobs on the shared-memory image, one at a time.
  *
  * Started by the coordinator with fork+exec, never by hand:
- *   paratune-worker --endpoint ipc://DIR/ctl --image-fd N --parent PID
+ *   paratune-worker --endpoint ipc://DIR/ctl --image-fd N --parent PID --secret-fd N
  *                   --evaluator regression --metric rmse [--threads T] [--no-cache]
  *                   [--memory BYTES] [--classes K] [--num-bins B] [--stats-fd N]
  *                   [--codes-fd N]
+ * It first reads its secret from the pipe --secret-fd (only this process has it; see
+ * coordinator/peers.h) and presents it as its PLAIN password when it connects: the
+ * coordinator's ZAP handler refuses any other peer. ZeroMQ's I/O thread answers the
+ * coordinator's ZMTP heartbeats while a job runs, so a long fit is not a stall; a stopped
+ * process stops answering and is killed by the coordinator, which retries its job.
  * It maps the image read-only, connects a DEALER socket, says HELLO, then answers each JOB
  * with a RESULT (or an ERROR when the job itself fails) until it gets STOP or its parent goes
  * away. What a job asks is its kind (pt_msg.h): publish a block's moments (stats), fit and
@@ -27,11 +32,17 @@
  * entries ACTION@MAP:FOLD[:ATTEMPTS] (MAP, FOLD a number or '*'; with ATTEMPTS, only the
  * first ATTEMPTS attempts of the job are hit). ACTION is segv, kill (SIGKILL itself), exit
  * (exit code 3), hang (sleep forever), alloc (allocate and touch memory until malloc fails,
- * then report it as the job's error, as any job that runs out of memory does) or garbage
- * (send bytes that are not a message). The entries "startfail" (exit 2 before HELLO) and
- * "startcrash" (SIGSEGV before HELLO) hit start-up. Unset, they cost one getenv at start.
+ * then report it as the job's error, as any job that runs out of memory does), garbage
+ * (send bytes that are not a message), close (close its socket and sleep: a lost
+ * connection), stop (SIGSTOP itself: a stalled worker, which the heartbeats find) or slow
+ * (sleep 3 s, then run the job: a long fit, which they must not kill). The entries "startfail" (exit 2 before HELLO) and "startcrash" (SIGSEGV before
+ * HELLO) hit start-up, as do "nohello" (never connect: sleep forever) and "slowsecret"
+ * (wait 3 s before reading the secret); "nohello=FILE" and "slowsecret=FILE" hit only the
+ * worker that creates FILE first, so that one worker of a run is hit. Unset, they cost one
+ * getenv at start.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
 #include <math.h>
@@ -58,7 +69,7 @@
 /* The command line. */
 typedef struct {
     const char *endpoint, *evaluator, *metric;
-    long image_fd, stats_fd, codes_fd, parent, threads;
+    long image_fd, stats_fd, codes_fd, parent, threads, secret_fd;
     pt_trainset_opts_t ts;     /* keep (not --no-cache), classes, evaluator, num-bins */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } args_t;
@@ -71,6 +82,11 @@ typedef struct {
     int threads;               /* --threads: a job's threads (a tree fit's histograms) */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
+
+/* The worker secret's length and the PLAIN user name (coordinator/peers.h: PT_PEERS_*; the
+ * worker does not include the coordinator's headers). */
+#define PT_SECRET_LEN 64
+#define PT_WORKER_USER "paratune-worker"
 
 static const char *failpoints; /* PARATUNE_FAILPOINT, or NULL */
 
@@ -156,6 +172,10 @@ static int failpoint_job(const pt_msg_t *job, char *err)
     } else if (strcmp(action, "hang") == 0) {
         for (;;)
             pause();
+    } else if (strcmp(action, "stop") == 0) {
+        raise(SIGSTOP);
+    } else if (strcmp(action, "slow") == 0) {
+        sleep(3);
     } else if (strcmp(action, "alloc") == 0 && failpoint_alloc() != 0) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
@@ -458,12 +478,13 @@ static void parse_args(int argc, char **argv, args_t *a)
         {"classes", required_argument, NULL, 'K'},  {"num-bins", required_argument, NULL, 'B'},
         {"stats-fd", required_argument, NULL, 'S'},
         {"codes-fd", required_argument, NULL, 'C'},
+        {"secret-fd", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0}};
     int c;
 
     memset(a, 0, sizeof *a);
     a->evaluator = "regression";
-    a->image_fd = a->stats_fd = a->codes_fd = -1;
+    a->image_fd = a->stats_fd = a->codes_fd = a->secret_fd = -1;
     a->threads = 1;
     a->ts.keep = 1;
     a->ts.num_bins = PT_EVAL_NUM_BINS_DEFAULT;
@@ -481,25 +502,72 @@ static void parse_args(int argc, char **argv, args_t *a)
         case 'B': a->ts.num_bins = atoi(optarg); break;
         case 'S': if (pt_parse_long(optarg, &a->stats_fd) != 0) a->stats_fd = -1; break;
         case 'C': if (pt_parse_long(optarg, &a->codes_fd) != 0) a->codes_fd = -1; break;
+        case 's': if (pt_parse_long(optarg, &a->secret_fd) != 0) a->secret_fd = -1; break;
         default: die_setup("usage: paratune-worker --endpoint E --image-fd N --parent PID%s%s", "", "");
         }
     }
-    if (a->endpoint == NULL || a->image_fd < 0 || a->parent <= 0 || a->threads < 1)
-        die_setup("missing or bad --endpoint, --image-fd, --parent or --threads%s%s", "", "");
+    if (a->endpoint == NULL || a->image_fd < 0 || a->parent <= 0 || a->threads < 1 ||
+        a->secret_fd < 0)
+        die_setup("missing or bad --endpoint, --image-fd, --parent, --threads or "
+                  "--secret-fd%s%s", "", "");
 }
 
 /* The start-up failpoints (startfail, startcrash). */
 static void failpoints_start(void)
 {
-    failpoints = getenv("PARATUNE_FAILPOINT");
-    if (failpoints != NULL && *failpoints == '\0')
-        failpoints = NULL;
     if (failpoint_start("startfail"))
         die_setup("failpoint startfail%s%s", "", "");
     if (failpoint_start("startcrash")) {
         signal(SIGSEGV, SIG_DFL);
         raise(SIGSEGV);
     }
+}
+
+/* Whether the start-up failpoint name hits this worker: the entry "name" hits every worker,
+ * "name=FILE" only the one that creates FILE (so that one worker of a run is hit). */
+static int failpoint_once(const char *name)
+{
+    const char *p = failpoints;
+    size_t len = strlen(name);
+    while (p != NULL && (p = strstr(p, name)) != NULL) {
+        char file[256];
+        size_t n = strcspn(p + len, ";");
+        int fd;
+        if (p != failpoints && p[-1] != ';') {
+            p += len;
+            continue;
+        }
+        if (n == 0)
+            return 1;
+        if (p[len] == '=' && n - 1 < sizeof file) {
+            memcpy(file, p + len + 1, n - 1);
+            file[n - 1] = '\0';
+            if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0) {
+                close(fd);
+                return 1;
+            }
+        }
+        p += len + n;
+    }
+    return 0;
+}
+
+/* Reads the worker's secret from its pipe (the coordinator wrote it and closed its end) into
+ * out (PT_SECRET_LEN characters and a NUL), closes the pipe; dies when it is not there. */
+static void read_secret(long fd, char *out)
+{
+    size_t got = 0;
+    while (got < PT_SECRET_LEN) {
+        ssize_t n = read((int)fd, out + got, PT_SECRET_LEN - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            die_setup("cannot read the worker secret: %s%s",
+                      n < 0 ? strerror(errno) : "(end of file)", "");
+        got += (size_t)n;
+    }
+    out[PT_SECRET_LEN] = '\0';
+    close((int)fd);
 }
 
 /* Maps the image and the moments segment, makes the training-set cache, sets the memory cap;
@@ -533,12 +601,20 @@ static void setup(args_t *a, worker_t *w)
         die_setup("%s%s", err, "");
 }
 
-/* Sends garbage instead of a reply when the job's failpoint says so: 1 if it did. */
-static int failpoint_garbage(void *sock, const pt_msg_t *job)
+/* The socket failpoints of a job: garbage (send bytes that are not a message instead of a
+ * reply; returns 1) and close (close the socket, then sleep forever: a live process whose
+ * connection is gone). 0 when neither applies. */
+static int failpoint_socket(void *sock, const pt_msg_t *job)
 {
     char action[32];
-    if (failpoints == NULL || failpoint_for(job, action, sizeof action) == NULL ||
-        strcmp(action, "garbage") != 0)
+    if (failpoints == NULL || failpoint_for(job, action, sizeof action) == NULL)
+        return 0;
+    if (strcmp(action, "close") == 0) {
+        zmq_close(sock);
+        for (;;)
+            pause();
+    }
+    if (strcmp(action, "garbage") != 0)
         return 0;
     zmq_send(sock, "\xc1garbage", 8, 0);
     return 1;
@@ -574,7 +650,7 @@ static int serve(worker_t *w, void *sock, pid_t parent)
             pt_msg_clear(&job);
             return 0;
         }
-        if (job.type != PT_MSG_JOB || failpoint_garbage(sock, &job)) {
+        if (job.type != PT_MSG_JOB || failpoint_socket(sock, &job)) {
             pt_msg_clear(&job);
             continue;
         }
@@ -588,8 +664,9 @@ static int serve(worker_t *w, void *sock, pid_t parent)
     }
 }
 
-/* A DEALER socket connected to endpoint that has said HELLO; dies on failure. */
-static void *connect_hello(void *ctx, const char *endpoint)
+/* A DEALER socket connected to endpoint with the secret as its PLAIN password (the buffer is
+ * wiped), that has said HELLO; dies on failure. */
+static void *connect_hello(void *ctx, const char *endpoint, char *secret)
 {
     void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
     int linger = 0, ms = 1000;
@@ -598,6 +675,10 @@ static void *connect_hello(void *ctx, const char *endpoint)
     if (sock == NULL)
         die_setup("zmq: %s%s", zmq_strerror(errno), "");
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_setsockopt(sock, ZMQ_PLAIN_USERNAME, PT_WORKER_USER, strlen(PT_WORKER_USER)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_PLAIN_PASSWORD, secret, PT_SECRET_LEN) != 0)
+        die_setup("zmq: PLAIN credentials: %s%s", zmq_strerror(errno), "");
+    memset(secret, 0, PT_SECRET_LEN);
     if (zmq_connect(sock, endpoint) != 0)
         die_setup("cannot connect to %s: %s", endpoint, zmq_strerror(errno));
     memset(&hello, 0, sizeof hello);
@@ -616,9 +697,16 @@ int main(int argc, char **argv)
     args_t a;
     worker_t w;
     void *ctx, *sock;
+    char secret[PT_SECRET_LEN + 1];
     int rc;
 
     parse_args(argc, argv, &a);
+    failpoints = getenv("PARATUNE_FAILPOINT");
+    if (failpoints != NULL && *failpoints == '\0')
+        failpoints = NULL;
+    if (failpoints != NULL && failpoint_once("slowsecret"))
+        sleep(3); /* a window in which a test copies the secret out of the pipe */
+    read_secret(a.secret_fd, secret); /* first: the pipe is open for no longer than needed */
     /* Die with the coordinator, even if it is killed with SIGKILL. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != (pid_t)a.parent)
@@ -628,8 +716,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     setup(&a, &w);
 
+    if (failpoints != NULL && failpoint_once("nohello"))
+        for (;;) /* never connect: the coordinator's --start-timeout */
+            pause();
     ctx = zmq_ctx_new();
-    sock = connect_hello(ctx, a.endpoint);
+    sock = connect_hello(ctx, a.endpoint, secret);
     rc = serve(&w, sock, (pid_t)a.parent);
     zmq_close(sock);
     zmq_ctx_term(ctx);
