@@ -63,6 +63,9 @@ static void tune_usage(FILE *f)
         "  --max-retries N        retries of a job whose worker died (default 2)\n"
         "  --job-timeout SECONDS  kill a job's worker after this long; status timeout\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
+        "  --max-memory SIZE      memory the sweep may plan to use (default: what the\n"
+        "                         system has available; see README, Limits)\n"
+        "  --max-fits N           most fits (param maps x folds) run (default 1000000)\n"
         "  --resume               finish the sweep recorded in --log\n"
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
@@ -135,15 +138,20 @@ int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n
     return 0;
 }
 
-/* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB). */
+/* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB); "1e6" and
+ * "1.5G" too. "1E" is the number 1 with an unfinished exponent, not a suffix: refused. */
 static int parse_size(const char *s, unsigned long long *out)
 {
-    char *end;
+    char num[64];
+    const char *end = s + strspn(s, "0123456789.eE+-");
     double v;
     unsigned long long mul = 1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (end == s || errno != 0 || !(v >= 0))
+    /* the number before the suffix in plain decimal (no blanks, hexadecimal, inf, nan) */
+    if ((size_t)(end - s) >= sizeof num)
+        return -EINVAL;
+    memcpy(num, s, (size_t)(end - s));
+    num[end - s] = '\0';
+    if (pt_parse_double(num, &v) != 0 || !(v >= 0))
         return -EINVAL;
     switch (*end) {
     case 'k': case 'K': mul = 1ULL << 10; end++; break;
@@ -163,7 +171,8 @@ static int parse_size(const char *s, unsigned long long *out)
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT, O_MAXMEM,
+       O_MAXFITS };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -203,6 +212,8 @@ static const struct option long_opts[] = {
     {"categorical", required_argument, NULL, O_CAT},
     {"missing", required_argument, NULL, O_MISSING},
     {"weight-col", required_argument, NULL, O_WEIGHT},
+    {"max-memory", required_argument, NULL, O_MAXMEM},
+    {"max-fits", required_argument, NULL, O_MAXFITS},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -224,6 +235,8 @@ static const struct {
      "must be an integer in [1, 10000000]"},
     {O_BINS, "--num-bins", 0, 100000000, offsetof(opts_t, num_bins),
      "numBins must be an integer >= 0"},
+    {O_MAXFITS, "--max-fits", 1, 1000000000000L, offsetof(opts_t, max_fits),
+     "must be an integer in [1, 10^12]"},
 };
 
 /* Sets an integer option of the table. Returns 1 when c is not one, 0 when set, or
@@ -292,7 +305,8 @@ static int value_opt(opts_t *o, int c, const char *arg)
     case O_SEED:
         errno = 0;
         o->seed = strtoull(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || errno != 0 || *arg == '-')
+        /* digits only: strtoull would take blanks and a '-' after them (wrapping around) */
+        if (*arg == '\0' || strspn(arg, "0123456789") != strlen(arg) || errno != 0)
             return pt_bad_opt("--seed", arg, "expected an integer in [0, 2^64)");
         return 0;
     case O_TIMEOUT:
@@ -304,6 +318,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
         if (parse_size(arg, &o->worker_memory) != 0 || o->worker_memory < (32ULL << 20))
             return pt_bad_opt("--worker-memory", arg,
                               "must be a size of at least 32M (bytes, or with K, M, G, T)");
+        return 0;
+    case O_MAXMEM:
+        if (parse_size(arg, &o->max_memory) != 0 || o->max_memory < (1ULL << 20))
+            return pt_bad_opt("--max-memory", arg,
+                              "must be a size of at least 1M (bytes, or with K, M, G, T)");
         return 0;
     case O_PIN:
         return pin_opt(o, arg);
@@ -323,6 +342,26 @@ static int value_opt(opts_t *o, int c, const char *arg)
     default:
         return int_opt(o, c, arg);
     }
+}
+
+/* Refuses an option given a second time (but the repeatable --grid, --set, --random): which
+ * of two values was meant is not for paratune to guess. seen has a byte per option code
+ * from O_DATA. 0, or PT_EXIT_USAGE after one line. */
+static int given_once(unsigned char *seen, size_t nseen, int c, const char *arg)
+{
+    if (c < O_DATA || (size_t)(c - O_DATA) >= nseen || c == O_GRID || c == O_SET ||
+        c == O_RANDOM)
+        return 0;
+    if (seen[c - O_DATA]++ == 0)
+        return 0;
+    for (size_t i = 0; long_opts[i].name != NULL; i++)
+        if (long_opts[i].val == c) {
+            char name[64];
+            snprintf(name, sizeof name, "--%s", long_opts[i].name);
+            return pt_bad_opt(name, arg, "given twice (only --grid, --set and --random are "
+                              "repeatable)");
+        }
+    return 0;
 }
 
 /* One option c (with its value arg). Returns 0, -1 after --help, or PT_EXIT_USAGE after
@@ -402,6 +441,7 @@ static int check_combination(const opts_t *o)
 
 int pt_opts_parse(int argc, char **argv, opts_t *o)
 {
+    unsigned char seen[128] = {0};
     int c, rc;
 
     memset(o, 0, sizeof *o);
@@ -416,6 +456,7 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->threads = 1;
     o->max_retries = 2;
     o->num_bins = 1000;
+    o->max_fits = PT_MAX_FITS_DEFAULT;
     o->grid = calloc((size_t)argc, sizeof *o->grid);
     o->set = calloc((size_t)argc, sizeof *o->set);
     o->random = calloc((size_t)argc, sizeof *o->random);
@@ -425,7 +466,8 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1)
-        if ((rc = one_opt(o, c, optarg, argv)) != 0)
+        if ((rc = given_once(seen, sizeof seen, c, optarg)) != 0 ||
+            (rc = one_opt(o, c, optarg, argv)) != 0)
             return rc;
     if (optind < argc)
         return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");

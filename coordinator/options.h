@@ -24,6 +24,9 @@ typedef struct {
     int no_prefix_sharing;  /* --no-prefix-sharing: every numTrees / maxIter map its own job */
     double job_timeout;             /* seconds; 0: none */
     unsigned long long worker_memory; /* bytes of private memory per worker; 0: no cap */
+    unsigned long long max_memory;  /* --max-memory: bytes the sweep may plan to use; 0: the
+                                       default, from what the system has available */
+    long max_fits;                  /* --max-fits: most (param map, fold) fits */
     const char **random;            /* --random S.P=DIST */
     size_t nrandom;
     long samples;                   /* --samples N (0: not given) */
@@ -42,6 +45,9 @@ typedef struct {
 } opts_t;
 
 enum { PT_PIN_AUTO, PT_PIN_OFF, PT_PIN_ON };
+
+/* The most fits (param maps x folds) a sweep runs without --max-fits. */
+#define PT_MAX_FITS_DEFAULT 1000000L
 
 /* Whether workers (and the coordinator) are pinned: --pin-cpus on or a list, or auto when
  * parallelism x threads-per-job covers every usable CPU (the machine is the sweep's). */
