@@ -344,22 +344,18 @@ static int value_opt(opts_t *o, int c, const char *arg)
     }
 }
 
-/* Refuses an option given a second time (but the repeatable --grid, --set, --random): which
- * of two values was meant is not for paratune to guess. seen has a byte per option code
- * from O_DATA. 0, or PT_EXIT_USAGE after one line. */
-static int given_once(unsigned char *seen, size_t nseen, int c, const char *arg)
+int pt_opt_once(unsigned char *seen, size_t nseen, int c, const struct option *opts,
+                const char *arg, const char *why)
 {
-    if (c < O_DATA || (size_t)(c - O_DATA) >= nseen || c == O_GRID || c == O_SET ||
-        c == O_RANDOM)
+    if (c < 0 || (size_t)c >= nseen || c == ':' || c == '?')
         return 0;
-    if (seen[c - O_DATA]++ == 0)
+    if (seen[c]++ == 0)
         return 0;
-    for (size_t i = 0; long_opts[i].name != NULL; i++)
-        if (long_opts[i].val == c) {
+    for (size_t i = 0; opts[i].name != NULL; i++)
+        if (opts[i].val == c) {
             char name[64];
-            snprintf(name, sizeof name, "--%s", long_opts[i].name);
-            return pt_bad_opt(name, arg, "given twice (only --grid, --set and --random are "
-                              "repeatable)");
+            snprintf(name, sizeof name, "--%s", opts[i].name);
+            return pt_bad_opt(name, arg, why);
         }
     return 0;
 }
@@ -441,7 +437,7 @@ static int check_combination(const opts_t *o)
 
 int pt_opts_parse(int argc, char **argv, opts_t *o)
 {
-    unsigned char seen[128] = {0};
+    unsigned char seen[O_DATA + 128] = {0};
     int c, rc;
 
     memset(o, 0, sizeof *o);
@@ -466,7 +462,10 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1)
-        if ((rc = given_once(seen, sizeof seen, c, optarg)) != 0 ||
+        if ((c != O_GRID && c != O_SET && c != O_RANDOM &&
+             (rc = pt_opt_once(seen, sizeof seen, c, long_opts, optarg,
+                               "given twice (only --grid, --set and --random are "
+                               "repeatable)")) != 0) ||
             (rc = one_opt(o, c, optarg, argv)) != 0)
             return rc;
     if (optind < argc)

@@ -62,6 +62,14 @@ void pt_opts_free(opts_t *o);
 /* Prints "paratune: OPT ARG: WHY" on stderr and returns PT_EXIT_USAGE. */
 int pt_bad_opt(const char *opt, const char *arg, const char *why);
 
+/* Refuses an option given a second time: which of two values was meant is not for
+ * paratune to guess (the caller leaves out the repeatable ones). c is what getopt_long
+ * returned, opts its table (for the option's name), seen a byte per code below nseen,
+ * zeroed before the first option. 0, or PT_EXIT_USAGE after "paratune: --OPT ARG: why". */
+struct option;
+int pt_opt_once(unsigned char *seen, size_t nseen, int c, const struct option *opts,
+                const char *arg, const char *why);
+
 /* A --missing value (pt_csv_check_missing): 0, or PT_EXIT_USAGE after one line on stderr. */
 int pt_missing_opt(const char *arg);
 

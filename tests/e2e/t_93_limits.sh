@@ -168,3 +168,13 @@ expect_bad "--max-memory with a blank" "--max-memory  4G" "${LD[@]}" --max-memor
 expect_bad "--max-fits 0" "--max-fits 0" "${LD[@]}" --max-fits 0
 expect_bad "featureSubsetStrategy with a blank" "featureSubsetStrategy" --data "$W/data.csv" \
     --pipeline randomForestRegressor --set "randomForestRegressor.featureSubsetStrategy= 5"
+expect_predict_bad "an option given twice" "--data $W/data.csv: given twice" \
+    --model "$W/t93_none.ptm" --data "$W/data.csv" --data "$W/data.csv"
+begin "gen refuses an option given twice, writes nothing"
+rm -f "$W/t93_gen.csv"
+pt gen --rows 5 --features 2 --rows 6 --out "$W/t93_gen.csv" 2>"$W/gen.err"
+rc=$?
+if [ $rc -ne 2 ] || [ "$(cat "$W/gen.err")" != "paratune: --rows 6: given twice" ]; then
+    bad "exit $rc: $(cat "$W/gen.err")";
+elif [ -e "$W/t93_gen.csv" ]; then bad "wrote the file";
+else ok; fi
