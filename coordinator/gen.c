@@ -24,12 +24,15 @@ int pt_gen_main(int argc, char **argv)
     long rows = 0, features = 0, seed = 0;
     const char *out = NULL;
     int c;
+    unsigned char seen[256] = {0};
     pt_dataset_t *ds;
     char err[PT_ERRLEN];
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        if (pt_opt_once(seen, sizeof seen, c, lo, optarg, "given twice") != 0)
+            return PT_EXIT_USAGE;
         switch (c) {
         case 'r':
             if (pt_parse_long(optarg, &rows) != 0 || rows < 2)

@@ -67,6 +67,9 @@ static void tune_usage(FILE *f)
         "  --start-timeout SECONDS  kill a worker that has not connected after this long\n"
         "                         (default 60; 0 off)\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
+        "  --max-memory SIZE      memory the sweep may plan to use (default: what the\n"
+        "                         system has available; see README, Limits)\n"
+        "  --max-fits N           most fits (param maps x folds) run (default 1000000)\n"
         "  --resume               finish the sweep recorded in --log\n"
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
@@ -139,15 +142,20 @@ int pt_opt_names(const char *opt, const char *arg, const char ***list, size_t *n
     return 0;
 }
 
-/* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB). */
+/* "512M" -> bytes; binary suffixes K, M, G, T (optionally followed by B or iB); "1e6" and
+ * "1.5G" too. "1E" is the number 1 with an unfinished exponent, not a suffix: refused. */
 static int parse_size(const char *s, unsigned long long *out)
 {
-    char *end;
+    char num[64];
+    const char *end = s + strspn(s, "0123456789.eE+-");
     double v;
     unsigned long long mul = 1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (end == s || errno != 0 || !(v >= 0))
+    /* the number before the suffix in plain decimal (no blanks, hexadecimal, inf, nan) */
+    if ((size_t)(end - s) >= sizeof num)
+        return -EINVAL;
+    memcpy(num, s, (size_t)(end - s));
+    num[end - s] = '\0';
+    if (pt_parse_double(num, &v) != 0 || !(v >= 0))
         return -EINVAL;
     switch (*end) {
     case 'k': case 'K': mul = 1ULL << 10; end++; break;
@@ -170,7 +178,8 @@ enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
-       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT };
+       O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT, O_MAXMEM,
+       O_MAXFITS };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -212,6 +221,8 @@ static const struct option long_opts[] = {
     {"categorical", required_argument, NULL, O_CAT},
     {"missing", required_argument, NULL, O_MISSING},
     {"weight-col", required_argument, NULL, O_WEIGHT},
+    {"max-memory", required_argument, NULL, O_MAXMEM},
+    {"max-fits", required_argument, NULL, O_MAXFITS},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -233,6 +244,8 @@ static const struct {
      "must be an integer in [1, 10000000]"},
     {O_BINS, "--num-bins", 0, 100000000, offsetof(opts_t, num_bins),
      "numBins must be an integer >= 0"},
+    {O_MAXFITS, "--max-fits", 1, 1000000000000L, offsetof(opts_t, max_fits),
+     "must be an integer in [1, 10^12]"},
 };
 
 /* Sets an integer option of the table. Returns 1 when c is not one, 0 when set, or
@@ -313,7 +326,8 @@ static int value_opt(opts_t *o, int c, const char *arg)
     case O_SEED:
         errno = 0;
         o->seed = strtoull(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || errno != 0 || *arg == '-')
+        /* digits only: strtoull would take blanks and a '-' after them (wrapping around) */
+        if (*arg == '\0' || strspn(arg, "0123456789") != strlen(arg) || errno != 0)
             return pt_bad_opt("--seed", arg, "expected an integer in [0, 2^64)");
         return 0;
     case O_TIMEOUT:
@@ -329,6 +343,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
         if (parse_size(arg, &o->worker_memory) != 0 || o->worker_memory < (32ULL << 20))
             return pt_bad_opt("--worker-memory", arg,
                               "must be a size of at least 32M (bytes, or with K, M, G, T)");
+        return 0;
+    case O_MAXMEM:
+        if (parse_size(arg, &o->max_memory) != 0 || o->max_memory < (1ULL << 20))
+            return pt_bad_opt("--max-memory", arg,
+                              "must be a size of at least 1M (bytes, or with K, M, G, T)");
         return 0;
     case O_PIN:
         return pin_opt(o, arg);
@@ -348,6 +367,22 @@ static int value_opt(opts_t *o, int c, const char *arg)
     default:
         return int_opt(o, c, arg);
     }
+}
+
+int pt_opt_once(unsigned char *seen, size_t nseen, int c, const struct option *opts,
+                const char *arg, const char *why)
+{
+    if (c < 0 || (size_t)c >= nseen || c == ':' || c == '?')
+        return 0;
+    if (seen[c]++ == 0)
+        return 0;
+    for (size_t i = 0; opts[i].name != NULL; i++)
+        if (opts[i].val == c) {
+            char name[64];
+            snprintf(name, sizeof name, "--%s", opts[i].name);
+            return pt_bad_opt(name, arg, why);
+        }
+    return 0;
 }
 
 /* One option c (with its value arg). Returns 0, -1 after --help, or PT_EXIT_USAGE after
@@ -427,6 +462,7 @@ static int check_combination(const opts_t *o)
 
 int pt_opts_parse(int argc, char **argv, opts_t *o)
 {
+    unsigned char seen[O_DATA + 128] = {0};
     int c, rc;
 
     memset(o, 0, sizeof *o);
@@ -443,6 +479,7 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->heartbeat = 10;
     o->start_timeout = 60;
     o->num_bins = 1000;
+    o->max_fits = PT_MAX_FITS_DEFAULT;
     o->grid = calloc((size_t)argc, sizeof *o->grid);
     o->set = calloc((size_t)argc, sizeof *o->set);
     o->random = calloc((size_t)argc, sizeof *o->random);
@@ -452,7 +489,11 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1)
-        if ((rc = one_opt(o, c, optarg, argv)) != 0)
+        if ((c != O_GRID && c != O_SET && c != O_RANDOM &&
+             (rc = pt_opt_once(seen, sizeof seen, c, long_opts, optarg,
+                               "given twice (only --grid, --set and --random are "
+                               "repeatable)")) != 0) ||
+            (rc = one_opt(o, c, optarg, argv)) != 0)
             return rc;
     if (optind < argc)
         return pt_bad_opt(argv[optind], NULL, "unexpected argument (paratune tune --help)");

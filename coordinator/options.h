@@ -25,6 +25,9 @@ typedef struct {
     double job_timeout;             /* seconds; 0: none */
     double heartbeat, start_timeout; /* --heartbeat, --start-timeout seconds; 0: none */
     unsigned long long worker_memory; /* bytes of private memory per worker; 0: no cap */
+    unsigned long long max_memory;  /* --max-memory: bytes the sweep may plan to use; 0: the
+                                       default, from what the system has available */
+    long max_fits;                  /* --max-fits: most (param map, fold) fits */
     const char **random;            /* --random S.P=DIST */
     size_t nrandom;
     long samples;                   /* --samples N (0: not given) */
@@ -44,6 +47,9 @@ typedef struct {
 
 enum { PT_PIN_AUTO, PT_PIN_OFF, PT_PIN_ON };
 
+/* The most fits (param maps x folds) a sweep runs without --max-fits. */
+#define PT_MAX_FITS_DEFAULT 1000000L
+
 /* Whether workers (and the coordinator) are pinned: --pin-cpus on or a list, or auto when
  * parallelism x threads-per-job covers every usable CPU (the machine is the sweep's). */
 int pt_opts_pinned(const opts_t *o);
@@ -56,6 +62,14 @@ void pt_opts_free(opts_t *o);
 
 /* Prints "paratune: OPT ARG: WHY" on stderr and returns PT_EXIT_USAGE. */
 int pt_bad_opt(const char *opt, const char *arg, const char *why);
+
+/* Refuses an option given a second time: which of two values was meant is not for
+ * paratune to guess (the caller leaves out the repeatable ones). c is what getopt_long
+ * returned, opts its table (for the option's name), seen a byte per code below nseen,
+ * zeroed before the first option. 0, or PT_EXIT_USAGE after "paratune: --OPT ARG: why". */
+struct option;
+int pt_opt_once(unsigned char *seen, size_t nseen, int c, const struct option *opts,
+                const char *arg, const char *why);
 
 /* A --missing value (pt_csv_check_missing): 0, or PT_EXIT_USAGE after one line on stderr. */
 int pt_missing_opt(const char *arg);

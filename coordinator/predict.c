@@ -264,11 +264,14 @@ int pt_predict_main(int argc, char **argv)
     unsigned char *rowkeep = NULL;
     size_t K, nout;
     int c, code = PT_EXIT_USAGE, quiet = 0;
+    unsigned char seen[256] = {0};
 
     memset(&opts, 0, sizeof opts);
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        if (pt_opt_once(seen, sizeof seen, c, lo, optarg, "given twice") != 0)
+            return PT_EXIT_USAGE;
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'd': data = optarg; break;

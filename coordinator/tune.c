@@ -36,6 +36,7 @@
 #include "pt_exit.h"
 #include "pt_file.h"
 #include "pt_image.h"
+#include "pt_limits.h"
 #include "pt_log.h"
 #include "pt_model.h"
 #include "pt_msg.h"
@@ -296,6 +297,40 @@ static int check_outputs(const opts_t *o, char *err)
     return pt_file_check_outputs(out, 3, in, 1, err);
 }
 
+/* The grid's size, before anything is made per map: at most --max-fits (param map, fold)
+ * fits. 0, or -EINVAL with the sizes in err. */
+static int check_fits(const sweep_t *s, char *err)
+{
+    size_t nmaps = pt_spec_nmaps(s->spec);
+    double folds = s->o->validator == PT_VALIDATOR_CV ? (double)s->o->folds : 1;
+    double fits = (double)nmaps * folds;
+    if (nmaps < SIZE_MAX && fits <= (double)s->o->max_fits)
+        return 0;
+    pt_seterr(err, "the grid has %s%zu param maps x %.0f folds = %s%.0f fits, more than %ld "
+              "(--max-fits N to allow more)", nmaps == SIZE_MAX ? "over " : "", nmaps, folds,
+              nmaps == SIZE_MAX ? "over " : "", fits, s->o->max_fits);
+    return -EINVAL;
+}
+
+/* pt_load_opts_t.check_size, and the same check once the data is loaded (its width and
+ * classes known): the image, the shared moments and parallelism workers' fits must fit in
+ * --max-memory or what the system has (pt_limits.h). 0, or -EINVAL with the sizes in err. */
+static int check_memory(void *arg, size_t rows, size_t features, char *err)
+{
+    const sweep_t *s = arg;
+    pt_limits_in_t in = {s->spec, rows, features, s->pl.nblocks, s->o->weight_col != NULL,
+                         s->nclasses, !s->o->no_cache, (size_t)s->o->parallelism};
+    pt_limits_need_t need;
+    pt_limits_sys_t sys;
+    pt_limits_need(&in, &need);
+    pt_limits_system(&sys);
+    if (pt_limits_check(&in, &need, (double)s->o->max_memory, &sys, err) == 0)
+        return 0;
+    pt_err_prefix(err, ": ");
+    pt_err_prefix(err, s->o->data);
+    return -EINVAL;
+}
+
 /* Every check of the options that needs no file: the pipeline and grid, the evaluator, what
  * the last stage must be; then the log (exists? --resume reads it) and the worker program. */
 static int check_options(sweep_t *s, char *err)
@@ -319,6 +354,8 @@ static int check_options(sweep_t *s, char *err)
         if (pt_spec_add_random(s->spec, o->random[i], err) != 0)
             return -EINVAL;
     pt_spec_set_samples(s->spec, (size_t)o->samples, o->seed);
+    if (check_fits(s, err) != 0)
+        return -EINVAL;
     if (pt_eval_lookup(o->evaluator, o->metric, &s->ev, &s->metric, err) != 0) {
         pt_err_prefix(err, o->metric ? "--metric: " : "--evaluator: ");
         return -EINVAL;
@@ -663,6 +700,8 @@ static int load_data(sweep_t *s, char *err)
     lo.missing = o->missing;
     lo.place = place_rows;
     lo.place_arg = &s->pl;
+    lo.check_size = check_memory;
+    lo.check_size_arg = s;
     s->pl.o = o;
     s->pl.is_cv = is_cv;
     s->pl.nblocks = is_cv ? (uint32_t)o->folds : 2;
@@ -703,6 +742,8 @@ static int load_data(sweep_t *s, char *err)
         return -EINVAL;
     if (s->classify && (rc = check_labels(s, s->ds, s->pl.dst, o->data, err)) != 0)
         return rc;
+    if ((rc = check_memory(s, s->ds->rows, s->ds->features, err)) != 0)
+        return rc; /* again: the width with the indicator columns, and the classes */
     if ((rc = check_trees(s, err)) != 0)
         return rc;
     if ((rc = make_folds(s, err)) != 0)
@@ -896,6 +937,10 @@ static void count_jobs(sweep_t *s)
     if (s->resuming && !s->o->quiet)
         fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
                 "%zu\n", nfits - s->total_to_run, nfits, s->total_to_run);
+    else if (!s->o->quiet) /* the size of what starts now (--max-fits bounds it) */
+        fprintf(stderr, "paratune: %zu param map%s x %zu fold%s = %zu fits, then the refit\n",
+                s->nmaps, s->nmaps == 1 ? "" : "s", s->nfolds, s->nfolds == 1 ? "" : "s",
+                s->nmaps * s->nfolds);
 }
 
 /* The shared-memory image of the data (the rows are in it; the dataset lets go of them). */

@@ -25,6 +25,33 @@ START_TEST(parse_numbers)
 }
 END_TEST
 
+/* Only plain decimal numbers: what strtod and strtol would also take is refused. */
+START_TEST(parse_numbers_strict)
+{
+    static const char *const bad_d[] = {" 1", "1 ", "\t2", "0x10", "0X1p3", "inf", "-inf",
+                                        "infinity", "nan", "NAN", ".", "+", "-", "e5", "1e",
+                                        "1e+", "1.5.2", "1,5", "--1", "+-1", "1e5x", "1d"};
+    static const char *const bad_l[] = {" 1", "1 ", "0x10", "+", "-", "1e3", "1.", "09x",
+                                        "9223372036854775808", "-9223372036854775809"};
+    double d;
+    long l;
+    for (size_t i = 0; i < sizeof bad_d / sizeof *bad_d; i++)
+        ck_assert_msg(pt_parse_double(bad_d[i], &d) != 0, "took \"%s\"", bad_d[i]);
+    for (size_t i = 0; i < sizeof bad_l / sizeof *bad_l; i++)
+        ck_assert_msg(pt_parse_long(bad_l[i], &l) != 0, "took \"%s\"", bad_l[i]);
+    ck_assert_int_eq(pt_parse_double("+.5", &d), 0);
+    ck_assert_double_eq(d, 0.5);
+    ck_assert_int_eq(pt_parse_double("3.", &d), 0);
+    ck_assert_double_eq(d, 3.0);
+    ck_assert_int_eq(pt_parse_double("1E+2", &d), 0);
+    ck_assert_double_eq(d, 100.0);
+    ck_assert_int_eq(pt_parse_long("-007", &l), 0);
+    ck_assert_int_eq(l, -7);
+    ck_assert_int_eq(pt_parse_long("+9223372036854775807", &l), 0);
+    ck_assert_int_eq(l, 9223372036854775807L);
+}
+END_TEST
+
 START_TEST(fnv1a_known_values)
 {
     /* FNV-1a 64 test vectors: "" -> cbf29ce484222325, "a" -> af63dc4c8601ec8c,
@@ -99,6 +126,7 @@ Suite *suite_common(void)
     TCase *tc = tcase_create("common");
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, parse_numbers);
+    tcase_add_test(tc, parse_numbers_strict);
     tcase_add_test(tc, fnv1a_known_values);
     tcase_add_test(tc, splitmix64_and_uniform);
     tcase_add_test(tc, seterr_tolerates_null);

@@ -1,11 +1,13 @@
 /* check_params.c - unit tests of pt_params: registry, pipeline, grid order and refusals. */
 #include <check.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "pt_common.h"
 #include "pt_params.h"
+#include "pt_pipeline.h"
 
 static double get(const pt_paramlist_t *l, const char *k)
 {
@@ -112,6 +114,117 @@ START_TEST(bad_specs_refused)
 }
 END_TEST
 
+/* What strtok_r, strtod and strtol would let through: empty items, hexadecimal, blanks,
+ * inf / nan, trailing text. */
+START_TEST(lenient_values_refused)
+{
+    const char *lr = "pca,linearRegression";
+    char err[PT_ERRLEN] = "";
+    pt_spec_t *s;
+
+    static const char *const grids[][2] = {
+        {"linearRegression.regParam=1,,2", "an empty value"},
+        {"linearRegression.regParam=,1", "an empty value"},
+        {"linearRegression.regParam=1,", "an empty value"},
+        {"linearRegression.regParam=0x10", "not a number"},
+        {"linearRegression.regParam= 1", "not a number"},
+        {"linearRegression.regParam=1 ", "not a number"},
+        {"linearRegression.regParam=inf", "not a number"},
+        {"linearRegression.regParam=nan", "not a number"},
+        {"linearRegression.regParam=1e-2x", "not a number"},
+        {"linearRegression.maxIter=0x10", "not a number"},
+        {"linearRegression.maxIter=-1", "must be"},
+        {"linearRegression.maxIter=99999999999999999999", "expected an integer"},
+    };
+    for (size_t i = 0; i < sizeof grids / sizeof *grids; i++)
+        refused(lr, grids[i][0], NULL, 5, grids[i][1]);
+    refused(lr, NULL, "linearRegression.tol=+inf", 5, "not a number");
+    refused("pca,,linearRegression", NULL, NULL, 5, "an empty stage name");
+    refused("pca,linearRegression,", NULL, NULL, 5, "an empty stage name");
+
+    s = pt_spec_new(lr, err);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(pt_spec_add_random(s, "linearRegression.regParam=choice:1,,2", err),
+                     -EINVAL);
+    ck_assert_msg(strstr(err, "an empty value") != NULL, "%s", err);
+    ck_assert_int_eq(pt_spec_add_random(s, "linearRegression.regParam=uniform:0x1:2", err),
+                     -EINVAL);
+    ck_assert_msg(strstr(err, "not a number") != NULL, "%s", err);
+    ck_assert_int_eq(pt_spec_add_random(s, "linearRegression.regParam=uniform:0:2", err), 0);
+    pt_spec_destroy(&s);
+}
+END_TEST
+
+/* A list of the one param key = v is refused with a message holding want. */
+static void list_refused(char **stages, const char *key, const pt_value_t *v, const char *want)
+{
+    pt_paramlist_t l = {0, NULL};
+    char err[PT_ERRLEN] = "";
+    ck_assert_int_eq(pt_paramlist_set(&l, key, v), 0);
+    ck_assert_int_eq(pt_param_check_list(stages, 2, &l, err), -EINVAL);
+    ck_assert_msg(strstr(err, want) != NULL, "%s: \"%s\" lacks \"%s\"", key, err, want);
+    pt_paramlist_free(&l);
+}
+
+/* A job's param list: every key is a param of a stage of the job's pipeline, of its kind and
+ * in its range; anything else is refused, never ignored. */
+START_TEST(job_param_lists_checked)
+{
+    char *stages[] = {"pca", "linearRegression"};
+    pt_paramlist_t l = {0, NULL};
+    pt_value_t k = {PT_VAL_INT, 3, NULL}, reg = {PT_VAL_DOUBLE, 0.5, NULL};
+    pt_value_t yes = {PT_VAL_BOOL, 1, NULL}, str = {PT_VAL_STRING, 0, "x"};
+    pt_value_t neg = {PT_VAL_DOUBLE, -1, NULL}, half = {PT_VAL_DOUBLE, 2.5, NULL};
+    char err[PT_ERRLEN] = "";
+
+    ck_assert_int_eq(pt_paramlist_set(&l, "pca.k", &k), 0);
+    ck_assert_int_eq(pt_paramlist_set(&l, "linearRegression.regParam", &reg), 0);
+    ck_assert_int_eq(pt_paramlist_set(&l, "linearRegression.fitIntercept", &yes), 0);
+    ck_assert_msg(pt_param_check_list(stages, 2, &l, err) == 0, "%s", err);
+    /* an integral number for a double param is fine (msgpack may carry it as an int) */
+    ck_assert_int_eq(pt_paramlist_set(&l, "linearRegression.regParam", &k), 0);
+    ck_assert_msg(pt_param_check_list(stages, 2, &l, err) == 0, "%s", err);
+
+    ck_assert_int_eq(pt_paramlist_set(&l, "linearRegression.regParm", &reg), 0);
+    ck_assert_int_eq(pt_param_check_list(stages, 2, &l, err), -EINVAL);
+    ck_assert_msg(strstr(err, "linearRegression.regParm: unknown param") != NULL, "%s", err);
+    pt_paramlist_free(&l);
+
+    list_refused(stages, "logisticRegression.regParam", &reg, "not a param of a stage of the");
+    list_refused(stages, "nodot", &reg, "not a param of a stage of the");
+    list_refused(stages, "linearRegression.regParam", &neg, "must be in");
+    list_refused(stages, "pca.k", &half, "expected an integer");
+    list_refused(stages, "linearRegression.fitIntercept", &str, "expected true or false");
+}
+END_TEST
+
+/* The fit itself refuses such a list, before any stage: what the worker runs on a job. */
+START_TEST(fit_refuses_unknown_param)
+{
+    static const double x[] = {1, 2, 3, 4, 5, 6}, y[] = {1, 3, 2};
+    char *stages[] = {"linearRegression"};
+    pt_moments_t *m = pt_moments_new(2);
+    pt_paramlist_t l = {0, NULL};
+    pt_value_t reg = {PT_VAL_DOUBLE, 0.5, NULL};
+    pt_fitted_t *f;
+    char err[PT_ERRLEN] = "";
+
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, 3), 0);
+    ck_assert_int_eq(pt_paramlist_set(&l, "linearRegression.regParam", &reg), 0);
+    f = pt_pipeline_fit(m, NULL, 0, stages, 1, &l, 0, NULL, err);
+    ck_assert_msg(f != NULL, "%s", err);
+    pt_fitted_destroy(&f);
+    ck_assert_int_eq(pt_paramlist_set(&l, "linearRegression.regparam", &reg), 0);
+    f = pt_pipeline_fit(m, NULL, 0, stages, 1, &l, 0, NULL, err);
+    ck_assert_ptr_null(f);
+    ck_assert_msg(strstr(err, "param linearRegression.regparam: unknown param of the stage") !=
+                  NULL, "%s", err);
+    pt_paramlist_free(&l);
+    pt_moments_destroy(&m);
+}
+END_TEST
+
 START_TEST(no_axis_is_one_map)
 {
     char err[PT_ERRLEN];
@@ -211,6 +324,9 @@ Suite *suite_params(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, grid_last_axis_fastest);
     tcase_add_test(tc, bad_specs_refused);
+    tcase_add_test(tc, lenient_values_refused);
+    tcase_add_test(tc, job_param_lists_checked);
+    tcase_add_test(tc, fit_refuses_unknown_param);
     tcase_add_test(tc, no_axis_is_one_map);
     tcase_add_test(tc, random_axes_drawn_in_range_and_reproducible);
     tcase_add_test(tc, string_params_default_and_choices);

@@ -52,13 +52,40 @@ double pt_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* 1 when s is a plain decimal number as people write one: an optional sign, digits with an
+ * optional point (at least one digit), for a double an optional exponent; nothing before or
+ * after. strtod and strtol alone also take blanks before the number, hexadecimal ("0x10"),
+ * "inf" and "nan", which an option or a param value must not be. */
+static int decimal_syntax(const char *s, int integer)
+{
+    size_t digits = 0;
+    if (*s == '+' || *s == '-')
+        s++;
+    for (; *s >= '0' && *s <= '9'; s++)
+        digits++;
+    if (!integer && *s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (!integer && (*s == 'e' || *s == 'E')) {
+        s += s[1] == '+' || s[1] == '-' ? 2 : 1;
+        if (!(*s >= '0' && *s <= '9'))
+            return 0;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    return *s == '\0';
+}
+
 /* Parses all of s as a number: base 10 with strtol into *l when l is not NULL, else with
- * strtod into *d. 0, or -EINVAL when s is NULL or empty, has anything after the number or
- * is out of range: the one sequence behind pt_parse_double and pt_parse_long. */
+ * strtod into *d. 0, or -EINVAL when s is NULL, is not a plain decimal number
+ * (decimal_syntax) or is out of range: the one sequence behind pt_parse_double and
+ * pt_parse_long. */
 static int parse_whole(const char *s, double *d, long *l)
 {
     char *end = NULL;
-    if (s == NULL)
+    if (s == NULL || !decimal_syntax(s, l != NULL))
         return -EINVAL;
     errno = 0;
     if (l != NULL)

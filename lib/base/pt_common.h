@@ -28,7 +28,9 @@ void pt_strv_free(char **v, size_t n);
 /* Seconds from CLOCK_MONOTONIC. */
 double pt_now(void);
 
-/* Parses a whole string as a finite double / a long; 0 on success, -EINVAL otherwise. */
+/* Parses a whole string as a finite double / a long written in plain decimal (an optional
+ * sign, digits, a point and an exponent for a double; no blanks, hexadecimal, inf or nan);
+ * 0 on success, -EINVAL otherwise (also out of range). */
 int pt_parse_double(const char *s, double *out);
 int pt_parse_long(const char *s, long *out);
 

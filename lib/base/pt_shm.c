@@ -8,15 +8,74 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "pt_common.h"
 
+/* Where a segment name's random bytes come from: getrandom(2), or a test's source. */
+static pt_shm_random_fn random_source;
+
+void pt_shm_set_random(pt_shm_random_fn fn)
+{
+    random_source = fn;
+}
+
+/* getrandom(2) without GRND_NONBLOCK: a few bytes, which the kernel gives at once once its
+ * pool is initialised (it is long before a user runs paratune). */
+static int shm__getrandom(void *buf, size_t n)
+{
+    ssize_t got;
+    do
+        got = getrandom(buf, n, 0);
+    while (got < 0 && errno == EINTR);
+    return got == (ssize_t)n ? 0 : -(got < 0 ? errno : EIO);
+}
+
+void pt_shm_name(const unsigned char bytes[PT_SHM_RANDOM_BYTES], char name[PT_SHM_NAME_MAX])
+{
+    static const char hex[] = "0123456789abcdef";
+    char *p = name + sizeof PT_SHM_PREFIX - 1;
+    memcpy(name, PT_SHM_PREFIX, sizeof PT_SHM_PREFIX - 1);
+    for (size_t i = 0; i < PT_SHM_RANDOM_BYTES; i++) {
+        *p++ = hex[bytes[i] >> 4];
+        *p++ = hex[bytes[i] & 15];
+    }
+    *p = '\0';
+}
+
+/* Opens a new segment under a random name (O_EXCL: never one that exists, whoever made it;
+ * another name on EEXIST, PT_SHM_TRIES in all) and unlinks the name. Returns the descriptor,
+ * or a negative errno with the reason in err. */
+static int shm__open_new(char *err)
+{
+    unsigned char bytes[PT_SHM_RANDOM_BYTES];
+    char name[PT_SHM_NAME_MAX];
+    int fd = -EEXIST, rc;
+
+    for (int t = 0; t < PT_SHM_TRIES && fd == -EEXIST; t++) {
+        rc = (random_source != NULL ? random_source : shm__getrandom)(bytes, sizeof bytes);
+        if (rc != 0) {
+            pt_seterr(err, "no random bytes for a shared-memory name: %s", strerror(-rc));
+            return rc;
+        }
+        pt_shm_name(bytes, name);
+        fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            fd = -errno;
+    }
+    if (fd < 0) {
+        pt_seterr(err, "shm_open %s: %s%s", name, strerror(-fd),
+                  fd == -EEXIST ? " (every name tried was taken)" : "");
+        return fd;
+    }
+    shm_unlink(name);
+    return fd;
+}
+
 int pt_shm_create(size_t size, int *fd_out, void **base, char *err)
 {
-    static unsigned counter;
-    char name[64];
     void *m;
     int fd, rc;
 
@@ -27,17 +86,8 @@ int pt_shm_create(size_t size, int *fd_out, void **base, char *err)
         pt_seterr(err, "cannot make a shared-memory segment of %zu bytes", size);
         return -EINVAL;
     }
-    /* pid, a per-process counter and the time: unique among concurrent runs and threads */
-    snprintf(name, sizeof name, "/paratune-%ld-%u-%llx", (long)getpid(),
-             __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED),
-             (unsigned long long)(pt_now() * 1e9));
-    fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = -errno;
-        pt_seterr(err, "shm_open %s: %s", name, strerror(errno));
-        return rc;
-    }
-    shm_unlink(name);
+    if ((fd = shm__open_new(err)) < 0)
+        return fd;
     if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
         pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s", size, strerror(rc));
         rc = -rc;

@@ -1,7 +1,7 @@
 /* pt_shm.h - unlinked POSIX shared-memory segments.
  *
  * The dataset image (pt_image) and the shared moments cache (pt_stats) live in segments made
- * here: shm_open on a fresh name that is unlinked at once, so the segment lives exactly as long
+ * here: shm_open (O_EXCL) on a random name that is unlinked at once, so the segment lives exactly as long
  * as some process holds a descriptor or a mapping of it and a run killed with SIGKILL leaves
  * nothing in /dev/shm; sized with posix_fallocate, so a full /dev/shm is an error at creation
  * rather than a SIGBUS later. Children reach a segment through an inherited descriptor and map
@@ -11,6 +11,23 @@
 #define PT_SHM_H
 
 #include <stddef.h>
+
+/* A segment's name: "/paratune-" and PT_SHM_RANDOM_BYTES random bytes in hex (getrandom),
+ * created with O_EXCL, so a name another process made first (by chance or to get in the way)
+ * is never opened: another name is drawn, PT_SHM_TRIES names in all. The prefix is what
+ * finds paratune's segments in /dev/shm (the tests check none is left). */
+#define PT_SHM_PREFIX "/paratune-"
+#define PT_SHM_RANDOM_BYTES 16
+#define PT_SHM_NAME_MAX (sizeof PT_SHM_PREFIX + 2 * PT_SHM_RANDOM_BYTES)
+#define PT_SHM_TRIES 8
+
+/* Formats the name made of bytes into name. */
+void pt_shm_name(const unsigned char bytes[PT_SHM_RANDOM_BYTES], char name[PT_SHM_NAME_MAX]);
+
+/* Fills buf with n random bytes; 0 or a negative errno. */
+typedef int (*pt_shm_random_fn)(void *buf, size_t n);
+/* For tests: names from fn instead of getrandom(2) (NULL: back to getrandom). */
+void pt_shm_set_random(pt_shm_random_fn fn);
 
 /* Creates an unlinked segment of size bytes (size > 0), zero-filled. Returns 0 with a
  * read-write, close-on-exec descriptor in *fd_out (the caller closes it) and, when base is not

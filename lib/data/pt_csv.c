@@ -1207,6 +1207,8 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
     }
     if (nfeat != 0 && rows > SIZE_MAX / sizeof(double) / nfeat)
         goto nomem;
+    if (o->check_size != NULL && o->check_size(o->check_size_arg, rows, nfeat, err) != 0)
+        goto out;
     if (fi >= 0 && (ds->fold = pt_alloc_array(rows, sizeof(int32_t), 0)) == NULL)
         goto nomem;
     if (cm.valid >= 0 && (ds->valid = pt_alloc_array(rows, 1, 0)) == NULL)

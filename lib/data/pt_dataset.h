@@ -96,6 +96,11 @@ typedef struct {
                              imputer (tune); 0: refused */
     pt_place_fn place;    /* CSV: where rows go (NULL: memory of the dataset's own) */
     void *place_arg;
+    /* Both formats: called once the rows and features are known, before the feature matrix
+     * is allocated (a LIBSVM index sets the width: a small file may ask for terabytes); a
+     * non-zero return fails the load with the reason in err. NULL: none. */
+    int (*check_size)(void *arg, size_t rows, size_t features, char *err);
+    void *check_size_arg;
 } pt_load_opts_t;
 
 /* Loads path. Format detection (PT_FMT_AUTO): a ".libsvm"/".svm" suffix, or a first

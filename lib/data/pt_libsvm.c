@@ -123,6 +123,8 @@ pt_dataset_t *pt_libsvm_load(const char *path, const char *buf, size_t len,
     ds->rows = r;
     ds->features = nfeat;
     ds->y = pt_shrink(ds->y, r * sizeof(double));
+    if (o->check_size != NULL && o->check_size(o->check_size_arg, r, nfeat, err) != 0)
+        goto out;
     if ((nfeat != 0 && r > SIZE_MAX / sizeof(double) / nfeat) ||
         (ds->x = pt_alloc_array(r * nfeat, sizeof(double), 1)) == NULL) {
         pt_seterr(err, "%s: out of memory for %zu rows x %zu features", path, r, nfeat);

@@ -29,6 +29,14 @@ typedef struct {
 
 enum { DIST_NONE = 0, DIST_UNIFORM, DIST_LOGUNIFORM, DIST_CHOICE };
 
+/* 1 when the comma-separated list has an empty item: "1,,2", ",1", "1,". strtok_r, which
+ * cuts the lists, would skip it silently. */
+static int empty_item(const char *list)
+{
+    size_t n = strlen(list);
+    return n == 0 || list[0] == ',' || list[n - 1] == ',' || strstr(list, ",,") != NULL;
+}
+
 struct pt_spec {
     const pt_stage_def_t *stage[MAX_STAGES];
     size_t nstages;
@@ -49,6 +57,11 @@ pt_spec_t *pt_spec_new(const char *pipeline, char *err)
 
     if (pipeline == NULL || *pipeline == '\0') {
         pt_seterr(err, "--pipeline: empty pipeline (stages: %s)", pt_stage_names());
+        return NULL;
+    }
+    if (empty_item(pipeline)) {
+        pt_seterr(err, "--pipeline %s: an empty stage name (stages are separated by single "
+                  "commas)", pipeline);
         return NULL;
     }
     s = calloc(1, sizeof *s);
@@ -315,6 +328,12 @@ static int add_values(pt_spec_t *s, const char *opt, const char *arg, int fixed,
         rc = -EINVAL;
         goto error;
     }
+    if (*rest != '\0' && empty_item(rest)) {
+        pt_seterr(err, "%s %s: an empty value (values are separated by single commas)", opt,
+                  arg);
+        rc = -EINVAL;
+        goto error;
+    }
     copy = strdup(rest);
     if (copy == NULL) {
         rc = -ENOMEM;
@@ -407,7 +426,7 @@ size_t pt_spec_nmaps(const pt_spec_t *s)
 {
     size_t n = nsamples(s);
     for (size_t i = 0; i < s->naxes; i++)
-        n *= s->axes[i].nvalues;
+        n = n > SIZE_MAX / s->axes[i].nvalues ? SIZE_MAX : n * s->axes[i].nvalues;
     return n;
 }
 
@@ -428,6 +447,11 @@ int pt_spec_add_random(pt_spec_t *s, const char *arg, char *err)
     snprintf(ctx, sizeof ctx, "--random %s", arg);
     if (key_taken(s, a.key)) {
         pt_seterr(err, "%s: %s is already a grid axis, fixed, or drawn", ctx, a.key);
+        rc = -EINVAL;
+        goto error;
+    }
+    if (strncmp(rest, "choice:", 7) == 0 && rest[7] != '\0' && empty_item(rest + 7)) {
+        pt_seterr(err, "%s: an empty value (values are separated by single commas)", ctx);
         rc = -EINVAL;
         goto error;
     }
@@ -692,4 +716,119 @@ int pt_spec_check(const pt_spec_t *s, size_t features, char *err)
         }
     }
     return 0;
+}
+
+/* Whether v can be a value of def: its kind (a number for INT and DOUBLE, integral for INT;
+ * BOOL; STRING among the choices) and range. 0, or -EINVAL with err naming key. */
+static int value_fits(const pt_param_def_t *def, const char *key, const pt_value_t *v,
+                      char *err)
+{
+    pt_value_t tmp;
+    int num = v->type == PT_VAL_INT || v->type == PT_VAL_DOUBLE;
+    if (def->type == PT_VAL_STRING) {
+        if (v->type != PT_VAL_STRING || v->str == NULL) {
+            pt_seterr(err, "param %s: expected a string", key);
+            return -EINVAL;
+        }
+        if (pt_param_parse(def, key, v->str, &tmp, err) != 0)
+            return -EINVAL;
+        free(tmp.str);
+        return 0;
+    }
+    if (def->type == PT_VAL_BOOL ? v->type != PT_VAL_BOOL
+                                 : !num || (def->type == PT_VAL_INT && v->num != floor(v->num))) {
+        pt_seterr(err, "param %s: expected %s", key,
+                  def->type == PT_VAL_BOOL ? "true or false"
+                  : def->type == PT_VAL_INT ? "an integer" : "a number");
+        return -EINVAL;
+    }
+    if (!(v->num >= def->lo && v->num <= def->hi)) {
+        pt_seterr(err, "param %s: must be in [%g, %g], got %g", key, def->lo, def->hi, v->num);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int pt_param_check_list(char *const *stages, size_t nstages, const pt_paramlist_t *params,
+                        char *err)
+{
+    for (size_t i = 0; i < params->n; i++) {
+        const char *key = params->items[i].key, *dot = strchr(key, '.');
+        const pt_stage_def_t *d = NULL;
+        const pt_param_def_t *def = NULL;
+        for (size_t s = 0; dot != NULL && d == NULL && s < nstages; s++)
+            if (strlen(stages[s]) == (size_t)(dot - key) &&
+                strncmp(stages[s], key, (size_t)(dot - key)) == 0)
+                d = pt_stage_lookup(stages[s]);
+        if (d != NULL)
+            def = pt_stage_param(d, dot + 1);
+        if (def == NULL) {
+            pt_seterr(err, "param %.200s: %s", key,
+                      d != NULL ? "unknown param of the stage" : "not a param of a stage of "
+                      "the pipeline");
+            return -EINVAL;
+        }
+        if (value_fits(def, key, &params->items[i].val, err) != 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+/* Bytes of a pt_moments_t of p features: the p x p scatter matrix and four vectors. */
+static double moments_bytes(double p)
+{
+    return (p * p + 4 * p + 4) * sizeof(double);
+}
+
+/* pt_spec_work_bytes for map i, from its full param list; *stage: the stage with the
+ * largest working memory of its own. */
+static double map_work(const pt_spec_t *s, const pt_paramlist_t *full, size_t p,
+                       size_t nclasses, const char **stage, double *own)
+{
+    double width = (double)p, sum = moments_bytes(width), most = -1;
+    for (size_t st = 0; st < s->nstages; st++) {
+        const pt_stage_def_t *d = s->stage[st];
+        pt_stage_fit_t fs = {.def = d, .params = *full, .nclasses = nclasses,
+                             .p_in = (size_t)width}; /* borrows full */
+        double q = width, w;
+        if (d->width_param != NULL)
+            q = pt_stage_num(&fs, d->width_param, pt_stage_param(d, d->width_param)->def);
+        if (d->role == PT_STAGE_TRANSFORMER) /* its map, the composed one, its moments */
+            sum += (width * q + (double)p * q) * sizeof(double) + moments_bytes(q);
+        w = d->work_bytes != NULL ? d->work_bytes(&fs, (size_t)width) : 0;
+        sum += w;
+        if (w > most) {
+            most = w;
+            *stage = d->name;
+            *own = w;
+        }
+        width = q;
+    }
+    return sum;
+}
+
+double pt_spec_work_bytes(const pt_spec_t *s, size_t p, size_t nclasses, const char **stage,
+                          double *stage_bytes)
+{
+    double most = 0;
+    size_t n = pt_spec_nmaps(s);
+    *stage = s->stage[s->nstages - 1]->name;
+    *stage_bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        pt_paramlist_t full = {0, NULL};
+        const char *name = NULL;
+        double w, own = 0;
+        if (pt_spec_full(s, i, &full) != 0) {
+            pt_paramlist_free(&full);
+            return INFINITY; /* no memory even for the params: nothing fits */
+        }
+        w = map_work(s, &full, p, nclasses, &name, &own);
+        pt_paramlist_free(&full);
+        if (w > most) {
+            most = w;
+            *stage = name;
+            *stage_bytes = own;
+        }
+    }
+    return most;
 }

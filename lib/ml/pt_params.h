@@ -51,16 +51,35 @@ size_t pt_spec_nstages(const pt_spec_t *s);
 /* Role of the last stage (PT_STAGE_REGRESSOR or PT_STAGE_CLASSIFIER). */
 pt_stage_role_t pt_spec_predictor_role(const pt_spec_t *s);
 const char *pt_spec_stage(const pt_spec_t *s, size_t i);
-/* Number of param maps (product of the axis lengths; 1 with no axis). */
+/* Number of param maps (product of the axis lengths; 1 with no axis); SIZE_MAX when the
+ * product is larger. */
 size_t pt_spec_nmaps(const pt_spec_t *s);
 /* out := param map i (grid values then fixed params). out must be empty. 0 or -ENOMEM. */
 int pt_spec_map(const pt_spec_t *s, size_t i, pt_paramlist_t *out);
 /* out := every param of every stage for map i, defaults filled in. 0 or -ENOMEM. */
 int pt_spec_full(const pt_spec_t *s, size_t i, pt_paramlist_t *out);
 
+/* The most memory, in bytes, that the pipeline of one param map takes to fit on p raw
+ * features with nclasses label classes (0: not known), over every map of the spec: the
+ * moments of each stage's input, the transformers' maps, and each stage's own working
+ * memory (pt_stage_def_t.work_bytes). *stage is the stage whose own part is the largest,
+ * in the map that takes the most, and *stage_bytes that part (for messages). A double:
+ * computed before anything is allocated, it may exceed any size_t. Walks every map: call it
+ * after the spec's map count is checked. */
+double pt_spec_work_bytes(const pt_spec_t *s, size_t p, size_t nclasses, const char **stage,
+                          double *stage_bytes);
+
 /* Parses text as a value of def's type and range; key is for the message.
  * Returns 0 or -EINVAL with err. */
 int pt_param_parse(const pt_param_def_t *def, const char *key, const char *text,
                    pt_value_t *out, char *err);
+
+/* Checks a param list received from elsewhere (a job's params, which the worker fits with):
+ * every key is "stage.param" of one of the nstages stages named and a param of it, and every
+ * value is of that param's kind and in its range. A key nothing would read is refused, not
+ * ignored: it is a mistyped name or a coordinator of another version (a protocol error).
+ * Returns 0, or -EINVAL with the reason in err. */
+int pt_param_check_list(char *const *stages, size_t nstages, const pt_paramlist_t *params,
+                        char *err);
 
 #endif

@@ -14,6 +14,7 @@
 #include "pt_common.h"
 #include "pt_linreg.h"
 #include "pt_mpk.h"
+#include "pt_params.h"
 #include "pt_stage.h"
 
 struct pt_fitted {
@@ -192,6 +193,9 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
     if (f == NULL || ch.m == NULL || (raw->wm != NULL && ch.wm == NULL) ||
         (f->st = calloc(nstages ? nstages : 1, sizeof *f->st)) == NULL)
         goto nomem;
+    /* a param no stage reads (a job's mistyped name) fails the fit, not ignored */
+    if (pt_param_check_list(stages, nstages, params, err) != 0)
+        goto error;
     pt_moments_copy(ch.m, m);
     if (ch.wm != NULL)
         pt_moments_copy(ch.wm, raw->wm);

@@ -35,7 +35,9 @@ typedef struct pt_fitted pt_fitted_t;
  * params holds every "stage.param" (pt_spec_full); nclasses is the number of classes of the
  * label (labels 0..nclasses-1) for a classifier, ignored otherwise. A stage name that is
  * unknown, or a predictor before the last position, is refused ("cannot stand at
- * position"). pca_cache, when not NULL, holds the eigen-decomposition for a pca first stage
+ * position"), and so is a key of params that is not a param of one of the stages, or a
+ * value of the wrong kind or range (pt_param_check_list: a job's mistyped param fails the
+ * fit instead of being ignored). pca_cache, when not NULL, holds the eigen-decomposition for a pca first stage
  * on these training rows: filled on first use, reused by later fits on the same rows
  * whatever their k (the caller keeps one per training set).
  * Returns an owned fitted pipeline (pt_fitted_destroy) or NULL with the reason in err and

@@ -347,3 +347,18 @@ int pt_stage_unpack_linear(pt_stage_fit_t *st, const msgpack_object *o, char *er
     st->p_out = st->r;
     return 0;
 }
+
+double pt_stage_work_dense(const pt_stage_fit_t *st, size_t p)
+{
+    (void)st;
+    return (2.0 * (double)p * (double)p + 32.0 * (double)p) * sizeof(double);
+}
+
+double pt_stage_work_lbfgs(const pt_stage_fit_t *st, size_t p)
+{
+    const char *fam = pt_stage_str(st, "family");
+    double r = 1;
+    if (st->nclasses > 2 && (fam == NULL || strcmp(fam, "binomial") != 0))
+        r = (double)st->nclasses;
+    return 30.0 * ((double)p + 1) * r * sizeof(double);
+}

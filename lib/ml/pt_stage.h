@@ -174,7 +174,22 @@ struct pt_stage_def {
      * into imp[st->p_in] (the trees: the numeric features, then the categorical columns).
      * 0 or -ENOMEM. NULL: none. */
     int (*importances)(const pt_stage_fit_t *st, double *imp);
+    /* The fit's working memory in bytes for an input of p features (its params in
+     * st->params, st->nclasses the label's classes or 0), beyond what the pipeline holds for
+     * every stage (the moments of the input, the composed map: pt_spec_work_bytes counts
+     * those): pca's and linearRegression's dense p x p system, L-BFGS's history, the trees'
+     * histograms. A double: it may exceed any size_t, and is known before anything is
+     * allocated. NULL: a few vectors of p, counted as nothing. */
+    double (*work_bytes)(const pt_stage_fit_t *st, size_t p);
 };
+
+/* work_bytes of a stage that solves a dense p x p system (pca's eigenvectors,
+ * linearRegression's normal equations): the matrix, its factor or eigenvectors, and LAPACK's
+ * workspace. */
+double pt_stage_work_dense(const pt_stage_fit_t *st, size_t p);
+/* work_bytes of an L-BFGS / OWL-QN fit (logisticRegression): the history of 10 pairs and a
+ * few more vectors of (p + 1) x r coefficients, r the classes of a multinomial fit, else 1. */
+double pt_stage_work_lbfgs(const pt_stage_fit_t *st, size_t p);
 
 /* The params and nparams fields of a descriptor, from its static param table list. */
 #define PT_STAGE_PARAMS(list) .params = (list), .nparams = sizeof(list) / sizeof (list)[0]
@@ -299,7 +314,8 @@ size_t pt_stage_strindex_order(const double *count, size_t n, int order, uint32_
 /* The tree stages' glue (pt_stage_trees.c), shared by the forests and boosting
  * (pt_stage_gbt.c): fit (a stage with stepSize boosts, pt_gbt.h; else a forest), free,
  * pack / unpack (the layout, featureImportances, then "forest" or "gbt"), predict,
- * use_trees, set_threads, as the descriptor fields above say; check: the tree params
+ * use_trees, set_threads, work_bytes (the histograms of a level's nodes and the split
+ * thresholds), as the descriptor fields above say; check: the tree params
  * together (minWeightFractionPerNode, subsamplingRate, featureSubsetStrategy, thresholds). */
 int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err);
 void pt_stage_trees_free(void *state);
@@ -311,8 +327,10 @@ size_t pt_stage_trees_use(pt_stage_fit_t *st, size_t m);
 void pt_stage_trees_set_threads(pt_stage_fit_t *st, int threads);
 int pt_stage_trees_importances(const pt_stage_fit_t *st, double *imp);
 int pt_stage_trees_check(const pt_stage_fit_t *st, char *err);
+double pt_stage_trees_work(const pt_stage_fit_t *st, size_t p);
 #define PT_STAGE_TREE_OPS                                                                     \
     .fit = pt_stage_trees_fit, .free = pt_stage_trees_free, .npack = 8,                      \
+    .work_bytes = pt_stage_trees_work,                                                       \
     .pack = pt_stage_trees_pack, .unpack = pt_stage_trees_unpack,                            \
     .predict = pt_stage_trees_predict, .use_trees = pt_stage_trees_use,                      \
     .set_threads = pt_stage_trees_set_threads, .importances = pt_stage_trees_importances

@@ -47,6 +47,6 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 
 const pt_stage_def_t pt_stage_linreg = {
     .name = "linearRegression", .role = PT_STAGE_REGRESSOR, PT_STAGE_PARAMS(linreg__params),
-    .fit = linreg__fit,
+    .fit = linreg__fit, .work_bytes = pt_stage_work_dense,
     PT_STAGE_LINEAR_PACKING,
 };

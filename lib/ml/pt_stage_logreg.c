@@ -64,6 +64,6 @@ static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 
 const pt_stage_def_t pt_stage_logreg = {
     .name = "logisticRegression", .role = PT_STAGE_CLASSIFIER, PT_STAGE_PARAMS(logreg__params),
-    .fit = logreg__fit,
+    .fit = logreg__fit, .work_bytes = pt_stage_work_lbfgs,
     PT_STAGE_LINEAR_PACKING,
 };

@@ -65,4 +65,5 @@ const pt_stage_def_t pt_stage_pca = {
     .name = "pca", .role = PT_STAGE_TRANSFORMER, PT_STAGE_PARAMS(pca__params), .width_param = "k",
     .fit = pca__fit,
     .npack = 2, .pack = pca__pack, .unpack = pca__unpack,
+    .work_bytes = pt_stage_work_dense,
 };

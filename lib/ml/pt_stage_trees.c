@@ -118,18 +118,14 @@ static int trees__boosted(const pt_stage_def_t *d)
 static int trees__subset_ok(const char *v)
 {
     static const char *const names[] = {"auto", "all", "onethird", "sqrt", "log2"};
-    char *end;
     long n;
     double f;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcasecmp(v, names[i]) == 0) /* Spark lower-cases the name */
             return 1;
-    errno = 0;
-    n = strtol(v, &end, 10);
-    if (*v != '\0' && *end == '\0' && errno == 0)
+    if (pt_parse_long(v, &n) == 0) /* plain decimal only, as pt_forest reads it */
         return n > 0;
-    f = strtod(v, &end);
-    return *v != '\0' && *end == '\0' && f > 0 && f <= 1;
+    return pt_parse_double(v, &f) == 0 && f > 0 && f <= 1;
 }
 
 /* Parses thresholds "t0:t1:..." into a new array *out of *n (the caller frees; NULL and 0
@@ -149,9 +145,16 @@ static int trees__parse_thresholds(const char *v, double **out, size_t *n, char 
         return -ENOMEM;
     }
     for (;;) {
-        char *end;
-        double t = strtod(p, &end);
-        if (end == p || (*end != ':' && *end != '\0') || !(t >= 0) || isinf(t)) {
+        const char *end = p + strcspn(p, ":");
+        char num[64];
+        double t = -1;
+        if ((size_t)(end - p) < sizeof num) { /* one plain decimal number per piece */
+            memcpy(num, p, (size_t)(end - p));
+            num[end - p] = '\0';
+            if (pt_parse_double(num, &t) != 0)
+                t = -1;
+        }
+        if (!(t >= 0)) {
             pt_seterr(err, "thresholds: expected numbers >= 0 separated by ':', got \"%s\"", v);
             goto bad;
         }
@@ -1146,3 +1149,11 @@ TREES__DEF(pt_stage_rfc, "randomForestClassifier", PT_STAGE_CLASSIFIER, trees__r
            "numTrees");
 TREES__DEF(pt_stage_rfr, "randomForestRegressor", PT_STAGE_REGRESSOR, trees__rfr_params,
            "numTrees");
+
+double pt_stage_trees_work(const pt_stage_fit_t *st, size_t p)
+{
+    /* per feature and bin: the gradient / weight / count sums of a node and its two
+     * children, and the bin's threshold; one set per learner thread */
+    double bins = pt_stage_num(st, "maxBins", 32) + 1;
+    return 8.0 * (double)p * bins * sizeof(double);
+}

@@ -139,7 +139,8 @@ def cmd_csv(log, path):
     if len(rows) != len(res):
         fail("%d rows for %d result records" % (len(rows), len(res)))
     for i, (row, r) in enumerate(zip(rows, res)):
-        fields = {k: v for k, v in r.items() if k not in ("record", "params")}
+        # crc is the record's checksum, checked on reading: not a column
+        fields = {k: v for k, v in r.items() if k not in ("record", "params", "crc")}
         fields.update(r["params"])
         for col, text in row.items():
             if col not in fields and text != "":

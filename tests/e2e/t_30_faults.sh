@@ -124,7 +124,7 @@ r1=0; r2=0; r3=0
 pt tune --data "$W/data.csv" --pipeline pca,linearRegression --grid pca.k=3,5 \
     --grid linearRegression.regParam=0.001,0.03 --folds 3 --seed 5 --log "$W/base.log" --resume \
     >/dev/null 2>"$W/rg.err" || r1=$?
-pt tune "${FT[@]/--seed/--seed}" --seed 6 --log "$W/base.log" --resume >/dev/null 2>"$W/rs.err" || r2=$?
+pt tune "${FT[@]:0:${#FT[@]}-1}" 6 --log "$W/base.log" --resume >/dev/null 2>"$W/rs.err" || r2=$?
 pt tune --data "$W/big.csv" --pipeline pca,linearRegression "${GRID[@]}" --folds 3 --seed 5 \
     --log "$W/base.log" --resume >/dev/null 2>"$W/rd.err" || r3=$?
 if [ $r1 -ne 2 ] || [ $r2 -ne 2 ] || [ $r3 -ne 2 ]; then bad "exits $r1 $r2 $r3";

@@ -187,7 +187,7 @@ with open(f"{w}/cibw_f.csv", "w", newline="") as f:
     csv.writer(f, lineterminator="\n").writerows(
         [rows[0] + ["wt"]] + [r + [str(1 + i % 3)] for i, r in enumerate(rows[1:])])
 PYEOF
-pt tune --data "$W/cibw_f.csv" "${CI[@]}" --categorical color,grp,label --weight-col wt \
+pt tune --data "$W/cibw_f.csv" "${CI[@]:0:4}" --quiet --categorical color,grp,label --weight-col wt \
     --pipeline imputer,stringIndexer,oneHotEncoder,logisticRegression --set stringIndexer.handleInvalid=keep \
     --evaluator multiclass --log "$W/cis.log" >/dev/null 2>"$W/e" && COLUMNS= ptlog show "$W/cis.log" >"$W/cis.show" 2>>"$W/e"
 if [ $? -ne 0 ]; then bad "$(cat "$W/e")";
