@@ -77,7 +77,10 @@ struct pt_tree_ws {
     int any_unordered;
     size_t max_usplits;          /* splits of the widest unordered feature */
     uint32_t *idx, *tmp;         /* row ids by position, partitioned per node */
-    pt_hist_row_t *rec, *rtmp;   /* the rows' records, moved with their ids */
+    uint8_t *rows;               /* row-major copy of the codes (one-byte codes), or NULL:
+                                    row i's at rows + i * rstride */
+    size_t rstride;
+    pt_hist_row_t *rec;          /* the rows' records, by row id */
     double **buf;
     int *freel;
     size_t nbuf_max, nbuf, nfree;
@@ -331,7 +334,7 @@ static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
     for (uint32_t k = kn->lo; k < kn->hi; k++) {
         uint32_t i = ws->idx[k];
         int32_t c = ci[ws->d->bins->wide ? c16[i] : c8[i]];
-        const pt_hist_row_t *r = &ws->rec[k];
+        const pt_hist_row_t *r = &ws->rec[i];
         for (size_t s = 0; c >= 0 && s < ns; s++)
             if ((s + 1) >> c & 1) {
                 t->sub[s * nc + r->lab] += r->w;
@@ -349,13 +352,21 @@ static void *chunk_task(void *arg)
     for (size_t fi = t->f0; fi < t->f1; fi++) {
         family_t *fa = &ws->fam[fi];
         size_t c = fi - t->f0; /* chunk-relative */
+        for (int k = 0; ws->rows != NULL && k < fa->nkid; k++) { /* all slots in one pass */
+            knode_t *kn = &fa->kid[k];
+            if (kn->direct && kn->hist >= 0)
+                pt_hist_build_rows(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, ws->rows,
+                                   ws->rstride, ws->feats + (c * 2 + k) * m + t->s0,
+                                   t->s1 - t->s0, ws->foff, ws->d->bins->nbins,
+                                   ws->buf[kn->hist]);
+        }
         for (size_t s = t->s0; s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
-                if (!kn->direct || kn->hist < 0)
+                if (!kn->direct || kn->hist < 0 || ws->rows != NULL)
                     continue;
                 size_t f = ws->feats[(c * 2 + k) * m + s];
-                pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+                pt_hist_build(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                               code_col(ws, f), wide, ws->d->bins->nbins[f],
                               ws->buf[kn->hist] + ws->foff[f]);
             }
@@ -713,7 +724,7 @@ static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, co
         if (ws->nsplit[f] == 0)
             continue;
         double *h = ws->buf[kn->hist] + ws->foff[f];
-        pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+        pt_hist_build(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                       code_col(ws, f), ws->d->bins->wide, ws->d->bins->nbins[f], h);
         memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
         if (ws->unordered[f] && !ws->exact)
@@ -767,7 +778,7 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
                 fs[j] = (uint32_t)j;
         }
         if (kn->eval && (ws->any_unordered || kn->id == 1))
-            pt_hist_total(ws->rec + kn->lo, kn->hi - kn->lo, ws->K,
+            pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                           ws->ptot + (c * 2 + k) * ws->ncell);
         if (kn->id == 1)
             root_calc(ws, kn, fs, ws->ptot, ws->tot + fi * 2 * ws->ncell);
@@ -838,16 +849,12 @@ static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t
     int wide = ws->d->bins->wide;
     for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
         uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
-        pt_hist_row_t r = ws->rec[k];
-        ws->rec[nl] = r;
         ws->idx[nl] = i;
-        ws->rtmp[nr] = r;
         ws->tmp[nr] = i;
         nl += g;
         nr += 1 - g;
     }
     memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
-    memcpy(ws->rec + nl, ws->rtmp, nr * sizeof *ws->rtmp);
     return nl - lo;
 }
 
@@ -976,7 +983,7 @@ static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w
         double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
         if (iw != floor(iw) || iw > 0x1p40)
             ws->exact = 0;
-        pt_hist_row_t *r = &ws->rec[m];
+        pt_hist_row_t *r = &ws->rec[i];
         if (!(c > 0))
             continue;
         r->cnt = c;
@@ -1054,8 +1061,8 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
     free(ws->unordered);
     free(ws->idx);
     free(ws->tmp);
+    free(ws->rows);
     free(ws->rec);
-    free(ws->rtmp);
     free(ws->fam);
     free(ws->next);
     free(ws->tot);
@@ -1097,6 +1104,24 @@ static void feature_layout(struct pt_tree_ws *ws)
     }
 }
 
+/* The row-major copy of the codes (a node's histograms of all its candidate features then
+ * come from one pass over its rows). 0 or -ENOMEM. */
+static int row_major(struct pt_tree_ws *ws)
+{
+    size_t n = ws->n, p = ws->p, st = (p + 7) & ~(size_t)7;
+    const uint8_t *codes = ws->d->codes;
+    if ((ws->rows = pt_alloc_array(n ? n : 1, st, 0)) == NULL)
+        return -ENOMEM;
+    ws->rstride = st;
+    for (size_t i0 = 0; i0 < n; i0 += 256) { /* blocks of rows: each column read in runs */
+        size_t i1 = n - i0 < 256 ? n : i0 + 256;
+        for (size_t f = 0; f < p; f++)
+            for (size_t i = i0; i < i1; i++)
+                ws->rows[i * st + f] = codes[f * n + i];
+    }
+    return 0;
+}
+
 pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, char *err)
 {
     struct pt_tree_ws *ws = calloc(1, sizeof *ws);
@@ -1127,7 +1152,6 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->idx = pt_alloc_array(n, sizeof *ws->idx, 0);
     ws->tmp = pt_alloc_array(n, sizeof *ws->tmp, 0);
     ws->rec = pt_alloc_array(n, sizeof *ws->rec, 0);
-    ws->rtmp = pt_alloc_array(n, sizeof *ws->rtmp, 0);
     ws->cap_fam = 64;
     ws->fam = pt_alloc_array(ws->cap_fam, sizeof *ws->fam, 0);
     ws->next = pt_alloc_array(ws->cap_fam, sizeof *ws->next, 0);
@@ -1141,11 +1165,13 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
-        ws->rec == NULL || ws->rtmp == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
+        ws->rec == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
         ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
         ws->set == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
+    if (!d->bins->wide && ws->p > 0 && row_major(ws) != 0)
+        goto fail;
     for (size_t t = 0; t < nt; t++) {
         task_t *tk = &ws->task[t];
         tk->ws = ws;
