@@ -35,6 +35,8 @@
  * rows are subtracted, where two features splitting the rows alike (an exact tie that the
  * rounding could break the other way) does not happen in practice. */
 #define SUB_MIN_ROWS 4096
+#define PH_BUILD 1               /* chunk phases: the histograms */
+#define PH_SEARCH 2              /* the best split of each (kid, slot) */
 
 typedef struct {
     uint32_t lo, hi;             /* rows idx[lo..hi) */
@@ -57,6 +59,12 @@ typedef struct {
     double gain;
     int32_t split;
 } best_t;
+
+/* A leaf of the last tree grown: its rows idx[lo..hi) and its prediction. */
+typedef struct {
+    uint32_t lo, hi;
+    double pred;
+} leafrows_t;
 
 /* A thread's share of a chunk: feature slots [s0, s1), and its scratch. */
 typedef struct {
@@ -94,7 +102,10 @@ struct pt_tree_ws {
     size_t ntask;
     uint8_t *goleft;
     uint64_t *set;               /* a split's left set, max_arity bits */
+    leafrows_t *leaves;          /* the last tree's leaves (pt_tree_ws_add_leaves) */
+    size_t nleaves, cap_leaves;
     int depth;
+    int phase;                   /* what chunk_task does: PH_BUILD, PH_SEARCH or both */
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
 
@@ -352,7 +363,7 @@ static void *chunk_task(void *arg)
     for (size_t fi = t->f0; fi < t->f1; fi++) {
         family_t *fa = &ws->fam[fi];
         size_t c = fi - t->f0; /* chunk-relative */
-        for (int k = 0; ws->rows != NULL && k < fa->nkid; k++) { /* all slots in one pass */
+        for (int k = 0; (ws->phase & PH_BUILD) && ws->rows != NULL && k < fa->nkid; k++) {
             knode_t *kn = &fa->kid[k];
             if (kn->direct && kn->hist >= 0)
                 pt_hist_build_rows(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, ws->rows,
@@ -360,7 +371,7 @@ static void *chunk_task(void *arg)
                                    t->s1 - t->s0, ws->foff, ws->d->bins->nbins,
                                    ws->buf[kn->hist]);
         }
-        for (size_t s = t->s0; s < t->s1; s++) {
+        for (size_t s = t->s0; (ws->phase & PH_BUILD) && s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
                 if (!kn->direct || kn->hist < 0 || ws->rows != NULL)
@@ -378,6 +389,8 @@ static void *chunk_task(void *arg)
                                      ws->buf[sm->hist] + off, ws->d->bins->nbins[f], nc);
                 }
             }
+        }
+        for (size_t s = t->s0; (ws->phase & PH_SEARCH) && s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
                 if (!kn->eval)
@@ -710,22 +723,22 @@ static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
 }
 
 /* Spark's calc of the root (its binsToBestSplit starts without one): left + right of the
- * first split of the first candidate feature that has one (its histogram built here, into
- * the root's buffer), or the rows' direct sum P when no feature can split. Sets tot and
- * the root's impurity. */
-static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, const double *P,
+ * first split of the first candidate feature that has one (from the root's histograms,
+ * built), or the rows' direct sum P when no feature can split (summed here when not yet).
+ * Sets tot and the root's impurity. */
+static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, double *P,
                       double *tot)
 {
     size_t nc = ws->ncell;
     task_t *t0 = &ws->task[0];
+    if (!ws->any_unordered)
+        pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, P);
     memcpy(tot, P, nc * sizeof *tot);
     for (size_t j = 0; j < ws->m; j++) {
         size_t f = fs[j];
         if (ws->nsplit[f] == 0)
             continue;
         double *h = ws->buf[kn->hist] + ws->foff[f];
-        pt_hist_build(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
-                      code_col(ws, f), ws->d->bins->wide, ws->d->bins->nbins[f], h);
         memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
         if (ws->unordered[f] && !ws->exact)
             unordered_rows(t0, f, kn);
@@ -777,17 +790,15 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
             for (size_t j = 0; j < m; j++)
                 fs[j] = (uint32_t)j;
         }
-        if (kn->eval && (ws->any_unordered || kn->id == 1))
+        if (kn->eval && ws->any_unordered)
             pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                           ws->ptot + (c * 2 + k) * ws->ncell);
-        if (kn->id == 1)
-            root_calc(ws, kn, fs, ws->ptot, ws->tot + fi * 2 * ws->ncell);
     }
     return 0;
 }
 
-/* Runs the chunk of families [f0, f1) over the threads. */
-static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+/* Runs phases ph of the chunk of families [f0, f1) over the threads. */
+static void run_phases(struct pt_tree_ws *ws, size_t f0, size_t f1, int ph)
 {
     size_t work = 0, nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
     for (size_t fi = f0; fi < f1; fi++)
@@ -804,7 +815,22 @@ static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
         ws->task[t].s0 = ws->m * t / nt;
         ws->task[t].s1 = ws->m * (t + 1) / nt;
     }
+    ws->phase = ph;
     pt_run_each(ws->task, nt, sizeof *ws->task, chunk_task);
+}
+
+/* Runs the chunk of families [f0, f1): histograms and best splits; the root's calc (which
+ * reads its histograms) between the two. */
+static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+{
+    knode_t *kn = &ws->fam[f0].kid[0];
+    if (ws->depth > 0) {
+        run_phases(ws, f0, f1, PH_BUILD | PH_SEARCH);
+        return;
+    }
+    run_phases(ws, f0, f1, PH_BUILD);
+    root_calc(ws, kn, ws->feats, ws->ptot, ws->tot);
+    run_phases(ws, f0, f1, PH_SEARCH);
 }
 
 /* Node kn's split on feature f, split s (its left cell in ws->task[0].left, its left set in
@@ -858,6 +884,29 @@ static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t
     return nl - lo;
 }
 
+/* Notes a leaf's rows and prediction for pt_tree_ws_add_leaves. 0 or -ENOMEM. */
+static int leaf_rows(struct pt_tree_ws *ws, uint32_t lo, uint32_t hi, double pred)
+{
+    void *tmp;
+    if (ws->nleaves == ws->cap_leaves) {
+        size_t c = ws->cap_leaves ? 2 * ws->cap_leaves : 64;
+        if (GROW(ws->leaves, c))
+            return -ENOMEM;
+        ws->cap_leaves = c;
+    }
+    ws->leaves[ws->nleaves++] = (leafrows_t){lo, hi, pred};
+    return 0;
+}
+
+void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
+{
+    for (size_t l = 0; l < ws->nleaves; l++) {
+        const leafrows_t *lf = &ws->leaves[l];
+        for (uint32_t k = lf->lo; k < lf->hi; k++)
+            F[ws->idx[k]] += w * lf->pred;
+    }
+}
+
 /* Decides kid k of family fi (chunk position c): leaf, or split with its children queued
  * as a family of the next level (room reserved by the caller). 0 or -ENOMEM. */
 static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, size_t c,
@@ -879,7 +928,7 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
     set_leaf(ws, t, (size_t)kn->out, tot, valid ? kn->imp : -1.0);
     if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth) {
         buf_put(ws, kn->hist);
-        return 0;
+        return leaf_rows(ws, kn->lo, kn->hi, t->pred[kn->out]);
     }
     size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
     task_t *t0 = &ws->task[0];
@@ -911,8 +960,11 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         ch->imp = pt_tree_impurity(ws->cfg.impurity, ct, ws->K);
         ch->eval = !(ws->depth + 1 == ws->cfg.max_depth || fabs(ch->imp) < DBL_EPSILON);
         any |= ch->eval;
-        if (!ch->eval)
+        if (!ch->eval) {
             set_leaf(ws, t, (size_t)ch->out, ct, ch->imp);
+            if (leaf_rows(ws, ch->lo, ch->hi, t->pred[ch->out]) != 0)
+                return -ENOMEM;
+        }
     }
     if (!any) {
         buf_put(ws, kn->hist);
@@ -1008,6 +1060,7 @@ int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint3
     memset(t, 0, sizeof *t);
     t->nstat = ws->nstat;
     t->nclasses = ws->K;
+    ws->nleaves = 0;
     prepare_rows(ws, y, w, cnt, &nrows);
     if (tree_reserve(t, &cap, 1) != 0)
         goto out;
@@ -1069,6 +1122,7 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
     free(ws->ntot);
     free(ws->ptot);
     free(ws->feats);
+    free(ws->leaves);
     free(ws->best);
     free(ws->goleft);
     free(ws->set);
