@@ -68,7 +68,8 @@ rows_reg(const pt_hist_row_t *r, const uint32_t *idx, size_t m, const uint8_t *r
         const uint8_t *c = rows + (size_t)i * stride;
         __builtin_prefetch(rows + (size_t)a * stride);
         __builtin_prefetch(&r[a]);
-        ROW_REG(REG_CELL(r, i));
+        v4d v = REG_CELL(r, i);
+        ROW_REG(v);
     }
 }
 
