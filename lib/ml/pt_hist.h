@@ -38,8 +38,8 @@ static inline size_t pt_hist_ncell(size_t nclasses)
 }
 
 /* Builds one feature's histogram of the m rows with ids idx[0..m) into h (nbins cells,
- * zeroed here); r: the records by row id (row i's is r[i]); K classes (0: regression); col is the feature's
- * code column (uint8, or uint16 when wide). */
+ * zeroed here); r: the records by row id (row i's is r[i]); K classes (0: regression); col
+ * is the feature's code column (uint8, or uint16 when wide). */
 void pt_hist_build(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
                    const void *col, int wide, uint32_t nbins, double *h);
 /* The histograms of nf features feats[0..nf) at once, in one pass over the same rows: row

@@ -5,9 +5,14 @@
  * it is evaluated (a pre-marked leaf is not). The families of a level are processed in
  * chunks that fit the histogram buffer pool: for each chunk, threads that own disjoint
  * ranges of feature slots build (or subtract) the histograms and find each (child, slot)'s
- * best split; then this thread picks each child's best slot in slot order, writes the node,
- * partitions its rows (stable, so the rows keep the order pt_tree_data_t.order gives) and appends the next level's
- * family. A histogram is kept for subtraction only when every feature is a candidate (a
+ * best split (the root: all histograms first, then its calc, then the splits); then this
+ * thread picks each child's best slot in slot order, writes the node, partitions its row
+ * ids (stable, so the rows keep the order pt_tree_data_t.order gives), notes a leaf's rows
+ * (pt_tree_ws_add_leaves) and appends the next level's family. With one-byte codes the
+ * workspace keeps a row-major copy of them (a row's codes in one cache line for 30
+ * features), and a node's histograms of all a thread's slots come from one pass over its
+ * rows (pt_hist_build_rows); the row records are kept by row id, so that a partition moves
+ * 4-byte ids only. A histogram is kept for subtraction only when every feature is a candidate (a
  * subset's histogram lacks the sibling's features), when subtracting cannot round a tie the
  * other way (SUB_MIN_ROWS) and while the pool has room: a child whose parent's histogram
  * was not kept is built directly.
