@@ -258,7 +258,9 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
         }
         if (m + 1 == M)
             break;
-        if ((rc = add_tree(t, d, wm, F, leaf)) != 0)
+        if (!sub) /* every row was in the tree: its leaves' rows, no walk */
+            pt_tree_ws_add_leaves(ws, wm, F);
+        else if ((rc = add_tree(t, d, wm, F, leaf)) != 0)
             goto out;
     }
     if (v != NULL) /* the tree that stopped it, and any after the best, go */

@@ -6,11 +6,13 @@
  * count, sum and sum of squares and the raw count, [W, sum w y, sum w y^2, n]. A row with
  * bag count c and instance weight w adds c * w to the weighted entries and c to n.
  *
- * A node's rows are a range of positions of two arrays that the tree learner keeps
- * partitioned in place, stably (row ids ascending within a node): the row ids (to read a
- * feature's code, column-major) and each row's precomputed record (pt_hist_row_t), moved
- * with its id so that a histogram reads the records sequentially and only the codes by id.
- * Sums run in position order, so a histogram does not depend on which thread builds it.
+ * A node's rows are a range of positions of the row ids that the tree learner keeps
+ * partitioned in place, stably (the rows keep their order within a node); each row's
+ * precomputed record (pt_hist_row_t) and codes are read by its id. A node's histograms are
+ * built row by row (pt_hist_build_rows: a row's record and its codes, row-major, read once
+ * for all features), or feature by feature from the column-major codes (pt_hist_build).
+ * Sums run in position order, so a histogram does not depend on which thread builds it or
+ * on which builder.
  */
 #ifndef PT_HIST_H
 #define PT_HIST_H
@@ -35,17 +37,27 @@ static inline size_t pt_hist_ncell(size_t nclasses)
     return nclasses ? nclasses + 1 : 4;
 }
 
-/* Builds one feature's histogram of the m rows with ids idx[0..m) and records r[0..m) into
- * h (nbins cells, zeroed here); K classes (0: regression); col is the feature's code column
- * (uint8, or uint16 when wide). */
+/* Builds one feature's histogram of the m rows with ids idx[0..m) into h (nbins cells,
+ * zeroed here); r: the records by row id (row i's is r[i]); K classes (0: regression); col
+ * is the feature's code column (uint8, or uint16 when wide). */
 void pt_hist_build(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
                    const void *col, int wide, uint32_t nbins, double *h);
+/* The histograms of nf features feats[0..nf) at once, in one pass over the same rows: row
+ * i's codes are row-major, one byte each, rows[i * stride + f]; feature f's nbins[f] cells
+ * go to h + off[f] (zeroed here). Each cell adds its rows in position order, so the sums are
+ * pt_hist_build's bit for bit; reading a row's record and its codes once for all features
+ * (and no chain of adds to one cell from consecutive rows) is what makes it faster. */
+void pt_hist_build_rows(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
+                        const uint8_t *rows, size_t stride, const uint32_t *feats, size_t nf,
+                        const size_t *off, const uint32_t *nbins, double *h);
 /* The sibling's histogram: h = parent - child over ncells cells of ncell doubles (h may be
  * parent). A cell whose raw count comes out 0 is set to exact zeros, so that an empty bin of
  * the sibling adds nothing (no rounding residue) to the prefix sums and ties stay exact. */
 void pt_hist_subtract(double *h, const double *parent, const double *child, size_t ncells,
                       size_t ncell);
-/* The totals of the records r[0..m) into one cell tot (summed in order). */
-void pt_hist_total(const pt_hist_row_t *r, size_t m, size_t K, double *tot);
+/* The totals of the records of rows idx[0..m) into one cell tot (summed in position
+ * order). */
+void pt_hist_total(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
+                   double *tot);
 
 #endif

@@ -5,9 +5,14 @@
  * it is evaluated (a pre-marked leaf is not). The families of a level are processed in
  * chunks that fit the histogram buffer pool: for each chunk, threads that own disjoint
  * ranges of feature slots build (or subtract) the histograms and find each (child, slot)'s
- * best split; then this thread picks each child's best slot in slot order, writes the node,
- * partitions its rows (stable, so the rows keep the order pt_tree_data_t.order gives) and appends the next level's
- * family. A histogram is kept for subtraction only when every feature is a candidate (a
+ * best split (the root: all histograms first, then its calc, then the splits); then this
+ * thread picks each child's best slot in slot order, writes the node, partitions its row
+ * ids (stable, so the rows keep the order pt_tree_data_t.order gives), notes a leaf's rows
+ * (pt_tree_ws_add_leaves) and appends the next level's family. With one-byte codes the
+ * workspace keeps a row-major copy of them (a row's codes in one cache line for 30
+ * features), and a node's histograms of all a thread's slots come from one pass over its
+ * rows (pt_hist_build_rows); the row records are kept by row id, so that a partition moves
+ * 4-byte ids only. A histogram is kept for subtraction only when every feature is a candidate (a
  * subset's histogram lacks the sibling's features), when subtracting cannot round a tie the
  * other way (SUB_MIN_ROWS) and while the pool has room: a child whose parent's histogram
  * was not kept is built directly.
@@ -35,6 +40,8 @@
  * rows are subtracted, where two features splitting the rows alike (an exact tie that the
  * rounding could break the other way) does not happen in practice. */
 #define SUB_MIN_ROWS 4096
+#define PH_BUILD 1               /* chunk phases: the histograms */
+#define PH_SEARCH 2              /* the best split of each (kid, slot) */
 
 typedef struct {
     uint32_t lo, hi;             /* rows idx[lo..hi) */
@@ -58,6 +65,12 @@ typedef struct {
     int32_t split;
 } best_t;
 
+/* A leaf of the last tree grown: its rows idx[lo..hi) and its prediction. */
+typedef struct {
+    uint32_t lo, hi;
+    double pred;
+} leafrows_t;
+
 /* A thread's share of a chunk: feature slots [s0, s1), and its scratch. */
 typedef struct {
     struct pt_tree_ws *ws;
@@ -77,7 +90,10 @@ struct pt_tree_ws {
     int any_unordered;
     size_t max_usplits;          /* splits of the widest unordered feature */
     uint32_t *idx, *tmp;         /* row ids by position, partitioned per node */
-    pt_hist_row_t *rec, *rtmp;   /* the rows' records, moved with their ids */
+    uint8_t *rows;               /* row-major copy of the codes (one-byte codes), or NULL:
+                                    row i's at rows + i * rstride */
+    size_t rstride;
+    pt_hist_row_t *rec;          /* the rows' records, by row id */
     double **buf;
     int *freel;
     size_t nbuf_max, nbuf, nfree;
@@ -91,7 +107,10 @@ struct pt_tree_ws {
     size_t ntask;
     uint8_t *goleft;
     uint64_t *set;               /* a split's left set, max_arity bits */
+    leafrows_t *leaves;          /* the last tree's leaves (pt_tree_ws_add_leaves) */
+    size_t nleaves, cap_leaves;
     int depth;
+    int phase;                   /* what chunk_task does: PH_BUILD, PH_SEARCH or both */
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
 
@@ -331,7 +350,7 @@ static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
     for (uint32_t k = kn->lo; k < kn->hi; k++) {
         uint32_t i = ws->idx[k];
         int32_t c = ci[ws->d->bins->wide ? c16[i] : c8[i]];
-        const pt_hist_row_t *r = &ws->rec[k];
+        const pt_hist_row_t *r = &ws->rec[i];
         for (size_t s = 0; c >= 0 && s < ns; s++)
             if ((s + 1) >> c & 1) {
                 t->sub[s * nc + r->lab] += r->w;
@@ -349,13 +368,21 @@ static void *chunk_task(void *arg)
     for (size_t fi = t->f0; fi < t->f1; fi++) {
         family_t *fa = &ws->fam[fi];
         size_t c = fi - t->f0; /* chunk-relative */
-        for (size_t s = t->s0; s < t->s1; s++) {
+        for (int k = 0; (ws->phase & PH_BUILD) && ws->rows != NULL && k < fa->nkid; k++) {
+            knode_t *kn = &fa->kid[k];
+            if (kn->direct && kn->hist >= 0)
+                pt_hist_build_rows(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, ws->rows,
+                                   ws->rstride, ws->feats + (c * 2 + k) * m + t->s0,
+                                   t->s1 - t->s0, ws->foff, ws->d->bins->nbins,
+                                   ws->buf[kn->hist]);
+        }
+        for (size_t s = t->s0; (ws->phase & PH_BUILD) && s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
-                if (!kn->direct || kn->hist < 0)
+                if (!kn->direct || kn->hist < 0 || ws->rows != NULL)
                     continue;
                 size_t f = ws->feats[(c * 2 + k) * m + s];
-                pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
+                pt_hist_build(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                               code_col(ws, f), wide, ws->d->bins->nbins[f],
                               ws->buf[kn->hist] + ws->foff[f]);
             }
@@ -367,6 +394,8 @@ static void *chunk_task(void *arg)
                                      ws->buf[sm->hist] + off, ws->d->bins->nbins[f], nc);
                 }
             }
+        }
+        for (size_t s = t->s0; (ws->phase & PH_SEARCH) && s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
                 if (!kn->eval)
@@ -699,22 +728,22 @@ static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
 }
 
 /* Spark's calc of the root (its binsToBestSplit starts without one): left + right of the
- * first split of the first candidate feature that has one (its histogram built here, into
- * the root's buffer), or the rows' direct sum P when no feature can split. Sets tot and
- * the root's impurity. */
-static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, const double *P,
+ * first split of the first candidate feature that has one (from the root's histograms,
+ * built), or the rows' direct sum P when no feature can split (summed here when not yet).
+ * Sets tot and the root's impurity. */
+static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, double *P,
                       double *tot)
 {
     size_t nc = ws->ncell;
     task_t *t0 = &ws->task[0];
+    if (!ws->any_unordered)
+        pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, P);
     memcpy(tot, P, nc * sizeof *tot);
     for (size_t j = 0; j < ws->m; j++) {
         size_t f = fs[j];
         if (ws->nsplit[f] == 0)
             continue;
         double *h = ws->buf[kn->hist] + ws->foff[f];
-        pt_hist_build(ws->rec + kn->lo, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
-                      code_col(ws, f), ws->d->bins->wide, ws->d->bins->nbins[f], h);
         memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
         if (ws->unordered[f] && !ws->exact)
             unordered_rows(t0, f, kn);
@@ -766,17 +795,15 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
             for (size_t j = 0; j < m; j++)
                 fs[j] = (uint32_t)j;
         }
-        if (kn->eval && (ws->any_unordered || kn->id == 1))
-            pt_hist_total(ws->rec + kn->lo, kn->hi - kn->lo, ws->K,
+        if (kn->eval && ws->any_unordered)
+            pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
                           ws->ptot + (c * 2 + k) * ws->ncell);
-        if (kn->id == 1)
-            root_calc(ws, kn, fs, ws->ptot, ws->tot + fi * 2 * ws->ncell);
     }
     return 0;
 }
 
-/* Runs the chunk of families [f0, f1) over the threads. */
-static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+/* Runs phases ph of the chunk of families [f0, f1) over the threads. */
+static void run_phases(struct pt_tree_ws *ws, size_t f0, size_t f1, int ph)
 {
     size_t work = 0, nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
     for (size_t fi = f0; fi < f1; fi++)
@@ -793,7 +820,22 @@ static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
         ws->task[t].s0 = ws->m * t / nt;
         ws->task[t].s1 = ws->m * (t + 1) / nt;
     }
+    ws->phase = ph;
     pt_run_each(ws->task, nt, sizeof *ws->task, chunk_task);
+}
+
+/* Runs the chunk of families [f0, f1): histograms and best splits; the root's calc (which
+ * reads its histograms) between the two. */
+static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+{
+    knode_t *kn = &ws->fam[f0].kid[0];
+    if (ws->depth > 0) {
+        run_phases(ws, f0, f1, PH_BUILD | PH_SEARCH);
+        return;
+    }
+    run_phases(ws, f0, f1, PH_BUILD);
+    root_calc(ws, kn, ws->feats, ws->ptot, ws->tot);
+    run_phases(ws, f0, f1, PH_SEARCH);
 }
 
 /* Node kn's split on feature f, split s (its left cell in ws->task[0].left, its left set in
@@ -838,17 +880,36 @@ static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t
     int wide = ws->d->bins->wide;
     for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
         uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
-        pt_hist_row_t r = ws->rec[k];
-        ws->rec[nl] = r;
         ws->idx[nl] = i;
-        ws->rtmp[nr] = r;
         ws->tmp[nr] = i;
         nl += g;
         nr += 1 - g;
     }
     memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
-    memcpy(ws->rec + nl, ws->rtmp, nr * sizeof *ws->rtmp);
     return nl - lo;
+}
+
+/* Notes a leaf's rows and prediction for pt_tree_ws_add_leaves. 0 or -ENOMEM. */
+static int leaf_rows(struct pt_tree_ws *ws, uint32_t lo, uint32_t hi, double pred)
+{
+    void *tmp;
+    if (ws->nleaves == ws->cap_leaves) {
+        size_t c = ws->cap_leaves ? 2 * ws->cap_leaves : 64;
+        if (GROW(ws->leaves, c))
+            return -ENOMEM;
+        ws->cap_leaves = c;
+    }
+    ws->leaves[ws->nleaves++] = (leafrows_t){lo, hi, pred};
+    return 0;
+}
+
+void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
+{
+    for (size_t l = 0; l < ws->nleaves; l++) {
+        const leafrows_t *lf = &ws->leaves[l];
+        for (uint32_t k = lf->lo; k < lf->hi; k++)
+            F[ws->idx[k]] += w * lf->pred;
+    }
 }
 
 /* Decides kid k of family fi (chunk position c): leaf, or split with its children queued
@@ -872,7 +933,7 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
     set_leaf(ws, t, (size_t)kn->out, tot, valid ? kn->imp : -1.0);
     if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth) {
         buf_put(ws, kn->hist);
-        return 0;
+        return leaf_rows(ws, kn->lo, kn->hi, t->pred[kn->out]);
     }
     size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
     task_t *t0 = &ws->task[0];
@@ -904,8 +965,11 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         ch->imp = pt_tree_impurity(ws->cfg.impurity, ct, ws->K);
         ch->eval = !(ws->depth + 1 == ws->cfg.max_depth || fabs(ch->imp) < DBL_EPSILON);
         any |= ch->eval;
-        if (!ch->eval)
+        if (!ch->eval) {
             set_leaf(ws, t, (size_t)ch->out, ct, ch->imp);
+            if (leaf_rows(ws, ch->lo, ch->hi, t->pred[ch->out]) != 0)
+                return -ENOMEM;
+        }
     }
     if (!any) {
         buf_put(ws, kn->hist);
@@ -976,7 +1040,7 @@ static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w
         double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
         if (iw != floor(iw) || iw > 0x1p40)
             ws->exact = 0;
-        pt_hist_row_t *r = &ws->rec[m];
+        pt_hist_row_t *r = &ws->rec[i];
         if (!(c > 0))
             continue;
         r->cnt = c;
@@ -1001,6 +1065,7 @@ int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint3
     memset(t, 0, sizeof *t);
     t->nstat = ws->nstat;
     t->nclasses = ws->K;
+    ws->nleaves = 0;
     prepare_rows(ws, y, w, cnt, &nrows);
     if (tree_reserve(t, &cap, 1) != 0)
         goto out;
@@ -1054,14 +1119,15 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
     free(ws->unordered);
     free(ws->idx);
     free(ws->tmp);
+    free(ws->rows);
     free(ws->rec);
-    free(ws->rtmp);
     free(ws->fam);
     free(ws->next);
     free(ws->tot);
     free(ws->ntot);
     free(ws->ptot);
     free(ws->feats);
+    free(ws->leaves);
     free(ws->best);
     free(ws->goleft);
     free(ws->set);
@@ -1097,6 +1163,24 @@ static void feature_layout(struct pt_tree_ws *ws)
     }
 }
 
+/* The row-major copy of the codes (a node's histograms of all its candidate features then
+ * come from one pass over its rows). 0 or -ENOMEM. */
+static int row_major(struct pt_tree_ws *ws)
+{
+    size_t n = ws->n, p = ws->p, st = (p + 7) & ~(size_t)7;
+    const uint8_t *codes = ws->d->codes;
+    if ((ws->rows = pt_alloc_array(n ? n : 1, st, 0)) == NULL)
+        return -ENOMEM;
+    ws->rstride = st;
+    for (size_t i0 = 0; i0 < n; i0 += 256) { /* blocks of rows: each column read in runs */
+        size_t i1 = n - i0 < 256 ? n : i0 + 256;
+        for (size_t f = 0; f < p; f++)
+            for (size_t i = i0; i < i1; i++)
+                ws->rows[i * st + f] = codes[f * n + i];
+    }
+    return 0;
+}
+
 pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, char *err)
 {
     struct pt_tree_ws *ws = calloc(1, sizeof *ws);
@@ -1127,7 +1211,6 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->idx = pt_alloc_array(n, sizeof *ws->idx, 0);
     ws->tmp = pt_alloc_array(n, sizeof *ws->tmp, 0);
     ws->rec = pt_alloc_array(n, sizeof *ws->rec, 0);
-    ws->rtmp = pt_alloc_array(n, sizeof *ws->rtmp, 0);
     ws->cap_fam = 64;
     ws->fam = pt_alloc_array(ws->cap_fam, sizeof *ws->fam, 0);
     ws->next = pt_alloc_array(ws->cap_fam, sizeof *ws->next, 0);
@@ -1141,11 +1224,13 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
-        ws->rec == NULL || ws->rtmp == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
+        ws->rec == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
         ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
         ws->set == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
+    if (!d->bins->wide && ws->p > 0 && row_major(ws) != 0)
+        goto fail;
     for (size_t t = 0; t < nt; t++) {
         task_t *tk = &ws->task[t];
         tk->ws = ws;

@@ -123,6 +123,12 @@ void pt_tree_ws_destroy(pt_tree_ws_t **ws);
 int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint32_t *cnt,
                  uint64_t seed, pt_tree_t *out, char *err);
 
+/* After a pt_tree_grow with ws that succeeded: adds w * pred of each row's leaf to F[i] for
+ * every row i the tree was grown on (a positive bag count), from the rows' final partition
+ * (no walk down the tree). The sums are those of F[i] += w * t->pred[leaf of i] (a leaf that
+ * prune merged with its sibling had the same prediction). */
+void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F);
+
 /* The leaf that row x (p values: continuous features, then categorical features as Spark's
  * category index, or -1 / NaN for an unseen one) falls into. arity: the categorical
  * features' arities. */
