@@ -38,6 +38,9 @@ trap cleanup EXIT
 fail=0
 
 "$BIN/paratune" gen --rows 40 --features 2 --seed 11 --out "$W/d.csv" >/dev/null || exit 1
+# a build with a cap on the fits of a sweep (--max-fits) gets this sweep's size as the cap
+LIMIT=()
+"$BIN/paratune" tune --help 2>&1 | grep -q -- --max-fits && LIMIT=(--max-fits "$FITS")
 
 # run NAME KILL: one sweep; writes $W/NAME.{log,out,err,rss} and prints its figures.
 run() {
@@ -45,7 +48,7 @@ run() {
     t0=$(date +%s.%N)
     "$BIN/paratune" tune --data "$W/d.csv" --pipeline linearRegression \
         --random linearRegression.regParam=uniform:0:1 --samples "$SAMPLES" --folds $FOLDS \
-        --seed 5 --parallelism 2 --max-retries 10 --log "$W/$name.log" --quiet \
+        --seed 5 --parallelism 2 --max-retries 10 "${LIMIT[@]}" --log "$W/$name.log" --quiet \
         >"$W/$name.out" 2>"$W/$name.err" &
     COORD=$!
     : >"$W/$name.rss"
