@@ -3,8 +3,8 @@
  * stage's param value parser, pt_param_parse), without the option layer in front.
  *
  * The input is text: the first line is the pipeline, every further line one of "g S.P=V,..."
- * (--grid), "s S.P=V" (--set), "r S.P=DIST" (--random), "n N" (--samples) or "f N" (the
- * data's width for pt_spec_check). The maps are then made as tune makes them (fuzz_spec.h).
+ * (--grid), "s S.P=V" (--set), "r S.P=DIST" (--random), "n N" (--samples; 1 when not
+ * given) or "f N" (the data's width for pt_spec_check). The maps are then made as tune makes them (fuzz_spec.h).
  * Any crash, leak, undefined behaviour, hang or huge allocation is a finding.
  */
 #include <stddef.h>
@@ -55,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (nl != NULL)
         *nl = '\0';
     spec = pt_spec_new(text, err);
+    if (spec != NULL) /* as tune: random axes always come with --samples N >= 1 */
+        pt_spec_set_samples(spec, 1, 7);
     for (p = nl != NULL ? nl + 1 : NULL; spec != NULL && rc == 0 && p != NULL; p = nl) {
         nl = strchr(p, '\n');
         if (nl != NULL)
