@@ -150,6 +150,25 @@ for name, m in msgs.items():
     open(f'{d}/{name}.msg', 'wb').write(msgpack.packb(m, use_bin_type=True))
 P
 
+# ---- declared sizes far beyond the bytes: refused, never allocated (regression seeds) ----
+"$PY" - "$C" <<'P'
+import sys, msgpack
+c = sys.argv[1]
+big32 = b'\xff\xff\xff\xff'
+open(f'{c}/msg/huge_array.msg', 'wb').write(b'\x81\xa4type\xdd' + big32)
+open(f'{c}/model/huge_array.ptm', 'wb').write(
+    b'\x83\xa6format\xaeparatune-model\xa7version\x01\xadfeature_names\xdd' + big32)
+log = open(f'{c}/log/linreg.ptlog', 'rb').read()
+u = msgpack.Unpacker(raw=False, strict_map_key=False)
+u.feed(log)
+next(u)
+n = u.tell()  # the header's end
+open(f'{c}/log/huge_map.ptlog', 'wb').write(log[:n] + b'\xdf' + big32 + b'\xa6record')
+open(f'{c}/log/huge_str_middle.ptlog', 'wb').write(
+    log[:n] + b'\x81\xa6record\xdb' + big32 + log[n:])
+P
+printf '\x00\x31 48371651:555\n' >"$C/libsvm/huge_index.libsvm"
+
 # ---- command lines (options: one argument a line) and grids ----
 o=$C/options
 printf '%s\n' --data d.csv --pipeline pca,linearRegression --grid pca.k=1,2 \
