@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* With the memory limits (pt_limits.h, the same change) the loader asks its caller before it
  * allocates the matrix (pt_load_opts_t.check_size): tune answers from --max-memory or what
  * the system has; this target stands for a user who allows FUZZ_LIBSVM_MAX_BYTES. */
-#define FUZZ_LIBSVM_MAX_BYTES ((size_t)128 << 20)
+#define FUZZ_LIBSVM_MAX_BYTES ((size_t)32 << 20)
 static int check_size(void *arg, size_t rows, size_t features, char *err)
 {
     (void)arg;
