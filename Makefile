@@ -37,7 +37,7 @@ SUITES     := $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(TES
 
 PROGS := $(BUILD)/paratune $(BUILD)/paratune-worker $(BUILD)/paratune-log
 
-.PHONY: all check unit e2e layers bench clean
+.PHONY: all check unit e2e layers bench clean fuzz fuzz-build soak
 all: $(PROGS)
 
 $(BUILD)/libparatune.a: $(LIB_OBJ)
@@ -87,8 +87,37 @@ check: layers unit e2e
 bench: all
 	BIN=$(BUILD) tests/bench/bench.sh
 
+# `make fuzz`: the libFuzzer targets tests/fuzz/fuzz_<reader>.c, built with clang (ASan +
+# UBSan, the library compiled again with coverage into build/fuzz/), each run FUZZ_SECONDS
+# from its seed corpus tests/fuzz/corpus/<reader>/ (tests/fuzz/run.sh: memory limits, new
+# inputs and crash files under build/fuzz/run/); fails when any target finds something.
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD   := build/fuzz
+FUZZ_NAMES   := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+fuzz:
+	$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT=-O1 \
+	    SAN_CFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" \
+	    SAN_LDFLAGS="-fsanitize=fuzzer $(FUZZ_SAN)" fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) BIN=$(FUZZ_BUILD) tests/fuzz/run.sh $(FUZZ_NAMES)
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libparatune.a
+	$(CC) $(FINAL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libparatune.a $(FINAL_LIBS)
+# the two targets that read through a program's own code
+$(BUILD)/fuzz_options: $(BUILD)/coordinator/options.o
+$(BUILD)/fuzz_log: $(filter-out $(BUILD)/tools/paratune-log.o,$(TOOLS_OBJ))
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
+
+# `make soak` (not in `make check`): SOAK_FITS tiny fits with the log on, the coordinator's
+# memory sampled every second; then the same with a worker killed every few seconds.
+SOAK_FITS ?= 1000000
+soak: all
+	SOAK_FITS=$(SOAK_FITS) BIN=$(BUILD) tests/soak.sh
+
 clean:
 	rm -rf build
 
 # Only this build's dependency files (the plain and sanitizer builds keep theirs apart).
--include $(wildcard $(LIB_OBJ:.o=.d) $(COORD_OBJ:.o=.d) $(WORKER_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d))
+-include $(wildcard $(LIB_OBJ:.o=.d) $(COORD_OBJ:.o=.d) $(WORKER_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/tests/fuzz/*.d)
