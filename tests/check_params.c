@@ -238,6 +238,23 @@ START_TEST(no_axis_is_one_map)
 }
 END_TEST
 
+/* A random axis with no sample count set is one draw per grid point, not a division by 0
+ * (found by fuzz_grid). */
+START_TEST(random_axis_without_samples_is_one_draw)
+{
+    char err[PT_ERRLEN];
+    pt_spec_t *s = pt_spec_new("pca,linearRegression", err);
+    pt_paramlist_t m = {0, NULL};
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(pt_spec_add_random(s, "pca.k=uniform:2:10", err), 0);
+    ck_assert_uint_eq(pt_spec_nmaps(s), 1);
+    ck_assert_int_eq(pt_spec_map(s, 0, &m), 0);
+    ck_assert(get(&m, "pca.k") >= 2 && get(&m, "pca.k") <= 10);
+    pt_paramlist_free(&m);
+    pt_spec_destroy(&s);
+}
+END_TEST
+
 START_TEST(random_axes_drawn_in_range_and_reproducible)
 {
     char err[PT_ERRLEN];
@@ -329,6 +346,7 @@ Suite *suite_params(void)
     tcase_add_test(tc, fit_refuses_unknown_param);
     tcase_add_test(tc, no_axis_is_one_map);
     tcase_add_test(tc, random_axes_drawn_in_range_and_reproducible);
+    tcase_add_test(tc, random_axis_without_samples_is_one_draw);
     tcase_add_test(tc, string_params_default_and_choices);
     suite_add_tcase(s, tc);
     return s;

@@ -419,7 +419,7 @@ const char *pt_spec_stage(const pt_spec_t *s, size_t i)
 
 static size_t nsamples(const pt_spec_t *s)
 {
-    return s->nrnd > 0 ? s->samples : 1;
+    return s->nrnd > 0 && s->samples > 0 ? s->samples : 1; /* 0 (never set): one draw */
 }
 
 size_t pt_spec_nmaps(const pt_spec_t *s)
