@@ -936,6 +936,11 @@ static int check_resume(sweep_t *s, char *err)
         pt_seterr(err, "--resume: %s was written for %.400s", o->log, why);
         return -EINVAL;
     }
+    if (s->prev->summary != NULL && s->prev->summary->race && !o->race) {
+        /* its pruned maps' folds were never meant to run */
+        pt_seterr(err, "--resume: %s is of a --race sweep: give --race again", o->log);
+        return -EINVAL;
+    }
     s->run = pt_resume_run(s->prev);
     for (size_t r = 0; r < s->prev->nresults; r++) {
         const pt_log_result_t *res = &s->prev->results[r];

@@ -110,3 +110,11 @@ PYEOF
 elif ! ptlog show "$W/t96r.log" | grep -q "^race: [0-9]* param maps\? pruned, $m fits saved"; then bad "show: $(ptlog show "$W/t96r.log" | grep race)";
 elif ptlog show "$W/t96n.log" | grep -q "^race:"; then bad "a race line without --race";
 else check_clean && ok; fi
+
+begin "--resume of a raced sweep without --race: one line, exit 2, the log unchanged"
+cp "$W/t96r.log" "$W/t96r2.log"
+pt tune "${R96[@]}" --log "$W/t96r2.log" --resume >/dev/null 2>"$W/t96.err"
+rc=$?
+if [ $rc -ne 2 ] || [ "$(wc -l <"$W/t96.err")" -ne 1 ] || ! grep -q -- "--race" "$W/t96.err"; then bad "exit $rc: $(cat "$W/t96.err")";
+elif ! cmp -s "$W/t96r.log" "$W/t96r2.log"; then bad "the log changed";
+else check_clean && ok; fi
