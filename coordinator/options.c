@@ -70,6 +70,11 @@ static void tune_usage(FILE *f)
         "  --max-memory SIZE      memory the sweep may plan to use (default: what the\n"
         "                         system has available; see README, Limits)\n"
         "  --max-fits N           most fits (param maps x folds) run (default 1000000)\n"
+        "  --time-budget DURATION no fit starts after DURATION (30s, 2m, 1h) from the\n"
+        "                         start; the best among maps with every fold done\n"
+        "  --race                 drop the remaining folds of maps that lost (paired\n"
+        "                         t-test against the leader, p < 0.01; README, Racing)\n"
+        "  --race-min-folds N     folds a map has done before it is judged (default 2)\n"
         "  --resume               finish the sweep recorded in --log\n"
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
@@ -174,6 +179,9 @@ static int parse_size(const char *s, unsigned long long *out)
 
 /* The options of stalled workers (sweep.h), numbered apart from the others. */
 enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
+/* The time budget and racing (numbered apart: not checked for repeats by pt_opt_once's
+ * table, so checked here). */
+enum { O_BUDGET = 1100, O_RACE, O_RACE_MIN };
 
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
@@ -223,6 +231,9 @@ static const struct option long_opts[] = {
     {"weight-col", required_argument, NULL, O_WEIGHT},
     {"max-memory", required_argument, NULL, O_MAXMEM},
     {"max-fits", required_argument, NULL, O_MAXFITS},
+    {"time-budget", required_argument, NULL, O_BUDGET},
+    {"race", no_argument, NULL, O_RACE},
+    {"race-min-folds", required_argument, NULL, O_RACE_MIN},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -301,6 +312,38 @@ static int seconds_opt(const char *opt, const char *arg, double *out)
     return 0;
 }
 
+/* --time-budget DURATION: a number > 0 (decimals allowed) followed by s, m or h. */
+static int budget_opt(opts_t *o, const char *arg)
+{
+    size_t len = strlen(arg);
+    double d, mul = 0;
+    char num[64];
+    if (len >= 2 && len < sizeof num) {
+        mul = arg[len - 1] == 's' ? 1 : arg[len - 1] == 'm' ? 60 : arg[len - 1] == 'h' ? 3600 : 0;
+        memcpy(num, arg, len - 1);
+        num[len - 1] = '\0';
+    }
+    if (mul == 0 || pt_parse_double(num, &d) != 0 || !(d > 0) || d * mul > 1e9)
+        return pt_bad_opt("--time-budget", arg, "must be a duration > 0 with a unit: s, m or h "
+                          "(e.g. 90s, 2m, 1.5h)");
+    if (o->time_budget > 0)
+        return pt_bad_opt("--time-budget", arg, "given twice");
+    o->time_budget = d * mul;
+    return 0;
+}
+
+/* --race-min-folds N: an integer >= 2 (at most the folds: checked with them). */
+static int race_min_opt(opts_t *o, const char *arg)
+{
+    long v;
+    if (pt_parse_long(arg, &v) != 0 || v < 2 || v > 1000000)
+        return pt_bad_opt("--race-min-folds", arg, "must be an integer >= 2 (and <= the folds)");
+    if (o->race_min_folds > 0)
+        return pt_bad_opt("--race-min-folds", arg, "given twice");
+    o->race_min_folds = v;
+    return 0;
+}
+
 /* The options that take a value needing more than a range check. */
 static int value_opt(opts_t *o, int c, const char *arg)
 {
@@ -351,6 +394,13 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return 0;
     case O_PIN:
         return pin_opt(o, arg);
+    case O_BUDGET:
+        return budget_opt(o, arg);
+    case O_RACE:
+        o->race = 1;
+        return 0;
+    case O_RACE_MIN:
+        return race_min_opt(o, arg);
     case O_FEATURES:
         return pt_opt_names("--features", arg, &o->features, &o->nfeatures);
     case O_IGNORE:
@@ -451,6 +501,13 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--weight-col", NULL, "applies to CSV, not --format libsvm");
     if (o->weight_col != NULL && o->weight_col[0] == '\0')
         return pt_bad_opt("--weight-col", NULL, "an empty column name");
+    if (o->race && o->validator == PT_VALIDATOR_TVS)
+        return pt_bad_opt("--race", NULL, "needs --validator cv (tvs has one split: nothing "
+                          "to race across)");
+    if (o->race_min_folds > 0 && !o->race)
+        return pt_bad_opt("--race-min-folds", NULL, "applies to --race only");
+    if (o->race && o->fold_col == NULL && o->race_min_folds > o->folds)
+        return pt_bad_opt("--race-min-folds", NULL, "is more than --folds");
     if (o->resume && o->log == NULL)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)

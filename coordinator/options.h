@@ -41,6 +41,9 @@ typedef struct {
                                        else every usable CPU */
     int ncpus;
     int nusable;                    /* CPUs this process may run on */
+    double time_budget;             /* --time-budget seconds; 0: none */
+    int race;                       /* --race: prune maps that lost (pt_race.h) */
+    long race_min_folds;            /* --race-min-folds: folds done before a map is judged */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

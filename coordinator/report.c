@@ -142,7 +142,7 @@ int pt_report_outcome(const pt_results_t *res, const pt_paramlist_t *maps, const
     for (size_t i = 0; i < nmaps; i++) {
         pt_map_stats_t st;
         pt_results_map(res, i, &st);
-        if (st.state != PT_MAP_OK)
+        if (st.state == PT_MAP_FAILED) /* partial: left by a time budget or a race */
             all_failed_jobs += (size_t)report_incomplete(res, maps, metric, i);
     }
     if (best < 0) {

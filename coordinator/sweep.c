@@ -45,6 +45,8 @@ struct pt_sweep {
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
     char refit_error[PT_ERRLEN];
+    double budget_at;              /* when the time budget stopped the fits; 0: not yet */
+    int budget_killed;             /* the fits still running GRACE_SECONDS later were killed */
 };
 
 /* ---------------------------------------------------------------- signals */
@@ -79,6 +81,18 @@ static void install_signals(void)
 }
 
 /* ---------------------------------------------------------------- jobs */
+
+/* --race: the maps the rule prunes after a new result lose their queued fit jobs (the
+ * running ones finish and are logged; the map stays pruned). */
+static void race(pt_sweep_t *s)
+{
+    size_t m;
+    while ((m = pt_race_next_pruned(s->cfg.race, s->cfg.results)) != (size_t)-1) {
+        size_t n = pt_sched_drop_map(s->sched, m);
+        pt_report_note(&s->rep, "race: param map %zu pruned (lost to map %ld); %zu fits not "
+                       "run", m, pt_race_leader(s->cfg.race), n);
+    }
+}
 
 /* Records the end of job id: a result, or a failure ("failed", "timeout") with reason. pid and
  * started: the worker that ran it and when the job was sent. */
@@ -133,6 +147,8 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
     if (!ok)
         pt_report_note(&s->rep, "job (param map %d, fold %d) %s: %s", jb->map, jb->fold, status,
                        reason);
+    if (ok && s->cfg.race != NULL)
+        race(s);
     return 0;
 }
 
@@ -263,7 +279,10 @@ static int on_death(pt_sweep_t *s, const pt_death_t *d, char *err)
     pt_peers_disarm(s->peers, d->slot); /* its secret, if unused, and its connection die too */
     if (d->job >= 0) {
         const pt_sched_job_t *jb = pt_sched_job(s->sched, d->job);
-        switch (pt_sched_lost(s->sched, d->job, got_stop != 0, d->timed_out)) {
+        /* a fit stopped by the time budget is left for --resume, like one stopped by a
+         * signal */
+        int stopping = got_stop != 0 || (s->budget_at > 0 && jb->kind == PT_JOB_FIT);
+        switch (pt_sched_lost(s->sched, d->job, stopping, d->timed_out)) {
         case PT_LOST_RETRY:
             pt_report_note(&s->rep, "%s during param map %d fold %d; retrying (attempt %d of "
                            "%ld)", d->why, jb->map, jb->fold, jb->attempts + 1,
@@ -475,6 +494,42 @@ static void check_timeouts(pt_sweep_t *s)
     }
 }
 
+/* --time-budget: once the deadline passes no fit job starts (the queued ones stay pending,
+ * for --resume); the running ones have GRACE_SECONDS to finish, then their workers are
+ * killed (their jobs stay pending too). The refit is not a fit job: it still runs. */
+static void check_budget(pt_sweep_t *s)
+{
+    double now = pt_now();
+    size_t running = pt_sched_running(s->sched);
+    if (s->cfg.deadline <= 0 || now < s->cfg.deadline || s->budget_killed)
+        return;
+    if (s->budget_at == 0) {
+        size_t n = pt_sched_halt(s->sched);
+        if (n == 0 && pt_sched_fits_pending(s->sched) == 0) { /* the fits were all done */
+            s->budget_killed = 1;
+            return;
+        }
+        s->budget_at = now;
+        pt_report_note(&s->rep, "time budget spent: %zu queued fits not started; waiting up "
+                       "to %.0f s for %zu running", n, GRACE_SECONDS, running);
+        return;
+    }
+    if (now - s->budget_at <= GRACE_SECONDS)
+        return;
+    s->budget_killed = 1;
+    for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
+        pt_slot_t *w = pt_procs_slot(s->procs, i);
+        if (w->state == W_BUSY && w->kill_reason[0] == '\0' &&
+            pt_sched_job(s->sched, w->job)->kind == PT_JOB_FIT)
+            pt_procs_kill(w, "time budget spent and its grace over; killed");
+    }
+}
+
+int pt_sweep_budget_spent(const pt_sweep_t *s)
+{
+    return s->budget_at > 0;
+}
+
 static void progress(pt_sweep_t *s, int final)
 {
     pt_progress_t p = {s->finished, s->cfg.total, 0, s->cfg.failed_before + s->failed};
@@ -506,6 +561,7 @@ static int turn(pt_sweep_t *s, double *stop_at, char *err)
         if (running == 0 || stop_count > 1 || pt_now() - *stop_at > GRACE_SECONDS)
             return got_stop;
     }
+    check_budget(s);
     queued = pt_sched_queued(s->sched);
     if (queued == 0 && running == 0)
         return 1;

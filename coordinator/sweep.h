@@ -17,6 +17,7 @@
 
 #include "pt_log.h"
 #include "pt_params.h"
+#include "pt_race.h"
 #include "pt_results.h"
 #include "pt_sched.h"
 
@@ -42,6 +43,10 @@ typedef struct {
                                      * them is killed and its job retried; 0: none */
     double start_timeout;           /* seconds a worker may take to say HELLO; 0: forever */
     int quiet;
+    double deadline;                /* --time-budget: pt_now() after which no fit job starts
+                                     * (the running ones get GRACE_SECONDS, then are killed
+                                     * and left for --resume); 0: none */
+    pt_race_t *race;                /* --race: the rule that prunes maps (borrowed); NULL */
     /* what the jobs are and where their results go (borrowed) */
     const pt_spec_t *spec;
     const pt_paramlist_t *maps, *full; /* per map: as logged; every param (sent in jobs) */
@@ -68,6 +73,9 @@ void pt_sweep_destroy(pt_sweep_t **s);
 int pt_sweep_start(pt_sweep_t *s, size_t want, char *err);
 /* Whether pt_sweep_start has run. */
 int pt_sweep_started(const pt_sweep_t *s);
+
+/* Whether the time budget (cfg.deadline) stopped the fit jobs. */
+int pt_sweep_budget_spent(const pt_sweep_t *s);
 
 /* Runs until no job is queued or running. Returns 0, the number of the signal that stopped
  * it (running jobs were given a short grace), or a negative errno with err set. */

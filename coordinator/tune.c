@@ -42,6 +42,7 @@
 #include "pt_msg.h"
 #include "pt_params.h"
 #include "pt_results.h"
+#include "pt_race.h"
 #include "pt_resume.h"
 #include "pt_sched.h"
 #include "pt_split.h"
@@ -96,6 +97,7 @@ typedef struct {
     int32_t run;                   /* this run's number in the log */
     pt_results_t *results;
     pt_sched_t *sched;
+    pt_race_t *race;               /* --race: the rule that prunes maps; NULL */
     pt_sweep_t *sweep;
     size_t total_to_run;
     double *avg, *sd;
@@ -861,10 +863,31 @@ static int plan_leads(sweep_t *s)
     return 0;
 }
 
+/* --race: the rule (pt_race.h), judged after --race-min-folds folds. Prefix sharing is off:
+ * a shared job runs several maps' fits at once, so a pruned lead would starve the maps it
+ * stands for. */
+static int make_race(sweep_t *s, char *err)
+{
+    long k = s->o->race_min_folds > 0 ? s->o->race_min_folds : 2;
+    if ((size_t)k > s->nfolds) {
+        pt_seterr(err, "--race-min-folds %ld: is more than the %zu folds", k, s->nfolds);
+        return -EINVAL;
+    }
+    free(s->lead);
+    s->lead = NULL;
+    s->race = pt_race_new(s->nmaps, (size_t)k, s->larger_is_better, PT_RACE_ALPHA);
+    if (s->race == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
 /* The param maps, the results and the scheduler's jobs; the log header of this sweep. */
 static int make_jobs(sweep_t *s, char *err)
 {
     pt_sched_config_t sc;
+    int rc;
     s->nmaps = pt_spec_nmaps(s->spec);
     s->maps = calloc(s->nmaps, sizeof *s->maps);
     s->full = calloc(s->nmaps, sizeof *s->full);
@@ -876,6 +899,8 @@ static int make_jobs(sweep_t *s, char *err)
             goto nomem;
     if (plan_codes(s) != 0 || plan_leads(s) != 0)
         goto nomem;
+    if (s->o->race && (rc = make_race(s, err)) != 0)
+        return rc;
     memset(&sc, 0, sizeof sc);
     sc.nmaps = s->nmaps;
     sc.nfolds = s->nfolds;
@@ -888,6 +913,7 @@ static int make_jobs(sweep_t *s, char *err)
     sc.max_retries = s->o->max_retries;
     if ((s->sched = pt_sched_new(&sc)) == NULL)
         goto nomem;
+    pt_sched_set_fold_major(s->sched, s->race != NULL);
     s->fp = pt_dataset_fingerprint(s->ds);
     if (make_header(s, s->ds, s->fp, &s->hdr) != 0)
         goto nomem;
@@ -908,6 +934,11 @@ static int check_resume(sweep_t *s, char *err)
         return 0;
     if (pt_resume_mismatch(&s->prev->header, &s->hdr, why, sizeof why)) {
         pt_seterr(err, "--resume: %s was written for %.400s", o->log, why);
+        return -EINVAL;
+    }
+    if (s->prev->summary != NULL && s->prev->summary->race && !o->race) {
+        /* its pruned maps' folds were never meant to run */
+        pt_seterr(err, "--resume: %s is of a --race sweep: give --race again", o->log);
         return -EINVAL;
     }
     s->run = pt_resume_run(s->prev);
@@ -1007,6 +1038,8 @@ static int make_sweep(sweep_t *s, char *err)
     c.heartbeat = o->heartbeat;
     c.start_timeout = o->start_timeout;
     c.quiet = o->quiet;
+    c.deadline = o->time_budget > 0 ? s->t_start + o->time_budget : 0;
+    c.race = s->race;
     c.spec = s->spec;
     c.maps = s->maps;
     c.full = s->full;
@@ -1061,6 +1094,11 @@ static int run_sweep(sweep_t *s, char *err)
         return 0;
     if (s->total_to_run > 0)
         pt_sched_queue_sweep(s->sched);
+    if (s->race != NULL) { /* --resume: the maps that lost on the results so far */
+        size_t m;
+        while ((m = pt_race_next_pruned(s->race, s->results)) != (size_t)-1)
+            pt_sched_drop_map(s->sched, m);
+    }
     s->cpu_sweep = -self_cpu();
     if ((rc = pt_sweep_start(s->sweep, s->total_to_run > 0 ? s->total_to_run : 1, err)) != 0 ||
         (rc = pt_sweep_run(s->sweep, err)) < 0)
@@ -1087,6 +1125,15 @@ static int pick(sweep_t *s, char *err)
     }
     pt_results_averages(s->results, s->avg, s->sd);
     s->best = pt_results_best(s->results, NULL);
+    if (s->race != NULL && s->best >= 0 && pt_race_pruned(s->race, (size_t)s->best)) {
+        /* a pruned map whose running folds finished stays out: the best of the others */
+        s->best = -1;
+        for (size_t i = 0; i < s->nmaps; i++)
+            if (!isnan(s->avg[i]) && !pt_race_pruned(s->race, i) &&
+                (s->best < 0 ||
+                 pt_results_better(s->larger_is_better, s->avg[i], s->avg[s->best])))
+                s->best = (long)i;
+    }
     return 0;
 }
 
@@ -1122,17 +1169,50 @@ static int refit(sweep_t *s, char *err)
     return 0;
 }
 
-/* The summary record (not when a resumed log has one already). */
+/* The maps with fit jobs left pending: pruned by the race (into the summary's pruned maps,
+ * with their done folds, and the fits saved) or stopped by the time budget (incomplete).
+ * im and pm: room for nmaps; pf too. */
+static void pending_maps(const sweep_t *s, pt_log_summary_t *sum, int32_t *im, int32_t *pm,
+                         int32_t *pf)
+{
+    sum->race = s->race != NULL;
+    sum->incomplete_maps = im;
+    sum->pruned_maps = pm;
+    sum->pruned_folds = pf;
+    for (size_t i = 0; i < s->nmaps; i++) {
+        size_t pending = 0, done = 0;
+        for (size_t f = 0; f < s->nfolds; f++) {
+            pt_sched_state_t st = pt_sched_job(s->sched, pt_sched_fit_id(s->sched, i, f))->state;
+            pending += st == PT_SCHED_PENDING;
+            done += st == PT_SCHED_DONE;
+        }
+        if (s->race != NULL && pt_race_pruned(s->race, i)) {
+            pf[sum->npruned_maps] = (int32_t)done;
+            pm[sum->npruned_maps++] = (int32_t)i;
+            sum->fits_saved += (int64_t)pending;
+        } else if (pending > 0) {
+            im[sum->nincomplete_maps++] = (int32_t)i;
+        }
+    }
+}
+
+/* The summary record: not when a resumed log has one already, unless that one left maps
+ * incomplete (a sweep stopped by its time budget: this run appends the new summary). */
 static int log_summary(sweep_t *s, char *err)
 {
     pt_log_summary_t sum;
     pt_sweep_counts_t c;
     int32_t *fm;
     int rc;
-    if (s->log == NULL || (s->resuming && s->prev->summary != NULL))
+    if (s->log == NULL || (s->resuming && s->prev->summary != NULL &&
+                           s->prev->summary->nincomplete_maps == 0))
         return 0;
     pt_sweep_counts(s->sweep, &c);
-    fm = calloc(s->nmaps, sizeof *fm);
+    fm = calloc(4 * s->nmaps + 1, sizeof *fm);
+    if (fm == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
     memset(&sum, 0, sizeof sum);
     sum.nmaps = s->nmaps;
     sum.avg_metrics = s->avg;
@@ -1146,13 +1226,24 @@ static int log_summary(sweep_t *s, char *err)
         sum.jobs_ok += st == PT_SCHED_DONE;
         sum.jobs_failed += st == PT_SCHED_FAILED;
     }
+    pending_maps(s, &sum, fm + s->nmaps, fm + 2 * s->nmaps, fm + 3 * s->nmaps);
     sum.failed_maps = fm;
-    for (size_t i = 0; fm != NULL && i < s->nmaps; i++)
-        if (isnan(s->avg[i]))
+    for (size_t i = 0, k = 0; i < s->nmaps; i++) { /* failed: NaN, neither left nor pruned */
+        while (k < sum.nincomplete_maps && (size_t)sum.incomplete_maps[k] < i)
+            k++;
+        if (isnan(s->avg[i]) && !(k < sum.nincomplete_maps && (size_t)sum.incomplete_maps[k] == i) &&
+            !(s->race != NULL && pt_race_pruned(s->race, i)))
             fm[sum.nfailed_maps++] = (int32_t)i;
+    }
     rc = pt_log_append_summary(s->log, &sum, err);
     if (rc == 0)
         rc = pt_log_sync(s->log, err);
+    if (rc == 0 && !s->o->quiet && sum.nincomplete_maps > 0)
+        fprintf(stderr, "paratune: %zu param map%s left incomplete by the time budget\n",
+                sum.nincomplete_maps, sum.nincomplete_maps == 1 ? "" : "s");
+    if (rc == 0 && !s->o->quiet && s->race != NULL)
+        fprintf(stderr, "paratune: race: %zu param map%s pruned, %lld fits saved\n",
+                sum.npruned_maps, sum.npruned_maps == 1 ? "" : "s", (long long)sum.fits_saved);
     free(fm);
     return rc != 0 ? -EIO : 0;
 }
@@ -1163,6 +1254,7 @@ static int report(sweep_t *s, char *err)
 {
     const opts_t *o = s->o;
     pt_sweep_counts_t c;
+    int rc = -ESRCH;
     if (pt_report_table(s->results, s->maps, s->metric_name, s->best) != 0) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
@@ -1178,8 +1270,18 @@ static int report(sweep_t *s, char *err)
         pt_report_timing(&t);
     }
     /* failed maps are listed on stderr and in the log; the run is still a success */
-    return pt_report_outcome(s->results, s->maps, s->metric_name, s->best, c.not_converged,
-                             c.finished, o->quiet) ? 0 : -ESRCH;
+    if (pt_report_outcome(s->results, s->maps, s->metric_name, s->best, c.not_converged,
+                          c.finished, o->quiet))
+        rc = 0;
+    if (pt_sweep_budget_spent(s->sweep) && pt_sched_fits_pending(s->sched) > 0) {
+        /* stopped by the budget: a success with what it has; the rest is for --resume */
+        fprintf(stderr, "paratune: time budget spent; %zu fits not run\n",
+                pt_sched_fits_pending(s->sched));
+        if (o->log != NULL)
+            pt_report_resume_hint(o->argc, o->argv, o->resume);
+        rc = 0;
+    }
+    return rc;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -1230,6 +1332,7 @@ static void tune_free(sweep_t *s)
     pt_image_abort(&s->pl.img);
     pt_results_destroy(&s->results);
     pt_sched_destroy(&s->sched);
+    pt_race_destroy(&s->race);
     pt_spec_destroy(&s->spec);
     pt_dataset_destroy(&s->ds);
     pt_logfile_destroy(&s->prev);

@@ -237,6 +237,34 @@ START_TEST(numtrees_sharing)
 }
 END_TEST
 
+/* --race: fold-major order (every map's fold 0 first), a lost map's queued jobs dropped;
+ * --time-budget: every queued fit dropped, the refit still runs. Dropped jobs stay pending. */
+START_TEST(fold_major_drop_and_halt)
+{
+    pt_sched_t *s = make(3, 2, 0, 1, 0);
+    long id;
+    pt_sched_set_fold_major(s, 1);
+    pt_sched_queue_sweep(s);
+    id = pt_sched_next(s);
+    ck_assert_int_eq(id, pt_sched_fit_id(s, 0, 0));
+    pt_sched_finish(s, id, 1);
+    ck_assert_uint_eq(pt_sched_drop_map(s, 1), 2);
+    ck_assert_uint_eq(pt_sched_drop_map(s, 7), 0);
+    id = pt_sched_next(s);
+    ck_assert_int_eq(id, pt_sched_fit_id(s, 2, 0));
+    pt_sched_finish(s, id, 1);
+    ck_assert_int_eq(pt_sched_next(s), pt_sched_fit_id(s, 0, 1));
+    ck_assert_uint_eq(pt_sched_queued(s), 1);
+    ck_assert_int_eq(pt_sched_queue_refit(s, 2), pt_sched_refit_id(s));
+    ck_assert_uint_eq(pt_sched_halt(s), 1); /* map 2 fold 1; the refit stays */
+    pt_sched_finish(s, pt_sched_fit_id(s, 0, 1), 1);
+    ck_assert_int_eq(pt_sched_next(s), pt_sched_refit_id(s));
+    ck_assert_uint_eq(pt_sched_fits_pending(s), 3);
+    ck_assert_int_eq(pt_sched_job(s, pt_sched_fit_id(s, 1, 1))->state, PT_SCHED_PENDING);
+    pt_sched_destroy(&s);
+}
+END_TEST
+
 Suite *suite_sched(void)
 {
     Suite *s = suite_create("sched");
@@ -249,6 +277,7 @@ Suite *suite_sched(void)
     tcase_add_test(tc, outstanding_bound_and_refit);
     tcase_add_test(tc, bins_jobs_come_before_the_fits);
     tcase_add_test(tc, numtrees_sharing);
+    tcase_add_test(tc, fold_major_drop_and_halt);
     suite_add_tcase(s, tc);
     return s;
 }

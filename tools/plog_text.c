@@ -271,6 +271,20 @@ static size_t show_nmiss(char *const *names, size_t n)
     return k;
 }
 
+/* What the last summary says of a time budget (maps left incomplete) and a race (maps
+ * pruned, fits saved); nothing for other sweeps. */
+static void show_budget_race(const pt_log_summary_t *sum)
+{
+    if (sum == NULL)
+        return;
+    if (sum->nincomplete_maps > 0)
+        printf("time budget: %zu param map%s incomplete (folds not run; --resume finishes "
+               "them)\n", sum->nincomplete_maps, sum->nincomplete_maps == 1 ? "" : "s");
+    if (sum->race)
+        printf("race: %zu param map%s pruned, %lld fits saved\n", sum->npruned_maps,
+               sum->npruned_maps == 1 ? "" : "s", (long long)sum->fits_saved);
+}
+
 /* The column roles after show's table: the label (with its class names), the fold and weight
  * columns, the features (numeric ones by name, each categorical column once, the columns
  * whose missing values the imputer fills), then each categorical column's values. */
@@ -389,6 +403,7 @@ int plog_cmd_show(const plog_args_t *a)
                s->jobs_total);
     if (s->lf->torn)
         printf("(last record torn, ignored)\n");
+    show_budget_race(s->lf->summary);
     show_columns(h, stdout, term_width(stdout));
     rc = plog_finish_stdout();
     goto out;

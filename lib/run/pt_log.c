@@ -155,7 +155,9 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
 {
-    msgpack_pack_map(pk, 11); /* + crc */
+    /* the budget's and the race's fields only when they say something: logs of other
+     * sweeps are as before */
+    msgpack_pack_map(pk, 11 + (s->nincomplete_maps > 0) + 3 * (s->race != 0)); /* + crc */
     pt_msgpack_kv_str(pk, "record", "summary");
     pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
     pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
@@ -170,6 +172,13 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
     pt_msgpack_kv_int(pk, "jobs_ok", s->jobs_ok);
     pt_msgpack_kv_int(pk, "jobs_failed", s->jobs_failed);
     pt_msgpack_kv_int32s(pk, "failed_param_maps", s->failed_maps, s->nfailed_maps);
+    if (s->nincomplete_maps > 0)
+        pt_msgpack_kv_int32s(pk, "incomplete", s->incomplete_maps, s->nincomplete_maps);
+    if (s->race) {
+        pt_msgpack_kv_int32s(pk, "pruned", s->pruned_maps, s->npruned_maps);
+        pt_msgpack_kv_int32s(pk, "pruned_folds", s->pruned_folds, s->npruned_maps);
+        pt_msgpack_kv_int(pk, "fits_saved", s->fits_saved);
+    }
 }
 
 pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err)
@@ -348,6 +357,11 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
          s->jobs_ok >= 0 && s->jobs_failed >= 0;
     for (size_t i = 0; rc && i < s->nfailed_maps; i++)
         rc = s->failed_maps[i] >= 0 && (size_t)s->failed_maps[i] < s->nmaps;
+    for (size_t i = 0; rc && i < s->nincomplete_maps; i++)
+        rc = s->incomplete_maps[i] >= 0 && (size_t)s->incomplete_maps[i] < s->nmaps;
+    for (size_t i = 0; rc && s->race && i < s->npruned_maps; i++)
+        rc = s->pruned_maps[i] >= 0 && (size_t)s->pruned_maps[i] < s->nmaps &&
+             s->pruned_folds[i] >= 0;
     if (!rc) {
         pt_seterr(err, "%s: invalid summary (for %zu param maps)", lg->path, lg->nmaps);
         return -EINVAL;
@@ -560,6 +574,9 @@ static void summary_free(pt_log_summary_t *s)
     free(s->std_metrics);
     free_params(&s->best_params);
     free(s->failed_maps);
+    free(s->incomplete_maps);
+    free(s->pruned_maps);
+    free(s->pruned_folds);
     memset(s, 0, sizeof *s);
 }
 
@@ -778,9 +795,56 @@ static int read_result(const msgpack_object *o, const pt_log_header_t *h, pt_log
     return 0;
 }
 
-static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t *s, char *why)
+/* The array of ints in [lo, hi] at key into a malloc'd *out (*n of them; NULL when empty). */
+static int get_ints(const msgpack_object *o, const char *key, int64_t lo, int64_t hi,
+                    int32_t **out, size_t *n, char *why)
 {
     const msgpack_object *a;
+    int64_t x;
+    int rc;
+    if ((a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, why)) == NULL)
+        return -EBADMSG;
+    if (a->via.array.size > 0 && (*out = malloc(a->via.array.size * sizeof **out)) == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < a->via.array.size; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "field '%s'[%u]", key, (unsigned)i);
+        if ((rc = pt_msgpack_to_int(&a->via.array.ptr[i], what, lo, hi, &x, why)) != 0)
+            return rc;
+        (*out)[i] = (int32_t)x;
+        *n = i + 1;
+    }
+    return 0;
+}
+
+/* The optional fields of a budgeted or raced sweep (--time-budget, --race). */
+static int read_summary_extra(const msgpack_object *o, size_t nmaps, pt_log_summary_t *s,
+                              char *why)
+{
+    size_t nf = 0;
+    int rc;
+    if (pt_msgpack_map_get(o, "incomplete") != NULL &&
+        (rc = get_ints(o, "incomplete", 0, (int64_t)nmaps - 1, &s->incomplete_maps,
+                       &s->nincomplete_maps, why)) != 0)
+        return rc;
+    if (pt_msgpack_map_get(o, "pruned") == NULL)
+        return 0;
+    s->race = 1;
+    if ((rc = get_ints(o, "pruned", 0, (int64_t)nmaps - 1, &s->pruned_maps, &s->npruned_maps,
+                       why)) != 0 ||
+        (rc = get_ints(o, "pruned_folds", 0, INT32_MAX, &s->pruned_folds, &nf, why)) != 0 ||
+        (rc = pt_msgpack_get_int(o, "fits_saved", 0, INT64_MAX, &s->fits_saved, why)) != 0)
+        return rc;
+    if (nf != s->npruned_maps) {
+        pt_seterr(why, "field 'pruned_folds': %zu entries for %zu pruned maps", nf,
+                  s->npruned_maps);
+        return -EBADMSG;
+    }
+    return 0;
+}
+
+static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t *s, char *why)
+{
     int64_t x;
     int rc;
 
@@ -794,23 +858,11 @@ static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t 
         (rc = get_metricish(o, "best_metric", 1, &s->best_metric, why)) != 0 ||
         (rc = get_metricish(o, "wall_seconds", 0, &s->wall_seconds, why)) != 0 ||
         (rc = pt_msgpack_get_int(o, "jobs_ok", 0, INT64_MAX, &s->jobs_ok, why)) != 0 ||
-        (rc = pt_msgpack_get_int(o, "jobs_failed", 0, INT64_MAX, &s->jobs_failed, why)) != 0)
+        (rc = pt_msgpack_get_int(o, "jobs_failed", 0, INT64_MAX, &s->jobs_failed, why)) != 0 ||
+        (rc = get_ints(o, "failed_param_maps", 0, (int64_t)nmaps - 1, &s->failed_maps,
+                       &s->nfailed_maps, why)) != 0)
         return rc;
-    if ((a = pt_msgpack_get_obj(o, "failed_param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL)
-        return -EBADMSG;
-    if (a->via.array.size > 0 &&
-        (s->failed_maps = malloc(a->via.array.size * sizeof *s->failed_maps)) == NULL)
-        return -ENOMEM;
-    for (uint32_t i = 0; i < a->via.array.size; i++) {
-        char what[64];
-        snprintf(what, sizeof what, "field 'failed_param_maps'[%u]", (unsigned)i);
-        if ((rc = pt_msgpack_to_int(&a->via.array.ptr[i], what, 0, (int64_t)nmaps - 1, &x,
-                                    why)) != 0)
-            return rc;
-        s->failed_maps[i] = (int32_t)x;
-        s->nfailed_maps = i + 1;
-    }
-    return 0;
+    return read_summary_extra(o, nmaps, s, why);
 }
 
 /* Checks and reads the first record. Anything that is not a paratune header map is "not a
@@ -879,9 +931,16 @@ static int read_record(const char *path, const msgpack_object *o, size_t off, pt
         rc = read_result(o, &lf->header, &lf->results[lf->nresults - 1], why);
     } else if (str_is(kind, "summary")) {
         name = "summary record: ";
-        if (lf->summary != NULL) {
+        /* a sweep stopped by its time budget and resumed has a summary per run: the
+         * last counts; any other second summary is corruption */
+        if (lf->summary != NULL && lf->summary->nincomplete_maps == 0) {
             pt_seterr(why, "a second summary");
             goto bad;
+        }
+        if (lf->summary != NULL) {
+            summary_free(lf->summary);
+            free(lf->summary);
+            lf->summary = NULL;
         }
         if ((lf->summary = calloc(1, sizeof *lf->summary)) == NULL)
             goto nomem;

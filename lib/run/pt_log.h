@@ -111,6 +111,17 @@ typedef struct {
     int64_t jobs_ok, jobs_failed;
     int32_t *failed_maps;
     size_t nfailed_maps;
+    /* --time-budget: the maps left with folds not run ("incomplete"; written only when
+     * there are some). A later summary (the sweep resumed) may follow such a summary. */
+    int32_t *incomplete_maps;
+    size_t nincomplete_maps;
+    /* --race: the maps pruned ("pruned"), the folds each had completed ("pruned_folds", as
+     * many) and the fit jobs not run because of it ("fits_saved"); written only with
+     * race set. */
+    int race;
+    int32_t *pruned_maps, *pruned_folds;
+    size_t npruned_maps;
+    int64_t fits_saved;
 } pt_log_summary_t;
 
 typedef struct pt_log pt_log_t;
@@ -159,7 +170,8 @@ typedef struct {
  * failing call's (ENOENT, ENOMEM, ...). The results' params and the summary's best_params are
  * heap copies owned by the pt_logfile_t (held through the structs' const pointers).
  * Version 1 knows three record types: another type, a second header or a second summary is
- * malformed. A record's fields are checked, then its checksum; the reason of any damage
+ * malformed (but a summary after one with incomplete maps, a --time-budget sweep resumed:
+ * the last summary counts). A record's fields are checked, then its checksum; the reason of any damage
  * before the end reads "corrupt at offset N: what" (EBADMSG). A log whose header has no crc
  * (written before checksums) is read unverified (lf->unverified counts such records). */
 pt_logfile_t *pt_logfile_read(const char *path, char *err);

@@ -189,8 +189,9 @@ static void table_rows(FILE *f, const pt_results_t *r, const pt_paramlist_t *map
             pt_value_format(&maps[i].items[k].val, buf, sizeof buf);
             fprintf(f, "  %*s", w[k], buf);
         }
-        if (st.state != PT_MAP_OK)
-            fprintf(f, "  %14s  %12s\n", "failed", "-");
+        if (st.state != PT_MAP_OK) /* folds not run: a time budget or a race */
+            fprintf(f, "  %14s  %12s\n", st.state == PT_MAP_FAILED ? "failed" : "incomplete",
+                    "-");
         else
             fprintf(f, "  %14.8g  %12.6g\n", st.avg, st.std);
     }

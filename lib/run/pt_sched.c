@@ -16,6 +16,7 @@ struct pt_sched {
     int32_t *lead;        /* nmaps: the map whose fit jobs stand for this map's (numTrees
                            * sharing), itself when none; NULL: no sharing */
     long *cover;          /* nfits: the lead fit job running this one, or -1 */
+    int fold_major;       /* pt_sched_set_fold_major */
     long queue[];         /* a ring of njobs ids (a job is queued at most once); the jobs
                              follow it: one allocation holds the scheduler */
 };
@@ -190,9 +191,45 @@ void pt_sched_queue_sweep(pt_sched_t *s)
         push(s, pt_sched_stats_id(s, b), 0);
     for (size_t b = 0; b < s->cfg.nbins; b++)
         push(s, pt_sched_bins_id(s, b), 0);
-    for (size_t j = 0; j < s->nfits; j++)
+    for (size_t k = 0; k < s->nfits; k++) {
+        /* fold-major: the k-th job is map k % nmaps on fold k / nmaps */
+        size_t j = s->fold_major ? (size_t)pt_sched_fit_id(s, k % s->cfg.nmaps,
+                                                           k / s->cfg.nmaps)
+                                 : k;
         if (s->jobs[j].state == PT_SCHED_PENDING && !covered(s, j))
             push(s, (long)j, 0);
+    }
+}
+
+void pt_sched_set_fold_major(pt_sched_t *s, int on)
+{
+    s->fold_major = on;
+}
+
+/* Takes off the queue the fit jobs of map `map` (every map when negative), keeping the order
+ * of the rest. Returns how many. */
+static size_t unqueue_fits(pt_sched_t *s, long map)
+{
+    size_t kept = 0, n = s->qlen;
+    for (size_t i = 0; i < n; i++) {
+        long id = s->queue[(s->qhead + i) % s->njobs];
+        const pt_sched_job_t *jb = &s->jobs[id];
+        if (jb->kind == PT_JOB_FIT && (map < 0 || jb->map == (int32_t)map))
+            continue;
+        s->queue[(s->qhead + kept++) % s->njobs] = id;
+    }
+    s->qlen = kept;
+    return n - kept;
+}
+
+size_t pt_sched_halt(pt_sched_t *s)
+{
+    return unqueue_fits(s, -1);
+}
+
+size_t pt_sched_drop_map(pt_sched_t *s, size_t map)
+{
+    return map < s->cfg.nmaps ? unqueue_fits(s, (long)map) : 0;
 }
 
 size_t pt_sched_cover(pt_sched_t *s, long id, long *out)

@@ -120,6 +120,19 @@ void pt_sched_finish(pt_sched_t *s, long id, int ok);
  * pt_sched_lost_t). */
 pt_sched_lost_t pt_sched_lost(pt_sched_t *s, long id, int stopping, int timed_out);
 
+/* Takes the queued fit jobs off the queue (they stay pending, for --resume): the sweep's
+ * time budget is spent (--time-budget). Stats, bins and refit jobs stay queued. Returns how
+ * many were taken off. */
+size_t pt_sched_halt(pt_sched_t *s);
+/* Takes the queued fit jobs of param map `map` off the queue (they stay pending): the map
+ * lost its race (--race, pt_race.h). Returns how many were taken off; 0 for a map out of
+ * range. */
+size_t pt_sched_drop_map(pt_sched_t *s, size_t map);
+/* The order of pt_sched_queue_sweep's fit jobs: 0 map-major (id order, the default), 1
+ * fold-major (every map's fold 0, then every map's fold 1, ...: --race, so that evidence
+ * on every map comes early). Only before pt_sched_queue_sweep. */
+void pt_sched_set_fold_major(pt_sched_t *s, int on);
+
 /* Jobs queued; jobs running (outstanding). */
 size_t pt_sched_queued(const pt_sched_t *s);
 size_t pt_sched_running(const pt_sched_t *s);
