@@ -74,6 +74,10 @@ static void tune_usage(FILE *f)
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
         "  --model-out FILE       write the refit best pipeline (msgpack)\n"
+        "  --oof FILE             the best map's out-of-fold predictions (CSV, cv only)\n"
+        "  --oof-all              --oof for every map (a long table with param_index)\n"
+        "  --keep COL,...         columns copied into the --oof file (ids)\n"
+        "  --keep-fold-models DIR each (map, fold) model as DIR/map<M>_fold<F>.ptm\n"
         "  --no-cache             recompute per-fold moments in every job\n"
         "  --no-prefix-sharing    one job per numTrees / maxIter value (no sharing)\n"
         "  --quiet                no progress on stderr\n",
@@ -180,6 +184,8 @@ enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
        O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT, O_MAXMEM,
        O_MAXFITS };
+/* --oof, --oof-all, --keep-fold-models, --keep (out-of-fold predictions, fold models) */
+enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -223,6 +229,10 @@ static const struct option long_opts[] = {
     {"weight-col", required_argument, NULL, O_WEIGHT},
     {"max-memory", required_argument, NULL, O_MAXMEM},
     {"max-fits", required_argument, NULL, O_MAXFITS},
+    {"oof", required_argument, NULL, O_OOF},
+    {"oof-all", no_argument, NULL, O_OOF_ALL},
+    {"keep-fold-models", required_argument, NULL, O_KEEP_FOLDS},
+    {"keep", required_argument, NULL, O_KEEP},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -357,6 +367,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return pt_opt_names("--ignore", arg, &o->ignore, &o->nignore);
     case O_CAT:
         return pt_opt_names("--categorical", arg, &o->categorical, &o->ncategorical);
+    case O_OOF: o->oof = arg; return 0;
+    case O_OOF_ALL: o->oof_all = 1; return 0;
+    case O_KEEP_FOLDS: o->fold_models = arg; return 0;
+    case O_KEEP:
+        return pt_opt_names("--keep", arg, &o->keep, &o->nkeep);
     case O_MISSING:
         o->missing = arg;
         return pt_missing_opt(arg);
@@ -457,6 +472,16 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--resume", NULL, "and --overwrite contradict each other");
     if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
         return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
+    if (o->oof_all && o->oof == NULL)
+        return pt_bad_opt("--oof-all", NULL, "needs --oof FILE");
+    if (o->keep != NULL && o->oof == NULL)
+        return pt_bad_opt("--keep", NULL, "applies to --oof only");
+    if (o->keep != NULL && o->categorical != NULL)
+        return pt_bad_opt("--keep", NULL, "is not supported with --categorical yet");
+    if ((o->oof != NULL || o->fold_models != NULL) && o->validator == PT_VALIDATOR_TVS)
+        return pt_bad_opt(o->oof != NULL ? "--oof" : "--keep-fold-models", NULL,
+                          "needs --validator cv (a train-validation split has one model, "
+                          "which predicts only the validation rows)");
     return 0;
 }
 
@@ -522,6 +547,8 @@ void pt_opts_free(opts_t *o)
     free(o->ignore);
     free(o->categorical);
     o->features = o->ignore = o->categorical = NULL;
+    free(o->keep);
+    o->keep = NULL;
 }
 
 int pt_missing_opt(const char *arg)

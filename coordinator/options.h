@@ -41,6 +41,11 @@ typedef struct {
                                        else every usable CPU */
     int ncpus;
     int nusable;                    /* CPUs this process may run on */
+    const char *oof;                /* --oof FILE: out-of-fold predictions; NULL: none */
+    int oof_all;                    /* --oof-all: of every map, not only the best */
+    const char **keep;              /* --keep: columns copied into the --oof file */
+    size_t nkeep;
+    const char *fold_models;        /* --keep-fold-models DIR; NULL: none */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

@@ -94,6 +94,10 @@ void pt_sched_queue_sweep(pt_sched_t *s);
 /* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
  * when map is out of range or the refit is queued or running already. */
 long pt_sched_queue_refit(pt_sched_t *s, size_t map);
+/* Queues an oof job (pt_msg.h) of param map `map` on fold `fold` in the refit's slot (one at
+ * a time, after the refit: tune --oof). Returns its id (the refit's), or -EINVAL as
+ * pt_sched_queue_refit, or when fold is out of range. */
+long pt_sched_queue_oof(pt_sched_t *s, size_t map, size_t fold);
 
 /* The next job to hand out, now marked running with one more attempt; -1 when none may go
  * (queue empty, `parallelism` outstanding, or a fit waiting for the stats jobs). */
