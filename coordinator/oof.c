@@ -78,9 +78,14 @@ static int predict_block(oof_t *r, size_t fold, const unsigned char *pipeline, s
     if ((rc = pt_model_from_pipeline(pipeline, len, r->c->ds->features, &m, err)) != 0)
         return rc;
     rc = -ENOMEM;
-    if (oof_alloc(r, m) != 0 || pt_fitted_classes(m->fit) != r->K)
+    if (oof_alloc(r, m) != 0)
         goto out;
-    K = r->K;
+    if ((K = r->K) != pt_fitted_classes(m->fit)) {
+        pt_seterr(err, "fold %zu's model has %zu classes, another's %zu", fold,
+                  pt_fitted_classes(m->fit), K);
+        rc = -EINVAL;
+        goto out;
+    }
     bp = malloc((n ? n : 1) * sizeof *bp);
     bq = malloc((n * (K ? K : 1) + 1) * sizeof *bq);
     if (bp == NULL || bq == NULL || pt_model_predict(m, x, n, bp, K ? bq : NULL) != 0)

@@ -13,7 +13,8 @@
  * It maps the image read-only, connects a DEALER socket, says HELLO, then answers each JOB
  * with a RESULT (or an ERROR when the job itself fails) until it gets STOP or its parent goes
  * away. What a job asks is its kind (pt_msg.h): publish a block's moments (stats), fit and
- * score on a fold (fit), or fit on all rows and return the model (refit), or code a fold's
+ * score on a fold (fit), or fit on all rows and return the model (refit), or fit on a
+ * fold's training rows and return that fold model (oof: tune --oof), or code a fold's
  * training rows for the trees into the shared codes segment (bins, pt_codes.h), which the
  * tree fits on that fold then read in place. The training sets
  * and their caches are pt_trainset's (lib/run); this file holds the socket loop, start-up and

@@ -4,7 +4,7 @@
  * sweep has four kinds of job (pt_job_kind_t of pt_msg.h): one stats job per image block
  * (the shared moments cache), one bins job per slot of the shared codes segment (tree
  * pipelines, pt_codes.h), one fit job per (param map, fold), and the refit of the best map
- * on all rows. Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
+ * on all rows (its slot also serves the oof jobs of tune --oof, one at a time). Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
  * next, then the stats jobs, then the bins jobs; they are the ids the worker protocol
  * carries. Queued jobs wait in one FIFO; a job whose worker died goes back to its front (it
  * had waited its turn). No fit or refit is handed out while a stats or bins job is queued or
