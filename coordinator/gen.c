@@ -52,7 +52,7 @@ int pt_gen_main(int argc, char **argv)
         }
     }
     if (rows == 0 || features == 0 || out == NULL)
-        return pt_bad_opt("gen:", NULL, "--rows, --features and --out are required");
+        return pt_bad_opt("gen", NULL, "--rows, --features and --out are required");
     ds = pt_synth_regression((size_t)rows, (size_t)features, (uint64_t)seed);
     if (ds == NULL) {
         fprintf(stderr, "paratune: gen: out of memory\n");

@@ -79,6 +79,10 @@ static void tune_usage(FILE *f)
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
         "  --model-out FILE       write the refit best pipeline (msgpack)\n"
+        "  --oof FILE             the best map's out-of-fold predictions (CSV, cv only)\n"
+        "  --oof-all              --oof for every map (a long table with param_index)\n"
+        "  --keep COL,...         columns copied into the --oof file (ids)\n"
+        "  --keep-fold-models DIR each (map, fold) model as DIR/map<M>_fold<F>.ptm\n"
         "  --no-cache             recompute per-fold moments in every job\n"
         "  --no-prefix-sharing    one job per numTrees / maxIter value (no sharing)\n"
         "  --quiet                no progress on stderr\n",
@@ -87,7 +91,7 @@ static void tune_usage(FILE *f)
 
 int pt_bad_opt(const char *opt, const char *arg, const char *why)
 {
-    fprintf(stderr, "paratune: %s %s: %s\n", opt, arg ? arg : "", why);
+    fprintf(stderr, "paratune: %s%s%s: %s\n", opt, arg ? " " : "", arg ? arg : "", why);
     return PT_EXIT_USAGE;
 }
 
@@ -177,17 +181,20 @@ static int parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
-/* The options of stalled workers (sweep.h), numbered apart from the others. */
-enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
-/* The time budget and racing (numbered apart: not checked for repeats by pt_opt_once's
- * table, so checked here). */
-enum { O_BUDGET = 1100, O_RACE, O_RACE_MIN };
-
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
        O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT, O_MAXMEM,
        O_MAXFITS };
+/* Groups numbered apart from the list above (and from each other), all below O_DATA + 128,
+ * the size of the table pt_opt_once checks repeats in. */
+/* the options of stalled workers (sweep.h) */
+enum { O_HEARTBEAT = O_DATA + 100, O_START_TIMEOUT };
+/* the time budget and racing */
+enum { O_BUDGET = O_DATA + 104, O_RACE, O_RACE_MIN };
+/* --oof, --oof-all, --keep-fold-models, --keep (out-of-fold predictions, fold models) */
+enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
+#define O_END (O_DATA + 128)
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -234,6 +241,10 @@ static const struct option long_opts[] = {
     {"time-budget", required_argument, NULL, O_BUDGET},
     {"race", no_argument, NULL, O_RACE},
     {"race-min-folds", required_argument, NULL, O_RACE_MIN},
+    {"oof", required_argument, NULL, O_OOF},
+    {"oof-all", no_argument, NULL, O_OOF_ALL},
+    {"keep-fold-models", required_argument, NULL, O_KEEP_FOLDS},
+    {"keep", required_argument, NULL, O_KEEP},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -407,6 +418,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return pt_opt_names("--ignore", arg, &o->ignore, &o->nignore);
     case O_CAT:
         return pt_opt_names("--categorical", arg, &o->categorical, &o->ncategorical);
+    case O_OOF: o->oof = arg; return 0;
+    case O_OOF_ALL: o->oof_all = 1; return 0;
+    case O_KEEP_FOLDS: o->fold_models = arg; return 0;
+    case O_KEEP:
+        return pt_opt_names("--keep", arg, &o->keep, &o->nkeep);
     case O_MISSING:
         o->missing = arg;
         return pt_missing_opt(arg);
@@ -514,12 +530,22 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--resume", NULL, "and --overwrite contradict each other");
     if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
         return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
+    if (o->oof_all && o->oof == NULL)
+        return pt_bad_opt("--oof-all", NULL, "needs --oof FILE");
+    if (o->keep != NULL && o->oof == NULL)
+        return pt_bad_opt("--keep", NULL, "applies to --oof only");
+    if (o->keep != NULL && o->categorical != NULL)
+        return pt_bad_opt("--keep", NULL, "is not supported with --categorical yet");
+    if ((o->oof != NULL || o->fold_models != NULL) && o->validator == PT_VALIDATOR_TVS)
+        return pt_bad_opt(o->oof != NULL ? "--oof" : "--keep-fold-models", NULL,
+                          "needs --validator cv (a train-validation split has one model, "
+                          "which predicts only the validation rows)");
     return 0;
 }
 
 int pt_opts_parse(int argc, char **argv, opts_t *o)
 {
-    unsigned char seen[O_DATA + 128] = {0};
+    unsigned char seen[O_END] = {0};
     int c, rc;
 
     memset(o, 0, sizeof *o);
@@ -579,6 +605,8 @@ void pt_opts_free(opts_t *o)
     free(o->ignore);
     free(o->categorical);
     o->features = o->ignore = o->categorical = NULL;
+    free(o->keep);
+    o->keep = NULL;
 }
 
 int pt_missing_opt(const char *arg)

@@ -44,6 +44,11 @@ typedef struct {
     double time_budget;             /* --time-budget seconds; 0: none */
     int race;                       /* --race: prune maps that lost (pt_race.h) */
     long race_min_folds;            /* --race-min-folds: folds done before a map is judged */
+    const char *oof;                /* --oof FILE: out-of-fold predictions; NULL: none */
+    int oof_all;                    /* --oof-all: of every map, not only the best */
+    const char **keep;              /* --keep: columns copied into the --oof file */
+    size_t nkeep;
+    const char *fold_models;        /* --keep-fold-models DIR; NULL: none */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

@@ -34,7 +34,7 @@
 
 /* Writes s as a CSV field: as it is, or in double quotes (doubled inside) when it holds a
  * comma, a quote or a line end, or starts or ends with a blank. */
-static void put_field(FILE *f, const char *s)
+void pt_predict_put_field(FILE *f, const char *s)
 {
     size_t n = strlen(s);
     if (strpbrk(s, ",\"\r\n") == NULL && (n == 0 || (s[0] != ' ' && s[0] != '\t' &&
@@ -74,7 +74,7 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
         return -EIO;
     }
     for (size_t k = 0; k < nkept; k++) {
-        put_field(f, ds->kept_names[k]);
+        pt_predict_put_field(f, ds->kept_names[k]);
         fputc(',', f);
     }
     fputs("prediction", f);
@@ -90,11 +90,11 @@ static int write_predictions(const char *path, const pt_model_t *m, const pt_dat
         if (!keep[i])
             continue;
         for (size_t k = 0; k < nkept; k++) {
-            put_field(f, pt_dataset_kept(ds, i, k));
+            pt_predict_put_field(f, pt_dataset_kept(ds, i, k));
             fputc(',', f);
         }
         if (m->label_values != NULL && pred[i] >= 0 && pred[i] < (double)m->nlabel_values)
-            put_field(f, m->label_values[(size_t)pred[i]]);
+            pt_predict_put_field(f, m->label_values[(size_t)pred[i]]);
         else
             fprintf(f, "%.17g", pred[i]);
         if (binary)

@@ -112,7 +112,7 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
             pt_report_note(&s->rep, "bins job (fold %d) %s: %s", jb->fold, status, reason);
         return 0;
     }
-    if (jb->kind == PT_JOB_REFIT) {
+    if (jb->kind == PT_JOB_REFIT || jb->kind == PT_JOB_OOF) {
         if (!ok)
             snprintf(s->refit_error, sizeof s->refit_error, "%s", reason);
         return 0;
@@ -223,7 +223,7 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
             m.stages[i] = (char *)pt_spec_stage(s->cfg.spec, i);
         m.params = s->cfg.full[jb->map];
     }
-    if (jb->kind == PT_JOB_REFIT)
+    if (jb->kind == PT_JOB_REFIT || jb->kind == PT_JOB_OOF) /* each runs alone */
         refit_threads(&s->cfg, &m, 1);
     else if (jb->kind == PT_JOB_FIT && s->cfg.tree_threads &&
              (long)pt_sched_queued(s->sched) + 1 < s->cfg.parallelism)
@@ -337,7 +337,8 @@ static int on_answer(pt_sweep_t *s, pt_slot_t *w, pt_msg_t *m, char *err)
     if (m->type == PT_MSG_ERROR)
         return finish_job(s, id, w->pid, w->started, "failed", NAN, 0, 0, 0,
                           m->error ? m->error : "fit failed", err);
-    if (pt_sched_job(s->sched, id)->kind == PT_JOB_REFIT) {
+    if (pt_sched_job(s->sched, id)->kind == PT_JOB_REFIT ||
+        pt_sched_job(s->sched, id)->kind == PT_JOB_OOF) {
         free(s->model);
         s->model = m->model;
         s->model_len = m->model_len;

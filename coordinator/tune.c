@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oof.h"
 #include "options.h"
 #include "procs.h"
 #include "pt_categorical.h"
@@ -292,11 +293,21 @@ static int place_rows(void *arg, size_t rows, size_t features, double **x, doubl
  * their directories, none an input or another output (pt_file_check_outputs). */
 static int check_outputs(const opts_t *o, char *err)
 {
+    char probe[4096]; /* a fold model's name in --keep-fold-models: its directory checked */
     const pt_file_arg_t out[] = {{"the report on standard output", "-", PT_FILE_COMPARE_ONLY},
                                  {"--log", o->log, PT_FILE_REGULAR},
-                                 {"--model-out", o->model_out, 0}};
+                                 {"--model-out", o->model_out, 0},
+                                 {"--oof", o->oof, PT_FILE_REGULAR},
+                                 {"--keep-fold-models", o->fold_models ? probe : NULL,
+                                  PT_FILE_REGULAR}};
     const pt_file_arg_t in[] = {{"--data", o->data, 0}};
-    return pt_file_check_outputs(out, 3, in, 1, err);
+    if (o->fold_models != NULL &&
+        (size_t)snprintf(probe, sizeof probe, "%s/map0_fold0.ptm", o->fold_models) >=
+            sizeof probe) {
+        pt_seterr(err, "--keep-fold-models %s: path too long", o->fold_models);
+        return -EINVAL;
+    }
+    return pt_file_check_outputs(out, 5, in, 1, err);
 }
 
 /* The grid's size, before anything is made per map: at most --max-fits (param map, fold)
@@ -699,6 +710,8 @@ static int load_data(sweep_t *s, char *err)
     lo.ignore_cols = o->ignore;
     lo.nignore_cols = o->nignore;
     lo.sep = o->sep;
+    lo.keep_cols = o->keep; /* --oof's id columns (not with --categorical: options.c) */
+    lo.nkeep_cols = o->nkeep;
     lo.missing = o->missing;
     lo.place = place_rows;
     lo.place_arg = &s->pl;
@@ -1196,6 +1209,18 @@ static void pending_maps(const sweep_t *s, pt_log_summary_t *sum, int32_t *im, i
     }
 }
 
+/* --oof, --keep-fold-models: the fold models' jobs after the refit (oof.h). */
+static int out_of_fold(sweep_t *s, char *err)
+{
+    pt_oof_config_t c = {s->o, s->sched, s->sweep, s->ds, s->full, s->nmaps, s->nfolds,
+                         s->best, s->image_fd};
+    int rc = pt_oof_run(&c, err);
+    if (rc > 0)
+        fprintf(stderr, "paratune: stopped by SIG%s during the out-of-fold fits\n",
+                pt_signame(rc));
+    return rc;
+}
+
 /* The summary record: not when a resumed log has one already, unless that one left maps
  * incomplete (a sweep stopped by its time budget: this run appends the new summary). */
 static int log_summary(sweep_t *s, char *err)
@@ -1367,7 +1392,7 @@ int pt_tune_main(int argc, char **argv)
     s.t_shm = pt_now() - s.t_start - s.t_load;
     if ((rc = open_log(&s, err)) == 0 && (rc = run_sweep(&s, err)) == 0 &&
         (rc = pick(&s, err)) == 0 && (rc = refit(&s, err)) == 0 &&
-        (rc = log_summary(&s, err)) == 0)
+        (rc = log_summary(&s, err)) == 0 && (rc = out_of_fold(&s, err)) == 0)
         rc = report(&s, err);
 out:
     if (rc < 0 && rc != -ESRCH)

@@ -151,6 +151,40 @@ START_TEST(regression_round_trip)
 }
 END_TEST
 
+/* A fold model (tune --keep-fold-models) records its fold; the refit's has none (-1); a
+ * model made from the pipeline bytes alone predicts as the file's. */
+START_TEST(fold_model_and_pipeline_only)
+{
+    fixture_t t;
+    char err[PT_ERRLEN];
+    pt_model_t *m = NULL, *b = NULL;
+    pt_model_cols_t cols = {.fold_model = 1, .fold = 2};
+    double pred[N], want[N];
+    setup(&t, "standardScaler,linearRegression", NULL, 0);
+    ck_assert_msg(pt_model_read(t.path, &m, err) == 0, "%s", err);
+    ck_assert_int_eq(m->fold, -1);
+    pt_model_destroy(&m);
+    ck_assert_int_eq(pt_model_write_cols(t.path, t.names, P, "label", 1, &t.params,
+                                         t.pipeline.data, t.pipeline.size, &cols, err), 0);
+    ck_assert_msg(pt_model_read(t.path, &m, err) == 0, "%s", err);
+    ck_assert_int_eq(m->fold, 2);
+    ck_assert_int_eq(m->param_index, 1);
+    ck_assert_int_eq(pt_model_from_pipeline(t.pipeline.data, t.pipeline.size, P, &b, err), 0);
+    ck_assert_int_eq(pt_model_predict(m, t.x, N, want, NULL), 0);
+    ck_assert_int_eq(pt_model_predict(b, t.x, N, pred, NULL), 0);
+    for (size_t i = 0; i < N; i++)
+        ck_assert(pred[i] == want[i]);
+    pt_model_destroy(&b);
+    ck_assert_int_eq(pt_model_from_pipeline(t.pipeline.data, t.pipeline.size, P + 1, &b, err),
+                     -EBADMSG);
+    ck_assert_ptr_null(b);
+    ck_assert_int_eq(pt_model_from_pipeline(t.pipeline.data, t.pipeline.size - 1, P, &b, err),
+                     -EBADMSG);
+    pt_model_destroy(&m);
+    teardown(&t);
+}
+END_TEST
+
 START_TEST(classifier_round_trip)
 {
     fixture_t t;
@@ -333,6 +367,7 @@ Suite *suite_model(void)
     tcase_set_timeout(tc, 20);
     tcase_add_test(tc, regression_round_trip);
     tcase_add_test(tc, classifier_round_trip);
+    tcase_add_test(tc, fold_model_and_pipeline_only);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, checksum_and_bounds);
     tcase_add_test(tc, other_features_refused);

@@ -154,6 +154,12 @@ START_TEST(test_numtrees_sharing)
     ck_assert_str_eq(pt_job_kind_name(b.kind), "bins");
     ck_assert_uint_eq(b.nshared, 0);
     pt_msg_clear(&b);
+    m.kind = PT_JOB_OOF; /* tune --oof: a fold model asked for */
+    round_trip(&m, &b);
+    ck_assert_int_eq(b.kind, PT_JOB_OOF);
+    ck_assert_str_eq(pt_job_kind_name(b.kind), "oof");
+    ck_assert_int_eq(b.fold, 1);
+    pt_msg_clear(&b);
     m.kind = PT_JOB_FIT;
     m.shared = pairs;
     m.nshared = 2;

@@ -265,6 +265,32 @@ START_TEST(fold_major_drop_and_halt)
 }
 END_TEST
 
+START_TEST(oof_jobs_use_the_refit_slot)
+{
+    pt_sched_config_t c = {3, 2, 0, 2, 0, 0, NULL, NULL, NULL};
+    pt_sched_t *s = pt_sched_new(&c);
+    long id;
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(pt_sched_queue_oof(s, 1, 2), -EINVAL); /* no fold 2 */
+    ck_assert_int_eq(pt_sched_queue_oof(s, 3, 0), -EINVAL); /* no map 3 */
+    id = pt_sched_queue_oof(s, 1, 1);
+    ck_assert_int_eq(id, pt_sched_refit_id(s));
+    ck_assert_int_eq(pt_sched_job(s, id)->kind, PT_JOB_OOF);
+    ck_assert_int_eq(pt_sched_job(s, id)->map, 1);
+    ck_assert_int_eq(pt_sched_job(s, id)->fold, 1);
+    ck_assert_int_eq(pt_sched_queue_oof(s, 1, 0), -EINVAL); /* one at a time */
+    ck_assert_int_eq(pt_sched_next(s), id);
+    pt_sched_finish(s, id, 1);
+    ck_assert_int_eq(pt_sched_job(s, id)->state, PT_SCHED_DONE);
+    /* the slot is a refit again when the refit is queued */
+    ck_assert_int_eq(pt_sched_queue_refit(s, 0), id);
+    ck_assert_int_eq(pt_sched_job(s, id)->kind, PT_JOB_REFIT);
+    ck_assert_int_eq(pt_sched_job(s, id)->fold, -1);
+    ck_assert_int_eq(pt_sched_job(s, id)->state, PT_SCHED_PENDING);
+    pt_sched_destroy(&s);
+}
+END_TEST
+
 Suite *suite_sched(void)
 {
     Suite *s = suite_create("sched");
@@ -278,6 +304,7 @@ Suite *suite_sched(void)
     tcase_add_test(tc, bins_jobs_come_before_the_fits);
     tcase_add_test(tc, numtrees_sharing);
     tcase_add_test(tc, fold_major_drop_and_halt);
+    tcase_add_test(tc, oof_jobs_use_the_refit_slot);
     suite_add_tcase(s, tc);
     return s;
 }

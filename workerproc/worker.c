@@ -13,7 +13,8 @@
  * It maps the image read-only, connects a DEALER socket, says HELLO, then answers each JOB
  * with a RESULT (or an ERROR when the job itself fails) until it gets STOP or its parent goes
  * away. What a job asks is its kind (pt_msg.h): publish a block's moments (stats), fit and
- * score on a fold (fit), or fit on all rows and return the model (refit), or code a fold's
+ * score on a fold (fit), or fit on all rows and return the model (refit), or fit on a
+ * fold's training rows and return that fold model (oof: tune --oof), or code a fold's
  * training rows for the trees into the shared codes segment (bins, pt_codes.h), which the
  * tree fits on that fold then read in place. The training sets
  * and their caches are pt_trainset's (lib/run); this file holds the socket loop, start-up and
@@ -323,8 +324,8 @@ static int widen_cpus(const pt_msg_t *job, cpu_set_t *before)
     return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 
-/* A fit or refit job: fits on its training set, then scores on the validation block (fit)
- * or packs the model into the reply (refit). 0, or a negative errno with err set. */
+/* A fit, refit or oof job: fits on its training set, then scores on the validation block
+ * (fit) or packs the model into the reply (refit; oof, the fold model). 0, or a negative errno with err set. */
 static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0, char *err)
 {
     pt_trainset_t ts = {0};
@@ -335,7 +336,7 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     double t1;
     int rc, widened = 0;
 
-    if (job->kind == PT_JOB_FIT)
+    if (job->kind != PT_JOB_REFIT) /* fit, oof: the fold's training set */
         rc = pt_trainset_fold(w->sets, job->fold, &ts, err);
     else
         rc = pt_trainset_all(w->sets, job->threads > 1 ? (size_t)job->threads : 1, job->cpus,
@@ -397,6 +398,7 @@ static void run_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply)
         break;
     case PT_JOB_FIT:
     case PT_JOB_REFIT:
+    case PT_JOB_OOF:
         rc = fit_job(w, job, reply, t0, err);
         break;
     case PT_JOB_BINS:

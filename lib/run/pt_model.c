@@ -97,7 +97,7 @@ int pt_model_write_cols(const char *path, char *const *names, size_t nnames, con
     msgpack_sbuffer_init(&sb);
     pt_msgpack_writer_init(&w, &sb);
     msgpack_pack_map(pk, 8 + (cols->ncat > 0) + (cols->nlabels > 0) + /* + crc */
-                             (cols->weight_col != NULL));
+                             (cols->weight_col != NULL) + (cols->fold_model ? 1 : 0));
     pt_msgpack_kv_str(pk, "format", PT_MODEL_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_MODEL_VERSION);
     pt_msgpack_pack_str(pk, "feature_names");
@@ -116,6 +116,8 @@ int pt_model_write_cols(const char *path, char *const *names, size_t nnames, con
         pt_msgpack_kv_strs(pk, "label_values", cols->label_values, cols->nlabels);
     if (cols->weight_col != NULL)
         pt_msgpack_kv_str(pk, "weight_col", cols->weight_col);
+    if (cols->fold_model) /* a fold model of tune --keep-fold-models */
+        pt_msgpack_kv_int(pk, "fold", cols->fold);
     pt_msgpack_pack_str(pk, "pipeline");
     if (!w.failed && msgpack_sbuffer_write(&sb, pipeline, pipeline_len) != 0)
         w.failed = 1;
@@ -326,6 +328,12 @@ static int model__fields(const msgpack_object *o, pt_model_t *m, char *why)
          (rc = pt_msgpack_get_str(o, "weight_col", &m->weight_col, why)) != 0))
         return rc;
     m->param_index = (long)index;
+    m->fold = -1;
+    if (pt_msgpack_map_get(o, "fold") != NULL) {
+        if ((rc = pt_msgpack_get_int(o, "fold", 0, INT32_MAX, &index, why)) != 0)
+            return rc;
+        m->fold = (long)index;
+    }
     params = pt_msgpack_get_obj(o, "params", MSGPACK_OBJECT_MAP, why);
     if (params == NULL)
         return -EBADMSG;
@@ -375,6 +383,46 @@ int pt_model_read(const char *path, pt_model_t **out, char *err)
 out:
     pt_model_destroy(&m);
     free(buf);
+    msgpack_unpacked_destroy(&u);
+    return rc;
+}
+
+int pt_model_from_pipeline(const void *pipeline, size_t len, size_t nnames, pt_model_t **out,
+                           char *err)
+{
+    msgpack_unpacked u;
+    size_t off = 0;
+    char why[PT_ERRLEN] = "";
+    pt_model_t *m = calloc(1, sizeof *m);
+    int rc;
+
+    *out = NULL;
+    msgpack_unpacked_init(&u);
+    if (m == NULL) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    m->nnames = nnames;
+    m->fold = -1;
+    rc = pt_msgpack_unpack_bounded(&u, (const char *)pipeline, len, &off);
+    if (rc == -EAGAIN) /* cut short */
+        rc = -EBADMSG;
+    if (rc == 0 && (u.data.type != MSGPACK_OBJECT_MAP || off != len))
+        rc = -EBADMSG;
+    if (rc == 0)
+        rc = pt_fitted_unpack(&u.data, &m->fit, why);
+    if (rc == 0 && pt_fitted_features(m->fit) != nnames)
+        rc = -EBADMSG;
+    if (rc != 0) {
+        pt_seterr(err, "a fitted pipeline that cannot be read back: %s",
+                  why[0] ? why : rc == -ENOMEM ? "out of memory" : "not one msgpack map");
+        goto out;
+    }
+    *out = m;
+    m = NULL;
+out:
+    pt_model_destroy(&m);
     msgpack_unpacked_destroy(&u);
     return rc;
 }

@@ -9,7 +9,8 @@
  *    values, when there are some), label_values?: [str]
  *    (a classifier's class names, for a label of names), pipeline: the fitted
  *    pipeline as pt_fitted_pack writes it, crc: the CRC-32C of every byte before its value,
- *    a 5-byte uint32, last (pt_msgpack_pack_crc)}
+ *    a 5-byte uint32, last (pt_msgpack_pack_crc)}; a fold model (tune --keep-fold-models)
+ * also has fold: int (the fold it did not see; param_index is its map)
  * written whole and durably (pt_file). Reading is bounded (pt_msgpack_unpack_bounded), checks
  * the format, the version and that nothing follows the map, then every field, and reads the
  * pipeline back with each stage's state (pt_fitted_unpack: each stage refuses values out of
@@ -45,6 +46,8 @@ typedef struct {
     char **label_values;   /* a classifier's class names ("label_values"), or NULL */
     size_t nlabel_values;
     char *weight_col;      /* the training's weight column ("weight_col"), or NULL */
+    long fold;             /* a fold model's fold ("fold", tune --keep-fold-models: fit on
+                              every fold but this one), or -1 for the refit's model */
 } pt_model_t;
 
 /* Writes the model file path (replacing it, durably: pt_file_write_whole) for the features
@@ -65,6 +68,8 @@ typedef struct {
     size_t nlabels;            /* in class-id order */
     const char *weight_col;    /* the training's row weights (--weight-col): "weight_col";
                                   predict does not read it */
+    int fold_model;            /* 1: a fold model, fit on every fold but `fold`: "fold" */
+    long fold;
 } pt_model_cols_t;
 
 /* pt_model_write with the columns cols describes. */
@@ -90,6 +95,12 @@ int pt_model_check_data(const pt_model_t *m, const char *model_path, const pt_da
  * Spark's LogisticRegressionModel. Returns 0 or -ENOMEM. */
 int pt_model_predict(const pt_model_t *m, const double *x, size_t n, double *pred,
                      double *prob);
+
+/* A model of nothing but the fitted pipeline in the len bytes of pipeline (as an oof or
+ * refit job returns them; no names: nnames features), for pt_model_predict (tune --oof).
+ * 0 with *out owned (pt_model_destroy), or -EBADMSG / -ENOMEM with err and *out NULL. */
+int pt_model_from_pipeline(const void *pipeline, size_t len, size_t nnames, pt_model_t **out,
+                           char *err);
 
 void pt_model_destroy(pt_model_t **pm);
 

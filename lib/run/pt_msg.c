@@ -22,6 +22,7 @@ static const char *const type_names[] = {
 static const char *const kind_names[] = {
     [PT_JOB_STATS] = "stats", [PT_JOB_FIT] = "fit", [PT_JOB_REFIT] = "refit",
     [PT_JOB_BINS] = "bins",
+    [PT_JOB_OOF] = "oof",
 };
 
 const char *pt_job_kind_name(pt_job_kind_t k)

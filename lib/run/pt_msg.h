@@ -18,7 +18,10 @@
  *            pipeline as "model" (msgpack bytes made by pt_pipeline);
  *   "bins"   the tree codes of the training rows of `fold` for the maxBins and seed of param
  *            map param_index (a tree pipeline), published in the shared codes segment
- *            (pt_codes.h; its result has metric 0).
+ *            (pt_codes.h; its result has metric 0);
+ *   "oof"    fit param map param_index on every block but `fold` (as its fit job) and return
+ *            that fold model as "model", as a refit does (tune --oof, --keep-fold-models: the
+ *            coordinator predicts block `fold` with it and writes it).
  * A forest or boosting fit job may stand for the maps that differ from its own only in the
  * predictor's prefix param, numTrees or maxIter (prefix sharing, pt_stage.h prefix_param):
  * "shared" lists them as pairs [map, value, map, value, ...]; the worker fits its own map's
@@ -51,11 +54,12 @@ typedef enum {
     PT_JOB_STATS = 1,
     PT_JOB_FIT,
     PT_JOB_REFIT,
-    PT_JOB_BINS
+    PT_JOB_BINS,
+    PT_JOB_OOF
 } pt_job_kind_t;
-#define PT_JOB_KIND_MAX PT_JOB_BINS
+#define PT_JOB_KIND_MAX PT_JOB_OOF
 
-/* Name of a job kind ("stats", "fit", "refit", "bins"), or "unknown". */
+/* Name of a job kind ("stats", "fit", "refit", "bins", "oof"), or "unknown". */
 const char *pt_job_kind_name(pt_job_kind_t k);
 
 typedef struct {
@@ -79,7 +83,7 @@ typedef struct {
     double fit_seconds;    /* result: time in the fit, seconds */
     double eval_seconds;   /* result: time predicting and evaluating, seconds */
     int not_converged;     /* result: an iterative fit stopped at maxIter ("converged": false) */
-    unsigned char *model;  /* result of a refit: msgpack bytes, owned; NULL otherwise */
+    unsigned char *model;  /* result of a refit or an oof job: msgpack bytes, owned; NULL otherwise */
     size_t model_len;
     char *error;           /* error: one-line reason, owned */
 } pt_msg_t;

@@ -286,10 +286,22 @@ long pt_sched_queue_refit(pt_sched_t *s, size_t map)
     for (size_t i = 0; i < s->qlen; i++)
         if (s->queue[(s->qhead + i) % s->njobs] == (long)s->nfits)
             return -EINVAL;
+    jb->kind = PT_JOB_REFIT;
     jb->map = (int32_t)map;
+    jb->fold = -1;
     jb->state = PT_SCHED_PENDING;
     push(s, (long)s->nfits, 0);
     return (long)s->nfits;
+}
+
+long pt_sched_queue_oof(pt_sched_t *s, size_t map, size_t fold)
+{
+    long id;
+    if (fold >= s->cfg.nfolds || (id = pt_sched_queue_refit(s, map)) < 0)
+        return -EINVAL;
+    s->jobs[id].kind = PT_JOB_OOF;
+    s->jobs[id].fold = (int32_t)fold;
+    return id;
 }
 
 long pt_sched_next(pt_sched_t *s)

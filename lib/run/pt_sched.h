@@ -4,7 +4,7 @@
  * sweep has four kinds of job (pt_job_kind_t of pt_msg.h): one stats job per image block
  * (the shared moments cache), one bins job per slot of the shared codes segment (tree
  * pipelines, pt_codes.h), one fit job per (param map, fold), and the refit of the best map
- * on all rows. Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
+ * on all rows (its slot also serves the oof jobs of tune --oof, one at a time). Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
  * next, then the stats jobs, then the bins jobs; they are the ids the worker protocol
  * carries. Queued jobs wait in one FIFO; a job whose worker died goes back to its front (it
  * had waited its turn). No fit or refit is handed out while a stats or bins job is queued or
@@ -94,6 +94,10 @@ void pt_sched_queue_sweep(pt_sched_t *s);
 /* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
  * when map is out of range or the refit is queued or running already. */
 long pt_sched_queue_refit(pt_sched_t *s, size_t map);
+/* Queues an oof job (pt_msg.h) of param map `map` on fold `fold` in the refit's slot (one at
+ * a time, after the refit: tune --oof). Returns its id (the refit's), or -EINVAL as
+ * pt_sched_queue_refit, or when fold is out of range. */
+long pt_sched_queue_oof(pt_sched_t *s, size_t map, size_t fold);
 
 /* The next job to hand out, now marked running with one more attempt; -1 when none may go
  * (queue empty, `parallelism` outstanding, or a fit waiting for the stats jobs). */

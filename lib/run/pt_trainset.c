@@ -411,6 +411,7 @@ int pt_trainset_check_job(const pt_msg_t *job, char *err)
             return 0;
         break;
     case PT_JOB_BINS:
+    case PT_JOB_OOF:
         if (job->param_index >= 0 && job->fold >= 0)
             return 0;
         break;

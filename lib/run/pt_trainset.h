@@ -78,7 +78,7 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
 void pt_trainset_cache_destroy(pt_trainset_cache_t **pc);
 
 /* 0 when a job's kind, param map and fold go together as pt_msg.h says (stats: map -1 and
- * fold the block; fit and bins: a map and a fold >= 0; refit: a map and fold -1); else
+ * fold the block; fit, bins and oof: a map and a fold >= 0; refit: a map and fold -1); else
  * -EINVAL with err naming the combination (a job of an unknown kind included). */
 int pt_trainset_check_job(const pt_msg_t *job, char *err);
 
