@@ -53,6 +53,8 @@ static void tune_usage(FILE *f)
         "                         binary: areaUnderROC (default), areaUnderPR;\n"
         "                         multiclass: f1 (default), accuracy, weightedPrecision,\n"
         "                         weightedRecall, logLoss, hammingLoss\n"
+        "  --select best|one-se   the chosen map: the best average (default), or the most\n"
+        "                         regularized map within one standard error of it (cv)\n"
         "  --num-bins N           binary evaluator's numBins (default 1000; 0 = exact)\n"
         "  --parallelism N        most jobs outstanding at once, >= 1 (default 1)\n"
         "  --threads-per-job T    OpenBLAS and tree-learner threads per worker, >= 1\n"
@@ -174,6 +176,8 @@ static int parse_size(const char *s, unsigned long long *out)
 
 /* The options of stalled workers (sweep.h), numbered apart from the others. */
 enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
+/* --select, numbered apart from the others (still within pt_opt_once's seen[]). */
+enum { O_SELECT = 256 + 120 };
 
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
@@ -223,6 +227,7 @@ static const struct option long_opts[] = {
     {"weight-col", required_argument, NULL, O_WEIGHT},
     {"max-memory", required_argument, NULL, O_MAXMEM},
     {"max-fits", required_argument, NULL, O_MAXFITS},
+    {"select", required_argument, NULL, O_SELECT},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -335,6 +340,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
             return pt_bad_opt("--job-timeout", arg, "must be a number of seconds > 0");
         o->job_timeout = d;
         return 0;
+    case O_SELECT:
+        if (strcmp(arg, "best") != 0 && strcmp(arg, "one-se") != 0)
+            return pt_bad_opt("--select", arg, "expected best or one-se");
+        o->select_one_se = strcmp(arg, "one-se") == 0;
+        return 0;
     case O_HEARTBEAT:
         return seconds_opt("--heartbeat", arg, &o->heartbeat);
     case O_START_TIMEOUT:
@@ -437,6 +447,9 @@ static int check_combination(const opts_t *o)
     } else if (o->ratio_given) {
         return pt_bad_opt("--train-ratio", NULL, "applies to --validator tvs only");
     }
+    if (o->select_one_se && o->validator == PT_VALIDATOR_TVS)
+        return pt_bad_opt("--select", "one-se", "needs --validator cv (tvs has one split, so "
+                          "no standard error)");
     if (o->nrandom > 0 && o->samples == 0)
         return pt_bad_opt("--random", o->random[0], "needs --samples N (maps to draw)");
     if (o->nrandom == 0 && o->samples > 0)

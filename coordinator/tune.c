@@ -100,6 +100,8 @@ typedef struct {
     size_t total_to_run;
     double *avg, *sd;
     long best;
+    long top;                      /* --select one-se: the best-average map; se its std error */
+    double se;
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
     double t_start, t_load, t_shm, t_sweep, t_refit, cpu_sweep;
@@ -1087,6 +1089,8 @@ static int pick(sweep_t *s, char *err)
     }
     pt_results_averages(s->results, s->avg, s->sd);
     s->best = pt_results_best(s->results, NULL);
+    if (s->o->select_one_se)
+        s->best = pt_results_one_se(s->results, s->maps, &s->top, &s->se);
     return 0;
 }
 
@@ -1140,6 +1144,11 @@ static int log_summary(sweep_t *s, char *err)
     sum.best_index = (int32_t)s->best;
     sum.best_params = s->best >= 0 ? &s->maps[s->best] : NULL;
     sum.best_metric = s->best >= 0 ? s->avg[s->best] : NAN;
+    if (s->o->select_one_se) {
+        sum.select = "one-se";
+        sum.select_top = (int32_t)s->top;
+        sum.select_se = s->se;
+    }
     sum.wall_seconds = c.t0 > 0 ? pt_now() - c.t0 : 0;
     for (size_t j = 0; j < pt_sched_nfits(s->sched); j++) {
         pt_sched_state_t st = pt_sched_job(s->sched, (long)j)->state;
@@ -1177,6 +1186,9 @@ static int report(sweep_t *s, char *err)
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);
     }
+    if (o->select_one_se && s->best >= 0)
+        printf("select: one-se: #%ld, the most regularized map within one standard error "
+               "(%.6g) of the best average (#%ld)\n", s->best, s->se, s->top);
     /* failed maps are listed on stderr and in the log; the run is still a success */
     return pt_report_outcome(s->results, s->maps, s->metric_name, s->best, c.not_converged,
                              c.finished, o->quiet) ? 0 : -ESRCH;

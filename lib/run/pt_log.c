@@ -155,7 +155,7 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
 {
-    msgpack_pack_map(pk, 11); /* + crc */
+    msgpack_pack_map(pk, 11 + 3 * (s->select != NULL)); /* + crc */
     pt_msgpack_kv_str(pk, "record", "summary");
     pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
     pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
@@ -170,6 +170,11 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
     pt_msgpack_kv_int(pk, "jobs_ok", s->jobs_ok);
     pt_msgpack_kv_int(pk, "jobs_failed", s->jobs_failed);
     pt_msgpack_kv_int32s(pk, "failed_param_maps", s->failed_maps, s->nfailed_maps);
+    if (s->select != NULL) {
+        pt_msgpack_kv_str(pk, "select", s->select);
+        pt_msgpack_kv_int(pk, "select_top_index", s->select_top);
+        pt_msgpack_kv_double(pk, "select_se", s->select_se);
+    }
 }
 
 pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err)

@@ -23,7 +23,8 @@
  *          iterative solver stopped at maxIter before meeting tol)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
  *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
- *          jobs_failed, failed_param_maps [index...]
+ *          jobs_failed, failed_param_maps [index...], and with --select one-se: select
+ *          ("one-se"; best_* are then the chosen map), select_top_index, select_se
  * Every record ends with crc: the CRC-32C of its bytes before that value, a 5-byte uint32
  * (pt_msgpack_pack_crc). The reader bounds every declared length by the bytes left, checks
  * every field (fold within the header's folds, a known status, finite metric or NaN for "no
@@ -111,6 +112,10 @@ typedef struct {
     int64_t jobs_ok, jobs_failed;
     int32_t *failed_maps;
     size_t nfailed_maps;
+    const char *select;    /* "one-se" (--select one-se; best_index is then the map it chose)
+                              or NULL (the best average: not written); writer only */
+    int32_t select_top;    /* with select: the best-average map */
+    double select_se;      /* with select: the standard error of select_top's average */
 } pt_log_summary_t;
 
 typedef struct pt_log pt_log_t;
