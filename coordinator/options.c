@@ -49,10 +49,12 @@ static void tune_usage(FILE *f)
         "  --seed N               split seed (default 0)\n"
         "  --stratify             folds keep the class proportions (classification)\n"
         "  --evaluator E          regression (default), binary, multiclass\n"
-        "  --metric M             regression: rmse (default), mse, r2, mae, var;\n"
+        "  --metric M[,M...]      regression: rmse (default), mse, r2, mae, var;\n"
         "                         binary: areaUnderROC (default), areaUnderPR;\n"
         "                         multiclass: f1 (default), accuracy, weightedPrecision,\n"
-        "                         weightedRecall, logLoss, hammingLoss\n"
+        "                         weightedRecall, logLoss, hammingLoss; several (one\n"
+        "                         evaluator's): each job computes them all, logged\n"
+        "  --refit-metric M       the metric that chooses the best map (default: the first)\n"
         "  --select best|one-se   the chosen map: the best average (default), or the most\n"
         "                         regularized map within one standard error of it (cv)\n"
         "  --num-bins N           binary evaluator's numBins (default 1000; 0 = exact)\n"
@@ -177,7 +179,7 @@ static int parse_size(const char *s, unsigned long long *out)
 /* The options of stalled workers (sweep.h), numbered apart from the others. */
 enum { O_HEARTBEAT = 1024, O_START_TIMEOUT };
 /* --select, numbered apart from the others (still within pt_opt_once's seen[]). */
-enum { O_SELECT = 256 + 120 };
+enum { O_SELECT = 256 + 120, O_REFIT_METRIC };
 
 enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS, O_FOLDCOL,
        O_RATIO, O_SEED, O_EVAL, O_METRIC, O_PAR, O_THREADS, O_RETRY, O_LOG, O_OVER, O_MODEL,
@@ -228,6 +230,7 @@ static const struct option long_opts[] = {
     {"max-memory", required_argument, NULL, O_MAXMEM},
     {"max-fits", required_argument, NULL, O_MAXFITS},
     {"select", required_argument, NULL, O_SELECT},
+    {"refit-metric", required_argument, NULL, O_REFIT_METRIC},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -410,6 +413,7 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_WEIGHT: o->weight_col = arg; break;
     case O_EVAL: o->evaluator = arg; break;
     case O_METRIC: o->metric = arg; break;
+    case O_REFIT_METRIC: o->refit_metric = arg; break;
     case O_LOG: o->log = arg; break;
     case O_OVER: o->overwrite = 1; break;
     case O_MODEL: o->model_out = arg; break;

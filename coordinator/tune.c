@@ -67,6 +67,9 @@ typedef struct {
 
 /* One run of tune: the options, the sweep's definition and what each phase hands to the
  * next (the name is the one write_model takes). */
+/* Most metrics --metric lists (there are 13, and a name may be given once). */
+#define PT_TUNE_MAX_METRICS 16
+
 typedef struct {
     const opts_t *o;
     pt_spec_t *spec;
@@ -75,6 +78,11 @@ typedef struct {
     pt_evaluator_t ev;
     pt_metric_t metric;
     char metric_name[32];
+    /* --metric a,b,c: the names in the given order (metric_list "a,b,c", "" for one), the
+     * refit metric's place among them, and the others in order for the workers (also) */
+    const char *metric_names[PT_TUNE_MAX_METRICS];
+    size_t nmetrics, refit_pos;
+    char metric_list[512], also[512];
     int larger_is_better, classify, resuming;
     size_t nclasses;               /* classifier: labels are 0..nclasses-1; else 0 */
     char worker_path[4096];
@@ -175,6 +183,7 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->fold_col = (char *)o->fold_col;
     h->evaluator = (char *)pt_eval_evaluator_name(s->ev);
     h->metric = (char *)s->metric_name;
+    h->metrics = s->nmetrics > 1 ? (char *)s->metric_list : NULL;
     h->larger_is_better = pt_eval_larger_is_better(s->metric);
     h->num_bins = s->ev == PT_EVAL_BINARY ? o->num_bins : -1;
     h->stratify = o->stratify;
@@ -333,6 +342,69 @@ static int check_memory(void *arg, size_t rows, size_t features, char *err)
     return -EINVAL;
 }
 
+/* Appends name to the comma list buf of len bytes. */
+static void list_add(char *buf, size_t len, const char *name)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", name);
+}
+
+/* --metric (one name or several of one evaluator, each once) and --refit-metric (one of them;
+ * default the first): s->metric is the refit metric, the others go to the workers. 0 or
+ * -EINVAL with err. */
+static int parse_metrics(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    const char *p = o->metric;
+    pt_metric_t mt, refit = 0;
+    char name[64];
+
+    s->nmetrics = 0;
+    do {
+        size_t n = p != NULL ? strcspn(p, ",") : 0;
+        snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p != NULL ? p : "");
+        if (pt_eval_lookup(o->evaluator, p != NULL ? name : NULL, &s->ev, &mt, err) != 0) {
+            pt_err_prefix(err, p != NULL ? "--metric: " : "--evaluator: ");
+            return -EINVAL;
+        }
+        for (size_t i = 0; i < s->nmetrics; i++)
+            if (strcmp(s->metric_names[i], pt_eval_metric_name(mt)) == 0) {
+                pt_seterr(err, "--metric: %s is given twice", name);
+                return -EINVAL;
+            }
+        if (s->nmetrics == PT_TUNE_MAX_METRICS) {
+            pt_seterr(err, "--metric: more than %d metrics", PT_TUNE_MAX_METRICS);
+            return -EINVAL;
+        }
+        s->metric_names[s->nmetrics++] = pt_eval_metric_name(mt);
+        p = p != NULL && p[n] == ',' ? p + n + 1 : NULL;
+    } while (p != NULL);
+    s->refit_pos = 0;
+    if (o->refit_metric != NULL) {
+        pt_evaluator_t ev;
+        if (pt_eval_lookup(o->evaluator, o->refit_metric, &ev, &refit, err) != 0) {
+            pt_err_prefix(err, "--refit-metric: ");
+            return -EINVAL;
+        }
+        for (s->refit_pos = 0; s->refit_pos < s->nmetrics; s->refit_pos++)
+            if (strcmp(s->metric_names[s->refit_pos], pt_eval_metric_name(refit)) == 0)
+                break;
+        if (s->refit_pos == s->nmetrics) {
+            pt_seterr(err, "--refit-metric: %s is not among --metric", o->refit_metric);
+            return -EINVAL;
+        }
+    }
+    pt_eval_lookup(o->evaluator, s->metric_names[s->refit_pos], &s->ev, &s->metric, err);
+    snprintf(s->metric_name, sizeof s->metric_name, "%s", pt_eval_metric_name(s->metric));
+    s->metric_list[0] = s->also[0] = '\0';
+    for (size_t i = 0; s->nmetrics > 1 && i < s->nmetrics; i++) {
+        list_add(s->metric_list, sizeof s->metric_list, s->metric_names[i]);
+        if (i != s->refit_pos)
+            list_add(s->also, sizeof s->also, s->metric_names[i]);
+    }
+    return 0;
+}
+
 /* Every check of the options that needs no file: the pipeline and grid, the evaluator, what
  * the last stage must be; then the log (exists? --resume reads it) and the worker program. */
 static int check_options(sweep_t *s, char *err)
@@ -358,11 +430,8 @@ static int check_options(sweep_t *s, char *err)
     pt_spec_set_samples(s->spec, (size_t)o->samples, o->seed);
     if (check_fits(s, err) != 0)
         return -EINVAL;
-    if (pt_eval_lookup(o->evaluator, o->metric, &s->ev, &s->metric, err) != 0) {
-        pt_err_prefix(err, o->metric ? "--metric: " : "--evaluator: ");
-        return -EINVAL;
-    }
-    snprintf(s->metric_name, sizeof s->metric_name, "%s", pt_eval_metric_name(s->metric));
+    if ((rc = parse_metrics(s, err)) != 0)
+        return rc;
     s->classify = pt_spec_predictor_role(s->spec) == PT_STAGE_CLASSIFIER;
     if (s->ev != PT_EVAL_REGRESSION && !s->classify) {
         pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
@@ -836,6 +905,8 @@ static int plan_leads(sweep_t *s)
     int shares = 0;
     if (d == NULL || d->use_trees == NULL || d->prefix_param == NULL || s->o->no_prefix_sharing)
         return 0;
+    if (s->nmetrics > 1) /* a shared job scores its maps with the refit metric only */
+        return 0;
     snprintf(key, sizeof key, "%s.%s", last, d->prefix_param);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
         return -ENOMEM;
@@ -990,6 +1061,12 @@ static int make_sweep(sweep_t *s, char *err)
     c.worker_path = s->worker_path;
     c.evaluator = pt_eval_evaluator_name(s->ev);
     c.metric = s->metric_name;
+    if (s->nmetrics > 1) {
+        c.also_metrics = s->also;
+        c.metric_names = s->metric_names;
+        c.nmetrics = s->nmetrics;
+        c.refit_pos = s->refit_pos;
+    }
     c.threads = o->threads;
     c.worker_memory = o->worker_memory;
     c.no_cache = o->no_cache;

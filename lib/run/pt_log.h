@@ -63,6 +63,8 @@ typedef struct {
     int stratify;          /* --stratify: written as "stratify": true, absent otherwise */
     char *evaluator;
     char *metric;
+    char *metrics;         /* --metric a,b,c: "a,b,c" (the refit metric is metric); NULL when
+                              one metric (not written) */
     int larger_is_better;
     int64_t num_bins;      /* binary evaluator's numBins; -1: not written (other evaluators).
                               A writer must set it (a zeroed header means numBins 0). */
@@ -97,6 +99,10 @@ typedef struct {
     double fit_seconds, eval_seconds;
     int32_t run;           /* which run of the coordinator wrote it: 1, then 2 after the first
                               --resume, ...; 0 = not recorded (not written) */
+    const char *const *metric_names; /* --metric a,b,c: written as "metrics" {name: value}
+                              with metrics[i] under metric_names[i]; writer only */
+    const double *metrics;
+    size_t nmetrics;       /* 0: not written */
     int not_converged;     /* 1: an iterative solver stopped at maxIter before meeting tol;
                               written as "converged": false, absent otherwise */
 } pt_log_result_t;

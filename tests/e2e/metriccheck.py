@@ -1,5 +1,11 @@
 #!/usr/bin/python3
-"""metriccheck.py - independent checks of --select one-se for the end-to-end tests.
+"""metriccheck.py - checks of --metric a,b,c and --select one-se for the end-to-end tests.
+
+  metriccheck.py same MULTI SINGLE NAME
+                                    exit 0 when every result of the several-metrics log MULTI
+                                    has metrics[NAME] equal (1e-12) to the metric of the same
+                                    (map, fold) in SINGLE, a log run with --metric NAME alone,
+                                    and both logs have the same results
 
   metriccheck.py onese LOG MODEL    exit 0 when the summary's best_index and the model's
                                     param_index are the map the one-standard-error rule picks,
@@ -75,7 +81,29 @@ def onese(log, model):
     return 0 if ok else 1
 
 
+def same(multi, single, name):
+    def cells(path, key):
+        out = {}
+        for r in records(path):
+            if r["record"] == "result":
+                out[(r["param_index"], r["fold"])] = key(r)
+        return out
+    a = cells(multi, lambda r: r["metrics"][name])
+    b = cells(single, lambda r: r["metric"])
+    if not a or set(a) != set(b):
+        print("%s: jobs differ (%d and %d)" % (name, len(a), len(b)), file=sys.stderr)
+        return 1
+    for k in sorted(a):
+        if not abs(a[k] - b[k]) <= 1e-12 * max(1.0, abs(b[k])):
+            print("%s map %d fold %d: %r (several) vs %r (alone)" % ((name,) + k + (a[k], b[k])),
+                  file=sys.stderr)
+            return 1
+    return 0
+
+
 def main():
+    if sys.argv[1] == "same":
+        return same(sys.argv[2], sys.argv[3], sys.argv[4])
     if sys.argv[1] == "onese":
         return onese(sys.argv[2], sys.argv[3])
     print("metriccheck.py: unknown command %s" % sys.argv[1], file=sys.stderr)

@@ -1,8 +1,77 @@
-# t_95_metrics.sh - --select one-se (sourced by run.sh): the map it picks, refits and records
-# (summary, --model-out) is the one an independent numpy computation over the log's per-fold
-# results picks (metriccheck.py); refusals of bad --select values.
+# t_95_metrics.sh - several metrics in one pass (--metric a,b,c, --refit-metric) and --select
+# one-se (sourced by run.sh). Each metric of a several-metrics sweep equals the value a sweep
+# with that metric alone logs for the same job (1e-12), for each evaluator; the map one-se
+# picks, refits and records (summary, --model-out) is the one an independent numpy
+# computation over the log's per-fold results picks (metriccheck.py); refusals.
 
 MCHK=("$PY" "$HERE/metriccheck.py")
+D95=$HERE/../data
+
+# several_metrics TAG "A,B,C" ARGS...: a sweep with --metric A,B,C, then one per metric alone;
+# every metric of the first equals the lone sweep's (metriccheck.py same).
+several_metrics() {
+    local tag=$1 list=$2
+    shift 2
+    rm -f "$W/m95_$tag"*.log
+    pt tune "$@" --metric "$list" --log "$W/m95_$tag.log" --quiet >/dev/null 2>"$W/m95.err" ||
+        { echo "several: $(cat "$W/m95.err")"; return 1; }
+    for m in ${list//,/ }; do
+        pt tune "$@" --metric "$m" --log "$W/m95_${tag}_$m.log" --quiet >/dev/null 2>"$W/m95.err" ||
+            { echo "$m: $(cat "$W/m95.err")"; return 1; }
+        "${MCHK[@]}" same "$W/m95_$tag.log" "$W/m95_${tag}_$m.log" "$m" || return 1
+    done
+}
+
+begin "--metric rmse,mse,mae,r2,var: each equals the single-metric run's value (1e-12)"
+if msg=$(several_metrics reg rmse,mse,mae,r2,var --data "$W/data.csv" --pipeline pca,linearRegression \
+        --grid pca.k=3,12 --grid linearRegression.regParam=0.001,0.3 --folds 3 --parallelism 2 2>&1); then
+    check_clean && ok; else bad "$msg"; fi
+
+begin "--metric areaUnderROC,areaUnderPR (binary) and f1,accuracy,logLoss,hammingLoss (multiclass)"
+if ! msg=$(several_metrics bin areaUnderROC,areaUnderPR --data "$D95/breast_cancer.csv" --folds 3 \
+        --pipeline standardScaler,logisticRegression --grid logisticRegression.regParam=0.01,0.1 \
+        --evaluator binary --parallelism 2 2>&1); then bad "$msg";
+elif ! msg=$(several_metrics mc f1,accuracy,logLoss,hammingLoss,weightedPrecision,weightedRecall \
+        --data "$D95/iris.csv" --folds 3 --pipeline logisticRegression \
+        --grid logisticRegression.regParam=0.001,0.1 --evaluator multiclass 2>&1); then bad "$msg";
+else check_clean && ok; fi
+
+begin "--refit-metric mae: the best map and the summary are mae's; metric field, header list"
+rm -f "$W/m95_refit.log"
+if ! pt tune --data "$W/data.csv" --pipeline pca,linearRegression --grid pca.k=3,12 \
+        --grid linearRegression.regParam=0.001,0.3 --folds 3 --parallelism 2 --metric rmse,mae,r2 \
+        --refit-metric mae --log "$W/m95_refit.log" --quiet >/dev/null 2>"$W/m95.err"; then bad "$(cat "$W/m95.err")";
+elif ! $PY "$HERE/logtool.py" sumeq "$W/m95_refit.log" "$W/m95_reg_mae.log"; then bad "summary differs from the mae sweep's";
+elif ! $PY - "$W/m95_refit.log" <<'PYEOF'; then bad "header or metric field";
+import sys, msgpack
+recs = list(msgpack.Unpacker(open(sys.argv[1], "rb"), raw=False, strict_map_key=False))
+ev = recs[0]["evaluator"]
+assert ev["metric"] == "mae" and ev["metrics"] == "rmse,mae,r2" and ev["larger_is_better"] is False, ev
+for r in recs:
+    if r["record"] == "result":
+        assert r["metric"] == r["metrics"]["mae"] and list(r["metrics"]) == ["rmse", "mae", "r2"], r
+PYEOF
+else check_clean && ok; fi
+
+expect_bad "--refit-metric not among --metric" "--refit-metric: r2 is not among --metric" \
+    --data "$W/data.csv" --pipeline linearRegression --metric rmse,mae --refit-metric r2
+expect_bad "--metric of two evaluators" "--metric:" \
+    --data "$W/data.csv" --pipeline linearRegression --metric rmse,areaUnderROC
+expect_bad "--metric with a name twice" "--metric: mae is given twice" \
+    --data "$W/data.csv" --pipeline linearRegression --metric mae,rmse,mae
+
+begin "--resume of a log written with other metrics is refused, saying what differs"
+cp "$W/m95_refit.log" "$W/m95_res.log"
+pt tune --data "$W/data.csv" --pipeline pca,linearRegression --grid pca.k=3,12 \
+    --grid linearRegression.regParam=0.001,0.3 --folds 3 --metric rmse,mae --refit-metric mae \
+    --log "$W/m95_res.log" --resume --quiet >/dev/null 2>"$W/m95.err"
+rc=$?
+if [ $rc -ne 2 ]; then bad "exit $rc: $(cat "$W/m95.err")";
+elif [ "$(wc -l <"$W/m95.err")" -ne 1 ] || ! grep -q "metrics (the log has --metric rmse,mae,r2; now rmse,mae)" "$W/m95.err"; then
+    bad "$(cat "$W/m95.err")";
+elif ! cmp -s "$W/m95_refit.log" "$W/m95_res.log"; then bad "the log changed";
+else check_clean && ok; fi
+
 OSE=(--data "$W/data.csv" --pipeline pca,linearRegression --grid pca.k=3,5,12,20
      --grid linearRegression.regParam=0.001,0.03,0.1,0.3,1 --folds 4 --parallelism 2 --quiet)
 
