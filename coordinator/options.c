@@ -49,10 +49,14 @@ static void tune_usage(FILE *f)
         "  --seed N               split seed (default 0)\n"
         "  --stratify             folds keep the class proportions (classification)\n"
         "  --evaluator E          regression (default), binary, multiclass\n"
-        "  --metric M             regression: rmse (default), mse, r2, mae, var;\n"
+        "  --metric M[,M...]      regression: rmse (default), mse, r2, mae, var;\n"
         "                         binary: areaUnderROC (default), areaUnderPR;\n"
         "                         multiclass: f1 (default), accuracy, weightedPrecision,\n"
-        "                         weightedRecall, logLoss, hammingLoss\n"
+        "                         weightedRecall, logLoss, hammingLoss; several (one\n"
+        "                         evaluator's): each job computes them all, logged\n"
+        "  --refit-metric M       the metric that chooses the best map (default: the first)\n"
+        "  --select best|one-se   the chosen map: the best average (default), or the most\n"
+        "                         regularized map within one standard error of it (cv)\n"
         "  --num-bins N           binary evaluator's numBins (default 1000; 0 = exact)\n"
         "  --parallelism N        most jobs outstanding at once, >= 1 (default 1)\n"
         "  --threads-per-job T    OpenBLAS and tree-learner threads per worker, >= 1\n"
@@ -194,6 +198,8 @@ enum { O_HEARTBEAT = O_DATA + 100, O_START_TIMEOUT };
 enum { O_BUDGET = O_DATA + 104, O_RACE, O_RACE_MIN };
 /* --oof, --oof-all, --keep-fold-models, --keep (out-of-fold predictions, fold models) */
 enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
+/* --select, --refit-metric */
+enum { O_SELECT = O_DATA + 120, O_REFIT_METRIC };
 #define O_END (O_DATA + 128)
 
 static const struct option long_opts[] = {
@@ -245,6 +251,8 @@ static const struct option long_opts[] = {
     {"oof-all", no_argument, NULL, O_OOF_ALL},
     {"keep-fold-models", required_argument, NULL, O_KEEP_FOLDS},
     {"keep", required_argument, NULL, O_KEEP},
+    {"select", required_argument, NULL, O_SELECT},
+    {"refit-metric", required_argument, NULL, O_REFIT_METRIC},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -389,6 +397,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
             return pt_bad_opt("--job-timeout", arg, "must be a number of seconds > 0");
         o->job_timeout = d;
         return 0;
+    case O_SELECT:
+        if (strcmp(arg, "best") != 0 && strcmp(arg, "one-se") != 0)
+            return pt_bad_opt("--select", arg, "expected best or one-se");
+        o->select_one_se = strcmp(arg, "one-se") == 0;
+        return 0;
     case O_HEARTBEAT:
         return seconds_opt("--heartbeat", arg, &o->heartbeat);
     case O_START_TIMEOUT:
@@ -466,6 +479,7 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_WEIGHT: o->weight_col = arg; break;
     case O_EVAL: o->evaluator = arg; break;
     case O_METRIC: o->metric = arg; break;
+    case O_REFIT_METRIC: o->refit_metric = arg; break;
     case O_LOG: o->log = arg; break;
     case O_OVER: o->overwrite = 1; break;
     case O_MODEL: o->model_out = arg; break;
@@ -503,6 +517,9 @@ static int check_combination(const opts_t *o)
     } else if (o->ratio_given) {
         return pt_bad_opt("--train-ratio", NULL, "applies to --validator tvs only");
     }
+    if (o->select_one_se && o->validator == PT_VALIDATOR_TVS)
+        return pt_bad_opt("--select", "one-se", "needs --validator cv (tvs has one split, so "
+                          "no standard error)");
     if (o->nrandom > 0 && o->samples == 0)
         return pt_bad_opt("--random", o->random[0], "needs --samples N (maps to draw)");
     if (o->nrandom == 0 && o->samples > 0)
@@ -522,6 +539,9 @@ static int check_combination(const opts_t *o)
                           "to race across)");
     if (o->race_min_folds > 0 && !o->race)
         return pt_bad_opt("--race-min-folds", NULL, "applies to --race only");
+    if (o->race && o->select_one_se)
+        return pt_bad_opt("--select", "one-se", "and --race contradict each other (one-se "
+                          "weighs every map within a standard error; racing drops maps early)");
     if (o->race && o->fold_col == NULL && o->race_min_folds > o->folds)
         return pt_bad_opt("--race-min-folds", NULL, "is more than --folds");
     if (o->resume && o->log == NULL)

@@ -33,6 +33,8 @@ typedef struct {
     long samples;                   /* --samples N (0: not given) */
     long num_bins;                  /* --num-bins of the binary evaluator */
     int stratify;
+    const char *refit_metric;       /* --refit-metric (NULL: the first of --metric) */
+    int select_one_se;              /* --select one-se (0: best) */
     char sep;                       /* --sep: ',', ';', '\t', '|'; 0: auto */
     const char *missing;            /* --missing: the missing-value tokens; NULL: default */
     const char *weight_col;         /* --weight-col: the row weights' column (weightCol) */

@@ -33,11 +33,12 @@ struct pt_sweep {
     pt_peers_t *peers;             /* worker secrets, the ZAP handler, closed connections */
     long refused_noted;            /* refused connections reported so far */
     pt_report_t rep;
+    const pt_msg_t *answer;        /* the answer finish_job records (its other metrics) */
     void *ctx, *router;
     char sockdir[256], endpoint[300];
     char **envp;                   /* the workers' environment (pointers into environ) */
     char blas_env[48];
-    char *argv[32];                /* the workers' command line, pointing into arg */
+    char *argv[40];                /* the workers' command line, pointing into arg */
     char arg[9][32];
     int keep[3];
     size_t finished, failed, not_converged; /* fits finished in this run */
@@ -94,6 +95,22 @@ static void race(pt_sweep_t *s)
     }
 }
 
+/* --metric a,b,c: every metric of result r (metric, the refit one, and the answer's others)
+ * in --metric's order into vals (r->metrics points there); an answer short of them leaves
+ * NaN. */
+static void all_metrics(const pt_sweep_t *s, double metric, pt_log_result_t *r, double *vals)
+{
+    size_t j = 0, n = s->cfg.nmetrics < 64 ? s->cfg.nmetrics : 64;
+    for (size_t i = 0; i < n; i++)
+        if (i == s->cfg.refit_pos)
+            vals[i] = metric;
+        else
+            vals[i] = j < s->answer->nmetrics ? s->answer->metrics[j++] : NAN;
+    r->metric_names = s->cfg.metric_names;
+    r->metrics = vals;
+    r->nmetrics = n;
+}
+
 /* Records the end of job id: a result, or a failure ("failed", "timeout") with reason. pid and
  * started: the worker that ran it and when the job was sent. */
 static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const char *status,
@@ -103,6 +120,7 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
     const pt_sched_job_t *jb = pt_sched_job(s->sched, id);
     int ok = strcmp(status, "ok") == 0;
     double now = pt_now() - s->t0;
+    double vals[64];
 
     pt_sched_finish(s->sched, id, ok);
     if (jb->kind == PT_JOB_STATS) /* its moments are in the shared segment */
@@ -141,6 +159,8 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
         r.eval_seconds = eval_s;
         r.not_converged = not_converged;
         r.run = s->cfg.run;
+        if (ok && s->cfg.nmetrics > 1 && s->answer != NULL && s->answer->type == PT_MSG_RESULT)
+            all_metrics(s, metric, &r, vals);
         if (pt_log_append_result(s->cfg.log, &r, err) != 0)
             return -EIO;
     }
@@ -330,6 +350,7 @@ static int finish_covered(pt_sweep_t *s, long id, pid_t pid, double started, con
 static int on_answer(pt_sweep_t *s, pt_slot_t *w, pt_msg_t *m, char *err)
 {
     long id = w->job;
+    int rc;
     w->state = W_IDLE;
     w->job = -1;
     if (finish_covered(s, id, w->pid, w->started, m, err) != 0)
@@ -344,8 +365,11 @@ static int on_answer(pt_sweep_t *s, pt_slot_t *w, pt_msg_t *m, char *err)
         s->model_len = m->model_len;
         m->model = NULL;
     }
-    return finish_job(s, id, w->pid, w->started, "ok", m->metric, m->fit_seconds,
-                      m->eval_seconds, m->not_converged, NULL, err);
+    s->answer = m;
+    rc = finish_job(s, id, w->pid, w->started, "ok", m->metric, m->fit_seconds,
+                    m->eval_seconds, m->not_converged, NULL, err);
+    s->answer = NULL;
+    return rc;
 }
 
 static size_t slot_of(pt_sweep_t *s, const pt_slot_t *w)
@@ -670,6 +694,10 @@ static void make_argv(pt_sweep_t *s)
     argv[a++] = (char *)c->evaluator;
     argv[a++] = "--metric";
     argv[a++] = (char *)c->metric;
+    if (c->also_metrics != NULL) {
+        argv[a++] = "--also-metrics";
+        argv[a++] = (char *)c->also_metrics;
+    }
     argv[a++] = "--threads";
     argv[a++] = s->arg[2];
     if (c->worker_memory > 0) {

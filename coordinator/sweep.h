@@ -25,6 +25,9 @@ typedef struct {
     /* the workers: program and arguments */
     const char *worker_path;
     const char *evaluator, *metric; /* names */
+    const char *also_metrics;       /* --metric a,b,c: the others than metric, "b,c"; NULL */
+    const char *const *metric_names; /* with also_metrics: every name, in --metric's order */
+    size_t nmetrics, refit_pos;     /* ... and metric's place among them */
     long threads;                   /* per job (OPENBLAS_NUM_THREADS too) */
     unsigned long long worker_memory; /* bytes; 0: no cap */
     int no_cache;

@@ -69,6 +69,9 @@ typedef struct {
 
 /* One run of tune: the options, the sweep's definition and what each phase hands to the
  * next (the name is the one write_model takes). */
+/* Most metrics --metric lists (there are 13, and a name may be given once). */
+#define PT_TUNE_MAX_METRICS 16
+
 typedef struct {
     const opts_t *o;
     pt_spec_t *spec;
@@ -77,6 +80,11 @@ typedef struct {
     pt_evaluator_t ev;
     pt_metric_t metric;
     char metric_name[32];
+    /* --metric a,b,c: the names in the given order (metric_list "a,b,c", "" for one), the
+     * refit metric's place among them, and the others in order for the workers (also) */
+    const char *metric_names[PT_TUNE_MAX_METRICS];
+    size_t nmetrics, refit_pos;
+    char metric_list[512], also[512];
     int larger_is_better, classify, resuming;
     size_t nclasses;               /* classifier: labels are 0..nclasses-1; else 0 */
     char worker_path[4096];
@@ -103,6 +111,8 @@ typedef struct {
     size_t total_to_run;
     double *avg, *sd;
     long best;
+    long top;                      /* --select one-se: the best-average map; se its std error */
+    double se;
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
     double t_start, t_load, t_shm, t_sweep, t_refit, cpu_sweep;
@@ -176,6 +186,7 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->fold_col = (char *)o->fold_col;
     h->evaluator = (char *)pt_eval_evaluator_name(s->ev);
     h->metric = (char *)s->metric_name;
+    h->metrics = s->nmetrics > 1 ? (char *)s->metric_list : NULL;
     h->larger_is_better = pt_eval_larger_is_better(s->metric);
     h->num_bins = s->ev == PT_EVAL_BINARY ? o->num_bins : -1;
     h->stratify = o->stratify;
@@ -344,6 +355,69 @@ static int check_memory(void *arg, size_t rows, size_t features, char *err)
     return -EINVAL;
 }
 
+/* Appends name to the comma list buf of len bytes. */
+static void list_add(char *buf, size_t len, const char *name)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, len - n, "%s%s", n > 0 ? "," : "", name);
+}
+
+/* --metric (one name or several of one evaluator, each once) and --refit-metric (one of them;
+ * default the first): s->metric is the refit metric, the others go to the workers. 0 or
+ * -EINVAL with err. */
+static int parse_metrics(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    const char *p = o->metric;
+    pt_metric_t mt, refit = 0;
+    char name[64];
+
+    s->nmetrics = 0;
+    do {
+        size_t n = p != NULL ? strcspn(p, ",") : 0;
+        snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p != NULL ? p : "");
+        if (pt_eval_lookup(o->evaluator, p != NULL ? name : NULL, &s->ev, &mt, err) != 0) {
+            pt_err_prefix(err, p != NULL ? "--metric: " : "--evaluator: ");
+            return -EINVAL;
+        }
+        for (size_t i = 0; i < s->nmetrics; i++)
+            if (strcmp(s->metric_names[i], pt_eval_metric_name(mt)) == 0) {
+                pt_seterr(err, "--metric: %s is given twice", name);
+                return -EINVAL;
+            }
+        if (s->nmetrics == PT_TUNE_MAX_METRICS) {
+            pt_seterr(err, "--metric: more than %d metrics", PT_TUNE_MAX_METRICS);
+            return -EINVAL;
+        }
+        s->metric_names[s->nmetrics++] = pt_eval_metric_name(mt);
+        p = p != NULL && p[n] == ',' ? p + n + 1 : NULL;
+    } while (p != NULL);
+    s->refit_pos = 0;
+    if (o->refit_metric != NULL) {
+        pt_evaluator_t ev;
+        if (pt_eval_lookup(o->evaluator, o->refit_metric, &ev, &refit, err) != 0) {
+            pt_err_prefix(err, "--refit-metric: ");
+            return -EINVAL;
+        }
+        for (s->refit_pos = 0; s->refit_pos < s->nmetrics; s->refit_pos++)
+            if (strcmp(s->metric_names[s->refit_pos], pt_eval_metric_name(refit)) == 0)
+                break;
+        if (s->refit_pos == s->nmetrics) {
+            pt_seterr(err, "--refit-metric: %s is not among --metric", o->refit_metric);
+            return -EINVAL;
+        }
+    }
+    pt_eval_lookup(o->evaluator, s->metric_names[s->refit_pos], &s->ev, &s->metric, err);
+    snprintf(s->metric_name, sizeof s->metric_name, "%s", pt_eval_metric_name(s->metric));
+    s->metric_list[0] = s->also[0] = '\0';
+    for (size_t i = 0; s->nmetrics > 1 && i < s->nmetrics; i++) {
+        list_add(s->metric_list, sizeof s->metric_list, s->metric_names[i]);
+        if (i != s->refit_pos)
+            list_add(s->also, sizeof s->also, s->metric_names[i]);
+    }
+    return 0;
+}
+
 /* Every check of the options that needs no file: the pipeline and grid, the evaluator, what
  * the last stage must be; then the log (exists? --resume reads it) and the worker program. */
 static int check_options(sweep_t *s, char *err)
@@ -369,11 +443,8 @@ static int check_options(sweep_t *s, char *err)
     pt_spec_set_samples(s->spec, (size_t)o->samples, o->seed);
     if (check_fits(s, err) != 0)
         return -EINVAL;
-    if (pt_eval_lookup(o->evaluator, o->metric, &s->ev, &s->metric, err) != 0) {
-        pt_err_prefix(err, o->metric ? "--metric: " : "--evaluator: ");
-        return -EINVAL;
-    }
-    snprintf(s->metric_name, sizeof s->metric_name, "%s", pt_eval_metric_name(s->metric));
+    if ((rc = parse_metrics(s, err)) != 0)
+        return rc;
     s->classify = pt_spec_predictor_role(s->spec) == PT_STAGE_CLASSIFIER;
     if (s->ev != PT_EVAL_REGRESSION && !s->classify) {
         pt_seterr(err, "--evaluator %s: needs a classifier as the last stage "
@@ -849,6 +920,8 @@ static int plan_leads(sweep_t *s)
     int shares = 0;
     if (d == NULL || d->use_trees == NULL || d->prefix_param == NULL || s->o->no_prefix_sharing)
         return 0;
+    if (s->nmetrics > 1) /* a shared job scores its maps with the refit metric only */
+        return 0;
     snprintf(key, sizeof key, "%s.%s", last, d->prefix_param);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
         return -ENOMEM;
@@ -1032,6 +1105,12 @@ static int make_sweep(sweep_t *s, char *err)
     c.worker_path = s->worker_path;
     c.evaluator = pt_eval_evaluator_name(s->ev);
     c.metric = s->metric_name;
+    if (s->nmetrics > 1) {
+        c.also_metrics = s->also;
+        c.metric_names = s->metric_names;
+        c.nmetrics = s->nmetrics;
+        c.refit_pos = s->refit_pos;
+    }
     c.threads = o->threads;
     c.worker_memory = o->worker_memory;
     c.no_cache = o->no_cache;
@@ -1147,6 +1226,8 @@ static int pick(sweep_t *s, char *err)
                  pt_results_better(s->larger_is_better, s->avg[i], s->avg[s->best])))
                 s->best = (long)i;
     }
+    if (s->o->select_one_se)
+        s->best = pt_results_one_se(s->results, s->maps, &s->top, &s->se);
     return 0;
 }
 
@@ -1245,6 +1326,11 @@ static int log_summary(sweep_t *s, char *err)
     sum.best_index = (int32_t)s->best;
     sum.best_params = s->best >= 0 ? &s->maps[s->best] : NULL;
     sum.best_metric = s->best >= 0 ? s->avg[s->best] : NAN;
+    if (s->o->select_one_se) {
+        sum.select = "one-se";
+        sum.select_top = (int32_t)s->top;
+        sum.select_se = s->se;
+    }
     sum.wall_seconds = c.t0 > 0 ? pt_now() - c.t0 : 0;
     for (size_t j = 0; j < pt_sched_nfits(s->sched); j++) {
         pt_sched_state_t st = pt_sched_job(s->sched, (long)j)->state;
@@ -1294,6 +1380,9 @@ static int report(sweep_t *s, char *err)
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);
     }
+    if (o->select_one_se && s->best >= 0)
+        printf("select: one-se: #%ld, the most regularized map within one standard error "
+               "(%.6g) of the best average (#%ld)\n", s->best, s->se, s->top);
     /* failed maps are listed on stderr and in the log; the run is still a success */
     if (pt_report_outcome(s->results, s->maps, s->metric_name, s->best, c.not_converged,
                           c.finished, o->quiet))

@@ -133,6 +133,41 @@ START_TEST(table_text)
 }
 END_TEST
 
+START_TEST(one_standard_error)
+{
+    /* maps: (regParam, pca.k); folds of 2: map 0 best mean 1.0, sample std of (0.9, 1.1)
+     * = 0.1414.., se = 0.1; maps within 1.1: 0, 1 (mean 1.05), 3 (1.075); 2 (1.2) is out */
+    pt_param_t p[4][2];
+    pt_paramlist_t maps[4];
+    const double reg[4] = {0.01, 0.1, 1.0, 0.1}, k[4] = {5, 5, 5, 3};
+    const double f0[4] = {0.9, 1.0, 1.2, 1.05}, f1[4] = {1.1, 1.1, 1.2, 1.1};
+    pt_results_t *r = pt_results_new(4, 2, 0), *hi = pt_results_new(4, 2, 1);
+    long top;
+    double se;
+    for (int i = 0; i < 4; i++) {
+        p[i][0] = (pt_param_t){"linearRegression.regParam", {PT_VAL_DOUBLE, reg[i], NULL}};
+        p[i][1] = (pt_param_t){"pca.k", {PT_VAL_INT, k[i], NULL}};
+        maps[i] = (pt_paramlist_t){2, p[i]};
+        pt_results_set(r, (size_t)i, 0, PT_FOLD_OK, f0[i]);
+        pt_results_set(r, (size_t)i, 1, PT_FOLD_OK, f1[i]);
+        pt_results_set(hi, (size_t)i, 0, PT_FOLD_OK, -f0[i]);
+        pt_results_set(hi, (size_t)i, 1, PT_FOLD_OK, -f1[i]);
+    }
+    /* 1 and 3 share the larger regParam; 3 has the smaller k */
+    ck_assert_int_eq(pt_results_one_se(r, maps, &top, &se), 3);
+    ck_assert_int_eq(top, 0);
+    ck_assert_double_eq_tol(se, 0.1, 1e-15);
+    ck_assert_int_eq(pt_results_one_se(hi, maps, NULL, NULL), 3); /* larger is better */
+    ck_assert(pt_results_more_regularized(&maps[1], &maps[0]));
+    ck_assert(!pt_results_more_regularized(&maps[0], &maps[0]));
+    ck_assert(pt_results_more_regularized(&maps[3], &maps[1]));
+    pt_results_set(r, 3, 1, PT_FOLD_FAILED, 0); /* a failed map is never chosen */
+    ck_assert_int_eq(pt_results_one_se(r, maps, NULL, NULL), 1);
+    pt_results_destroy(&r);
+    pt_results_destroy(&hi);
+}
+END_TEST
+
 Suite *suite_results(void)
 {
     Suite *s = suite_create("results");
@@ -142,6 +177,7 @@ Suite *suite_results(void)
     tcase_add_test(tc, failed_and_non_finite_maps);
     tcase_add_test(tc, best_direction_and_ties);
     tcase_add_test(tc, table_text);
+    tcase_add_test(tc, one_standard_error);
     suite_add_tcase(s, tc);
     return s;
 }

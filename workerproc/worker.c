@@ -70,6 +70,7 @@
 /* The command line. */
 typedef struct {
     const char *endpoint, *evaluator, *metric;
+    const char *also;          /* --also-metrics a,b: computed besides metric; NULL none */
     long image_fd, stats_fd, codes_fd, parent, threads, secret_fd;
     pt_trainset_opts_t ts;     /* keep (not --no-cache), classes, evaluator, num-bins */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
@@ -80,6 +81,7 @@ typedef struct {
     pt_stats_t *stats;         /* the shared moments segment, or NULL */
     pt_codes_t *codes;         /* the shared codes segment, or NULL */
     pt_trainset_cache_t *sets;
+    size_t sets_also;          /* --also-metrics: how many, computed with metric */
     int threads;               /* --threads: a job's threads (a tree fit's histograms) */
     unsigned long long memory; /* --memory cap in bytes, 0 for none */
 } worker_t;
@@ -275,6 +277,14 @@ static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *
 {
     size_t total = pt_fitted_use_trees(fit, 0), *ord;
     int rc = 0;
+    if (job->nshared == 0 && w->sets_also > 0) {
+        if ((reply->metrics = calloc(w->sets_also, sizeof *reply->metrics)) == NULL) {
+            pt_seterr(err, "out of memory");
+            return -ENOMEM;
+        }
+        reply->nmetrics = w->sets_also;
+        return pt_trainset_score_also(w->sets, ts, fit, &reply->metric, reply->metrics, err);
+    }
     if (job->nshared == 0)
         return pt_trainset_score(w->sets, ts, fit, &reply->metric, err);
     reply->shared_metrics = calloc(job->nshared, sizeof *reply->shared_metrics);
@@ -481,6 +491,7 @@ static void parse_args(int argc, char **argv, args_t *a)
         {"stats-fd", required_argument, NULL, 'S'},
         {"codes-fd", required_argument, NULL, 'C'},
         {"secret-fd", required_argument, NULL, 's'},
+        {"also-metrics", required_argument, NULL, 'A'},
         {NULL, 0, NULL, 0}};
     int c;
 
@@ -497,6 +508,7 @@ static void parse_args(int argc, char **argv, args_t *a)
         case 'P': if (pt_parse_long(optarg, &a->parent) != 0) a->parent = 0; break;
         case 'E': a->evaluator = optarg; break;
         case 'm': a->metric = optarg; break;
+        case 'A': a->also = optarg; break;
         case 't': if (pt_parse_long(optarg, &a->threads) != 0 || a->threads < 1) a->threads = 0; break;
         case 'n': a->ts.keep = 0; break;
         case 'M': a->memory = strtoull(optarg, NULL, 10); break;
@@ -583,6 +595,17 @@ static void setup(args_t *a, worker_t *w)
     w->threads = (int)a->threads;
     if (pt_eval_lookup(a->evaluator, a->metric, &a->ts.ev, &a->ts.metric, err) != 0)
         die_setup("%s%s", err, "");
+    for (const char *p = a->also; p != NULL && *p != '\0';) {
+        size_t n = strcspn(p, ",");
+        char name[64];
+        pt_evaluator_t ev;
+        snprintf(name, sizeof name, "%.*s", (int)(n < 63 ? n : 63), p);
+        if (a->ts.nalso == PT_TRAINSET_MAX_ALSO)
+            die_setup("--also-metrics: more than %s%s", "16", " metrics");
+        if (pt_eval_lookup(a->evaluator, name, &ev, &a->ts.also[a->ts.nalso++], err) != 0)
+            die_setup("--also-metrics: %s%s", err, "");
+        p += n + (p[n] == ',');
+    }
     openblas_set_num_threads((int)a->threads);
     if ((w->img = pt_image_map((int)a->image_fd, err)) == NULL)
         die_setup("%s%s", err, "");
@@ -597,6 +620,7 @@ static void setup(args_t *a, worker_t *w)
             die_setup("%s%s", err, "");
         close((int)a->codes_fd);
     }
+    w->sets_also = a->ts.nalso;
     if ((w->sets = pt_trainset_cache_new(w->img, w->stats, &a->ts, err)) == NULL)
         die_setup("%s%s", err, "");
     if (w->memory > 0 && set_memory_cap(w->memory, err) != 0)

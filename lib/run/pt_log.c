@@ -95,9 +95,11 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
         pt_msgpack_kv_bool(pk, "stratify", 1);
 
     pt_msgpack_pack_str(pk, "evaluator");
-    msgpack_pack_map(pk, 3 + (h->num_bins >= 0));
+    msgpack_pack_map(pk, 3 + (h->num_bins >= 0) + (h->metrics != NULL));
     pt_msgpack_kv_str(pk, "name", h->evaluator);
     pt_msgpack_kv_str(pk, "metric", h->metric);
+    if (h->metrics != NULL)
+        pt_msgpack_kv_str(pk, "metrics", h->metrics);
     pt_msgpack_kv_bool(pk, "larger_is_better", h->larger_is_better);
     if (h->num_bins >= 0)
         pt_msgpack_kv_int(pk, "num_bins", h->num_bins);
@@ -129,7 +131,8 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     static const pt_paramlist_t none = {0, NULL};
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
-    msgpack_pack_map(pk, 13 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0));
+    msgpack_pack_map(pk, 13 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0) +
+                             (r->nmetrics > 0));
     pt_msgpack_kv_str(pk, "record", "result");
     pt_msgpack_kv_int(pk, "param_index", r->param_index);
     pt_msgpack_kv_int(pk, "fold", r->fold);
@@ -151,13 +154,21 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
         pt_msgpack_kv_bool(pk, "converged", 0);
     if (r->run > 0)
         pt_msgpack_kv_int(pk, "run", r->run);
+    if (r->nmetrics > 0) {
+        pt_msgpack_pack_str(pk, "metrics");
+        msgpack_pack_map(pk, r->nmetrics);
+        for (size_t i = 0; i < r->nmetrics; i++)
+            pt_msgpack_kv_double(pk, r->metric_names[i],
+                                 isfinite(r->metrics[i]) ? r->metrics[i] : NAN);
+    }
 }
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
 {
-    /* the budget's and the race's fields only when they say something: logs of other
-     * sweeps are as before */
-    msgpack_pack_map(pk, 11 + (s->nincomplete_maps > 0) + 3 * (s->race != 0)); /* + crc */
+    /* the budget's, the race's and --select's fields only when they say something: logs
+     * of other sweeps are as before */
+    msgpack_pack_map(pk, 11 + (s->nincomplete_maps > 0) + 3 * (s->race != 0) +
+                             3 * (s->select != NULL)); /* + crc */
     pt_msgpack_kv_str(pk, "record", "summary");
     pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
     pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
@@ -178,6 +189,11 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
         pt_msgpack_kv_int32s(pk, "pruned", s->pruned_maps, s->npruned_maps);
         pt_msgpack_kv_int32s(pk, "pruned_folds", s->pruned_folds, s->npruned_maps);
         pt_msgpack_kv_int(pk, "fits_saved", s->fits_saved);
+    }
+    if (s->select != NULL) {
+        pt_msgpack_kv_str(pk, "select", s->select);
+        pt_msgpack_kv_int(pk, "select_top_index", s->select_top);
+        pt_msgpack_kv_double(pk, "select_se", s->select_se);
     }
 }
 
@@ -547,6 +563,7 @@ void pt_log_header_free(pt_log_header_t *h)
     free(h->fold_col);
     free(h->evaluator);
     free(h->metric);
+    free(h->metrics);
     for (size_t i = 0; i < h->nmaps; i++)
         pt_paramlist_free(&h->param_maps[i]);
     free(h->param_maps);
@@ -698,7 +715,8 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
         return -EBADMSG;
     if ((rc = pt_msgpack_get_str(e, "name", &h->evaluator, why)) != 0 ||
         (rc = pt_msgpack_get_str(e, "metric", &h->metric, why)) != 0 ||
-        (rc = pt_msgpack_get_bool(e, "larger_is_better", &h->larger_is_better, why)) != 0)
+        (rc = pt_msgpack_get_bool(e, "larger_is_better", &h->larger_is_better, why)) != 0 ||
+        (rc = get_opt_str(e, "metrics", &h->metrics, why)) != 0)
         return nest(rc, "evaluator", why);
     h->num_bins = -1;
     if (pt_msgpack_map_get(e, "num_bins") != NULL &&

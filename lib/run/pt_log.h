@@ -23,7 +23,8 @@
  *          iterative solver stopped at maxIter before meeting tol)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
  *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
- *          jobs_failed, failed_param_maps [index...]
+ *          jobs_failed, failed_param_maps [index...], and with --select one-se: select
+ *          ("one-se"; best_* are then the chosen map), select_top_index, select_se
  * Every record ends with crc: the CRC-32C of its bytes before that value, a 5-byte uint32
  * (pt_msgpack_pack_crc). The reader bounds every declared length by the bytes left, checks
  * every field (fold within the header's folds, a known status, finite metric or NaN for "no
@@ -62,6 +63,8 @@ typedef struct {
     int stratify;          /* --stratify: written as "stratify": true, absent otherwise */
     char *evaluator;
     char *metric;
+    char *metrics;         /* --metric a,b,c: "a,b,c" (the refit metric is metric); NULL when
+                              one metric (not written) */
     int larger_is_better;
     int64_t num_bins;      /* binary evaluator's numBins; -1: not written (other evaluators).
                               A writer must set it (a zeroed header means numBins 0). */
@@ -96,6 +99,10 @@ typedef struct {
     double fit_seconds, eval_seconds;
     int32_t run;           /* which run of the coordinator wrote it: 1, then 2 after the first
                               --resume, ...; 0 = not recorded (not written) */
+    const char *const *metric_names; /* --metric a,b,c: written as "metrics" {name: value}
+                              with metrics[i] under metric_names[i]; writer only */
+    const double *metrics;
+    size_t nmetrics;       /* 0: not written */
     int not_converged;     /* 1: an iterative solver stopped at maxIter before meeting tol;
                               written as "converged": false, absent otherwise */
 } pt_log_result_t;
@@ -122,6 +129,10 @@ typedef struct {
     int32_t *pruned_maps, *pruned_folds;
     size_t npruned_maps;
     int64_t fits_saved;
+    const char *select;    /* "one-se" (--select one-se; best_index is then the map it chose)
+                              or NULL (the best average: not written); writer only */
+    int32_t select_top;    /* with select: the best-average map */
+    double select_se;      /* with select: the standard error of select_top's average */
 } pt_log_summary_t;
 
 typedef struct pt_log pt_log_t;

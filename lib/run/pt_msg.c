@@ -81,7 +81,7 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         break;
     case PT_MSG_RESULT:
         msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0) +
-                                 (m->nshared > 0));
+                                 (m->nshared > 0) + (m->nmetrics > 0));
         pt_msgpack_kv_str(pk, "type", "result");
         pack_job_ids(pk, m);
         pt_msgpack_kv_double(pk, "metric", m->metric);
@@ -99,6 +99,12 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             msgpack_pack_array(pk, m->nshared);
             for (size_t i = 0; i < m->nshared; i++)
                 msgpack_pack_double(pk, m->shared_metrics[i]);
+        }
+        if (m->nmetrics > 0) {
+            pt_msgpack_pack_str(pk, "metrics");
+            msgpack_pack_array(pk, m->nmetrics);
+            for (size_t i = 0; i < m->nmetrics; i++)
+                msgpack_pack_double(pk, m->metrics[i]);
         }
         break;
     case PT_MSG_ERROR:
@@ -204,6 +210,28 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
     return rc;
 }
 
+/* The optional array of numbers key of o into *out (owned, n values); absent: left alone.
+ * 0, -EBADMSG or -ENOMEM with err. */
+static int get_doubles(const msgpack_object *o, const char *key, double **out, size_t *n,
+                       char *err)
+{
+    const msgpack_object *a;
+    char what[64];
+    int rc = 0;
+    if (pt_msgpack_map_get(o, key) == NULL)
+        return 0;
+    if ((a = pt_msgpack_get_obj(o, key, MSGPACK_OBJECT_ARRAY, err)) == NULL)
+        return -EBADMSG;
+    if ((*out = calloc(a->via.array.size + 1, sizeof(double))) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    snprintf(what, sizeof what, "field '%s'", key);
+    for (size_t i = 0; rc == 0 && i < a->via.array.size; i++, (*n)++)
+        rc = pt_msgpack_to_double(&a->via.array.ptr[i], what, &(*out)[i], err);
+    return rc;
+}
+
 static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
 {
     const msgpack_object *mo;
@@ -219,19 +247,10 @@ static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
         rc = pt_msgpack_get_bool(o, "converged", &conv, err);
         m->not_converged = !conv;
     }
-    if (rc == 0 && pt_msgpack_map_get(o, "shared_metrics") != NULL) {
-        const msgpack_object *a = pt_msgpack_get_obj(o, "shared_metrics",
-                                                     MSGPACK_OBJECT_ARRAY, err);
-        if (a == NULL)
-            return -EBADMSG;
-        if ((m->shared_metrics = calloc(a->via.array.size + 1, sizeof(double))) == NULL) {
-            pt_seterr(err, "out of memory");
-            return -ENOMEM;
-        }
-        for (size_t i = 0; rc == 0 && i < a->via.array.size; i++, m->nshared++)
-            rc = pt_msgpack_to_double(&a->via.array.ptr[i], "field 'shared_metrics'",
-                                      &m->shared_metrics[i], err);
-    }
+    if (rc == 0)
+        rc = get_doubles(o, "shared_metrics", &m->shared_metrics, &m->nshared, err);
+    if (rc == 0)
+        rc = get_doubles(o, "metrics", &m->metrics, &m->nmetrics, err);
     if (rc != 0)
         return rc;
     mo = pt_msgpack_map_get(o, "model");
@@ -348,6 +367,7 @@ void pt_msg_clear(pt_msg_t *m)
     free(m->cpus);
     free(m->shared);
     free(m->shared_metrics);
+    free(m->metrics);
     free(m->error);
     memset(m, 0, sizeof *m);
 }

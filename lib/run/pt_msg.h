@@ -6,7 +6,8 @@
  *           shared?}
  *                                                              coordinator -> worker
  *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
- *           converged? (false when an iterative fit stopped at maxIter), shared_metrics?}
+ *           converged? (false when an iterative fit stopped at maxIter), shared_metrics?,
+ *           metrics? (the worker's --also-metrics, in that order, from the same predictions)}
  *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
  *   stop   {type}                                              coordinator -> worker
  * A job's kind says what it asks for (pt_job_kind_t, "kind" on the wire):
@@ -80,6 +81,8 @@ typedef struct {
     size_t nshared;        /* pairs */
     double *shared_metrics; /* result: nshared metrics, one per pair of the job, owned */
     double metric;         /* result */
+    double *metrics;       /* result: the other metrics (worker --also-metrics), owned */
+    size_t nmetrics;
     double fit_seconds;    /* result: time in the fit, seconds */
     double eval_seconds;   /* result: time predicting and evaluating, seconds */
     int not_converged;     /* result: an iterative fit stopped at maxIter ("converged": false) */

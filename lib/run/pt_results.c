@@ -160,6 +160,68 @@ long pt_results_best(const pt_results_t *r, double *avg)
     return best;
 }
 
+/* The params that order maps by regularization, in priority order: +1 a larger value is more
+ * regularized, -1 a smaller one. */
+static const struct {
+    const char *name;
+    int dir;
+} reg_order[] = {
+    {"regParam", 1},  {"maxDepth", -1}, {"maxIter", -1},  {"numTrees", -1},
+    {"k", -1},        {"minInstancesPerNode", 1}, {"minInfoGain", 1},
+    {"minWeightFractionPerNode", 1}, {"stepSize", -1}, {"maxBins", -1},
+};
+
+/* The param's name after its stage prefix ("pca.k" -> "k"). */
+static const char *param_name(const char *key)
+{
+    const char *dot = strrchr(key, '.');
+    return dot != NULL ? dot + 1 : key;
+}
+
+int pt_results_more_regularized(const pt_paramlist_t *a, const pt_paramlist_t *b)
+{
+    for (size_t o = 0; o < sizeof reg_order / sizeof reg_order[0]; o++)
+        for (size_t i = 0; i < a->n; i++) {
+            const pt_param_t *p = &a->items[i];
+            const pt_value_t *q;
+            if (strcmp(param_name(p->key), reg_order[o].name) != 0 ||
+                (q = pt_paramlist_get(b, p->key)) == NULL || p->val.type == PT_VAL_STRING ||
+                q->type == PT_VAL_STRING || p->val.num == q->num)
+                continue;
+            return reg_order[o].dir > 0 ? p->val.num > q->num : p->val.num < q->num;
+        }
+    return 0;
+}
+
+long pt_results_one_se(const pt_results_t *r, const pt_paramlist_t *maps, long *top, double *se)
+{
+    double best_avg, ss = 0, s = NAN, limit;
+    long best = pt_results_best(r, &best_avg), pick = best;
+    const cell_t *c;
+
+    if (best >= 0) {
+        c = &r->cell[(size_t)best * r->nfolds];
+        for (size_t f = 0; f < r->nfolds; f++)
+            ss += (c[f].metric - best_avg) * (c[f].metric - best_avg);
+        s = r->nfolds > 1 ? sqrt(ss / (double)(r->nfolds - 1)) / sqrt((double)r->nfolds) : 0;
+        limit = r->larger ? best_avg - s : best_avg + s;
+        for (size_t i = 0; i < r->nmaps; i++) {
+            pt_map_stats_t st;
+            pt_results_map(r, i, &st);
+            if (st.state != PT_MAP_OK || (r->larger ? st.avg < limit : st.avg > limit))
+                continue;
+            if (pt_results_more_regularized(&maps[i], &maps[pick]) ||
+                ((long)i < pick && !pt_results_more_regularized(&maps[pick], &maps[i])))
+                pick = (long)i;
+        }
+    }
+    if (top != NULL)
+        *top = best;
+    if (se != NULL)
+        *se = s;
+    return pick;
+}
+
 /* The table's rows into f (a memory stream). */
 static void table_rows(FILE *f, const pt_results_t *r, const pt_paramlist_t *maps,
                        const char *metric_name, long best)

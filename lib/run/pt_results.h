@@ -74,6 +74,24 @@ int pt_results_better(int larger, double a, double b);
  * average into *avg when not NULL. */
 long pt_results_best(const pt_results_t *r, double *avg);
 
+/* One-standard-error selection (--select one-se). The standard error is the best map's
+ * sample standard deviation over its folds (ddof 1, as scikit-learn's examples of the rule
+ * compute it; the logged std_metrics keep ddof 0) divided by sqrt(folds). Among the complete
+ * maps whose average is within one standard error of the best average (>= best - se when a
+ * larger metric is better, else <= best + se), the most regularized one is chosen:
+ * pt_results_more_regularized decides between two, and ties (no ordered param differs) go to
+ * the lower index. maps: nmaps param maps. Returns the chosen index (-1 when no map is
+ * complete); the best-average map's index into *top and the standard error into *se when not
+ * NULL. */
+long pt_results_one_se(const pt_results_t *r, const pt_paramlist_t *maps, long *top, double *se);
+/* 1 when map a is more regularized than map b. The params are looked at in this priority
+ * order, by their name after the stage prefix: larger regParam, smaller maxDepth, fewer
+ * maxIter, fewer numTrees, smaller k (pca), larger minInstancesPerNode, larger minInfoGain,
+ * larger minWeightFractionPerNode, smaller stepSize, fewer maxBins; the first of these that a
+ * has, b has too (same key) and whose values differ decides. Other params (elasticNetParam,
+ * which trades L1 for L2 rather than strength; tol; ...) take no part. */
+int pt_results_more_regularized(const pt_paramlist_t *a, const pt_paramlist_t *b);
+
 /* The results table tune prints: a header row (#, each key of maps[0], the metric, std), then
  * one row per map with its params, average and std ("failed" and "-" for maps that are not
  * complete), the best marked with '*'. maps: nmaps param maps (as shown in logs). Returns an

@@ -64,6 +64,10 @@ int pt_resume_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, c
              old->num_bins != cur->num_bins)
         snprintf(why, len, "a different evaluator (%s %s%s)", old->evaluator, old->metric,
                  old->num_bins >= 0 ? " with another numBins" : "");
+    else if (!str_eq(old->metrics, cur->metrics))
+        snprintf(why, len, "different metrics (the log has --metric %s; now %s)",
+                 old->metrics != NULL ? old->metrics : old->metric,
+                 cur->metrics != NULL ? cur->metrics : cur->metric);
     else if (old->nmaps != cur->nmaps)
         snprintf(why, len, "a different grid (%zu param maps; now %zu)", old->nmaps,
                  cur->nmaps);

@@ -445,7 +445,7 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
  * (pt_eval_regression_moments), which makes the evaluation cost O(features^2) instead of a
  * pass over the block. 0 with *metric set, or -1: evaluate on the rows. */
 static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, size_t vb,
-                              double *metric)
+                              pt_metric_t mt, double *metric)
 {
     const pt_moments_t *vm;
     const double *coef;
@@ -454,11 +454,11 @@ static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, si
     if (c->o.ev != PT_EVAL_REGRESSION || !c->o.keep || pt_fitted_linear(fit, &coef, &icpt) != 0)
         return -1;
     /* weighted r2 (Spark's SStot has the sum of squared weights in it) reads the rows */
-    if (weighted && c->o.metric == PT_METRIC_R2)
+    if (weighted && mt == PT_METRIC_R2)
         return -1;
     if ((vm = known_moments(c, weighted ? c->nblocks + vb : vb)) == NULL)
         return -1;
-    return pt_eval_regression_moments(c->o.metric, vm, coef, icpt, metric);
+    return pt_eval_regression_moments(mt, vm, coef, icpt, metric);
 }
 
 /* The validation rows a skipping stringIndexer drops (pt_fitted_keep_rows) taken out of the
@@ -500,18 +500,25 @@ static long drop_rows(pt_trainset_cache_t *c, const pt_fitted_t *fit, const doub
     return (long)m;
 }
 
-int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
-                      double *metric, char *err)
+/* The nm metrics mts of fit on its validation block into out: each from the block's moments
+ * when it can be, the others from the rows, predicted once. */
+static int score_metrics(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
+                         const pt_metric_t *mts, size_t nm, double *out, char *err)
 {
     const double *x, *y, *w = pt_image_block_w(c->img, ts->vblock);
     double *ybuf = NULL;
-    size_t n, K = pt_fitted_classes(fit);
+    size_t n, K = pt_fitted_classes(fit), rows_needed = 0;
     size_t maxK = c->o.nclasses > 2 ? c->o.nclasses : 2;
     const pt_moments_t *vm = known_moments(c, ts->vblock);
     int drops = pt_fitted_may_drop(fit, vm != NULL ? vm->mean : NULL);
+    unsigned char from_rows[1 + PT_TRAINSET_MAX_ALSO];
     long left;
 
-    if (!drops && score_from_moments(c, fit, ts->vblock, metric) == 0)
+    for (size_t i = 0; i < nm; i++) {
+        from_rows[i] = drops || score_from_moments(c, fit, ts->vblock, mts[i], &out[i]) != 0;
+        rows_needed += from_rows[i];
+    }
+    if (rows_needed == 0)
         return 0;
     x = pt_image_block(c->img, ts->vblock, &y, &n);
     if (c->o.ev != PT_EVAL_REGRESSION && K == 0) {
@@ -529,12 +536,38 @@ int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_
     }
     if (drops)
         n = (size_t)left;
-    if (c->o.ev == PT_EVAL_BINARY)
-        *metric = pt_eval_binary_w(c->o.metric, c->score, y, w, n, c->o.num_bins);
-    else if (c->o.ev == PT_EVAL_MULTICLASS)
-        *metric = pt_eval_multiclass_w(c->o.metric, c->pred, c->prob, y, w, n, K);
-    else
-        *metric = pt_eval_regression_w(c->o.metric, c->pred, y, w, n);
+    for (size_t i = 0; i < nm; i++) {
+        if (!from_rows[i])
+            continue;
+        if (c->o.ev == PT_EVAL_BINARY)
+            out[i] = pt_eval_binary_w(mts[i], c->score, y, w, n, c->o.num_bins);
+        else if (c->o.ev == PT_EVAL_MULTICLASS)
+            out[i] = pt_eval_multiclass_w(mts[i], c->pred, c->prob, y, w, n, K);
+        else
+            out[i] = pt_eval_regression_w(mts[i], c->pred, y, w, n);
+    }
     free(ybuf);
+    return 0;
+}
+
+int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
+                      double *metric, char *err)
+{
+    return score_metrics(c, ts, fit, &c->o.metric, 1, metric, err);
+}
+
+int pt_trainset_score_also(pt_trainset_cache_t *c, const pt_trainset_t *ts,
+                           const pt_fitted_t *fit, double *metric, double *also, char *err)
+{
+    pt_metric_t mts[1 + PT_TRAINSET_MAX_ALSO];
+    double out[1 + PT_TRAINSET_MAX_ALSO];
+    size_t nm = 1 + (c->o.nalso < PT_TRAINSET_MAX_ALSO ? c->o.nalso : PT_TRAINSET_MAX_ALSO);
+    int rc;
+    mts[0] = c->o.metric;
+    memcpy(mts + 1, c->o.also, (nm - 1) * sizeof *mts);
+    if ((rc = score_metrics(c, ts, fit, mts, nm, out, err)) != 0)
+        return rc;
+    *metric = out[0];
+    memcpy(also, out + 1, (nm - 1) * sizeof *also);
     return 0;
 }

@@ -37,11 +37,16 @@
 /* No PCA decompositions are kept above this many features (p x p doubles per training set). */
 #define PT_TRAINSET_PCA_MAX_FEATURES 1024
 
+/* Most metrics computed besides the refit one. */
+#define PT_TRAINSET_MAX_ALSO 16
+
 typedef struct {
     int keep;            /* keep per-block moments and PCA decompositions between jobs */
     size_t nclasses;     /* labels are 0..nclasses-1 for a classifier (0 for a regression) */
     pt_evaluator_t ev;   /* how a fit is scored on its validation block */
     pt_metric_t metric;
+    pt_metric_t also[PT_TRAINSET_MAX_ALSO]; /* more metrics each job computes (--metric a,b) */
+    size_t nalso;
     int num_bins;        /* of the binary evaluator */
 } pt_trainset_opts_t;
 
@@ -121,5 +126,10 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
  * err set. */
 int pt_trainset_score(pt_trainset_cache_t *c, const pt_trainset_t *ts, const pt_fitted_t *fit,
                       double *metric, char *err);
+/* pt_trainset_score, and the options' also metrics from the same predictions into also[nalso]
+ * (each as pt_trainset_score would give it alone: from the block's moments when that metric
+ * can be, else from the rows, predicted once for all). Returns as pt_trainset_score. */
+int pt_trainset_score_also(pt_trainset_cache_t *c, const pt_trainset_t *ts,
+                           const pt_fitted_t *fit, double *metric, double *also, char *err);
 
 #endif
