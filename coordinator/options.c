@@ -71,6 +71,8 @@ static void tune_usage(FILE *f)
         "                         system has available; see README, Limits)\n"
         "  --max-fits N           most fits (param maps x folds) run (default 1000000)\n"
         "  --resume               finish the sweep recorded in --log\n"
+        "  --extend               run this (larger) grid on top of the sweep in --log:\n"
+        "                         reuse its results, fit only the new (map, fold) jobs\n"
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
         "  --model-out FILE       write the refit best pipeline (msgpack)\n"
@@ -180,6 +182,7 @@ enum { O_DATA = 256, O_FORMAT, O_LABEL, O_PIPE, O_GRID, O_SET, O_VALID, O_FOLDS,
        O_NOCACHE, O_NOPREFIX, O_QUIET, O_HELP, O_TIMEOUT, O_MEM, O_RESUME, O_RANDOM, O_SAMPLES, O_BINS,
        O_STRAT, O_PIN, O_FEATURES, O_IGNORE, O_SEP, O_CAT, O_MISSING, O_WEIGHT, O_MAXMEM,
        O_MAXFITS };
+enum { O_EXTEND = 512 }; /* --extend */
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -210,6 +213,7 @@ static const struct option long_opts[] = {
     {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
     {"worker-memory", required_argument, NULL, O_MEM},
     {"resume", no_argument, NULL, O_RESUME},
+    {"extend", no_argument, NULL, O_EXTEND},
     {"random", required_argument, NULL, O_RANDOM},
     {"samples", required_argument, NULL, O_SAMPLES},
     {"num-bins", required_argument, NULL, O_BINS},
@@ -407,6 +411,7 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_NOPREFIX: o->no_prefix_sharing = 1; break;
     case O_QUIET: o->quiet = 1; break;
     case O_RESUME: o->resume = 1; break;
+    case O_EXTEND: o->extend = 1; break;
     case O_RANDOM: o->random[o->nrandom++] = arg; break;
     case O_STRAT: o->stratify = 1; break;
     case O_HELP: tune_usage(stdout); return -1;
@@ -455,6 +460,12 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)
         return pt_bad_opt("--resume", NULL, "and --overwrite contradict each other");
+    if (o->extend && o->log == NULL)
+        return pt_bad_opt("--extend", NULL, "needs --log FILE (the log of the sweep to extend)");
+    if (o->extend && (o->overwrite || o->resume))
+        return pt_bad_opt("--extend", NULL, o->overwrite ? "and --overwrite contradict each other"
+                                                          : "and --resume: give one (--extend "
+                                                            "also finishes the sweep)");
     if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
         return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
     return 0;
