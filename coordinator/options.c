@@ -80,6 +80,8 @@ static void tune_usage(FILE *f)
         "                         t-test against the leader, p < 0.01; README, Racing)\n"
         "  --race-min-folds N     folds a map has done before it is judged (default 2)\n"
         "  --resume               finish the sweep recorded in --log\n"
+        "  --extend               run this (larger) grid on top of the sweep in --log:\n"
+        "                         reuse its results, fit only the new (map, fold) jobs\n"
         "  --log FILE             msgpack result log (refuses an existing file)\n"
         "  --overwrite            replace an existing --log file\n"
         "  --model-out FILE       write the refit best pipeline (msgpack)\n"
@@ -200,6 +202,7 @@ enum { O_BUDGET = O_DATA + 104, O_RACE, O_RACE_MIN };
 enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
 /* --select, --refit-metric */
 enum { O_SELECT = O_DATA + 120, O_REFIT_METRIC };
+enum { O_EXTEND = O_DATA + 124 }; /* --extend */
 #define O_END (O_DATA + 128)
 
 static const struct option long_opts[] = {
@@ -231,6 +234,7 @@ static const struct option long_opts[] = {
     {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
     {"worker-memory", required_argument, NULL, O_MEM},
     {"resume", no_argument, NULL, O_RESUME},
+    {"extend", no_argument, NULL, O_EXTEND},
     {"random", required_argument, NULL, O_RANDOM},
     {"samples", required_argument, NULL, O_SAMPLES},
     {"num-bins", required_argument, NULL, O_BINS},
@@ -487,6 +491,7 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     case O_NOPREFIX: o->no_prefix_sharing = 1; break;
     case O_QUIET: o->quiet = 1; break;
     case O_RESUME: o->resume = 1; break;
+    case O_EXTEND: o->extend = 1; break;
     case O_RANDOM: o->random[o->nrandom++] = arg; break;
     case O_STRAT: o->stratify = 1; break;
     case O_HELP: tune_usage(stdout); return -1;
@@ -548,6 +553,12 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--resume", NULL, "needs --log FILE (the log of the sweep to finish)");
     if (o->resume && o->overwrite)
         return pt_bad_opt("--resume", NULL, "and --overwrite contradict each other");
+    if (o->extend && o->log == NULL)
+        return pt_bad_opt("--extend", NULL, "needs --log FILE (the log of the sweep to extend)");
+    if (o->extend && (o->overwrite || o->resume))
+        return pt_bad_opt("--extend", NULL, o->overwrite ? "and --overwrite contradict each other"
+                                                          : "and --resume: give one (--extend "
+                                                            "also finishes the sweep)");
     if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
         return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
     if (o->oof_all && o->oof == NULL)

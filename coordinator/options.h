@@ -21,6 +21,7 @@ typedef struct {
     double train_ratio;
     unsigned long long seed;
     int overwrite, quiet, no_cache, resume;
+    int extend;             /* --extend: the sweep in --log, grown to this grid */
     int no_prefix_sharing;  /* --no-prefix-sharing: every numTrees / maxIter map its own job */
     double job_timeout;             /* seconds; 0: none */
     double heartbeat, start_timeout; /* --heartbeat, --start-timeout seconds; 0: none */

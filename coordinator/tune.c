@@ -89,6 +89,8 @@ typedef struct {
     size_t nclasses;               /* classifier: labels are 0..nclasses-1; else 0 */
     char worker_path[4096];
     pt_logfile_t *prev;            /* the log being resumed */
+    int extending, grown;          /* --extend; its grid is not the log's list (see extend) */
+    int32_t *from;                 /* --extend: each of the log's maps' index in this grid */
     pt_dataset_t *ds;
     place_t pl;
     int32_t *fold;                 /* each row's image block */
@@ -459,18 +461,23 @@ static int check_options(sweep_t *s, char *err)
     }
     s->larger_is_better = pt_eval_larger_is_better(s->metric);
     if (o->log != NULL && lstat(o->log, &st) == 0) {
-        if (o->resume) {
+        if (o->resume || o->extend) {
             s->prev = pt_logfile_read(o->log, err);
             if (s->prev == NULL) {
-                pt_err_prefix(err, "--resume: ");
+                pt_err_prefix(err, o->extend ? "--extend: " : "--resume: ");
                 return -EINVAL;
             }
             s->resuming = 1;
+            s->extending = o->extend;
         } else if (!o->overwrite) {
             pt_seterr(err, "--log %s: file exists (use --resume to finish that sweep, or "
                       "--overwrite to replace it)", o->log);
             return -EINVAL;
         }
+    } else if (o->extend) {
+        pt_seterr(err, "--extend: --log %s: no such file (the log of the sweep to extend)",
+                  o->log);
+        return -EINVAL;
     }
     if (pt_worker_path(s->worker_path, sizeof s->worker_path) != 0 ||
         access(s->worker_path, X_OK) != 0) {
@@ -1009,6 +1016,62 @@ nomem:
     return -ENOMEM;
 }
 
+/* The log's results, as done or failed jobs of this sweep (the log's map i is this grid's
+ * s->from[i] with --extend, map i otherwise). */
+static void restore_results(sweep_t *s)
+{
+    for (size_t r = 0; r < s->prev->nresults; r++) {
+        const pt_log_result_t *res = &s->prev->results[r];
+        int ok = strcmp(res->status, "ok") == 0;
+        size_t m;
+        if (res->param_index < 0 || (size_t)res->param_index >= s->prev->header.nmaps ||
+            res->fold < 0 || (size_t)res->fold >= s->nfolds)
+            continue;
+        m = s->from != NULL ? (size_t)s->from[res->param_index] : (size_t)res->param_index;
+        if (m >= s->nmaps)
+            continue;
+        /* should a job have two records, the later counts (as paratune-log reads it) */
+        pt_sched_restore(s->sched, m, (size_t)res->fold, ok ? PT_SCHED_DONE : PT_SCHED_FAILED,
+                         res->attempt);
+        pt_results_set(s->results, m, (size_t)res->fold, ok ? PT_FOLD_OK : PT_FOLD_FAILED,
+                       res->metric);
+    }
+    if (!s->o->quiet && s->prev->torn)
+        fprintf(stderr, "paratune: --%s: %s ended inside a record (a crash while writing); "
+                "that record is dropped and its job runs again\n",
+                s->extending ? "extend" : "resume", s->o->log);
+}
+
+/* With --extend: the log must be of this data, pipeline, split and evaluator, and each of its
+ * param maps one of this grid's (a param it leaves out at its default); its results are
+ * reused under this grid's indices, the rest will run. s->grown when the log's list is not
+ * this grid's maps as they are: the log then gets an "extend" record and a new summary. */
+static int check_extend(sweep_t *s, char *err)
+{
+    const pt_log_header_t *ph = &s->prev->header;
+    char why[768];
+    if (pt_resume_extend_mismatch(ph, &s->hdr, why, sizeof why)) {
+        pt_seterr(err, "--extend: %s was written for %.400s", s->o->log, why);
+        return -EINVAL;
+    }
+    if ((s->from = calloc(ph->nmaps + 1, sizeof *s->from)) == NULL) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    if (pt_resume_map_index(ph->stages, ph->nstages, ph->param_maps, ph->nmaps, s->full,
+                            s->nmaps, s->from, why, sizeof why)) {
+        pt_seterr(err, "--extend: %s: %.400s (--extend only adds maps)", s->o->log, why);
+        return -EINVAL;
+    }
+    s->grown = ph->nmaps != s->nmaps;
+    for (size_t i = 0; !s->grown && i < ph->nmaps; i++)
+        s->grown = s->from[i] != (int32_t)i || !pt_paramlist_equal(&ph->param_maps[i],
+                                                                    &s->maps[i]);
+    s->run = pt_resume_run(s->prev);
+    restore_results(s);
+    return 0;
+}
+
 /* With --resume: the log must describe this sweep; the jobs that have a result there are
  * done, the rest will run. */
 static int check_resume(sweep_t *s, char *err)
@@ -1018,6 +1081,8 @@ static int check_resume(sweep_t *s, char *err)
     s->run = 1;
     if (!s->resuming)
         return 0;
+    if (s->extending)
+        return check_extend(s, err);
     if (pt_resume_mismatch(&s->prev->header, &s->hdr, why, sizeof why)) {
         pt_seterr(err, "--resume: %s was written for %.400s", o->log, why);
         return -EINVAL;
@@ -1028,21 +1093,7 @@ static int check_resume(sweep_t *s, char *err)
         return -EINVAL;
     }
     s->run = pt_resume_run(s->prev);
-    for (size_t r = 0; r < s->prev->nresults; r++) {
-        const pt_log_result_t *res = &s->prev->results[r];
-        int ok = strcmp(res->status, "ok") == 0;
-        if (res->param_index < 0 || (size_t)res->param_index >= s->nmaps || res->fold < 0 ||
-            (size_t)res->fold >= s->nfolds)
-            continue;
-        /* should a job have two records, the later counts (as paratune-log reads it) */
-        pt_sched_restore(s->sched, (size_t)res->param_index, (size_t)res->fold,
-                         ok ? PT_SCHED_DONE : PT_SCHED_FAILED, res->attempt);
-        pt_results_set(s->results, (size_t)res->param_index, (size_t)res->fold,
-                       ok ? PT_FOLD_OK : PT_FOLD_FAILED, res->metric);
-    }
-    if (!o->quiet && s->prev->torn)
-        fprintf(stderr, "paratune: --resume: %s ended inside a record (a crash while "
-                "writing); that record is dropped and its job runs again\n", o->log);
+    restore_results(s);
     return 0;
 }
 
@@ -1051,7 +1102,10 @@ static void count_jobs(sweep_t *s)
 {
     size_t nfits = pt_sched_nfits(s->sched);
     s->total_to_run = pt_sched_fits_pending(s->sched);
-    if (s->resuming && !s->o->quiet)
+    if (s->extending && !s->o->quiet)
+        fprintf(stderr, "paratune: --extend: %zu of %zu jobs have a result in %s (reused); "
+                "running %zu\n", nfits - s->total_to_run, nfits, s->o->log, s->total_to_run);
+    else if (s->resuming && !s->o->quiet)
         fprintf(stderr, "paratune: --resume: %zu of %zu jobs already have a result; running "
                 "%zu\n", nfits - s->total_to_run, nfits, s->total_to_run);
     else if (!s->o->quiet) /* the size of what starts now (--max-fits bounds it) */
@@ -1091,6 +1145,8 @@ static int open_log(sweep_t *s, char *err)
     s->log = s->resuming ? pt_log_open_append(o->log, s->prev, err)
                          : pt_log_create(o->log, &s->hdr, o->overwrite, err);
     if (s->log == NULL)
+        return -EIO;
+    if (s->grown && pt_log_append_extend(s->log, s->maps, s->nmaps, s->from, s->run, err) != 0)
         return -EIO;
     pt_log_set_deferred(s->log, 1);
     return 0;
@@ -1166,7 +1222,7 @@ static void report_stopped(const sweep_t *s, int sig, int refit)
                 o->log ? o->log : "");
     }
     if (o->log != NULL)
-        pt_report_resume_hint(o->argc, o->argv, o->resume);
+        pt_report_resume_hint(o->argc, o->argv, o->resume || o->extend);
 }
 
 /* The sweep: the stats jobs (the shared moments cache), then every fit without a result. */
@@ -1182,7 +1238,7 @@ static int run_sweep(sweep_t *s, char *err)
         return -EIO;
     if ((rc = make_sweep(s, err)) != 0)
         return rc;
-    if (s->total_to_run == 0 && !(s->resuming && s->prev->summary == NULL))
+    if (s->total_to_run == 0 && !(s->resuming && (s->prev->summary == NULL || s->grown)))
         return 0;
     if (s->total_to_run > 0)
         pt_sched_queue_sweep(s->sched);
@@ -1310,7 +1366,7 @@ static int log_summary(sweep_t *s, char *err)
     pt_sweep_counts_t c;
     int32_t *fm;
     int rc;
-    if (s->log == NULL || (s->resuming && s->prev->summary != NULL &&
+    if (s->log == NULL || (s->resuming && s->prev->summary != NULL && !s->grown &&
                            s->prev->summary->nincomplete_maps == 0))
         return 0;
     pt_sweep_counts(s->sweep, &c);
@@ -1427,6 +1483,7 @@ static void tune_free(sweep_t *s)
     free(s->bins_map);
     free(s->bins_fold);
     free(s->lead);
+    free(s->from);
     pt_log_close(&s->log);
     for (size_t i = 0; s->maps != NULL && i < s->nmaps; i++) {
         pt_paramlist_free(&s->maps[i]);

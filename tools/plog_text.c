@@ -799,11 +799,16 @@ static int csv_results(const plog_sweep_t *s, const plog_raw_t *raw, FILE *out)
     for (size_t k = 0; k < nek; k++)
         csv_field_n(out, ek[k].p, ek[k].n, 0);
     fputc('\n', out);
-    for (size_t i = 0; i < raw->nrec; i++) {
+    for (size_t i = 0, ri = 0; i < raw->nrec; i++) {
         const msgpack_object *o = &raw->rec[i], *params = get_n(o, "params", 6);
         if (!is_result(o))
             continue;
         for (size_t f = 1; f < nshown; f++) {
+            if (f == 1 && ri < s->lf->nresults) { /* the index in the log's last map list (a
+                                                     record before an "extend" is renumbered) */
+                fprintf(out, "%d", (int)s->lf->results[ri++].param_index);
+                continue;
+            }
             if (f == 3) {
                 for (size_t k = 0; k < npk; k++)
                     csv_obj(out, get_n(params, pk[k].p, pk[k].n), 0);

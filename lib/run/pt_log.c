@@ -389,6 +389,39 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err)
     return append_packed(lg, &sb, w.failed, err);
 }
 
+int pt_log_append_extend(pt_log_t *lg, const pt_paramlist_t *maps, size_t nmaps,
+                         const int32_t *from_index, int32_t run, char *err)
+{
+    msgpack_sbuffer sb;
+    pt_msgpack_writer_t w;
+    int rc;
+
+    /* a record the reader would refuse must not reach the file */
+    rc = nmaps > 0 && nmaps <= INT32_MAX && maps != NULL && (from_index != NULL || lg->nmaps == 0);
+    for (size_t i = 0; rc && i < lg->nmaps; i++)
+        rc = from_index[i] >= 0 && (size_t)from_index[i] < nmaps;
+    if (!rc) {
+        pt_seterr(err, "%s: invalid extend record (%zu param maps from %zu)", lg->path, nmaps,
+                  lg->nmaps);
+        return -EINVAL;
+    }
+    msgpack_sbuffer_init(&sb);
+    pt_msgpack_writer_init(&w, &sb);
+    msgpack_pack_map(&w.pk, 5); /* + crc */
+    pt_msgpack_kv_str(&w.pk, "record", "extend");
+    pt_msgpack_pack_str(&w.pk, "param_maps");
+    msgpack_pack_array(&w.pk, nmaps);
+    for (size_t i = 0; i < nmaps; i++)
+        pt_msgpack_pack_params(&w.pk, &maps[i]);
+    pt_msgpack_kv_int32s(&w.pk, "from_index", from_index, lg->nmaps);
+    pt_msgpack_kv_int(&w.pk, "run", run);
+    pt_msgpack_pack_crc(&w, 0);
+    rc = append_packed(lg, &sb, w.failed, err);
+    if (rc == 0) /* the records that follow index the new list */
+        lg->nmaps = nmaps;
+    return rc;
+}
+
 void pt_log_close(pt_log_t **plg)
 {
     if (plg == NULL || *plg == NULL)
@@ -883,6 +916,77 @@ static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t 
     return read_summary_extra(o, nmaps, s, why);
 }
 
+/* An "extend" record o (--extend): from here on the param maps are its list. The results read
+ * so far are renumbered into it (their "from_index"), the summary before it is dropped (it
+ * was the smaller grid's: a new one follows when the extended sweep ends), and the header's
+ * list is replaced, so every reader sees one list, the latest. Nothing changes unless the
+ * whole record checks out. */
+static int read_extend(const msgpack_object *o, pt_logfile_t *lf, char *why)
+{
+    pt_log_header_t *h = &lf->header;
+    const msgpack_object *a, *f;
+    pt_paramlist_t *maps = NULL;
+    int32_t *from = NULL;
+    size_t n = 0;
+    int64_t x;
+    int rc = -EBADMSG;
+
+    if ((a = pt_msgpack_get_obj(o, "param_maps", MSGPACK_OBJECT_ARRAY, why)) == NULL ||
+        (f = pt_msgpack_get_obj(o, "from_index", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+        return -EBADMSG;
+    if (a->via.array.size == 0 || f->via.array.size != h->nmaps) {
+        pt_seterr(why, "%u param maps, from_index of %u for %zu earlier maps",
+                  (unsigned)a->via.array.size, (unsigned)f->via.array.size, h->nmaps);
+        return -EBADMSG;
+    }
+    if (pt_msgpack_map_get(o, "run") != NULL &&
+        (rc = pt_msgpack_get_int(o, "run", 1, INT32_MAX, &x, why)) != 0)
+        return rc;
+    if ((maps = calloc(a->via.array.size, sizeof *maps)) == NULL ||
+        (from = calloc(f->via.array.size + 1, sizeof *from)) == NULL) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (n = 0; n < a->via.array.size; n++) {
+        char reason[PT_ERRLEN];
+        if ((rc = pt_msgpack_unpack_params(&a->via.array.ptr[n], &maps[n], reason)) != 0) {
+            pt_seterr(why, "field 'param_maps'[%zu]: %s", n, reason);
+            n++;
+            goto out;
+        }
+    }
+    for (uint32_t i = 0; i < f->via.array.size; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "field 'from_index'[%u]", (unsigned)i);
+        if ((rc = pt_msgpack_to_int(&f->via.array.ptr[i], what, 0, (int64_t)n - 1, &x,
+                                    why)) != 0)
+            goto out;
+        from[i] = (int32_t)x;
+    }
+    for (size_t r = 0; r < lf->nresults; r++)
+        lf->results[r].param_index = from[lf->results[r].param_index];
+    for (size_t i = 0; i < h->nmaps; i++)
+        pt_paramlist_free(&h->param_maps[i]);
+    free(h->param_maps);
+    h->param_maps = maps;
+    h->nmaps = n;
+    maps = NULL;
+    n = 0;
+    if (lf->summary != NULL) {
+        summary_free(lf->summary);
+        free(lf->summary);
+        lf->summary = NULL;
+    }
+    lf->extends++;
+    rc = 0;
+out:
+    for (size_t i = 0; i < n; i++)
+        pt_paramlist_free(&maps[i]);
+    free(maps);
+    free(from);
+    return rc;
+}
+
 /* Checks and reads the first record. Anything that is not a paratune header map is "not a
  * paratune log"; a header of a newer version is refused; a bad field is malformed. */
 static int read_first(const char *path, const msgpack_object *o, pt_log_header_t *h,
@@ -963,6 +1067,9 @@ static int read_record(const char *path, const msgpack_object *o, size_t off, pt
         if ((lf->summary = calloc(1, sizeof *lf->summary)) == NULL)
             goto nomem;
         rc = read_summary(o, lf->header.nmaps, lf->summary, why);
+    } else if (str_is(kind, "extend")) {
+        name = "extend record: ";
+        rc = read_extend(o, lf, why);
     } else if (str_is(kind, "header")) {
         pt_seterr(why, "a second header record");
     } else {

@@ -1,6 +1,6 @@
 /* pt_log.h - the result log: an append-only file of self-describing msgpack maps.
  *
- * One map per record, each with "record": "header" | "result" | "summary". The header comes
+ * One map per record, each with "record": "header" | "result" | "extend" | "summary". The header comes
  * first; then one result per finished (param map, fold) job, in finishing order; then, when the
  * sweep ended normally, one summary. Each record is written with one write() and fdatasync'd,
  * so a crash leaves whole records plus at most one torn record at the end, which the reader
@@ -21,6 +21,8 @@
  *          fit_seconds, eval_seconds (worker clock), run (1 for the first run of the
  *          coordinator, +1 for each --resume), converged (false, only when an
  *          iterative solver stopped at maxIter before meeting tol)
+ * extend:  record, param_maps [the extended grid's maps], from_index [per map of the list
+ *          before: its index in the new one], run (--extend; later records index the new list)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
  *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
  *          jobs_failed, failed_param_maps [index...], and with --select one-se: select
@@ -157,6 +159,12 @@ int pt_log_append_summary(pt_log_t *lg, const pt_log_summary_t *s, char *err);
 void pt_log_set_deferred(pt_log_t *lg, int deferred);
 /* fdatasync when anything was appended since the last sync; 0 or a negative errno. */
 int pt_log_sync(pt_log_t *lg, char *err);
+/* --extend: appends an "extend" record: from here on the log's param maps are maps[0..nmaps)
+ * (the extended grid), and the map i of the list before (lg's, lg->nmaps of them) is
+ * from_index[i] in it; later results and the summary index the new list. 0, a negative
+ * errno, or -EINVAL (nothing written) for an empty list or an index out of range. */
+int pt_log_append_extend(pt_log_t *lg, const pt_paramlist_t *maps, size_t nmaps,
+                         const int32_t *from_index, int32_t run, char *err);
 /* Syncs (see above) and closes; accepts NULL and *plg == NULL; sets *plg to NULL. */
 void pt_log_close(pt_log_t **plg);
 
@@ -171,6 +179,8 @@ typedef struct {
     int checked;               /* 1: the header has a checksum, so every record needs one */
     size_t unverified;         /* records read without a checksum (a log written before
                                   checksums, header included) */
+    size_t extends;            /* "extend" records read (--extend): header.param_maps is the
+                                  last one's list, results' param_index index it */
 } pt_logfile_t;
 
 /* Reads path. A file that does not start with a paratune header record is refused
@@ -180,9 +190,12 @@ typedef struct {
  * errno set: EINVAL not a log, ENOTSUP a newer version, EBADMSG a malformed record, or the
  * failing call's (ENOENT, ENOMEM, ...). The results' params and the summary's best_params are
  * heap copies owned by the pt_logfile_t (held through the structs' const pointers).
- * Version 1 knows three record types: another type, a second header or a second summary is
- * malformed (but a summary after one with incomplete maps, a --time-budget sweep resumed:
- * the last summary counts). A record's fields are checked, then its checksum; the reason of any damage
+ * Version 1 knows four record types: another type, a second header or a second summary is
+ * malformed, but a summary may follow one with incomplete maps (a --time-budget sweep
+ * resumed: the last summary counts) or an "extend" record. An "extend" record renumbers the
+ * results before it into its list, replaces header.param_maps and drops the summary before
+ * it (see read_extend), so callers see the extended sweep only. A record's fields are
+ * checked, then its checksum; the reason of any damage
  * before the end reads "corrupt at offset N: what" (EBADMSG). A log whose header has no crc
  * (written before checksums) is read unverified (lf->unverified counts such records). */
 pt_logfile_t *pt_logfile_read(const char *path, char *err);

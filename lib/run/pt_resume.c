@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pt_split.h"
+#include "pt_stage.h"
 #include "pt_value.h"
 
 static int str_eq(const char *a, const char *b)
@@ -26,8 +27,9 @@ static long names_differ(const pt_log_header_t *a, const pt_log_header_t *b)
     return a->nfeature_names != b->nfeature_names ? (long)n : -1;
 }
 
-int pt_resume_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
-                       size_t len)
+/* The part of the comparison --extend makes too: everything but the grid. */
+static int setup_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
+                          size_t len)
 {
     int same_stages = old->nstages == cur->nstages;
     long nd = names_differ(old, cur);
@@ -68,7 +70,23 @@ int pt_resume_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, c
         snprintf(why, len, "different metrics (the log has --metric %s; now %s)",
                  old->metrics != NULL ? old->metrics : old->metric,
                  cur->metrics != NULL ? cur->metrics : cur->metric);
-    else if (old->nmaps != cur->nmaps)
+    else
+        return 0;
+    return 1;
+}
+
+int pt_resume_extend_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
+                              size_t len)
+{
+    return setup_mismatch(old, cur, why, len);
+}
+
+int pt_resume_mismatch(const pt_log_header_t *old, const pt_log_header_t *cur, char *why,
+                       size_t len)
+{
+    if (setup_mismatch(old, cur, why, len))
+        return 1;
+    if (old->nmaps != cur->nmaps)
         snprintf(why, len, "a different grid (%zu param maps; now %zu)", old->nmaps,
                  cur->nmaps);
     else {
@@ -96,4 +114,67 @@ int32_t pt_resume_run(const pt_logfile_t *prev)
             run = 2;
     }
     return run;
+}
+
+/* Two param values as values: strings by their text, numbers (int, float, bool) by number. */
+static int same_value(const pt_value_t *a, const pt_value_t *b)
+{
+    if ((a->type == PT_VAL_STRING) != (b->type == PT_VAL_STRING))
+        return 0;
+    if (a->type == PT_VAL_STRING)
+        return strcmp(a->str != NULL ? a->str : "", b->str != NULL ? b->str : "") == 0;
+    return a->num == b->num || (a->num != a->num && b->num != b->num);
+}
+
+/* Whether the logged map m, run by the pipeline stages[], is the full param set full: each of
+ * the stages' params has full's value in m, or m leaves it out and full has its default; and
+ * m names nothing else. */
+static int same_map(char *const *stages, size_t nstages, const pt_paramlist_t *m,
+                    const pt_paramlist_t *full)
+{
+    size_t named = 0;
+    char key[256], first[64];
+    for (size_t st = 0; st < nstages; st++) {
+        const pt_stage_def_t *d = pt_stage_lookup(stages[st]);
+        if (d == NULL)
+            return 0;
+        for (size_t j = 0; j < d->nparams; j++) {
+            const pt_param_def_t *p = &d->params[j];
+            pt_value_t dv = {p->type, p->def, NULL};
+            const pt_value_t *v, *f;
+            snprintf(key, sizeof key, "%s.%s", d->name, p->name);
+            v = pt_paramlist_get(m, key);
+            f = pt_paramlist_get(full, key);
+            named += v != NULL;
+            if (v == NULL && p->type == PT_VAL_STRING) { /* the first choice */
+                snprintf(first, sizeof first, "%.*s", (int)strcspn(p->choices, "|"),
+                         p->choices);
+                dv.str = first;
+            }
+            if (v == NULL && !p->required) /* a required one has no default */
+                v = &dv;
+            if ((v == NULL) != (f == NULL) || (v != NULL && !same_value(v, f)))
+                return 0;
+        }
+    }
+    return named == m->n;
+}
+
+int pt_resume_map_index(char *const *stages, size_t nstages, const pt_paramlist_t *old,
+                        size_t nold, const pt_paramlist_t *full, size_t nnew, int32_t *from,
+                        char *why, size_t len)
+{
+    for (size_t i = 0; i < nold; i++) {
+        size_t j = 0;
+        while (j < nnew && !same_map(stages, nstages, &old[i], &full[j]))
+            j++;
+        if (j == nnew) {
+            char a[256];
+            pt_paramlist_format(&old[i], a, sizeof a);
+            snprintf(why, len, "param map %zu of the log (%s) is not in the new grid", i, a);
+            return 1;
+        }
+        from[i] = (int32_t)j;
+    }
+    return 0;
 }
