@@ -107,7 +107,7 @@ expect_bad "ragged row in a quoted ; file" "rfc_ragged.csv:3: expected 3 fields,
 expect_bad "quoted non-number" 'rfc_nonnum.csv:3: field 2 ("b"): not a number: "x"' --data "$W/rfc_nonnum.csv" "${R[@]}"
 expect_bad "unterminated quote in the header" "rfc_hdr.csv:1: column 2: unterminated quote" --data "$W/rfc_hdr.csv" "${R[@]}"
 expect_bad "--sep with a LIBSVM file" "a field separator (--sep) applies to CSV; this is LIBSVM" --data "$W/rfc.libsvm" --sep ';' "${R[@]}"
-expect_bad "--sep with --format libsvm" "--sep : applies to CSV, not --format libsvm" --data "$W/rfc.libsvm" --format libsvm --sep tab "${R[@]}"
+expect_bad "--sep with --format libsvm" "--sep: applies to CSV, not --format libsvm" --data "$W/rfc.libsvm" --format libsvm --sep tab "${R[@]}"
 expect_bad "--sep unknown" "--sep :: expected auto, ',', ';', tab or '|'" --data "$W/data.csv" --sep : "${R[@]}"
 
 begin "predict refuses a quoting error with one line, exit 2, no output"

@@ -23,7 +23,7 @@ expect_bad "--missing '' keeps an empty field missing" "empty.csv:4: column b: m
 expect_bad "--missing '': NA is not a number" "na.csv:3: field 2 (\"b\"): not a number: \"na\"" --data "$M/na.csv" "${L[@]}" --missing ''
 expect_bad "--missing a number" "--missing -999: \"-999\" is a number" --data "$M/na.csv" "${L[@]}" --missing -999
 expect_bad "--missing an empty token" "--missing NA,,x: an empty token" --data "$M/na.csv" "${L[@]}" --missing NA,,x
-expect_bad "--missing with --format libsvm" "--missing : applies to CSV, not --format libsvm" --data "$M/na.csv" --format libsvm "${L[@]}" --missing x
+expect_bad "--missing with --format libsvm" "--missing: applies to CSV, not --format libsvm" --data "$M/na.csv" --format libsvm "${L[@]}" --missing x
 expect_bad "--missing a quote" "--missing a\"b: a token with a quote" --data "$M/na.csv" "${L[@]}" --missing 'a"b'
 
 # ignoring the column with a missing value: the run is the one without the column
@@ -45,4 +45,4 @@ if ! pt predict --model "$M/i.model" --data "$M/p_ok.csv" --out "$M/p.csv" 2>"$M
 else ok; fi
 expect_predict_bad "a missing feature value" "p_bad.csv:3: column a: missing value" --model "$M/i.model" --data "$M/p_bad.csv"
 expect_predict_bad "--missing a number" "--missing 0: \"0\" is a number" --model "$M/i.model" --data "$M/p_ok.csv" --missing 0
-expect_predict_bad "--missing with --format libsvm" "--missing : applies to CSV" --model "$M/i.model" --data "$M/p_ok.csv" --format libsvm --missing x
+expect_predict_bad "--missing with --format libsvm" "--missing: applies to CSV" --model "$M/i.model" --data "$M/p_ok.csv" --format libsvm --missing x

@@ -154,7 +154,7 @@ expect_bad "inf as a param" "not a number: \"inf\"" "${LD[@]}" --set "$R=inf"
 expect_bad "trailing text after a param" "not a number: \"1e-2x\"" "${LD[@]}" --set "$R=1e-2x"
 expect_bad "a random bound in hexadecimal" "not a number" "${LD[@]}" --random "$R=uniform:0:0x1" --samples 2
 expect_bad "an option given twice" "--folds 4: given twice" "${LD[@]}" --folds 3 --folds 4
-expect_bad "a flag given twice" "--no-cache : given twice" "${LD[@]}" --no-cache --no-cache
+expect_bad "a flag given twice" "--no-cache: given twice" "${LD[@]}" --no-cache --no-cache
 expect_bad "--folds in hexadecimal" "--folds 0x10" "${LD[@]}" --folds 0x10
 expect_bad "--folds with a blank" "--folds  4" "${LD[@]}" --folds " 4"
 expect_bad "--folds negative" "--folds -3" "${LD[@]}" --folds -3
