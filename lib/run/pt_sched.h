@@ -34,6 +34,11 @@ typedef struct {
      * its lead's job is pending; it runs inside the lead's job (pt_sched_cover), which holds
      * one slot of parallelism for all of them. */
     const int32_t *lead;
+    /* cost[m] (nmaps, read by pt_sched_new only): an estimate of the time of map m's fit
+     * jobs (pt_stage_def_t.cost); the sweep queues its fit jobs longest first (equal costs
+     * in id order), so that the longest do not start last and leave a slot idle at the
+     * end. NULL: id order (the grid's). */
+    const double *cost;
 } pt_sched_config_t;
 
 typedef enum {
@@ -88,8 +93,8 @@ void pt_sched_restore(pt_sched_t *s, size_t map, size_t fold, pt_sched_state_t s
 size_t pt_sched_fits_pending(const pt_sched_t *s);
 size_t pt_sched_fits_failed(const pt_sched_t *s);
 
-/* Queues every stats job, every bins job, then every pending fit job (in id order): the
- * sweep. */
+/* Queues every stats job, every bins job, then every pending fit job (by cost, largest
+ * first, else in id order): the sweep. */
 void pt_sched_queue_sweep(pt_sched_t *s);
 /* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
  * when map is out of range or the refit is queued or running already. */
