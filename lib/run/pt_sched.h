@@ -6,7 +6,8 @@
  * pipelines, pt_codes.h), one fit job per (param map, fold), and the refit of the best map
  * on all rows. Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
  * next, then the stats jobs, then the bins jobs; they are the ids the worker protocol
- * carries. Queued jobs wait in one FIFO; a job whose worker died goes back to its front (it
+ * carries. Queued jobs wait in one FIFO (a sweep's fit jobs enter it longest first when the
+ * configuration gives each map a cost); a job whose worker died goes back to its front (it
  * had waited its turn). No fit or refit is handed out while a stats or bins job is queued or
  * running (the fits read what they compute), and at most `parallelism` jobs are outstanding
  * at once.
