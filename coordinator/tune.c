@@ -976,11 +976,33 @@ static int make_race(sweep_t *s, char *err)
     return 0;
 }
 
+/* Each map's estimated fit time (the last stage's cost op) into an owned array for the
+ * scheduler's longest-first order; *out stays NULL when the stage has none (grid order).
+ * 0 or -ENOMEM. */
+static int plan_costs(sweep_t *s, double **out)
+{
+    const pt_stage_def_t *d =
+        pt_stage_lookup(pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1));
+    size_t n = s->nfolds > 1 ? s->ds->rows - s->ds->rows / s->nfolds : s->ds->rows;
+    *out = NULL;
+    if (d == NULL || d->cost == NULL)
+        return 0;
+    if ((*out = malloc(s->nmaps * sizeof **out + 1)) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->nmaps; i++) {
+        pt_stage_fit_t fs = {.def = d, .params = s->full[i]}; /* borrows the params */
+        double c = d->cost(&fs, n, s->ds->features);
+        (*out)[i] = c >= 0 && c <= HUGE_VAL ? c : 1;
+    }
+    return 0;
+}
+
 /* The param maps, the results and the scheduler's jobs; the log header of this sweep. */
 static int make_jobs(sweep_t *s, char *err)
 {
     pt_sched_config_t sc;
     int rc;
+    double *cost = NULL;
     s->nmaps = pt_spec_nmaps(s->spec);
     s->maps = calloc(s->nmaps, sizeof *s->maps);
     s->full = calloc(s->nmaps, sizeof *s->full);
@@ -990,10 +1012,12 @@ static int make_jobs(sweep_t *s, char *err)
     for (size_t i = 0; i < s->nmaps; i++)
         if (pt_spec_map(s->spec, i, &s->maps[i]) != 0 || pt_spec_full(s->spec, i, &s->full[i]) != 0)
             goto nomem;
-    if (plan_codes(s) != 0 || plan_leads(s) != 0)
+    if (plan_codes(s) != 0 || plan_leads(s) != 0 || plan_costs(s, &cost) != 0)
         goto nomem;
-    if (s->o->race && (rc = make_race(s, err)) != 0)
+    if (s->o->race && (rc = make_race(s, err)) != 0) {
+        free(cost);
         return rc;
+    }
     memset(&sc, 0, sizeof sc);
     sc.nmaps = s->nmaps;
     sc.nfolds = s->nfolds;
@@ -1002,9 +1026,13 @@ static int make_jobs(sweep_t *s, char *err)
     sc.bins_map = s->bins_map;
     sc.bins_fold = s->bins_fold;
     sc.lead = s->lead;
+    sc.cost = cost;
     sc.parallelism = (size_t)s->o->parallelism;
     sc.max_retries = s->o->max_retries;
-    if ((s->sched = pt_sched_new(&sc)) == NULL)
+    s->sched = pt_sched_new(&sc);
+    free(cost);
+    cost = NULL;
+    if (s->sched == NULL)
         goto nomem;
     pt_sched_set_fold_major(s->sched, s->race != NULL);
     s->fp = pt_dataset_fingerprint(s->ds);

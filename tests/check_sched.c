@@ -7,7 +7,7 @@
 
 static pt_sched_t *make(size_t nmaps, size_t nfolds, size_t nstats, size_t par, long retries)
 {
-    pt_sched_config_t c = {nmaps, nfolds, nstats, par, retries, 0, NULL, NULL, NULL};
+    pt_sched_config_t c = {nmaps, nfolds, nstats, par, retries, 0, NULL, NULL, NULL, NULL};
     pt_sched_t *s = pt_sched_new(&c);
     ck_assert_ptr_nonnull(s);
     return s;
@@ -60,6 +60,37 @@ START_TEST(fifo_order_and_resume)
     ck_assert_int_eq(pt_sched_job(s, 3)->state, PT_SCHED_FAILED);
     ck_assert_int_eq(pt_sched_next(s), -1);
     ck_assert_uint_eq(pt_sched_running(s), 0);
+    ck_assert_uint_eq(pt_sched_fits_pending(s), 0);
+    pt_sched_destroy(&s);
+}
+END_TEST
+
+START_TEST(longest_first)
+{
+    /* maps 1 and 2 cost the most (equal: grid order between them), map 0 the least */
+    const double cost[3] = {1, 5, 5};
+    pt_sched_config_t c = {3, 2, 1, 1, 1, 0, NULL, NULL, NULL, cost};
+    pt_sched_t *s = pt_sched_new(&c);
+    long order[6] = {2, 3, 4, 5, 0, 1}, id;
+    ck_assert_ptr_nonnull(s);
+    pt_sched_restore(s, 1, 1, PT_SCHED_DONE, 1);
+    pt_sched_queue_sweep(s);
+    /* the stats job first, and the fits wait for it */
+    id = pt_sched_next(s);
+    ck_assert_int_eq(id, pt_sched_stats_id(s, 0));
+    pt_sched_finish(s, id, 1);
+    for (size_t i = 0, k = 0; i < 5; i++, k++) {
+        if (order[k] == 3) /* done already (--resume) */
+            k++;
+        id = pt_sched_next(s);
+        ck_assert_int_eq(id, order[k]);
+        if (i == 0) { /* a worker death: the retry still goes first */
+            ck_assert_int_eq(pt_sched_lost(s, id, 0, 0), PT_LOST_RETRY);
+            ck_assert_int_eq(pt_sched_next(s), id);
+        }
+        pt_sched_finish(s, id, 1);
+    }
+    ck_assert_int_eq(pt_sched_next(s), -1);
     ck_assert_uint_eq(pt_sched_fits_pending(s), 0);
     pt_sched_destroy(&s);
 }
@@ -161,7 +192,7 @@ END_TEST
 START_TEST(bins_jobs_come_before_the_fits)
 {
     int32_t map[2] = {1, 0}, fold[2] = {0, 1};
-    pt_sched_config_t c = {2, 2, 1, 4, 0, 2, map, fold, NULL};
+    pt_sched_config_t c = {2, 2, 1, 4, 0, 2, map, fold, NULL, NULL};
     pt_sched_t *s = pt_sched_new(&c);
     long st, b0, b1;
     ck_assert_ptr_nonnull(s);
@@ -191,7 +222,7 @@ START_TEST(numtrees_sharing)
 {
     /* maps 0 and 2 are led by map 1 (the largest numTrees), map 3 leads itself */
     int32_t lead[4] = {1, 1, 1, 3};
-    pt_sched_config_t c = {4, 2, 0, 2, 1, 0, NULL, NULL, lead};
+    pt_sched_config_t c = {4, 2, 0, 2, 1, 0, NULL, NULL, lead, NULL};
     pt_sched_t *s = pt_sched_new(&c);
     long cov[4], id;
     ck_assert_ptr_nonnull(s);
@@ -267,7 +298,7 @@ END_TEST
 
 START_TEST(oof_jobs_use_the_refit_slot)
 {
-    pt_sched_config_t c = {3, 2, 0, 2, 0, 0, NULL, NULL, NULL};
+    pt_sched_config_t c = {3, 2, 0, 2, 0, 0, NULL, NULL, NULL, NULL};
     pt_sched_t *s = pt_sched_new(&c);
     long id;
     ck_assert_ptr_nonnull(s);
@@ -299,6 +330,7 @@ Suite *suite_sched(void)
     tcase_add_test(tc, ids_and_kinds);
     tcase_add_test(tc, fifo_order_and_resume);
     tcase_add_test(tc, retries_go_to_the_front);
+    tcase_add_test(tc, longest_first);
     tcase_add_test(tc, fits_wait_for_stats);
     tcase_add_test(tc, outstanding_bound_and_refit);
     tcase_add_test(tc, bins_jobs_come_before_the_fits);

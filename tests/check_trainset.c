@@ -159,7 +159,7 @@ static void moments_same(const pt_moments_t *a, const pt_moments_t *b)
 static pt_trainset_cache_t *cache(const fixture_t *f, pt_stats_t *stats, int keep)
 {
     char err[PT_ERRLEN];
-    pt_trainset_opts_t o = {keep, 0, PT_EVAL_REGRESSION, PT_METRIC_RMSE, 0};
+    pt_trainset_opts_t o = {.keep = keep, .nclasses = 0, .ev = PT_EVAL_REGRESSION, .metric = PT_METRIC_RMSE};
     pt_trainset_cache_t *c = pt_trainset_cache_new(f->img, stats, &o, err);
     ck_assert_msg(c != NULL, "%s", err);
     return c;
@@ -348,7 +348,7 @@ START_TEST(publish_and_refusals)
     int sfd = -1, sfd2 = -1;
     pt_stats_t *stats, *other;
     pt_trainset_cache_t *c;
-    pt_trainset_opts_t o = {1, 0, PT_EVAL_REGRESSION, PT_METRIC_RMSE, 0};
+    pt_trainset_opts_t o = {.keep = 1, .nclasses = 0, .ev = PT_EVAL_REGRESSION, .metric = PT_METRIC_RMSE};
     pt_moments_t view;
 
     fixture_init(&f, PT_IMAGE_CV);
@@ -466,7 +466,7 @@ START_TEST(classifier_evaluator_needs_a_classifier)
     char err[PT_ERRLEN];
     char *stages[] = {"linearRegression"};
     pt_paramlist_t params = {0, NULL};
-    pt_trainset_opts_t o = {1, 2, PT_EVAL_BINARY, PT_METRIC_AUC_ROC, 0};
+    pt_trainset_opts_t o = {.keep = 1, .nclasses = 2, .ev = PT_EVAL_BINARY, .metric = PT_METRIC_AUC_ROC};
     pt_trainset_cache_t *c;
     pt_trainset_t ts;
     pt_fitted_t *fit;
@@ -530,7 +530,7 @@ START_TEST(weighted_sets)
     int sfd = -1, sfd1 = -1, all[B] = {1, 1, 1, 1};
     pt_stats_t *stats, *one;
     pt_trainset_cache_t *c[3];
-    pt_trainset_opts_t o = {1, 0, PT_EVAL_REGRESSION, PT_METRIC_RMSE, 0};
+    pt_trainset_opts_t o = {.keep = 1, .nclasses = 0, .ev = PT_EVAL_REGRESSION, .metric = PT_METRIC_RMSE};
     pt_trainset_t ts[3];
     pt_moments_t *want;
 

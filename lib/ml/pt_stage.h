@@ -181,6 +181,12 @@ struct pt_stage_def {
      * histograms. A double: it may exceed any size_t, and is known before anything is
      * allocated. NULL: a few vectors of p, counted as nothing. */
     double (*work_bytes)(const pt_stage_fit_t *st, size_t p);
+    /* An estimate of the fit's time on n training rows of p input features (its params in
+     * st->params; any unit, the same for every map of a spec): the sweep hands out the fit
+     * jobs whose last stage estimates more first, so that the longest ones do not start
+     * last (the trees: trees x the levels' histogram passes and split searches). Only its
+     * order matters; it decides nothing else. NULL: every map costs the same (grid order). */
+    double (*cost)(const pt_stage_fit_t *st, size_t n, size_t p);
 };
 
 /* work_bytes of a stage that solves a dense p x p system (pca's eigenvectors,
@@ -315,7 +321,7 @@ size_t pt_stage_strindex_order(const double *count, size_t n, int order, uint32_
  * (pt_stage_gbt.c): fit (a stage with stepSize boosts, pt_gbt.h; else a forest), free,
  * pack / unpack (the layout, featureImportances, then "forest" or "gbt"), predict,
  * use_trees, set_threads, work_bytes (the histograms of a level's nodes and the split
- * thresholds), as the descriptor fields above say; check: the tree params
+ * thresholds), cost (trees x the time of one tree), as the descriptor fields above say; check: the tree params
  * together (minWeightFractionPerNode, subsamplingRate, featureSubsetStrategy, thresholds). */
 int pt_stage_trees_fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err);
 void pt_stage_trees_free(void *state);
@@ -328,9 +334,10 @@ void pt_stage_trees_set_threads(pt_stage_fit_t *st, int threads);
 int pt_stage_trees_importances(const pt_stage_fit_t *st, double *imp);
 int pt_stage_trees_check(const pt_stage_fit_t *st, char *err);
 double pt_stage_trees_work(const pt_stage_fit_t *st, size_t p);
+double pt_stage_trees_cost(const pt_stage_fit_t *st, size_t n, size_t p);
 #define PT_STAGE_TREE_OPS                                                                     \
     .fit = pt_stage_trees_fit, .free = pt_stage_trees_free, .npack = 8,                      \
-    .work_bytes = pt_stage_trees_work,                                                       \
+    .work_bytes = pt_stage_trees_work, .cost = pt_stage_trees_cost,                          \
     .pack = pt_stage_trees_pack, .unpack = pt_stage_trees_unpack,                            \
     .predict = pt_stage_trees_predict, .use_trees = pt_stage_trees_use,                      \
     .set_threads = pt_stage_trees_set_threads, .importances = pt_stage_trees_importances

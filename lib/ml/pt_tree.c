@@ -266,6 +266,42 @@ static void cum_total(const double *h, size_t n, size_t nc, const uint32_t *ord,
     }
 }
 
+/* feature_best's search of a continuous feature with regression cells [W, sum wy, sum wy^2,
+ * n] (boosting's and the regressors' trees): the same operations in the same order as
+ * cum_total, candidate and split_gain (so the same gains to the bit), without their loops
+ * over the cell and the calls, over ns splits of h's nb bins. */
+static void reg_best(const struct pt_tree_ws *ws, const double *h, size_t nb, size_t ns,
+                     double imp, double *bg, int32_t *bs)
+{
+    double T0 = 0, T1 = 0, T2 = 0, T3 = 0, L0 = 0, L1 = 0, L2 = 0, L3 = 0;
+    double mi = ws->cfg.min_instances, mw = ws->cfg.min_weight, mg = ws->cfg.min_info_gain;
+    for (size_t b = 0; b < nb; b++) {
+        T0 += h[4 * b];
+        T1 += h[4 * b + 1];
+        T2 += h[4 * b + 2];
+        T3 += h[4 * b + 3];
+    }
+    for (size_t s = 0; s < ns; s++) {
+        L0 += h[4 * s];
+        L1 += h[4 * s + 1];
+        L2 += h[4 * s + 2];
+        L3 += h[4 * s + 3];
+        double R0 = T0 - L0, R1 = T1 - L1, R2 = T2 - L2, R3 = T3 - L3, g = -DBL_MAX;
+        if (!(L3 < mi || R3 < mi) && !(L0 < mw || R0 < mw)) {
+            double W = L0 + R0;
+            double il = L0 == 0 ? 0 : (L2 - L1 * L1 / L0) / L0;
+            double ir = R0 == 0 ? 0 : (R2 - R1 * R1 / R0) / R0;
+            g = imp - L0 / W * il - R0 / W * ir;
+            if (g < mg)
+                g = -DBL_MAX;
+        }
+        if (g > *bg) {
+            *bg = g;
+            *bs = (int32_t)s;
+        }
+    }
+}
+
 /* Searches feature f of a node for its best split, as Spark's binsToBestSplit: histogram
  * h of the feature, the node's impurity imp and its row total P (used by unordered
  * features); the right side of a continuous or ordered split is the feature's cumulative
@@ -281,7 +317,9 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *P, 
     double *L = t->left, bg = -INFINITY, *T = t->total;
     int32_t bs = -1;
     memset(L, 0, nc * sizeof *L);
-    if (ns > 0 && f < ws->p_num) {
+    if (ns > 0 && f < ws->p_num && ws->K == 0 && want < 0) {
+        reg_best(ws, h, ws->d->bins->nbins[f], ns, imp, &bg, &bs);
+    } else if (ns > 0 && f < ws->p_num) {
         cum_total(h, ws->d->bins->nbins[f], nc, NULL, T);
         for (size_t s = 0; s < ns; s++) {
             for (size_t i = 0; i < nc; i++)

@@ -17,6 +17,7 @@ struct pt_sched {
                            * sharing), itself when none; NULL: no sharing */
     long *cover;          /* nfits: the lead fit job running this one, or -1 */
     int fold_major;       /* pt_sched_set_fold_major */
+    double *cost;         /* nmaps: the estimated time of a map's fit jobs; NULL: none */
     long queue[];         /* a ring of njobs ids (a job is queued at most once); the jobs
                              follow it: one allocation holds the scheduler */
 };
@@ -71,6 +72,14 @@ pt_sched_t *pt_sched_new(const pt_sched_config_t *cfg)
             s->cover[j] = -1;
         s->cfg.lead = NULL;
     }
+    if (cfg->cost != NULL) {
+        if ((s->cost = malloc(cfg->nmaps * sizeof *s->cost + 1)) == NULL) {
+            pt_sched_destroy(&s);
+            return NULL;
+        }
+        memcpy(s->cost, cfg->cost, cfg->nmaps * sizeof *s->cost);
+        s->cfg.cost = NULL;
+    }
     return s;
 }
 
@@ -79,6 +88,7 @@ void pt_sched_destroy(pt_sched_t **s)
     if (s != NULL && *s != NULL) {
         free((*s)->lead);
         free((*s)->cover);
+        free((*s)->cost);
         free(*s);
         *s = NULL;
     }
@@ -185,12 +195,47 @@ static void push(pt_sched_t *s, long id, int front)
         s->stats_waiting++;
 }
 
+/* A queued fit job and its cost, for ordering. */
+typedef struct {
+    double cost;
+    long id;
+} ranked_t;
+
+/* qsort order: a larger cost first, else a smaller id (so equal costs keep the grid's). */
+static int by_cost(const void *pa, const void *pb)
+{
+    const ranked_t *a = pa, *b = pb;
+    if (a->cost != b->cost)
+        return a->cost > b->cost ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* Reorders the queue's entries from first on (fit jobs) longest first. Without memory for
+ * the ordering they stay in id order (the sweep runs the same, only its tail is longer). */
+static void order_by_cost(pt_sched_t *s, size_t first)
+{
+    size_t n = s->qlen - first;
+    ranked_t *r = malloc(n * sizeof *r + 1);
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        r[i].id = s->queue[(s->qhead + first + i) % s->njobs];
+        r[i].cost = s->cost[s->jobs[r[i].id].map];
+    }
+    qsort(r, n, sizeof *r, by_cost);
+    for (size_t i = 0; i < n; i++)
+        s->queue[(s->qhead + first + i) % s->njobs] = r[i].id;
+    free(r);
+}
+
 void pt_sched_queue_sweep(pt_sched_t *s)
 {
+    size_t first;
     for (size_t b = 0; b < s->cfg.nstats; b++)
         push(s, pt_sched_stats_id(s, b), 0);
     for (size_t b = 0; b < s->cfg.nbins; b++)
         push(s, pt_sched_bins_id(s, b), 0);
+    first = s->qlen;
     for (size_t k = 0; k < s->nfits; k++) {
         /* fold-major: the k-th job is map k % nmaps on fold k / nmaps */
         size_t j = s->fold_major ? (size_t)pt_sched_fit_id(s, k % s->cfg.nmaps,
@@ -199,6 +244,9 @@ void pt_sched_queue_sweep(pt_sched_t *s)
         if (s->jobs[j].state == PT_SCHED_PENDING && !covered(s, j))
             push(s, (long)j, 0);
     }
+    /* longest first, unless --race asked for fold-major order (evidence on every map early) */
+    if (s->cost != NULL && !s->fold_major && s->qlen > first + 1)
+        order_by_cost(s, first);
 }
 
 void pt_sched_set_fold_major(pt_sched_t *s, int on)

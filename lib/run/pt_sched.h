@@ -6,7 +6,8 @@
  * pipelines, pt_codes.h), one fit job per (param map, fold), and the refit of the best map
  * on all rows (its slot also serves the oof jobs of tune --oof, one at a time). Job ids are fixed: fit jobs 0 .. nmaps x nfolds - 1 (map-major), the refit
  * next, then the stats jobs, then the bins jobs; they are the ids the worker protocol
- * carries. Queued jobs wait in one FIFO; a job whose worker died goes back to its front (it
+ * carries. Queued jobs wait in one FIFO (a sweep's fit jobs enter it longest first when the
+ * configuration gives each map a cost); a job whose worker died goes back to its front (it
  * had waited its turn). No fit or refit is handed out while a stats or bins job is queued or
  * running (the fits read what they compute), and at most `parallelism` jobs are outstanding
  * at once.
@@ -34,6 +35,11 @@ typedef struct {
      * its lead's job is pending; it runs inside the lead's job (pt_sched_cover), which holds
      * one slot of parallelism for all of them. */
     const int32_t *lead;
+    /* cost[m] (nmaps, read by pt_sched_new only): an estimate of the time of map m's fit
+     * jobs (pt_stage_def_t.cost); the sweep queues its fit jobs longest first (equal costs
+     * in id order), so that the longest do not start last and leave a slot idle at the
+     * end. NULL: id order (the grid's). */
+    const double *cost;
 } pt_sched_config_t;
 
 typedef enum {
@@ -88,8 +94,8 @@ void pt_sched_restore(pt_sched_t *s, size_t map, size_t fold, pt_sched_state_t s
 size_t pt_sched_fits_pending(const pt_sched_t *s);
 size_t pt_sched_fits_failed(const pt_sched_t *s);
 
-/* Queues every stats job, every bins job, then every pending fit job (in id order): the
- * sweep. */
+/* Queues every stats job, every bins job, then every pending fit job (by cost, largest
+ * first, else in id order): the sweep. */
 void pt_sched_queue_sweep(pt_sched_t *s);
 /* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
  * when map is out of range or the refit is queued or running already. */
