@@ -927,7 +927,7 @@ static int read_extend(const msgpack_object *o, pt_logfile_t *lf, char *why)
     const msgpack_object *a, *f;
     pt_paramlist_t *maps = NULL;
     int32_t *from = NULL;
-    size_t n = 0;
+    size_t n = 0, nfrom = 0;
     int64_t x;
     int rc = -EBADMSG;
 
@@ -942,8 +942,7 @@ static int read_extend(const msgpack_object *o, pt_logfile_t *lf, char *why)
     if (pt_msgpack_map_get(o, "run") != NULL &&
         (rc = pt_msgpack_get_int(o, "run", 1, INT32_MAX, &x, why)) != 0)
         return rc;
-    if ((maps = calloc(a->via.array.size, sizeof *maps)) == NULL ||
-        (from = calloc(f->via.array.size + 1, sizeof *from)) == NULL) {
+    if ((maps = calloc(a->via.array.size, sizeof *maps)) == NULL) {
         rc = -ENOMEM;
         goto out;
     }
@@ -955,14 +954,8 @@ static int read_extend(const msgpack_object *o, pt_logfile_t *lf, char *why)
             goto out;
         }
     }
-    for (uint32_t i = 0; i < f->via.array.size; i++) {
-        char what[64];
-        snprintf(what, sizeof what, "field 'from_index'[%u]", (unsigned)i);
-        if ((rc = pt_msgpack_to_int(&f->via.array.ptr[i], what, 0, (int64_t)n - 1, &x,
-                                    why)) != 0)
-            goto out;
-        from[i] = (int32_t)x;
-    }
+    if ((rc = get_ints(o, "from_index", 0, (int64_t)n - 1, &from, &nfrom, why)) != 0)
+        goto out;
     for (size_t r = 0; r < lf->nresults; r++)
         lf->results[r].param_index = from[lf->results[r].param_index];
     for (size_t i = 0; i < h->nmaps; i++)
