@@ -349,8 +349,6 @@ static int budget_opt(opts_t *o, const char *arg)
     if (mul == 0 || pt_parse_double(num, &d) != 0 || !(d > 0) || d * mul > 1e9)
         return pt_bad_opt("--time-budget", arg, "must be a duration > 0 with a unit: s, m or h "
                           "(e.g. 90s, 2m, 1.5h)");
-    if (o->time_budget > 0)
-        return pt_bad_opt("--time-budget", arg, "given twice");
     o->time_budget = d * mul;
     return 0;
 }
@@ -361,8 +359,6 @@ static int race_min_opt(opts_t *o, const char *arg)
     long v;
     if (pt_parse_long(arg, &v) != 0 || v < 2 || v > 1000000)
         return pt_bad_opt("--race-min-folds", arg, "must be an integer >= 2 (and <= the folds)");
-    if (o->race_min_folds > 0)
-        return pt_bad_opt("--race-min-folds", arg, "given twice");
     o->race_min_folds = v;
     return 0;
 }
