@@ -79,6 +79,11 @@ static void tune_usage(FILE *f)
         "  --race                 drop the remaining folds of maps that lost (paired\n"
         "                         t-test against the leader, p < 0.01; README, Racing)\n"
         "  --race-min-folds N     folds a map has done before it is judged (default 2)\n"
+        "  --search grid|halving  every map on every row, or successive halving (as\n"
+        "                         HalvingGridSearchCV; README, Successive halving)\n"
+        "  --halving-factor N     keep the best 1/N of a rung's maps (default 3)\n"
+        "  --min-resources N|exhaust  the first rung's resource (default exhaust)\n"
+        "  --resource rows|maxIter|numTrees  what a rung grows (default rows)\n"
         "  --resume               finish the sweep recorded in --log\n"
         "  --extend               run this (larger) grid on top of the sweep in --log:\n"
         "                         reuse its results, fit only the new (map, fold) jobs\n"
@@ -203,7 +208,9 @@ enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
 /* --select, --refit-metric */
 enum { O_SELECT = O_DATA + 120, O_REFIT_METRIC };
 enum { O_EXTEND = O_DATA + 124 }; /* --extend */
-#define O_END (O_DATA + 128)
+/* --search, --halving-factor, --min-resources, --resource (successive halving) */
+enum { O_SEARCH = O_DATA + 128, O_HFACTOR, O_MINRES, O_RESOURCE };
+#define O_END (O_DATA + 132)
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -257,6 +264,10 @@ static const struct option long_opts[] = {
     {"keep", required_argument, NULL, O_KEEP},
     {"select", required_argument, NULL, O_SELECT},
     {"refit-metric", required_argument, NULL, O_REFIT_METRIC},
+    {"search", required_argument, NULL, O_SEARCH},
+    {"halving-factor", required_argument, NULL, O_HFACTOR},
+    {"min-resources", required_argument, NULL, O_MINRES},
+    {"resource", required_argument, NULL, O_RESOURCE},
     {NULL, 0, NULL, 0}};
 
 /* The integer options: each a range and the line that refuses a value outside it. */
@@ -280,6 +291,8 @@ static const struct {
      "numBins must be an integer >= 0"},
     {O_MAXFITS, "--max-fits", 1, 1000000000000L, offsetof(opts_t, max_fits),
      "must be an integer in [1, 10^12]"},
+    {O_HFACTOR, "--halving-factor", 2, 1000000, offsetof(opts_t, halving_factor),
+     "must be an integer in [2, 1000000]"},
 };
 
 /* Sets an integer option of the table. Returns 1 when c is not one, 0 when set, or
@@ -363,6 +376,35 @@ static int race_min_opt(opts_t *o, const char *arg)
     return 0;
 }
 
+/* --search grid|halving, --min-resources N|exhaust, --resource rows|maxIter|numTrees. 1 when
+ * c is none of them, else as value_opt. */
+static int halving_opt(opts_t *o, int c, const char *arg)
+{
+    long v;
+    switch (c) {
+    case O_SEARCH:
+        if (strcmp(arg, "grid") != 0 && strcmp(arg, "halving") != 0)
+            return pt_bad_opt("--search", arg, "expected grid or halving");
+        o->halving = strcmp(arg, "halving") == 0;
+        return 0;
+    case O_MINRES:
+        if (strcmp(arg, "exhaust") == 0)
+            return 0;
+        if (pt_parse_long(arg, &v) != 0 || v < 1 || v > 1000000000000L)
+            return pt_bad_opt("--min-resources", arg, "expected an integer >= 1 or exhaust");
+        o->min_resources = v;
+        return 0;
+    case O_RESOURCE:
+        if (strcmp(arg, "rows") != 0 && strcmp(arg, "maxIter") != 0 &&
+            strcmp(arg, "numTrees") != 0)
+            return pt_bad_opt("--resource", arg, "expected rows, maxIter or numTrees");
+        o->resource = arg;
+        return 0;
+    default:
+        return 1;
+    }
+}
+
 /* The options that take a value needing more than a range check. */
 static int value_opt(opts_t *o, int c, const char *arg)
 {
@@ -443,6 +485,10 @@ static int value_opt(opts_t *o, int c, const char *arg)
         if (pt_csv_parse_sep(arg, &o->sep) != 0)
             return pt_bad_opt("--sep", arg, "expected auto, ',', ';', tab or '|'");
         return 0;
+    case O_SEARCH:
+    case O_MINRES:
+    case O_RESOURCE:
+        return halving_opt(o, c, arg);
     default:
         return int_opt(o, c, arg);
     }
@@ -501,9 +547,31 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
     return 0;
 }
 
+/* --search halving with the other options: what it cannot be combined with. */
+static int check_halving(const opts_t *o)
+{
+    const char *opt = o->halving_factor > 0 ? "--halving-factor"
+                      : o->min_resources > 0 ? "--min-resources"
+                      : o->resource != NULL ? "--resource" : NULL;
+    if (!o->halving)
+        return opt != NULL ? pt_bad_opt(opt, NULL, "applies to --search halving only") : 0;
+    if (o->race)
+        return pt_bad_opt("--search", "halving", "and --race contradict each other (give one: "
+                          "both drop maps early)");
+    if (o->extend)
+        return pt_bad_opt("--search", "halving", "cannot --extend a sweep (a rung's maps "
+                          "depend on every map of the rung before)");
+    if (o->time_budget > 0)
+        return pt_bad_opt("--search", "halving", "and --time-budget: not supported together");
+    if (o->select_one_se)
+        return pt_bad_opt("--select", "one-se", "applies to a grid sweep, not --search halving");
+    return 0;
+}
+
 /* The checks of options taken together, once all are read. */
 static int check_combination(const opts_t *o)
 {
+    int rc;
     if (o->data == NULL)
         return pt_bad_opt("--data", NULL, "is required");
     if (o->pipeline == NULL)
@@ -563,6 +631,8 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--keep", NULL, "applies to --oof only");
     if (o->keep != NULL && o->categorical != NULL)
         return pt_bad_opt("--keep", NULL, "is not supported with --categorical yet");
+    if ((rc = check_halving(o)) != 0)
+        return rc;
     if ((o->oof != NULL || o->fold_models != NULL) && o->validator == PT_VALIDATOR_TVS)
         return pt_bad_opt(o->oof != NULL ? "--oof" : "--keep-fold-models", NULL,
                           "needs --validator cv (a train-validation split has one model, "

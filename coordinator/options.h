@@ -47,6 +47,10 @@ typedef struct {
     double time_budget;             /* --time-budget seconds; 0: none */
     int race;                       /* --race: prune maps that lost (pt_race.h) */
     long race_min_folds;            /* --race-min-folds: folds done before a map is judged */
+    int halving;                    /* --search halving (0: grid, every map on every row) */
+    long halving_factor;            /* --halving-factor (default 3) */
+    long long min_resources;        /* --min-resources N; 0: exhaust (the default) */
+    const char *resource;           /* --resource rows|maxIter|numTrees; NULL: rows */
     const char *oof;                /* --oof FILE: out-of-fold predictions; NULL: none */
     int oof_all;                    /* --oof-all: of every map, not only the best */
     const char **keep;              /* --keep: columns copied into the --oof file */

@@ -95,6 +95,36 @@ static void race(pt_sweep_t *s)
     }
 }
 
+/* --search halving: once a rung's jobs are all finished, its best maps' jobs on the next
+ * rung are queued. 0 or -ENOMEM. */
+static int halving(pt_sweep_t *s)
+{
+    size_t before = pt_halving_rung(s->cfg.halving);
+    long n = pt_halving_advance(s->cfg.halving, s->cfg.results, s->sched);
+    size_t r = pt_halving_rung(s->cfg.halving);
+    if (n < 0)
+        return -ENOMEM;
+    if (r != before)
+        pt_report_note(&s->rep, "halving: rung %zu: %zu param maps on %lld (%zu fits)", r,
+                       pt_halving_get_plan(s->cfg.halving)->candidates[r],
+                       pt_halving_get_plan(s->cfg.halving)->resources[r], (size_t)n);
+    return 0;
+}
+
+/* A result record's map for rung map `map`: the param map's index, and with --search halving
+ * its rung and the rung's resource. */
+static void result_map(const pt_sweep_t *s, int32_t map, pt_log_result_t *r)
+{
+    size_t nc;
+    r->param_index = map;
+    if (s->cfg.halving == NULL)
+        return;
+    nc = pt_halving_ncand(s->cfg.halving);
+    r->param_index = (int32_t)((size_t)map % nc);
+    r->rung = (int32_t)((size_t)map / nc);
+    r->resource = pt_halving_get_plan(s->cfg.halving)->resources[r->rung];
+}
+
 /* --metric a,b,c: every metric of result r (metric, the refit one, and the answer's others)
  * in --metric's order into vals (r->metrics points there); an answer short of them leaves
  * NaN. */
@@ -145,7 +175,7 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
     if (s->cfg.log != NULL) {
         pt_log_result_t r;
         memset(&r, 0, sizeof r);
-        r.param_index = jb->map;
+        result_map(s, jb->map, &r);
         r.fold = jb->fold;
         r.params = (pt_paramlist_t *)&s->cfg.maps[jb->map];
         r.metric = ok ? metric : NAN;
@@ -169,6 +199,10 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
                        reason);
     if (ok && s->cfg.race != NULL)
         race(s);
+    if (s->cfg.halving != NULL && halving(s) != 0) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
     return 0;
 }
 
@@ -248,6 +282,9 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
     else if (jb->kind == PT_JOB_FIT && s->cfg.tree_threads &&
              (long)pt_sched_queued(s->sched) + 1 < s->cfg.parallelism)
         refit_threads(&s->cfg, &m, (long)pt_sched_queued(s->sched) + 1);
+    if (jb->kind == PT_JOB_FIT && s->cfg.halving != NULL) /* its rung's rows (borrowed) */
+        m.prefix = (int32_t *)pt_halving_prefix(s->cfg.halving, (size_t)jb->map /
+                                                pt_halving_ncand(s->cfg.halving), &m.nprefix);
     if (jb->kind == PT_JOB_FIT && shared_pairs(s, id, &m) != 0) {
         free(m.stages);
         return -ENOMEM;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pt_halving.h"
 #include "pt_log.h"
 #include "pt_params.h"
 #include "pt_race.h"
@@ -50,6 +51,9 @@ typedef struct {
                                      * (the running ones get GRACE_SECONDS, then are killed
                                      * and left for --resume); 0: none */
     pt_race_t *race;                /* --race: the rule that prunes maps (borrowed); NULL */
+    pt_halving_t *halving;          /* --search halving (borrowed); NULL. The scheduler's maps,
+                                     * maps, full and results are then the rung maps (rung r of
+                                     * map m is r x ncand + m, pt_halving.h) */
     /* what the jobs are and where their results go (borrowed) */
     const pt_spec_t *spec;
     const pt_paramlist_t *maps, *full; /* per map: as logged; every param (sent in jobs) */

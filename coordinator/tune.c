@@ -36,6 +36,7 @@
 #include "pt_eval.h"
 #include "pt_exit.h"
 #include "pt_file.h"
+#include "pt_halving.h"
 #include "pt_image.h"
 #include "pt_limits.h"
 #include "pt_log.h"
@@ -109,6 +110,12 @@ typedef struct {
     pt_results_t *results;
     pt_sched_t *sched;
     pt_race_t *race;               /* --race: the rule that prunes maps; NULL */
+    pt_halving_t *halving;         /* --search halving; NULL. The scheduler then runs rung
+                                    * maps (rung r of map m is r x nmaps + m), with vmaps and
+                                    * vfull (shallow copies of maps and full) and vresults;
+                                    * results gets each map's cells at its last rung (pick) */
+    pt_paramlist_t *vmaps, *vfull;
+    pt_results_t *vresults;
     pt_sweep_t *sweep;
     size_t total_to_run;
     double *avg, *sd;
@@ -196,6 +203,12 @@ static int make_header(const sweep_t *s, const pt_dataset_t *ds, uint64_t fp,
     h->threads_per_job = (int)o->threads;
     h->param_maps = s->maps;
     h->nmaps = s->nmaps;
+    if (o->halving) {
+        h->search = "halving";
+        h->halving_factor = o->halving_factor > 0 ? o->halving_factor : 3;
+        h->halving_min = o->min_resources;
+        h->halving_resource = (char *)(o->resource != NULL ? o->resource : "rows");
+    }
     return header_categories(ds, h);
 }
 
@@ -997,6 +1010,62 @@ static int plan_costs(sweep_t *s, double **out)
     return 0;
 }
 
+/* --search halving: the plan over the image's fold blocks (pt_halving.h; rows are the
+ * resource), the rung maps the scheduler runs (rung r of map m is r x nmaps + m: shallow
+ * copies of maps and full) and their results. Prefix sharing and the shared codes are off:
+ * a rung reads a prefix of each block, which a fold's codes do not describe, and each rung
+ * map is a job of its own. 0, -EINVAL with err (min_resources), or -ENOMEM. */
+static int make_halving(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    pt_halving_plan_t plan;
+    size_t nb = s->pl.nblocks, nv, *bn = calloc(2 * nb, sizeof *bn);
+    long long smallest = 2 * (long long)s->nfolds * (s->classify ? (long long)s->nclasses : 1);
+    int rc = -ENOMEM;
+
+    if (bn == NULL)
+        goto out;
+    for (size_t r = 0; r < s->ds->rows; r++)
+        bn[s->fold[r]]++;
+    if (pt_halving_plan(s->nmaps, o->halving_factor > 0 ? o->halving_factor : 3,
+                        o->min_resources, smallest, (long long)s->ds->rows, &plan, err) != 0) {
+        char pfx[160];
+        snprintf(pfx, sizeof pfx, "--search halving: %s: ", o->data);
+        pt_err_prefix(err, pfx);
+        rc = -EINVAL;
+        goto out;
+    }
+    pt_halving_block_rows(plan.resources[0], bn, nb, bn + nb);
+    for (size_t b = 0; b < nb; b++)
+        if (bn[nb + b] == 0) {
+            pt_seterr(err, "--min-resources %lld: the first rung's rows leave fold block %zu "
+                      "without a row (%zu blocks need at least one each)", plan.resources[0],
+                      b, nb);
+            rc = -EINVAL;
+            goto out;
+        }
+    s->halving = pt_halving_new(s->nmaps, &plan, s->larger_is_better, 1, bn, nb);
+    nv = plan.nrungs * s->nmaps;
+    s->vmaps = malloc(nv * sizeof *s->vmaps);
+    s->vfull = malloc(nv * sizeof *s->vfull);
+    s->vresults = pt_results_new(nv, s->nfolds, s->larger_is_better);
+    if (s->halving == NULL || s->vmaps == NULL || s->vfull == NULL || s->vresults == NULL)
+        goto out;
+    for (size_t j = 0; j < nv; j++) { /* the lists stay maps' and full's (freed once) */
+        s->vmaps[j] = s->maps[j % s->nmaps];
+        s->vfull[j] = s->full[j % s->nmaps];
+    }
+    free(s->lead);
+    s->lead = NULL;
+    s->nbins = 0;
+    rc = 0;
+out:
+    if (rc == -ENOMEM)
+        pt_seterr(err, "out of memory");
+    free(bn);
+    return rc;
+}
+
 /* The param maps, the results and the scheduler's jobs; the log header of this sweep. */
 static int make_jobs(sweep_t *s, char *err)
 {
@@ -1014,12 +1083,19 @@ static int make_jobs(sweep_t *s, char *err)
             goto nomem;
     if (plan_codes(s) != 0 || plan_leads(s) != 0 || plan_costs(s, &cost) != 0)
         goto nomem;
-    if (s->o->race && (rc = make_race(s, err)) != 0) {
+    if ((s->o->race && (rc = make_race(s, err)) != 0) ||
+        (s->o->halving && (rc = make_halving(s, err)) != 0)) {
         free(cost);
         return rc;
     }
+    if (s->halving != NULL) { /* the rung maps, in the grid's order */
+        free(cost);
+        cost = NULL;
+    }
     memset(&sc, 0, sizeof sc);
-    sc.nmaps = s->nmaps;
+    sc.nmaps = s->halving != NULL ? pt_halving_get_plan(s->halving)->nrungs * s->nmaps
+                                  : s->nmaps;
+    sc.queue_maps = s->halving != NULL ? s->nmaps : 0; /* rung 0; the rest as rungs end */
     sc.nfolds = s->nfolds;
     sc.nstats = s->o->no_cache || s->ds->features > PT_STATS_MAX_FEATURES ? 0 : s->nstats;
     sc.nbins = s->nbins;
@@ -1058,11 +1134,17 @@ static void restore_results(sweep_t *s)
         m = s->from != NULL ? (size_t)s->from[res->param_index] : (size_t)res->param_index;
         if (m >= s->nmaps)
             continue;
+        if (s->halving != NULL) { /* rung r's result: rung map r x nmaps + m */
+            if (res->rung < 0 ||
+                (size_t)res->rung >= pt_halving_get_plan(s->halving)->nrungs)
+                continue;
+            m += (size_t)res->rung * s->nmaps;
+        }
         /* should a job have two records, the later counts (as paratune-log reads it) */
         pt_sched_restore(s->sched, m, (size_t)res->fold, ok ? PT_SCHED_DONE : PT_SCHED_FAILED,
                          res->attempt);
-        pt_results_set(s->results, m, (size_t)res->fold, ok ? PT_FOLD_OK : PT_FOLD_FAILED,
-                       res->metric);
+        pt_results_set(s->halving != NULL ? s->vresults : s->results, m, (size_t)res->fold,
+                       ok ? PT_FOLD_OK : PT_FOLD_FAILED, res->metric);
     }
     if (!s->o->quiet && s->prev->torn)
         fprintf(stderr, "paratune: --%s: %s ended inside a record (a crash while writing); "
@@ -1100,6 +1182,36 @@ static int check_extend(sweep_t *s, char *err)
     return 0;
 }
 
+/* How a header's search reads in a message ("--search halving --halving-factor 3 ..."). */
+static void describe_search(const pt_log_header_t *h, char *buf, size_t len)
+{
+    char mr[32];
+    if (h->search == NULL) {
+        snprintf(buf, len, "a grid sweep (no --search halving)");
+        return;
+    }
+    if (h->halving_min > 0)
+        snprintf(mr, sizeof mr, "%lld", (long long)h->halving_min);
+    else
+        snprintf(mr, sizeof mr, "exhaust");
+    snprintf(buf, len, "--search %s --halving-factor %lld --min-resources %s --resource %s",
+             h->search, (long long)h->halving_factor, mr,
+             h->halving_resource != NULL ? h->halving_resource : "rows");
+}
+
+/* --resume: the log's search (--search halving and its options) must be this command's;
+ * its rungs' results are then reused. 0, or -EINVAL with err saying what differs. */
+static int check_resume_search(const sweep_t *s, char *err)
+{
+    char was[200], now[200];
+    describe_search(&s->prev->header, was, sizeof was);
+    describe_search(&s->hdr, now, sizeof now);
+    if (strcmp(was, now) == 0)
+        return 0;
+    pt_seterr(err, "--resume: %s was written for %s, not %s", s->o->log, was, now);
+    return -EINVAL;
+}
+
 /* With --resume: the log must describe this sweep; the jobs that have a result there are
  * done, the rest will run. */
 static int check_resume(sweep_t *s, char *err)
@@ -1115,6 +1227,8 @@ static int check_resume(sweep_t *s, char *err)
         pt_seterr(err, "--resume: %s was written for %.400s", o->log, why);
         return -EINVAL;
     }
+    if (check_resume_search(s, err) != 0)
+        return -EINVAL;
     if (s->prev->summary != NULL && s->prev->summary->race && !o->race) {
         /* its pruned maps' folds were never meant to run */
         pt_seterr(err, "--resume: %s is of a --race sweep: give --race again", o->log);
@@ -1125,11 +1239,38 @@ static int check_resume(sweep_t *s, char *err)
     return 0;
 }
 
+/* --search halving: the fits its rungs run (sklearn's n_candidates_ x folds each) without a
+ * result in a resumed log, and the schedule on stderr. */
+static void count_halving(sweep_t *s)
+{
+    const pt_halving_plan_t *p = pt_halving_get_plan(s->halving);
+    size_t nfits = pt_sched_nfits(s->sched), all = 0, have = nfits - s->total_to_run;
+    char line[1024] = "";
+    for (size_t r = 0; r < p->nrungs; r++) {
+        size_t n = strlen(line);
+        all += p->candidates[r] * s->nfolds;
+        snprintf(line + n, sizeof line - n, "%s%zu x %lld", r > 0 ? ", " : "",
+                 p->candidates[r], p->resources[r]);
+    }
+    s->total_to_run = all > have ? all - have : 0;
+    if (!s->o->quiet)
+        fprintf(stderr, "paratune: successive halving: %zu rung%s of param maps x rows (%s) x "
+                "%zu fold%s = %zu fits, then the refit\n", p->nrungs,
+                p->nrungs == 1 ? "" : "s", line, s->nfolds, s->nfolds == 1 ? "" : "s", all);
+    if (!s->o->quiet && s->resuming)
+        fprintf(stderr, "paratune: --resume: %zu of them have a result in %s (reused); "
+                "running up to %zu\n", have, s->o->log, s->total_to_run);
+}
+
 /* The jobs to run: the fits without a result (all of them unless resuming). */
 static void count_jobs(sweep_t *s)
 {
     size_t nfits = pt_sched_nfits(s->sched);
     s->total_to_run = pt_sched_fits_pending(s->sched);
+    if (s->halving != NULL) {
+        count_halving(s);
+        return;
+    }
     if (s->extending && !s->o->quiet)
         fprintf(stderr, "paratune: --extend: %zu of %zu jobs have a result in %s (reused); "
                 "running %zu\n", nfits - s->total_to_run, nfits, s->o->log, s->total_to_run);
@@ -1216,11 +1357,12 @@ static int make_sweep(sweep_t *s, char *err)
     c.quiet = o->quiet;
     c.deadline = o->time_budget > 0 ? s->t_start + o->time_budget : 0;
     c.race = s->race;
+    c.halving = s->halving;
     c.spec = s->spec;
-    c.maps = s->maps;
-    c.full = s->full;
+    c.maps = s->halving != NULL ? s->vmaps : s->maps;
+    c.full = s->halving != NULL ? s->vfull : s->full;
     c.sched = s->sched;
-    c.results = s->results;
+    c.results = s->halving != NULL ? s->vresults : s->results;
     c.log = s->log;
     c.run = s->run;
     c.total = s->total_to_run;
@@ -1266,10 +1408,15 @@ static int run_sweep(sweep_t *s, char *err)
         return -EIO;
     if ((rc = make_sweep(s, err)) != 0)
         return rc;
-    if (s->total_to_run == 0 && !(s->resuming && (s->prev->summary == NULL || s->grown)))
-        return 0;
     if (s->total_to_run > 0)
         pt_sched_queue_sweep(s->sched);
+    /* --resume of a halving sweep: the rungs its log finished, and the next one's jobs */
+    if (s->halving != NULL && pt_halving_advance(s->halving, s->vresults, s->sched) < 0) {
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    if (s->total_to_run == 0 && !(s->resuming && (s->prev->summary == NULL || s->grown)))
+        return 0;
     if (s->race != NULL) { /* --resume: the maps that lost on the results so far */
         size_t m;
         while ((m = pt_race_next_pruned(s->race, s->results)) != (size_t)-1)
@@ -1290,7 +1437,22 @@ static int run_sweep(sweep_t *s, char *err)
     return rc;
 }
 
-/* Each map's average and std over the folds (NaN unless complete), and the best map. */
+/* --search halving: each map's cells at the last rung it ran into s->results (the table,
+ * the summary's averages). */
+static void halving_results(sweep_t *s)
+{
+    for (size_t m = 0; m < s->nmaps; m++) {
+        size_t j = pt_halving_map_rung(s->halving, m) * s->nmaps + m;
+        for (size_t f = 0; f < s->nfolds; f++) {
+            double v;
+            pt_fold_state_t st = pt_results_get(s->vresults, j, f, &v);
+            pt_results_set(s->results, m, f, st, v);
+        }
+    }
+}
+
+/* Each map's average and std over the folds (NaN unless complete), and the best map (with
+ * --search halving: the best of the last rung). */
 static int pick(sweep_t *s, char *err)
 {
     s->avg = calloc(s->nmaps, sizeof *s->avg);
@@ -1298,6 +1460,12 @@ static int pick(sweep_t *s, char *err)
     if (s->avg == NULL || s->sd == NULL) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
+    }
+    if (s->halving != NULL) {
+        halving_results(s);
+        pt_results_averages(s->results, s->avg, s->sd);
+        s->best = pt_halving_best(s->halving, s->vresults, NULL);
+        return 0;
     }
     pt_results_averages(s->results, s->avg, s->sd);
     s->best = pt_results_best(s->results, NULL);
@@ -1386,6 +1554,31 @@ static int out_of_fold(sweep_t *s, char *err)
     return rc;
 }
 
+/* --search halving: the summary's rungs reached (their resource and maps), into owned arrays
+ * of sum (the caller frees them). 0 or -ENOMEM. */
+static int summary_rungs(const sweep_t *s, pt_log_summary_t *sum)
+{
+    const pt_halving_plan_t *p = pt_halving_get_plan(s->halving);
+    size_t total = 0;
+    sum->rung_resources = calloc(p->nrungs, sizeof *sum->rung_resources);
+    sum->rung_counts = calloc(p->nrungs, sizeof *sum->rung_counts);
+    sum->rung_maps = calloc(p->nrungs * s->nmaps, sizeof *sum->rung_maps);
+    if (sum->rung_resources == NULL || sum->rung_counts == NULL || sum->rung_maps == NULL)
+        return -ENOMEM;
+    for (size_t r = 0; r < p->nrungs; r++) {
+        const size_t *maps;
+        size_t n = pt_halving_rung_maps(s->halving, r, &maps);
+        if (n == 0)
+            break;
+        sum->rung_resources[r] = p->resources[r];
+        sum->rung_counts[r] = (int32_t)n;
+        for (size_t i = 0; i < n; i++)
+            sum->rung_maps[total++] = (int32_t)maps[i];
+        sum->nrungs = r + 1;
+    }
+    return 0;
+}
+
 /* The summary record: not when a resumed log has one already, unless that one left maps
  * incomplete (a sweep stopped by its time budget: this run appends the new summary). */
 static int log_summary(sweep_t *s, char *err)
@@ -1422,6 +1615,11 @@ static int log_summary(sweep_t *s, char *err)
         sum.jobs_failed += st == PT_SCHED_FAILED;
     }
     pending_maps(s, &sum, fm + s->nmaps, fm + 2 * s->nmaps, fm + 3 * s->nmaps);
+    if (s->halving != NULL && summary_rungs(s, &sum) != 0) {
+        free(fm);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
     sum.failed_maps = fm;
     for (size_t i = 0, k = 0; i < s->nmaps; i++) { /* failed: NaN, neither left nor pruned */
         while (k < sum.nincomplete_maps && (size_t)sum.incomplete_maps[k] < i)
@@ -1431,6 +1629,9 @@ static int log_summary(sweep_t *s, char *err)
             fm[sum.nfailed_maps++] = (int32_t)i;
     }
     rc = pt_log_append_summary(s->log, &sum, err);
+    free(sum.rung_resources);
+    free(sum.rung_counts);
+    free(sum.rung_maps);
     if (rc == 0)
         rc = pt_log_sync(s->log, err);
     if (rc == 0 && !s->o->quiet && sum.nincomplete_maps > 0)
@@ -1443,6 +1644,26 @@ static int log_summary(sweep_t *s, char *err)
     return rc != 0 ? -EIO : 0;
 }
 
+/* --search halving: one line per rung reached, before the table (whose averages are each
+ * map's at the last rung it ran). */
+static void report_rungs(const sweep_t *s)
+{
+    const pt_halving_plan_t *p = pt_halving_get_plan(s->halving);
+    for (size_t r = 0; r < p->nrungs; r++) {
+        const size_t *maps;
+        size_t n = pt_halving_rung_maps(s->halving, r, &maps);
+        if (n == 0)
+            break;
+        printf("rung %zu: %zu param map%s on %lld rows", r, n, n == 1 ? "" : "s",
+               p->resources[r]);
+        for (size_t i = 0; r > 0 && n <= 12 && i < n; i++)
+            printf("%s#%zu", i == 0 ? ": " : " ", maps[i]);
+        printf("\n");
+    }
+    printf("(successive halving: the table shows each map's average at the last rung it "
+           "ran; the best is the last rung's)\n");
+}
+
 /* The table and the closing lines. Returns 0 when there is a best map, -ESRCH when not
  * (said on stderr), -ENOMEM. */
 static int report(sweep_t *s, char *err)
@@ -1450,6 +1671,8 @@ static int report(sweep_t *s, char *err)
     const opts_t *o = s->o;
     pt_sweep_counts_t c;
     int rc = -ESRCH;
+    if (s->halving != NULL)
+        report_rungs(s);
     if (pt_report_table(s->results, s->maps, s->metric_name, s->best) != 0) {
         pt_seterr(err, "out of memory");
         return -ENOMEM;
@@ -1532,6 +1755,10 @@ static void tune_free(sweep_t *s)
     pt_results_destroy(&s->results);
     pt_sched_destroy(&s->sched);
     pt_race_destroy(&s->race);
+    pt_halving_destroy(&s->halving);
+    free(s->vmaps); /* shallow copies: their lists are maps' and full's */
+    free(s->vfull);
+    pt_results_destroy(&s->vresults);
     pt_spec_destroy(&s->spec);
     pt_dataset_destroy(&s->ds);
     pt_logfile_destroy(&s->prev);

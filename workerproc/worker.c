@@ -346,14 +346,17 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     double t1;
     int rc, widened = 0;
 
-    if (job->kind != PT_JOB_REFIT) /* fit, oof: the fold's training set */
+    if (job->kind == PT_JOB_FIT && job->nprefix > 0) /* a rung of successive halving */
+        rc = pt_trainset_fold_prefix(w->sets, job->fold, job->prefix, job->nprefix, &ts, err);
+    else if (job->kind != PT_JOB_REFIT) /* fit, oof: the fold's training set */
         rc = pt_trainset_fold(w->sets, job->fold, &ts, err);
     else
         rc = pt_trainset_all(w->sets, job->threads > 1 ? (size_t)job->threads : 1, job->cpus,
                              job->ncpus, &ts, err);
     if (rc != 0)
         goto out;
-    if (job->kind == PT_JOB_FIT && shared_codes(w, job, &ts, &sc, &bins))
+    /* the shared codes are of a fold's whole training rows, not of a prefix */
+    if (job->kind == PT_JOB_FIT && !ts.prefix && shared_codes(w, job, &ts, &sc, &bins))
         ts.codes = &sc;
     ts.threads = job->threads > 1 ? job->threads : w->threads;
     widened = widen_cpus(job, &before);

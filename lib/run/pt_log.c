@@ -60,7 +60,8 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
 {
     int cv = h->validator == PT_VALIDATOR_CV;
 
-    msgpack_pack_map(pk, 12 + (h->ncat > 0) + (h->label_values != NULL)); /* + crc */
+    msgpack_pack_map(pk, 12 + (h->ncat > 0) + (h->label_values != NULL) +
+                             (h->search != NULL)); /* + crc */
     pt_msgpack_kv_str(pk, "record", "header");
     pt_msgpack_kv_str(pk, "format", LOG_FORMAT);
     pt_msgpack_kv_int(pk, "version", PT_LOG_VERSION);
@@ -124,6 +125,17 @@ static void pack_header(msgpack_packer *pk, const pt_log_header_t *h)
     }
     if (h->label_values != NULL)
         pt_msgpack_kv_strs(pk, "label_values", h->label_values, h->nlabel_values);
+    if (h->search != NULL) {
+        pt_msgpack_pack_str(pk, "search");
+        msgpack_pack_map(pk, 4);
+        pt_msgpack_kv_str(pk, "type", h->search);
+        pt_msgpack_kv_int(pk, "factor", h->halving_factor);
+        if (h->halving_min > 0)
+            pt_msgpack_kv_int(pk, "min_resources", h->halving_min);
+        else
+            pt_msgpack_kv_str(pk, "min_resources", "exhaust");
+        pt_msgpack_kv_str(pk, "resource", h->halving_resource ? h->halving_resource : "rows");
+    }
 }
 
 static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
@@ -132,7 +144,7 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
     msgpack_pack_map(pk, 13 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0) +
-                             (r->nmetrics > 0));
+                             (r->nmetrics > 0) + 2 * (r->resource > 0));
     pt_msgpack_kv_str(pk, "record", "result");
     pt_msgpack_kv_int(pk, "param_index", r->param_index);
     pt_msgpack_kv_int(pk, "fold", r->fold);
@@ -161,6 +173,10 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
             pt_msgpack_kv_double(pk, r->metric_names[i],
                                  isfinite(r->metrics[i]) ? r->metrics[i] : NAN);
     }
+    if (r->resource > 0) {
+        pt_msgpack_kv_int(pk, "rung", r->rung);
+        pt_msgpack_kv_int(pk, "resource", r->resource);
+    }
 }
 
 static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
@@ -168,7 +184,7 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
     /* the budget's, the race's and --select's fields only when they say something: logs
      * of other sweeps are as before */
     msgpack_pack_map(pk, 11 + (s->nincomplete_maps > 0) + 3 * (s->race != 0) +
-                             3 * (s->select != NULL)); /* + crc */
+                             3 * (s->select != NULL) + (s->nrungs > 0)); /* + crc */
     pt_msgpack_kv_str(pk, "record", "summary");
     pack_doubles(pk, "avg_metrics", s->avg_metrics, s->nmaps);
     pack_doubles(pk, "std_metrics", s->std_metrics, s->nmaps);
@@ -194,6 +210,15 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
         pt_msgpack_kv_str(pk, "select", s->select);
         pt_msgpack_kv_int(pk, "select_top_index", s->select_top);
         pt_msgpack_kv_double(pk, "select_se", s->select_se);
+    }
+    if (s->nrungs > 0) {
+        pt_msgpack_pack_str(pk, "rungs");
+        msgpack_pack_array(pk, s->nrungs);
+        for (size_t r = 0, off = 0; r < s->nrungs; off += (size_t)s->rung_counts[r], r++) {
+            msgpack_pack_map(pk, 2);
+            pt_msgpack_kv_int(pk, "resource", s->rung_resources[r]);
+            pt_msgpack_kv_int32s(pk, "maps", s->rung_maps + off, (size_t)s->rung_counts[r]);
+        }
     }
 }
 
@@ -607,6 +632,8 @@ void pt_log_header_free(pt_log_header_t *h)
     pt_strv_free(h->cat_names, h->ncat);
     free(h->cat_nvalues);
     pt_strv_free(h->label_values, h->nlabel_values);
+    free(h->search);
+    free(h->halving_resource);
     memset(h, 0, sizeof *h);
 }
 
@@ -627,6 +654,9 @@ static void summary_free(pt_log_summary_t *s)
     free(s->incomplete_maps);
     free(s->pruned_maps);
     free(s->pruned_folds);
+    free(s->rung_resources);
+    free(s->rung_counts);
+    free(s->rung_maps);
     memset(s, 0, sizeof *s);
 }
 
@@ -688,6 +718,27 @@ static int read_categorical(const msgpack_object *o, pt_log_header_t *h, char *w
         h->cat_nvalues[k] = n;
     }
     return 0;
+}
+
+/* The optional "search" {type, factor, min_resources, resource} of header o (--search
+ * halving) into h. 0 or a negative errno with why. */
+static int read_search(const msgpack_object *o, pt_log_header_t *h, char *why)
+{
+    const msgpack_object *sr = pt_msgpack_map_get(o, "search"), *mr;
+    int rc;
+    if (sr == NULL)
+        return 0;
+    if ((sr = pt_msgpack_get_obj(o, "search", MSGPACK_OBJECT_MAP, why)) == NULL)
+        return -EBADMSG;
+    if ((rc = pt_msgpack_get_str(sr, "type", &h->search, why)) != 0 ||
+        (rc = pt_msgpack_get_int(sr, "factor", 2, INT64_MAX, &h->halving_factor, why)) != 0 ||
+        (rc = pt_msgpack_get_str(sr, "resource", &h->halving_resource, why)) != 0)
+        return nest(rc, "search", why);
+    mr = pt_msgpack_map_get(sr, "min_resources");
+    if (mr != NULL && str_is(mr, "exhaust"))
+        return 0;
+    rc = pt_msgpack_get_int(sr, "min_resources", 1, INT64_MAX, &h->halving_min, why);
+    return nest(rc, "search", why);
 }
 
 static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
@@ -779,10 +830,11 @@ static int read_header(const msgpack_object *o, pt_log_header_t *h, char *why)
     }
     if ((rc = read_categorical(o, h, why)) != 0)
         return rc;
-    if (pt_msgpack_map_get(o, "label_values") != NULL)
-        return pt_msgpack_get_strs(o, "label_values", &h->label_values, &h->nlabel_values,
-                                   why);
-    return 0;
+    if (pt_msgpack_map_get(o, "label_values") != NULL &&
+        (rc = pt_msgpack_get_strs(o, "label_values", &h->label_values, &h->nlabel_values,
+                                  why)) != 0)
+        return rc;
+    return read_search(o, h, why);
 }
 
 /* A float field that must be finite, or NaN where NaN means "no value" (nan_ok). */
@@ -843,6 +895,11 @@ static int read_result(const msgpack_object *o, const pt_log_header_t *h, pt_log
     if (pt_msgpack_map_get(o, "run") != NULL &&
         (rc = pt_msgpack_get_int32(o, "run", 1, INT32_MAX, &r->run, why)) != 0)
         return rc;
+    r->rung = -1;
+    if (pt_msgpack_map_get(o, "rung") != NULL &&
+        ((rc = pt_msgpack_get_int32(o, "rung", 0, INT32_MAX, &r->rung, why)) != 0 ||
+         (rc = pt_msgpack_get_int(o, "resource", 1, INT64_MAX, &r->resource, why)) != 0))
+        return rc;
     return 0;
 }
 
@@ -894,6 +951,45 @@ static int read_summary_extra(const msgpack_object *o, size_t nmaps, pt_log_summ
     return 0;
 }
 
+/* The optional "rungs" [{resource, maps}] of a halving sweep's summary o into s. */
+static int read_rungs(const msgpack_object *o, size_t nmaps, pt_log_summary_t *s, char *why)
+{
+    const msgpack_object *a = pt_msgpack_map_get(o, "rungs");
+    size_t total = 0;
+    int rc = 0;
+    if (a == NULL)
+        return 0;
+    if ((a = pt_msgpack_get_obj(o, "rungs", MSGPACK_OBJECT_ARRAY, why)) == NULL)
+        return -EBADMSG;
+    s->rung_resources = calloc(a->via.array.size + 1, sizeof *s->rung_resources);
+    s->rung_counts = calloc(a->via.array.size + 1, sizeof *s->rung_counts);
+    if (s->rung_resources == NULL || s->rung_counts == NULL)
+        return -ENOMEM;
+    for (uint32_t r = 0; rc == 0 && r < a->via.array.size; r++) {
+        const msgpack_object *e = &a->via.array.ptr[r];
+        int32_t *maps = NULL, *all;
+        size_t n = 0;
+        if (e->type != MSGPACK_OBJECT_MAP) {
+            pt_seterr(why, "field 'rungs'[%u]: expected {resource, maps}", (unsigned)r);
+            return -EBADMSG;
+        }
+        rc = pt_msgpack_get_int(e, "resource", 1, INT64_MAX, &s->rung_resources[r], why);
+        if (rc == 0)
+            rc = get_ints(e, "maps", 0, (int64_t)nmaps - 1, &maps, &n, why);
+        if (rc == 0 && (all = realloc(s->rung_maps, (total + n + 1) * sizeof *all)) == NULL)
+            rc = -ENOMEM;
+        if (rc == 0) {
+            s->rung_maps = all;
+            memcpy(all + total, maps, n * sizeof *all);
+            total += n;
+            s->rung_counts[r] = (int32_t)n;
+            s->nrungs = r + 1;
+        }
+        free(maps);
+    }
+    return nest(rc, "rungs", why);
+}
+
 static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t *s, char *why)
 {
     int64_t x;
@@ -913,7 +1009,9 @@ static int read_summary(const msgpack_object *o, size_t nmaps, pt_log_summary_t 
         (rc = get_ints(o, "failed_param_maps", 0, (int64_t)nmaps - 1, &s->failed_maps,
                        &s->nfailed_maps, why)) != 0)
         return rc;
-    return read_summary_extra(o, nmaps, s, why);
+    if ((rc = read_summary_extra(o, nmaps, s, why)) != 0)
+        return rc;
+    return read_rungs(o, nmaps, s, why);
 }
 
 /* An "extend" record o (--extend): from here on the param maps are its list. The results read

@@ -14,19 +14,21 @@
  *          parallelism,
  *          threads_per_job, param_maps [ {"stage.param": value} ... ],
  *          categorical? [{name, values [str], missing? true}] (--categorical columns),
- *          label_values? [str]
+ *          label_values? [str], search? {type "halving", factor, min_resources, resource}
  * result:  record, param_index, fold, params, metric (float, NaN when failed), status
  *          ("ok" | "failed"), error (str, only when not ok), worker (pid), attempt (1-based),
  *          started, finished (seconds since the sweep began, coordinator clock),
  *          fit_seconds, eval_seconds (worker clock), run (1 for the first run of the
  *          coordinator, +1 for each --resume), converged (false, only when an
- *          iterative solver stopped at maxIter before meeting tol)
+ *          iterative solver stopped at maxIter before meeting tol), rung?, resource?
+ *          (--search halving)
  * extend:  record, param_maps [the extended grid's maps], from_index [per map of the list
  *          before: its index in the new one], run (--extend; later records index the new list)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
  *          when none), best_params (map or nil), best_metric, wall_seconds, jobs_ok,
  *          jobs_failed, failed_param_maps [index...], and with --select one-se: select
- *          ("one-se"; best_* are then the chosen map), select_top_index, select_se
+ *          ("one-se"; best_* are then the chosen map), select_top_index, select_se; with
+ *          --search halving: rungs [{resource, maps}]
  * Every record ends with crc: the CRC-32C of its bytes before that value, a 5-byte uint32
  * (pt_msgpack_pack_crc). The reader bounds every declared length by the bytes left, checks
  * every field (fold within the header's folds, a known status, finite metric or NaN for "no
@@ -86,6 +88,13 @@ typedef struct {
     char **label_values;   /* a label of class names: "label_values", in class-id order;
                               NULL for a numeric label */
     size_t nlabel_values;
+    /* --search halving: written as "search" {type "halving", factor, min_resources (an
+     * integer, or "exhaust"), resource ("rows", or the predictor's param)}; search NULL: a
+     * grid sweep (not written) */
+    char *search;
+    int64_t halving_factor;
+    int64_t halving_min;   /* 0: "exhaust" */
+    char *halving_resource;
 } pt_log_header_t;
 
 typedef struct {
@@ -107,6 +116,10 @@ typedef struct {
     size_t nmetrics;       /* 0: not written */
     int not_converged;     /* 1: an iterative solver stopped at maxIter before meeting tol;
                               written as "converged": false, absent otherwise */
+    int32_t rung;          /* --search halving: the rung (0-based) and its resource (rows, or
+                              the predictor's param value), written as "rung", "resource";
+                              resource 0: neither written (a grid sweep); reader: -1, 0 */
+    int64_t resource;
 } pt_log_result_t;
 
 typedef struct {
@@ -135,6 +148,12 @@ typedef struct {
                               or NULL (the best average: not written); writer only */
     int32_t select_top;    /* with select: the best-average map */
     double select_se;      /* with select: the standard error of select_top's average */
+    /* --search halving: "rungs" [{resource, maps [index...]}], rung after rung; written only
+     * when nrungs > 0. rung_maps holds every rung's maps, rung_counts[r] of them for rung r */
+    size_t nrungs;
+    int64_t *rung_resources;
+    int32_t *rung_counts;
+    int32_t *rung_maps;
 } pt_log_summary_t;
 
 typedef struct pt_log pt_log_t;

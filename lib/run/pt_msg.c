@@ -64,7 +64,8 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
     case PT_MSG_JOB:
         if (m->kind < PT_JOB_STATS || m->kind > PT_JOB_KIND_MAX)
             return -EINVAL;
-        msgpack_pack_map(pk, 8 + (m->threads > 1) + (m->ncpus > 0) + (m->nshared > 0));
+        msgpack_pack_map(pk, 8 + (m->threads > 1) + (m->ncpus > 0) + (m->nshared > 0) +
+                                 (m->nprefix > 0));
         pt_msgpack_kv_str(pk, "type", "job");
         pt_msgpack_kv_str(pk, "kind", kind_names[m->kind]);
         pack_job_ids(pk, m);
@@ -78,6 +79,8 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             pt_msgpack_kv_int32s(pk, "cpus", m->cpus, m->ncpus);
         if (m->nshared > 0)
             pt_msgpack_kv_int32s(pk, "shared", m->shared, 2 * m->nshared);
+        if (m->nprefix > 0)
+            pt_msgpack_kv_int32s(pk, "prefix", m->prefix, m->nprefix);
         break;
     case PT_MSG_RESULT:
         msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0) +
@@ -195,6 +198,8 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
         rc = -EBADMSG;
     }
     m->nshared /= 2;
+    if (rc == 0)
+        rc = decode_int32s(o, "prefix", 0, INT32_MAX, &m->prefix, &m->nprefix, err);
     if (rc == 0)
         rc = pt_msgpack_get_strs(o, "stages", &m->stages, &m->nstages, err);
     if (rc != 0)
@@ -366,6 +371,7 @@ void pt_msg_clear(pt_msg_t *m)
     free(m->model);
     free(m->cpus);
     free(m->shared);
+    free(m->prefix);
     free(m->shared_metrics);
     free(m->metrics);
     free(m->error);

@@ -3,7 +3,7 @@
  * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
  *   hello  {type, pid}                                         worker -> coordinator
  *   job    {type, kind, job_id, param_index, fold, attempt, stages, params, threads?, cpus?,
- *           shared?}
+ *           shared?, prefix?}
  *                                                              coordinator -> worker
  *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
  *           converged? (false when an iterative fit stopped at maxIter), shared_metrics?,
@@ -28,6 +28,8 @@
  * "shared" lists them as pairs [map, value, map, value, ...]; the worker fits its own map's
  * model (the largest) once and scores its first `value` trees for each of them, returned as
  * "shared_metrics" in the same order.
+ * A fit job of successive halving's rung reads only a prefix of each image block: "prefix"
+ * lists the rows of each block (training and validation blocks alike).
  * Results and errors name their job by job_id and echo param_index and fold.
  * Unknown keys are ignored on decode so that the format can grow.
  */
@@ -77,6 +79,9 @@ typedef struct {
     int32_t threads;       /* job: threads it may use (a refit, which runs alone); absent = 1 */
     int32_t *cpus;         /* job: the CPUs those threads may run on (pinned runs), owned */
     size_t ncpus;
+    int32_t *prefix;       /* job: a fit on the first prefix[b] rows of each image block b
+                            * (successive halving's rungs, pt_halving.h), owned; NULL: all */
+    size_t nprefix;
     int32_t *shared;       /* job: pairs (map, trees) scored on this job's model, owned */
     size_t nshared;        /* pairs */
     double *shared_metrics; /* result: nshared metrics, one per pair of the job, owned */

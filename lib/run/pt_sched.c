@@ -241,12 +241,26 @@ void pt_sched_queue_sweep(pt_sched_t *s)
         size_t j = s->fold_major ? (size_t)pt_sched_fit_id(s, k % s->cfg.nmaps,
                                                            k / s->cfg.nmaps)
                                  : k;
-        if (s->jobs[j].state == PT_SCHED_PENDING && !covered(s, j))
+        if (s->jobs[j].state == PT_SCHED_PENDING && !covered(s, j) &&
+            (s->cfg.queue_maps == 0 || (size_t)s->jobs[j].map < s->cfg.queue_maps))
             push(s, (long)j, 0);
     }
     /* longest first, unless --race asked for fold-major order (evidence on every map early) */
     if (s->cost != NULL && !s->fold_major && s->qlen > first + 1)
         order_by_cost(s, first);
+}
+
+size_t pt_sched_queue_map(pt_sched_t *s, size_t map)
+{
+    size_t n = 0;
+    for (size_t f = 0; map < s->cfg.nmaps && f < s->cfg.nfolds; f++) {
+        long j = pt_sched_fit_id(s, map, f);
+        if (s->jobs[j].state == PT_SCHED_PENDING && !covered(s, (size_t)j) && !queued(s, j)) {
+            push(s, j, 0);
+            n++;
+        }
+    }
+    return n;
 }
 
 void pt_sched_set_fold_major(pt_sched_t *s, int on)

@@ -40,6 +40,10 @@ typedef struct {
      * in id order), so that the longest do not start last and leave a slot idle at the
      * end. NULL: id order (the grid's). */
     const double *cost;
+    /* queue_maps > 0: pt_sched_queue_sweep queues the fit jobs of maps < queue_maps only; the
+     * others wait for pt_sched_queue_map (successive halving's later rungs, pt_halving.h).
+     * 0: every map. */
+    size_t queue_maps;
 } pt_sched_config_t;
 
 typedef enum {
@@ -97,6 +101,9 @@ size_t pt_sched_fits_failed(const pt_sched_t *s);
 /* Queues every stats job, every bins job, then every pending fit job (by cost, largest
  * first, else in id order): the sweep. */
 void pt_sched_queue_sweep(pt_sched_t *s);
+/* Queues the pending fit jobs of map `map` (in fold order) that are not queued or covered
+ * yet: a rung of successive halving. Returns how many; 0 for a map out of range. */
+size_t pt_sched_queue_map(pt_sched_t *s, size_t map);
 /* Queues the refit of param map `map` (the job's map is set). Returns its id, or -EINVAL
  * when map is out of range or the refit is queued or running already. */
 long pt_sched_queue_refit(pt_sched_t *s, size_t map);

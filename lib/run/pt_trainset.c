@@ -38,6 +38,15 @@ struct pt_trainset_cache {
     double *pred, *score;   /* scoring scratch, rows of the largest block */
     double *prob;           /* rows of the largest block x classes, for logLoss */
     double *scratch;        /* the one allocation pred, score and prob live in */
+    /* successive halving (pt_trainset_fold_prefix): the rows of each block the kept prefix
+     * state below is of (plim, nblocks; valid when has_plim), its slots' moments (keep:
+     * nslots, NULL until computed), and per set validated on block b its PCA decomposition
+     * and imputer surrogates (keep; as pca and imp) */
+    int32_t *plim;
+    int has_plim;
+    pt_moments_t **pkept;
+    pt_pca_eig_t *ppca;
+    pt_impute_cache_t *pimp;
 };
 
 /* The scoring scratch: pred and score of maxrows, prob of maxrows x K, in one allocation.
@@ -84,6 +93,13 @@ pt_trainset_cache_t *pt_trainset_cache_new(const pt_image_t *img, pt_stats_t *st
         goto nomem;
     if (opts->keep && (c->imp = calloc(c->nblocks, sizeof *c->imp)) == NULL)
         goto nomem;
+    if (opts->keep && ((c->pkept = calloc(c->nslots, sizeof *c->pkept)) == NULL ||
+                       (c->pimp = calloc(c->nblocks, sizeof *c->pimp)) == NULL ||
+                       (c->p <= PT_TRAINSET_PCA_MAX_FEATURES &&
+                        (c->ppca = calloc(c->nblocks, sizeof *c->ppca)) == NULL)))
+        goto nomem;
+    if ((c->plim = calloc(c->nblocks, sizeof *c->plim)) == NULL)
+        goto nomem;
     if (c->kept == NULL || c->views == NULL || cache__scratch(c, maxrows, K) != 0)
         goto nomem;
     return c;
@@ -92,6 +108,18 @@ nomem:
 error:
     pt_trainset_cache_destroy(&c);
     return NULL;
+}
+
+/* Drops what the cache keeps of the last prefix's sets (pt_trainset_fold_prefix). */
+static void prefix_forget(pt_trainset_cache_t *c)
+{
+    for (size_t b = 0; c->pkept != NULL && b < c->nslots; b++)
+        pt_moments_destroy(&c->pkept[b]);
+    for (size_t b = 0; c->ppca != NULL && b < c->nblocks; b++)
+        pt_pca_eig_free(&c->ppca[b]);
+    for (size_t b = 0; c->pimp != NULL && b < c->nblocks; b++)
+        pt_impute_cache_free(&c->pimp[b]);
+    c->has_plim = 0;
 }
 
 void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
@@ -109,6 +137,12 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc)
     for (size_t b = 0; c->imp != NULL && b < c->nblocks; b++)
         pt_impute_cache_free(&c->imp[b]);
     free(c->imp);
+    c->has_plim = 1; /* forget the prefix state, then free its arrays */
+    prefix_forget(c);
+    free(c->pkept);
+    free(c->ppca);
+    free(c->pimp);
+    free(c->plim);
     free(c->scratch);
     free(c);
     *pc = NULL;
@@ -245,6 +279,109 @@ int pt_trainset_fold(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *
         }
         pt_moments_merge(s < c->nblocks ? ts->moments : ts->wmoments, bm);
     }
+out:
+    pt_moments_destroy(&tmp);
+    if (rc != 0)
+        pt_trainset_clear(ts);
+    return rc;
+}
+
+/* Slot s's moments over its block's first lim rows: kept (keep), or computed now (kept when
+ * keep, else into tmp). NULL when out of memory. */
+static const pt_moments_t *prefix_moments(pt_trainset_cache_t *c, size_t s, size_t lim,
+                                          pt_moments_t *tmp)
+{
+    const double *x, *y;
+    size_t n, b = s % c->nblocks;
+    pt_moments_t *m;
+    int rc;
+    if (c->pkept != NULL && c->pkept[s] != NULL)
+        return c->pkept[s];
+    m = c->pkept != NULL ? pt_moments_new(c->p) : tmp;
+    if (m == NULL)
+        return NULL;
+    x = pt_image_block(c->img, b, &y, &n);
+    rc = s < c->nblocks ? pt_moments_from_rows(m, x, y, lim)
+                        : pt_moments_from_rows_w(m, x, y, pt_image_block_w(c->img, b), lim);
+    if (rc != 0) {
+        if (m != tmp)
+            pt_moments_destroy(&m);
+        return NULL;
+    }
+    if (c->pkept != NULL)
+        c->pkept[s] = m;
+    return m;
+}
+
+/* The rows of block b a prefix set reads. */
+static size_t prefix_rows(const pt_trainset_cache_t *c, const int32_t *rows, size_t b)
+{
+    size_t n;
+    pt_image_block(c->img, b, NULL, &n);
+    return (size_t)rows[b] < n ? (size_t)rows[b] : n;
+}
+
+int pt_trainset_fold_prefix(pt_trainset_cache_t *c, int fold, const int32_t *rows,
+                            size_t nrows, pt_trainset_t *ts, char *err)
+{
+    pt_moments_t *tmp = NULL;
+    size_t vb, whole = 1;
+    int rc = 0;
+
+    memset(ts, 0, sizeof *ts);
+    if (nrows != c->nblocks || fold < 0 || (size_t)fold >= c->nblocks || (c->tvs && fold != 0)) {
+        if (nrows != c->nblocks)
+            pt_seterr(err, "a prefix of %zu blocks for an image of %zu", nrows, c->nblocks);
+        else
+            pt_seterr(err, "fold %d does not exist in the image", fold);
+        return -EINVAL;
+    }
+    for (size_t b = 0; b < c->nblocks; b++) {
+        size_t n;
+        pt_image_block(c->img, b, NULL, &n);
+        whole &= rows[b] >= 0 && (size_t)rows[b] >= n;
+    }
+    if (whole) /* every row: the set of pt_trainset_fold, with its caches */
+        return pt_trainset_fold(c, fold, ts, err);
+    if (!c->has_plim || memcmp(c->plim, rows, c->nblocks * sizeof *rows) != 0) {
+        prefix_forget(c); /* another rung: what was kept is of other rows */
+        memcpy(c->plim, rows, c->nblocks * sizeof *rows);
+        c->has_plim = 1;
+    }
+    vb = c->tvs ? 1 : (size_t)fold;
+    if (set_begin(c, vb, ts) != 0 || (tmp = pt_moments_new(c->p)) == NULL) {
+        pt_seterr(err, "out of memory");
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t b = 0, i = 0; b < c->nblocks; b++)
+        if (b != vb)
+            ts->blocks[i++].n = prefix_rows(c, rows, b);
+    ts->pca = c->ppca != NULL ? &c->ppca[vb] : NULL;
+    ts->imp = c->pimp != NULL ? &c->pimp[vb] : NULL;
+    ts->validates = 1;
+    ts->vblock = vb;
+    ts->vrows = prefix_rows(c, rows, vb);
+    ts->prefix = 1;
+    for (size_t s = 0; s < c->nslots; s++) {
+        size_t b = s % c->nblocks, n;
+        const pt_moments_t *bm;
+        pt_image_block(c->img, b, NULL, &n);
+        if (b == vb) { /* kept for the scoring (keep), which otherwise reads the rows */
+            if (c->pkept != NULL && prefix_moments(c, s, ts->vrows, tmp) == NULL)
+                rc = -ENOMEM;
+            continue;
+        }
+        bm = prefix_rows(c, rows, b) == n ? block_moments(c, s, tmp)
+                                          : prefix_moments(c, s, prefix_rows(c, rows, b), tmp);
+        if (bm == NULL) {
+            rc = -ENOMEM;
+            break;
+        }
+        pt_moments_merge(s < c->nblocks ? ts->moments : ts->wmoments, bm);
+    }
+    if (rc != 0)
+        pt_seterr(err, "out of memory computing moments");
 out:
     pt_moments_destroy(&tmp);
     if (rc != 0)
@@ -441,13 +578,24 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
                                c->o.nclasses, ts->pca, &raw, err);
 }
 
+/* The moments of slot s (ts's validation block's) over the rows ts scores: the block's when
+ * known, a prefix set's when kept (pt_trainset_fold_prefix); NULL: read the rows. */
+static const pt_moments_t *val_moments(pt_trainset_cache_t *c, const pt_trainset_t *ts,
+                                       size_t s)
+{
+    if (ts->prefix)
+        return c->pkept != NULL && ts->vrows > 0 ? c->pkept[s] : NULL;
+    return known_moments(c, s);
+}
+
 /* rmse, mse, r2 or var of a regressor on validation block vb from that block's moments
  * (pt_eval_regression_moments), which makes the evaluation cost O(features^2) instead of a
  * pass over the block. 0 with *metric set, or -1: evaluate on the rows. */
-static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, size_t vb,
-                              pt_metric_t mt, double *metric)
+static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit,
+                              const pt_trainset_t *ts, pt_metric_t mt, double *metric)
 {
     const pt_moments_t *vm;
+    size_t vb = ts->vblock;
     const double *coef;
     double icpt;
     int weighted = c->nslots > c->nblocks;
@@ -456,7 +604,7 @@ static int score_from_moments(pt_trainset_cache_t *c, const pt_fitted_t *fit, si
     /* weighted r2 (Spark's SStot has the sum of squared weights in it) reads the rows */
     if (weighted && mt == PT_METRIC_R2)
         return -1;
-    if ((vm = known_moments(c, weighted ? c->nblocks + vb : vb)) == NULL)
+    if ((vm = val_moments(c, ts, weighted ? c->nblocks + vb : vb)) == NULL)
         return -1;
     return pt_eval_regression_moments(mt, vm, coef, icpt, metric);
 }
@@ -509,18 +657,20 @@ static int score_metrics(pt_trainset_cache_t *c, const pt_trainset_t *ts, const 
     double *ybuf = NULL;
     size_t n, K = pt_fitted_classes(fit), rows_needed = 0;
     size_t maxK = c->o.nclasses > 2 ? c->o.nclasses : 2;
-    const pt_moments_t *vm = known_moments(c, ts->vblock);
+    const pt_moments_t *vm = val_moments(c, ts, ts->vblock);
     int drops = pt_fitted_may_drop(fit, vm != NULL ? vm->mean : NULL);
     unsigned char from_rows[1 + PT_TRAINSET_MAX_ALSO];
     long left;
 
     for (size_t i = 0; i < nm; i++) {
-        from_rows[i] = drops || score_from_moments(c, fit, ts->vblock, mts[i], &out[i]) != 0;
+        from_rows[i] = drops || score_from_moments(c, fit, ts, mts[i], &out[i]) != 0;
         rows_needed += from_rows[i];
     }
     if (rows_needed == 0)
         return 0;
     x = pt_image_block(c->img, ts->vblock, &y, &n);
+    if (ts->prefix && ts->vrows < n) /* a rung of successive halving: its first rows */
+        n = ts->vrows;
     if (c->o.ev != PT_EVAL_REGRESSION && K == 0) {
         pt_seterr(err, "the %s evaluator needs a classifier", pt_eval_evaluator_name(c->o.ev));
         return -EINVAL;

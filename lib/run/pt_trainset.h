@@ -63,6 +63,9 @@ typedef struct {
     size_t nblocks;
     int validates;          /* 1 for a fit job's set (scored on vblock), 0 for the refit's */
     size_t vblock;          /* the validation block when validates */
+    size_t vrows;           /* a prefix set (pt_trainset_fold_prefix): the validation rows
+                             * scored, the first of vblock; 0: the whole block */
+    int prefix;             /* 1: a prefix set (its blocks cut short) */
     pt_impute_cache_t *imp; /* this training set's imputer surrogates (median, mode), owned
                              * by the cache (filled by the first fit that needs them), or
                              * NULL */
@@ -95,6 +98,18 @@ int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err);
  * TVS: fold must be 0, block 0 trains and block 1 validates). Returns 0, or -EINVAL (no such
  * fold) / -ENOMEM with err set and *ts empty. */
 int pt_trainset_fold(pt_trainset_cache_t *c, int fold, pt_trainset_t *ts, char *err);
+
+/* pt_trainset_fold on a prefix of every block (successive halving's rungs, pt_halving.h):
+ * training block b gives its first min(rows[b], its rows) rows, and the set is scored on the
+ * first rows[vblock] of its validation block (ts->vrows); nrows must be the image's block
+ * count. The prefixes' moments are computed from their rows; with keep, the cache keeps them
+ * (and a PCA decomposition and imputer surrogates per set) for the jobs with the same rows,
+ * until a job with other rows comes (the next rung). A block whose prefix is all of it is
+ * served as pt_trainset_fold serves it. A tree fit on a prefix codes its rows itself (the
+ * caller leaves ts->codes NULL). Returns as pt_trainset_fold; -EINVAL also for nrows not the
+ * block count. */
+int pt_trainset_fold_prefix(pt_trainset_cache_t *c, int fold, const int32_t *rows,
+                            size_t nrows, pt_trainset_t *ts, char *err);
 
 /* *ts := the rows of fold `fold`'s training set, as pt_trainset_fold but without its
  * moments (empty): for a bins job, which reads the rows only. 0 or -EINVAL / -ENOMEM. */
