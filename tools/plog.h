@@ -62,6 +62,8 @@ typedef struct {
     double avg, std;     /* over the ok folds, in fold order, std with ddof 0; NaN unless OK
                           * or PARTIAL */
     double fit_seconds;  /* sum over the map's jobs */
+    int rung;            /* --search halving: the last rung it ran (its results are that
+                          * rung's); -1 for a grid sweep */
 } plog_map_t;
 
 typedef struct {
@@ -80,6 +82,11 @@ typedef struct {
                                 * the best map whose folds are all ok (provisional while the
                                 * sweep is not finished) */
 } plog_sweep_t;
+
+/* --search halving: the number of rungs with results (0 for a grid sweep); per rung r < it,
+ * the distinct maps with a result there into *nmaps and the rung's resource into *resource
+ * (pointers may be NULL). */
+size_t plog_sweep_rungs(const plog_sweep_t *s, size_t r, size_t *nmaps, int64_t *resource);
 
 /* Reads file and computes the statistics. On failure prints one line and returns NULL with
  * *rc the exit code (2 not a readable log, 1 out of memory). Free with plog_sweep_destroy. */

@@ -17,6 +17,48 @@
 #include "pt_params.h"
 #include "pt_results.h"
 
+size_t plog_sweep_rungs(const plog_sweep_t *s, size_t r, size_t *nmaps, int64_t *resource)
+{
+    size_t top = 0, n = 0;
+    int64_t res = 0;
+    for (size_t i = 0; i < s->lf->nresults; i++) {
+        const pt_log_result_t *x = &s->lf->results[i];
+        int seen = 0;
+        if (x->rung < 0)
+            continue;
+        if ((size_t)x->rung + 1 > top)
+            top = (size_t)x->rung + 1;
+        if ((size_t)x->rung != r)
+            continue;
+        res = x->resource;
+        for (size_t j = 0; j < i && !seen; j++) /* a map counted at its first result there */
+            seen = s->lf->results[j].rung == x->rung &&
+                   s->lf->results[j].param_index == x->param_index;
+        n += !seen;
+    }
+    if (nmaps != NULL)
+        *nmaps = n;
+    if (resource != NULL)
+        *resource = res;
+    return top;
+}
+
+/* An unfinished halving sweep's provisional best: the best complete map of the highest rung
+ * reached (a lower rung's averages are on fewer rows), ties to the lowest index; -1. */
+static long halving_best(const plog_sweep_t *s)
+{
+    long best = -1;
+    int top = -1;
+    for (size_t m = 0; m < s->h->nmaps; m++)
+        if (s->maps[m].rung > top)
+            top = s->maps[m].rung;
+    for (size_t m = 0; m < s->h->nmaps; m++)
+        if (s->maps[m].rung == top && s->maps[m].state == PLOG_OK &&
+            (best < 0 || plog_better(s, s->maps[m].avg, s->maps[best].avg)))
+            best = (long)m;
+    return best;
+}
+
 /* Fills s->maps from the latest result of every job (last: nmaps x nfolds, NULL for none):
  * the statistics from pt_results, the module tune and the progress line use too. */
 static int map_stats(plog_sweep_t *s, const pt_log_result_t *const *last)
@@ -39,6 +81,10 @@ static int map_stats(plog_sweep_t *s, const pt_log_result_t *const *last)
         pt_map_stats_t ms;
         pt_results_map(res, m, &ms);
         st->index = m;
+        st->rung = -1;
+        for (size_t f = 0; f < s->nfolds; f++)
+            if (last[m * s->nfolds + f] != NULL && last[m * s->nfolds + f]->rung > st->rung)
+                st->rung = last[m * s->nfolds + f]->rung;
         st->state = (plog_state_t)ms.state;
         st->ok = ms.ok;
         st->failed = ms.failed;
@@ -48,6 +94,8 @@ static int map_stats(plog_sweep_t *s, const pt_log_result_t *const *last)
     s->jobs_done = pt_results_count(res);
     if (s->lf->summary != NULL)
         s->best = s->lf->summary->best_index;
+    else if (plog_sweep_rungs(s, 0, NULL, NULL) > 0)
+        s->best = halving_best(s);
     else
         s->best = pt_results_best(res, NULL);
     pt_results_destroy(&res);
@@ -151,6 +199,8 @@ static int cmp_order(const void *pa, const void *pb, void *ctx)
 {
     const plog_sweep_t *s = ctx;
     const plog_map_t *a = &s->maps[*(const size_t *)pa], *b = &s->maps[*(const size_t *)pb];
+    if (a->rung != b->rung) /* halving: the maps of the last rung first */
+        return a->rung > b->rung ? -1 : 1;
     if (rank(a->state) != rank(b->state))
         return rank(a->state) - rank(b->state);
     if (rank(a->state) < 2 && a->avg != b->avg)

@@ -285,6 +285,22 @@ static void show_budget_race(const pt_log_summary_t *sum)
                sum->npruned_maps == 1 ? "" : "s", (long long)sum->fits_saved);
 }
 
+/* --search halving: one line per rung with results (its maps and resource), from the results
+ * (so an unfinished sweep shows its rungs too); nothing for a grid sweep. */
+static void show_rungs(const plog_sweep_t *s)
+{
+    size_t nr = plog_sweep_rungs(s, 0, NULL, NULL);
+    for (size_t r = 0; r < nr; r++) {
+        size_t n;
+        int64_t res;
+        plog_sweep_rungs(s, r, &n, &res);
+        printf("%s rung %zu: %zu param map%s on %lld%s", r == 0 ? "halving:" : ",", r, n,
+               n == 1 ? "" : "s", (long long)res, r + 1 == nr ? "\n" : "");
+    }
+    if (nr > 0)
+        printf("(each map's average is at the last rung it ran; the last rung's maps first)\n");
+}
+
 /* The column roles after show's table: the label (with its class names), the fold and weight
  * columns, the features (numeric ones by name, each categorical column once, the columns
  * whose missing values the imputer fills), then each categorical column's values. */
@@ -404,6 +420,7 @@ int plog_cmd_show(const plog_args_t *a)
     if (s->lf->torn)
         printf("(last record torn, ignored)\n");
     show_budget_race(s->lf->summary);
+    show_rungs(s);
     show_columns(h, stdout, term_width(stdout));
     rc = plog_finish_stdout();
     goto out;
