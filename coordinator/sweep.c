@@ -105,8 +105,9 @@ static int halving(pt_sweep_t *s)
     if (n < 0)
         return -ENOMEM;
     if (r != before)
-        pt_report_note(&s->rep, "halving: rung %zu: %zu param maps on %lld (%zu fits)", r,
+        pt_report_note(&s->rep, "halving: rung %zu: %zu param map%s on %lld (%zu fits)", r,
                        pt_halving_get_plan(s->cfg.halving)->candidates[r],
+                       pt_halving_get_plan(s->cfg.halving)->candidates[r] == 1 ? "" : "s",
                        pt_halving_get_plan(s->cfg.halving)->resources[r], (size_t)n);
     return 0;
 }

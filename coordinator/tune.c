@@ -116,6 +116,11 @@ typedef struct {
                                     * results gets each map's cells at its last rung (pick) */
     pt_paramlist_t *vmaps, *vfull;
     pt_results_t *vresults;
+    char rkey[128];                /* --resource maxIter|numTrees: "STAGE.PARAM" (vfull then
+                                    * holds deep copies with the rung's value); "": rows */
+    int vfull_deep;                /* vfull's lists are deep copies (resource_params) */
+    long long rmax;                /* ... its max_resources: its grid axis' largest value, or
+                                    * its value in every map (--set, else the default) */
     pt_sweep_t *sweep;
     size_t total_to_run;
     double *avg, *sd;
@@ -132,8 +137,12 @@ static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char
     pt_model_cols_t cols = {.ncat = ds->ncat, .cats = ds->cat_names, .cat_size = ds->cat_size,
                             .label_values = ds->label_values, .nlabels = ds->nlabel_values,
                             .weight_col = ds->weight_name};
+    const pt_paramlist_t *params = &s->full[best];
+    if (s->halving != NULL && s->rkey[0] != '\0') /* the last rung's value of the resource */
+        params = &s->vfull[(pt_halving_get_plan(s->halving)->nrungs - 1) * s->nmaps +
+                           (size_t)best];
     return pt_model_write_cols(s->o->model_out, ds->names, ds->features, ds->label_name, best,
-                               &s->full[best], s->model, s->model_len, &cols, err);
+                               params, s->model, s->model_len, &cols, err);
 }
 
 /* The header's categorical columns (their values: not a column's missing-value slot) and
@@ -433,6 +442,68 @@ static int parse_metrics(sweep_t *s, char *err)
     return 0;
 }
 
+/* --search halving --resource maxIter|numTrees: the pipeline's predictor must have that
+ * param as the rounds or trees it grows (its prefix param: maxIter of gbtClassifier /
+ * gbtRegressor, numTrees of the random forests); s->rkey := "STAGE.PARAM". Not with
+ * --random on it, nor --oof / --keep-fold-models (the fold models would be the last
+ * rung's). 0 or -EINVAL with err. */
+static int halving_resource(sweep_t *s, char *err)
+{
+    const opts_t *o = s->o;
+    const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
+    const pt_stage_def_t *d = pt_stage_lookup(last);
+    size_t n;
+    s->rkey[0] = '\0';
+    if (!o->halving || o->resource == NULL || strcmp(o->resource, "rows") == 0)
+        return 0;
+    if (d == NULL || d->prefix_param == NULL || strcmp(d->prefix_param, o->resource) != 0) {
+        pt_seterr(err, "--resource %s: the pipeline's predictor %s has no %s to grow (maxIter: "
+                  "gbtClassifier, gbtRegressor; numTrees: randomForestClassifier, "
+                  "randomForestRegressor)", o->resource, last, o->resource);
+        return -EINVAL;
+    }
+    snprintf(s->rkey, sizeof s->rkey, "%s.%s", last, o->resource);
+    n = strlen(s->rkey);
+    for (size_t i = 0; i < o->nrandom; i++)
+        if (strncmp(o->random[i], s->rkey, n) == 0 && o->random[i][n] == '=') {
+            pt_seterr(err, "--random %s: the rungs set %s (--resource %s)", o->random[i],
+                      s->rkey, o->resource);
+            return -EINVAL;
+        }
+    if (o->oof != NULL || o->fold_models != NULL) {
+        pt_seterr(err, "%s: not with --search halving --resource %s (yet)",
+                  o->oof != NULL ? "--oof" : "--keep-fold-models", o->resource);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* A --grid axis of the --resource param (s->rkey): not an axis, its largest value is the
+ * max_resources (sklearn's resource param is not part of the grid; each rung sets it).
+ * Returns 1 when the axis is it (s->rmax set), 0 when not, -EINVAL with err for a value that
+ * is not an integer >= 1. */
+static int resource_axis(sweep_t *s, const char *axis, char *err)
+{
+    size_t n = strlen(s->rkey);
+    const char *p = axis + n + 1;
+    if (n == 0 || strncmp(axis, s->rkey, n) != 0 || axis[n] != '=')
+        return 0;
+    do {
+        char val[64];
+        size_t len = strcspn(p, ",");
+        long v;
+        snprintf(val, sizeof val, "%.*s", (int)(len < 63 ? len : 63), p);
+        if (pt_parse_long(val, &v) != 0 || v < 1) {
+            pt_seterr(err, "--grid %s: %s: expected an integer >= 1", s->rkey, val);
+            return -EINVAL;
+        }
+        if (v > s->rmax)
+            s->rmax = v;
+        p = p[len] == ',' ? p + len + 1 : NULL;
+    } while (p != NULL);
+    return 1;
+}
+
 /* Every check of the options that needs no file: the pipeline and grid, the evaluator, what
  * the last stage must be; then the log (exists? --resume reads it) and the worker program. */
 static int check_options(sweep_t *s, char *err)
@@ -446,9 +517,14 @@ static int check_options(sweep_t *s, char *err)
     s->spec = pt_spec_new(o->pipeline, err);
     if (s->spec == NULL)
         return -EINVAL;
-    for (size_t i = 0; i < o->ngrid; i++)
-        if (pt_spec_add_axis(s->spec, o->grid[i], err) != 0)
+    if ((rc = halving_resource(s, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < o->ngrid; i++) {
+        if ((rc = resource_axis(s, o->grid[i], err)) < 0)
+            return rc;
+        if (rc == 0 && pt_spec_add_axis(s->spec, o->grid[i], err) != 0)
             return -EINVAL;
+    }
     for (size_t i = 0; i < o->nset; i++)
         if (pt_spec_set(s->spec, o->set[i], err) != 0)
             return -EINVAL;
@@ -1010,6 +1086,23 @@ static int plan_costs(sweep_t *s, double **out)
     return 0;
 }
 
+/* --resource maxIter|numTrees: each rung map's params, a deep copy of its map's with the
+ * rung's value of the param (s->vfull then owns them: tune_free). 0 or -ENOMEM. */
+static int resource_params(sweep_t *s, const pt_halving_plan_t *plan)
+{
+    size_t nv = plan->nrungs * s->nmaps;
+    for (size_t j = 0; j < nv; j++)
+        memset(&s->vfull[j], 0, sizeof s->vfull[j]);
+    s->vfull_deep = 1;
+    for (size_t j = 0; j < nv; j++) {
+        pt_value_t v = {PT_VAL_INT, (double)plan->resources[j / s->nmaps], NULL};
+        if (pt_paramlist_copy(&s->vfull[j], &s->full[j % s->nmaps]) != 0 ||
+            pt_paramlist_set(&s->vfull[j], s->rkey, &v) != 0)
+            return -ENOMEM;
+    }
+    return 0;
+}
+
 /* --search halving: the plan over the image's fold blocks (pt_halving.h; rows are the
  * resource), the rung maps the scheduler runs (rung r of map m is r x nmaps + m: shallow
  * copies of maps and full) and their results. Prefix sharing and the shared codes are off:
@@ -1021,21 +1114,31 @@ static int make_halving(sweep_t *s, char *err)
     pt_halving_plan_t plan;
     size_t nb = s->pl.nblocks, nv, *bn = calloc(2 * nb, sizeof *bn);
     long long smallest = 2 * (long long)s->nfolds * (s->classify ? (long long)s->nclasses : 1);
+    long long maxr = (long long)s->ds->rows;
     int rc = -ENOMEM;
 
     if (bn == NULL)
         goto out;
     for (size_t r = 0; r < s->ds->rows; r++)
         bn[s->fold[r]]++;
+    if (s->rkey[0] != '\0') { /* sklearn: min_resources 1 before exhaust for a param */
+        const pt_value_t *v = pt_paramlist_get(&s->full[0], s->rkey);
+        smallest = 1;
+        if (s->rmax == 0 && v != NULL)
+            s->rmax = (long long)v->num;
+        maxr = s->rmax > 0 ? s->rmax : 1;
+        nb = 0; /* every job on every row */
+    }
     if (pt_halving_plan(s->nmaps, o->halving_factor > 0 ? o->halving_factor : 3,
-                        o->min_resources, smallest, (long long)s->ds->rows, &plan, err) != 0) {
+                        o->min_resources, smallest, maxr, &plan, err) != 0) {
         char pfx[160];
         snprintf(pfx, sizeof pfx, "--search halving: %s: ", o->data);
         pt_err_prefix(err, pfx);
         rc = -EINVAL;
         goto out;
     }
-    pt_halving_block_rows(plan.resources[0], bn, nb, bn + nb);
+    if (nb > 0)
+        pt_halving_block_rows(plan.resources[0], bn, nb, bn + nb);
     for (size_t b = 0; b < nb; b++)
         if (bn[nb + b] == 0) {
             pt_seterr(err, "--min-resources %lld: the first rung's rows leave fold block %zu "
@@ -1044,7 +1147,7 @@ static int make_halving(sweep_t *s, char *err)
             rc = -EINVAL;
             goto out;
         }
-    s->halving = pt_halving_new(s->nmaps, &plan, s->larger_is_better, 1, bn, nb);
+    s->halving = pt_halving_new(s->nmaps, &plan, s->larger_is_better, nb > 0, bn, nb);
     nv = plan.nrungs * s->nmaps;
     s->vmaps = malloc(nv * sizeof *s->vmaps);
     s->vfull = malloc(nv * sizeof *s->vfull);
@@ -1055,9 +1158,12 @@ static int make_halving(sweep_t *s, char *err)
         s->vmaps[j] = s->maps[j % s->nmaps];
         s->vfull[j] = s->full[j % s->nmaps];
     }
+    if (s->rkey[0] != '\0' && resource_params(s, &plan) != 0)
+        goto out;
     free(s->lead);
     s->lead = NULL;
-    s->nbins = 0;
+    if (s->rkey[0] == '\0') /* a fold's codes are of its whole training rows */
+        s->nbins = 0;
     rc = 0;
 out:
     if (rc == -ENOMEM)
@@ -1254,9 +1360,10 @@ static void count_halving(sweep_t *s)
     }
     s->total_to_run = all > have ? all - have : 0;
     if (!s->o->quiet)
-        fprintf(stderr, "paratune: successive halving: %zu rung%s of param maps x rows (%s) x "
+        fprintf(stderr, "paratune: successive halving: %zu rung%s of param maps x %s (%s) x "
                 "%zu fold%s = %zu fits, then the refit\n", p->nrungs,
-                p->nrungs == 1 ? "" : "s", line, s->nfolds, s->nfolds == 1 ? "" : "s", all);
+                p->nrungs == 1 ? "" : "s", s->rkey[0] != '\0' ? s->o->resource : "rows", line,
+                s->nfolds, s->nfolds == 1 ? "" : "s", all);
     if (!s->o->quiet && s->resuming)
         fprintf(stderr, "paratune: --resume: %zu of them have a result in %s (reused); "
                 "running up to %zu\n", have, s->o->log, s->total_to_run);
@@ -1483,6 +1590,16 @@ static int pick(sweep_t *s, char *err)
     return 0;
 }
 
+/* The scheduler's map of the refit: the best map, or with --search halving --resource
+ * maxIter|numTrees its last rung's (whose params have the last rung's value, as sklearn's
+ * best_params_ with resource n_estimators). */
+static size_t refit_map(const sweep_t *s)
+{
+    if (s->halving == NULL || s->rkey[0] == '\0')
+        return (size_t)s->best;
+    return (pt_halving_get_plan(s->halving)->nrungs - 1) * s->nmaps + (size_t)s->best;
+}
+
 /* The best map, refit on all rows (as Spark does) when there are workers or a model to
  * write; the model file. */
 static int refit(sweep_t *s, char *err)
@@ -1495,7 +1612,7 @@ static int refit(sweep_t *s, char *err)
         return 0;
     if (!pt_sweep_started(s->sweep) && (rc = pt_sweep_start(s->sweep, 1, err)) != 0)
         return rc == -EINVAL ? -EIO : rc;
-    id = pt_sched_queue_refit(s->sched, (size_t)s->best); /* the loop tops the pool up */
+    id = pt_sched_queue_refit(s->sched, refit_map(s)); /* the loop tops the pool up */
     rc = pt_sweep_run(s->sweep, err);
     if (rc < 0)
         return rc == -EINVAL ? -EIO : rc;
@@ -1654,8 +1771,8 @@ static void report_rungs(const sweep_t *s)
         size_t n = pt_halving_rung_maps(s->halving, r, &maps);
         if (n == 0)
             break;
-        printf("rung %zu: %zu param map%s on %lld rows", r, n, n == 1 ? "" : "s",
-               p->resources[r]);
+        printf("rung %zu: %zu param map%s on %lld %s", r, n, n == 1 ? "" : "s",
+               p->resources[r], s->rkey[0] != '\0' ? s->o->resource : "rows");
         for (size_t i = 0; r > 0 && n <= 12 && i < n; i++)
             printf("%s#%zu", i == 0 ? ": " : " ", maps[i]);
         printf("\n");
@@ -1755,9 +1872,12 @@ static void tune_free(sweep_t *s)
     pt_results_destroy(&s->results);
     pt_sched_destroy(&s->sched);
     pt_race_destroy(&s->race);
-    pt_halving_destroy(&s->halving);
     free(s->vmaps); /* shallow copies: their lists are maps' and full's */
+    for (size_t j = 0; s->vfull_deep && j < pt_halving_get_plan(s->halving)->nrungs * s->nmaps;
+         j++)
+        pt_paramlist_free(&s->vfull[j]); /* deep copies with the rung's value */
     free(s->vfull);
+    pt_halving_destroy(&s->halving);
     pt_results_destroy(&s->vresults);
     pt_spec_destroy(&s->spec);
     pt_dataset_destroy(&s->ds);

@@ -181,6 +181,29 @@ START_TEST(test_numtrees_sharing)
 }
 END_TEST
 
+/* --search halving: a fit job on a prefix of each image block carries the rows per block. */
+START_TEST(test_prefix)
+{
+    pt_msg_t m = {0}, b;
+    int32_t rows[3] = {37, 37, 36};
+    char *stages[] = {"linearRegression"};
+    m.type = PT_MSG_JOB;
+    m.kind = PT_JOB_FIT;
+    m.stages = stages;
+    m.nstages = 1;
+    round_trip(&m, &b);
+    ck_assert_uint_eq(b.nprefix, 0); /* absent: every row */
+    ck_assert_ptr_null(b.prefix);
+    pt_msg_clear(&b);
+    m.prefix = rows;
+    m.nprefix = 3;
+    round_trip(&m, &b);
+    ck_assert_uint_eq(b.nprefix, 3);
+    ck_assert(b.prefix[0] == 37 && b.prefix[1] == 37 && b.prefix[2] == 36);
+    pt_msg_clear(&b);
+}
+END_TEST
+
 START_TEST(test_error_msg)
 {
     pt_msg_t m = {0}, b;
@@ -657,6 +680,7 @@ Suite *suite_msg(void)
     tcase_add_test(tc, test_hello_stop);
     tcase_add_test(tc, test_job);
     tcase_add_test(tc, test_result);
+    tcase_add_test(tc, test_prefix);
     tcase_add_test(tc, test_error_msg);
     tcase_add_test(tc, test_numtrees_sharing);
     tcase_add_test(tc, test_encode_misc);

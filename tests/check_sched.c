@@ -7,7 +7,7 @@
 
 static pt_sched_t *make(size_t nmaps, size_t nfolds, size_t nstats, size_t par, long retries)
 {
-    pt_sched_config_t c = {nmaps, nfolds, nstats, par, retries, 0, NULL, NULL, NULL, NULL};
+    pt_sched_config_t c = {nmaps, nfolds, nstats, par, retries, 0, NULL, NULL, NULL, NULL, 0};
     pt_sched_t *s = pt_sched_new(&c);
     ck_assert_ptr_nonnull(s);
     return s;
@@ -69,7 +69,7 @@ START_TEST(longest_first)
 {
     /* maps 1 and 2 cost the most (equal: grid order between them), map 0 the least */
     const double cost[3] = {1, 5, 5};
-    pt_sched_config_t c = {3, 2, 1, 1, 1, 0, NULL, NULL, NULL, cost};
+    pt_sched_config_t c = {3, 2, 1, 1, 1, 0, NULL, NULL, NULL, cost, 0};
     pt_sched_t *s = pt_sched_new(&c);
     long order[6] = {2, 3, 4, 5, 0, 1}, id;
     ck_assert_ptr_nonnull(s);
@@ -192,7 +192,7 @@ END_TEST
 START_TEST(bins_jobs_come_before_the_fits)
 {
     int32_t map[2] = {1, 0}, fold[2] = {0, 1};
-    pt_sched_config_t c = {2, 2, 1, 4, 0, 2, map, fold, NULL, NULL};
+    pt_sched_config_t c = {2, 2, 1, 4, 0, 2, map, fold, NULL, NULL, 0};
     pt_sched_t *s = pt_sched_new(&c);
     long st, b0, b1;
     ck_assert_ptr_nonnull(s);
@@ -222,7 +222,7 @@ START_TEST(numtrees_sharing)
 {
     /* maps 0 and 2 are led by map 1 (the largest numTrees), map 3 leads itself */
     int32_t lead[4] = {1, 1, 1, 3};
-    pt_sched_config_t c = {4, 2, 0, 2, 1, 0, NULL, NULL, lead, NULL};
+    pt_sched_config_t c = {4, 2, 0, 2, 1, 0, NULL, NULL, lead, NULL, 0};
     pt_sched_t *s = pt_sched_new(&c);
     long cov[4], id;
     ck_assert_ptr_nonnull(s);
@@ -298,7 +298,7 @@ END_TEST
 
 START_TEST(oof_jobs_use_the_refit_slot)
 {
-    pt_sched_config_t c = {3, 2, 0, 2, 0, 0, NULL, NULL, NULL, NULL};
+    pt_sched_config_t c = {3, 2, 0, 2, 0, 0, NULL, NULL, NULL, NULL, 0};
     pt_sched_t *s = pt_sched_new(&c);
     long id;
     ck_assert_ptr_nonnull(s);

@@ -5,7 +5,9 @@
       each log's rungs (maps and resource per rung, from the summary and the results) equal
       scikit-learn's HalvingGridSearchCV n_candidates_ / n_resources_ for the same number of
       candidates, rows, splits (KFold(FOLDS), or one ShuffleSplit for tvs), factor and
-      min_resources (an integer or exhaust), fitted on the same rows with a Ridge grid;
+      min_resources (an integer or exhaust), fitted on the same rows with a Ridge grid (an
+      optional 8th field MAXR: the resource is a param, sklearn's resource='max_iter' with
+      max_resources MAXR);
       and every rung keeps the best ceil(n / factor) maps of the rung before by mean metric.
   halvcheck.py rungs LOG DATA FOLDS SEED
       every result (rung, map, fold) equals a numpy reference (tests/ref/pipeline_ref.py:
@@ -14,6 +16,9 @@
   halvcheck.py final HALVING_LOG FULL_LOG
       the last rung used every row: its maps' averages equal the full grid sweep's (1e-12)
       and the best map is the full sweep's best among those maps.
+  halvcheck.py param HALVING_LOG GRID_LOG KEY
+      --resource maxIter / numTrees: each result equals the grid sweep's (KEY an axis there)
+      of the same map with KEY at the result's resource, to 1e-12; the kept maps as above.
   halvcheck.py cut LOG N OUT
       OUT := LOG's header and first N results (a sweep killed there).
   halvcheck.py resume INTERRUPTED_THEN_RESUMED_LOG WHOLE_LOG
@@ -77,7 +82,7 @@ def check_kept(recs, factor):
             sys.exit("rung %d ran maps %r, want %r" % (g, ran, want))
 
 
-def sklearn_schedule(ncand, rows, folds, factor, minres, validator):
+def sklearn_schedule(ncand, rows, folds, factor, minres, validator, maxr=None):
     from sklearn.experimental import enable_halving_search_cv  # noqa: F401
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import HalvingGridSearchCV, KFold, ShuffleSplit
@@ -88,21 +93,22 @@ def sklearn_schedule(ncand, rows, folds, factor, minres, validator):
     grid = {"alpha": [10.0 ** (i / 7.0 - 3) for i in range(ncand)]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        h = HalvingGridSearchCV(Ridge(), grid, factor=factor, cv=cv, refit=False,
+        kw = {} if maxr is None else {"resource": "max_iter", "max_resources": maxr}
+        h = HalvingGridSearchCV(Ridge(solver="sag"), grid, factor=factor, cv=cv, refit=False,
                                 min_resources=minres if minres == "exhaust" else int(minres),
-                                random_state=0).fit(X, y)
+                                random_state=0, **kw).fit(X, y)
     return list(h.n_candidates_), list(h.n_resources_)
 
 
 def cmd_schedule(specs):
     for spec in specs:
-        log, ncand, rows, folds, factor, minres, validator = spec.split(":")
+        log, ncand, rows, folds, factor, minres, validator, *maxr = spec.split(":")
         recs = records(log)
         s = summary(recs)
         got_c = [len(r["maps"]) for r in s["rungs"]]
         got_r = [r["resource"] for r in s["rungs"]]
         want_c, want_r = sklearn_schedule(int(ncand), int(rows), int(folds), int(factor),
-                                          minres, validator)
+                                          minres, validator, int(maxr[0]) if maxr else None)
         if (got_c, got_r) != (want_c, want_r):
             sys.exit("%s: rungs %r x %r, sklearn %r x %r" % (spec, got_c, got_r, want_c, want_r))
         for r in results(recs):
@@ -212,6 +218,29 @@ def cmd_resume(rlog, wlog):
         sys.exit("the resumed run ran nothing")
 
 
+def cmd_param(hlog, glog, key):
+    """--resource KEY: each halving result equals the grid sweep's result of the same map with
+    KEY at the rung's value (the grid has KEY as an axis), to 1e-12."""
+    h, g = records(hlog), records(glog)
+    gmaps = g[0]["param_maps"]
+    gres = {(r["param_index"], r["fold"]): r["metric"] for r in results(g)}
+    n = 0
+    for r in results(h):
+        want = dict(r["params"])
+        want[key] = r["resource"]
+        idx = [i for i, m in enumerate(gmaps) if m == want]
+        if len(idx) != 1:
+            sys.exit("no grid map %r" % want)
+        b = gres[(idx[0], r["fold"])]
+        if abs(r["metric"] - b) > 1e-12 * max(1.0, abs(b)):
+            sys.exit("rung %d map %d fold %d: %.17g, grid sweep %.17g" % (
+                r["rung"], r["param_index"], r["fold"], r["metric"], b))
+        n += 1
+    if n == 0:
+        sys.exit("no results")
+    check_kept(h, h[0]["search"]["factor"])
+
+
 def cmd_cut(log, n, out):
     """Copies LOG's header and first N results to OUT: a sweep killed after N results."""
     with open(log, "rb") as f:
@@ -241,6 +270,8 @@ def main():
         cmd_resume(*args)
     elif cmd == "cut":
         cmd_cut(*args)
+    elif cmd == "param":
+        cmd_param(*args)
     else:
         sys.exit("halvcheck.py: unknown command %r" % cmd)
 

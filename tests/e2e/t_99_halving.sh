@@ -42,9 +42,14 @@ else
     bad "a halving run failed: $(head -c 300 "$W/h99.err")"
 fi
 
-begin "halving: each (rung, map, fold) metric equals numpy on the fold blocks' prefixes"
+begin "halving: each (rung, map, fold) metric equals numpy on the fold blocks' prefixes (cache on and off)"
+rm -f "$W/h3n.log"
 if ! m=$("$PY" "$HC" rungs "$W/h2.log" "$W/data.csv" 4 0 2>&1); then bad "$m";
 elif ! m=$("$PY" "$HC" rungs "$W/h3.log" "$W/h1000.csv" 3 0 2>&1); then bad "$m";
+elif ! pt tune --data "$W/h1000.csv" "${H99[@]}" --folds 3 --search halving --no-cache \
+        --grid pca.k=2,4,6,8,10 --grid "$R3" --log "$W/h3n.log" >/dev/null 2>"$W/h99.err"; then
+    bad "--no-cache: $(head -c 300 "$W/h99.err")";
+elif ! m=$("$PY" "$HC" rungs "$W/h3n.log" "$W/h1000.csv" 3 0 2>&1); then bad "--no-cache: $m";
 else ok; fi
 
 begin "halving: a last rung on every row equals the full sweep over its maps"
@@ -73,6 +78,26 @@ if [ $rc -ne 2 ] || [ "$(wc -l <"$W/h99.err")" -ne 1 ] ||
     bad "exit $rc: $(cat "$W/h99.err")"
 else ok; fi
 
+begin "halving --resource maxIter: rungs as HalvingGridSearchCV's, each fit the grid sweep's at that maxIter"
+G99=(--data "$W/h1000.csv" --label label --pipeline gbtRegressor --seed 0 --quiet --parallelism 2
+     --folds 3 --grid gbtRegressor.maxDepth=1,2,3 --grid gbtRegressor.stepSize=0.1,0.3,0.5)
+rm -f "$W/h99g.log" "$W/h99gg.log"
+if ! pt tune "${G99[@]}" --search halving --resource maxIter --grid gbtRegressor.maxIter=5,27 \
+        --log "$W/h99g.log" --model-out "$W/h99g.ptm" >"$W/h99g.out" 2>"$W/h99.err"; then
+    bad "halving: $(head -c 300 "$W/h99.err")";
+elif ! pt tune "${G99[@]}" --grid gbtRegressor.maxIter=3,9,27 --log "$W/h99gg.log" \
+        >/dev/null 2>"$W/h99.err"; then bad "grid: $(head -c 300 "$W/h99.err")";
+elif ! m=$("$PY" "$HC" schedule "$W/h99g.log:9:1000:3:3:exhaust:cv:27" 2>&1); then bad "$m";
+elif ! m=$("$PY" "$HC" param "$W/h99g.log" "$W/h99gg.log" gbtRegressor.maxIter 2>&1); then
+    bad "$m";
+elif ! grep -q "rung 2: 1 param map on 27 maxIter" "$W/h99g.out"; then bad "$(cat "$W/h99g.out")";
+elif ! "$PY" -c 'import msgpack, sys
+u = msgpack.Unpacker(raw=False, strict_map_key=False); u.feed(open(sys.argv[1], "rb").read())
+m = next(o for o in u if isinstance(o, dict))
+sys.exit(0 if m["params"]["gbtRegressor.maxIter"] == 27 else "model maxIter %r" % m["params"])' \
+        "$W/h99g.ptm"; then bad "the refit did not use the last rung's maxIter";
+else check_clean && ok; fi
+
 HB=(--data "$W/h1000.csv" --label label --pipeline pca,linearRegression --grid pca.k=1,2,3)
 expect_bad "halving with --race" "--race" "${HB[@]}" --search halving --race
 expect_bad "halving with --extend" "--extend" "${HB[@]}" --search halving --extend
@@ -90,3 +115,10 @@ expect_bad "--halving-factor without halving" "applies to --search halving only"
     --halving-factor 2
 expect_bad "--search other" "--search" "${HB[@]}" --search random
 expect_bad "--resource other" "--resource" "${HB[@]}" --search halving --resource depth
+expect_bad "--resource maxIter without boosting" "has no maxIter to grow" "${HB[@]}" \
+    --search halving --resource maxIter
+expect_bad "--resource numTrees with --random on it" "--random" --data "$W/h1000.csv" \
+    --pipeline randomForestRegressor --search halving --resource numTrees \
+    --random randomForestRegressor.numTrees=uniform:1:9 --samples 3
+expect_bad "--resource maxIter with --oof" "--oof" --data "$W/h1000.csv" \
+    --pipeline gbtRegressor --search halving --resource maxIter --oof "$W/h99.oof"
