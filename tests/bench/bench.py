@@ -1048,26 +1048,36 @@ def workload_h(b):
     command, in paired runs (full, halving, full, ...: medians), at parallelism 2: fits, wall
     time, and the chosen map's full-sweep metric beside the full sweep's best."""
     big = (3000, 30) if b.quick else (30000, 30)
+    gb = (3000, 30) if b.quick else (20000, 30)
     reg = "0.0001,0.0003,0.001,0.003,0.01,0.03,0.1,0.3"
+    boost = ["--pipeline", "gbtRegressor", "--grid", "gbtRegressor.maxDepth=2,4,6", "--grid",
+             "gbtRegressor.stepSize=0.1,0.3", "--grid",
+             "gbtRegressor.minInstancesPerNode=1,20", "--folds", "3", "--seed", "7"]
+    # (name, data, the sweep's arguments, halving's own)
     cases = [("seed workload (a), 16 maps, tvs", b.gen(10000, 100),
-              GRID + ["--validator", "tvs", "--train-ratio", "0.8", "--seed", "42"]),
+              GRID + ["--validator", "tvs", "--train-ratio", "0.8", "--seed", "42"], []),
              ("%d x %d, pca.k 1..30 x 8 regParam = 240 maps, 3-fold cv" % big, b.gen(*big),
               ["--pipeline", "pca,linearRegression", "--grid",
                "pca.k=" + ",".join(str(k) for k in range(1, 31)),
-               "--grid", "linearRegression.regParam=" + reg, "--folds", "3", "--seed", "7"])]
+               "--grid", "linearRegression.regParam=" + reg, "--folds", "3", "--seed", "7"], []),
+             ("%d x %d gbtRegressor, 12 maps, maxIter 54, 3-fold cv, rows" % gb, b.gen(*gb),
+              boost + ["--set", "gbtRegressor.maxIter=54"], []),
+             ("%d x %d gbtRegressor, 12 maps, maxIter 54, 3-fold cv, maxIter" % gb,
+              b.gen(*gb), boost + ["--set", "gbtRegressor.maxIter=54"],
+              ["--resource", "maxIter"])]
     log("\n(h) successive halving vs the full sweep (paired runs, parallelism 2, medians)")
     if not b.msgpack:
         log("  skipped: python3 msgpack is needed to read the logs")
         return
     rows_out = []
-    for name, csv, grid in cases:
+    for name, csv, grid, own in cases:
         args = ["--data", csv, "--label", "label", "--metric", "rmse", "--parallelism", "2"] + grid
         lf, lh = (os.path.join(b.dir, "run", "h_%s.msgpack" % k) for k in ("full", "halving"))
         walls = {"full": [], "halving": []}
         for _ in range(b.runs):
             walls["full"].append(b.measured(lambda: b.run_pt(args, logpath=lf), 1)[0]["wall"])
             walls["halving"].append(b.measured(
-                lambda: b.run_pt(args + ["--search", "halving"], logpath=lh), 1)[0]["wall"])
+                lambda: b.run_pt(args + ["--search", "halving"] + own, logpath=lh), 1)[0]["wall"])
         sf, sh = log_summary(lf), log_summary(lh)
         fits_f = sf["jobs_ok"] + sf["jobs_failed"]
         fits_h = sh["jobs_ok"] + sh["jobs_failed"]
@@ -1076,19 +1086,19 @@ def workload_h(b):
         wf, wh = med(walls["full"]), med(walls["halving"])
         ratio = med([f / h for f, h in zip(walls["full"], walls["halving"])])
         rung = ", ".join("%d x %d" % (len(r["maps"]), r["resource"]) for r in sh["rungs"])
-        log("  %s: rungs (maps x rows) %s" % (name, rung))
+        log("  %s: rungs (maps x %s) %s" % (name, own[1] if own else "rows", rung))
         log("    full sweep %d fits %s, best #%d rmse %.6g; halving %d fits %s (paired ratio "
             "%.2fx), chose #%d, whose full-sweep rmse is %.6g (%+.3f%% of the best)%s" % (
                 fits_f, fmt_s(wf), best_f, m_f, fits_h, fmt_s(wh), ratio, best_h, m_h,
                 100 * (m_h - m_f) / m_f, ", the same map" if best_f == best_h else ""))
-        rows_out.append([name[:28], fits_f, fits_h, fmt_s(wf), fmt_s(wh), "%.2fx" % ratio,
+        rows_out.append([name[:36], fits_f, fits_h, fmt_s(wf), fmt_s(wh), "%.2fx" % ratio,
                          "%.6g" % m_f, "%.6g" % m_h])
         FIGS.setdefault("h", {})[name] = {"fits_full": fits_f, "fits_halving": fits_h,
                                           "wall_full": wf, "wall_halving": wh, "ratio": ratio,
                                           "best_full": best_f, "best_halving": best_h,
                                           "rmse_full_best": m_f, "rmse_halving_choice": m_h}
         b.target("(h) halving, %s: chosen map's rmse within 1%% of the full sweep's best" %
-                 name[:32], "%.6g vs %.6g (%+.3f%%); %d vs %d fits; %s vs %s (%.2fx)" % (
+                 name, "%.6g vs %.6g (%+.3f%%); %d vs %d fits; %s vs %s (%.2fx)" % (
                      m_h, m_f, 100 * (m_h - m_f) / m_f, fits_h, fits_f, fmt_s(wh), fmt_s(wf),
                      ratio), abs(m_h - m_f) <= 0.01 * abs(m_f))
     b.table(["workload", "fits full", "fits halving", "full", "halving", "full/halving",
