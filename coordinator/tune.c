@@ -1103,6 +1103,38 @@ static int resource_params(sweep_t *s, const pt_halving_plan_t *plan)
     return 0;
 }
 
+/* A classifier's first rung: a block's prefix is its first rows in the file's order, so a
+ * file sorted by its label gives the early rungs a few classes only. Says so on stderr when
+ * a block's first rung has fewer classes than the block (n[b] rows, of them pre[b]). */
+static void note_prefix_classes(const sweep_t *s, const size_t *n, const size_t *pre, size_t nb)
+{
+    size_t *seen = calloc(nb, sizeof *seen), *cls = calloc(2 * nb, sizeof *cls);
+    unsigned char *has = calloc(2 * nb * s->nclasses + 1, 1);
+    if (seen == NULL || cls == NULL || has == NULL)
+        goto out;
+    for (size_t r = 0; r < s->ds->rows; r++) { /* a block's rows are in the file's order */
+        size_t b = (size_t)s->fold[r], c = (size_t)s->ds->y[s->pl.dst ? s->pl.dst[r] : r];
+        int in_prefix = seen[b]++ < pre[b];
+        for (int k = 0; k < 1 + in_prefix; k++) /* k 0: the block; 1: its prefix */
+            if (c < s->nclasses && !has[(2 * b + (size_t)k) * s->nclasses + c]) {
+                has[(2 * b + (size_t)k) * s->nclasses + c] = 1;
+                cls[2 * b + (size_t)k]++;
+            }
+    }
+    for (size_t b = 0; b < nb; b++)
+        if (cls[2 * b + 1] < cls[2 * b]) {
+            fprintf(stderr, "paratune: --search halving: the first rung's %zu rows of fold "
+                    "block %zu (of %zu) hold %zu of its %zu classes: rungs read each block's "
+                    "first rows in the file's order (shuffle a file sorted by its label)\n",
+                    pre[b], b, n[b], cls[2 * b + 1], cls[2 * b]);
+            break;
+        }
+out:
+    free(seen);
+    free(cls);
+    free(has);
+}
+
 /* --search halving: the plan over the image's fold blocks (pt_halving.h; rows are the
  * resource), the rung maps the scheduler runs (rung r of map m is r x nmaps + m: shallow
  * copies of maps and full) and their results. Prefix sharing and the shared codes are off:
@@ -1147,6 +1179,8 @@ static int make_halving(sweep_t *s, char *err)
             rc = -EINVAL;
             goto out;
         }
+    if (nb > 0 && s->classify && !o->quiet)
+        note_prefix_classes(s, bn, bn + nb, nb);
     s->halving = pt_halving_new(s->nmaps, &plan, s->larger_is_better, nb > 0, bn, nb);
     nv = plan.nrungs * s->nmaps;
     s->vmaps = malloc(nv * sizeof *s->vmaps);

@@ -98,6 +98,17 @@ sys.exit(0 if m["params"]["gbtRegressor.maxIter"] == 27 else "model maxIter %r" 
         "$W/h99g.ptm"; then bad "the refit did not use the last rung's maxIter";
 else check_clean && ok; fi
 
+begin "halving: a classifier's first rung missing classes (a file sorted by its label) is said"
+IRIS=$HERE/../data/iris.csv
+pt tune --data "$IRIS" --label label --pipeline logisticRegression --evaluator multiclass \
+    --grid logisticRegression.regParam=0.001,0.01,0.1,1,3,10 --search halving --stratify \
+    >/dev/null 2>"$W/h99.err"
+rc=$?
+if [ $rc -ne 0 ]; then bad "exit $rc: $(head -c 300 "$W/h99.err")";
+elif ! grep -q "hold 1 of its 3 classes: rungs read each block's first rows" "$W/h99.err"; then
+    bad "no note: $(cat "$W/h99.err")";
+else check_clean && ok; fi
+
 HB=(--data "$W/h1000.csv" --label label --pipeline pca,linearRegression --grid pca.k=1,2,3)
 expect_bad "halving with --race" "--race" "${HB[@]}" --search halving --race
 expect_bad "halving with --extend" "--extend" "${HB[@]}" --search halving --extend
