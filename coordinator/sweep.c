@@ -563,12 +563,18 @@ static void check_timeouts(pt_sweep_t *s)
 static void check_budget(pt_sweep_t *s)
 {
     double now = pt_now();
-    size_t running = pt_sched_running(s->sched);
+    size_t running = pt_sched_running(s->sched), running_fits = 0;
     if (s->cfg.deadline <= 0 || now < s->cfg.deadline || s->budget_killed)
         return;
     if (s->budget_at == 0) {
         size_t n = pt_sched_halt(s->sched);
-        if (n == 0 && pt_sched_fits_pending(s->sched) == 0) { /* the fits were all done */
+        for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
+            const pt_slot_t *w = pt_procs_slot(s->procs, i);
+            running_fits += w->state == W_BUSY && pt_sched_job(s->sched, w->job)->kind == PT_JOB_FIT;
+        }
+        /* the fits were all done (pending counts only those not handed out: the last ones
+         * may still be running, and they too get the grace, then are killed) */
+        if (n == 0 && pt_sched_fits_pending(s->sched) == 0 && running_fits == 0) {
             s->budget_killed = 1;
             return;
         }

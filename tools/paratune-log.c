@@ -43,11 +43,16 @@ static const char usage_text[] =
     "  timeline FILE --out SVG\n"
     "                        the jobs as an SVG Gantt chart, one lane per worker process\n"
     "\n"
+    "--metric M (any command): one of the metrics the sweep recorded (--metric a,b,c of\n"
+    "tune) is shown and ranks the maps instead of the refit metric; json then leaves out\n"
+    "the summaries (the refit metric's). A metric the log does not record: exit 2.\n"
+    "\n"
     "--out - writes to stdout; a FIFO, a device, /dev/fd/N are written to directly;\n"
     "otherwise the SVG replaces SVG whole (temporary file, rename; a symbolic link's target).\n"
     "Exit status: 0 done, 1 no answer or a system error, 2 bad usage or not a readable log.\n";
 
-enum { OPT_X = 1, OPT_Y = 2, OPT_OUT = 4, OPT_AVERAGE = 8, OPT_MAPS = 16, OPT_PARTIAL = 32 };
+enum { OPT_X = 1, OPT_Y = 2, OPT_OUT = 4, OPT_AVERAGE = 8, OPT_MAPS = 16, OPT_PARTIAL = 32,
+       OPT_METRIC = 64 };
 
 static const struct {
     const char *name;
@@ -55,14 +60,14 @@ static const struct {
     size_t nfiles;
     int allowed, required;
 } commands[] = {
-    {"show", plog_cmd_show, 1, 0, 0},
-    {"compare", plog_cmd_compare, 2, 0, 0},
-    {"best", plog_cmd_best, 1, OPT_PARTIAL, 0},
-    {"csv", plog_cmd_csv, 1, OPT_MAPS, 0},
-    {"json", plog_cmd_json, 1, 0, 0},
-    {"heatmap", plog_cmd_heatmap, 1, OPT_X | OPT_Y | OPT_OUT | OPT_AVERAGE,
+    {"show", plog_cmd_show, 1, OPT_METRIC, 0},
+    {"compare", plog_cmd_compare, 2, OPT_METRIC, 0},
+    {"best", plog_cmd_best, 1, OPT_PARTIAL | OPT_METRIC, 0},
+    {"csv", plog_cmd_csv, 1, OPT_MAPS | OPT_METRIC, 0},
+    {"json", plog_cmd_json, 1, OPT_METRIC, 0},
+    {"heatmap", plog_cmd_heatmap, 1, OPT_X | OPT_Y | OPT_OUT | OPT_AVERAGE | OPT_METRIC,
      OPT_X | OPT_Y | OPT_OUT},
-    {"timeline", plog_cmd_timeline, 1, OPT_OUT, OPT_OUT},
+    {"timeline", plog_cmd_timeline, 1, OPT_OUT | OPT_METRIC, OPT_OUT},
 };
 
 static const struct {
@@ -72,6 +77,7 @@ static const struct {
 } options[] = {
     {"--x", OPT_X, 1},           {"--y", OPT_Y, 1},         {"--out", OPT_OUT, 1},
     {"--average", OPT_AVERAGE, 0}, {"--maps", OPT_MAPS, 0}, {"--partial", OPT_PARTIAL, 0},
+    {"--metric", OPT_METRIC, 1},
 };
 
 static int usage_error(const char *cmd, const char *what, const char *arg)
@@ -149,6 +155,7 @@ int main(int argc, char **argv)
         case OPT_AVERAGE: a.average = 1; break;
         case OPT_MAPS: a.maps = 1; break;
         case OPT_PARTIAL: a.partial = 1; break;
+        case OPT_METRIC: a.metric = value; break;
         default: break;
         }
     }

@@ -34,6 +34,8 @@ typedef struct {
     int average;          /* heatmap --average */
     int maps;             /* csv --maps */
     int partial;          /* best --partial */
+    const char *metric;   /* --metric M: one of the log's recorded metrics; NULL: the refit
+                           * metric */
 } plog_args_t;
 
 int plog_cmd_show(const plog_args_t *a);
@@ -80,7 +82,12 @@ typedef struct {
     int finished;              /* a summary, or every job has a result */
     long best;                 /* the best map or -1: the summary's when there is one, else
                                 * the best map whose folds are all ok (provisional while the
-                                * sweep is not finished) */
+                                * sweep is not finished); with refit_metric, always the
+                                * latter (pruned maps left out) */
+    char *refit_metric;        /* --metric M other than the log's refit metric: the refit
+                                * metric's name (owned); the header (h->metric,
+                                * larger_is_better) and every result's metric are then M's,
+                                * taken from the results' "metrics" maps. NULL otherwise */
 } plog_sweep_t;
 
 /* --search halving: the number of rungs with results (0 for a grid sweep); per rung r < it,
@@ -88,9 +95,11 @@ typedef struct {
  * (pointers may be NULL). */
 size_t plog_sweep_rungs(const plog_sweep_t *s, size_t r, size_t *nmaps, int64_t *resource);
 
-/* Reads file and computes the statistics. On failure prints one line and returns NULL with
- * *rc the exit code (2 not a readable log, 1 out of memory). Free with plog_sweep_destroy. */
-plog_sweep_t *plog_sweep_load(const char *file, int *rc);
+/* Reads file and computes the statistics under metric (NULL or the log's refit metric: as
+ * logged; another name: one of the header's evaluator.metrics, see refit_metric). On failure
+ * prints one line and returns NULL with *rc the exit code (2 not a readable log or a metric
+ * the log does not record, 1 out of memory). Free with plog_sweep_destroy. */
+plog_sweep_t *plog_sweep_load(const char *file, const char *metric, int *rc);
 void plog_sweep_destroy(plog_sweep_t **ps);
 
 /* Map indices best first: complete maps by average, then maps with folds missing by their
@@ -151,6 +160,10 @@ typedef struct {
  * exit code. Free with plog_raw_destroy. */
 plog_raw_t *plog_raw_load(const plog_sweep_t *s, int *rc);
 void plog_raw_destroy(plog_raw_t **pr);
+/* The value at string key in msgpack map o, or NULL (o not a map, or no such key). */
+msgpack_object *plog_raw_get(const msgpack_object *o, const char *key);
+/* Whether o is a record of the given kind ("result", "summary", ...). */
+int plog_raw_is(const msgpack_object *o, const char *kind);
 /* Writes o as JSON (see plog_json.c for NaN, infinities, integers and strings). */
 void plog_json_value(FILE *f, const msgpack_object *o);
 
@@ -199,10 +212,11 @@ void plog_svg_line(plog_buf_t *b, const char *cls, double y, const char *attrs,
 
 /* ---- the commands' beginnings (plog_json.c) and endings (plog_text.c) ---- */
 
-/* Loads file, prints its notes on stderr (plog_sweep_warn) and, when raw is not NULL, reads
+/* Loads file under metric (plog_sweep_load), prints its notes on stderr (plog_sweep_warn)
+ * and, when raw is not NULL, reads
  * its records again into *raw (the caller frees it with plog_raw_destroy). Returns the
  * sweep (plog_sweep_destroy), or NULL with one line printed and *rc the exit code. */
-plog_sweep_t *plog_open(const char *file, plog_raw_t **raw, int *rc);
+plog_sweep_t *plog_open(const char *file, const char *metric, plog_raw_t **raw, int *rc);
 
 /* Flushes stdout: PT_EXIT_OK, or PT_EXIT_FAIL after "paratune-log: stdout: write error". */
 int plog_finish_stdout(void);

@@ -541,7 +541,7 @@ int plog_cmd_heatmap(const plog_args_t *a)
     plog_buf_t b = {NULL, 0, 0, 0};
     int rc;
 
-    if ((h.s = plog_sweep_load(a->file[0], &rc)) == NULL)
+    if ((h.s = plog_sweep_load(a->file[0], a->metric, &rc)) == NULL)
         return rc;
     if ((rc = heat_axes(&h)) != 0 || (rc = heat_fill(&h)) != 0) {
         if (rc < 0)

@@ -20,6 +20,7 @@
 
 #include "plog.h"
 #include "pt_common.h"
+#include "pt_mpk.h"
 
 static void json_str(FILE *f, const char *p, size_t n)
 {
@@ -238,9 +239,51 @@ void plog_json_value(FILE *f, const msgpack_object *o)
     json_obj(f, o);
 }
 
-plog_sweep_t *plog_open(const char *file, plog_raw_t **raw, int *rc)
+msgpack_object *plog_raw_get(const msgpack_object *o, const char *key)
 {
-    plog_sweep_t *s = plog_sweep_load(file, rc);
+    /* the records live in the plog_raw_t's own zone, writable (json --metric edits them) */
+    return (msgpack_object *)pt_msgpack_map_get(o, key);
+}
+
+int plog_raw_is(const msgpack_object *o, const char *kind)
+{
+    const msgpack_object *r = plog_raw_get(o, "record");
+    return r != NULL && r->type == MSGPACK_OBJECT_STR && r->via.str.size == strlen(kind) &&
+           memcmp(r->via.str.ptr, kind, r->via.str.size) == 0;
+}
+
+/* json --metric M (s->refit_metric set): the header's evaluator names M and its direction,
+ * each result's metric is M's value. Returns 1 for a record to leave out: a summary, whose
+ * averages and choice are the refit metric's. */
+static int json_metric(const plog_sweep_t *s, msgpack_object *o, size_t *ri)
+{
+    msgpack_object *v;
+    if (plog_raw_is(o, "summary"))
+        return 1;
+    if (plog_raw_is(o, "header")) {
+        msgpack_object *ev = plog_raw_get(o, "evaluator");
+        if ((v = plog_raw_get(ev, "metric")) != NULL) {
+            v->type = MSGPACK_OBJECT_STR;
+            v->via.str.ptr = s->h->metric;
+            v->via.str.size = (uint32_t)strlen(s->h->metric);
+        }
+        if ((v = plog_raw_get(ev, "larger_is_better")) != NULL) {
+            v->type = MSGPACK_OBJECT_BOOLEAN;
+            v->via.boolean = s->h->larger_is_better != 0;
+        }
+    } else if (plog_raw_is(o, "result") && *ri < s->lf->nresults) {
+        if ((v = plog_raw_get(o, "metric")) != NULL) {
+            v->type = MSGPACK_OBJECT_FLOAT64;
+            v->via.f64 = s->lf->results[*ri].metric;
+        }
+        ++*ri;
+    }
+    return 0;
+}
+
+plog_sweep_t *plog_open(const char *file, const char *metric, plog_raw_t **raw, int *rc)
+{
+    plog_sweep_t *s = plog_sweep_load(file, metric, rc);
     if (s == NULL)
         return NULL;
     plog_sweep_warn(s, stderr);
@@ -253,11 +296,14 @@ int plog_cmd_json(const plog_args_t *a)
 {
     plog_raw_t *raw = NULL;
     int rc;
-    plog_sweep_t *s = plog_open(a->file[0], &raw, &rc);
+    plog_sweep_t *s = plog_open(a->file[0], a->metric, &raw, &rc);
+    size_t ri = 0;
 
     if (s == NULL)
         return rc;
     for (size_t i = 0; i < raw->nrec; i++) {
+        if (s->refit_metric != NULL && json_metric(s, &raw->rec[i], &ri))
+            continue;
         json_obj(stdout, &raw->rec[i]);
         fputc('\n', stdout);
     }

@@ -14,6 +14,7 @@
 
 #include "plog.h"
 #include "pt_common.h"
+#include "pt_eval.h"
 #include "pt_params.h"
 #include "pt_results.h"
 
@@ -92,7 +93,15 @@ static int map_stats(plog_sweep_t *s, const pt_log_result_t *const *last)
         st->std = ms.std;
     }
     s->jobs_done = pt_results_count(res);
-    if (s->lf->summary != NULL)
+    if (s->lf->summary != NULL && s->refit_metric != NULL) {
+        /* another metric than the sweep's: its best complete map, a map the race pruned
+         * (by the refit metric) left out as tune leaves it out */
+        const pt_log_summary_t *sum = s->lf->summary;
+        for (size_t i = 0; i < sum->npruned_maps; i++)
+            for (size_t f = 0; f < s->nfolds; f++)
+                pt_results_set(res, (size_t)sum->pruned_maps[i], f, PT_FOLD_NONE, NAN);
+    }
+    if (s->lf->summary != NULL && s->refit_metric == NULL)
         s->best = s->lf->summary->best_index;
     else if (plog_sweep_rungs(s, 0, NULL, NULL) > 0)
         s->best = halving_best(s);
@@ -125,7 +134,68 @@ static int collect_keys(plog_sweep_t *s)
     return 0;
 }
 
-plog_sweep_t *plog_sweep_load(const char *file, int *rc)
+/* Whether name is one of the comma-separated list. */
+static int in_list(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p != NULL; p = strchr(p, ','), p = p != NULL ? p + 1 : NULL)
+        if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* --metric M, not the log's refit metric: M must be among the header's evaluator.metrics;
+ * each result's metric becomes its "metrics" map's value of M (NaN when not ok), and the
+ * header's metric and direction M's. 0, or an exit code after one line on stderr. */
+static int choose_metric(plog_sweep_t *s, const char *metric)
+{
+    pt_log_header_t *h = &s->lf->header;
+    plog_raw_t *raw = NULL;
+    pt_evaluator_t ev;
+    pt_metric_t mt;
+    char err[PT_ERRLEN], *name = NULL;
+    int rc = PT_EXIT_USAGE;
+
+    if (h->metrics == NULL || !in_list(h->metrics, metric) ||
+        pt_eval_lookup(h->evaluator, metric, &ev, &mt, err) != 0) {
+        fprintf(stderr, "paratune-log: %s: --metric %s: not recorded in the log (its metrics: "
+                "%s)\n", s->file, metric, h->metrics != NULL ? h->metrics : h->metric);
+        return PT_EXIT_USAGE;
+    }
+    if ((raw = plog_raw_load(s, &rc)) == NULL)
+        return rc;
+    for (size_t i = 0, ri = 0; i < raw->nrec && ri < s->lf->nresults; i++) {
+        pt_log_result_t *r;
+        const msgpack_object *v;
+        if (!plog_raw_is(&raw->rec[i], "result"))
+            continue;
+        r = &s->lf->results[ri++];
+        if (strcmp(r->status, "ok") != 0)
+            continue; /* its metric is NaN already */
+        v = plog_raw_get(plog_raw_get(&raw->rec[i], "metrics"), metric);
+        if (v == NULL || (v->type != MSGPACK_OBJECT_FLOAT64 && v->type != MSGPACK_OBJECT_FLOAT32
+                          && v->type != MSGPACK_OBJECT_NIL)) {
+            fprintf(stderr, "paratune-log: %s: --metric %s: result %zu (param map %d, fold %d) "
+                    "has no value of it\n", s->file, metric, ri - 1, (int)r->param_index,
+                    (int)r->fold);
+            goto out;
+        }
+        r->metric = v->type == MSGPACK_OBJECT_NIL ? NAN : v->via.f64;
+    }
+    if ((name = strdup(metric)) == NULL) {
+        rc = plog_nomem(s->file);
+        goto out;
+    }
+    s->refit_metric = h->metric;
+    h->metric = name;
+    h->larger_is_better = pt_eval_larger_is_better(mt);
+    rc = 0;
+out:
+    plog_raw_destroy(&raw);
+    return rc;
+}
+
+plog_sweep_t *plog_sweep_load(const char *file, const char *metric, int *rc)
 {
     char err[PT_ERRLEN];
     plog_sweep_t *s = NULL;
@@ -143,6 +213,11 @@ plog_sweep_t *plog_sweep_load(const char *file, int *rc)
         return NULL;
     }
     s->h = &s->lf->header;
+    if (metric != NULL && strcmp(metric, s->h->metric) != 0 &&
+        (*rc = choose_metric(s, metric)) != 0) {
+        plog_sweep_destroy(&s);
+        return NULL;
+    }
     s->nfolds = s->h->validator == PT_VALIDATOR_CV ? (size_t)s->h->num_folds : 1;
     s->jobs_total = s->h->nmaps > 0 && s->nfolds > SIZE_MAX / s->h->nmaps
                         ? SIZE_MAX : s->h->nmaps * s->nfolds;
@@ -179,6 +254,7 @@ void plog_sweep_destroy(plog_sweep_t **ps)
     if (ps == NULL || *ps == NULL)
         return;
     pt_logfile_destroy(&(*ps)->lf);
+    free((*ps)->refit_metric);
     free((*ps)->maps);
     free((*ps)->keys);
     free(*ps);

@@ -196,9 +196,10 @@ static void describe(const plog_sweep_t *s, FILE *out, const char *prefix)
 {
     char val[64];
     plog_sweep_validator(s, val, sizeof val);
-    fprintf(out, "%s%s: %s, %s %s (%s is better), %zu param maps\n", prefix, s->file, val,
-            s->h->evaluator, s->h->metric, s->h->larger_is_better ? "larger" : "smaller",
-            s->h->nmaps);
+    fprintf(out, "%s%s: %s, %s %s (%s is better%s%s), %zu param maps\n", prefix, s->file,
+            val, s->h->evaluator, s->h->metric, s->h->larger_is_better ? "larger" : "smaller",
+            s->refit_metric != NULL ? "; the sweep chose by " : "",
+            s->refit_metric != NULL ? s->refit_metric : "", s->h->nmaps);
 }
 
 int plog_finish_stdout(void)
@@ -366,7 +367,7 @@ int plog_cmd_show(const plog_args_t *a)
     table_t t = {0, 0, NULL, NULL, NULL};
     int rc, digits, cv;
 
-    if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
+    if ((s = plog_sweep_load(a->file[0], a->metric, &rc)) == NULL)
         return rc;
     h = s->h;
     cv = h->validator == PT_VALIDATOR_CV; /* tvs has one fold: no spread to show */
@@ -465,7 +466,7 @@ int plog_cmd_compare(const plog_args_t *a)
     char notes[256];
 
     for (int i = 0; i < 2; i++)
-        if ((s[i] = plog_sweep_load(a->file[i], &rc)) == NULL)
+        if ((s[i] = plog_sweep_load(a->file[i], a->metric, &rc)) == NULL)
             goto out;
     same_metric = strcmp(s[0]->h->metric, s[1]->h->metric) == 0 &&
                   s[0]->h->larger_is_better == s[1]->h->larger_is_better;
@@ -575,7 +576,7 @@ int plog_cmd_best(const plog_args_t *a)
     plog_sweep_t *s;
     int rc;
 
-    if ((s = plog_sweep_load(a->file[0], &rc)) == NULL)
+    if ((s = plog_sweep_load(a->file[0], a->metric, &rc)) == NULL)
         return rc;
     if (s->lf->torn)
         fprintf(stderr, "paratune-log: %s: last record torn (ignored)\n", s->file);
@@ -826,6 +827,10 @@ static int csv_results(const plog_sweep_t *s, const plog_raw_t *raw, FILE *out)
                 fprintf(out, "%d", (int)s->lf->results[ri++].param_index);
                 continue;
             }
+            if (f == 4 && s->refit_metric != NULL && ri > 0) { /* --metric: that one's value */
+                csv_double(out, s->lf->results[ri - 1].metric);
+                continue;
+            }
             if (f == 3) {
                 for (size_t k = 0; k < npk; k++)
                     csv_obj(out, get_n(params, pk[k].p, pk[k].n), 0);
@@ -871,7 +876,7 @@ int plog_cmd_csv(const plog_args_t *a)
 {
     plog_raw_t *raw = NULL;
     int rc;
-    plog_sweep_t *s = plog_open(a->file[0], a->maps ? NULL : &raw, &rc);
+    plog_sweep_t *s = plog_open(a->file[0], a->metric, a->maps ? NULL : &raw, &rc);
 
     if (s == NULL)
         return rc;

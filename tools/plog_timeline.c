@@ -369,7 +369,7 @@ int plog_cmd_timeline(const plog_args_t *a)
     plog_buf_t b = {NULL, 0, 0, 0};
     int rc;
 
-    if ((t.s = plog_open(a->file[0], NULL, &rc)) == NULL)
+    if ((t.s = plog_open(a->file[0], a->metric, NULL, &rc)) == NULL)
         return rc;
     t.n = t.s->lf->nresults;
     if ((t.bars = calloc(t.n + 1, sizeof *t.bars)) == NULL ||

@@ -150,7 +150,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,p,t,h").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", ",".join(workloads())).split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -1103,6 +1103,103 @@ def workload_h(b):
                      ratio), abs(m_h - m_f) <= 0.01 * abs(m_f))
     b.table(["workload", "fits full", "fits halving", "full", "halving", "full/halving",
              "best rmse", "chosen's rmse"], rows_out)
+def last_summary(logpath):
+    """The log's last summary record (msgpack), or None."""
+    import msgpack
+    out = None
+    with open(logpath, "rb") as f:
+        for rec in msgpack.Unpacker(f, raw=False, strict_map_key=False):
+            if rec.get("record") == "summary":
+                out = rec
+    return out
+
+
+def race_pair(b, tag, args, nfits):
+    """--race and the full sweep of args, alternated BENCH_RUNS times (paired medians): the
+    table row of each, and (fits saved %, same map, metric gap %)."""
+    lg = {k: os.path.join(b.dir, "run", "r_%s_%s.msgpack" % (tag, k)) for k in ("race", "full")}
+    walls, sweeps = {"race": [], "full": []}, {"race": [], "full": []}
+    summ = {}
+    for _ in range(b.runs):
+        for k in ("race", "full"):
+            r = b.measured(lambda: b.run_pt(args + (["--race"] if k == "race" else []),
+                                            logpath=lg[k]), 1)[0]
+            walls[k].append(r["wall"])
+            sweeps[k].append(r.get("sweep"))
+            summ[k] = last_summary(lg[k])
+    rs, fs = summ["race"], summ["full"]
+    saved = rs.get("fits_saved", 0)
+    gap = 100 * abs(rs["best_metric"] - fs["best_metric"]) / abs(fs["best_metric"])
+    same = rs["best_index"] == fs["best_index"]
+    rows = []
+    for k, sm in (("full", fs), ("race", rs)):
+        run = nfits - (saved if k == "race" else 0)
+        rows.append([tag + " " + k, "%d / %d" % (run, nfits),
+                     "%d (%.0f%%)" % (saved, 100 * saved / nfits) if k == "race" else "-",
+                     fmt_s(med(walls[k])), fmt_s(med(sweeps[k])), "#%d" % sm["best_index"],
+                     "%.6g" % sm["best_metric"]])
+    ratio = med(walls["full"]) / med(walls["race"])
+    sratio = med(sweeps["full"]) / med(sweeps["race"]) if med(sweeps["race"]) else None
+    FIGS["r_" + tag] = {"fits": nfits, "saved": saved, "wall_race": med(walls["race"]),
+                        "wall_full": med(walls["full"]), "sweep_race": med(sweeps["race"]),
+                        "sweep_full": med(sweeps["full"]), "same_map": same, "gap_pct": gap,
+                        "pruned": len(rs.get("pruned", []))}
+    return rows, (100 * saved / nfits, same, gap, ratio, sratio)
+
+
+def workload_r(b):
+    """Racing (--race) against the full sweep: fits saved, time, the chosen map's metric."""
+    if not b.msgpack:
+        log("\n(r) racing: skipped (needs python3-msgpack to read the logs' summaries)")
+        return
+    par = ["--parallelism", str(max(2, min(b.cores, 2)))]  # not --quiet: the phases line
+    rows_s, feats_s = (2000, 100) if b.quick else (10000, 100)
+    rows_g, feats_g = (5000, 30) if b.quick else (30000, 30)
+    ks = list(range(1, 31))
+    regs = ["0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1"]
+    log("\n(r) racing vs the full sweep, 5-fold CV (racing needs folds, so the seed example "
+        "runs as 5-fold CV here): the seed example (%d x %d, pca.k x regParam 4 x 4, 80 fits) "
+        "and a %d-map grid (%d x %d, pca.k 1..30 x regParam %s, %d fits); %d paired runs, "
+        "medians" % (rows_s, feats_s, len(ks) * len(regs), rows_g, feats_g, ",".join(regs),
+                     5 * len(ks) * len(regs), b.runs))
+    seed = ["--data", b.gen(rows_s, feats_s), "--label", "label"] + GRID + ["--folds", "5"]
+    big = ["--data", b.gen(rows_g, feats_g), "--label", "label", "--pipeline",
+           "pca,linearRegression", "--grid", "pca.k=" + ",".join(map(str, ks)),
+           "--grid", "linearRegression.regParam=" + ",".join(regs), "--folds", "5"]
+    rows, res = [], {}
+    for tag, args, n in (("seed", seed, 80), ("grid", big, 5 * len(ks) * len(regs))):
+        r, res[tag] = race_pair(b, tag, args + par, n)
+        rows += r
+    b.table(["run", "fits run", "fits saved", "whole", "sweep phase", "best", "best rmse"],
+            rows)
+    for tag in ("seed", "grid"):
+        pct, same, gap, ratio, sratio = res[tag]
+        log("  %s: race saves %.0f%% of the fits; whole process %.2fx, sweep phase %s as fast;"
+            " %s map (rmse gap %.3g%%)" % (tag, pct, ratio, "%.2fx" % sratio if sratio else "-",
+                                          "the same" if same else "ANOTHER", gap))
+        b.target("(r) %s: --race chooses a map within 0.5%% of the full sweep's best rmse"
+                 % tag, "%s, gap %.3g%%" % ("same map" if same else "another map", gap),
+                 gap <= 0.5)
+    pct, _, _, ratio, sratio = res["grid"]
+    b.target("(r) %d-map grid: --race saves >= 25%% of the fits" % (len(ks) * len(regs)),
+             "%.0f%% saved; whole %.2fx, sweep %s" % (pct, ratio, "%.2fx" % sratio
+                                                       if sratio else "-"), pct >= 25)
+
+
+def workloads():
+    """The workloads by letter, in the order a full run takes them (one line each)."""
+    return {
+        "a": workload_a,
+        "b": workload_b,
+        "c": workload_c,
+        "d": workload_d,
+        "e": workload_e,
+        "f": workload_f,
+        "p": workload_p,
+        "t": workload_t,
+        "h": workload_h,
+        "r": workload_r,
+    }
 
 
 def main():
@@ -1129,9 +1226,7 @@ def main():
     for w in b.workloads:
         if quiet > 0:
             wait_quiet(quiet)
-        {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
-         "e": workload_e, "f": workload_f, "p": workload_p, "t": workload_t,
-         "h": workload_h}[w.strip()](b)
+        workloads()[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
             b.numpy_kernel)

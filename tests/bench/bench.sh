@@ -33,6 +33,10 @@
 #       parallelism 2: the seed workload (a) and 30,000 x 30 with pca.k 1..30 x 8 regParam
 #       (240 maps, 3-fold cv): fits, wall time, the chosen map's full-sweep rmse beside the
 #       full sweep's best (BENCH_QUICK: 3,000 rows)
+#   (r) racing: --race against the full sweep, paired runs, 5-fold CV, on the seed example's
+#       data and grid (10,000 x 100, 16 maps) and on a 240-map grid (30,000 x 30, pca.k 1..30
+#       x 8 regParams): fits run and saved, wall time, the chosen map and its rmse beside the
+#       full sweep's best (targets: within 0.5%; >= 25% of the 240-map grid's fits saved)
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
@@ -40,7 +44,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t,h (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of the letters above (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b), (e) and (f) (default 1: one run takes minutes)
