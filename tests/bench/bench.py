@@ -1085,7 +1085,7 @@ def workload_g(b):
     w = {par: med([x["wall"] for x in rs[par]]) for par in rs}
     rf = {par: med([x["refit"] for x in rs[par]]) for par in rs}
     sw = {par: med([x["sweep"] for x in rs[par]]) for par in rs}
-    log("  logistic whole process (regParam 5 x elasticNetParam {0, 0.5}, 3 folds, paths on): "
+    log("  logistic whole process (regParam 5 x elasticNetParam {0, 0.5}, 3 folds, --path off): "
         "p1 %s (sweep %s, refit %s), p2 %s (sweep %s, refit %s): p1/p2 %.2fx; refit p1/p2 "
         "%.2fx" % (fmt_s(w[1]), fmt_s(sw[1]), fmt_s(rf[1]), fmt_s(w[2]), fmt_s(sw[2]),
                    fmt_s(rf[2]), w[1] / w[2], rf[1] / rf[2] if rf[2] > 0 else 0))
