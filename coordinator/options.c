@@ -96,6 +96,8 @@ static void tune_usage(FILE *f)
         "  --keep-fold-models DIR each (map, fold) model as DIR/map<M>_fold<F>.ptm\n"
         "  --no-cache             recompute per-fold moments in every job\n"
         "  --no-prefix-sharing    one job per numTrees / maxIter value (no sharing)\n"
+        "  --path on|off          regularization paths: one job walks a fold's regParam\n"
+        "                         values from the largest down, warm-started (default off)\n"
         "  --quiet                no progress on stderr\n",
         f);
 }
@@ -210,6 +212,7 @@ enum { O_SELECT = O_DATA + 120, O_REFIT_METRIC };
 enum { O_EXTEND = O_DATA + 124 }; /* --extend */
 /* --search, --halving-factor, --min-resources, --resource (successive halving) */
 enum { O_SEARCH = O_DATA + 128, O_HFACTOR, O_MINRES, O_RESOURCE };
+enum { O_PATH = O_DATA + 93 }; /* --path */
 #define O_END (O_DATA + 132)
 
 static const struct option long_opts[] = {
@@ -234,6 +237,7 @@ static const struct option long_opts[] = {
     {"model-out", required_argument, NULL, O_MODEL},
     {"no-cache", no_argument, NULL, O_NOCACHE},
     {"no-prefix-sharing", no_argument, NULL, O_NOPREFIX},
+    {"path", required_argument, NULL, O_PATH},
     {"quiet", no_argument, NULL, O_QUIET},
     {"help", no_argument, NULL, O_HELP},
     {"job-timeout", required_argument, NULL, O_TIMEOUT},
@@ -460,6 +464,11 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return 0;
     case O_PIN:
         return pin_opt(o, arg);
+    case O_PATH:
+        if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
+            return pt_bad_opt("--path", arg, "expected on or off");
+        o->path = strcmp(arg, "on") == 0;
+        return 0;
     case O_BUDGET:
         return budget_opt(o, arg);
     case O_RACE:

@@ -23,6 +23,7 @@ typedef struct {
     int overwrite, quiet, no_cache, resume;
     int extend;             /* --extend: the sweep in --log, grown to this grid */
     int no_prefix_sharing;  /* --no-prefix-sharing: every numTrees / maxIter map its own job */
+    int path;               /* --path on: regularization paths (off by default) */
     double job_timeout;             /* seconds; 0: none */
     double heartbeat, start_timeout; /* --heartbeat, --start-timeout seconds; 0: none */
     unsigned long long worker_memory; /* bytes of private memory per worker; 0: no cap */

@@ -42,6 +42,8 @@ struct pt_sweep {
     char arg[9][32];
     int keep[3];
     size_t finished, failed, not_converged; /* fits finished in this run */
+    long long iterations;   /* solver iterations the fit jobs reported */
+    size_t shared_jobs, shared_fits; /* fit jobs that stood for other maps; the fits they ran */
     double t0;
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
@@ -224,31 +226,40 @@ static void refit_threads(const pt_sweep_config_t *c, pt_msg_t *m, long share)
     }
 }
 
-/* A fit job's prefix sharing (numTrees of a forest, maxIter of boosting: the predictor's
- * prefix_param): the fit jobs it also runs (pt_sched_cover) as (map, value) pairs in m.
- * 0 or -ENOMEM. */
+/* A fit job's sharing: the fit jobs it also runs (pt_sched_cover) as (map, value) pairs in
+ * m, value the predictor's prefix_param (numTrees of a forest, maxIter of boosting); or, for
+ * a regularization path (a predictor with a path_param and no prefix), (map, 0) pairs and
+ * each map's path_param value (regParam) in m->path. 0 or -ENOMEM. */
 static int shared_pairs(pt_sweep_t *s, long id, pt_msg_t *m)
 {
     size_t nmaps = pt_spec_nmaps(s->cfg.spec), n;
     const pt_stage_def_t *last;
+    const char *param;
     long *cov;
     char key[128];
+    int path;
     if (!pt_sched_sharing(s->sched))
         return 0;
+    last = pt_stage_lookup(pt_spec_stage(s->cfg.spec, pt_spec_nstages(s->cfg.spec) - 1));
+    path = last != NULL && last->prefix_param == NULL && last->path_param != NULL;
+    param = last == NULL ? "" : path ? last->path_param
+                              : last->prefix_param != NULL ? last->prefix_param : "";
     cov = malloc((nmaps ? nmaps : 1) * sizeof *cov);
-    if (cov == NULL || (m->shared = malloc(2 * nmaps * sizeof *m->shared + 1)) == NULL) {
+    m->shared = malloc(2 * nmaps * sizeof *m->shared + 1);
+    m->path = path ? malloc(nmaps * sizeof *m->path + 1) : NULL;
+    if (cov == NULL || m->shared == NULL || (path && m->path == NULL)) {
         free(cov);
         return -ENOMEM;
     }
-    last = pt_stage_lookup(pt_spec_stage(s->cfg.spec, pt_spec_nstages(s->cfg.spec) - 1));
-    snprintf(key, sizeof key, "%s.%s", last != NULL ? last->name : "",
-             last != NULL && last->prefix_param != NULL ? last->prefix_param : "");
+    snprintf(key, sizeof key, "%s.%s", last != NULL ? last->name : "", param);
     n = pt_sched_cover(s->sched, id, cov);
     for (size_t i = 0; i < n; i++) {
         const pt_sched_job_t *c = pt_sched_job(s->sched, cov[i]);
         const pt_value_t *v = pt_paramlist_get(&s->cfg.full[c->map], key);
         m->shared[2 * i] = c->map;
-        m->shared[2 * i + 1] = v != NULL ? (int32_t)v->num : 0;
+        m->shared[2 * i + 1] = v != NULL && !path ? (int32_t)v->num : 0;
+        if (path)
+            m->path[i] = v != NULL ? v->num : 0.0;
     }
     m->nshared = n;
     free(cov);
@@ -288,6 +299,8 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
                                                 pt_halving_ncand(s->cfg.halving), &m.nprefix);
     if (jb->kind == PT_JOB_FIT && shared_pairs(s, id, &m) != 0) {
         free(m.stages);
+        free(m.shared);
+        free(m.path);
         return -ENOMEM;
     }
     msgpack_sbuffer_init(&sb);
@@ -301,6 +314,7 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
     free(m.stages);
     free(m.cpus);
     free(m.shared);
+    free(m.path);
     if (rc == 0) {
         w->state = W_BUSY;
         w->job = id;
@@ -377,7 +391,7 @@ static int finish_covered(pt_sweep_t *s, long id, pid_t pid, double started, con
         int ok = m->type == PT_MSG_RESULT && i < m->nshared;
         rc = finish_job(s, cov[i], pid, started, ok ? "ok" : "failed",
                         ok ? m->shared_metrics[i] : NAN, ok ? m->fit_seconds : 0,
-                        ok ? m->eval_seconds : 0, 0,
+                        ok ? m->eval_seconds : 0, ok && m->shared_nc != NULL && m->shared_nc[i],
                         ok ? NULL : m->error ? m->error : "no metric for a shared map", err);
     }
     free(cov);
@@ -393,6 +407,13 @@ static int on_answer(pt_sweep_t *s, pt_slot_t *w, pt_msg_t *m, char *err)
     w->job = -1;
     if (finish_covered(s, id, w->pid, w->started, m, err) != 0)
         return -EIO;
+    if (m->type == PT_MSG_RESULT && pt_sched_job(s->sched, id)->kind == PT_JOB_FIT) {
+        s->iterations += m->iterations;
+        if (m->nshared > 0) {
+            s->shared_jobs++;
+            s->shared_fits += m->nshared + 1;
+        }
+    }
     if (m->type == PT_MSG_ERROR)
         return finish_job(s, id, w->pid, w->started, "failed", NAN, 0, 0, 0,
                           m->error ? m->error : "fit failed", err);
@@ -928,6 +949,9 @@ void pt_sweep_counts(const pt_sweep_t *s, pt_sweep_counts_t *c)
     c->finished = s->finished;
     c->failed = s->failed;
     c->not_converged = s->not_converged;
+    c->iterations = s->iterations;
+    c->shared_jobs = s->shared_jobs;
+    c->shared_fits = s->shared_fits;
     c->t0 = s->t0;
 }
 

@@ -92,6 +92,9 @@ int pt_sweep_run(pt_sweep_t *s, char *err);
 typedef struct {
     size_t finished, failed, not_converged;
     double t0; /* when pt_sweep_start ran (0: never) */
+    long long iterations;   /* solver iterations the fit jobs reported (their "iterations") */
+    size_t shared_jobs;     /* fit jobs that stood for other maps (prefix or path sharing) */
+    size_t shared_fits;     /* the (map, fold) fits those jobs answered */
 } pt_sweep_counts_t;
 void pt_sweep_counts(const pt_sweep_t *s, pt_sweep_counts_t *c);
 

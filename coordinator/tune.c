@@ -1002,33 +1002,103 @@ static int same_but(const pt_paramlist_t *a, const pt_paramlist_t *b, const char
     return 1;
 }
 
-/* Prefix sharing for a pipeline whose predictor has a prefix param (pt_stage.h: numTrees of
- * a forest, maxIter of boosting): each map's lead, the first map with the largest value
- * among the maps that differ from it only in that param (s->lead stays NULL when no map
- * shares); a one-tree map with featureSubsetStrategy auto leads itself (for a forest it
- * means all features; for boosting auto is always all, so such a map just runs alone).
- * 0 or -ENOMEM. */
+/* The param a fit job shares over (pt_stage.h) for the predictor d: its prefix_param
+ * (numTrees, maxIter) unless --no-prefix-sharing, else its path_param (regParam, a
+ * regularization path) with --path on; *path says which. NULL: no sharing. */
+static const char *share_param(const sweep_t *s, const pt_stage_def_t *d, int *path)
+{
+    *path = 0;
+    if (d == NULL)
+        return NULL;
+    if (d->use_trees != NULL && d->prefix_param != NULL)
+        return s->o->no_prefix_sharing ? NULL : d->prefix_param;
+    *path = 1;
+    return d->path_param != NULL && s->o->path ? d->path_param : NULL;
+}
+
+/* Whether map i may not share (lead itself): a one-tree map with featureSubsetStrategy auto
+ * (for a forest it means all features, not a larger forest's subset; for boosting auto is
+ * always all, so such a map just runs alone), a path map whose fit is not iterative (the
+ * stage's path_if param is 0). */
+static int alone(const sweep_t *s, const pt_stage_def_t *d, size_t i, const char *key,
+                 int path)
+{
+    const char *last = d->name;
+    char k2[128];
+    if (path) {
+        const pt_value_t *v;
+        if (d->path_if == NULL)
+            return 0;
+        snprintf(k2, sizeof k2, "%s.%s", last, d->path_if);
+        v = pt_paramlist_get(&s->full[i], k2);
+        return v == NULL || !(v->num > 0.0);
+    }
+    const pt_value_t *ti = pt_paramlist_get(&s->full[i], key), *fi;
+    snprintf(k2, sizeof k2, "%s.featureSubsetStrategy", last);
+    fi = pt_paramlist_get(&s->full[i], k2);
+    return ti != NULL && ti->num == 1 && fi != NULL && fi->str != NULL &&
+           strcasecmp(fi->str, "auto") == 0;
+}
+
+/* A path runs its maps one after another: when the paths (one job per lead and fold) are
+ * fewer than twice the workers, each is cut into segments of consecutive values, largest
+ * first, each led by its largest (started cold), so that every worker has jobs to the end.
+ * key: the path param's key. 0 or -ENOMEM. */
+static int split_paths(sweep_t *s, const char *key)
+{
+    size_t leads = 0, want, *mem;
+    for (size_t i = 0; i < s->nmaps; i++)
+        leads += s->lead[i] == (int32_t)i;
+    if (leads * s->nfolds >= 2 * (size_t)s->o->parallelism)
+        return 0;
+    want = (2 * (size_t)s->o->parallelism + leads * s->nfolds - 1) / (leads * s->nfolds);
+    if ((mem = malloc(2 * s->nmaps * sizeof *mem + 1)) == NULL)
+        return -ENOMEM;
+    for (size_t i = 0, n = 0; i < s->nmaps; i++) /* the paths' leads, before any is cut */
+        if (s->lead[i] == (int32_t)i)
+            mem[s->nmaps + n++] = i;
+    for (size_t g = 0; g < leads; g++) {
+        size_t m = 0, segs, l = mem[s->nmaps + g];
+        for (size_t i = 0; i < s->nmaps; i++) /* its maps, largest value first (stable) */
+            if (s->lead[i] == (int32_t)l) {
+                double v = pt_paramlist_get(&s->full[i], key)->num;
+                size_t j = m++;
+                for (; j > 0 && pt_paramlist_get(&s->full[mem[j - 1]], key)->num < v; j--)
+                    mem[j] = mem[j - 1];
+                mem[j] = i;
+            }
+        segs = want < m ? want : m;
+        for (size_t k = 0; k < m; k++) /* segment of k: k * segs / m; its first leads */
+            s->lead[mem[k]] = (int32_t)mem[(k * segs / m) * m / segs +
+                                            ((k * segs / m) * m % segs != 0)];
+    }
+    free(mem);
+    return 0;
+}
+
+/* Sharing for a pipeline whose predictor has a prefix param (numTrees of a forest, maxIter
+ * of boosting) or a path param (regParam): each map's lead, the first map with the largest
+ * value among the maps that differ from it only in that param (s->lead stays NULL when no
+ * map shares). The lead's job fits the largest value: the model whose prefixes the others
+ * are, or the start of the path. 0 or -ENOMEM. */
 static int plan_leads(sweep_t *s)
 {
     const char *last = pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1);
     const pt_stage_def_t *d = pt_stage_lookup(last);
-    char key[128], fss[128];
-    int shares = 0;
-    if (d == NULL || d->use_trees == NULL || d->prefix_param == NULL || s->o->no_prefix_sharing)
+    const char *param;
+    char key[128];
+    int shares = 0, path;
+    if ((param = share_param(s, d, &path)) == NULL)
         return 0;
     if (s->nmetrics > 1) /* a shared job scores its maps with the refit metric only */
         return 0;
-    snprintf(key, sizeof key, "%s.%s", last, d->prefix_param);
+    snprintf(key, sizeof key, "%s.%s", last, param);
     if ((s->lead = malloc(s->nmaps * sizeof *s->lead + 1)) == NULL)
         return -ENOMEM;
-    snprintf(fss, sizeof fss, "%s.featureSubsetStrategy", last);
     for (size_t i = 0; i < s->nmaps; i++) {
         const pt_value_t *ti = pt_paramlist_get(&s->full[i], key);
-        const pt_value_t *fi = pt_paramlist_get(&s->full[i], fss);
         s->lead[i] = (int32_t)i;
-        /* auto is all features for one tree, not a larger forest's subset: not a prefix */
-        if (ti != NULL && ti->num == 1 && fi != NULL && fi->str != NULL &&
-            strcasecmp(fi->str, "auto") == 0)
+        if (alone(s, d, i, key, path))
             continue;
         for (size_t j = 0; ti != NULL && j < s->nmaps; j++) {
             const pt_value_t *tj = pt_paramlist_get(&s->full[j], key);
@@ -1042,7 +1112,7 @@ static int plan_leads(sweep_t *s)
         free(s->lead);
         s->lead = NULL;
     }
-    return 0;
+    return path && shares ? split_paths(s, key) : 0;
 }
 
 /* --race: the rule (pt_race.h), judged after --race-min-folds folds. Prefix sharing is off:
@@ -1837,6 +1907,9 @@ static int report(sweep_t *s, char *err)
         if (pt_opts_pinned(o))
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);
+        if (c.iterations > 0) /* what regularization paths save (README, Paths) */
+            fprintf(stderr, "paratune: solver iterations %lld in the fit jobs (%zu shared jobs "
+                    "ran %zu fits)\n", c.iterations, c.shared_jobs, c.shared_fits);
     }
     if (o->select_one_se && s->best >= 0)
         printf("select: one-se: #%ld, the most regularized map within one standard error "

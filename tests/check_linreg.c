@@ -280,6 +280,49 @@ START_TEST(test_elastic_net_kkt)
 }
 END_TEST
 
+/* A regularization path (pt_linreg_fit_warm): each regParam from the largest down started
+ * from the fit before meets the same optimality as the cold fit, in fewer sweeps in all;
+ * the direct solves (alpha 0) ignore the start. */
+START_TEST(test_elastic_net_warm_path)
+{
+    static const double regs[] = {1.0, 0.3, 0.1, 0.03, 0.01, 0.003};
+    size_t n = 300, p = 8;
+    double *x, *y, prev[8], coef[8], cold[8], ic, icc;
+    char err[PT_ERRLEN] = "";
+    int sw_warm = 0, sw_cold = 0;
+    pt_moments_t *m = pt_moments_new(p);
+    pt_linreg_info_t info;
+    make_data(n, p, 5, &x, &y);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, n), 0);
+    for (size_t k = 0; k < sizeof regs / sizeof regs[0]; k++) {
+        pt_linreg_opts_t o = opts(regs[k], 0.5, 1, 1);
+        ck_assert_int_eq(pt_linreg_fit(m, &o, cold, &icc, &info, err), 0);
+        sw_cold += info.iterations;
+        ck_assert_int_eq(pt_linreg_fit_warm(m, &o, k > 0 ? prev : NULL, coef, &ic, &info, err),
+                         0);
+        ck_assert(info.converged);
+        sw_warm += info.iterations;
+        ck_assert_msg(kkt_violation(x, y, n, p, &o, coef, ic) < 1e-4, "reg %g: KKT %g",
+                      regs[k], kkt_violation(x, y, n, p, &o, coef, ic));
+        for (size_t j = 0; j < p; j++)
+            ck_assert_msg(fabs(coef[j] - cold[j]) <= 1e-4 * (1.0 + fabs(cold[j])),
+                          "reg %g coef %zu: %g warm, %g cold", regs[k], j, coef[j], cold[j]);
+        memcpy(prev, coef, sizeof prev);
+    }
+    ck_assert_msg(sw_warm < sw_cold, "%d sweeps on the path, %d cold", sw_warm, sw_cold);
+    {
+        pt_linreg_opts_t o = opts(0.1, 0.0, 1, 1);
+        ck_assert_int_eq(pt_linreg_fit(m, &o, cold, &icc, &info, err), 0);
+        ck_assert_int_eq(pt_linreg_fit_warm(m, &o, prev, coef, &ic, &info, err), 0);
+        ck_assert(memcmp(coef, cold, sizeof coef) == 0 && ic == icc);
+    }
+    pt_moments_destroy(&m);
+    free(x);
+    free(y);
+}
+END_TEST
+
 START_TEST(test_constant_feature)
 {
     /* A constant column gets coefficient 0 and leaves the other coefficients as if it were
@@ -448,6 +491,7 @@ Suite *suite_linreg(void)
     tcase_add_test(tc, test_one_feature_closed_form);
     tcase_add_test(tc, test_standardization_differs);
     tcase_add_test(tc, test_elastic_net_kkt);
+    tcase_add_test(tc, test_elastic_net_warm_path);
     tcase_add_test(tc, test_constant_feature);
     tcase_add_test(tc, test_constant_label);
     tcase_add_test(tc, test_singular_duplicate_feature);

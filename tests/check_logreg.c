@@ -683,6 +683,109 @@ START_TEST(test_prediction_helpers)
 }
 END_TEST
 
+/* A regularization path (opts.warm): each regParam from the largest down, started from the
+ * fit before, stops by the cold fit's rule (f0 is the same at every regParam: the penalty is
+ * 0 at Spark's start), reaches the same objective to within what tol allows and the same
+ * optimality, in fewer iterations in all; L2 (L-BFGS) and elastic net (OWL-QN). */
+START_TEST(test_warm_start_path)
+{
+    static const double regs[] = {0.3, 0.1, 0.03, 0.01, 0.003, 0.001};
+    const size_t nreg = sizeof regs / sizeof regs[0], n = 2000, p = 6;
+    double *x, *y;
+    char err[PT_ERRLEN] = "";
+    synth(n, p, 2, 21, &x, &y);
+    for (int en = 0; en < 2; en++) {
+        pt_logreg_model_t prev = {0};
+        int it_cold = 0, it_warm = 0;
+        for (size_t k = 0; k < nreg; k++) {
+            pt_logreg_opts_t o = pt_logreg_defaults(); /* the default tol: a sweep's fit */
+            pt_logreg_model_t cold, warm;
+            o.reg_param = regs[k];
+            o.elastic_net = en ? 0.5 : 0.0;
+            ck_assert_int_eq(fit_rows(x, y, n, p, NULL, NULL, p, 2, 2, &o, &cold, err), 0);
+            o.warm = k > 0 ? &prev : NULL;
+            ck_assert_int_eq(fit_rows(x, y, n, p, NULL, NULL, p, 2, 2, &o, &warm, err), 0);
+            ck_assert(cold.converged && warm.converged);
+            ck_assert(cold.warm_state != NULL && warm.warm_state != NULL);
+            ck_assert_double_eq(warm.f0, cold.f0);
+            ck_assert_msg(fabs(warm.objective - cold.objective) <= 1e-6 * fabs(cold.f0),
+                          "en %d reg %g: objective %.15g warm, %.15g cold", en, regs[k],
+                          warm.objective, cold.objective);
+            ck_assert_msg(kkt_violation(x, y, n, p, &o, &warm) < 1e-3, "en %d reg %g: KKT %g",
+                          en, regs[k], kkt_violation(x, y, n, p, &o, &warm));
+            it_cold += cold.iterations;
+            it_warm += warm.iterations;
+            pt_logreg_model_free(&cold);
+            pt_logreg_model_free(&prev);
+            prev = warm;
+        }
+        ck_assert_msg(it_warm < it_cold, "en %d: %d iterations on the path, %d cold", en,
+                      it_warm, it_cold);
+        pt_logreg_model_free(&prev);
+    }
+    /* a model of another shape is no start: the fit is the cold one, bit for bit */
+    {
+        pt_logreg_opts_t o = pt_logreg_defaults();
+        pt_logreg_model_t a, b, other;
+        o.reg_param = 0.01;
+        ck_assert_int_eq(fit_rows(x, y, n, p, NULL, NULL, p, 2, 1, &o, &a, err), 0);
+        ck_assert_int_eq(fit_rows(x, y, n, p - 1, NULL, NULL, p - 1, 2, 1, &o, &other, err), 0);
+        o.warm = &other;
+        ck_assert_int_eq(fit_rows(x, y, n, p, NULL, NULL, p, 2, 1, &o, &b, err), 0);
+        ck_assert(memcmp(a.coef, b.coef, p * sizeof(double)) == 0 &&
+                  a.intercept[0] == b.intercept[0] && a.iterations == b.iterations);
+        pt_logreg_model_free(&a);
+        pt_logreg_model_free(&b);
+        pt_logreg_model_free(&other);
+    }
+    free(x);
+    free(y);
+}
+END_TEST
+
+/* The objective's passes on several threads (opts.threads): rows cut into ranges that do not
+ * depend on the thread count, sums added in range order, so the model is bit-identical for
+ * every count; binomial and multinomial, with rows in several blocks (ranges across their
+ * borders) and weights. */
+START_TEST(test_threads_bit_identical)
+{
+    const size_t n = 20000, p = 5;
+    static const int threads[] = {1, 2, 3, 7};
+    double *x, *y, *w = malloc(n * sizeof(double));
+    char err[PT_ERRLEN] = "";
+    uint64_t st = 5;
+    ck_assert_ptr_nonnull(w);
+    for (size_t i = 0; i < n; i++)
+        w[i] = 0.5 + pt_rng_uniform(&st);
+    for (size_t K = 2; K <= 3; K++) {
+        pt_logreg_model_t m[4];
+        synth(n, p, K, 31 + K, &x, &y);
+        for (size_t t = 0; t < 4; t++) {
+            pt_logreg_opts_t o = opts(0.01, K == 3 ? 0.3 : 0.0, 1, 1);
+            pt_rowblock_t bl[3] = {{x, y, 7000, w, NULL, NULL},
+                                   {x + 7000 * p, y + 7000, 9001, w + 7000, NULL, NULL},
+                                   {x + 16001 * p, y + 16001, n - 16001, w + 16001, NULL, NULL}};
+            o.tol = 1e-9;
+            o.threads = threads[t];
+            ck_assert_int_eq(pt_logreg_fit_affine(bl, 3, p, NULL, NULL, p, K, &o, &m[t], err), 0);
+            ck_assert(m[t].iterations > 2);
+            if (t == 0)
+                continue;
+            ck_assert_msg(memcmp(m[t].coef, m[0].coef, m[0].ncoef_rows * p * sizeof(double)) == 0
+                          && memcmp(m[t].intercept, m[0].intercept,
+                                    m[0].ncoef_rows * sizeof(double)) == 0 &&
+                          m[t].iterations == m[0].iterations && m[t].objective == m[0].objective,
+                          "K %zu: %d threads differ from 1", K, threads[t]);
+        }
+        for (size_t t = 0; t < 4; t++)
+            pt_logreg_model_free(&m[t]);
+        free(x);
+        free(y);
+    }
+    free(w);
+}
+END_TEST
+
 Suite *suite_logreg(void)
 {
     Suite *s = suite_create("logreg");
@@ -699,6 +802,8 @@ Suite *suite_logreg(void)
     tcase_add_test(tc, test_constant_label_and_zero_std);
     tcase_add_test(tc, test_iterations_and_errors);
     tcase_add_test(tc, test_weights);
+    tcase_add_test(tc, test_warm_start_path);
+    tcase_add_test(tc, test_threads_bit_identical);
     tcase_add_test(tp, test_prediction_helpers);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, tp);

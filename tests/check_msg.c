@@ -139,8 +139,8 @@ END_TEST
 START_TEST(test_numtrees_sharing)
 {
     pt_msg_t m = {0}, b;
-    int32_t pairs[4] = {3, 10, 5, 20};
-    double metrics[2] = {0.25, NAN};
+    int32_t pairs[4] = {3, 10, 5, 20}, nc[2] = {0, 1};
+    double metrics[2] = {0.25, NAN}, path[2] = {0.1, 0.001};
     char *stages[] = {"randomForestRegressor"};
 
     m.type = PT_MSG_JOB;
@@ -167,7 +167,15 @@ START_TEST(test_numtrees_sharing)
     ck_assert_uint_eq(b.nshared, 2);
     ck_assert_int_eq(b.shared[2], 5);
     ck_assert_int_eq(b.shared[3], 20);
+    ck_assert_ptr_null(b.path);
     pt_msg_clear(&b);
+    m.path = path; /* a regularization path: the pairs' regParam values */
+    round_trip(&m, &b);
+    ck_assert(b.nshared == 2 && b.path != NULL);
+    ck_assert_double_eq(b.path[0], 0.1);
+    ck_assert_double_eq(b.path[1], 0.001);
+    pt_msg_clear(&b);
+    m.path = NULL;
 
     memset(&m, 0, sizeof m);
     m.type = PT_MSG_RESULT;
@@ -177,6 +185,13 @@ START_TEST(test_numtrees_sharing)
     ck_assert_uint_eq(b.nshared, 2);
     ck_assert_double_eq(b.shared_metrics[0], 0.25);
     ck_assert(isnan(b.shared_metrics[1]));
+    ck_assert(b.iterations == 0 && b.shared_nc == NULL);
+    pt_msg_clear(&b);
+    m.iterations = 77;
+    m.shared_nc = nc;
+    round_trip(&m, &b);
+    ck_assert(b.iterations == 77 && b.shared_nc != NULL);
+    ck_assert(b.shared_nc[0] == 0 && b.shared_nc[1] == 1);
     pt_msg_clear(&b);
 }
 END_TEST

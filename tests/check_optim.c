@@ -57,7 +57,7 @@ START_TEST(quadratic_minimiser)
     for (int with_pre = 0; with_pre < 2; with_pre++) {
         double x[3] = {0, 0, 0};
         int calls = 0;
-        pt_optim_problem_t pb = {quadratic, &calls, 3, NULL, with_pre ? pre : NULL};
+        pt_optim_problem_t pb = {quadratic, &calls, 3, NULL, with_pre ? pre : NULL, 0.0, NULL};
         pt_optim_result_t res;
         ck_assert_int_eq(pt_optim_minimize(&pb, x, 100, 1e-12, &res), 0);
         ck_assert_int_eq(res.converged, 1);
@@ -80,7 +80,7 @@ END_TEST
 START_TEST(rosenbrock_minimiser)
 {
     double x[2] = {-1.2, 1.0};
-    pt_optim_problem_t pb = {rosenbrock, NULL, 2, NULL, NULL};
+    pt_optim_problem_t pb = {rosenbrock, NULL, 2, NULL, NULL, 0.0, NULL};
     pt_optim_result_t res;
     ck_assert_int_eq(pt_optim_minimize(&pb, x, 500, 1e-14, &res), 0);
     ck_assert_int_eq(res.converged, 1);
@@ -95,7 +95,7 @@ START_TEST(l1_sparse_solution)
     static const double w[5] = {1.0, 1.0, 1.0, 1.0, 0.0}; /* the last one unpenalised */
     static const double want[5] = {2.0, 0.0, -1.0, 0.0, 1.5};
     double x[5] = {0, 0, 0, 0, 0}, F = 0.0;
-    pt_optim_problem_t pb = {centre, NULL, 5, w, NULL};
+    pt_optim_problem_t pb = {centre, NULL, 5, w, NULL, 0.0, NULL};
     pt_optim_result_t res;
     ck_assert_int_eq(pt_optim_minimize(&pb, x, 100, 1e-12, &res), 0);
     ck_assert_int_eq(res.converged, 1);
@@ -114,7 +114,7 @@ START_TEST(no_iterations)
 {
     double x[3] = {0.5, -0.5, 2.0};
     int calls = 0;
-    pt_optim_problem_t pb = {quadratic, &calls, 3, NULL, NULL};
+    pt_optim_problem_t pb = {quadratic, &calls, 3, NULL, NULL, 0.0, NULL};
     pt_optim_result_t res;
     ck_assert_int_eq(pt_optim_minimize(&pb, x, 0, 1e-12, &res), 0);
     ck_assert_int_eq(res.iterations, 0);

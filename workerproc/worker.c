@@ -16,7 +16,10 @@
  * score on a fold (fit), or fit on all rows and return the model (refit), or fit on a
  * fold's training rows and return that fold model (oof: tune --oof), or code a fold's
  * training rows for the trees into the shared codes segment (bins, pt_codes.h), which the
- * tree fits on that fold then read in place. The training sets
+ * tree fits on that fold then read in place. A fit job may stand for other maps: the
+ * prefixes of its forest or boosting (prefix sharing), or a regularization path, whose maps
+ * it fits one after another from the largest regParam down, each started from the fit
+ * before (pt_msg.h). The training sets
  * and their caches are pt_trainset's (lib/run); this file holds the socket loop, start-up and
  * the failpoints. Per-block moments are computed the first time a job needs them and kept
  * for the worker's life (the image is immutable), so later jobs on other param maps reuse
@@ -268,15 +271,81 @@ static int shared_codes(worker_t *w, const pt_msg_t *job, const pt_trainset_t *t
     return 1;
 }
 
+/* A regularization path: the maps of job->shared, fitted in turn from the largest path
+ * value (regParam) down, each started from the fit before (the job's own, the largest,
+ * first), and scored into reply->shared_metrics; their iterations are added to
+ * reply->iterations. 0 or a negative errno with err. */
+static int path_scores(worker_t *w, const pt_msg_t *job, pt_trainset_t *ts,
+                       const pt_fitted_t *fit, pt_msg_t *reply, char *err)
+{
+    const pt_stage_def_t *last = pt_stage_lookup(job->stages[job->nstages - 1]);
+    pt_paramlist_t params = {0};
+    pt_fitted_t *prev = NULL, *cur = NULL;
+    size_t *ord = NULL;
+    char key[128];
+    int rc = -ENOMEM;
+
+    reply->shared_metrics = calloc(job->nshared, sizeof *reply->shared_metrics);
+    reply->shared_nc = calloc(job->nshared, sizeof *reply->shared_nc);
+    ord = malloc(job->nshared * sizeof *ord);
+    if (reply->shared_metrics == NULL || reply->shared_nc == NULL || ord == NULL ||
+        pt_paramlist_copy(&params, &job->params) != 0) {
+        pt_seterr(err, "out of memory");
+        goto out;
+    }
+    snprintf(key, sizeof key, "%s.%s", last != NULL ? last->name : "",
+             last != NULL && last->path_param != NULL ? last->path_param : "");
+    for (size_t i = 0; i < job->nshared; i++) { /* insertion sort, largest first: few maps */
+        size_t j = i;
+        for (; j > 0 && job->path[ord[j - 1]] < job->path[i]; j--)
+            ord[j] = ord[j - 1];
+        ord[j] = i;
+    }
+    rc = 0;
+    for (size_t k = 0; rc == 0 && k < job->nshared; k++) {
+        size_t i = ord[k];
+        pt_value_t v = {.type = PT_VAL_DOUBLE, .num = job->path[i]};
+        if (pt_paramlist_set(&params, key, &v) != 0) {
+            pt_seterr(err, "out of memory");
+            rc = -ENOMEM;
+            break;
+        }
+        ts->warm = prev != NULL ? prev : fit;
+        cur = pt_trainset_fit(w->sets, ts, job->stages, job->nstages, &params, err);
+        ts->warm = NULL;
+        if (cur == NULL) {
+            rc = errno == ENOMEM ? -ENOMEM : -EINVAL;
+            break;
+        }
+        reply->iterations += pt_fitted_iterations(cur);
+        reply->shared_nc[i] = pt_fitted_hit_max_iter(cur);
+        rc = pt_trainset_score(w->sets, ts, cur, &reply->shared_metrics[i], err);
+        pt_fitted_destroy(&prev);
+        prev = cur;
+        cur = NULL;
+    }
+    reply->nshared = job->nshared;
+out:
+    pt_fitted_destroy(&prev);
+    pt_paramlist_free(&params);
+    free(ord);
+    return rc;
+}
+
 /* Prefix sharing (numTrees, maxIter): the model of a fit job scored again with the first
  * trees of each map the job stands for, into reply->shared_metrics, in increasing order of
  * trees (boosting adds each prefix's trees to the previous prefix's validation margins),
  * then with all of them into reply->metric. 0 or a negative errno with err. */
-static int shared_scores(worker_t *w, const pt_msg_t *job, const pt_trainset_t *ts,
+static int shared_scores(worker_t *w, const pt_msg_t *job, pt_trainset_t *ts,
                          pt_fitted_t *fit, pt_msg_t *reply, char *err)
 {
     size_t total = pt_fitted_use_trees(fit, 0), *ord;
     int rc = 0;
+    if (job->nshared > 0 && job->path != NULL) {
+        if ((rc = pt_trainset_score(w->sets, ts, fit, &reply->metric, err)) != 0)
+            return rc;
+        return path_scores(w, job, ts, fit, reply, err);
+    }
     if (job->nshared == 0 && w->sets_also > 0) {
         if ((reply->metrics = calloc(w->sets_also, sizeof *reply->metrics)) == NULL) {
             pt_seterr(err, "out of memory");
@@ -368,6 +437,7 @@ static int fit_job(worker_t *w, const pt_msg_t *job, pt_msg_t *reply, double t0,
     t1 = pt_now();
     reply->fit_seconds = t1 - t0;
     reply->not_converged = pt_fitted_hit_max_iter(fit);
+    reply->iterations = pt_fitted_iterations(fit);
     reply->metric = NAN;
     if (job->kind == PT_JOB_FIT) {
         if ((rc = shared_scores(w, job, &ts, fit, reply, err)) != 0)

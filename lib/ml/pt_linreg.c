@@ -206,7 +206,7 @@ static double lr__kkt_violation(size_t q, const double *G, const double *r, cons
 }
 
 /* Cyclic coordinate descent for min 1/2 b^T G b - r^T b + sum_j (l2_j/2 b_j^2 + l1_j |b_j|),
- * from b = 0. Stops when the largest change of a sweep is <= tol * the largest |b_j| and the
+ * from b as given (0 for a cold fit). Stops when the largest change of a sweep is <= tol * the largest |b_j| and the
  * optimality condition holds to tol, or at an exact optimum, or after max_iter sweeps. Gb is
  * recomputed each sweep so rounding does not drift. CD alone crawls on ill-conditioned G (no
  * intercept with features far from 0, strongly correlated features), so whenever a sweep
@@ -223,7 +223,6 @@ static int lr__cd(size_t q, const double *G, const double *r, const double *l1,
     signed char *sg = calloc(q, 1);
     int rc = -ENOMEM;
 
-    memset(b, 0, q * sizeof(double));
     inf->iterations = 0;
     inf->converged = 0;
     if (Gb == NULL || work == NULL || iw == NULL || sg == NULL)
@@ -303,6 +302,12 @@ int pt_linreg_check_knobs(const char *model, double reg_param, double elastic_ne
 
 int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef,
                   double *intercept, pt_linreg_info_t *info, char *err)
+{
+    return pt_linreg_fit_warm(m, o, NULL, coef, intercept, info, err);
+}
+
+int pt_linreg_fit_warm(const pt_moments_t *m, const pt_linreg_opts_t *o, const double *start,
+                       double *coef, double *intercept, pt_linreg_info_t *info, char *err)
 {
     size_t p = m->p, q = 0;
     double n = m->n, ybar = m->ymean, sy, lam, alpha = o->elastic_net;
@@ -403,6 +408,8 @@ int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef
             goto out;
         }
     } else {
+        for (size_t a = 0; a < q; a++) /* the start in the standardized space */
+            b[a] = start != NULL && isfinite(start[idx[a]]) ? start[idx[a]] * sd[a] / sy : 0.0;
         rc = lr__cd(q, G, r, l1, l2, o->max_iter, o->tol, b, &inf);
         if (rc != 0)
             goto nomem;

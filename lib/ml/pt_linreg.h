@@ -48,6 +48,13 @@ int pt_linreg_check_knobs(const char *model, double reg_param, double elastic_ne
 int pt_linreg_fit(const pt_moments_t *m, const pt_linreg_opts_t *o, double *coef,
                   double *intercept, pt_linreg_info_t *info, char *err);
 
+/* The same, the coordinate descent (alpha > 0) started from start (m->p coefficients on
+ * the original scale: a fit on the same moments with another regParam, a regularization
+ * path) instead of 0; NULL: from 0. The stopping rule is the cold fit's (it does not depend
+ * on the start), and the direct solves ignore start. */
+int pt_linreg_fit_warm(const pt_moments_t *m, const pt_linreg_opts_t *o, const double *start,
+                       double *coef, double *intercept, pt_linreg_info_t *info, char *err);
+
 /* out[i] = x_i . coef + intercept for n rows of x (n x p row-major), with cblas_dgemv. */
 void pt_linear_predict(const double *x, size_t n, size_t p, const double *coef,
                        double intercept, double *out);

@@ -23,6 +23,15 @@
 #include "pt_optim.h"
 #include "pt_scratch.h"
 
+/* The objective's passes cut the rows into ranges (of the rows in block order) whose
+ * count depends on the problem only (rows, features, classes), never on the threads: each
+ * range's partial sums land in a slot of their own and are added in range order, so the
+ * result is bit-identical for any thread count. */
+#define LR_RANGE_ROWS 4096      /* rows per range, about */
+#define LR_MAX_RANGES 64
+#define LR_PART_BUDGET (1 << 20) /* doubles the ranges' partial sums may take in all */
+#define LR_MAX_THREADS 64
+
 typedef struct {
     const pt_rowblock_t *blocks;
     size_t nblocks;
@@ -30,6 +39,7 @@ typedef struct {
     const double *A, *c;
     int fit_icpt, multinomial;
     double n;
+    size_t rows;    /* rows of all blocks */
     double *mu_raw; /* p: raw means, for centring (fit_icpt) */
     double *mu;     /* q: means of z as the margins see them: A^T mu_raw + c */
     double *inv_s;  /* q: 1/s_j, or 0 for a zero std */
@@ -43,11 +53,15 @@ typedef struct {
     double *off;  /* r */
     double *gb;   /* r */
     double *scratch; /* the one allocation mu_raw ... gb live in (pt_scratch) */
+    size_t nranges;  /* ranges of the objective's passes (>= 1) */
+    double *part;    /* nranges x (p r + r + 1): each range's Graw, gb and loss */
+    size_t threads;  /* threads of the objective's passes (1..LR_MAX_THREADS) */
+    double *tbuf;    /* (threads - 1) x (chunk wide + chunk r): the other threads' xc, M */
 } lr__prob_t;
 
 pt_logreg_opts_t pt_logreg_defaults(void)
 {
-    pt_logreg_opts_t o = {0.0, 0.0, 100, 1e-6, 1, 1, 0.5, PT_FAMILY_AUTO};
+    pt_logreg_opts_t o = {0.0, 0.0, 100, 1e-6, 1, 1, 0.5, PT_FAMILY_AUTO, NULL, 1};
     return o;
 }
 
@@ -72,6 +86,106 @@ static double lr__dot(size_t d, const double *a, const double *b)
     return s;
 }
 
+/* Range k of the rows (P->rows * k / nranges up to the next) through the margins: its
+ * logloss, residual sums (gb, r) and X^T R (Graw, p x r) into part (p r + r + 1, in that
+ * order: Graw, gb, loss), with xc and M as scratch (a chunk each). */
+static void lr__range(const lr__prob_t *P, size_t k, double *xc, double *M, double *part)
+{
+    size_t p = P->p, r = P->r, lo = P->rows * k / P->nranges;
+    size_t hi = P->rows * (k + 1) / P->nranges, base = 0;
+    double *Graw = part, *gb = part + p * r, loss = 0.0;
+
+    memset(part, 0, (p * r + r) * sizeof(double));
+    for (size_t bi = 0; bi < P->nblocks && base < hi; base += P->blocks[bi++].n) {
+        const pt_rowblock_t *blk = &P->blocks[bi];
+        size_t from = lo > base ? lo - base : 0, to = hi - base < blk->n ? hi - base : blk->n;
+        for (size_t i0 = from; i0 < to; i0 += P->chunk) {
+            size_t ch = to - i0 < P->chunk ? to - i0 : P->chunk;
+            const double *X = blk->x + i0 * p, *y = blk->y + i0;
+            const double *wt = blk->w != NULL ? blk->w + i0 : NULL;
+            if (P->fit_icpt) {
+                for (size_t i = 0; i < ch; i++)
+                    for (size_t a = 0; a < p; a++)
+                        xc[i * p + a] = X[i * p + a] - P->mu_raw[a];
+                X = xc;
+            }
+            for (size_t i = 0; i < ch; i++)
+                memcpy(M + i * r, P->off, r * sizeof(double));
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)ch, (int)r, (int)p, 1.0,
+                        X, (int)p, P->Wraw, (int)r, 1.0, M, (int)r);
+            for (size_t i = 0; i < ch; i++) {
+                double *m = M + i * r, wi = wt != NULL ? wt[i] : 1.0;
+                size_t yi = (size_t)y[i];
+                if (!P->multinomial) {
+                    /* weighted: w_i times the row's loss and residual (1.0 changes no bit) */
+                    loss += wi * (lr__log1pexp(m[0]) - y[i] * m[0]);
+                    m[0] = wi * (lr__sigmoid(m[0]) - y[i]);
+                } else {
+                    double mx = m[0], se = 0.0, lse;
+                    for (size_t c = 1; c < r; c++)
+                        if (m[c] > mx)
+                            mx = m[c];
+                    for (size_t c = 0; c < r; c++)
+                        se += exp(m[c] - mx);
+                    lse = mx + log(se);
+                    loss += wi * (lse - m[yi]);
+                    for (size_t c = 0; c < r; c++)
+                        m[c] = wi * (exp(m[c] - lse) - (c == yi ? 1.0 : 0.0));
+                }
+                for (size_t c = 0; c < r; c++)
+                    gb[c] += m[c];
+            }
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)r, (int)ch, 1.0, X,
+                        (int)p, M, (int)r, 1.0, Graw, (int)r);
+        }
+    }
+    part[p * r + r] = loss;
+}
+
+/* One thread's share of a pass: ranges t, t + nt, t + 2 nt, ... */
+typedef struct {
+    const lr__prob_t *P;
+    size_t t, nt;
+    double *xc, *M;
+} lr__share_t;
+
+static void *lr__share(void *arg)
+{
+    const lr__share_t *sh = arg;
+    const lr__prob_t *P = sh->P;
+    size_t slot = P->p * P->r + P->r + 1;
+    for (size_t k = sh->t; k < P->nranges; k += sh->nt)
+        lr__range(P, k, sh->xc, sh->M, P->part + k * slot);
+    return NULL;
+}
+
+/* Every range of a pass, on P->threads threads; then their sums added in range order into
+ * P->Graw and P->gb. Returns the total loss. */
+static double lr__pass(lr__prob_t *P)
+{
+    lr__share_t sh[LR_MAX_THREADS];
+    size_t pr = P->p * P->r, slot = pr + P->r + 1, wide = P->p > P->q ? P->p : P->q;
+    size_t nt = P->threads < P->nranges ? P->threads : P->nranges;
+    double loss;
+    for (size_t t = 0; t < nt; t++) {
+        double *b = t == 0 ? NULL : P->tbuf + (t - 1) * P->chunk * (wide + P->r);
+        sh[t] = (lr__share_t){P, t, nt, t == 0 ? P->xc : b, t == 0 ? P->M : b + P->chunk * wide};
+    }
+    pt_run_each(sh, nt, sizeof *sh, lr__share);
+    memcpy(P->Graw, P->part, pr * sizeof(double));
+    memcpy(P->gb, P->part + pr, P->r * sizeof(double));
+    loss = P->part[pr + P->r];
+    for (size_t k = 1; k < P->nranges; k++) {
+        const double *pk = P->part + k * slot;
+        for (size_t i = 0; i < pr; i++)
+            P->Graw[i] += pk[i];
+        for (size_t c = 0; c < P->r; c++)
+            P->gb[c] += pk[pr + c];
+        loss += pk[pr + P->r];
+    }
+    return loss;
+}
+
 /* The smooth part of the objective (mean logloss + L2) at theta = [b' (r x q), b0 (r) when
  * fit_icpt], and its gradient in g: the pt_optim_fn of the fit, ctx a lr__prob_t. */
 static double lr__smooth(void *ctx, const double *th, double *g)
@@ -79,7 +193,7 @@ static double lr__smooth(void *ctx, const double *th, double *g)
     lr__prob_t *P = ctx;
     size_t p = P->p, q = P->q, r = P->r;
     const double *W = th, *b = P->fit_icpt ? th + r * q : NULL;
-    double loss = 0.0, reg = 0.0, inv_n = 1.0 / P->n;
+    double loss, reg = 0.0, inv_n = 1.0 / P->n;
 
     for (size_t k = 0; k < r; k++)
         for (size_t j = 0; j < q; j++)
@@ -95,52 +209,8 @@ static double lr__smooth(void *ctx, const double *th, double *g)
         P->off[k] = b != NULL ? b[k] : 0.0;
         if (b == NULL && P->c != NULL)
             P->off[k] += lr__dot(q, P->c, P->V + k * q);
-        P->gb[k] = 0.0;
     }
-    memset(P->Graw, 0, p * r * sizeof(double));
-
-    for (size_t bi = 0; bi < P->nblocks; bi++) {
-        const pt_rowblock_t *blk = &P->blocks[bi];
-        for (size_t i0 = 0; i0 < blk->n; i0 += P->chunk) {
-            size_t ch = blk->n - i0 < P->chunk ? blk->n - i0 : P->chunk;
-            const double *X = blk->x + i0 * p, *y = blk->y + i0;
-            const double *wt = blk->w != NULL ? blk->w + i0 : NULL;
-            if (P->fit_icpt) {
-                for (size_t i = 0; i < ch; i++)
-                    for (size_t a = 0; a < p; a++)
-                        P->xc[i * p + a] = X[i * p + a] - P->mu_raw[a];
-                X = P->xc;
-            }
-            for (size_t i = 0; i < ch; i++)
-                memcpy(P->M + i * r, P->off, r * sizeof(double));
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)ch, (int)r, (int)p, 1.0,
-                        X, (int)p, P->Wraw, (int)r, 1.0, P->M, (int)r);
-            for (size_t i = 0; i < ch; i++) {
-                double *m = P->M + i * r, wi = wt != NULL ? wt[i] : 1.0;
-                size_t yi = (size_t)y[i];
-                if (!P->multinomial) {
-                    /* weighted: w_i times the row's loss and residual (1.0 changes no bit) */
-                    loss += wi * (lr__log1pexp(m[0]) - y[i] * m[0]);
-                    m[0] = wi * (lr__sigmoid(m[0]) - y[i]);
-                } else {
-                    double mx = m[0], se = 0.0, lse;
-                    for (size_t k = 1; k < r; k++)
-                        if (m[k] > mx)
-                            mx = m[k];
-                    for (size_t k = 0; k < r; k++)
-                        se += exp(m[k] - mx);
-                    lse = mx + log(se);
-                    loss += wi * (lse - m[yi]);
-                    for (size_t k = 0; k < r; k++)
-                        m[k] = wi * (exp(m[k] - lse) - (k == yi ? 1.0 : 0.0));
-                }
-                for (size_t k = 0; k < r; k++)
-                    P->gb[k] += m[k];
-            }
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)p, (int)r, (int)ch, 1.0, X,
-                        (int)p, P->M, (int)r, 1.0, P->Graw, (int)r);
-        }
-    }
+    loss = lr__pass(P);
 
     if (P->A != NULL)
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)r, (int)q, (int)p, inv_n,
@@ -291,6 +361,7 @@ void pt_logreg_model_free(pt_logreg_model_t *m)
         return;
     free(m->coef);
     free(m->intercept);
+    pt_logreg_warm_free(&m->warm_state);
     memset(m, 0, sizeof *m);
 }
 
@@ -347,18 +418,38 @@ static void lr__prob_free(lr__prob_t *P)
     P->scratch = NULL;
 }
 
+/* The ranges of the objective's passes for rows rows of p x r partial sums: about
+ * LR_RANGE_ROWS rows each, at most LR_MAX_RANGES, and their partial sums within
+ * LR_PART_BUDGET doubles; at least 1. A function of the problem alone. */
+static size_t lr__nranges(size_t rows, size_t p, size_t r)
+{
+    size_t n = (rows + LR_RANGE_ROWS - 1) / LR_RANGE_ROWS, cap = LR_PART_BUDGET / (p * r + r + 1);
+    if (n > LR_MAX_RANGES)
+        n = LR_MAX_RANGES;
+    if (n > cap)
+        n = cap;
+    return n > 0 ? n : 1;
+}
+
 /* Sets up P for p raw features seen as q through A (and c), r coefficient rows, with its
- * scratch arrays. 0 or -ENOMEM; either way lr__prob_free releases P. */
+ * scratch arrays, for passes on up to threads threads. 0 or -ENOMEM; either way
+ * lr__prob_free releases P. */
 static int lr__prob_init(lr__prob_t *P, const pt_rowblock_t *blocks, size_t nblocks, size_t p,
                          const double *A, const double *c, size_t q, size_t r, int fit_icpt,
-                         int multinomial)
+                         int multinomial, int threads)
 {
-    size_t wide = p > q ? p : q, chunk = 65536 / wide;
+    size_t wide = p > q ? p : q, chunk = 65536 / wide, rows = 0, nr, nt;
     /* a few hundred rows, fewer when rows are wide: the chunk buffer stays near 512 KiB */
     chunk = chunk < 16 ? 16 : (chunk > 256 ? 256 : chunk);
+    for (size_t b = 0; b < nblocks; b++)
+        rows += blocks[b].n;
+    nr = lr__nranges(rows, p, r);
+    nt = threads > 1 ? (size_t)threads : 1;
+    nt = nt > LR_MAX_THREADS ? LR_MAX_THREADS : (nt > nr ? nr : nt);
     double **const v[] = {&P->mu_raw, &P->mu, &P->inv_s, &P->pen2, &P->xc, &P->M,
-                          &P->V, &P->Wraw, &P->Graw, &P->off, &P->gb};
-    const size_t n[] = {p, q, q, q, chunk * wide, chunk * r, r * q, p * r, p * r, r, r};
+                          &P->V, &P->Wraw, &P->Graw, &P->off, &P->gb, &P->part, &P->tbuf};
+    const size_t n[] = {p, q, q, q, chunk * wide, chunk * r, r * q, p * r, p * r, r, r,
+                        nr * (p * r + r + 1), (nt - 1) * chunk * (wide + r)};
 
     memset(P, 0, sizeof *P);
     P->blocks = blocks;
@@ -371,6 +462,9 @@ static int lr__prob_init(lr__prob_t *P, const pt_rowblock_t *blocks, size_t nblo
     P->fit_icpt = fit_icpt;
     P->multinomial = multinomial;
     P->chunk = chunk;
+    P->rows = rows;
+    P->nranges = nr;
+    P->threads = nt;
     P->scratch = pt_scratch_alloc(v, n, sizeof n / sizeof n[0]);
     return P->scratch != NULL ? 0 : -ENOMEM;
 }
@@ -415,6 +509,86 @@ static void lr__start(const lr__prob_t *P, const double *hist, double *theta)
         for (size_t k = 0; k < r; k++)
             theta[r * q + k] = log1p(hist[k]) - mean;
     }
+}
+
+struct pt_logreg_warm {
+    double f0;              /* the objective at Spark's starting point */
+    double *pen2;           /* q: the L2 weights (lr__prob_t.pen2) the pairs were taken with */
+    pt_optim_pairs_t pairs; /* the optimizer's last correction pairs */
+};
+
+void pt_logreg_warm_free(struct pt_logreg_warm **w)
+{
+    if (w == NULL || *w == NULL)
+        return;
+    free((*w)->pen2);
+    pt_optim_pairs_free(&(*w)->pairs);
+    free(*w);
+    *w = NULL;
+}
+
+/* The f0 of a model to start from: its warm state's, else its own. */
+static double lr__f0(const pt_logreg_model_t *w)
+{
+    return w->warm_state != NULL ? w->warm_state->f0 : w->f0;
+}
+
+/* A new warm state for a fit of d variables (pairs) with P's L2 weights, holding the pairs
+ * of the fit it starts from (w's, when warm and of d variables) moved to these weights.
+ * NULL when out of memory. */
+static struct pt_logreg_warm *lr__warm_state(const lr__prob_t *P, const pt_logreg_model_t *w,
+                                             int warm, size_t d)
+{
+    struct pt_logreg_warm *ws = calloc(1, sizeof *ws);
+    const struct pt_logreg_warm *old = warm ? w->warm_state : NULL;
+    double *shift = NULL;
+    size_t q = P->q;
+    if (ws == NULL || (ws->pen2 = malloc((q ? q : 1) * sizeof(double))) == NULL ||
+        pt_optim_pairs_init(&ws->pairs, d) != 0)
+        goto nomem;
+    memcpy(ws->pen2, P->pen2, q * sizeof(double));
+    if (old != NULL && old->pairs.d == d && old->pairs.count > 0) {
+        if ((shift = calloc(d, sizeof(double))) == NULL)
+            goto nomem;
+        for (size_t k = 0; k < P->r; k++)
+            for (size_t j = 0; j < q; j++)
+                shift[k * q + j] = P->pen2[j] - old->pen2[j];
+        ws->pairs.count = old->pairs.count;
+        memcpy(ws->pairs.S, old->pairs.S, old->pairs.count * d * sizeof(double));
+        memcpy(ws->pairs.Y, old->pairs.Y, old->pairs.count * d * sizeof(double));
+        pt_optim_pairs_shift(&ws->pairs, shift);
+        free(shift);
+    }
+    return ws;
+nomem:
+    pt_logreg_warm_free(&ws);
+    return NULL;
+}
+
+/* A warm start: theta (scaled, centred) from the model w of the same problem with another
+ * penalty, the inverse of lr__unscale (any point is a valid start; the centring it undid
+ * does not matter). Returns 1 when theta was set, 0 when w is NULL or of another shape (the
+ * caller starts cold). */
+static int lr__warm(const lr__prob_t *P, const pt_logreg_model_t *w, const double *sd,
+                    double *theta)
+{
+    size_t q = P->q, r = P->r;
+    if (w == NULL || w->q != q || w->ncoef_rows != r || w->multinomial != P->multinomial ||
+        w->coef == NULL || w->intercept == NULL || !isfinite(lr__f0(w)) || !(lr__f0(w) != 0.0))
+        return 0;
+    for (size_t k = 0; k < r; k++)
+        if (!isfinite(w->intercept[k]))
+            return 0;
+    for (size_t k = 0; k < r; k++) {
+        double icpt = w->intercept[k];
+        for (size_t j = 0; j < q; j++) {
+            theta[k * q + j] = w->coef[k * q + j] * sd[j];
+            icpt += w->coef[k * q + j] * P->mu[j];
+        }
+        if (P->fit_icpt)
+            theta[r * q + k] = icpt;
+    }
+    return 1;
 }
 
 /* The model in the original space of z from theta (scaled, centred), then Spark's centring of
@@ -484,10 +658,11 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
     pt_optim_result_t res;
     double *hist = NULL, *sd = NULL, *theta = NULL, *l1 = NULL, *pre = NULL;
     size_t r, d;
-    int multinomial, rc;
+    int multinomial, rc, warm;
 
     memset(&m, 0, sizeof m);
     memset(out, 0, sizeof *out);
+    m.f0 = NAN;
     if ((rc = lr__check(blocks, nblocks, p_raw, A, q, nclasses, o, err)) != 0)
         return rc;
     multinomial = o->family == PT_FAMILY_MULTINOMIAL ||
@@ -495,7 +670,7 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
     r = multinomial ? nclasses : 1;
     d = r * q + (o->fit_intercept ? r : 0);
     rc = lr__prob_init(&P, blocks, nblocks, p_raw, A, c, q, r, o->fit_intercept != 0,
-                       multinomial);
+                       multinomial, o->threads);
     hist = calloc(nclasses, sizeof(double));
     sd = malloc(q * sizeof(double));
     theta = calloc(d, sizeof(double));
@@ -519,9 +694,18 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
         lr__constant_label(&P, hist, nclasses, &m))
         goto out;
     lr__weights(&P, o, sd, d, l1, pre);
-    lr__start(&P, hist, theta);
+    warm = lr__warm(&P, o->warm, sd, theta);
+    if (!warm)
+        lr__start(&P, hist, theta);
+    if ((m.warm_state = lr__warm_state(&P, o->warm, warm, d)) == NULL) {
+        rc = -ENOMEM;
+        pt_seterr(err, "logisticRegression: out of memory for the optimizer (%zu variables)",
+                  d);
+        goto out;
+    }
     op = (pt_optim_problem_t){lr__smooth, &P, d,
-                              o->elastic_net * o->reg_param > 0.0 ? l1 : NULL, pre};
+                              o->elastic_net * o->reg_param > 0.0 ? l1 : NULL, pre,
+                              warm ? fabs(lr__f0(o->warm)) : 0.0, &m.warm_state->pairs};
     if ((rc = pt_optim_minimize(&op, theta, o->max_iter, o->tol, &res)) != 0) {
         pt_seterr(err, "logisticRegression: out of memory for the optimizer (%zu variables)",
                   d);
@@ -530,6 +714,8 @@ int pt_logreg_fit_affine(const pt_rowblock_t *blocks, size_t nblocks, size_t p_r
     m.iterations = res.iterations;
     m.converged = res.converged;
     m.objective = res.fval;
+    m.f0 = warm ? lr__f0(o->warm) : res.fstart;
+    m.warm_state->f0 = m.f0;
     lr__unscale(&P, theta, o->reg_param, &m);
 out:
     if (rc == 0)

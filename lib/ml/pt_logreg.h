@@ -65,6 +65,12 @@ typedef struct {
 
 enum { PT_FAMILY_AUTO = 0, PT_FAMILY_BINOMIAL = 1, PT_FAMILY_MULTINOMIAL = 2 };
 
+struct pt_logreg_model;
+/* What a fit started from a model reuses (opaque): its f0, the optimizer's last correction
+ * pairs and the L2 weights they were taken with (pt_optim_pairs_shift moves them to the new
+ * weights, exactly). */
+struct pt_logreg_warm;
+
 typedef struct {
     double reg_param;   /* regParam >= 0 (Spark default 0) */
     double elastic_net; /* elasticNetParam alpha in [0, 1] (0) */
@@ -74,12 +80,25 @@ typedef struct {
     int standardization; /* (1) */
     double threshold;   /* in [0, 1] (0.5); not used by the fit, kept for prediction */
     int family;         /* PT_FAMILY_AUTO / BINOMIAL / MULTINOMIAL */
+    /* A warm start (a regularization path): a model fitted on the same rows, map, classes,
+     * family and fitIntercept with another regParam (or elasticNetParam), or NULL. The fit
+     * starts from its coefficients instead of Spark's starting point, with the optimizer's
+     * correction pairs of that fit (its warm_state, when it has one), and the stopping
+     * rule's relative test is scaled by its f0 (the objective at Spark's starting point,
+     * where the penalty is 0, so the same for every regParam): each solve stops by the
+     * thresholds of a cold fit. A model of another shape (or with a non-finite intercept)
+     * is ignored. */
+    const struct pt_logreg_model *warm;
+    /* Threads of the objective's passes (0 or 1: the calling thread). The rows are cut into
+     * ranges that do not depend on it and their sums are added in a fixed order: the model
+     * is bit-identical for any thread count. */
+    int threads;
 } pt_logreg_opts_t;
 
 /* Spark's defaults. */
 pt_logreg_opts_t pt_logreg_defaults(void);
 
-typedef struct {
+typedef struct pt_logreg_model {
     size_t q;          /* features the coefficients apply to (z) */
     size_t nclasses;   /* K as given to the fit */
     size_t ncoef_rows; /* r: 1 binomial, nclasses multinomial */
@@ -89,7 +108,14 @@ typedef struct {
     double objective;  /* objective at the returned coefficients (NaN for a constant label) */
     int iterations;    /* optimizer iterations run */
     int converged;     /* 1 when the stopping rule above held, 0 when max_iter stopped it */
+    double f0;         /* the objective at Spark's starting point (coefficients 0), which a
+                          warm start scales its tolerance by; NaN when not optimised */
+    struct pt_logreg_warm *warm_state; /* for a fit that starts from this one; owned (free
+                          with pt_logreg_warm_free), NULL when not optimised */
 } pt_logreg_model_t;
+
+/* Frees *w and sets it to NULL; accepts NULL. */
+void pt_logreg_warm_free(struct pt_logreg_warm **w);
 
 /* Fits on the rows of blocks[0..nblocks) (total n >= 1), each seen as z = A^T x: A is
  * p_raw x q row-major, or NULL for the identity (then q must equal p_raw). nclasses >= 1;

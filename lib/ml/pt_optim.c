@@ -13,9 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pt_common.h"
 #include "pt_scratch.h"
 
-#define HIST_M 10   /* L-BFGS correction pairs: Spark passes 10 to Breeze */
+#define HIST_M PT_OPTIM_PAIRS /* L-BFGS correction pairs: Spark passes 10 to Breeze */
 #define FHIST 20    /* Breeze's fvalMemory of defaultConvergenceCheck */
 #define LS_MAX 60   /* line-search trials before it counts as failed */
 #define C1 1e-4     /* sufficient decrease (Armijo) */
@@ -250,6 +251,80 @@ static int converged_after(run_t *w, size_t d, double F, double F0, double tol)
     return conv;
 }
 
+int pt_optim_pairs_init(pt_optim_pairs_t *p, size_t d)
+{
+    memset(p, 0, sizeof *p);
+    p->S = pt_alloc_array(HIST_M * d, sizeof(double), 0);
+    p->Y = pt_alloc_array(HIST_M * d, sizeof(double), 0);
+    if (p->S == NULL || p->Y == NULL) {
+        pt_optim_pairs_free(p);
+        return -ENOMEM;
+    }
+    p->d = d;
+    return 0;
+}
+
+void pt_optim_pairs_free(pt_optim_pairs_t *p)
+{
+    if (p == NULL)
+        return;
+    free(p->S);
+    free(p->Y);
+    memset(p, 0, sizeof *p);
+}
+
+void pt_optim_pairs_shift(pt_optim_pairs_t *p, const double *shift)
+{
+    size_t d = p->d, kept = 0;
+    for (size_t t = 0; t < p->count; t++) {
+        double *s = p->S + t * d, *y = p->Y + t * d, sy = 0.0, ss = 0.0, yy = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            y[i] += shift[i] * s[i];
+            sy += s[i] * y[i];
+            ss += s[i] * s[i];
+            yy += y[i] * y[i];
+        }
+        if (!(sy > 1e-12 * sqrt(ss * yy))) /* push's test: no longer a curvature pair */
+            continue;
+        if (kept != t) {
+            memcpy(p->S + kept * d, s, d * sizeof(double));
+            memcpy(p->Y + kept * d, y, d * sizeof(double));
+        }
+        kept++;
+    }
+    p->count = kept;
+}
+
+/* The run's history from the pairs of an earlier run (oldest first), or back into them. */
+static void pairs_load(hist_t *h, const pt_optim_pairs_t *p)
+{
+    size_t d = h->d;
+    h->count = h->head = 0;
+    if (p == NULL || p->d != d)
+        return;
+    for (size_t t = 0; t < p->count && t < HIST_M; t++) {
+        double sy = dot(d, p->S + t * d, p->Y + t * d);
+        if (!(sy > 0.0))
+            continue;
+        memcpy(h->S + h->count * d, p->S + t * d, d * sizeof(double));
+        memcpy(h->Y + h->count * d, p->Y + t * d, d * sizeof(double));
+        h->rho[h->count++] = 1.0 / sy;
+    }
+}
+
+static void pairs_save(const hist_t *h, pt_optim_pairs_t *p)
+{
+    size_t d = h->d;
+    if (p == NULL || p->d != d)
+        return;
+    for (size_t t = 0; t < h->count; t++) {
+        size_t s = (h->head + t) % HIST_M;
+        memcpy(p->S + t * d, h->S + s * d, d * sizeof(double));
+        memcpy(p->Y + t * d, h->Y + s * d, d * sizeof(double));
+    }
+    p->count = h->count;
+}
+
 int pt_optim_minimize(const pt_optim_problem_t *P, double *x, int max_iter, double tol,
                       pt_optim_result_t *res)
 {
@@ -261,9 +336,11 @@ int pt_optim_minimize(const pt_optim_problem_t *P, double *x, int max_iter, doub
 
     if (run_alloc(&w, d, P->pre) != 0)
         return -ENOMEM;
+    pairs_load(&w.h, P->pairs);
     f = P->f(P->ctx, x, w.g);
     F = f + l1term(d, x, l1);
-    F0 = F;
+    res->fstart = F;
+    F0 = P->fscale > 0.0 ? P->fscale : F;
     pseudo(d, x, w.g, l1, w.pg);
     w.fh[w.nfh++] = INFINITY; /* Breeze's initial convergence info */
     if (norm2(d, w.pg) <= fmax(tol * fabs(F), 1e-8))
@@ -302,6 +379,7 @@ int pt_optim_minimize(const pt_optim_problem_t *P, double *x, int max_iter, doub
     res->iterations = iter;
     res->converged = conv;
     res->fval = F;
+    pairs_save(&w.h, P->pairs);
     run_free(&w);
     return 0;
 }

@@ -215,6 +215,8 @@ pt_fitted_t *pt_pipeline_fit_raw(const pt_moments_t *m, const pt_rowblock_t *blo
                 in.indexer = &f->st[i];
         in.cat_missing = raw->cat_missing;
         in.impute_cache = raw->impute_cache;
+        if (raw->warm != NULL && s + 1 == nstages && raw->warm->n == nstages)
+            in.warm = &raw->warm->st[s]; /* the stage checks it is its own kind */
         st->def = pt_stage_lookup(stages[s]);
         if (stage_placement(st->def, stages[s], s, nstages, s > 0 ? f->st[s - 1].def : NULL,
                             raw->ncat, raw->nmiss, err) != 0)
@@ -318,6 +320,11 @@ int pt_fitted_hit_max_iter(const pt_fitted_t *f)
         if (!f->st[i].converged && f->st[i].coef != NULL)
             return 1;
     return 0;
+}
+
+int pt_fitted_iterations(const pt_fitted_t *f)
+{
+    return f->n > 0 ? f->st[f->n - 1].iterations : 0;
 }
 
 int pt_fitted_predict(const pt_fitted_t *f, const double *x, size_t n, double *pred,

@@ -70,7 +70,10 @@ typedef struct {
                                   NULL without weights: pushed through the transformers (fit,
                                   as Spark's, on the unweighted m) for the predictor */
     const pt_stage_codes_t *codes; /* a tree stage's training rows coded before, or NULL */
-    int threads;               /* threads a tree fit may use (0: 1) */
+    int threads;               /* threads a tree fit (or a logistic fit's passes) may use (0: 1) */
+    const pt_fitted_t *warm;   /* the same pipeline fitted on the same rows with another
+                                  value of the predictor's path_param (pt_stage.h), or NULL:
+                                  the predictor starts from it (a regularization path) */
 } pt_raw_layout_t;
 
 /* The same on raw features laid out as raw says. */
@@ -126,6 +129,8 @@ size_t pt_fitted_classes(const pt_fitted_t *f);
 int pt_fitted_multinomial(const pt_fitted_t *f);
 /* 1 when an iterative solver stopped at maxIter before meeting tol. */
 int pt_fitted_hit_max_iter(const pt_fitted_t *f);
+/* The iterations of the predictor's solver (0 for a direct solve or a tree). */
+int pt_fitted_iterations(const pt_fitted_t *f);
 
 /* Predicts n rows of x (n x features, row-major). pred[n]: the prediction (a number, or a
  * class id as a double). score[n], when not NULL: the binary evaluator's score (Spark's

@@ -110,6 +110,9 @@ typedef struct {
     const pt_stage_fit_t *indexer; /* the fitted stringIndexer before this stage, or NULL */
     pt_impute_cache_t *impute_cache; /* the training set's median / mode surrogates, kept
                                         between fits (pt_impute.h), or NULL */
+    const pt_stage_fit_t *warm;  /* a predictor with a path_param: this stage fitted on the
+                                    same input with another value of it, to start from (a
+                                    regularization path), or NULL: a cold fit */
 } pt_stage_in_t;
 
 struct pt_stage_def {
@@ -167,6 +170,13 @@ struct pt_stage_def {
      * a larger value and the other params equal, which use_trees(m) selects. The sweep runs
      * the maps differing only in it as one fit job (prefix sharing). NULL: none. */
     const char *prefix_param;
+    /* The DOUBLE param a regularization path walks (regParam): the fit with one value can
+     * start from the fit with another (pt_stage_in_t.warm) and stops by the same rule as a
+     * cold fit. The sweep runs the maps differing only in it as one fit job, from the largest
+     * value down (path sharing, --path). path_if: a param that must be > 0 for the fit to be
+     * iterative (linearRegression's elasticNetParam: with 0 it is solved in closed form and a
+     * path gives nothing), NULL: always. NULL path_param: none. */
+    const char *path_param, *path_if;
     /* The column `paratune predict` writes the predictor's score under (Spark's
      * rawPrediction(1), predict's score argument): "margin" for gbtClassifier. NULL: none. */
     const char *score_name;

@@ -25,6 +25,7 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     pt_linreg_opts_t o;
     pt_linreg_info_t info = {0, 1};
+    const double *warm;
     int rc;
     pt_stage_glm_knobs(st, &o.reg_param, &o.elastic_net, &o.max_iter, &o.tol, &o.fit_intercept,
                        &o.standardization);
@@ -37,8 +38,11 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         return -ENOMEM;
     }
     /* weightCol: WeightedLeastSquares from the weighted moments */
-    if ((rc = pt_linreg_fit(in->wm != NULL ? in->wm : in->m, &o, st->coef, st->icpt, &info,
-                            err)) != 0)
+    /* a path: start from the fit with another regParam on the same input */
+    warm = in->warm != NULL && in->warm->def == st->def && in->warm->p_in == st->p_in &&
+           in->warm->coef != NULL ? in->warm->coef : NULL;
+    if ((rc = pt_linreg_fit_warm(in->wm != NULL ? in->wm : in->m, &o, warm, st->coef, st->icpt,
+                                 &info, err)) != 0)
         return rc;
     st->iterations = info.iterations;
     st->converged = info.converged;
@@ -48,5 +52,5 @@ static int linreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 const pt_stage_def_t pt_stage_linreg = {
     .name = "linearRegression", .role = PT_STAGE_REGRESSOR, PT_STAGE_PARAMS(linreg__params),
     .fit = linreg__fit, .work_bytes = pt_stage_work_dense,
-    PT_STAGE_LINEAR_PACKING,
+    PT_STAGE_LINEAR_PACKING, .path_param = "regParam", .path_if = "elasticNetParam",
 };

@@ -3,7 +3,10 @@
  *
  * Unlike the stages fit from moments, it reads the raw training rows in place through the
  * composed map of the stages before it. The fitted model is r linear functions of the
- * stage's input (r = 1 binomial, the number of classes multinomial) and the threshold.
+ * stage's input (r = 1 binomial, the number of classes multinomial) and the threshold; its
+ * state is what a fit warm-started from this one (a regularization path over regParam)
+ * reuses: the objective at Spark's starting point and the optimizer's last correction pairs
+ * (pt_logreg_model_t.warm_state).
  */
 #include <errno.h>
 #include <math.h>
@@ -28,7 +31,7 @@ static const pt_param_def_t logreg__params[] = {
 static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
 {
     pt_logreg_opts_t o = pt_logreg_defaults();
-    pt_logreg_model_t lm;
+    pt_logreg_model_t lm, warm;
     const char *fam = pt_stage_str(st, "family");
     int rc;
 
@@ -45,6 +48,15 @@ static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
         return -EINVAL;
     }
     memset(&lm, 0, sizeof lm);
+    o.threads = in->threads;
+    if (in->warm != NULL && in->warm->def == st->def && in->warm->state != NULL) {
+        /* the warm fit's model, borrowed, with its warm state */
+        warm = (pt_logreg_model_t){.q = in->warm->p_in, .nclasses = in->nclasses,
+                                   .ncoef_rows = in->warm->r, .multinomial = in->warm->multinomial,
+                                   .coef = in->warm->coef, .intercept = in->warm->icpt,
+                                   .f0 = NAN, .warm_state = in->warm->state};
+        o.warm = &warm;
+    }
     rc = pt_logreg_fit_affine(in->blocks, in->nblocks, in->p_raw, in->A, in->c, in->m->p,
                               in->nclasses, &o, &lm, err);
     if (rc != 0)
@@ -58,12 +70,20 @@ static int logreg__fit(pt_stage_fit_t *st, const pt_stage_in_t *in, char *err)
     st->multinomial = lm.multinomial;
     st->nclasses = lm.multinomial ? lm.ncoef_rows : 2;
     st->threshold = o.threshold;
+    st->state = lm.warm_state; /* for a fit that starts from this one */
+    lm.warm_state = NULL;
     pt_logreg_model_free(&lm);
     return 0;
 }
 
+static void logreg__free(void *state)
+{
+    struct pt_logreg_warm *w = state;
+    pt_logreg_warm_free(&w);
+}
+
 const pt_stage_def_t pt_stage_logreg = {
     .name = "logisticRegression", .role = PT_STAGE_CLASSIFIER, PT_STAGE_PARAMS(logreg__params),
-    .fit = logreg__fit, .work_bytes = pt_stage_work_lbfgs,
-    PT_STAGE_LINEAR_PACKING,
+    .fit = logreg__fit, .free = logreg__free, .work_bytes = pt_stage_work_lbfgs,
+    PT_STAGE_LINEAR_PACKING, .path_param = "regParam",
 };

@@ -46,6 +46,15 @@ static void pack_job_ids(msgpack_packer *pk, const pt_msg_t *m)
     pt_msgpack_kv_int(pk, "fold", m->fold);
 }
 
+/* key: an array of the n doubles of v. */
+static void pack_doubles(msgpack_packer *pk, const char *key, const double *v, size_t n)
+{
+    pt_msgpack_pack_str(pk, key);
+    msgpack_pack_array(pk, n);
+    for (size_t i = 0; i < n; i++)
+        msgpack_pack_double(pk, v[i]);
+}
+
 int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
 {
     pt_msgpack_writer_t w;
@@ -65,7 +74,7 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         if (m->kind < PT_JOB_STATS || m->kind > PT_JOB_KIND_MAX)
             return -EINVAL;
         msgpack_pack_map(pk, 8 + (m->threads > 1) + (m->ncpus > 0) + (m->nshared > 0) +
-                                 (m->nprefix > 0));
+                                 (m->nprefix > 0) + (m->nshared > 0 && m->path != NULL));
         pt_msgpack_kv_str(pk, "type", "job");
         pt_msgpack_kv_str(pk, "kind", kind_names[m->kind]);
         pack_job_ids(pk, m);
@@ -81,10 +90,13 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
             pt_msgpack_kv_int32s(pk, "shared", m->shared, 2 * m->nshared);
         if (m->nprefix > 0)
             pt_msgpack_kv_int32s(pk, "prefix", m->prefix, m->nprefix);
+        if (m->nshared > 0 && m->path != NULL)
+            pack_doubles(pk, "path", m->path, m->nshared);
         break;
     case PT_MSG_RESULT:
         msgpack_pack_map(pk, 7 + (m->model != NULL) + (m->not_converged != 0) +
-                                 (m->nshared > 0) + (m->nmetrics > 0));
+                                 (m->nshared > 0) + (m->nmetrics > 0) + (m->iterations > 0) +
+                                 (m->nshared > 0 && m->shared_nc != NULL));
         pt_msgpack_kv_str(pk, "type", "result");
         pack_job_ids(pk, m);
         pt_msgpack_kv_double(pk, "metric", m->metric);
@@ -97,18 +109,14 @@ int pt_msg_encode(const pt_msg_t *m, msgpack_sbuffer *out)
         }
         if (m->not_converged)
             pt_msgpack_kv_bool(pk, "converged", 0);
-        if (m->nshared > 0) {
-            pt_msgpack_pack_str(pk, "shared_metrics");
-            msgpack_pack_array(pk, m->nshared);
-            for (size_t i = 0; i < m->nshared; i++)
-                msgpack_pack_double(pk, m->shared_metrics[i]);
-        }
-        if (m->nmetrics > 0) {
-            pt_msgpack_pack_str(pk, "metrics");
-            msgpack_pack_array(pk, m->nmetrics);
-            for (size_t i = 0; i < m->nmetrics; i++)
-                msgpack_pack_double(pk, m->metrics[i]);
-        }
+        if (m->nshared > 0)
+            pack_doubles(pk, "shared_metrics", m->shared_metrics, m->nshared);
+        if (m->nmetrics > 0)
+            pack_doubles(pk, "metrics", m->metrics, m->nmetrics);
+        if (m->iterations > 0)
+            pt_msgpack_kv_int(pk, "iterations", m->iterations);
+        if (m->nshared > 0 && m->shared_nc != NULL)
+            pt_msgpack_kv_int32s(pk, "shared_not_converged", m->shared_nc, m->nshared);
         break;
     case PT_MSG_ERROR:
         msgpack_pack_map(pk, 5);
@@ -167,11 +175,15 @@ static int decode_int32s(const msgpack_object *o, const char *key, int64_t min, 
     return 0;
 }
 
+static int get_doubles(const msgpack_object *o, const char *key, double **out, size_t *n,
+                       char *err);
+
 static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
 {
     const msgpack_object *pa;
     char why[PT_ERRLEN];
     char *kind = NULL;
+    size_t npath = 0;
     int rc = decode_job_ids(o, m, err);
     if (rc == 0 && (rc = pt_msgpack_get_str(o, "kind", &kind, err)) == 0) {
         m->kind = 0;
@@ -198,6 +210,11 @@ static int decode_job(const msgpack_object *o, pt_msg_t *m, char *err)
         rc = -EBADMSG;
     }
     m->nshared /= 2;
+    if (rc == 0 && (rc = get_doubles(o, "path", &m->path, &npath, err)) == 0 &&
+        m->path != NULL && npath != m->nshared) {
+        pt_seterr(err, "field 'path': expected %zu values, found %zu", m->nshared, npath);
+        rc = -EBADMSG;
+    }
     if (rc == 0)
         rc = decode_int32s(o, "prefix", 0, INT32_MAX, &m->prefix, &m->nprefix, err);
     if (rc == 0)
@@ -240,6 +257,7 @@ static int get_doubles(const msgpack_object *o, const char *key, double **out, s
 static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
 {
     const msgpack_object *mo;
+    size_t nnc = 0;
     int rc = decode_job_ids(o, m, err);
     if (rc == 0)
         rc = pt_msgpack_get_double(o, "metric", &m->metric, err);
@@ -256,6 +274,14 @@ static int decode_result(const msgpack_object *o, pt_msg_t *m, char *err)
         rc = get_doubles(o, "shared_metrics", &m->shared_metrics, &m->nshared, err);
     if (rc == 0)
         rc = get_doubles(o, "metrics", &m->metrics, &m->nmetrics, err);
+    if (rc == 0 && pt_msgpack_map_get(o, "iterations") != NULL)
+        rc = pt_msgpack_get_int32(o, "iterations", 0, INT32_MAX, &m->iterations, err);
+    if (rc == 0 && (rc = decode_int32s(o, "shared_not_converged", 0, 1, &m->shared_nc, &nnc,
+                                       err)) == 0 && m->shared_nc != NULL && nnc != m->nshared) {
+        pt_seterr(err, "field 'shared_not_converged': expected %zu flags, found %zu",
+                  m->nshared, nnc);
+        rc = -EBADMSG;
+    }
     if (rc != 0)
         return rc;
     mo = pt_msgpack_map_get(o, "model");
@@ -373,6 +399,8 @@ void pt_msg_clear(pt_msg_t *m)
     free(m->shared);
     free(m->prefix);
     free(m->shared_metrics);
+    free(m->path);
+    free(m->shared_nc);
     free(m->metrics);
     free(m->error);
     memset(m, 0, sizeof *m);

@@ -3,10 +3,11 @@
  * Every message is one ZeroMQ frame holding one msgpack map with a "type" key:
  *   hello  {type, pid}                                         worker -> coordinator
  *   job    {type, kind, job_id, param_index, fold, attempt, stages, params, threads?, cpus?,
- *           shared?, prefix?}
+ *           shared?, prefix?, path?}
  *                                                              coordinator -> worker
  *   result {type, job_id, param_index, fold, metric, fit_seconds, eval_seconds, model?,
  *           converged? (false when an iterative fit stopped at maxIter), shared_metrics?,
+ *           shared_not_converged?, iterations?,
  *           metrics? (the worker's --also-metrics, in that order, from the same predictions)}
  *   error  {type, job_id, param_index, fold, error}            worker -> coordinator
  *   stop   {type}                                              coordinator -> worker
@@ -30,6 +31,14 @@
  * "shared_metrics" in the same order.
  * A fit job of successive halving's rung reads only a prefix of each image block: "prefix"
  * lists the rows of each block (training and validation blocks alike).
+ * "shared_metrics" in the same order. A logistic or elastic-net fit job may stand for the
+ * maps that differ from its own only in regParam (a regularization path, pt_stage.h
+ * path_param): "shared" lists them as pairs [map, 0, ...] and "path" their regParam values
+ * in the same order; the worker fits its own map (the largest value) cold, then the others
+ * from the largest value down, each started from the one before, and returns their metrics
+ * as "shared_metrics" (and "shared_not_converged": 1 for each that stopped at maxIter). A
+ * result's "iterations" (absent: 0) counts the optimizer iterations
+ * of every fit the job ran.
  * Results and errors name their job by job_id and echo param_index and fold.
  * Unknown keys are ignored on decode so that the format can grow.
  */
@@ -84,7 +93,12 @@ typedef struct {
     size_t nprefix;
     int32_t *shared;       /* job: pairs (map, trees) scored on this job's model, owned */
     size_t nshared;        /* pairs */
+    double *path;          /* job: a regularization path: the path param's value of each
+                              pair (nshared), owned; NULL for prefix sharing */
     double *shared_metrics; /* result: nshared metrics, one per pair of the job, owned */
+    int32_t iterations;    /* result: optimizer iterations of the job's fits (0: none) */
+    int32_t *shared_nc;    /* result: nshared flags, 1 when that map's fit stopped at maxIter
+                              ("shared_not_converged"; absent: none did), owned, or NULL */
     double metric;         /* result */
     double *metrics;       /* result: the other metrics (worker --also-metrics), owned */
     size_t nmetrics;

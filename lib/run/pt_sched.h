@@ -30,8 +30,9 @@ typedef struct {
                            * arrays are read by pt_sched_new only */
     const int32_t *bins_map, *bins_fold;
     /* numTrees sharing: lead[m] (nmaps, read by pt_sched_new only) is the map whose fit job
-     * on a fold also scores map m there (the maps that differ only in numTrees; the lead has
-     * the largest), lead[m] == m for a lead; NULL: none. A covered job is not queued while
+     * on a fold also scores map m there (the maps that differ only in numTrees, or only in
+     * regParam along a regularization path; the lead has the largest), lead[m] == m for a
+     * lead; NULL: none. A covered job is not queued while
      * its lead's job is pending; it runs inside the lead's job (pt_sched_cover), which holds
      * one slot of parallelism for all of them. */
     const int32_t *lead;

@@ -573,7 +573,7 @@ pt_fitted_t *pt_trainset_fit(const pt_trainset_cache_t *c, const pt_trainset_t *
                            .nmiss = (size_t)h->nmiss, .miss_col = h->miss_col,
                            .for_model = !ts->validates, .wm = ts->wmoments,
                            .codes = ts->codes, .threads = ts->threads,
-                           .impute_cache = ts->imp};
+                           .impute_cache = ts->imp, .warm = ts->warm};
     return pt_pipeline_fit_raw(ts->moments, ts->blocks, ts->nblocks, stages, nstages, params,
                                c->o.nclasses, ts->pca, &raw, err);
 }

@@ -74,6 +74,9 @@ typedef struct {
     const pt_stage_codes_t *codes; /* a tree fit's training rows coded before (the shared
                              * codes segment, pt_codes.h), or NULL; set by the caller */
     int threads;            /* threads a tree fit may use (--threads-per-job); set by the caller */
+    const pt_fitted_t *warm; /* a fit of the same pipeline on this set with another value of
+                              * the predictor's path_param to start from (a regularization
+                              * path), or NULL; set by the caller */
 } pt_trainset_t;
 
 /* The cache for sets on img (borrowed; must outlive the cache). stats, when not NULL, is the

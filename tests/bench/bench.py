@@ -263,6 +263,8 @@ class Bench:
             res.update(load=float(m.group(1)), shm=float(m.group(2)), sweep=float(m.group(3)),
                        jobs=int(m.group(4)), refit=float(m.group(6)),
                        pinned=bool(re.search(r"; pinned to CPUs \S+", se)))
+        it = re.search(r"solver iterations (\d+)", se)  # (g): the fit jobs' solver iterations
+        res["iterations"] = int(it.group(1)) if it else None
         res["summary_wall"] = None
         if logpath and self.msgpack:
             import msgpack
@@ -995,6 +997,104 @@ def workload_t(b):
     FIGS["t"] = res
 
 
+def gen_logistic(b, rows, feats):
+    """A binary classification CSV: correlated features (8 latent factors plus noise), the
+    label drawn from a logistic model; made once under BENCH_DIR."""
+    path = os.path.join(b.dir, "logistic_%dx%d.csv" % (rows, feats))
+    if not os.path.exists(path):
+        code = ("import numpy as np, sys\n"
+                "n, p, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]\n"
+                "r = np.random.default_rng(16)\n"
+                "X = r.normal(size=(n, 8)) @ r.normal(size=(8, p)) * 0.5 + r.normal(size=(n, p))\n"
+                "m = X @ (r.normal(size=p) * 0.15) + 0.2\n"
+                "y = (r.random(n) < 1 / (1 + np.exp(-m))).astype(int)\n"
+                "with open(out + '.tmp', 'w') as f:\n"
+                "    f.write(','.join(['f%d' % j for j in range(p)] + ['label']) + '\\n')\n"
+                "    np.savetxt(f, np.column_stack([X, y]), delimiter=',',\n"
+                "               fmt=['%.6g'] * p + ['%d'])\n")
+        subprocess.run(["/usr/bin/python3", "-c", code, str(rows), str(feats), path], check=True)
+        os.rename(path + ".tmp", path)
+    return path
+
+
+def avg_metrics(logpath):
+    import msgpack
+    with open(logpath, "rb") as f:
+        recs = [r for r in msgpack.Unpacker(f, raw=False, strict_map_key=False)
+                if r.get("record") == "summary"]
+    return recs[-1]["avg_metrics"], recs[-1]["best_index"]
+
+
+def workload_g(b):
+    """Regularization paths (--path on vs off) on a 10-point regParam path, and the logistic
+    whole process at parallelism 1 vs 2 (the refit's passes on every thread)."""
+    rows = 20000 if b.quick else 200000
+    regs = "1,0.5,0.2,0.1,0.05,0.02,0.01,0.005,0.002,0.001"
+    lg, lin = gen_logistic(b, rows, 40), b.gen(rows // 2, 40)
+    log("\n(g) regularization paths: %d rows x 40, regParam %s, 3-fold CV, parallelism 2; "
+        "--path on vs off (medians of %d paired runs)" % (rows, regs, b.runs))
+    cases = [
+        ("logistic L2 (L-BFGS)", ["--data", lg, "--pipeline", "logisticRegression",
+                                  "--evaluator", "binary", "--grid",
+                                  "logisticRegression.regParam=" + regs]),
+        ("logistic elastic net 0.5 (OWL-QN)", ["--data", lg, "--pipeline", "logisticRegression",
+                                               "--evaluator", "binary", "--grid",
+                                               "logisticRegression.regParam=" + regs, "--set",
+                                               "logisticRegression.elasticNetParam=0.5"]),
+        ("linear elastic net 0.5 (CD, maxIter 10000; %d rows)" % (rows // 2),
+         ["--data", lin, "--pipeline", "linearRegression", "--grid",
+          "linearRegression.regParam=" + regs, "--set", "linearRegression.elasticNetParam=0.5",
+          "--set", "linearRegression.maxIter=10000"]),
+    ]
+    out, figs = [], {}
+    for name, args in cases:
+        args = args + ["--folds", "3", "--parallelism", "2"]
+        logs = {p: os.path.join(b.dir, "run", "g_%s.log" % p) for p in ("on", "off")}
+        rs = {"on": [], "off": []}
+        for _ in range(b.runs):  # paired: on and off side by side
+            for p in ("on", "off"):
+                rs[p] += b.measured(lambda: b.run_pt(args + ["--path", p], logpath=logs[p]), 1)
+        r = {p: {"sweep": med([x["sweep"] for x in rs[p]]), "wall": med([x["wall"] for x in rs[p]]),
+                 "iterations": rs[p][-1]["iterations"]} for p in rs}
+        diff, same = None, None
+        if b.msgpack:
+            (ma, ba), (mb, bb) = avg_metrics(logs["on"]), avg_metrics(logs["off"])
+            diff = max(abs(x - y) / max(1.0, abs(y)) for x, y in zip(ma, mb))
+            same = ba == bb
+        figs[name] = {"on": r["on"], "off": r["off"], "max_metric_diff": diff, "same_best": same}
+        it_on, it_off = r["on"]["iterations"], r["off"]["iterations"]
+        out.append([name, "%s / %s" % (it_on, it_off),
+                    "%.2fx" % (it_off / it_on) if it_on and it_off else "-",
+                    "%s / %s" % (fmt_s(r["on"]["sweep"]), fmt_s(r["off"]["sweep"])),
+                    "%.2fx" % (r["off"]["sweep"] / r["on"]["sweep"]),
+                    "-" if diff is None else "%.1e" % diff,
+                    "-" if same is None else ("yes" if same else "NO")])
+        if diff is not None:
+            b.target("(g) %s: path metrics = cold to 1e-6, same best map" % name,
+                     "%.1e" % diff, diff <= 1e-6 and same)
+    b.table(["path (10 regParam values)", "iterations on/off", "fewer", "sweep on/off",
+             "faster", "max |avg diff|", "same best"], out)
+    # the logistic whole process, parallelism 1 vs 2, paired
+    args = ["--data", lg, "--pipeline", "logisticRegression", "--evaluator", "binary",
+            "--grid", "logisticRegression.regParam=0.1,0.03,0.01,0.003,0.001", "--grid",
+            "logisticRegression.elasticNetParam=0,0.5", "--folds", "3"]
+    rs = {1: [], 2: []}
+    for _ in range(b.runs):
+        for par in (1, 2):
+            rs[par] += b.measured(lambda: b.run_pt(args + ["--parallelism", str(par)]), 1)
+    w = {par: med([x["wall"] for x in rs[par]]) for par in rs}
+    rf = {par: med([x["refit"] for x in rs[par]]) for par in rs}
+    sw = {par: med([x["sweep"] for x in rs[par]]) for par in rs}
+    log("  logistic whole process (regParam 5 x elasticNetParam {0, 0.5}, 3 folds, --path off): "
+        "p1 %s (sweep %s, refit %s), p2 %s (sweep %s, refit %s): p1/p2 %.2fx; refit p1/p2 "
+        "%.2fx" % (fmt_s(w[1]), fmt_s(sw[1]), fmt_s(rf[1]), fmt_s(w[2]), fmt_s(sw[2]),
+                   fmt_s(rf[2]), w[1] / w[2], rf[1] / rf[2] if rf[2] > 0 else 0))
+    figs["logistic_p1_p2"] = {"wall": w, "refit": rf, "sweep": sw}
+    b.target("(g) logistic whole process p1/p2 >= 1.8x", "%.2fx" % (w[1] / w[2]),
+             w[1] / w[2] >= 1.8)
+    FIGS["g"] = figs
+
+
 # ---------------------------------------------------------------- main
 
 def workload_p(b):
@@ -1195,6 +1295,7 @@ def workloads():
         "d": workload_d,
         "e": workload_e,
         "f": workload_f,
+        "g": workload_g,
         "p": workload_p,
         "t": workload_t,
         "h": workload_h,

@@ -25,6 +25,12 @@
 #       (tests/bench/sk_boost.py): both ratios (targets 3x and 5x), best areaUnderROC (within
 #       1%), p2/p1. Quick: BENCH_QUICK=1 BENCH_WORKLOADS=f (20,000 rows, depth {3,5} x
 #       stepSize {0.1,0.2} x maxIter {20,50})
+#   (g) regularization paths: --path on vs off on a 10-point regParam path, 3-fold CV,
+#       parallelism 2, for logistic L2, logistic elastic net (200,000 x 40 binary, made
+#       under BENCH_DIR) and linear elastic net (100,000 x 40 `paratune gen`): solver
+#       iterations, sweep time, the largest difference of the maps' averages (target 1e-6)
+#       and the best map; then the logistic whole process at parallelism 1 vs 2 (target
+#       1.8x). Quick: 20,000 rows
 #   (p) predict: a randomForestClassifier of 500 trees of depth 10 (fit on 50,000 rows) applied
 #       by `paratune predict` to 1,000,000 rows x 30 (BENCH_QUICK: 100 trees, 100,000 rows)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
