@@ -29,6 +29,10 @@
 #       by `paratune predict` to 1,000,000 rows x 30 (BENCH_QUICK: 100 trees, 100,000 rows)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
+#   (m) loading and memory: 1,000,000 x 100 (BENCH_QUICK: 100,000), linearRegression, 3-fold
+#       CV, parallelism 2: peak RSS of every paratune process / the image's size (target
+#       <= 1.2x), the load's MB/s (parse + image; target >= 1 GB/s), and --image-cache's
+#       first run (parse, write the cache) against the second (map it)
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
@@ -36,7 +40,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t,m (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b), (e) and (f) (default 1: one run takes minutes)
