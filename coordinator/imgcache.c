@@ -114,12 +114,12 @@ static int make_dirs(char *dir)
 }
 
 /* The cache directory: the option's, or auto's ($XDG_CACHE_HOME/paratune, an absolute
- * XDG_CACHE_HOME only, as the XDG spec says; else $HOME/.cache/paratune), made when missing.
- * 0, or a negative errno with the reason in err. */
+ * XDG_CACHE_HOME only, as the XDG spec says; else $HOME/.cache/paratune). 0, or a negative
+ * errno with the reason in err. */
 static int cache_dir(const char *opt, char *dir, size_t len, char *err)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    int n, rc;
+    int n;
     if (strcmp(opt, "auto") != 0)
         n = snprintf(dir, len, "%s", opt);
     else if (xdg != NULL && xdg[0] == '/')
@@ -134,14 +134,12 @@ static int cache_dir(const char *opt, char *dir, size_t len, char *err)
         pt_seterr(err, "--image-cache %s: path too long", opt);
         return -ENAMETOOLONG;
     }
-    if ((rc = make_dirs(dir)) != 0)
-        pt_seterr(err, "--image-cache %s: cannot make the directory: %s", dir, strerror(-rc));
-    return rc;
+    return 0;
 }
 
 int pt_tune_cache_lookup(pt_tune_cache_t *c, const opts_t *o, const pt_tune_cache_layout_t *l)
 {
-    char dir[PATH_MAX], real[PATH_MAX], err[PT_ERRLEN] = "", why[PT_ERRLEN] = "";
+    char real[PATH_MAX], err[PT_ERRLEN] = "", why[PT_ERRLEN] = "";
     double t0 = pt_now();
     int rc;
 
@@ -151,9 +149,9 @@ int pt_tune_cache_lookup(pt_tune_cache_t *c, const opts_t *o, const pt_tune_cach
         return 0;
     if (realpath(o->data, real) == NULL)
         return 0; /* the loader says why the data cannot be read */
-    if (cache_dir(o->image_cache, dir, sizeof dir, err) != 0 ||
+    if (cache_dir(o->image_cache, c->dir, sizeof c->dir, err) != 0 ||
         (c->key = make_key(o, real, l)) == NULL ||
-        pt_imgcache_path(dir, c->key, c->path, sizeof c->path, err) != 0 ||
+        pt_imgcache_path(c->dir, c->key, c->path, sizeof c->path, err) != 0 ||
         pt_imgcache_ident(o->data, &c->id, err) != 0) {
         fprintf(stderr, "paratune: warning: image cache: %s (the run goes on without it)\n",
                 err[0] ? err : "out of memory");
@@ -179,9 +177,13 @@ void pt_tune_cache_store(pt_tune_cache_t *c, const opts_t *o, const pt_dataset_t
 {
     char err[PT_ERRLEN] = "";
     double t0 = pt_now();
+    int rc;
     if (!c->on || image == NULL)
         return;
-    if (pt_imgcache_write(c->path, c->key, o->data, &c->id, ds, image, len, err) != 0) {
+    /* made now, not at the lookup: a run refused for its input writes nothing */
+    if ((rc = make_dirs(c->dir)) != 0)
+        pt_seterr(err, "--image-cache %s: cannot make the directory: %s", c->dir, strerror(-rc));
+    if (rc != 0 || pt_imgcache_write(c->path, c->key, o->data, &c->id, ds, image, len, err) != 0) {
         fprintf(stderr, "paratune: warning: image cache: %s (the run goes on without it)\n",
                 err);
         return;

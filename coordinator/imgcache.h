@@ -26,6 +26,7 @@ typedef struct {
 
 typedef struct {
     int on;                  /* a cache file is looked up and written */
+    char dir[4096];          /* its directory (made by pt_tune_cache_store) */
     char path[4096];         /* the cache file */
     char *key;               /* owned */
     pt_imgcache_ident_t id;  /* the data file's identity before it was read */
@@ -33,12 +34,13 @@ typedef struct {
 } pt_tune_cache_t;
 
 /* Looks the run's image up in --image-cache (nothing when it is not given). Returns 1 on a
- * hit (c->hit filled), 0 otherwise; a stale or corrupt file, or a directory that cannot be
- * made, is a note (or warning) on stderr and a miss. */
+ * hit (c->hit filled), 0 otherwise; a stale or corrupt file is a note on stderr and a miss;
+ * a missing directory is a miss (made by pt_tune_cache_store, once the input is accepted). */
 int pt_tune_cache_lookup(pt_tune_cache_t *c, const opts_t *o, const pt_tune_cache_layout_t *l);
 
-/* After a miss: writes the image (len bytes at image) and ds's description to the cache
- * file; a failure is one warning line on stderr, and the run goes on. */
+/* After a miss: makes the directory when missing (mkdir -p, 0700) and writes the image (len
+ * bytes at image) and ds's description to the cache file; a failure is one warning line on
+ * stderr, and the run goes on. */
 void pt_tune_cache_store(pt_tune_cache_t *c, const opts_t *o, const pt_dataset_t *ds,
                          const void *image, size_t len);
 

@@ -3,8 +3,8 @@
 # bit a run without the cache (every job's metric, the summary, the data fingerprint, the
 # model file); a cache file with flipped bytes, cut short, or of a data file that changed is
 # rebuilt, never used; other layout options get another file; categorical, imputed and
-# weighted data; an unwritable cache is a warning, not a failure; bad values exit 2
-# (sourced by run.sh).
+# weighted data; an unwritable cache is a warning, not a failure; a refused run makes
+# nothing; bad values exit 2 (sourced by run.sh).
 T56=$W/t56
 mkdir -p "$T56"
 # bit-identical: job metrics, summary (but its wall time), header data and feature names
@@ -174,6 +174,14 @@ elif ls -A "$T56/c3" | grep -q '^\.'; then bad "a temporary file left: $(ls -A "
 else check_clean && ok; fi
 unset fn
 
+begin "image cache: a run refused for its input (exit 2) makes no directory and no file"
+pt tune --data "$T56/d.csv" --pipeline logisticRegression --evaluator binary \
+    --image-cache "$T56/new/sub" >/dev/null 2>"$T56/r.err"
+rc=$?
+if [ $rc -ne 2 ]; then bad "exit $rc: $(cat "$T56/r.err")"
+elif [ -e "$T56/new" ]; then bad "made $(find "$T56/new")"
+else check_clean && ok; fi
+
 expect_bad "--image-cache ''" "--image-cache: an empty directory name" --data "$T56/d.csv" \
     --pipeline linearRegression --image-cache ''
 expect_bad "--image-cache FILE" "--image-cache $T56/plain: is not a directory" \
@@ -184,4 +192,4 @@ expect_bad "--image-cache with --keep" "--image-cache: is not supported with --k
     --data "$T56/d.csv" --pipeline linearRegression --image-cache "$T56/c" --oof "$T56/o.csv" \
     --keep f1
 rm -rf "$T56"
-unset T56 T56_RUN CATO f m1 sz f3 msg fails
+unset T56 T56_RUN CATO f m1 sz f3 msg fails rc
