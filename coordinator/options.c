@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pt_common.h"
 #include "pt_cpus.h"
@@ -95,6 +96,8 @@ static void tune_usage(FILE *f)
         "  --keep COL,...         columns copied into the --oof file (ids)\n"
         "  --keep-fold-models DIR each (map, fold) model as DIR/map<M>_fold<F>.ptm\n"
         "  --no-cache             recompute per-fold moments in every job\n"
+        "  --image-cache DIR|auto keep the parsed image in DIR (auto: $XDG_CACHE_HOME/\n"
+        "                         paratune); a later run on the same data maps it\n"
         "  --no-prefix-sharing    one job per numTrees / maxIter value (no sharing)\n"
         "  --path on|off          regularization paths: one job walks a fold's regParam\n"
         "                         values from the largest down, warm-started (default off)\n"
@@ -213,6 +216,7 @@ enum { O_EXTEND = O_DATA + 124 }; /* --extend */
 /* --search, --halving-factor, --min-resources, --resource (successive halving) */
 enum { O_SEARCH = O_DATA + 128, O_HFACTOR, O_MINRES, O_RESOURCE };
 enum { O_PATH = O_DATA + 93 }; /* --path */
+enum { O_IMAGE_CACHE = O_DATA + 126 }; /* --image-cache */
 #define O_END (O_DATA + 132)
 
 static const struct option long_opts[] = {
@@ -266,6 +270,7 @@ static const struct option long_opts[] = {
     {"oof-all", no_argument, NULL, O_OOF_ALL},
     {"keep-fold-models", required_argument, NULL, O_KEEP_FOLDS},
     {"keep", required_argument, NULL, O_KEEP},
+    {"image-cache", required_argument, NULL, O_IMAGE_CACHE},
     {"select", required_argument, NULL, O_SELECT},
     {"refit-metric", required_argument, NULL, O_REFIT_METRIC},
     {"search", required_argument, NULL, O_SEARCH},
@@ -314,6 +319,20 @@ static int int_opt(opts_t *o, int c, const char *arg)
         return 0;
     }
     return 1;
+}
+
+/* --image-cache DIR|auto: a directory (made when missing) or auto; "" and an existing
+ * non-directory are refused. */
+static int image_cache_opt(opts_t *o, const char *arg)
+{
+    struct stat st;
+    if (arg[0] == '\0')
+        return pt_bad_opt("--image-cache", NULL, "an empty directory name (a directory, or "
+                          "auto)");
+    if (strcmp(arg, "auto") != 0 && stat(arg, &st) == 0 && !S_ISDIR(st.st_mode))
+        return pt_bad_opt("--image-cache", arg, "is not a directory");
+    o->image_cache = arg;
+    return 0;
 }
 
 /* --pin-cpus auto|on|off|LIST. */
@@ -487,6 +506,8 @@ static int value_opt(opts_t *o, int c, const char *arg)
     case O_KEEP_FOLDS: o->fold_models = arg; return 0;
     case O_KEEP:
         return pt_opt_names("--keep", arg, &o->keep, &o->nkeep);
+    case O_IMAGE_CACHE:
+        return image_cache_opt(o, arg);
     case O_MISSING:
         o->missing = arg;
         return pt_missing_opt(arg);
@@ -642,6 +663,9 @@ static int check_combination(const opts_t *o)
         return pt_bad_opt("--keep", NULL, "is not supported with --categorical yet");
     if ((rc = check_halving(o)) != 0)
         return rc;
+    if (o->keep != NULL && o->image_cache != NULL)
+        return pt_bad_opt("--image-cache", NULL, "is not supported with --keep yet (the kept "
+                          "columns' text is not in the image)");
     if ((o->oof != NULL || o->fold_models != NULL) && o->validator == PT_VALIDATOR_TVS)
         return pt_bad_opt(o->oof != NULL ? "--oof" : "--keep-fold-models", NULL,
                           "needs --validator cv (a train-validation split has one model, "

@@ -57,6 +57,7 @@ typedef struct {
     const char **keep;              /* --keep: columns copied into the --oof file */
     size_t nkeep;
     const char *fold_models;        /* --keep-fold-models DIR; NULL: none */
+    const char *image_cache;        /* --image-cache DIR or "auto"; NULL: none (imgcache.h) */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imgcache.h"
 #include "oof.h"
 #include "options.h"
 #include "procs.h"
@@ -93,6 +94,8 @@ typedef struct {
     int extending, grown;          /* --extend; its grid is not the log's list (see extend) */
     int32_t *from;                 /* --extend: each of the log's maps' index in this grid */
     pt_dataset_t *ds;
+    pt_tune_cache_t cache;         /* --image-cache: the lookup, and a hit's parts */
+    int cached;                    /* the image is the cache file's (no parse) */
     place_t pl;
     int32_t *fold;                 /* each row's image block */
     uint64_t fp;
@@ -852,6 +855,34 @@ static int check_trees(const sweep_t *s, char *err)
     return rc;
 }
 
+/* --image-cache: the image of an earlier run with the same data and layout, mapped. On a
+ * hit the dataset is its description (labels and weights read from the image), and the
+ * split is the image's (as make_folds would draw it again). 1 on a hit. */
+static int cache_lookup(sweep_t *s, int impute, const char *vcol)
+{
+    pt_tune_cache_layout_t l = {impute, s->o->categorical != NULL && indexes_missing(s), vcol};
+    if (pt_tune_cache_lookup(&s->cache, s->o, &l) != 1)
+        return 0;
+    s->ds = s->cache.hit.ds;
+    s->pl.fold = s->cache.hit.fold;
+    s->pl.dst = s->cache.hit.pos;
+    s->cache.hit.ds = NULL;
+    s->cache.hit.fold = NULL;
+    s->cache.hit.pos = NULL;
+    s->cached = 1;
+    return 1;
+}
+
+/* A cached image's label of class names needs a classifier, as categorical_data says. */
+static int cached_label(const sweep_t *s, char *err)
+{
+    if (s->ds->label_values == NULL || s->classify)
+        return 0;
+    pt_seterr(err, "--categorical: the label \"%s\" holds class names: the pipeline must end "
+              "with a classifier", s->ds->label_name);
+    return -EINVAL;
+}
+
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
  * pipeline, the evaluator and the split. */
 static int load_data(sweep_t *s, char *err)
@@ -895,7 +926,8 @@ static int load_data(sweep_t *s, char *err)
     lo.impute = imputes(s) ? 1 : 2;
     if (lo.impute == 1)
         lo.place = NULL; /* the indicator columns widen the rows afterwards */
-    s->ds = pt_dataset_load(o->data, &lo, err);
+    if (!cache_lookup(s, lo.impute, vcol))
+        s->ds = pt_dataset_load(o->data, &lo, err);
     free(cat_cols);
     has_vcol = vcol != NULL;
     free(vcol);
@@ -903,9 +935,10 @@ static int load_data(sweep_t *s, char *err)
         return s->pl.system_error ? -EIO : -EINVAL;
     /* the missing-value indicators, then the categorical ones go before them (the raw
      * layout: numeric, categorical, missing), widening the rows into the image */
-    if (lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
+    if (!s->cached && lo.impute == 1 && (rc = pt_missing_expand(s->ds, o->data, err)) != 0)
         return rc;
-    if (o->categorical != NULL && (rc = categorical_data(s, text_label, err)) != 0)
+    if (o->categorical != NULL && (rc = s->cached ? cached_label(s, err)
+                                                  : categorical_data(s, text_label, err)) != 0)
         return rc;
     if (s->ds->format == PT_FMT_LIBSVM &&
         (o->features != NULL || o->ignore != NULL || o->weight_col != NULL || has_vcol)) {
@@ -1500,6 +1533,14 @@ static int build_image(sweep_t *s, char *err)
     const opts_t *o = s->o;
     pt_dataset_t *ds = s->ds;
     int rc;
+    if (s->cached) { /* the cache file is the image */
+        s->image_fd = s->cache.hit.fd;
+        s->held = s->cache.hit.base;
+        s->held_len = s->cache.hit.len;
+        s->cache.hit.fd = -1;
+        s->cache.hit.base = NULL;
+        return 0;
+    }
     if (s->pl.img != NULL) /* the layout of a categorical load written into it */
         pt_image_describe(s->pl.img, ds);
     rc = s->pl.img != NULL
@@ -1513,6 +1554,7 @@ static int build_image(sweep_t *s, char *err)
     ds->x = NULL;
     if (s->held != NULL)
         s->held_len = (size_t)((const pt_image_hdr_t *)s->held)->total_size; /* kept mapped */
+    pt_tune_cache_store(&s->cache, o, ds, s->held, s->held_len);
     return 0;
 }
 
@@ -1988,6 +2030,7 @@ static void tune_free(sweep_t *s)
     pt_results_destroy(&s->vresults);
     pt_spec_destroy(&s->spec);
     pt_dataset_destroy(&s->ds);
+    pt_tune_cache_free(&s->cache);
     pt_logfile_destroy(&s->prev);
 }
 
@@ -2001,6 +2044,7 @@ int pt_tune_main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.o = &o;
     s.image_fd = s.stats_fd = s.codes_fd = -1;
+    s.cache.hit.fd = -1;
     s.best = -1;
     s.t_start = pt_now();
     rc = pt_opts_parse(argc, argv, &o);

@@ -3,7 +3,9 @@
  * RFC 4180 reading (quoted fields with separators, doubled quotes and newlines, CRLF inside
  * and outside quotes, a BOM before a quoted header, the separators and their detection, the
  * chunks cut at real row starts whatever the thread count, and each quoting error), and
- * ignored and kept columns holding quoted separators, quotes and newlines.
+ * ignored and kept columns holding quoted separators, quotes and newlines; the windows in
+ * which a mapped file's text is dropped as it is read (quoted fields, CRLF and long rows
+ * across them, and a late error's message).
  * (The rest of CSV loading is tested through pt_dataset_load in check_dataset.)
  */
 #include <check.h>
@@ -18,6 +20,7 @@
 #include "pt_common.h"
 #include "pt_dataset.h"
 #include "pt_csv.h"
+#include "pt_scan.h"
 #include "pt_synth.h"
 #include "scratch.h"
 
@@ -524,6 +527,106 @@ START_TEST(missing_tokens)
 }
 END_TEST
 
+/* ---------------------------------------------------------------- windows (pt_csv_load_mapped) */
+
+/* A file that pt_dataset_load maps, so that the passes drop what they have read a window at a
+ * time: quoted fields holding newlines, separators and quotes across every window and page
+ * boundary, CRLF rows, rows far longer than a window and a page. Loaded with windows of 64
+ * bytes (a drop after nearly every row) to 4 MiB and with none, on 1 to 4 threads, it must
+ * give the dataset, the kept text and the fingerprint of pt_csv_load on a malloc'd copy. */
+static char *window_text(size_t *lenp)
+{
+    enum { ROWS = 600 };
+    size_t cap = 1 << 20, len = 0;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+    len += (size_t)snprintf(t + len, cap - len, "id,\"a\",note,b,label\r\n");
+    for (int r = 0; r < ROWS; r++) {
+        len += (size_t)snprintf(t + len, cap - len, "r%d,\"%d.25\",\"", r, r);
+        if (r % 97 == 5) { /* a note of 9000 bytes: longer than a page and most windows */
+            for (int i = 0; i < 900; i++)
+                len += (size_t)snprintf(t + len, cap - len, "%s", i % 7 ? "x,y\r\n\"\"ab" : "zzzzzzzzzz");
+        } else {
+            len += (size_t)snprintf(t + len, cap - len, "line %d\nnext, \"\"q\"\"", r);
+        }
+        len += (size_t)snprintf(t + len, cap - len, "\",%d,%d.5%s", -r, r % 3,
+                                r % 2 ? "\r\n" : "\n");
+    }
+    *lenp = len;
+    return t;
+}
+
+static void same_dataset(const pt_dataset_t *a, const pt_dataset_t *b)
+{
+    ck_assert_uint_eq(a->rows, b->rows);
+    ck_assert_uint_eq(a->features, b->features);
+    ck_assert(memcmp(a->x, b->x, a->rows * a->features * sizeof *a->x) == 0);
+    ck_assert(memcmp(a->y, b->y, a->rows * sizeof *a->y) == 0);
+    ck_assert(a->fingerprint == b->fingerprint);
+    ck_assert_uint_eq(a->nkept, b->nkept);
+    for (size_t r = 0; r < a->rows * a->nkept; r++)
+        ck_assert_str_eq(a->kept_text + a->kept_off[r], b->kept_text + b->kept_off[r]);
+}
+
+START_TEST(window_boundaries)
+{
+    static const size_t windows[] = {64, 128, 4096, 64 * 1000, PT_CSV_WINDOW, 0};
+    const char *keep[] = {"note", "id"}, *ign[] = {"note", "id"};
+    size_t len;
+    char *text = window_text(&len), *copy = malloc(len + PT_SCAN_PAD), err[PT_ERRLEN];
+    const char *path = put_n("w.csv", text, len);
+    pt_load_opts_t ref_o = {.threads = 1, .ignore_cols = ign, .nignore_cols = 2,
+                            .keep_cols = keep, .nkeep_cols = 2};
+    pt_dataset_t *ref;
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, text, len);
+    memset(copy + len, 0, PT_SCAN_PAD);
+    ref = pt_csv_load("w.csv", copy, len, &ref_o, err); /* malloc'd: nothing dropped */
+    ck_assert_msg(ref != NULL, "%s", err);
+    ck_assert_uint_eq(ref->rows, 600);
+    ck_assert(ref->x[5 * 2] == 5.25 && ref->x[5 * 2 + 1] == -5 && ref->y[599] == 2.5);
+    ck_assert_uint_eq(strlen(ref->kept_text + ref->kept_off[5 * 2]), 129 * 10 + 771 * 8);
+    for (size_t w = 0; w < sizeof windows / sizeof *windows; w++)
+        for (int t = 1; t <= 4; t++) {
+            pt_load_opts_t o = ref_o;
+            pt_dataset_t *ds;
+            o.threads = t;
+            pt_csv_set_window(windows[w]);
+            ds = load_ok(path, &o);
+            same_dataset(ref, ds);
+            pt_dataset_destroy(&ds);
+        }
+    pt_csv_set_window(PT_CSV_WINDOW);
+    pt_dataset_destroy(&ref);
+    free(copy);
+    free(text);
+}
+END_TEST
+
+/* With windows of 64 bytes an error late in the file (its text dropped by the first pass,
+ * its row's start dropped by the parse) is reported with its line and field as without. */
+START_TEST(window_late_error)
+{
+    size_t len;
+    char *text = window_text(&len), err[PT_ERRLEN], want[PT_ERRLEN];
+    char *bad = strstr(text, "r590,\"590.25\"");
+    const char *path, *ign[] = {"note", "id"};
+    pt_load_opts_t o = {.threads = 2, .ignore_cols = ign, .nignore_cols = 2};
+    ck_assert_ptr_nonnull(bad);
+    memcpy(bad + 6, "59x", 3);
+    path = put_n("we.csv", text, len);
+    pt_csv_set_window(0);
+    ck_assert_ptr_null(pt_dataset_load(path, &o, err));
+    snprintf(want, sizeof want, "%s", err);
+    ck_assert_msg(strstr(want, "field 2 (\"a\"): not a number: \"59x.25\"") != NULL, "%s", want);
+    pt_csv_set_window(64);
+    ck_assert_ptr_null(pt_dataset_load(path, &o, err));
+    ck_assert_str_eq(err, want);
+    pt_csv_set_window(PT_CSV_WINDOW);
+    free(text);
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
@@ -544,6 +647,8 @@ Suite *suite_csv(void)
     tcase_add_test(tc, rfc_ignored_and_kept_columns);
     tcase_add_test(tc, rfc_ignored_column_errors);
     tcase_add_test(tc, missing_tokens);
+    tcase_add_test(tc, window_boundaries);
+    tcase_add_test(tc, window_late_error);
     suite_add_tcase(s, tc);
     return s;
 }

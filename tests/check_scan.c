@@ -245,6 +245,41 @@ START_TEST(parser_matches_strtod)
 }
 END_TEST
 
+/* Fixed-point numbers as CSV files hold them (1..9 integer digits, leading zeros, 0..18
+ * after a point, a sign) with every kind of byte after them (a separator, a newline, the
+ * text's end, an exponent, a second point, a hex 'x', a blank): value and end as strtod's, to
+ * the bit, across the 8-digit blocks of the fast paths. */
+START_TEST(fast_path_matches_strtod)
+{
+    static const char *after[] = {",", "\n", "", "e3", ".5", "x1", " ", "\r\n", "E-2"};
+    uint64_t st = 777;
+    char num[80];
+    for (int i = 0; i < 200000; i++) {
+        int ni = 1 + (int)(pt_rng_next(&st) % 9), nf = (int)(pt_rng_next(&st) % 19), k = 0;
+        char *b, *end;
+        double v = 0.0, want;
+        const char *q;
+        if (pt_rng_next(&st) % 3 == 0)
+            num[k++] = pt_rng_next(&st) % 2 ? '-' : '+';
+        for (int d = 0; d < ni; d++)
+            num[k++] = (char)('0' + (d == 0 && pt_rng_next(&st) % 4 == 0 ? 0
+                                                                        : pt_rng_next(&st) % 10));
+        if (nf > 0 || pt_rng_next(&st) % 8 == 0)
+            num[k++] = '.';
+        for (int d = 0; d < nf; d++)
+            num[k++] = (char)('0' + pt_rng_next(&st) % 10);
+        snprintf(num + k, sizeof num - (size_t)k, "%s",
+                 after[pt_rng_next(&st) % (sizeof after / sizeof *after)]);
+        b = padded(num);
+        want = strtod(b, &end);
+        q = pt_scan_num(b, &v);
+        ck_assert_msg(q == end, "%s: end at %td, strtod's at %td", num, q - b, end - b);
+        ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "%s: %.17g, strtod %.17g", num, v, want);
+        free(b);
+    }
+}
+END_TEST
+
 Suite *suite_scan(void)
 {
     Suite *s = suite_create("scan");
@@ -255,6 +290,7 @@ Suite *suite_scan(void)
     tcase_add_test(tc, lines_and_fields);
     tcase_add_test(tc, read_file);
     tcase_add_test(tc, parser_matches_strtod);
+    tcase_add_test(tc, fast_path_matches_strtod);
     tcase_add_test(tc, number_at_end_of_file);
     suite_add_tcase(s, tc);
     return s;

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "pt_common.h"
@@ -74,6 +75,34 @@ static int shm__open_new(char *err)
     return fd;
 }
 
+/* The segment's file system (tmpfs) must have size bytes free: checked here, so that a full
+ * /dev/shm is an error at creation (ENOSPC) rather than a SIGBUS when a page is first
+ * written. (posix_fallocate would make that certain, at the price of zeroing every page on
+ * one thread before anything is written; the check leaves a window in which another process
+ * may take the room, which the limits' own margin covers in practice.) */
+static int shm__room(int fd, size_t size, char *err)
+{
+    struct statvfs vfs;
+    uint64_t avail;
+    if (fstatvfs(fd, &vfs) != 0 || vfs.f_blocks == 0)
+        return 0; /* no figures (a tmpfs without a size limit): nothing to check */
+    avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+    if ((uint64_t)size <= avail)
+        return 0;
+    pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s (%llu bytes free)", size,
+              strerror(ENOSPC), (unsigned long long)avail);
+    return -ENOSPC;
+}
+
+/* Sets the new segment's size (sparse: its pages are made when first written). */
+static int shm__size(int fd, size_t size, char *err)
+{
+    if (ftruncate(fd, (off_t)size) == 0)
+        return 0;
+    pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s", size, strerror(errno));
+    return -errno;
+}
+
 int pt_shm_create(size_t size, int *fd_out, void **base, char *err)
 {
     void *m;
@@ -88,15 +117,12 @@ int pt_shm_create(size_t size, int *fd_out, void **base, char *err)
     }
     if ((fd = shm__open_new(err)) < 0)
         return fd;
-    if ((rc = posix_fallocate(fd, 0, (off_t)size)) != 0) {
-        pt_seterr(err, "cannot allocate %zu bytes of shared memory: %s", size, strerror(rc));
-        rc = -rc;
+    if ((rc = shm__room(fd, size, err)) != 0 || (rc = shm__size(fd, size, err)) != 0)
         goto error;
-    }
     if (base != NULL) {
-        /* No MAP_POPULATE: faulting every page in here is serial; the writers (the parse
-         * threads of the loader) take those faults in parallel, and as the pages exist
-         * already a fault only maps. */
+        /* No MAP_POPULATE, and no posix_fallocate: either would allocate and zero every page
+         * here, on one thread; the writers (the parse threads of the loader) take those
+         * faults in parallel, each zeroing the pages it is about to fill. */
         m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m == MAP_FAILED) {
             rc = -errno;

@@ -3,9 +3,11 @@
  * The dataset image (pt_image) and the shared moments cache (pt_stats) live in segments made
  * here: shm_open (O_EXCL) on a random name that is unlinked at once, so the segment lives exactly as long
  * as some process holds a descriptor or a mapping of it and a run killed with SIGKILL leaves
- * nothing in /dev/shm; sized with posix_fallocate, so a full /dev/shm is an error at creation
- * rather than a SIGBUS later. Children reach a segment through an inherited descriptor and map
- * it with pt_shm_map.
+ * nothing in /dev/shm; sized with ftruncate (sparse: a page is made and zeroed by the thread
+ * that first writes it, so the loader's threads share that work) after checking that /dev/shm
+ * has the room (fstatvfs), so that a full /dev/shm is an error at creation rather than a
+ * SIGBUS later. Children reach a segment through an inherited descriptor and map it with
+ * pt_shm_map.
  */
 #ifndef PT_SHM_H
 #define PT_SHM_H

@@ -36,7 +36,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/types.h>
+#include <unistd.h>
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h> /* the first pass: SSE2, and AVX2 when the CPU has it */
 #elif defined(__SSE2__)
@@ -56,6 +58,14 @@
 #define KIND_VALID PT_COL_VALID
 #define PARSE_THREADS_MAX PT_CSV_CHUNKS_MAX /* CSV row parsing threads, at most */
 #define PARSE_CHUNK_MIN (1u << 20) /* bytes of text per thread, at least (automatic count) */
+
+/* Text that a pass has read is dropped from the process's memory as the pass goes, a window
+ * at a time, when the text is a mapping of the file (pt_csv_load_mapped): MADV_DONTNEED on a
+ * private file mapping that was never written only unmaps its pages, which stay in the page
+ * cache, and a later read of them (the next pass, an error message) maps them again from
+ * there, with the same bytes. So the loader's resident memory is the rows it writes plus a
+ * window per thread, never the whole CSV as well. 0: no dropping. */
+static size_t csv_window = PT_CSV_WINDOW;
 
 typedef struct {
     const char *path;
@@ -591,7 +601,30 @@ typedef struct {
     size_t ends[2];
     const char *first[2];
     int odd;            /* an odd number of quotes in [p, end) */
+    size_t window;      /* drop read text every window bytes (csv_window); 0: never */
+    const char *kept;   /* the text from here on has not been dropped yet */
 } csv_chunk_t;
+
+/* Drops the whole pages of the chunk's text before upto that are not dropped yet, once there
+ * are a window of them (see csv_window). Pages another chunk still reads may go too: that
+ * thread maps them again from the page cache. */
+static inline void drop_behind(csv_chunk_t *k, const char *upto)
+{
+    uintptr_t pg, a, b;
+    if (k->window == 0 || (size_t)(upto - k->kept) < k->window)
+        return;
+    pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    a = (uintptr_t)k->kept & ~(pg - 1);
+    b = (uintptr_t)upto & ~(pg - 1);
+    if (b > a)
+        madvise((void *)a, b - a, MADV_DONTNEED);
+    k->kept = upto;
+}
+
+void pt_csv_set_window(size_t bytes)
+{
+    csv_window = bytes;
+}
 
 /* The end of a field that is not read as a number (the separator or eol after it), when it
  * holds no quote (a quoted one is cut by scan_field). */
@@ -746,6 +779,7 @@ static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, 
             if (parse_row(k, line, eol, ++lineno, r, k->pos != NULL ? k->pos[r] : r, sep, 0,
                           1) < 0)
                 return -EINVAL;
+            drop_behind(k, p);
         }
         return 0;
     }
@@ -768,6 +802,7 @@ static inline __attribute__((always_inline)) int parse_rows_sep(csv_chunk_t *k, 
         }
         if (rc < 0)
             return -EINVAL;
+        drop_behind(k, p);
     }
     return 0;
 }
@@ -857,9 +892,17 @@ static void count_rows(csv_chunk_t *k)
     size_t nl = 0;
     int quotes = 0;
     k->nul = NULL;
+    k->kept = k->p;
 #if defined(__x86_64__) && defined(__GNUC__)
-    nl = __builtin_cpu_supports("avx2") ? count_blocks_avx2(&q, end, &quotes, &k->nul)
-                                        : count_blocks_sse2(&q, end, &quotes, &k->nul);
+    for (int avx2 = __builtin_cpu_supports("avx2");;) {
+        /* a window at a time (a multiple of 64 bytes, so the blocks end at its end) */
+        const char *we = k->window != 0 && (size_t)(end - q) > k->window ? q + k->window : end;
+        nl += avx2 ? count_blocks_avx2(&q, we, &quotes, &k->nul)
+                   : count_blocks_sse2(&q, we, &quotes, &k->nul);
+        if (we == end)
+            break;
+        drop_behind(k, q);
+    }
 #endif
     if (q < end) {
         nl += pt_scan_count(q, end, '\n');
@@ -901,7 +944,9 @@ static void quote_scan(csv_chunk_t *k)
     uint64_t in = 0; /* all ones when inside quotes after the last block */
     k->ends[0] = k->ends[1] = 0;
     k->first[0] = k->first[1] = NULL;
+    k->kept = k->p;
     for (; end - q >= 64; q += 64) {
+        drop_behind(k, q);
         uint64_t qm = mask64(q, '"'), nm = mask64(q, '\n'), inside = qm;
         inside ^= inside << 1;
         inside ^= inside << 2;
@@ -989,6 +1034,7 @@ static void *count_thread(void *arg)
 static void *parse_thread(void *arg)
 {
     csv_chunk_t *k = arg;
+    k->kept = k->p;
     k->rc = parse_rows(k);
     return NULL;
 }
@@ -1053,7 +1099,7 @@ static int gather_kept(pt_dataset_t *ds, const csv_chunk_t *chunks, size_t nchun
  * when the body holds a quote) with their rows and first lines. A NUL byte anywhere is
  * refused first: in the header here, in the body by the chunks' first pass. */
 static int body_chunks(const csv_t *c, const char *buf, const char *p, const char *data_end,
-                       int threads, csv_chunk_t *chunks, size_t *nchunks)
+                       int threads, size_t window, csv_chunk_t *chunks, size_t *nchunks)
 {
     const char *nul = memchr(buf, '\0', (size_t)(p - buf));
     size_t line = pt_scan_count(buf, p, '\n'), n;
@@ -1064,6 +1110,8 @@ static int body_chunks(const csv_t *c, const char *buf, const char *p, const cha
     }
     split_chunks(p, data_end, threads, chunks, nchunks);
     n = *nchunks;
+    for (size_t k = 0; k < n; k++)
+        chunks[k].window = window;
     pt_run_each(chunks, n, sizeof *chunks, count_thread);
     for (size_t k = 0, before = line; k < n; before += chunks[k++].nl) {
         if (chunks[k].nul != NULL) {
@@ -1143,8 +1191,8 @@ int pt_csv_chunk_rows(const char *p, const char *end, int threads, const char **
     return (int)n;
 }
 
-pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
-                          const pt_load_opts_t *o, char *err)
+static pt_dataset_t *csv_load(const char *path, const char *buf, size_t len,
+                              const pt_load_opts_t *o, size_t window, char *err)
 {
     csv_t c = {.path = path, .err = err, .num_folds = o->num_folds, .hdr = buf,
                .missing = o->missing != NULL ? o->missing : PT_CSV_MISSING,
@@ -1170,7 +1218,7 @@ pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
     data_end = p ? p + 1 : end;
 
     p = quoted_row(buf, end, &eol, &hnl); /* the header may have quoted newlines */
-    if (body_chunks(&c, buf, p, data_end, o->threads, chunks, &nchunks) < 0)
+    if (body_chunks(&c, buf, p, data_end, o->threads, window, chunks, &nchunks) < 0)
         goto out;
     c.sep = o->sep != 0 ? o->sep : pt_csv_detect_sep(buf, eol);
     if (pt_scan_is_blank(buf, eol)) {
@@ -1259,6 +1307,18 @@ out:
     }
     pt_columns_free(&cm);
     return res;
+}
+
+pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
+                          const pt_load_opts_t *o, char *err)
+{
+    return csv_load(path, buf, len, o, 0, err);
+}
+
+pt_dataset_t *pt_csv_load_mapped(const char *path, const char *buf, size_t len,
+                                 const pt_load_opts_t *o, char *err)
+{
+    return csv_load(path, buf, len, o, csv_window & ~(size_t)63, err);
 }
 
 /* ---------------------------------------------------------------- output */

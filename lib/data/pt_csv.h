@@ -60,6 +60,19 @@ int pt_csv_chunk_rows(const char *p, const char *end, int threads, const char **
 pt_dataset_t *pt_csv_load(const char *path, const char *buf, size_t len,
                           const pt_load_opts_t *o, char *err);
 
+/* As pt_csv_load, for text that is a private mapping of a file that nothing writes (the
+ * mapping pt_scan_read_file makes of a regular file): the pages each pass has read are
+ * dropped from the process's memory (MADV_DONTNEED) every PT_CSV_WINDOW bytes per thread,
+ * so that the text is never resident whole; they stay in the page cache and are mapped again
+ * when read again. Never for malloc'd text (dropping would zero it). */
+#define PT_CSV_WINDOW ((size_t)4 << 20)
+pt_dataset_t *pt_csv_load_mapped(const char *path, const char *buf, size_t len,
+                                 const pt_load_opts_t *o, char *err);
+
+/* For tests: the window of pt_csv_load_mapped in bytes (rounded down to a multiple of 64;
+ * 0: nothing dropped; PT_CSV_WINDOW restores the default). */
+void pt_csv_set_window(size_t bytes);
+
 /* Writes ds as CSV (header f0..,label; or the dataset's names; features and label only,
  * never the fold ids) to path through pt_file (temporary file, fsync, rename, directory
  * fsync), so that path is either absent/old or complete. Returns 0 or a negative errno with

@@ -121,7 +121,8 @@ pt_dataset_t *pt_dataset_load(const char *path, const pt_load_opts_t *opts, char
         goto out;
     }
     ds = fmt == PT_FMT_LIBSVM ? pt_libsvm_load(path, text, len, o, err)
-                              : pt_csv_load(path, text, len, o, err);
+              : maplen > 0 ? pt_csv_load_mapped(path, text, len, o, err) /* pages dropped */
+                           : pt_csv_load(path, text, len, o, err);
 out:
     pt_scan_release(buf, maplen);
     return ds;

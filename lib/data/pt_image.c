@@ -295,7 +295,7 @@ static int image_check(const pt_shm_seg_t *seg, int fd, char *err)
 {
     const pt_image_hdr_t *h = seg->base;
     if (memcmp(h->magic, PT_IMAGE_MAGIC, sizeof PT_IMAGE_MAGIC) != 0 ||
-        h->version != PT_IMAGE_VERSION || h->total_size != (uint64_t)seg->size ||
+        h->version != PT_IMAGE_VERSION || h->total_size > (uint64_t)seg->size ||
         h->x_off + h->rows * h->features * sizeof(double) > h->rid_off ||
         h->rid_off + h->rows * sizeof(uint64_t) > h->total_size ||
         (h->valid_off != 0 && h->valid_off + h->rows > h->total_size) ||

@@ -43,6 +43,10 @@
 #       data and grid (10,000 x 100, 16 maps) and on a 240-map grid (30,000 x 30, pca.k 1..30
 #       x 8 regParams): fits run and saved, wall time, the chosen map and its rmse beside the
 #       full sweep's best (targets: within 0.5%; >= 25% of the 240-map grid's fits saved)
+#   (m) loading and memory: 1,000,000 x 100 (BENCH_QUICK: 100,000), linearRegression, 3-fold
+#       CV, parallelism 2: peak RSS of every paratune process / the image's size (target
+#       <= 1.2x), the load's MB/s (parse + image; target >= 1 GB/s), and --image-cache's
+#       first run (parse, write the cache) against the second (map it)
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
