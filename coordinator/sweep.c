@@ -197,9 +197,15 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
         if (pt_log_append_result(s->cfg.log, &r, err) != 0)
             return -EIO;
     }
-    if (!ok)
-        pt_report_note(&s->rep, "job (param map %d, fold %d) %s: %s", jb->map, jb->fold, status,
-                       reason);
+    if (!ok) {
+        pt_log_result_t shown = {0}; /* with --search halving: the map and its rung */
+        char rung[32] = "";
+        result_map(s, jb->map, &shown);
+        if (shown.resource > 0)
+            snprintf(rung, sizeof rung, ", rung %d", (int)shown.rung);
+        pt_report_note(&s->rep, "job (param map %d%s, fold %d) %s: %s", shown.param_index,
+                       rung, jb->fold, status, reason);
+    }
     if (ok && s->cfg.race != NULL)
         race(s);
     if (s->cfg.halving != NULL && halving(s) != 0) {
