@@ -15,6 +15,7 @@
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_csv.h"
+#include "pt_link.h"
 
 
 static void tune_usage(FILE *f)
@@ -69,7 +70,12 @@ static void tune_usage(FILE *f)
         "  --heartbeat SECONDS    ping workers this often; one silent for 3 pings (stopped,\n"
         "                         disconnected) is killed, its job retried (default 10; 0 off)\n"
         "  --start-timeout SECONDS  kill a worker that has not connected after this long\n"
-        "                         (default 60; 0 off)\n"
+        "                         (default 60; 0 off); with --listen: fail when no agent\n"
+        "                         is ready for this long while jobs wait\n"
+        "  --listen tcp://ADDR:PORT  run every job on paratune-agents that connect here\n"
+        "                         (CURVE; no local worker); needs --key\n"
+        "  --key FILE             the sweep's key file (made when missing, mode 0600;\n"
+        "                         paratune keygen FILE); agents get the same file\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
         "  --max-memory SIZE      memory the sweep may plan to use (default: what the\n"
         "                         system has available; see README, Limits)\n"
@@ -203,6 +209,7 @@ enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
 /* --select, --refit-metric */
 enum { O_SELECT = O_DATA + 120, O_REFIT_METRIC };
 enum { O_EXTEND = O_DATA + 124 }; /* --extend */
+enum { O_LISTEN = O_DATA + 126, O_KEY }; /* --listen, --key (node agents) */
 #define O_END (O_DATA + 128)
 
 static const struct option long_opts[] = {
@@ -232,6 +239,8 @@ static const struct option long_opts[] = {
     {"job-timeout", required_argument, NULL, O_TIMEOUT},
     {"heartbeat", required_argument, NULL, O_HEARTBEAT},
     {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
+    {"listen", required_argument, NULL, O_LISTEN},
+    {"key", required_argument, NULL, O_KEY},
     {"worker-memory", required_argument, NULL, O_MEM},
     {"resume", no_argument, NULL, O_RESUME},
     {"extend", no_argument, NULL, O_EXTEND},
@@ -402,6 +411,12 @@ static int value_opt(opts_t *o, int c, const char *arg)
             return pt_bad_opt("--select", arg, "expected best or one-se");
         o->select_one_se = strcmp(arg, "one-se") == 0;
         return 0;
+    case O_LISTEN:
+        o->listen = arg;
+        return 0;
+    case O_KEY:
+        o->key = arg;
+        return 0;
     case O_HEARTBEAT:
         return seconds_opt("--heartbeat", arg, &o->heartbeat);
     case O_START_TIMEOUT:
@@ -502,6 +517,26 @@ static int one_opt(opts_t *o, int c, char *arg, char **argv)
 }
 
 /* The checks of options taken together, once all are read. */
+/* --listen and --key go together; the URL must be a tcp one; the options that act on
+ * local workers' processes are refused with it (the agents' workers are not ours to time). */
+static int check_listen(const opts_t *o)
+{
+    char err[PT_ERRLEN];
+    if (o->listen == NULL && o->key != NULL)
+        return pt_bad_opt("--key", NULL, "needs --listen tcp://ADDR:PORT");
+    if (o->listen == NULL)
+        return 0;
+    if (o->key == NULL)
+        return pt_bad_opt("--listen", NULL, "needs --key FILE (paratune keygen FILE makes one)");
+    if (pt_link_url_check(o->listen, 1, err) != 0)
+        return pt_bad_opt("--listen", NULL, err);
+    if (o->job_timeout > 0)
+        return pt_bad_opt("--job-timeout", NULL, "is not supported with --listen");
+    if (o->time_budget > 0)
+        return pt_bad_opt("--time-budget", NULL, "is not supported with --listen");
+    return 0;
+}
+
 static int check_combination(const opts_t *o)
 {
     if (o->data == NULL)
@@ -557,6 +592,8 @@ static int check_combination(const opts_t *o)
                                                             "also finishes the sweep)");
     if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
         return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
+    if (check_listen(o) != 0)
+        return PT_EXIT_USAGE;
     if (o->oof_all && o->oof == NULL)
         return pt_bad_opt("--oof-all", NULL, "needs --oof FILE");
     if (o->keep != NULL && o->oof == NULL)

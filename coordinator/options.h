@@ -52,6 +52,8 @@ typedef struct {
     const char **keep;              /* --keep: columns copied into the --oof file */
     size_t nkeep;
     const char *fold_models;        /* --keep-fold-models DIR; NULL: none */
+    const char *listen;             /* --listen tcp://ADDR:PORT: jobs go to paratune-agents */
+    const char *key;                /* --key FILE: the sweep's CURVE keys (pt_link.h) */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

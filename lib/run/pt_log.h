@@ -20,7 +20,8 @@
  *          started, finished (seconds since the sweep began, coordinator clock),
  *          fit_seconds, eval_seconds (worker clock), run (1 for the first run of the
  *          coordinator, +1 for each --resume), converged (false, only when an
- *          iterative solver stopped at maxIter before meeting tol)
+ *          iterative solver stopped at maxIter before meeting tol), node (str, only for a
+ *          job run by a paratune-agent: its node's name)
  * extend:  record, param_maps [the extended grid's maps], from_index [per map of the list
  *          before: its index in the new one], run (--extend; later records index the new list)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
@@ -107,6 +108,9 @@ typedef struct {
     size_t nmetrics;       /* 0: not written */
     int not_converged;     /* 1: an iterative solver stopped at maxIter before meeting tol;
                               written as "converged": false, absent otherwise */
+    char *node;            /* the node whose agent ran it (tune --listen); NULL: the
+                              coordinator's own workers (not written). Writer: borrowed;
+                              reader: owned */
 } pt_log_result_t;
 
 typedef struct {
