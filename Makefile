@@ -111,7 +111,7 @@ fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libparatune.a
 	$(CC) $(FINAL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libparatune.a $(FINAL_LIBS)
 # the two targets that read through a program's own code
-$(BUILD)/fuzz_options: $(BUILD)/coordinator/options.o
+$(BUILD)/fuzz_options: $(BUILD)/coordinator/options.o $(BUILD)/coordinator/cluster.o
 $(BUILD)/fuzz_log: $(filter-out $(BUILD)/tools/paratune-log.o,$(TOOLS_OBJ))
 .SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 

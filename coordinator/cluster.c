@@ -31,6 +31,7 @@
 
 static struct {
     int ready;                 /* pt_cluster_setup succeeded */
+    int registered;            /* cleanup is registered with atexit */
     char dir[PATH_MAX];        /* the private key directory */
     char key[PATH_MAX + 8];    /* dir/key */
     char listen[64];           /* tcp://HOST:PORT with host '*' */
@@ -113,6 +114,8 @@ int pt_cluster_setup(const char *name, const char **listen, const char **key)
     if (job == NULL || *job == '\0')
         return usage("not inside a Slurm allocation (SLURM_JOB_ID is not set): run it under "
                      "salloc or sbatch (tools/paratune.sbatch)");
+    if (cl.ready) /* a second command line in one process (the options fuzzer) */
+        cleanup();
     if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
         return usage("this host has no name for the agents to connect to");
     host[sizeof host - 1] = '\0';
@@ -133,7 +136,9 @@ int pt_cluster_setup(const char *name, const char **listen, const char **key)
     snprintf(cl.listen, sizeof cl.listen, "tcp://*:%d", port);
     snprintf(cl.connect, sizeof cl.connect, "tcp://%s:%d", host, port);
     cl.ready = 1;
-    atexit(cleanup);
+    if (!cl.registered)
+        atexit(cleanup);
+    cl.registered = 1;
     *listen = cl.listen;
     *key = cl.key;
     return 0;
@@ -174,7 +179,7 @@ static void exec_srun(char *const argv[])
     _exit(127);
 }
 
-int pt_cluster_launch(int quiet, char *err)
+int pt_cluster_launch(char *err)
 {
     char agent[PATH_MAX], nodes[64] = "--nodes=1";
     const char *nn = getenv("SLURM_JOB_NUM_NODES");
@@ -192,11 +197,14 @@ int pt_cluster_launch(int quiet, char *err)
         snprintf(nodes, sizeof nodes, "--nodes=%s", nn);
     {
         /* one task per node of the allocation, each with all of its node's CPUs; a task
-         * that fails does not end the others (the sweep goes on with the nodes it has) */
+         * that fails does not end the others (the sweep goes on with the nodes it has).
+         * The agent names its node as Slurm does (SLURMD_NODENAME, set in each task), which
+         * is what the log's node field then shows. */
         char *argv[] = {"srun", nodes, "--ntasks-per-node=1", "--whole", "--mpi=none",
-                        "--kill-on-bad-exit=0", "--job-name=paratune-agent",
-                        quiet ? "--quiet" : "--quiet", agent, "--connect", cl.connect,
-                        "--key", cl.key, NULL};
+                        "--kill-on-bad-exit=0", "--job-name=paratune-agent", "--quiet",
+                        "/bin/sh", "-c",
+                        "exec \"$0\" --node \"${SLURMD_NODENAME:-$(hostname)}\" \"$@\"",
+                        agent, "--connect", cl.connect, "--key", cl.key, NULL};
         if (nn == NULL || *nn == '\0')
             memmove(&argv[1], &argv[2], sizeof argv - 2 * sizeof argv[0]);
         fflush(NULL);

@@ -26,9 +26,8 @@
  */
 int pt_cluster_setup(const char *name, const char **listen, const char **key);
 
-/* Starts the agents' srun step, once the coordinator listens. quiet: srun's own notices
- * off. Returns 0, or a negative errno with err set (srun or paratune-agent not found, fork
+/* Starts the agents' srun step, once the coordinator listens. Returns 0, or a negative errno with err set (srun or paratune-agent not found, fork
  * failed). Without a successful pt_cluster_setup it does nothing and returns 0. */
-int pt_cluster_launch(int quiet, char *err);
+int pt_cluster_launch(char *err);
 
 #endif

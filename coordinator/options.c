@@ -16,6 +16,7 @@
 #include "pt_cpus.h"
 #include "pt_csv.h"
 #include "pt_link.h"
+#include "cluster.h"
 
 
 static void tune_usage(FILE *f)
@@ -76,6 +77,8 @@ static void tune_usage(FILE *f)
         "                         (CURVE; no local worker); needs --key\n"
         "  --key FILE             the sweep's key file (made when missing, mode 0600;\n"
         "                         paratune keygen FILE); agents get the same file\n"
+        "  --cluster slurm        inside a Slurm allocation: listen on a free port with a\n"
+        "                         key of this sweep, start one agent per node with srun\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
         "  --max-memory SIZE      memory the sweep may plan to use (default: what the\n"
         "                         system has available; see README, Limits)\n"
@@ -210,6 +213,7 @@ enum { O_OOF = O_DATA + 110, O_OOF_ALL, O_KEEP_FOLDS, O_KEEP };
 enum { O_SELECT = O_DATA + 120, O_REFIT_METRIC };
 enum { O_EXTEND = O_DATA + 124 }; /* --extend */
 enum { O_LISTEN = O_DATA + 126, O_KEY }; /* --listen, --key (node agents) */
+enum { O_CLUSTER = O_DATA + 108 };         /* --cluster slurm (cluster.h) */
 #define O_END (O_DATA + 128)
 
 static const struct option long_opts[] = {
@@ -241,6 +245,7 @@ static const struct option long_opts[] = {
     {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
     {"listen", required_argument, NULL, O_LISTEN},
     {"key", required_argument, NULL, O_KEY},
+    {"cluster", required_argument, NULL, O_CLUSTER},
     {"worker-memory", required_argument, NULL, O_MEM},
     {"resume", no_argument, NULL, O_RESUME},
     {"extend", no_argument, NULL, O_EXTEND},
@@ -416,6 +421,9 @@ static int value_opt(opts_t *o, int c, const char *arg)
         return 0;
     case O_KEY:
         o->key = arg;
+        return 0;
+    case O_CLUSTER:
+        o->cluster = arg;
         return 0;
     case O_HEARTBEAT:
         return seconds_opt("--heartbeat", arg, &o->heartbeat);
@@ -647,6 +655,9 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->nusable = pt_cpus_count();
     if (o->ncpus == 0) /* no list given: every usable CPU, ascending */
         o->ncpus = pt_cpus_usable(o->cpus, PT_CPUS_MAX);
+    /* --cluster fills in --listen and --key, which the checks then take as given */
+    if (o->cluster != NULL && pt_cluster_setup(o->cluster, &o->listen, &o->key) != 0)
+        return PT_EXIT_USAGE;
     return check_combination(o);
 }
 

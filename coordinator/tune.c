@@ -39,6 +39,7 @@
 #include "pt_image.h"
 #include "pt_limits.h"
 #include "pt_link.h"
+#include "cluster.h"
 #include "pt_log.h"
 #include "pt_model.h"
 #include "pt_msg.h"
@@ -1279,6 +1280,13 @@ static void report_stopped(const sweep_t *s, int sig, int refit)
 }
 
 /* The sweep: the stats jobs (the shared moments cache), then every fit without a result. */
+/* Starts the workers, or listens for agents; with --cluster, then starts them (srun). */
+static int start_sweep(sweep_t *s, size_t want, char *err)
+{
+    int rc = pt_sweep_start(s->sweep, want, err);
+    return rc != 0 ? rc : pt_cluster_launch(err);
+}
+
 static int run_sweep(sweep_t *s, char *err)
 {
     int rc;
@@ -1301,7 +1309,7 @@ static int run_sweep(sweep_t *s, char *err)
             pt_sched_drop_map(s->sched, m);
     }
     s->cpu_sweep = -self_cpu();
-    if ((rc = pt_sweep_start(s->sweep, s->total_to_run > 0 ? s->total_to_run : 1, err)) != 0 ||
+    if ((rc = start_sweep(s, s->total_to_run > 0 ? s->total_to_run : 1, err)) != 0 ||
         (rc = pt_sweep_run(s->sweep, err)) < 0)
         return rc == -EINVAL ? -EIO : rc == -EADDRINUSE ? -EINVAL : rc;
     {
@@ -1350,7 +1358,7 @@ static int refit(sweep_t *s, char *err)
 
     if (s->best < 0 || (!pt_sweep_started(s->sweep) && s->o->model_out == NULL))
         return 0;
-    if (!pt_sweep_started(s->sweep) && (rc = pt_sweep_start(s->sweep, 1, err)) != 0)
+    if (!pt_sweep_started(s->sweep) && (rc = start_sweep(s, 1, err)) != 0)
         return rc == -EINVAL ? -EIO : rc;
     id = pt_sched_queue_refit(s->sched, (size_t)s->best); /* the loop tops the pool up */
     rc = pt_sweep_run(s->sweep, err);

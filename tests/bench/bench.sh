@@ -27,6 +27,9 @@
 #       stepSize {0.1,0.2} x maxIter {20,50})
 #   (p) predict: a randomForestClassifier of 500 trees of depth 10 (fit on 50,000 rows) applied
 #       by `paratune predict` to 1,000,000 rows x 30 (BENCH_QUICK: 100 trees, 100,000 rows)
+#   (s) scale-out: tools/scaleout_sim.py's predictions for 2-4 paratune-agents on localhost
+#       (tune --listen) against the measured dispatch rate and the time until every agent has
+#       the image, calibrated on one agent (tests/bench/scaleout.py; target: within 25%)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #
@@ -36,7 +39,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t,s (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b), (e) and (f) (default 1: one run takes minutes)

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -22,7 +23,8 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIM = os.path.join(HERE, "..", "..", "tools", "scaleout_sim.py")
 NOTE_IMG = re.compile(r"image of ([0-9.]+) MB received in ([0-9.]+) s")
-CPU_PER_JOB = re.compile(r"coordinator CPU ([0-9.]+) us/job")
+BREAKDOWN = re.compile(r"load ([0-9.]+)s, shared memory ([0-9.]+)s, sweep ([0-9.]+)s "
+                       r"\((\d+) jobs, parallelism (\d+)\)")
 
 
 def free_port():
@@ -85,7 +87,7 @@ def run_agents(b, args, nagents, tag):
     err.close()
     if rc != 0:
         raise SystemExit("bench (s): paratune --listen failed (exit %d): %s" % (rc, se[-1500:]))
-    m = b.BREAKDOWN.search(se)
+    m = BREAKDOWN.search(se)
     imgs = [(float(x), float(y)) for x, y in NOTE_IMG.findall(se)]
     return {"wall": wall, "sweep": float(m.group(3)) if m else wall,
             "jobs": int(m.group(4)) if m else 0, "coord_cpu": ct[0] if ct else 0.0, "agents_cpu": a_own,
@@ -96,3 +98,90 @@ def sim(*args):
     out = subprocess.run([sys.executable, SIM] + [str(a) for a in args] + ["--json"],
                          stdout=subprocess.PIPE, text=True, check=True).stdout
     return json.loads(out)
+
+
+def within(pred, meas, tol=0.25):
+    return meas > 0 and abs(pred - meas) / meas <= tol
+
+
+def dispatch_part(b, log):
+    nmaps = 1000 if b.quick else 3000
+    csv = b.gen(8, 2)
+    grid = "linearRegression.regParam=" + ",".join(str(i) for i in range(nmaps))
+    args = ["--data", csv, "--pipeline", "linearRegression", "--grid", grid, "--folds", "2",
+            "--seed", "1"]
+    log("  dispatch: %d near-empty jobs (as (c)), tune --listen on 127.0.0.1 with N agents of "
+        "one slot each, parallelism N" % (2 * nmaps))
+    meas = {}
+    for n in (1, 2, 3, 4):
+        rs = b.measured(lambda: dict(run_agents(b, args, n, "d%d" % n), other_cores=None), b.runs)
+        meas[n] = {k: statistics.median([r[k] for r in rs]) for k in
+                   ("sweep", "jobs", "coord_cpu", "agents_cpu", "workers_cpu")}
+    one = meas[1]
+    jobs = one["jobs"]
+    cost = {"coord": one["coord_cpu"] / jobs * 1e6, "agent": one["agents_cpu"] / jobs * 1e6,
+            "worker": one["workers_cpu"] / jobs * 1e6}
+    log("  calibration (1 agent): coordinator %.1f us/job, agent %.1f us/job, worker %.1f "
+        "us/job of CPU" % (cost["coord"], cost["agent"], cost["worker"]))
+    rows = []
+    figs = {"calibration_us": cost}
+    for n in (1, 2, 3, 4):
+        m = meas[n]["jobs"] / meas[n]["sweep"]
+        p = sim("local", "--agents", n, "--cores", b.cores, "--jobs", int(jobs),
+                "--coord-us", cost["coord"], "--agent-us", cost["agent"],
+                "--worker-us", cost["worker"])["jobs_per_s"]
+        rows.append([n, "%.0f" % m, "%.0f" % p, "%+.0f%%" % (100 * (p - m) / m)])
+        figs["agents%d" % n] = {"measured": m, "predicted": p}
+        if n >= 2:
+            b.target("(s) simulated dispatch rate with %d agents within 25%% of the measured"
+                     % n, "%.0f predicted, %.0f measured jobs/s" % (p, m), within(p, m))
+    b.table(["agents", "measured jobs/s", "simulated", "error"], rows)
+    return figs
+
+
+def shipping_part(b, log):
+    rows_n = 50000 if b.quick else 200000
+    csv = b.gen(rows_n, 50)
+    args = ["--data", csv, "--pipeline", "linearRegression", "--grid",
+            "linearRegression.regParam=0.1", "--folds", "2", "--seed", "1"]
+    log("  shipping: %d x 50 (image %.0f MB) to N agents; the time until every node has its "
+        "image, from the agents' notes" % (rows_n, rows_n * 51 * 8 / 1e6))
+    meas = {}
+    for n in (1, 2, 3, 4):
+        rs = b.measured(lambda: dict(run_agents(b, args, n, "s%d" % n), other_cores=None), b.runs)
+        ok = [r for r in rs if len(r["images"]) == n]
+        if not ok:
+            log("  shipping to %d agents: not every agent reported its image; skipped" % n)
+            continue
+        meas[n] = {"mb": ok[0]["images"][0][0],
+                   "all": statistics.median([max(t for _, t in r["images"]) for r in ok])}
+    if 1 not in meas:
+        return {}
+    mb, t1 = meas[1]["mb"], meas[1]["all"]
+    log("  calibration (1 agent): %.1f MB in %.3f s, %.0f MB/s" % (mb, t1, mb / t1))
+    # one agent alone: the sender and the receiver run side by side on their own cores, so
+    # the slower of the two sets the pace; the model splits the time evenly between them
+    ns = t1 / (mb * 1e6) * 1e9
+    rows = []
+    figs = {}
+    for n in sorted(meas):
+        m = meas[n]["all"]
+        p = sim("shiplocal", "--agents", n, "--cores", b.cores, "--mb", mb,
+                "--coord-ns-per-byte", ns, "--agent-ns-per-byte", ns)["seconds"]
+        rows.append([n, "%.3f s" % m, "%.0f MB/s" % (n * mb / m), "%.3f s" % p,
+                     "%+.0f%%" % (100 * (p - m) / m)])
+        figs["agents%d" % n] = {"measured_s": m, "predicted_s": p}
+        if n >= 2:
+            b.target("(s) simulated time until %d agents have the image within 25%% of the "
+                     "measured" % n, "%.3f s predicted, %.3f s measured" % (p, m), within(p, m))
+    b.table(["agents", "every image after", "shipped", "simulated", "error"], rows)
+    return figs
+
+
+def workload_s(b, log, figs):
+    log("\n(s) scale-out model (tools/scaleout_sim.py, docs/scale-out.md) against 1-4 local "
+        "agents over CURVE TCP")
+    if not os.access(os.path.join(b.bin, "paratune-agent"), os.X_OK):
+        log("  no paratune-agent in %s; skipped" % b.bin)
+        return
+    figs["s"] = {"dispatch": dispatch_part(b, log), "shipping": shipping_part(b, log)}
