@@ -62,11 +62,14 @@ class Sim:
 
 
 class Host:
-    """A machine: `cores` cores shared by its threads, first come first served."""
+    """A machine: `cores` cores shared by its threads, first come first served. A fractional
+    count (the CPU other processes leave to the sweep) is ceil(cores) cores, each running
+    bursts at the speed cores / ceil(cores)."""
 
     def __init__(self, sim, cores):
         self.sim = sim
-        self.free = cores
+        self.free = max(1, math.ceil(cores))
+        self.speed = cores / self.free
         self.wait = collections.deque()
 
     def release(self):
@@ -104,7 +107,7 @@ class Proc:
     def start(self):
         self.waiting = False
         self.busy = True
-        cost = self.q[0][0]
+        cost = self.q[0][0] / self.host.speed
         self.used += cost
         self.sim.at(self.sim.now + cost, self.done)
 
@@ -450,13 +453,28 @@ def cmd_run(a):
           dict(r, coord_util=100 * r["coord_util"]))
 
 
+def local_cpu_share(cores):
+    """The speed of one core of a host with `cores` (possibly fractional) cores."""
+    return cores / max(1, math.ceil(cores))
+
+
 def cmd_local(a):
-    """Every process on one host of `cores` cores; the measured CPU per job of the coordinator
-    (all of it per job: direct protocol), the agents and the workers are the costs."""
+    """Every process on one host of `cores` cores (what other processes leave to the sweep:
+    a fraction is a slower core). The costs are the measured CPU per job of the coordinator
+    (half per message: the job out, the result in), of an agent and of a worker; `cycle_us`
+    is one slot's measured time per job with one agent (its jobs strictly one after
+    another) on a host of `cycle_cores` cores; its part beyond the CPU is the latency of the
+    four hops (coordinator, agent, worker and back: ZeroMQ I/O threads waking up), split
+    over the two links."""
+    cpu = a.coord_us + a.agent_us + a.worker_us
+    if a.cycle_us:
+        lat = max(0.0, a.cycle_us - cpu / local_cpu_share(a.cycle_cores or a.cores)) / 2
+    else:
+        lat = a.lat_us
     s = sweep_args(nodes=a.agents, slots=a.slots, cores=None, parallelism=a.parallelism,
                    jobs=a.jobs, fit_ms=0.0, fit_cv=0.0, design="direct",
-                   c_msg=a.coord_us, c_item=0.0, c_log=0.0, a_job=a.agent_us, a_msg=0.0,
-                   w_job=a.worker_us, lat=a.lat_us * 1e-6, gbps=100.0)
+                   c_msg=a.coord_us / 2, c_item=0.0, c_log=0.0, a_job=a.agent_us, a_msg=0.0,
+                   w_job=a.worker_us, lat=lat * 1e-6, gbps=100.0, linger_ms=0.0)
     sw = Sweep(s)
     host = Host(sw.sim, a.cores)
     sw.coord.host = host
@@ -465,7 +483,8 @@ def cmd_local(a):
         for w in ag["idle"]:
             w.host = host
     r = sw.run()
-    print(json.dumps(r) if a.json else "%d agents on %d cores: %.0f jobs/s predicted" % (
+    r["latency_us"] = lat
+    print(json.dumps(r) if a.json else "%d agents on %g cores: %.0f jobs/s predicted" % (
         a.agents, a.cores, r["jobs_per_s"]))
 
 
@@ -514,7 +533,8 @@ def main():
     s.add_argument("--fanout", type=int, default=0)
     lo = sub.add_parser("local")
     lo.add_argument("--agents", type=int, required=True)
-    lo.add_argument("--cores", type=int, default=2)
+    lo.add_argument("--cores", type=float, default=2)
+    lo.add_argument("--cycle-cores", type=float, default=0.0)
     lo.add_argument("--slots", type=int, default=1)
     lo.add_argument("--parallelism", type=int, default=0)
     lo.add_argument("--jobs", type=int, default=20000)
@@ -522,9 +542,10 @@ def main():
     lo.add_argument("--agent-us", type=float, required=True)
     lo.add_argument("--worker-us", type=float, required=True)
     lo.add_argument("--lat-us", type=float, default=20.0)
+    lo.add_argument("--cycle-us", type=float, default=0.0)
     sl = sub.add_parser("shiplocal")
     sl.add_argument("--agents", type=int, required=True)
-    sl.add_argument("--cores", type=int, default=2)
+    sl.add_argument("--cores", type=float, default=2)
     sl.add_argument("--mb", type=float, required=True)
     sl.add_argument("--coord-ns-per-byte", type=float, required=True)
     sl.add_argument("--agent-ns-per-byte", type=float, required=True)
