@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+import bench_agents  # workload (n): tune --listen with paratune-agents
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
 BREAKDOWN = re.compile(r"load ([0-9.]+)s, shared memory ([0-9.]+)s, sweep ([0-9.]+)s "
@@ -150,7 +152,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,p,t").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,p,t,n").split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -1061,7 +1063,8 @@ def main():
         if quiet > 0:
             wait_quiet(quiet)
         {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
-         "e": workload_e, "f": workload_f, "p": workload_p, "t": workload_t}[w.strip()](b)
+         "e": workload_e, "f": workload_f, "p": workload_p, "t": workload_t,
+         "n": lambda b: bench_agents.workload_n(b, log, med, fmt_s, FIGS)}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %
             b.numpy_kernel)
