@@ -11,7 +11,7 @@ pt keygen "$W/ag.key"
 
 begin "agents: 3 agents on 127.0.0.1 (1 slot each): the local run's summary and every metric to the bit; each result names its node; agents and workers gone after"
 port=$(free_port)
-start_coord ag3 "${AG_ARGS[@]}" --parallelism 3 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/ag3.log"
+start_coord ag3 "${AG_ARGS[@]}" --parallelism 3 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 1 --log "$W/ag3.log"
 # n1 holds each job 1 s before running it (an agent failpoint): it holds its first job
 # while n2 and n3 join and run the others, so that every run has two nodes or more
 PARATUNE_AGENT_FAILPOINT=hold=1 start_agent n1 --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 1 --node n1 --timeout 20
@@ -25,11 +25,11 @@ wait "$CPID"; crc=$?
 nodes=$(log_nodes "$W/ag3.log")
 all_gone=1
 for p in $pid_n1 $pid_n2 $pid_n3; do wait_gone "$p" 10 && [ "$WAIT_RC" -eq 0 ] || all_gone=0; done
-if [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/ag3.err")";
+if [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/ag3.err" "$W"/n[123].aerr)";
 elif ! msg=$(same_bits "$W/ag_local.log" "$W/ag3.log"); then bad "$msg";
 elif ! [[ " $nodes " =~ ^(\ n[123])+\ $ ]] || [ "$(echo $nodes | wc -w)" -lt 2 ]; then bad "nodes in the log: $nodes";
 elif ! grep -q "agent n1 (1 slots): image of .* MB received in" "$W/ag3.err"; then bad "no shipping line: $(cat "$W/ag3.err")";
-elif [ $all_gone -ne 1 ]; then bad "an agent did not exit 0 after the sweep";
+elif [ $all_gone -ne 1 ]; then bad "an agent did not exit 0 after the sweep: $(cat "$W"/n[123].aerr)";
 else check_clean && ok; fi
 reap_agents
 
@@ -63,7 +63,7 @@ else ok; fi
 begin "agents: another sweep's key and no key at all are refused (one line, exit 2, within 5 s); the sweep is unaffected"
 port=$(free_port)
 pt keygen "$W/other.key"
-start_coord agk "${AG_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/agk.log"
+start_coord agk "${AG_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 1 --log "$W/agk.log"
 start_agent wrong --connect "tcp://127.0.0.1:$port" --key "$W/other.key" --timeout 20
 wpid=$APID
 nokey=$($PY - "$port" <<'PYEOF'
@@ -102,15 +102,15 @@ reap_agents
 
 begin "agents: an image changed in transit fails its fingerprint check: that agent says so and exits 1 without starting a worker; another agent runs the sweep"
 port=$(free_port)
-start_coord agt "${AG_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/agt.log"
+start_coord agt "${AG_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 1 --log "$W/agt.log"
 PARATUNE_AGENT_FAILPOINT=tamper start_agent tamper --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node tamper --timeout 20
 tpid=$APID
 wait_gone "$tpid" 10; trc=$?
 start_agent good2 --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node good2 --timeout 20
 wait "$CPID"; crc=$?
-if [ $trc -ne 0 ]; then bad "the tampered agent still runs";
+if [ $trc -ne 0 ]; then bad "the tampered agent still runs: $(cat "$W/agt.err")";
 elif [ "$WAIT_RC" -ne 1 ] || [ "$(wc -l <"$W/tamper.aerr")" -ne 1 ] || ! grep -q "does not match the coordinator's fingerprint; not used" "$W/tamper.aerr"; then bad "exit $WAIT_RC: $(cat "$W/tamper.aerr")";
-elif [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/agt.err")";
+elif [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/agt.err" "$W/good2.aerr")";
 elif ! grep -q "agent tamper lost" "$W/agt.err"; then bad "not noted: $(cat "$W/agt.err")";
 elif ! msg=$(same_bits "$W/ag_local.log" "$W/agt.log"); then bad "$msg";
 elif [ "$(log_nodes "$W/agt.log")" != good2 ]; then bad "nodes: $(log_nodes "$W/agt.log")";
