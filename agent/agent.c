@@ -23,6 +23,11 @@
  * heartbeat; an agent that hears nothing from the coordinator for PT_LINK_MISSES heartbeats
  * exits 1 (start it again to rejoin).
  *
+ * PARATUNE_AGENT_FAILPOINT (tests only; unset it does nothing): "tamper" changes one byte
+ * of the image received before it is checked; "deaf" stops the agent's loop for 3 s at its
+ * first job (it reads and sends nothing; ZeroMQ's I/O thread still answers the heartbeats);
+ * "hold=S" keeps every job S seconds before handing it to a worker (a slow node).
+ *
  * Exit codes: 0 told to stop (BYE) at the sweep's end; 1 the coordinator lost, a bad image,
  * a system error; 2 bad input: an option, the key file, an unreachable coordinator (within
  * --timeout) or a refused handshake (another sweep's key).
@@ -62,6 +67,7 @@ typedef struct {
     size_t len;
     long id;
     int setup;
+    double not_before; /* the "hold" failpoint: not handed out before this time */
 } job_t;
 
 typedef struct {
@@ -245,7 +251,7 @@ static void await_handshake(agent_t *a)
 static void open_link(agent_t *a)
 {
     char err[PT_ERRLEN];
-    int zero = 0, ivl = 1000, tmo = PT_LINK_MISSES * 1000;
+    int zero = 0, ivl = 1000, tmo = PT_LINK_MISSES * 1000, retry_ms = 20;
     if (pt_link_url_check(a->url, 0, err) != 0)
         die(PT_EXIT_USAGE, "--connect %s", err);
     if (pt_link_key_read(a->keyfile, &a->key, err) != 0)
@@ -255,6 +261,8 @@ static void open_link(agent_t *a)
     if (a->dealer == NULL)
         die(PT_EXIT_FAIL, "zmq: %s", zmq_strerror(errno));
     zmq_setsockopt(a->dealer, ZMQ_LINGER, &zero, sizeof zero);
+    /* a coordinator that is not listening yet is tried again every 20 ms (not 100) */
+    zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL, &retry_ms, sizeof retry_ms);
     zmq_setsockopt(a->dealer, ZMQ_CURVE_SERVERKEY, a->key.server_public, PT_LINK_Z85);
     zmq_setsockopt(a->dealer, ZMQ_CURVE_PUBLICKEY, a->key.client_public, PT_LINK_Z85);
     zmq_setsockopt(a->dealer, ZMQ_CURVE_SECRETKEY, a->key.client_secret, PT_LINK_Z85);
@@ -306,7 +314,7 @@ static void on_chunk(agent_t *a, const pt_link_hdr_t *h, zmq_msg_t *body)
 {
     size_t off = (size_t)h->n[0], n = body != NULL ? zmq_msg_size(body) : 0;
     if (!a->welcomed || h->n[0] < 0 || off != a->got || n > a->img_size - off)
-        die(PT_EXIT_FAIL, "%s: an image chunk out of order", a->url);
+        die(PT_EXIT_FAIL, "%s: an image chunk out of order (at %zu of %zu bytes, %zu more, %zu here)", a->url, off, a->img_size, n, a->got);
     memcpy((char *)a->img + off, zmq_msg_data(body), n);
     a->got += n;
     say(a, NULL, 0, "ACK %zu", a->got);
@@ -322,7 +330,12 @@ static void verify_image(agent_t *a)
         ((unsigned char *)a->img)[a->img_size / 2] ^= 1;
     if (pt_crc32c(a->img, a->img_size) != a->crc || a->img_size < sizeof *hdr ||
         hdr->fingerprint != a->fp || hdr->total_size != a->img_size) {
+        int linger = 2000; /* the BAD message goes out before the exit (at most 2 s) */
         say(a, NULL, 0, "BAD the image's bytes do not match the coordinator's fingerprint");
+        zmq_setsockopt(a->dealer, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_close(a->dealer);
+        zmq_close(a->mon);
+        zmq_ctx_term(a->ctx);
         die(PT_EXIT_FAIL, "%s: the image received does not match the coordinator's "
             "fingerprint; not used", a->url);
     }
@@ -385,6 +398,7 @@ static void start_workers(agent_t *a)
     char err[PT_ERRLEN], path[4096];
     const char *tmp = getenv("TMPDIR");
     int one = 1, zero = 0, keep[3] = {a->ro_fd, a->stats_fd, a->codes_fd};
+    int ivl = (int)(a->hb * 1000 + 0.5), tmo = PT_LINK_MISSES * ivl;
     pt_procs_config_t pc;
     static int keep_static[3];
     snprintf(a->sockdir, sizeof a->sockdir, "%s/paratune-agent-XXXXXX",
@@ -417,12 +431,15 @@ static void start_workers(agent_t *a)
     zmq_setsockopt(a->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(a->router, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt(a->router, ZMQ_PLAIN_SERVER, &one, sizeof one);
+    zmq_setsockopt(a->router, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl); /* as the coordinator's */
+    zmq_setsockopt(a->router, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
     if (pt_peers_watch(a->peers, a->router, err) != 0 || zmq_bind(a->router, a->endpoint) != 0)
         die(PT_EXIT_FAIL, "the worker socket %s: %s", a->endpoint, zmq_strerror(errno));
 }
 
 static void enqueue(agent_t *a, zmq_msg_t *body, int setup)
 {
+    const char *fail;
     pt_msg_t m;
     char err[PT_ERRLEN];
     job_t *j;
@@ -445,6 +462,10 @@ static void enqueue(agent_t *a, zmq_msg_t *body, int setup)
     memcpy(j->data, zmq_msg_data(body), j->len);
     j->id = (long)m.job_id;
     j->setup = setup;
+    j->not_before = 0;
+    if (!setup && (fail = getenv("PARATUNE_AGENT_FAILPOINT")) != NULL &&
+        strncmp(fail, "hold=", 5) == 0)
+        j->not_before = pt_now() + atof(fail + 5);
     a->setup_left += setup;
     pt_msg_clear(&m);
 }
@@ -460,6 +481,8 @@ static void dispatch(agent_t *a)
         job_t j = a->queue[0];
         if (w->state != W_IDLE || w->kill_reason[0] != '\0' || (!j.setup && a->setup_left > 0))
             continue;
+        if (j.not_before > pt_now())
+            break;
         memmove(a->queue, a->queue + 1, (a->nqueue - 1) * sizeof *a->queue);
         a->nqueue--;
         if (zmq_send(a->router, w->id, w->idlen, ZMQ_SNDMORE) < 0 ||
@@ -534,6 +557,22 @@ static void reap(agent_t *a)
     }
 }
 
+/* Workers whose connection died (no answer to the heartbeats: stopped or frozen; or closed)
+ * are killed; reaping them reports their jobs LOST. */
+static void lost_workers(agent_t *a)
+{
+    int fd;
+    if (a->peers == NULL)
+        return;
+    while ((fd = pt_peers_lost(a->peers)) >= 0)
+        for (size_t i = 0; i < pt_procs_nslots(a->procs); i++) {
+            pt_slot_t *w = pt_procs_slot(a->procs, i);
+            if ((w->state == W_IDLE || w->state == W_BUSY) && w->fd == fd &&
+                w->kill_reason[0] == '\0')
+                pt_procs_kill(w, "its connection died (no answer to the heartbeats, or closed)");
+        }
+}
+
 /* ---------------------------------------------------------------- the loop */
 
 /* One message from the coordinator. Returns 1 when told to stop. */
@@ -548,8 +587,14 @@ static int on_coordinator(agent_t *a)
         goto out;
     has_body = zmq_msg_more(&hf) && zmq_msg_recv(&body, a->dealer, 0) >= 0;
     a->last_heard = pt_now();
-    if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "JOB"))
+    if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "JOB")) {
+        const char *fail = getenv("PARATUNE_AGENT_FAILPOINT");
         enqueue(a, has_body ? &body : NULL, 0);
+        if (fail != NULL && strcmp(fail, "deaf") == 0) { /* tests: stop reading for 3 s */
+            dispatch(a);
+            sleep(3);
+        }
+    }
     else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
              strcmp(h.word, "CHUNK") == 0)
         on_chunk(a, &h, has_body ? &body : NULL);
@@ -595,6 +640,11 @@ static int run(agent_t *a)
         }
         if (a->procs != NULL && pt_procs_top_up(a->procs, (size_t)a->cap, err) != 0)
             die(PT_EXIT_FAIL, "%s", err);
+        if (a->procs != NULL && pt_procs_live(a->procs) == 0) /* none could start: the jobs
+                                                               * must go to other nodes */
+            die(PT_EXIT_FAIL, "no worker could start (%d start-up failures)",
+                pt_procs_start_failures(a->procs));
+        lost_workers(a);
         dispatch(a);
         if (a->image_ok && a->setup_left == 0 && !a->ready_sent && say(a, NULL, 0, "READY") == 0)
             a->ready_sent = 1;

@@ -217,8 +217,11 @@ void pt_agents_close(pt_agents_t **pa)
     for (size_t i = 0; a->router != NULL && i < a->nagents; i++)
         if (a->agents[i].state != A_FREE)
             say(a, &a->agents[i], NULL, 0, "BYE the sweep is over");
-    if (a->router != NULL)
+    if (a->router != NULL) {
+        int linger = 500; /* the BYEs go out (at most 0.5 s for a node that does not read) */
+        zmq_setsockopt(a->router, ZMQ_LINGER, &linger, sizeof linger);
         zmq_close(a->router);
+    }
     if (a->mon != NULL)
         zmq_close(a->mon);
     zmq_msg_close(&a->last);
@@ -283,12 +286,18 @@ static void ship(pt_agents_t *a, agent_t *g)
     }
 }
 
-/* HELLO slots pid node: a new agent, welcomed and sent its setup and the image. */
+static void watch(pt_agents_t *a);
+
+/* HELLO slots pid node: a new agent, welcomed and sent its setup and the image. The monitor's
+ * events are read first: a descriptor closed (a refused peer's) and reused by this
+ * connection was reported closed before this connection could say anything (one ZeroMQ I/O
+ * thread does both), so that report is not taken for this agent's. */
 static void on_hello(pt_agents_t *a, zmq_msg_t *idf, zmq_msg_t *hf)
 {
     pt_link_hdr_t h;
     agent_t *g = NULL;
     int fd = zmq_msg_get(hf, ZMQ_SRCFD);
+    watch(a);
     if (pt_link_hdr_parse(zmq_msg_data(hf), zmq_msg_size(hf), 2, &h) != 0 || h.n[0] < 1 ||
         zmq_msg_size(idf) > sizeof g->id)
         return;

@@ -593,14 +593,13 @@ static int answer_remote(pt_sweep_t *s, const pt_agents_answer_t *ans, char *err
  * --start-timeout with jobs to run and none ready), dispatch. 0, or a negative errno. */
 static int turn_remote(pt_sweep_t *s, size_t queued, char *err)
 {
+    double wait = s->cfg.start_timeout > 0 ? s->cfg.start_timeout : 60; /* never forever */
     pt_agents_check(s->agents);
     if (lost_remote(s, err) != 0)
         return -EIO;
     agent_notes(s);
-    if (queued + pt_sched_running(s->sched) > 0 && s->cfg.start_timeout > 0 &&
-        pt_agents_idle_for(s->agents) > s->cfg.start_timeout) {
-        pt_seterr(err, "no agent ready on %s for %g s (--start-timeout)", s->cfg.listen,
-                  s->cfg.start_timeout);
+    if (queued + pt_sched_running(s->sched) > 0 && pt_agents_idle_for(s->agents) > wait) {
+        pt_seterr(err, "no agent ready on %s for %g s (--start-timeout)", s->cfg.listen, wait);
         return -ETIMEDOUT;
     }
     dispatch_remote(s);

@@ -211,9 +211,11 @@ int pt_link_hdr_parse(const void *data, size_t len, int nnum, pt_link_hdr_t *h)
     for (int i = 0; i < nnum; i++) {
         if (*p != ' ')
             return -EINVAL;
-        errno = 0;
-        h->n[i] = strtoll(p + 1, &end, 10);
-        if (end == p + 1 || errno != 0)
+        errno = 0; /* unsigned 64-bit (a fingerprint), kept as its bit pattern */
+        if (p[1] < '0' || p[1] > '9')
+            return -EINVAL;
+        h->n[i] = (long long)strtoull(p + 1, &end, 10);
+        if (errno != 0)
             return -EINVAL;
         p = end;
         h->nn++;

@@ -55,7 +55,8 @@ int pt_link_bind_probe(const char *url, char *err);
  * none came (flags: ZMQ_DONTWAIT, or 0 to wait as the socket's timeout says). */
 int pt_link_monitor_event(void *mon, int flags, int32_t *value);
 
-/* A parsed header: its word, up to 8 numbers, and the rest of the line as text. */
+/* A parsed header: its word, up to 8 numbers (unsigned decimal, up to 2^64 - 1, kept as
+ * the bit pattern: a fingerprint), and the rest of the line as text. */
 typedef struct {
     char word[16];
     long long n[8];

@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 
-import scaleout
+import bench_agents  # workload (n): tune --listen with paratune-agents
+import scaleout  # workload (s): the scale-out simulation against local agents
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -152,7 +153,7 @@ class Bench:
         self.quick = os.environ.get("BENCH_QUICK", "") == "1"
         self.dir = os.environ.get("BENCH_DIR") or "/tmp/paratune-bench-%d" % os.getuid()
         self.cores = len(os.sched_getaffinity(0))
-        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,p,t,s").split(",")
+        self.workloads = os.environ.get("BENCH_WORKLOADS", "a,b,c,d,e,f,p,t,n,s").split(",")
         self.sk_heavy_runs = int(os.environ.get("BENCH_SK_HEAVY_RUNS", "1"))
         self.sk = os.environ.get("BENCH_SKLEARN", "1") != "0" and self.have_sklearn()
         self.targets = []  # (target, figure, pass or None)
@@ -1064,6 +1065,7 @@ def main():
             wait_quiet(quiet)
         {"a": workload_a, "b": workload_b, "c": workload_c, "d": workload_d,
          "e": workload_e, "f": workload_f, "p": workload_p, "t": workload_t,
+         "n": lambda b: bench_agents.workload_n(b, log, med, fmt_s, FIGS),
          "s": lambda b: scaleout.workload_s(b, log, FIGS)}[w.strip()](b)
     if b.sk:
         log("\nnumpy (sklearn runs, OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset): %s" %

@@ -32,6 +32,9 @@
 #       the image, calibrated on one agent (tests/bench/scaleout.py; target: within 25%)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
+#   (n) agents (tests/bench/bench_agents.py): tune --listen with 2 paratune-agents on
+#       127.0.0.1 vs local: dispatch rate over TCP vs ipc, image shipping MB/s and the time
+#       until every node has its image, the seed workload's overhead
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)
@@ -39,7 +42,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t,s (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t,n,s (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b), (e) and (f) (default 1: one run takes minutes)
