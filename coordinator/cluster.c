@@ -36,6 +36,7 @@ static struct {
     char key[PATH_MAX + 8];    /* dir/key */
     char listen[64];           /* tcp://HOST:PORT with host '*' */
     char connect[320];         /* tcp://HOSTNAME:PORT, for the agents */
+    char agent[PATH_MAX];      /* the paratune-agent program */
     pid_t srun;                /* the agents' step; -1: none */
 } cl = {.srun = -1};
 
@@ -100,6 +101,24 @@ static void cleanup(void)
     }
 }
 
+/* The paratune-agent beside this program, or $PARATUNE_AGENT. */
+static int agent_path(char *buf, size_t len)
+{
+    const char *env = getenv("PARATUNE_AGENT");
+    char self[PATH_MAX];
+    ssize_t n;
+    char *slash;
+    if (env != NULL && *env != '\0')
+        return (size_t)snprintf(buf, len, "%s", env) < len ? 0 : -ENAMETOOLONG;
+    if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) < 0)
+        return -errno;
+    self[n] = '\0';
+    if ((slash = strrchr(self, '/')) == NULL)
+        return -ENOENT;
+    slash[1] = '\0';
+    return (size_t)snprintf(buf, len, "%sparatune-agent", self) < len ? 0 : -ENAMETOOLONG;
+}
+
 int pt_cluster_setup(const char *name, const char **listen, const char **key)
 {
     const char *job = getenv("SLURM_JOB_ID"), *base = getenv("PARATUNE_KEY_DIR");
@@ -116,6 +135,12 @@ int pt_cluster_setup(const char *name, const char **listen, const char **key)
                      "salloc or sbatch (tools/paratune.sbatch)");
     if (cl.ready) /* a second command line in one process (the options fuzzer) */
         cleanup();
+    cl.agent[0] = '\0';
+    if (agent_path(cl.agent, sizeof cl.agent) != 0 || access(cl.agent, X_OK) != 0) {
+        snprintf(why, sizeof why, "cannot find the agent program %s (set PARATUNE_AGENT)",
+                 cl.agent);
+        return usage(why);
+    }
     if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
         return usage("this host has no name for the agents to connect to");
     host[sizeof host - 1] = '\0';
@@ -144,24 +169,6 @@ int pt_cluster_setup(const char *name, const char **listen, const char **key)
     return 0;
 }
 
-/* The paratune-agent beside this program, or $PARATUNE_AGENT. */
-static int agent_path(char *buf, size_t len)
-{
-    const char *env = getenv("PARATUNE_AGENT");
-    char self[PATH_MAX];
-    ssize_t n;
-    char *slash;
-    if (env != NULL && *env != '\0')
-        return (size_t)snprintf(buf, len, "%s", env) < len ? 0 : -ENAMETOOLONG;
-    if ((n = readlink("/proc/self/exe", self, sizeof self - 1)) < 0)
-        return -errno;
-    self[n] = '\0';
-    if ((slash = strrchr(self, '/')) == NULL)
-        return -ENOENT;
-    slash[1] = '\0';
-    return (size_t)snprintf(buf, len, "%sparatune-agent", self) < len ? 0 : -ENAMETOOLONG;
-}
-
 /* The child's side: own process group, dies with the coordinator, stdin from /dev/null,
  * stdout to stderr (the coordinator's stdout is the result table), then exec srun. */
 static void exec_srun(char *const argv[])
@@ -181,16 +188,11 @@ static void exec_srun(char *const argv[])
 
 int pt_cluster_launch(char *err)
 {
-    char agent[PATH_MAX], nodes[64] = "--nodes=1";
+    char nodes[64] = "--nodes=1";
     const char *nn = getenv("SLURM_JOB_NUM_NODES");
     pid_t pid;
     if (!cl.ready)
         return 0;
-    if (agent_path(agent, sizeof agent) != 0 || access(agent, X_OK) != 0) {
-        pt_seterr(err, "--cluster slurm: cannot find the agent program %s (set PARATUNE_AGENT)",
-                  agent);
-        return -ENOENT;
-    }
     if (nn == NULL || *nn == '\0')
         nn = getenv("SLURM_NNODES");
     if (nn != NULL && *nn != '\0')
@@ -204,7 +206,7 @@ int pt_cluster_launch(char *err)
                         "--kill-on-bad-exit=0", "--job-name=paratune-agent", "--quiet",
                         "/bin/sh", "-c",
                         "exec \"$0\" --node \"${SLURMD_NODENAME:-$(hostname)}\" \"$@\"",
-                        agent, "--connect", cl.connect, "--key", cl.key, NULL};
+                        cl.agent, "--connect", cl.connect, "--key", cl.key, NULL};
         if (nn == NULL || *nn == '\0')
             memmove(&argv[1], &argv[2], sizeof argv - 2 * sizeof argv[0]);
         fflush(NULL);

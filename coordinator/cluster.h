@@ -18,16 +18,19 @@
 #ifndef PT_CLUSTER_H
 #define PT_CLUSTER_H
 
-/* Checks `--cluster NAME` (only "slurm"), taken with --listen / --key given or not, and
- * that this process runs inside an allocation; then makes the key directory, picks the
+/* Checks `--cluster NAME` (only "slurm"), taken with --listen / --key given or not, that
+ * this process runs inside an allocation and that paratune-agent is there (beside this
+ * program, or $PARATUNE_AGENT); then makes the key directory, picks the
  * port and points *listen and *key at this module's strings (valid until exit). Returns 0,
  * or PT_EXIT_USAGE after printing one line ("paratune: --cluster slurm: not inside a Slurm
  * allocation ...").
  */
 int pt_cluster_setup(const char *name, const char **listen, const char **key);
 
-/* Starts the agents' srun step, once the coordinator listens. Returns 0, or a negative errno with err set (srun or paratune-agent not found, fork
- * failed). Without a successful pt_cluster_setup it does nothing and returns 0. */
+/* Starts the agents' srun step, once the coordinator listens. Returns 0, or a negative
+ * errno with err set (fork failed; an srun that cannot run says so on stderr, and the sweep
+ * then fails after --start-timeout with no agent). Without a successful pt_cluster_setup
+ * it does nothing and returns 0. */
 int pt_cluster_launch(char *err);
 
 #endif
