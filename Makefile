@@ -31,11 +31,14 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 COORD_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard coordinator/*.c))
 WORKER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard workerproc/*.c))
 TOOLS_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tools/*.c))
+# paratune-agent: its own loop, and the coordinator's process table and worker secrets
+AGENT_OBJ  := $(patsubst %.c,$(BUILD)/%.o,$(wildcard agent/*.c)) \
+              $(BUILD)/coordinator/procs.o $(BUILD)/coordinator/peers.o
 TEST_SRC   := $(wildcard tests/check_*.c)
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 SUITES     := $(patsubst tests/check_%.c,%,$(filter-out tests/check_main.c,$(TEST_SRC)))
 
-PROGS := $(BUILD)/paratune $(BUILD)/paratune-worker $(BUILD)/paratune-log
+PROGS := $(BUILD)/paratune $(BUILD)/paratune-worker $(BUILD)/paratune-log $(BUILD)/paratune-agent
 
 .PHONY: all check unit e2e layers bench clean fuzz fuzz-build soak
 all: $(PROGS)
@@ -57,6 +60,8 @@ $(BUILD)/paratune: $(COORD_OBJ) $(BUILD)/libparatune.a
 $(BUILD)/paratune-worker: $(WORKER_OBJ) $(BUILD)/libparatune.a
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
 $(BUILD)/paratune-log: $(TOOLS_OBJ) $(BUILD)/libparatune.a
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
+$(BUILD)/paratune-agent: $(AGENT_OBJ) $(BUILD)/libparatune.a
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(FINAL_LIBS)
 
 # The runner's suite list is generated from the tests/check_<module>.c files present.
@@ -106,7 +111,7 @@ fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz_%)
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/libparatune.a
 	$(CC) $(FINAL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libparatune.a $(FINAL_LIBS)
 # the two targets that read through a program's own code
-$(BUILD)/fuzz_options: $(BUILD)/coordinator/options.o
+$(BUILD)/fuzz_options: $(BUILD)/coordinator/options.o $(BUILD)/coordinator/cluster.o
 $(BUILD)/fuzz_log: $(filter-out $(BUILD)/tools/paratune-log.o,$(TOOLS_OBJ))
 .SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/fuzz_%.o)
 
@@ -120,4 +125,4 @@ clean:
 	rm -rf build
 
 # Only this build's dependency files (the plain and sanitizer builds keep theirs apart).
--include $(wildcard $(LIB_OBJ:.o=.d) $(COORD_OBJ:.o=.d) $(WORKER_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/tests/fuzz/*.d)
+-include $(wildcard $(LIB_OBJ:.o=.d) $(COORD_OBJ:.o=.d) $(WORKER_OBJ:.o=.d) $(TOOLS_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/tests/fuzz/*.d)

@@ -11,6 +11,8 @@
 #include <cblas.h>
 
 #include "pt_common.h"
+#include "pt_exit.h"
+#include "pt_link.h"
 #include "tune.h"
 
 #define PT_VERSION "0.1.0"
@@ -20,6 +22,7 @@ static void usage(FILE *f)
     fputs("usage: paratune tune --data FILE --pipeline STAGES [options]   (paratune tune --help)\n"
           "       paratune predict --model FILE --data FILE --out FILE\n"
           "       paratune gen --rows N --features P [--seed S] --out FILE\n"
+          "       paratune keygen FILE   (a sweep's key file for --listen and paratune-agent)\n"
           "       paratune --version\n", f);
 }
 
@@ -37,6 +40,22 @@ static void blas_single_thread(void)
         ((int (*)(void))shutdown)();
 }
 
+/* paratune keygen FILE: a new key file for one sweep (tune --listen --key FILE, and
+ * paratune-agent --key FILE on every node); an existing FILE is never replaced. */
+static int keygen(int argc, char **argv)
+{
+    char err[PT_ERRLEN];
+    if (argc != 2 || argv[1][0] == '-') {
+        fputs("usage: paratune keygen FILE\n", stderr);
+        return PT_EXIT_USAGE;
+    }
+    if (pt_link_keygen(argv[1], NULL, err) != 0) {
+        fprintf(stderr, "paratune: keygen: %s\n", err);
+        return PT_EXIT_USAGE;
+    }
+    return PT_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -49,6 +68,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "predict") == 0)
         return pt_predict_main(argc - 1, argv + 1);
+    if (strcmp(argv[1], "keygen") == 0)
+        return keygen(argc - 1, argv + 1);
     if (strcmp(argv[1], "gen") == 0)
         return pt_gen_main(argc - 1, argv + 1);
     if (strcmp(argv[1], "--version") == 0) {

@@ -16,6 +16,8 @@
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_csv.h"
+#include "pt_link.h"
+#include "cluster.h"
 
 
 static void tune_usage(FILE *f)
@@ -70,7 +72,14 @@ static void tune_usage(FILE *f)
         "  --heartbeat SECONDS    ping workers this often; one silent for 3 pings (stopped,\n"
         "                         disconnected) is killed, its job retried (default 10; 0 off)\n"
         "  --start-timeout SECONDS  kill a worker that has not connected after this long\n"
-        "                         (default 60; 0 off)\n"
+        "                         (default 60; 0 off); with --listen: fail when no agent\n"
+        "                         is ready for this long while jobs wait\n"
+        "  --listen tcp://ADDR:PORT  run every job on paratune-agents that connect here\n"
+        "                         (CURVE; no local worker); needs --key\n"
+        "  --key FILE             the sweep's key file (made when missing, mode 0600;\n"
+        "                         paratune keygen FILE); agents get the same file\n"
+        "  --cluster slurm        inside a Slurm allocation: listen on a free port with a\n"
+        "                         key of this sweep, start one agent per node with srun\n"
         "  --worker-memory SIZE   cap each worker's private memory (e.g. 512M, 4G)\n"
         "  --max-memory SIZE      memory the sweep may plan to use (default: what the\n"
         "                         system has available; see README, Limits)\n"
@@ -217,7 +226,9 @@ enum { O_EXTEND = O_DATA + 124 }; /* --extend */
 enum { O_SEARCH = O_DATA + 128, O_HFACTOR, O_MINRES, O_RESOURCE };
 enum { O_PATH = O_DATA + 93 }; /* --path */
 enum { O_IMAGE_CACHE = O_DATA + 126 }; /* --image-cache */
-#define O_END (O_DATA + 132)
+enum { O_LISTEN = O_DATA + 132, O_KEY }; /* --listen, --key (node agents) */
+enum { O_CLUSTER = O_DATA + 108 };         /* --cluster slurm (cluster.h) */
+#define O_END (O_DATA + 136)
 
 static const struct option long_opts[] = {
     {"data", required_argument, NULL, O_DATA},
@@ -247,6 +258,9 @@ static const struct option long_opts[] = {
     {"job-timeout", required_argument, NULL, O_TIMEOUT},
     {"heartbeat", required_argument, NULL, O_HEARTBEAT},
     {"start-timeout", required_argument, NULL, O_START_TIMEOUT},
+    {"listen", required_argument, NULL, O_LISTEN},
+    {"key", required_argument, NULL, O_KEY},
+    {"cluster", required_argument, NULL, O_CLUSTER},
     {"worker-memory", required_argument, NULL, O_MEM},
     {"resume", no_argument, NULL, O_RESUME},
     {"extend", no_argument, NULL, O_EXTEND},
@@ -467,6 +481,15 @@ static int value_opt(opts_t *o, int c, const char *arg)
             return pt_bad_opt("--select", arg, "expected best or one-se");
         o->select_one_se = strcmp(arg, "one-se") == 0;
         return 0;
+    case O_LISTEN:
+        o->listen = arg;
+        return 0;
+    case O_KEY:
+        o->key = arg;
+        return 0;
+    case O_CLUSTER:
+        o->cluster = arg;
+        return 0;
     case O_HEARTBEAT:
         return seconds_opt("--heartbeat", arg, &o->heartbeat);
     case O_START_TIMEOUT:
@@ -599,6 +622,26 @@ static int check_halving(const opts_t *o)
 }
 
 /* The checks of options taken together, once all are read. */
+/* --listen and --key go together; the URL must be a tcp one; the options that act on
+ * local workers' processes are refused with it (the agents' workers are not ours to time). */
+static int check_listen(const opts_t *o)
+{
+    char err[PT_ERRLEN];
+    if (o->listen == NULL && o->key != NULL)
+        return pt_bad_opt("--key", NULL, "needs --listen tcp://ADDR:PORT");
+    if (o->listen == NULL)
+        return 0;
+    if (o->key == NULL)
+        return pt_bad_opt("--listen", NULL, "needs --key FILE (paratune keygen FILE makes one)");
+    if (pt_link_url_check(o->listen, 1, err) != 0)
+        return pt_bad_opt("--listen", NULL, err);
+    if (o->job_timeout > 0)
+        return pt_bad_opt("--job-timeout", NULL, "is not supported with --listen");
+    if (o->time_budget > 0)
+        return pt_bad_opt("--time-budget", NULL, "is not supported with --listen");
+    return 0;
+}
+
 static int check_combination(const opts_t *o)
 {
     int rc;
@@ -655,6 +698,8 @@ static int check_combination(const opts_t *o)
                                                             "also finishes the sweep)");
     if (o->log != NULL && o->model_out != NULL && strcmp(o->log, o->model_out) == 0)
         return pt_bad_opt("--model-out", o->model_out, "is the same file as --log");
+    if (check_listen(o) != 0)
+        return PT_EXIT_USAGE;
     if (o->oof_all && o->oof == NULL)
         return pt_bad_opt("--oof-all", NULL, "needs --oof FILE");
     if (o->keep != NULL && o->oof == NULL)
@@ -713,6 +758,9 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
     o->nusable = pt_cpus_count();
     if (o->ncpus == 0) /* no list given: every usable CPU, ascending */
         o->ncpus = pt_cpus_usable(o->cpus, PT_CPUS_MAX);
+    /* --cluster fills in --listen and --key, which the checks then take as given */
+    if (o->cluster != NULL && pt_cluster_setup(o->cluster, &o->listen, &o->key) != 0)
+        return PT_EXIT_USAGE;
     return check_combination(o);
 }
 

@@ -58,6 +58,9 @@ typedef struct {
     size_t nkeep;
     const char *fold_models;        /* --keep-fold-models DIR; NULL: none */
     const char *image_cache;        /* --image-cache DIR or "auto"; NULL: none (imgcache.h) */
+    const char *listen;             /* --listen tcp://ADDR:PORT: jobs go to paratune-agents */
+    const char *key;                /* --key FILE: the sweep's CURVE keys (pt_link.h) */
+    const char *cluster;            /* --cluster slurm: agents started by srun (cluster.h) */
     int argc;                       /* the command line, for the resume hint */
     char **argv;
 } opts_t;

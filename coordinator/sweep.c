@@ -12,6 +12,7 @@
 
 #include <zmq.h>
 
+#include "agents.h"
 #include "peers.h"
 #include "procs.h"
 #include "pt_common.h"
@@ -48,6 +49,13 @@ struct pt_sweep {
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
     char refit_error[PT_ERRLEN];
+    pt_agents_t *agents;           /* --listen: the node agents; else NULL */
+    const char *node;              /* the node of the answer finish_job records (NULL: here) */
+    unsigned char **setup;         /* --listen: the stats and bins jobs, encoded */
+    size_t *setup_len, nsetup;
+    char *wargs;                   /* --listen: the workers' arguments, NUL-separated */
+    size_t wargs_len;
+    int argtail[2];                /* argv[argtail[0] .. argtail[1]-1]: those arguments */
     double budget_at;              /* when the time budget stopped the fits; 0: not yet */
     int budget_killed;             /* the fits still running GRACE_SECONDS later were killed */
 };
@@ -192,6 +200,7 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
         r.eval_seconds = eval_s;
         r.not_converged = not_converged;
         r.run = s->cfg.run;
+        r.node = (char *)s->node;
         if (ok && s->cfg.nmetrics > 1 && s->answer != NULL && s->answer->type == PT_MSG_RESULT)
             all_metrics(s, metric, &r, vals);
         if (pt_log_append_result(s->cfg.log, &r, err) != 0)
@@ -272,11 +281,11 @@ static int shared_pairs(pt_sweep_t *s, long id, pt_msg_t *m)
     return 0;
 }
 
-static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
+/* Job id's message (the job of pt_msg.h) into sb. 0 or -ENOMEM. */
+static int encode_job(pt_sweep_t *s, long id, msgpack_sbuffer *sb)
 {
     const pt_sched_job_t *jb = pt_sched_job(s->sched, id);
     pt_msg_t m;
-    msgpack_sbuffer sb;
     int rc = 0;
 
     memset(&m, 0, sizeof m);
@@ -309,18 +318,27 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
         free(m.path);
         return -ENOMEM;
     }
-    msgpack_sbuffer_init(&sb);
-    w->started = pt_now(); /* before the send: the job is outstanding from here */
-    if (pt_msg_encode(&m, &sb) != 0)
+    if (pt_msg_encode(&m, sb) != 0)
         rc = -ENOMEM;
-    else if (zmq_send(s->router, w->id, w->idlen, ZMQ_SNDMORE) < 0 ||
-             zmq_send(s->router, sb.data, sb.size, 0) < 0)
-        rc = -EHOSTUNREACH;
-    msgpack_sbuffer_destroy(&sb);
     free(m.stages);
     free(m.cpus);
     free(m.shared);
     free(m.path);
+    return rc;
+}
+
+static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
+{
+    msgpack_sbuffer sb;
+    int rc;
+
+    msgpack_sbuffer_init(&sb);
+    w->started = pt_now(); /* before the send: the job is outstanding from here */
+    rc = encode_job(s, id, &sb);
+    if (rc == 0 && (zmq_send(s->router, w->id, w->idlen, ZMQ_SNDMORE) < 0 ||
+                    zmq_send(s->router, sb.data, sb.size, 0) < 0))
+        rc = -EHOSTUNREACH;
+    msgpack_sbuffer_destroy(&sb);
     if (rc == 0) {
         w->state = W_BUSY;
         w->job = id;
@@ -354,7 +372,8 @@ static void dispatch(pt_sweep_t *s)
 /* A worker died: its job is retried, dropped (stopping) or failed. */
 static int on_death(pt_sweep_t *s, const pt_death_t *d, char *err)
 {
-    pt_peers_disarm(s->peers, d->slot); /* its secret, if unused, and its connection die too */
+    if (s->peers != NULL) /* its secret, if unused, and its connection die too */
+        pt_peers_disarm(s->peers, d->slot);
     if (d->job >= 0) {
         const pt_sched_job_t *jb = pt_sched_job(s->sched, d->job);
         /* a fit stopped by the time budget is left for --resume, like one stopped by a
@@ -548,6 +567,110 @@ out:
     return rc;
 }
 
+/* ---------------------------------------------------------------- --listen: agents */
+
+/* The agents' news (joined, shipped, lost, refused) on stderr as notes. */
+static void agent_notes(pt_sweep_t *s)
+{
+    char line[PT_ERRLEN];
+    while (pt_agents_next_note(s->agents, line))
+        pt_report_note(&s->rep, "%s", line);
+}
+
+/* Queued jobs to the ready agents with free slots. A stats or bins job is done at once: each
+ * node ran its own before it said READY (its fits read its own segments). */
+static void dispatch_remote(pt_sweep_t *s)
+{
+    long i, id;
+    if (got_stop)
+        return;
+    while ((i = pt_agents_pick(s->agents)) >= 0 && (id = pt_sched_next(s->sched)) >= 0) {
+        pt_job_kind_t kind = pt_sched_job(s->sched, id)->kind;
+        msgpack_sbuffer sb;
+        int rc;
+        if (kind == PT_JOB_STATS || kind == PT_JOB_BINS) {
+            pt_sched_finish(s->sched, id, 1);
+            continue;
+        }
+        msgpack_sbuffer_init(&sb);
+        rc = encode_job(s, id, &sb);
+        if (rc == 0)
+            rc = pt_agents_send(s->agents, i, id, sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+        if (rc != 0)
+            pt_sched_unsend(s->sched, id);
+    }
+}
+
+/* Jobs lost with an agent (dropped, or its worker died): retried as after a worker crash. */
+static int lost_remote(pt_sweep_t *s, char *err)
+{
+    char why[PT_ERRLEN];
+    pt_death_t d;
+    long job;
+    double started;
+    while (pt_agents_next_lost(s->agents, &job, &started, why)) {
+        memset(&d, 0, sizeof d);
+        d.job = job;
+        d.started = started;
+        snprintf(d.why, sizeof d.why, "%.250s", why);
+        if (on_death(s, &d, err) != 0)
+            return -EIO;
+    }
+    return 0;
+}
+
+/* An agent's answer: it counts only for a job sent to that agent (pt_agents_take) whose map
+ * and fold it names; anything else is ignored. */
+static int answer_remote(pt_sweep_t *s, const pt_agents_answer_t *ans, char *err)
+{
+    pt_msg_t m;
+    pt_slot_t w;
+    char derr[PT_ERRLEN];
+    int rc = 0;
+    memset(&m, 0, sizeof m);
+    memset(&w, 0, sizeof w);
+    if (pt_msg_decode(ans->body, ans->len, &m, derr) == 0 &&
+        (m.type == PT_MSG_RESULT || m.type == PT_MSG_ERROR) &&
+        pt_agents_take(s->agents, ans->agent, (long)m.job_id, &w.started)) {
+        w.state = W_BUSY;
+        w.job = (long)m.job_id;
+        w.pid = ans->pid;
+        if (is_its_job(s, &w, &m)) {
+            s->node = pt_agents_node(s->agents, ans->agent);
+            rc = on_answer(s, &w, &m, err);
+            s->node = NULL;
+        } else { /* the agent's worker answered for another map or fold: retry the job */
+            pt_death_t d;
+            memset(&d, 0, sizeof d);
+            d.job = w.job;
+            d.started = w.started;
+            snprintf(d.why, sizeof d.why, "agent %s answered job %ld with another map or fold",
+                     pt_agents_node(s->agents, ans->agent), w.job);
+            rc = on_death(s, &d, err);
+        }
+    }
+    pt_msg_clear(&m);
+    return rc;
+}
+
+/* One turn's work with agents: liveness, lost jobs, the wait for a ready agent (at most
+ * --start-timeout with jobs to run and none ready), dispatch. 0, or a negative errno. */
+static int turn_remote(pt_sweep_t *s, size_t queued, char *err)
+{
+    double wait = s->cfg.start_timeout > 0 ? s->cfg.start_timeout : 60; /* never forever */
+    pt_agents_check(s->agents);
+    if (lost_remote(s, err) != 0)
+        return -EIO;
+    agent_notes(s);
+    if (queued + pt_sched_running(s->sched) > 0 && pt_agents_idle_for(s->agents) > wait) {
+        pt_seterr(err, "no agent ready on %s for %g s (--start-timeout)", s->cfg.listen, wait);
+        return -ETIMEDOUT;
+    }
+    dispatch_remote(s);
+    return 0;
+}
+
 /* Kills the workers that are stalled: a job past --job-timeout, no HELLO within
  * --start-timeout, a connection lost LOST_GRACE ago (a stopped process that stopped answering
  * the heartbeats, or a closed socket). The reaper then retries their jobs. */
@@ -661,6 +784,11 @@ static int turn(pt_sweep_t *s, double *stop_at, char *err)
     queued = pt_sched_queued(s->sched);
     if (queued == 0 && running == 0)
         return 1;
+    if (s->agents != NULL) {
+        int rc = turn_remote(s, queued, err);
+        progress(s, 0);
+        return rc;
+    }
     if (!got_stop && pt_procs_top_up(s->procs, queued + running, err) != 0)
         return -ECHILD;
     if (pt_procs_live(s->procs) == 0 && queued > 0) {
@@ -687,8 +815,14 @@ int pt_sweep_run(pt_sweep_t *s, char *err)
         /* One message per turn, received with a blocking call that gives up after
          * RECV_TIMEOUT_MS (or at a signal): a worker that answers gets its next job at once,
          * and the wait costs fewer system calls than zmq_poll followed by receives. */
-        if ((rc = handle_message(s, err)) < 0)
+        if (s->agents != NULL) {
+            pt_agents_answer_t ans;
+            if (pt_agents_recv(s->agents, RECV_TIMEOUT_MS, &ans) == 1 &&
+                (rc = answer_remote(s, &ans, err)) < 0)
+                break;
+        } else if ((rc = handle_message(s, err)) < 0) {
             break;
+        }
         rc = 0;
         /* Group commit: every record was written at once (a killed coordinator loses none);
          * the disk flush is shared by all the records of the last SYNC_SECONDS. */
@@ -761,6 +895,7 @@ static void make_argv(pt_sweep_t *s)
     argv[a++] = s->arg[1];
     argv[a++] = "--secret-fd";
     argv[a++] = s->arg[8]; /* written by procs.c before each spawn */
+    s->argtail[0] = a;     /* from here to the descriptors: what an agent's workers get too */
     argv[a++] = "--evaluator";
     argv[a++] = (char *)c->evaluator;
     argv[a++] = "--metric";
@@ -781,6 +916,7 @@ static void make_argv(pt_sweep_t *s)
     argv[a++] = s->arg[4];
     argv[a++] = "--num-bins";
     argv[a++] = s->arg[5];
+    s->argtail[1] = a;
     if (c->stats_fd >= 0) {
         argv[a++] = "--stats-fd";
         argv[a++] = s->arg[6];
@@ -833,11 +969,79 @@ static int open_router(pt_sweep_t *s, char *err)
     return 0;
 }
 
+/* --listen: the workers' arguments and the setup jobs every agent gets, and the agents'
+ * socket. 0, or a negative errno with err set. */
+static int start_remote(pt_sweep_t *s, char *err)
+{
+    const pt_sweep_config_t *c = &s->cfg;
+    pt_agents_config_t ac;
+    size_t len = 0, n = c->nstats + c->ncodes;
+    make_argv(s);
+    for (int i = s->argtail[0]; i < s->argtail[1]; i++)
+        len += strlen(s->argv[i]) + 1;
+    s->wargs = malloc(len + 1);
+    s->setup = calloc(n + 1, sizeof *s->setup);
+    s->setup_len = calloc(n + 1, sizeof *s->setup_len);
+    if (s->wargs == NULL || s->setup == NULL || s->setup_len == NULL)
+        goto nomem;
+    for (int i = s->argtail[0]; i < s->argtail[1]; i++) {
+        memcpy(s->wargs + s->wargs_len, s->argv[i], strlen(s->argv[i]) + 1);
+        s->wargs_len += strlen(s->argv[i]) + 1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        long id = k < c->nstats ? pt_sched_stats_id(s->sched, k)
+                                : pt_sched_bins_id(s->sched, k - c->nstats);
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        if (encode_job(s, id, &sb) != 0 || (s->setup[k] = malloc(sb.size)) == NULL) {
+            msgpack_sbuffer_destroy(&sb);
+            goto nomem;
+        }
+        memcpy(s->setup[k], sb.data, sb.size);
+        s->setup_len[s->nsetup++] = sb.size;
+        msgpack_sbuffer_destroy(&sb);
+    }
+    memset(&ac, 0, sizeof ac);
+    ac.url = c->listen;
+    ac.key = c->key;
+    ac.heartbeat = c->heartbeat;
+    ac.parallelism = c->parallelism;
+    ac.image = c->image;
+    ac.image_size = c->image_size;
+    ac.fingerprint = c->fingerprint;
+    ac.wargs = s->wargs;
+    ac.wargs_len = s->wargs_len;
+    ac.stats_slots = c->stats_slots;
+    ac.stats_p = c->stats_p;
+    ac.codes_keys = c->codes_keys;
+    ac.ncodes = c->ncodes;
+    ac.setup = s->setup;
+    ac.setup_len = s->setup_len;
+    ac.nsetup = s->nsetup;
+    install_signals();
+    if ((s->agents = pt_agents_open(&ac, err)) == NULL)
+        return -EADDRINUSE;
+    pt_report_init(&s->rep, s->cfg.quiet, s->cfg.metric);
+    s->t0 = s->rep.t0;
+    return 0;
+nomem:
+    pt_seterr(err, "out of memory");
+    return -ENOMEM;
+}
+
 int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
 {
     const char *tmpdir = getenv("TMPDIR");
     pt_procs_config_t pc;
 
+    if (s->cfg.listen != NULL) {
+        memset(&pc, 0, sizeof pc); /* no local worker: an empty process table */
+        if ((s->procs = pt_procs_new(0, &pc)) == NULL) {
+            pt_seterr(err, "out of memory");
+            return -ENOMEM;
+        }
+        return start_remote(s, err);
+    }
     if (tmpdir == NULL || *tmpdir == '\0')
         tmpdir = "/tmp";
     snprintf(s->sockdir, sizeof s->sockdir, "%s/paratune-XXXXXX", tmpdir);
@@ -898,7 +1102,7 @@ int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
 
 int pt_sweep_started(const pt_sweep_t *s)
 {
-    return s->router != NULL;
+    return s->router != NULL || s->agents != NULL;
 }
 
 /* Tells the idle workers to STOP (the busy ones are killed by pt_procs_stop). */
@@ -944,6 +1148,12 @@ void pt_sweep_destroy(pt_sweep_t **ps)
         rmdir(s->sockdir);
     }
     pt_procs_destroy(&s->procs); /* closes the janitor's pipe and reaps it */
+    pt_agents_close(&s->agents); /* tells every agent BYE */
+    for (size_t i = 0; i < s->nsetup; i++)
+        free(s->setup[i]);
+    free(s->setup);
+    free(s->setup_len);
+    free(s->wargs);
     free(s->envp);
     free(s->model);
     free(s);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "pt_halving.h"
+#include "pt_link.h"
 #include "pt_log.h"
 #include "pt_params.h"
 #include "pt_race.h"
@@ -63,6 +64,16 @@ typedef struct {
     int32_t run;                    /* this run's number in the log */
     size_t total, failed_before;    /* for the progress line: fit jobs to run; fits that
                                      * failed in earlier runs (--resume) */
+    /* --listen: no local worker; every job goes to node agents over CURVE TCP (agents.h),
+     * each of which first gets the image and runs the stats and bins jobs itself */
+    const char *listen;             /* tcp://ADDR:PORT, or NULL */
+    const pt_link_key_t *key;
+    const void *image;              /* the image's bytes (the coordinator's mapping) */
+    size_t image_size;
+    uint64_t fingerprint;
+    size_t nstats, stats_slots, stats_p; /* stats jobs; the moments segment's slots, width */
+    const void *codes_keys;         /* the codes segment's keys (pt_codes_key_t); NULL */
+    size_t ncodes;                  /* its slots = the bins jobs */
 } pt_sweep_config_t;
 
 typedef struct pt_sweep pt_sweep_t;
@@ -75,8 +86,9 @@ pt_sweep_t *pt_sweep_new(const pt_sweep_config_t *cfg);
 void pt_sweep_destroy(pt_sweep_t **s);
 
 /* Creates the private socket directory and its janitor, binds the ROUTER and starts
- * min(parallelism, want) workers (at least one). Returns 0 or a negative errno with err
- * set. */
+ * min(parallelism, want) workers (at least one); with cfg.listen, binds the agents' socket
+ * instead (-EADDRINUSE with err set when it cannot: a port in use). Returns 0 or a negative
+ * errno with err set. */
 int pt_sweep_start(pt_sweep_t *s, size_t want, char *err);
 /* Whether pt_sweep_start has run. */
 int pt_sweep_started(const pt_sweep_t *s);

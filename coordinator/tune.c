@@ -40,6 +40,8 @@
 #include "pt_halving.h"
 #include "pt_image.h"
 #include "pt_limits.h"
+#include "pt_link.h"
+#include "cluster.h"
 #include "pt_log.h"
 #include "pt_model.h"
 #include "pt_msg.h"
@@ -133,6 +135,7 @@ typedef struct {
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
     double t_start, t_load, t_shm, t_sweep, t_refit, cpu_sweep;
+    pt_link_key_t key;             /* --listen: the sweep's keys */
 } sweep_t;
 
 static int write_model(const sweep_t *s, const pt_dataset_t *ds, long best, char *err)
@@ -570,6 +573,16 @@ static int check_options(sweep_t *s, char *err)
         pt_seterr(err, "--extend: --log %s: no such file (the log of the sweep to extend)",
                   o->log);
         return -EINVAL;
+    }
+    if (o->listen != NULL) { /* bad input, before anything is written but the key file */
+        if (pt_link_key_load(o->key, &s->key, err) != 0) {
+            pt_err_prefix(err, "--key ");
+            return -EINVAL;
+        }
+        if (pt_link_bind_probe(o->listen, err) != 0) {
+            pt_err_prefix(err, "--listen ");
+            return -EINVAL;
+        }
     }
     if (pt_worker_path(s->worker_path, sizeof s->worker_path) != 0 ||
         access(s->worker_path, X_OK) != 0) {
@@ -1620,6 +1633,19 @@ static int make_sweep(sweep_t *s, char *err)
     c.run = s->run;
     c.total = s->total_to_run;
     c.failed_before = pt_sched_fits_failed(s->sched);
+    if (o->listen != NULL) {
+        c.listen = o->listen;
+        c.key = &s->key;
+        c.image = s->held;
+        c.image_size = s->held_len;
+        c.fingerprint = s->fp;
+        c.nstats = s->stats_fd >= 0 ? s->nstats : 0;
+        c.stats_slots = s->stats_fd >= 0 ? s->nstats * (s->ds->w != NULL ? 2 : 1) : 0;
+        c.stats_p = s->ds->features;
+        c.codes_keys = s->codes_fd >= 0 ? s->codes_keys : NULL;
+        c.ncodes = s->codes_fd >= 0 ? s->nbins : 0;
+        c.cpus = NULL; /* the agents' nodes are not pinned; nor is this one, which runs none */
+    }
     s->sweep = pt_sweep_new(&c);
     if (s->sweep == NULL) {
         pt_seterr(err, "out of memory");
@@ -1649,6 +1675,13 @@ static void report_stopped(const sweep_t *s, int sig, int refit)
 }
 
 /* The sweep: the stats jobs (the shared moments cache), then every fit without a result. */
+/* Starts the workers, or listens for agents; with --cluster, then starts them (srun). */
+static int start_sweep(sweep_t *s, size_t want, char *err)
+{
+    int rc = pt_sweep_start(s->sweep, want, err);
+    return rc != 0 ? rc : pt_cluster_launch(err);
+}
+
 static int run_sweep(sweep_t *s, char *err)
 {
     int rc;
@@ -1676,9 +1709,9 @@ static int run_sweep(sweep_t *s, char *err)
             pt_sched_drop_map(s->sched, m);
     }
     s->cpu_sweep = -self_cpu();
-    if ((rc = pt_sweep_start(s->sweep, s->total_to_run > 0 ? s->total_to_run : 1, err)) != 0 ||
+    if ((rc = start_sweep(s, s->total_to_run > 0 ? s->total_to_run : 1, err)) != 0 ||
         (rc = pt_sweep_run(s->sweep, err)) < 0)
-        return rc == -EINVAL ? -EIO : rc;
+        return rc == -EINVAL ? -EIO : rc == -EADDRINUSE ? -EINVAL : rc;
     {
         pt_sweep_counts_t c;
         pt_sweep_counts(s->sweep, &c);
@@ -1756,7 +1789,7 @@ static int refit(sweep_t *s, char *err)
 
     if (s->best < 0 || (!pt_sweep_started(s->sweep) && s->o->model_out == NULL))
         return 0;
-    if (!pt_sweep_started(s->sweep) && (rc = pt_sweep_start(s->sweep, 1, err)) != 0)
+    if (!pt_sweep_started(s->sweep) && (rc = start_sweep(s, 1, err)) != 0)
         return rc == -EINVAL ? -EIO : rc;
     id = pt_sched_queue_refit(s->sched, refit_map(s)); /* the loop tops the pool up */
     rc = pt_sweep_run(s->sweep, err);
@@ -1946,7 +1979,7 @@ static int report(sweep_t *s, char *err)
         pt_timing_t t = {s->t_load, s->t_shm, s->t_sweep, s->t_refit, s->cpu_sweep,
                          s->total_to_run, o->parallelism, NULL,
                          s->codes_fd >= 0 ? s->codes_bytes : 0};
-        if (pt_opts_pinned(o))
+        if (pt_opts_pinned(o) && o->listen == NULL)
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);
         if (c.iterations > 0) /* what regularization paths save (README, Paths) */

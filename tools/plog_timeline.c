@@ -1,7 +1,9 @@
 /* plog_timeline.c - paratune-log timeline: a Gantt chart of a sweep's jobs, as SVG.
  *
  * Like the event timeline of the Spark UI: one lane per worker process (labelled with its
- * pid, lanes in order of their first job), one bar per result record from the moment the
+ * pid, lanes in order of their first job; a sweep run by paratune-agents has its lanes
+ * grouped by node, the nodes in name order after the coordinator's own workers, and labelled
+ * "NODE pid N"), one bar per result record from the moment the
  * coordinator sent the job to the moment its result arrived (the record's started and
  * finished, coordinator clock), colored by param map; failed and timed-out jobs get a red
  * outline and hatching. The title gives the largest number of jobs that ran at once.
@@ -11,7 +13,8 @@
  * keeps one time axis. Result records carry the run that wrote them ("run"); for logs
  * written before that field existed the clock going back marks a new session, which misses
  * a resumed run whose first result came later on its clock than the previous run's last. Every bar is a <rect class="job"> ("job failed") with data-map,
- * data-fold, data-worker, data-status, data-start and data-end, for scripts and tests.
+ * data-fold, data-worker, data-status, data-node (a job of an agent's node), data-start and
+ * data-end, for scripts and tests.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,9 +37,16 @@ typedef struct {
 
 typedef struct {
     int32_t pid;
+    const char *node;    /* the result's node (tune --listen), or NULL */
     double first;        /* start of its first job */
     size_t jobs;
 } lane_t;
+
+/* Whether a result of node (may be NULL) and pid belongs to lane l. */
+static int in_lane(const lane_t *l, const char *node, int32_t pid)
+{
+    return l->pid == pid && (l->node == NULL ? node == NULL : node != NULL && strcmp(l->node, node) == 0);
+}
 
 typedef struct {
     double t;
@@ -46,6 +56,10 @@ typedef struct {
 static int cmp_lane(const void *pa, const void *pb)
 {
     const lane_t *a = pa, *b = pb;
+    if ((a->node == NULL) != (b->node == NULL))
+        return a->node == NULL ? -1 : 1;
+    if (a->node != NULL && strcmp(a->node, b->node) != 0)
+        return strcmp(a->node, b->node);
     if (a->first != b->first)
         return a->first < b->first ? -1 : 1;
     return a->pid < b->pid ? -1 : a->pid > b->pid;
@@ -152,9 +166,11 @@ static void tl_lanes(tl_t *t, event_t *ev)
     int cur = 0;
     for (size_t i = 0; i < t->n; i++) {
         size_t l;
-        for (l = 0; l < t->nlanes && t->lanes[l].pid != bars[i].r->worker; l++)
+        for (l = 0; l < t->nlanes && !in_lane(&t->lanes[l], bars[i].r->node, bars[i].r->worker);
+             l++)
             ;
         if (l == t->nlanes) {
+            t->lanes[t->nlanes].node = bars[i].r->node;
             t->lanes[t->nlanes].pid = bars[i].r->worker;
             t->lanes[t->nlanes++].first = bars[i].start;
         }
@@ -164,7 +180,8 @@ static void tl_lanes(tl_t *t, event_t *ev)
     }
     qsort(t->lanes, t->nlanes, sizeof *t->lanes, cmp_lane);
     for (size_t i = 0; i < t->n; i++) {
-        for (bars[i].lane = 0; t->lanes[bars[i].lane].pid != bars[i].r->worker; bars[i].lane++)
+        for (bars[i].lane = 0;
+             !in_lane(&t->lanes[bars[i].lane], bars[i].r->node, bars[i].r->worker); bars[i].lane++)
             ;
         ev[2 * i].t = bars[i].start;
         ev[2 * i].d = 1;
@@ -189,7 +206,8 @@ static void tl_layout(tl_t *t)
     t->left = 24;
     t->nleg = s->h->nmaps < LEGEND_MAX ? s->h->nmaps : LEGEND_MAX;
     for (size_t l = 0; l < t->nlanes; l++) {
-        snprintf(lab, sizeof lab, "pid %ld", (long)t->lanes[l].pid);
+        snprintf(lab, sizeof lab, "%.100s%spid %ld", t->lanes[l].node ? t->lanes[l].node : "",
+                 t->lanes[l].node ? " " : "", (long)t->lanes[l].pid);
         if (24 + plog_svg_text_px(lab, 12) + 10 > t->left)
             t->left = 24 + plog_svg_text_px(lab, 12) + 10;
     }
@@ -250,8 +268,12 @@ static void tl_draw_axis(const tl_t *t, plog_buf_t *b)
                         "height=\"%.1f\" fill=\"%s\"/>\n", left, y - 3, PLOT_W, LANE_PITCH,
                         l % 2 ? "#ffffff" : "#f4f4f4");
         plog_buf_printf(b, "<text class=\"lane-label\" x=\"%.1f\" y=\"%.1f\" "
-                        "font-size=\"12\" text-anchor=\"end\">pid %ld<title>worker pid %ld: "
-                        "%zu jobs</title></text>\n", left - 8, y + LANE_H / 2 + 4,
+                        "font-size=\"12\" text-anchor=\"end\">", left - 8, y + LANE_H / 2 + 4);
+        if (t->lanes[l].node != NULL) { /* the log's text: escaped */
+            plog_buf_xml(b, t->lanes[l].node);
+            plog_buf_printf(b, " ");
+        }
+        plog_buf_printf(b, "pid %ld<title>worker pid %ld: %zu jobs</title></text>\n",
                         (long)t->lanes[l].pid, (long)t->lanes[l].pid, t->lanes[l].jobs);
     }
     for (int k = 0; k * step <= tmax * (1 + 1e-9); k++) {
@@ -297,6 +319,10 @@ static void tl_draw_job(const tl_t *t, plog_buf_t *b, size_t i)
                     LANE_H, color, failed ? " stroke=\"#b00000\" stroke-width=\"2\"" : "",
                     (int)r->param_index, (int)r->fold, (long)r->worker);
     plog_buf_xml(b, r->status);
+    if (r->node != NULL) {
+        plog_buf_printf(b, "\" data-node=\"");
+        plog_buf_xml(b, r->node);
+    }
     plog_fmt_double(bar->start, val, sizeof val);
     plog_buf_printf(b, "\" data-start=\"%s\"", val);
     plog_fmt_double(bar->end, val, sizeof val);

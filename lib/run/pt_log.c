@@ -144,7 +144,7 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
     int has_error = r->error != NULL && (r->status == NULL || strcmp(r->status, "ok") != 0);
 
     msgpack_pack_map(pk, 13 + (has_error ? 1 : 0) + (r->not_converged ? 1 : 0) + (r->run > 0) +
-                             (r->nmetrics > 0) + 2 * (r->resource > 0));
+                             (r->nmetrics > 0) + 2 * (r->resource > 0) + (r->node != NULL));
     pt_msgpack_kv_str(pk, "record", "result");
     pt_msgpack_kv_int(pk, "param_index", r->param_index);
     pt_msgpack_kv_int(pk, "fold", r->fold);
@@ -166,6 +166,8 @@ static void pack_result(msgpack_packer *pk, const pt_log_result_t *r)
         pt_msgpack_kv_bool(pk, "converged", 0);
     if (r->run > 0)
         pt_msgpack_kv_int(pk, "run", r->run);
+    if (r->node != NULL)
+        pt_msgpack_kv_str(pk, "node", r->node);
     if (r->nmetrics > 0) {
         pt_msgpack_pack_str(pk, "metrics");
         msgpack_pack_map(pk, r->nmetrics);
@@ -642,6 +644,7 @@ static void result_free(pt_log_result_t *r)
     free_params(&r->params);
     free(r->status);
     free(r->error);
+    free(r->node);
     memset(r, 0, sizeof *r);
 }
 
@@ -870,6 +873,7 @@ static int read_result(const msgpack_object *o, const pt_log_header_t *h, pt_log
         (rc = get_metricish(o, "metric", 1, &r->metric, why)) != 0 ||
         (rc = pt_msgpack_get_str(o, "status", &r->status, why)) != 0 ||
         (rc = get_opt_str(o, "error", &r->error, why)) != 0 ||
+        (rc = get_opt_str(o, "node", &r->node, why)) != 0 ||
         (rc = pt_msgpack_get_int32(o, "worker", INT32_MIN, INT32_MAX, &r->worker, why)) != 0 ||
         (rc = pt_msgpack_get_int32(o, "attempt", INT32_MIN, INT32_MAX, &r->attempt, why)) != 0 ||
         (rc = get_metricish(o, "started", 0, &r->started, why)) != 0 ||

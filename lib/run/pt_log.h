@@ -21,7 +21,8 @@
  *          fit_seconds, eval_seconds (worker clock), run (1 for the first run of the
  *          coordinator, +1 for each --resume), converged (false, only when an
  *          iterative solver stopped at maxIter before meeting tol), rung?, resource?
- *          (--search halving)
+ *          (--search halving), node (str, only for a job run by a paratune-agent: its
+ *          node's name)
  * extend:  record, param_maps [the extended grid's maps], from_index [per map of the list
  *          before: its index in the new one], run (--extend; later records index the new list)
  * summary: record, avg_metrics [..], std_metrics [..] (NaN for failed maps), best_index (-1
@@ -120,6 +121,9 @@ typedef struct {
                               the predictor's param value), written as "rung", "resource";
                               resource 0: neither written (a grid sweep); reader: -1, 0 */
     int64_t resource;
+    char *node;            /* the node whose agent ran it (tune --listen); NULL: the
+                              coordinator's own workers (not written). Writer: borrowed;
+                              reader: owned */
 } pt_log_result_t;
 
 typedef struct {

@@ -20,6 +20,9 @@ import subprocess
 import sys
 import time
 
+import bench_agents  # workload (n): tune --listen with paratune-agents
+import scaleout  # workload (s): the scale-out simulation against local agents
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
 BREAKDOWN = re.compile(r"load ([0-9.]+)s, shared memory ([0-9.]+)s, sweep ([0-9.]+)s "
@@ -1300,6 +1303,8 @@ def workloads():
         "t": workload_t,
         "h": workload_h,
         "r": workload_r,
+        "n": workload_n,
+        "s": workload_s,
         "m": workload_m,
     }
 def image_size_of(cache_dir):

@@ -33,6 +33,9 @@
 #       1.8x). Quick: 20,000 rows
 #   (p) predict: a randomForestClassifier of 500 trees of depth 10 (fit on 50,000 rows) applied
 #       by `paratune predict` to 1,000,000 rows x 30 (BENCH_QUICK: 100 trees, 100,000 rows)
+#   (s) scale-out: tools/scaleout_sim.py's predictions for 2-4 paratune-agents on localhost
+#       (tune --listen) against the measured dispatch rate and the time until every agent has
+#       the image, calibrated on one agent (tests/bench/scaleout.py; target: within 25%)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #   (h) successive halving (--search halving) vs the full grid sweep, paired runs at
@@ -47,6 +50,9 @@
 #       CV, parallelism 2: peak RSS of every paratune process / the image's size (target
 #       <= 1.2x), the load's MB/s (parse + image; target >= 1 GB/s), and --image-cache's
 #       first run (parse, write the cache) against the second (map it)
+#   (n) agents (tests/bench/bench_agents.py): tune --listen with 2 paratune-agents on
+#       127.0.0.1 vs local: dispatch rate over TCP vs ipc, image shipping MB/s and the time
+#       until every node has its image, the seed workload's overhead
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)

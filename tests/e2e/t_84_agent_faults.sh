@@ -1,0 +1,93 @@
+# t_84_agent_faults.sh - node faults under tune --listen: an agent killed (SIGKILL), stopped
+# (SIGSTOP) or that stops reading loses its jobs to the other agents, and the sweep ends with
+# every job done and the local run's summary; nothing of a lost agent outlives it; --resume
+# with other agents.
+. "$HERE/agents.sh"
+
+AF_ARGS=(--data "$W/data.csv" --pipeline pca,linearRegression --grid pca.k=3,5,8,12
+         --grid linearRegression.regParam=0.001,0.03,0.3 --folds 3 --seed 9)
+pt tune "${AF_ARGS[@]}" --parallelism 4 --log "$W/af_local.log" --quiet >/dev/null 2>&1 ||
+    echo "agent faults: the local run failed"
+[ -e "$W/ag.key" ] || pt keygen "$W/ag.key"
+
+# fault NAME HOW: a victim agent that holds its jobs (the "hold" failpoint) joins first; once
+# it holds jobs, HOW is done to it ("kill", "stop", or "deaf": the victim stops reading at its
+# first job by itself), and a healthy agent joins. Sets F_RC (the coordinator's exit), F_V
+# (the victim's pid) and F_KIDS (its children: workers and janitor, when it held jobs).
+fault() {
+    local n=$1 how=$2 fp=hold=30
+    [ "$how" = deaf ] && fp=deaf
+    port=$(free_port)
+    start_coord "$n" "${AF_ARGS[@]}" --parallelism 4 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/$n.log"
+    PARATUNE_AGENT_FAILPOINT=$fp start_agent "$n.v" --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node victim --timeout 20
+    F_V=$APID
+    wait_line "$W/$n.err" "agent victim ready" 20
+    sleep 0.3
+    F_KIDS=$(children_of "$F_V")
+    case $how in
+    kill) kill -KILL "$F_V" ;;
+    stop) kill -STOP "$F_V" ;;
+    esac
+    start_agent "$n.h" --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node healthy --timeout 20
+    F_H=$APID
+    wait "$CPID"; F_RC=$?
+}
+
+begin "agent faults: an agent SIGKILLed holding jobs: lost at once, its jobs run on the agent that joins after; the local summary to the bit; its workers die with it"
+fault afk kill
+sleep 0.5
+if [ $F_RC -ne 0 ]; then bad "exit $F_RC: $(cat "$W/afk.err")";
+elif ! grep -q "agent victim lost (its connection closed); 2 of its jobs go back to the queue" "$W/afk.err"; then bad "$(cat "$W/afk.err")";
+elif ! msg=$(same_bits "$W/af_local.log" "$W/afk.log"); then bad "$msg";
+elif [ "$(log_nodes "$W/afk.log")" != healthy ]; then bad "nodes: $(log_nodes "$W/afk.log")";
+elif [ -z "$F_KIDS" ] || ! none_alive $F_KIDS; then bad "the victim's children ($F_KIDS) are alive";
+elif ! wait_gone "$F_H" 5 || [ "$WAIT_RC" -ne 0 ]; then bad "the healthy agent did not exit 0: $(cat "$W/afk.h.aerr")";
+else check_clean && ok; fi
+reap_agents
+
+begin "agent faults: an agent SIGSTOPped holding jobs: lost within 3 heartbeats (1.5 s), its jobs run elsewhere; the local summary; continued, it exits 1 and its workers with it"
+t0=$(date +%s.%N)
+fault afs stop
+dt=$(echo "$(date +%s.%N) - $t0" | bc)
+kill -CONT "$F_V"
+if [ $F_RC -ne 0 ]; then bad "exit $F_RC: $(cat "$W/afs.err")";
+elif ! grep -qE "agent victim lost \((nothing heard for 1.5 s|its connection closed)\); 2 of its jobs" "$W/afs.err"; then bad "$(cat "$W/afs.err")";
+elif ! msg=$(same_bits "$W/af_local.log" "$W/afs.log"); then bad "$msg";
+elif [ "$(log_nodes "$W/afs.log")" != healthy ]; then bad "nodes: $(log_nodes "$W/afs.log")";
+elif [ "$(echo "$dt > 20" | bc)" -eq 1 ]; then bad "the sweep took $dt s";
+elif ! wait_gone "$F_V" 10 || [ "$WAIT_RC" -ne 1 ]; then bad "the continued victim: still there or exit ${WAIT_RC:-?}: $(cat "$W/afs.v.aerr")";
+elif sleep 0.5; [ -z "$F_KIDS" ] || ! none_alive $F_KIDS; then bad "the victim's children ($F_KIDS) are alive";
+else check_clean && ok; fi
+reap_agents
+
+begin "agent faults: an agent that stops reading (its ZeroMQ I/O thread still answers the heartbeats): lost within 3 heartbeats, its jobs run elsewhere; the local summary; it exits 1 by itself, its workers with it"
+fault afd deaf
+if [ $F_RC -ne 0 ]; then bad "exit $F_RC: $(cat "$W/afd.err")";
+elif ! grep -q "agent victim lost (nothing heard for 1.5 s)" "$W/afd.err"; then bad "$(cat "$W/afd.err")";
+elif ! msg=$(same_bits "$W/af_local.log" "$W/afd.log"); then bad "$msg";
+elif [ "$(log_nodes "$W/afd.log")" != healthy ]; then bad "nodes: $(log_nodes "$W/afd.log")";
+elif ! wait_gone "$F_V" 10 || [ "$WAIT_RC" -ne 1 ]; then bad "the deaf victim: still there or exit ${WAIT_RC:-?}";
+elif sleep 0.5; [ -z "$F_KIDS" ] || ! none_alive $F_KIDS; then bad "the victim's children ($F_KIDS) are alive";
+else check_clean && ok; fi
+reap_agents
+
+begin "agent faults: a sweep stopped (SIGTERM) while an agent holds its jobs, resumed with another agent: the local summary"
+port=$(free_port)
+start_coord afr "${AF_ARGS[@]}" --parallelism 4 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/afr.log"
+PARATUNE_AGENT_FAILPOINT=hold=30 start_agent afr.v --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node victim --timeout 20
+v=$APID
+wait_line "$W/afr.err" "agent victim ready" 20
+sleep 0.3
+tp=$(pgrep -P "$CPID")     # paratune under timeout: signalled twice, it stops at once
+kill -TERM $tp; sleep 0.2; kill -TERM $tp; wait "$CPID"; rc1=$?
+wait_gone "$v" 10; vrc=$WAIT_RC
+port=$(free_port)
+start_coord afr2 "${AF_ARGS[@]}" --parallelism 4 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/afr.log" --resume
+start_agent afr.h --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 3 --node other --timeout 20
+wait "$CPID"; rc2=$?
+if [ $rc1 -ne 143 ]; then bad "the stopped run: exit $rc1: $(cat "$W/afr.err")";
+elif [ "$vrc" -ne 0 ]; then bad "the agent of the stopped run: exit $vrc";
+elif [ $rc2 -ne 0 ]; then bad "the resumed run: exit $rc2: $(cat "$W/afr2.err")";
+elif ! msg=$(same_bits "$W/af_local.log" "$W/afr.log"); then bad "$msg";
+else check_clean && ok; fi
+reap_agents
