@@ -76,7 +76,8 @@ typedef struct {
     const opts_t *o;
     pt_spec_t *spec;
     pt_paramlist_t *maps, *full;   /* per param map: the map (for logs), every param (jobs) */
-    size_t nmaps, nfolds, nstats;  /* nstats: image blocks, one stats job each */
+    size_t nmaps, nfolds, nstats;  /* nstats: stats jobs (image blocks, or pieces of them) */
+    size_t *stats_count;           /* each image block's stats jobs (pt_stats_plan) */
     pt_evaluator_t ev;
     pt_metric_t metric;
     char metric_name[32];
@@ -765,6 +766,25 @@ static int check_trees(const sweep_t *s, char *err)
 
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
  * pipeline, the evaluator and the split. */
+/* The stats jobs: each image block's rows in pieces (pt_stats_plan), so that the stats
+ * phase keeps every worker busy; the cut depends on the data's shape only. 0 or -ENOMEM. */
+static int plan_stats(sweep_t *s, char *err)
+{
+    size_t *rows = calloc(s->pl.nblocks, sizeof *rows);
+    s->stats_count = calloc(s->pl.nblocks, sizeof *s->stats_count);
+    if (rows == NULL || s->stats_count == NULL) {
+        free(rows);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t r = 0; r < s->ds->rows; r++)
+        rows[s->fold[r]]++;
+    s->nstats = pt_stats_plan(s->pl.nblocks, rows, s->ds->features, s->ds->w != NULL ? 2 : 1,
+                              s->stats_count);
+    free(rows);
+    return 0;
+}
+
 static int load_data(sweep_t *s, char *err)
 {
     const opts_t *o = s->o;
@@ -842,8 +862,7 @@ static int load_data(sweep_t *s, char *err)
     if ((rc = make_folds(s, err)) != 0)
         return rc;
     s->nfolds = is_cv ? (size_t)o->folds : 1;
-    s->nstats = s->pl.nblocks; /* one stats job per image block */
-    return 0;
+    return plan_stats(s, err);
 }
 
 /* The shared codes may take the image's size plus this much (the thresholds' room makes
@@ -1258,8 +1277,9 @@ static int run_sweep(sweep_t *s, char *err)
 {
     int rc;
     if (!s->o->no_cache && s->ds->features <= PT_STATS_MAX_FEATURES && s->total_to_run > 0 &&
-        pt_stats_create(s->nstats * (s->ds->w != NULL ? 2 : 1), s->ds->features, &s->stats_fd,
-                        err) != 0) /* with weights a block has two slots (pt_trainset.h) */
+        pt_stats_create_cut(s->pl.nblocks * (s->ds->w != NULL ? 2 : 1), s->ds->features,
+                            s->pl.nblocks, s->stats_count, &s->stats_fd,
+                            err) != 0) /* with weights a block has two slots (pt_trainset.h) */
         return -EIO;
     if (s->nbins > 0 && s->total_to_run > 0 &&
         pt_codes_create(s->codes_keys, s->nbins, &s->codes_fd, err) != 0)
@@ -1526,6 +1546,7 @@ static void tune_free(sweep_t *s)
     free(s->avg);
     free(s->sd);
     free(s->fold);
+    free(s->stats_count);
     free(s->pl.fold);
     free(s->pl.dst);
     pt_image_abort(&s->pl.img);
