@@ -88,6 +88,9 @@ int pt_sweep_run(pt_sweep_t *s, char *err);
 typedef struct {
     size_t finished, failed, not_converged;
     double t0; /* when pt_sweep_start ran (0: never) */
+    double first_sent; /* the first job sent, seconds after t0 (0: none) */
+    double stats;      /* the stats phase: first stats job sent to last one done, seconds */
+    size_t nstats;     /* stats jobs done */
 } pt_sweep_counts_t;
 void pt_sweep_counts(const pt_sweep_t *s, pt_sweep_counts_t *c);
 

@@ -1479,7 +1479,8 @@ static int report(sweep_t *s, char *err)
         char list[256];
         pt_timing_t t = {s->t_load, s->t_shm, s->t_sweep, s->t_refit, s->cpu_sweep,
                          s->total_to_run, o->parallelism, NULL,
-                         s->codes_fd >= 0 ? s->codes_bytes : 0};
+                         s->codes_fd >= 0 ? s->codes_bytes : 0, c.first_sent, c.stats,
+                         c.nstats};
         if (pt_opts_pinned(o))
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);

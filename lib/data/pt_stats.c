@@ -13,6 +13,7 @@
 #include "pt_stats.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,7 +55,8 @@ size_t pt_stats_plan(size_t nblocks, const size_t *rows, size_t p, size_t kinds,
         piece = PT_STATS_PIECE_ROWS;
     cap = (size_t)(PT_STATS_PIECE_BYTES / ((double)(kinds ? kinds : 1) * slot_bytes(p ? p : 1)));
     for (size_t b = 0; b < nblocks; b++) {
-        count[b] = rows[b] / piece > 1 ? rows[b] / piece : 1;
+        size_t c = (rows[b] + piece / 2) / piece; /* rounded: 66,667 / 8,334 is 8 */
+        count[b] = c > 1 ? c : 1;
         cut += count[b] > 1 ? count[b] : 0;
     }
     for (size_t b = 0; b < nblocks; b++) {
@@ -67,11 +69,15 @@ size_t pt_stats_plan(size_t nblocks, const size_t *rows, size_t p, size_t kinds,
 
 double pt_stats_plan_bytes(size_t rows, size_t nblocks, size_t p, size_t kinds)
 {
-    /* every block's one piece, and at most PT_STATS_PIECES more (or the cap) */
+    /* pt_stats_plan's jobs: at most PT_STATS_PIECES (or the cap) and, rounded, half a piece
+     * more a block, and one for each block left whole; a piece slot of each kind a job */
+    double k = (double)(kinds ? kinds : 1), slot, cap;
     if (rows < 2 * PT_STATS_PIECE_ROWS || p == 0 || p > PT_STATS_MAX_FEATURES)
         return 0;
-    return (double)(kinds ? kinds : 1) * (double)slot_bytes(p) * (double)nblocks +
-           PT_STATS_PIECE_BYTES + sizeof(cut_t) * (double)nblocks;
+    slot = (double)slot_bytes(p);
+    cap = floor(PT_STATS_PIECE_BYTES / (k * slot));
+    return k * slot * ((cap < PT_STATS_PIECES ? cap : PT_STATS_PIECES) + 2.0 * (double)nblocks) +
+           sizeof(cut_t) * (double)nblocks;
 }
 
 int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)

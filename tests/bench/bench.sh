@@ -27,6 +27,10 @@
 #       stepSize {0.1,0.2} x maxIter {20,50})
 #   (p) predict: a randomForestClassifier of 500 trees of depth 10 (fit on 50,000 rows) applied
 #       by `paratune predict` to 1,000,000 rows x 30 (BENCH_QUICK: 100 trees, 100,000 rows)
+#   (s) start-up, stats phase, dispatch (issue 16): the seed workload (a) whole process at
+#       parallelism 1 and 2 and GridSearchCV n_jobs=1 (targets p1/p2 >= 1.3, >= 40x), the
+#       stats phase p2/p1 at 1M x 100 (>= 1.8), near-empty jobs/s at parallelism 2 with the
+#       log, pinned and unpinned (>= 30,000); paired runs, medians of max(BENCH_RUNS, 5)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #
@@ -36,7 +40,7 @@
 #   BENCH_QUICK=1     small sizes, for a fast sanity run (the targets are for full sizes)
 #   BENCH_DIR         where data files, logs and sklearn's .npy caches go (default
 #                     /tmp/paratune-bench-UID); data files are reused when present
-#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,t (default all; e alone:
+#   BENCH_WORKLOADS   comma-separated subset of a,b,c,d,e,f,p,s,t (default all; e alone:
 #                     BENCH_WORKLOADS=e, quick: BENCH_QUICK=1 BENCH_WORKLOADS=e, 20,000 rows)
 #   BENCH_SKLEARN=0   skip the scikit-learn side
 #   BENCH_SK_HEAVY_RUNS  sklearn runs for (b), (e) and (f) (default 1: one run takes minutes)
