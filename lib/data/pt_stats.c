@@ -88,7 +88,7 @@ int pt_stats_create(size_t nblocks, size_t p, int *fd_out, char *err)
 int pt_stats_create_cut(size_t nslots, size_t p, size_t nimg, const size_t *count, int *fd_out,
                         char *err)
 {
-    int fd, rc;
+    int fd = -1, rc = 0;
     size_t size, njobs = 0, kinds, any = 0, tbytes;
     hdr_t h;
     cut_t *tab = NULL;
@@ -108,28 +108,27 @@ int pt_stats_create_cut(size_t nslots, size_t p, size_t nimg, const size_t *coun
     kinds = nimg > 0 ? nslots / nimg : 0;
     tbytes = nimg * sizeof *tab;
     size = sizeof h + tbytes + (nslots + kinds * njobs) * slot_bytes(p);
-    if (nimg > 0 && (tab = malloc(tbytes)) == NULL) {
+    if ((tab = malloc(tbytes + 1)) == NULL) {
         pt_seterr(err, "out of memory");
-        return -ENOMEM;
+        rc = -ENOMEM;
+        goto out;
     }
     for (size_t b = 0, first = 0; b < nimg; first += count[b], b++)
         tab[b] = (cut_t){first, count[b]};
-    if ((rc = pt_shm_create(size, &fd, NULL, err)) != 0) {
-        free(tab);
-        return rc;
-    }
+    if ((rc = pt_shm_create(size, &fd, NULL, err)) != 0)
+        goto out;
     h = (hdr_t){STATS_MAGIC, nslots, p, slot_bytes(p), nimg, njobs};
     if (pwrite(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
         (tbytes > 0 && pwrite(fd, tab, tbytes, sizeof h) != (ssize_t)tbytes)) {
         rc = errno ? -errno : -EIO;
         pt_seterr(err, "writing the shared moments header: %s", strerror(errno));
         close(fd);
-        free(tab);
-        return rc;
+        goto out;
     }
-    free(tab);
     *fd_out = fd;
-    return 0;
+out:
+    free(tab);
+    return rc;
 }
 
 static int stats_check(const pt_shm_seg_t *seg, int fd, char *err)
