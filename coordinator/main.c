@@ -13,6 +13,7 @@
 #include "pt_common.h"
 #include "pt_exit.h"
 #include "pt_link.h"
+#include "pt_pid.h"
 #include "tune.h"
 
 #define PT_VERSION "0.1.0"
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
         return PT_EXIT_USAGE;
     }
     if (strcmp(argv[1], "tune") == 0) {
+        pt_pid_cache(); /* ZeroMQ's fork checks: no system call each (pt_pid.h) */
         blas_single_thread();
         return pt_tune_main(argc - 1, argv + 1);
     }

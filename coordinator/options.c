@@ -66,7 +66,8 @@ static void tune_usage(FILE *f)
         "                         (default 1)\n"
         "  --pin-cpus auto|on|off|LIST   pin each worker to its own CPU(s) and the\n"
         "                         coordinator to the first (auto, the default: when\n"
-        "                         parallelism x threads-per-job >= usable CPUs); LIST: 0-3,8\n"
+        "                         parallelism x threads-per-job >= usable CPUs, or\n"
+        "                         parallelism 1); LIST: 0-3,8\n"
         "  --max-retries N        retries of a job whose worker died (default 2)\n"
         "  --job-timeout SECONDS  kill a job's worker after this long; status timeout\n"
         "  --heartbeat SECONDS    ping workers this often; one silent for 3 pings (stopped,\n"
@@ -766,8 +767,10 @@ int pt_opts_parse(int argc, char **argv, opts_t *o)
 
 int pt_opts_pinned(const opts_t *o)
 {
+    /* auto: the sweep has the machine, or it is one worker, which then shares the first CPU
+     * with the coordinator (every message a wake-up on the same CPU: 2x the jobs/s) */
     if (o->pin == PT_PIN_AUTO)
-        return o->parallelism * o->threads >= o->nusable;
+        return o->parallelism * o->threads >= o->nusable || o->parallelism == 1;
     return o->pin == PT_PIN_ON;
 }
 

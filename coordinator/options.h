@@ -71,7 +71,8 @@ enum { PT_PIN_AUTO, PT_PIN_OFF, PT_PIN_ON };
 #define PT_MAX_FITS_DEFAULT 1000000L
 
 /* Whether workers (and the coordinator) are pinned: --pin-cpus on or a list, or auto when
- * parallelism x threads-per-job covers every usable CPU (the machine is the sweep's). */
+ * parallelism x threads-per-job covers every usable CPU (the machine is the sweep's) or the
+ * parallelism is 1 (the worker and the coordinator then share the first CPU). */
 int pt_opts_pinned(const opts_t *o);
 
 /* Parses argv (argv[0] is "tune") into o. Returns 0; -1 after printing --help; or

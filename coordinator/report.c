@@ -97,8 +97,13 @@ void pt_report_timing(const pt_timing_t *t)
     if (t->pinned != NULL)
         n = (size_t)snprintf(pinned, sizeof pinned, "; pinned to CPUs %s", t->pinned);
     if (t->codes_bytes > 0 && n < sizeof pinned)
-        snprintf(pinned + n, sizeof pinned - n, "; tree codes %.1f MiB shared",
-                 (double)t->codes_bytes / (1 << 20));
+        n += (size_t)snprintf(pinned + n, sizeof pinned - n, "; tree codes %.1f MiB shared",
+                              (double)t->codes_bytes / (1 << 20));
+    if (t->nstats > 0 && n < sizeof pinned) /* the moments cache's phase (pt_stats.h) */
+        n += (size_t)snprintf(pinned + n, sizeof pinned - n, "; stats %zu jobs %.3fs",
+                              t->nstats, t->stats);
+    if (t->first_sent > 0 && n < sizeof pinned)
+        snprintf(pinned + n, sizeof pinned - n, "; first job sent at %.3fs", t->first_sent);
     fprintf(stderr, "paratune: load %.3fs, shared memory %.3fs, sweep %.3fs (%zu jobs, "
             "parallelism %ld), refit %.3fs; coordinator CPU in the sweep %.3fs (%.1f us "
             "per job)%s\n", t->load, t->shm, t->sweep, t->jobs, t->parallelism, t->refit,

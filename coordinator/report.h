@@ -47,6 +47,9 @@ typedef struct {
     long parallelism;
     const char *pinned;                        /* "0-3" when pinned, else NULL */
     size_t codes_bytes;                        /* the shared tree codes (pt_codes), or 0 */
+    double first_sent;                         /* the first job left, seconds into the sweep */
+    double stats;                              /* the stats phase's seconds (nstats jobs) */
+    size_t nstats;
 } pt_timing_t;
 
 /* The timing breakdown line on stderr. */

@@ -46,6 +46,9 @@ struct pt_sweep {
     long long iterations;   /* solver iterations the fit jobs reported */
     size_t shared_jobs, shared_fits; /* fit jobs that stood for other maps; the fits they ran */
     double t0;
+    double first_sent;             /* when the first job was sent (since t0), or 0 */
+    double stats_from, stats_to;   /* the first stats job sent, the last one done (since t0) */
+    size_t stats_done;             /* stats jobs finished */
     unsigned char *model;          /* the refit's fitted pipeline, msgpack */
     size_t model_len;
     char refit_error[PT_ERRLEN];
@@ -164,8 +167,11 @@ static int finish_job(pt_sweep_t *s, long id, pid_t pid, double started, const c
     double vals[64];
 
     pt_sched_finish(s->sched, id, ok);
-    if (jb->kind == PT_JOB_STATS) /* its moments are in the shared segment */
+    if (jb->kind == PT_JOB_STATS) { /* its moments are in the shared segment */
+        s->stats_to = now;
+        s->stats_done++;
         return 0;
+    }
     if (jb->kind == PT_JOB_BINS) { /* its codes are in the shared segment */
         if (!ok) /* the fits on that fold code their rows themselves */
             pt_report_note(&s->rep, "bins job (fold %d) %s: %s", jb->fold, status, reason);
@@ -334,6 +340,10 @@ static int send_job(pt_sweep_t *s, pt_slot_t *w, long id)
 
     msgpack_sbuffer_init(&sb);
     w->started = pt_now(); /* before the send: the job is outstanding from here */
+    if (s->first_sent == 0)
+        s->first_sent = w->started - s->t0;
+    if (pt_sched_job(s->sched, id)->kind == PT_JOB_STATS && s->stats_from == 0)
+        s->stats_from = w->started - s->t0;
     rc = encode_job(s, id, &sb);
     if (rc == 0 && (zmq_send(s->router, w->id, w->idlen, ZMQ_SNDMORE) < 0 ||
                     zmq_send(s->router, sb.data, sb.size, 0) < 0))
@@ -1169,6 +1179,9 @@ void pt_sweep_counts(const pt_sweep_t *s, pt_sweep_counts_t *c)
     c->shared_jobs = s->shared_jobs;
     c->shared_fits = s->shared_fits;
     c->t0 = s->t0;
+    c->first_sent = s->first_sent;
+    c->stats = s->stats_done > 0 ? s->stats_to - s->stats_from : 0;
+    c->nstats = s->stats_done;
 }
 
 unsigned char *pt_sweep_take_model(pt_sweep_t *s, size_t *len)

@@ -107,6 +107,9 @@ typedef struct {
     long long iterations;   /* solver iterations the fit jobs reported (their "iterations") */
     size_t shared_jobs;     /* fit jobs that stood for other maps (prefix or path sharing) */
     size_t shared_fits;     /* the (map, fold) fits those jobs answered */
+    double first_sent; /* the first job sent, seconds after t0 (0: none) */
+    double stats;      /* the stats phase: first stats job sent to last one done, seconds */
+    size_t nstats;     /* stats jobs done */
 } pt_sweep_counts_t;
 void pt_sweep_counts(const pt_sweep_t *s, pt_sweep_counts_t *c);
 

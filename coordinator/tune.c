@@ -80,7 +80,8 @@ typedef struct {
     const opts_t *o;
     pt_spec_t *spec;
     pt_paramlist_t *maps, *full;   /* per param map: the map (for logs), every param (jobs) */
-    size_t nmaps, nfolds, nstats;  /* nstats: image blocks, one stats job each */
+    size_t nmaps, nfolds, nstats;  /* nstats: stats jobs (image blocks, or pieces of them) */
+    size_t *stats_count;           /* each image block's stats jobs (pt_stats_plan) */
     pt_evaluator_t ev;
     pt_metric_t metric;
     char metric_name[32];
@@ -896,6 +897,25 @@ static int cached_label(const sweep_t *s, char *err)
     return -EINVAL;
 }
 
+/* The stats jobs: each image block's rows in pieces (pt_stats_plan), so that the stats
+ * phase keeps every worker busy; the cut depends on the data's shape only. 0 or -ENOMEM. */
+static int plan_stats(sweep_t *s, char *err)
+{
+    size_t *rows = calloc(s->pl.nblocks, sizeof *rows);
+    s->stats_count = calloc(s->pl.nblocks, sizeof *s->stats_count);
+    if (rows == NULL || s->stats_count == NULL) {
+        free(rows);
+        pt_seterr(err, "out of memory");
+        return -ENOMEM;
+    }
+    for (size_t r = 0; r < s->ds->rows; r++)
+        rows[s->fold[r]]++;
+    s->nstats = pt_stats_plan(s->pl.nblocks, rows, s->ds->features, s->ds->w != NULL ? 2 : 1,
+                              s->stats_count);
+    free(rows);
+    return 0;
+}
+
 /* Loads the data (CSV rows straight into the image being built) and checks it against the
  * pipeline, the evaluator and the split. */
 static int load_data(sweep_t *s, char *err)
@@ -977,8 +997,7 @@ static int load_data(sweep_t *s, char *err)
     if ((rc = make_folds(s, err)) != 0)
         return rc;
     s->nfolds = is_cv ? (size_t)o->folds : 1;
-    s->nstats = s->pl.nblocks; /* one stats job per image block */
-    return 0;
+    return plan_stats(s, err);
 }
 
 /* The shared codes may take the image's size plus this much (the thresholds' room makes
@@ -1686,8 +1705,9 @@ static int run_sweep(sweep_t *s, char *err)
 {
     int rc;
     if (!s->o->no_cache && s->ds->features <= PT_STATS_MAX_FEATURES && s->total_to_run > 0 &&
-        pt_stats_create(s->nstats * (s->ds->w != NULL ? 2 : 1), s->ds->features, &s->stats_fd,
-                        err) != 0) /* with weights a block has two slots (pt_trainset.h) */
+        pt_stats_create_cut(s->pl.nblocks * (s->ds->w != NULL ? 2 : 1), s->ds->features,
+                            s->pl.nblocks, s->stats_count, &s->stats_fd,
+                            err) != 0) /* with weights a block has two slots (pt_trainset.h) */
         return -EIO;
     if (s->nbins > 0 && s->total_to_run > 0 &&
         pt_codes_create(s->codes_keys, s->nbins, &s->codes_fd, err) != 0)
@@ -1978,7 +1998,8 @@ static int report(sweep_t *s, char *err)
         char list[256];
         pt_timing_t t = {s->t_load, s->t_shm, s->t_sweep, s->t_refit, s->cpu_sweep,
                          s->total_to_run, o->parallelism, NULL,
-                         s->codes_fd >= 0 ? s->codes_bytes : 0};
+                         s->codes_fd >= 0 ? s->codes_bytes : 0, c.first_sent, c.stats,
+                         c.nstats};
         if (pt_opts_pinned(o) && o->listen == NULL)
             t.pinned = pt_cpus_format(o->cpus, o->ncpus, list, sizeof list);
         pt_report_timing(&t);
@@ -2048,6 +2069,7 @@ static void tune_free(sweep_t *s)
     free(s->avg);
     free(s->sd);
     free(s->fold);
+    free(s->stats_count);
     free(s->pl.fold);
     free(s->pl.dst);
     pt_image_abort(&s->pl.img);

@@ -342,6 +342,45 @@ START_TEST(test_regression_from_moments)
 }
 END_TEST
 
+/* A good fit (SSE between 1e-5 and 1e-4 of the terms it is the difference of, as pca.k = 75
+ * of 100 correlated features gives) is scored from the moments too, and equals the sum over
+ * the rows to 1e-9. */
+START_TEST(test_regression_from_moments_good_fit)
+{
+    enum { N = 20000, P = 12 };
+    double *x = malloc(N * P * sizeof *x), *y = malloc(N * sizeof *y);
+    double *pred = malloc(N * sizeof *pred), w[P], b = 7.5, got, want, mag = 0, sse = 0;
+    uint64_t st = 5;
+    pt_moments_t *m = pt_moments_new(P);
+    ck_assert(x && y && pred && m);
+    for (int j = 0; j < P; j++)
+        w[j] = pt_rng_normal(&st);
+    for (int i = 0; i < N; i++) {
+        double z = pt_rng_normal(&st); /* one latent factor under every feature */
+        pred[i] = b;
+        for (int j = 0; j < P; j++) {
+            x[i * P + j] = 50.0 + 4.0 * z + 2.0 * pt_rng_normal(&st);
+            pred[i] += w[j] * x[i * P + j];
+        }
+        y[i] = pred[i] + 0.1 * pt_rng_normal(&st);
+    }
+    ck_assert_int_eq(pt_moments_from_rows(m, x, y, N), 0);
+    for (int i = 0; i < N; i++) { /* the band: SSE / (syy + 2 |w . sxy| + SSreg) */
+        sse += (y[i] - pred[i]) * (y[i] - pred[i]);
+        mag += 2.0 * (y[i] - m->ymean) * (y[i] - m->ymean) +
+               2.0 * (pred[i] - m->ymean) * (pred[i] - m->ymean);
+    }
+    ck_assert_msg(sse > 1e-5 * mag && sse < 1e-4 * mag, "SSE / M = %g", sse / mag);
+    want = pt_eval_regression(PT_METRIC_RMSE, pred, y, N);
+    ck_assert_int_eq(pt_eval_regression_moments(PT_METRIC_RMSE, m, w, b, &got), 0);
+    ck_assert_msg(fabs(got - want) <= 1e-9 * want, "%.17g vs %.17g", got, want);
+    pt_moments_destroy(&m);
+    free(x);
+    free(y);
+    free(pred);
+}
+END_TEST
+
 /* Row i repeated w[i] times (0: left out) into *rows: n_out of each array. */
 static size_t repeat_rows(const double *w, size_t n, const double *a, const double *b,
                           double *ra, double *rb)
@@ -451,6 +490,7 @@ Suite *suite_eval(void)
     tcase_add_test(tc, test_regression_metrics_by_hand);
     tcase_add_test(tc, test_regression_edge_cases);
     tcase_add_test(tc, test_regression_from_moments);
+    tcase_add_test(tc, test_regression_from_moments_good_fit);
     tcase_add_test(tc, test_lookup_and_names);
     tcase_add_test(tc, test_regression_weighted);
     suite_add_tcase(s, tc);

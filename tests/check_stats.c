@@ -74,6 +74,31 @@ START_TEST(refusals)
 }
 END_TEST
 
+/* The cut of the blocks into pieces depends on the data's shape only: about
+ * PT_STATS_PIECES pieces of at least PT_STATS_PIECE_ROWS rows, fewer for wide data. */
+START_TEST(plan_by_hand)
+{
+    size_t count[3], rows[3] = {100000, 100000, 100000}, tvs[2] = {800000, 200000};
+    size_t small[2] = {8000, 2000};
+    /* 300,000 rows: pieces of 12,500 rows, 8 a block */
+    ck_assert_uint_eq(pt_stats_plan(3, rows, 10, 1, count), 24);
+    ck_assert(count[0] == 8 && count[1] == 8 && count[2] == 8);
+    /* 1,000,000 rows in 0.8 / 0.2: pieces of 41,667 rows: 19 and 5 (rounded) */
+    ck_assert_uint_eq(pt_stats_plan(2, tvs, 100, 2, count), 24);
+    ck_assert(count[0] == 19 && count[1] == 5);
+    /* too few rows to cut */
+    ck_assert_uint_eq(pt_stats_plan(2, small, 100, 1, count), 2);
+    ck_assert(count[0] == 1 && count[1] == 1);
+    ck_assert_double_eq(pt_stats_plan_bytes(10000, 2, 100, 1), 0);
+    /* 1000 features: a slot is 8 MB, 8 piece slots fit 64 MiB: 24 pieces become 6 */
+    ck_assert_uint_eq(pt_stats_plan(3, rows, 1000, 1, count), 6);
+    ck_assert(count[0] == 2 && count[1] == 2 && count[2] == 2);
+    ck_assert(pt_stats_plan_bytes(300000, 3, 1000, 1) >= 6 * 8.0 * (4 + 4000 + 1e6));
+    /* the widest data: a slot is over 64 MiB, nothing is cut */
+    ck_assert_uint_eq(pt_stats_plan(3, rows, PT_STATS_MAX_FEATURES, 1, count), 3);
+}
+END_TEST
+
 Suite *suite_stats(void)
 {
     Suite *s = suite_create("stats");
@@ -81,6 +106,7 @@ Suite *suite_stats(void)
     tcase_set_timeout(tc, 10);
     tcase_add_test(tc, publish_in_child_view_in_parent);
     tcase_add_test(tc, refusals);
+    tcase_add_test(tc, plan_by_hand);
     suite_add_tcase(s, tc);
     return s;
 }

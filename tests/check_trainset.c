@@ -590,6 +590,71 @@ START_TEST(weighted_sets)
 }
 END_TEST
 
+/* Stats jobs over row ranges (a cut segment): each block's pieces, published in any order by
+ * separate jobs, merge into the block's slot; every fold's moments equal a plain pass over
+ * its rows (to 1e-9), and the same bits whatever order the pieces came in (_i: weighted). */
+START_TEST(row_range_stats_merge)
+{
+    fixture_t f;
+    char err[PT_ERRLEN];
+    const size_t count[B] = {3, 1, 2, 5}; /* 11 jobs; block 1 not cut */
+    int sfd[2] = {-1, -1}, weighted = _i;
+    size_t kinds = weighted ? 2 : 1;
+    pt_stats_t *st[2];
+    pt_trainset_cache_t *c[2], *none;
+
+    fixture_setup(&f, PT_IMAGE_CV, weighted);
+    none = cache(&f, NULL, 0);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(pt_stats_create_cut(B * kinds, P, B, count, &sfd[k], err), 0);
+        ck_assert_ptr_nonnull(st[k] = pt_stats_map(sfd[k], err));
+        ck_assert_uint_eq(pt_stats_njobs(st[k]), 11);
+        c[k] = cache(&f, st[k], 1);
+    }
+    {
+        size_t b, piece, K;
+        ck_assert_int_eq(pt_stats_job(st[0], 4, &b, &piece, &K), 0);
+        ck_assert(b == 2 && piece == 0 && K == 2);
+        ck_assert_int_eq(pt_stats_job(st[0], 10, &b, &piece, &K), 0);
+        ck_assert(b == 3 && piece == 4 && K == 5);
+        ck_assert_int_eq(pt_stats_job(st[0], 11, &b, &piece, &K), -EINVAL);
+        ck_assert_int_eq(pt_trainset_publish(c[0], 11, err), -EINVAL);
+    }
+    for (int j = 0; j < 11; j++) { /* in job order into one, backwards into the other */
+        pt_moments_t v;
+        ck_assert_int_eq(pt_trainset_publish(c[0], j, err), 0);
+        ck_assert_int_eq(pt_trainset_publish(c[1], 10 - j, err), 0);
+        if (j == 1) /* block 0's third piece is not in yet (block 3's all are, in c[1]) */
+            ck_assert_int_eq(pt_stats_view(st[0], 0, &v), 0);
+    }
+    for (int fold = 0; fold <= B; fold++) {
+        pt_trainset_t a, t0, t1;
+        ck_assert_int_eq(fold < B ? pt_trainset_fold(none, fold, &a, err)
+                                  : pt_trainset_all(none, 2, NULL, 0, &a, err), 0);
+        ck_assert_int_eq(fold < B ? pt_trainset_fold(c[0], fold, &t0, err)
+                                  : pt_trainset_all(c[0], 1, NULL, 0, &t0, err), 0);
+        ck_assert_int_eq(fold < B ? pt_trainset_fold(c[1], fold, &t1, err)
+                                  : pt_trainset_all(c[1], 1, NULL, 0, &t1, err), 0);
+        moments_near(t0.moments, a.moments);
+        moments_same(t0.moments, t1.moments);
+        if (weighted) {
+            moments_near(t0.wmoments, a.wmoments);
+            moments_same(t0.wmoments, t1.wmoments);
+        }
+        pt_trainset_clear(&a);
+        pt_trainset_clear(&t0);
+        pt_trainset_clear(&t1);
+    }
+    for (int k = 0; k < 2; k++) {
+        pt_trainset_cache_destroy(&c[k]);
+        pt_stats_unmap(&st[k]);
+        close(sfd[k]);
+    }
+    pt_trainset_cache_destroy(&none);
+    fixture_free(&f);
+}
+END_TEST
+
 Suite *suite_trainset(void)
 {
     Suite *s = suite_create("trainset");
@@ -605,6 +670,7 @@ Suite *suite_trainset(void)
     tcase_add_test(tc, classifier_evaluator_needs_a_classifier);
     tcase_add_test(tc, job_kinds_and_folds);
     tcase_add_test(tc, weighted_sets);
+    tcase_add_loop_test(tc, row_range_stats_merge, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -66,6 +66,7 @@
 #include "pt_eval.h"
 #include "pt_image.h"
 #include "pt_msg.h"
+#include "pt_pid.h"
 #include "pt_pipeline.h"
 #include "pt_stats.h"
 #include "pt_trainset.h"
@@ -799,6 +800,7 @@ int main(int argc, char **argv)
     char secret[PT_SECRET_LEN + 1];
     int rc;
 
+    pt_pid_cache(); /* ZeroMQ's fork checks: no system call each (pt_pid.h) */
     parse_args(argc, argv, &a);
     failpoints = getenv("PARATUNE_FAILPOINT");
     if (failpoints != NULL && *failpoints == '\0')

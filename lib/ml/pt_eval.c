@@ -180,7 +180,7 @@ int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const doub
     ssreg = wsw + v->n * d * d;
     sse = v->syy - 2.0 * wsxy + ssreg;
     mag = v->syy + 2.0 * fabs(wsxy) + ssreg;
-    if (!isfinite(ssreg) || (mt != PT_METRIC_VAR && (!isfinite(mag) || !(sse >= 1e-4 * mag))))
+    if (!isfinite(ssreg) || (mt != PT_METRIC_VAR && (!isfinite(mag) || !(sse >= PT_EVAL_MOMENTS_SSE * mag))))
         return -1; /* var is a sum of non-negative terms; the others need SSE to hold */
     switch (mt) {
     case PT_METRIC_RMSE:

@@ -75,11 +75,13 @@ double pt_eval_regression_w(pt_metric_t mt, const double *pred, const double *la
  *   SStot = syy.
  * rmse, mse, r2 and var only (mae needs the rows). SSE is a difference of terms whose sum
  * M = syy + 2 |coef . sxy| + coef^T S coef + n d^2 may be far larger than SSE: the moments
- * carry a relative error near 1e-14, so SSE is trusted only when SSE >= 1e-4 M (then it is
- * within 1e-10 of the sum over rows); SSreg has no such cancellation. Weighted moments
+ * carry a relative error near 1e-14, so SSE is trusted only when SSE >= PT_EVAL_MOMENTS_SSE M
+ * (1e-5: then it is within about 1e-9 of the sum over rows; a good fit, e.g. pca.k = 75 of
+ * 100 correlated features, has SSE near 1e-4 M); SSreg has no such cancellation. Weighted moments
  * (pt_moments_from_rows_w) give the weighted rmse, mse and var (not r2: Spark's weighted
  * SStot needs the sum of the squared weights). Returns 0 with the value in *out, or -1 when
  * the rows are needed (mae, that cancellation, constant labels, no rows). */
+#define PT_EVAL_MOMENTS_SSE 1e-5
 int pt_eval_regression_moments(pt_metric_t mt, const pt_moments_t *v, const double *coef,
                                double intercept, double *out);
 

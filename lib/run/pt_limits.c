@@ -26,7 +26,10 @@ void pt_limits_need(const pt_limits_in_t *in, pt_limits_need_t *out)
     memset(out, 0, sizeof *out);
     /* the header and block table, then y, the weights, x and the input row numbers */
     out->image = 4096 + 8.0 * ((double)in->nblocks + 1) + n * (p + 2 + (in->weights ? 1 : 0)) * 8;
-    out->stats = shared ? 64 + slots * limits__moments(p) : 0;
+    out->stats = shared ? 64 + slots * limits__moments(p) +
+                              pt_stats_plan_bytes(in->rows, in->nblocks, in->features,
+                                                  in->weights ? 2 : 1)
+                        : 0; /* with the pieces of blocks cut for the stats jobs */
     /* a job: its training set's moments (and weighted ones), a block's moments computed
      * now (or every block's, kept, when they are not shared), and the pipeline's fit */
     out->moments = limits__moments(p);

@@ -159,15 +159,27 @@ static const pt_moments_t *known_moments(pt_trainset_cache_t *c, size_t b)
     return NULL;
 }
 
+/* Computes slot s's moments from rows [lo, hi) of its block into m. 0 or -ENOMEM. */
+static int slot_range(const pt_trainset_cache_t *c, size_t s, size_t lo, size_t hi,
+                      pt_moments_t *m)
+{
+    const double *x, *y, *w;
+    size_t n, b = s % c->nblocks;
+    x = pt_image_block(c->img, b, &y, &n);
+    w = pt_image_block_w(c->img, b);
+    x += lo * c->p;
+    y += lo;
+    return s < c->nblocks ? pt_moments_from_rows(m, x, y, hi - lo)
+                          : pt_moments_from_rows_w(m, x, y, w + lo, hi - lo);
+}
+
 /* Computes slot s's moments (see the file comment) from its block's rows into m. 0 or
  * -ENOMEM. */
 static int slot_from_rows(const pt_trainset_cache_t *c, size_t s, pt_moments_t *m)
 {
-    const double *x, *y;
-    size_t n, b = s % c->nblocks;
-    x = pt_image_block(c->img, b, &y, &n);
-    return s < c->nblocks ? pt_moments_from_rows(m, x, y, n)
-                          : pt_moments_from_rows_w(m, x, y, pt_image_block_w(c->img, b), n);
+    size_t n;
+    pt_image_block(c->img, s % c->nblocks, NULL, &n);
+    return slot_range(c, s, 0, n, m);
 }
 
 /* Moments of slot b: known, or computed now (kept when keep, else into tmp). NULL when out
@@ -191,27 +203,37 @@ static const pt_moments_t *block_moments(pt_trainset_cache_t *c, size_t b, pt_mo
     return m;
 }
 
-int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err)
+int pt_trainset_publish(pt_trainset_cache_t *c, int job, char *err)
 {
-    pt_moments_t *m = NULL;
+    pt_moments_t *m = NULL, *merged = NULL;
+    size_t block, k, K, n;
     int rc = 0;
 
-    if (c->stats == NULL || block < 0 || (size_t)block >= c->nblocks) {
-        pt_seterr(err, "stats job for block %d without a shared moments segment", block);
+    if (c->stats == NULL || job < 0 ||
+        pt_stats_job(c->stats, (size_t)job, &block, &k, &K) != 0 || block >= c->nblocks) {
+        pt_seterr(err, "stats job %d without a shared moments segment or such a block", job);
         return -EINVAL;
     }
-    if ((m = pt_moments_new(c->p)) == NULL) {
+    if ((m = pt_moments_new(c->p)) == NULL || (K > 1 && (merged = pt_moments_new(c->p)) == NULL)) {
         rc = -ENOMEM;
         goto out;
     }
-    /* the block's slots: its moments, and its weighted moments when the image has weights */
-    for (size_t s = (size_t)block; rc == 0 && s < c->nslots; s += c->nblocks)
-        if ((rc = slot_from_rows(c, s, m)) == 0)
-            pt_stats_publish(c->stats, s, m);
+    pt_image_block(c->img, block, NULL, &n);
+    /* the block's slots: its moments, and its weighted moments when the image has weights;
+     * a cut block's piece k of each, merged into the slot by whichever piece is last */
+    for (size_t s = block; rc == 0 && s < c->nslots; s += c->nblocks) {
+        if (K == 1) {
+            if ((rc = slot_from_rows(c, s, m)) == 0)
+                pt_stats_publish(c->stats, s, m);
+        } else if ((rc = slot_range(c, s, n * k / K, n * (k + 1) / K, m)) == 0) {
+            pt_stats_publish_piece(c->stats, s, (size_t)job, m, merged);
+        }
+    }
 out:
     if (rc != 0)
         pt_seterr(err, "out of memory");
     pt_moments_destroy(&m);
+    pt_moments_destroy(&merged);
     return rc;
 }
 

@@ -93,9 +93,12 @@ void pt_trainset_cache_destroy(pt_trainset_cache_t **pc);
  * -EINVAL with err naming the combination (a job of an unknown kind included). */
 int pt_trainset_check_job(const pt_msg_t *job, char *err);
 
-/* A stats job: computes block `block`'s moments (and weighted moments, when the image has
- * weights) from its rows and publishes them in the shared segment. Returns 0, -EINVAL (no segment, or no such block) or -ENOMEM, with err set. */
-int pt_trainset_publish(pt_trainset_cache_t *c, int block, char *err);
+/* Stats job `job` (pt_stats_job: an image block, or a piece of one in a cut segment):
+ * computes the block's moments (and weighted moments, when the image has weights) from its
+ * rows, or those of the piece's rows, and publishes them in the shared segment (a cut
+ * block's slot once all its pieces are in, pt_stats_publish_piece). Returns 0, -EINVAL (no
+ * segment, or no such job) or -ENOMEM, with err set. */
+int pt_trainset_publish(pt_trainset_cache_t *c, int job, char *err);
 
 /* *ts := the training set of a fit job scored on fold `fold` (k-fold: every block but fold;
  * TVS: fold must be 0, block 0 trains and block 1 validates). Returns 0, or -EINVAL (no such

@@ -21,7 +21,7 @@ import sys
 import time
 
 import bench_agents  # workload (n): tune --listen with paratune-agents
-import scaleout  # workload (s): the scale-out simulation against local agents
+import scaleout  # workload (o): the scale-out simulation against local agents
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TICK = os.sysconf("SC_CLK_TCK")
@@ -266,6 +266,11 @@ class Bench:
             res.update(load=float(m.group(1)), shm=float(m.group(2)), sweep=float(m.group(3)),
                        jobs=int(m.group(4)), refit=float(m.group(6)),
                        pinned=bool(re.search(r"; pinned to CPUs \S+", se)))
+            ms = re.search(r"; stats (\d+) jobs ([0-9.]+)s", se)
+            mf = re.search(r"; first job sent at ([0-9.]+)s", se)
+            res.update(stats=float(ms.group(2)) if ms else None,
+                       nstats=int(ms.group(1)) if ms else 0,
+                       first_sent=float(mf.group(1)) if mf else None)
         it = re.search(r"solver iterations (\d+)", se)  # (g): the fit jobs' solver iterations
         res["iterations"] = int(it.group(1)) if it else None
         res["summary_wall"] = None
@@ -645,6 +650,80 @@ def workload_c(b):
             fps = (2 * skmaps + 1) / v[0]
             log("  GridSearchCV n_jobs=%d: %.0f fits/s; paratune (--log, best) %.0fx that" % (
                 nj, fps, best_pt / fps))
+
+
+def paired(b, cfgs, n):
+    """Runs every (name, args, kw) of cfgs in turn, n rounds (interleaved, so that a busy spell
+    of the machine falls on all of them); returns {name: [results]}."""
+    out = {name: [] for name, _, _ in cfgs}
+    for _ in range(n):
+        for name, args, kw in cfgs:
+            out[name] += b.runs_pt(args, n=1, **kw)
+    return out
+
+
+def workload_s(b):
+    """Start-up, the stats phase and dispatch (issue 16): the seed workload's whole process at
+    parallelism 1 and 2 and scikit-learn's GridSearchCV n_jobs=1 fit; the stats phase (first
+    stats job sent -> last one done, as paratune prints it) at parallelism 1 and 2 on 1M x 100
+    (BENCH_QUICK: 200,000); near-empty jobs/s at parallelism 2 with the log, pinned (auto) and
+    --pin-cpus off. Runs are paired (interleaved), figures are medians."""
+    n = max(b.runs, 5)
+    log("\n(s) start-up, stats phase, dispatch (paired runs, medians of %d)" % n)
+    csv = b.gen(10000, 100)
+    seed = ["--data", csv, "--label", "label"] + GRID + [
+        "--validator", "tvs", "--train-ratio", "0.8", "--seed", "42", "--evaluator",
+        "regression", "--metric", "rmse"]
+    lg = os.path.join(b.dir, "run", "s.msgpack")
+    rs = paired(b, [(p, seed + ["--parallelism", str(p)], {"logpath": lg}) for p in (1, 2)], n)
+    w = {p: med([r["wall"] for r in rs[p]]) for p in (1, 2)}
+    first = {p: med([r.get("first_sent") for r in rs[p]]) for p in (1, 2)}
+    log("  seed workload whole process: p1 %s, p2 %s (p1/p2 %.2fx); first job sent %s / %s "
+        "after the sweep started" % (fmt_s(w[1]), fmt_s(w[2]), w[1] / w[2], fmt_s(first[1]),
+                                     fmt_s(first[2])))
+    b.target("(s) seed workload whole process: p2 >= 1.3x faster than p1",
+             "%.2fx (%s vs %s)" % (w[1] / w[2], fmt_s(w[1]), fmt_s(w[2])), w[1] / w[2] >= 1.3)
+    if b.sk:
+        sk = b.measured(lambda: b.run_sk(["--csv", csv, "--n-jobs", "1", "--validator", "tvs",
+                                          "--train-ratio", "0.8", "--seed", "42"] + SK_GRID),
+                        b.runs)
+        fit = med([r["fit_seconds"] for r in sk])
+        log("  sklearn GridSearchCV n_jobs=1 fit %s: %.1fx paratune p2's whole process" % (
+            fmt_s(fit), fit / w[2]))
+        b.target("(s) seed workload: p2 whole process >= 40x faster than GridSearchCV n_jobs=1 "
+                 "fit", "%.1fx (%s vs %s)" % (fit / w[2], fmt_s(w[2]), fmt_s(fit)),
+                 fit / w[2] >= 40)
+    rows = 200000 if b.quick else 1000000
+    big = b.gen(rows, 100)
+    args = ["--data", big, "--pipeline", "pca,linearRegression", "--grid", "pca.k=75",
+            "--grid", "linearRegression.regParam=0.001,0.01", "--folds", "3", "--seed", "42"]
+    rs = paired(b, [(p, args + ["--parallelism", str(p)], {}) for p in (1, 2)], n)
+    st = {p: med([r.get("stats") for r in rs[p]]) for p in (1, 2)}
+    sw = {p: med([r.get("sweep") for r in rs[p]]) for p in (1, 2)}
+    if st[1] and st[2]:
+        log("  stats phase, %d x 100, 3 folds, %d stats jobs: p1 %s, p2 %s (p2/p1 %.2fx); sweep "
+            "(6 fits with pca.k 75, scored from the moments) p1 %s, p2 %s" % (
+                rows, rs[1][0]["nstats"], fmt_s(st[1]), fmt_s(st[2]), st[1] / st[2],
+                fmt_s(sw[1]), fmt_s(sw[2])))
+        b.target("(s) stats phase at %d x 100, 3 folds: p2/p1 >= 1.8x" % rows,
+                 "%.2fx (%s -> %s)" % (st[1] / st[2], fmt_s(st[1]), fmt_s(st[2])),
+                 st[1] / st[2] >= 1.8)
+    tiny = b.gen(8, 2)
+    nmaps = 1000 if b.quick else 10000
+    grid = "linearRegression.regParam=" + ",".join(str(i) for i in range(nmaps))
+    dargs = ["--data", tiny, "--pipeline", "linearRegression", "--grid", grid, "--folds", "2",
+             "--seed", "1", "--parallelism", "2"]
+    lg = os.path.join(b.dir, "run", "s_c.msgpack")
+    rs = paired(b, [(pin, dargs + ["--pin-cpus", pin], {"logpath": lg})
+                    for pin in ("auto", "off")], n)
+    for pin in ("auto", "off"):
+        jps = med([r["jobs"] / r["sweep"] for r in rs[pin]])
+        log("  dispatch, %d near-empty jobs, parallelism 2, --log, --pin-cpus %s: %.0f jobs/s "
+            "(runs: %s)" % (2 * nmaps, pin, jps, " ".join("%.0f" % (r["jobs"] / r["sweep"])
+                                                       for r in rs[pin])))
+        b.target("(s) dispatch >= 30,000 jobs/s, parallelism 2, --log, %s" % (
+            "pinned (auto)" if pin == "auto" else "unpinned (--pin-cpus off)"),
+            "%.0f jobs/s" % jps, jps >= 30000)
 
 
 def workload_d(b):
@@ -1305,6 +1384,7 @@ def workloads():
         "r": workload_r,
         "n": workload_n,
         "s": workload_s,
+        "o": lambda b: scaleout.workload_s(b, log, FIGS),
         "m": workload_m,
     }
 def image_size_of(cache_dir):

@@ -33,9 +33,13 @@
 #       1.8x). Quick: 20,000 rows
 #   (p) predict: a randomForestClassifier of 500 trees of depth 10 (fit on 50,000 rows) applied
 #       by `paratune predict` to 1,000,000 rows x 30 (BENCH_QUICK: 100 trees, 100,000 rows)
-#   (s) scale-out: tools/scaleout_sim.py's predictions for 2-4 paratune-agents on localhost
+#   (o) scale-out: tools/scaleout_sim.py's predictions for 2-4 paratune-agents on localhost
 #       (tune --listen) against the measured dispatch rate and the time until every agent has
 #       the image, calibrated on one agent (tests/bench/scaleout.py; target: within 25%)
+#   (s) start-up, stats phase, dispatch (issue 16): the seed workload (a) whole process at
+#       parallelism 1 and 2 and GridSearchCV n_jobs=1 (targets p1/p2 >= 1.3, >= 40x), the
+#       stats phase p2/p1 at 1M x 100 (>= 1.8), near-empty jobs/s at parallelism 2 with the
+#       log, pinned and unpinned (>= 30,000); paired runs, medians of max(BENCH_RUNS, 5)
 #   (t) tabular: 100,000 rows with 3 string columns (tests/bench/gen_cat.py), stringIndexer +
 #       oneHotEncoder (+ imputer) + linearRegression: load, shared memory and sweep seconds
 #   (h) successive halving (--search halving) vs the full grid sweep, paired runs at

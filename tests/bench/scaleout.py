@@ -1,4 +1,4 @@
-"""scaleout.py - workload (s) of `make bench`: the scale-out model (tools/scaleout_sim.py,
+"""scaleout.py - workload (o) of `make bench`: the scale-out model (tools/scaleout_sim.py,
 docs/scale-out.md) against what happens here with 1-4 paratune-agents on localhost.
 
 Dispatch: the near-empty jobs of (c) run with `tune --listen` and N agents of one slot each
@@ -123,7 +123,7 @@ def run_agents(b, args, nagents, tag):
     ae = aerr.read()
     aerr.close()
     if rc != 0:
-        raise SystemExit("bench (s): paratune --listen failed (exit %d): %s\nagents: %s" % (
+        raise SystemExit("bench (o): paratune --listen failed (exit %d): %s\nagents: %s" % (
             rc, se[-1500:], ae[-800:]))
     m = BREAKDOWN.search(se)
     imgs = [(float(x), float(y)) for x, y in NOTE_IMG.findall(se)]
@@ -183,7 +183,7 @@ def dispatch_part(b, log):
                      "%.2f" % meas[n]["other"]])
         figs["agents%d" % n] = {"measured": m, "predicted": p}
         if n >= 2:
-            b.target("(s) simulated dispatch rate with %d agents within 25%% of the measured"
+            b.target("(o) simulated dispatch rate with %d agents within 25%% of the measured"
                      % n, "%.0f predicted, %.0f measured jobs/s" % (p, m), within(p, m))
     b.table(["agents", "measured jobs/s", "simulated", "error", "other processes (cores)"], rows)
     return figs
@@ -224,14 +224,14 @@ def shipping_part(b, log):
                      "%+.0f%%" % (100 * (p - m) / m)])
         figs["agents%d" % n] = {"measured_s": m, "predicted_s": p}
         if n >= 2:
-            b.target("(s) simulated time until %d agents have the image within 25%% of the "
+            b.target("(o) simulated time until %d agents have the image within 25%% of the "
                      "measured" % n, "%.3f s predicted, %.3f s measured" % (p, m), within(p, m))
     b.table(["agents", "every image after", "shipped", "simulated", "error"], rows)
     return figs
 
 
 def workload_s(b, log, figs):
-    log("\n(s) scale-out model (tools/scaleout_sim.py, docs/scale-out.md) against 1-4 local "
+    log("\n(o) scale-out model (tools/scaleout_sim.py, docs/scale-out.md) against 1-4 local "
         "agents over CURVE TCP")
     if not os.access(os.path.join(b.bin, "paratune-agent"), os.X_OK):
         log("  no paratune-agent in %s; skipped" % b.bin)
