@@ -3,9 +3,13 @@
  * A level is a list of families: the two children of a node split on the level above (or
  * the root alone), each child with its row range in the index array, its totals and whether
  * it is evaluated (a pre-marked leaf is not). The families of a level are processed in
- * chunks that fit the histogram buffer pool: for each chunk, threads that own disjoint
- * ranges of feature slots build (or subtract) the histograms and find each (child, slot)'s
- * best split (the root: all histograms first, then its calc, then the splits); then this
+ * chunks that fit the histogram buffer pool: for each chunk, the threads build the
+ * histograms of the children that are built directly, each lane (see LANE_ROWS: a child of
+ * many rows is summed in contiguous ranges of its rows, added up in a fixed order, so that
+ * every core works on the root too and the sums do not depend on the threads) taken by the
+ * next idle thread; then threads that own disjoint ranges of feature slots add up the lanes,
+ * subtract the siblings and find each (child, slot)'s best split (the root: its calc
+ * between the two); then this
  * thread picks each child's best slot in slot order, writes the node, partitions its row
  * ids (stable, so the rows keep the order pt_tree_data_t.order gives), notes a leaf's rows
  * (pt_tree_ws_add_leaves) and appends the next level's family. With one-byte codes the
@@ -20,13 +24,16 @@
  * The sums follow Spark's binsToBestSplit where rounding could break a tie: a split's right
  * side is the feature's cumulative total minus its left prefix (unordered: the node's row
  * sum minus the subset), the root's statistics are the left + right of its first split, a
- * child's are the ones its parent's split handed down, and bins add rows in row order.
+ * child's are the ones its parent's split handed down, and bins add rows in row order (a
+ * node of at least 2 LANE_ROWS rows: per lane, the lanes then in order, as Spark's
+ * partitions are merged).
  */
 #include "pt_tree.h"
 
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,13 +42,20 @@
 
 #define CHUNK_MAX 256            /* families per chunk (bounds the buffers a chunk holds) */
 #define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
+#define SEARCH_WORK 65536        /* histogram doubles a thread merges or searches at least */
 /* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
  * integer (class counts with integer weights): then only children of at least this many
  * rows are subtracted, where two features splitting the rows alike (an exact tie that the
  * rounding could break the other way) does not happen in practice. */
 #define SUB_MIN_ROWS 4096
-#define PH_BUILD 1               /* chunk phases: the histograms */
+#define PH_MERGE 1               /* chunk phases (by feature slots): lanes summed, siblings */
 #define PH_SEARCH 2              /* the best split of each (kid, slot) */
+/* A node of m >= 2 LANE_ROWS rows is summed in lanes: min(m / LANE_ROWS, LANE_MAX)
+ * contiguous ranges of its positions, each summed from zero in position order, then added up
+ * in lane order (Spark's partitions, merged in order). The lanes depend on m alone, so the
+ * histograms (and the trees) do not depend on the threads that build them. */
+#define LANE_ROWS 16384
+#define LANE_MAX 16
 
 typedef struct {
     uint32_t lo, hi;             /* rows idx[lo..hi) */
@@ -50,6 +64,7 @@ typedef struct {
     int hist;                    /* buffer id, -1 none */
     int eval;                    /* evaluated (not a pre-marked leaf) */
     int direct;                  /* its histogram is built from its rows (else subtracted) */
+    uint32_t nlanes, lane0;      /* direct: its lanes; lanes 1.. go to lbuf[lane0..] */
     double imp;                  /* impurity of its totals */
 } knode_t;
 
@@ -70,6 +85,13 @@ typedef struct {
     uint32_t lo, hi;
     double pred;
 } leafrows_t;
+
+/* One lane of a direct kid's histogram to build: rows idx[lo..hi) of kid k of the chunk's
+ * family c, into h. */
+typedef struct {
+    uint32_t lo, hi, c, k;
+    double *h;
+} btask_t;
 
 /* A thread's share of a chunk: feature slots [s0, s1), and its scratch. */
 typedef struct {
@@ -94,6 +116,8 @@ struct pt_tree_ws {
                                     row i's at rows + i * rstride */
     size_t rstride;
     pt_hist_row_t *rec;          /* the rows' records, by row id */
+    const double *yu;            /* this tree's labels when its rows are unit rows (weight and
+                                    count 1: pt_hist_build_rows_y; rec not written), or NULL */
     double **buf;
     int *freel;
     size_t nbuf_max, nbuf, nfree;
@@ -110,7 +134,12 @@ struct pt_tree_ws {
     leafrows_t *leaves;          /* the last tree's leaves (pt_tree_ws_add_leaves) */
     size_t nleaves, cap_leaves;
     int depth;
-    int phase;                   /* what chunk_task does: PH_BUILD, PH_SEARCH or both */
+    int phase;                   /* what chunk_task does: PH_MERGE, PH_SEARCH or both */
+    double **lbuf;               /* lanes 1.. of the chunk's direct kids (H doubles each) */
+    size_t nlbuf, nlane, lane_cap; /* allocated; used by the chunk; the most a chunk uses */
+    btask_t *bt;                 /* the chunk's lanes to build, largest first */
+    size_t nbt, cap_bt;
+    atomic_size_t bnext;         /* the next of bt a building thread takes */
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
 
@@ -397,32 +426,59 @@ static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
     }
 }
 
+/* Builds the chunk's lanes (ws->bt), each from zero over its rows in position order, taking
+ * the next one not yet taken until none is left (which thread builds which does not change
+ * a sum). */
+static void *chunk_build(void *arg)
+{
+    task_t *t = arg;
+    struct pt_tree_ws *ws = t->ws;
+    size_t m = ws->m, j;
+    int wide = ws->d->bins->wide;
+    while ((j = atomic_fetch_add(&ws->bnext, 1)) < ws->nbt) {
+        const btask_t *b = &ws->bt[j];
+        const uint32_t *fs = ws->feats + (b->c * 2 + b->k) * m;
+        if (ws->rows != NULL) {
+            pt_hist_build_rows_y(ws->rec, ws->yu, ws->idx + b->lo, b->hi - b->lo, ws->K,
+                                 ws->rows, ws->rstride, fs, m, ws->foff, ws->d->bins->nbins,
+                                 b->h);
+            continue;
+        }
+        for (size_t s = 0; s < m; s++)
+            pt_hist_build(ws->rec, ws->idx + b->lo, b->hi - b->lo, ws->K, code_col(ws, fs[s]),
+                          wide, ws->d->bins->nbins[fs[s]], b->h + ws->foff[fs[s]]);
+    }
+    return NULL;
+}
+
+/* Feature f's cells of a direct kid kn: its lanes 1.. added to lane 0 (its buffer), in lane
+ * order. */
+static void merge_lanes(const struct pt_tree_ws *ws, const knode_t *kn, size_t f)
+{
+    size_t off = ws->foff[f], len = (size_t)ws->d->bins->nbins[f] * ws->ncell;
+    double *h = ws->buf[kn->hist] + off;
+    for (uint32_t l = 1; l < kn->nlanes; l++) {
+        const double *x = ws->lbuf[kn->lane0 + l - 1] + off;
+        for (size_t i = 0; i < len; i++)
+            h[i] += x[i];
+    }
+}
+
+/* The thread's feature slots [s0, s1) of the chunk: lanes merged and siblings subtracted
+ * (PH_MERGE), then each (kid, slot)'s best split (PH_SEARCH). */
 static void *chunk_task(void *arg)
 {
     task_t *t = arg;
     struct pt_tree_ws *ws = t->ws;
     size_t nc = ws->ncell, m = ws->m;
-    int wide = ws->d->bins->wide;
     for (size_t fi = t->f0; fi < t->f1; fi++) {
         family_t *fa = &ws->fam[fi];
         size_t c = fi - t->f0; /* chunk-relative */
-        for (int k = 0; (ws->phase & PH_BUILD) && ws->rows != NULL && k < fa->nkid; k++) {
-            knode_t *kn = &fa->kid[k];
-            if (kn->direct && kn->hist >= 0)
-                pt_hist_build_rows(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, ws->rows,
-                                   ws->rstride, ws->feats + (c * 2 + k) * m + t->s0,
-                                   t->s1 - t->s0, ws->foff, ws->d->bins->nbins,
-                                   ws->buf[kn->hist]);
-        }
-        for (size_t s = t->s0; (ws->phase & PH_BUILD) && s < t->s1; s++) {
+        for (size_t s = t->s0; (ws->phase & PH_MERGE) && s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
-                if (!kn->direct || kn->hist < 0 || ws->rows != NULL)
-                    continue;
-                size_t f = ws->feats[(c * 2 + k) * m + s];
-                pt_hist_build(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
-                              code_col(ws, f), wide, ws->d->bins->nbins[f],
-                              ws->buf[kn->hist] + ws->foff[f]);
+                if (kn->direct && kn->hist >= 0 && kn->nlanes > 1)
+                    merge_lanes(ws, kn, ws->feats[(c * 2 + k) * m + s]);
             }
             if (fa->pbuf >= 0 && fa->nkid == 2) { /* the large kid = parent - small */
                 knode_t *sm = &fa->kid[fa->small], *lg = &fa->kid[1 - fa->small];
@@ -752,6 +808,42 @@ static int fam_reserve(struct pt_tree_ws *ws, size_t n)
     return 0;
 }
 
+/* The lanes of a node of m rows (see LANE_ROWS). */
+static size_t node_lanes(size_t m)
+{
+    size_t l = m / LANE_ROWS;
+    return l < 2 ? 1 : l > LANE_MAX ? LANE_MAX : l;
+}
+
+/* The lane buffers (beyond each kid's own) that family fa's direct kids need: fam_plan's
+ * choice of the kids it builds. */
+static size_t fam_lanes(const family_t *fa)
+{
+    size_t n = 0;
+    if (fa->pbuf >= 0) {
+        int sm = fa->kid[0].hi - fa->kid[0].lo <= fa->kid[1].hi - fa->kid[1].lo ? 0 : 1;
+        return node_lanes(fa->kid[sm].hi - fa->kid[sm].lo) - 1;
+    }
+    for (int i = 0; i < fa->nkid; i++)
+        if (fa->kid[i].eval)
+            n += node_lanes(fa->kid[i].hi - fa->kid[i].lo) - 1;
+    return n;
+}
+
+/* At least n lane buffers allocated. 0 or -ENOMEM. */
+static int lanes_reserve(struct pt_tree_ws *ws, size_t n)
+{
+    void *tmp;
+    if (n <= ws->nlbuf)
+        return 0;
+    if (GROW(ws->lbuf, n))
+        return -ENOMEM;
+    for (; ws->nlbuf < n; ws->nlbuf++)
+        if ((ws->lbuf[ws->nlbuf] = pt_alloc_array(ws->H, sizeof(double), 0)) == NULL)
+            return -ENOMEM;
+    return 0;
+}
+
 /* The new buffers family fa needs. */
 static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
 {
@@ -772,12 +864,9 @@ static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
 static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, double *P,
                       double *tot)
 {
-    size_t nc = ws->ncell;
+    size_t nc = ws->ncell, j;
     task_t *t0 = &ws->task[0];
-    if (!ws->any_unordered)
-        pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, P);
-    memcpy(tot, P, nc * sizeof *tot);
-    for (size_t j = 0; j < ws->m; j++) {
+    for (j = 0; j < ws->m; j++) {
         size_t f = fs[j];
         if (ws->nsplit[f] == 0)
             continue;
@@ -789,6 +878,13 @@ static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, do
         for (size_t i = 0; i < nc; i++)
             tot[i] = t0->left[i] + t0->right[i];
         break;
+    }
+    if (j == ws->m) { /* P is read only here and by unordered features (fam_plan sums it) */
+        if (ws->yu != NULL)
+            pt_hist_total_y(ws->yu, ws->idx + kn->lo, kn->hi - kn->lo, P);
+        else if (!ws->any_unordered)
+            pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, P);
+        memcpy(tot, P, nc * sizeof *tot);
     }
     kn->imp = pt_tree_impurity(ws->cfg.impurity, tot, ws->K);
 }
@@ -827,6 +923,14 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
     for (int k = 0; k < fa->nkid; k++) {
         knode_t *kn = &fa->kid[k];
         uint32_t *fs = ws->feats + (c * 2 + k) * m;
+        kn->nlanes = 1;
+        if (kn->direct && kn->hist >= 0) {
+            kn->nlanes = (uint32_t)node_lanes(kn->hi - kn->lo);
+            kn->lane0 = (uint32_t)ws->nlane;
+            if (lanes_reserve(ws, ws->nlane + kn->nlanes - 1) != 0)
+                return -ENOMEM;
+            ws->nlane += kn->nlanes - 1;
+        }
         if (m < ws->p && kn->eval) {
             node_subset(ws->p, m, seed, kn->id, fs);
         } else {
@@ -840,18 +944,29 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
     return 0;
 }
 
-/* Runs phases ph of the chunk of families [f0, f1) over the threads. */
+/* Threads for work units of work (at least min_work each, at most max of them). */
+static size_t threads_for(const struct pt_tree_ws *ws, size_t work, size_t min_work, size_t max)
+{
+    size_t nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
+    if (nt > max)
+        nt = max;
+    if (nt > 1 && work < min_work * nt)
+        nt = work / min_work > 1 ? work / min_work : 1;
+    return nt ? nt : 1;
+}
+
+/* Runs phases ph (PH_MERGE, PH_SEARCH) of the chunk of families [f0, f1) over threads that
+ * own ranges of feature slots. */
 static void run_phases(struct pt_tree_ws *ws, size_t f0, size_t f1, int ph)
 {
-    size_t work = 0, nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
+    size_t work = 0, nt;
     for (size_t fi = f0; fi < f1; fi++)
-        for (int k = 0; k < ws->fam[fi].nkid; k++)
-            if (ws->fam[fi].kid[k].direct)
-                work += (ws->fam[fi].kid[k].hi - ws->fam[fi].kid[k].lo) * ws->m;
-    if (nt > ws->m)
-        nt = ws->m;
-    if (nt > 1 && work < THREAD_WORK * nt)
-        nt = work / THREAD_WORK > 1 ? work / THREAD_WORK : 1;
+        for (int k = 0; k < ws->fam[fi].nkid; k++) {
+            const knode_t *kn = &ws->fam[fi].kid[k];
+            work += (ph & PH_MERGE) && kn->direct && kn->hist >= 0 ? kn->nlanes : 0;
+            work += (ph & PH_SEARCH) && kn->eval ? 8 : 0; /* a search: ~8 cells' adds */
+        }
+    nt = threads_for(ws, work * ws->H, SEARCH_WORK, ws->m);
     for (size_t t = 0; t < nt; t++) {
         ws->task[t].f0 = f0;
         ws->task[t].f1 = f1;
@@ -862,18 +977,62 @@ static void run_phases(struct pt_tree_ws *ws, size_t f0, size_t f1, int ph)
     pt_run_each(ws->task, nt, sizeof *ws->task, chunk_task);
 }
 
-/* Runs the chunk of families [f0, f1): histograms and best splits; the root's calc (which
- * reads its histograms) between the two. */
-static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+static int btask_cmp(const void *a, const void *b)
+{
+    const btask_t *x = a, *y = b;
+    uint32_t mx = x->hi - x->lo, my = y->hi - y->lo;
+    return mx != my ? (mx < my ? 1 : -1) : (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Builds the direct kids' histograms of the chunk of families [f0, f1): their lanes, largest
+ * first, over the threads. 0 or -ENOMEM. */
+static int run_build(struct pt_tree_ws *ws, size_t f0, size_t f1)
+{
+    size_t work = 0, nt;
+    void *tmp;
+    ws->nbt = 0;
+    for (size_t fi = f0; fi < f1; fi++)
+        for (int k = 0; k < ws->fam[fi].nkid; k++) {
+            const knode_t *kn = &ws->fam[fi].kid[k];
+            size_t m = kn->hi - kn->lo;
+            if (!kn->direct || kn->hist < 0)
+                continue;
+            if (ws->nbt + kn->nlanes > ws->cap_bt) {
+                size_t c = 2 * (ws->nbt + kn->nlanes);
+                if (GROW(ws->bt, c))
+                    return -ENOMEM;
+                ws->cap_bt = c;
+            }
+            for (uint32_t l = 0; l < kn->nlanes; l++)
+                ws->bt[ws->nbt++] = (btask_t){
+                    .lo = kn->lo + (uint32_t)(m * l / kn->nlanes),
+                    .hi = kn->lo + (uint32_t)(m * (l + 1) / kn->nlanes),
+                    .c = (uint32_t)(fi - f0), .k = (uint32_t)k,
+                    .h = l == 0 ? ws->buf[kn->hist] : ws->lbuf[kn->lane0 + l - 1]};
+            work += m * ws->m;
+        }
+    qsort(ws->bt, ws->nbt, sizeof *ws->bt, btask_cmp);
+    nt = threads_for(ws, work, THREAD_WORK, ws->nbt);
+    atomic_store(&ws->bnext, 0);
+    pt_run_each(ws->task, nt, sizeof *ws->task, chunk_build);
+    return 0;
+}
+
+/* Runs the chunk of families [f0, f1): histograms, lanes merged, siblings subtracted, best
+ * splits; the root's calc (which reads its histograms) before its search. 0 or -ENOMEM. */
+static int run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
 {
     knode_t *kn = &ws->fam[f0].kid[0];
+    if (run_build(ws, f0, f1) != 0)
+        return -ENOMEM;
     if (ws->depth > 0) {
-        run_phases(ws, f0, f1, PH_BUILD | PH_SEARCH);
-        return;
+        run_phases(ws, f0, f1, PH_MERGE | PH_SEARCH);
+        return 0;
     }
-    run_phases(ws, f0, f1, PH_BUILD);
+    run_phases(ws, f0, f1, PH_MERGE);
     root_calc(ws, kn, ws->feats, ws->ptot, ws->tot);
     run_phases(ws, f0, f1, PH_SEARCH);
+    return 0;
 }
 
 /* Node kn's split on feature f, split s (its left cell in ws->task[0].left, its left set in
@@ -1032,16 +1191,19 @@ static int grow_level(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, uint64_t
     ws->nnext = 0;
     while (f0 < ws->nfam) {
         size_t f1 = f0, used = 0, room = buf_avail(ws);
+        ws->nlane = 0;
         while (f1 < ws->nfam && f1 - f0 < CHUNK_MAX) {
             size_t need = fam_need(ws, &ws->fam[f1]);
-            if (f1 > f0 && used + need > (room + 1) / 2)
+            if (f1 > f0 && (used + need > (room + 1) / 2 ||
+                            ws->nlane + fam_lanes(&ws->fam[f1]) > ws->lane_cap))
                 break;
             if (fam_plan(ws, f1, f1 - f0, seed) != 0)
                 return -ENOMEM;
             used += need;
             f1++;
         }
-        run_chunk(ws, f0, f1);
+        if (run_chunk(ws, f0, f1) != 0)
+            return -ENOMEM;
         if (fam_reserve(ws, ws->nnext + 2 * (f1 - f0)) != 0) /* one family per split kid */
             return -ENOMEM;
         for (size_t fi = f0; fi < f1; fi++) {
@@ -1073,6 +1235,22 @@ static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w
 {
     size_t m = 0;
     ws->exact = ws->K > 0;
+    ws->yu = NULL;
+    if (ws->K == 0 && w == NULL && ws->rows != NULL) { /* unit rows: y is their record */
+        size_t k = 0;
+        for (; cnt != NULL && k < ws->n && cnt[k] <= 1; k++)
+            ;
+        if (cnt == NULL || k == ws->n) {
+            for (k = 0; k < ws->n; k++) {
+                uint32_t i = ws->d->order != NULL ? ws->d->order[k] : (uint32_t)k;
+                ws->idx[m] = i;
+                m += cnt == NULL || cnt[i] > 0;
+            }
+            ws->yu = y;
+            *nrows = m;
+            return;
+        }
+    }
     for (size_t k = 0; k < ws->n; k++) {
         size_t i = ws->d->order != NULL ? ws->d->order[k] : k;
         double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
@@ -1149,6 +1327,11 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
             free(ws->task[t].cen);
             free(ws->task[t].order);
         }
+    if (ws->lbuf != NULL)
+        for (size_t b = 0; b < ws->nlbuf; b++)
+            free(ws->lbuf[b]);
+    free(ws->lbuf);
+    free(ws->bt);
     free(ws->task);
     free(ws->buf);
     free(ws->freel);
@@ -1244,6 +1427,7 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     feature_layout(ws);
     size_t mb = cfg->hist_mb ? cfg->hist_mb : 64, hb = (ws->H ? ws->H : 1) * sizeof(double);
     ws->nbuf_max = (mb << 20) / hb > 4 ? (mb << 20) / hb : 4;
+    ws->lane_cap = (mb << 20) / 4 / hb > LANE_MAX ? (mb << 20) / 4 / hb : LANE_MAX;
     ws->buf = pt_alloc_array(ws->nbuf_max, sizeof *ws->buf, 1);
     ws->freel = pt_alloc_array(ws->nbuf_max, sizeof *ws->freel, 0);
     ws->idx = pt_alloc_array(n, sizeof *ws->idx, 0);
