@@ -43,6 +43,8 @@
 #define CHUNK_MAX 256            /* families per chunk (bounds the buffers a chunk holds) */
 #define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
 #define SEARCH_WORK 65536        /* histogram doubles a thread merges or searches at least */
+#define PART_WORK 16384          /* rows a partitioning thread takes at least */
+#define ADD_THREADS 64           /* the most threads pt_tree_ws_add_leaves uses */
 /* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
  * integer (class counts with integer weights): then only children of at least this many
  * rows are subtracted, where two features splitting the rows alike (an exact tie that the
@@ -65,6 +67,7 @@ typedef struct {
     int eval;                    /* evaluated (not a pre-marked leaf) */
     int direct;                  /* its histogram is built from its rows (else subtracted) */
     uint32_t nlanes, lane0;      /* direct: its lanes; lanes 1.. go to lbuf[lane0..] */
+    int32_t job;                 /* decided: its split's partition (pj), or -1 for a leaf */
     double imp;                  /* impurity of its totals */
 } knode_t;
 
@@ -92,6 +95,22 @@ typedef struct {
     uint32_t lo, hi, c, k;
     double *h;
 } btask_t;
+
+/* A split of the chunk to partition: its node's rows idx[lo..hi) by feature f (goleft of
+ * its codes: ws->goleft + its index * max_nbins), cut into nseg segments (seg[seg0..]); nl,
+ * the left rows, once partitioned. Its children's family (next level, fam, or -1 when
+ * neither is evaluated), and the children's leaf flags and predictions for their rows. */
+typedef struct {
+    uint32_t lo, hi, f, nl, nseg, seg0;
+    int32_t fam;
+    uint8_t eval[2];
+    double pred[2];
+} pjob_t;
+
+/* A segment of a split's rows, idx[lo..hi), and its left rows nl once partitioned. */
+typedef struct {
+    uint32_t lo, hi, job, nl;
+} pseg_t;
 
 /* A thread's share of a chunk: feature slots [s0, s1), and its scratch. */
 typedef struct {
@@ -129,7 +148,7 @@ struct pt_tree_ws {
     best_t *best;
     task_t *task;
     size_t ntask;
-    uint8_t *goleft;
+    uint8_t *goleft;             /* per split of pj: max_nbins flags, code goes left */
     uint64_t *set;               /* a split's left set, max_arity bits */
     leafrows_t *leaves;          /* the last tree's leaves (pt_tree_ws_add_leaves) */
     size_t nleaves, cap_leaves;
@@ -139,7 +158,12 @@ struct pt_tree_ws {
     size_t nlbuf, nlane, lane_cap; /* allocated; used by the chunk; the most a chunk uses */
     btask_t *bt;                 /* the chunk's lanes to build, largest first */
     size_t nbt, cap_bt;
-    atomic_size_t bnext;         /* the next of bt a building thread takes */
+    atomic_size_t bnext;         /* the next of bt (seg) a building (partitioning) thread
+                                    takes */
+    pjob_t *pj;                  /* the chunk's splits to partition */
+    size_t npj, cap_pj;
+    pseg_t *seg;                 /* their segments */
+    size_t nseg, cap_seg;
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
 
@@ -808,6 +832,21 @@ static int fam_reserve(struct pt_tree_ws *ws, size_t n)
     return 0;
 }
 
+/* Room for need elements of size bytes in the array *a of *cap (doubled as it grows). 0 or
+ * -ENOMEM. */
+static int room_for(void **a, size_t *cap, size_t need, size_t size)
+{
+    void *tmp;
+    size_t c = 2 * need;
+    if (need <= *cap)
+        return 0;
+    if ((tmp = realloc(*a, c * size)) == NULL)
+        return -ENOMEM;
+    *a = tmp;
+    *cap = c;
+    return 0;
+}
+
 /* The lanes of a node of m rows (see LANE_ROWS). */
 static size_t node_lanes(size_t m)
 {
@@ -989,7 +1028,6 @@ static int btask_cmp(const void *a, const void *b)
 static int run_build(struct pt_tree_ws *ws, size_t f0, size_t f1)
 {
     size_t work = 0, nt;
-    void *tmp;
     ws->nbt = 0;
     for (size_t fi = f0; fi < f1; fi++)
         for (int k = 0; k < ws->fam[fi].nkid; k++) {
@@ -997,12 +1035,8 @@ static int run_build(struct pt_tree_ws *ws, size_t f0, size_t f1)
             size_t m = kn->hi - kn->lo;
             if (!kn->direct || kn->hist < 0)
                 continue;
-            if (ws->nbt + kn->nlanes > ws->cap_bt) {
-                size_t c = 2 * (ws->nbt + kn->nlanes);
-                if (GROW(ws->bt, c))
-                    return -ENOMEM;
-                ws->cap_bt = c;
-            }
+            if (room_for((void **)&ws->bt, &ws->cap_bt, ws->nbt + kn->nlanes, sizeof *ws->bt))
+                return -ENOMEM;
             for (uint32_t l = 0; l < kn->nlanes; l++)
                 ws->bt[ws->nbt++] = (btask_t){
                     .lo = kn->lo + (uint32_t)(m * l / kn->nlanes),
@@ -1037,7 +1071,8 @@ static int run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
 
 /* Node kn's split on feature f, split s (its left cell in ws->task[0].left, its left set in
  * ws->set): writes node out's split fields and goleft[code] for the partition. 0 or -ENOMEM. */
-static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f, int32_t s)
+static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f, int32_t s,
+                       uint8_t *goleft)
 {
     t->feature[out] = (int32_t)f;
     t->cat_off[out] = -1;
@@ -1048,7 +1083,7 @@ static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f
         t->thr[out] = ws->d->bins->thr[f][s];
         t->split[out] = s;
         for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++)
-            ws->goleft[b] = b <= (uint32_t)s;
+            goleft[b] = b <= (uint32_t)s;
         return 0;
     }
     size_t k = f - ws->p_num, a = ws->d->arity[k], nw = (a + 63) / 64, nl = 0;
@@ -1063,27 +1098,83 @@ static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f
     t->unseen_left[out] = !(nl <= a / 2);
     for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++) {
         int32_t ci = ws->d->cat_index[k][b];
-        ws->goleft[b] = ci >= 0 && (size_t)ci < a && (ws->set[ci / 64] >> (ci % 64) & 1);
+        goleft[b] = ci >= 0 && (size_t)ci < a && (ws->set[ci / 64] >> (ci % 64) & 1);
     }
     return 0;
 }
 
-/* Stable partition of idx[lo..hi) by goleft of feature f's codes; returns the left count. */
-static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t hi)
+/* Stable partition of segment g's positions idx[lo..hi) by its split's goleft of the
+ * feature's codes: the left rows to idx[lo..lo + nl), the right ones to tmp[lo..hi - nl) (in
+ * place, after them, when the split has one segment). */
+static void part_segment(struct pt_tree_ws *ws, pseg_t *g)
 {
-    uint32_t nl = lo, nr = 0;
-    const uint8_t *c8 = code_col(ws, f);
-    const uint16_t *c16 = code_col(ws, f);
+    const pjob_t *j = &ws->pj[g->job];
+    const uint8_t *c8 = code_col(ws, j->f), *gl = ws->goleft + (size_t)g->job * ws->max_nbins;
+    const uint16_t *c16 = code_col(ws, j->f);
     int wide = ws->d->bins->wide;
-    for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
-        uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
+    uint32_t nl = g->lo, nr = 0;
+    for (uint32_t k = g->lo; k < g->hi; k++) { /* both stores, one kept: no branch to miss */
+        uint32_t i = ws->idx[k], b = gl[wide ? c16[i] : c8[i]];
         ws->idx[nl] = i;
-        ws->tmp[nr] = i;
-        nl += g;
-        nr += 1 - g;
+        ws->tmp[g->lo + nr] = i;
+        nl += b;
+        nr += 1 - b;
     }
-    memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
-    return nl - lo;
+    g->nl = nl - g->lo;
+    if (j->nseg == 1)
+        memcpy(ws->idx + nl, ws->tmp + g->lo, nr * sizeof *ws->tmp);
+}
+
+static void *part_task(void *arg)
+{
+    struct pt_tree_ws *ws = ((task_t *)arg)->ws;
+    size_t g;
+    while ((g = atomic_fetch_add(&ws->bnext, 1)) < ws->nseg)
+        part_segment(ws, &ws->seg[g]);
+    return NULL;
+}
+
+/* Partitions the rows of every split of the chunk (ws->pj): each split's rows cut into
+ * segments (node_lanes) that the threads partition apart, then put together in order (the
+ * left rows of every segment, then the right ones), so that each split's rows come out as a
+ * stable partition would leave them. Sets each split's left count. 0 or -ENOMEM. */
+static int run_partitions(struct pt_tree_ws *ws)
+{
+    size_t work = 0, nt;
+    ws->nseg = 0;
+    for (size_t j = 0; j < ws->npj; j++) {
+        pjob_t *pj = &ws->pj[j];
+        size_t m = pj->hi - pj->lo;
+        pj->nseg = (uint32_t)node_lanes(m);
+        pj->seg0 = (uint32_t)ws->nseg;
+        if (room_for((void **)&ws->seg, &ws->cap_seg, ws->nseg + pj->nseg, sizeof *ws->seg))
+            return -ENOMEM;
+        for (uint32_t l = 0; l < pj->nseg; l++)
+            ws->seg[ws->nseg++] = (pseg_t){.lo = pj->lo + (uint32_t)(m * l / pj->nseg),
+                                           .hi = pj->lo + (uint32_t)(m * (l + 1) / pj->nseg),
+                                           .job = (uint32_t)j};
+        work += m;
+    }
+    nt = threads_for(ws, work, PART_WORK, ws->nseg);
+    atomic_store(&ws->bnext, 0);
+    pt_run_each(ws->task, nt, sizeof *ws->task, part_task);
+    for (size_t j = 0; j < ws->npj; j++) {
+        pjob_t *pj = &ws->pj[j];
+        const pseg_t *g = ws->seg + pj->seg0;
+        uint32_t nl = 0, nr = 0;
+        for (uint32_t l = 0; l < pj->nseg; l++) {
+            if (pj->nseg > 1)
+                memmove(ws->idx + pj->lo + nl, ws->idx + g[l].lo, g[l].nl * sizeof *ws->idx);
+            nl += g[l].nl;
+        }
+        for (uint32_t l = 0; pj->nseg > 1 && l < pj->nseg; l++) {
+            uint32_t r = g[l].hi - g[l].lo - g[l].nl;
+            memcpy(ws->idx + pj->lo + nl + nr, ws->tmp + g[l].lo, r * sizeof *ws->idx);
+            nr += r;
+        }
+        pj->nl = nl;
+    }
+    return 0;
 }
 
 /* Notes a leaf's rows and prediction for pt_tree_ws_add_leaves. 0 or -ENOMEM. */
@@ -1100,17 +1191,43 @@ static int leaf_rows(struct pt_tree_ws *ws, uint32_t lo, uint32_t hi, double pre
     return 0;
 }
 
-void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
+/* A thread's share of pt_tree_ws_add_leaves: positions [lo, hi). */
+typedef struct {
+    const struct pt_tree_ws *ws;
+    double w, *F;
+    uint32_t lo, hi;
+} addtask_t;
+
+static void *add_task(void *arg)
 {
+    const addtask_t *a = arg;
+    const struct pt_tree_ws *ws = a->ws;
     for (size_t l = 0; l < ws->nleaves; l++) {
         const leafrows_t *lf = &ws->leaves[l];
-        for (uint32_t k = lf->lo; k < lf->hi; k++)
-            F[ws->idx[k]] += w * lf->pred;
+        uint32_t lo = lf->lo > a->lo ? lf->lo : a->lo, hi = lf->hi < a->hi ? lf->hi : a->hi;
+        for (uint32_t k = lo; k < hi; k++)
+            a->F[ws->idx[k]] += a->w * lf->pred;
     }
+    return NULL;
 }
 
-/* Decides kid k of family fi (chunk position c): leaf, or split with its children queued
- * as a family of the next level (room reserved by the caller). 0 or -ENOMEM. */
+void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
+{
+    addtask_t a[ADD_THREADS];
+    uint32_t n = 0;
+    for (size_t l = 0; l < ws->nleaves; l++)
+        n = ws->leaves[l].hi > n ? ws->leaves[l].hi : n;
+    size_t nt = threads_for(ws, n, PART_WORK, ADD_THREADS);
+    for (size_t t = 0; t < nt; t++) /* each row is in one leaf: the shares touch apart rows */
+        a[t] = (addtask_t){ws, w, F, (uint32_t)((uint64_t)n * t / nt),
+                           (uint32_t)((uint64_t)n * (t + 1) / nt)};
+    pt_run_each(a, nt, sizeof *a, add_task);
+}
+
+/* Decides kid k of family fi (chunk position c): leaf, or split (a partition to run, its
+ * children numbered and their family written at the next level's end, queued when a child
+ * is evaluated). The rows and the buffers are settled after the chunk's partitions
+ * (settle). 0 or -ENOMEM. */
 static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, size_t c,
                   int k)
 {
@@ -1121,6 +1238,7 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
     const best_t *b = ws->best + (c * 2 + k) * m;
     double bg = -INFINITY;
     size_t bsl = m;
+    void *tmp;
     for (size_t s = 0; s < m; s++)
         if (b[s].split >= 0 && b[s].gain > bg) {
             bg = b[s].gain;
@@ -1128,22 +1246,30 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         }
     int valid = bsl < m && bg > -DBL_MAX;
     set_leaf(ws, t, (size_t)kn->out, tot, valid ? kn->imp : -1.0);
-    if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth) {
-        buf_put(ws, kn->hist);
-        return leaf_rows(ws, kn->lo, kn->hi, t->pred[kn->out]);
-    }
+    kn->job = -1;
+    if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth)
+        return 0;
     size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
     task_t *t0 = &ws->task[0];
+    if (ws->npj == ws->cap_pj) {
+        size_t cp = ws->cap_pj ? 2 * ws->cap_pj : 64;
+        if (GROW(ws->pj, cp) || GROW(ws->goleft, cp * ws->max_nbins))
+            return -ENOMEM;
+        ws->cap_pj = cp;
+    }
+    pjob_t *pj = &ws->pj[ws->npj];
+    *pj = (pjob_t){.lo = kn->lo, .hi = kn->hi, .f = (uint32_t)f, .fam = (int32_t)ws->nnext};
     memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
     if (ws->unordered[f] && !ws->exact)
         unordered_rows(t0, f, kn);
     feature_best(t0, f, ws->buf[kn->hist] + ws->foff[f], ws->ptot + (c * 2 + k) * nc, kn->imp,
                  b[bsl].split, ws->set, NULL, NULL);
-    if (write_split(ws, t, out, f, b[bsl].split) != 0 || tree_reserve(t, cap, t->nnodes + 2))
+    if (write_split(ws, t, out, f, b[bsl].split, ws->goleft + ws->npj * ws->max_nbins) != 0 ||
+        tree_reserve(t, cap, t->nnodes + 2))
         return -ENOMEM;
     t->gain[out] = bg;
     t->left[out] = (int32_t)t->nnodes;
-    uint32_t nl = partition(ws, f, kn->lo, kn->hi);
+    kn->job = (int32_t)ws->npj++;
     family_t *nf = &ws->next[ws->nnext];
     double *nt = ws->ntot + ws->nnext * 2 * nc;
     int any = 0;
@@ -1154,21 +1280,47 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         double *ct = nt + j * nc;
         for (size_t i = 0; i < nc; i++)
             ct[i] = j == 0 ? t0->left[i] : t0->right[i]; /* handed down, as Spark */
-        ch->lo = j == 0 ? kn->lo : kn->lo + nl;
-        ch->hi = j == 0 ? kn->lo + nl : kn->hi;
         ch->id = 2 * kn->id + (uint32_t)j;
         ch->out = (int32_t)t->nnodes++;
         ch->hist = -1;
         ch->imp = pt_tree_impurity(ws->cfg.impurity, ct, ws->K);
         ch->eval = !(ws->depth + 1 == ws->cfg.max_depth || fabs(ch->imp) < DBL_EPSILON);
         any |= ch->eval;
-        if (!ch->eval) {
+        if (!ch->eval)
             set_leaf(ws, t, (size_t)ch->out, ct, ch->imp);
-            if (leaf_rows(ws, ch->lo, ch->hi, t->pred[ch->out]) != 0)
-                return -ENOMEM;
-        }
+        pj->eval[j] = (uint8_t)ch->eval;
+        pj->pred[j] = t->pred[ch->out];
     }
-    if (!any) {
+    if (any)
+        ws->nnext++;
+    else
+        pj->fam = -1;
+    return 0;
+}
+
+/* After the chunk's partitions, kid k of family fi as decide left it: a leaf's rows noted,
+ * a split's children given their rows (the leaves among them noted), the kid's histogram
+ * kept for its children's subtraction or returned to the pool. In decide's order, so that
+ * the pool and the leaves go as one pass would take them. 0 or -ENOMEM. */
+static int settle(struct pt_tree_ws *ws, const pt_tree_t *t, size_t fi, int k)
+{
+    knode_t *kn = &ws->fam[fi].kid[k];
+    if (!kn->eval || kn->job < 0) {
+        buf_put(ws, kn->hist);
+        return kn->eval ? leaf_rows(ws, kn->lo, kn->hi, t->pred[kn->out]) : 0;
+    }
+    const pjob_t *pj = &ws->pj[kn->job];
+    uint32_t nl = pj->nl, lo[2] = {kn->lo, kn->lo + nl}, hi[2] = {kn->lo + nl, kn->hi};
+    family_t *nf = pj->fam >= 0 ? &ws->next[pj->fam] : NULL;
+    for (int j = 0; j < 2; j++) {
+        if (nf != NULL) {
+            nf->kid[j].lo = lo[j];
+            nf->kid[j].hi = hi[j];
+        }
+        if (!pj->eval[j] && leaf_rows(ws, lo[j], hi[j], pj->pred[j]) != 0)
+            return -ENOMEM;
+    }
+    if (nf == NULL) {
         buf_put(ws, kn->hist);
         return 0;
     }
@@ -1180,7 +1332,6 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         nf->pbuf = kn->hist;
     else
         buf_put(ws, kn->hist);
-    ws->nnext++;
     return 0;
 }
 
@@ -1206,16 +1357,17 @@ static int grow_level(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, uint64_t
             return -ENOMEM;
         if (fam_reserve(ws, ws->nnext + 2 * (f1 - f0)) != 0) /* one family per split kid */
             return -ENOMEM;
-        for (size_t fi = f0; fi < f1; fi++) {
-            for (int k = 0; k < ws->fam[fi].nkid; k++) {
-                if (ws->fam[fi].kid[k].eval) {
-                    if (decide(ws, t, cap, fi, fi - f0, k) != 0)
-                        return -ENOMEM;
-                } else {
-                    buf_put(ws, ws->fam[fi].kid[k].hist);
-                }
-            }
-        }
+        ws->npj = 0;
+        for (size_t fi = f0; fi < f1; fi++)
+            for (int k = 0; k < ws->fam[fi].nkid; k++)
+                if (ws->fam[fi].kid[k].eval && decide(ws, t, cap, fi, fi - f0, k) != 0)
+                    return -ENOMEM;
+        if (run_partitions(ws) != 0)
+            return -ENOMEM;
+        for (size_t fi = f0; fi < f1; fi++)
+            for (int k = 0; k < ws->fam[fi].nkid; k++)
+                if (settle(ws, t, fi, k) != 0)
+                    return -ENOMEM;
         f0 = f1;
     }
     family_t *sw = ws->fam;
@@ -1332,6 +1484,8 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
             free(ws->lbuf[b]);
     free(ws->lbuf);
     free(ws->bt);
+    free(ws->pj);
+    free(ws->seg);
     free(ws->task);
     free(ws->buf);
     free(ws->freel);
@@ -1441,13 +1595,13 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->feats = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->feats, 0);
     ws->best = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->best, 0);
     ws->ptot = pt_alloc_array(CHUNK_MAX * 2 * ws->ncell, sizeof *ws->ptot, 1);
-    ws->goleft = pt_alloc_array(ws->max_nbins, 1, 0);
+    ws->goleft = NULL; /* with the first split (decide) */
     ws->set = pt_alloc_array((ws->max_arity + 63) / 64, sizeof *ws->set, 1);
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
         ws->rec == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
-        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
+        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL ||
         ws->set == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
