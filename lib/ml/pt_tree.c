@@ -118,6 +118,7 @@ typedef struct {
     size_t f0, f1, s0, s1;
     double *cat, *left, *right, *total, *cen;
     double *sub;                 /* unordered splits' left cells summed row by row */
+    double *pre;                 /* reg_best's prefixes and gains: 5 x (max_nbins + 4) */
     uint32_t *order;
 } task_t;
 
@@ -319,40 +320,57 @@ static void cum_total(const double *h, size_t n, size_t nc, const uint32_t *ord,
     }
 }
 
+/* A regression cell (or four lanes of one quantity), and its lanes as integers for masks. */
+typedef double v4d __attribute__((vector_size(32), aligned(8)));
+typedef long long v4i __attribute__((vector_size(32), aligned(8)));
+
 /* feature_best's search of a continuous feature with regression cells [W, sum wy, sum wy^2,
  * n] (boosting's and the regressors' trees): the same operations in the same order as
  * cum_total, candidate and split_gain (so the same gains to the bit), without their loops
- * over the cell and the calls, over ns splits of h's nb bins. */
-static void reg_best(const struct pt_tree_ws *ws, const double *h, size_t nb, size_t ns,
-                     double imp, double *bg, int32_t *bs)
+ * over the cell and the calls, over ns splits of h's nb bins: the prefix sums in split
+ * order, then the gains of four splits at a time (lane-wise IEEE operations, as the scalar
+ * ones), then the first maximum in split order. */
+__attribute__((target_clones("avx2", "default"))) static void
+reg_best(task_t *t, const double *h, size_t nb, size_t ns, double imp, double *bg,
+         int32_t *bs)
 {
-    double T0 = 0, T1 = 0, T2 = 0, T3 = 0, L0 = 0, L1 = 0, L2 = 0, L3 = 0;
+    const struct pt_tree_ws *ws = t->ws;
     double mi = ws->cfg.min_instances, mw = ws->cfg.min_weight, mg = ws->cfg.min_info_gain;
-    for (size_t b = 0; b < nb; b++) {
-        T0 += h[4 * b];
-        T1 += h[4 * b + 1];
-        T2 += h[4 * b + 2];
-        T3 += h[4 * b + 3];
+    double *a0 = t->pre, *a1 = a0 + ws->max_nbins + 4, *a2 = a1 + ws->max_nbins + 4;
+    double *a3 = a2 + ws->max_nbins + 4, *gain = a3 + ws->max_nbins + 4;
+    v4d T = {0, 0, 0, 0}, L = {0, 0, 0, 0}, neg = {-DBL_MAX, -DBL_MAX, -DBL_MAX, -DBL_MAX};
+    size_t s = 0;
+    for (size_t b = 0; b < nb; b++)
+        T += *(const v4d *)(h + 4 * b);
+    for (size_t k = 0; k < ns; k++) {
+        L += *(const v4d *)(h + 4 * k);
+        a0[k] = L[0];
+        a1[k] = L[1];
+        a2[k] = L[2];
+        a3[k] = L[3];
     }
-    for (size_t s = 0; s < ns; s++) {
-        L0 += h[4 * s];
-        L1 += h[4 * s + 1];
-        L2 += h[4 * s + 2];
-        L3 += h[4 * s + 3];
-        double R0 = T0 - L0, R1 = T1 - L1, R2 = T2 - L2, R3 = T3 - L3, g = -DBL_MAX;
-        if (!(L3 < mi || R3 < mi) && !(L0 < mw || R0 < mw)) {
-            double W = L0 + R0;
-            double il = L0 == 0 ? 0 : (L2 - L1 * L1 / L0) / L0;
-            double ir = R0 == 0 ? 0 : (R2 - R1 * R1 / R0) / R0;
+    for (size_t k = ns; k < ns + 4; k++) /* the last block's spare lanes: never picked */
+        a0[k] = a1[k] = a2[k] = a3[k] = 0;
+    {
+        v4d T0 = {T[0], T[0], T[0], T[0]}, T1 = {T[1], T[1], T[1], T[1]};
+        v4d T2 = {T[2], T[2], T[2], T[2]}, T3 = {T[3], T[3], T[3], T[3]};
+        for (; s < ns; s += 4) { /* each lane: the scalar rule's operations in its order */
+            v4d L0 = *(const v4d *)(a0 + s), L1 = *(const v4d *)(a1 + s);
+            v4d L2 = *(const v4d *)(a2 + s), L3 = *(const v4d *)(a3 + s);
+            v4d R0 = T0 - L0, R1 = T1 - L1, R2 = T2 - L2, R3 = T3 - L3, W = L0 + R0;
+            v4d il = (L2 - L1 * L1 / L0) / L0, ir = (R2 - R1 * R1 / R0) / R0, g;
+            il = (v4d)((v4i)il & ~(v4i)(L0 == 0)); /* an empty side's impurity: 0 */
+            ir = (v4d)((v4i)ir & ~(v4i)(R0 == 0));
             g = imp - L0 / W * il - R0 / W * ir;
-            if (g < mg)
-                g = -DBL_MAX;
+            v4i bad = (L3 < mi) | (R3 < mi) | (L0 < mw) | (R0 < mw) | (g < mg);
+            *(v4d *)(gain + s) = (v4d)(((v4i)g & ~bad) | ((v4i)neg & bad));
         }
-        if (g > *bg) {
-            *bg = g;
+    }
+    for (s = 0; s < ns; s++)
+        if (gain[s] > *bg) {
+            *bg = gain[s];
             *bs = (int32_t)s;
         }
-    }
 }
 
 /* Searches feature f of a node for its best split, as Spark's binsToBestSplit: histogram
@@ -371,7 +389,7 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *P, 
     int32_t bs = -1;
     memset(L, 0, nc * sizeof *L);
     if (ns > 0 && f < ws->p_num && ws->K == 0 && want < 0) {
-        reg_best(ws, h, ws->d->bins->nbins[f], ns, imp, &bg, &bs);
+        reg_best(t, h, ws->d->bins->nbins[f], ns, imp, &bg, &bs);
     } else if (ns > 0 && f < ws->p_num) {
         cum_total(h, ws->d->bins->nbins[f], nc, NULL, T);
         for (size_t s = 0; s < ns; s++) {
@@ -1476,6 +1494,7 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
             free(ws->task[t].right);
             free(ws->task[t].total);
             free(ws->task[t].sub);
+            free(ws->task[t].pre);
             free(ws->task[t].cen);
             free(ws->task[t].order);
         }
@@ -1615,10 +1634,11 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
         tk->right = pt_alloc_array(ws->ncell, sizeof *tk->right, 0);
         tk->total = pt_alloc_array(ws->ncell, sizeof *tk->total, 0);
         tk->sub = pt_alloc_array(ws->max_usplits * ws->ncell, sizeof *tk->sub, 0);
+        tk->pre = pt_alloc_array(5 * (ws->max_nbins + 4), sizeof *tk->pre, 0);
         tk->cen = pt_alloc_array(ws->max_arity, sizeof *tk->cen, 0);
         tk->order = pt_alloc_array(ws->max_arity, sizeof *tk->order, 0);
         if (tk->cat == NULL || tk->left == NULL || tk->right == NULL || tk->total == NULL ||
-            tk->sub == NULL || tk->cen == NULL ||
+            tk->sub == NULL || tk->cen == NULL || tk->pre == NULL ||
             tk->order == NULL)
             goto fail;
     }
