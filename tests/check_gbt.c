@@ -2,7 +2,8 @@
  * the boost with maxIter m, bit for bit, with subsampling and feature subsets too), margins
  * in two steps equal to predict, the pack / unpack round trip, refusals, a one-round
  * boost equal to the variance tree on the labels, and the early stop on validation rows
- * (Spark's rule, the trees kept per maxIter). */
+ * (Spark's rule, the trees kept per maxIter), and models that do not depend on the threads
+ * (histograms summed in lanes) or on unit rows read as labels alone. */
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -265,6 +266,83 @@ START_TEST(early_stop)
 }
 END_TEST
 
+/* g packed (msgpack bytes, *len of them; free after). */
+static char *gbt_bytes(const pt_gbt_t *g, size_t *len)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    pt_gbt_pack(g, &pk);
+    *len = sb.size;
+    return sb.data;
+}
+
+/* The boost of prm on d with `threads` threads, packed. */
+static char *boost_bytes(const pt_tree_data_t *d, pt_gbt_params_t prm, int threads,
+                         size_t *len)
+{
+    char err[512], *b;
+    prm.tree.threads = threads;
+    pt_gbt_t *g = pt_gbt_fit(d, &prm, err);
+    ck_assert_msg(g != NULL, "%s", err);
+    b = gbt_bytes(g, len);
+    pt_gbt_destroy(&g);
+    return b;
+}
+
+/* Rows enough for the root's histograms to be summed in lanes (pt_tree.c, LANE_ROWS): the
+ * model (every split, leaf value and node statistic) is the same bit for bit with 1, 2, 3 or
+ * 5 threads, with and without subsampling; and the same when weights of 1 are given (the
+ * 32-byte records) as without weights (unit rows, the label alone read). */
+#define NBIG 70000
+START_TEST(threads_do_not_change_the_model)
+{
+    double *x = malloc(NBIG * P * sizeof *x), *y = malloc(NBIG * sizeof *y);
+    double *ones = malloc(NBIG * sizeof *ones);
+    uint64_t st = 7;
+    for (size_t i = 0; i < NBIG; i++) {
+        for (size_t j = 0; j < P; j++)
+            x[i * P + j] = pt_rng_uniform(&st) * 10;
+        y[i] = sin(x[i * P]) + x[i * P + 1] * x[i * P + 2] / 10 + pt_rng_uniform(&st);
+        ones[i] = 1;
+    }
+    for (size_t K = 0; K <= 2; K += 2) {
+        tu_data_t t, tw;
+        if (K)
+            for (size_t i = 0; i < NBIG; i++)
+                y[i] = y[i] > 3;
+        ck_assert_int_eq(tu_make(&t, x, y, NULL, NBIG, P, 0, NULL, K, 32), 0);
+        ck_assert_int_eq(tu_make(&tw, x, y, ones, NBIG, P, 0, NULL, K, 32), 0);
+        for (int sub = 0; sub < 2; sub++) {
+            pt_gbt_params_t prm = gparams(K, 4);
+            size_t n1, n, nw;
+            prm.tree.max_depth = 4;
+            prm.tree.subsampling_rate = sub ? 0.7 : 1;
+            char *one = boost_bytes(&t.d, prm, 1, &n1), *b;
+            int threads[] = {2, 3, 5};
+            for (size_t k = 0; k < 3; k++) {
+                b = boost_bytes(&t.d, prm, threads[k], &n);
+                ck_assert_msg(n == n1 && memcmp(b, one, n) == 0,
+                              "K %zu, subsampling %d: %d threads give another model", K, sub,
+                              threads[k]);
+                free(b);
+            }
+            b = boost_bytes(&tw.d, prm, 2, &nw);
+            ck_assert_msg(nw == n1 && memcmp(b, one, nw) == 0,
+                          "K %zu, subsampling %d: weights of 1 give another model", K, sub);
+            free(b);
+            free(one);
+        }
+        tu_free(&t);
+        tu_free(&tw);
+    }
+    free(x);
+    free(y);
+    free(ones);
+}
+END_TEST
+
 Suite *suite_gbt(void)
 {
     Suite *s = suite_create("gbt");
@@ -274,6 +352,7 @@ Suite *suite_gbt(void)
     tcase_add_test(tc, pack_round_trip);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, early_stop);
+    tcase_add_test(tc, threads_do_not_change_the_model);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;

@@ -28,6 +28,9 @@ struct pt_gbt {
 
 /* Rows per block of prediction. */
 #define GBT_BLOCK 256
+/* The most threads a round's per-row work uses, and the fewest rows each takes. */
+#define GBT_THREADS 64
+#define GBT_THREAD_ROWS 16384
 
 int pt_gbt_loss(const char *name, int classifier, pt_gbt_loss_t *loss, char *err)
 {
@@ -151,6 +154,38 @@ static double valid_error(const pt_tree_data_t *v, pt_gbt_loss_t loss, const dou
     return es / ws;
 }
 
+/* A thread's share of the residuals: rows [lo, hi). */
+typedef struct {
+    pt_gbt_loss_t loss;
+    const double *F, *y;
+    double *r;
+    size_t lo, hi;
+} restask_t;
+
+static void *res_task(void *arg)
+{
+    const restask_t *a = arg;
+    for (size_t i = a->lo; i < a->hi; i++)
+        a->r[i] = residual(a->loss, a->F[i], a->y[i]);
+    return NULL;
+}
+
+/* r[i] = -g(F[i], y[i]) of the n rows, on up to `threads` threads (rows apart: the same
+ * numbers). */
+static void residuals(pt_gbt_loss_t loss, const double *F, const double *y, double *r,
+                      size_t n, int threads)
+{
+    restask_t a[GBT_THREADS];
+    size_t nt = threads > 1 ? (size_t)threads : 1;
+    if (nt > GBT_THREADS)
+        nt = GBT_THREADS;
+    if (nt > n / GBT_THREAD_ROWS)
+        nt = n / GBT_THREAD_ROWS > 1 ? n / GBT_THREAD_ROWS : 1;
+    for (size_t t = 0; t < nt; t++)
+        a[t] = (restask_t){loss, F, y, r, n * t / nt, n * (t + 1) / nt};
+    pt_run_each(a, nt, sizeof *a, res_task);
+}
+
 /* Round m's streams: its row draw and its trees' feature subsets, from (seed, m) alone. */
 static uint64_t round_seed(uint64_t seed, size_t m, uint64_t what)
 {
@@ -242,8 +277,10 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
             for (size_t i = 0; i < n; i++)
                 cnt[i] = pt_rng_uniform(&st) < prm->tree.subsampling_rate;
         }
-        for (size_t i = 0; i < n; i++) /* tree 0: the labels themselves */
-            r[i] = m == 0 ? y[i] : residual(prm->loss, F[i], y[i]);
+        if (m == 0) /* tree 0: the labels themselves */
+            memcpy(r, y, n * sizeof *r);
+        else
+            residuals(prm->loss, F, y, r, n, cfg.threads);
         if ((rc = pt_tree_grow(ws, r, d->w, cnt, round_seed(prm->tree.seed, m, GBT_FEATS), t,
                                err)) != 0)
             goto out;

@@ -73,6 +73,23 @@ rows_reg(const pt_hist_row_t *r, const uint32_t *idx, size_t m, const uint8_t *r
     }
 }
 
+/* Regression cells of unit rows (weight and count 1, label y[i]): rows_reg with the record
+ * {1, y, y * y, 1} made from the label, the values pt_hist_row_t would hold (1 * y = y). */
+__attribute__((target_clones("avx2", "default"))) static void
+rows_unit(const double *y, const uint32_t *idx, size_t m, const uint8_t *rows, size_t stride,
+          const uint32_t *col, size_t nf, double *const *base)
+{
+    for (size_t k = 0; k < m; k++) {
+        uint32_t i = idx[k], a = idx[k + PF < m ? k + PF : k];
+        const uint8_t *c = rows + (size_t)i * stride;
+        double yi = y[i];
+        __builtin_prefetch(rows + (size_t)a * stride);
+        __builtin_prefetch(&y[a]);
+        v4d v = {1.0, yi, yi * yi, 1.0};
+        ROW_REG(v);
+    }
+}
+
 /* Classification cells (K classes), as rows_reg. */
 static void rows_cls(const pt_hist_row_t *r, const uint32_t *idx, size_t m, size_t K,
                      const uint8_t *rows, size_t stride, const uint32_t *col, size_t nf,
@@ -97,6 +114,14 @@ void pt_hist_build_rows(const pt_hist_row_t *r, const uint32_t *idx, size_t m, s
                         const uint8_t *rows, size_t stride, const uint32_t *feats, size_t nf,
                         const size_t *off, const uint32_t *nbins, double *h)
 {
+    pt_hist_build_rows_y(r, NULL, idx, m, K, rows, stride, feats, nf, off, nbins, h);
+}
+
+void pt_hist_build_rows_y(const pt_hist_row_t *r, const double *y, const uint32_t *idx,
+                          size_t m, size_t K, const uint8_t *rows, size_t stride,
+                          const uint32_t *feats, size_t nf, const size_t *off,
+                          const uint32_t *nbins, double *h)
+{
     size_t nc = pt_hist_ncell(K);
     double *base[ROWS_MAX_F];
     uint32_t col[ROWS_MAX_F];
@@ -111,7 +136,9 @@ void pt_hist_build_rows(const pt_hist_row_t *r, const uint32_t *idx, size_t m, s
         }
         /* a run of consecutive features reads them straight from the row */
         const uint8_t *rw = run ? rows + feats[a] : rows;
-        if (K == 0)
+        if (y != NULL)
+            rows_unit(y, idx, m, rw, stride, run ? NULL : col, b - a, base);
+        else if (K == 0)
             rows_reg(r, idx, m, rw, stride, run ? NULL : col, b - a, base);
         else
             rows_cls(r, idx, m, K, rw, stride, run ? NULL : col, b - a, base);
@@ -126,6 +153,18 @@ void pt_hist_subtract(double *h, const double *parent, const double *child, size
             h[i] = parent[i] - child[i];
         if (h[ncell - 1] == 0)
             memset(h, 0, ncell * sizeof *h);
+    }
+}
+
+void pt_hist_total_y(const double *y, const uint32_t *idx, size_t m, double *tot)
+{
+    memset(tot, 0, 4 * sizeof *tot);
+    for (size_t k = 0; k < m; k++) {
+        double yi = y[idx[k]];
+        tot[0] += 1.0;
+        tot[1] += yi;
+        tot[2] += yi * yi;
+        tot[3] += 1.0;
     }
 }
 

@@ -3,9 +3,13 @@
  * A level is a list of families: the two children of a node split on the level above (or
  * the root alone), each child with its row range in the index array, its totals and whether
  * it is evaluated (a pre-marked leaf is not). The families of a level are processed in
- * chunks that fit the histogram buffer pool: for each chunk, threads that own disjoint
- * ranges of feature slots build (or subtract) the histograms and find each (child, slot)'s
- * best split (the root: all histograms first, then its calc, then the splits); then this
+ * chunks that fit the histogram buffer pool: for each chunk, the threads build the
+ * histograms of the children that are built directly, each lane (see LANE_ROWS: a child of
+ * many rows is summed in contiguous ranges of its rows, added up in a fixed order, so that
+ * every core works on the root too and the sums do not depend on the threads) taken by the
+ * next idle thread; then threads that own disjoint ranges of feature slots add up the lanes,
+ * subtract the siblings and find each (child, slot)'s best split (the root: its calc
+ * between the two); then this
  * thread picks each child's best slot in slot order, writes the node, partitions its row
  * ids (stable, so the rows keep the order pt_tree_data_t.order gives), notes a leaf's rows
  * (pt_tree_ws_add_leaves) and appends the next level's family. With one-byte codes the
@@ -20,13 +24,16 @@
  * The sums follow Spark's binsToBestSplit where rounding could break a tie: a split's right
  * side is the feature's cumulative total minus its left prefix (unordered: the node's row
  * sum minus the subset), the root's statistics are the left + right of its first split, a
- * child's are the ones its parent's split handed down, and bins add rows in row order.
+ * child's are the ones its parent's split handed down, and bins add rows in row order (a
+ * node of at least 2 LANE_ROWS rows: per lane, the lanes then in order, as Spark's
+ * partitions are merged).
  */
 #include "pt_tree.h"
 
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,13 +42,22 @@
 
 #define CHUNK_MAX 256            /* families per chunk (bounds the buffers a chunk holds) */
 #define THREAD_WORK 65536        /* row-features of a chunk below which one thread builds */
+#define SEARCH_WORK 65536        /* histogram doubles a thread merges or searches at least */
+#define PART_WORK 16384          /* rows a partitioning thread takes at least */
+#define ADD_THREADS 64           /* the most threads pt_tree_ws_add_leaves uses */
 /* Subtraction rounds differently from Spark's row-by-row sums unless every sum is an
  * integer (class counts with integer weights): then only children of at least this many
  * rows are subtracted, where two features splitting the rows alike (an exact tie that the
  * rounding could break the other way) does not happen in practice. */
 #define SUB_MIN_ROWS 4096
-#define PH_BUILD 1               /* chunk phases: the histograms */
+#define PH_MERGE 1               /* chunk phases (by feature slots): lanes summed, siblings */
 #define PH_SEARCH 2              /* the best split of each (kid, slot) */
+/* A node of m >= 2 LANE_ROWS rows is summed in lanes: min(m / LANE_ROWS, LANE_MAX)
+ * contiguous ranges of its positions, each summed from zero in position order, then added up
+ * in lane order (Spark's partitions, merged in order). The lanes depend on m alone, so the
+ * histograms (and the trees) do not depend on the threads that build them. */
+#define LANE_ROWS 16384
+#define LANE_MAX 16
 
 typedef struct {
     uint32_t lo, hi;             /* rows idx[lo..hi) */
@@ -50,6 +66,8 @@ typedef struct {
     int hist;                    /* buffer id, -1 none */
     int eval;                    /* evaluated (not a pre-marked leaf) */
     int direct;                  /* its histogram is built from its rows (else subtracted) */
+    uint32_t nlanes, lane0;      /* direct: its lanes; lanes 1.. go to lbuf[lane0..] */
+    int32_t job;                 /* decided: its split's partition (pj), or -1 for a leaf */
     double imp;                  /* impurity of its totals */
 } knode_t;
 
@@ -71,12 +89,36 @@ typedef struct {
     double pred;
 } leafrows_t;
 
+/* One lane of a direct kid's histogram to build: rows idx[lo..hi) of kid k of the chunk's
+ * family c, into h. */
+typedef struct {
+    uint32_t lo, hi, c, k;
+    double *h;
+} btask_t;
+
+/* A split of the chunk to partition: its node's rows idx[lo..hi) by feature f (goleft of
+ * its codes: ws->goleft + its index * max_nbins), cut into nseg segments (seg[seg0..]); nl,
+ * the left rows, once partitioned. Its children's family (next level, fam, or -1 when
+ * neither is evaluated), and the children's leaf flags and predictions for their rows. */
+typedef struct {
+    uint32_t lo, hi, f, nl, nseg, seg0;
+    int32_t fam;
+    uint8_t eval[2];
+    double pred[2];
+} pjob_t;
+
+/* A segment of a split's rows, idx[lo..hi), and its left rows nl once partitioned. */
+typedef struct {
+    uint32_t lo, hi, job, nl;
+} pseg_t;
+
 /* A thread's share of a chunk: feature slots [s0, s1), and its scratch. */
 typedef struct {
     struct pt_tree_ws *ws;
     size_t f0, f1, s0, s1;
     double *cat, *left, *right, *total, *cen;
     double *sub;                 /* unordered splits' left cells summed row by row */
+    double *pre;                 /* reg_best's prefixes and gains: 5 x (max_nbins + 4) */
     uint32_t *order;
 } task_t;
 
@@ -94,6 +136,8 @@ struct pt_tree_ws {
                                     row i's at rows + i * rstride */
     size_t rstride;
     pt_hist_row_t *rec;          /* the rows' records, by row id */
+    const double *yu;            /* this tree's labels when its rows are unit rows (weight and
+                                    count 1: pt_hist_build_rows_y; rec not written), or NULL */
     double **buf;
     int *freel;
     size_t nbuf_max, nbuf, nfree;
@@ -105,12 +149,22 @@ struct pt_tree_ws {
     best_t *best;
     task_t *task;
     size_t ntask;
-    uint8_t *goleft;
+    uint8_t *goleft;             /* per split of pj: max_nbins flags, code goes left */
     uint64_t *set;               /* a split's left set, max_arity bits */
     leafrows_t *leaves;          /* the last tree's leaves (pt_tree_ws_add_leaves) */
     size_t nleaves, cap_leaves;
     int depth;
-    int phase;                   /* what chunk_task does: PH_BUILD, PH_SEARCH or both */
+    int phase;                   /* what chunk_task does: PH_MERGE, PH_SEARCH or both */
+    double **lbuf;               /* lanes 1.. of the chunk's direct kids (H doubles each) */
+    size_t nlbuf, nlane, lane_cap; /* allocated; used by the chunk; the most a chunk uses */
+    btask_t *bt;                 /* the chunk's lanes to build, largest first */
+    size_t nbt, cap_bt;
+    atomic_size_t bnext;         /* the next of bt (seg) a building (partitioning) thread
+                                    takes */
+    pjob_t *pj;                  /* the chunk's splits to partition */
+    size_t npj, cap_pj;
+    pseg_t *seg;                 /* their segments */
+    size_t nseg, cap_seg;
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
 };
 
@@ -266,40 +320,57 @@ static void cum_total(const double *h, size_t n, size_t nc, const uint32_t *ord,
     }
 }
 
+/* A regression cell (or four lanes of one quantity), and its lanes as integers for masks. */
+typedef double v4d __attribute__((vector_size(32), aligned(8)));
+typedef long long v4i __attribute__((vector_size(32), aligned(8)));
+
 /* feature_best's search of a continuous feature with regression cells [W, sum wy, sum wy^2,
  * n] (boosting's and the regressors' trees): the same operations in the same order as
  * cum_total, candidate and split_gain (so the same gains to the bit), without their loops
- * over the cell and the calls, over ns splits of h's nb bins. */
-static void reg_best(const struct pt_tree_ws *ws, const double *h, size_t nb, size_t ns,
-                     double imp, double *bg, int32_t *bs)
+ * over the cell and the calls, over ns splits of h's nb bins: the prefix sums in split
+ * order, then the gains of four splits at a time (lane-wise IEEE operations, as the scalar
+ * ones), then the first maximum in split order. */
+__attribute__((target_clones("avx2", "default"))) static void
+reg_best(task_t *t, const double *h, size_t nb, size_t ns, double imp, double *bg,
+         int32_t *bs)
 {
-    double T0 = 0, T1 = 0, T2 = 0, T3 = 0, L0 = 0, L1 = 0, L2 = 0, L3 = 0;
+    const struct pt_tree_ws *ws = t->ws;
     double mi = ws->cfg.min_instances, mw = ws->cfg.min_weight, mg = ws->cfg.min_info_gain;
-    for (size_t b = 0; b < nb; b++) {
-        T0 += h[4 * b];
-        T1 += h[4 * b + 1];
-        T2 += h[4 * b + 2];
-        T3 += h[4 * b + 3];
+    double *a0 = t->pre, *a1 = a0 + ws->max_nbins + 4, *a2 = a1 + ws->max_nbins + 4;
+    double *a3 = a2 + ws->max_nbins + 4, *gain = a3 + ws->max_nbins + 4;
+    v4d T = {0, 0, 0, 0}, L = {0, 0, 0, 0}, neg = {-DBL_MAX, -DBL_MAX, -DBL_MAX, -DBL_MAX};
+    size_t s = 0;
+    for (size_t b = 0; b < nb; b++)
+        T += *(const v4d *)(h + 4 * b);
+    for (size_t k = 0; k < ns; k++) {
+        L += *(const v4d *)(h + 4 * k);
+        a0[k] = L[0];
+        a1[k] = L[1];
+        a2[k] = L[2];
+        a3[k] = L[3];
     }
-    for (size_t s = 0; s < ns; s++) {
-        L0 += h[4 * s];
-        L1 += h[4 * s + 1];
-        L2 += h[4 * s + 2];
-        L3 += h[4 * s + 3];
-        double R0 = T0 - L0, R1 = T1 - L1, R2 = T2 - L2, R3 = T3 - L3, g = -DBL_MAX;
-        if (!(L3 < mi || R3 < mi) && !(L0 < mw || R0 < mw)) {
-            double W = L0 + R0;
-            double il = L0 == 0 ? 0 : (L2 - L1 * L1 / L0) / L0;
-            double ir = R0 == 0 ? 0 : (R2 - R1 * R1 / R0) / R0;
+    for (size_t k = ns; k < ns + 4; k++) /* the last block's spare lanes: never picked */
+        a0[k] = a1[k] = a2[k] = a3[k] = 0;
+    {
+        v4d T0 = {T[0], T[0], T[0], T[0]}, T1 = {T[1], T[1], T[1], T[1]};
+        v4d T2 = {T[2], T[2], T[2], T[2]}, T3 = {T[3], T[3], T[3], T[3]};
+        for (; s < ns; s += 4) { /* each lane: the scalar rule's operations in its order */
+            v4d L0 = *(const v4d *)(a0 + s), L1 = *(const v4d *)(a1 + s);
+            v4d L2 = *(const v4d *)(a2 + s), L3 = *(const v4d *)(a3 + s);
+            v4d R0 = T0 - L0, R1 = T1 - L1, R2 = T2 - L2, R3 = T3 - L3, W = L0 + R0;
+            v4d il = (L2 - L1 * L1 / L0) / L0, ir = (R2 - R1 * R1 / R0) / R0, g;
+            il = (v4d)((v4i)il & ~(v4i)(L0 == 0)); /* an empty side's impurity: 0 */
+            ir = (v4d)((v4i)ir & ~(v4i)(R0 == 0));
             g = imp - L0 / W * il - R0 / W * ir;
-            if (g < mg)
-                g = -DBL_MAX;
+            v4i bad = (L3 < mi) | (R3 < mi) | (L0 < mw) | (R0 < mw) | (g < mg);
+            *(v4d *)(gain + s) = (v4d)(((v4i)g & ~bad) | ((v4i)neg & bad));
         }
-        if (g > *bg) {
-            *bg = g;
+    }
+    for (s = 0; s < ns; s++)
+        if (gain[s] > *bg) {
+            *bg = gain[s];
             *bs = (int32_t)s;
         }
-    }
 }
 
 /* Searches feature f of a node for its best split, as Spark's binsToBestSplit: histogram
@@ -318,7 +389,7 @@ static void feature_best(task_t *t, size_t f, const double *h, const double *P, 
     int32_t bs = -1;
     memset(L, 0, nc * sizeof *L);
     if (ns > 0 && f < ws->p_num && ws->K == 0 && want < 0) {
-        reg_best(ws, h, ws->d->bins->nbins[f], ns, imp, &bg, &bs);
+        reg_best(t, h, ws->d->bins->nbins[f], ns, imp, &bg, &bs);
     } else if (ns > 0 && f < ws->p_num) {
         cum_total(h, ws->d->bins->nbins[f], nc, NULL, T);
         for (size_t s = 0; s < ns; s++) {
@@ -397,32 +468,59 @@ static void unordered_rows(task_t *t, size_t f, const knode_t *kn)
     }
 }
 
+/* Builds the chunk's lanes (ws->bt), each from zero over its rows in position order, taking
+ * the next one not yet taken until none is left (which thread builds which does not change
+ * a sum). */
+static void *chunk_build(void *arg)
+{
+    task_t *t = arg;
+    struct pt_tree_ws *ws = t->ws;
+    size_t m = ws->m, j;
+    int wide = ws->d->bins->wide;
+    while ((j = atomic_fetch_add(&ws->bnext, 1)) < ws->nbt) {
+        const btask_t *b = &ws->bt[j];
+        const uint32_t *fs = ws->feats + (b->c * 2 + b->k) * m;
+        if (ws->rows != NULL) {
+            pt_hist_build_rows_y(ws->rec, ws->yu, ws->idx + b->lo, b->hi - b->lo, ws->K,
+                                 ws->rows, ws->rstride, fs, m, ws->foff, ws->d->bins->nbins,
+                                 b->h);
+            continue;
+        }
+        for (size_t s = 0; s < m; s++)
+            pt_hist_build(ws->rec, ws->idx + b->lo, b->hi - b->lo, ws->K, code_col(ws, fs[s]),
+                          wide, ws->d->bins->nbins[fs[s]], b->h + ws->foff[fs[s]]);
+    }
+    return NULL;
+}
+
+/* Feature f's cells of a direct kid kn: its lanes 1.. added to lane 0 (its buffer), in lane
+ * order. */
+static void merge_lanes(const struct pt_tree_ws *ws, const knode_t *kn, size_t f)
+{
+    size_t off = ws->foff[f], len = (size_t)ws->d->bins->nbins[f] * ws->ncell;
+    double *h = ws->buf[kn->hist] + off;
+    for (uint32_t l = 1; l < kn->nlanes; l++) {
+        const double *x = ws->lbuf[kn->lane0 + l - 1] + off;
+        for (size_t i = 0; i < len; i++)
+            h[i] += x[i];
+    }
+}
+
+/* The thread's feature slots [s0, s1) of the chunk: lanes merged and siblings subtracted
+ * (PH_MERGE), then each (kid, slot)'s best split (PH_SEARCH). */
 static void *chunk_task(void *arg)
 {
     task_t *t = arg;
     struct pt_tree_ws *ws = t->ws;
     size_t nc = ws->ncell, m = ws->m;
-    int wide = ws->d->bins->wide;
     for (size_t fi = t->f0; fi < t->f1; fi++) {
         family_t *fa = &ws->fam[fi];
         size_t c = fi - t->f0; /* chunk-relative */
-        for (int k = 0; (ws->phase & PH_BUILD) && ws->rows != NULL && k < fa->nkid; k++) {
-            knode_t *kn = &fa->kid[k];
-            if (kn->direct && kn->hist >= 0)
-                pt_hist_build_rows(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, ws->rows,
-                                   ws->rstride, ws->feats + (c * 2 + k) * m + t->s0,
-                                   t->s1 - t->s0, ws->foff, ws->d->bins->nbins,
-                                   ws->buf[kn->hist]);
-        }
-        for (size_t s = t->s0; (ws->phase & PH_BUILD) && s < t->s1; s++) {
+        for (size_t s = t->s0; (ws->phase & PH_MERGE) && s < t->s1; s++) {
             for (int k = 0; k < fa->nkid; k++) {
                 knode_t *kn = &fa->kid[k];
-                if (!kn->direct || kn->hist < 0 || ws->rows != NULL)
-                    continue;
-                size_t f = ws->feats[(c * 2 + k) * m + s];
-                pt_hist_build(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K,
-                              code_col(ws, f), wide, ws->d->bins->nbins[f],
-                              ws->buf[kn->hist] + ws->foff[f]);
+                if (kn->direct && kn->hist >= 0 && kn->nlanes > 1)
+                    merge_lanes(ws, kn, ws->feats[(c * 2 + k) * m + s]);
             }
             if (fa->pbuf >= 0 && fa->nkid == 2) { /* the large kid = parent - small */
                 knode_t *sm = &fa->kid[fa->small], *lg = &fa->kid[1 - fa->small];
@@ -752,6 +850,57 @@ static int fam_reserve(struct pt_tree_ws *ws, size_t n)
     return 0;
 }
 
+/* Room for need elements of size bytes in the array *a of *cap (doubled as it grows). 0 or
+ * -ENOMEM. */
+static int room_for(void **a, size_t *cap, size_t need, size_t size)
+{
+    void *tmp;
+    size_t c = 2 * need;
+    if (need <= *cap)
+        return 0;
+    if ((tmp = realloc(*a, c * size)) == NULL)
+        return -ENOMEM;
+    *a = tmp;
+    *cap = c;
+    return 0;
+}
+
+/* The lanes of a node of m rows (see LANE_ROWS). */
+static size_t node_lanes(size_t m)
+{
+    size_t l = m / LANE_ROWS;
+    return l < 2 ? 1 : l > LANE_MAX ? LANE_MAX : l;
+}
+
+/* The lane buffers (beyond each kid's own) that family fa's direct kids need: fam_plan's
+ * choice of the kids it builds. */
+static size_t fam_lanes(const family_t *fa)
+{
+    size_t n = 0;
+    if (fa->pbuf >= 0) {
+        int sm = fa->kid[0].hi - fa->kid[0].lo <= fa->kid[1].hi - fa->kid[1].lo ? 0 : 1;
+        return node_lanes(fa->kid[sm].hi - fa->kid[sm].lo) - 1;
+    }
+    for (int i = 0; i < fa->nkid; i++)
+        if (fa->kid[i].eval)
+            n += node_lanes(fa->kid[i].hi - fa->kid[i].lo) - 1;
+    return n;
+}
+
+/* At least n lane buffers allocated. 0 or -ENOMEM. */
+static int lanes_reserve(struct pt_tree_ws *ws, size_t n)
+{
+    void *tmp;
+    if (n <= ws->nlbuf)
+        return 0;
+    if (GROW(ws->lbuf, n))
+        return -ENOMEM;
+    for (; ws->nlbuf < n; ws->nlbuf++)
+        if ((ws->lbuf[ws->nlbuf] = pt_alloc_array(ws->H, sizeof(double), 0)) == NULL)
+            return -ENOMEM;
+    return 0;
+}
+
 /* The new buffers family fa needs. */
 static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
 {
@@ -772,12 +921,9 @@ static size_t fam_need(const struct pt_tree_ws *ws, const family_t *fa)
 static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, double *P,
                       double *tot)
 {
-    size_t nc = ws->ncell;
+    size_t nc = ws->ncell, j;
     task_t *t0 = &ws->task[0];
-    if (!ws->any_unordered)
-        pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, P);
-    memcpy(tot, P, nc * sizeof *tot);
-    for (size_t j = 0; j < ws->m; j++) {
+    for (j = 0; j < ws->m; j++) {
         size_t f = fs[j];
         if (ws->nsplit[f] == 0)
             continue;
@@ -789,6 +935,13 @@ static void root_calc(struct pt_tree_ws *ws, knode_t *kn, const uint32_t *fs, do
         for (size_t i = 0; i < nc; i++)
             tot[i] = t0->left[i] + t0->right[i];
         break;
+    }
+    if (j == ws->m) { /* P is read only here and by unordered features (fam_plan sums it) */
+        if (ws->yu != NULL)
+            pt_hist_total_y(ws->yu, ws->idx + kn->lo, kn->hi - kn->lo, P);
+        else if (!ws->any_unordered)
+            pt_hist_total(ws->rec, ws->idx + kn->lo, kn->hi - kn->lo, ws->K, P);
+        memcpy(tot, P, nc * sizeof *tot);
     }
     kn->imp = pt_tree_impurity(ws->cfg.impurity, tot, ws->K);
 }
@@ -827,6 +980,14 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
     for (int k = 0; k < fa->nkid; k++) {
         knode_t *kn = &fa->kid[k];
         uint32_t *fs = ws->feats + (c * 2 + k) * m;
+        kn->nlanes = 1;
+        if (kn->direct && kn->hist >= 0) {
+            kn->nlanes = (uint32_t)node_lanes(kn->hi - kn->lo);
+            kn->lane0 = (uint32_t)ws->nlane;
+            if (lanes_reserve(ws, ws->nlane + kn->nlanes - 1) != 0)
+                return -ENOMEM;
+            ws->nlane += kn->nlanes - 1;
+        }
         if (m < ws->p && kn->eval) {
             node_subset(ws->p, m, seed, kn->id, fs);
         } else {
@@ -840,18 +1001,29 @@ static int fam_plan(struct pt_tree_ws *ws, size_t fi, size_t c, uint64_t seed)
     return 0;
 }
 
-/* Runs phases ph of the chunk of families [f0, f1) over the threads. */
+/* Threads for work units of work (at least min_work each, at most max of them). */
+static size_t threads_for(const struct pt_tree_ws *ws, size_t work, size_t min_work, size_t max)
+{
+    size_t nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
+    if (nt > max)
+        nt = max;
+    if (nt > 1 && work < min_work * nt)
+        nt = work / min_work > 1 ? work / min_work : 1;
+    return nt ? nt : 1;
+}
+
+/* Runs phases ph (PH_MERGE, PH_SEARCH) of the chunk of families [f0, f1) over threads that
+ * own ranges of feature slots. */
 static void run_phases(struct pt_tree_ws *ws, size_t f0, size_t f1, int ph)
 {
-    size_t work = 0, nt = (size_t)(ws->cfg.threads > 0 ? ws->cfg.threads : 1);
+    size_t work = 0, nt;
     for (size_t fi = f0; fi < f1; fi++)
-        for (int k = 0; k < ws->fam[fi].nkid; k++)
-            if (ws->fam[fi].kid[k].direct)
-                work += (ws->fam[fi].kid[k].hi - ws->fam[fi].kid[k].lo) * ws->m;
-    if (nt > ws->m)
-        nt = ws->m;
-    if (nt > 1 && work < THREAD_WORK * nt)
-        nt = work / THREAD_WORK > 1 ? work / THREAD_WORK : 1;
+        for (int k = 0; k < ws->fam[fi].nkid; k++) {
+            const knode_t *kn = &ws->fam[fi].kid[k];
+            work += (ph & PH_MERGE) && kn->direct && kn->hist >= 0 ? kn->nlanes : 0;
+            work += (ph & PH_SEARCH) && kn->eval ? 8 : 0; /* a search: ~8 cells' adds */
+        }
+    nt = threads_for(ws, work * ws->H, SEARCH_WORK, ws->m);
     for (size_t t = 0; t < nt; t++) {
         ws->task[t].f0 = f0;
         ws->task[t].f1 = f1;
@@ -862,23 +1034,63 @@ static void run_phases(struct pt_tree_ws *ws, size_t f0, size_t f1, int ph)
     pt_run_each(ws->task, nt, sizeof *ws->task, chunk_task);
 }
 
-/* Runs the chunk of families [f0, f1): histograms and best splits; the root's calc (which
- * reads its histograms) between the two. */
-static void run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
+static int btask_cmp(const void *a, const void *b)
+{
+    const btask_t *x = a, *y = b;
+    uint32_t mx = x->hi - x->lo, my = y->hi - y->lo;
+    return mx != my ? (mx < my ? 1 : -1) : (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Builds the direct kids' histograms of the chunk of families [f0, f1): their lanes, largest
+ * first, over the threads. 0 or -ENOMEM. */
+static int run_build(struct pt_tree_ws *ws, size_t f0, size_t f1)
+{
+    size_t work = 0, nt;
+    ws->nbt = 0;
+    for (size_t fi = f0; fi < f1; fi++)
+        for (int k = 0; k < ws->fam[fi].nkid; k++) {
+            const knode_t *kn = &ws->fam[fi].kid[k];
+            size_t m = kn->hi - kn->lo;
+            if (!kn->direct || kn->hist < 0)
+                continue;
+            if (room_for((void **)&ws->bt, &ws->cap_bt, ws->nbt + kn->nlanes, sizeof *ws->bt))
+                return -ENOMEM;
+            for (uint32_t l = 0; l < kn->nlanes; l++)
+                ws->bt[ws->nbt++] = (btask_t){
+                    .lo = kn->lo + (uint32_t)(m * l / kn->nlanes),
+                    .hi = kn->lo + (uint32_t)(m * (l + 1) / kn->nlanes),
+                    .c = (uint32_t)(fi - f0), .k = (uint32_t)k,
+                    .h = l == 0 ? ws->buf[kn->hist] : ws->lbuf[kn->lane0 + l - 1]};
+            work += m * ws->m;
+        }
+    qsort(ws->bt, ws->nbt, sizeof *ws->bt, btask_cmp);
+    nt = threads_for(ws, work, THREAD_WORK, ws->nbt);
+    atomic_store(&ws->bnext, 0);
+    pt_run_each(ws->task, nt, sizeof *ws->task, chunk_build);
+    return 0;
+}
+
+/* Runs the chunk of families [f0, f1): histograms, lanes merged, siblings subtracted, best
+ * splits; the root's calc (which reads its histograms) before its search. 0 or -ENOMEM. */
+static int run_chunk(struct pt_tree_ws *ws, size_t f0, size_t f1)
 {
     knode_t *kn = &ws->fam[f0].kid[0];
+    if (run_build(ws, f0, f1) != 0)
+        return -ENOMEM;
     if (ws->depth > 0) {
-        run_phases(ws, f0, f1, PH_BUILD | PH_SEARCH);
-        return;
+        run_phases(ws, f0, f1, PH_MERGE | PH_SEARCH);
+        return 0;
     }
-    run_phases(ws, f0, f1, PH_BUILD);
+    run_phases(ws, f0, f1, PH_MERGE);
     root_calc(ws, kn, ws->feats, ws->ptot, ws->tot);
     run_phases(ws, f0, f1, PH_SEARCH);
+    return 0;
 }
 
 /* Node kn's split on feature f, split s (its left cell in ws->task[0].left, its left set in
  * ws->set): writes node out's split fields and goleft[code] for the partition. 0 or -ENOMEM. */
-static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f, int32_t s)
+static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f, int32_t s,
+                       uint8_t *goleft)
 {
     t->feature[out] = (int32_t)f;
     t->cat_off[out] = -1;
@@ -889,7 +1101,7 @@ static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f
         t->thr[out] = ws->d->bins->thr[f][s];
         t->split[out] = s;
         for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++)
-            ws->goleft[b] = b <= (uint32_t)s;
+            goleft[b] = b <= (uint32_t)s;
         return 0;
     }
     size_t k = f - ws->p_num, a = ws->d->arity[k], nw = (a + 63) / 64, nl = 0;
@@ -904,27 +1116,83 @@ static int write_split(struct pt_tree_ws *ws, pt_tree_t *t, size_t out, size_t f
     t->unseen_left[out] = !(nl <= a / 2);
     for (uint32_t b = 0; b < ws->d->bins->nbins[f]; b++) {
         int32_t ci = ws->d->cat_index[k][b];
-        ws->goleft[b] = ci >= 0 && (size_t)ci < a && (ws->set[ci / 64] >> (ci % 64) & 1);
+        goleft[b] = ci >= 0 && (size_t)ci < a && (ws->set[ci / 64] >> (ci % 64) & 1);
     }
     return 0;
 }
 
-/* Stable partition of idx[lo..hi) by goleft of feature f's codes; returns the left count. */
-static uint32_t partition(struct pt_tree_ws *ws, size_t f, uint32_t lo, uint32_t hi)
+/* Stable partition of segment g's positions idx[lo..hi) by its split's goleft of the
+ * feature's codes: the left rows to idx[lo..lo + nl), the right ones to tmp[lo..hi - nl) (in
+ * place, after them, when the split has one segment). */
+static void part_segment(struct pt_tree_ws *ws, pseg_t *g)
 {
-    uint32_t nl = lo, nr = 0;
-    const uint8_t *c8 = code_col(ws, f);
-    const uint16_t *c16 = code_col(ws, f);
+    const pjob_t *j = &ws->pj[g->job];
+    const uint8_t *c8 = code_col(ws, j->f), *gl = ws->goleft + (size_t)g->job * ws->max_nbins;
+    const uint16_t *c16 = code_col(ws, j->f);
     int wide = ws->d->bins->wide;
-    for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to mispredict */
-        uint32_t i = ws->idx[k], g = ws->goleft[wide ? c16[i] : c8[i]];
+    uint32_t nl = g->lo, nr = 0;
+    for (uint32_t k = g->lo; k < g->hi; k++) { /* both stores, one kept: no branch to miss */
+        uint32_t i = ws->idx[k], b = gl[wide ? c16[i] : c8[i]];
         ws->idx[nl] = i;
-        ws->tmp[nr] = i;
-        nl += g;
-        nr += 1 - g;
+        ws->tmp[g->lo + nr] = i;
+        nl += b;
+        nr += 1 - b;
     }
-    memcpy(ws->idx + nl, ws->tmp, nr * sizeof *ws->tmp);
-    return nl - lo;
+    g->nl = nl - g->lo;
+    if (j->nseg == 1)
+        memcpy(ws->idx + nl, ws->tmp + g->lo, nr * sizeof *ws->tmp);
+}
+
+static void *part_task(void *arg)
+{
+    struct pt_tree_ws *ws = ((task_t *)arg)->ws;
+    size_t g;
+    while ((g = atomic_fetch_add(&ws->bnext, 1)) < ws->nseg)
+        part_segment(ws, &ws->seg[g]);
+    return NULL;
+}
+
+/* Partitions the rows of every split of the chunk (ws->pj): each split's rows cut into
+ * segments (node_lanes) that the threads partition apart, then put together in order (the
+ * left rows of every segment, then the right ones), so that each split's rows come out as a
+ * stable partition would leave them. Sets each split's left count. 0 or -ENOMEM. */
+static int run_partitions(struct pt_tree_ws *ws)
+{
+    size_t work = 0, nt;
+    ws->nseg = 0;
+    for (size_t j = 0; j < ws->npj; j++) {
+        pjob_t *pj = &ws->pj[j];
+        size_t m = pj->hi - pj->lo;
+        pj->nseg = (uint32_t)node_lanes(m);
+        pj->seg0 = (uint32_t)ws->nseg;
+        if (room_for((void **)&ws->seg, &ws->cap_seg, ws->nseg + pj->nseg, sizeof *ws->seg))
+            return -ENOMEM;
+        for (uint32_t l = 0; l < pj->nseg; l++)
+            ws->seg[ws->nseg++] = (pseg_t){.lo = pj->lo + (uint32_t)(m * l / pj->nseg),
+                                           .hi = pj->lo + (uint32_t)(m * (l + 1) / pj->nseg),
+                                           .job = (uint32_t)j};
+        work += m;
+    }
+    nt = threads_for(ws, work, PART_WORK, ws->nseg);
+    atomic_store(&ws->bnext, 0);
+    pt_run_each(ws->task, nt, sizeof *ws->task, part_task);
+    for (size_t j = 0; j < ws->npj; j++) {
+        pjob_t *pj = &ws->pj[j];
+        const pseg_t *g = ws->seg + pj->seg0;
+        uint32_t nl = 0, nr = 0;
+        for (uint32_t l = 0; l < pj->nseg; l++) {
+            if (pj->nseg > 1)
+                memmove(ws->idx + pj->lo + nl, ws->idx + g[l].lo, g[l].nl * sizeof *ws->idx);
+            nl += g[l].nl;
+        }
+        for (uint32_t l = 0; pj->nseg > 1 && l < pj->nseg; l++) {
+            uint32_t r = g[l].hi - g[l].lo - g[l].nl;
+            memcpy(ws->idx + pj->lo + nl + nr, ws->tmp + g[l].lo, r * sizeof *ws->idx);
+            nr += r;
+        }
+        pj->nl = nl;
+    }
+    return 0;
 }
 
 /* Notes a leaf's rows and prediction for pt_tree_ws_add_leaves. 0 or -ENOMEM. */
@@ -941,17 +1209,43 @@ static int leaf_rows(struct pt_tree_ws *ws, uint32_t lo, uint32_t hi, double pre
     return 0;
 }
 
-void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
+/* A thread's share of pt_tree_ws_add_leaves: positions [lo, hi). */
+typedef struct {
+    const struct pt_tree_ws *ws;
+    double w, *F;
+    uint32_t lo, hi;
+} addtask_t;
+
+static void *add_task(void *arg)
 {
+    const addtask_t *a = arg;
+    const struct pt_tree_ws *ws = a->ws;
     for (size_t l = 0; l < ws->nleaves; l++) {
         const leafrows_t *lf = &ws->leaves[l];
-        for (uint32_t k = lf->lo; k < lf->hi; k++)
-            F[ws->idx[k]] += w * lf->pred;
+        uint32_t lo = lf->lo > a->lo ? lf->lo : a->lo, hi = lf->hi < a->hi ? lf->hi : a->hi;
+        for (uint32_t k = lo; k < hi; k++)
+            a->F[ws->idx[k]] += a->w * lf->pred;
     }
+    return NULL;
 }
 
-/* Decides kid k of family fi (chunk position c): leaf, or split with its children queued
- * as a family of the next level (room reserved by the caller). 0 or -ENOMEM. */
+void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
+{
+    addtask_t a[ADD_THREADS];
+    uint32_t n = 0;
+    for (size_t l = 0; l < ws->nleaves; l++)
+        n = ws->leaves[l].hi > n ? ws->leaves[l].hi : n;
+    size_t nt = threads_for(ws, n, PART_WORK, ADD_THREADS);
+    for (size_t t = 0; t < nt; t++) /* each row is in one leaf: the shares touch apart rows */
+        a[t] = (addtask_t){ws, w, F, (uint32_t)((uint64_t)n * t / nt),
+                           (uint32_t)((uint64_t)n * (t + 1) / nt)};
+    pt_run_each(a, nt, sizeof *a, add_task);
+}
+
+/* Decides kid k of family fi (chunk position c): leaf, or split (a partition to run, its
+ * children numbered and their family written at the next level's end, queued when a child
+ * is evaluated). The rows and the buffers are settled after the chunk's partitions
+ * (settle). 0 or -ENOMEM. */
 static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, size_t c,
                   int k)
 {
@@ -962,6 +1256,7 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
     const best_t *b = ws->best + (c * 2 + k) * m;
     double bg = -INFINITY;
     size_t bsl = m;
+    void *tmp;
     for (size_t s = 0; s < m; s++)
         if (b[s].split >= 0 && b[s].gain > bg) {
             bg = b[s].gain;
@@ -969,22 +1264,30 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         }
     int valid = bsl < m && bg > -DBL_MAX;
     set_leaf(ws, t, (size_t)kn->out, tot, valid ? kn->imp : -1.0);
-    if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth) {
-        buf_put(ws, kn->hist);
-        return leaf_rows(ws, kn->lo, kn->hi, t->pred[kn->out]);
-    }
+    kn->job = -1;
+    if (!valid || bg <= 0 || ws->depth == ws->cfg.max_depth)
+        return 0;
     size_t f = ws->feats[(c * 2 + k) * m + bsl], out = (size_t)kn->out;
     task_t *t0 = &ws->task[0];
+    if (ws->npj == ws->cap_pj) {
+        size_t cp = ws->cap_pj ? 2 * ws->cap_pj : 64;
+        if (GROW(ws->pj, cp) || GROW(ws->goleft, cp * ws->max_nbins))
+            return -ENOMEM;
+        ws->cap_pj = cp;
+    }
+    pjob_t *pj = &ws->pj[ws->npj];
+    *pj = (pjob_t){.lo = kn->lo, .hi = kn->hi, .f = (uint32_t)f, .fam = (int32_t)ws->nnext};
     memset(ws->set, 0, (ws->max_arity + 63) / 64 * sizeof *ws->set);
     if (ws->unordered[f] && !ws->exact)
         unordered_rows(t0, f, kn);
     feature_best(t0, f, ws->buf[kn->hist] + ws->foff[f], ws->ptot + (c * 2 + k) * nc, kn->imp,
                  b[bsl].split, ws->set, NULL, NULL);
-    if (write_split(ws, t, out, f, b[bsl].split) != 0 || tree_reserve(t, cap, t->nnodes + 2))
+    if (write_split(ws, t, out, f, b[bsl].split, ws->goleft + ws->npj * ws->max_nbins) != 0 ||
+        tree_reserve(t, cap, t->nnodes + 2))
         return -ENOMEM;
     t->gain[out] = bg;
     t->left[out] = (int32_t)t->nnodes;
-    uint32_t nl = partition(ws, f, kn->lo, kn->hi);
+    kn->job = (int32_t)ws->npj++;
     family_t *nf = &ws->next[ws->nnext];
     double *nt = ws->ntot + ws->nnext * 2 * nc;
     int any = 0;
@@ -995,21 +1298,47 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         double *ct = nt + j * nc;
         for (size_t i = 0; i < nc; i++)
             ct[i] = j == 0 ? t0->left[i] : t0->right[i]; /* handed down, as Spark */
-        ch->lo = j == 0 ? kn->lo : kn->lo + nl;
-        ch->hi = j == 0 ? kn->lo + nl : kn->hi;
         ch->id = 2 * kn->id + (uint32_t)j;
         ch->out = (int32_t)t->nnodes++;
         ch->hist = -1;
         ch->imp = pt_tree_impurity(ws->cfg.impurity, ct, ws->K);
         ch->eval = !(ws->depth + 1 == ws->cfg.max_depth || fabs(ch->imp) < DBL_EPSILON);
         any |= ch->eval;
-        if (!ch->eval) {
+        if (!ch->eval)
             set_leaf(ws, t, (size_t)ch->out, ct, ch->imp);
-            if (leaf_rows(ws, ch->lo, ch->hi, t->pred[ch->out]) != 0)
-                return -ENOMEM;
-        }
+        pj->eval[j] = (uint8_t)ch->eval;
+        pj->pred[j] = t->pred[ch->out];
     }
-    if (!any) {
+    if (any)
+        ws->nnext++;
+    else
+        pj->fam = -1;
+    return 0;
+}
+
+/* After the chunk's partitions, kid k of family fi as decide left it: a leaf's rows noted,
+ * a split's children given their rows (the leaves among them noted), the kid's histogram
+ * kept for its children's subtraction or returned to the pool. In decide's order, so that
+ * the pool and the leaves go as one pass would take them. 0 or -ENOMEM. */
+static int settle(struct pt_tree_ws *ws, const pt_tree_t *t, size_t fi, int k)
+{
+    knode_t *kn = &ws->fam[fi].kid[k];
+    if (!kn->eval || kn->job < 0) {
+        buf_put(ws, kn->hist);
+        return kn->eval ? leaf_rows(ws, kn->lo, kn->hi, t->pred[kn->out]) : 0;
+    }
+    const pjob_t *pj = &ws->pj[kn->job];
+    uint32_t nl = pj->nl, lo[2] = {kn->lo, kn->lo + nl}, hi[2] = {kn->lo + nl, kn->hi};
+    family_t *nf = pj->fam >= 0 ? &ws->next[pj->fam] : NULL;
+    for (int j = 0; j < 2; j++) {
+        if (nf != NULL) {
+            nf->kid[j].lo = lo[j];
+            nf->kid[j].hi = hi[j];
+        }
+        if (!pj->eval[j] && leaf_rows(ws, lo[j], hi[j], pj->pred[j]) != 0)
+            return -ENOMEM;
+    }
+    if (nf == NULL) {
         buf_put(ws, kn->hist);
         return 0;
     }
@@ -1021,7 +1350,6 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         nf->pbuf = kn->hist;
     else
         buf_put(ws, kn->hist);
-    ws->nnext++;
     return 0;
 }
 
@@ -1032,28 +1360,32 @@ static int grow_level(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, uint64_t
     ws->nnext = 0;
     while (f0 < ws->nfam) {
         size_t f1 = f0, used = 0, room = buf_avail(ws);
+        ws->nlane = 0;
         while (f1 < ws->nfam && f1 - f0 < CHUNK_MAX) {
             size_t need = fam_need(ws, &ws->fam[f1]);
-            if (f1 > f0 && used + need > (room + 1) / 2)
+            if (f1 > f0 && (used + need > (room + 1) / 2 ||
+                            ws->nlane + fam_lanes(&ws->fam[f1]) > ws->lane_cap))
                 break;
             if (fam_plan(ws, f1, f1 - f0, seed) != 0)
                 return -ENOMEM;
             used += need;
             f1++;
         }
-        run_chunk(ws, f0, f1);
+        if (run_chunk(ws, f0, f1) != 0)
+            return -ENOMEM;
         if (fam_reserve(ws, ws->nnext + 2 * (f1 - f0)) != 0) /* one family per split kid */
             return -ENOMEM;
-        for (size_t fi = f0; fi < f1; fi++) {
-            for (int k = 0; k < ws->fam[fi].nkid; k++) {
-                if (ws->fam[fi].kid[k].eval) {
-                    if (decide(ws, t, cap, fi, fi - f0, k) != 0)
-                        return -ENOMEM;
-                } else {
-                    buf_put(ws, ws->fam[fi].kid[k].hist);
-                }
-            }
-        }
+        ws->npj = 0;
+        for (size_t fi = f0; fi < f1; fi++)
+            for (int k = 0; k < ws->fam[fi].nkid; k++)
+                if (ws->fam[fi].kid[k].eval && decide(ws, t, cap, fi, fi - f0, k) != 0)
+                    return -ENOMEM;
+        if (run_partitions(ws) != 0)
+            return -ENOMEM;
+        for (size_t fi = f0; fi < f1; fi++)
+            for (int k = 0; k < ws->fam[fi].nkid; k++)
+                if (settle(ws, t, fi, k) != 0)
+                    return -ENOMEM;
         f0 = f1;
     }
     family_t *sw = ws->fam;
@@ -1073,6 +1405,22 @@ static void prepare_rows(struct pt_tree_ws *ws, const double *y, const double *w
 {
     size_t m = 0;
     ws->exact = ws->K > 0;
+    ws->yu = NULL;
+    if (ws->K == 0 && w == NULL && ws->rows != NULL) { /* unit rows: y is their record */
+        size_t k = 0;
+        for (; cnt != NULL && k < ws->n && cnt[k] <= 1; k++)
+            ;
+        if (cnt == NULL || k == ws->n) {
+            for (k = 0; k < ws->n; k++) {
+                uint32_t i = ws->d->order != NULL ? ws->d->order[k] : (uint32_t)k;
+                ws->idx[m] = i;
+                m += cnt == NULL || cnt[i] > 0;
+            }
+            ws->yu = y;
+            *nrows = m;
+            return;
+        }
+    }
     for (size_t k = 0; k < ws->n; k++) {
         size_t i = ws->d->order != NULL ? ws->d->order[k] : k;
         double c = cnt ? cnt[i] : 1.0, iw = c * (w ? w[i] : 1.0);
@@ -1146,9 +1494,17 @@ void pt_tree_ws_destroy(pt_tree_ws_t **pws)
             free(ws->task[t].right);
             free(ws->task[t].total);
             free(ws->task[t].sub);
+            free(ws->task[t].pre);
             free(ws->task[t].cen);
             free(ws->task[t].order);
         }
+    if (ws->lbuf != NULL)
+        for (size_t b = 0; b < ws->nlbuf; b++)
+            free(ws->lbuf[b]);
+    free(ws->lbuf);
+    free(ws->bt);
+    free(ws->pj);
+    free(ws->seg);
     free(ws->task);
     free(ws->buf);
     free(ws->freel);
@@ -1244,6 +1600,7 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     feature_layout(ws);
     size_t mb = cfg->hist_mb ? cfg->hist_mb : 64, hb = (ws->H ? ws->H : 1) * sizeof(double);
     ws->nbuf_max = (mb << 20) / hb > 4 ? (mb << 20) / hb : 4;
+    ws->lane_cap = (mb << 20) / 4 / hb > LANE_MAX ? (mb << 20) / 4 / hb : LANE_MAX;
     ws->buf = pt_alloc_array(ws->nbuf_max, sizeof *ws->buf, 1);
     ws->freel = pt_alloc_array(ws->nbuf_max, sizeof *ws->freel, 0);
     ws->idx = pt_alloc_array(n, sizeof *ws->idx, 0);
@@ -1257,13 +1614,13 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
     ws->feats = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->feats, 0);
     ws->best = pt_alloc_array(CHUNK_MAX * 2 * ws->m, sizeof *ws->best, 0);
     ws->ptot = pt_alloc_array(CHUNK_MAX * 2 * ws->ncell, sizeof *ws->ptot, 1);
-    ws->goleft = pt_alloc_array(ws->max_nbins, 1, 0);
+    ws->goleft = NULL; /* with the first split (decide) */
     ws->set = pt_alloc_array((ws->max_arity + 63) / 64, sizeof *ws->set, 1);
     nt = cfg->threads > 1 ? (size_t)cfg->threads : 1;
     ws->task = pt_alloc_array(nt, sizeof *ws->task, 1);
     if (ws->buf == NULL || ws->freel == NULL || ws->idx == NULL || ws->tmp == NULL ||
         ws->rec == NULL || ws->fam == NULL || ws->next == NULL || ws->tot == NULL ||
-        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL || ws->goleft == NULL ||
+        ws->ntot == NULL || ws->feats == NULL || ws->best == NULL || ws->ptot == NULL ||
         ws->set == NULL || ws->task == NULL)
         goto fail;
     ws->ntask = nt;
@@ -1277,10 +1634,11 @@ pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, 
         tk->right = pt_alloc_array(ws->ncell, sizeof *tk->right, 0);
         tk->total = pt_alloc_array(ws->ncell, sizeof *tk->total, 0);
         tk->sub = pt_alloc_array(ws->max_usplits * ws->ncell, sizeof *tk->sub, 0);
+        tk->pre = pt_alloc_array(5 * (ws->max_nbins + 4), sizeof *tk->pre, 0);
         tk->cen = pt_alloc_array(ws->max_arity, sizeof *tk->cen, 0);
         tk->order = pt_alloc_array(ws->max_arity, sizeof *tk->order, 0);
         if (tk->cat == NULL || tk->left == NULL || tk->right == NULL || tk->total == NULL ||
-            tk->sub == NULL || tk->cen == NULL ||
+            tk->sub == NULL || tk->cen == NULL || tk->pre == NULL ||
             tk->order == NULL)
             goto fail;
     }
