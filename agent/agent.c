@@ -79,7 +79,7 @@ typedef struct {
     void *ctx, *dealer, *mon, *router;
     pt_procs_t *procs;
     pt_peers_t *peers;
-    char sockdir[256], endpoint[300], fdarg[4][16], secret_arg[16];
+    char sockdir[256], endpoint[300], fdarg[4][16], secret_arg[16], worker[4096];
     char *argv[MAX_ARGS];
     char *wargs;                 /* the coordinator's worker arguments, NUL-separated */
     /* WELCOME */
@@ -395,7 +395,7 @@ static void make_argv(agent_t *a)
  * connect to with their secrets, the process table. */
 static void start_workers(agent_t *a)
 {
-    char err[PT_ERRLEN], path[4096];
+    char err[PT_ERRLEN];
     const char *tmp = getenv("TMPDIR");
     int one = 1, zero = 0, keep[3] = {a->ro_fd, a->stats_fd, a->codes_fd};
     int ivl = (int)(a->hb * 1000 + 0.5), tmo = PT_LINK_MISSES * ivl;
@@ -406,12 +406,12 @@ static void start_workers(agent_t *a)
     if (mkdtemp(a->sockdir) == NULL)
         die(PT_EXIT_FAIL, "cannot create a socket directory: %s", strerror(errno));
     snprintf(a->endpoint, sizeof a->endpoint, "ipc://%s/ctl", a->sockdir);
-    if (pt_worker_path(path, sizeof path) != 0)
+    if (pt_worker_path(a->worker, sizeof a->worker) != 0)
         die(PT_EXIT_FAIL, "cannot find paratune-worker");
     make_argv(a);
     memcpy(keep_static, keep, sizeof keep);
     memset(&pc, 0, sizeof pc);
-    pc.path = strdup(path);
+    pc.path = a->worker;
     pc.argv = a->argv;
     pc.keep = keep_static;
     pc.nkeep = 3;
@@ -710,5 +710,13 @@ int main(int argc, char **argv)
     zmq_ctx_shutdown(a.ctx);
     pt_peers_destroy(&a.peers);
     zmq_ctx_term(a.ctx);
+    for (size_t i = 0; i < a.nqueue; i++)
+        free(a.queue[i].data);
+    free(a.queue);
+    free(a.wargs);
+    free(a.codes_keys);
+    free(a.slot_setup);
+    if (a.img != NULL)
+        pt_shm_unmap(a.img, a.img_size);
     return rc;
 }

@@ -19,7 +19,6 @@
 #define ZAP_FRAMES 7 /* a CURVE request: version, id, domain, address, identity, mechanism, key */
 #define MAX_AGENTS 1024
 #define MAX_NOTES 64
-#define MAX_LOST 4096
 
 enum { A_FREE, A_SHIPPING, A_READY };
 
@@ -55,8 +54,8 @@ struct pt_agents {
     double idle_since;     /* when the last ready agent went, or the bind */
     char notes[MAX_NOTES][PT_ERRLEN];
     size_t nnotes;
-    lost_t *lost;
-    size_t nlost;
+    lost_t *lost;          /* room for every outstanding job: --parallelism */
+    size_t nlost, maxlost;
     long refused, refused_noted;
     zmq_msg_t last;        /* the last RESULT's body (pt_agents_answer_t.body) */
 };
@@ -158,12 +157,14 @@ pt_agents_t *pt_agents_open(const pt_agents_config_t *cfg, char *err)
 {
     pt_agents_t *a = calloc(1, sizeof *a);
     int zero = 0;
-    if (a == NULL || (a->lost = calloc(MAX_LOST, sizeof *a->lost)) == NULL) {
+    if (a == NULL ||
+        (a->lost = calloc((size_t)cfg->parallelism + 1, sizeof *a->lost)) == NULL) {
         free(a);
         pt_seterr(err, "out of memory");
         return NULL;
     }
     a->cfg = *cfg;
+    a->maxlost = (size_t)cfg->parallelism + 1;
     if (a->cfg.heartbeat <= 0)
         a->cfg.heartbeat = 10;
     zmq_msg_init(&a->last);
@@ -249,7 +250,7 @@ static void drop(pt_agents_t *a, agent_t *g, const char *why)
 {
     int was_ready = g->state == A_READY;
     note(a, "agent %s lost (%s); %zu of its jobs go back to the queue", g->node, why, g->njobs);
-    for (size_t k = 0; k < g->njobs && a->nlost < MAX_LOST; k++) {
+    for (size_t k = 0; k < g->njobs && a->nlost < a->maxlost; k++) {
         lost_t *l = &a->lost[a->nlost++];
         l->job = g->jobs[k];
         l->started = g->sent_at[k];
@@ -358,7 +359,7 @@ static void on_lost(pt_agents_t *a, agent_t *g, zmq_msg_t *hf)
     if (pt_link_hdr_parse(zmq_msg_data(hf), zmq_msg_size(hf), 1, &h) != 0)
         return;
     job = (long)h.n[0];
-    if (pt_agents_take(a, g - a->agents, job, &started) && a->nlost < MAX_LOST) {
+    if (pt_agents_take(a, g - a->agents, job, &started) && a->nlost < a->maxlost) {
         lost_t *l = &a->lost[a->nlost++];
         l->job = job;
         l->started = started;

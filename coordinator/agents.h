@@ -9,7 +9,7 @@
  * at most PT_LINK_WINDOW of them unacknowledged (credit-based flow control). Once it says
  * READY it takes jobs, at most cap = min(its slots, --parallelism) at a time; the sweep's
  * scheduler bounds the total by --parallelism, and each job goes to the ready agent with
- * the most free slots (the earliest joined among equals). An answer counts only for a job
+ * the most free slots (among equals, the first in the table). An answer counts only for a job
  * that was sent to the agent that sends it (pt_agents_take).
  *
  * Liveness: ZMTP heartbeats on every connection (--heartbeat), and a PING each way every

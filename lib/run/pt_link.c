@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,21 +148,33 @@ int pt_link_url_check(const char *url, int bind, char *err)
 
 int pt_link_bind_probe(const char *url, char *err)
 {
-    void *ctx = zmq_ctx_new(), *sock = ctx != NULL ? zmq_socket(ctx, ZMQ_ROUTER) : NULL;
-    int zero = 0, rc = 0;
-    if (sock == NULL) {
-        pt_seterr(err, "zmq: %s", zmq_strerror(errno));
-        rc = -EIO;
-    } else {
-        zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-        if (zmq_bind(sock, url) != 0) {
+    char host[256], port[8];
+    const char *h = url + 6, *colon = strrchr(h, ':');
+    struct addrinfo hints, *res = NULL;
+    int rc = 0, one = 1, fd;
+    if (strncmp(url, "tcp://", 6) != 0 || colon == NULL || (size_t)(colon - h) >= sizeof host ||
+        strlen(colon + 1) >= sizeof port)
+        return 0; /* pt_link_url_check's to refuse */
+    memcpy(host, h, (size_t)(colon - h));
+    host[colon - h] = '\0';
+    snprintf(port, sizeof port, "%s", colon + 1);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    /* a plain socket bound and closed, never listening: an agent already trying to connect
+     * cannot reach it; an address ZeroMQ names otherwise (an interface) is left to zmq_bind */
+    if (getaddrinfo(strcmp(host, "*") == 0 ? NULL : host, port, &hints, &res) != 0)
+        return 0;
+    fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* as ZeroMQ's listener */
+        if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
             rc = -errno;
-            pt_seterr(err, "%s: %s", url, zmq_strerror(errno));
+            pt_seterr(err, "%s: %s", url, strerror(errno));
         }
-        zmq_close(sock);
+        close(fd);
     }
-    if (ctx != NULL)
-        zmq_ctx_term(ctx);
+    freeaddrinfo(res);
     return rc;
 }
 

@@ -45,9 +45,10 @@ int pt_link_key_load(const char *path, pt_link_key_t *k, char *err);
  * Returns 0 or -EINVAL with err saying what is wrong. */
 int pt_link_url_check(const char *url, int bind, char *err);
 
-/* Whether url can be bound now (a ROUTER bound and closed at once): 0, or -EADDRINUSE (or
- * another negative errno) with err "URL: Address already in use". Checked before anything
- * is written, so that a port in use is refused as bad input; the sweep binds it again. */
+/* Whether url can be bound now (a plain TCP socket bound and closed, never listening, so
+ * that no agent connects to it): 0, or -EADDRINUSE (or another negative errno) with err
+ * "URL: Address already in use". Checked before anything is written, so that a port in use
+ * is refused as bad input; the sweep binds it again. A host it cannot resolve: 0. */
 int pt_link_bind_probe(const char *url, char *err);
 
 /* The next event of a socket monitor's PAIR socket mon (zmq_socket_monitor): its number

@@ -115,5 +115,6 @@ def workload_n(b, log, med, fmt_s, figs):
              "%.2fx (%.0f vs %.0f jobs/s)" % (jr / jl, jr, jl), jr >= 0.5 * jl)
     b.target(">= 100 MB/s image shipping per agent on localhost (2 at once)",
              "%.0f MB/s, all in %.2f s" % (rate, tall), rate >= 100)
-    b.target("--listen with 2 local agents within 1.5x of the local run (seed workload)",
-             "%.2fx" % (wr / wl), wr <= 1.5 * wl)
+    b.target("--listen with 2 local agents: < 0.2 s over the local run on the seed workload "
+             "(a fixed cost: agents' start, shipping, setup)",
+             "+%.3f s (%.2fx)" % (wr - wl, wr / wl), wr - wl < 0.2)

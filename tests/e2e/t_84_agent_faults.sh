@@ -91,3 +91,20 @@ elif [ $rc2 -ne 0 ]; then bad "the resumed run: exit $rc2: $(cat "$W/afr2.err")"
 elif ! msg=$(same_bits "$W/af_local.log" "$W/afr.log"); then bad "$msg";
 else check_clean && ok; fi
 reap_agents
+
+begin "agent faults: an agent cut off from the network (its veth link set down, in network namespaces of their own): lost within 3 heartbeats, its jobs run elsewhere; the local summary; it exits 1 by itself, its workers with it"
+if ! unshare -n true 2>/dev/null || ! command -v ip >/dev/null || ! command -v nsenter >/dev/null; then
+    skip "needs unshare -n, ip and nsenter (network namespaces)"
+else
+    rm -f "$W"/nc.*
+    timeout -k 5 90 unshare -n "$HERE/netcut.sh" "$BIN" "$W" "$W/ag.key" 5555 "${AF_ARGS[@]}" --parallelism 4
+    nrc=$?
+    if [ $nrc -eq 3 ]; then skip "no veth link here";
+    elif [ "$(cat "$W/nc.rc" 2>/dev/null)" != 0 ]; then bad "exit $(cat "$W/nc.rc" 2>/dev/null) ($nrc): $(cat "$W/nc.err")";
+    elif ! grep -qE "agent victim lost \((nothing heard for 1.5 s|its connection closed)\); 2 of its jobs" "$W/nc.err"; then bad "$(cat "$W/nc.err")";
+    elif ! msg=$(same_bits "$W/af_local.log" "$W/nc.log"); then bad "$msg";
+    elif [ "$(log_nodes "$W/nc.log")" != healthy ]; then bad "nodes: $(log_nodes "$W/nc.log")";
+    elif [ "$(cat "$W/nc.vrc")" != 1 ]; then bad "the victim exited $(cat "$W/nc.vrc")";
+    elif [ -z "$(cat "$W/nc.kids")" ] || ! none_alive $(cat "$W/nc.kids"); then bad "the victim's children are alive";
+    else check_clean && ok; fi
+fi
