@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # seeds.sh - writes the fuzz targets' seed corpora, tests/fuzz/corpus/<target>/: small real
-# files, the logs and model files made by the built programs on tiny data (BIN, default
-# build), the messages encoded as the protocol writes them (python3 msgpack). Run it again
+# files, the logs, model files, image cache files and key file made by the built programs on
+# tiny data (BIN, default build), the messages encoded as the protocol writes them (python3
+# msgpack), the link's header lines and URLs. Run it again
 # when a format changes; the files are committed, so make fuzz does not need it.
 # The CSV seeds start with the two option bytes fuzz_csv.c reads (sep, fold and weight
 # columns, imputing, threads, --missing, categorical), the LIBSVM ones with the feature byte.
@@ -13,7 +14,7 @@ C=$HERE/corpus
 W=$(mktemp -d /tmp/paratune-seeds.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 rm -rf "$C"
-mkdir -p "$C"/{csv,libsvm,log,model,msg,options,grid}
+mkdir -p "$C"/{csv,libsvm,log,model,msg,options,grid,link,imgcache}
 pt() { "$BIN/paratune" "$@" --quiet >/dev/null; }
 
 # ---- data, which are also the CSV seeds (option bytes first) ----
@@ -117,6 +118,21 @@ with open(sys.argv[2], 'wb') as out:
             out.write(msgpack.packb(r, use_bin_type=True))
 P
 
+# ---- image cache files (tune --image-cache) of those data ----
+cache() { # NAME, then tune's arguments: the cache file the run writes, as corpus/imgcache/NAME
+    rm -rf "$W/cache" && mkdir "$W/cache"
+    pt tune --image-cache "$W/cache" "${@:2}"
+    cp "$W"/cache/*.ptimg "$C/imgcache/$1.ptimg"
+}
+cache reg --data "$W/reg.csv" --ignore c --pipeline linearRegression "${common[@]}"
+cache weights --data "$W/wf.csv" --ignore c --weight-col w --fold-col fold \
+    --pipeline linearRegression
+cache categorical --data "$W/miss.csv" --categorical c --pipeline stringIndexer,imputer,linearRegression \
+    "${common[@]}"
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $4 = $4 ? "yes" : "no" } 1' "$W/bin.csv" >"$W/names.csv"
+cache classes --data "$W/names.csv" --categorical c,label \
+    --pipeline stringIndexer,oneHotEncoder,logisticRegression --evaluator binary "${common[@]}"
+
 # ---- messages, as pt_msg_encode writes them ----
 "$PY" - "$C/msg" "$C/model/linreg.ptm" <<'P'
 import sys, msgpack
@@ -168,6 +184,27 @@ open(f'{c}/log/huge_str_middle.ptlog', 'wb').write(
     log[:n] + b'\x81\xa6record\xdb' + big32 + log[n:])
 P
 printf '\x00\x31 48371651:555\n' >"$C/libsvm/huge_index.libsvm"
+
+# ---- the link: a key file, a header line of every word (pt_link.h), URLs ----
+"$BIN/paratune" keygen "$C/link/sweep.key" >/dev/null
+l=$C/link
+printf 'HELLO 4 12345 node-a.example' >"$l/hello"
+printf 'ACK 8388608' >"$l/ack"
+printf 'READY' >"$l/ready"
+printf 'RESULT 4242' >"$l/result"
+printf 'LOST 17 worker 4242 exited' >"$l/lost"
+printf 'BAD cannot map the image' >"$l/bad"
+printf 'PING' >"$l/ping"
+printf 'WELCOME 1288 3735928559 18446744073709551615 1000 2 3 4 1' >"$l/welcome"
+printf 'CODES' >"$l/codes"
+printf 'SETUP' >"$l/setup"
+printf 'CHUNK 1048576' >"$l/chunk"
+printf 'JOB' >"$l/job"
+printf 'BYE the sweep is over' >"$l/bye"
+printf 'tcp://127.0.0.1:5555' >"$l/url_connect"
+printf 'tcp://*:65535' >"$l/url_bind"
+printf 'tcp://[::1]:1' >"$l/url_v6"
+printf 'tcp://node-a.example:0' >"$l/url_port0"
 
 # ---- command lines (options: one argument a line) and grids ----
 o=$C/options
