@@ -1389,7 +1389,7 @@ def workloads():
         "t": workload_t,
         "h": workload_h,
         "r": workload_r,
-        "n": workload_n,
+        "n": lambda b: bench_agents.workload_n(b, log, med, fmt_s, FIGS),
         "s": workload_s,
         "o": lambda b: scaleout.workload_s(b, log, FIGS),
         "m": workload_m,
