@@ -5,8 +5,9 @@ the model of docs/scale-out.md: where one coordinator saturates (jobs/s) and wha
 messages, agents that schedule their own share and a hierarchical fan-out do then.
 
 What is simulated. Every process is one thread that runs CPU bursts in order; a burst needs a
-core of its host (a FIFO of waiting threads per host, so processes that share a machine slow
-each other down, as the agents and workers on this 2-core test host do). Messages cross a
+core of its host (a run queue per core, threads placed as the kernel places them, with the
+cost of context switches and cross-CPU wake-ups: Host; so processes that share a machine
+slow each other down, as the agents and workers on this 2-core test host do). Messages cross a
 link with a latency and a bandwidth (the sender's uplink is a FIFO). A job is: a coordinator
 burst (encode + send), the link, an agent burst (relay to a worker), the worker's fit, an
 agent burst (relay the result), the link, a coordinator burst (decode, account, log write).
@@ -18,7 +19,8 @@ Designs (--design):
   tree:F      hierarchical fan-out: the root talks to relays, each relay to F agents
               (share mode below it); the root only merges result batches and writes the log
 Costs are per job or per message, in microseconds of CPU, calibrated on this machine (see
-docs/scale-out.md and `calibrate`); the dataset shipping is simulated chunk by chunk.
+docs/scale-out.md and tests/bench/scaleout.py); the dataset shipping is simulated chunk by
+chunk, with a window of unacknowledged chunks per receiver.
 
 Commands:
   scaleout_sim.py table [--fit-ms MS] [--slots S]   the scale table of docs/scale-out.md
