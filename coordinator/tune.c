@@ -912,6 +912,13 @@ static int plan_stats(sweep_t *s, char *err)
         rows[s->fold[r]]++;
     s->nstats = pt_stats_plan(s->pl.nblocks, rows, s->ds->features, s->ds->w != NULL ? 2 : 1,
                               s->stats_count);
+    if (s->o->listen != NULL) {
+        /* agents lay out a moments segment of whole blocks (their SETUP carries no cut
+         * plan), so with agents no block is cut: one stats job per block and kind */
+        for (size_t b = 0; b < s->pl.nblocks; b++)
+            s->stats_count[b] = 1;
+        s->nstats = s->pl.nblocks;
+    }
     free(rows);
     return 0;
 }

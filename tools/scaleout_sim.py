@@ -5,8 +5,9 @@ the model of docs/scale-out.md: where one coordinator saturates (jobs/s) and wha
 messages, agents that schedule their own share and a hierarchical fan-out do then.
 
 What is simulated. Every process is one thread that runs CPU bursts in order; a burst needs a
-core of its host (a FIFO of waiting threads per host, so processes that share a machine slow
-each other down, as the agents and workers on this 2-core test host do). Messages cross a
+core of its host (a run queue per core, threads placed as the kernel places them, with the
+cost of context switches and cross-CPU wake-ups: Host; so processes that share a machine
+slow each other down, as the agents and workers on this 2-core test host do). Messages cross a
 link with a latency and a bandwidth (the sender's uplink is a FIFO). A job is: a coordinator
 burst (encode + send), the link, an agent burst (relay to a worker), the worker's fit, an
 agent burst (relay the result), the link, a coordinator burst (decode, account, log write).
@@ -18,7 +19,8 @@ Designs (--design):
   tree:F      hierarchical fan-out: the root talks to relays, each relay to F agents
               (share mode below it); the root only merges result batches and writes the log
 Costs are per job or per message, in microseconds of CPU, calibrated on this machine (see
-docs/scale-out.md and `calibrate`); the dataset shipping is simulated chunk by chunk.
+docs/scale-out.md and tests/bench/scaleout.py); the dataset shipping is simulated chunk by
+chunk, with a window of unacknowledged chunks per receiver.
 
 Commands:
   scaleout_sim.py table [--fit-ms MS] [--slots S]   the scale table of docs/scale-out.md
@@ -26,11 +28,13 @@ Commands:
   scaleout_sim.py ship --nodes N --mb MB [--fanout F] [--gbps G]
                                                     time until every node has its image
   scaleout_sim.py local --agents N --coord-us C --agent-us A --worker-us W --jobs J
-                        [--cores K] [--slots S] [--parallelism P]
+                        [--cores K] [--slots S] [--wake-us X]
+                        [--switch-us Y | --fit-rate R]
                                                     the localhost case the tests measure:
                                                     every process on one host of K cores
   scaleout_sim.py shiplocal --agents N --mb MB --coord-ns-per-byte X --agent-ns-per-byte Y
-                        [--cores K]                 the localhost shipping the tests measure
+                        [--cores K] [--window W] [--lat-us L | --fit-seconds S]
+                                                    the localhost shipping the tests measure
 Every command prints plain text; `--json` prints one JSON object instead.
 """
 import argparse
@@ -62,25 +66,103 @@ class Sim:
 
 
 class Host:
-    """A machine: `cores` cores shared by its threads, first come first served. A fractional
-    count (the CPU other processes leave to the sweep) is ceil(cores) cores, each running
-    bursts at the speed cores / ceil(cores)."""
+    """A machine: `cores` cores, each with its own run queue, shared by its threads. A
+    fractional count (the CPU other processes leave to the sweep) is ceil(cores) cores, each
+    running bursts at the speed cores / ceil(cores). Placement follows the kernel's:
+      - a thread woken by another's message joins its waker's core (wake-affine: the waker
+        is about to sleep, and the wakee will use what the waker just wrote); a thread that
+        starts on its own stays on its last core;
+      - a core whose run queue is empty takes a waiting thread from another core only once it
+        has been idle `spread` seconds (the kernel's migration cost, 0.5 ms: shorter idle
+        spells are not worth pulling a cache-hot thread over);
+      - a wake-up whose thread has to queue behind another runnable thread costs `switch`
+        seconds of CPU (a real context switch, each thread's cache lines evicted by the
+        other's), one whose thread runs on another core than its waker's costs `wake` more
+        (the inter-processor interrupt, the idle core's exit, the cache lines moving).
+    So a relay of processes handing each other the CPU (one agent) runs on one core at no
+    extra cost, and more runnable threads than that add the switches."""
 
-    def __init__(self, sim, cores):
+    def __init__(self, sim, cores, wake=0.0, switch=0.0, spread=0.5e-3):
         self.sim = sim
-        self.free = max(1, math.ceil(cores))
-        self.speed = cores / self.free
-        self.wait = collections.deque()
+        n = max(1, math.ceil(cores))
+        self.speed = cores / n
+        self.n = n
+        self.running = [None] * n
+        self.queues = [collections.deque() for _ in range(n)]
+        self.idle_since = [0.0] * n
+        self.wake = wake
+        self.switch = switch
+        self.spread = spread
+        self.cross = 0
+        self.switches = 0
+        self.timer = [False] * n
 
-    def release(self):
-        if self.wait:
-            self.wait.popleft().start()
-        else:
-            self.free += 1
+    def place(self, proc):
+        """Queues proc on its core (its waker's, else its last, else an idle one)."""
+        core = proc.want if proc.want is not None else proc.last
+        if core is None:
+            core = next((c for c in range(self.n) if self.running[c] is None), 0)
+        proc.queued_at = self.sim.now
+        # the wakee runs right after its waker (a hand-off) unless others queue there too
+        proc.first = self.running[core] in (None, proc.src) and not self.queues[core]
+        self.queues[core].append(proc)
+        self.next(core)
+        for c in range(self.n):
+            if self.running[c] is None and not self.queues[c]:
+                self.balance_later(c)
+
+    def next(self, core):
+        if self.running[core] is not None:
+            return
+        if not self.queues[core]:
+            self.idle_since[core] = self.sim.now
+            self.balance_later(core)
+            return
+        p = self.queues[core].popleft()
+        self.running[core] = p
+        p.start(core, self.charge(p, core))
+
+    def balance_later(self, core):
+        if self.spread <= 0 or self.timer[core]:
+            return
+        self.timer[core] = True
+        self.sim.at(max(self.sim.now, self.idle_since[core] + self.spread), self.balance, core)
+
+    def balance(self, core):
+        """An idle core pulls the thread that waits longest on another core."""
+        self.timer[core] = False
+        if self.running[core] is not None or self.queues[core]:
+            return
+        if self.sim.now < self.idle_since[core] + self.spread:
+            self.balance_later(core)
+            return
+        waiting = [(q[0].queued_at, c) for c, q in enumerate(self.queues) if q and c != core]
+        if waiting:
+            p = self.queues[min(waiting)[1]].popleft()
+            self.running[core] = p
+            p.start(core, self.charge(p, core))
+
+    def charge(self, proc, core):
+        if proc.want is None:
+            return 0.0
+        extra = 0.0
+        if not proc.first:
+            self.switches += 1
+            extra += self.switch
+        if core != proc.want:
+            self.cross += 1
+            extra += self.wake
+        return extra
+
+    def release(self, core):
+        self.running[core] = None
+        self.next(core)
 
 
 class Proc:
-    """One thread on a host: runs its CPU bursts one after another, each on a free core."""
+    """One thread on a host: runs its CPU bursts one after another on a core of its host. A
+    burst given `src` (the thread whose message it handles) while this thread sleeps (nothing
+    running or queued) is a wake-up by src (see Host)."""
 
     def __init__(self, sim, host):
         self.sim = sim
@@ -89,33 +171,42 @@ class Proc:
         self.busy = False
         self.waiting = False
         self.used = 0.0
+        self.core = None
+        self.want = None
+        self.last = None
+        self.first = True
+        self.queued_at = 0.0
+        self.src = None
 
-    def burst(self, cost, cb, *args):
+    def burst(self, cost, cb, *args, src=None):
+        if not self.busy and not self.waiting and not self.q:
+            self.want = src.core if src is not None and src.host is self.host else None
+            self.src = src
         self.q.append((cost, cb, args))
         self.kick()
 
     def kick(self):
         if self.busy or self.waiting or not self.q:
             return
-        if self.host.free > 0:
-            self.host.free -= 1
-            self.start()
-        else:
-            self.waiting = True
-            self.host.wait.append(self)
+        self.waiting = True
+        self.host.place(self)
 
-    def start(self):
+    def start(self, core, extra):
         self.waiting = False
         self.busy = True
-        cost = self.q[0][0] / self.host.speed
+        self.core = core
+        self.last = core
+        self.want = None
+        cost = (self.q[0][0] + extra) / self.host.speed
         self.used += cost
         self.sim.at(self.sim.now + cost, self.done)
 
     def done(self):
         _, cb, args = self.q.popleft()
         self.busy = False
-        self.host.release()
+        core = self.core
         cb(*args)
+        self.host.release(core)
         self.kick()
 
 
@@ -146,6 +237,10 @@ DEFAULTS = {
     "a_msg": 9.0,
     # worker CPU beyond the fit itself (receive, reply), microseconds
     "w_job": 15.0,
+    # a cross-CPU wake-up (Host): CPU beyond a wake-up on the waker's own core, microseconds
+    "wake_us": 30.0,
+    # a wake-up queued behind another runnable thread (Host): a context switch, cold caches
+    "switch_us": 5.0,
     # network
     "lat": 50e-6,       # one-way latency, seconds
     "gbps": 10.0,       # link bandwidth, Gbit/s
@@ -183,7 +278,7 @@ class Sweep:
         self.agents = []
         cap = a.parallelism or a.nodes * a.slots
         for i in range(a.nodes):
-            h = Host(self.sim, a.cores or a.slots + 1)
+            h = Host(self.sim, a.cores or a.slots + 1, self.us("wake_us"), self.us("switch_us"))
             share = cap // a.nodes + (1 if i < cap % a.nodes else 0)
             ag = {"proc": Proc(self.sim, h), "link": Link(self.sim, bw, self.c["lat"]),
                   "slots": min(a.slots, share),
@@ -214,7 +309,8 @@ class Sweep:
 
     def agent_jobs(self, ag, n):
         ag["pending"] += n
-        ag["proc"].burst(self.us("a_msg") + self.us("a_job", n=n) / 2, self.start_fits, ag)
+        ag["proc"].burst(self.us("a_msg") + self.us("a_job", n=n) / 2, self.start_fits, ag,
+                         src=self.coord)
 
     # --- share and tree: agents pull ranges of jobs and schedule them themselves
     def pull(self, ag):
@@ -277,14 +373,14 @@ class Sweep:
         while ag["idle"] and ag["pending"] > 0:
             ag["pending"] -= 1
             w = ag["idle"].pop()
-            w.burst(self.fit_time() + self.us("w_job"), self.fit_done, ag, w)
+            w.burst(self.fit_time() + self.us("w_job"), self.fit_done, ag, w, src=ag["proc"])
         if self.kind in ("share", "tree"):
             self.pull(ag)
 
     def fit_done(self, ag, w):
         ag["idle"].append(w)
         ag["out"] += 1
-        ag["proc"].burst(self.us("a_job") / 2, self.result_in, ag)
+        ag["proc"].burst(self.us("a_job") / 2, self.result_in, ag, src=w)
 
     def result_in(self, ag):
         """Results leave one per message (direct), or in batches: when the batch is full or
@@ -323,7 +419,8 @@ class Sweep:
         r["proc"].burst(self.us("a_msg") + self.us("c_item", n=n), merged)
 
     def coord_results(self, ag, n):
-        self.coord.burst(self.us("c_msg") + self.us("c_item", "c_log", n=n), self.accounted, ag, n)
+        self.coord.burst(self.us("c_msg") + self.us("c_item", "c_log", n=n), self.accounted, ag, n,
+                         src=ag["proc"])
 
     def accounted(self, ag, n):
         self.done += n
@@ -365,12 +462,15 @@ def ideal(a):
 # ------------------------------------------------------------------ shipping
 
 def ship(nodes, nbytes, gbps, fanout, chunk=4 << 20, lat=50e-6, cpu_coord=0.0, cpu_agent=0.0,
-         cores=None):
-    """Seconds until every node holds the image: the coordinator sends the dataset in chunks
-    with a window per receiver; fanout 0: straight to every node (its uplink carries N copies);
-    fanout F: over a tree in which each node forwards every chunk to F children as it arrives.
-    cpu_coord / cpu_agent: seconds of CPU per byte to send / receive (checksum, shm write);
-    cores: when given, every process shares one host of that many cores (the localhost case)."""
+         cores=None, window=8):
+    """Seconds until every node holds the image: the coordinator sends the dataset in chunks,
+    at most `window` of them unacknowledged per receiver (an acknowledgement leaves a
+    receiver once it has stored the chunk and takes `lat` back), so one stream moves at most
+    window x chunk per round trip; fanout 0: straight to every node (its uplink carries N
+    copies); fanout F: over a tree in which each node forwards every chunk to F children as
+    it arrives (the same window on every edge). cpu_coord / cpu_agent: seconds of CPU per
+    byte to send / receive (checksum, encryption, the copy into shared memory); cores: when
+    given, every process shares one host of that many cores (the localhost case)."""
     sim = Sim()
     bw = gbps * 1e9 / 8
     nchunks = max(1, math.ceil(nbytes / chunk))
@@ -378,14 +478,16 @@ def ship(nodes, nbytes, gbps, fanout, chunk=4 << 20, lat=50e-6, cpu_coord=0.0, c
     shared = Host(sim, cores) if cores else None
     procs = [Proc(sim, shared or Host(sim, 1)) for _ in range(nodes + 1)]
     links = [Link(sim, bw, lat) for _ in range(nodes + 1)]
-    got = [0] * (nodes + 1)
+    got = [nchunks] + [0] * nodes
+    nxt = [0] * (nodes + 1)     # per receiver: the next chunk its parent sends it
+    acked = [0] * (nodes + 1)   # per receiver: chunks acknowledged to its parent
     finish = [0.0]
-    kids = {}
-    if fanout <= 0:
-        kids[0] = list(range(1, nodes + 1))
-    else:
-        for v in range(1, nodes + 1):
-            kids.setdefault((v - 1) // fanout if v > fanout else 0, []).append(v)
+    kids, parent = {}, {}
+    for v in range(1, nodes + 1):
+        p = 0 if fanout <= 0 or v <= fanout else (v - 1) // fanout
+        kids.setdefault(p, []).append(v)
+        parent[v] = p
+    win = window if window > 0 else nchunks
 
     def arrive(v, i):
         procs[v].burst(size[i] * cpu_agent, stored, v, i)
@@ -394,14 +496,21 @@ def ship(nodes, nbytes, gbps, fanout, chunk=4 << 20, lat=50e-6, cpu_coord=0.0, c
         got[v] += 1
         if got[v] == nchunks:
             finish[0] = max(finish[0], sim.now)
-        forward(v, i)
+        sim.at(sim.now + lat, ack, v)
+        pump(v)
 
-    def forward(v, i):
+    def ack(k):
+        acked[k] += 1
+        pump(parent[k])
+
+    def pump(v):
         for k in kids.get(v, []):
-            procs[v].burst(size[i] * cpu_coord, links[v].send, size[i], arrive, k, i)
+            while nxt[k] < got[v] and nxt[k] - acked[k] < win:
+                i = nxt[k]
+                nxt[k] += 1
+                procs[v].burst(size[i] * cpu_coord, links[v].send, size[i], arrive, k, i)
 
-    for i in range(nchunks):
-        forward(0, i)
+    pump(0)
     sim.run()
     return finish[0]
 
@@ -458,34 +567,125 @@ def local_cpu_share(cores):
     return cores / max(1, math.ceil(cores))
 
 
+class LocalSweep:
+    """The localhost case the tests measure: a coordinator and N agents of one slot each, all
+    on one host of `cores` cores. Every process is two threads, its own and ZeroMQ's I/O
+    thread, and every message is a relay of four wake-ups: the sender's thread, its I/O
+    thread, the receiver's I/O thread, the receiver's thread (Host: a wake-up onto another
+    core than the waker's costs `wake` more). A job goes coordinator -> agent -> worker ->
+    agent -> coordinator. Each process's measured CPU per job is split evenly over the
+    messages it handles, `io` of it in its I/O thread; `lat` is each TCP hop's latency
+    beyond the CPU (the loopback, the wake-ups' own delay)."""
+
+    def __init__(self, a, lat, io):
+        self.sim = Sim()
+        self.host = Host(self.sim, a.cores, a.wake_us * 1e-6, a.switch_us * 1e-6)
+        self.left = a.jobs
+        self.done = 0
+        self.stamps = []
+        self.lat = lat
+        # CPU bursts vary (coefficient of variation `cv`): without it the agents' relays fall
+        # into lock-step patterns no real host keeps
+        self.rng = random.Random(a.seed)
+        self.s2 = math.log(1 + a.cv ** 2)
+        us = 1e-6
+        self.cost = {"c": a.coord_us * us * (1 - io) / 2, "cio": a.coord_us * us * io / 2,
+                     "a": a.agent_us * us * (1 - io) / 2, "aio": a.agent_us * us * io / 4,
+                     "w": a.worker_us * us * (1 - io), "wio": a.worker_us * us * io / 2}
+        self.c, self.cio = self.proc(), self.proc()
+        self.agents = [{"a": self.proc(), "aio": self.proc(),
+                        "free": [(self.proc(), self.proc()) for _ in range(a.slots)]}
+                       for _ in range(a.agents)]
+        self.slots = a.slots
+
+    def proc(self):
+        return Proc(self.sim, self.host)
+
+    def hop(self, chain, done):
+        """Bursts of (thread, cost name, delay before it) one after another, each woken by the
+        previous one; then done()."""
+        if not chain:
+            done()
+            return
+        (p, k, delay), rest = chain[0], chain[1:]
+        prev = self.prev
+
+        def go():
+            p.burst(self.cost[k] * self.rng.lognormvariate(-self.s2 / 2, self.s2 ** 0.5),
+                    self.step, p, rest, done, src=prev)
+        if delay:
+            self.sim.at(self.sim.now + delay, go)
+        else:
+            go()
+
+    def step(self, p, rest, done):
+        self.prev = p
+        self.hop(rest, done)
+
+    def send(self, ag):
+        if self.left <= 0:
+            return
+        self.left -= 1
+        self.prev = None
+        x = ag
+        w, wio = x["free"].pop()
+        chain = [(self.c, "c", 0), (self.cio, "cio", 0), (x["aio"], "aio", self.lat),
+                 (x["a"], "a", 0), (x["aio"], "aio", 0), (wio, "wio", 0), (w, "w", 0),
+                 (wio, "wio", 0), (x["aio"], "aio", 0), (x["a"], "a", 0),
+                 (x["aio"], "aio", 0), (self.cio, "cio", self.lat), (self.c, "c", 0)]
+        self.hop(chain, lambda: self.result(ag, (w, wio)))
+
+    def result(self, ag, worker):
+        ag["free"].append(worker)
+        self.done += 1
+        self.stamps.append((self.sim.now, self.done))
+        self.send(ag)
+
+    def run(self):
+        for ag in self.agents:
+            for _ in range(self.slots):
+                self.sim.at(0.0, self.send, ag)
+        self.sim.run()
+        threads = [self.c, self.cio] + [t for ag in self.agents
+                                        for t in [ag["a"], ag["aio"]] + [x for pair in ag["free"]
+                                                                         for x in pair]]
+        n = max(1, self.done)
+        return {"agents": len(self.agents), "jobs": self.done,
+                "jobs_per_s": steady_rate(self.stamps),
+                "cross_wakeups_per_job": self.host.cross / n,
+                "cpu_us_per_job": sum(t.used for t in threads) / n * 1e6}
+
+
 def cmd_local(a):
     """Every process on one host of `cores` cores (what other processes leave to the sweep:
-    a fraction is a slower core). The costs are the measured CPU per job of the coordinator
-    (half per message: the job out, the result in), of an agent and of a worker; `cycle_us`
-    is one slot's measured time per job with one agent (its jobs strictly one after
-    another) on a host of `cycle_cores` cores; its part beyond the CPU is the latency of the
-    four hops (coordinator, agent, worker and back: ZeroMQ I/O threads waking up), split
-    over the two links."""
+    a fraction is a slower core), one slot per agent (LocalSweep). The costs are the measured
+    CPU per job of the coordinator, of an agent and of a worker with one agent; `cycle_us` is
+    that run's time per job (one job at a time) on a host of `cycle_cores` cores: its part
+    beyond the CPU is the latency of the two TCP hops. With one agent its processes form one
+    relay on one core (no cross-CPU wake-up), so these costs hold; more agents on the same
+    cores add the cross-CPU wake-ups."""
     cpu = a.coord_us + a.agent_us + a.worker_us
     if a.cycle_us:
         lat = max(0.0, a.cycle_us - cpu / local_cpu_share(a.cycle_cores or a.cores)) / 2
     else:
         lat = a.lat_us
-    s = sweep_args(nodes=a.agents, slots=a.slots, cores=None, parallelism=a.parallelism,
-                   jobs=a.jobs, fit_ms=0.0, fit_cv=0.0, design="direct",
-                   c_msg=a.coord_us / 2, c_item=0.0, c_log=0.0, a_job=a.agent_us, a_msg=0.0,
-                   w_job=a.worker_us, lat=lat * 1e-6, gbps=100.0, linger_ms=0.0)
-    sw = Sweep(s)
-    host = Host(sw.sim, a.cores)
-    sw.coord.host = host
-    for ag in sw.agents:
-        ag["proc"].host = host
-        for w in ag["idle"]:
-            w.host = host
-    r = sw.run()
+    if a.fit_rate:
+        # a measured rate with more runnable threads than a relay (one agent, two slots) pins
+        # the cost of a queued wake-up: bisect switch_us until the simulation gives that rate
+        lo, hi = 0.0, 200.0
+        for _ in range(20):
+            a.switch_us = (lo + hi) / 2
+            if LocalSweep(a, lat * 1e-6, a.io_share).run()["jobs_per_s"] > a.fit_rate:
+                lo = a.switch_us
+            else:
+                hi = a.switch_us
+        a.switch_us = (lo + hi) / 2
+    r = LocalSweep(a, lat * 1e-6, a.io_share).run()
     r["latency_us"] = lat
-    print(json.dumps(r) if a.json else "%d agents on %g cores: %.0f jobs/s predicted" % (
-        a.agents, a.cores, r["jobs_per_s"]))
+    r["switch_us"] = a.switch_us
+    print(json.dumps(r) if a.json else "%d agents on %g cores: %.0f jobs/s predicted, %.1f "
+          "cross-CPU wake-ups and %.0f us of CPU per job" % (
+              a.agents, a.cores, r["jobs_per_s"], r["cross_wakeups_per_job"], r["cpu_us_per_job"]))
 
 
 def cmd_ship(a):
@@ -496,12 +696,28 @@ def cmd_ship(a):
 
 
 def cmd_shiplocal(a):
-    t = ship(a.agents, a.mb * 1e6, 1000.0, 0, chunk=1 << 20, lat=20e-6,
-             cpu_coord=a.coord_ns_per_byte * 1e-9, cpu_agent=a.agent_ns_per_byte * 1e-9,
-             cores=a.cores)
-    print(json.dumps({"seconds": t}) if a.json else
-          "%d agents on %d cores, %.0f MB: every image after %.3f s predicted" % (
-              a.agents, a.cores, a.mb, t))
+    """The localhost shipping the tests measure: 1 MiB chunks, a window of 8 per agent, every
+    process on one host; `lat_us` is each way's delay beyond the CPU (loopback, wake-ups),
+    measured from one agent's run by `calibrate`: lat_us 0 and --time S finds it."""
+    def run(lat):
+        return ship(a.agents, a.mb * 1e6, 1000.0, 0, chunk=1 << 20, lat=lat * 1e-6,
+                    cpu_coord=a.coord_ns_per_byte * 1e-9, cpu_agent=a.agent_ns_per_byte * 1e-9,
+                    cores=a.cores, window=a.window)
+    lat = a.lat_us
+    if a.fit_seconds:
+        # the one-agent run's time pins the round trip: bisect the latency that gives it
+        lo, hi = 0.0, 1e5
+        if run(0.0) < a.fit_seconds:
+            for _ in range(40):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if run(mid) < a.fit_seconds else (lo, mid)
+        lat = lo
+    t = run(lat)
+    r = {"seconds": t, "lat_us": lat,
+         "rtt_us": 2 * lat + (1 << 20) * (a.coord_ns_per_byte + a.agent_ns_per_byte) * 1e-3}
+    print(json.dumps(r) if a.json else
+          "%d agents on %g cores, %.0f MB: every image after %.3f s predicted (one-way latency "
+          "%.0f us, chunk round trip %.0f us)" % (a.agents, a.cores, a.mb, t, lat, r["rtt_us"]))
 
 
 def main():
@@ -543,12 +759,23 @@ def main():
     lo.add_argument("--worker-us", type=float, required=True)
     lo.add_argument("--lat-us", type=float, default=20.0)
     lo.add_argument("--cycle-us", type=float, default=0.0)
+    lo.add_argument("--wake-us", type=float, default=DEFAULTS["wake_us"])
+    lo.add_argument("--io-share", type=float, default=0.5)
+    lo.add_argument("--switch-us", type=float, default=DEFAULTS["switch_us"])
+    lo.add_argument("--fit-rate", type=float, default=0.0,
+                    help="find --switch-us so that this configuration gives this jobs/s")
+    lo.add_argument("--cv", type=float, default=0.3)
+    lo.add_argument("--seed", type=int, default=1)
     sl = sub.add_parser("shiplocal")
     sl.add_argument("--agents", type=int, required=True)
     sl.add_argument("--cores", type=float, default=2)
     sl.add_argument("--mb", type=float, required=True)
     sl.add_argument("--coord-ns-per-byte", type=float, required=True)
     sl.add_argument("--agent-ns-per-byte", type=float, required=True)
+    sl.add_argument("--window", type=int, default=8)
+    sl.add_argument("--lat-us", type=float, default=20.0)
+    sl.add_argument("--fit-seconds", type=float, default=0.0,
+                    help="find --lat-us so that these agents take this long (calibration)")
     for p in (t, r, s, lo, sl):
         p.add_argument("--json", action="store_true")
     a = ap.parse_args()

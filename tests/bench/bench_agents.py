@@ -8,7 +8,9 @@ on this machine (127.0.0.1, CURVE TCP), side by side with the local run, paired 
              time until every node has its image (the coordinator's "image of ... received"
              notes: from an agent's HELLO to its last chunk acknowledged)
   overhead   the seed workload (a: 10,000 x 100, pca.k x regParam 4 x 4, tvs 0.8),
-             parallelism 2: whole wall of the local run vs --listen with two agents
+             parallelism 2: whole wall of the local run vs --listen with two agents; and
+             1,000,000 x 100 (linearRegression, 4 regParams, 3-fold CV), where the image
+             (800 MB) is shipped to each agent
 
 The agents are started just before each coordinator (they retry the connection until it
 listens), so the --listen figures include the agents' start, the shipping and their setup.
@@ -109,8 +111,20 @@ def workload_n(b, log, med, fmt_s, figs):
     wl, wr = med([r["wall"] for r in loc2]), med([r["wall"] for r in rem2])
     log("  seed workload (a), parallelism 2: local %s, --listen with 2 agents %s: %.2fx "
         "(the agents' start, shipping and setup included)" % (fmt_s(wl), fmt_s(wr), wr / wl))
+    # overhead on 1M rows: the image (800 MB) crosses to each agent, as it does on a cluster
+    rows_b = 100000 if b.quick else 1000000
+    mil = b.gen(rows_b, 100)
+    margs = ["--data", mil, "--pipeline", "linearRegression", "--grid",
+             "linearRegression.regParam=0.001,0.01,0.1,1", "--folds", "3", "--seed", "1",
+             "--parallelism", "2"]
+    loc3, rem3 = paired(b, margs, key, 2, b.runs)
+    ml, mr = med([r["wall"] for r in loc3]), med([r["wall"] for r in rem3])
+    log("  %d x 100, linearRegression regParam x 4, 3-fold CV, parallelism 2: local %s, "
+        "--listen with 2 agents %s: %.2fx (+%.2f s: the image shipped to both agents and laid "
+        "out again there)" % (rows_b, fmt_s(ml), fmt_s(mr), mr / ml, mr - ml))
     figs["n"] = {"dispatch_ipc_jobs_s": jl, "dispatch_tcp_jobs_s": jr, "ship_mb_s": rate,
-                 "ship_all_s": tall, "seed_local_s": wl, "seed_listen_s": wr}
+                 "ship_all_s": tall, "seed_local_s": wl, "seed_listen_s": wr,
+                 "million_local_s": ml, "million_listen_s": mr}
     b.target("dispatch over TCP to 2 agents >= 0.5x of ipc to 2 local workers (jobs/s)",
              "%.2fx (%.0f vs %.0f jobs/s)" % (jr / jl, jr, jl), jr >= 0.5 * jl)
     b.target(">= 100 MB/s image shipping per agent on localhost (2 at once)",
@@ -118,3 +132,6 @@ def workload_n(b, log, med, fmt_s, figs):
     b.target("--listen with 2 local agents: < 0.2 s over the local run on the seed workload "
              "(a fixed cost: agents' start, shipping, setup)",
              "+%.3f s (%.2fx)" % (wr - wl, wr / wl), wr - wl < 0.2)
+    b.target("--listen with 2 local agents on %d x 100 vs the local run (a figure: the "
+             "image shipped twice and laid out again)" % rows_b,
+             "+%.2f s (%.2fx: %s vs %s)" % (mr - ml, mr / ml, fmt_s(mr), fmt_s(ml)), None)
