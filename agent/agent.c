@@ -202,9 +202,9 @@ static int say(agent_t *a, const void *data, size_t len, const char *fmt, ...)
     va_list ap;
     int n;
     va_start(ap, fmt);
-    n = vsnprintf(hdr, sizeof hdr, fmt, ap);
+    n = pt_link_hdr_vformat(hdr, sizeof hdr, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof hdr)
+    if (n < 0)
         return -1;
     if (zmq_send(a->dealer, hdr, (size_t)n, data != NULL ? ZMQ_SNDMORE : 0) < 0 ||
         (data != NULL && zmq_send(a->dealer, data, len, 0) < 0))
@@ -678,19 +678,10 @@ static int run(agent_t *a)
 int main(int argc, char **argv)
 {
     static agent_t a;
-    struct sigaction sa;
     int rc;
     a.img_fd = a.ro_fd = a.stats_fd = a.codes_fd = -1;
     parse_args(argc, argv, &a);
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_chld;
-    sa.sa_flags = SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &sa, NULL);
-    sa.sa_handler = on_stop;
-    sa.sa_flags = 0;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    pt_procs_signals(on_chld, on_stop);
     /* Launched by srun or a shell that may die: go with it (the workers go with us). */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     open_link(&a);

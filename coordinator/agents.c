@@ -200,9 +200,9 @@ static int say(pt_agents_t *a, agent_t *g, const void *data, size_t len, const c
     va_list ap;
     int n;
     va_start(ap, fmt);
-    n = vsnprintf(hdr, sizeof hdr, fmt, ap);
+    n = pt_link_hdr_vformat(hdr, sizeof hdr, fmt, ap);
     va_end(ap);
-    if (zmq_send(a->router, g->id, g->idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+    if (n < 0 || zmq_send(a->router, g->id, g->idlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
         zmq_send(a->router, hdr, (size_t)n, (data != NULL ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) < 0 ||
         (data != NULL && zmq_send(a->router, data, len, ZMQ_DONTWAIT) < 0))
         return -1;

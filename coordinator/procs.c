@@ -394,3 +394,18 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds)
             delay *= 2;
     }
 }
+
+void pt_procs_signals(void (*on_chld)(int), void (*on_stop)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_chld;
+    sa.sa_flags = SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = on_stop;
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}

@@ -122,4 +122,9 @@ int pt_worker_path(char *buf, size_t len);
 /* Signal name without "SIG" ("SEGV"). */
 const char *pt_signame(int sig);
 
+/* Installs the handlers of a process that forks workers: on_chld for SIGCHLD (not for
+ * stopped children), on_stop for SIGINT and SIGTERM; SIGPIPE is ignored. The coordinator and
+ * paratune-agent share it. */
+void pt_procs_signals(void (*on_chld)(int), void (*on_stop)(int));
+
 #endif

@@ -79,21 +79,6 @@ static void on_stop(int sig)
     stop_count++;
 }
 
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sigemptyset(&sa.sa_mask);
-    sa.sa_handler = on_chld;
-    sa.sa_flags = SA_NOCLDSTOP;
-    sigaction(SIGCHLD, &sa, NULL);
-    sa.sa_handler = on_stop;
-    sa.sa_flags = 0;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 /* ---------------------------------------------------------------- jobs */
 
 /* --race: the maps the rule prunes after a new result lose their queued fit jobs (the
@@ -1028,7 +1013,7 @@ static int start_remote(pt_sweep_t *s, char *err)
     ac.setup = s->setup;
     ac.setup_len = s->setup_len;
     ac.nsetup = s->nsetup;
-    install_signals();
+    pt_procs_signals(on_chld, on_stop);
     if ((s->agents = pt_agents_open(&ac, err)) == NULL)
         return -EADDRINUSE;
     pt_report_init(&s->rep, s->cfg.quiet, s->cfg.metric);
@@ -1095,7 +1080,7 @@ int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
     }
     if (pt_procs_janitor(s->procs, s->sockdir, err) != 0)
         return -EIO;
-    install_signals();
+    pt_procs_signals(on_chld, on_stop);
     if (open_router(s, err) != 0)
         return -EIO;
     if (want > (size_t)s->cfg.parallelism)

@@ -240,3 +240,9 @@ int pt_link_hdr_parse(const void *data, size_t len, int nnum, pt_link_hdr_t *h)
         return -EINVAL;
     return 0;
 }
+
+int pt_link_hdr_vformat(char *hdr, size_t cap, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(hdr, cap, fmt, ap);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
+}

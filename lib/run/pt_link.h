@@ -18,6 +18,7 @@
 #ifndef PT_LINK_H
 #define PT_LINK_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,10 @@ typedef struct {
 /* Parses a header frame (len bytes, not NUL-terminated). nnum: the numbers the word has
  * (then the text, if any). Returns 0 or -EINVAL (not a header). */
 int pt_link_hdr_parse(const void *data, size_t len, int nnum, pt_link_hdr_t *h);
+/* Formats a header (vsnprintf of fmt and ap) into hdr (cap bytes). Returns its length, or
+ * -1 when it does not fit (a header is never sent cut). */
+int pt_link_hdr_vformat(char *hdr, size_t cap, const char *fmt, va_list ap);
+
 /* Whether header data (len bytes) starts with word w followed by a blank or its end. */
 int pt_link_hdr_is(const void *data, size_t len, const char *w);
 
