@@ -6,7 +6,10 @@
  * with the key file's client pair, the coordinator's public key as the server key), says
  * HELLO with its slots, and receives the sweep's setup (WELCOME: the image's size and
  * fingerprint, the heartbeat, its share of --parallelism, the workers' arguments; the shared
- * moments and codes segments' sizes; the stats and bins jobs), then the dataset image in
+ * moments and codes segments' sizes; CUT, the coordinator's stats cut: how many row-range
+ * pieces each image block's moments are computed in, so that this node lays out its
+ * moments segment as the coordinator and runs the same stats pieces, merged in the same
+ * order (the same bits); the stats and bins jobs), then the dataset image in
  * chunks, acknowledging each, the coordinator keeping at most PT_LINK_WINDOW unacknowledged
  * (credit-based flow control: the image crosses the network once per node, never faster
  * than the node takes it). The received bytes are checked against the coordinator's CRC-32C
@@ -66,7 +69,7 @@ typedef struct {
     unsigned char *data;
     size_t len;
     long id;
-    int setup;
+    int setup;                   /* 0 a fit; a setup job: 1 bins, 2 stats */
     double not_before; /* the "hold" failpoint: not handed out before this time */
 } job_t;
 
@@ -90,6 +93,8 @@ typedef struct {
     double hb;
     long cap;
     unsigned char *codes_keys;
+    size_t *cut, ncut;           /* CUT: each image block's stats pieces (NULL: whole blocks) */
+    long stats_ok;               /* stats setup jobs run and published here */
     /* the image */
     void *img;
     int img_fd, ro_fd, stats_fd, codes_fd;
@@ -98,7 +103,7 @@ typedef struct {
     /* jobs: queued ones, then per slot the one it holds */
     job_t *queue;
     size_t nqueue, qcap;
-    int *slot_setup;             /* slot i holds a setup job */
+    int *slot_setup;             /* slot i holds a setup job: 1 bins, 2 stats */
     size_t setup_left;
     double last_heard, last_sent;
 } agent_t;
@@ -320,6 +325,50 @@ static void on_chunk(agent_t *a, const pt_link_hdr_t *h, zmq_msg_t *body)
     say(a, NULL, 0, "ACK %zu", a->got);
 }
 
+/* CUT nblocks (+ counts): the coordinator's stats cut, read as untrusted input (once, after
+ * WELCOME, for a moments segment; the blocks a multiple of its slots, one or two kinds). */
+static void on_cut(agent_t *a, const pt_link_hdr_t *h, zmq_msg_t *body)
+{
+    char err[PT_ERRLEN] = "";
+    size_t nb = (size_t)h->n[0];
+    if (!a->welcomed || a->cut != NULL || a->stats_slots == 0 || body == NULL || nb == 0 ||
+        nb > a->stats_slots || a->stats_slots % nb != 0 || a->stats_slots / nb > 2 ||
+        (a->cut = calloc(nb, sizeof *a->cut)) == NULL ||
+        pt_link_cut_decode(zmq_msg_data(body), zmq_msg_size(body), nb, a->cut, err) < 0)
+        die(PT_EXIT_FAIL, "%s: a bad CUT message%s%s", a->url, err[0] ? ": " : "", err);
+    a->ncut = nb;
+}
+
+/* The cut against the verified image: its blocks and width, and no piece without a row
+ * (a piece of a block of n rows holds n / pieces of them). 0 or -EINVAL with err set. */
+static int check_cut(agent_t *a, char *err)
+{
+    pt_image_t *img;
+    const pt_image_hdr_t *hdr;
+    int rc = 0;
+    if (a->cut == NULL)
+        return 0; /* a coordinator that cuts no block */
+    if ((img = pt_image_map(a->ro_fd, err)) == NULL)
+        return -EINVAL;
+    hdr = pt_image_header(img);
+    if (hdr->nblocks != a->ncut || hdr->features != a->stats_p) {
+        pt_seterr(err, "a stats cut of %zu blocks x %zu features for an image of %llu x %llu",
+                  a->ncut, a->stats_p, (unsigned long long)hdr->nblocks,
+                  (unsigned long long)hdr->features);
+        rc = -EINVAL;
+    }
+    for (size_t b = 0; rc == 0 && b < a->ncut; b++) {
+        size_t n = 0;
+        pt_image_block(img, b, NULL, &n);
+        if (a->cut[b] > n) {
+            pt_seterr(err, "a stats cut of block %zu (%zu rows) in %zu pieces", b, n, a->cut[b]);
+            rc = -EINVAL;
+        }
+    }
+    pt_image_unmap(&img);
+    return rc;
+}
+
 /* The whole image is here: its bytes must be the coordinator's before anything reads them. */
 static void verify_image(agent_t *a)
 {
@@ -341,7 +390,9 @@ static void verify_image(agent_t *a)
     }
     if ((a->ro_fd = pt_shm_reopen_readonly(a->img_fd, err)) < 0)
         die(PT_EXIT_FAIL, "the image: %s", err);
-    if (a->stats_slots > 0 && pt_stats_create(a->stats_slots, a->stats_p, &a->stats_fd, err) != 0)
+    if (a->stats_slots > 0 && (check_cut(a, err) != 0 ||
+                               pt_stats_create_cut(a->stats_slots, a->stats_p, a->ncut, a->cut,
+                                                   &a->stats_fd, err) != 0))
         die(PT_EXIT_FAIL, "the moments segment: %s", err);
     if (a->ncodes > 0 && pt_codes_create((const pt_codes_key_t *)a->codes_keys, a->ncodes,
                                          &a->codes_fd, err) != 0)
@@ -461,7 +512,7 @@ static void enqueue(agent_t *a, zmq_msg_t *body, int setup)
         die(PT_EXIT_FAIL, "out of memory");
     memcpy(j->data, zmq_msg_data(body), j->len);
     j->id = (long)m.job_id;
-    j->setup = setup;
+    j->setup = setup ? 1 + (m.kind == PT_JOB_STATS) : 0;
     j->not_before = 0;
     if (!setup && (fail = getenv("PARATUNE_AGENT_FAILPOINT")) != NULL &&
         strncmp(fail, "hold=", 5) == 0)
@@ -528,9 +579,11 @@ static void on_worker(agent_t *a)
             goto out;
         w->state = W_IDLE;
         w->job = -1;
-        if (a->slot_setup[w - pt_procs_slot(a->procs, 0)])
+        if (a->slot_setup[w - pt_procs_slot(a->procs, 0)]) {
             a->setup_left--;
-        else
+            a->stats_ok += a->slot_setup[w - pt_procs_slot(a->procs, 0)] == 2 &&
+                           m.type == PT_MSG_RESULT;
+        } else
             say(a, zmq_msg_data(&body), zmq_msg_size(&body), "RESULT %ld", (long)w->pid);
     }
 out:
@@ -601,6 +654,9 @@ static int on_coordinator(agent_t *a)
     else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 8, &h) == 0 &&
              strcmp(h.word, "WELCOME") == 0)
         on_welcome(a, &h, has_body ? &body : NULL);
+    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
+             strcmp(h.word, "CUT") == 0)
+        on_cut(a, &h, has_body ? &body : NULL);
     else if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "SETUP"))
         enqueue(a, has_body ? &body : NULL, 1);
     else if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "CODES") && has_body &&
@@ -646,7 +702,7 @@ static int run(agent_t *a)
                 pt_procs_start_failures(a->procs));
         lost_workers(a);
         dispatch(a);
-        if (a->image_ok && a->setup_left == 0 && !a->ready_sent && say(a, NULL, 0, "READY") == 0)
+        if (a->image_ok && a->setup_left == 0 && !a->ready_sent && say(a, NULL, 0, "READY %ld", a->stats_ok) == 0)
             a->ready_sent = 1;
         if (now - a->last_sent >= hb)
             say(a, NULL, 0, "PING");
@@ -706,6 +762,7 @@ int main(int argc, char **argv)
     free(a.queue);
     free(a.wargs);
     free(a.codes_keys);
+    free(a.cut);
     free(a.slot_setup);
     if (a.img != NULL)
         pt_shm_unmap(a.img, a.img_size);

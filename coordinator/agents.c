@@ -49,6 +49,7 @@ struct pt_agents {
     int zap_started;
     unsigned char client_key[32];
     uint32_t crc;
+    unsigned char *cut;    /* the CUT payload (pt_link_cut_encode), or NULL */
     agent_t agents[MAX_AGENTS];
     size_t nagents;        /* slots used so far (dropped ones are reused) */
     double idle_since;     /* when the last ready agent went, or the bind */
@@ -170,6 +171,12 @@ pt_agents_t *pt_agents_open(const pt_agents_config_t *cfg, char *err)
     zmq_msg_init(&a->last);
     a->crc = pt_crc32c(cfg->image, cfg->image_size);
     a->idle_since = pt_now();
+    if (cfg->stats_slots > 0 && cfg->stats_count != NULL &&
+        ((a->cut = malloc(4 * cfg->stats_nblocks + 1)) == NULL ||
+         pt_link_cut_encode(cfg->stats_count, cfg->stats_nblocks, a->cut) != 0)) {
+        pt_seterr(err, "the stats cut of %zu blocks cannot be sent", cfg->stats_nblocks);
+        goto error;
+    }
     if (zmq_z85_decode(a->client_key, cfg->key->client_public) == NULL) {
         pt_seterr(err, "--key: a malformed client key");
         goto error;
@@ -239,6 +246,7 @@ void pt_agents_close(pt_agents_t **pa)
         free(a->agents[i].sent_at);
     }
     free(a->lost);
+    free(a->cut);
     free(a);
     *pa = NULL;
 }
@@ -330,6 +338,8 @@ static void on_hello(pt_agents_t *a, zmq_msg_t *idf, zmq_msg_t *hf)
         a->cfg.ncodes);
     if (a->cfg.ncodes > 0)
         say(a, g, a->cfg.codes_keys, a->cfg.ncodes * sizeof(pt_codes_key_t), "CODES");
+    if (a->cut != NULL) /* before the stats jobs, which are its pieces */
+        say(a, g, a->cut, 4 * a->cfg.stats_nblocks, "CUT %zu", a->cfg.stats_nblocks);
     for (size_t k = 0; k < a->cfg.nsetup; k++)
         say(a, g, a->cfg.setup[k], a->cfg.setup_len[k], "SETUP");
     ship(a, g);
@@ -412,8 +422,13 @@ int pt_agents_recv(pt_agents_t *a, int ms, pt_agents_answer_t *ans)
         on_ack(a, g, &hf);
     } else if (pt_link_hdr_is(d, n, "READY") && g->state == A_SHIPPING &&
                g->acked == a->cfg.image_size) {
+        pt_link_hdr_t h;
         g->state = A_READY;
-        note(a, "agent %s ready: %ld slots, %ld jobs at a time", g->node, g->slots, g->cap);
+        if (pt_link_hdr_parse(d, n, 1, &h) == 0) /* an agent that says how many stats jobs */
+            note(a, "agent %s ready: %ld slots, %ld jobs at a time; %lld stats jobs run there",
+                 g->node, g->slots, g->cap, h.n[0]);
+        else
+            note(a, "agent %s ready: %ld slots, %ld jobs at a time", g->node, g->slots, g->cap);
     } else if (pt_link_hdr_is(d, n, "LOST")) {
         on_lost(a, g, &hf);
     } else if (pt_link_hdr_is(d, n, "BAD")) {

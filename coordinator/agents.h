@@ -5,7 +5,7 @@
  * key file's client key, so a peer without the sweep's key (no CURVE, another sweep's key)
  * never gets a connection, and its refusal is counted from the socket monitor. Each agent
  * says HELLO with its slots and node name and gets the sweep's setup (WELCOME, the codes
- * keys, the stats and bins jobs, SETUP) and then the image in chunks of PT_LINK_CHUNK bytes,
+ * keys, the stats cut, the stats and bins jobs, SETUP) and then the image in chunks of PT_LINK_CHUNK bytes,
  * at most PT_LINK_WINDOW of them unacknowledged (credit-based flow control). Once it says
  * READY it takes jobs, at most cap = min(its slots, --parallelism) at a time; the sweep's
  * scheduler bounds the total by --parallelism, and each job goes to the ready agent with
@@ -37,7 +37,10 @@ typedef struct {
     uint64_t fingerprint;
     const char *wargs;             /* the workers' arguments, NUL-separated (wargs_len bytes) */
     size_t wargs_len;
-    size_t stats_slots, stats_p;   /* the moments segment (pt_stats_create); 0: none */
+    size_t stats_slots, stats_p;   /* the moments segment's block slots (image blocks x
+                                    * kinds, pt_stats_create_cut) and width; 0: none */
+    const size_t *stats_count;     /* the stats cut (pt_stats_plan): each image block's */
+    size_t stats_nblocks;          /* pieces, sent as CUT; NULL: none */
     const void *codes_keys;        /* the codes segment's keys (pt_codes_key_t), or NULL */
     size_t ncodes;
     unsigned char *const *setup;   /* encoded stats and bins jobs every node runs first */

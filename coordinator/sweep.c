@@ -1008,6 +1008,8 @@ static int start_remote(pt_sweep_t *s, char *err)
     ac.wargs_len = s->wargs_len;
     ac.stats_slots = c->stats_slots;
     ac.stats_p = c->stats_p;
+    ac.stats_count = c->stats_count;
+    ac.stats_nblocks = c->stats_nblocks;
     ac.codes_keys = c->codes_keys;
     ac.ncodes = c->ncodes;
     ac.setup = s->setup;

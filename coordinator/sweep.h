@@ -71,7 +71,10 @@ typedef struct {
     const void *image;              /* the image's bytes (the coordinator's mapping) */
     size_t image_size;
     uint64_t fingerprint;
-    size_t nstats, stats_slots, stats_p; /* stats jobs; the moments segment's slots, width */
+    size_t nstats, stats_slots, stats_p; /* stats jobs; the moments segment's block slots,
+                                          * width */
+    const size_t *stats_count;      /* the stats cut: each image block's pieces; NULL */
+    size_t stats_nblocks;
     const void *codes_keys;         /* the codes segment's keys (pt_codes_key_t); NULL */
     size_t ncodes;                  /* its slots = the bins jobs */
 } pt_sweep_config_t;

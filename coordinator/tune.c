@@ -912,13 +912,6 @@ static int plan_stats(sweep_t *s, char *err)
         rows[s->fold[r]]++;
     s->nstats = pt_stats_plan(s->pl.nblocks, rows, s->ds->features, s->ds->w != NULL ? 2 : 1,
                               s->stats_count);
-    if (s->o->listen != NULL) {
-        /* agents lay out a moments segment of whole blocks (their SETUP carries no cut
-         * plan), so with agents no block is cut: one stats job per block and kind */
-        for (size_t b = 0; b < s->pl.nblocks; b++)
-            s->stats_count[b] = 1;
-        s->nstats = s->pl.nblocks;
-    }
     free(rows);
     return 0;
 }
@@ -1666,8 +1659,10 @@ static int make_sweep(sweep_t *s, char *err)
         c.image_size = s->held_len;
         c.fingerprint = s->fp;
         c.nstats = s->stats_fd >= 0 ? s->nstats : 0;
-        c.stats_slots = s->stats_fd >= 0 ? s->nstats * (s->ds->w != NULL ? 2 : 1) : 0;
+        c.stats_slots = s->stats_fd >= 0 ? s->pl.nblocks * (s->ds->w != NULL ? 2 : 1) : 0;
         c.stats_p = s->ds->features;
+        c.stats_count = s->stats_count; /* the agents cut the blocks as this node does */
+        c.stats_nblocks = s->pl.nblocks;
         c.codes_keys = s->codes_fd >= 0 ? s->codes_keys : NULL;
         c.ncodes = s->codes_fd >= 0 ? s->nbins : 0;
         c.cpus = NULL; /* the agents' nodes are not pinned; nor is this one, which runs none */

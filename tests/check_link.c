@@ -105,6 +105,36 @@ START_TEST(headers)
 }
 END_TEST
 
+START_TEST(cut)
+{
+    char err[PT_ERRLEN];
+    size_t in[3] = {2, 1, 300}, out[3] = {0, 0, 0};
+    unsigned char b[12];
+    ck_assert_int_eq(pt_link_cut_encode(in, 3, b), 0);
+    ck_assert_int_eq(b[8], 300 & 255); /* little-endian */
+    ck_assert_int_eq(b[9], 1);
+    ck_assert_int_eq(pt_link_cut_decode(b, 12, 3, out, err), 303);
+    ck_assert_mem_eq(in, out, sizeof in);
+    /* the payload's length must be the blocks' */
+    ck_assert_int_eq(pt_link_cut_decode(b, 11, 3, out, err), -EINVAL);
+    ck_assert_int_eq(pt_link_cut_decode(b, 12, 2, out, err), -EINVAL);
+    ck_assert_int_eq(pt_link_cut_decode(b, 0, 0, out, err), -EINVAL);
+    /* a block without a piece, or more pieces than PT_LINK_MAX_PIECES in all */
+    memset(b, 0, 4);
+    ck_assert_int_eq(pt_link_cut_decode(b, 12, 3, out, err), -EINVAL);
+    ck_assert_ptr_nonnull(strstr(err, "pieces in block 0"));
+    memset(b, 0xff, 4);
+    ck_assert_int_eq(pt_link_cut_decode(b, 12, 3, out, err), -EINVAL);
+    in[0] = PT_LINK_MAX_PIECES;
+    ck_assert_int_eq(pt_link_cut_encode(in, 3, b), -EINVAL);
+    in[0] = PT_LINK_MAX_PIECES - 301;
+    ck_assert_int_eq(pt_link_cut_encode(in, 3, b), 0);
+    ck_assert_int_eq(pt_link_cut_decode(b, 12, 3, out, err), PT_LINK_MAX_PIECES);
+    in[1] = 0;
+    ck_assert_int_eq(pt_link_cut_encode(in, 3, b), -EINVAL);
+}
+END_TEST
+
 Suite *suite_link(void)
 {
     Suite *s = suite_create("link");
@@ -114,6 +144,7 @@ Suite *suite_link(void)
     tcase_add_test(tc, key_refusals);
     tcase_add_test(tc, urls);
     tcase_add_test(tc, headers);
+    tcase_add_test(tc, cut);
     suite_add_tcase(s, tc);
     return s;
 }

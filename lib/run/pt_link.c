@@ -246,3 +246,37 @@ int pt_link_hdr_vformat(char *hdr, size_t cap, const char *fmt, va_list ap)
     int n = vsnprintf(hdr, cap, fmt, ap);
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }
+
+int pt_link_cut_encode(const size_t *count, size_t nblocks, unsigned char *out)
+{
+    size_t sum = 0;
+    for (size_t b = 0; b < nblocks; b++) {
+        sum += count[b];
+        if (count[b] == 0 || sum > PT_LINK_MAX_PIECES)
+            return -EINVAL;
+        for (int k = 0; k < 4; k++) /* little-endian whatever the host */
+            out[4 * b + (size_t)k] = (unsigned char)(count[b] >> (8 * k));
+    }
+    return 0;
+}
+
+long pt_link_cut_decode(const void *data, size_t len, size_t nblocks, size_t *count, char *err)
+{
+    const unsigned char *p = data;
+    size_t sum = 0;
+    if (nblocks == 0 || nblocks > PT_LINK_MAX_PIECES || len != 4 * nblocks) {
+        pt_seterr(err, "a stats cut of %zu bytes for %zu blocks", len, nblocks);
+        return -EINVAL;
+    }
+    for (size_t b = 0; b < nblocks; b++) {
+        uint32_t c = (uint32_t)p[4 * b] | (uint32_t)p[4 * b + 1] << 8 |
+                     (uint32_t)p[4 * b + 2] << 16 | (uint32_t)p[4 * b + 3] << 24;
+        if (c == 0 || c > PT_LINK_MAX_PIECES || (sum += c) > PT_LINK_MAX_PIECES) {
+            pt_seterr(err, "a stats cut with %lu pieces in block %zu (1..%d in all)",
+                      (unsigned long)c, b, PT_LINK_MAX_PIECES);
+            return -EINVAL;
+        }
+        count[b] = c;
+    }
+    return (long)sum;
+}

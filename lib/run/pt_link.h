@@ -9,11 +9,19 @@
  *
  * Every message on the link is a header frame, "WORD N1 N2 ... [TEXT]" in ASCII, then at
  * most one payload frame (a job or result in pt_msg's encoding, or image bytes). The words:
- *   agent -> coordinator: HELLO slots pid node | ACK bytes | READY | RESULT pid (+ result)
- *                         | LOST job why | BAD why | PING
- *   coordinator -> agent: WELCOME size crc fingerprint heartbeat_ms cap nstats p ncodes
- *                         (+ worker arguments, NUL-separated) | CODES (+ keys) | SETUP
- *                         (+ job) | CHUNK offset (+ bytes) | JOB (+ job) | PING | BYE why
+ *   agent -> coordinator: HELLO slots pid node | ACK bytes | READY [nstats] | RESULT pid
+ *                         (+ result) | LOST job why | BAD why | PING
+ *   coordinator -> agent: WELCOME size crc fingerprint heartbeat_ms cap nslots p ncodes
+ *                         (+ worker arguments, NUL-separated) | CODES (+ keys) | CUT nblocks
+ *                         (+ the stats cut) | SETUP (+ job) | CHUNK offset (+ bytes) | JOB
+ *                         (+ job) | PING | BYE why
+ * WELCOME's nslots is the moments segment's block slots (image blocks x kinds, 0: none).
+ * CUT, sent before the SETUP jobs and the image, carries the coordinator's stats cut
+ * (pt_stats_plan: how many row-range pieces each image block is computed in): the agent
+ * lays out its moments segment with the same pieces, so that its stats SETUP jobs (one per
+ * piece) are the coordinator's. A coordinator that sends no CUT cuts no block (an agent
+ * then makes a segment of whole blocks). READY's nstats: the stats jobs that the agent's
+ * workers ran and published.
  */
 #ifndef PT_LINK_H
 #define PT_LINK_H
@@ -26,6 +34,7 @@
 #define PT_LINK_CHUNK (1u << 20) /* image bytes per CHUNK message */
 #define PT_LINK_WINDOW 8         /* CHUNK messages a node may have unacknowledged */
 #define PT_LINK_MISSES 3         /* heartbeats a peer may miss before it is lost */
+#define PT_LINK_MAX_PIECES 65536 /* stats jobs (pieces) a CUT may declare in all */
 
 typedef struct {
     char server_public[PT_LINK_Z85], server_secret[PT_LINK_Z85];
@@ -75,5 +84,15 @@ int pt_link_hdr_vformat(char *hdr, size_t cap, const char *fmt, va_list ap);
 
 /* Whether header data (len bytes) starts with word w followed by a blank or its end. */
 int pt_link_hdr_is(const void *data, size_t len, const char *w);
+
+/* The CUT payload: count[b] (the pieces of image block b, pt_stats_plan) for b < nblocks,
+ * each as 4 bytes little-endian, into out (4 x nblocks bytes). Returns 0, or -EINVAL when a
+ * count is 0 or their sum is above PT_LINK_MAX_PIECES (nothing a plan makes). */
+int pt_link_cut_encode(const size_t *count, size_t nblocks, unsigned char *out);
+/* Reads a CUT payload of len bytes (untrusted) for nblocks blocks into count (nblocks
+ * entries): len must be 4 x nblocks, every count at least 1, their sum at most
+ * PT_LINK_MAX_PIECES. Returns the sum (the stats jobs), or -EINVAL with err saying what is
+ * wrong. */
+long pt_link_cut_decode(const void *data, size_t len, size_t nblocks, size_t *count, char *err);
 
 #endif

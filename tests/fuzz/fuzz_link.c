@@ -1,7 +1,9 @@
 /* fuzz_link.c - libFuzzer target: the readers of the coordinator-agent link (pt_link): the
  * header frame parser (pt_link_hdr_parse with every count of numbers 0..8, pt_link_hdr_is
- * with every word of the protocol), the sweep's key file reader (pt_link_key_read) and the
- * URL check (pt_link_url_check, to connect and to bind).
+ * with every word of the protocol), the stats cut's payload (pt_link_cut_decode, for every
+ * block count the input's length could hold, checked by encoding it again), the sweep's key
+ * file reader (pt_link_key_read) and the URL check (pt_link_url_check, to connect and to
+ * bind).
  *
  * The header gets a heap copy of exactly the input (a frame is not NUL-terminated), the URL
  * a NUL-terminated copy, the key reader the memfd of fuzz_file made mode 0600 here: the
@@ -25,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The words of pt_link.h, both directions. */
 static const char *const words[] = {"HELLO", "ACK",   "READY", "RESULT", "LOST",
                                     "BAD",   "PING",  "WELCOME", "CODES", "SETUP",
-                                    "CHUNK", "JOB",   "BYE"};
+                                    "CHUNK", "JOB",   "BYE", "CUT"};
 
 static void headers(const uint8_t *data, size_t size)
 {
@@ -47,6 +49,34 @@ static void headers(const uint8_t *data, size_t size)
             (size < strlen(words[i]) || memcmp(frame, words[i], strlen(words[i])) != 0))
             abort();
     free(frame);
+}
+
+/* A CUT payload: what the decoder accepts is counts of 1.. whose sum it returns, and encodes
+ * back to the same bytes. */
+static void cut(const uint8_t *data, size_t size)
+{
+    char err[PT_ERRLEN];
+    unsigned char *copy = (unsigned char *)fuzz_copy(data, size, 0);
+    size_t nb = size / 4 + 1, *count = calloc(nb, sizeof *count);
+    unsigned char *again = malloc(4 * nb + 1);
+    if (count == NULL || again == NULL)
+        abort();
+    for (size_t b = size / 4 > 0 ? size / 4 - 1 : 0; b <= size / 4 + 1; b++) {
+        long sum = pt_link_cut_decode(copy, size, b, count, err), check = 0;
+        if (sum < 0)
+            continue;
+        for (size_t i = 0; i < b; i++) {
+            if (count[i] < 1)
+                abort();
+            check += (long)count[i];
+        }
+        if (check != sum || sum > PT_LINK_MAX_PIECES || 4 * b != size ||
+            pt_link_cut_encode(count, b, again) != 0 || memcmp(again, copy, size) != 0)
+            abort();
+    }
+    free(again);
+    free(count);
+    free(copy);
 }
 
 static void key_file(const uint8_t *data, size_t size)
@@ -80,6 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_quiet();
     headers(data, size);
+    cut(data, size);
     key_file(data, size);
     url(data, size);
     return 0;
