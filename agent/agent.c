@@ -605,7 +605,7 @@ static void reap(agent_t *a)
             continue;
         if (a->slot_setup[d.slot])
             a->setup_left--;
-        else
+        else if (!d.timed_out) /* a cancelled job's worker: the coordinator knows */
             say(a, NULL, 0, "LOST %ld %s on %s", d.job, d.why, a->node);
     }
 }
@@ -624,6 +624,31 @@ static void lost_workers(agent_t *a)
                 w->kill_reason[0] == '\0')
                 pt_procs_kill(w, "its connection died (no answer to the heartbeats, or closed)");
         }
+}
+
+/* KILL job why: the coordinator cancelled a fit (--job-timeout, --time-budget): dropped from
+ * the queue, or its worker killed; either way nothing of it is reported (the coordinator
+ * recorded it already). */
+static void on_kill(agent_t *a, const pt_link_hdr_t *h)
+{
+    long job = (long)h->n[0];
+    char why[300];
+    for (size_t k = 0; k < a->nqueue; k++)
+        if (!a->queue[k].setup && a->queue[k].id == job) {
+            free(a->queue[k].data);
+            memmove(a->queue + k, a->queue + k + 1, (a->nqueue - k - 1) * sizeof *a->queue);
+            a->nqueue--;
+            return;
+        }
+    snprintf(why, sizeof why, "cancelled by the coordinator (%.200s)", h->text);
+    for (size_t i = 0; a->procs != NULL && i < pt_procs_nslots(a->procs); i++) {
+        pt_slot_t *w = pt_procs_slot(a->procs, i);
+        if (w->state == W_BUSY && w->job == job && !a->slot_setup[i] &&
+            w->kill_reason[0] == '\0') {
+            w->timed_out = 1; /* its death is not a LOST job */
+            pt_procs_kill(w, why);
+        }
+    }
 }
 
 /* ---------------------------------------------------------------- the loop */
@@ -654,6 +679,9 @@ static int on_coordinator(agent_t *a)
     else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 8, &h) == 0 &&
              strcmp(h.word, "WELCOME") == 0)
         on_welcome(a, &h, has_body ? &body : NULL);
+    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
+             strcmp(h.word, "KILL") == 0)
+        on_kill(a, &h);
     else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
              strcmp(h.word, "CUT") == 0)
         on_cut(a, &h, has_body ? &body : NULL);

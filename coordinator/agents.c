@@ -544,6 +544,28 @@ int pt_agents_take(pt_agents_t *a, long i, long job, double *started)
     return 0;
 }
 
+int pt_agents_job_at(const pt_agents_t *a, size_t k, long *agent, long *job, double *started)
+{
+    for (size_t i = 0; i < a->nagents; k -= a->agents[i].njobs, i++) {
+        const agent_t *g = &a->agents[i];
+        if (g->state == A_FREE || k >= g->njobs)
+            continue; /* a free slot holds no job (njobs 0) */
+        *agent = (long)i;
+        *job = g->jobs[k];
+        *started = g->sent_at[k];
+        return 1;
+    }
+    return 0;
+}
+
+int pt_agents_cancel(pt_agents_t *a, long i, long job, const char *why, double *started)
+{
+    if (!pt_agents_take(a, i, job, started))
+        return 0;
+    say(a, &a->agents[i], NULL, 0, "KILL %ld %.200s", job, why);
+    return 1;
+}
+
 const char *pt_agents_node(const pt_agents_t *a, long i)
 {
     return a->agents[i].node;

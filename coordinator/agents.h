@@ -87,6 +87,15 @@ int pt_agents_send(pt_agents_t *a, long i, long job, const void *msg, size_t len
 /* Whether job was sent to agent i and is outstanding there: 1 (it no longer is, *started
  * set to when it was sent), else 0. */
 int pt_agents_take(pt_agents_t *a, long i, long job, double *started);
+/* The k-th job outstanding on the agents (k from 0, over every agent in table order): 1 with
+ * *agent, *job and *started (when it was sent) set, 0 when k is past the last. */
+int pt_agents_job_at(const pt_agents_t *a, size_t k, long *agent, long *job, double *started);
+/* Cancels job on agent i (--job-timeout, --time-budget): it is no longer outstanding there
+ * (a late answer or LOST for it does not count) and the agent is told KILL job why: it
+ * kills the worker that holds it, or drops it from its queue, and reports nothing of it.
+ * Returns 1 with *started set when it was outstanding there, else 0. Agent i's slot is free
+ * again for the coordinator; the agent starts the next job it gets once a worker is. */
+int pt_agents_cancel(pt_agents_t *a, long i, long job, const char *why, double *started);
 /* Agent i's node name. */
 const char *pt_agents_node(const pt_agents_t *a, long i);
 /* Agents ready now; seconds since the last time one was ready (or since the socket was

@@ -623,8 +623,8 @@ static int check_halving(const opts_t *o)
 }
 
 /* The checks of options taken together, once all are read. */
-/* --listen and --key go together; the URL must be a tcp one; the options that act on
- * local workers' processes are refused with it (the agents' workers are not ours to time). */
+/* --listen and --key go together; the URL must be a tcp one (--job-timeout and --time-budget
+ * work with agents: the coordinator cancels the jobs, the agents kill their workers). */
 static int check_listen(const opts_t *o)
 {
     char err[PT_ERRLEN];
@@ -636,10 +636,6 @@ static int check_listen(const opts_t *o)
         return pt_bad_opt("--listen", NULL, "needs --key FILE (paratune keygen FILE makes one)");
     if (pt_link_url_check(o->listen, 1, err) != 0)
         return pt_bad_opt("--listen", NULL, err);
-    if (o->job_timeout > 0)
-        return pt_bad_opt("--job-timeout", NULL, "is not supported with --listen");
-    if (o->time_budget > 0)
-        return pt_bad_opt("--time-budget", NULL, "is not supported with --listen");
     return 0;
 }
 

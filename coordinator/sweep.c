@@ -649,13 +649,75 @@ static int answer_remote(pt_sweep_t *s, const pt_agents_answer_t *ans, char *err
     return rc;
 }
 
+/* Cancels the outstanding job k of the agents (pt_agents_job_at) that started then: its agent
+ * kills its worker, and it ends as a local worker's killed for that reason would (timeout:
+ * recorded as such; the time budget: left for --resume). 0 or -EIO. */
+static int cancel_remote(pt_sweep_t *s, long agent, long job, int timed_out, char *err)
+{
+    pt_death_t d;
+    int rc;
+    memset(&d, 0, sizeof d);
+    d.job = job;
+    d.timed_out = timed_out;
+    if (timed_out)
+        snprintf(d.why, sizeof d.why, "timed out after %g s (--job-timeout); its worker on "
+                 "agent %s killed", s->cfg.job_timeout, pt_agents_node(s->agents, agent));
+    else
+        snprintf(d.why, sizeof d.why, "time budget spent and its grace over; its worker on "
+                 "agent %s killed", pt_agents_node(s->agents, agent));
+    if (!pt_agents_cancel(s->agents, agent, job, timed_out ? "--job-timeout" : "--time-budget",
+                          &d.started))
+        return 0;
+    s->node = pt_agents_node(s->agents, agent);
+    rc = on_death(s, &d, err);
+    s->node = NULL;
+    return rc != 0 ? -EIO : 0;
+}
+
+/* --job-timeout with agents: a job outstanding on an agent for longer (counted from when it
+ * was sent to the agent) is cancelled there. 0 or -EIO. */
+static int timeouts_remote(pt_sweep_t *s, char *err)
+{
+    long agent, job;
+    double started, now = pt_now();
+    for (size_t k = 0; s->cfg.job_timeout > 0 &&
+                       pt_agents_job_at(s->agents, k, &agent, &job, &started);) {
+        if (now - started <= s->cfg.job_timeout)
+            k++;
+        else if (cancel_remote(s, agent, job, 1, err) != 0) /* k is the agent's next now */
+            return -EIO;
+    }
+    return 0;
+}
+
+/* --time-budget with agents: the fit jobs outstanding on them, counted, or (cancel) also
+ * cancelled (left for --resume). */
+static size_t budget_remote(pt_sweep_t *s, int cancel)
+{
+    long agent, job;
+    double started;
+    char err[PT_ERRLEN];
+    size_t n = 0;
+    for (size_t k = 0; s->agents != NULL &&
+                       pt_agents_job_at(s->agents, k, &agent, &job, &started);) {
+        if (pt_sched_job(s->sched, job)->kind != PT_JOB_FIT) {
+            k++;
+            continue;
+        }
+        n++;
+        if (!cancel || cancel_remote(s, agent, job, 0, err) != 0) /* a dropped fit: no record */
+            k++;
+    }
+    return n;
+}
+
 /* One turn's work with agents: liveness, lost jobs, the wait for a ready agent (at most
  * --start-timeout with jobs to run and none ready), dispatch. 0, or a negative errno. */
 static int turn_remote(pt_sweep_t *s, size_t queued, char *err)
 {
     double wait = s->cfg.start_timeout > 0 ? s->cfg.start_timeout : 60; /* never forever */
     pt_agents_check(s->agents);
-    if (lost_remote(s, err) != 0)
+    if (lost_remote(s, err) != 0 || timeouts_remote(s, err) != 0)
         return -EIO;
     agent_notes(s);
     if (queued + pt_sched_running(s->sched) > 0 && pt_agents_idle_for(s->agents) > wait) {
@@ -717,6 +779,7 @@ static void check_budget(pt_sweep_t *s)
             const pt_slot_t *w = pt_procs_slot(s->procs, i);
             running_fits += w->state == W_BUSY && pt_sched_job(s->sched, w->job)->kind == PT_JOB_FIT;
         }
+        running_fits += budget_remote(s, 0);
         /* the fits were all done (pending counts only those not handed out: the last ones
          * may still be running, and they too get the grace, then are killed) */
         if (n == 0 && pt_sched_fits_pending(s->sched) == 0 && running_fits == 0) {
@@ -737,6 +800,7 @@ static void check_budget(pt_sweep_t *s)
             pt_sched_job(s->sched, w->job)->kind == PT_JOB_FIT)
             pt_procs_kill(w, "time budget spent and its grace over; killed");
     }
+    budget_remote(s, 1);
 }
 
 int pt_sweep_budget_spent(const pt_sweep_t *s)

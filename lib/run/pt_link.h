@@ -14,14 +14,15 @@
  *   coordinator -> agent: WELCOME size crc fingerprint heartbeat_ms cap nslots p ncodes
  *                         (+ worker arguments, NUL-separated) | CODES (+ keys) | CUT nblocks
  *                         (+ the stats cut) | SETUP (+ job) | CHUNK offset (+ bytes) | JOB
- *                         (+ job) | PING | BYE why
+ *                         (+ job) | KILL job why | PING | BYE why
  * WELCOME's nslots is the moments segment's block slots (image blocks x kinds, 0: none).
  * CUT, sent before the SETUP jobs and the image, carries the coordinator's stats cut
  * (pt_stats_plan: how many row-range pieces each image block is computed in): the agent
  * lays out its moments segment with the same pieces, so that its stats SETUP jobs (one per
  * piece) are the coordinator's. A coordinator that sends no CUT cuts no block (an agent
  * then makes a segment of whole blocks). READY's nstats: the stats jobs that the agent's
- * workers ran and published.
+ * workers ran and published. KILL: the coordinator cancelled a job it sent (--job-timeout,
+ * --time-budget); the agent kills the worker that holds it, or drops it from its queue.
  */
 #ifndef PT_LINK_H
 #define PT_LINK_H

@@ -122,7 +122,6 @@ expect_bad "--listen without --key" "--listen: needs --key FILE" "${AG_ARGS[@]}"
 expect_bad "--key without --listen" "--key: needs --listen" "${AG_ARGS[@]}" --key "$W/ag.key"
 expect_bad "--listen with a URL that is not tcp" "--listen: ipc:///tmp/x: not a tcp://HOST:PORT address" "${AG_ARGS[@]}" --listen ipc:///tmp/x --key "$W/ag.key"
 expect_bad "--listen with a bad port" "the port must be a number in 1..65535" "${AG_ARGS[@]}" --listen tcp://127.0.0.1:70000 --key "$W/ag.key"
-expect_bad "--listen with --job-timeout" "--job-timeout: is not supported with --listen" "${AG_ARGS[@]}" --listen tcp://127.0.0.1:1 --key "$W/ag.key" --job-timeout 5
 cp "$W/ag.key" "$W/open.key"; chmod 644 "$W/open.key"
 expect_bad "--key readable by others" "group or others may read it (mode 644)" "${AG_ARGS[@]}" --listen tcp://127.0.0.1:1 --key "$W/open.key"
 printf 'not a key\n' >"$W/junk.key"; chmod 600 "$W/junk.key"

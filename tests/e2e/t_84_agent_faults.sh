@@ -108,3 +108,59 @@ else
     elif [ -z "$(cat "$W/nc.kids")" ] || ! none_alive $(cat "$W/nc.kids"); then bad "the victim's children are alive";
     else check_clean && ok; fi
 fi
+
+begin "agent faults: --job-timeout with agents: a fit hanging on an agent's worker is cancelled after 1 s (the agent kills that worker) and recorded as timeout, not retried; every other result the local run's bits; the agent lives on and exits 0"
+port=$(free_port)
+start_coord aft "${AF_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --job-timeout 1 --log "$W/aft.log"
+# the agent's workers inherit its environment: job (map 0, fold 1) hangs there
+PARATUNE_FAILPOINT='hang@0:1' start_agent aft --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node hangs --timeout 20
+ta=$APID
+wait "$CPID"; crc=$?
+wait_gone "$ta" 10; arc=$?
+if [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/aft.err" "$W/aft.aerr")";
+elif [ $arc -ne 0 ] || [ "$WAIT_RC" -ne 0 ]; then bad "the agent: still there or exit $WAIT_RC: $(cat "$W/aft.aerr")";
+elif grep -q retrying "$W/aft.err"; then bad "retried: $(cat "$W/aft.err")";
+elif ! msg=$($PY - "$W/af_local.log" "$W/aft.log" <<'PYEOF'
+import struct, sys, msgpack
+def recs(p):
+    return list(msgpack.Unpacker(open(p, "rb"), raw=False, strict_map_key=False))
+loc = {(r["param_index"], r["fold"]): r for r in recs(sys.argv[1]) if r.get("record") == "result"}
+got = [r for r in recs(sys.argv[2]) if r.get("record") == "result"]
+keys = [(r["param_index"], r["fold"]) for r in got]
+if sorted(keys) != sorted(loc): sys.exit("results for %s, want one for each of the local run's" % sorted(keys))
+for r in got:
+    k = (r["param_index"], r["fold"])
+    if k == (0, 1):
+        if r["status"] != "timeout" or "--job-timeout" not in r.get("error", "") or r.get("node") != "hangs":
+            sys.exit("the hanging job: %r" % r)
+    elif r["status"] != "ok" or struct.pack("<d", r["metric"]) != struct.pack("<d", loc[k]["metric"]):
+        sys.exit("job %s: %s %r, local %r" % (k, r["status"], r["metric"], loc[k]["metric"]))
+PYEOF
+); then bad "$msg";
+else check_clean && ok; fi
+reap_agents
+
+begin "agent faults: --time-budget with agents: a fit hanging on an agent's worker is cancelled after the 5 s grace; exit 0, a summary with its map incomplete; --resume on another agent gives the local summary to the bit"
+port=$(free_port)
+t0=$(date +%s.%N)
+start_coord afb "${AF_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --time-budget 2s --log "$W/afb.log"
+PARATUNE_FAILPOINT='hang@1:0' start_agent afb --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node hangs --timeout 20
+ta=$APID
+wait "$CPID"; crc=$?
+el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+wait_gone "$ta" 10; arc=$?
+clean1=$(leftovers)
+port=$(free_port)
+start_coord afb2 "${AF_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/afb.log" --resume
+start_agent afb.h --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node other --timeout 20
+wait "$CPID"; rc2=$?
+if [ $crc -ne 0 ]; then bad "exit $crc after ${el}s: $(cat "$W/afb.err" "$W/afb.aerr")";
+elif awk -v e="$el" 'BEGIN { exit !(e < 6.9 || e > 25) }'; then bad "stopped after ${el}s, want 2 s + the 5 s grace";
+elif [ $arc -ne 0 ] || [ "$WAIT_RC" -ne 0 ]; then bad "the agent: still there or exit $WAIT_RC: $(cat "$W/afb.aerr")";
+elif [ -n "$clean1" ]; then bad "left behind after the budget: $clean1";
+elif [ $rc2 -ne 0 ]; then bad "the resumed run: exit $rc2: $(cat "$W/afb2.err")";
+elif ! m=$("$PY" "$HERE/sweepcheck.py" budget "$W/afb.log" "$W/af_local.log" 2>&1); then bad "$m";
+elif ! [[ " $m " == *" 1 "* ]]; then bad "incomplete maps '$m', want the hanging fit's map 1 among them";
+elif ! msg=$(same_bits "$W/af_local.log" "$W/afb.log"); then bad "$msg";
+else check_clean && ok; fi
+reap_agents
