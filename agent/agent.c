@@ -1,6 +1,7 @@
 /* agent.c - paratune-agent: one node's share of a sweep, over authenticated ZeroMQ TCP.
  *
  *   paratune-agent --connect tcp://HOST:PORT --key FILE [--slots N] [--timeout S] [--node NAME]
+ *                  [--reconnect]
  *
  * The agent connects to a coordinator started with `tune --listen` (a DEALER, CURVE client
  * with the key file's client pair, the coordinator's public key as the server key), says
@@ -23,17 +24,26 @@
  * messages to idle workers and their answers back (RESULT, with the worker's pid). A worker
  * that dies holding a job is reported (LOST), and the coordinator retries the job as after
  * a local crash. Liveness: ZMTP heartbeats on the TCP connection, and a PING each way every
- * heartbeat; an agent that hears nothing from the coordinator for PT_LINK_MISSES heartbeats
- * exits 1 (start it again to rejoin).
+ * heartbeat; an agent that hears nothing from the coordinator for PT_LINK_MISSES heartbeats,
+ * or is told it was dropped, exits 1 (start it again to rejoin). With --reconnect it joins
+ * again instead (a network blip, the coordinator still there): everything but a verified
+ * image is torn down (workers, segments, queue, the ZeroMQ context), and a new link is made
+ * (a new connection and CURVE handshake, retried with a back-off from 20 ms doubling to 1 s,
+ * for up to --timeout, then exit 1); REJOIN offers the kept image (its CRC-32C recomputed),
+ * which the coordinator does not ship again when it is the sweep's. The node then runs its
+ * setup jobs again and takes jobs as a new node. Off by default: an agent whose coordinator
+ * is gone would otherwise wait --timeout more, and a dropped agent exits (a Slurm step
+ * ends).
  *
  * PARATUNE_AGENT_FAILPOINT (tests only; unset it does nothing): "tamper" changes one byte
  * of the image received before it is checked; "deaf" stops the agent's loop for 3 s at its
  * first job (it reads and sends nothing; ZeroMQ's I/O thread still answers the heartbeats);
  * "hold=S" keeps every job S seconds before handing it to a worker (a slow node).
  *
- * Exit codes: 0 told to stop (BYE) at the sweep's end; 1 the coordinator lost, a bad image,
- * a system error; 2 bad input: an option, the key file, an unreachable coordinator (within
- * --timeout) or a refused handshake (another sweep's key).
+ * Exit codes: 0 told to stop (BYE) at the sweep's end; 1 the coordinator lost (with
+ * --reconnect: not reached again within --timeout), a bad image, a system error; 2 bad
+ * input: an option, the key file, an unreachable coordinator (within --timeout) or a
+ * refused handshake (another sweep's key).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -78,6 +88,8 @@ typedef struct {
     char node[64];
     long slots;
     double timeout;
+    int reconnect;               /* --reconnect: a lost coordinator is joined again */
+    int rejoining;               /* this link is a reconnection (REJOIN, when an image is kept) */
     pt_link_key_t key;
     void *ctx, *dealer, *mon, *router;
     pt_procs_t *procs;
@@ -136,7 +148,7 @@ static void die(int code, const char *fmt, ...)
 static void usage_exit(void)
 {
     die(PT_EXIT_USAGE, "usage: paratune-agent --connect tcp://HOST:PORT --key FILE [--slots N] "
-        "[--timeout SECONDS] [--node NAME]");
+        "[--timeout SECONDS] [--node NAME] [--reconnect]");
 }
 
 /* The node's slots: --slots, else SLURM_CPUS_ON_NODE, else the CPUs this process may use. */
@@ -156,6 +168,7 @@ static void parse_args(int argc, char **argv, agent_t *a)
         {"connect", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
         {"slots", required_argument, NULL, 's'},   {"timeout", required_argument, NULL, 't'},
         {"node", required_argument, NULL, 'n'},    {"help", no_argument, NULL, 'h'},
+        {"reconnect", no_argument, NULL, 'r'},
         {NULL, 0, NULL, 0}};
     int c;
     char *end;
@@ -166,6 +179,7 @@ static void parse_args(int argc, char **argv, agent_t *a)
         switch (c) {
         case 'c': a->url = optarg; break;
         case 'k': a->keyfile = optarg; break;
+        case 'r': a->reconnect = 1; break;
         case 's':
             if (pt_parse_long(optarg, &a->slots) != 0 || a->slots < 1 || a->slots > 4096)
                 die(PT_EXIT_USAGE, "--slots: '%s' is not a whole number in 1..4096", optarg);
@@ -183,7 +197,7 @@ static void parse_args(int argc, char **argv, agent_t *a)
             break;
         case 'h':
             printf("usage: paratune-agent --connect tcp://HOST:PORT --key FILE [--slots N] "
-                   "[--timeout SECONDS] [--node NAME]\n");
+                   "[--timeout SECONDS] [--node NAME] [--reconnect]\n");
             exit(0);
         default: usage_exit();
         }
@@ -248,6 +262,9 @@ static void await_handshake(agent_t *a)
             die(PT_EXIT_USAGE, "%s: the coordinator refused the CURVE handshake (a key file "
                 "of another sweep?)", a->url);
     }
+    if (a->rejoining) /* the coordinator went away, not a wrong address */
+        die(PT_EXIT_FAIL, "%s: lost the coordinator and could not reach it again within %g s "
+            "(--timeout)", a->url, a->timeout);
     die(PT_EXIT_USAGE, connected ? "%s: no CURVE handshake within %g s (--timeout)"
                                  : "%s: cannot reach the coordinator within %g s (--timeout)",
         a->url, a->timeout);
@@ -256,10 +273,10 @@ static void await_handshake(agent_t *a)
 static void open_link(agent_t *a)
 {
     char err[PT_ERRLEN];
-    int zero = 0, ivl = 1000, tmo = PT_LINK_MISSES * 1000, retry_ms = 20;
-    if (pt_link_url_check(a->url, 0, err) != 0)
+    int zero = 0, ivl = 1000, tmo = PT_LINK_MISSES * 1000, retry_ms = 20, retry_max = 1000;
+    if (!a->rejoining && pt_link_url_check(a->url, 0, err) != 0)
         die(PT_EXIT_USAGE, "--connect %s", err);
-    if (pt_link_key_read(a->keyfile, &a->key, err) != 0)
+    if (!a->rejoining && pt_link_key_read(a->keyfile, &a->key, err) != 0)
         die(PT_EXIT_USAGE, "--key %s", err);
     a->ctx = zmq_ctx_new();
     a->dealer = a->ctx ? zmq_socket(a->ctx, ZMQ_DEALER) : NULL;
@@ -268,12 +285,15 @@ static void open_link(agent_t *a)
     zmq_setsockopt(a->dealer, ZMQ_LINGER, &zero, sizeof zero);
     /* a coordinator that is not listening yet is tried again every 20 ms (not 100) */
     zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL, &retry_ms, sizeof retry_ms);
+    if (a->rejoining) /* back-off: 20 ms doubling up to 1 s between attempts */
+        zmq_setsockopt(a->dealer, ZMQ_RECONNECT_IVL_MAX, &retry_max, sizeof retry_max);
     zmq_setsockopt(a->dealer, ZMQ_CURVE_SERVERKEY, a->key.server_public, PT_LINK_Z85);
     zmq_setsockopt(a->dealer, ZMQ_CURVE_PUBLICKEY, a->key.client_public, PT_LINK_Z85);
     zmq_setsockopt(a->dealer, ZMQ_CURVE_SECRETKEY, a->key.client_secret, PT_LINK_Z85);
     zmq_setsockopt(a->dealer, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
     zmq_setsockopt(a->dealer, ZMQ_HEARTBEAT_TIMEOUT, &tmo, sizeof tmo);
-    memset(&a->key.client_secret, 0, sizeof a->key.client_secret);
+    if (!a->reconnect) /* with --reconnect the client secret is needed again */
+        memset(&a->key.client_secret, 0, sizeof a->key.client_secret);
     memset(&a->key.server_secret, 0, sizeof a->key.server_secret);
     if (zmq_socket_monitor(a->dealer, MON_ENDPOINT, ZMQ_EVENT_ALL) != 0 ||
         (a->mon = zmq_socket(a->ctx, ZMQ_PAIR)) == NULL ||
@@ -283,8 +303,15 @@ static void open_link(agent_t *a)
     if (zmq_connect(a->dealer, a->url) != 0)
         die(PT_EXIT_USAGE, "--connect %s: %s", a->url, zmq_strerror(errno));
     await_handshake(a);
-    if (say(a, NULL, 0, "HELLO %ld %ld %s", a->slots, (long)getpid(), a->node) != 0)
+    if (a->img != NULL) { /* a rejoining node offers the image it kept, re-verified now */
+        a->crc = pt_crc32c(a->img, a->img_size);
+        a->fp = ((const pt_image_hdr_t *)a->img)->fingerprint;
+        if (say(a, NULL, 0, "REJOIN %ld %ld %zu %lu %llu %s", a->slots, (long)getpid(),
+                a->img_size, (unsigned long)a->crc, (unsigned long long)a->fp, a->node) != 0)
+            die(PT_EXIT_FAIL, "%s: cannot send REJOIN: %s", a->url, zmq_strerror(errno));
+    } else if (say(a, NULL, 0, "HELLO %ld %ld %s", a->slots, (long)getpid(), a->node) != 0) {
         die(PT_EXIT_FAIL, "%s: cannot send HELLO: %s", a->url, zmq_strerror(errno));
+    }
     a->last_heard = pt_now();
 }
 
@@ -299,6 +326,19 @@ static void on_welcome(agent_t *a, const pt_link_hdr_t *h, zmq_msg_t *body)
         h->n[6] < 0 || h->n[7] < 0)
         die(PT_EXIT_FAIL, "%s: a bad WELCOME", a->url);
     a->welcomed = 1;
+    if (a->img != NULL && (size_t)h->n[0] == a->img_size && (uint32_t)h->n[1] == a->crc &&
+        (uint64_t)h->n[2] == a->fp) {
+        /* REJOIN with the coordinator's image: it sends no CHUNK (the same rule there), and
+         * verify_image checks the kept bytes again before anything reads them */
+        a->got = a->img_size;
+        fprintf(stderr, "paratune-agent: rejoined %s; the image kept (the same fingerprint), "
+                "not received again\n", a->url);
+    } else if (a->img != NULL) { /* another image: the kept one goes */
+        pt_shm_unmap(a->img, a->img_size);
+        close(a->img_fd);
+        a->img = NULL;
+        a->img_fd = -1;
+    }
     a->img_size = (size_t)h->n[0];
     a->crc = (uint32_t)h->n[1];
     a->fp = (uint64_t)h->n[2];
@@ -311,7 +351,7 @@ static void on_welcome(agent_t *a, const pt_link_hdr_t *h, zmq_msg_t *body)
         die(PT_EXIT_FAIL, "out of memory");
     if (n > 0)
         memcpy(a->wargs, zmq_msg_data(body), n);
-    if (pt_shm_create(a->img_size, &a->img_fd, &a->img, err) != 0)
+    if (a->img == NULL && pt_shm_create(a->img_size, &a->img_fd, &a->img, err) != 0)
         die(PT_EXIT_FAIL, "the image (%zu bytes): %s", a->img_size, err);
 }
 
@@ -653,7 +693,21 @@ static void on_kill(agent_t *a, const pt_link_hdr_t *h)
 
 /* ---------------------------------------------------------------- the loop */
 
-/* One message from the coordinator. Returns 1 when told to stop. */
+#define LOST_LINK 3 /* run(): the coordinator lost, to be joined again (--reconnect) */
+
+/* The coordinator is lost (why): without --reconnect the agent exits 1; with it, the caller
+ * joins again (LOST_LINK). */
+static int lost_link(agent_t *a, const char *why)
+{
+    if (!a->reconnect)
+        die(PT_EXIT_FAIL, "%s: %s", a->url, why);
+    fprintf(stderr, "paratune-agent: %s: %s; joining again (--reconnect, for up to %g s)\n",
+            a->url, why, a->timeout);
+    return LOST_LINK;
+}
+
+/* One message from the coordinator. Returns 1 when told to stop, LOST_LINK when dropped
+ * (--reconnect). */
 static int on_coordinator(agent_t *a)
 {
     zmq_msg_t hf, body;
@@ -694,9 +748,9 @@ static int on_coordinator(agent_t *a)
         memcpy(a->codes_keys, zmq_msg_data(&body), zmq_msg_size(&body));
     } else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 0, &h) == 0 &&
                strcmp(h.word, "BYE") == 0) {
-        if (strcmp(h.text, "the sweep is over") != 0)
-            die(PT_EXIT_FAIL, "%s: the coordinator dropped this agent (%s)", a->url, h.text);
-        stop = 1;
+        char why[320];
+        snprintf(why, sizeof why, "the coordinator dropped this agent (%.250s)", h.text);
+        stop = strcmp(h.text, "the sweep is over") == 0 ? 1 : lost_link(a, why);
     }
 out:
     zmq_msg_close(&hf);
@@ -704,7 +758,8 @@ out:
     return stop;
 }
 
-/* The relay: until BYE, a signal, or the coordinator's silence. Returns the exit code. */
+/* The relay: until BYE, a signal, or the coordinator's silence. Returns the exit code, or
+ * LOST_LINK (--reconnect). */
 static int run(agent_t *a)
 {
     for (;;) {
@@ -734,16 +789,20 @@ static int run(agent_t *a)
             a->ready_sent = 1;
         if (now - a->last_sent >= hb)
             say(a, NULL, 0, "PING");
-        if (now - a->last_heard > PT_LINK_MISSES * hb)
-            die(PT_EXIT_FAIL, "%s: lost the coordinator (nothing heard for %g s)", a->url,
-                PT_LINK_MISSES * hb);
+        if (now - a->last_heard > PT_LINK_MISSES * hb) {
+            char why[96];
+            snprintf(why, sizeof why, "lost the coordinator (nothing heard for %g s)",
+                     PT_LINK_MISSES * hb);
+            return lost_link(a, why);
+        }
         if (zmq_poll(it, a->router != NULL ? 2 : 1, POLL_MS) < 0 && errno != EINTR)
             die(PT_EXIT_FAIL, "zmq_poll: %s", zmq_strerror(errno));
         for (int k = 0; k < 256 && (it[0].revents & ZMQ_POLLIN); k++) {
             int ev = 0;
             size_t sz = sizeof ev;
-            if (on_coordinator(a))
-                return 0;
+            int stop = on_coordinator(a);
+            if (stop != 0)
+                return stop == 1 ? 0 : stop;
             zmq_getsockopt(a->dealer, ZMQ_EVENTS, &ev, &sz);
             if (!(ev & ZMQ_POLLIN))
                 break;
@@ -759,6 +818,56 @@ static int run(agent_t *a)
     }
 }
 
+/* Everything but the image (when keep: for a REJOIN): the workers (killed and reaped, then
+ * the janitor), the socket directory, the ZeroMQ context and its sockets, the moments and
+ * codes segments, the queue and the setup. */
+static void teardown(agent_t *a, int keep)
+{
+    if (a->procs != NULL)
+        pt_procs_destroy(&a->procs); /* kills and reaps the workers, then the janitor */
+    if (a->sockdir[0] != '\0') {
+        char path[320];
+        snprintf(path, sizeof path, "%s/ctl", a->sockdir);
+        unlink(path);
+        rmdir(a->sockdir);
+        a->sockdir[0] = '\0';
+    }
+    zmq_close(a->dealer);
+    zmq_close(a->mon);
+    if (a->router != NULL)
+        zmq_close(a->router);
+    zmq_ctx_shutdown(a->ctx);
+    pt_peers_destroy(&a->peers);
+    zmq_ctx_term(a->ctx);
+    a->ctx = a->dealer = a->mon = a->router = NULL;
+    for (size_t i = 0; i < a->nqueue; i++)
+        free(a->queue[i].data);
+    free(a->queue);
+    free(a->wargs);
+    free(a->codes_keys);
+    free(a->cut);
+    free(a->slot_setup);
+    a->queue = NULL;
+    a->wargs = NULL;
+    a->codes_keys = NULL;
+    a->cut = NULL;
+    a->slot_setup = NULL;
+    a->nqueue = a->qcap = a->ncut = a->setup_left = a->got = 0;
+    a->stats_ok = 0;
+    a->welcomed = a->image_ok = a->ready_sent = 0;
+    for (int k = 0, *fds[3] = {&a->ro_fd, &a->stats_fd, &a->codes_fd}; k < 3; k++)
+        if (*fds[k] >= 0) {
+            close(*fds[k]);
+            *fds[k] = -1;
+        }
+    if (!keep && a->img != NULL) {
+        pt_shm_unmap(a->img, a->img_size);
+        close(a->img_fd);
+        a->img = NULL;
+        a->img_fd = -1;
+    }
+}
+
 int main(int argc, char **argv)
 {
     static agent_t a;
@@ -769,30 +878,13 @@ int main(int argc, char **argv)
     /* Launched by srun or a shell that may die: go with it (the workers go with us). */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     open_link(&a);
-    rc = run(&a);
-    if (a.procs != NULL)
-        pt_procs_destroy(&a.procs); /* kills and reaps the workers, then the janitor */
-    if (a.sockdir[0] != '\0') {
-        char path[320];
-        snprintf(path, sizeof path, "%s/ctl", a.sockdir);
-        unlink(path);
-        rmdir(a.sockdir);
+    while ((rc = run(&a)) == LOST_LINK) {
+        /* --reconnect: a new link (a new connection, handshake and routing id) and a new
+         * node for the coordinator; a verified image is kept (REJOIN), nothing else */
+        teardown(&a, a.img != NULL && a.got == a.img_size && a.image_ok);
+        a.rejoining = 1;
+        open_link(&a);
     }
-    zmq_close(a.dealer);
-    zmq_close(a.mon);
-    if (a.router != NULL)
-        zmq_close(a.router);
-    zmq_ctx_shutdown(a.ctx);
-    pt_peers_destroy(&a.peers);
-    zmq_ctx_term(a.ctx);
-    for (size_t i = 0; i < a.nqueue; i++)
-        free(a.queue[i].data);
-    free(a.queue);
-    free(a.wargs);
-    free(a.codes_keys);
-    free(a.cut);
-    free(a.slot_setup);
-    if (a.img != NULL)
-        pt_shm_unmap(a.img, a.img_size);
+    teardown(&a, 0);
     return rc;
 }

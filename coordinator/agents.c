@@ -297,7 +297,10 @@ static void ship(pt_agents_t *a, agent_t *g)
 
 static void watch(pt_agents_t *a);
 
-/* HELLO slots pid node: a new agent, welcomed and sent its setup and the image. The monitor's
+/* HELLO slots pid node: a new agent, welcomed and sent its setup and the image; or REJOIN
+ * slots pid size crc fingerprint node: an agent that lost this coordinator (--reconnect) and
+ * kept an image: when its size, CRC-32C and fingerprint are this image's, nothing is shipped
+ * (the agent, which applies the same rule to the WELCOME, checks its bytes again). The monitor's
  * events are read first: a descriptor closed (a refused peer's) and reused by this
  * connection was reported closed before this connection could say anything (one ZeroMQ I/O
  * thread does both), so that report is not taken for this agent's. */
@@ -306,10 +309,13 @@ static void on_hello(pt_agents_t *a, zmq_msg_t *idf, zmq_msg_t *hf)
     pt_link_hdr_t h;
     agent_t *g = NULL;
     int fd = zmq_msg_get(hf, ZMQ_SRCFD);
+    int rejoin = pt_link_hdr_is(zmq_msg_data(hf), zmq_msg_size(hf), "REJOIN"), kept;
     watch(a);
-    if (pt_link_hdr_parse(zmq_msg_data(hf), zmq_msg_size(hf), 2, &h) != 0 || h.n[0] < 1 ||
-        zmq_msg_size(idf) > sizeof g->id)
+    if (pt_link_hdr_parse(zmq_msg_data(hf), zmq_msg_size(hf), rejoin ? 5 : 2, &h) != 0 ||
+        h.n[0] < 1 || zmq_msg_size(idf) > sizeof g->id)
         return;
+    kept = rejoin && (size_t)h.n[2] == a->cfg.image_size && (uint32_t)h.n[3] == a->crc &&
+           (uint64_t)h.n[4] == a->cfg.fingerprint;
     for (size_t i = 0; i < a->nagents && g == NULL; i++)
         if (a->agents[i].state == A_FREE)
             g = &a->agents[i];
@@ -332,6 +338,13 @@ static void on_hello(pt_agents_t *a, zmq_msg_t *idf, zmq_msg_t *hf)
     g->fd = fd;
     snprintf(g->node, sizeof g->node, "%.63s", h.text[0] ? h.text : "?");
     g->joined = g->last_heard = pt_now();
+    if (kept) {
+        g->sent = g->acked = a->cfg.image_size;
+        note(a, "agent %s rejoined: its image kept (the same fingerprint), not shipped again",
+             g->node);
+    } else if (rejoin) {
+        note(a, "agent %s rejoined: its image is not this sweep's; shipped again", g->node);
+    }
     say(a, g, a->cfg.wargs, a->cfg.wargs_len, "WELCOME %zu %lu %llu %ld %ld %zu %zu %zu",
         a->cfg.image_size, (unsigned long)a->crc, (unsigned long long)a->cfg.fingerprint,
         (long)(a->cfg.heartbeat * 1000 + 0.5), g->cap, a->cfg.stats_slots, a->cfg.stats_p,
@@ -401,7 +414,7 @@ int pt_agents_recv(pt_agents_t *a, int ms, pt_agents_answer_t *ans)
     n = zmq_msg_size(&hf);
     g = by_id(a, zmq_msg_data(&idf), zmq_msg_size(&idf));
     if (g == NULL) {
-        if (pt_link_hdr_is(d, n, "HELLO"))
+        if (pt_link_hdr_is(d, n, "HELLO") || pt_link_hdr_is(d, n, "REJOIN"))
             on_hello(a, &idf, &hf);
         else if (zmq_send(a->router, zmq_msg_data(&idf), zmq_msg_size(&idf),
                           ZMQ_SNDMORE | ZMQ_DONTWAIT) == 0)

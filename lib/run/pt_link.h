@@ -9,8 +9,9 @@
  *
  * Every message on the link is a header frame, "WORD N1 N2 ... [TEXT]" in ASCII, then at
  * most one payload frame (a job or result in pt_msg's encoding, or image bytes). The words:
- *   agent -> coordinator: HELLO slots pid node | ACK bytes | READY [nstats] | RESULT pid
- *                         (+ result) | LOST job why | BAD why | PING
+ *   agent -> coordinator: HELLO slots pid node | REJOIN slots pid size crc fingerprint node
+ *                         | ACK bytes | READY [nstats] | RESULT pid (+ result) | LOST job why
+ *                         | BAD why | PING
  *   coordinator -> agent: WELCOME size crc fingerprint heartbeat_ms cap nslots p ncodes
  *                         (+ worker arguments, NUL-separated) | CODES (+ keys) | CUT nblocks
  *                         (+ the stats cut) | SETUP (+ job) | CHUNK offset (+ bytes) | JOB
@@ -23,6 +24,9 @@
  * then makes a segment of whole blocks). READY's nstats: the stats jobs that the agent's
  * workers ran and published. KILL: the coordinator cancelled a job it sent (--job-timeout,
  * --time-budget); the agent kills the worker that holds it, or drops it from its queue.
+ * REJOIN: HELLO from an agent that lost its coordinator and joins again (--reconnect) with
+ * the image it kept (its size, CRC-32C recomputed, fingerprint): when they are the WELCOME's
+ * (both sides apply that rule) no CHUNK is sent, and the agent checks the kept bytes again.
  */
 #ifndef PT_LINK_H
 #define PT_LINK_H

@@ -164,3 +164,45 @@ elif ! [[ " $m " == *" 1 "* ]]; then bad "incomplete maps '$m', want the hanging
 elif ! msg=$(same_bits "$W/af_local.log" "$W/afb.log"); then bad "$msg";
 else check_clean && ok; fi
 reap_agents
+
+begin "agent faults: --reconnect: an agent SIGSTOPped past 3 heartbeats is dropped; continued, it joins again on a new link, keeps its image (the same fingerprint: not shipped again) and runs the sweep to the local summary; it exits 0"
+port=$(free_port)
+start_coord afj "${AF_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/afj.log"
+# its job (map 0, fold 0) takes 3 s (the workers' "slow" failpoint): it holds it when stopped
+PARATUNE_FAILPOINT='slow@0:0' start_agent afj --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node again --timeout 20 --reconnect
+ta=$APID
+wait_line "$W/afj.err" "agent again ready" 20
+sleep 0.3
+kids=$(children_of "$ta")
+kill -STOP "$ta"; sleep 2.5; kill -CONT "$ta"
+wait "$CPID"; crc=$?
+wait_gone "$ta" 10; arc=$?
+if [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/afj.err" "$W/afj.aerr")";
+elif ! grep -qE "agent again lost \((nothing heard for 1.5 s|its connection closed)\)" "$W/afj.err"; then bad "not dropped: $(cat "$W/afj.err")";
+elif ! grep -q "agent again rejoined: its image kept (the same fingerprint), not shipped again" "$W/afj.err"; then bad "no rejoin: $(cat "$W/afj.err" "$W/afj.aerr")";
+elif [ "$(grep -c "MB received in" "$W/afj.err")" -ne 1 ]; then bad "shipped again: $(cat "$W/afj.err")";
+elif ! grep -q "joining again (--reconnect" "$W/afj.aerr" || ! grep -q "the image kept (the same fingerprint)" "$W/afj.aerr"; then bad "the agent: $(cat "$W/afj.aerr")";
+elif ! msg=$(same_bits "$W/af_local.log" "$W/afj.log"); then bad "$msg";
+elif [ "$(log_nodes "$W/afj.log")" != again ]; then bad "nodes: $(log_nodes "$W/afj.log")";
+elif [ $arc -ne 0 ] || [ "$WAIT_RC" -ne 0 ]; then bad "the agent: still there or exit $WAIT_RC: $(cat "$W/afj.aerr")";
+elif [ -z "$kids" ] || ! none_alive $kids; then bad "the workers of its first link ($kids) are alive";
+else check_clean && ok; fi
+reap_agents
+
+begin "agent faults: --reconnect: a coordinator gone for good (SIGKILL) is tried again for --timeout, then the agent exits 1, its workers with it"
+port=$(free_port)
+start_coord afg "${AF_ARGS[@]}" --parallelism 2 --listen "tcp://127.0.0.1:$port" --key "$W/ag.key" --heartbeat 0.5 --log "$W/afg.log"
+PARATUNE_AGENT_FAILPOINT=hold=30 start_agent afg --connect "tcp://127.0.0.1:$port" --key "$W/ag.key" --slots 2 --node gone --timeout 2 --reconnect
+ta=$APID
+wait_line "$W/afg.err" "agent gone ready" 20
+kids=$(children_of "$ta")
+kill -KILL $(pgrep -P "$CPID") 2>/dev/null; wait "$CPID"
+t0=$(date +%s.%N)
+wait_gone "$ta" 15; arc=$?
+el=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+if [ $arc -ne 0 ]; then bad "the agent still runs after 15 s";
+elif [ "$WAIT_RC" -ne 1 ] || ! grep -q "lost the coordinator and could not reach it again within 2 s (--timeout)" "$W/afg.aerr"; then bad "exit $WAIT_RC: $(cat "$W/afg.aerr")";
+elif awk -v e="$el" 'BEGIN { exit !(e < 3 || e > 10) }'; then bad "gone after ${el}s, want 1.5 s of silence + 2 s";
+elif [ -z "$kids" ] || ! none_alive $kids; then bad "its workers ($kids) are alive";
+else check_clean && ok; fi
+reap_agents

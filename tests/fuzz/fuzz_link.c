@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The words of pt_link.h, both directions. */
 static const char *const words[] = {"HELLO", "ACK",   "READY", "RESULT", "LOST",
                                     "BAD",   "PING",  "WELCOME", "CODES", "SETUP",
-                                    "CHUNK", "JOB",   "BYE", "CUT", "KILL"};
+                                    "CHUNK", "JOB",   "BYE", "CUT", "KILL", "REJOIN"};
 
 static void headers(const uint8_t *data, size_t size)
 {
