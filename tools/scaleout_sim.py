@@ -5,9 +5,10 @@ the model of docs/scale-out.md: where one coordinator saturates (jobs/s) and wha
 messages, agents that schedule their own share and a hierarchical fan-out do then.
 
 What is simulated. Every process is one thread that runs CPU bursts in order; a burst needs a
-core of its host (a run queue per core, threads placed as the kernel places them, with the
-cost of context switches and cross-CPU wake-ups: Host; so processes that share a machine
-slow each other down, as the agents and workers on this 2-core test host do). Messages cross a
+core of its host (a run queue per core, threads pinned to a core or placed as the kernel
+places them, with the cost of context switches and cross-CPU wake-ups: Host; so processes
+that share a machine slow each other down, as the agents and workers on this 2-core test
+host do). Messages cross a
 link with a latency and a bandwidth (the sender's uplink is a FIFO). A job is: a coordinator
 burst (encode + send), the link, an agent burst (relay to a worker), the worker's fit, an
 agent burst (relay the result), the link, a coordinator burst (decode, account, log write).
@@ -30,10 +31,12 @@ Commands:
   scaleout_sim.py local --agents N --coord-us C --agent-us A --worker-us W --jobs J
                         [--cores K] [--slots S] [--wake-us X]
                         [--switch-us Y | --fit-rate R]
+                        [--place C:A1,A2,... [--speeds S0,S1] [--fit-cpu U]]
                                                     the localhost case the tests measure:
                                                     every process on one host of K cores
   scaleout_sim.py shiplocal --agents N --mb MB --coord-ns-per-byte X --agent-ns-per-byte Y
                         [--cores K] [--window W] [--lat-us L | --fit-seconds S]
+                        [--place C:A1,A2,... [--speeds S0,S1]]
                                                     the localhost shipping the tests measure
 Every command prints plain text; `--json` prints one JSON object instead.
 """
@@ -68,7 +71,10 @@ class Sim:
 class Host:
     """A machine: `cores` cores, each with its own run queue, shared by its threads. A
     fractional count (the CPU other processes leave to the sweep) is ceil(cores) cores, each
-    running bursts at the speed cores / ceil(cores). Placement follows the kernel's:
+    running bursts at the speed cores / ceil(cores); `speeds` instead gives each core its own
+    (the share of it other processes leave). A thread pinned to a core (Proc.pin, as taskset
+    does) runs there only, and a wake-up by a thread on another core costs it `wake` more
+    CPU. The placement of the other threads follows the kernel's:
       - a thread woken by another's message joins its waker's core (wake-affine: the waker
         is about to sleep, and the wakee will use what the waker just wrote); a thread that
         starts on its own stays on its last core;

@@ -1,19 +1,22 @@
 """scaleout.py - workload (o) of `make bench`: the scale-out model (tools/scaleout_sim.py,
 docs/scale-out.md) against what happens here with 1-4 paratune-agents on localhost.
 
-Dispatch: the near-empty jobs of (c) run with `tune --listen` and N agents of one slot each
-(N = 1..4). Calibration, from runs that are not the ones predicted: the CPU per job of the
-coordinator, of the agent and of its worker and the time per job come from the 1-agent run
-(utime + stime from /proc/PID/stat after each process exited, before it is reaped); the
-cost of a cross-CPU wake-up from tests/bench/pingpong.c (two processes pinned to two CPUs vs
-one); the cost of a wake-up queued behind another thread from one agent with two slots.
-The simulation, given those and this host's cores, predicts the jobs/s of 2, 3 and 4 agents,
-which are measured next to it. Shipping: a 200,000 x 50 dataset (80 MB image) to N agents:
-the agents' "image received" notes give the time until every node has its image; the CPU
-per byte of sending comes from the 1-agent run's coordinator against a local run's, the
-round trip of a chunk from the 1-agent time (its window of 8 x 1 MiB), and the simulation
-predicts 2-4. Target: every prediction within 25% of the measurement (the model is meant to
-place the saturation points, not to the percent).
+Every process is pinned (os.sched_setaffinity before exec, so its threads and an agent's
+workers inherit it): the coordinator on the first CPU, agents on the second, first, second,
+first CPU in turn, so the simulation knows the placement instead of guessing the kernel's.
+
+Dispatch: the near-empty jobs of (c) run with `tune --listen` and N agents of one slot each.
+Calibration, from runs that are never the ones predicted: one agent on the coordinator's CPU
+gives the CPU per job of the coordinator, the agent and its worker (utime + stime from
+/proc/PID/stat after each process exited, before it is reaped) and the hops' latency; one
+agent on the other CPU gives the CPU of a wake-up across cores. The simulation, given those,
+predicts the jobs/s of 2, 3 and 4 agents, measured next to it.
+Shipping: a 200,000 x 50 dataset (83 MB image) to N agents, the time until every node has its
+image (the coordinator's notes). Calibration: one agent on the other CPU, the CPU the
+coordinator and the agent spent during the shipping (per-thread schedstat sampled every 5
+ms), per byte; the simulation, on cores slowed to the share other processes left (measured
+per CPU from /proc/stat during each run), predicts 2, 3 and 4 agents.
+Target: every prediction within 25% of the measurement.
 """
 import json
 import os
@@ -486,4 +489,9 @@ def workload_s(b, log, figs):
     if not os.access(os.path.join(b.bin, "paratune-agent"), os.X_OK):
         log("  no paratune-agent in %s; skipped" % b.bin)
         return
+    with open("/proc/loadavg") as f:
+        load0 = " ".join(f.read().split()[:3])
+    log("  load average at the start: %s (the machine's other users; see 'others' below)" % load0)
     figs["s"] = {"dispatch": dispatch_part(b, log), "shipping": shipping_part(b, log)}
+    with open("/proc/loadavg") as f:
+        log("  load average at the end: %s" % " ".join(f.read().split()[:3]))
