@@ -5,9 +5,10 @@ the model of docs/scale-out.md: where one coordinator saturates (jobs/s) and wha
 messages, agents that schedule their own share and a hierarchical fan-out do then.
 
 What is simulated. Every process is one thread that runs CPU bursts in order; a burst needs a
-core of its host (a run queue per core, threads placed as the kernel places them, with the
-cost of context switches and cross-CPU wake-ups: Host; so processes that share a machine
-slow each other down, as the agents and workers on this 2-core test host do). Messages cross a
+core of its host (a run queue per core, threads pinned to a core or placed as the kernel
+places them, with the cost of context switches and cross-CPU wake-ups: Host; so processes
+that share a machine slow each other down, as the agents and workers on this 2-core test
+host do). Messages cross a
 link with a latency and a bandwidth (the sender's uplink is a FIFO). A job is: a coordinator
 burst (encode + send), the link, an agent burst (relay to a worker), the worker's fit, an
 agent burst (relay the result), the link, a coordinator burst (decode, account, log write).
@@ -30,10 +31,12 @@ Commands:
   scaleout_sim.py local --agents N --coord-us C --agent-us A --worker-us W --jobs J
                         [--cores K] [--slots S] [--wake-us X]
                         [--switch-us Y | --fit-rate R]
+                        [--place C:A1,A2,... [--speeds S0,S1] [--fit-cpu U]]
                                                     the localhost case the tests measure:
                                                     every process on one host of K cores
   scaleout_sim.py shiplocal --agents N --mb MB --coord-ns-per-byte X --agent-ns-per-byte Y
                         [--cores K] [--window W] [--lat-us L | --fit-seconds S]
+                        [--place C:A1,A2,... [--speeds S0,S1]]
                                                     the localhost shipping the tests measure
 Every command prints plain text; `--json` prints one JSON object instead.
 """
@@ -68,7 +71,10 @@ class Sim:
 class Host:
     """A machine: `cores` cores, each with its own run queue, shared by its threads. A
     fractional count (the CPU other processes leave to the sweep) is ceil(cores) cores, each
-    running bursts at the speed cores / ceil(cores). Placement follows the kernel's:
+    running bursts at the speed cores / ceil(cores); `speeds` instead gives each core its own
+    (the share of it other processes leave). A thread pinned to a core (Proc.pin, as taskset
+    does) runs there only, and a wake-up by a thread on another core costs it `wake` more
+    CPU. The placement of the other threads follows the kernel's:
       - a thread woken by another's message joins its waker's core (wake-affine: the waker
         is about to sleep, and the wakee will use what the waker just wrote); a thread that
         starts on its own stays on its last core;
@@ -82,10 +88,12 @@ class Host:
     So a relay of processes handing each other the CPU (one agent) runs on one core at no
     extra cost, and more runnable threads than that add the switches."""
 
-    def __init__(self, sim, cores, wake=0.0, switch=0.0, spread=0.5e-3):
+    def __init__(self, sim, cores, wake=0.0, switch=0.0, spread=0.5e-3, speeds=None):
         self.sim = sim
-        n = max(1, math.ceil(cores))
-        self.speed = cores / n
+        n = len(speeds) if speeds else max(1, math.ceil(cores))
+        self.speed = cores / n if not speeds else 1.0
+        # per core: the share of it other processes leave to these threads
+        self.speeds = list(speeds) if speeds else [self.speed] * n
         self.n = n
         self.running = [None] * n
         self.queues = [collections.deque() for _ in range(n)]
@@ -98,8 +106,12 @@ class Host:
         self.timer = [False] * n
 
     def place(self, proc):
-        """Queues proc on its core (its waker's, else its last, else an idle one)."""
-        core = proc.want if proc.want is not None else proc.last
+        """Queues proc on its core (its own when pinned, else its waker's, else its last, else
+        an idle one)."""
+        if proc.pin is not None:
+            core = proc.pin
+        else:
+            core = proc.want if proc.want is not None else proc.last
         if core is None:
             core = next((c for c in range(self.n) if self.running[c] is None), 0)
         proc.queued_at = self.sim.now
@@ -136,13 +148,22 @@ class Host:
         if self.sim.now < self.idle_since[core] + self.spread:
             self.balance_later(core)
             return
-        waiting = [(q[0].queued_at, c) for c, q in enumerate(self.queues) if q and c != core]
+        waiting = [(q[0].queued_at, c) for c, q in enumerate(self.queues)
+                   if q and c != core and q[0].pin is None]
         if waiting:
             p = self.queues[min(waiting)[1]].popleft()
             self.running[core] = p
             p.start(core, self.charge(p, core))
 
     def charge(self, proc, core):
+        """The CPU a burst costs beyond its own: see the class comment."""
+        if proc.pin is not None:
+            # pinned (taskset): a message from a thread on another core costs `wake`, whether
+            # or not that core was idle (the bench's calibration measures it so)
+            if proc.woken and proc.src is not None and proc.src.core != core:
+                self.cross += 1
+                return self.wake
+            return 0.0
         if proc.want is None:
             return 0.0
         extra = 0.0
@@ -177,11 +198,14 @@ class Proc:
         self.first = True
         self.queued_at = 0.0
         self.src = None
+        self.pin = None         # the one core this thread may run on (taskset), or None
+        self.woken = False
 
     def burst(self, cost, cb, *args, src=None):
         if not self.busy and not self.waiting and not self.q:
             self.want = src.core if src is not None and src.host is self.host else None
             self.src = src
+            self.woken = src is not None
         self.q.append((cost, cb, args))
         self.kick()
 
@@ -197,8 +221,8 @@ class Proc:
         self.core = core
         self.last = core
         self.want = None
-        cost = (self.q[0][0] + extra) / self.host.speed
-        self.used += cost
+        self.used += self.q[0][0] + extra
+        cost = (self.q[0][0] + extra) / self.host.speeds[core]
         self.sim.at(self.sim.now + cost, self.done)
 
     def done(self):
@@ -246,6 +270,10 @@ DEFAULTS = {
     "gbps": 10.0,       # link bandwidth, Gbit/s
     "job_bytes": 120,
     "res_bytes": 160,
+    # shipping CPU per byte (CURVE, CRC-32C, the copy into shared memory), nanoseconds:
+    # measured apart for each side by `make bench` (o); a forwarding node pays both
+    "send_ns": 1.6,
+    "recv_ns": 2.0,
 }
 
 
@@ -462,7 +490,7 @@ def ideal(a):
 # ------------------------------------------------------------------ shipping
 
 def ship(nodes, nbytes, gbps, fanout, chunk=4 << 20, lat=50e-6, cpu_coord=0.0, cpu_agent=0.0,
-         cores=None, window=8):
+         cores=None, window=8, place=None, speeds=None):
     """Seconds until every node holds the image: the coordinator sends the dataset in chunks,
     at most `window` of them unacknowledged per receiver (an acknowledgement leaves a
     receiver once it has stored the chunk and takes `lat` back), so one stream moves at most
@@ -470,13 +498,20 @@ def ship(nodes, nbytes, gbps, fanout, chunk=4 << 20, lat=50e-6, cpu_coord=0.0, c
     copies); fanout F: over a tree in which each node forwards every chunk to F children as
     it arrives (the same window on every edge). cpu_coord / cpu_agent: seconds of CPU per
     byte to send / receive (checksum, encryption, the copy into shared memory); cores: when
-    given, every process shares one host of that many cores (the localhost case)."""
+    given, every process shares one host of that many cores (the localhost case); place (the
+    sender's core, then each receiver's) pins them there, speeds (per core) is the share of
+    each core other processes leave."""
     sim = Sim()
     bw = gbps * 1e9 / 8
     nchunks = max(1, math.ceil(nbytes / chunk))
     size = [min(chunk, nbytes - i * chunk) for i in range(nchunks)]
-    shared = Host(sim, cores) if cores else None
+    if place and not speeds:
+        speeds = [1.0] * (max(place) + 1)
+    shared = Host(sim, cores, spread=0.0 if place else 0.5e-3, speeds=speeds) \
+        if cores or place else None
     procs = [Proc(sim, shared or Host(sim, 1)) for _ in range(nodes + 1)]
+    for v, p in enumerate(procs):
+        p.pin = place[v] if place else None
     links = [Link(sim, bw, lat) for _ in range(nodes + 1)]
     got = [nchunks] + [0] * nodes
     nxt = [0] * (nodes + 1)     # per receiver: the next chunk its parent sends it
@@ -538,8 +573,9 @@ def cmd_table(a):
                                  jobs=4 * n * a.slots, linger_ms=a.linger_ms)).run()
             row[d] = r["jobs_per_s"]
             row[d + " util"] = r["coord_util"]
-        row["ship direct s"] = ship(n, a.mb * 1e6, 10.0, 0)
-        row["ship tree s"] = ship(n, a.mb * 1e6, 10.0, 2)
+        cpu = {"cpu_coord": DEFAULTS["send_ns"] * 1e-9, "cpu_agent": DEFAULTS["recv_ns"] * 1e-9}
+        row["ship direct s"] = ship(n, a.mb * 1e6, 10.0, 0, **cpu)
+        row["ship tree s"] = ship(n, a.mb * 1e6, 10.0, 2, **cpu)
         rows.append(row)
     if a.json:
         print(json.dumps(rows))
@@ -579,7 +615,12 @@ class LocalSweep:
 
     def __init__(self, a, lat, io):
         self.sim = Sim()
-        self.host = Host(self.sim, a.cores, a.wake_us * 1e-6, a.switch_us * 1e-6)
+        place = parse_place(a.place, a.agents) if a.place else None
+        speeds = [float(x) for x in a.speeds.split(",")] if a.speeds else None
+        if place and not speeds:
+            speeds = [1.0] * (max([place[0]] + place[1]) + 1)
+        self.host = Host(self.sim, a.cores, a.wake_us * 1e-6, a.switch_us * 1e-6,
+                         spread=0.0 if place else 0.5e-3, speeds=speeds)
         self.left = a.jobs
         self.done = 0
         self.stamps = []
@@ -592,14 +633,19 @@ class LocalSweep:
         self.cost = {"c": a.coord_us * us * (1 - io) / 2, "cio": a.coord_us * us * io / 2,
                      "a": a.agent_us * us * (1 - io) / 2, "aio": a.agent_us * us * io / 4,
                      "w": a.worker_us * us * (1 - io), "wio": a.worker_us * us * io / 2}
-        self.c, self.cio = self.proc(), self.proc()
-        self.agents = [{"a": self.proc(), "aio": self.proc(),
-                        "free": [(self.proc(), self.proc()) for _ in range(a.slots)]}
-                       for _ in range(a.agents)]
+        self.c, self.cio = self.proc(place and place[0]), self.proc(place and place[0])
+        self.agents = []
+        for i in range(a.agents):
+            pin = place[1][i] if place else None
+            self.agents.append({"a": self.proc(pin), "aio": self.proc(pin),
+                                "free": [(self.proc(pin), self.proc(pin))
+                                         for _ in range(a.slots)]})
         self.slots = a.slots
 
-    def proc(self):
-        return Proc(self.sim, self.host)
+    def proc(self, pin=None):
+        p = Proc(self.sim, self.host)
+        p.pin = pin
+        return p
 
     def hop(self, chain, done):
         """Bursts of (thread, cost name, delay before it) one after another, each woken by the
@@ -656,6 +702,25 @@ class LocalSweep:
                 "cpu_us_per_job": sum(t.used for t in threads) / n * 1e6}
 
 
+def parse_place(text, agents):
+    """--place C:A1,A2,...: the coordinator's core and each agent's (with its workers); a
+    list shorter than the agents repeats round-robin; "rr" is 0:1,0 (the bench's)."""
+    if text == "rr":
+        text = "0:1,0"
+    c, _, rest = text.partition(":")
+    cores = [int(x) for x in rest.split(",")] if rest else [int(c)]
+    return [int(c), [cores[i % len(cores)] for i in range(agents)]]
+
+
+def fit_wake(a, lat):
+    """Pinned calibration: with one agent on another core than the coordinator's (every
+    message crosses cores), --fit-cpu C finds the CPU of a cross-core wake-up (--wake-us)
+    that gives C us of CPU per job (the CPU grows linearly with it: two runs)."""
+    a.wake_us = 0.0
+    r = LocalSweep(a, lat * 1e-6, a.io_share).run()
+    a.wake_us = max(0.0, (a.fit_cpu - r["cpu_us_per_job"]) / max(1e-9, r["cross_wakeups_per_job"]))
+
+
 def cmd_local(a):
     """Every process on one host of `cores` cores (what other processes leave to the sweep:
     a fraction is a slower core), one slot per agent (LocalSweep). The costs are the measured
@@ -669,7 +734,9 @@ def cmd_local(a):
         lat = max(0.0, a.cycle_us - cpu / local_cpu_share(a.cycle_cores or a.cores)) / 2
     else:
         lat = a.lat_us
-    if a.fit_rate:
+    if a.place and a.fit_cpu:
+        fit_wake(a, lat)
+    elif a.fit_rate:
         # a measured rate with more runnable threads than a relay (one agent, two slots) pins
         # the cost of a queued wake-up: bisect switch_us until the simulation gives that rate
         lo, hi = 0.0, 200.0
@@ -683,13 +750,15 @@ def cmd_local(a):
     r = LocalSweep(a, lat * 1e-6, a.io_share).run()
     r["latency_us"] = lat
     r["switch_us"] = a.switch_us
+    r["wake_us"] = a.wake_us
     print(json.dumps(r) if a.json else "%d agents on %g cores: %.0f jobs/s predicted, %.1f "
           "cross-CPU wake-ups and %.0f us of CPU per job" % (
               a.agents, a.cores, r["jobs_per_s"], r["cross_wakeups_per_job"], r["cpu_us_per_job"]))
 
 
 def cmd_ship(a):
-    t = ship(a.nodes, a.mb * 1e6, a.gbps, a.fanout)
+    t = ship(a.nodes, a.mb * 1e6, a.gbps, a.fanout, cpu_coord=a.send_ns * 1e-9,
+             cpu_agent=a.recv_ns * 1e-9)
     print(json.dumps({"seconds": t}) if a.json else
           "%d nodes, %.0f MB, %s: every node has its image after %.2f s" % (
               a.nodes, a.mb, "fan-out %d" % a.fanout if a.fanout else "direct", t))
@@ -699,10 +768,14 @@ def cmd_shiplocal(a):
     """The localhost shipping the tests measure: 1 MiB chunks, a window of 8 per agent, every
     process on one host; `lat_us` is each way's delay beyond the CPU (loopback, wake-ups),
     measured from one agent's run by `calibrate`: lat_us 0 and --time S finds it."""
+    place = parse_place(a.place, a.agents) if a.place else None
+    speeds = [float(x) for x in a.speeds.split(",")] if a.speeds else None
+
     def run(lat):
         return ship(a.agents, a.mb * 1e6, 1000.0, 0, chunk=1 << 20, lat=lat * 1e-6,
                     cpu_coord=a.coord_ns_per_byte * 1e-9, cpu_agent=a.agent_ns_per_byte * 1e-9,
-                    cores=a.cores, window=a.window)
+                    cores=a.cores, window=a.window,
+                    place=[place[0]] + place[1] if place else None, speeds=speeds)
     lat = a.lat_us
     if a.fit_seconds:
         # the one-agent run's time pins the round trip: bisect the latency that gives it
@@ -747,6 +820,10 @@ def main():
     s.add_argument("--mb", type=float, required=True)
     s.add_argument("--gbps", type=float, default=10.0)
     s.add_argument("--fanout", type=int, default=0)
+    s.add_argument("--send-ns", type=float, default=DEFAULTS["send_ns"],
+                   help="sender's CPU per byte (0: the link alone)")
+    s.add_argument("--recv-ns", type=float, default=DEFAULTS["recv_ns"],
+                   help="receiver's CPU per byte")
     lo = sub.add_parser("local")
     lo.add_argument("--agents", type=int, required=True)
     lo.add_argument("--cores", type=float, default=2)
@@ -764,6 +841,10 @@ def main():
     lo.add_argument("--switch-us", type=float, default=DEFAULTS["switch_us"])
     lo.add_argument("--fit-rate", type=float, default=0.0,
                     help="find --switch-us so that this configuration gives this jobs/s")
+    lo.add_argument("--place", help="pin threads: COORD_CORE:AGENT_CORE,... (or rr)")
+    lo.add_argument("--speeds", help="per core: the share other processes leave, e.g. 0.9,1")
+    lo.add_argument("--fit-cpu", type=float, default=0.0,
+                    help="with --place: find --wake-us so that this gives this CPU us/job")
     lo.add_argument("--cv", type=float, default=0.3)
     lo.add_argument("--seed", type=int, default=1)
     sl = sub.add_parser("shiplocal")
@@ -773,6 +854,8 @@ def main():
     sl.add_argument("--coord-ns-per-byte", type=float, required=True)
     sl.add_argument("--agent-ns-per-byte", type=float, required=True)
     sl.add_argument("--window", type=int, default=8)
+    sl.add_argument("--place", help="pin: SENDER_CORE:RECEIVER_CORE,... (or rr)")
+    sl.add_argument("--speeds", help="per core: the share other processes leave, e.g. 0.9,1")
     sl.add_argument("--lat-us", type=float, default=20.0)
     sl.add_argument("--fit-seconds", type=float, default=0.0,
                     help="find --lat-us so that these agents take this long (calibration)")
