@@ -235,6 +235,8 @@ static pid_t warm_take(pt_warm_t *w, char *const argv[], const int *keep, size_t
 
 /* ---------------------------------------------------------------- the table */
 
+#define STOP_POLL_US 200 /* pt_procs_stop: the first polls' interval ... */
+#define STOP_FAST_S 0.01 /* ... for this long */
 #define MAX_START_FAILURES 5 /* more workers dying before HELLO than this: stop respawning */
 
 struct pt_procs {
@@ -491,8 +493,8 @@ void pt_procs_kill(pt_slot_t *w, const char *reason)
 
 void pt_procs_stop(pt_procs_t *p, double stop_seconds)
 {
-    double until = pt_now() + stop_seconds;
-    useconds_t delay = 1000;
+    double start = pt_now(), until = start + stop_seconds;
+    useconds_t delay = STOP_POLL_US;
     for (size_t i = 0; i < p->nslots; i++)
         if (p->slots[i].state != W_FREE && p->slots[i].state != W_IDLE)
             kill(p->slots[i].pid, SIGKILL);
@@ -515,10 +517,11 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds)
                     kill(p->slots[i].pid, SIGKILL);
             until = pt_now() + 3600;
         }
-        /* polled with doubling delays (as nginx's master waits for its workers): an exit
-         * that comes at once costs a millisecond, a slow one few wake-ups */
+        /* polled every STOP_POLL_US for the first STOP_FAST_S (a worker's exit after STOP
+         * takes a millisecond or two, and the whole run waits for it), then with doubling
+         * delays (as nginx's master waits for its workers): a slow exit costs few wake-ups */
         usleep(delay);
-        if (delay < 64000)
+        if (pt_now() - start > STOP_FAST_S && delay < 64000)
             delay *= 2;
     }
 }
