@@ -1622,9 +1622,12 @@ static int open_log(sweep_t *s, char *err)
 static void start_warm(sweep_t *s)
 {
     const opts_t *o = s->o;
-    if (o->listen != NULL || o->parallelism < 1 || (o->threads > 1 && pt_opts_pinned(o)))
+    long n = o->parallelism < o->nusable ? o->parallelism : o->nusable;
+    if (o->listen != NULL || n < 1 || (o->threads > 1 && pt_opts_pinned(o)))
         return;
-    s->warm = pt_warm_start(s->worker_path, (size_t)o->parallelism, o->threads);
+    /* no more than the CPUs: they overlap the parse, which has every CPU (a sweep with
+     * fewer jobs than --parallelism would not use the rest either) */
+    s->warm = pt_warm_start(s->worker_path, (size_t)n, o->threads);
 }
 
 /* The scheduler's loop, configured from the options and what the phases made. */
