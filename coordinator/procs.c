@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "pt_common.h"
 #include "pt_cpus.h"
 #include "pt_exit.h"
+#include "pt_handoff.h"
 
 /* Starts path with argv and envp (NULL-terminated; envp NULL: this environment); the nkeep
  * descriptors keep[] and extra stay open in the child (negative ones are skipped). cpus, when not
@@ -108,8 +110,133 @@ const char *pt_signame(int sig)
     return n ? n : "?";
 }
 
+/* ---------------------------------------------------------------- warm workers */
+
+struct pt_warm {
+    size_t n;   /* started */
+    pid_t *pid; /* each one's pid; -1 once taken or gone */
+    int *fd;    /* the coordinator's end of each one's wait socket; -1 once taken or gone */
+    char **envp;
+    char blas[48];
+};
+
+char **pt_procs_env(long threads, char *blas, size_t len)
+{
+    extern char **environ;
+    size_t n = 0, k = 0;
+    char **envp;
+    for (char **e = environ; *e != NULL; e++)
+        n++;
+    if ((envp = calloc(n + 2, sizeof *envp)) == NULL)
+        return NULL;
+    snprintf(blas, len, "OPENBLAS_NUM_THREADS=%ld", threads);
+    for (char **e = environ; *e != NULL; e++)
+        if (strncmp(*e, "OPENBLAS_NUM_THREADS=", 21) != 0)
+            envp[k++] = *e;
+    envp[k++] = blas;
+    envp[k] = NULL;
+    return envp;
+}
+
+pt_warm_t *pt_warm_start(const char *path, size_t n, long threads)
+{
+    pt_warm_t *w = calloc(1, sizeof *w);
+    char fdarg[16], parent[24], err[PT_ERRLEN], pad[PT_HANDOFF_PAD + 1];
+    /* pad: room the worker writes its real command line into (what /proc shows of it) */
+    char *argv[] = {"paratune-worker", PT_HANDOFF_ARG, fdarg, "--parent", parent, pad, NULL};
+
+    if (w == NULL || (w->pid = calloc(n ? n : 1, sizeof *w->pid)) == NULL ||
+        (w->fd = calloc(n ? n : 1, sizeof *w->fd)) == NULL ||
+        (w->envp = pt_procs_env(threads, w->blas, sizeof w->blas)) == NULL)
+        goto fail;
+    snprintf(parent, sizeof parent, "%ld", (long)getpid());
+    memset(pad, '-', PT_HANDOFF_PAD);
+    pad[PT_HANDOFF_PAD] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int sv[2];
+        pid_t pid;
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+            break;
+        snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
+        pid = spawn(path, argv, w->envp, NULL, 0, sv[1], NULL, err);
+        close(sv[1]);
+        if (pid < 0) {
+            close(sv[0]);
+            break;
+        }
+        w->pid[w->n] = pid;
+        w->fd[w->n++] = sv[0];
+    }
+    if (w->n > 0)
+        return w;
+fail:
+    pt_warm_destroy(&w);
+    return NULL;
+}
+
+/* Kills and reaps a warm worker, unless a waitpid(-1) elsewhere (the sweep's reaping) reaped
+ * it already: then its pid is no longer this process's child and is left alone. */
+static void warm_end(pid_t pid)
+{
+    if (waitpid(pid, NULL, WNOHANG) == 0) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+}
+
+void pt_warm_destroy(pt_warm_t **pw)
+{
+    pt_warm_t *w;
+    if (pw == NULL || (w = *pw) == NULL)
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        if (w->pid[i] > 0) {
+            close(w->fd[i]); /* end of file: it exits by itself if the kill misses it */
+            warm_end(w->pid[i]);
+        }
+    free(w->pid);
+    free(w->fd);
+    free(w->envp);
+    free(w);
+    *pw = NULL;
+}
+
+/* A warm worker given the command line and descriptors of a spawn (as spawn()'s); cpus, when
+ * not NULL, set as its affinity first (before it starts any thread). Its pid, or 0 when no
+ * warm worker is left. */
+static pid_t warm_take(pt_warm_t *w, char *const argv[], const int *keep, size_t nkeep,
+                       int extra, const cpu_set_t *cpus)
+{
+    int fds[PT_HANDOFF_FDS];
+    size_t nfds = 0;
+    for (size_t k = 0; k <= nkeep; k++) {
+        int fd = k < nkeep ? keep[k] : extra;
+        if (fd >= 0 && nfds < PT_HANDOFF_FDS)
+            fds[nfds++] = fd;
+    }
+    for (size_t i = 0; w != NULL && i < w->n; i++) {
+        pid_t pid = w->pid[i];
+        int ok;
+        if (pid <= 0)
+            continue;
+        if (cpus != NULL)
+            sched_setaffinity(pid, sizeof *cpus, cpus);
+        ok = pt_handoff_send(w->fd[i], argv, fds, nfds) == 0;
+        close(w->fd[i]);
+        w->fd[i] = -1;
+        w->pid[i] = -1;
+        if (ok)
+            return pid;
+        warm_end(pid); /* gone before it was needed */
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------- the table */
 
+#define STOP_POLL_US 200 /* pt_procs_stop: the first polls' interval ... */
+#define STOP_FAST_S 0.01 /* ... for this long */
 #define MAX_START_FAILURES 5 /* more workers dying before HELLO than this: stop respawning */
 
 struct pt_procs {
@@ -277,8 +404,11 @@ int pt_procs_spawn(pt_procs_t *p, size_t i, char *err)
     }
     if (p->cfg.cpus != NULL)
         pt_cpus_slot(p->cfg.cpus, p->cfg.ncpus, i, p->cfg.threads, &cpus);
-    pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep, sp[0],
-                p->cfg.cpus != NULL ? &cpus : NULL, err);
+    pid = warm_take(p->cfg.warm, p->cfg.argv, p->cfg.keep, p->cfg.nkeep, sp[0],
+                    p->cfg.cpus != NULL ? &cpus : NULL);
+    if (pid == 0)
+        pid = spawn(p->cfg.path, p->cfg.argv, p->cfg.envp, p->cfg.keep, p->cfg.nkeep, sp[0],
+                    p->cfg.cpus != NULL ? &cpus : NULL, err);
     if (sp[0] >= 0)
         close(sp[0]); /* the worker has its copy; no later child may inherit it */
     if (pid < 0) {
@@ -363,8 +493,8 @@ void pt_procs_kill(pt_slot_t *w, const char *reason)
 
 void pt_procs_stop(pt_procs_t *p, double stop_seconds)
 {
-    double until = pt_now() + stop_seconds;
-    useconds_t delay = 1000;
+    double start = pt_now(), until = start + stop_seconds;
+    useconds_t delay = STOP_POLL_US;
     for (size_t i = 0; i < p->nslots; i++)
         if (p->slots[i].state != W_FREE && p->slots[i].state != W_IDLE)
             kill(p->slots[i].pid, SIGKILL);
@@ -387,10 +517,11 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds)
                     kill(p->slots[i].pid, SIGKILL);
             until = pt_now() + 3600;
         }
-        /* polled with doubling delays (as nginx's master waits for its workers): an exit
-         * that comes at once costs a millisecond, a slow one few wake-ups */
+        /* polled every STOP_POLL_US for the first STOP_FAST_S (a worker's exit after STOP
+         * takes a millisecond or two, and the whole run waits for it), then with doubling
+         * delays (as nginx's master waits for its workers): a slow exit costs few wake-ups */
         usleep(delay);
-        if (delay < 64000)
+        if (pt_now() - start > STOP_FAST_S && delay < 64000)
             delay *= 2;
     }
 }

@@ -15,6 +15,13 @@
  * inherits (its read end's number is put in the worker's command line): the secret is made
  * for the new pid and written after the exec, so it is registered before the worker can
  * present it.
+ * Warm workers (pt_warm_*) are started before the data is loaded, with only their wait
+ * socket (one end of a SOCK_SEQPACKET pair) and the coordinator's pid: the dynamic loading
+ * and OpenBLAS's start-up then overlap the parse. A slot's spawn takes one of them if it can
+ * and sends it, in one message, the command line it would have been exec'd with and the
+ * descriptors it would have inherited (SCM_RIGHTS, with their numbers in the coordinator so
+ * the worker knows which is which); from there on it is that slot's worker in every way
+ * (start-timeout clock, secret, affinity, death), as if fork+exec had just returned.
  * The janitor is a small child, forked before any ZeroMQ state exists, that
  * removes the socket directory once the coordinator's pipe closes, so a coordinator killed
  * with SIGKILL leaves nothing behind.
@@ -60,6 +67,7 @@ typedef struct {
     int (*secret)(void *arg, size_t slot, pid_t pid, char *out, char *err);
     void *secret_arg;
     char *secret_fd_arg;
+    struct pt_warm *warm;   /* started workers to take before forking new ones; or NULL */
 } pt_procs_config_t;
 
 /* A worker's death, as the loop learns it. */
@@ -114,6 +122,23 @@ void pt_procs_kill(pt_slot_t *w, const char *reason);
 /* Waits for every worker to exit: the busy and starting ones are killed at once, the idle
  * ones (already told to stop) get stop_seconds, polled with doubling delays, then SIGKILL. */
 void pt_procs_stop(pt_procs_t *p, double stop_seconds);
+
+/* A set of warm workers (see the top of this file). */
+typedef struct pt_warm pt_warm_t;
+
+/* Starts n warm workers of the program path (each waits for its command line; argv0 is its
+ * name), with this environment and OPENBLAS_NUM_THREADS=threads. Best effort: a worker that
+ * cannot be started is left out (the slot's spawn then forks one and reports why it fails).
+ * Returns an owned set (pt_warm_destroy), or NULL when none could be started. Call it before
+ * any ZeroMQ state exists, as any fork. */
+pt_warm_t *pt_warm_start(const char *path, size_t n, long threads);
+/* Kills and reaps the workers of *w that no slot took, frees *w and sets it to NULL.
+ * Accepts NULL. */
+void pt_warm_destroy(pt_warm_t **w);
+/* The workers' environment: this process's, with OPENBLAS_NUM_THREADS=threads written into
+ * blas (len bytes, at least 48) so that OpenBLAS starts no idle helper threads. Returns an
+ * owned array of borrowed strings (free() it), or NULL (no memory). */
+char **pt_procs_env(long threads, char *blas, size_t len);
 
 /* Path of the paratune-worker binary: $PARATUNE_WORKER, else paratune-worker beside the
  * running executable. Writes into buf (len bytes). Returns 0 or -ENAMETOOLONG/-errno. */

@@ -915,20 +915,8 @@ pt_sweep_t *pt_sweep_new(const pt_sweep_config_t *cfg)
  * OpenBLAS starts no idle helper threads (they spin for tens of ms in every process). */
 static int make_env(pt_sweep_t *s)
 {
-    extern char **environ;
-    size_t n = 0, k = 0;
-    for (char **e = environ; *e != NULL; e++)
-        n++;
-    s->envp = calloc(n + 2, sizeof *s->envp);
-    if (s->envp == NULL)
-        return -ENOMEM;
-    snprintf(s->blas_env, sizeof s->blas_env, "OPENBLAS_NUM_THREADS=%ld", s->cfg.threads);
-    for (char **e = environ; *e != NULL; e++)
-        if (strncmp(*e, "OPENBLAS_NUM_THREADS=", 21) != 0)
-            s->envp[k++] = *e;
-    s->envp[k++] = s->blas_env;
-    s->envp[k] = NULL;
-    return 0;
+    s->envp = pt_procs_env(s->cfg.threads, s->blas_env, sizeof s->blas_env);
+    return s->envp != NULL ? 0 : -ENOMEM;
 }
 
 /* The workers' command line (the same for every worker). */
@@ -1132,6 +1120,7 @@ int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
     pc.secret = arm_secret;
     pc.secret_arg = s;
     pc.secret_fd_arg = s->arg[8];
+    pc.warm = s->cfg.warm;
     s->procs = pt_procs_new((size_t)s->cfg.parallelism, &pc);
     if (s->procs == NULL) {
         pt_seterr(err, "out of memory");

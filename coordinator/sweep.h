@@ -40,6 +40,8 @@ typedef struct {
     int tree_threads;               /* a tree sweep: its last fit jobs (fewer than slots)
                                      * use the idle slots' threads and CPUs */
     const int *cpus;                /* pinned: the CPUs, slot i on its share; else NULL */
+    struct pt_warm *warm;           /* workers started before the load, taken first by the
+                                     * slots (procs.h); borrowed; NULL: none */
     int ncpus, nusable;             /* CPUs listed; CPUs usable (the refit's thread count) */
     /* the schedule */
     long parallelism, max_retries;

@@ -128,6 +128,7 @@ typedef struct {
     long long rmax;                /* ... its max_resources: its grid axis' largest value, or
                                     * its value in every map (--set, else the default) */
     pt_sweep_t *sweep;
+    pt_warm_t *warm;               /* workers started before the load (procs.h); NULL */
     size_t total_to_run;
     double *avg, *sd;
     long best;
@@ -1606,6 +1607,22 @@ static int open_log(sweep_t *s, char *err)
     return 0;
 }
 
+/* Starts the local workers before the data is loaded, so that their start (the dynamic
+ * loading, OpenBLAS's) overlaps the parse; the slots take them when the image is ready
+ * (procs.h). Not with --listen (no local worker), nor when pinned with threads per job: a
+ * warm worker's OpenBLAS threads would keep its unpinned affinity (only its main thread is
+ * moved when a slot takes it). Best effort: without them the slots fork their own. */
+static void start_warm(sweep_t *s)
+{
+    const opts_t *o = s->o;
+    long n = o->parallelism < o->nusable ? o->parallelism : o->nusable;
+    if (o->listen != NULL || n < 1 || (o->threads > 1 && pt_opts_pinned(o)))
+        return;
+    /* no more than the CPUs: they overlap the parse, which has every CPU (a sweep with
+     * fewer jobs than --parallelism would not use the rest either) */
+    s->warm = pt_warm_start(s->worker_path, (size_t)n, o->threads);
+}
+
 /* The scheduler's loop, configured from the options and what the phases made. */
 static int make_sweep(sweep_t *s, char *err)
 {
@@ -1632,6 +1649,7 @@ static int make_sweep(sweep_t *s, char *err)
     c.tree_threads = pt_stage_lookup(pt_spec_stage(s->spec, pt_spec_nstages(s->spec) - 1))
                          ->predict != NULL;
     c.cpus = pt_opts_pinned(o) ? o->cpus : NULL;
+    c.warm = s->warm;
     c.ncpus = o->ncpus;
     c.nusable = o->nusable;
     c.parallelism = o->parallelism;
@@ -2044,6 +2062,7 @@ static int exit_code(int rc)
 static void tune_free(sweep_t *s)
 {
     pt_sweep_destroy(&s->sweep);
+    pt_warm_destroy(&s->warm);
     if (s->held != NULL)
         munmap(s->held, s->held_len);
     if (s->image_fd >= 0)
@@ -2109,7 +2128,9 @@ int pt_tune_main(int argc, char **argv)
         pt_opts_free(&o);
         return rc < 0 ? PT_EXIT_OK : rc;
     }
-    if ((rc = check_options(&s, err)) != 0 || (rc = load_data(&s, err)) != 0 ||
+    if ((rc = check_options(&s, err)) == 0)
+        start_warm(&s);
+    if (rc != 0 || (rc = load_data(&s, err)) != 0 ||
         (rc = make_jobs(&s, err)) != 0 || (rc = check_resume(&s, err)) != 0)
         goto out;
     count_jobs(&s);

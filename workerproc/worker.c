@@ -5,6 +5,12 @@
  *                   --evaluator regression --metric rmse [--threads T] [--no-cache]
  *                   [--memory BYTES] [--classes K] [--num-bins B] [--stats-fd N]
  *                   [--codes-fd N]
+ * Or started early, before the data is loaded ("warm"), as
+ *   paratune-worker --wait-fd N --parent PID PADDING
+ * it then waits on the socket N for that command line and the descriptors it names
+ * (pt_handoff.h), puts them where an exec'd worker has them (the numbers, and the command
+ * line over PADDING's room) and goes on as if exec'd with them; end of file there: it exits
+ * 0, unused.
  * It first reads its secret from the pipe --secret-fd (only this process has it; see
  * coordinator/peers.h) and presents it as its PLAIN password when it connects: the
  * coordinator's ZAP handler refuses any other peer. ZeroMQ's I/O thread answers the
@@ -64,6 +70,7 @@
 #include "pt_codes.h"
 #include "pt_common.h"
 #include "pt_eval.h"
+#include "pt_handoff.h"
 #include "pt_image.h"
 #include "pt_msg.h"
 #include "pt_pid.h"
@@ -792,8 +799,67 @@ static void *connect_hello(void *ctx, const char *endpoint, char *secret)
     return sock;
 }
 
+/* A warm worker (PT_HANDOFF_ARG FD --parent PID PADDING): dies with its parent, waits for its
+ * command line and descriptors into h; exits 0 at end of file (the coordinator did not need
+ * it), dies on a bad message. */
+static void wait_handoff(char **argv, pt_handoff_t *h)
+{
+    long fd = -1, parent = 0;
+    char err[PT_ERRLEN];
+    int rc;
+    if (pt_parse_long(argv[2], &fd) != 0 || fd < 0 || strcmp(argv[3], "--parent") != 0 ||
+        pt_parse_long(argv[4], &parent) != 0)
+        die_setup("usage: paratune-worker %s FD --parent PID PADDING%s", PT_HANDOFF_ARG, "");
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != (pid_t)parent)
+        exit(0);
+    rc = pt_handoff_recv((int)fd, h, err);
+    close((int)fd);
+    if (rc == 1)
+        exit(0);
+    if (rc < 0)
+        die_setup("%s%s", err, "");
+}
+
+/* A warm worker's handed-over descriptors put at the numbers its command line names (the
+ * coordinator's), as if it had inherited them through exec, and that command line written
+ * over its own (the room was reserved by a padding argument), so that what /proc shows of it
+ * is what an exec'd worker shows. Dies when a descriptor cannot be placed. */
+static void handoff_place(pt_handoff_t *h, char **argv, int argc)
+{
+    int top = 2;
+    char *area = argv[0], *end = argv[argc - 1] + strlen(argv[argc - 1]);
+    size_t need = 0;
+    for (int k = 0; k < h->nfds; k++)
+        top = h->theirs[k] > top ? h->theirs[k] : top;
+    for (int k = 0; k < h->nfds; k++) { /* first out of the way of every target number */
+        int fd = fcntl(h->mine[k], F_DUPFD_CLOEXEC, top + 1);
+        if (fd < 0)
+            die_setup("cannot place a handed-over descriptor: %s%s", strerror(errno), "");
+        close(h->mine[k]);
+        h->mine[k] = fd;
+    }
+    for (int k = 0; k < h->nfds; k++) {
+        if (dup2(h->mine[k], h->theirs[k]) < 0)
+            die_setup("cannot place a handed-over descriptor: %s%s", strerror(errno), "");
+        close(h->mine[k]);
+        h->mine[k] = h->theirs[k];
+    }
+    for (int k = 0; k < h->argc; k++)
+        need += strlen(h->argv[k]) + 1;
+    if (need <= (size_t)(end - area)) { /* else leave the title as it is: cosmetic */
+        memset(area, 0, (size_t)(end - area));
+        for (int k = 0; k < h->argc; k++) {
+            size_t l = strlen(h->argv[k]) + 1;
+            memcpy(area, h->argv[k], l);
+            area += l;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
+    static pt_handoff_t h; /* a warm worker's command line: argv points into it */
     args_t a;
     worker_t w;
     void *ctx, *sock;
@@ -801,6 +867,12 @@ int main(int argc, char **argv)
     int rc;
 
     pt_pid_cache(); /* ZeroMQ's fork checks: no system call each (pt_pid.h) */
+    if (argc == 6 && strcmp(argv[1], PT_HANDOFF_ARG) == 0) {
+        wait_handoff(argv, &h);
+        handoff_place(&h, argv, argc);
+        argc = h.argc;
+        argv = h.argv;
+    }
     parse_args(argc, argv, &a);
     failpoints = getenv("PARATUNE_FAILPOINT");
     if (failpoints != NULL && *failpoints == '\0')

@@ -681,6 +681,15 @@ def workload_s(b):
     log("  seed workload whole process: p1 %s, p2 %s (p1/p2 %.2fx); first job sent %s / %s "
         "after the sweep started" % (fmt_s(w[1]), fmt_s(w[2]), w[1] / w[2], fmt_s(first[1]),
                                      fmt_s(first[2])))
+    for p in (1, 2):  # where the whole process goes (medians of each phase)
+        ph = {k: med([r.get(k) for r in rs[p]]) for k in ("load", "shm", "sweep", "refit", "stats")}
+        if None not in (ph["load"], ph["shm"], ph["sweep"], ph["refit"]):
+            log("    p%d: load (parse, checks) %s, image %s, sweep %s (first job sent at %s, "
+                "stats %s), refit %s, the rest %s (exec and libraries, log, starting and "
+                "stopping the workers, exit)" % (
+                    p, fmt_s(ph["load"]), fmt_s(ph["shm"]), fmt_s(ph["sweep"]), fmt_s(first[p]),
+                    fmt_s(ph["stats"]), fmt_s(ph["refit"]),
+                    fmt_s(w[p] - ph["load"] - ph["shm"] - ph["sweep"] - ph["refit"])))
     b.target("(s) seed workload whole process: p2 >= 1.3x faster than p1",
              "%.2fx (%s vs %s)" % (w[1] / w[2], fmt_s(w[1]), fmt_s(w[2])), w[1] / w[2] >= 1.3)
     if b.sk:

@@ -179,7 +179,8 @@ else clean_soon && ok; fi
 # Two jobs hang (until --job-timeout), so both workers are alive while the CPUs they may run
 # on are read from /proc; the sweep then finishes.
 cpus_of() { awk '/^Cpus_allowed_list/ {print $2}' "/proc/$1/status" 2>/dev/null; }
-two_workers() { [ "$(pgrep -P "$1" -f paratune-worker | wc -l)" -ge 2 ]; }
+# (workers with their command line: warm ones that still wait for it come before the pinning)
+two_workers() { [ "$(pgrep -P "$1" -f 'paratune-worker --endpoint' | wc -l)" -ge 2 ]; }
 # pin_case NAME WANT_COORD WANT_WORKERS TASKSET_LIST [tune options...]
 pin_case() {
     local name=$1 want_c=$2 want_w=$3 set=$4 cpid got_c got_w rc
@@ -191,7 +192,7 @@ pin_case() {
     cpid=$!
     if ! wait_for two_workers $cpid; then kill -9 $cpid; wait $cpid; bad "no workers"; return; fi
     got_c=$(cpus_of $cpid)
-    got_w=$(for p in $(pgrep -P $cpid -f paratune-worker); do cpus_of "$p"; done | sort | tr '\n' ' ')
+    got_w=$(for p in $(pgrep -P $cpid -f 'paratune-worker --endpoint'); do cpus_of "$p"; done | sort | tr '\n' ' ')
     wait $cpid
     rc=$?
     if [ $rc -ne 0 ]; then bad "exit $rc: $(cat "$W/pin.err")";
