@@ -567,13 +567,21 @@ static void node_subset(size_t p, size_t m, uint64_t seed, uint32_t id, uint32_t
 
 /* ---- buffers ----------------------------------------------------------------------------- */
 
+/* bytes (rounded up to whole lines) on a cache line boundary, freed by free(): a histogram's
+ * 32-byte cells and a 32-byte row of the row-major codes then never straddle two lines (a
+ * split load or store costs about twice). NULL when out of memory. */
+static void *alloc_lines(size_t bytes)
+{
+    return aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+}
+
 static int buf_get(struct pt_tree_ws *ws)
 {
     if (ws->nfree > 0)
         return ws->freel[--ws->nfree];
     if (ws->nbuf == ws->nbuf_max)
         return -1;
-    ws->buf[ws->nbuf] = pt_alloc_array(ws->H, sizeof(double), 0);
+    ws->buf[ws->nbuf] = alloc_lines(ws->H * sizeof(double));
     return ws->buf[ws->nbuf] == NULL ? -1 : (int)ws->nbuf++;
 }
 
@@ -896,7 +904,7 @@ static int lanes_reserve(struct pt_tree_ws *ws, size_t n)
     if (GROW(ws->lbuf, n))
         return -ENOMEM;
     for (; ws->nlbuf < n; ws->nlbuf++)
-        if ((ws->lbuf[ws->nlbuf] = pt_alloc_array(ws->H, sizeof(double), 0)) == NULL)
+        if ((ws->lbuf[ws->nlbuf] = alloc_lines(ws->H * sizeof(double))) == NULL)
             return -ENOMEM;
     return 0;
 }
@@ -1563,7 +1571,7 @@ static int row_major(struct pt_tree_ws *ws)
 {
     size_t n = ws->n, p = ws->p, st = (p + 7) & ~(size_t)7;
     const uint8_t *codes = ws->d->codes;
-    if ((ws->rows = pt_alloc_array(n ? n : 1, st, 0)) == NULL)
+    if (n > SIZE_MAX / st || (ws->rows = alloc_lines(n ? n * st : 1)) == NULL)
         return -ENOMEM;
     ws->rstride = st;
     for (size_t i0 = 0; i0 < n; i0 += 256) { /* blocks of rows: each column read in runs */
