@@ -116,6 +116,11 @@ typedef struct pt_tree_ws pt_tree_ws_t;
 pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, char *err);
 void pt_tree_ws_destroy(pt_tree_ws_t **ws);
 
+/* Runs fn on items[0..n) (size bytes each) on ws's threads: cfg.threads of them, started
+ * with ws and kept (no thread started per call); items beyond them run on the caller's
+ * thread. Returns when every item is done; fn must not call it again. */
+void pt_tree_ws_run(pt_tree_ws_t *ws, void *items, size_t n, size_t size, void *(*fn)(void *));
+
 /* Grows one tree into *out (zeroed by the caller; pt_tree_free after): labels y (n; class
  * ids for a classifier), weights w (n, or NULL for 1), bag counts cnt (n, or NULL for 1;
  * rows with count 0 are left out), seed: the per-node feature subsets' stream. 0, or -ENOMEM
