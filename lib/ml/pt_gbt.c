@@ -281,6 +281,9 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
             memcpy(r, y, n * sizeof *r);
         else
             residuals(ws, prm->loss, F, y, r, n, cfg.threads);
+        if (!sub && m + 1 < M) /* every row is in the tree: it adds itself to F from its
+                                  leaves' rows as it grows, no walk (nor after a stop) */
+            pt_tree_ws_margins(ws, wm, F);
         if ((rc = pt_tree_grow(ws, r, d->w, cnt, round_seed(prm->tree.seed, m, GBT_FEATS), t,
                                err)) != 0)
             goto out;
@@ -295,9 +298,7 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
         }
         if (m + 1 == M)
             break;
-        if (!sub) /* every row was in the tree: its leaves' rows, no walk */
-            pt_tree_ws_add_leaves(ws, wm, F);
-        else if ((rc = add_tree(t, d, wm, F, leaf)) != 0)
+        if (sub && (rc = add_tree(t, d, wm, F, leaf)) != 0)
             goto out;
     }
     if (v != NULL) /* the tree that stopped it, and any after the best, go */

@@ -12,7 +12,8 @@
  * between the two); then this
  * thread picks each child's best slot in slot order, writes the node, partitions its row
  * ids (stable, so the rows keep the order pt_tree_data_t.order gives), notes a leaf's rows
- * (pt_tree_ws_add_leaves) and appends the next level's family. With one-byte codes the
+ * (pt_tree_ws_add_leaves; with boosting's margins set, a split into two leaves adds its rows'
+ * margins instead of moving them) and appends the next level's family. With one-byte codes the
  * workspace keeps a row-major copy of them (a row's codes in one cache line for 30
  * features), and a node's histograms of all a thread's slots come from one pass over its
  * rows (pt_hist_build_rows); the row records are kept by row id, so that a partition moves
@@ -109,6 +110,8 @@ typedef struct {
     uint32_t lo, hi, f, nl, nseg, seg0;
     int32_t fam;
     uint8_t eval[2];
+    uint8_t add;                 /* both children leaves and margins set (pt_tree_ws_margins):
+                                    w * pred added to the rows' margins, the rows not moved */
     double pred[2];
 } pjob_t;
 
@@ -195,6 +198,7 @@ struct pt_tree_ws {
     pseg_t *seg;                 /* their segments */
     size_t nseg, cap_seg;
     int exact;                   /* this tree's sums are integers (subtraction is exact) */
+    double *F, mw;               /* the margins the next tree adds to (pt_tree_ws_margins) */
     pool_t *pool;                /* threads - 1 helpers started once, or NULL (one thread) */
 };
 
@@ -1275,6 +1279,15 @@ static void part_segment(struct pt_tree_ws *ws, pseg_t *g)
     int wide = ws->d->bins->wide;
     /* locals: the stores to the ids could alias g's fields and ws's pointers */
     uint32_t lo = g->lo, hi = g->hi, nl = lo, nr = 0, *idx = ws->idx, *tmp = ws->tmp + lo;
+    if (j->add) { /* add_task's F[i] += w * pred of the row's leaf, here: no second pass */
+        double *F = ws->F, w = ws->mw, pred[2] = {j->pred[1], j->pred[0]};
+        for (uint32_t k = lo; k < hi; k++) {
+            uint32_t i = idx[k];
+            F[i] += w * pred[gl[wide ? c16[i] : c8[i]]];
+        }
+        g->nl = 0;
+        return;
+    }
     for (uint32_t k = lo; k < hi; k++) { /* both stores, one kept: no branch to miss */
         uint32_t i = idx[k], b = gl[wide ? c16[i] : c8[i]];
         idx[nl] = i;
@@ -1324,12 +1337,12 @@ static int run_partitions(struct pt_tree_ws *ws)
         pjob_t *pj = &ws->pj[j];
         const pseg_t *g = ws->seg + pj->seg0;
         uint32_t nl = 0, nr = 0;
-        for (uint32_t l = 0; l < pj->nseg; l++) {
+        for (uint32_t l = 0; !pj->add && l < pj->nseg; l++) {
             if (pj->nseg > 1)
                 memmove(ws->idx + pj->lo + nl, ws->idx + g[l].lo, g[l].nl * sizeof *ws->idx);
             nl += g[l].nl;
         }
-        for (uint32_t l = 0; pj->nseg > 1 && l < pj->nseg; l++) {
+        for (uint32_t l = 0; !pj->add && pj->nseg > 1 && l < pj->nseg; l++) {
             uint32_t r = g[l].hi - g[l].lo - g[l].nl;
             memcpy(ws->idx + pj->lo + nl + nr, ws->tmp + g[l].lo, r * sizeof *ws->idx);
             nr += r;
@@ -1371,6 +1384,12 @@ static void *add_task(void *arg)
             a->F[ws->idx[k]] += a->w * lf->pred;
     }
     return NULL;
+}
+
+void pt_tree_ws_margins(pt_tree_ws_t *ws, double w, double *F)
+{
+    ws->F = F;
+    ws->mw = w;
 }
 
 void pt_tree_ws_add_leaves(const pt_tree_ws_t *ws, double w, double *F)
@@ -1457,6 +1476,7 @@ static int decide(struct pt_tree_ws *ws, pt_tree_t *t, size_t *cap, size_t fi, s
         ws->nnext++;
     else
         pj->fam = -1;
+    pj->add = !any && ws->F != NULL;
     return 0;
 }
 
@@ -1479,7 +1499,7 @@ static int settle(struct pt_tree_ws *ws, const pt_tree_t *t, size_t fi, int k)
             nf->kid[j].lo = lo[j];
             nf->kid[j].hi = hi[j];
         }
-        if (!pj->eval[j] && leaf_rows(ws, lo[j], hi[j], pj->pred[j]) != 0)
+        if (!pj->eval[j] && !pj->add && leaf_rows(ws, lo[j], hi[j], pj->pred[j]) != 0)
             return -ENOMEM;
     }
     if (nf == NULL) {
@@ -1613,7 +1633,10 @@ int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint3
     rc = prune(t);
     if (rc == 0)
         rc = pt_tree_index(t, ws->p_num);
+    if (rc == 0 && ws->F != NULL) /* the leaves not added as their rows were split */
+        pt_tree_ws_add_leaves(ws, ws->mw, ws->F);
 out:
+    ws->F = NULL;
     /* every buffer back in the pool (a failed level may hold some) */
     ws->nfree = 0;
     for (size_t b = 0; b < ws->nbuf; b++)

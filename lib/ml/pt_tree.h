@@ -128,6 +128,13 @@ void pt_tree_ws_run(pt_tree_ws_t *ws, void *items, size_t n, size_t size, void *
 int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint32_t *cnt,
                  uint64_t seed, pt_tree_t *out, char *err);
 
+/* Makes the next pt_tree_grow with ws (only that one) add w * pred of each row's leaf to F[i]
+ * of every row it is grown on (a positive bag count) when it succeeds: the sums of
+ * pt_tree_ws_add_leaves after it, bit for bit, but the rows of a split whose children are
+ * both leaves get theirs as the split is applied, instead of being moved to their leaves
+ * (no pass of their own). The caller then does not call pt_tree_ws_add_leaves. */
+void pt_tree_ws_margins(pt_tree_ws_t *ws, double w, double *F);
+
 /* After a pt_tree_grow with ws that succeeded: adds w * pred of each row's leaf to F[i] for
  * every row i the tree was grown on (a positive bag count), from the rows' final partition
  * (no walk down the tree). The sums are those of F[i] += w * t->pred[leaf of i] (a leaf that
