@@ -170,10 +170,10 @@ static void *res_task(void *arg)
     return NULL;
 }
 
-/* r[i] = -g(F[i], y[i]) of the n rows, on up to `threads` threads (rows apart: the same
- * numbers). */
-static void residuals(pt_gbt_loss_t loss, const double *F, const double *y, double *r,
-                      size_t n, int threads)
+/* r[i] = -g(F[i], y[i]) of the n rows, on up to `threads` threads, ws's (rows apart: the
+ * same numbers). */
+static void residuals(pt_tree_ws_t *ws, pt_gbt_loss_t loss, const double *F, const double *y,
+                      double *r, size_t n, int threads)
 {
     restask_t a[GBT_THREADS];
     size_t nt = threads > 1 ? (size_t)threads : 1;
@@ -183,7 +183,7 @@ static void residuals(pt_gbt_loss_t loss, const double *F, const double *y, doub
         nt = n / GBT_THREAD_ROWS > 1 ? n / GBT_THREAD_ROWS : 1;
     for (size_t t = 0; t < nt; t++)
         a[t] = (restask_t){loss, F, y, r, n * t / nt, n * (t + 1) / nt};
-    pt_run_each(a, nt, sizeof *a, res_task);
+    pt_tree_ws_run(ws, a, nt, sizeof *a, res_task);
 }
 
 /* Round m's streams: its row draw and its trees' feature subsets, from (seed, m) alone. */
@@ -280,7 +280,10 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
         if (m == 0) /* tree 0: the labels themselves */
             memcpy(r, y, n * sizeof *r);
         else
-            residuals(prm->loss, F, y, r, n, cfg.threads);
+            residuals(ws, prm->loss, F, y, r, n, cfg.threads);
+        if (!sub && m + 1 < M) /* every row is in the tree: it adds itself to F from its
+                                  leaves' rows as it grows, no walk (nor after a stop) */
+            pt_tree_ws_margins(ws, wm, F);
         if ((rc = pt_tree_grow(ws, r, d->w, cnt, round_seed(prm->tree.seed, m, GBT_FEATS), t,
                                err)) != 0)
             goto out;
@@ -295,9 +298,7 @@ static int boost(pt_gbt_t *g, const pt_tree_data_t *d, const pt_gbt_params_t *pr
         }
         if (m + 1 == M)
             break;
-        if (!sub) /* every row was in the tree: its leaves' rows, no walk */
-            pt_tree_ws_add_leaves(ws, wm, F);
-        else if ((rc = add_tree(t, d, wm, F, leaf)) != 0)
+        if (sub && (rc = add_tree(t, d, wm, F, leaf)) != 0)
             goto out;
     }
     if (v != NULL) /* the tree that stopped it, and any after the best, go */

@@ -116,12 +116,24 @@ typedef struct pt_tree_ws pt_tree_ws_t;
 pt_tree_ws_t *pt_tree_ws_new(const pt_tree_data_t *d, const pt_tree_cfg_t *cfg, char *err);
 void pt_tree_ws_destroy(pt_tree_ws_t **ws);
 
+/* Runs fn on items[0..n) (size bytes each) on ws's threads: cfg.threads of them, started
+ * with ws and kept (no thread started per call); items beyond them run on the caller's
+ * thread. Returns when every item is done; fn must not call it again. */
+void pt_tree_ws_run(pt_tree_ws_t *ws, void *items, size_t n, size_t size, void *(*fn)(void *));
+
 /* Grows one tree into *out (zeroed by the caller; pt_tree_free after): labels y (n; class
  * ids for a classifier), weights w (n, or NULL for 1), bag counts cnt (n, or NULL for 1;
  * rows with count 0 are left out), seed: the per-node feature subsets' stream. 0, or -ENOMEM
  * with err (*out then holds nothing to use but may be freed). */
 int pt_tree_grow(pt_tree_ws_t *ws, const double *y, const double *w, const uint32_t *cnt,
                  uint64_t seed, pt_tree_t *out, char *err);
+
+/* Makes the next pt_tree_grow with ws (only that one) add w * pred of each row's leaf to F[i]
+ * of every row it is grown on (a positive bag count) when it succeeds: the sums of
+ * pt_tree_ws_add_leaves after it, bit for bit, but the rows of a split whose children are
+ * both leaves get theirs as the split is applied, instead of being moved to their leaves
+ * (no pass of their own). The caller then does not call pt_tree_ws_add_leaves. */
+void pt_tree_ws_margins(pt_tree_ws_t *ws, double w, double *F);
 
 /* After a pt_tree_grow with ws that succeeded: adds w * pred of each row's leaf to F[i] for
  * every row i the tree was grown on (a positive bag count), from the rows' final partition
