@@ -13,62 +13,10 @@
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_decimal.h"
 #include "pt_file.h"
 
 /* ---------------------------------------------------------------- numbers */
-
-static const double pow10_d[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-#ifdef __SIZEOF_INT128__
-typedef unsigned __int128 u128;
-
-static const uint64_t pow10_u[] = {1ULL,
-                                   10ULL,
-                                   100ULL,
-                                   1000ULL,
-                                   10000ULL,
-                                   100000ULL,
-                                   1000000ULL,
-                                   10000000ULL,
-                                   100000000ULL,
-                                   1000000000ULL,
-                                   10000000000ULL,
-                                   100000000000ULL,
-                                   1000000000000ULL,
-                                   10000000000000ULL,
-                                   100000000000000ULL,
-                                   1000000000000000ULL,
-                                   10000000000000000ULL,
-                                   100000000000000000ULL,
-                                   1000000000000000000ULL,
-                                   10000000000000000000ULL};
-
-/* n (nonzero) rounded once to double, times 2^e2. The low bits dropped to fit 64 bits are
- * folded into bit 0 as a sticky bit, so the one rounding of the 64-bit value to 53 bits is
- * the correct rounding of n (the 11 bits below a double's mantissa all stay below the
- * rounding position). Only used for results far from overflow and underflow. */
-static double u128_to_double(u128 n, int sticky, int e2)
-{
-    uint64_t hi = (uint64_t)(n >> 64), m;
-    int shift = 0;
-    if (hi != 0) {
-        shift = 64 - __builtin_clzll(hi);
-        sticky |= (n & (((u128)1 << shift) - 1)) != 0;
-        m = (uint64_t)(n >> shift);
-    } else {
-        m = (uint64_t)n;
-    }
-    if (sticky) {
-        /* a 64-bit m needs the sticky bit below its rounding position: shift a short m up */
-        int lz = __builtin_clzll(m);
-        m = (m << lz) | 1;
-        shift -= lz;
-    }
-    return ldexp((double)m, shift + e2);
-}
-#endif
 
 /* Eight ASCII digits at p, as one little-endian word: 1 when all are '0'..'9'. The loader's
  * buffers always have 8 readable bytes past the text (map_file, pt_scan_read_file), so this may look
@@ -97,13 +45,23 @@ static inline uint64_t eight_value(uint64_t v)
     return (v * 10000 + (v >> 32)) & 0xffffffffULL;           /* 1 eight-digit value */
 }
 
+/* pt_scan_num's fallback: strtod on the text at s, unless it starts with whitespace. Out of
+ * line, so that the fast path keeps its values in registers. */
+static __attribute__((noinline)) const char *num_slow(const char *s, double *v)
+{
+    char *end = NULL;
+    if (isspace((unsigned char)*s))
+        return NULL; /* strtod would skip it, maybe into the next line */
+    *v = strtod(s, &end);
+    return end == s ? NULL : end;
+}
+
 const char *pt_scan_num(const char *p, double *v)
 {
     const char *s = p;
     uint64_t w = 0;
     int nsig = 0, ndig = 0, neg = 0;
-    long e10 = 0;
-    char *end = NULL;
+    int64_t e10 = 0;
 
     if (*p == '-') {
         neg = 1;
@@ -155,7 +113,7 @@ const char *pt_scan_num(const char *p, double *v)
         goto slow;
     if (*p == 'e' || *p == 'E') {
         const char *q = p + 1;
-        long ex = 0;
+        int64_t ex = 0;
         int eneg = 0;
         if (*q == '-') {
             eneg = 1;
@@ -175,37 +133,10 @@ const char *pt_scan_num(const char *p, double *v)
     }
     if (nsig > 19 || *p == 'x' || *p == 'X') /* "0x1p3": hex is strtod's */
         goto slow;
-    if (w == 0) {
-        *v = neg ? -0.0 : 0.0;
+    if (pt_decimal_to_double(w, e10, neg, v) == 0)
         return p;
-    }
-#if FLT_EVAL_METHOD == 0
-    if (w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-        double d = (double)w;
-        d = e10 < 0 ? d / pow10_d[-e10] : d * pow10_d[e10];
-        *v = neg ? -d : d;
-        return p;
-    }
-#endif
-#ifdef __SIZEOF_INT128__
-    if (e10 >= 0 && e10 <= 19) {
-        double d = u128_to_double((u128)w * pow10_u[e10], 0, 0);
-        *v = neg ? -d : d;
-        return p;
-    }
-    if (e10 < 0 && e10 >= -19) {
-        int sh = 64 + __builtin_clzll(w); /* numerator w * 2^sh: top bit at bit 127 */
-        u128 n = (u128)w << sh, dv = pow10_u[-e10];
-        double d = u128_to_double(n / dv, n % dv != 0, -sh);
-        *v = neg ? -d : d;
-        return p;
-    }
-#endif
 slow:
-    if (isspace((unsigned char)*s))
-        return NULL; /* strtod would skip it, maybe into the next line */
-    *v = strtod(s, &end);
-    return end == s ? NULL : end;
+    return num_slow(s, v);
 }
 
 void pt_scan_show(char *dst, const char *s, size_t n)
