@@ -56,71 +56,56 @@ static __attribute__((noinline)) const char *num_slow(const char *s, double *v)
     return end == s ? NULL : end;
 }
 
+/* 1 when the digits from d to p (a '.' may be among them) hold more than 19 after their
+ * leading zeros: more than w holds. */
+static __attribute__((noinline)) int too_many_digits(const char *d, const char *p)
+{
+    while (d < p && (*d == '0' || *d == '.'))
+        d++;
+    return (p - d) - (memchr(d, '.', (size_t)(p - d)) != NULL) > 19;
+}
+
 const char *pt_scan_num(const char *p, double *v)
 {
-    const char *s = p;
+    const char *s = p, *d;
     uint64_t w = 0;
-    int nsig = 0, ndig = 0, neg = 0;
-    int64_t e10 = 0;
+    int64_t e10 = 0, nd;
+    int neg = *p == '-';
 
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    } else if (*p == '+') {
-        p++;
-    }
-    while (*p == '0') {
-        p++;
-        ndig++;
-    }
+    p += neg | (*p == '+'); /* no branch: signs come in any order */
+    d = p;
+    /* leading zeros are read as digits (they leave w as it is), so that a number below 1
+     * takes the same branches as any other; only the count of all digits tells when the
+     * significant ones may be too many */
     while (eight_digits(load8(p))) {
         w = w * 100000000ULL + eight_value(load8(p)); /* wraps past 19 digits, as below */
-        nsig += 8;
-        ndig += 8;
         p += 8;
     }
     while (pt_scan_is_digit(*p)) {
-        w = w * 10 + (uint64_t)(*p - '0'); /* wraps past 19 digits; nsig sends that to strtod */
-        nsig++;
-        ndig++;
+        w = w * 10 + (uint64_t)(*p - '0'); /* wraps past 19 digits: too_many_digits */
         p++;
     }
+    nd = p - d;
     if (*p == '.') {
-        p++;
-        if (nsig == 0) {
-            while (*p == '0') {
-                p++;
-                ndig++;
-                e10--;
-            }
-        }
+        const char *f = ++p;
         while (eight_digits(load8(p))) {
             w = w * 100000000ULL + eight_value(load8(p));
-            nsig += 8;
-            ndig += 8;
-            e10 -= 8;
             p += 8;
         }
         while (pt_scan_is_digit(*p)) {
             w = w * 10 + (uint64_t)(*p - '0');
-            nsig++;
-            ndig++;
-            e10--;
             p++;
         }
+        e10 = f - p;
+        nd += p - f;
     }
-    if (ndig == 0)
+    if (nd == 0)
         goto slow;
     if (*p == 'e' || *p == 'E') {
         const char *q = p + 1;
         int64_t ex = 0;
-        int eneg = 0;
-        if (*q == '-') {
-            eneg = 1;
-            q++;
-        } else if (*q == '+') {
-            q++;
-        }
+        int eneg = *q == '-';
+        q += eneg | (*q == '+');
         if (!pt_scan_is_digit(*q))
             goto slow; /* "1e", "1e+": strtod takes the "1" and the caller sees the rest */
         while (pt_scan_is_digit(*q)) {
@@ -129,9 +114,13 @@ const char *pt_scan_num(const char *p, double *v)
             q++;
         }
         e10 += eneg ? -ex : ex;
+        if (nd > 19 && too_many_digits(d, p))
+            goto slow;
         p = q;
+    } else if (nd > 19 && too_many_digits(d, p)) {
+        goto slow;
     }
-    if (nsig > 19 || *p == 'x' || *p == 'X') /* "0x1p3": hex is strtod's */
+    if (*p == 'x' || *p == 'X') /* "0x1p3": hex is strtod's */
         goto slow;
     if (pt_decimal_to_double(w, e10, neg, v) == 0)
         return p;
