@@ -1106,7 +1106,8 @@ static int gather_kept(pt_dataset_t *ds, const csv_chunk_t *chunks, size_t nchun
     for (size_t k = 0; k < nchunks; k++) {
         const csv_chunk_t *ck = &chunks[k];
         size_t n = ck->rows * ds->nkept;
-        memcpy(ds->kept_text + base, ck->kt, ck->ktlen);
+        if (ck->ktlen > 0) /* a chunk whose kept fields are all empty has no kt */
+            memcpy(ds->kept_text + base, ck->kt, ck->ktlen);
         for (size_t i = 0; i < n; i++)
             ds->kept_off[ck->row0 * ds->nkept + i] = ck->koff[i] + base;
         base += ck->ktlen;
