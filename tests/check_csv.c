@@ -627,6 +627,42 @@ START_TEST(window_late_error)
 }
 END_TEST
 
+/* A kept column read in two chunks, one of which keeps no text at all (found by fuzz_csv:
+ * the chunks' kept text was gathered with a copy from a NULL buffer): every kept value, in
+ * row order, as the text holds it. */
+START_TEST(kept_column_chunk_without_text)
+{
+    static const char text[] = "a,b,c,label\n0.5,1,x,1.25\n1.6,-2,\"\",0.5\n2,3e-1,"
+                               "\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3"
+                               "\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3\xe3"
+                               "\xe3" "1y,1\n-2,3,z,-2.5\n";
+    static const char *const keep[] = {"c"};
+    char err[PT_ERRLEN] = "", *buf = calloc(sizeof text + PT_SCAN_PAD, 1);
+    pt_load_opts_t o;
+    pt_dataset_t *ds;
+    ck_assert_ptr_nonnull(buf);
+    memcpy(buf, text, sizeof text - 1);
+    for (int threads = 1; threads <= 4; threads++) {
+        memset(&o, 0, sizeof o);
+        o.format = PT_FMT_CSV;
+        o.ignore_cols = keep;
+        o.nignore_cols = 1;
+        o.keep_cols = keep;
+        o.nkeep_cols = 1;
+        o.threads = threads;
+        ds = pt_csv_load("k.csv", buf, sizeof text - 1, &o, err);
+        ck_assert_msg(ds != NULL, "%d threads: %s", threads, err);
+        ck_assert_uint_eq(ds->rows, 4);
+        ck_assert_str_eq(ds->kept_text + ds->kept_off[0], "x");
+        ck_assert_str_eq(ds->kept_text + ds->kept_off[1], "");
+        ck_assert_uint_eq(strlen(ds->kept_text + ds->kept_off[2]), 33);
+        ck_assert_str_eq(ds->kept_text + ds->kept_off[3], "z");
+        pt_dataset_destroy(&ds);
+    }
+    free(buf);
+}
+END_TEST
+
 Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
@@ -649,6 +685,7 @@ Suite *suite_csv(void)
     tcase_add_test(tc, missing_tokens);
     tcase_add_test(tc, window_boundaries);
     tcase_add_test(tc, window_late_error);
+    tcase_add_test(tc, kept_column_chunk_without_text);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -603,6 +603,8 @@ typedef struct {
     int odd;            /* an odd number of quotes in [p, end) */
     size_t window;      /* drop read text every window bytes (csv_window); 0: never */
     const char *kept;   /* the text from here on has not been dropped yet */
+    char *fill;         /* a share of the rows' memory to map before parsing (populate) */
+    size_t fill_len;
 } csv_chunk_t;
 
 /* Drops the whole pages of the chunk's text before upto that are not dropped yet, once there
@@ -1031,10 +1033,27 @@ static void *count_thread(void *arg)
     return NULL;
 }
 
+/* Maps this chunk's share of the rows' memory [k->fill, + k->fill_len) in one call, before
+ * the rows are written: one system call instead of a page fault per page written (the
+ * kernel still zeroes each page). Where the kernel lacks MADV_POPULATE_WRITE (before 5.14)
+ * the pages fault in as they are written, as without this. */
+static void populate(const csv_chunk_t *k)
+{
+#ifdef MADV_POPULATE_WRITE
+    uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t a = ((uintptr_t)k->fill + pg - 1) & ~(pg - 1), b = ((uintptr_t)k->fill + k->fill_len) & ~(pg - 1);
+    if (b > a)
+        (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+    (void)k;
+#endif
+}
+
 static void *parse_thread(void *arg)
 {
     csv_chunk_t *k = arg;
     k->kept = k->p;
+    populate(k);
     k->rc = parse_rows(k);
     return NULL;
 }
@@ -1087,7 +1106,8 @@ static int gather_kept(pt_dataset_t *ds, const csv_chunk_t *chunks, size_t nchun
     for (size_t k = 0; k < nchunks; k++) {
         const csv_chunk_t *ck = &chunks[k];
         size_t n = ck->rows * ds->nkept;
-        memcpy(ds->kept_text + base, ck->kt, ck->ktlen);
+        if (ck->ktlen > 0) /* a chunk whose kept fields are all empty has no kt */
+            memcpy(ds->kept_text + base, ck->kt, ck->ktlen);
         for (size_t i = 0; i < n; i++)
             ds->kept_off[ck->row0 * ds->nkept + i] = ck->koff[i] + base;
         base += ck->ktlen;
@@ -1275,6 +1295,10 @@ static pt_dataset_t *csv_load(const char *path, const char *buf, size_t len,
         if (ds->x == NULL || ds->y == NULL ||
             (cm.weight >= 0 && (ds->w = pt_alloc_array(rows, sizeof(double), 0)) == NULL))
             goto nomem;
+    }
+    for (size_t k = 0, xlen = rows * nfeat * sizeof(double); k < nchunks; k++) {
+        chunks[k].fill = (char *)ds->x + xlen / nchunks * k;
+        chunks[k].fill_len = k + 1 < nchunks ? xlen / nchunks : xlen - xlen / nchunks * k;
     }
     pt_run_each(chunks, nchunks, sizeof *chunks, parse_thread);
     for (size_t k = 0; k < nchunks; k++) {

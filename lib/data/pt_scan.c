@@ -13,62 +13,10 @@
 #include <unistd.h>
 
 #include "pt_common.h"
+#include "pt_decimal.h"
 #include "pt_file.h"
 
 /* ---------------------------------------------------------------- numbers */
-
-static const double pow10_d[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                 1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-#ifdef __SIZEOF_INT128__
-typedef unsigned __int128 u128;
-
-static const uint64_t pow10_u[] = {1ULL,
-                                   10ULL,
-                                   100ULL,
-                                   1000ULL,
-                                   10000ULL,
-                                   100000ULL,
-                                   1000000ULL,
-                                   10000000ULL,
-                                   100000000ULL,
-                                   1000000000ULL,
-                                   10000000000ULL,
-                                   100000000000ULL,
-                                   1000000000000ULL,
-                                   10000000000000ULL,
-                                   100000000000000ULL,
-                                   1000000000000000ULL,
-                                   10000000000000000ULL,
-                                   100000000000000000ULL,
-                                   1000000000000000000ULL,
-                                   10000000000000000000ULL};
-
-/* n (nonzero) rounded once to double, times 2^e2. The low bits dropped to fit 64 bits are
- * folded into bit 0 as a sticky bit, so the one rounding of the 64-bit value to 53 bits is
- * the correct rounding of n (the 11 bits below a double's mantissa all stay below the
- * rounding position). Only used for results far from overflow and underflow. */
-static double u128_to_double(u128 n, int sticky, int e2)
-{
-    uint64_t hi = (uint64_t)(n >> 64), m;
-    int shift = 0;
-    if (hi != 0) {
-        shift = 64 - __builtin_clzll(hi);
-        sticky |= (n & (((u128)1 << shift) - 1)) != 0;
-        m = (uint64_t)(n >> shift);
-    } else {
-        m = (uint64_t)n;
-    }
-    if (sticky) {
-        /* a 64-bit m needs the sticky bit below its rounding position: shift a short m up */
-        int lz = __builtin_clzll(m);
-        m = (m << lz) | 1;
-        shift -= lz;
-    }
-    return ldexp((double)m, shift + e2);
-}
-#endif
 
 /* Eight ASCII digits at p, as one little-endian word: 1 when all are '0'..'9'. The loader's
  * buffers always have 8 readable bytes past the text (map_file, pt_scan_read_file), so this may look
@@ -97,72 +45,67 @@ static inline uint64_t eight_value(uint64_t v)
     return (v * 10000 + (v >> 32)) & 0xffffffffULL;           /* 1 eight-digit value */
 }
 
+/* pt_scan_num's fallback: strtod on the text at s, unless it starts with whitespace. Out of
+ * line, so that the fast path keeps its values in registers. */
+static __attribute__((noinline)) const char *num_slow(const char *s, double *v)
+{
+    char *end = NULL;
+    if (isspace((unsigned char)*s))
+        return NULL; /* strtod would skip it, maybe into the next line */
+    *v = strtod(s, &end);
+    return end == s ? NULL : end;
+}
+
+/* 1 when the digits from d to p (a '.' may be among them) hold more than 19 after their
+ * leading zeros: more than w holds. */
+static __attribute__((noinline)) int too_many_digits(const char *d, const char *p)
+{
+    while (d < p && (*d == '0' || *d == '.'))
+        d++;
+    return (p - d) - (memchr(d, '.', (size_t)(p - d)) != NULL) > 19;
+}
+
 const char *pt_scan_num(const char *p, double *v)
 {
-    const char *s = p;
+    const char *s = p, *d;
     uint64_t w = 0;
-    int nsig = 0, ndig = 0, neg = 0;
-    long e10 = 0;
-    char *end = NULL;
+    int64_t e10 = 0, nd;
+    int neg = *p == '-';
 
-    if (*p == '-') {
-        neg = 1;
-        p++;
-    } else if (*p == '+') {
-        p++;
-    }
-    while (*p == '0') {
-        p++;
-        ndig++;
-    }
+    p += neg | (*p == '+'); /* no branch: signs come in any order */
+    d = p;
+    /* leading zeros are read as digits (they leave w as it is), so that a number below 1
+     * takes the same branches as any other; only the count of all digits tells when the
+     * significant ones may be too many */
     while (eight_digits(load8(p))) {
         w = w * 100000000ULL + eight_value(load8(p)); /* wraps past 19 digits, as below */
-        nsig += 8;
-        ndig += 8;
         p += 8;
     }
     while (pt_scan_is_digit(*p)) {
-        w = w * 10 + (uint64_t)(*p - '0'); /* wraps past 19 digits; nsig sends that to strtod */
-        nsig++;
-        ndig++;
+        w = w * 10 + (uint64_t)(*p - '0'); /* wraps past 19 digits: too_many_digits */
         p++;
     }
+    nd = p - d;
     if (*p == '.') {
-        p++;
-        if (nsig == 0) {
-            while (*p == '0') {
-                p++;
-                ndig++;
-                e10--;
-            }
-        }
+        const char *f = ++p;
         while (eight_digits(load8(p))) {
             w = w * 100000000ULL + eight_value(load8(p));
-            nsig += 8;
-            ndig += 8;
-            e10 -= 8;
             p += 8;
         }
         while (pt_scan_is_digit(*p)) {
             w = w * 10 + (uint64_t)(*p - '0');
-            nsig++;
-            ndig++;
-            e10--;
             p++;
         }
+        e10 = f - p;
+        nd += p - f;
     }
-    if (ndig == 0)
+    if (nd == 0)
         goto slow;
     if (*p == 'e' || *p == 'E') {
         const char *q = p + 1;
-        long ex = 0;
-        int eneg = 0;
-        if (*q == '-') {
-            eneg = 1;
-            q++;
-        } else if (*q == '+') {
-            q++;
-        }
+        int64_t ex = 0;
+        int eneg = *q == '-';
+        q += eneg | (*q == '+');
         if (!pt_scan_is_digit(*q))
             goto slow; /* "1e", "1e+": strtod takes the "1" and the caller sees the rest */
         while (pt_scan_is_digit(*q)) {
@@ -171,41 +114,18 @@ const char *pt_scan_num(const char *p, double *v)
             q++;
         }
         e10 += eneg ? -ex : ex;
+        if (nd > 19 && too_many_digits(d, p))
+            goto slow;
         p = q;
-    }
-    if (nsig > 19 || *p == 'x' || *p == 'X') /* "0x1p3": hex is strtod's */
+    } else if (nd > 19 && too_many_digits(d, p)) {
         goto slow;
-    if (w == 0) {
-        *v = neg ? -0.0 : 0.0;
-        return p;
     }
-#if FLT_EVAL_METHOD == 0
-    if (w <= (1ULL << 53) && e10 >= -22 && e10 <= 22) {
-        double d = (double)w;
-        d = e10 < 0 ? d / pow10_d[-e10] : d * pow10_d[e10];
-        *v = neg ? -d : d;
+    if (*p == 'x' || *p == 'X') /* "0x1p3": hex is strtod's */
+        goto slow;
+    if (pt_decimal_to_double(w, e10, neg, v) == 0)
         return p;
-    }
-#endif
-#ifdef __SIZEOF_INT128__
-    if (e10 >= 0 && e10 <= 19) {
-        double d = u128_to_double((u128)w * pow10_u[e10], 0, 0);
-        *v = neg ? -d : d;
-        return p;
-    }
-    if (e10 < 0 && e10 >= -19) {
-        int sh = 64 + __builtin_clzll(w); /* numerator w * 2^sh: top bit at bit 127 */
-        u128 n = (u128)w << sh, dv = pow10_u[-e10];
-        double d = u128_to_double(n / dv, n % dv != 0, -sh);
-        *v = neg ? -d : d;
-        return p;
-    }
-#endif
 slow:
-    if (isspace((unsigned char)*s))
-        return NULL; /* strtod would skip it, maybe into the next line */
-    *v = strtod(s, &end);
-    return end == s ? NULL : end;
+    return num_slow(s, v);
 }
 
 void pt_scan_show(char *dst, const char *s, size_t n)

@@ -5,14 +5,14 @@
  * at least PT_SCAN_PAD readable zero bytes (the first is the NUL after the text), because
  * pt_scan_num reads 8 bytes at a time and may look past the number and the line.
  *
- * Numbers go through pt_scan_num: a decimal fast path that returns exactly what glibc's
- * strtod returns (correct rounding, not just 1 ulp; the unit test asserts bit equality):
- *   - at most 19 significant digits, w <= 2^53 and |e| <= 22: w * 10^e or w / 10^e in double
- *     arithmetic, both operands exact so the one rounding is correct (Clinger);
- *   - at most 19 significant digits and |e| <= 19 otherwise: exact 128-bit integer arithmetic
- *     (w * 10^e, or w * 2^s / 10^k with the remainder as a sticky bit), rounded once;
- *   - anything else (more digits, larger exponents, inf/nan, hex, "1e" ...) falls back to
- *     strtod on the same bytes; non-finite results are refused by the callers.
+ * Numbers go through pt_scan_num: the digits are read into a 64-bit integer w (eight at a
+ * time while they last) with a power of ten q, and pt_decimal turns the pair into exactly the
+ * double glibc's strtod returns (correct rounding, bit for bit; the unit tests compare them):
+ * Clinger's exact product for w <= 2^53 and 0 <= q <= 22, else Eisel-Lemire's 128-bit
+ * multiply. Anything else falls back to strtod on the same bytes: more than 19 significant
+ * digits, the rare products Eisel-Lemire cannot round for sure (halfway cases, subnormals,
+ * overflow, |q| beyond the table), inf/nan, hex, "1e" (strtod takes the "1"); non-finite
+ * results are refused by the callers.
  * Blanks are spaces and tabs.
  */
 #ifndef PT_SCAN_H

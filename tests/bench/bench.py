@@ -1417,6 +1417,34 @@ def image_size_of(cache_dir):
     return None
 
 
+def load_cpu_run(b, pt, args):
+    """One `paratune tune` run of pt (a paratune binary) with the coordinator's CPU time
+    sampled every 5 ms from /proc: its load + shared memory phases (paratune's stderr) in
+    wall seconds and in CPU seconds (user + system of every thread of the coordinator, the
+    parse threads included, up to the end of those phases; the workers are other processes)."""
+    err = open(os.path.join(b.dir, "run", "stderr"), "w+")
+    t0 = time.perf_counter()
+    p = subprocess.Popen([pt, "tune"] + args, stdout=subprocess.DEVNULL, stderr=err)
+    samples = []
+    while os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        try:
+            samples.append((time.perf_counter() - t0, stat_times(p.pid)[0]))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    rc = p.wait()
+    err.seek(0)
+    se = err.read()
+    err.close()
+    m = BREAKDOWN.search(se)
+    if rc != 0 or not m:
+        raise SystemExit("bench: %s failed (exit %d): %s" % (pt, rc, se[-2000:]))
+    phase = float(m.group(1)) + float(m.group(2))
+    # the last sample before the phases ended (the process started a little after t0)
+    cpu = max([c for t, c in samples if t <= phase] or [0.0])
+    return {"load_shm": phase, "cpu": cpu}
+
+
 def workload_m(b):
     """Loading and memory at 1M x 100: peak RSS of every paratune process against the image's
     size, the load's MB/s (parse + image), and --image-cache's first and second run."""
@@ -1460,6 +1488,7 @@ def workload_m(b):
     FIGS["m"] = {"image": img, "csv": size, "coord_peak": coord, "worker_peak": work,
                  "load_shm": ld, "mbps": mbps, "cache_first": {"wall": fw, "load_shm": fl},
                  "cache_second": {"wall": sw, "load_shm": sl}}
+    load_cpu(b, args, size)
     b.target("(m) peak RSS of any paratune process <= 1.2x the image (%d x %d)" % (rows, feats),
              "%.2fx (%.0f MiB of %.0f MiB)" % (peak / img, peak / 2**20, img / 2**20),
              peak <= 1.2 * img)
@@ -1468,6 +1497,29 @@ def workload_m(b):
     b.target("(m) --image-cache: second run vs first (whole process; load + shm)",
              "%.2fx (%s -> %s); %.0fx (%s -> %s)" % (fw / sw, fmt_s(fw), fmt_s(sw), fl / sl,
                                                      fmt_s(fl), fmt_s(sl)), None)
+
+
+def load_cpu(b, args, size):
+    """(m) the load's CPU: paired runs of this build and, with BENCH_BASE=DIR (a directory
+    with another build's paratune, e.g. main's), of that one, alternating; medians of the
+    load + shared memory phases' wall time and the coordinator's CPU seconds in them."""
+    base = os.environ.get("BENCH_BASE")
+    builds = [("this build", b.pt)] + ([("BENCH_BASE", os.path.join(base, "paratune"))]
+                                       if base else [])
+    got = {name: [] for name, _ in builds}
+    for _ in range(max(b.runs, 3)):
+        for name, pt in builds:
+            got[name].append(load_cpu_run(b, pt, args))
+    rows = []
+    for name, _ in builds:
+        ld, cpu = med([r["load_shm"] for r in got[name]]), med([r["cpu"] for r in got[name]])
+        rows.append([name, fmt_s(ld), "%.0f" % (size / 1e6 / ld), "%.2f" % cpu,
+                     "%.2f" % (cpu / (size / 1e9))])
+        FIGS.setdefault("m", {})["load_cpu_" + ("base" if name != "this build" else "this")] = {
+            "load_shm": ld, "cpu": cpu, "cpu_per_gb": cpu / (size / 1e9)}
+    log("  the load's CPU (paired runs, medians of %d; coordinator user + system CPU up to the "
+        "end of the shared memory phase, sampled every 5 ms):" % max(b.runs, 3))
+    b.table(["build", "load + shm", "MB/s", "CPU-s", "CPU-s per GB"], rows)
 
 
 def main():

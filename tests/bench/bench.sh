@@ -53,7 +53,8 @@
 #   (m) loading and memory: 1,000,000 x 100 (BENCH_QUICK: 100,000), linearRegression, 3-fold
 #       CV, parallelism 2: peak RSS of every paratune process / the image's size (target
 #       <= 1.2x), the load's MB/s (parse + image; target >= 1 GB/s), and --image-cache's
-#       first run (parse, write the cache) against the second (map it)
+#       first run (parse, write the cache) against the second (map it); then the load's CPU
+#       seconds (per GB of CSV) beside its wall time, paired with BENCH_BASE's build if set
 #   (n) agents (tests/bench/bench_agents.py): tune --listen with 2 paratune-agents on
 #       127.0.0.1 vs local: dispatch rate over TCP vs ipc, image shipping MB/s and the time
 #       until every node has its image, the seed workload's overhead
@@ -73,6 +74,8 @@
 #   BENCH_MAX_OTHER=C  a run (>= 1 s) during which other processes kept more than C cores busy
 #                     (default 0.15) is repeated, at most twice
 #   BENCH_JSON=FILE   also write every measured figure as JSON
+#   BENCH_BASE=DIR    (m): another build's programs (e.g. main's build/) measured in paired
+#                     runs beside this one: the load's wall time and CPU seconds per GB
 #   PYTHON            the python3 to drive the benchmark with (default /usr/bin/python3)
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as they are for paratune; the sklearn
 # command alone runs with both unset (numpy's own kernel choice), and both kernels are shown.

@@ -14,7 +14,7 @@ C=$HERE/corpus
 W=$(mktemp -d /tmp/paratune-seeds.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 rm -rf "$C"
-mkdir -p "$C"/{csv,libsvm,log,model,msg,options,grid,link,imgcache}
+mkdir -p "$C"/{csv,libsvm,log,model,msg,options,grid,link,imgcache,num}
 pt() { "$BIN/paratune" "$@" --quiet >/dev/null; }
 
 # ---- data, which are also the CSV seeds (option bytes first) ----
@@ -241,4 +241,12 @@ printf '%s\n' gbtClassifier 'g gbtClassifier.maxIter=1,20' 's gbtClassifier.step
     'r gbtClassifier.maxDepth=uniform:1:6' 'n 2' >"$g/gbt"
 printf '%s\n' randomForestRegressor 'g randomForestRegressor.featureSubsetStrategy=auto,0.5,3,log2' \
     's randomForestRegressor.seed=-5' >"$g/forest"
+# ---- numbers for the scanner against strtod (fuzz_num.c) ----
+i=0
+for n in 0 -0.0 1.513008808 -0.05780960444 9007199254740993 1.7976931348623157e308 4.9e-324 \
+    2.2250738585072011e-308 0.1000000000000000055511151231257827 12345678901234567890e-5 \
+    1e 1e+5x .5 - inf nan 0x1p3 00012 1e-400; do
+    printf '%s' "$n" >"$C/num/n$i"
+    i=$((i + 1))
+done
 ls "$C"/* | wc -l
