@@ -1,7 +1,7 @@
 /* agent.c - paratune-agent: one node's share of a sweep, over authenticated ZeroMQ TCP.
  *
  *   paratune-agent --connect tcp://HOST:PORT --key FILE [--slots N] [--timeout S] [--node NAME]
- *                  [--reconnect]
+ *                  [--reconnect] [--no-shared-read]
  *
  * The agent connects to a coordinator started with `tune --listen` (a DEALER, CURVE client
  * with the key file's client pair, the coordinator's public key as the server key), says
@@ -35,6 +35,14 @@
  * is gone would otherwise wait --timeout more, and a dropped agent exits (a Slurm step
  * ends).
  *
+ * A shared filesystem: a coordinator with --image-cache OFFERs its cache file's absolute
+ * path instead of the first chunk (the file begins with the image's bytes). The agent reads
+ * them from there into its shared memory, where the chunks would have gone, and checks the
+ * WELCOME's size, CRC-32C and fingerprint: HAVE, and nothing is shipped; on any failure (no
+ * such file here, other bytes, no permission) NEED, and the chunks come as without OFFER,
+ * overwriting what was read. A wrong or stale file is never used. --no-shared-read always
+ * says NEED (a shared filesystem slower than the network).
+ *
  * PARATUNE_AGENT_FAILPOINT (tests only; unset it does nothing): "tamper" changes one byte
  * of the image received before it is checked; "deaf" stops the agent's loop for 3 s at its
  * first job (it reads and sends nothing; ZeroMQ's I/O thread still answers the heartbeats);
@@ -46,6 +54,7 @@
  * refused handshake (another sweep's key).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -54,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -89,6 +99,7 @@ typedef struct {
     long slots;
     double timeout;
     int reconnect;               /* --reconnect: a lost coordinator is joined again */
+    int no_shared_read;          /* --no-shared-read: an OFFER is always answered NEED */
     int rejoining;               /* this link is a reconnection (REJOIN, when an image is kept) */
     pt_link_key_t key;
     void *ctx, *dealer, *mon, *router;
@@ -148,7 +159,7 @@ static void die(int code, const char *fmt, ...)
 static void usage_exit(void)
 {
     die(PT_EXIT_USAGE, "usage: paratune-agent --connect tcp://HOST:PORT --key FILE [--slots N] "
-        "[--timeout SECONDS] [--node NAME] [--reconnect]");
+        "[--timeout SECONDS] [--node NAME] [--reconnect] [--no-shared-read]");
 }
 
 /* The node's slots: --slots, else SLURM_CPUS_ON_NODE, else the CPUs this process may use. */
@@ -168,7 +179,7 @@ static void parse_args(int argc, char **argv, agent_t *a)
         {"connect", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
         {"slots", required_argument, NULL, 's'},   {"timeout", required_argument, NULL, 't'},
         {"node", required_argument, NULL, 'n'},    {"help", no_argument, NULL, 'h'},
-        {"reconnect", no_argument, NULL, 'r'},
+        {"reconnect", no_argument, NULL, 'r'},     {"no-shared-read", no_argument, NULL, 'S'},
         {NULL, 0, NULL, 0}};
     int c;
     char *end;
@@ -180,6 +191,7 @@ static void parse_args(int argc, char **argv, agent_t *a)
         case 'c': a->url = optarg; break;
         case 'k': a->keyfile = optarg; break;
         case 'r': a->reconnect = 1; break;
+        case 'S': a->no_shared_read = 1; break;
         case 's':
             if (pt_parse_long(optarg, &a->slots) != 0 || a->slots < 1 || a->slots > 4096)
                 die(PT_EXIT_USAGE, "--slots: '%s' is not a whole number in 1..4096", optarg);
@@ -197,7 +209,7 @@ static void parse_args(int argc, char **argv, agent_t *a)
             break;
         case 'h':
             printf("usage: paratune-agent --connect tcp://HOST:PORT --key FILE [--slots N] "
-                   "[--timeout SECONDS] [--node NAME] [--reconnect]\n");
+                   "[--timeout SECONDS] [--node NAME] [--reconnect] [--no-shared-read]\n");
             exit(0);
         default: usage_exit();
         }
@@ -409,16 +421,87 @@ static int check_cut(agent_t *a, char *err)
     return rc;
 }
 
+/* Whether the image's bytes are the WELCOME's: its CRC-32C, and a header with its
+ * fingerprint and size. */
+static int image_matches(const agent_t *a)
+{
+    const pt_image_hdr_t *hdr = a->img;
+    return a->img_size >= sizeof *hdr && pt_crc32c(a->img, a->img_size) == a->crc &&
+           hdr->fingerprint == a->fp && hdr->total_size == a->img_size;
+}
+
+/* Reads the image's bytes from the start of the shared file path into the image. 0, or a
+ * negative errno with err saying why. */
+static int read_shared(agent_t *a, const char *path, char *err)
+{
+    struct stat st;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), rc = 0; /* a FIFO: no wait */
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        rc = -errno;
+        pt_seterr(err, "cannot open %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < a->img_size) {
+        pt_seterr(err, "%s is not a file of at least %zu bytes", path, a->img_size);
+        rc = -EINVAL;
+        goto out;
+    }
+    while (got < a->img_size) {
+        ssize_t n = pread(fd, (char *)a->img + got, a->img_size - got, (off_t)got);
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;
+            pt_seterr(err, "cannot read %s: %s", path, n < 0 ? strerror(errno) : "it shrank");
+            goto out;
+        }
+        got += (size_t)n;
+    }
+    if (!image_matches(a)) {
+        pt_seterr(err, "%s does not hold the sweep's image (CRC-32C or fingerprint)", path);
+        rc = -EINVAL;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* OFFER size crc fingerprint (+ path): the image may be read from a shared file (once,
+ * before any CHUNK). HAVE when its bytes are the WELCOME's, else NEED (the chunks follow). */
+static void on_offer(agent_t *a, const pt_link_hdr_t *h, zmq_msg_t *body)
+{
+    char path[PT_LINK_PATH_MAX] = "", err[PT_ERRLEN] = "";
+    double t0 = pt_now();
+    if (!a->welcomed || a->got != 0 || a->image_ok)
+        die(PT_EXIT_FAIL, "%s: an OFFER out of order", a->url);
+    if ((size_t)h->n[0] != a->img_size || (uint32_t)h->n[1] != a->crc ||
+        (uint64_t)h->n[2] != a->fp)
+        pt_seterr(err, "an OFFER of another image than the WELCOME's");
+    else if (a->no_shared_read)
+        pt_seterr(err, "--no-shared-read");
+    else if (pt_link_offer_decode(body != NULL ? zmq_msg_data(body) : NULL,
+                                  body != NULL ? zmq_msg_size(body) : 0, path, err) == 0)
+        read_shared(a, path, err);
+    if (err[0] == '\0') {
+        a->got = a->img_size; /* verify_image checks it again, as every image */
+        fprintf(stderr, "paratune-agent: image read from the shared file %s (%.1f MB in "
+                "%.3f s), not shipped\n", path, a->img_size / 1e6, pt_now() - t0);
+        say(a, NULL, 0, "HAVE");
+    } else {
+        fprintf(stderr, "paratune-agent: the shared image file not used (%s); it is shipped\n",
+                err);
+        say(a, NULL, 0, "NEED %.250s", err);
+    }
+}
+
 /* The whole image is here: its bytes must be the coordinator's before anything reads them. */
 static void verify_image(agent_t *a)
 {
     char err[PT_ERRLEN];
     const char *fail = getenv("PARATUNE_AGENT_FAILPOINT");
-    const pt_image_hdr_t *hdr = a->img;
     if (fail != NULL && strcmp(fail, "tamper") == 0) /* tests: one byte changed in transit */
         ((unsigned char *)a->img)[a->img_size / 2] ^= 1;
-    if (pt_crc32c(a->img, a->img_size) != a->crc || a->img_size < sizeof *hdr ||
-        hdr->fingerprint != a->fp || hdr->total_size != a->img_size) {
+    if (!image_matches(a)) {
         int linger = 2000; /* the BAD message goes out before the exit (at most 2 s) */
         say(a, NULL, 0, "BAD the image's bytes do not match the coordinator's fingerprint");
         zmq_setsockopt(a->dealer, ZMQ_LINGER, &linger, sizeof linger);
@@ -739,6 +822,9 @@ static int on_coordinator(agent_t *a)
     else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
              strcmp(h.word, "CUT") == 0)
         on_cut(a, &h, has_body ? &body : NULL);
+    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 3, &h) == 0 &&
+             strcmp(h.word, "OFFER") == 0)
+        on_offer(a, &h, has_body ? &body : NULL);
     else if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "SETUP"))
         enqueue(a, has_body ? &body : NULL, 1);
     else if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "CODES") && has_body &&

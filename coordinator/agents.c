@@ -30,6 +30,7 @@ typedef struct {
     char node[64];
     long slots, cap;
     size_t sent, acked;    /* image bytes */
+    int offered;           /* an OFFER awaits HAVE or NEED: nothing shipped meanwhile */
     double joined, last_heard, last_sent;
     long *jobs;            /* outstanding job ids (cap of them) and when each was sent */
     double *sent_at;
@@ -285,7 +286,7 @@ static agent_t *by_id(pt_agents_t *a, const void *id, size_t len)
 /* Sends image chunks while the window has room. */
 static void ship(pt_agents_t *a, agent_t *g)
 {
-    while (g->sent < a->cfg.image_size && g->sent - g->acked < PT_LINK_WINDOW * PT_LINK_CHUNK) {
+    while (!g->offered && g->sent < a->cfg.image_size && g->sent - g->acked < PT_LINK_WINDOW * PT_LINK_CHUNK) {
         size_t n = a->cfg.image_size - g->sent;
         if (n > PT_LINK_CHUNK)
             n = PT_LINK_CHUNK;
@@ -355,6 +356,30 @@ static void on_hello(pt_agents_t *a, zmq_msg_t *idf, zmq_msg_t *hf)
         say(a, g, a->cut, 4 * a->cfg.stats_nblocks, "CUT %zu", a->cfg.stats_nblocks);
     for (size_t k = 0; k < a->cfg.nsetup; k++)
         say(a, g, a->cfg.setup[k], a->cfg.setup_len[k], "SETUP");
+    if (!kept && a->cfg.shared_path != NULL) /* the chunks wait for its answer */
+        g->offered = say(a, g, a->cfg.shared_path, strlen(a->cfg.shared_path),
+                         "OFFER %zu %lu %llu", a->cfg.image_size, (unsigned long)a->crc,
+                         (unsigned long long)a->cfg.fingerprint) == 0;
+    ship(a, g);
+}
+
+/* HAVE: the agent read the image from the shared file (as a kept image: nothing shipped);
+ * NEED why: it could not, and the image is shipped. */
+static void on_offer_answer(pt_agents_t *a, agent_t *g, zmq_msg_t *hf, int have)
+{
+    pt_link_hdr_t h;
+    g->offered = 0;
+    if (have) {
+        g->sent = g->acked = a->cfg.image_size;
+        note(a, "agent %s read the image from the shared file %s (%.1f MB in %.3f s); "
+             "nothing shipped", g->node, a->cfg.shared_path, a->cfg.image_size / 1e6,
+             pt_now() - g->joined);
+        return;
+    }
+    if (pt_link_hdr_parse(zmq_msg_data(hf), zmq_msg_size(hf), 0, &h) != 0)
+        h.text[0] = '\0';
+    note(a, "agent %s cannot use the shared file (%.200s); shipping the image", g->node,
+         h.text);
     ship(a, g);
 }
 
@@ -433,6 +458,8 @@ int pt_agents_recv(pt_agents_t *a, int ms, pt_agents_answer_t *ans)
         }
     } else if (pt_link_hdr_is(d, n, "ACK")) {
         on_ack(a, g, &hf);
+    } else if ((pt_link_hdr_is(d, n, "HAVE") || pt_link_hdr_is(d, n, "NEED")) && g->offered) {
+        on_offer_answer(a, g, &hf, pt_link_hdr_is(d, n, "HAVE"));
     } else if (pt_link_hdr_is(d, n, "READY") && g->state == A_SHIPPING &&
                g->acked == a->cfg.image_size) {
         pt_link_hdr_t h;

@@ -6,6 +6,7 @@
  * never gets a connection, and its refusal is counted from the socket monitor. Each agent
  * says HELLO with its slots and node name and gets the sweep's setup (WELCOME, the codes
  * keys, the stats cut, the stats and bins jobs, SETUP) and then the image in chunks of PT_LINK_CHUNK bytes,
+ * unless it read the image from cfg.shared_path itself (OFFER answered HAVE; NEED: shipped),
  * at most PT_LINK_WINDOW of them unacknowledged (credit-based flow control). Once it says
  * READY it takes jobs, at most cap = min(its slots, --parallelism) at a time; the sweep's
  * scheduler bounds the total by --parallelism, and each job goes to the ready agent with
@@ -35,6 +36,9 @@ typedef struct {
     const void *image;             /* the image's bytes (borrowed) */
     size_t image_size;
     uint64_t fingerprint;
+    const char *shared_path;       /* an absolute path of a file that begins with the image
+                                    * (the --image-cache file), OFFERed to every agent before
+                                    * shipping; NULL: none */
     const char *wargs;             /* the workers' arguments, NUL-separated (wargs_len bytes) */
     size_t wargs_len;
     size_t stats_slots, stats_p;   /* the moments segment's block slots (image blocks x

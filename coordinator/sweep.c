@@ -1056,6 +1056,7 @@ static int start_remote(pt_sweep_t *s, char *err)
     ac.image = c->image;
     ac.image_size = c->image_size;
     ac.fingerprint = c->fingerprint;
+    ac.shared_path = c->shared_path;
     ac.wargs = s->wargs;
     ac.wargs_len = s->wargs_len;
     ac.stats_slots = c->stats_slots;

@@ -73,6 +73,7 @@ typedef struct {
     const void *image;              /* the image's bytes (the coordinator's mapping) */
     size_t image_size;
     uint64_t fingerprint;
+    const char *shared_path;        /* the image cache file (absolute), OFFERed to agents */
     size_t nstats, stats_slots, stats_p; /* stats jobs; the moments segment's block slots,
                                           * width */
     const size_t *stats_count;      /* the stats cut: each image block's pieces; NULL */

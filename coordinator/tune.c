@@ -12,6 +12,7 @@
 #include "tune.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,6 +99,7 @@ typedef struct {
     int32_t *from;                 /* --extend: each of the log's maps' index in this grid */
     pt_dataset_t *ds;
     pt_tune_cache_t cache;         /* --image-cache: the lookup, and a hit's parts */
+    char shared_path[PATH_MAX];    /* its file's real path, OFFERed to agents (--listen) */
     int cached;                    /* the image is the cache file's (no parse) */
     place_t pl;
     int32_t *fold;                 /* each row's image block */
@@ -1674,8 +1676,14 @@ static int make_sweep(sweep_t *s, char *err)
         c.listen = o->listen;
         c.key = &s->key;
         c.image = s->held;
-        c.image_size = s->held_len;
+        /* the image's bytes, not a whole cache file's (held_len on a hit: with its
+         * description and trailer after the image) */
+        c.image_size = s->held != NULL ? (size_t)((const pt_image_hdr_t *)s->held)->total_size
+                                       : s->held_len;
         c.fingerprint = s->fp;
+        /* the cache file begins with the image: agents on a shared filesystem read it */
+        if (s->cache.on && realpath(s->cache.path, s->shared_path) != NULL)
+            c.shared_path = s->shared_path;
         c.nstats = s->stats_fd >= 0 ? s->nstats : 0;
         c.stats_slots = s->stats_fd >= 0 ? s->pl.nblocks * (s->ds->w != NULL ? 2 : 1) : 0;
         c.stats_p = s->ds->features;

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -135,6 +136,33 @@ START_TEST(cut)
 }
 END_TEST
 
+START_TEST(offer)
+{
+    char err[PT_ERRLEN], path[PT_LINK_PATH_MAX], *big = malloc(PT_LINK_PATH_MAX + 1);
+    ck_assert_ptr_nonnull(big);
+    ck_assert_int_eq(pt_link_offer_decode("/cache/a.ptimg", 14, path, err), 0);
+    ck_assert_str_eq(path, "/cache/a.ptimg");
+    /* not NUL-terminated on the wire: only len bytes are read */
+    ck_assert_int_eq(pt_link_offer_decode("/x/yZZZ", 4, path, err), 0);
+    ck_assert_str_eq(path, "/x/y");
+    /* empty, relative, a NUL inside: refused, path left empty */
+    ck_assert_int_eq(pt_link_offer_decode("", 0, path, err), -EINVAL);
+    ck_assert_str_eq(path, "");
+    ck_assert_int_eq(pt_link_offer_decode("a.ptimg", 7, path, err), -EINVAL);
+    ck_assert_int_eq(pt_link_offer_decode("/a\0/etc", 7, path, err), -EINVAL);
+    ck_assert_str_eq(path, "");
+    ck_assert_int_eq(pt_link_offer_decode(NULL, 3, path, err), -EINVAL);
+    /* the longest path that fits, and one byte more */
+    memset(big, 'p', PT_LINK_PATH_MAX + 1);
+    big[0] = '/';
+    ck_assert_int_eq(pt_link_offer_decode(big, PT_LINK_PATH_MAX - 1, path, err), 0);
+    ck_assert_uint_eq(strlen(path), PT_LINK_PATH_MAX - 1);
+    ck_assert_int_eq(pt_link_offer_decode(big, PT_LINK_PATH_MAX, path, err), -EINVAL);
+    ck_assert_str_eq(path, "");
+    free(big);
+}
+END_TEST
+
 Suite *suite_link(void)
 {
     Suite *s = suite_create("link");
@@ -145,6 +173,7 @@ Suite *suite_link(void)
     tcase_add_test(tc, urls);
     tcase_add_test(tc, headers);
     tcase_add_test(tc, cut);
+    tcase_add_test(tc, offer);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -280,3 +280,19 @@ long pt_link_cut_decode(const void *data, size_t len, size_t nblocks, size_t *co
     }
     return (long)sum;
 }
+
+int pt_link_offer_decode(const void *data, size_t len, char *path, char *err)
+{
+    path[0] = '\0';
+    if (data == NULL || len == 0 || len >= PT_LINK_PATH_MAX) {
+        pt_seterr(err, "an offered path of %zu bytes (1..%d)", len, PT_LINK_PATH_MAX - 1);
+        return -EINVAL;
+    }
+    if (memchr(data, '\0', len) != NULL || *(const char *)data != '/') {
+        pt_seterr(err, "an offered path that is not absolute or holds a NUL");
+        return -EINVAL;
+    }
+    memcpy(path, data, len);
+    path[len] = '\0';
+    return 0;
+}

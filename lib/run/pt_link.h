@@ -11,11 +11,12 @@
  * most one payload frame (a job or result in pt_msg's encoding, or image bytes). The words:
  *   agent -> coordinator: HELLO slots pid node | REJOIN slots pid size crc fingerprint node
  *                         | ACK bytes | READY [nstats] | RESULT pid (+ result) | LOST job why
- *                         | BAD why | PING
+ *                         | BAD why | PING | HAVE | NEED why
  *   coordinator -> agent: WELCOME size crc fingerprint heartbeat_ms cap nslots p ncodes
  *                         (+ worker arguments, NUL-separated) | CODES (+ keys) | CUT nblocks
  *                         (+ the stats cut) | SETUP (+ job) | CHUNK offset (+ bytes) | JOB
  *                         (+ job) | KILL job why | PING | BYE why
+ *                         | OFFER size crc fingerprint (+ a path)
  * WELCOME's nslots is the moments segment's block slots (image blocks x kinds, 0: none).
  * CUT, sent before the SETUP jobs and the image, carries the coordinator's stats cut
  * (pt_stats_plan: how many row-range pieces each image block is computed in): the agent
@@ -27,6 +28,11 @@
  * REJOIN: HELLO from an agent that lost its coordinator and joins again (--reconnect) with
  * the image it kept (its size, CRC-32C recomputed, fingerprint): when they are the WELCOME's
  * (both sides apply that rule) no CHUNK is sent, and the agent checks the kept bytes again.
+ * OFFER (instead of the first CHUNK, with --image-cache): the image is the first size bytes
+ * of the coordinator's cache file at that absolute path; an agent that reads them there
+ * (a shared filesystem) and finds the WELCOME's size, CRC-32C and fingerprint says HAVE, and
+ * no CHUNK is sent (as for a kept image); any failure (no such file, other bytes, no
+ * permission, --no-shared-read) is NEED, and the image is shipped as without OFFER.
  */
 #ifndef PT_LINK_H
 #define PT_LINK_H
@@ -40,6 +46,7 @@
 #define PT_LINK_WINDOW 8         /* CHUNK messages a node may have unacknowledged */
 #define PT_LINK_MISSES 3         /* heartbeats a peer may miss before it is lost */
 #define PT_LINK_MAX_PIECES 65536 /* stats jobs (pieces) a CUT may declare in all */
+#define PT_LINK_PATH_MAX 4096    /* an OFFER's path, with its NUL */
 
 typedef struct {
     char server_public[PT_LINK_Z85], server_secret[PT_LINK_Z85];
@@ -99,5 +106,10 @@ int pt_link_cut_encode(const size_t *count, size_t nblocks, unsigned char *out);
  * PT_LINK_MAX_PIECES. Returns the sum (the stats jobs), or -EINVAL with err saying what is
  * wrong. */
 long pt_link_cut_decode(const void *data, size_t len, size_t nblocks, size_t *count, char *err);
+
+/* Reads an OFFER payload of len bytes (untrusted): an absolute path of 1..PT_LINK_PATH_MAX
+ * - 1 bytes, without NUL, copied NUL-terminated into path (PT_LINK_PATH_MAX bytes). Returns
+ * 0, or -EINVAL with err saying what is wrong (path then empty). */
+int pt_link_offer_decode(const void *data, size_t len, char *path, char *err);
 
 #endif

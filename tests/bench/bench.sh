@@ -57,7 +57,8 @@
 #       seconds (per GB of CSV) beside its wall time, paired with BENCH_BASE's build if set
 #   (n) agents (tests/bench/bench_agents.py): tune --listen with 2 paratune-agents on
 #       127.0.0.1 vs local: dispatch rate over TCP vs ipc, image shipping MB/s and the time
-#       until every node has its image, the seed workload's overhead
+#       until every node has its image (shipped, and read from the shared --image-cache
+#       file), the seed workload's overhead
 #
 # Environment:
 #   BIN               directory of paratune and paratune-worker (default build)

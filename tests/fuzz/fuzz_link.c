@@ -1,7 +1,9 @@
 /* fuzz_link.c - libFuzzer target: the readers of the coordinator-agent link (pt_link): the
  * header frame parser (pt_link_hdr_parse with every count of numbers 0..8, pt_link_hdr_is
  * with every word of the protocol), the stats cut's payload (pt_link_cut_decode, for every
- * block count the input's length could hold, checked by encoding it again), the sweep's key
+ * block count the input's length could hold, checked by encoding it again), the shared image
+ * file's path of an OFFER (pt_link_offer_decode: what it accepts is the input, absolute,
+ * NUL-free, NUL-terminated, within PT_LINK_PATH_MAX), the sweep's key
  * file reader (pt_link_key_read) and the URL check (pt_link_url_check, to connect and to
  * bind).
  *
@@ -27,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The words of pt_link.h, both directions. */
 static const char *const words[] = {"HELLO", "ACK",   "READY", "RESULT", "LOST",
                                     "BAD",   "PING",  "WELCOME", "CODES", "SETUP",
-                                    "CHUNK", "JOB",   "BYE", "CUT", "KILL", "REJOIN"};
+                                    "CHUNK", "JOB",   "BYE", "CUT", "KILL", "REJOIN",
+                                    "OFFER", "HAVE",  "NEED"};
 
 static void headers(const uint8_t *data, size_t size)
 {
@@ -79,6 +82,18 @@ static void cut(const uint8_t *data, size_t size)
     free(copy);
 }
 
+/* An OFFER payload: an accepted path is the input's bytes, absolute and NUL-free. */
+static void offer(const uint8_t *data, size_t size)
+{
+    char err[PT_ERRLEN], path[PT_LINK_PATH_MAX];
+    char *copy = fuzz_copy(data, size, 0);
+    if (pt_link_offer_decode(copy, size, path, err) == 0 &&
+        (size == 0 || size >= PT_LINK_PATH_MAX || strlen(path) != size || path[0] != '/' ||
+         memcmp(path, data, size) != 0))
+        abort();
+    free(copy);
+}
+
 static void key_file(const uint8_t *data, size_t size)
 {
     char err[PT_ERRLEN];
@@ -111,6 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_quiet();
     headers(data, size);
     cut(data, size);
+    offer(data, size);
     key_file(data, size);
     url(data, size);
     return 0;
