@@ -26,6 +26,8 @@
 #define LOST_GRACE 0.5         /* a closed connection's worker is killed after this long, unless
                                 * it is reaped first: a crash is then reported as a crash */
 #define HEARTBEAT_MISSES 3     /* a connection silent this many heartbeats is closed */
+#define SPIN_SECONDS 100e-6    /* unpinned: the loop polls this long for an answer before it
+                                * blocks, while answers come densely (see recv_first) */
 
 struct pt_sweep {
     pt_sweep_config_t cfg;
@@ -61,6 +63,7 @@ struct pt_sweep {
     int argtail[2];                /* argv[argtail[0] .. argtail[1]-1]: those arguments */
     double budget_at;              /* when the time budget stopped the fits; 0: not yet */
     int budget_killed;             /* the fits still running GRACE_SECONDS later were killed */
+    int dense;                     /* the last answer came within SPIN_SECONDS of the wait */
 };
 
 /* ---------------------------------------------------------------- signals */
@@ -518,6 +521,35 @@ static void on_hello(pt_sweep_t *s, zmq_msg_t *idf, zmq_msg_t *body, const pt_ms
     w->state = W_IDLE;
 }
 
+/* Receives the first frame of the next message into idf: 0, or -1 (nothing came within
+ * ZMQ_RCVTIMEO, or a signal). Unpinned, with answers coming densely (near-empty fits), the
+ * loop first polls for up to SPIN_SECONDS: a blocked coordinator is woken by its I/O thread,
+ * often on the other CPU, and that wake-up is most of a short job's round trip when the
+ * kernel places the threads (about twice the jobs/s; README, "Dispatch"). Pinned, the
+ * coordinator shares its CPU with a worker, whose time polling would take: it never polls.
+ * A wait that outlasts the spin turns it off until an answer comes that soon again, so
+ * sweeps of longer fits pay at most one spin per answer of theirs that came fast. */
+static int recv_first(pt_sweep_t *s, zmq_msg_t *idf)
+{
+    double t = pt_now(), until = t + SPIN_SECONDS;
+    if (s->dense && s->cfg.cpus == NULL) {
+        do {
+            if (zmq_msg_recv(idf, s->router, ZMQ_DONTWAIT) >= 0)
+                return 0;
+            if (errno != EAGAIN) { /* a signal: the loop looks at its flag */
+                s->dense = 0;
+                return -1;
+            }
+        } while (pt_now() < until);
+    }
+    if (zmq_msg_recv(idf, s->router, 0) < 0) { /* waits up to ZMQ_RCVTIMEO */
+        s->dense = 0;
+        return -1;
+    }
+    s->dense = pt_now() < until;
+    return 0;
+}
+
 static int handle_message(pt_sweep_t *s, char *err)
 {
     zmq_msg_t idf, body;
@@ -529,7 +561,7 @@ static int handle_message(pt_sweep_t *s, char *err)
     zmq_msg_init(&idf);
     zmq_msg_init(&body);
     memset(&m, 0, sizeof m);
-    if (zmq_msg_recv(&idf, s->router, 0) < 0) { /* waits up to ZMQ_RCVTIMEO */
+    if (recv_first(s, &idf) != 0) {
         rc = 1; /* EAGAIN (nothing came) or EINTR (a signal: the loop looks at its flag) */
         goto out;
     }

@@ -79,3 +79,38 @@ rc=$?
 if [ $rc -ne 0 ]; then bad "exit $rc: $(head -c 300 "$W/rrk.err")";
 elif msg=$(logs_same "$W/rr_2_1.log" "$W/rrk.log" 2>&1); then check_clean && ok;
 else bad "$msg"; fi
+
+# Unpinned, with answers coming densely, the coordinator polls for the next answer before it
+# blocks (sweep.c recv_first): the same bits as a pinned run, every fit recorded once, and a
+# crash and a hang among the near-empty fits handled as ever.
+begin "unpinned dense dispatch: 2,000 near-empty fits, a crash and a timeout, pinned run's bits"
+printf 'a,b,label\n0.1,0.7,0.3\n0.2,0.5,0.9\n0.4,0.1,0.2\n0.8,0.3,0.6\n0.5,0.9,0.1\n0.7,0.2,0.8\n0.3,0.6,0.4\n0.9,0.4,0.7\n' \
+    > "$W/dd.csv"
+DG="linearRegression.regParam=$($PY -c 'print(",".join(str(i) for i in range(1000)))')"
+DD=(--data "$W/dd.csv" --label label --pipeline linearRegression --grid "$DG" --folds 2 --seed 1
+    --parallelism 2 --quiet)
+pt tune "${DD[@]}" --pin-cpus auto --log "$W/dd_pin.log" >/dev/null 2>"$W/dd.err" &&
+    PARATUNE_FAILPOINT="segv@400:1:1;hang@700:0" pt tune "${DD[@]}" --pin-cpus off \
+        --job-timeout 1 --log "$W/dd_off.log" >/dev/null 2>>"$W/dd.err"
+if [ $? -ne 0 ]; then bad "$(head -c 300 "$W/dd.err")";
+elif msg=$($PY - "$W/dd_pin.log" "$W/dd_off.log" 2>&1 <<'PYEOF'
+import sys, msgpack
+def recs(path):
+    out = {}
+    for r in msgpack.Unpacker(open(path, "rb"), raw=False, strict_map_key=False):
+        if r.get("record") == "result":
+            k = (r["param_index"], r["fold"])
+            assert k not in out, (path, "recorded twice", k)
+            out[k] = r
+    return out
+pin, off = recs(sys.argv[1]), recs(sys.argv[2])
+assert len(pin) == 2000 and set(pin) == set(off), (len(pin), len(off))
+for k, r in off.items():
+    if k == (700, 0):
+        assert r["status"] == "timeout", r
+    elif k == (400, 1):
+        assert r["status"] == "ok" and r["attempt"] == 2 and r["metric"] == pin[k]["metric"], r
+    else:
+        assert r["status"] == "ok" and r["metric"].hex() == pin[k]["metric"].hex(), (k, r)
+PYEOF
+); then check_clean && ok; else bad "$msg"; fi
