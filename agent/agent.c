@@ -789,51 +789,54 @@ static int lost_link(agent_t *a, const char *why)
     return LOST_LINK;
 }
 
+/* Whether the header frame hf is WORD with nnum numbers (parsed into h). */
+static int is_msg(zmq_msg_t *hf, const char *word, int nnum, pt_link_hdr_t *h)
+{
+    return pt_link_hdr_parse(zmq_msg_data(hf), zmq_msg_size(hf), nnum, h) == 0 &&
+           strcmp(h->word, word) == 0;
+}
+
 /* One message from the coordinator. Returns 1 when told to stop, LOST_LINK when dropped
  * (--reconnect). */
 static int on_coordinator(agent_t *a)
 {
     zmq_msg_t hf, body;
     pt_link_hdr_t h;
+    zmq_msg_t *b;
     int has_body, stop = 0;
     zmq_msg_init(&hf);
     zmq_msg_init(&body);
     if (zmq_msg_recv(&hf, a->dealer, ZMQ_DONTWAIT) < 0)
         goto out;
     has_body = zmq_msg_more(&hf) && zmq_msg_recv(&body, a->dealer, 0) >= 0;
+    b = has_body ? &body : NULL;
     a->last_heard = pt_now();
     if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "JOB")) {
         const char *fail = getenv("PARATUNE_AGENT_FAILPOINT");
-        enqueue(a, has_body ? &body : NULL, 0);
+        enqueue(a, b, 0);
         if (fail != NULL && strcmp(fail, "deaf") == 0) { /* tests: stop reading for 3 s */
             dispatch(a);
             sleep(3);
         }
     }
-    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
-             strcmp(h.word, "CHUNK") == 0)
-        on_chunk(a, &h, has_body ? &body : NULL);
-    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 8, &h) == 0 &&
-             strcmp(h.word, "WELCOME") == 0)
-        on_welcome(a, &h, has_body ? &body : NULL);
-    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
-             strcmp(h.word, "KILL") == 0)
+    else if (is_msg(&hf, "CHUNK", 1, &h))
+        on_chunk(a, &h, b);
+    else if (is_msg(&hf, "WELCOME", 8, &h))
+        on_welcome(a, &h, b);
+    else if (is_msg(&hf, "KILL", 1, &h))
         on_kill(a, &h);
-    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 1, &h) == 0 &&
-             strcmp(h.word, "CUT") == 0)
-        on_cut(a, &h, has_body ? &body : NULL);
-    else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 3, &h) == 0 &&
-             strcmp(h.word, "OFFER") == 0)
-        on_offer(a, &h, has_body ? &body : NULL);
+    else if (is_msg(&hf, "CUT", 1, &h))
+        on_cut(a, &h, b);
+    else if (is_msg(&hf, "OFFER", 3, &h))
+        on_offer(a, &h, b);
     else if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "SETUP"))
-        enqueue(a, has_body ? &body : NULL, 1);
+        enqueue(a, b, 1);
     else if (pt_link_hdr_is(zmq_msg_data(&hf), zmq_msg_size(&hf), "CODES") && has_body &&
              zmq_msg_size(&body) == a->ncodes * sizeof(pt_codes_key_t) && a->codes_keys == NULL) {
         if ((a->codes_keys = malloc(zmq_msg_size(&body) + 1)) == NULL)
             die(PT_EXIT_FAIL, "out of memory");
         memcpy(a->codes_keys, zmq_msg_data(&body), zmq_msg_size(&body));
-    } else if (pt_link_hdr_parse(zmq_msg_data(&hf), zmq_msg_size(&hf), 0, &h) == 0 &&
-               strcmp(h.word, "BYE") == 0) {
+    } else if (is_msg(&hf, "BYE", 0, &h)) {
         char why[320];
         snprintf(why, sizeof why, "the coordinator dropped this agent (%.250s)", h.text);
         stop = strcmp(h.text, "the sweep is over") == 0 ? 1 : lost_link(a, why);
