@@ -5,7 +5,7 @@
  * chunks cut at real row starts whatever the thread count, and each quoting error), and
  * ignored and kept columns holding quoted separators, quotes and newlines; the windows in
  * which a mapped file's text is dropped as it is read (quoted fields, CRLF and long rows
- * across them, and a late error's message).
+ * across them, and a late error's message); the plain-row path against the general rules.
  * (The rest of CSV loading is tested through pt_dataset_load in check_dataset.)
  */
 #include <check.h>
@@ -23,6 +23,8 @@
 #include "pt_scan.h"
 #include "pt_synth.h"
 #include "scratch.h"
+
+static void same_dataset(const pt_dataset_t *a, const pt_dataset_t *b);
 
 START_TEST(write_roundtrip)
 {
@@ -80,6 +82,83 @@ START_TEST(write_fails_cleanly)
 }
 END_TEST
 
+
+/* ---------------------------------------------------------------- plain rows */
+
+/* Files without quotes whose columns are all features and the label: the plain-row path and
+ * the general rules (pt_csv_set_plain(0)) give the same dataset, or the same error, at 1-3
+ * threads. Each text sits at a boundary of what the plain path takes: CRLF, a last row
+ * without a newline or ending in '\r', blanks around a number, a lone '\r', the label first,
+ * numbers of every shape pt_scan_num reads (signs, no integer or fraction digits, exponents,
+ * more than 19 digits, hex), too many or too few fields, empty and non-finite fields, a blank
+ * line, missing values read by the imputer. */
+static const char *const plain_texts[] = {
+    "a,b,label\n1,2,3\r\n4.5,-6e-2,+7\r\n",
+    "a,label\n1,2\n3,4",
+    "a,label\n1,2\n3,4\r",
+    "a,label\n1,2\n3,4\r\r\n",
+    "a,label\n 1 ,2\n3,\t4\n",
+    "a,label\n1,2 \n3,4\n",
+    "a,label\n1\r2,3\n",
+    "label,a,b\n1,2,3\n-4,5.,.5\n",
+    "a,b,label\n+.5,-0,007\n12345678901234567890,1.00000000000000000000001,1e400\n",
+    "a,b,label\n0x10,1e-5,2E+3\n1e,2,3\n",
+    "a,b,label\n1,2,3,4\n",
+    "a,b,label\n1,2,3\n1,2\n",
+    "a,b,label\n1,,3\n",
+    "a,b,label\n1,2,3\n\n4,5,6\n",
+    "a,b,label\n1,nan,3\n",
+    "a,b,label\n1,inf,3\n",
+    "a,b,label\n1,NA,3\n4,5,6\n",
+    "a;b;label\n1;2;3\n4,5;6;7\n",
+    "a,b,label\n1,2,3\n4,5,6\n7,8,9\n10,11,12\n13,14,15\n16,17,18\n",
+};
+
+START_TEST(plain_rows_same_as_general)
+{
+    const char *path = put("p.csv", plain_texts[_i]);
+    for (int t = 1; t <= 3; t++)
+        for (int impute = 0; impute <= 1; impute++) {
+            pt_load_opts_t o = {.threads = t, .impute = impute};
+            char err_a[PT_ERRLEN] = "", err_b[PT_ERRLEN] = "";
+            pt_dataset_t *a, *b;
+            pt_csv_set_plain(1);
+            a = pt_dataset_load(path, &o, err_a);
+            pt_csv_set_plain(0);
+            b = pt_dataset_load(path, &o, err_b);
+            pt_csv_set_plain(1);
+            ck_assert_msg((a == NULL) == (b == NULL), "text %d: %s / %s", _i, err_a, err_b);
+            if (a == NULL) {
+                ck_assert_str_eq(err_a, err_b);
+                continue;
+            }
+            same_dataset(a, b);
+            for (size_t i = 0; i < a->rows * a->features; i++) /* NaN: a missing value */
+                ck_assert(memcmp(&a->x[i], &b->x[i], sizeof a->x[i]) == 0);
+            pt_dataset_destroy(&a);
+            pt_dataset_destroy(&b);
+        }
+}
+END_TEST
+
+/* The plain path's values against strtod, with a row of every shape it takes itself. */
+START_TEST(plain_rows_values)
+{
+    const char *path = put("v.csv", "a,b,c,label\n-0.05780960444,1.513008808,-7.45249726e-05,"
+                                    "3\r\n+.5,5.,0012.5000,-4\n1e5,-2E-3,123456789012345678,0");
+    static const char *const want[] = {"-0.05780960444", "1.513008808", "-7.45249726e-05", "3",
+                                       "+.5", "5.", "0012.5000", "-4",
+                                       "1e5", "-2E-3", "123456789012345678", "0"};
+    pt_dataset_t *ds = load_ok(path, NULL);
+    ck_assert_uint_eq(ds->rows, 3);
+    for (size_t r = 0; r < 3; r++) {
+        for (size_t j = 0; j < 3; j++)
+            ck_assert(ds->x[r * 3 + j] == strtod(want[r * 4 + j], NULL));
+        ck_assert(ds->y[r] == strtod(want[r * 4 + 3], NULL));
+    }
+    pt_dataset_destroy(&ds);
+}
+END_TEST
 
 /* ---------------------------------------------------------------- RFC 4180 */
 
@@ -686,6 +765,9 @@ Suite *suite_csv(void)
     tcase_add_test(tc, window_boundaries);
     tcase_add_test(tc, window_late_error);
     tcase_add_test(tc, kept_column_chunk_without_text);
+    tcase_add_loop_test(tc, plain_rows_same_as_general, 0,
+                        (int)(sizeof plain_texts / sizeof *plain_texts));
+    tcase_add_test(tc, plain_rows_values);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -73,6 +73,11 @@ pt_dataset_t *pt_csv_load_mapped(const char *path, const char *buf, size_t len,
  * 0: nothing dropped; PT_CSV_WINDOW restores the default). */
 void pt_csv_set_window(size_t bytes);
 
+/* For tests: 0 turns off the plain-row path (a file without quotes whose columns are all
+ * features and the label, read row by row in one loop), so that every row is read by the
+ * general rules; 1 (the default) turns it on again. Both give the same dataset or error. */
+void pt_csv_set_plain(int on);
+
 /* Writes ds as CSV (header f0..,label; or the dataset's names; features and label only,
  * never the fold ids) to path through pt_file (temporary file, fsync, rename, directory
  * fsync), so that path is either absent/old or complete. Returns 0 or a negative errno with

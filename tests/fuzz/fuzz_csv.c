@@ -8,10 +8,12 @@
  * the --missing tokens, and whether column "c" is categorical and the label is read as text;
  * the rest is the file, a byte order mark included. Any crash, leak, undefined behaviour or
  * huge allocation is a finding; a refusal (NULL with a reason) is the expected answer to bad
- * text.
+ * text. Every input is loaded a second time with the plain-row path off: a different dataset
+ * or message is a finding too.
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,32 @@
 #include "pt_scan.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The same text loaded with the plain-row path off (pt_csv_set_plain): the same dataset
+ * (rows, values bit for bit, fingerprint) or the same error as ds / err; else a finding. */
+static void same_as_general(const pt_dataset_t *ds, const char *text, size_t len,
+                            const pt_load_opts_t *o, const char *err)
+{
+    char err2[PT_ERRLEN];
+    pt_dataset_t *g;
+    int same;
+    pt_csv_set_plain(0);
+    g = pt_csv_load("fuzz.csv", text, len, o, err2);
+    pt_csv_set_plain(1);
+    if (ds == NULL || g == NULL)
+        same = ds == NULL && g == NULL && strcmp(err, err2) == 0;
+    else
+        same = ds->rows == g->rows && ds->features == g->features &&
+               ds->fingerprint == g->fingerprint &&
+               memcmp(ds->x, g->x, ds->rows * ds->features * sizeof *ds->x) == 0 &&
+               memcmp(ds->y, g->y, ds->rows * sizeof *ds->y) == 0;
+    if (!same) {
+        fprintf(stderr, "fuzz_csv: the plain-row path differs from the general rules: %s / %s\n",
+                ds != NULL ? "loaded" : err, g != NULL ? "loaded" : err2);
+        abort();
+    }
+    pt_dataset_destroy(&g);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -77,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         len -= 3;
     }
     ds = pt_csv_load("fuzz.csv", text, len, &o, err);
+    same_as_general(ds, text, len, &o, err);
     if (ds != NULL && o.impute == 1)
         (void)pt_missing_expand(ds, "fuzz.csv", err);
     if (ds != NULL && cat) {
