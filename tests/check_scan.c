@@ -1,6 +1,7 @@
 /* check_scan.c - unit tests of pt_scan: the number parser against strtod (directly, and
  * through whole files that end at or near a page boundary), lines, blanks, tokens, quotes,
- * the message excerpt, and reading whole files.
+ * the message excerpt, and reading whole files; the fraction's digit runs at every length and
+ * stop byte.
  */
 #include <check.h>
 #include <errno.h>
@@ -58,6 +59,39 @@ START_TEST(num_direct)
         ck_assert(v == 12.0);
         free(b);
     }
+}
+END_TEST
+
+/* The fraction's digits are read in runs of up to eight, their count found without a branch:
+ * every fraction length 0..24 (runs ending at each place of a word, whole words), each
+ * followed by every byte value that is not a digit (the run must stop exactly there: bytes
+ * just below '0' and above '9', with the top bit set, NUL) and then by digits (which must
+ * not be read), against strtod; with the sign, integer digits and an exponent varied. */
+START_TEST(fraction_runs)
+{
+    char txt[64], *end;
+    for (int len = 0; len <= 24; len++)
+        for (int stop = 1; stop < 256; stop++) {
+            int k = 0;
+            double v = 0.0, want;
+            const char *q;
+            if (stop >= '0' && stop <= '9')
+                continue;
+            memset(txt, 0, sizeof txt);
+            k += snprintf(txt, sizeof txt, "%s%d.", stop % 3 == 0 ? "-" : "", stop % 7);
+            for (int d = 0; d < len; d++)
+                txt[k++] = (char)('0' + (d * 7 + stop) % 10);
+            if (stop % 5 == 0)
+                k += snprintf(txt + k, sizeof txt - (size_t)k, "e-%d", stop % 40);
+            txt[k++] = (char)stop;
+            memcpy(txt + k, "12345678", 8);
+            want = strtod(txt, &end);
+            q = pt_scan_num(txt, &v);
+            ck_assert_msg(q == end, "\"%s\": end at %td, strtod's at %td", txt,
+                          q ? q - txt : -1, end - txt);
+            ck_assert_msg(memcmp(&v, &want, sizeof v) == 0, "\"%s\": %a, strtod %a", txt, v,
+                          want);
+        }
 }
 END_TEST
 
@@ -287,6 +321,7 @@ Suite *suite_scan(void)
     tcase_set_timeout(tc, TIMEOUT);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, num_direct);
+    tcase_add_test(tc, fraction_runs);
     tcase_add_test(tc, lines_and_fields);
     tcase_add_test(tc, read_file);
     tcase_add_test(tc, parser_matches_strtod);

@@ -45,6 +45,33 @@ static inline uint64_t eight_value(uint64_t v)
     return (v * 10000 + (v >> 32)) & 0xffffffffULL;           /* 1 eight-digit value */
 }
 
+/* 10^n for the digits of a run (digit_run: 0..8). */
+static const uint64_t pow10_run[9] = {1,      10,      100,      1000,     10000,
+                                      100000, 1000000, 10000000, 100000000};
+
+/* The count of leading ASCII digits among the eight bytes c (the first byte lowest): 0..8.
+ * A byte is a digit when its xor with '0' is at most 9: adding 0x76 then sets its top bit
+ * exactly for the others (or it was set already); a carry out of a byte comes only from a
+ * non-digit and goes only to the bytes after it, so the first non-digit is found exactly. */
+static inline unsigned digit_run(uint64_t c)
+{
+    uint64_t t = c ^ 0x3030303030303030ULL;
+    uint64_t m = ((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+    return m != 0 ? (unsigned)__builtin_ctzll(m) >> 3 : 8;
+}
+
+/* The value of the first n (0..8) digits of the eight bytes c: the other bytes shifted out
+ * (two shifts, as n = 0 shifts by 64), zeros coming in as leading zeros, then eight_value's
+ * lanes. */
+static inline uint64_t run_value(uint64_t c, unsigned n)
+{
+    uint64_t t = c ^ 0x3030303030303030ULL;
+    t = (t << (32 - 4 * n)) << (32 - 4 * n);
+    t = (t * 10 + (t >> 8)) & 0x00ff00ff00ff00ffULL;
+    t = (t * 100 + (t >> 16)) & 0x0000ffff0000ffffULL;
+    return (t * 10000 + (t >> 32)) & 0xffffffffULL;
+}
+
 /* pt_scan_num's fallback: strtod on the text at s, unless it starts with whitespace. Out of
  * line, so that the fast path keeps its values in registers. */
 static __attribute__((noinline)) const char *num_slow(const char *s, double *v)
@@ -87,15 +114,18 @@ const char *pt_scan_num(const char *p, double *v)
     }
     nd = p - d;
     if (*p == '.') {
+        /* the fraction a run of up to eight digits at a time, its length without a branch:
+         * its last digits (a number's length varies) then cost no mispredicted loop exit.
+         * Not for the integer part: its few digits by bytes find the '.' sooner, and the
+         * next number waits on that chain */
         const char *f = ++p;
-        while (eight_digits(load8(p))) {
-            w = w * 100000000ULL + eight_value(load8(p));
-            p += 8;
-        }
-        while (pt_scan_is_digit(*p)) {
-            w = w * 10 + (uint64_t)(*p - '0');
-            p++;
-        }
+        unsigned n;
+        do {
+            uint64_t c = load8(p);
+            n = digit_run(c);
+            w = w * pow10_run[n] + run_value(c, n); /* wraps past 19 digits, as above */
+            p += n;
+        } while (n == 8);
         e10 = f - p;
         nd += p - f;
     }
