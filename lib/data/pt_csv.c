@@ -10,7 +10,11 @@
  * fails, by field_slow, which applies the full rules and words the error; a skipped column's
  * field is only stepped over (field_end: the next separator, or scan_field when the field
  * holds a quote), and a kept column's value is copied with its quoting undone (keep_field).
- * The fingerprint is summed per chunk while parsing.
+ * The fingerprint is summed per chunk while parsing. In a file without quotes whose columns
+ * are all features and the label (the common case), a row is first read by plain_row: each
+ * field a number with nothing around it and its separator, without looking for the row's end
+ * first; anything else (blanks, a missing value, a ragged row, an error) has the row read
+ * again by parse_row, which gives the same values and words the error.
  *
  * Quotes (RFC 4180): a file without any '"' in its body is parsed line by line as above. In a
  * file with quotes a row ends at a newline preceded by an even number of quotes from the

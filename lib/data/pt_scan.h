@@ -6,7 +6,8 @@
  * pt_scan_num reads 8 bytes at a time and may look past the number and the line.
  *
  * Numbers go through pt_scan_num: the digits are read into a 64-bit integer w (eight at a
- * time while they last) with a power of ten q, and pt_decimal turns the pair into exactly the
+ * time while they last; the fraction's in runs of up to eight whose length is found without
+ * a branch) with a power of ten q, and pt_decimal turns the pair into exactly the
  * double glibc's strtod returns (correct rounding, bit for bit; the unit tests compare them):
  * Clinger's exact product for w <= 2^53 and 0 <= q <= 22, else Eisel-Lemire's 128-bit
  * multiply. Anything else falls back to strtod on the same bytes: more than 19 significant
