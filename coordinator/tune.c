@@ -1627,8 +1627,10 @@ static void start_warm(sweep_t *s)
      * the data is parsed (start_more_warm): a worker's start takes about 3 ms of CPU, which
      * during the parse the parse threads would lose, while after it the other CPUs are idle
      * until the first jobs (the coordinator alone builds the image and the log, the first
-     * worker takes the first stats job). */
-    s->warm = pt_warm_start(s->worker_path, (size_t)n, 1, o->threads);
+     * worker takes the first stats job). With --image-cache all at once: a hit maps the
+     * image in a few ms, too soon for a worker started after it. */
+    s->warm = pt_warm_start(s->worker_path, (size_t)n, o->image_cache != NULL ? (size_t)n : 1,
+                            o->threads);
 }
 
 /* The warm workers start_warm left for after the parse. */
