@@ -539,11 +539,16 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds)
     }
 }
 
-void pt_procs_end(pt_procs_t *p)
+void pt_procs_kill_all(pt_procs_t *p)
 {
     for (size_t i = 0; i < p->nslots; i++)
         if (p->slots[i].state != W_FREE)
-            kill(p->slots[i].pid, SIGKILL);
+            kill(p->slots[i].pid, SIGKILL); /* a zombie not reaped yet ignores it */
+}
+
+void pt_procs_end(pt_procs_t *p)
+{
+    pt_procs_kill_all(p);
     for (size_t i = 0; i < p->nslots; i++)
         if (p->slots[i].state != W_FREE) {
             /* ECHILD: reaped already (cannot happen: only this table reaps its slots) */

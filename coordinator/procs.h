@@ -126,6 +126,8 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds);
  * the others are killed, so their exits overlap). For the end of a run, when no worker holds
  * anything the coordinator has not already received. */
 void pt_procs_end(pt_procs_t *p);
+/* SIGKILL to every live worker, without waiting (pt_procs_end or pt_procs_destroy reaps). */
+void pt_procs_kill_all(pt_procs_t *p);
 
 /* A set of warm workers (see the top of this file). */
 typedef struct pt_warm pt_warm_t;

@@ -1209,6 +1209,16 @@ static void send_stops(pt_sweep_t *s)
 }
 #endif
 
+void pt_sweep_release(pt_sweep_t *s)
+{
+#ifndef __SANITIZE_ADDRESS__
+    if (s != NULL && s->procs != NULL)
+        pt_procs_kill_all(s->procs);
+#else
+    (void)s;
+#endif
+}
+
 void pt_sweep_destroy(pt_sweep_t **ps)
 {
     pt_sweep_t *s;

@@ -1868,6 +1868,11 @@ static int refit(sweep_t *s, char *err)
         return 0;
     }
     s->model = pt_sweep_take_model(s->sweep, &s->model_len);
+    /* without --oof or --keep-fold-models no job is left: the workers are killed now, and
+     * their exit overlaps the model file, the summary's fsync and the report (tune_free
+     * reaps them) */
+    if (s->o->oof == NULL && s->o->fold_models == NULL)
+        pt_sweep_release(s->sweep);
     if (s->o->model_out != NULL && write_model(s, s->ds, s->best, err) != 0)
         return -EIO;
     return 0;
