@@ -114,6 +114,8 @@ const char *pt_signame(int sig)
 
 struct pt_warm {
     size_t n;   /* started */
+    size_t cap; /* room in pid and fd */
+    const char *path; /* the worker program (borrowed) */
     pid_t *pid; /* each one's pid; -1 once taken or gone */
     int *fd;    /* the coordinator's end of each one's wait socket; -1 once taken or gone */
     char **envp;
@@ -138,27 +140,41 @@ char **pt_procs_env(long threads, char *blas, size_t len)
     return envp;
 }
 
-pt_warm_t *pt_warm_start(const char *path, size_t n, long threads)
+pt_warm_t *pt_warm_start(const char *path, size_t n, size_t now, long threads)
 {
     pt_warm_t *w = calloc(1, sizeof *w);
-    char fdarg[16], parent[24], err[PT_ERRLEN], pad[PT_HANDOFF_PAD + 1];
-    /* pad: room the worker writes its real command line into (what /proc shows of it) */
-    char *argv[] = {"paratune-worker", PT_HANDOFF_ARG, fdarg, "--parent", parent, pad, NULL};
-
     if (w == NULL || (w->pid = calloc(n ? n : 1, sizeof *w->pid)) == NULL ||
         (w->fd = calloc(n ? n : 1, sizeof *w->fd)) == NULL ||
         (w->envp = pt_procs_env(threads, w->blas, sizeof w->blas)) == NULL)
         goto fail;
+    w->cap = n;
+    w->path = path;
+    if (pt_warm_more(w, now) > 0)
+        return w;
+fail:
+    pt_warm_destroy(&w);
+    return NULL;
+}
+
+size_t pt_warm_more(pt_warm_t *w, size_t n)
+{
+    char fdarg[16], parent[24], err[PT_ERRLEN], pad[PT_HANDOFF_PAD + 1];
+    /* pad: room the worker writes its real command line into (what /proc shows of it) */
+    char *argv[] = {"paratune-worker", PT_HANDOFF_ARG, fdarg, "--parent", parent, pad, NULL};
+    size_t started = 0;
+
+    if (w == NULL)
+        return 0;
     snprintf(parent, sizeof parent, "%ld", (long)getpid());
     memset(pad, '-', PT_HANDOFF_PAD);
     pad[PT_HANDOFF_PAD] = '\0';
-    for (size_t i = 0; i < n; i++) {
+    for (; started < n && w->n < w->cap; started++) {
         int sv[2];
         pid_t pid;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
             break;
         snprintf(fdarg, sizeof fdarg, "%d", sv[1]);
-        pid = spawn(path, argv, w->envp, NULL, 0, sv[1], NULL, err);
+        pid = spawn(w->path, argv, w->envp, NULL, 0, sv[1], NULL, err);
         close(sv[1]);
         if (pid < 0) {
             close(sv[0]);
@@ -167,11 +183,7 @@ pt_warm_t *pt_warm_start(const char *path, size_t n, long threads)
         w->pid[w->n] = pid;
         w->fd[w->n++] = sv[0];
     }
-    if (w->n > 0)
-        return w;
-fail:
-    pt_warm_destroy(&w);
-    return NULL;
+    return started;
 }
 
 /* Kills and reaps a warm worker, unless a waitpid(-1) elsewhere (the sweep's reaping) reaped
@@ -272,9 +284,10 @@ void pt_procs_destroy(pt_procs_t **pp)
     pt_procs_t *p;
     if (pp == NULL || (p = *pp) == NULL)
         return;
-    pt_procs_stop(p, 0);
-    if (p->janitor_fd >= 0)
+    if (p->janitor_fd >= 0) /* first: its exit overlaps the workers' */
         close(p->janitor_fd);
+    p->janitor_fd = -1;
+    pt_procs_stop(p, 0);
     if (p->janitor > 0)
         while (waitpid(p->janitor, NULL, 0) < 0 && errno == EINTR)
             ;
@@ -524,6 +537,25 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds)
         if (pt_now() - start > STOP_FAST_S && delay < 64000)
             delay *= 2;
     }
+}
+
+void pt_procs_kill_all(pt_procs_t *p)
+{
+    for (size_t i = 0; i < p->nslots; i++)
+        if (p->slots[i].state != W_FREE)
+            kill(p->slots[i].pid, SIGKILL); /* a zombie not reaped yet ignores it */
+}
+
+void pt_procs_end(pt_procs_t *p)
+{
+    pt_procs_kill_all(p);
+    for (size_t i = 0; i < p->nslots; i++)
+        if (p->slots[i].state != W_FREE) {
+            /* ECHILD: reaped already (cannot happen: only this table reaps its slots) */
+            while (waitpid(p->slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            p->slots[i].state = W_FREE;
+        }
 }
 
 void pt_procs_signals(void (*on_chld)(int), void (*on_stop)(int))

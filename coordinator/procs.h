@@ -11,7 +11,7 @@
  * loop, outside any signal handler, and reported to the loop as death events; a worker that
  * exits with code 2 at start-up (a fatal setup error) is never respawned, as in nginx.
  * Stopping kills what is busy, gives the rest a polite stop, and polls with doubling delays
- * before SIGKILL. Each worker can be given a secret (peers.h) through a pipe that only it
+ * before SIGKILL; at the end of a run (pt_procs_end) every worker is killed at once. Each worker can be given a secret (peers.h) through a pipe that only it
  * inherits (its read end's number is put in the worker's command line): the secret is made
  * for the new pid and written after the exec, so it is registered before the worker can
  * present it.
@@ -122,16 +122,26 @@ void pt_procs_kill(pt_slot_t *w, const char *reason);
 /* Waits for every worker to exit: the busy and starting ones are killed at once, the idle
  * ones (already told to stop) get stop_seconds, polled with doubling delays, then SIGKILL. */
 void pt_procs_stop(pt_procs_t *p, double stop_seconds);
+/* Ends every worker at once: SIGKILL to all, then each reaped (none is waited for before
+ * the others are killed, so their exits overlap). For the end of a run, when no worker holds
+ * anything the coordinator has not already received. */
+void pt_procs_end(pt_procs_t *p);
+/* SIGKILL to every live worker, without waiting (pt_procs_end or pt_procs_destroy reaps). */
+void pt_procs_kill_all(pt_procs_t *p);
 
 /* A set of warm workers (see the top of this file). */
 typedef struct pt_warm pt_warm_t;
 
-/* Starts n warm workers of the program path (each waits for its command line; argv0 is its
+/* A set of room for n warm workers of the program path (path is borrowed: it must outlive
+ * the set), `now` of them started at once (each waits for its command line; argv0 is its
  * name), with this environment and OPENBLAS_NUM_THREADS=threads. Best effort: a worker that
  * cannot be started is left out (the slot's spawn then forks one and reports why it fails).
  * Returns an owned set (pt_warm_destroy), or NULL when none could be started. Call it before
  * any ZeroMQ state exists, as any fork. */
-pt_warm_t *pt_warm_start(const char *path, size_t n, long threads);
+pt_warm_t *pt_warm_start(const char *path, size_t n, size_t now, long threads);
+/* Starts up to n more warm workers into w's room (pt_warm_start's n). Returns how many were
+ * started (0 for a NULL w, a full set, or a failed fork: best effort, as pt_warm_start). */
+size_t pt_warm_more(pt_warm_t *w, size_t n);
 /* Kills and reaps the workers of *w that no slot took, frees *w and sets it to NULL.
  * Accepts NULL. */
 void pt_warm_destroy(pt_warm_t **w);

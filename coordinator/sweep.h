@@ -90,6 +90,11 @@ pt_sweep_t *pt_sweep_new(const pt_sweep_config_t *cfg);
 /* Stops every worker (STOP, then SIGKILL after a delay), closes ZeroMQ, removes the socket
  * directory, reaps the janitor and frees *s; sets it to NULL. Accepts NULL. */
 void pt_sweep_destroy(pt_sweep_t **s);
+/* For a run that needs no more jobs: its local workers are killed now, without waiting, so
+ * that their exit overlaps what the coordinator does before pt_sweep_destroy (which reaps
+ * them). Nothing with --listen, nor under AddressSanitizer (there pt_sweep_destroy tells
+ * the workers to STOP, so that their own exit and leak check run). Accepts NULL. */
+void pt_sweep_release(pt_sweep_t *s);
 
 /* Creates the private socket directory and its janitor, binds the ROUTER and starts
  * min(parallelism, want) workers (at least one); with cfg.listen, binds the agents' socket

@@ -1593,14 +1593,16 @@ static int build_image(sweep_t *s, char *err)
     return 0;
 }
 
-/* The result log: created, or opened for appending when resuming. */
+/* The result log: created, or opened for appending when resuming. A new log's fsyncs run
+ * on a thread while the workers start (pt_log_create_async): the first result waits for
+ * them, so none is written before the header is durable. */
 static int open_log(sweep_t *s, char *err)
 {
     const opts_t *o = s->o;
     if (o->log == NULL)
         return 0;
     s->log = s->resuming ? pt_log_open_append(o->log, s->prev, err)
-                         : pt_log_create(o->log, &s->hdr, o->overwrite, err);
+                         : pt_log_create_async(o->log, &s->hdr, o->overwrite, err);
     if (s->log == NULL)
         return -EIO;
     if (s->grown && pt_log_append_extend(s->log, s->maps, s->nmaps, s->from, s->run, err) != 0)
@@ -1621,8 +1623,20 @@ static void start_warm(sweep_t *s)
     if (o->listen != NULL || n < 1 || (o->threads > 1 && pt_opts_pinned(o)))
         return;
     /* no more than the CPUs: they overlap the parse, which has every CPU (a sweep with
-     * fewer jobs than --parallelism would not use the rest either) */
-    s->warm = pt_warm_start(s->worker_path, (size_t)n, o->threads);
+     * fewer jobs than --parallelism would not use the rest either). One now, the rest once
+     * the data is parsed (start_more_warm): a worker's start takes about 3 ms of CPU, which
+     * during the parse the parse threads would lose, while after it the other CPUs are idle
+     * until the first jobs (the coordinator alone builds the image and the log, the first
+     * worker takes the first stats job). With --image-cache all at once: a hit maps the
+     * image in a few ms, too soon for a worker started after it. */
+    s->warm = pt_warm_start(s->worker_path, (size_t)n, o->image_cache != NULL ? (size_t)n : 1,
+                            o->threads);
+}
+
+/* The warm workers start_warm left for after the parse. */
+static void start_more_warm(sweep_t *s)
+{
+    pt_warm_more(s->warm, (size_t)s->o->parallelism);
 }
 
 /* The scheduler's loop, configured from the options and what the phases made. */
@@ -1854,6 +1868,11 @@ static int refit(sweep_t *s, char *err)
         return 0;
     }
     s->model = pt_sweep_take_model(s->sweep, &s->model_len);
+    /* without --oof or --keep-fold-models no job is left: the workers are killed now, and
+     * their exit overlaps the model file, the summary's fsync and the report (tune_free
+     * reaps them) */
+    if (s->o->oof == NULL && s->o->fold_models == NULL)
+        pt_sweep_release(s->sweep);
     if (s->o->model_out != NULL && write_model(s, s->ds, s->best, err) != 0)
         return -EIO;
     return 0;
@@ -2138,8 +2157,10 @@ int pt_tune_main(int argc, char **argv)
     }
     if ((rc = check_options(&s, err)) == 0)
         start_warm(&s);
-    if (rc != 0 || (rc = load_data(&s, err)) != 0 ||
-        (rc = make_jobs(&s, err)) != 0 || (rc = check_resume(&s, err)) != 0)
+    if (rc != 0 || (rc = load_data(&s, err)) != 0)
+        goto out;
+    start_more_warm(&s);
+    if ((rc = make_jobs(&s, err)) != 0 || (rc = check_resume(&s, err)) != 0)
         goto out;
     count_jobs(&s);
     s.t_load = pt_now() - s.t_start;

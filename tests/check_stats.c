@@ -79,17 +79,22 @@ END_TEST
 START_TEST(plan_by_hand)
 {
     size_t count[3], rows[3] = {100000, 100000, 100000}, tvs[2] = {800000, 200000};
-    size_t small[2] = {8000, 2000};
+    size_t seed[2] = {8000, 2000}, small[2] = {1000, 500};
     /* 300,000 rows: pieces of 12,500 rows, 8 a block */
     ck_assert_uint_eq(pt_stats_plan(3, rows, 10, 1, count), 24);
     ck_assert(count[0] == 8 && count[1] == 8 && count[2] == 8);
     /* 1,000,000 rows in 0.8 / 0.2: pieces of 41,667 rows: 19 and 5 (rounded) */
     ck_assert_uint_eq(pt_stats_plan(2, tvs, 100, 2, count), 24);
     ck_assert(count[0] == 19 && count[1] == 5);
+    /* 10,000 rows in 0.8 / 0.2: pieces of at least 4,096 rows: 2 and 1, so that two workers
+     * share the stats phase (6,000 and 4,000 rows) */
+    ck_assert_uint_eq(pt_stats_plan(2, seed, 100, 1, count), 3);
+    ck_assert(count[0] == 2 && count[1] == 1);
+    ck_assert(pt_stats_plan_bytes(10000, 2, 100, 1) >= 2 * 8.0 * (4 + 400 + 1e4));
     /* too few rows to cut */
     ck_assert_uint_eq(pt_stats_plan(2, small, 100, 1, count), 2);
     ck_assert(count[0] == 1 && count[1] == 1);
-    ck_assert_double_eq(pt_stats_plan_bytes(10000, 2, 100, 1), 0);
+    ck_assert_double_eq(pt_stats_plan_bytes(1500, 2, 100, 1), 0);
     /* 1000 features: a slot is 8 MB, 8 piece slots fit 64 MiB: 24 pieces become 6 */
     ck_assert_uint_eq(pt_stats_plan(3, rows, 1000, 1, count), 6);
     ck_assert(count[0] == 2 && count[1] == 2 && count[2] == 2);

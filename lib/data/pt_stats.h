@@ -28,8 +28,12 @@
 #include "pt_moments.h"
 
 #define PT_STATS_MAX_FEATURES 4096
-/* A block is cut only into pieces of at least this many rows. */
-#define PT_STATS_PIECE_ROWS 8192
+/* A block is cut only into pieces of at least this many rows: small enough that two workers
+ * share an 8,000-row block (two pieces: the seed workload's 0.8 / 0.2 split of 10,000 rows
+ * is then 4,000 + 4,000 + 2,000 rows, 6,000 on the busier of 2 workers instead of 8,000),
+ * large enough that a piece's dsyrk outweighs its job's round trip and that data of a few
+ * thousand rows is not cut at all (pt_stats_plan_bytes is then 0). */
+#define PT_STATS_PIECE_ROWS 4096
 /* A sweep's pieces: about this many in all (24 divides evenly among 1, 2, 3, 4, 6, 8 workers). */
 #define PT_STATS_PIECES 24
 /* The piece slots of a segment take at most this many bytes (wide data is cut less). */

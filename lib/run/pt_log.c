@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <msgpack.h>
@@ -36,13 +37,21 @@
 #define LOG_FORMAT "paratune-log"
 
 struct pt_log {
-    int fd;
+    int fd;      /* -1 while the creator thread runs, or after it failed */
     char *path;
     size_t nmaps; /* of the header: records are checked against it, as the reader will */
     off_t size;  /* bytes of whole records in the file */
     int broken;  /* a failed append could not be cut back: no more appends */
     int deferred; /* group commit: appends write() at once, pt_log_sync fdatasyncs */
     int dirty;    /* written since the last fdatasync */
+    /* pt_log_create_async: the header's commit on a thread, joined by log_ready */
+    int creating;        /* the thread runs (or ran and is not joined yet) */
+    pthread_t creator;
+    pt_file_t *pending;  /* the temporary file, the thread's until joined */
+    msgpack_sbuffer hdr; /* the packed header it writes */
+    int commit_flags;
+    int create_rc;       /* its result, and the reason */
+    char create_err[PT_ERRLEN];
 };
 
 /* ---- writing ---- */
@@ -224,15 +233,14 @@ static void pack_summary(msgpack_packer *pk, const pt_log_summary_t *s)
     }
 }
 
-pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err)
+/* The writer of a new log whose header is packed into lg->hdr and written into the
+ * temporary file lg->pending, not committed yet. NULL with err and errno set. */
+static pt_log_t *log_begin(const char *path, const pt_log_header_t *h, int overwrite, char *err)
 {
-    msgpack_sbuffer sb;
     pt_msgpack_writer_t w;
     pt_log_t *lg = NULL;
-    pt_file_t *f = NULL;
-    int rc = -EINVAL;
+    int rc = EINVAL;
 
-    msgpack_sbuffer_init(&sb);
     if (pt_validator_name(h->validator) == NULL) {
         pt_seterr(err, "%s: validator must be \"cv\" or \"tvs\"", path);
         goto error;
@@ -242,43 +250,104 @@ pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrit
         pt_seterr(err, "%s: incomplete log header", path);
         goto error;
     }
-    rc = -ENOMEM;
-    pt_msgpack_writer_init(&w, &sb);
+    rc = ENOMEM;
+    if ((lg = calloc(1, sizeof *lg)) == NULL) {
+        pt_seterr(err, "%s: out of memory", path);
+        goto error;
+    }
+    lg->fd = -1;
+    msgpack_sbuffer_init(&lg->hdr);
+    pt_msgpack_writer_init(&w, &lg->hdr);
     pack_header(&w.pk, h);
     pt_msgpack_pack_crc(&w, 0);
-    lg = calloc(1, sizeof *lg);
-    if (w.failed || lg == NULL || (lg->path = strdup(path)) == NULL) {
+    if (w.failed || (lg->path = strdup(path)) == NULL) {
         pt_seterr(err, "%s: out of memory", path);
         goto error;
     }
     /* a link refuses an existing log, a rename replaces it; the descriptor stays open for the
      * appends that follow */
-    if ((f = pt_file_begin(path, err)) == NULL) {
-        rc = -errno;
+    lg->commit_flags = PT_FILE_KEEP_OPEN | (overwrite ? 0 : PT_FILE_NOREPLACE);
+    if ((lg->pending = pt_file_begin(path, err)) == NULL) {
+        rc = errno;
         goto error;
     }
-    if ((rc = pt_file_write(f, sb.data, sb.size, err)) != 0 ||
-        (rc = pt_file_commit(&f, PT_FILE_KEEP_OPEN | (overwrite ? 0 : PT_FILE_NOREPLACE),
-                             err)) != 0)
-        goto error;
-    lg->fd = pt_file_release(&f);
     lg->nmaps = h->nmaps;
-    lg->size = (off_t)sb.size;
-    msgpack_sbuffer_destroy(&sb);
+    lg->size = (off_t)lg->hdr.size;
     return lg;
 
 error:
-    pt_file_abort(&f);
-    if (lg != NULL)
+    if (lg != NULL) {
+        msgpack_sbuffer_destroy(&lg->hdr);
         free(lg->path);
-    free(lg);
-    msgpack_sbuffer_destroy(&sb);
-    errno = -rc; /* EEXIST, EINVAL, ENOMEM, ... for callers that want more than the reason */
+        free(lg);
+    }
+    errno = rc;
     return NULL;
 }
 
-/* Writes one packed record: one write(), fdatasync. On a failed write the file is cut back
- * to its last whole record so that later appends do not follow a torn one. */
+/* Writes and commits lg's header (the whole of pt_log_create's durable part): lg->fd, or
+ * lg->create_rc and lg->create_err. */
+static void log_commit(pt_log_t *lg)
+{
+    int rc = pt_file_write(lg->pending, lg->hdr.data, lg->hdr.size, lg->create_err);
+    if (rc == 0)
+        rc = pt_file_commit(&lg->pending, lg->commit_flags, lg->create_err);
+    if (rc == 0)
+        lg->fd = pt_file_release(&lg->pending);
+    pt_file_abort(&lg->pending);
+    msgpack_sbuffer_destroy(&lg->hdr);
+    lg->create_rc = rc;
+}
+
+static void *log_creator(void *arg)
+{
+    log_commit(arg);
+    return NULL;
+}
+
+/* Waits for pt_log_create_async's thread: 0 once the header is durable under the log's
+ * name, else its error (in err, which may be NULL) and the log refuses every append. */
+static int log_ready(pt_log_t *lg, char *err)
+{
+    if (lg->creating) {
+        pthread_join(lg->creator, NULL);
+        lg->creating = 0;
+        if (lg->create_rc != 0)
+            lg->broken = 1;
+    }
+    if (lg->create_rc != 0 && err != NULL)
+        pt_seterr(err, "%s", lg->create_err);
+    return lg->create_rc;
+}
+
+pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err)
+{
+    pt_log_t *lg = log_begin(path, h, overwrite, err);
+    int rc;
+    if (lg == NULL)
+        return NULL;
+    log_commit(lg);
+    if ((rc = lg->create_rc) != 0) {
+        pt_seterr(err, "%s", lg->create_err);
+        pt_log_close(&lg);
+        errno = -rc;
+    }
+    return lg;
+}
+
+pt_log_t *pt_log_create_async(const char *path, const pt_log_header_t *h, int overwrite,
+                              char *err)
+{
+    pt_log_t *lg = log_begin(path, h, overwrite, err);
+    if (lg == NULL)
+        return NULL;
+    if (pthread_create(&lg->creator, NULL, log_creator, lg) == 0)
+        lg->creating = 1;
+    else /* no thread: the commit in line, its error at the first append as with one */
+        log_commit(lg);
+    return lg;
+}
+
 pt_log_t *pt_log_open_append(const char *path, const pt_logfile_t *lf, char *err)
 {
     pt_log_t *lg = NULL;
@@ -320,6 +389,8 @@ error:
 static int append_record(pt_log_t *lg, const msgpack_sbuffer *sb, char *err)
 {
     int rc;
+    if ((rc = log_ready(lg, err)) != 0)
+        return rc;
     if (lg->broken) {
         pt_seterr(err, "%s: an earlier append failed; the log is closed to appends", lg->path);
         return -EIO;
@@ -358,8 +429,10 @@ void pt_log_set_deferred(pt_log_t *lg, int deferred)
 int pt_log_sync(pt_log_t *lg, char *err)
 {
     int rc;
-    if (lg == NULL || !lg->dirty)
+    if (lg == NULL)
         return 0;
+    if ((rc = log_ready(lg, err)) != 0 || !lg->dirty)
+        return rc;
     if (fdatasync(lg->fd) != 0) {
         rc = -errno;
         pt_seterr(err, "%s: cannot sync: %s", lg->path, strerror(errno));
@@ -454,7 +527,8 @@ void pt_log_close(pt_log_t **plg)
     if (plg == NULL || *plg == NULL)
         return;
     pt_log_sync(*plg, NULL);
-    close((*plg)->fd);
+    if ((*plg)->fd >= 0)
+        close((*plg)->fd);
     free((*plg)->path);
     free(*plg);
     *plg = NULL;

@@ -168,6 +168,16 @@ typedef struct pt_log pt_log_t;
  * a rename when 1), and the directory is fsync'd. Returns an owned writer or NULL with the reason in err and errno set
  * (EEXIST, EINVAL for a header the reader would refuse, ENOMEM, or the failing call's). */
 pt_log_t *pt_log_create(const char *path, const pt_log_header_t *h, int overwrite, char *err);
+/* pt_log_create with the durable part (the header's write, fsync, the name, the directory's
+ * fsync) on a thread of its own, so that the caller goes on meanwhile (the coordinator
+ * starts its workers): returns the writer, or NULL with err for what fails at once (a header
+ * the reader would refuse, no memory, no temporary file). The first append, pt_log_sync or
+ * pt_log_close waits for the thread; an append or sync then returns the creation's error
+ * (its reason in err, as pt_log_create's) and the log takes no record: a result is never
+ * written before the header is durable under the log's name. The header is copied: h may
+ * go once this returns. */
+pt_log_t *pt_log_create_async(const char *path, const pt_log_header_t *h, int overwrite,
+                              char *err);
 /* Appends one record with a single write() and fdatasync. 0 or a negative errno; -EINVAL
  * (nothing written) for a record the reader would refuse: param_index outside the header's
  * param maps, a NULL status, a summary whose nmaps differs from the header's or whose

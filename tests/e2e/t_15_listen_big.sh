@@ -1,5 +1,5 @@
 # t_15_listen_big.sh - tune --listen on data large enough that the coordinator cuts its image
-# blocks into row-range pieces for the moments (pt_stats_plan: above 16,384 rows): the agents
+# blocks into row-range pieces for the moments (pt_stats_plan: a block of 6,144 rows or more): the agents
 # get the cut (CUT) and run the same stats pieces, so the summary and every metric equal the
 # local run's to the bit; each agent ran the plan's stats jobs itself (sourced by run.sh).
 . "$HERE/agents.sh"
@@ -16,12 +16,12 @@ with open(src) as f, open(dst, "w") as g:
 PYEOF
 
 # plan_jobs ROWS... : the stats jobs of blocks of these rows, by the rule the README states
-# (pieces of about total / 24 rows, none under 8,192: a block of n rows in round(n / piece))
+# (pieces of about total / 24 rows, none under 4,096: a block of n rows in round(n / piece))
 plan_jobs() {
     $PY - "$@" <<'PYEOF'
 import sys
 rows = [int(v) for v in sys.argv[1:]]
-piece = max(-(-sum(rows) // 24), 8192)
+piece = max(-(-sum(rows) // 24), 4096)
 print(sum(max(1, (n + piece // 2) // piece) for n in rows))
 PYEOF
 }

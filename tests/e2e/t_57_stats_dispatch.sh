@@ -5,7 +5,7 @@
 # worker killed in a stats job is retried and changes nothing.
 
 # 84,000 rows: 2 to 5 folds give blocks of 16,800 to 42,000 rows, cut into 2 to 5 pieces
-# (pt_stats_plan: pieces of at least 8,192 rows).
+# (pt_stats_plan: pieces of about 84,000 / 24 = 3,500 rows, none under 4,096).
 pt gen --rows 84000 --features 12 --seed 3 --out "$W/rr.csv" >/dev/null 2>&1
 RRG=(--pipeline pca,linearRegression --grid pca.k=4,11 --grid linearRegression.regParam=0.001,0.1
      --seed 5 --quiet)
@@ -72,7 +72,7 @@ PYEOF
 ); then ok; else bad "$msg"; fi
 
 begin "a worker killed in a stats job: the piece is retried, the results are the same bits"
-# stats job 7 of the 2-fold image (5 pieces a block: block 1's third); no fit has fold 7
+# stats job 7 of the 2-fold image (10 pieces a block: block 0's eighth); no fit has fold 7
 PARATUNE_FAILPOINT="kill@*:7:1" pt tune "${RR[@]}" --folds 2 --parallelism 2 \
     --log "$W/rrk.log" >/dev/null 2>"$W/rrk.err"
 rc=$?
