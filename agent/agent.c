@@ -264,7 +264,7 @@ static void await_handshake(agent_t *a)
     while (pt_now() < until) {
         int ev = next_event(a, POLL_MS);
         if (got_stop)
-            exit(1);
+            die(PT_EXIT_FAIL, "stopped by signal %d (%s)", (int)got_stop, strsignal((int)got_stop));
         if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
             return;
         if (ev == ZMQ_EVENT_CONNECTED)
@@ -855,8 +855,11 @@ static int run(agent_t *a)
         zmq_pollitem_t it[2] = {{a->dealer, 0, ZMQ_POLLIN, 0}, {a->router, 0, ZMQ_POLLIN, 0}};
         double now = pt_now(), hb = a->hb > 0 ? a->hb : a->timeout / PT_LINK_MISSES;
         char err[PT_ERRLEN];
-        if (got_stop)
+        if (got_stop) {
+            fprintf(stderr, "paratune-agent: stopped by signal %d (%s)\n", (int)got_stop,
+                    strsignal((int)got_stop));
             return 1;
+        }
         if (got_chld) {
             got_chld = 0;
             reap(a);

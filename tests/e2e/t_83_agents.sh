@@ -24,12 +24,16 @@ done
 wait "$CPID"; crc=$?
 nodes=$(log_nodes "$W/ag3.log")
 all_gone=1
-for p in $pid_n1 $pid_n2 $pid_n3; do wait_gone "$p" 10 && [ "$WAIT_RC" -eq 0 ] || all_gone=0; done
+gone_why=
+for p in $pid_n1 $pid_n2 $pid_n3; do
+    if ! wait_gone "$p" 10; then all_gone=0; gone_why+=" pid $p still running after 10 s;"
+    elif [ "$WAIT_RC" -ne 0 ]; then all_gone=0; gone_why+=" pid $p exited $WAIT_RC;"; fi
+done
 if [ $crc -ne 0 ]; then bad "exit $crc: $(cat "$W/ag3.err" "$W"/n[123].aerr)";
 elif ! msg=$(same_bits "$W/ag_local.log" "$W/ag3.log"); then bad "$msg";
 elif ! [[ " $nodes " =~ ^(\ n[123])+\ $ ]] || [ "$(echo $nodes | wc -w)" -lt 2 ]; then bad "nodes in the log: $nodes";
 elif ! grep -q "agent n1 (1 slots): image of .* MB received in" "$W/ag3.err"; then bad "no shipping line: $(cat "$W/ag3.err")";
-elif [ $all_gone -ne 1 ]; then bad "an agent did not exit 0 after the sweep: $(cat "$W"/n[123].aerr)";
+elif [ $all_gone -ne 1 ]; then bad "an agent did not exit 0 after the sweep:$gone_why $(cat "$W"/n[123].aerr)";
 else check_clean && ok; fi
 reap_agents
 
