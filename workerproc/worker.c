@@ -70,6 +70,7 @@
 #include "pt_codes.h"
 #include "pt_common.h"
 #include "pt_eval.h"
+#include "pt_follow.h"
 #include "pt_handoff.h"
 #include "pt_image.h"
 #include "pt_msg.h"
@@ -732,6 +733,11 @@ static int failpoint_socket(void *sock, const pt_msg_t *job)
 static int serve(worker_t *w, void *sock, pid_t parent)
 {
     char err[PT_ERRLEN];
+    pt_follow_t fl;
+    /* unpinned (or pinned to several CPUs): the I/O thread (one, libzmq's default) follows
+     * this thread, which it wakes for every job and which wakes it for every answer; moved
+     * after a receive, the I/O thread has named itself (pt_follow.h) */
+    pt_follow_init(&fl, 1);
     for (;;) {
         zmq_msg_t frame;
         pt_msg_t job, reply;
@@ -746,6 +752,7 @@ static int serve(worker_t *w, void *sock, pid_t parent)
                 return 0; /* the coordinator is gone (PR_SET_PDEATHSIG covers most cases) */
             continue;
         }
+        pt_follow_step(&fl); /* here, where the job runs and its answer is sent */
         rc = pt_msg_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &job, err);
         zmq_msg_close(&frame);
         if (rc != 0) {
