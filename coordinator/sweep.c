@@ -27,6 +27,8 @@
 #define LOST_GRACE 0.5         /* a closed connection's worker is killed after this long, unless
                                 * it is reaped first: a crash is then reported as a crash */
 #define HEARTBEAT_MISSES 3     /* a connection silent this many heartbeats is closed */
+#define CHECK_SECONDS 0.002    /* the timeouts and closed connections are looked at this often
+                                * (each look at the socket monitor is a system call) */
 #define SPIN_SECONDS 100e-6    /* unpinned, without a following I/O thread: the loop polls
                                 * this long for an answer before it blocks, while answers come
                                 * densely (see recv_first) */
@@ -66,6 +68,7 @@ struct pt_sweep {
     double budget_at;              /* when the time budget stopped the fits; 0: not yet */
     int budget_killed;             /* the fits still running GRACE_SECONDS later were killed */
     int dense;                     /* the last answer came within SPIN_SECONDS of the wait */
+    double checked_at;             /* check_timeouts last looked (pt_now) */
     pt_follow_t follow;            /* unpinned: its ZeroMQ I/O thread kept on this thread's
                                     * CPU (pt_follow.h) */
 };
@@ -771,10 +774,14 @@ static int turn_remote(pt_sweep_t *s, size_t queued, char *err)
 
 /* Kills the workers that are stalled: a job past --job-timeout, no HELLO within
  * --start-timeout, a connection lost LOST_GRACE ago (a stopped process that stopped answering
- * the heartbeats, or a closed socket). The reaper then retries their jobs. */
+ * the heartbeats, or a closed socket). The reaper then retries their jobs. Looks at most every
+ * CHECK_SECONDS, not at every message of a dense sweep. */
 static void check_timeouts(pt_sweep_t *s)
 {
     double now = pt_now();
+    if (now - s->checked_at < CHECK_SECONDS)
+        return;
+    s->checked_at = now;
     drain_lost(s);
     for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
         pt_slot_t *w = pt_procs_slot(s->procs, i);
