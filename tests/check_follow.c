@@ -18,13 +18,15 @@ static cpu_set_t mask_of(pid_t tid)
     return set;
 }
 
-/* Steps until the I/O thread is found (it names itself shortly after it starts). */
+/* Steps until the I/O thread is found (it names itself shortly after it starts) and held;
+ * at least once (pt_follow_init may have found it, but holds it nowhere yet). */
 static void step_until_found(pt_follow_t *f)
 {
-    for (int i = 0; i < 50 && f->n == 0; i++) {
+    for (int i = 0; i < 50; i++) {
         pt_follow_step(f);
-        if (f->n == 0)
-            usleep(2000);
+        if (f->n > 0)
+            return;
+        usleep(2000);
     }
 }
 
