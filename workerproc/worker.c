@@ -103,7 +103,7 @@ typedef struct {
 #define PT_SECRET_LEN 64
 #define PT_WORKER_USER "paratune-worker"
 
-#define POLL_SECONDS 100e-6 /* unpinned: after an answer, the next job is polled for this long */
+#define POLL_SECONDS 100e-6 /* after an answer, the next job is polled for this long (poll_job) */
 
 static const char *failpoints; /* PARATUNE_FAILPOINT, or NULL */
 
@@ -731,8 +731,8 @@ static int failpoint_socket(void *sock, const pt_msg_t *job)
 }
 
 /* Polls for the next job into frame for up to POLL_SECONDS, yielding the CPU between tries:
- * 1 when one came. Used unpinned right after an answer, with the I/O thread on this CPU
- * (pt_follow): a near-empty job's next one comes within tens of microseconds, and a worker
+ * 1 when one came. Used right after an answer where the I/O thread follows this thread
+ * (pt_follow: unpinned, or pinned to several CPUs): a near-empty job's next one comes within tens of microseconds, and a worker
  * blocked meanwhile leaves its virtual CPU halted, which the job's arrival must then wake
  * (the dearest wake-up of the round trip on a quiet machine; README, "Dispatch"). The yield
  * lets the I/O thread that brings the job, and anything else on the CPU, run at once. */
