@@ -16,6 +16,7 @@
 #include "peers.h"
 #include "procs.h"
 #include "pt_common.h"
+#include "pt_follow.h"
 #include "pt_msg.h"
 #include "report.h"
 
@@ -26,8 +27,11 @@
 #define LOST_GRACE 0.5         /* a closed connection's worker is killed after this long, unless
                                 * it is reaped first: a crash is then reported as a crash */
 #define HEARTBEAT_MISSES 3     /* a connection silent this many heartbeats is closed */
-#define SPIN_SECONDS 100e-6    /* unpinned: the loop polls this long for an answer before it
-                                * blocks, while answers come densely (see recv_first) */
+#define CHECK_SECONDS 0.002    /* the timeouts and closed connections are looked at this often
+                                * (each look at the socket monitor is a system call) */
+#define SPIN_SECONDS 100e-6    /* unpinned, without a following I/O thread: the loop polls
+                                * this long for an answer before it blocks, while answers come
+                                * densely (see recv_first) */
 
 struct pt_sweep {
     pt_sweep_config_t cfg;
@@ -64,6 +68,9 @@ struct pt_sweep {
     double budget_at;              /* when the time budget stopped the fits; 0: not yet */
     int budget_killed;             /* the fits still running GRACE_SECONDS later were killed */
     int dense;                     /* the last answer came within SPIN_SECONDS of the wait */
+    double checked_at;             /* check_timeouts last looked (pt_now) */
+    pt_follow_t follow;            /* unpinned: its ZeroMQ I/O thread kept on this thread's
+                                    * CPU (pt_follow.h) */
 };
 
 /* ---------------------------------------------------------------- signals */
@@ -522,20 +529,23 @@ static void on_hello(pt_sweep_t *s, zmq_msg_t *idf, zmq_msg_t *body, const pt_ms
 }
 
 /* Receives the first frame of the next message into idf: 0, or -1 (nothing came within
- * ZMQ_RCVTIMEO, or a signal). Unpinned, with answers coming densely (near-empty fits), the
- * loop first polls for up to SPIN_SECONDS: a blocked coordinator is woken by its I/O thread,
- * often on the other CPU, and that wake-up is most of a short job's round trip when the
- * kernel places the threads (about twice the jobs/s; README, "Dispatch"). Pinned, the
- * coordinator shares its CPU with a worker, whose time polling would take: it never polls.
- * A wait that outlasts the spin turns it off until an answer comes that soon again, so
- * sweeps of longer fits pay at most one spin per answer of theirs that came fast. */
+ * ZMQ_RCVTIMEO, or a signal). Unpinned, the ZeroMQ I/O thread is then moved to this thread's
+ * CPU if the kernel moved this thread while it waited (pt_follow_step), before the loop sends
+ * the next jobs: the two wake each other for every message, and a wake-up on the other CPU
+ * is most of a short job's round trip (README, "Dispatch"). Where the I/O thread cannot
+ * follow (not found in /proc), the loop instead polls for up to SPIN_SECONDS while answers
+ * come densely (near-empty fits), so that it is not woken from the other CPU. Next to its
+ * I/O thread it never polls (the I/O thread needs that CPU), nor pinned (the coordinator
+ * shares its CPU with a worker). A wait that outlasts the spin turns it off until an answer
+ * comes that soon again, so sweeps of longer fits pay at most one spin per answer of theirs
+ * that came fast. */
 static int recv_first(pt_sweep_t *s, zmq_msg_t *idf)
 {
     double t = pt_now(), until = t + SPIN_SECONDS;
-    if (s->dense && s->cfg.cpus == NULL) {
+    if (s->dense && s->cfg.cpus == NULL && s->follow.n == 0) {
         do {
             if (zmq_msg_recv(idf, s->router, ZMQ_DONTWAIT) >= 0)
-                return 0;
+                goto got;
             if (errno != EAGAIN) { /* a signal: the loop looks at its flag */
                 s->dense = 0;
                 return -1;
@@ -547,6 +557,8 @@ static int recv_first(pt_sweep_t *s, zmq_msg_t *idf)
         return -1;
     }
     s->dense = pt_now() < until;
+got:
+    pt_follow_step(&s->follow);
     return 0;
 }
 
@@ -762,10 +774,14 @@ static int turn_remote(pt_sweep_t *s, size_t queued, char *err)
 
 /* Kills the workers that are stalled: a job past --job-timeout, no HELLO within
  * --start-timeout, a connection lost LOST_GRACE ago (a stopped process that stopped answering
- * the heartbeats, or a closed socket). The reaper then retries their jobs. */
+ * the heartbeats, or a closed socket). The reaper then retries their jobs. Looks at most every
+ * CHECK_SECONDS, not at every message of a dense sweep. */
 static void check_timeouts(pt_sweep_t *s)
 {
     double now = pt_now();
+    if (now - s->checked_at < CHECK_SECONDS)
+        return;
+    s->checked_at = now;
     drain_lost(s);
     for (size_t i = 0; i < pt_procs_nslots(s->procs); i++) {
         pt_slot_t *w = pt_procs_slot(s->procs, i);
@@ -1171,6 +1187,8 @@ int pt_sweep_start(pt_sweep_t *s, size_t want, char *err)
     pt_procs_signals(on_chld, on_stop);
     if (open_router(s, err) != 0)
         return -EIO;
+    if (s->cfg.cpus == NULL) /* unpinned: the I/O thread (one, libzmq's default) follows us */
+        pt_follow_init(&s->follow, 1);
     if (want > (size_t)s->cfg.parallelism)
         want = (size_t)s->cfg.parallelism;
     if (want == 0)

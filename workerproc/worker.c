@@ -70,6 +70,7 @@
 #include "pt_codes.h"
 #include "pt_common.h"
 #include "pt_eval.h"
+#include "pt_follow.h"
 #include "pt_handoff.h"
 #include "pt_image.h"
 #include "pt_msg.h"
@@ -101,6 +102,8 @@ typedef struct {
  * worker does not include the coordinator's headers). */
 #define PT_SECRET_LEN 64
 #define PT_WORKER_USER "paratune-worker"
+
+#define POLL_SECONDS 100e-6 /* after an answer, the next job is polled for this long (poll_job) */
 
 static const char *failpoints; /* PARATUNE_FAILPOINT, or NULL */
 
@@ -727,17 +730,44 @@ static int failpoint_socket(void *sock, const pt_msg_t *job)
     return 1;
 }
 
+/* Polls for the next job into frame for up to POLL_SECONDS, yielding the CPU between tries:
+ * 1 when one came. Used right after an answer where the I/O thread follows this thread
+ * (pt_follow: unpinned, or pinned to several CPUs): a near-empty job's next one comes within tens of microseconds, and a worker
+ * blocked meanwhile leaves its virtual CPU halted, which the job's arrival must then wake
+ * (the dearest wake-up of the round trip on a quiet machine; README, "Dispatch"). The yield
+ * lets the I/O thread that brings the job, and anything else on the CPU, run at once. */
+static int poll_job(void *sock, zmq_msg_t *frame)
+{
+    double until = pt_now() + POLL_SECONDS;
+    do {
+        if (zmq_msg_recv(frame, sock, ZMQ_DONTWAIT) >= 0)
+            return 1;
+        if (errno != EAGAIN)
+            return 0; /* a signal or an error: the blocking receive deals with it */
+        sched_yield();
+    } while (pt_now() < until);
+    return 0;
+}
+
 /* Answers jobs until STOP, the coordinator's death or a socket error. Returns the exit code:
  * 0, or 1 after a bad message or a failed send. */
 static int serve(worker_t *w, void *sock, pid_t parent)
 {
     char err[PT_ERRLEN];
+    pt_follow_t fl;
+    /* unpinned (or pinned to several CPUs): the I/O thread (one, libzmq's default) follows
+     * this thread, which it wakes for every job and which wakes it for every answer; moved
+     * after a receive, the I/O thread has named itself (pt_follow.h) */
+    int answered = 0, polled; /* an answer was just sent; the job came while polling */
+    pt_follow_init(&fl, 1);
     for (;;) {
         zmq_msg_t frame;
         pt_msg_t job, reply;
         int rc;
         zmq_msg_init(&frame);
-        if (zmq_msg_recv(&frame, sock, 0) < 0) {
+        polled = answered && fl.n > 0 && poll_job(sock, &frame);
+        answered = 0;
+        if (!polled && zmq_msg_recv(&frame, sock, 0) < 0) {
             int e = errno;
             zmq_msg_close(&frame);
             if (e != EAGAIN && e != EINTR)
@@ -746,6 +776,7 @@ static int serve(worker_t *w, void *sock, pid_t parent)
                 return 0; /* the coordinator is gone (PR_SET_PDEATHSIG covers most cases) */
             continue;
         }
+        pt_follow_step(&fl); /* here, where the job runs and its answer is sent */
         rc = pt_msg_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &job, err);
         zmq_msg_close(&frame);
         if (rc != 0) {
@@ -766,6 +797,7 @@ static int serve(worker_t *w, void *sock, pid_t parent)
         pt_msg_clear(&job);
         rc = send_msg(sock, &reply);
         pt_msg_clear(&reply);
+        answered = 1;
         if (rc != 0)
             return 1;
     }
