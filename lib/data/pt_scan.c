@@ -35,14 +35,19 @@ static inline int eight_digits(uint64_t v)
            0x3333333333333333ULL;
 }
 
-/* The value of eight ASCII digits (first digit in the lowest byte): pairs, then quads, then
- * the whole, each step one multiply-add on packed lanes. */
-static inline uint64_t eight_value(uint64_t v)
+/* The value of eight digit values 0..9 in bytes (first digit in the lowest byte): pairs,
+ * then quads, then the whole, each step one multiply-add on packed lanes. */
+static inline uint64_t lanes_value(uint64_t v)
 {
-    v -= 0x3030303030303030ULL;
     v = (v * 10 + (v >> 8)) & 0x00ff00ff00ff00ffULL;          /* 4 two-digit lanes */
     v = (v * 100 + (v >> 16)) & 0x0000ffff0000ffffULL;        /* 2 four-digit lanes */
     return (v * 10000 + (v >> 32)) & 0xffffffffULL;           /* 1 eight-digit value */
+}
+
+/* The value of eight ASCII digits (first digit in the lowest byte). */
+static inline uint64_t eight_value(uint64_t v)
+{
+    return lanes_value(v - 0x3030303030303030ULL);
 }
 
 /* 10^n for the digits of a run (digit_run: 0..8). */
@@ -61,15 +66,11 @@ static inline unsigned digit_run(uint64_t c)
 }
 
 /* The value of the first n (0..8) digits of the eight bytes c: the other bytes shifted out
- * (two shifts, as n = 0 shifts by 64), zeros coming in as leading zeros, then eight_value's
- * lanes. */
+ * (two shifts, as n = 0 shifts by 64), zeros coming in as leading zeros, then the lanes. */
 static inline uint64_t run_value(uint64_t c, unsigned n)
 {
     uint64_t t = c ^ 0x3030303030303030ULL;
-    t = (t << (32 - 4 * n)) << (32 - 4 * n);
-    t = (t * 10 + (t >> 8)) & 0x00ff00ff00ff00ffULL;
-    t = (t * 100 + (t >> 16)) & 0x0000ffff0000ffffULL;
-    return (t * 10000 + (t >> 32)) & 0xffffffffULL;
+    return lanes_value((t << (32 - 4 * n)) << (32 - 4 * n));
 }
 
 /* pt_scan_num's fallback: strtod on the text at s, unless it starts with whitespace. Out of
