@@ -286,7 +286,8 @@ static agent_t *by_id(pt_agents_t *a, const void *id, size_t len)
 /* Sends image chunks while the window has room. */
 static void ship(pt_agents_t *a, agent_t *g)
 {
-    while (!g->offered && g->sent < a->cfg.image_size && g->sent - g->acked < PT_LINK_WINDOW * PT_LINK_CHUNK) {
+    while (!g->offered && g->sent < a->cfg.image_size &&
+           g->sent - g->acked < PT_LINK_WINDOW * PT_LINK_CHUNK) {
         size_t n = a->cfg.image_size - g->sent;
         if (n > PT_LINK_CHUNK)
             n = PT_LINK_CHUNK;

@@ -525,9 +525,7 @@ void pt_procs_stop(pt_procs_t *p, double stop_seconds)
         if (pid < 0 && errno == ECHILD)
             break;
         if (pt_now() > until) {
-            for (size_t i = 0; i < p->nslots; i++)
-                if (p->slots[i].state != W_FREE)
-                    kill(p->slots[i].pid, SIGKILL);
+            pt_procs_kill_all(p);
             until = pt_now() + 3600;
         }
         /* polled every STOP_POLL_US for the first STOP_FAST_S (a worker's exit after STOP

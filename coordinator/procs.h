@@ -11,8 +11,8 @@
  * loop, outside any signal handler, and reported to the loop as death events; a worker that
  * exits with code 2 at start-up (a fatal setup error) is never respawned, as in nginx.
  * Stopping kills what is busy, gives the rest a polite stop, and polls with doubling delays
- * before SIGKILL; at the end of a run (pt_procs_end) every worker is killed at once. Each worker can be given a secret (peers.h) through a pipe that only it
- * inherits (its read end's number is put in the worker's command line): the secret is made
+ * before SIGKILL; at the end of a run (pt_procs_end) every worker is killed at once. Each
+ * worker can be given a secret (peers.h) through a pipe that only it inherits (its read end's number is put in the worker's command line): the secret is made
  * for the new pid and written after the exec, so it is registered before the worker can
  * present it.
  * Warm workers (pt_warm_*) are started before the data is loaded, with only their wait

@@ -87,8 +87,10 @@ typedef struct pt_sweep pt_sweep_t;
 /* A sweep with cfg (copied; what it points to is borrowed). Nothing is started. Returns an
  * owned sweep (pt_sweep_destroy) or NULL (no memory). */
 pt_sweep_t *pt_sweep_new(const pt_sweep_config_t *cfg);
-/* Stops every worker (STOP, then SIGKILL after a delay), closes ZeroMQ, removes the socket
- * directory, reaps the janitor and frees *s; sets it to NULL. Accepts NULL. */
+/* Ends every worker (SIGKILL to all at once, then each reaped; under AddressSanitizer STOP,
+ * then SIGKILL after a delay, so that their own exit and leak check run), closes ZeroMQ,
+ * removes the socket directory, reaps the janitor and frees *s; sets it to NULL. Accepts
+ * NULL. */
 void pt_sweep_destroy(pt_sweep_t **s);
 /* For a run that needs no more jobs: its local workers are killed now, without waiting, so
  * that their exit overlaps what the coordinator does before pt_sweep_destroy (which reaps

@@ -732,9 +732,10 @@ static int failpoint_socket(void *sock, const pt_msg_t *job)
 
 /* Polls for the next job into frame for up to POLL_SECONDS, yielding the CPU between tries:
  * 1 when one came. Used right after an answer where the I/O thread follows this thread
- * (pt_follow: unpinned, or pinned to several CPUs): a near-empty job's next one comes within tens of microseconds, and a worker
- * blocked meanwhile leaves its virtual CPU halted, which the job's arrival must then wake
- * (the dearest wake-up of the round trip on a quiet machine; README, "Dispatch"). The yield
+ * (pt_follow: unpinned, or pinned to several CPUs): a near-empty job's next one comes
+ * within tens of microseconds, and a worker blocked meanwhile leaves its virtual CPU
+ * halted, which the job's arrival must then wake (the dearest wake-up of the round trip on
+ * a quiet machine; README, "Dispatch"). The yield
  * lets the I/O thread that brings the job, and anything else on the CPU, run at once. */
 static int poll_job(void *sock, zmq_msg_t *frame)
 {

@@ -1097,7 +1097,8 @@ static void populate(const csv_chunk_t *k)
 {
 #ifdef MADV_POPULATE_WRITE
     uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-    uintptr_t a = ((uintptr_t)k->fill + pg - 1) & ~(pg - 1), b = ((uintptr_t)k->fill + k->fill_len) & ~(pg - 1);
+    uintptr_t a = ((uintptr_t)k->fill + pg - 1) & ~(pg - 1);
+    uintptr_t b = ((uintptr_t)k->fill + k->fill_len) & ~(pg - 1);
     if (b > a)
         (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
 #else
