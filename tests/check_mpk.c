@@ -186,6 +186,82 @@ START_TEST(crc_trailer)
 }
 END_TEST
 
+/* Unpacks the single object in sb into u (the caller destroys u). */
+static const msgpack_object *unpack_one(msgpack_unpacked *u, const msgpack_sbuffer *sb)
+{
+    size_t off = 0;
+    msgpack_unpacked_init(u);
+    ck_assert_int_eq(pt_msgpack_unpack_bounded(u, sb->data, sb->size, &off), 0);
+    return &u->data;
+}
+
+/* The field readers name the field, element or key in a reason, and only then. */
+START_TEST(readers_name_what_is_wrong)
+{
+    msgpack_sbuffer sb;
+    pt_msgpack_writer_t w;
+    msgpack_unpacked u;
+    const msgpack_object *o;
+    char err[PT_ERRLEN] = "", **v = NULL;
+    size_t n = 9;
+    uint64_t x = 0;
+    pt_paramlist_t l = {0};
+
+    msgpack_sbuffer_init(&sb);
+    pt_msgpack_writer_init(&w, &sb);
+    msgpack_pack_map(&w.pk, 4);
+    pt_msgpack_pack_str(&w.pk, "stages");
+    msgpack_pack_array(&w.pk, 2);
+    pt_msgpack_pack_str(&w.pk, "pca");
+    pt_msgpack_pack_str(&w.pk, "linearRegression");
+    pt_msgpack_pack_str(&w.pk, "bad");
+    msgpack_pack_array(&w.pk, 3);
+    pt_msgpack_pack_str(&w.pk, "a");
+    pt_msgpack_pack_str(&w.pk, "b");
+    msgpack_pack_int(&w.pk, 7);
+    pt_msgpack_kv_int(&w.pk, "neg", -3);
+    pt_msgpack_kv_uint(&w.pk, "big", 5000000000u);
+    o = unpack_one(&u, &sb);
+
+    ck_assert_int_eq(pt_msgpack_get_strs(o, "stages", &v, &n, err), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(v[0], "pca");
+    ck_assert_str_eq(v[1], "linearRegression");
+    ck_assert_str_eq(err, "");
+    pt_strv_free(v, n);
+    ck_assert_int_eq(pt_msgpack_get_strs(o, "bad", &v, &n, err), -EBADMSG);
+    ck_assert_str_eq(err, "field 'bad'[2]: expected str, got positive integer");
+    ck_assert_uint_eq(n, 2); /* the strings read so far are the caller's to free */
+    pt_strv_free(v, 3);
+    ck_assert_int_eq(pt_msgpack_get_strs(o, "bad", &v, &n, NULL), -EBADMSG);
+    pt_strv_free(v, 3);
+
+    err[0] = '\0';
+    ck_assert_int_eq(pt_msgpack_get_uint(o, "big", &x, err), 0);
+    ck_assert(x == 5000000000u);
+    ck_assert_str_eq(err, "");
+    ck_assert_int_eq(pt_msgpack_get_uint(o, "neg", &x, err), -EBADMSG);
+    ck_assert_str_eq(err, "field 'neg': expected a non-negative integer, got -3");
+    ck_assert_int_eq(pt_msgpack_get_uint(o, "stages", &x, err), -EBADMSG);
+    ck_assert_str_eq(err, "field 'stages': expected an integer, got array");
+    msgpack_unpacked_destroy(&u);
+
+    /* a param map: a string value with a NUL byte is refused under its key */
+    msgpack_sbuffer_clear(&sb);
+    msgpack_pack_map(&w.pk, 2);
+    pt_msgpack_kv_str(&w.pk, "pca.k", "ten");
+    pt_msgpack_pack_str(&w.pk, "lr.solver");
+    msgpack_pack_str(&w.pk, 3);
+    msgpack_pack_str_body(&w.pk, "a\0b", 3);
+    o = unpack_one(&u, &sb);
+    ck_assert_int_eq(pt_msgpack_unpack_params(o, &l, err), -EBADMSG);
+    ck_assert_str_eq(err, "'lr.solver': string contains a NUL byte");
+    pt_paramlist_free(&l);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&sb);
+}
+END_TEST
+
 Suite *suite_mpk(void)
 {
     Suite *s = suite_create("mpk");
@@ -194,6 +270,7 @@ Suite *suite_mpk(void)
     tcase_add_test(tc, scan_finds_the_end);
     tcase_add_test(tc, scan_bounds_declared_lengths);
     tcase_add_test(tc, crc_trailer);
+    tcase_add_test(tc, readers_name_what_is_wrong);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -381,7 +381,6 @@ int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out,
     const msgpack_object *v = need(o, key, err);
     if (v == NULL)
         return -EBADMSG;
-    FIELD_WHAT(what, key);
     if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
         *out = v->via.u64;
         return 0;
@@ -390,6 +389,7 @@ int pt_msgpack_get_uint(const msgpack_object *o, const char *key, uint64_t *out,
         *out = (uint64_t)v->via.i64;
         return 0;
     }
+    FIELD_WHAT(what, key);
     if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
         pt_seterr(err, "%s: expected a non-negative integer, got %lld", what,
                   (long long)v->via.i64);
@@ -458,11 +458,15 @@ int pt_msgpack_get_strs(const msgpack_object *o, const char *key, char ***out, s
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < a->via.array.size; i++) {
-        char what[PT_ERRLEN];
-        int rc;
-        pt_seterr(what, "field '%.400s'[%u]", key, (unsigned)i);
-        if ((rc = pt_msgpack_to_str(&a->via.array.ptr[i], what, &(*out)[i], err)) != 0)
+        int rc = pt_msgpack_to_str(&a->via.array.ptr[i], "", &(*out)[i], err);
+        if (rc != 0) { /* the element is named only when there is a reason to give */
+            if (err != NULL) {
+                char what[PT_ERRLEN];
+                snprintf(what, sizeof what, "field '%.400s'[%u]", key, (unsigned)i);
+                pt_err_prefix(err, what);
+            }
             return rc;
+        }
         *n = i + 1;
     }
     return 0;
@@ -547,16 +551,19 @@ int pt_msgpack_unpack_params(const msgpack_object *o, pt_paramlist_t *l, char *e
             val.type = PT_VAL_BOOL;
             val.num = v->via.boolean ? 1 : 0;
             break;
-        case MSGPACK_OBJECT_STR: {
-            char what[PT_ERRLEN];
-            pt_seterr(what, "'%.400s'", key);
+        case MSGPACK_OBJECT_STR:
             val.type = PT_VAL_STRING;
             val.num = 0;
-            rc = pt_msgpack_to_str(v, what, &val.str, err);
-            if (rc != 0)
+            rc = pt_msgpack_to_str(v, "", &val.str, err);
+            if (rc != 0) { /* the key is named only when there is a reason to give */
+                if (err != NULL) {
+                    char what[PT_ERRLEN];
+                    snprintf(what, sizeof what, "'%.400s'", key);
+                    pt_err_prefix(err, what);
+                }
                 goto out;
+            }
             break;
-        }
         default:
             pt_seterr(err, "'%.400s': expected int, float, bool or str, got %s", key,
                       pt_msgpack_type_name(v->type));
