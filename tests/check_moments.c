@@ -140,6 +140,69 @@ START_TEST(test_from_rows_vs_naive)
 }
 END_TEST
 
+/* a and b are the same double, bit for bit (any NaN matches any NaN). */
+static int same_bits(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The unweighted row loops (vectorised, with row and column tails) against the weighted
+ * path's plain loops on the same n x p rows: with every weight 1 both do the same operations
+ * in the same order, so every field must match bit for bit. The rows start 8 bytes off x's
+ * alignment and hold a constant column, a NaN (nan) or an infinity, and signed zeros. */
+static void loops_match(int which, size_t n, size_t p, uint64_t seed, int nan)
+{
+    double *x, *y, *xs = malloc((n * p + 1) * sizeof(double)), *w = malloc(n * sizeof(double));
+    pt_moments_t *m = pt_moments_new(p), *mw = pt_moments_new(p);
+    ck_assert(xs != NULL && w != NULL && m != NULL && mw != NULL);
+    pt_moments_set_loops(which);
+    make_rows(n, p, 1e3, seed, &x, &y);
+    for (size_t i = 0; i < n; i++) {
+        w[i] = 1.0;
+        if (p > 1)
+            x[i * p + 1] = 2.5; /* constant */
+        if (p > 3 && i == n / 2)
+            x[i * p + 3] = nan ? NAN : INFINITY;
+        if (p > 4)
+            x[i * p + 4] = (i & 1) ? -0.0 : 0.0;
+    }
+    memcpy(xs + 1, x, n * p * sizeof(double));
+    ck_assert_int_eq(pt_moments_from_rows(m, xs + 1, y, n), 0);
+    ck_assert_int_eq(pt_moments_from_rows_w(mw, x, y, w, n), 0);
+    ck_assert(same_bits(m->n, mw->n) && same_bits(m->ymean, mw->ymean) &&
+              same_bits(m->syy, mw->syy));
+    for (size_t j = 0; j < p; j++) {
+        ck_assert_msg(same_bits(m->mean[j], mw->mean[j]) && same_bits(m->sxy[j], mw->sxy[j]) &&
+                      same_bits(m->min[j], mw->min[j]) && same_bits(m->max[j], mw->max[j]),
+                      "loops %d n %zu p %zu column %zu", which, n, p, j);
+        for (size_t k = 0; k < p; k++)
+            ck_assert_msg(same_bits(m->S[j * p + k], mw->S[j * p + k]),
+                          "loops %d n %zu p %zu S[%zu][%zu]", which, n, p, j, k);
+    }
+    if (p > 1) /* the constant column is exact */
+        ck_assert(m->mean[1] == 2.5 && m->S[1 * p + 1] == 0.0 && m->min[1] == 2.5);
+    pt_moments_set_loops(0);
+    free(x);
+    free(y);
+    free(xs);
+    free(w);
+    pt_moments_destroy(&m);
+    pt_moments_destroy(&mw);
+}
+
+/* Every shape around the vector widths (2, 4), the four rows at a time and the chunks, with
+ * each choice of loops: this CPU's best, plain, SSE2, AVX2. */
+START_TEST(test_row_loops_match_the_plain_loops)
+{
+    static const size_t ns[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1023, 1024, 1025, 1029, 2051};
+    static const size_t ps[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17};
+    for (int which = 0; which <= 3; which++)
+        for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+            for (size_t b = 0; b < sizeof ps / sizeof *ps; b++)
+                loops_match(which, ns[a], ps[b], 100 * a + b, (int)(a & 1));
+}
+END_TEST
+
 START_TEST(test_no_labels_and_empty)
 {
     size_t n = 300, p = 3;
@@ -465,6 +528,7 @@ Suite *suite_moments(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_from_rows_vs_naive);
+    tcase_add_test(tc, test_row_loops_match_the_plain_loops);
     tcase_add_test(tc, test_no_labels_and_empty);
     tcase_add_test(tc, test_constant_column_exact);
     tcase_add_test(tc, test_merge_equals_concatenation);

@@ -17,6 +17,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h> /* the two passes' row loops: SSE2, and AVX2 when the CPU has it */
+#endif
 
 /* Rows per centred chunk: big enough for dsyrk to run at speed, small enough that the
  * scratch buffer (PT_MOM_CHUNK x p doubles) stays in cache for moderate p. */
@@ -141,6 +144,130 @@ static double *mom__scratch(size_t p, size_t chunk, double **yc, double **dsum)
     return buf;
 }
 
+/* The row loops of pt_moments_from_rows, the bulk of its time besides dsyrk. Both add each
+ * column's values in row order, as the plain loops do, so every lane gives the plain loops'
+ * bits: pass 1 adds x[i][j] to sum[j] and keeps min and max (v < lo ? v : lo, which is what
+ * MINPD computes, NaN included; MAXPD alike); centring writes buf[i][j] = x[i][j] - mean[j]
+ * and adds it to dsum[j]. Four rows go through each column's accumulators held in registers,
+ * which saves most of their loads and stores. */
+static void mom__pass1_row(const double *xi, size_t j, size_t p, double *sum, double *mn,
+                           double *mx)
+{
+    for (; j < p; j++) {
+        double v = xi[j];
+        sum[j] += v;
+        mn[j] = v < mn[j] ? v : mn[j];
+        mx[j] = v > mx[j] ? v : mx[j];
+    }
+}
+
+static void mom__centre_row(const double *xi, size_t j, size_t p, const double *mean,
+                            double *bi, double *dsum)
+{
+    for (; j < p; j++) {
+        bi[j] = xi[j] - mean[j];
+        dsum[j] += bi[j];
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MOM_KERNELS(SUF, ATTR, VEC, W, LOADU, STOREU, ADD, SUB, MIN, MAX)                        \
+    static ATTR void mom__pass1_##SUF(const double *x, size_t n, size_t p, double *sum,          \
+                                      double *mn, double *mx)                                    \
+    {                                                                                            \
+        size_t i = 0;                                                                            \
+        for (; i + 4 <= n; i += 4) {                                                             \
+            const double *r = x + i * p;                                                         \
+            size_t j = 0;                                                                        \
+            for (; j + W <= p; j += W) {                                                         \
+                VEC s = LOADU(sum + j), lo = LOADU(mn + j), hi = LOADU(mx + j);                  \
+                for (size_t k = 0; k < 4; k++) {                                                 \
+                    VEC v = LOADU(r + k * p + j);                                                \
+                    s = ADD(s, v);                                                               \
+                    lo = MIN(v, lo);                                                             \
+                    hi = MAX(v, hi);                                                             \
+                }                                                                                \
+                STOREU(sum + j, s);                                                              \
+                STOREU(mn + j, lo);                                                              \
+                STOREU(mx + j, hi);                                                              \
+            }                                                                                    \
+            for (size_t k = 0; j < p && k < 4; k++)                                              \
+                mom__pass1_row(r + k * p, j, p, sum, mn, mx);                                    \
+        }                                                                                        \
+        for (; i < n; i++)                                                                       \
+            mom__pass1_row(x + i * p, 0, p, sum, mn, mx);                                        \
+    }                                                                                            \
+    static ATTR void mom__centre_##SUF(const double *x, size_t n, size_t p, const double *mean,  \
+                                       double *buf, double *dsum)                                \
+    {                                                                                            \
+        size_t i = 0;                                                                            \
+        for (; i + 4 <= n; i += 4) {                                                             \
+            const double *r = x + i * p;                                                         \
+            double *b = buf + i * p;                                                             \
+            size_t j = 0;                                                                        \
+            for (; j + W <= p; j += W) {                                                         \
+                VEC mu = LOADU(mean + j), d = LOADU(dsum + j);                                   \
+                for (size_t k = 0; k < 4; k++) {                                                 \
+                    VEC c = SUB(LOADU(r + k * p + j), mu);                                       \
+                    STOREU(b + k * p + j, c);                                                    \
+                    d = ADD(d, c);                                                               \
+                }                                                                                \
+                STOREU(dsum + j, d);                                                             \
+            }                                                                                    \
+            for (size_t k = 0; j < p && k < 4; k++)                                              \
+                mom__centre_row(r + k * p, j, p, mean, b + k * p, dsum);                         \
+        }                                                                                        \
+        for (; i < n; i++)                                                                       \
+            mom__centre_row(x + i * p, 0, p, mean, buf + i * p, dsum);                           \
+    }
+MOM_KERNELS(sse2, , __m128d, 2, _mm_loadu_pd, _mm_storeu_pd, _mm_add_pd, _mm_sub_pd, _mm_min_pd,
+            _mm_max_pd)
+MOM_KERNELS(avx2, __attribute__((target("avx2"))), __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd,
+            _mm256_add_pd, _mm256_sub_pd, _mm256_min_pd, _mm256_max_pd)
+#endif
+
+/* The loops without vectors, where there are none. */
+static void mom__pass1_plain(const double *x, size_t n, size_t p, double *sum, double *mn,
+                             double *mx)
+{
+    for (size_t i = 0; i < n; i++)
+        mom__pass1_row(x + i * p, 0, p, sum, mn, mx);
+}
+
+static void mom__centre_plain(const double *x, size_t n, size_t p, const double *mean,
+                              double *buf, double *dsum)
+{
+    for (size_t i = 0; i < n; i++)
+        mom__centre_row(x + i * p, 0, p, mean, buf + i * p, dsum);
+}
+
+/* Pass 1 over n rows, and the centring of n rows into buf (see above), for this CPU. */
+typedef struct {
+    void (*pass1)(const double *x, size_t n, size_t p, double *sum, double *mn, double *mx);
+    void (*centre)(const double *x, size_t n, size_t p, const double *mean, double *buf,
+                   double *dsum);
+} mom_loops_t;
+
+static int mom_loops_which; /* pt_moments_set_loops */
+
+void pt_moments_set_loops(int which)
+{
+    mom_loops_which = which;
+}
+
+static mom_loops_t mom__loops(void)
+{
+    mom_loops_t l = {mom__pass1_plain, mom__centre_plain};
+#if defined(__x86_64__) && defined(__GNUC__)
+    int avx2 = __builtin_cpu_supports("avx2") && mom_loops_which != 2;
+    if (mom_loops_which != 1) {
+        l.pass1 = avx2 ? mom__pass1_avx2 : mom__pass1_sse2;
+        l.centre = avx2 ? mom__centre_avx2 : mom__centre_sse2;
+    }
+#endif
+    return l;
+}
+
 int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n)
 {
     size_t p = m->p;
@@ -148,6 +275,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     double *buf = NULL, *yc = NULL, *dsum = NULL;
     double ysum = 0.0, ydsum = 0.0;
     int yconst = 1, rc = -ENOMEM;
+    const mom_loops_t loops = mom__loops();
 
     pt_moments_clear(m);
     if (n == 0)
@@ -157,16 +285,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
 
     /* Pass 1: column sums, minima and maxima (which skip NaN). A column is constant when its
      * minimum equals its maximum and its sum is not NaN (no NaN among its values). */
-    for (size_t i = 0; i < n; i++) {
-        const double *xi = x + i * p;
-        double *mn = m->min, *mx = m->max, *sum = m->mean;
-        for (size_t j = 0; j < p; j++) {
-            double v = xi[j];
-            sum[j] += v;
-            mn[j] = v < mn[j] ? v : mn[j];
-            mx[j] = v > mx[j] ? v : mx[j];
-        }
-    }
+    loops.pass1(x, n, p, m->mean, m->min, m->max);
     for (size_t j = 0; j < p; j++)
         m->mean[j] = m->min[j] == m->max[j] && !isnan(m->mean[j]) ? x[j]
                                                                     : m->mean[j] / (double)n;
@@ -181,14 +300,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     /* Pass 2: centred chunks into the scratch buffer; S (upper) += C^T C, sxy += C^T yc. */
     for (size_t r0 = 0; r0 < n; r0 += chunk) {
         size_t rows = n - r0 < chunk ? n - r0 : chunk;
-        for (size_t i = 0; i < rows; i++) {
-            const double *xi = x + (r0 + i) * p;
-            double *bi = buf + i * p;
-            for (size_t j = 0; j < p; j++) {
-                bi[j] = xi[j] - m->mean[j];
-                dsum[j] += bi[j];
-            }
-        }
+        loops.centre(x + r0 * p, rows, p, m->mean, buf, dsum);
         if (p > 0)
             cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, buf,
                         (int)p, 1.0, m->S, (int)p);

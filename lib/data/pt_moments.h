@@ -41,6 +41,11 @@ void pt_moments_copy(pt_moments_t *dst, const pt_moments_t *src);
  * the whole block). Returns 0, or -ENOMEM. */
 int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size_t n);
 
+/* For tests: which row loops pt_moments_from_rows uses: 0 the best this CPU has (the
+ * default), 1 the plain loops, 2 SSE2's, 3 AVX2's (where the CPU has it; else the best).
+ * Every choice gives the same bits. */
+void pt_moments_set_loops(int which);
+
 /* Sets m to the weighted moments of n rows with weights w (n entries, finite, >= 0), as
  * Spark's weighted summaries (WeightedLeastSquares' aggregator) form them: n := sum w,
  * mean := sum w x / sum w, S := sum w (x - mean)(x - mean)^T, sxy, ymean and syy alike; a
