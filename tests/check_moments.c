@@ -146,19 +146,42 @@ static int same_bits(double a, double b)
     return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* The unweighted row loops (vectorised, with row and column tails) against the weighted
- * path's plain loops on the same n x p rows: with every weight 1 both do the same operations
- * in the same order, so every field must match bit for bit. The rows start 8 bytes off x's
- * alignment and hold a constant column, a NaN (nan) or an infinity, and signed zeros. */
+/* a and b hold the same moments, bit for bit. */
+static void same_moments(const pt_moments_t *a, const pt_moments_t *b, const char *what,
+                         int which, size_t n)
+{
+    size_t p = a->p;
+    ck_assert_msg(same_bits(a->n, b->n) && same_bits(a->ymean, b->ymean) &&
+                  same_bits(a->syy, b->syy), "%s: loops %d n %zu p %zu", what, which, n, p);
+    for (size_t j = 0; j < p; j++) {
+        ck_assert_msg(same_bits(a->mean[j], b->mean[j]) && same_bits(a->sxy[j], b->sxy[j]) &&
+                      same_bits(a->min[j], b->min[j]) && same_bits(a->max[j], b->max[j]),
+                      "%s: loops %d n %zu p %zu column %zu", what, which, n, p, j);
+        for (size_t k = 0; k < p; k++)
+            ck_assert_msg(same_bits(a->S[j * p + k], b->S[j * p + k]),
+                          "%s: loops %d n %zu p %zu S[%zu][%zu]", what, which, n, p, j, k);
+    }
+}
+
+/* The row loops chosen by which (vectorised, with row and column tails) against the plain
+ * loops on the same n x p rows, bit for bit: unweighted against the weighted path with every
+ * weight 1 (the same operations in the same order), and weighted (a quarter of the weights
+ * 0) against itself. The rows start 8 bytes off x's alignment and hold a constant column, a
+ * NaN (nan) or an infinity, and signed zeros. */
 static void loops_match(int which, size_t n, size_t p, uint64_t seed, int nan)
 {
-    double *x, *y, *xs = malloc((n * p + 1) * sizeof(double)), *w = malloc(n * sizeof(double));
-    pt_moments_t *m = pt_moments_new(p), *mw = pt_moments_new(p);
-    ck_assert(xs != NULL && w != NULL && m != NULL && mw != NULL);
-    pt_moments_set_loops(which);
+    double *x, *y, *xs = malloc((n * p + 1) * sizeof(double)), *w = malloc(n * sizeof(double)),
+                   *wr = malloc(n * sizeof(double));
+    pt_moments_t *m = pt_moments_new(p), *mw = pt_moments_new(p), *m2 = pt_moments_new(p),
+                 *mwr = pt_moments_new(p);
+    uint64_t st = seed + 7;
+    ck_assert(xs != NULL && w != NULL && wr != NULL && m != NULL && mw != NULL && m2 != NULL &&
+              mwr != NULL);
     make_rows(n, p, 1e3, seed, &x, &y);
     for (size_t i = 0; i < n; i++) {
+        double u = pt_rng_uniform(&st);
         w[i] = 1.0;
+        wr[i] = u < 0.25 ? 0.0 : 4.0 * u;
         if (p > 1)
             x[i * p + 1] = 2.5; /* constant */
         if (p > 3 && i == n / 2)
@@ -167,27 +190,26 @@ static void loops_match(int which, size_t n, size_t p, uint64_t seed, int nan)
             x[i * p + 4] = (i & 1) ? -0.0 : 0.0;
     }
     memcpy(xs + 1, x, n * p * sizeof(double));
-    ck_assert_int_eq(pt_moments_from_rows(m, xs + 1, y, n), 0);
+    pt_moments_set_loops(1);
     ck_assert_int_eq(pt_moments_from_rows_w(mw, x, y, w, n), 0);
-    ck_assert(same_bits(m->n, mw->n) && same_bits(m->ymean, mw->ymean) &&
-              same_bits(m->syy, mw->syy));
-    for (size_t j = 0; j < p; j++) {
-        ck_assert_msg(same_bits(m->mean[j], mw->mean[j]) && same_bits(m->sxy[j], mw->sxy[j]) &&
-                      same_bits(m->min[j], mw->min[j]) && same_bits(m->max[j], mw->max[j]),
-                      "loops %d n %zu p %zu column %zu", which, n, p, j);
-        for (size_t k = 0; k < p; k++)
-            ck_assert_msg(same_bits(m->S[j * p + k], mw->S[j * p + k]),
-                          "loops %d n %zu p %zu S[%zu][%zu]", which, n, p, j, k);
-    }
+    ck_assert_int_eq(pt_moments_from_rows_w(mwr, x, y, wr, n), 0);
+    pt_moments_set_loops(which);
+    ck_assert_int_eq(pt_moments_from_rows(m, xs + 1, y, n), 0);
+    ck_assert_int_eq(pt_moments_from_rows_w(m2, xs + 1, y, wr, n), 0);
+    pt_moments_set_loops(0);
+    same_moments(m, mw, "unweighted", which, n);
+    same_moments(m2, mwr, "weighted", which, n);
     if (p > 1) /* the constant column is exact */
         ck_assert(m->mean[1] == 2.5 && m->S[1 * p + 1] == 0.0 && m->min[1] == 2.5);
-    pt_moments_set_loops(0);
     free(x);
     free(y);
     free(xs);
     free(w);
+    free(wr);
     pt_moments_destroy(&m);
     pt_moments_destroy(&mw);
+    pt_moments_destroy(&m2);
+    pt_moments_destroy(&mwr);
 }
 
 /* Every shape around the vector widths (2, 4), the four rows at a time and the chunks, with

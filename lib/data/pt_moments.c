@@ -144,61 +144,72 @@ static double *mom__scratch(size_t p, size_t chunk, double **yc, double **dsum)
     return buf;
 }
 
-/* The row loops of pt_moments_from_rows, the bulk of its time besides dsyrk. Both add each
- * column's values in row order, as the plain loops do, so every lane gives the plain loops'
- * bits: pass 1 adds x[i][j] to sum[j] and keeps min and max (v < lo ? v : lo, which is what
- * MINPD computes, NaN included; MAXPD alike); centring writes buf[i][j] = x[i][j] - mean[j]
- * and adds it to dsum[j]. Four rows go through each column's accumulators held in registers,
- * which saves most of their loads and stores. */
-static void mom__pass1_row(const double *xi, size_t j, size_t p, double *sum, double *mn,
-                           double *mx)
+/* The row loops of both passes, the bulk of their time besides dsyrk. Each adds a column's
+ * values in row order, as the plain loops do, so every vector lane gives the plain loops'
+ * bits. Pass 1 adds w x[i][j] to sum[j] over rows of positive weight (the unweighted moments
+ * use w = 1, and 1 * v is v) and keeps min and max (v < lo ? v : lo, which is what MINPD
+ * computes, NaN included; MAXPD alike). The centring writes buf[i][j] = sw (x[i][j] - mean[j])
+ * (0 for sw = 0: 0 * NaN is not 0) and adds sw buf[i][j] to dsum[j]. Four rows go through each
+ * column's accumulators held in registers, which saves most of their loads and stores. */
+static void mom__pass1_row(const double *xi, double wi, size_t j, size_t p, double *sum,
+                           double *mn, double *mx)
 {
     for (; j < p; j++) {
         double v = xi[j];
-        sum[j] += v;
+        sum[j] += wi * v;
         mn[j] = v < mn[j] ? v : mn[j];
         mx[j] = v > mx[j] ? v : mx[j];
     }
 }
 
-static void mom__centre_row(const double *xi, size_t j, size_t p, const double *mean,
-                            double *bi, double *dsum)
+static void mom__centre_row(const double *xi, double sw, size_t j, size_t p,
+                            const double *mean, double *bi, double *dsum)
 {
     for (; j < p; j++) {
-        bi[j] = xi[j] - mean[j];
-        dsum[j] += bi[j];
+        bi[j] = sw > 0.0 ? sw * (xi[j] - mean[j]) : 0.0;
+        dsum[j] += sw * bi[j];
     }
 }
 
+/* Pass 1 over k <= 4 rows r (in row order, not necessarily adjacent) of weights wk > 0; the
+ * centring of the n rows x scaled by sw[i]. */
+static void mom__pass1_plain(const double *const *r, const double *wk, size_t k, size_t p,
+                             double *sum, double *mn, double *mx)
+{
+    for (size_t t = 0; t < k; t++)
+        mom__pass1_row(r[t], wk[t], 0, p, sum, mn, mx);
+}
+
+static void mom__centre_plain(const double *x, const double *sw, size_t n, size_t p,
+                              const double *mean, double *buf, double *dsum)
+{
+    for (size_t i = 0; i < n; i++)
+        mom__centre_row(x + i * p, sw[i], 0, p, mean, buf + i * p, dsum);
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
-#define MOM_KERNELS(SUF, ATTR, VEC, W, LOADU, STOREU, ADD, SUB, MIN, MAX)                        \
-    static ATTR void mom__pass1_##SUF(const double *x, size_t n, size_t p, double *sum,          \
-                                      double *mn, double *mx)                                    \
+#define MOM_KERNELS(SUF, ATTR, VEC, W, LOADU, STOREU, ADD, SUB, MUL, MIN, MAX, SET1, ZERO)        \
+    static ATTR void mom__pass1_##SUF(const double *const *r, const double *wk, size_t k,        \
+                                      size_t p, double *sum, double *mn, double *mx)             \
     {                                                                                            \
-        size_t i = 0;                                                                            \
-        for (; i + 4 <= n; i += 4) {                                                             \
-            const double *r = x + i * p;                                                         \
-            size_t j = 0;                                                                        \
-            for (; j + W <= p; j += W) {                                                         \
-                VEC s = LOADU(sum + j), lo = LOADU(mn + j), hi = LOADU(mx + j);                  \
-                for (size_t k = 0; k < 4; k++) {                                                 \
-                    VEC v = LOADU(r + k * p + j);                                                \
-                    s = ADD(s, v);                                                               \
-                    lo = MIN(v, lo);                                                             \
-                    hi = MAX(v, hi);                                                             \
-                }                                                                                \
-                STOREU(sum + j, s);                                                              \
-                STOREU(mn + j, lo);                                                              \
-                STOREU(mx + j, hi);                                                              \
+        size_t j = 0;                                                                            \
+        for (; j + W <= p; j += W) {                                                             \
+            VEC s = LOADU(sum + j), lo = LOADU(mn + j), hi = LOADU(mx + j);                      \
+            for (size_t t = 0; t < k; t++) {                                                     \
+                VEC v = LOADU(r[t] + j);                                                         \
+                s = ADD(s, MUL(SET1(wk[t]), v));                                                 \
+                lo = MIN(v, lo);                                                                 \
+                hi = MAX(v, hi);                                                                 \
             }                                                                                    \
-            for (size_t k = 0; j < p && k < 4; k++)                                              \
-                mom__pass1_row(r + k * p, j, p, sum, mn, mx);                                    \
+            STOREU(sum + j, s);                                                                  \
+            STOREU(mn + j, lo);                                                                  \
+            STOREU(mx + j, hi);                                                                  \
         }                                                                                        \
-        for (; i < n; i++)                                                                       \
-            mom__pass1_row(x + i * p, 0, p, sum, mn, mx);                                        \
+        for (size_t t = 0; j < p && t < k; t++)                                                  \
+            mom__pass1_row(r[t], wk[t], j, p, sum, mn, mx);                                      \
     }                                                                                            \
-    static ATTR void mom__centre_##SUF(const double *x, size_t n, size_t p, const double *mean,  \
-                                       double *buf, double *dsum)                                \
+    static ATTR void mom__centre_##SUF(const double *x, const double *sw, size_t n, size_t p,    \
+                                       const double *mean, double *buf, double *dsum)            \
     {                                                                                            \
         size_t i = 0;                                                                            \
         for (; i + 4 <= n; i += 4) {                                                             \
@@ -208,44 +219,32 @@ static void mom__centre_row(const double *xi, size_t j, size_t p, const double *
             for (; j + W <= p; j += W) {                                                         \
                 VEC mu = LOADU(mean + j), d = LOADU(dsum + j);                                   \
                 for (size_t k = 0; k < 4; k++) {                                                 \
-                    VEC c = SUB(LOADU(r + k * p + j), mu);                                       \
+                    VEC f = SET1(sw[i + k]);                                                     \
+                    VEC c = sw[i + k] > 0.0 ? MUL(f, SUB(LOADU(r + k * p + j), mu)) : ZERO();    \
                     STOREU(b + k * p + j, c);                                                    \
-                    d = ADD(d, c);                                                               \
+                    d = ADD(d, MUL(f, c));                                                       \
                 }                                                                                \
                 STOREU(dsum + j, d);                                                             \
             }                                                                                    \
             for (size_t k = 0; j < p && k < 4; k++)                                              \
-                mom__centre_row(r + k * p, j, p, mean, b + k * p, dsum);                         \
+                mom__centre_row(r + k * p, sw[i + k], j, p, mean, b + k * p, dsum);              \
         }                                                                                        \
         for (; i < n; i++)                                                                       \
-            mom__centre_row(x + i * p, 0, p, mean, buf + i * p, dsum);                           \
+            mom__centre_row(x + i * p, sw[i], 0, p, mean, buf + i * p, dsum);                    \
     }
-MOM_KERNELS(sse2, , __m128d, 2, _mm_loadu_pd, _mm_storeu_pd, _mm_add_pd, _mm_sub_pd, _mm_min_pd,
-            _mm_max_pd)
+MOM_KERNELS(sse2, , __m128d, 2, _mm_loadu_pd, _mm_storeu_pd, _mm_add_pd, _mm_sub_pd, _mm_mul_pd,
+            _mm_min_pd, _mm_max_pd, _mm_set1_pd, _mm_setzero_pd)
 MOM_KERNELS(avx2, __attribute__((target("avx2"))), __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd,
-            _mm256_add_pd, _mm256_sub_pd, _mm256_min_pd, _mm256_max_pd)
+            _mm256_add_pd, _mm256_sub_pd, _mm256_mul_pd, _mm256_min_pd, _mm256_max_pd,
+            _mm256_set1_pd, _mm256_setzero_pd)
 #endif
 
-/* The loops without vectors, where there are none. */
-static void mom__pass1_plain(const double *x, size_t n, size_t p, double *sum, double *mn,
-                             double *mx)
-{
-    for (size_t i = 0; i < n; i++)
-        mom__pass1_row(x + i * p, 0, p, sum, mn, mx);
-}
-
-static void mom__centre_plain(const double *x, size_t n, size_t p, const double *mean,
-                              double *buf, double *dsum)
-{
-    for (size_t i = 0; i < n; i++)
-        mom__centre_row(x + i * p, 0, p, mean, buf + i * p, dsum);
-}
-
-/* Pass 1 over n rows, and the centring of n rows into buf (see above), for this CPU. */
+/* The loops for this CPU (or the ones a test chose). */
 typedef struct {
-    void (*pass1)(const double *x, size_t n, size_t p, double *sum, double *mn, double *mx);
-    void (*centre)(const double *x, size_t n, size_t p, const double *mean, double *buf,
-                   double *dsum);
+    void (*pass1)(const double *const *r, const double *wk, size_t k, size_t p, double *sum,
+                  double *mn, double *mx);
+    void (*centre)(const double *x, const double *sw, size_t n, size_t p, const double *mean,
+                   double *buf, double *dsum);
 } mom_loops_t;
 
 static int mom_loops_which; /* pt_moments_set_loops */
@@ -272,7 +271,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
 {
     size_t p = m->p;
     size_t chunk = n < PT_MOM_CHUNK ? n : PT_MOM_CHUNK;
-    double *buf = NULL, *yc = NULL, *dsum = NULL;
+    double *buf = NULL, *yc = NULL, *dsum = NULL, *ones = NULL;
     double ysum = 0.0, ydsum = 0.0;
     int yconst = 1, rc = -ENOMEM;
     const mom_loops_t loops = mom__loops();
@@ -280,12 +279,21 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     pt_moments_clear(m);
     if (n == 0)
         return 0;
-    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL)
+    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL ||
+        (ones = malloc(chunk * sizeof *ones)) == NULL)
         goto out;
+    for (size_t i = 0; i < chunk; i++) /* every row's weight, and its square root */
+        ones[i] = 1.0;
 
     /* Pass 1: column sums, minima and maxima (which skip NaN). A column is constant when its
      * minimum equals its maximum and its sum is not NaN (no NaN among its values). */
-    loops.pass1(x, n, p, m->mean, m->min, m->max);
+    for (size_t i = 0; i < n; i += 4) {
+        size_t k = n - i < 4 ? n - i : 4;
+        const double *r[4];
+        for (size_t t = 0; t < k; t++)
+            r[t] = x + (i + t) * p;
+        loops.pass1(r, ones, k, p, m->mean, m->min, m->max);
+    }
     for (size_t j = 0; j < p; j++)
         m->mean[j] = m->min[j] == m->max[j] && !isnan(m->mean[j]) ? x[j]
                                                                     : m->mean[j] / (double)n;
@@ -300,7 +308,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     /* Pass 2: centred chunks into the scratch buffer; S (upper) += C^T C, sxy += C^T yc. */
     for (size_t r0 = 0; r0 < n; r0 += chunk) {
         size_t rows = n - r0 < chunk ? n - r0 : chunk;
-        loops.centre(x + r0 * p, rows, p, m->mean, buf, dsum);
+        loops.centre(x + r0 * p, ones, rows, p, m->mean, buf, dsum);
         if (p > 0)
             cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, buf,
                         (int)p, 1.0, m->S, (int)p);
@@ -320,6 +328,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     rc = 0;
 out:
     free(buf);
+    free(ones);
     return rc;
 }
 
@@ -328,30 +337,32 @@ out:
  * first-pass means (a column constant over those rows gets its value exactly). Returns the
  * total weight. */
 static double mom__wpass1(pt_moments_t *m, const double *x, const double *y, const double *w,
-                          size_t n)
+                          size_t n, const mom_loops_t *loops)
 {
-    size_t p = m->p, first = n;
-    double W = 0.0, ysum = 0.0;
+    size_t p = m->p, first = n, k = 0;
+    double W = 0.0, ysum = 0.0, wk[4];
+    const double *r[4];
     int yconst = 1;
-    for (size_t i = 0; i < n; i++) {
-        const double *xi = x + i * p;
+    for (size_t i = 0; i < n; i++) { /* the rows of positive weight, four at a time */
         double wi = w[i];
         if (wi == 0.0)
             continue;
         if (first == n)
             first = i;
         W += wi;
-        for (size_t j = 0; j < p; j++) {
-            double v = xi[j];
-            m->mean[j] += wi * v;
-            m->min[j] = v < m->min[j] ? v : m->min[j];
-            m->max[j] = v > m->max[j] ? v : m->max[j];
+        r[k] = x + i * p;
+        wk[k++] = wi;
+        if (k == 4) {
+            loops->pass1(r, wk, k, p, m->mean, m->min, m->max);
+            k = 0;
         }
         if (y != NULL) {
             ysum += wi * y[i];
             yconst &= y[i] == y[first];
         }
     }
+    if (k > 0)
+        loops->pass1(r, wk, k, p, m->mean, m->min, m->max);
     if (W == 0.0)
         return 0.0;
     for (size_t j = 0; j < p; j++)
@@ -367,15 +378,17 @@ int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, co
 {
     size_t p = m->p;
     size_t chunk = n < PT_MOM_CHUNK ? n : PT_MOM_CHUNK;
-    double *buf = NULL, *yc = NULL, *dsum = NULL, W, ydsum = 0.0;
+    double *buf = NULL, *yc = NULL, *dsum = NULL, *sw = NULL, W, ydsum = 0.0;
     int rc = -ENOMEM;
+    const mom_loops_t loops = mom__loops();
 
     pt_moments_clear(m);
     if (n == 0)
         return 0;
-    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL)
+    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL ||
+        (sw = malloc(chunk * sizeof *sw)) == NULL)
         goto out;
-    if ((W = mom__wpass1(m, x, y, w, n)) == 0.0) {
+    if ((W = mom__wpass1(m, x, y, w, n, &loops)) == 0.0) {
         pt_moments_clear(m); /* no weight: the empty set */
         rc = 0;
         goto out;
@@ -384,18 +397,13 @@ int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, co
      * dsyrk and dgemv sum w d d^T and w d dy; dsum and ydsum sum w d and w dy. */
     for (size_t r0 = 0; r0 < n; r0 += chunk) {
         size_t rows = n - r0 < chunk ? n - r0 : chunk;
-        for (size_t i = 0; i < rows; i++) {
-            const double *xi = x + (r0 + i) * p;
-            double *bi = buf + i * p, sw = sqrt(w[r0 + i]);
-            for (size_t j = 0; j < p; j++) {
-                bi[j] = sw > 0.0 ? sw * (xi[j] - m->mean[j]) : 0.0; /* 0 * NaN is not 0 */
-                dsum[j] += sw * bi[j];
-            }
-            if (y != NULL) {
-                yc[i] = sw > 0.0 ? sw * (y[r0 + i] - m->ymean) : 0.0;
-                ydsum += sw * yc[i];
-                m->syy += yc[i] * yc[i];
-            }
+        for (size_t i = 0; i < rows; i++)
+            sw[i] = sqrt(w[r0 + i]);
+        loops.centre(x + r0 * p, sw, rows, p, m->mean, buf, dsum);
+        for (size_t i = 0; y != NULL && i < rows; i++) {
+            yc[i] = sw[i] > 0.0 ? sw[i] * (y[r0 + i] - m->ymean) : 0.0;
+            ydsum += sw[i] * yc[i];
+            m->syy += yc[i] * yc[i];
         }
         if (p > 0)
             cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)p, (int)rows, 1.0, buf,
@@ -408,6 +416,7 @@ int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, co
     rc = 0;
 out:
     free(buf);
+    free(sw);
     return rc;
 }
 
