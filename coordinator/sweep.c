@@ -1247,7 +1247,7 @@ void pt_sweep_destroy(pt_sweep_t **ps)
         if (s->router != NULL)
             send_stops(s);
         pt_procs_stop(s->procs, STOP_SECONDS);
-#else /* every answer is in: killed at once, the run does not wait for their teardown */
+#else /* every answer is in: all killed at once (if pt_sweep_release has not), then reaped */
         pt_procs_end(s->procs);
 #endif
     }

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -345,15 +347,26 @@ static const msgpack_object *need(const msgpack_object *o, const char *key, char
 #define FIELD_WHAT(what, key) snprintf(what, sizeof what, "field '%.400s'", key)
 
 /* Passes on rc of a pt_msgpack_to_* call that named the value "" (its reason then starts
- * ": "), putting "field 'KEY'" in front of the reason when there is one. */
-static int field_reason(int rc, const char *key, char *err)
+ * ": "), putting the name fmt formats in front of the reason when there is one: the name is
+ * formatted only then. */
+static __attribute__((format(printf, 3, 4))) int named_reason(int rc, char *err,
+                                                              const char *fmt, ...)
 {
     char what[PT_ERRLEN];
+    va_list ap;
     if (rc != 0 && err != NULL) {
-        FIELD_WHAT(what, key);
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
         pt_err_prefix(err, what);
     }
     return rc;
+}
+
+/* named_reason with "field 'KEY'". */
+static int field_reason(int rc, const char *key, char *err)
+{
+    return named_reason(rc, err, "field '%.400s'", key);
 }
 
 int pt_msgpack_get_int(const msgpack_object *o, const char *key, int64_t min, int64_t max,
@@ -458,15 +471,10 @@ int pt_msgpack_get_strs(const msgpack_object *o, const char *key, char ***out, s
         return -ENOMEM;
     }
     for (uint32_t i = 0; i < a->via.array.size; i++) {
-        int rc = pt_msgpack_to_str(&a->via.array.ptr[i], "", &(*out)[i], err);
-        if (rc != 0) { /* the element is named only when there is a reason to give */
-            if (err != NULL) {
-                char what[PT_ERRLEN];
-                snprintf(what, sizeof what, "field '%.400s'[%u]", key, (unsigned)i);
-                pt_err_prefix(err, what);
-            }
+        int rc = named_reason(pt_msgpack_to_str(&a->via.array.ptr[i], "", &(*out)[i], err), err,
+                              "field '%.400s'[%u]", key, (unsigned)i);
+        if (rc != 0)
             return rc;
-        }
         *n = i + 1;
     }
     return 0;
@@ -554,15 +562,9 @@ int pt_msgpack_unpack_params(const msgpack_object *o, pt_paramlist_t *l, char *e
         case MSGPACK_OBJECT_STR:
             val.type = PT_VAL_STRING;
             val.num = 0;
-            rc = pt_msgpack_to_str(v, "", &val.str, err);
-            if (rc != 0) { /* the key is named only when there is a reason to give */
-                if (err != NULL) {
-                    char what[PT_ERRLEN];
-                    snprintf(what, sizeof what, "'%.400s'", key);
-                    pt_err_prefix(err, what);
-                }
+            rc = named_reason(pt_msgpack_to_str(v, "", &val.str, err), err, "'%.400s'", key);
+            if (rc != 0)
                 goto out;
-            }
             break;
         default:
             pt_seterr(err, "'%.400s': expected int, float, bool or str, got %s", key,

@@ -132,14 +132,16 @@ static void mom__correct(pt_moments_t *m, const double *dsum, double ydsum, doub
 }
 
 /* The scratch of both passes in one zeroed allocation: the returned chunk x p buffer, *yc
- * (chunk) and *dsum (p). NULL when out of memory. */
-static double *mom__scratch(size_t p, size_t chunk, double **yc, double **dsum)
+ * and *sw (chunk each: the centred labels, the rows' square-root weights) and *dsum (p).
+ * NULL when out of memory. */
+static double *mom__scratch(size_t p, size_t chunk, double **yc, double **sw, double **dsum)
 {
     size_t pp = p > 0 ? p : 1;
-    double *buf = calloc(pp * chunk + chunk + pp, sizeof(double));
+    double *buf = calloc(pp * chunk + 2 * chunk + pp, sizeof(double));
     if (buf != NULL) {
         *yc = buf + pp * chunk;
-        *dsum = *yc + chunk;
+        *sw = *yc + chunk;
+        *dsum = *sw + chunk;
     }
     return buf;
 }
@@ -279,8 +281,7 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     pt_moments_clear(m);
     if (n == 0)
         return 0;
-    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL ||
-        (ones = malloc(chunk * sizeof *ones)) == NULL)
+    if ((buf = mom__scratch(p, chunk, &yc, &ones, &dsum)) == NULL)
         goto out;
     for (size_t i = 0; i < chunk; i++) /* every row's weight, and its square root */
         ones[i] = 1.0;
@@ -328,7 +329,6 @@ int pt_moments_from_rows(pt_moments_t *m, const double *x, const double *y, size
     rc = 0;
 out:
     free(buf);
-    free(ones);
     return rc;
 }
 
@@ -385,8 +385,7 @@ int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, co
     pt_moments_clear(m);
     if (n == 0)
         return 0;
-    if ((buf = mom__scratch(p, chunk, &yc, &dsum)) == NULL ||
-        (sw = malloc(chunk * sizeof *sw)) == NULL)
+    if ((buf = mom__scratch(p, chunk, &yc, &sw, &dsum)) == NULL)
         goto out;
     if ((W = mom__wpass1(m, x, y, w, n, &loops)) == 0.0) {
         pt_moments_clear(m); /* no weight: the empty set */
@@ -416,7 +415,6 @@ int pt_moments_from_rows_w(pt_moments_t *m, const double *x, const double *y, co
     rc = 0;
 out:
     free(buf);
-    free(sw);
     return rc;
 }
 

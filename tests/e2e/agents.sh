@@ -2,9 +2,6 @@
 # coordinator with --listen and paratune-agents on 127.0.0.1, every wait bounded.
 AGENT=$BIN/paratune-agent
 AG_PIDS=()
-# libzmq's leak at a CURVE connection's teardown (see lsan_zmq.supp), for the processes the
-# helpers below start; only sanitizer builds read it
-AG_LSAN="suppressions=$HERE/lsan_zmq.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # A TCP port free on 127.0.0.1 now.
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -14,7 +11,7 @@ free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0))
 start_coord() {
     local n=$1
     shift
-    LSAN_OPTIONS=$AG_LSAN timeout -k 5 120 "$BIN/paratune" tune "$@" >"$W/$n.out" 2>"$W/$n.err" &
+    LSAN_OPTIONS=$ZMQ_LSAN timeout -k 5 120 "$BIN/paratune" tune "$@" >"$W/$n.out" 2>"$W/$n.err" &
     CPID=$!
 }
 
@@ -23,7 +20,7 @@ start_coord() {
 start_agent() {
     local n=$1
     shift
-    LSAN_OPTIONS=$AG_LSAN "$AGENT" "$@" >/dev/null 2>"$W/$n.aerr" &
+    LSAN_OPTIONS=$ZMQ_LSAN "$AGENT" "$@" >/dev/null 2>"$W/$n.aerr" &
     APID=$!
     AG_PIDS+=("$APID")
 }

@@ -16,6 +16,10 @@ mkdir -p "$TMPDIR"
 # Under AddressSanitizer (make check SANITIZE=1) a failed malloc must return NULL, as glibc's
 # does, for the --worker-memory tests.
 export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+# LSAN_OPTIONS for the processes that hold CURVE TCP connections (the agents and their
+# coordinators that agents.sh and t_69 start): libzmq's teardown leak (lsan_zmq.supp); only
+# sanitizer builds read it
+ZMQ_LSAN="suppressions=$HERE/lsan_zmq.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 PASS=0
 FAIL=0
 SKIP=0

@@ -42,8 +42,8 @@ else
 
     begin "slurm: --cluster slurm inside salloc -N2: the local summary to the bit, jobs on n1/n2 agents"
     mkdir -p "$W/s69run"
-    # the agents srun starts inherit LSAN_OPTIONS: libzmq's teardown leak (lsan_zmq.supp)
-    (cd "$W/s69run" && LSAN_OPTIONS="suppressions=$HERE/lsan_zmq.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+    # the agents srun starts inherit LSAN_OPTIONS (run.sh's ZMQ_LSAN)
+    (cd "$W/s69run" && LSAN_OPTIONS=$ZMQ_LSAN \
         slurm69 timeout -k 5 100 salloc -N2 --exclusive -t 2 timeout -k 5 80 \
         "$BIN/paratune" tune "${P69[@]}" --parallelism 4 --cluster slurm --log "$W/s69.log" \
         >"$W/s69.out" 2>"$W/s69.err")
